@@ -1,0 +1,234 @@
+"""Command line for IT staff and scripts. Imports no Qt.
+
+Every command takes --data-dir DIR or --db-url URL (or $ATTENDANCE_DATA_DIR); a new data
+folder gets a new database with a school on default settings. Exit 0 on success, 2 on
+bad usage or bad input, with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sqlalchemy.engine import Engine
+
+from attendance_desktop import __version__
+from attendance_desktop.config.paths import AppPaths, resolve_paths
+from attendance_desktop.domain.stats import Counts
+from attendance_desktop.services import stats_service
+from attendance_desktop.services.database import open_database
+from attendance_desktop.services.errors import ServiceError
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _date(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    where = common.add_argument_group("where the data is")
+    where.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                       help="data folder (default: the user data folder, or "
+                            "$ATTENDANCE_DATA_DIR)")
+    where.add_argument("--db-url", metavar="URL", default=argparse.SUPPRESS,
+                       help="database URL instead of the SQLite file, e.g. "
+                            "postgresql+psycopg://host/school")
+
+    parser = _Parser(prog="attendance-desktop", parents=[common],
+                     description="Attendance registers for a primary school.")
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    sub.add_parser("gui", parents=[common], help="open the main window (the default)")
+    sub.add_parser("kiosk", parents=[common], help="open the late-arrival sign-in kiosk")
+
+    demo = sub.add_parser("demo", parents=[common], help="create the synthetic demo school")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    demo.add_argument("--pupils", type=int, default=210, help="number of pupils (default 210)")
+    demo.add_argument("--today", type=_date, default=None,
+                      help="pretend today is this date (default: today)")
+    demo.add_argument("--years", type=int, default=1,
+                      help="academic years of history (default 1: this year to today)")
+
+    imp = sub.add_parser("import", parents=[common], help="import pupils or marks from CSV")
+    imp_sub = imp.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    for what in ("pupils", "marks"):
+        p = imp_sub.add_parser(what, parents=[common], help=f"import {what} from a CSV file")
+        p.add_argument("file", type=Path)
+
+    exp = sub.add_parser("export", parents=[common], help="export marks to CSV")
+    exp_sub = exp.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    p = exp_sub.add_parser("marks", parents=[common], help="export marks to a CSV file")
+    p.add_argument("file", type=Path)
+    p.add_argument("--from", dest="start", type=_date, default=None)
+    p.add_argument("--to", dest="end", type=_date, default=None)
+
+    st = sub.add_parser("stats", parents=[common], help="attendance figures")
+    st.add_argument("--from", dest="start", type=_date, default=None,
+                    help="first date (default: start of this academic year)")
+    st.add_argument("--to", dest="end", type=_date, default=None,
+                    help="last date (default: today)")
+    st.add_argument("--json", action="store_true", help="print JSON")
+    st.add_argument("--compulsory-only", action="store_true",
+                    help="count only sessions of compulsory school age")
+    return parser
+
+
+def parse(argv: list[str]) -> argparse.Namespace | None:
+    try:
+        return build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"attendance-desktop: {exc}", file=sys.stderr)
+        return None
+
+
+def paths_for(args: argparse.Namespace) -> AppPaths:
+    return resolve_paths(getattr(args, "data_dir", None), getattr(args, "db_url", None))
+
+
+def run(args: argparse.Namespace) -> int:
+    handler = _HANDLERS.get(args.command)
+    if handler is None:
+        print(f"attendance-desktop: unknown command '{args.command}'", file=sys.stderr)
+        return 2
+    try:
+        engine = open_database(paths_for(args))
+        return handler(engine, args)
+    except ServiceError as exc:
+        print(f"attendance-desktop: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"attendance-desktop: {exc}", file=sys.stderr)
+        return 2
+
+
+# --- handlers -----------------------------------------------------------------
+
+
+def _cmd_demo(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import demo_service
+
+    summary = demo_service.create_demo(engine, seed=args.seed, pupils=args.pupils,
+                                       today=args.today or dt.date.today(), years=args.years)
+    print(summary)
+    return 0
+
+
+def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import import_service
+
+    if args.what == "pupils":
+        result = import_service.import_pupils(engine, args.file)
+    else:
+        result = import_service.import_marks(engine, args.file)
+    print(result)
+    return 0
+
+
+def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import import_service
+
+    count = import_service.export_marks(engine, args.file, args.start, args.end)
+    print(f"exported {count} marks to {args.file}")
+    return 0
+
+
+def _default_range(engine: Engine, start: dt.date | None,
+                   end: dt.date | None) -> tuple[dt.date, dt.date]:
+    from attendance_desktop.services import calendar_service
+
+    end = end or dt.date.today()
+    if start is None:
+        year = calendar_service.year_containing(engine, end)
+        start = year.start if year else dt.date(end.year if end.month >= 9 else end.year - 1, 9, 1)
+    if start > end:
+        raise ServiceError(f"--from {start} is after --to {end}")
+    return start, end
+
+
+def counts_row(c: Counts) -> dict[str, Any]:
+    return {
+        "possible": c.possible, "present": c.present, "approved": c.approved,
+        "authorised": c.authorised, "unauthorised": c.unauthorised,
+        "not_counted": c.not_counted, "attendance_pct": c.attendance_pct_1dp(),
+        "persistent": c.persistent(), "severe": c.severe(), "late_l": c.late_l,
+        "late_u": c.late_u,
+    }
+
+
+def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import policy_service
+
+    policy = policy_service.load_policy(engine)
+    start, end = _default_range(engine, args.start, args.end)
+    scope = stats_service.Scope(compulsory_only=args.compulsory_only)
+    school = stats_service.totals(engine, start, end, scope)
+    pupils = stats_service.per_pupil(engine, start, end, scope)
+
+    def row(c: Counts) -> dict[str, Any]:
+        out = counts_row(c)
+        out["persistent"] = c.persistent(policy.persistent_absence_pct)
+        out["severe"] = c.severe(policy.severe_absence_pct)
+        return out
+
+    school_row = row(school) | {
+        "pupils": len(pupils), "minutes_late": school.minutes_late,
+        "persistent_pupils": sum(p.counts.persistent(policy.persistent_absence_pct)
+                                 for p in pupils),
+        "severe_pupils": sum(p.counts.severe(policy.severe_absence_pct) for p in pupils),
+        "codes": dict(sorted(school.by_code.items())),
+    }
+    rows = [{"upn": p.upn, "name": p.name, "class": p.class_name} | row(p.counts)
+            for p in pupils]
+    if args.json:
+        print(json.dumps({"from": start.isoformat(), "to": end.isoformat(),
+                          "school": school_row, "pupils": rows}, indent=1))
+        return 0
+    pct = school_row["attendance_pct"]
+    print(f"Attendance {start:%d %b %Y} to {end:%d %b %Y}: "
+          f"{'–' if pct is None else f'{pct:.1f}%'} over {school.possible} possible sessions, "
+          f"{len(pupils)} pupils, {school_row['persistent_pupils']} persistently absent, "
+          f"{school_row['severe_pupils']} severely absent")
+    cols = ["upn", "possible", "present", "approved", "authorised", "unauthorised",
+            "not_counted", "attendance_pct", "persistent", "severe", "late_l", "late_u"]
+    print("\t".join(cols))
+    for r in rows:
+        print("\t".join(_cell(r[c]) for c in cols))
+    return 0
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+_HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
+    "demo": _cmd_demo,
+    "import": _cmd_import,
+    "export": _cmd_export,
+    "stats": _cmd_stats,
+}

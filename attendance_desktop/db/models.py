@@ -1,0 +1,338 @@
+"""SQLModel tables. Schema changes go through Alembic migrations (db/migrations).
+
+Conventions: dates are `date`, moments are naive local `datetime` (a school is in one
+place and staff read local times); sessions are "AM"/"PM"; codes are national codes (domain.codes).
+Append-only tables (amendments, audit, decisions) are protected by triggers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import NaiveDatetime
+from sqlalchemy import Index, LargeBinary, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+# --- school and policy -------------------------------------------------------
+
+
+class School(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    email: str = ""
+    urn: str = ""
+    local_authority: str = ""
+    head_name: str = ""
+    attendance_lead_name: str = ""
+    logo_png: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    is_demo: bool = False
+    set_up_complete: bool = False
+    created_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+
+
+class PolicySetting(SQLModel, table=True):
+    """One policy value (JSON text) per key; see domain.policy.Policy for the keys."""
+
+    key: str = Field(primary_key=True)
+    value_json: str
+
+
+class SettingChange(SQLModel, table=True):
+    """Append-only record of every change to a policy value, the calendar or school details."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    area: str  # policy | calendar | school | staff
+    key: str
+    old_value: str = ""
+    new_value: str = ""
+    changed_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+    staff_name: str = ""
+    staff_role: str = ""
+
+
+# --- calendar ----------------------------------------------------------------
+
+
+class AcademicYear(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)  # "2026/27"
+    start_date: dt.date
+    end_date: dt.date
+
+
+class Term(SQLModel, table=True):
+    """A half term (the unit of school time); `term_name` groups two halves into a term."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    academic_year_id: int = Field(foreign_key="academicyear.id", index=True)
+    term_name: str  # Autumn | Spring | Summer
+    name: str  # Autumn 1
+    start_date: dt.date
+    end_date: dt.date
+
+
+class Closure(SQLModel, table=True):
+    """A day or session when the school is closed: bank holiday, INSET, planned or emergency."""
+
+    __table_args__ = (UniqueConstraint("date", "session"),)
+    id: int | None = Field(default=None, primary_key=True)
+    date: dt.date = Field(index=True)
+    session: str = "DAY"  # DAY | AM | PM
+    kind: str = "planned"  # bank_holiday | inset | planned | emergency
+    code: str = "#"  # '#' planned; Y-codes for unexpected closures
+    description: str = ""
+    created_by: str = ""
+
+
+class AssessmentPeriod(SQLModel, table=True):
+    """Statutory assessment dates the school enters (KS2 tests, phonics check, ...)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+    year_groups: str = ""  # comma-separated year group codes, empty = all
+
+
+# --- people ------------------------------------------------------------------
+
+
+class Staff(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    role: str  # office | teacher | head | readonly
+    pin_hash: str = ""
+    active: bool = True
+    failed_attempts: int = 0
+    locked_until: NaiveDatetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+
+
+class SchoolClass(SQLModel, table=True):
+    __tablename__ = "schoolclass"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    teacher_id: int | None = Field(default=None, foreign_key="staff.id")
+    sort_order: int = 0
+
+
+class Pupil(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    upn: str | None = Field(default=None, unique=True)
+    legal_forename: str
+    legal_surname: str
+    preferred_forename: str = ""
+    preferred_surname: str = ""
+    dob: dt.date
+    sex: str = ""  # F | M | other as recorded
+    year_group: str = Field(index=True)  # N, R, 1 .. 6
+    class_id: int | None = Field(default=None, foreign_key="schoolclass.id", index=True)
+    admission_date: dt.date
+    leaving_date: dt.date | None = None
+    leaving_reason: str = ""
+    sen: str = "N"  # N none | K SEN support | E EHCP
+    fsm: bool = False
+    pupil_premium: bool = False
+    looked_after: bool = False
+    child_in_need: bool = False
+    eal: bool = False
+    young_carer: bool = False
+    ethnicity: str = ""
+    photo_png: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    notes: str = ""
+    is_demo: bool = False
+
+
+class Contact(SQLModel, table=True):
+    """A parent, carer or other adult; shared between siblings through PupilContact."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = ""
+    forename: str = ""
+    surname: str
+    phone_mobile: str = ""
+    phone_home: str = ""
+    phone_work: str = ""
+    email: str = ""
+    address: str = ""
+    postcode: str = ""
+
+
+class PupilContact(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("pupil_id", "contact_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    relationship: str = ""  # Mother, Father, Carer, Grandparent, ...
+    priority: int = 1
+    parental_responsibility: bool = True
+    lives_with_pupil: bool = True
+    emergency_contact: bool = True
+
+
+# --- the register ------------------------------------------------------------
+
+
+class Mark(SQLModel, table=True):
+    """The current entry for one pupil and session. Changes are kept in MarkAmendment."""
+
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "date", "session"),
+        Index("ix_mark_date_session", "date", "session"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id")
+    date: dt.date
+    session: str  # AM | PM
+    code: str
+    minutes_late: int | None = None
+    comment: str = ""
+    source: str = "register"  # register | kiosk | leave | closure | import | demo
+    entered_by: str = ""
+    entered_role: str = ""
+    entered_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+
+
+class MarkAmendment(SQLModel, table=True):
+    """Append-only history of every change to a mark (original, new, reason, who, role)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    date: dt.date = Field(index=True)
+    session: str
+    old_code: str = ""  # "" = there was no mark
+    old_minutes_late: int | None = None
+    old_comment: str = ""
+    new_code: str = ""
+    new_minutes_late: int | None = None
+    new_comment: str = ""
+    reason: str = ""
+    after_close: bool = False
+    source: str = "register"
+    amended_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+    staff_name: str
+    staff_role: str
+
+
+class CallLog(SQLModel, table=True):
+    """A contact attempt with a family about an absence."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    called_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+    method: str = "phone"  # phone | text | email | in person | home visit
+    outcome: str  # no answer | message left | reason given | ...
+    notes: str = ""
+    staff_name: str = ""
+
+
+class KioskEvent(SQLModel, table=True):
+    """A sign-in, sign-out or return at the front desk."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    kind: str  # late_in | out | back
+    at: NaiveDatetime = Field(default_factory=dt.datetime.now, index=True)
+    session: str = "AM"
+    reason: str = ""
+    code: str = ""
+    minutes_late: int | None = None
+    accompanied_by: str = ""
+
+
+# --- leave of absence ----------------------------------------------------------
+
+
+class LeaveRequest(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    requested_by: str
+    relationship: str = ""
+    received_date: dt.date
+    first_date: dt.date
+    first_session: str = "AM"
+    last_date: dt.date
+    last_session: str = "PM"
+    ground: str  # code: C, C1, C2, J1, S, R, T, M
+    reason: str = ""
+    evidence: str = ""
+    licence_reference: str = ""
+    review_date: dt.date | None = None
+    status: str = "pending"  # pending | granted | part_granted | refused | withdrawn
+    created_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+    created_by: str = ""
+
+
+class LeaveDecision(SQLModel, table=True):
+    """Append-only: the head's decision, and any later correction as a new row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="leaverequest.id", index=True)
+    outcome: str  # granted | part_granted | refused | withdrawn | taken_unauthorised
+    granted_first_date: dt.date | None = None
+    granted_first_session: str = "AM"
+    granted_last_date: dt.date | None = None
+    granted_last_session: str = "PM"
+    reasons: str = ""
+    conditions: str = ""
+    decided_on: dt.date
+    decided_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+    staff_name: str
+    staff_role: str
+
+
+# --- trackers and letters ------------------------------------------------------
+
+
+class TrackerEvent(SQLModel, table=True):
+    """Append-only history of escalation levels, stages, actions and reviews."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    tracker: str  # lateness | absence | penalty | mitigation
+    kind: str  # level | stage | action | review | note | mitigation_start | mitigation_end
+    value: str = ""
+    due_date: dt.date | None = None
+    details: str = ""
+    at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+    staff_name: str = ""
+    staff_role: str = ""
+
+
+class PenaltyNotice(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    issued_on: dt.date
+    amount: int
+    status: str = "issued"  # issued | paid | withdrawn | prosecuted
+    status_date: dt.date | None = None
+    notes: str = ""
+    staff_name: str = ""
+
+
+class LetterTemplate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    title: str
+    body: str
+    updated_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+    updated_by: str = ""
+
+
+class LetterLog(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    template_key: str = Field(index=True)
+    family_key: str = Field(index=True)  # sorted pupil ids "12,15"
+    pupil_ids: str
+    addressee: str
+    sent_on: dt.date
+    staff_name: str = ""
+    pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+APPEND_ONLY_TABLES = ("markamendment", "settingchange", "leavedecision", "trackerevent")

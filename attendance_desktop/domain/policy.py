@@ -1,0 +1,301 @@
+"""The school's attendance policy as data: every time, threshold and period is a setting.
+
+Presets reproduce the five seed policies (see docs/policies.md). `Policy.validate`
+enforces the national rules that bind every preset (e.g. a register open 30 minutes
+at most, the same length every session).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class PolicyError(ValueError):
+    """A policy value that breaks a national rule or makes no sense."""
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """An attendance band: applies when attendance % >= min_pct (checked top down)."""
+
+    key: str
+    label: str
+    min_pct: float
+    concern: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTimes:
+    marking_starts: dt.time  # the register may be marked from this time
+    late_after: dt.time  # the register starts: arrivals after this are late (L)
+    closes: dt.time  # after this an arrival is U
+
+    def open_minutes(self) -> int:
+        return _minutes(self.closes) - _minutes(self.late_after)
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+LOWTHER_BANDS = (
+    Band("green", "Green (100%)", 100.0, False),
+    Band("lower_green", "Lower green (96-99.9%)", 96.0, False),
+    Band("upper_amber", "Upper amber (94-95.9%)", 94.0, True),
+    Band("lower_amber", "Lower amber (90-93.9%)", 90.0, True),
+    Band("red", "Red (below 90%)", 0.0, True),
+)
+VALE_BANDS = (
+    Band("good", "94% or above", 94.0, False),
+    Band("speak", "92-93.9%: speak to parent", 92.0, True),
+    Band("concern", "90-91.9%: concern letter", 90.0, True),
+    Band("monitoring", "Below 90%: monitoring", 0.0, True),
+)
+ONE_PAGE_BANDS = (
+    Band("green", "At or above target (97%)", 97.0, False),
+    Band("amber", "Amber (90-96.9%)", 90.0, True),
+    Band("red", "Red (below 90%)", 0.0, True),
+)
+ATLP_BANDS = (
+    Band("universal", "96% or above", 96.0, False),
+    Band("stage1", "Stage 1 universal concern (below 96%)", 90.0, True),
+    Band("stage2", "Stage 2 targeted support (below 90%)", 50.0, True),
+    Band("severe", "Severe absence (below 50%)", 0.0, True),
+)
+WESSEX_BANDS = (
+    Band("excellent", "99% or above", 99.0, False),
+    Band("good", "96-98.9%", 96.0, False),
+    Band("contact", "Below 96%: parents contacted", 90.0, True),
+    Band("intervention", "Below 90%: intervention", 0.0, True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """All of a school's attendance settings. Defaults are the Lowther preset."""
+
+    preset: str = "lowther"
+    # Registers
+    am: SessionTimes = SessionTimes(dt.time(8, 45), dt.time(9, 0), dt.time(9, 25))
+    pm: SessionTimes = SessionTimes(dt.time(13, 0), dt.time(13, 15), dt.time(13, 40))
+    absence_report_deadline: dt.time = dt.time(9, 0)
+    first_day_contact_by: dt.time = dt.time(9, 30)
+    n_code_limit_school_days: int = 5
+    staff_idle_lock_minutes: int = 10
+    kiosk_idle_seconds: int = 60
+    retention_years: int = 6
+    # Absence procedures
+    illness_weekly_contact_after_days: int = 5
+    signed_letter_consecutive_days: int = 3
+    signed_letter_term_days: int = 10
+    illness_la_notify_days: int = 15
+    missing_after_leave_days: int = 10
+    missing_consecutive_days: int = 20
+    la_continuous_absence_days: int = 10
+    la_termly_unauthorised_days: int = 10
+    # Leave of absence
+    leave_notice_amount: int = 2
+    leave_notice_unit: str = "weeks"  # weeks | school_weeks | school_days | days
+    leave_refuse_if_unauthorised: bool = True
+    leave_authorised_limit_pct: float = 10.0
+    performance_min_attendance_pct: float = 94.0
+    # Lateness flowchart (per week)
+    lateness_concern_min: int = 1
+    lateness_significant_min: int = 3
+    lateness_monitoring_weeks: int = 4
+    # Absence escalation
+    monitoring_period: str = "half_term"  # half_term | term | year
+    target_pct: float = 96.0
+    bands: tuple[Band, ...] = LOWTHER_BANDS
+    at_risk_margin_points: float = 2.0
+    persistent_absence_pct: float = 10.0
+    severe_absence_pct: float = 50.0
+    escalation_monitoring_weeks: int = 6
+    # Penalty notices (national framework, Aug 2024)
+    pn_sessions: int = 10
+    pn_window_school_weeks: int = 10
+    pn_codes: tuple[str, ...] = ("G", "N", "O", "U")
+    pn_first_amount: int = 160
+    pn_discount_amount: int = 80
+    pn_discount_days: int = 21
+    pn_pay_days: int = 28
+    pn_second_amount: int = 160
+    pn_max_in_period: int = 2
+    pn_period_years: int = 3
+    notice_to_improve_weeks: int = 6
+    # Letters and reporting
+    letter_repeat_days: int = 28
+    la_benchmark_pct: float | None = None
+    national_benchmark_pct: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- rules ---------------------------------------------------------------
+    def validate(self) -> None:
+        for name, st in (("morning", self.am), ("afternoon", self.pm)):
+            if not st.marking_starts <= st.late_after <= st.closes:
+                raise PolicyError(
+                    f"{name} session: times must run marking starts <= late after <= closes"
+                )
+            if st.open_minutes() > 30:
+                raise PolicyError(
+                    f"{name} register would stay open {st.open_minutes()} minutes; the national"
+                    " rule allows at most 30 minutes"
+                )
+        if self.am.open_minutes() != self.pm.open_minutes():
+            raise PolicyError(
+                f"the morning register is open {self.am.open_minutes()} minutes and the afternoon"
+                f" {self.pm.open_minutes()}; the national rule asks for the same length"
+                " every session"
+            )
+        if self.am.closes >= self.pm.marking_starts:
+            raise PolicyError("the afternoon register must start after the morning one closes")
+        if self.leave_notice_unit not in ("weeks", "school_weeks", "school_days", "days"):
+            raise PolicyError(f"unknown notice unit '{self.leave_notice_unit}'")
+        if self.monitoring_period not in ("half_term", "term", "year"):
+            raise PolicyError(f"unknown monitoring period '{self.monitoring_period}'")
+        mins = [b.min_pct for b in self.bands]
+        if not self.bands or mins != sorted(mins, reverse=True) or mins[-1] != 0.0:
+            raise PolicyError("bands must be listed from highest to lowest, the last from 0%")
+        if not 1 <= self.lateness_concern_min < self.lateness_significant_min:
+            raise PolicyError("lateness levels: 1 <= concern < significant")
+        for attr in ("n_code_limit_school_days", "pn_sessions", "pn_window_school_weeks",
+                     "staff_idle_lock_minutes", "kiosk_idle_seconds", "retention_years"):
+            if getattr(self, attr) <= 0:
+                raise PolicyError(f"{attr.replace('_', ' ')} must be more than 0")
+
+    def session_times(self, session: str) -> SessionTimes:
+        return self.am if session == "AM" else self.pm
+
+    def band_for(self, pct: float | None) -> Band | None:
+        if pct is None:
+            return None
+        for band in self.bands:
+            if pct >= band.min_pct:
+                return band
+        return self.bands[-1]
+
+    def replace(self, **changes: Any) -> Policy:
+        new = dataclasses.replace(self, **changes)
+        new.validate()
+        return new
+
+    # -- (de)serialisation as flat JSON-able values --------------------------
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            out[f.name] = _encode(getattr(self, f.name))
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Policy:
+        base = cls()
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name in data:
+                kwargs[f.name] = _decode(f.name, data[f.name], getattr(base, f.name))
+        return dataclasses.replace(base, **kwargs)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, SessionTimes):
+        return {k: _encode(getattr(value, k)) for k in ("marking_starts", "late_after", "closes")}
+    if isinstance(value, tuple) and value and isinstance(value[0], Band):
+        return [dataclasses.asdict(b) for b in value]
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def parse_time(text: str) -> dt.time:
+    try:
+        return dt.datetime.strptime(text.strip().replace(".", ":"), "%H:%M").time()
+    except ValueError:
+        raise PolicyError(f"'{text}' is not a time like 09:15") from None
+
+
+def _decode(name: str, value: Any, default: Any) -> Any:
+    if isinstance(default, dt.time):
+        return parse_time(value)
+    if isinstance(default, SessionTimes):
+        return SessionTimes(*(parse_time(value[k]) for k in ("marking_starts", "late_after",
+                                                              "closes")))
+    if name == "bands":
+        return tuple(Band(**b) for b in value)
+    if isinstance(default, tuple):
+        return tuple(value)
+    return value
+
+
+def _t(h: int, m: int) -> dt.time:
+    return dt.time(h, m)
+
+
+PRESETS: dict[str, Policy] = {
+    "lowther": Policy(),
+    "wessex": Policy(
+        preset="wessex",
+        am=SessionTimes(_t(8, 40), _t(9, 0), _t(9, 15)),
+        pm=SessionTimes(_t(13, 55), _t(14, 10), _t(14, 25)),
+        absence_report_deadline=_t(8, 40),
+        signed_letter_consecutive_days=3,
+        signed_letter_term_days=10,
+        leave_notice_amount=2,
+        leave_notice_unit="weeks",
+        bands=WESSEX_BANDS,
+        target_pct=96.0,
+        performance_min_attendance_pct=94.0,
+    ),
+    "vale": Policy(
+        preset="vale",
+        am=SessionTimes(_t(8, 50), _t(9, 15), _t(9, 30)),
+        pm=SessionTimes(_t(13, 0), _t(13, 15), _t(13, 30)),
+        absence_report_deadline=_t(8, 30),
+        n_code_limit_school_days=5,
+        leave_notice_amount=2,
+        leave_notice_unit="weeks",
+        bands=VALE_BANDS,
+        target_pct=94.0,
+        escalation_monitoring_weeks=4,
+        illness_weekly_contact_after_days=5,
+    ),
+    "atlp": Policy(
+        preset="atlp",
+        am=SessionTimes(_t(8, 40), _t(8, 50), _t(9, 10)),
+        pm=SessionTimes(_t(12, 55), _t(13, 5), _t(13, 25)),
+        absence_report_deadline=_t(8, 30),
+        leave_notice_amount=4,
+        leave_notice_unit="school_weeks",
+        bands=ATLP_BANDS,
+        target_pct=96.0,
+        monitoring_period="term",
+    ),
+    "one_page": Policy(
+        preset="one_page",
+        absence_report_deadline=_t(8, 40),
+        first_day_contact_by=_t(9, 30),
+        bands=ONE_PAGE_BANDS,
+        target_pct=97.0,
+        la_benchmark_pct=96.0,
+        monitoring_period="term",
+    ),
+}
+
+PRESET_LABELS = {
+    "lowther": "Lowther (small rural primary, 2025-26) — default",
+    "wessex": "Wessex (multi-academy trust, 2024)",
+    "vale": "Vale (special schools federation)",
+    "atlp": "ATLP (trust, support first, stages 1-4)",
+    "one_page": "One page (primary, red/amber letters)",
+}
+
+
+def preset(name: str) -> Policy:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise PolicyError(f"unknown policy preset '{name}'") from None

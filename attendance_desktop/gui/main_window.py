@@ -1,0 +1,153 @@
+"""The main window: a navigation list on the left, one page per area on the right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop import APP_NAME
+from attendance_desktop.gui.today_widget import TodayWidget
+from attendance_desktop.services.context import AppContext
+
+PageFactory = Callable[[AppContext], QWidget]
+
+
+class PlannedAreaWidget(QWidget):
+    """Shown for an area whose screens are not built yet: says so plainly."""
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<h2>{title}</h2>")
+        body = QLabel(text)
+        body.setWordWrap(True)
+        layout.addWidget(heading)
+        layout.addWidget(body)
+        layout.addStretch(1)
+
+
+def _planned(title: str, text: str) -> PageFactory:
+    return lambda _ctx: PlannedAreaWidget(title, text)
+
+
+# (name, shortcut digit, tooltip, factory). Areas are replaced by real pages as they land.
+AREAS: list[tuple[str, str, PageFactory]] = [
+    ("Today", "Today's registers, absences to chase and figures", TodayWidget),
+    ("Register", "Take and correct the registers",
+     _planned("Register", "The register grid is not available in this version yet.")),
+    ("Kiosk", "Late-arrival sign-in at the front desk",
+     _planned("Kiosk", "The sign-in kiosk is not available in this version yet.")),
+    ("Leave", "Leave of absence requests and decisions",
+     _planned("Leave", "Leave of absence requests are not available in this version yet.")),
+    ("Trackers", "Lateness and absence escalation",
+     _planned("Trackers", "The trackers are not available in this version yet.")),
+    ("Letters", "Letters and printing",
+     _planned("Letters", "Letters are not available in this version yet.")),
+    ("Pupils", "Pupils and contacts",
+     _planned("Pupils", "Pupil records are not available in this version yet.")),
+    ("Reports", "Attendance reports",
+     _planned("Reports", "Reports are not available in this version yet.")),
+    ("Settings", "School, policy, calendar and staff settings",
+     _planned("Settings", "Settings screens are not available in this version yet.")),
+]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle(APP_NAME)
+        self.setMinimumSize(1000, 640)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Areas")
+        self.nav.setFixedWidth(170)
+        self.nav.setStyleSheet("QListWidget { font-size: 11pt; } "
+                               "QListWidget::item { padding: 8px 10px; }")
+        self.pages = QStackedWidget()
+        self._factories: list[PageFactory] = []
+        for number, (name, tip, factory) in enumerate(AREAS, start=1):
+            item = QListWidgetItem(name)
+            shortcut = f"Ctrl+{number}"
+            item.setToolTip(f"{tip} ({shortcut})")
+            self.nav.addItem(item)
+            self.pages.addWidget(QWidget())  # built on first visit
+            self._factories.append(factory)
+            action = QAction(self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(self._go_to_shortcut)
+            action.setData(number - 1)
+            self.addAction(action)
+        self._built: set[int] = set()
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.nav.currentRowChanged.connect(self.show_area)
+        self.nav.setCurrentRow(0)
+        self.statusBar().showMessage(self._status_text())
+        self._restore_geometry()
+
+    def _status_text(self) -> str:
+        where = self.ctx.paths.sqlite_file or self.ctx.paths.db_url.split("@")[-1]
+        return f"Signed in as {self.ctx.actor.name} ({self.ctx.actor.role.label}) · data: {where}"
+
+    def area_index(self, name: str) -> int:
+        return [a[0] for a in AREAS].index(name)
+
+    @Slot(int)
+    def show_area(self, index: int) -> None:
+        if index < 0:
+            return
+        if index not in self._built:
+            page = self._factories[index](self.ctx)
+            old = self.pages.widget(index)
+            self.pages.removeWidget(old)
+            old.deleteLater()
+            self.pages.insertWidget(index, page)
+            self._built.add(index)
+        self.pages.setCurrentIndex(index)
+        if self.nav.currentRow() != index:
+            self.nav.setCurrentRow(index)
+
+    @Slot()
+    def _go_to_shortcut(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.show_area(int(action.data()))
+
+    def current_page(self) -> QWidget:
+        return self.pages.currentWidget()
+
+    def open_kiosk(self) -> None:
+        QMessageBox.information(self, APP_NAME, "The kiosk is not available in this version yet.")
+        self.show()
+
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 760)
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        QSettings().setValue("main_window/geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+
+__all__ = ["AREAS", "MainWindow", "Qt"]
