@@ -1,0 +1,48 @@
+"""pytest-qt fixtures: offscreen Qt, a demo-free fresh context, and a thread-leak check."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import datetime as dt  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from attendance_desktop.services.context import AppContext  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_qsettings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Window geometry and other QSettings go to a temporary folder, not the user's."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads(qapp):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QThreadPool
+
+    yield
+    pool = QThreadPool.globalInstance()
+    assert pool.waitForDone(5000), "a test left work running on the thread pool"
+
+
+@pytest.fixture
+def ctx(engine, paths) -> AppContext:  # type: ignore[no-untyped-def]
+    return AppContext(paths=paths, engine=engine,
+                      clock=lambda: dt.datetime(2025, 11, 20, 10, 0))
+
+
+def save_screenshot(widget, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Grab a widget to screenshots/NAME.png for a person to look at."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    widget.grab().save(str(path))
+    return path
