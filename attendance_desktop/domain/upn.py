@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidComponent, ValidationError
 from stdnum.gb import upn as _upn
 
 
@@ -14,6 +14,9 @@ def problem(value: str) -> str | None:
     """Why a UPN is invalid, or None when it is valid."""
     try:
         _upn.validate(value)
+    except InvalidComponent:
+        return (f"UPN '{value}' is not valid: characters 2-4 are not a known local authority"
+                " number")
     except ValidationError as exc:
         text = str(exc.message).rstrip(".")
         return f"UPN '{value}' is not valid: {text[0].lower()}{text[1:]}"
