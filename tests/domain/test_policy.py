@@ -32,7 +32,7 @@ def test_presets_differ_where_the_seed_policies_differ():
 
 def test_a_register_open_longer_than_30_minutes_is_refused():
     long_am = SessionTimes(dt.time(8, 45), dt.time(9, 0), dt.time(9, 31))
-    with pytest.raises(PolicyError, match="31 minutes.*at most 30"):
+    with pytest.raises(PolicyError, match=r"31 minutes.*at most 30"):
         Policy().replace(am=long_am, pm=SessionTimes(dt.time(13, 0), dt.time(13, 15),
                                                      dt.time(13, 46)))
 
@@ -61,7 +61,8 @@ def test_times_out_of_order_are_refused():
 )
 def test_lowther_bands_at_their_boundaries(pct, band):
     found = Policy().band_for(pct)
-    assert found is not None and found.key == band
+    assert found is not None
+    assert found.key == band
 
 
 def test_no_possible_sessions_has_no_band():
