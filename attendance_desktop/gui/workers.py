@@ -1,0 +1,65 @@
+"""Running generator services off the GUI thread.
+
+A job is `job(token) -> Generator[Progress, None, R]`: it yields `Progress` between steps,
+calls `token.check()` (raising `Cancelled`) and returns its result. `GeneratorRunnable`
+runs it on a thread pool and reports through `JobSignals`, a QObject living in the GUI
+thread, so connected `@Slot` methods run in the GUI thread. Workers never touch widgets.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Generator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from attendance_desktop.domain.progress import Cancelled, CancelToken, Progress
+
+Job = Callable[[CancelToken], Generator[Progress, None, Any]]
+
+
+class JobSignals(QObject):
+    """Created in the GUI thread; emitted from the worker (queued across threads)."""
+
+    progressed = Signal(int, int, str)  # done, total, label
+    succeeded = Signal(object)  # the job's return value
+    failed = Signal(object)  # the exception
+    cancelled = Signal()
+    ended = Signal()  # always last, whatever the outcome
+
+
+class GeneratorRunnable(QRunnable):
+    def __init__(self, job: Job, token: CancelToken, signals: JobSignals) -> None:
+        super().__init__()
+        self.job = job
+        self.token = token
+        self.signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            gen = self.job(self.token)
+            try:
+                while True:
+                    step = next(gen)
+                    self.token.check()
+                    self.signals.progressed.emit(step.done, step.total, step.label)
+            except StopIteration as stop:
+                result = stop.value
+            self.signals.succeeded.emit(result)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except Exception as exc:  # reported to the GUI, which shows the message
+            exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
+            self.signals.failed.emit(exc)
+        finally:
+            self.signals.ended.emit()
+
+
+def start_job(job: Job, signals: JobSignals, token: CancelToken | None = None,
+              pool: QThreadPool | None = None) -> CancelToken:
+    """Start `job` on `pool` (the global pool by default); returns its cancel token."""
+    token = token or CancelToken()
+    (pool or QThreadPool.globalInstance()).start(GeneratorRunnable(job, token, signals))
+    return token
