@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from attendance_desktop.domain.codes import CODES
+
 
 class PolicyError(ValueError):
     """A policy value that breaks a national rule or makes no sense."""
@@ -39,6 +41,22 @@ class SessionTimes:
 
 def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
+
+
+# A kiosk reason with this code is marked L or U by the time of arrival.
+LATE_BY_TIME = "L/U"
+DEFAULT_KIOSK_REASONS: tuple[tuple[str, str], ...] = (
+    ("Overslept / traffic / other", LATE_BY_TIME),
+    ("Bus, car or transport trouble", LATE_BY_TIME),
+    ("Medical or dental appointment", "M"),
+    ("Illness earlier in the day", "I"),
+)
+DEFAULT_KIOSK_OUT_REASONS: tuple[str, ...] = (
+    "Medical or dental appointment",
+    "Feeling unwell",
+    "Family reason",
+    "Other",
+)
 
 
 LOWTHER_BANDS = (
@@ -86,6 +104,8 @@ class Policy:
     n_code_limit_school_days: int = 5
     staff_idle_lock_minutes: int = 10
     kiosk_idle_seconds: int = 60
+    kiosk_reasons: tuple[tuple[str, str], ...] = DEFAULT_KIOSK_REASONS  # (label, code)
+    kiosk_out_reasons: tuple[str, ...] = DEFAULT_KIOSK_OUT_REASONS
     retention_years: int = 6
     # Absence procedures
     illness_weekly_contact_after_days: int = 5
@@ -161,6 +181,13 @@ class Policy:
             raise PolicyError("bands must be listed from highest to lowest, the last from 0%")
         if not 1 <= self.lateness_concern_min < self.lateness_significant_min:
             raise PolicyError("lateness levels: 1 <= concern < significant")
+        if not self.kiosk_reasons:
+            raise PolicyError("the kiosk needs at least one reason for arriving late")
+        for label, code in self.kiosk_reasons:
+            if not label.strip():
+                raise PolicyError("every kiosk reason needs a label")
+            if code != LATE_BY_TIME and code not in CODES:
+                raise PolicyError(f"kiosk reason '{label}': '{code}' is not an attendance code")
         for attr in ("n_code_limit_school_days", "pn_sessions", "pn_window_school_weeks",
                      "staff_idle_lock_minutes", "kiosk_idle_seconds", "retention_years"):
             if getattr(self, attr) <= 0:
@@ -206,6 +233,8 @@ def _encode(value: Any) -> Any:
         return {k: _encode(getattr(value, k)) for k in ("marking_starts", "late_after", "closes")}
     if isinstance(value, tuple) and value and isinstance(value[0], Band):
         return [dataclasses.asdict(b) for b in value]
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return [list(v) for v in value]
     if isinstance(value, tuple):
         return list(value)
     return value
@@ -226,6 +255,8 @@ def _decode(name: str, value: Any, default: Any) -> Any:
                                                               "closes")))
     if name == "bands":
         return tuple(Band(**b) for b in value)
+    if name == "kiosk_reasons":
+        return tuple((str(label), str(code)) for label, code in value)
     if isinstance(default, tuple):
         return tuple(value)
     return value
