@@ -16,7 +16,12 @@ def main(argv: list[str] | None = None) -> int:
         from attendance_desktop import app
 
         return app.run_window(parsed)
-    return cli.run(parsed)
+    status = cli.run(parsed)
+    if status == 0 and parsed.command == "demo" and parsed.open:
+        from attendance_desktop import app
+
+        return app.run_window(parsed)
+    return status
 
 
 if __name__ == "__main__":

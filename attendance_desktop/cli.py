@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="pretend today is this date (default: today)")
     demo.add_argument("--years", type=int, default=1,
                       help="academic years of history (default 1: this year to today)")
+    demo.add_argument("--open", action="store_true",
+                      help="open the main window afterwards (an existing demo school is "
+                           "opened as it is)")
 
     imp = sub.add_parser("import", parents=[common], help="import pupils or marks from CSV")
     imp_sub = imp.add_subparsers(dest="what", required=True, parser_class=_Parser)
@@ -124,9 +127,24 @@ def run(args: argparse.Namespace) -> int:
 # --- handlers -----------------------------------------------------------------
 
 
+def _holds_demo_school(engine: Engine) -> bool:
+    from sqlmodel import func, select
+
+    from attendance_desktop.db.engine import session_scope
+    from attendance_desktop.db.models import Pupil, School
+
+    with session_scope(engine) as s:
+        school = s.exec(select(School)).first()
+        pupils = s.exec(select(func.count()).select_from(Pupil)).one()
+        return bool(school and school.is_demo and pupils)
+
+
 def _cmd_demo(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.services import demo_service
 
+    if args.open and _holds_demo_school(engine):
+        print("The demo school is already in this data folder; opening it.")
+        return 0
     summary = demo_service.create_demo(engine, seed=args.seed, pupils=args.pupils,
                                        today=args.today or dt.date.today(), years=args.years)
     print(summary)
