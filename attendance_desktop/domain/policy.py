@@ -116,6 +116,7 @@ class Policy:
     missing_consecutive_days: int = 20
     la_continuous_absence_days: int = 10
     la_termly_unauthorised_days: int = 10
+    min_emergency_contacts: int = 2  # the pupil profile warns below this
     # Leave of absence
     leave_notice_amount: int = 2
     leave_notice_unit: str = "weeks"  # weeks | school_weeks | school_days | days
