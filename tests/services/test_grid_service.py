@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from attendance_desktop.services import closure_service, grid_service
+from attendance_desktop.services import register_service as rs
+from attendance_desktop.services.errors import PermissionDenied, ServiceError
+from attendance_desktop.services.register_service import MarkChange
+from tests.conftest import OFFICE
+from tests.services.register_school import make_school
+
+THU = dt.date(2025, 11, 20)
+NOW = dt.datetime(2025, 11, 20, 10, 0)
+
+
+@pytest.fixture
+def school(engine, school_year):
+    return make_school(engine)
+
+
+def test_spans(school_year):
+    week = grid_service.span_for("week", THU, school_year)
+    assert (week.start, week.end) == (dt.date(2025, 11, 17), dt.date(2025, 11, 21))
+    term = grid_service.span_for("term", THU, school_year)
+    assert term.name == "Autumn"
+    assert grid_service.span_for("half_term", THU, school_year).name == "Autumn 2"
+    assert grid_service.span_for("year", THU, school_year).start == school_year.start
+
+
+def test_snapshot_places_marks_and_shades_closures(engine, school, school_year):
+    pid = school.oak_pupils[2]
+    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "L", 12, "bus"), now=NOW)
+    snap = grid_service.load_snapshot(engine, school_year.start, school_year.end,
+                                      class_id=school.oak)
+    assert [p.class_name for p in snap.pupils] == ["Oak"] * 4
+    assert snap.pupils[0].name == "Holloway-Pine, Dexter"  # sorted by surname
+    r, c = snap.row_index(pid), snap.column_index(THU, "AM")
+    assert snap.codes[r][c] == "L"
+    assert snap.extras[(r, c)] == (12, "bus")
+    # the early May bank holiday is in term: a shaded, closed column
+    may = snap.column_index(dt.date(2026, 5, 4), "AM")
+    assert may is not None
+    assert not snap.columns[may].open
+    # half-term holiday and weekends are not columns
+    assert snap.column_index(dt.date(2025, 10, 29), "AM") is None
+    assert snap.column_index(dt.date(2025, 11, 22), "AM") is None
+
+
+def test_planned_closures_fill_hash_once(engine, school, school_year):
+    first = closure_service.fill_closures(engine, school_year.start, school_year.end, now=NOW)
+    pupils = len(school.oak_pupils) + len(school.ash_pupils)
+    # only the May bank holiday falls in term time; Christmas and Easter do not
+    snap = grid_service.load_snapshot(engine, school_year.start, school_year.end)
+    closed = [i for i, c in enumerate(snap.columns) if not c.open]
+    assert first == pupils * len(closed)
+    assert all(row[i] == "#" for row in snap.codes for i in closed)
+    assert closure_service.fill_closures(engine, school_year.start, school_year.end,
+                                         now=NOW) == 0
+
+
+def test_emergency_closure_is_one_audited_step(engine, school, school_year):
+    pid = school.oak_pupils[0]
+    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "/"), now=dt.datetime(2025, 11,
+                                                                                   20, 9))
+    with pytest.raises(PermissionDenied):
+        closure_service.emergency_closure(engine, school.teacher, THU, "DAY", "Y4", "snow",
+                                          now=NOW)
+    with pytest.raises(ServiceError, match="reason"):
+        closure_service.emergency_closure(engine, OFFICE, THU, "DAY", "Y4", " ", now=NOW)
+    result = closure_service.emergency_closure(engine, OFFICE, THU, "DAY", "Y4",
+                                               "Snow: site unsafe", now=NOW)
+    assert result.written == 2 * 7
+    snap = grid_service.load_snapshot(engine, THU, THU)
+    assert all(code == "Y4" for row in snap.codes for code in row)
+    assert not snap.columns[0].open
+    assert snap.columns[0].closure == "Snow: site unsafe"
+    (entry,) = rs.cell_history(engine, pid, THU, "AM")
+    assert (entry.old_code, entry.new_code, entry.reason) == ("/", "Y4",
+                                                              "Closure: Snow: site unsafe")
+    with pytest.raises(ServiceError, match="already closed"):
+        closure_service.emergency_closure(engine, OFFICE, THU, "PM", "Y4", "snow", now=NOW)
