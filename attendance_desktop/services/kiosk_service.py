@@ -170,6 +170,12 @@ class KioskResult:
     amended_from: str = ""
 
 
+def _in_school(code: str) -> bool:
+    """Present, late (L or U) or on an approved activity: never overwritten by the kiosk."""
+    found = codes.lookup(code)
+    return found.category.attending or found.is_late
+
+
 def _pupil(s: Session, pupil_id: int, day: dt.date) -> Pupil:
     pupil = s.get(Pupil, pupil_id)
     if pupil is None or pupil.admission_date > day or (
@@ -217,7 +223,7 @@ def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
                                f"{closed} Nothing has been recorded.")
         existing = s.execute(select(Mark.code).where(
             Mark.pupil_id == pupil_id, Mark.date == day, Mark.session == session)).scalar()
-        if existing is not None and codes.lookup(existing).category.attending:
+        if existing is not None and _in_school(existing):
             if _is_out(s, pupil_id, day):
                 s.add(KioskEvent(pupil_id=pupil_id, kind="back", at=now, session=session,
                                  reason="Returned (signed in)", accompanied_by=accompanied_by))
@@ -339,14 +345,21 @@ class LeaverRow:
     back_at: dt.time | None
 
 
-def _names(s: Session) -> dict[int, tuple[str, str, str]]:
-    """pupil id -> (name, class name, surname) for every pupil."""
-    classes = dict(s.execute(select(SchoolClass.id, SchoolClass.name)).all())
+def _names(s: Session) -> dict[int, tuple[str, str, int]]:
+    """pupil id -> (name, class name, class sort order) for every pupil."""
+    classes = {i: (n, o) for i, n, o in s.execute(
+        select(SchoolClass.id, SchoolClass.name, SchoolClass.sort_order)).all()}
     rows = s.execute(select(Pupil.id, Pupil.preferred_forename, Pupil.legal_forename,
                             Pupil.preferred_surname, Pupil.legal_surname,
                             Pupil.class_id)).all()
-    return {pid: (f"{pf or lf} {ps or ls}", classes.get(cid, "") if cid else "", ps or ls)
-            for pid, pf, lf, ps, ls, cid in rows}
+    out = {}
+    for pid, pf, lf, ps, ls, cid in rows:
+        cls, order = classes.get(cid, ("", 10**6))
+        out[pid] = (f"{pf or lf} {ps or ls}", cls, order)
+    return out
+
+
+_UNKNOWN = ("?", "", 10**6)
 
 
 def late_log(engine: Engine, start: dt.date, end: dt.date,
@@ -364,8 +377,8 @@ def late_log(engine: Engine, start: dt.date, end: dt.date,
             q = q.join(Pupil, Pupil.id == KioskEvent.pupil_id).where(Pupil.class_id == class_id)
         events = s.execute(q).scalars().all()
         return tuple(LateRow(
-            e.pupil_id, names.get(e.pupil_id, ("?", "", ""))[0],
-            names.get(e.pupil_id, ("?", "", ""))[1], e.at.date(), e.at.time().replace(
+            e.pupil_id, names.get(e.pupil_id, _UNKNOWN)[0],
+            names.get(e.pupil_id, _UNKNOWN)[1], e.at.date(), e.at.time().replace(
                 microsecond=0), e.session, e.minutes_late or 0, e.reason, e.code,
             e.accompanied_by) for e in events)
 
@@ -382,7 +395,7 @@ def early_leavers(engine: Engine, day: dt.date) -> tuple[LeaverRow, ...]:
     rows: list[LeaverRow] = []
     open_out: dict[int, int] = {}
     for e in events:
-        name, cls, _ = names.get(e.pupil_id, ("?", "", ""))
+        name, cls, _ = names.get(e.pupil_id, _UNKNOWN)
         if e.kind == "out":
             open_out[e.pupil_id] = len(rows)
             rows.append(LeaverRow(e.pupil_id, name, cls, e.at.time().replace(microsecond=0),
@@ -419,18 +432,21 @@ def on_site(engine: Engine, now: dt.datetime) -> tuple[OnSitePupil, ...]:
                 KioskEvent.kind.in_(("late_in", "back"))).order_by(KioskEvent.at)).all():
             target = arrived if kind == "late_in" else returned
             target.setdefault(pid, at.time().replace(second=0, microsecond=0))
-    out: list[OnSitePupil] = []
+    out: list[tuple[int, OnSitePupil]] = []
     for pid in on_roll:
         code = marks.get(pid)
-        attending = code is not None and codes.lookup(code).category.attending
-        if not (attending or pid in arrived) or pid in out_ids:
+        here = code is not None and _in_school(code)
+        if not (here or pid in arrived) or pid in out_ids:
             continue
-        status = ("Late" if code in ("L", "U") else "Present") if attending else "Signed in"
+        # A kiosk arrival with a reason's own code (e.g. M) is on site whatever the code.
+        status = "Late" if pid in arrived or code in ("L", "U") else "Present"
         if code and codes.lookup(code).category is codes.Category.APPROVED:
             status = f"Approved activity ({code})"
-        name, cls, _ = names[pid]
-        out.append(OnSitePupil(pid, name, cls, status, arrived.get(pid), returned.get(pid)))
-    return tuple(sorted(out, key=lambda r: (r.class_name, r.name.lower())))
+        name, cls, order = names[pid]
+        out.append((order, OnSitePupil(pid, name, cls, status, arrived.get(pid),
+                                       returned.get(pid))))
+    out.sort(key=lambda r: (r[0], r[1].class_name, r[1].name.lower()))
+    return tuple(r for _, r in out)
 
 
 # --- leaving the kiosk -----------------------------------------------------------------

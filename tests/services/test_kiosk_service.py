@@ -258,3 +258,27 @@ def test_exit_pin_is_checked_and_slowed_down_after_wrong_attempts(engine):  # ty
     assert actor is not None
     assert actor.role is Role.OFFICE
     assert guard.failures == 0
+
+
+def test_fire_roll_pdf_lists_on_site_pupils_by_class_with_counts(engine, pupils, tmp_path):  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from attendance_desktop.services import fire_roll
+
+    with session_scope(engine) as s:
+        register_service.write_mark(s, OFFICE, pupils[0], THU, "AM", "/", now=at(9, 0))
+        register_service.write_mark(s, OFFICE, pupils[1], THU, "AM", "/", now=at(9, 0))
+    kiosk_service.sign_in(engine, pupils[2], OTHER, "", at(9, 30))
+    kiosk_service.sign_out(engine, pupils[1], "Feeling unwell", "Dad", at(10, 5))
+    path = fire_roll.default_path(tmp_path / "letters" / "reports", at(10, 30))
+    roll = fire_roll.build(engine, at(10, 30), path)
+    assert (roll.on_site, roll.late_today, roll.early_leavers, roll.still_out) == (2, 1, 1, 1)
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "Fire roll" in text
+    assert "Thursday 20 November 2025 at 10:30" in text
+    assert "Ava Brook" in text
+    assert "Cara Dale" in text
+    assert "Oak — 1 on site" in text
+    assert "Ash — 1 on site" in text
+    assert "Signed out today" in text
+    assert "not back" in text
