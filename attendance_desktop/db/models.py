@@ -259,6 +259,7 @@ class LeaveRequest(SQLModel, table=True):
     last_session: str = "PM"
     ground: str  # code: C, C1, C2, J1, S, R, T, M
     reason: str = ""
+    is_holiday: bool = False  # the form's "this is a holiday" tick
     evidence: str = ""
     licence_reference: str = ""
     review_date: dt.date | None = None

@@ -229,6 +229,7 @@ def upgrade() -> None:
     sa.Column('last_session', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('ground', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('is_holiday', sa.Boolean(), nullable=False),
     sa.Column('evidence', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('licence_reference', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('review_date', sa.Date(), nullable=True),
