@@ -165,8 +165,8 @@ def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
 def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.services import import_service
 
-    count = import_service.export_marks(engine, args.file, args.start, args.end)
-    print(f"exported {count} marks to {args.file}")
+    result = import_service.export_marks(engine, args.file, args.start, args.end)
+    print(result)  # says how many marks were left out for pupils without a UPN
     return 0
 
 
