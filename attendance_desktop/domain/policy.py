@@ -59,6 +59,109 @@ DEFAULT_KIOSK_OUT_REASONS: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One step of the absence escalation: its action is due `due_days` after the stage
+    starts; its review `review_weeks` after the action (0 = no review, the last step).
+    `letter` is a letter template key; "{band}" means the band's concern letter."""
+
+    key: str
+    label: str
+    action: str
+    due_days: int
+    review_weeks: int
+    letter: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LatenessStep:
+    """An action the lateness flowchart asks for at a level (concern | significant |
+    escalated); `after_review` steps fall due only after a not-improved review."""
+
+    level: str
+    key: str
+    label: str
+    letter: str = ""
+    after_review: bool = False
+
+
+LOWTHER_LATENESS_STEPS = (
+    LatenessStep("concern", "challenged", "Challenged at the door by the admitting adult"),
+    LatenessStep("concern", "parent_asked", "Parent asked why the child was late"),
+    LatenessStep("concern", "support_offered", "Support offered to the family"),
+    LatenessStep("concern", "warning_letter", "Lateness warning letter sent", "lateness_warning"),
+    LatenessStep("significant", "monitoring", "Monitoring period started"),
+    LatenessStep("significant", "written_warning", "Written warning (head's discretion)",
+                 "lateness_written_warning"),
+    LatenessStep("significant", "panel_meeting", "Lateness Panel Meeting held (head + governor)",
+                 "lateness_panel_invite", after_review=True),
+    LatenessStep("significant", "contract", "Contract and action plan agreed",
+                 after_review=True),
+    LatenessStep("escalated", "handed_over",
+                 "Lateness treated as unauthorised absence: moved onto the absence escalation"),
+)
+
+LOWTHER_STAGES = (
+    Stage("letter", "RAG letter", "Send the band letter, speak to the child, offer Early Help",
+          5, 6, "{band}"),
+    Stage("monitoring", "Monitoring period", "Send the monitoring warning letter", 5, 6,
+          "monitoring_warning"),
+    Stage("panel", "Attendance Panel Meeting and contract",
+          "Hold the panel meeting (head + governor) and agree a contract and action plan", 10, 6,
+          "attendance_panel_invite"),
+    Stage("la_referral", "Referral to the local authority",
+          "Refer to the LA Access and Inclusion Officer (may lead to prosecution)", 5, 0),
+)
+VALE_STAGES = (
+    Stage("speak", "Officer speaks to parent", "Speak to the parent", 5, 4),
+    Stage("letter", "Concern letter", "Send the concern letter", 5, 4, "{band}"),
+    Stage("monitoring", "Monitoring letter and phone call",
+          "Send the monitoring letter, phone the parent, offer attendance clinics", 5, 4,
+          "monitoring_warning"),
+    Stage("plan", "Attendance improvement plan meeting", "Meet and set targets", 10, 4,
+          "attendance_panel_invite"),
+    Stage("county", "County Attendance Team referral and parental contract",
+          "Refer to the County Attendance Team and agree a contract", 10, 4,
+          "attendance_contract"),
+    Stage("final_warning", "Final written warning", "Send the final written warning", 5, 4),
+    Stage("penalty", "Fixed penalty notice", "Consider a fixed penalty notice", 10, 0),
+)
+ONE_PAGE_STAGES = (
+    Stage("letter", "Amber or red letter", "Send the band letter and offer a meeting", 5, 12,
+          "{band}"),
+    Stage("meeting", "Attendance meeting", "Invite the parents to an attendance meeting", 10, 12,
+          "not_improved_meeting"),
+    Stage("early_help", "Early Help / legal stage", "Consider Early Help or a penalty notice",
+          10, 0),
+)
+ATLP_STAGES = (
+    Stage("stage1", "Stage 1: universal concern",
+          "Early support: letter, call, meeting or home visit", 5, 4, "{band}"),
+    Stage("stage2", "Stage 2: targeted support", "Early Help meeting and home visit", 10, 4),
+    Stage("stage3", "Stage 3: formal attendance meeting",
+          "Formal meeting and attendance contract with SMART targets", 10, 4,
+          "attendance_contract"),
+    Stage("stage4", "Stage 4: legal action",
+          "Penalty notice, education supervision order or prosecution", 10, 0),
+)
+WESSEX_STAGES = (
+    Stage("contact", "Parents contacted", "Contact the parents", 5, 6, "{band}"),
+    Stage("meeting", "Formal meeting and action plan",
+          "Hold a formal meeting and agree an attendance action plan", 10, 6,
+          "attendance_panel_invite"),
+    Stage("intervention", "Intervention / penalty notice consideration",
+          "Intervene; consider a penalty notice", 10, 0),
+)
+PN_CONSIDERATIONS = (
+    "Is more support possible for this family?",
+    "Is a penalty notice the best tool to improve attendance here?",
+    "Would a Notice to Improve be appropriate first?",
+    "Would another legal route be better (attendance contract, education supervision"
+    " order, prosecution)?",
+    "Have reasonable adjustments been made (SEND, health, circumstances)?",
+)
+
+
 LOWTHER_BANDS = (
     Band("green", "Green (100%)", 100.0, False),
     Band("lower_green", "Lower green (96-99.9%)", 96.0, False),
@@ -123,10 +226,17 @@ class Policy:
     leave_refuse_if_unauthorised: bool = True
     leave_authorised_limit_pct: float = 10.0
     performance_min_attendance_pct: float = 94.0
+    leave_holidays_may_be_granted: bool = False  # True: a holiday check only advises
+    leave_assessment_days_before: int = 0  # school days before an assessment that count too
     # Lateness flowchart (per week)
     lateness_concern_min: int = 1
     lateness_significant_min: int = 3
     lateness_monitoring_weeks: int = 4
+    # "continues": escalate when a week reaches the significant level after a contract
+    # ("after_contract"), or after this many significant weeks in one episode ("weeks")
+    lateness_continues_rule: str = "after_contract"
+    lateness_continues_weeks: int = 3
+    lateness_steps: tuple[LatenessStep, ...] = LOWTHER_LATENESS_STEPS
     # Absence escalation
     monitoring_period: str = "half_term"  # half_term | term | year
     target_pct: float = 96.0
@@ -135,6 +245,9 @@ class Policy:
     persistent_absence_pct: float = 10.0
     severe_absence_pct: float = 50.0
     escalation_monitoring_weeks: int = 6
+    escalation_stages: tuple[Stage, ...] = LOWTHER_STAGES
+    band_letter_prefix: str = "concern_"  # "{band}" letters: prefix + band key
+    weekly_contact_days: int = 7  # illness contact counts as done within this many days
     # Penalty notices (national framework, Aug 2024)
     pn_sessions: int = 10
     pn_window_school_weeks: int = 10
@@ -147,6 +260,7 @@ class Policy:
     pn_max_in_period: int = 2
     pn_period_years: int = 3
     notice_to_improve_weeks: int = 6
+    pn_considerations: tuple[str, ...] = PN_CONSIDERATIONS
     # Letters and reporting
     letter_repeat_days: int = 28
     la_benchmark_pct: float | None = None
@@ -182,6 +296,10 @@ class Policy:
             raise PolicyError("bands must be listed from highest to lowest, the last from 0%")
         if not 1 <= self.lateness_concern_min < self.lateness_significant_min:
             raise PolicyError("lateness levels: 1 <= concern < significant")
+        if self.lateness_continues_rule not in ("after_contract", "weeks"):
+            raise PolicyError(f"unknown lateness rule '{self.lateness_continues_rule}'")
+        if not self.escalation_stages:
+            raise PolicyError("the absence escalation needs at least one stage")
         if not self.kiosk_reasons:
             raise PolicyError("the kiosk needs at least one reason for arriving late")
         for label, code in self.kiosk_reasons:
@@ -232,7 +350,7 @@ def _encode(value: Any) -> Any:
         return value.strftime("%H:%M")
     if isinstance(value, SessionTimes):
         return {k: _encode(getattr(value, k)) for k in ("marking_starts", "late_after", "closes")}
-    if isinstance(value, tuple) and value and isinstance(value[0], Band):
+    if isinstance(value, tuple) and value and isinstance(value[0], Band | Stage | LatenessStep):
         return [dataclasses.asdict(b) for b in value]
     if isinstance(value, tuple) and value and isinstance(value[0], tuple):
         return [list(v) for v in value]
@@ -256,6 +374,10 @@ def _decode(name: str, value: Any, default: Any) -> Any:
                                                               "closes")))
     if name == "bands":
         return tuple(Band(**b) for b in value)
+    if name == "escalation_stages":
+        return tuple(Stage(**b) for b in value)
+    if name == "lateness_steps":
+        return tuple(LatenessStep(**b) for b in value)
     if name == "kiosk_reasons":
         return tuple((str(label), str(code)) for label, code in value)
     if isinstance(default, tuple):
@@ -278,7 +400,9 @@ PRESETS: dict[str, Policy] = {
         signed_letter_term_days=10,
         leave_notice_amount=2,
         leave_notice_unit="weeks",
+        leave_assessment_days_before=5,
         bands=WESSEX_BANDS,
+        escalation_stages=WESSEX_STAGES,
         target_pct=96.0,
         performance_min_attendance_pct=94.0,
     ),
@@ -291,6 +415,7 @@ PRESETS: dict[str, Policy] = {
         leave_notice_amount=2,
         leave_notice_unit="weeks",
         bands=VALE_BANDS,
+        escalation_stages=VALE_STAGES,
         target_pct=94.0,
         escalation_monitoring_weeks=4,
         illness_weekly_contact_after_days=5,
@@ -303,6 +428,7 @@ PRESETS: dict[str, Policy] = {
         leave_notice_amount=4,
         leave_notice_unit="school_weeks",
         bands=ATLP_BANDS,
+        escalation_stages=ATLP_STAGES,
         target_pct=96.0,
         monitoring_period="term",
     ),
@@ -311,6 +437,7 @@ PRESETS: dict[str, Policy] = {
         absence_report_deadline=_t(8, 40),
         first_day_contact_by=_t(9, 30),
         bands=ONE_PAGE_BANDS,
+        escalation_stages=ONE_PAGE_STAGES,
         target_pct=97.0,
         la_benchmark_pct=96.0,
         monitoring_period="term",
