@@ -1,0 +1,1 @@
+"""Settings screens: school details, policy, session times, calendar, classes, staff."""

@@ -1,0 +1,99 @@
+"""Small pieces shared by the settings screens, the set-up wizard and the pupil pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt, QTime
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel, QWidget
+
+ERROR_STYLE = ("QLabel { color: #8a1c1c; background: #fdecea; border: 1px solid #e6b0aa;"
+               " border-radius: 4px; padding: 6px; }")
+WARNING_STYLE = ("QLabel { color: #5c4400; background: #fff4d6; border: 1px solid #e8c766;"
+                 " border-radius: 4px; padding: 6px; }")
+OK_STYLE = ("QLabel { color: #1e5128; background: #e8f5e9; border: 1px solid #a5d6a7;"
+            " border-radius: 4px; padding: 6px; }")
+
+
+class MessageLabel(QLabel):
+    """A word-wrapped banner for errors, warnings and confirmations; hidden when empty."""
+
+    def __init__(self, name: str = "message", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAccessibleName("Message")
+        self.hide()
+
+    def show_error(self, text: str) -> None:
+        self._show(text, ERROR_STYLE)
+
+    def show_warning(self, text: str) -> None:
+        self._show(text, WARNING_STYLE)
+
+    def show_ok(self, text: str) -> None:
+        self._show(text, OK_STYLE)
+
+    def clear_message(self) -> None:
+        self.setText("")
+        self.hide()
+
+    def _show(self, text: str, style: str) -> None:
+        if not text:
+            self.clear_message()
+            return
+        self.setStyleSheet(style)
+        self.setText(text)
+        self.show()
+
+
+def bullet_list(items: list[str]) -> str:
+    return "\n".join(f"• {i}" for i in items)
+
+
+def qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def pydate(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+def qtime(t: dt.time) -> QTime:
+    return QTime(t.hour, t.minute)
+
+
+def pytime(value: QTime) -> dt.time:
+    return dt.time(value.hour(), value.minute())
+
+
+def image_file_to_png(path: str, max_side: int) -> bytes | None:
+    """Read a PNG or JPEG, shrink it to fit max_side pixels, and return PNG bytes."""
+    image = QImage(path)
+    if image.isNull():
+        return None
+    if max(image.width(), image.height()) > max_side:
+        image = image.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    buffer.close()
+    return bytes(data.data())
+
+
+def heading(text: str, name: str = "") -> QLabel:
+    label = QLabel(f"<h2>{text}</h2>")
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+def hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("QLabel { color: #444; }")
+    return label

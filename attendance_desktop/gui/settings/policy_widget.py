@@ -1,0 +1,446 @@
+"""The attendance policy: a preset, then every setting adjustable, grouped readably."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.domain.policy import PRESET_LABELS, PRESETS, Band, Policy, PolicyError
+from attendance_desktop.gui.settings.common import MessageLabel, pytime, qtime
+from attendance_desktop.services import policy_service
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+
+# field -> (label, tooltip). Groups in the order shown; unknown new fields go to "Other".
+GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
+    ("Registers", {
+        "absence_report_deadline": ("Parents report absence by", "Time by which parents"
+                                    " should tell the school about an absence"),
+        "first_day_contact_by": ("First-day calls start by", "Time by which the office"
+                                 " starts calling families of absent pupils"),
+        "n_code_limit_school_days": ("N code may stay for (school days)", "After this many"
+                                     " school days an unexplained N must become O or another"
+                                     " code"),
+        "staff_idle_lock_minutes": ("Lock the screen after idle (minutes)", ""),
+        "kiosk_idle_seconds": ("Kiosk returns to start after (seconds)", ""),
+        "kiosk_reasons": ("Kiosk late reasons (one per line: reason | code)",
+                          "Code L/U means L or U depending on the arrival time"),
+        "kiosk_out_reasons": ("Kiosk sign-out reasons (one per line)", ""),
+        "retention_years": ("Keep records for (years)", "Registers must be kept 6 years"),
+    }),
+    ("Absence procedures", {
+        "illness_weekly_contact_after_days": ("Illness: weekly contact after (days)", ""),
+        "signed_letter_consecutive_days": ("Medical evidence after consecutive days", ""),
+        "signed_letter_term_days": ("Medical evidence after days in a term", ""),
+        "illness_la_notify_days": ("Tell the LA after illness days", "Continuous illness"
+                                   " days before the local authority is told"),
+        "missing_after_leave_days": ("Child missing: days after leave ends", ""),
+        "missing_consecutive_days": ("Child missing: consecutive unauthorised days", ""),
+        "la_continuous_absence_days": ("Tell the LA: continuous absence (days)", ""),
+        "la_termly_unauthorised_days": ("Tell the LA: unauthorised days in a term", ""),
+        "min_emergency_contacts": ("Emergency contacts expected per pupil", "The pupil"
+                                   " profile warns when fewer are held"),
+    }),
+    ("Leave", {
+        "leave_notice_amount": ("Notice needed for leave requests", ""),
+        "leave_notice_unit": ("Notice measured in", ""),
+        "leave_refuse_if_unauthorised": ("Refuse leave if there is unauthorised absence", ""),
+        "leave_authorised_limit_pct": ("Authorised absence limit (%)", ""),
+        "performance_min_attendance_pct": ("Minimum attendance for performance leave (%)", ""),
+    }),
+    ("Lateness", {
+        "lateness_concern_min": ("Lates in a week for concern", ""),
+        "lateness_significant_min": ("Lates in a week for significant concern", ""),
+        "lateness_monitoring_weeks": ("Lateness monitoring period (weeks)", ""),
+    }),
+    ("Escalation and bands", {
+        "monitoring_period": ("Attendance is reviewed each", ""),
+        "target_pct": ("Attendance target (%)", ""),
+        "at_risk_margin_points": ("At risk within (percentage points)", "How close to the"
+                                  " persistent-absence line counts as at risk"),
+        "persistent_absence_pct": ("Persistent absence at or above (% absent)", ""),
+        "severe_absence_pct": ("Severe absence at or above (% absent)", ""),
+        "escalation_monitoring_weeks": ("Monitoring period at each stage (weeks)", ""),
+        "bands": ("Attendance bands (highest first; the last starts at 0%)", ""),
+    }),
+    ("Penalty notices", {
+        "pn_sessions": ("Sessions of unauthorised absence", ""),
+        "pn_window_school_weeks": ("Within (school weeks)", ""),
+        "pn_codes": ("Codes that count (comma separated)", ""),
+        "pn_first_amount": ("First notice (£)", ""),
+        "pn_discount_amount": ("Paid early (£)", ""),
+        "pn_discount_days": ("Early payment within (days)", ""),
+        "pn_pay_days": ("Pay within (days)", ""),
+        "pn_second_amount": ("Second notice (£)", ""),
+        "pn_max_in_period": ("Most notices per parent in the period", ""),
+        "pn_period_years": ("Period (years)", ""),
+        "notice_to_improve_weeks": ("Notice to improve lasts (weeks)", ""),
+    }),
+    ("Letters and reporting", {
+        "letter_repeat_days": ("Don't repeat a letter within (days)", ""),
+        "la_benchmark_pct": ("Local authority benchmark (%)", "Leave at 'Not set' if unknown"),
+        "national_benchmark_pct": ("National benchmark (%)", "Leave at 'Not set' if unknown"),
+    }),
+]
+NOT_EDITED_HERE = {"preset", "am", "pm", "extra"}  # am/pm: the session times screen
+CHOICES = {
+    "leave_notice_unit": [("weeks", "weeks"), ("school_weeks", "school weeks"),
+                          ("school_days", "school days"), ("days", "days")],
+    "monitoring_period": [("half_term", "half term"), ("term", "term"), ("year", "year")],
+}
+NONE_VALUE = -1.0
+
+
+class BandsTable(QWidget):
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table = QTableWidget(0, 4)
+        self.table.setAccessibleName("Attendance bands")
+        self.table.setHorizontalHeaderLabels(["Key", "Label", "From (%)", "Concern"])
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setMinimumHeight(150)
+        self.table.itemChanged.connect(self._changed)
+        add = QPushButton("Add band")
+        add.clicked.connect(self._add)
+        remove = QPushButton("Remove band")
+        remove.clicked.connect(self._remove)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+
+    def load(self, bands: tuple[Band, ...]) -> None:
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for b in bands:
+            self._append(b)
+        self.table.blockSignals(False)
+
+    def _append(self, b: Band) -> None:
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        self.table.setItem(r, 0, QTableWidgetItem(b.key))
+        self.table.setItem(r, 1, QTableWidgetItem(b.label))
+        self.table.setItem(r, 2, QTableWidgetItem(f"{b.min_pct:g}"))
+        check = QTableWidgetItem("")
+        check.setCheckState(Qt.CheckState.Checked if b.concern else Qt.CheckState.Unchecked)
+        self.table.setItem(r, 3, check)
+
+    def bands(self) -> tuple[Band, ...]:
+        out = []
+        for r in range(self.table.rowCount()):
+            key = (self.table.item(r, 0).text() or f"band{r + 1}").strip()
+            label = self.table.item(r, 1).text().strip() or key
+            try:
+                pct = float(self.table.item(r, 2).text().strip().rstrip("%"))
+            except ValueError:
+                raise PolicyError(f"band {r + 1} ('{label}'): 'From' must be a percentage"
+                                  ) from None
+            concern = self.table.item(r, 3).checkState() == Qt.CheckState.Checked
+            out.append(Band(key, label, pct, concern))
+        return tuple(out)
+
+    @Slot()
+    def _add(self) -> None:
+        self._append(Band(f"band{self.table.rowCount() + 1}", "New band", 0.0, True))
+        self.changed.emit()
+
+    @Slot()
+    def _remove(self) -> None:
+        row = self.table.currentRow()
+        if row >= 0:
+            self.table.removeRow(row)
+            self.changed.emit()
+
+    @Slot()
+    def _changed(self) -> None:
+        self.changed.emit()
+
+
+class PolicyEditor(QWidget):
+    """Preset chooser and every policy setting. `policy()` raises PolicyError when broken."""
+
+    validityChanged = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._base = Policy()
+        self._editors: dict[str, QWidget] = {}
+        self._loading = False
+        self.preset = QComboBox()
+        self.preset.setAccessibleName("Policy preset")
+        self.preset.setToolTip("Start from one of the model policies, then change anything")
+        for key, label in PRESET_LABELS.items():
+            self.preset.addItem(label, key)
+        self.apply_preset = QPushButton("Use this &preset")
+        self.apply_preset.setToolTip("Replace every setting below with the preset's values")
+        self.apply_preset.clicked.connect(self._apply_preset)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Start from:"))
+        top.addWidget(self.preset, 1)
+        top.addWidget(self.apply_preset)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Policy setting groups")
+        known: set[str] = set()
+        fields = {f.name: f for f in dataclasses.fields(Policy)}
+        for group, items in GROUPS:
+            present = {k: v for k, v in items.items() if k in fields}
+            known.update(present)
+            self._add_group(group, present)
+        other = {name: (name.replace("_", " ").capitalize(), "") for name in fields
+                 if name not in known and name not in NOT_EDITED_HERE}
+        if other:
+            self._add_group("Other", other)
+        self.message = MessageLabel("policyMessage")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
+
+    # -- building ---------------------------------------------------------------------
+    def _add_group(self, title: str, items: dict[str, tuple[str, str]]) -> None:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        for name, (label, tip) in items.items():
+            editor = self._make_editor(name, getattr(self._base, name))
+            if editor is None:
+                continue
+            editor.setAccessibleName(label)
+            editor.setToolTip(tip or label)
+            editor.setObjectName(f"policy_{name}")
+            self._editors[name] = editor
+            if isinstance(editor, QCheckBox):
+                editor.setText(label)
+                form.addRow("", editor)
+            else:
+                lab = QLabel(label)
+                lab.setWordWrap(True)
+                lab.setBuddy(editor)
+                form.addRow(lab, editor)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+        self.tabs.addTab(scroll, title)
+
+    def _make_editor(self, name: str, value: Any) -> QWidget | None:
+        if name in CHOICES:
+            combo = QComboBox()
+            for key, label in CHOICES[name]:
+                combo.addItem(label, key)
+            combo.currentIndexChanged.connect(self._changed)
+            return combo
+        if name == "bands":
+            table = BandsTable()
+            table.changed.connect(self._changed)
+            return table
+        if isinstance(value, bool):
+            box = QCheckBox()
+            box.toggled.connect(self._changed)
+            return box
+        if isinstance(value, int):
+            spin = QSpinBox()
+            spin.setRange(0, 100000)
+            spin.setMaximumWidth(120)
+            spin.valueChanged.connect(self._changed)
+            return spin
+        if isinstance(value, float) or value is None:
+            dspin = QDoubleSpinBox()
+            dspin.setDecimals(1)
+            dspin.setRange(NONE_VALUE if value is None else 0.0, 100.0)
+            if value is None:
+                dspin.setSpecialValueText("Not set")
+            dspin.setMaximumWidth(120)
+            dspin.valueChanged.connect(self._changed)
+            return dspin
+        if isinstance(value, dt.time):
+            edit = QTimeEdit()
+            edit.setDisplayFormat("HH:mm")
+            edit.setMaximumWidth(120)
+            edit.timeChanged.connect(self._changed)
+            return edit
+        if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            if name == "pn_codes":
+                line = QLineEdit()
+                line.textChanged.connect(self._changed)
+                return line
+            text = QPlainTextEdit()
+            text.setTabChangesFocus(True)
+            text.setFixedHeight(96)
+            text.textChanged.connect(self._changed)
+            return text
+        if isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
+            text = QPlainTextEdit()
+            text.setTabChangesFocus(True)
+            text.setFixedHeight(120)
+            text.textChanged.connect(self._changed)
+            return text
+        return None
+
+    # -- values -----------------------------------------------------------------------
+    def load(self, policy: Policy) -> None:
+        self._loading = True
+        self._base = policy
+        i = self.preset.findData(policy.preset)
+        if i >= 0:
+            self.preset.setCurrentIndex(i)
+        for name, editor in self._editors.items():
+            self._set(name, editor, getattr(policy, name))
+        self._loading = False
+        self._changed()
+
+    def _set(self, name: str, editor: QWidget, value: Any) -> None:
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(0, editor.findData(value)))
+        elif isinstance(editor, BandsTable):
+            editor.load(value)
+        elif isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, QDoubleSpinBox):
+            editor.setValue(NONE_VALUE if value is None else float(value))
+        elif isinstance(editor, QSpinBox):
+            editor.setValue(int(value))
+        elif isinstance(editor, QTimeEdit):
+            editor.setTime(qtime(value))
+        elif isinstance(editor, QLineEdit):
+            editor.setText(", ".join(value))
+        elif isinstance(editor, QPlainTextEdit):
+            lines = [" | ".join(v) if isinstance(v, tuple) else v for v in value]
+            editor.setPlainText("\n".join(lines))
+
+    def _get(self, name: str, editor: QWidget) -> Any:
+        default = getattr(self._base, name)
+        if isinstance(editor, QComboBox):
+            return editor.currentData()
+        if isinstance(editor, BandsTable):
+            return editor.bands()
+        if isinstance(editor, QCheckBox):
+            return editor.isChecked()
+        if isinstance(editor, QDoubleSpinBox):
+            v = editor.value()
+            return None if v <= NONE_VALUE else v
+        if isinstance(editor, QSpinBox):
+            return editor.value()
+        if isinstance(editor, QTimeEdit):
+            return pytime(editor.time())
+        if isinstance(editor, QLineEdit):
+            return tuple(p.strip().upper() for p in editor.text().split(",") if p.strip())
+        if isinstance(editor, QPlainTextEdit):
+            lines = [ln.strip() for ln in editor.toPlainText().splitlines() if ln.strip()]
+            if default and isinstance(default[0], tuple):
+                out = []
+                for n, ln in enumerate(lines, start=1):
+                    parts = [p.strip() for p in ln.split("|")]
+                    if len(parts) != 2 or not all(parts):
+                        raise PolicyError(f"line {n} of the kiosk late reasons should read"
+                                          " 'reason | code'")
+                    out.append((parts[0], parts[1]))
+                return tuple(out)
+            return tuple(lines)
+        return default
+
+    def policy(self) -> Policy:
+        """The edited policy (still with the base's session times), checked."""
+        values = {name: self._get(name, ed) for name, ed in self._editors.items()}
+        values["preset"] = self.preset.currentData() or self._base.preset
+        new = dataclasses.replace(self._base, **values)
+        new.validate()
+        return new
+
+    def set_base(self, policy: Policy) -> None:
+        """Change what is not edited here (e.g. session times) without touching edits."""
+        self._base = policy
+
+    @Slot()
+    def _changed(self) -> None:
+        if self._loading:
+            return
+        try:
+            self.policy()
+        except PolicyError as exc:
+            self.message.show_error(f"This policy cannot be saved yet: {exc}.")
+            self.validityChanged.emit(False)
+            return
+        self.message.clear_message()
+        self.validityChanged.emit(True)
+
+    @Slot()
+    def _apply_preset(self) -> None:
+        key = self.preset.currentData()
+        if key in PRESETS:
+            self.load(PRESETS[key])
+
+
+class PolicySettingsPage(QWidget):
+    """Settings > Policy: edit and save; each changed key is recorded by the service."""
+
+    saved = Signal()
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.editor = PolicyEditor()
+        self.editor.load(policy_service.load_policy(ctx.engine))
+        self.save_button = QPushButton("&Save policy")
+        self.save_button.setAccessibleName("Save policy")
+        self.save_button.setEnabled(ctx.actor.can_edit_settings)
+        self.save_button.clicked.connect(self._save)
+        self.result = MessageLabel("policySaved")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.result)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
+
+    @Slot()
+    def _save(self) -> None:
+        try:
+            # session times are edited on their own screen: keep the stored ones
+            stored = policy_service.load_policy(self.ctx.engine)
+            self.editor.set_base(stored)
+            new = self.editor.policy()
+            changed = policy_service.save_policy(self.ctx.engine, self.ctx.actor, new)
+        except (PolicyError, ServiceError) as exc:
+            self.result.show_error(f"Not saved: {exc}")
+            return
+        if changed:
+            self.result.show_ok(f"Saved {len(changed)} change(s); each is recorded in the"
+                                " change log.")
+        else:
+            self.result.show_ok("No changes to save.")
+        self.saved.emit()
+
