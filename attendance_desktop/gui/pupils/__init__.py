@@ -1,0 +1,1 @@
+"""Pupil records: searchable list, profile, contacts, photo."""

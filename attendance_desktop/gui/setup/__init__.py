@@ -1,0 +1,1 @@
+"""First start: the welcome screen and the set-up wizard."""
