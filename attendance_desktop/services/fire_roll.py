@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
-from attendance_desktop.db.models import KioskEvent, Mark, School
+from attendance_desktop.db.models import KioskEvent, Mark
 from attendance_desktop.services import kiosk_service, policy_service
 
 
@@ -59,8 +59,7 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
     leavers = kiosk_service.early_leavers(engine, day)
     late = late_today_ids(engine, day)
     still_out = [r for r in leavers if r.back_at is None]
-    with session_scope(engine) as s:
-        school = s.execute(select(School.name)).scalar() or "School"
+    school = kiosk_service.school_name(engine) or "School"
     session = "morning" if kiosk_service.session_at(
         policy_service.load_policy(engine), now) == "AM" else "afternoon"
 

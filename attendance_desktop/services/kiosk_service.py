@@ -22,6 +22,7 @@ from attendance_desktop.db.models import (
     KioskEvent,
     Mark,
     Pupil,
+    School,
     SchoolClass,
     Term,
 )
@@ -89,6 +90,11 @@ def list_pupils(engine: Engine, day: dt.date) -> tuple[KioskPupil, ...]:
             class_name=classes.get(p.class_id, "") if p.class_id is not None else "",
             photo_png=p.photo_png) for p in rows if p.id is not None]
     return tuple(sorted(out, key=lambda p: (p.forename.lower(), p.surname.lower())))
+
+
+def school_name(engine: Engine) -> str:
+    with session_scope(engine) as s:
+        return s.execute(select(School.name).order_by(School.id)).scalar() or ""
 
 
 def list_classes(engine: Engine) -> tuple[KioskClass, ...]:

@@ -1,0 +1,1 @@
+"""The late-arrival sign-in kiosk and the front-desk office page."""

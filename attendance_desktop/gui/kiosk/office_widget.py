@@ -1,0 +1,198 @@
+"""The front-desk page in the main window: open the kiosk, who is on site, the late log,
+early leavers and the fire roll."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.services import fire_roll, kiosk_service
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+
+
+def _table(headers: list[str], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setAccessibleName(name)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setSortingEnabled(False)
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            table.setItem(r, c, item)
+    table.setSortingEnabled(True)
+
+
+class KioskOfficeWidget(QWidget):
+    """Office staff's view of the front desk (read-only except the fire roll file)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.last_fire_roll: fire_roll.FireRoll | None = None
+        layout = QVBoxLayout(self)
+        heading = QLabel("<h2>Front desk: late arrivals, who is on site, fire roll</h2>")
+        layout.addWidget(heading)
+
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open kiosk (full screen)")
+        self.open_button.setToolTip("Show the sign-in kiosk full screen; a staff PIN closes it")
+        self.open_button.setAccessibleName("Open the sign-in kiosk full screen")
+        self.open_button.clicked.connect(self.open_kiosk)
+        self.fire_button = QPushButton("Fire roll (PDF)")
+        self.fire_button.setToolTip("Who is on site now, by class with a tick column, to print"
+                                    " (Ctrl+Shift+F)")
+        self.fire_button.setShortcut("Ctrl+Shift+F")
+        self.fire_button.setAccessibleName("Make the fire roll PDF")
+        self.fire_button.clicked.connect(self.make_fire_roll)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setShortcut("F5")
+        self.refresh_button.setToolTip("Read the lists again (F5)")
+        self.refresh_button.setAccessibleName("Refresh the lists")
+        self.refresh_button.clicked.connect(self.refresh)
+        for b in (self.open_button, self.fire_button, self.refresh_button):
+            b.setMinimumHeight(36)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.summary = QLabel()
+        self.summary.setAccessibleName("Front desk summary")
+        layout.addWidget(self.summary)
+
+        self.tabs = QTabWidget()
+        self.on_site_table = _table(["Pupil", "Class", "Status", "Signed in", "Back"],
+                                    "Pupils on site now")
+        self.tabs.addTab(self.on_site_table, "On site now")
+
+        log_page = QWidget()
+        log_layout = QVBoxLayout(log_page)
+        filters = QHBoxLayout()
+        today = QDate(self.ctx.today())
+        self.from_date = QDateEdit(today.addDays(-6))
+        self.to_date = QDateEdit(today)
+        for edit, name in ((self.from_date, "Late log from"), (self.to_date, "Late log to")):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setAccessibleName(name)
+            edit.dateChanged.connect(self.refresh_log)
+        self.class_combo = QComboBox()
+        self.class_combo.setAccessibleName("Late log class")
+        self.class_combo.addItem("All classes", None)
+        for c in kiosk_service.list_classes(ctx.engine):
+            self.class_combo.addItem(c.name, c.id)
+        self.class_combo.currentIndexChanged.connect(self.refresh_log)
+        filters.addWidget(QLabel("From"))
+        filters.addWidget(self.from_date)
+        filters.addWidget(QLabel("to"))
+        filters.addWidget(self.to_date)
+        filters.addWidget(QLabel("Class"))
+        filters.addWidget(self.class_combo)
+        filters.addStretch(1)
+        self.log_note = QLabel()
+        filters.addWidget(self.log_note)
+        log_layout.addLayout(filters)
+        self.log_table = _table(["Date", "Time", "Pupil", "Class", "Minutes late", "Reason",
+                                 "Code", "Brought by"], "Late log")
+        log_layout.addWidget(self.log_table)
+        self.tabs.addTab(log_page, "Late log")
+
+        self.leavers_table = _table(["Pupil", "Class", "Out", "Reason", "Collected by",
+                                     "Back"], "Signed out today")
+        self.tabs.addTab(self.leavers_table, "Signed out today")
+        layout.addWidget(self.tabs, 1)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        now = self.ctx.now()
+        on_site = kiosk_service.on_site(self.ctx.engine, now)
+        _fill(self.on_site_table, [
+            [r.name, r.class_name, r.status, f"{r.arrived:%H:%M}" if r.arrived else "",
+             f"{r.returned:%H:%M}" if r.returned else ""] for r in on_site])
+        leavers = kiosk_service.early_leavers(self.ctx.engine, now.date())
+        _fill(self.leavers_table, [
+            [r.name, r.class_name, f"{r.out_at:%H:%M}", r.reason, r.collected_by,
+             f"{r.back_at:%H:%M}" if r.back_at else "not back"] for r in leavers])
+        late_today = len(kiosk_service.late_log(self.ctx.engine, now.date(), now.date()))
+        still_out = sum(1 for r in leavers if r.back_at is None)
+        self.summary.setText(
+            f"{now:%A %d %B %Y, %H:%M} · on site now: <b>{len(on_site)}</b> · signed in late"
+            f" at the kiosk today: <b>{late_today}</b> · signed out today: <b>{len(leavers)}"
+            f"</b> (still out: {still_out})")
+        self.tabs.setTabText(0, f"On site now ({len(on_site)})")
+        self.tabs.setTabText(2, f"Signed out today ({len(leavers)})")
+        self.refresh_log()
+
+    @Slot()
+    def refresh_log(self) -> None:
+        start = self.from_date.date().toPython()
+        end = self.to_date.date().toPython()
+        try:
+            rows = kiosk_service.late_log(self.ctx.engine, start, end,
+                                          self.class_combo.currentData())
+        except ServiceError as exc:
+            self.log_note.setText(str(exc).capitalize())
+            _fill(self.log_table, [])
+            return
+        self.log_note.setText(f"{len(rows)} late arrival{'s' if len(rows) != 1 else ''}")
+        _fill(self.log_table, [
+            [f"{r.date:%d/%m/%Y}", f"{r.time:%H:%M}", r.name, r.class_name,
+             str(r.minutes_late), r.reason, r.code, r.accompanied_by] for r in rows])
+
+    @Slot()
+    def open_kiosk(self) -> None:
+        opener = getattr(self.window(), "open_kiosk", None)
+        if callable(opener):
+            opener()
+
+    @Slot()
+    def make_fire_roll(self) -> None:
+        now = self.ctx.now()
+        path = fire_roll.default_path(self.ctx.paths.letters_dir / "reports", now)
+        try:
+            roll = fire_roll.build(self.ctx.engine, now, path)
+        except (ServiceError, OSError) as exc:
+            QMessageBox.warning(self, "Fire roll", f"The fire roll could not be made: {exc}")
+            return
+        self.last_fire_roll = roll
+        answer = QMessageBox.question(
+            self, "Fire roll",
+            f"Fire roll saved: {roll.on_site} on site, {roll.late_today} late today,"
+            f" {roll.early_leavers} signed out today ({roll.still_out} still out).\n\n"
+            f"{roll.path}\n\nOpen it now to print?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        if answer == QMessageBox.StandardButton.Yes:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(roll.path)))
+        self.refresh()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        self.refresh()
+

@@ -1,0 +1,105 @@
+"""Staff PIN to leave the kiosk, with a number pad for the touch screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.domain.roles import Actor
+from attendance_desktop.gui.kiosk.kiosk_widgets import KIOSK_STYLE, big_button
+from attendance_desktop.services.kiosk_service import ExitGuard, ExitLocked
+
+
+class ExitPinDialog(QDialog):
+    """Asks for any office, teacher or head PIN; `actor` is set when one matches."""
+
+    def __init__(self, guard: ExitGuard, clock: Callable, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.guard = guard
+        self.clock = clock
+        self.actor: Actor | None = None
+        self.setObjectName("kiosk")
+        self.setStyleSheet(KIOSK_STYLE)
+        self.setWindowTitle("Staff only")
+        self.setModal(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 24)
+        layout.setSpacing(14)
+        heading = QLabel("Staff only")
+        heading.setProperty("role", "heading")
+        hint = QLabel("Enter a staff PIN to close the kiosk.")
+        hint.setProperty("role", "hint")
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setAccessibleName("Staff PIN")
+        self.pin.setPlaceholderText("PIN")
+        self.pin.returnPressed.connect(self.try_pin)
+        self.message = QLabel(" ")
+        self.message.setProperty("role", "hint")
+        self.message.setStyleSheet("color: #a40e26;")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("PIN message")
+        pad = QGridLayout()
+        pad.setSpacing(8)
+        for i, digit in enumerate("123456789"):
+            pad.addWidget(self._digit(digit), i // 3, i % 3)
+        erase = big_button("⌫", "Rub out")
+        erase.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        erase.clicked.connect(self.pin.backspace)
+        pad.addWidget(erase, 3, 0)
+        pad.addWidget(self._digit("0"), 3, 1)
+        clear = big_button("Clear", "Clear the PIN")
+        clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        clear.clicked.connect(self.pin.clear)
+        pad.addWidget(clear, 3, 2)
+        buttons = QHBoxLayout()
+        self.cancel_button = big_button("Cancel", "Cancel: stay in the kiosk")
+        self.unlock_button = big_button("Close kiosk", "Close the kiosk", primary=True)
+        self.cancel_button.clicked.connect(self.reject)
+        self.unlock_button.clicked.connect(self.try_pin)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.unlock_button)
+        for w in (heading, hint, self.pin, self.message):
+            layout.addWidget(w)
+        layout.addLayout(pad)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(520)
+        self.pin.setFocus()
+
+    def _digit(self, digit: str) -> QPushButton:
+        button = big_button(digit, f"Digit {digit}")
+        button.setProperty("key", "true")
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(lambda: self.pin.insert(digit))
+        return button
+
+    @Slot()
+    def try_pin(self) -> None:
+        pin = self.pin.text()
+        self.pin.clear()
+        if not pin:
+            self.message.setText("Type a staff PIN first.")
+            return
+        try:
+            actor = self.guard.check(pin, self.clock())
+        except ExitLocked as exc:
+            self.message.setText(str(exc))
+            return
+        if actor is None:
+            wait = self.guard.wait_seconds(self.clock())
+            extra = f" Wait {wait} seconds before trying again." if wait else ""
+            self.message.setText(f"That PIN was not accepted.{extra}")
+            return
+        self.actor = actor
+        self.accept()
