@@ -12,13 +12,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from attendance_desktop import APP_NAME
+from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services.context import AppContext
 
@@ -48,8 +48,8 @@ AREAS: list[tuple[str, str, PageFactory]] = [
     ("Today", "Today's registers, absences to chase and figures", TodayWidget),
     ("Register", "Take and correct the registers",
      _planned("Register", "The register grid is not available in this version yet.")),
-    ("Kiosk", "Late-arrival sign-in at the front desk",
-     _planned("Kiosk", "The sign-in kiosk is not available in this version yet.")),
+    ("Kiosk", "Front desk: open the sign-in kiosk, late log, who is on site, fire roll",
+     KioskOfficeWidget),
     ("Leave", "Leave of absence requests and decisions",
      _planned("Leave", "Leave of absence requests are not available in this version yet.")),
     ("Trackers", "Lateness and absence escalation",
@@ -135,8 +135,34 @@ class MainWindow(QMainWindow):
         return self.pages.currentWidget()
 
     def open_kiosk(self) -> None:
-        QMessageBox.information(self, APP_NAME, "The kiosk is not available in this version yet.")
-        self.show()
+        """Show the kiosk full screen, hiding this window so pupils cannot switch to it.
+
+        A staff PIN closes the kiosk: from the main window it comes back here; started with
+        `attendance-desktop kiosk` (this window never shown) the app quits instead, so the
+        kiosk never leads to a signed-in main window.
+        """
+        from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
+
+        kiosk = getattr(self, "kiosk", None)
+        if kiosk is not None:
+            kiosk.activateWindow()
+            return
+        self._return_from_kiosk = self.isVisible()
+        self.kiosk = KioskWindow(self.ctx)
+        self.kiosk.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        self.kiosk.kioskClosed.connect(self._kiosk_closed)
+        self.hide()
+        self.kiosk.showFullScreen()
+
+    @Slot()
+    def _kiosk_closed(self) -> None:
+        kiosk, self.kiosk = self.kiosk, None
+        if kiosk is not None:
+            kiosk.deleteLater()
+        if self._return_from_kiosk:
+            self.show()
+            self.raise_()
+            self.activateWindow()
 
     def _restore_geometry(self) -> None:
         geometry = QSettings().value("main_window/geometry")
