@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from attendance_desktop.db.models import (
     AcademicYear,
     AssessmentPeriod,
     Closure,
+    Mark,
     Pupil,
     School,
     SettingChange,
@@ -30,6 +30,7 @@ from attendance_desktop.db.models import (
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import Span, TermDates, england_bank_holidays
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.services import calendar_service
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -168,17 +169,23 @@ def complete_setup(engine: Engine, actor: Actor) -> None:
 
 
 def _refresh_closure_marks(engine: Engine, actor: Actor, start: dt.date, end: dt.date) -> None:
-    """Let the register fill or clear '#' marks for changed closures, if that service exists."""
-    try:
-        mod = importlib.import_module("attendance_desktop.services.register_service")
-    except ImportError:  # pragma: no cover - the module is part of the foundation
-        return
-    fill = getattr(mod, "refresh_closures", None) or getattr(mod, "fill_closures", None)
-    if callable(fill):
-        result = fill(engine, actor, start, end)
-        if hasattr(result, "__next__"):  # a progress generator: run it through
-            for _ in result:
-                pass
+    """Bring the register in line with changed closures: planned-closure marks ('#')
+    on sessions that are open again are cleared (recorded as amendments), and new
+    closures are filled for every pupil on roll."""
+    from attendance_desktop.services import closure_service, register_service
+
+    now = dt.datetime.now()
+    with session_scope(engine) as s:
+        cal = calendar_service.read_calendar(s)
+        stale = [register_service.MarkChange(m.pupil_id, m.date, m.session, "")
+                 for m in s.exec(select(Mark).where(
+                     Mark.date >= start, Mark.date <= end, Mark.source == "closure",
+                     Mark.code == "#"))
+                 if cal.is_open(m.date, m.session)]
+    if stale:
+        register_service.apply_marks(engine, actor, stale, now=now, source="closure",
+                                     reason="closure removed from the calendar")
+    closure_service.fill_closures(engine, start, end, now=now)
 
 
 def _check_halves(halves: list[Span]) -> None:

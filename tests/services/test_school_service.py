@@ -118,3 +118,18 @@ def test_classes_added_renamed_and_only_empty_ones_deleted(engine):
     assert [c.name for c in class_service.list_classes(engine)] == ["Ash", "Oak (Y1/2)"]
     class_service.delete_class(engine, HEAD, oak)
     assert [c.name for c in class_service.list_classes(engine)] == ["Ash"]
+
+
+def test_closure_changes_recalculate_the_register(engine, school_year):
+    from attendance_desktop.services import pupil_service, stats_service
+    from attendance_desktop.services.pupil_service import PupilInput
+
+    pid = pupil_service.add_pupil(engine, HEAD, PupilInput(
+        "Ada", "Lovel", dt.date(2018, 3, 4), "2", dt.date(2024, 9, 2)), dt.date(2025, 11, 20))
+    day = dt.date(2025, 11, 21)
+    school_service.add_closure(engine, HEAD, day, "DAY", "planned", "Polling station")
+    counts = stats_service.totals(engine, day, day, stats_service.Scope(pupil_ids=(pid,)))
+    assert counts.by_code == {"#": 2}
+    school_service.remove_closure(engine, HEAD, day)
+    counts = stats_service.totals(engine, day, day, stats_service.Scope(pupil_ids=(pid,)))
+    assert counts.by_code == {}
