@@ -1,0 +1,1 @@
+"""The Register area: the grid of pupils x sessions and its dialogs."""

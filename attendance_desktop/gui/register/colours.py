@@ -1,0 +1,28 @@
+"""Cell colours by statistical category (shared by the grid, legend and code picker)."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+from attendance_desktop.domain.codes import Category
+
+CATEGORY_COLOURS: dict[Category, QColor] = {
+    Category.PRESENT: QColor("#d4efd4"),
+    Category.APPROVED: QColor("#cfe2f7"),
+    Category.AUTHORISED: QColor("#fde9b0"),
+    Category.UNAUTHORISED: QColor("#f6c1c1"),
+    Category.NOT_COUNTED: QColor("#e2e2e2"),
+}
+CLOSED_COLOUR = QColor("#bdbdbd")  # closure session with no mark
+OFF_ROLL_COLOUR = QColor("#f3f3f3")
+TODAY_COLOUR = QColor("#fff6c8")  # today's empty cells
+EMPTY_COLOUR = QColor("#ffffff")
+NEEDS_FOLLOW_UP = QColor("#c62828")  # N text colour: still to chase
+
+LEGEND = [
+    (Category.PRESENT, "Present (/ \\ L)"),
+    (Category.APPROVED, "Approved activity (B K P V W)"),
+    (Category.AUTHORISED, "Authorised absence (C I M R …)"),
+    (Category.UNAUTHORISED, "Unauthorised (G N O U)"),
+    (Category.NOT_COUNTED, "Not counted (X Y1–Y7 # …)"),
+]

@@ -1,0 +1,286 @@
+"""A QAbstractTableModel over a GridSnapshot: rows are pupils, columns are sessions.
+
+Writes go through an injected `writer` (the register service, which commits); a single
+cell emits dataChanged for that cell only, a bulk write one dataChanged for its bounding
+rectangle. Who entered a mark and when is loaded lazily for the tooltip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QFont
+
+from attendance_desktop.domain import codes
+from attendance_desktop.gui.register.colours import (
+    CATEGORY_COLOURS,
+    CLOSED_COLOUR,
+    EMPTY_COLOUR,
+    NEEDS_FOLLOW_UP,
+    OFF_ROLL_COLOUR,
+    TODAY_COLOUR,
+)
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.grid_service import GridSnapshot
+from attendance_desktop.services.register_service import BulkResult, CellMark, MarkChange
+
+Writer = Callable[[list[MarkChange], str], BulkResult]
+DetailLoader = Callable[[int, dt.date, str], CellMark]
+Index = QModelIndex | QPersistentModelIndex
+
+CodeRole = Qt.ItemDataRole.UserRole + 1
+CommentRole = Qt.ItemDataRole.UserRole + 2
+EditableRole = Qt.ItemDataRole.UserRole + 3
+
+_BRUSHES = {cat: QBrush(colour) for cat, colour in CATEGORY_COLOURS.items()}
+_CLOSED = QBrush(CLOSED_COLOUR)
+_OFF_ROLL = QBrush(OFF_ROLL_COLOUR)
+_TODAY = QBrush(TODAY_COLOUR)
+_EMPTY = QBrush(EMPTY_COLOUR)
+_N_TEXT = QBrush(NEEDS_FOLLOW_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class UndoStep:
+    """The cells as they were before one write, to put back with Ctrl+Z."""
+
+    before: tuple[MarkChange, ...]
+    description: str
+
+
+class RegisterGridModel(QAbstractTableModel):
+    marksWritten = Signal(int)  # how many cells a write changed
+    writeFailed = Signal(str)
+
+    def __init__(self, snapshot: GridSnapshot, today: dt.date, writer: Writer | None = None,
+                 detail: DetailLoader | None = None, read_only: bool = False,
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self.snap = snapshot
+        self.today = today
+        self.writer = writer
+        self.detail = detail
+        self.read_only = read_only or writer is None
+        self.undo_stack: list[UndoStep] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- shape ----------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.snap.pupils)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.snap.columns)
+
+    # -- cells ----------------------------------------------------------------------------
+    def cell_editable(self, row: int, col: int) -> bool:
+        column = self.snap.columns[col]
+        return (not self.read_only and column.open
+                and self.snap.pupils[row].on_roll(column.day))
+
+    def code_at(self, row: int, col: int) -> str:
+        return self.snap.codes[row][col]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        code = self.snap.codes[row][col]
+        if role in (Qt.ItemDataRole.DisplayRole, CodeRole):
+            return code
+        if role == Qt.ItemDataRole.BackgroundRole:
+            column = self.snap.columns[col]
+            if code:
+                found = codes.CODES.get(code)
+                return _BRUSHES[found.category] if found else _EMPTY
+            if not column.open:
+                return _CLOSED
+            if not self.snap.pupils[row].on_roll(column.day):
+                return _OFF_ROLL
+            return _TODAY if column.day == self.today else _EMPTY
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _N_TEXT if code == "N" else None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return Qt.AlignmentFlag.AlignCenter
+        if role == CommentRole:
+            extra = self.snap.extras.get((row, col))
+            return bool(extra and extra[1])
+        if role == EditableRole:
+            return self.cell_editable(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, col)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            pupil = self.snap.pupils[row].name
+            column = self.snap.columns[col]
+            return f"{pupil}, {column.day:%A %d %B} {column.session}: {code or 'no mark'}"
+        return None
+
+    def _tooltip(self, row: int, col: int) -> str:
+        pupil = self.snap.pupils[row]
+        column = self.snap.columns[col]
+        head = f"<b>{pupil.name}</b> — {column.day:%a %d %b %Y} {column.session}"
+        if not column.open:
+            return f"{head}<br>School closed: {column.closure}"
+        if not pupil.on_roll(column.day):
+            return f"{head}<br>Not on roll on this date"
+        code = self.snap.codes[row][col]
+        if not code:
+            return f"{head}<br>No mark yet"
+        found = codes.CODES.get(code)
+        lines = [head, f"<b>{code}</b>: {found.meaning if found else 'unknown code'}"]
+        if found:
+            lines.append(f"<i>{found.category.label}</i>")
+        if self.detail is not None:
+            cell = self.detail(pupil.id, column.day, column.session)
+            if cell.minutes_late is not None:
+                lines.append(f"{cell.minutes_late} minutes late")
+            if cell.comment:
+                lines.append(f"Comment: {cell.comment}")
+            if cell.entered_at is not None:
+                lines.append(f"Entered by {cell.entered_by} ({cell.entered_role}) "
+                             f"on {cell.entered_at:%d %b %Y at %H:%M}"
+                             + (f" — {cell.source}" if cell.source != "register" else ""))
+        return "<br>".join(lines)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.cell_editable(index.row(), index.column()):
+            base |= Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            if not 0 <= section < len(self.snap.columns):
+                return None
+            c = self.snap.columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{c.day:%a %d}\n{c.session}"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                extra = f"<br>Closed: {c.closure}" if not c.open else ""
+                now = " (today)" if c.day == self.today else ""
+                return f"{c.day:%A %d %B %Y}{now} — {c.session}{extra}"
+            if role == Qt.ItemDataRole.FontRole and c.day == self.today:
+                return self._bold
+            if role == Qt.ItemDataRole.BackgroundRole:
+                if c.day == self.today:
+                    return _TODAY
+                if not c.open:
+                    return _CLOSED
+            return None
+        if not 0 <= section < len(self.snap.pupils):
+            return None
+        p = self.snap.pupils[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            extra = " · ".join(x for x in (p.class_name, p.flags) if x)
+            return f"{p.name}   {extra}" if extra else p.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"<b>{p.name}</b><br>Class {p.class_name or '—'}, Year {p.year_group}"
+                    f"<br>{p.flags or 'No flags'}<br>UPN {p.upn or 'missing'}")
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    # -- writing --------------------------------------------------------------------------
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """Set one cell's code (a str). Errors go to writeFailed."""
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or not isinstance(value, str):
+            return False
+        try:
+            self.write_cells([(index.row(), index.column(), value, None, "")], "")
+        except ServiceError as exc:
+            self.writeFailed.emit(str(exc))
+            return False
+        return True
+
+    def change_for(self, row: int, col: int, code: str, minutes: int | None = None,
+                   comment: str = "") -> MarkChange:
+        c = self.snap.columns[col]
+        return MarkChange(self.snap.pupils[row].id, c.day, c.session, code, minutes, comment)
+
+    def current_change(self, row: int, col: int) -> MarkChange:
+        """The cell as it is now (code "" when empty)."""
+        minutes, comment = self.snap.extras.get((row, col), (None, ""))
+        return self.change_for(row, col, self.snap.codes[row][col], minutes, comment)
+
+    def write_cells(self, cells: list[tuple[int, int, str, int | None, str]], reason: str,
+                    description: str = "", record_undo: bool = True) -> BulkResult:
+        """Write (row, col, code, minutes, comment) cells in one service call. Raises
+        ServiceError (PermissionDenied) unchanged for the caller to show."""
+        changes = [self.change_for(r, c, code, m, note) for r, c, code, m, note in cells]
+        before = tuple(self.current_change(r, c) for r, c, *_ in cells)
+        result = self._write(changes, reason)
+        if record_undo and result.written:
+            self.undo_stack.append(UndoStep(before, description or "change"))
+        return result
+
+    def fill_empty(self, bulk: Callable[[], BulkResult], description: str) -> BulkResult:
+        """Run a service call that only fills empty cells (mark all present, copy AM to PM);
+        take its cells into the grid; undo clears them again."""
+        if self.read_only:
+            raise ServiceError("this register is open read-only")
+        result = bulk()
+        self.apply_cells(result.cells)
+        self.marksWritten.emit(result.written)
+        if result.written:
+            before = [MarkChange(c.pupil_id, c.day, c.session, "") for c in result.cells]
+            self.undo_stack.append(UndoStep(tuple(before), description))
+        return result
+
+    def _write(self, changes: list[MarkChange], reason: str) -> BulkResult:
+        if self.read_only or self.writer is None:
+            raise ServiceError("this register is open read-only")
+        result = self.writer(changes, reason)
+        self.apply_cells(result.cells)
+        self.marksWritten.emit(result.written)
+        return result
+
+    def undo(self, reason: str) -> UndoStep | None:
+        """Put back the cells of the last write (itself a recorded change)."""
+        if not self.undo_stack:
+            return None
+        step = self.undo_stack[-1]
+        self._write(list(step.before), reason)
+        self.undo_stack.pop()
+        return step
+
+    def _position(self, pupil_id: int, day: dt.date, session: str) -> tuple[int, int] | None:
+        rows = getattr(self, "_row_of", None)
+        if rows is None or len(rows) != len(self.snap.pupils):
+            self._row_of = {p.id: i for i, p in enumerate(self.snap.pupils)}
+            self._col_of = {(c.day, c.session): i for i, c in enumerate(self.snap.columns)}
+        r = self._row_of.get(pupil_id)
+        c = self._col_of.get((day, session))
+        return None if r is None or c is None else (r, c)
+
+    def apply_cells(self, cells: tuple[CellMark, ...]) -> None:
+        """Take written cells into the snapshot; one dataChanged for their bounding box."""
+        rows: list[int] = []
+        cols: list[int] = []
+        for cell in cells:
+            pos = self._position(cell.pupil_id, cell.day, cell.session)
+            if pos is None:
+                continue
+            r, c = pos
+            self.snap.codes[r][c] = cell.code
+            if cell.minutes_late is not None or cell.comment:
+                self.snap.extras[(r, c)] = (cell.minutes_late, cell.comment)
+            else:
+                self.snap.extras.pop((r, c), None)
+            rows.append(r)
+            cols.append(c)
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), min(cols)),
+                                  self.index(max(rows), max(cols)))

@@ -1,0 +1,634 @@
+"""The Register area: choose class and span, take and correct marks, open the dialogs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.domain import codes
+from attendance_desktop.domain.codes import NoteRequirement
+from attendance_desktop.domain.roles import Role
+from attendance_desktop.gui.register.code_picker_dialog import CodePickerDialog
+from attendance_desktop.gui.register.colours import CATEGORY_COLOURS, CLOSED_COLOUR, LEGEND
+from attendance_desktop.gui.register.grid_model import RegisterGridModel
+from attendance_desktop.gui.register.grid_view import KEY_HELP, RegisterGridView
+from attendance_desktop.gui.register.history_dialog import HistoryDialog
+from attendance_desktop.gui.register.mark_dialog import MarkDialog, ask_reason
+from attendance_desktop.services import (
+    calendar_service,
+    closure_service,
+    grid_service,
+    policy_service,
+    register_service,
+)
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.register_service import BulkResult, MarkChange
+
+WHOLE_SCHOOL = -1
+
+
+class RegisterWidget(QWidget):
+    pupilRequested = Signal(int)  # "go there" for pupil records
+
+    def __init__(self, ctx: AppContext, *, span: str = "week", class_id: int | None = None,
+                 anchor: dt.date | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("registerPage")
+        self.policy = policy_service.load_policy(ctx.engine)
+        self.model: RegisterGridModel | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.setSpacing(6)
+
+        # -- what to show ---------------------------------------------------------------
+        top = QHBoxLayout()
+        self.class_box = QComboBox()
+        self.class_box.setAccessibleName("Class")
+        self.class_box.setToolTip("Show one class or the whole school")
+        self.class_box.addItem("Whole school", WHOLE_SCHOOL)
+        for c in grid_service.list_classes(ctx.engine):
+            self.class_box.addItem(c.name, c.id)
+        if class_id is None and ctx.actor.role is Role.TEACHER and ctx.actor.class_ids:
+            class_id = min(ctx.actor.class_ids)
+        self.class_box.setCurrentIndex(max(0, self.class_box.findData(
+            class_id if class_id is not None else WHOLE_SCHOOL)))
+        self.span_box = QComboBox()
+        self.span_box.setAccessibleName("Span")
+        self.span_box.setToolTip("How much of the year to show")
+        for key in grid_service.SPANS:
+            self.span_box.addItem(grid_service.SPAN_LABELS[key], key)
+        self.span_box.setCurrentIndex(self.span_box.findData(span))
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd dd MMM yyyy")
+        self.date_edit.setAccessibleName("Date")
+        self.date_edit.setToolTip("A date inside the span to show")
+        day = anchor or ctx.today()
+        self.date_edit.setDate(QDate(day.year, day.month, day.day))
+        prev_btn = QToolButton()
+        prev_btn.setText("◀")
+        prev_btn.setToolTip("Previous span (Alt+Left)")
+        prev_btn.setAccessibleName("Previous span")
+        prev_btn.setShortcut(QKeySequence("Alt+Left"))
+        prev_btn.clicked.connect(self.previous_span)
+        next_btn = QToolButton()
+        next_btn.setText("▶")
+        next_btn.setToolTip("Next span (Alt+Right)")
+        next_btn.setAccessibleName("Next span")
+        next_btn.setShortcut(QKeySequence("Alt+Right"))
+        next_btn.clicked.connect(self.next_span)
+        today_btn = QPushButton("&Today")
+        today_btn.setToolTip("Go to today's session")
+        today_btn.clicked.connect(self.go_today)
+        self.span_label = QLabel()
+        self.span_label.setObjectName("spanLabel")
+        self.span_label.setStyleSheet("font-weight: 600;")
+        for w, text in ((self.class_box, "C&lass"), (self.span_box, "S&pan")):
+            lab = QLabel(text)
+            lab.setBuddy(w)
+            top.addWidget(lab)
+            top.addWidget(w)
+        top.addWidget(prev_btn)
+        top.addWidget(self.date_edit)
+        top.addWidget(next_btn)
+        top.addWidget(today_btn)
+        top.addSpacing(12)
+        top.addWidget(self.span_label, 1)
+        layout.addLayout(top)
+
+        # -- actions --------------------------------------------------------------------
+        bar = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+
+        def button(key: str, text: str, tip: str, slot: object, shortcut: str = "") -> None:
+            b = QPushButton(text)
+            b.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+            b.setAccessibleName(text.replace("&", ""))
+            b.clicked.connect(slot)
+            if shortcut:
+                action = QAction(self)
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                action.triggered.connect(slot)
+                self.addAction(action)
+            bar.addWidget(b)
+            self.buttons[key] = b
+
+        button("present", "All &present", "Mark every pupil without a mark present for the"
+               " current session", self.mark_all_present, "Ctrl+Shift+P")
+        button("fill", "&Fill…", "Fill the selected cells with a code", self.fill_selection,
+               "Ctrl+Shift+F")
+        button("copy", "AM → PM", "Copy morning marks into empty afternoon cells for the"
+               " current day", self.copy_am_to_pm, "Ctrl+Shift+C")
+        button("undo", "&Undo", "Undo the last change (kept in the history)", self.undo,
+               "Ctrl+Z")
+        button("codes", "Codes…", "Pick a code from the list for the selected cells",
+               self.pick_code, "F4")
+        button("history", "&History…", "Show every change to the current cell",
+               self.show_history, "Ctrl+H")
+        bar.addStretch(1)
+        button("closure", "Cl&osure…", "Close the school for a session or day (e.g. snow)"
+               " and mark everyone in one step", self.emergency_closure)
+        button("amendments", "&Amendments…", "Save or print the amendments report for a"
+               " date range", self.amendments_report)
+        button("checks", "Data &checks…", "List missing marks and other problems, with a"
+               " link to each", self.data_checks)
+        keys = QToolButton()
+        keys.setText("Keys ?")
+        keys.setAccessibleName("Keyboard help")
+        keys.setToolTip(KEY_HELP)
+        keys.clicked.connect(self.show_keys)
+        bar.addWidget(keys)
+        layout.addLayout(bar)
+
+        # -- legend ---------------------------------------------------------------------
+        legend = QHBoxLayout()
+        legend.setSpacing(4)
+        for cat, text in LEGEND:
+            chip = QLabel(text)
+            chip.setStyleSheet(f"background: {CATEGORY_COLOURS[cat].name()}; padding: 2px 6px;"
+                               " border: 1px solid #bbb;")
+            chip.setToolTip(cat.label)
+            legend.addWidget(chip)
+        chip = QLabel("School closed")
+        chip.setStyleSheet(f"background: {CLOSED_COLOUR.name()}; padding: 2px 6px;"
+                           " border: 1px solid #bbb;")
+        legend.addWidget(chip)
+        chip = QLabel("Today")
+        chip.setStyleSheet("background: #fff6c8; padding: 2px 6px; border: 1px solid #bbb;")
+        legend.addWidget(chip)
+        legend.addStretch(1)
+        layout.addLayout(legend)
+
+        self.view = RegisterGridView()
+        self.view.codeTyped.connect(self.enter_code)
+        self.view.clearRequested.connect(self.clear_cells)
+        self.view.detailsRequested.connect(self.edit_details)
+        self.view.refused.connect(self._status_error)
+        self.view.doubleClicked.connect(self._double_clicked)
+        layout.addWidget(self.view, 1)
+        self.status = QLabel()
+        self.status.setObjectName("registerStatus")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+
+        self.class_box.currentIndexChanged.connect(self.reload)
+        self.span_box.currentIndexChanged.connect(self.reload)
+        self.date_edit.dateChanged.connect(self.reload)
+        self.reload()
+
+    # -- loading --------------------------------------------------------------------------
+    @property
+    def anchor(self) -> dt.date:
+        d = self.date_edit.date()
+        return dt.date(d.year(), d.month(), d.day())
+
+    def set_anchor(self, day: dt.date) -> None:
+        self.date_edit.setDate(QDate(day.year, day.month, day.day))
+
+    @Slot()
+    def reload(self) -> None:
+        keep = self._current_key()
+        engine = self.ctx.engine
+        year = calendar_service.year_containing(engine, self.anchor)
+        try:
+            span = grid_service.span_for(self.span_box.currentData(), self.anchor, year)
+        except ServiceError as exc:
+            self.span_label.setText(str(exc))
+            return
+        closure_service.fill_closures(engine, span.start, span.end, now=self.ctx.now())
+        cid = self.class_box.currentData()
+        snap = grid_service.load_snapshot(engine, span.start, span.end,
+                                          None if cid == WHOLE_SCHOOL else cid, span.name)
+        actor = self.ctx.actor
+        old = self.model
+        self.model = RegisterGridModel(snap, self.ctx.today(), writer=self._writer,
+                                       detail=self._detail,
+                                       read_only=not actor.can_write_register, parent=self)
+        self.model.writeFailed.connect(self._show_error)
+        self.view.setModel(self.model)
+        if old is not None:
+            old.deleteLater()
+        who = "" if actor.can_write_register else " — read only"
+        self.span_label.setText(f"{span.name}: {span.start:%d %b} – {span.end:%d %b %Y} · "
+                                f"{len(snap.pupils)} pupils · {len(snap.columns)} sessions{who}")
+        for key in ("present", "fill", "copy", "undo", "closure"):
+            self.buttons[key].setEnabled(actor.can_write_register)
+        self.buttons["closure"].setEnabled(actor.can_amend)
+        if keep is not None and self.go_to(*keep, focus=False):
+            return
+        self._select_today()
+
+    def _writer(self, changes: list[MarkChange], reason: str) -> BulkResult:
+        return register_service.apply_marks(self.ctx.engine, self.ctx.actor, changes,
+                                            now=self.ctx.now(), reason=reason)
+
+    def _detail(self, pupil_id: int, day: dt.date, session: str) -> register_service.CellMark:
+        return register_service.read_cell(self.ctx.engine, pupil_id, day, session)
+
+    def _current_key(self) -> tuple[int, dt.date, str] | None:
+        if self.model is None:
+            return None
+        idx = self.view.currentIndex()
+        if not idx.isValid():
+            return None
+        col = self.model.snap.columns[idx.column()]
+        return self.model.snap.pupils[idx.row()].id, col.day, col.session
+
+    def _select_today(self) -> None:
+        assert self.model is not None
+        snap = self.model.snap
+        now = self.ctx.now()
+        session = "AM" if now.time() < self.policy.pm.marking_starts else "PM"
+        col = snap.column_index(now.date(), session)
+        if col is None:
+            col = next((i for i, c in enumerate(snap.columns) if c.day >= now.date()),
+                       max(0, len(snap.columns) - 1))
+        if snap.pupils and snap.columns:
+            self._set_current(0, col)
+
+    def _set_current(self, row: int, col: int) -> None:
+        assert self.model is not None
+        idx = self.model.index(row, col)
+        self.view.selectionModel().setCurrentIndex(
+            idx, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.scrollTo(idx)
+
+    def go_to(self, pupil_id: int, day: dt.date, session: str, focus: bool = True) -> bool:
+        """Select a cell, switching to a span that contains it if needed."""
+        assert self.model is not None
+        snap = self.model.snap
+        if not snap.start <= day <= snap.end or snap.row_index(pupil_id) is None:
+            self.class_box.blockSignals(True)
+            self.class_box.setCurrentIndex(0)
+            self.class_box.blockSignals(False)
+            self.date_edit.blockSignals(True)
+            self.set_anchor(day)
+            self.date_edit.blockSignals(False)
+            if self.span_box.currentData() == "day":
+                self.span_box.blockSignals(True)
+                self.span_box.setCurrentIndex(self.span_box.findData("week"))
+                self.span_box.blockSignals(False)
+            self.reload()
+            assert self.model is not None
+            snap = self.model.snap
+        row, col = snap.row_index(pupil_id), snap.column_index(day, session)
+        if row is None or col is None:
+            return False
+        self._set_current(row, col)
+        if focus:
+            self.view.setFocus()
+        return True
+
+    @Slot()
+    def previous_span(self) -> None:
+        self._step(-1)
+
+    @Slot()
+    def next_span(self) -> None:
+        self._step(1)
+
+    def _step(self, direction: int) -> None:
+        assert self.model is not None
+        snap = self.model.snap
+        kind = self.span_box.currentData()
+        if kind == "day":
+            day = self.anchor + dt.timedelta(days=direction)
+            while day.weekday() >= 5:
+                day += dt.timedelta(days=direction)
+        elif kind == "week":
+            day = self.anchor + dt.timedelta(days=7 * direction)
+        else:
+            day = (snap.end + dt.timedelta(days=1)) if direction > 0 else (
+                snap.start - dt.timedelta(days=1))
+            year = calendar_service.year_containing(self.ctx.engine, day)
+            if kind != "year" and year is not None:
+                spans = year.half_terms if kind == "half_term" else year.terms
+                later = [s for s in spans if (s.start > snap.end if direction > 0
+                                              else s.end < snap.start)]
+                if later:
+                    day = later[0].start if direction > 0 else later[-1].start
+        self.set_anchor(day)
+
+    @Slot()
+    def go_today(self) -> None:
+        if self.anchor != self.ctx.today():
+            self.set_anchor(self.ctx.today())
+        else:
+            self._select_today()
+        self.view.setFocus()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _targets(self) -> list[tuple[int, int]]:
+        """The selected editable cells (or the current cell)."""
+        assert self.model is not None
+        sel = self.view.selectionModel().selectedIndexes()
+        if len(sel) <= 1:
+            idx = self.view.currentIndex()
+            sel = [idx] if idx.isValid() else []
+        cells = [(i.row(), i.column()) for i in sel]
+        return sorted(c for c in cells if self.model.cell_editable(*c))
+
+    def _closed(self, col: int) -> bool:
+        assert self.model is not None
+        c = self.model.snap.columns[col]
+        return register_service.register_closed(self.policy, c.day, c.session, self.ctx.now())
+
+    def _amending(self, cells: list[tuple[int, int]]) -> bool:
+        """True if writing these cells changes a mark after its register closed."""
+        assert self.model is not None
+        return self.ctx.actor.can_amend and any(
+            self.model.code_at(r, c) and self._closed(c) for r, c in cells)
+
+    def _heading(self, row: int, col: int) -> str:
+        assert self.model is not None
+        c = self.model.snap.columns[col]
+        return f"{self.model.snap.pupils[row].name} — {c.day:%A %d %B %Y}, {c.session}"
+
+    def _default_minutes(self, col: int) -> int:
+        assert self.model is not None
+        c = self.model.snap.columns[col]
+        now = self.ctx.now()
+        if c.day != now.date():
+            return 0
+        start = dt.datetime.combine(c.day, self.policy.session_times(c.session).late_after)
+        return max(0, int((now - start).total_seconds() // 60))
+
+    def _write(self, cells: list[tuple[int, int, str, int | None, str]], reason: str,
+               description: str) -> bool:
+        assert self.model is not None
+        try:
+            result = self.model.write_cells(cells, reason, description)
+        except ServiceError as exc:
+            self._show_error(str(exc))
+            return False
+        self._status(f"{description}: {result.written} changed"
+                     + (f", {result.unchanged} unchanged" if result.unchanged else ""))
+        return True
+
+    # -- entering marks -------------------------------------------------------------------
+    @Slot(str)
+    def enter_code(self, typed: str) -> None:
+        if self.model is None:
+            return
+        cells = self._targets()
+        if not cells:
+            self._status_error("This cell cannot be marked (closed, not on roll or read-only)")
+            return
+        if typed == "present":
+            typed = codes.present_code(self.model.snap.columns[cells[0][1]].session)
+        try:
+            found = codes.lookup(typed)
+        except codes.CodeError as exc:
+            self._status_error(str(exc))
+            return
+        day = self.model.snap.columns[cells[0][1]].day
+        if not found.valid_on(day):
+            try:
+                codes.validate(found.code, day)
+            except codes.CodeError as exc:
+                self._show_error(str(exc))
+            return
+        single = len(cells) == 1
+        amending = self._amending(cells)
+        r0, c0 = cells[0]
+        old_minutes, old_comment = self.model.snap.extras.get((r0, c0), (None, ""))
+        minutes: int | None = None
+        comment = old_comment if single else ""  # keep a comment when only the code changes
+        reason = ""
+        if found.is_late or found.note is not NoteRequirement.NONE or (single and amending):
+            details = MarkDialog.get_details(
+                self, heading=self._heading(r0, c0) if single else f"{len(cells)} cells",
+                day=day, code=found.code,
+                minutes_late=old_minutes if old_minutes is not None
+                else self._default_minutes(c0),
+                comment=comment, need_reason=amending)
+            if details is None:
+                return
+            found = codes.CODES[details.code]
+            minutes, comment, reason = details.minutes_late, details.comment, details.reason
+        if amending and not reason:
+            asked = ask_reason(self, f"The register has closed for some of the {len(cells)}"
+                               " cells. Why are they being changed?")
+            if asked is None:
+                return
+            reason = asked
+        written = self._write([(r, c, found.code, minutes, comment) for r, c in cells],
+                              reason, f"{found.code} entered")
+        if written and single:
+            r, c = cells[0]
+            if r + 1 < self.model.rowCount():
+                self._set_current(r + 1, c)
+
+    @Slot()
+    def edit_details(self) -> None:
+        if self.model is None:
+            return
+        cells = self._targets()[:1]
+        if not cells:
+            return
+        r, c = cells[0]
+        session = self.model.snap.columns[c].session
+        code = self.model.code_at(r, c) or codes.present_code(session)
+        minutes, comment = self.model.snap.extras.get((r, c), (None, ""))
+        details = MarkDialog.get_details(
+            self, heading=self._heading(r, c), day=self.model.snap.columns[c].day, code=code,
+            minutes_late=minutes, comment=comment, need_reason=self._amending(cells))
+        if details is not None:
+            self._write([(r, c, details.code, details.minutes_late, details.comment)],
+                        details.reason, "Mark details saved")
+
+    @Slot(QModelIndex)
+    def _double_clicked(self, _index: QModelIndex) -> None:
+        self.edit_details()
+
+    @Slot()
+    def clear_cells(self) -> None:
+        if self.model is None:
+            return
+        cells = [c for c in self._targets() if self.model.code_at(*c)]
+        if not cells:
+            return
+        reason = ""
+        if self._amending(cells):
+            asked = ask_reason(self, "The register has closed. Why is this mark being removed?")
+            if asked is None:
+                return
+            reason = asked
+        self._write([(r, c, "", None, "") for r, c in cells], reason, "Mark cleared")
+
+    @Slot()
+    def pick_code(self) -> None:
+        if self.model is None or not self._targets():
+            return
+        col = self._targets()[0][1]
+        code = CodePickerDialog.pick(self, self.model.snap.columns[col].day)
+        if code:
+            self.enter_code(code)
+
+    @Slot()
+    def fill_selection(self) -> None:
+        self.pick_code()
+
+    @Slot()
+    def undo(self) -> None:
+        if self.model is None or not self.model.undo_stack:
+            self._status("Nothing to undo")
+            return
+        try:
+            step = self.model.undo("Undo")
+        except ServiceError as exc:
+            self._show_error(str(exc))
+            return
+        if step is not None:
+            self._status(f"Undone: {step.description}")
+
+    def _bulk_pupils(self) -> list[int]:
+        assert self.model is not None
+        actor = self.ctx.actor
+        return [p.id for p in self.model.snap.pupils if actor.role is not Role.TEACHER
+                or p.class_id in actor.class_ids]
+
+    @Slot()
+    def mark_all_present(self) -> None:
+        if self.model is None:
+            return
+        idx = self.view.currentIndex()
+        if not idx.isValid():
+            return
+        col = self.model.snap.columns[idx.column()]
+        if not col.open:
+            self._status_error("The school is closed for this session")
+            return
+        pupils = self._bulk_pupils()
+        try:
+            result = self.model.fill_empty(lambda: register_service.mark_all_present(
+                self.ctx.engine, self.ctx.actor, col.day, col.session, pupils,
+                now=self.ctx.now()), f"All present {col.day:%a %d %b} {col.session}")
+        except ServiceError as exc:
+            self._show_error(str(exc))
+            return
+        self._status(f"{result.written} pupils marked present for {col.day:%a %d %b}"
+                     f" {col.session}; {result.skipped} already had a mark")
+
+    @Slot()
+    def copy_am_to_pm(self) -> None:
+        if self.model is None:
+            return
+        idx = self.view.currentIndex()
+        if not idx.isValid():
+            return
+        day = self.model.snap.columns[idx.column()].day
+        pupils = self._bulk_pupils()
+        try:
+            result = self.model.fill_empty(lambda: register_service.copy_am_to_pm(
+                self.ctx.engine, self.ctx.actor, day, pupils, now=self.ctx.now()),
+                f"AM copied to PM {day:%a %d %b}")
+        except ServiceError as exc:
+            self._show_error(str(exc))
+            return
+        self._status(f"{result.written} afternoon marks copied from the morning of"
+                     f" {day:%a %d %b}")
+
+    @Slot()
+    def show_history(self) -> None:
+        if self.model is None:
+            return
+        idx = self.view.currentIndex()
+        if not idx.isValid():
+            return
+        pupil = self.model.snap.pupils[idx.row()]
+        col = self.model.snap.columns[idx.column()]
+        current = register_service.read_cell(self.ctx.engine, pupil.id, col.day, col.session)
+        entries = register_service.cell_history(self.ctx.engine, pupil.id, col.day,
+                                                col.session)
+        self.history_dialog = HistoryDialog(self, self._heading(idx.row(), idx.column()),
+                                            current, entries)
+        self.history_dialog.open()
+
+    @Slot()
+    def emergency_closure(self) -> None:
+        from attendance_desktop.gui.register.closure_dialog import ClosureDialog
+
+        day = self.ctx.today()
+        idx = self.view.currentIndex()
+        if self.model is not None and idx.isValid():
+            day = self.model.snap.columns[idx.column()].day
+        dialog = ClosureDialog(self, self.ctx, day)
+        if dialog.exec():
+            self.reload()
+            self._status(dialog.result_text)
+
+    @Slot()
+    def amendments_report(self) -> None:
+        from attendance_desktop.gui.register.amendments_dialog import AmendmentsDialog
+
+        snap = self.model.snap if self.model else None
+        dialog = AmendmentsDialog(self, self.ctx, snap.start if snap else self.ctx.today(),
+                                  min(snap.end, self.ctx.today()) if snap else self.ctx.today())
+        dialog.exec()
+
+    @Slot()
+    def data_checks(self) -> None:
+        from attendance_desktop.gui.register.checks_dialog import ChecksDialog
+
+        self.checks_dialog = ChecksDialog(self, self.ctx)
+        self.checks_dialog.cellRequested.connect(self._go_to_cell)
+        self.checks_dialog.pupilRequested.connect(self.open_pupil)
+        self.checks_dialog.show()
+
+    @Slot(int, object, str)
+    def _go_to_cell(self, pupil_id: int, day: object, session: str) -> None:
+        assert isinstance(day, dt.date)
+        if not self.go_to(pupil_id, day, session):
+            self._status_error("That cell is not in the register grid")
+
+    @Slot(int)
+    def open_pupil(self, pupil_id: int) -> None:
+        """Open the pupil's record in the Pupils area (if that page offers show_pupil)."""
+        self.pupilRequested.emit(pupil_id)
+        window = self.window()
+        show_area = getattr(window, "show_area", None)
+        area_index = getattr(window, "area_index", None)
+        if show_area is None or area_index is None:
+            return
+        show_area(area_index("Pupils"))
+        page = window.current_page()  # type: ignore[attr-defined]
+        show = getattr(page, "show_pupil", None)
+        if show is not None:
+            show(pupil_id)
+
+    @Slot()
+    def show_keys(self) -> None:
+        QMessageBox.information(self, "Register keys", KEY_HELP)
+
+    # -- messages -------------------------------------------------------------------------
+    @Slot(str)
+    def _show_error(self, text: str) -> None:
+        text = text[0].upper() + text[1:] if text else text
+        self._status_error(text)
+        QMessageBox.warning(self, "Register", text)
+
+    @Slot(str)
+    def _status_error(self, text: str) -> None:
+        self.status.setStyleSheet("color: #b00020;")
+        self.status.setText(text)
+
+    def _status(self, text: str) -> None:
+        self.status.setStyleSheet("color: #1b5e20;")
+        self.status.setText(text)
