@@ -169,15 +169,6 @@ class RegisterResult:
     skipped: int  # sessions left alone (closed, off roll, attended, real mark taken)
 
 
-@dataclass(frozen=True, slots=True)
-class AssessmentInfo:
-    id: int
-    name: str
-    start: dt.date
-    end: dt.date
-    year_groups: str
-
-
 STATUS_FILTERS = ("all", "pending", "granted", "refused", "withdrawn", "upcoming")
 
 
@@ -625,43 +616,3 @@ def letter_extra(engine: Engine, request_id: int) -> dict[str, str]:
             if nxt:
                 out["return_date"] = f"{nxt[0][0]:%A %d %B %Y} ({_half(nxt[0][1])})"
         return out
-
-
-# --- statutory assessment dates ----------------------------------------------------------
-
-def list_assessment_periods(engine: Engine) -> list[AssessmentInfo]:
-    with session_scope(engine) as s:
-        return [AssessmentInfo(a.id or 0, a.name, a.start_date, a.end_date, a.year_groups)
-                for a in s.exec(select(AssessmentPeriod).order_by(AssessmentPeriod.start_date))]
-
-
-def save_assessment_period(engine: Engine, actor: Actor, name: str, start: dt.date,
-                           end: dt.date, year_groups: str = "",
-                           period_id: int | None = None) -> int:
-    """Add or change a statutory assessment period (KS2 tests, phonics check, ...)."""
-    if not actor.can_edit_settings:
-        raise PermissionDenied("only the headteacher can change the assessment dates")
-    if not name.strip():
-        raise ServiceError("name: say which assessment this is (e.g. KS2 tests)")
-    if end < start:
-        raise ServiceError(f"{name}: the end date is before the start date")
-    groups = ",".join(g.strip().upper() for g in year_groups.split(",") if g.strip())
-    with session_scope(engine) as s:
-        row = AssessmentPeriod() if period_id is None else s.get(AssessmentPeriod, period_id)
-        if row is None:
-            raise NotFound("that assessment period no longer exists")
-        row.name, row.start_date, row.end_date, row.year_groups = (name.strip(), start, end,
-                                                                   groups)
-        s.add(row)
-        s.flush()
-        assert row.id is not None
-        return row.id
-
-
-def delete_assessment_period(engine: Engine, actor: Actor, period_id: int) -> None:
-    if not actor.can_edit_settings:
-        raise PermissionDenied("only the headteacher can change the assessment dates")
-    with session_scope(engine) as s:
-        row = s.get(AssessmentPeriod, period_id)
-        if row is not None:
-            s.delete(row)

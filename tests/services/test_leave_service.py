@@ -17,6 +17,7 @@ from attendance_desktop.services import (
     leave_service,
     pupil_service,
     register_service,
+    school_service,
     stats_service,
 )
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
@@ -251,20 +252,19 @@ def test_lists_filters_and_pupil_history(engine, pupil) -> None:  # type: ignore
     assert history[1].sessions == 4
 
 
-def test_assessment_dates_are_the_heads_and_feed_the_check(engine, pupil) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(PermissionDenied):
-        leave_service.save_assessment_period(engine, OFFICE, "KS2 tests", D(2025, 12, 1),
-                                             D(2025, 12, 4), "6")
-    with pytest.raises(ServiceError, match="end date"):
-        leave_service.save_assessment_period(engine, HEAD, "Phonics", D(2025, 12, 4),
-                                             D(2025, 12, 1))
-    pid = leave_service.save_assessment_period(engine, HEAD, "Multiplication check",
+def test_assessment_dates_entered_in_settings_feed_the_check(engine, pupil) -> None:  # type: ignore[no-untyped-def]
+    # The dates are edited in Settings > Calendar (school_service); the check reads them.
+    pid = school_service.add_assessment_period(engine, HEAD, "Multiplication check",
                                                D(2025, 12, 1), D(2025, 12, 5), "4")
     p = leave_service.preview(engine, req(pupil, D(2025, 12, 2), D(2025, 12, 2)),
                               today=NOW.date())
-    assert {c.key: c.status for c in p.checks}["assessments"] == "warn"
-    leave_service.delete_assessment_period(engine, HEAD, pid)
-    assert leave_service.list_assessment_periods(engine) == []
+    check = {c.key: c for c in p.checks}["assessments"]
+    assert check.status == "warn"
+    assert "Multiplication check" in check.text
+    school_service.remove_assessment_period(engine, HEAD, pid)
+    p = leave_service.preview(engine, req(pupil, D(2025, 12, 2), D(2025, 12, 2)),
+                              today=NOW.date())
+    assert {c.key: c.status for c in p.checks}["assessments"] == "info"
 
 
 def test_letter_extra_has_dates_sessions_and_return_day(engine, pupil) -> None:  # type: ignore[no-untyped-def]
