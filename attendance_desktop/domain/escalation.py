@@ -1,0 +1,313 @@
+"""Absence escalation and the missing-education / LA flags (docs/policies.md §5,
+docs/dfe_rules.md §7-8). Pure: the services hand in marks, calendar days and events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from attendance_desktop.domain import codes
+from attendance_desktop.domain.calendar import Span
+from attendance_desktop.domain.codes import Category
+from attendance_desktop.domain.lateness import Event
+from attendance_desktop.domain.policy import Band, Policy, Stage
+from attendance_desktop.domain.stats import Counts
+
+# --- periods and bands -------------------------------------------------------------------
+
+
+def current_and_previous(spans: Sequence[Span], on: dt.date) -> tuple[Span | None, Span | None]:
+    """The monitoring period holding `on` (or the last one before it, in a holiday) and
+    the one before that. `spans` are half terms, terms or years, any order."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    started = [s for s in ordered if s.start <= on]
+    if not started:
+        return None, None
+    current = started[-1]
+    previous = started[-2] if len(started) > 1 else None
+    return current, previous
+
+
+def counts_of(marks: Iterable[tuple[dt.date, str, str]], start: dt.date,
+              end: dt.date) -> Counts:
+    """Counts for one pupil's (date, session, code) marks between two dates."""
+    tally = {c: 0 for c in Category}
+    late_l = late_u = 0
+    for day, _session, code in marks:
+        if not start <= day <= end:
+            continue
+        found = codes.CODES.get(code)
+        if found is None:
+            continue
+        tally[found.category] += 1
+        late_l += code == "L"
+        late_u += code == "U"
+    return Counts(tally[Category.PRESENT], tally[Category.APPROVED], tally[Category.AUTHORISED],
+                  tally[Category.UNAUTHORISED], tally[Category.NOT_COUNTED], late_l, late_u)
+
+
+def band_rank(policy: Policy, band: Band | None) -> int:
+    """0 for the best band; larger is worse."""
+    return -1 if band is None else list(policy.bands).index(band)
+
+
+COMPARISON_LABELS = {
+    "better_band": "moved to a better band",
+    "improved_still_concern": "improved but still a concern",
+    "not_improved": "not improved",
+    "no_concern": "no concern",
+}
+REVIEW_LETTERS = {
+    "better_band": "improved_better_band",
+    "improved_still_concern": "improved_still_concern",
+    "not_improved": "not_improved_meeting",
+}
+
+
+def compare(policy: Policy, previous_pct: float | None, current_pct: float | None) -> str:
+    """One page's three outcomes, comparing this period with the previous one."""
+    if current_pct is None or previous_pct is None:
+        return ""
+    now, before = policy.band_for(current_pct), policy.band_for(previous_pct)
+    assert now is not None
+    assert before is not None
+    if not now.concern and not before.concern:
+        return "no_concern"
+    if band_rank(policy, now) < band_rank(policy, before):
+        return "better_band"
+    if not now.concern:
+        return "no_concern"
+    if current_pct > previous_pct:
+        return "improved_still_concern"
+    return "not_improved"
+
+
+def at_risk(policy: Policy, year: Counts, current_pct: float | None,
+            previous_pct: float | None) -> bool:
+    """Not yet persistently absent, but within the margin of the PA line, or falling
+    compared with the previous period while in a concern band."""
+    if year.persistent(policy.persistent_absence_pct) or year.possible == 0:
+        return False
+    if year.missed_at_least(policy.persistent_absence_pct - policy.at_risk_margin_points):
+        return True
+    band = policy.band_for(current_pct)
+    return (current_pct is not None and previous_pct is not None
+            and current_pct < previous_pct and band is not None and band.concern)
+
+
+# --- the stage workflow ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StepDue:
+    kind: str  # start | action | review
+    label: str
+    due: dt.date
+    stage: Stage
+    letter: str  # template key, "" when the step has no letter
+
+
+@dataclass(frozen=True, slots=True)
+class AbsenceState:
+    stage: Stage | None
+    stage_since: dt.date | None
+    paused: bool  # mitigating circumstances recorded
+    paused_since: dt.date | None
+    next_step: StepDue | None
+
+
+def letter_key(policy: Policy, template: str, band: Band | None) -> str:
+    if template == "{band}":
+        return f"{policy.band_letter_prefix}{band.key}" if band is not None else ""
+    return template
+
+
+def stage_by_key(policy: Policy, key: str) -> Stage | None:
+    return next((s for s in policy.escalation_stages if s.key == key), None)
+
+
+def next_stage(policy: Policy, stage: Stage | None) -> Stage | None:
+    stages = list(policy.escalation_stages)
+    if stage is None:
+        return stages[0]
+    i = stages.index(stage)
+    return stages[i + 1] if i + 1 < len(stages) else None
+
+
+def absence_state(policy: Policy, band: Band | None, events: Iterable[Event], on: dt.date,
+                  comparison: str = "") -> AbsenceState:
+    """Where a pupil stands in the stage workflow, and the next step with its due date.
+
+    Events: `stage` (value = stage key, or "closed"), `action` (value = stage key),
+    `review` (value = outcome), `mitigation_start` / `mitigation_end`.
+    """
+    events = sorted(events, key=lambda e: e.on)
+    paused_since: dt.date | None = None
+    for e in events:
+        if e.kind == "mitigation_start":
+            paused_since = e.on
+        elif e.kind == "mitigation_end":
+            paused_since = None
+    stage: Stage | None = None
+    since: dt.date | None = None
+    for e in events:
+        if e.kind == "stage":
+            stage = stage_by_key(policy, e.value)
+            since = e.on if stage is not None else None
+    if paused_since is not None:
+        return AbsenceState(stage, since, True, paused_since, None)
+    concern = band is not None and band.concern
+    if stage is None:
+        if not concern:
+            return AbsenceState(None, None, False, None, None)
+        first = policy.escalation_stages[0]
+        return AbsenceState(None, None, False, None, StepDue(
+            "start", f"Start: {first.label}", on, first,
+            letter_key(policy, first.letter, band)))
+    assert since is not None
+    later = [e for e in events if e.on >= since]
+    actions = [e.on for e in later if e.kind == "action" and e.value == stage.key]
+    if not actions:
+        return AbsenceState(stage, since, False, None, StepDue(
+            "action", stage.action, since + dt.timedelta(days=stage.due_days), stage,
+            letter_key(policy, stage.letter, band)))
+    if stage.review_weeks <= 0:
+        return AbsenceState(stage, since, False, None, None)
+    reviews = [e.on for e in later if e.kind == "review" and e.on >= actions[0]]
+    last = max([actions[0], *reviews])
+    return AbsenceState(stage, since, False, None, StepDue(
+        "review", f"Review: {stage.label}", last + dt.timedelta(weeks=stage.review_weeks), stage,
+        REVIEW_LETTERS.get(comparison, "")))
+
+
+# --- missing education and LA flags ----------------------------------------------------
+
+UNAUTH_RUN = frozenset({"G", "N", "O"})  # the 20-day deletion ground (U breaks it)
+UNAUTH_ANY = frozenset({"G", "N", "O", "U"})  # the 10-day attendance return
+
+FLAG_LABELS = {
+    "missing_20_days": "Missing education: 20 school days in a row all G, N or O",
+    "not_back_after_leave": "Missing education: not back 10 school days after leave",
+    "illness_15_days": "Tell the LA: illness expected to reach 15 school days",
+    "absent_10_days": "LA attendance return: 10 school days in a row of G, N, O or U",
+    "termly_unauthorised": "Tell the LA: unauthorised school days this term",
+    "illness_weekly_contact": "Illness over 5 days: weekly contact due",
+    "signed_letter": "Signed letter from the parent due",
+}
+
+
+def _is_absence(code: str) -> bool:
+    found = codes.CODES.get(code)
+    return found is not None and found.category in (Category.AUTHORISED, Category.UNAUTHORISED)
+
+
+def current_run(school_days: Sequence[dt.date], by_day: Mapping[dt.date, Sequence[str]],
+                qualifies: Callable[[Sequence[str]], bool],
+                on: dt.date) -> tuple[int, dt.date | None]:
+    """School days in a row, ending with the pupil's last marked school day up to `on`,
+    whose every mark qualifies. An unmarked day inside the run breaks it; unmarked days at
+    the end (registers not taken yet) are skipped. Returns (length, first day)."""
+    days = [d for d in school_days if d <= on]
+    i = len(days) - 1
+    while i >= 0 and not by_day.get(days[i]):
+        i -= 1
+    length, first = 0, None
+    while i >= 0:
+        marks = by_day.get(days[i])
+        if not marks or not qualifies(marks):
+            break
+        length += 1
+        first = days[i]
+        i -= 1
+    return length, first
+
+
+def by_day(marks: Iterable[tuple[dt.date, str, str]]) -> dict[dt.date, list[str]]:
+    out: dict[dt.date, list[str]] = {}
+    for day, _session, code in marks:
+        out.setdefault(day, []).append(code)
+    return out
+
+
+def sessions_as_days(sessions: int) -> float:
+    return sessions / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    name: str
+    detail: str
+    due: dt.date
+
+
+def flags(policy: Policy, school_days: Sequence[dt.date],
+          marks: Sequence[tuple[dt.date, str, str]], on: dt.date, year: Span | None,
+          term: Span | None, leave_end: dt.date | None = None,
+          last_contact: dt.date | None = None) -> list[Flag]:
+    """Missing-education, LA and follow-up flags for one pupil on `on`.
+
+    `marks` should reach back far enough for runs that cross holidays (a year or so);
+    `leave_end` is the last day of the latest granted leave; `last_contact` the latest
+    call or message to the family.
+    """
+    days = by_day(m for m in marks if m[0] <= on)
+    out: list[Flag] = []
+
+    def run(allowed: frozenset[str]) -> tuple[int, dt.date | None]:
+        return current_run(school_days, days, lambda cs: all(c in allowed for c in cs), on)
+
+    n, first = run(UNAUTH_RUN)
+    if n >= policy.missing_consecutive_days and first:
+        out.append(Flag("missing_20_days", f"{n} school days of G/N/O since {first:%d %b %Y}",
+                        on))
+    n, first = run(UNAUTH_ANY)
+    if n >= policy.la_continuous_absence_days and first:
+        out.append(Flag("absent_10_days", f"{n} school days of G/N/O/U since {first:%d %b %Y}",
+                        on))
+    if leave_end is not None and leave_end < on:
+        after = [d for d in school_days if leave_end < d <= on]
+        attended = any(codes.CODES[c].category.attending for d in after
+                       for c in days.get(d, []) if c in codes.CODES)
+        if len(after) >= policy.missing_after_leave_days and not attended:
+            out.append(Flag("not_back_after_leave",
+                            f"leave ended {leave_end:%d %b %Y}; {len(after)} school days "
+                            "without attending", on))
+    ill_run, ill_first = current_run(school_days, days, lambda cs: all(c == "I" for c in cs),
+                                     on)
+    if year is not None:
+        ill_days = sessions_as_days(sum(1 for d, _s, c in marks
+                                        if c == "I" and year.start <= d <= on))
+    else:
+        ill_days = 0.0
+    if max(ill_days, ill_run) >= policy.illness_la_notify_days:
+        out.append(Flag("illness_15_days",
+                        f"{max(ill_days, ill_run):g} school days of illness"
+                        f"{' this year' if ill_days >= ill_run else ' in a row'}", on))
+    if ill_run > policy.illness_weekly_contact_after_days and ill_first is not None:
+        recent = last_contact is not None and (on - last_contact).days < \
+            policy.weekly_contact_days and last_contact >= ill_first
+        if not recent:
+            due = (last_contact + dt.timedelta(days=policy.weekly_contact_days)
+                   if last_contact is not None and last_contact >= ill_first else on)
+            out.append(Flag("illness_weekly_contact",
+                            f"ill {ill_run} school days in a row since {ill_first:%d %b %Y}",
+                            due))
+    if term is not None:
+        absent_run, _first = current_run(
+            school_days, days, lambda cs: all(_is_absence(c) for c in cs), on)
+        term_absent = sessions_as_days(sum(1 for d, _s, c in marks
+                                           if term.start <= d <= on and _is_absence(c)))
+        if absent_run > policy.signed_letter_consecutive_days:
+            out.append(Flag("signed_letter", f"absent {absent_run} school days in a row", on))
+        elif term_absent > policy.signed_letter_term_days:
+            out.append(Flag("signed_letter", f"absent {term_absent:g} school days this term",
+                            on))
+        unauth = sessions_as_days(sum(1 for d, _s, c in marks if term.start <= d <= on
+                                      and c in codes.CODES
+                                      and codes.CODES[c].category is Category.UNAUTHORISED))
+        if unauth >= policy.la_termly_unauthorised_days:
+            out.append(Flag("termly_unauthorised",
+                            f"{unauth:g} school days of unauthorised absence this term", on))
+    return out
