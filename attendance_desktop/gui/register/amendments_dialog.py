@@ -1,0 +1,107 @@
+"""Save (or print) the amendments report for a date range, as PDF or CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
+
+from attendance_desktop.services import amendments_report, register_service
+from attendance_desktop.services.context import AppContext
+
+
+def _qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+class AmendmentsDialog(QDialog):
+    def __init__(self, parent: QWidget | None, ctx: AppContext, start: dt.date,
+                 end: dt.date) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("Amendments report")
+        form = QFormLayout(self)
+        self.start = QDateEdit(_qdate(start))
+        self.end = QDateEdit(_qdate(end))
+        for w, name in ((self.start, "From"), (self.end, "To")):
+            w.setCalendarPopup(True)
+            w.setDisplayFormat("dd MMM yyyy")
+            w.setAccessibleName(name)
+            form.addRow(f"&{name}", w)
+        self.after_close = QCheckBox("Only changes made after the register closed")
+        self.after_close.setChecked(True)
+        self.after_close.setToolTip("Untick to include corrections made while the register"
+                                    " was still open")
+        form.addRow(self.after_close)
+        self.count = QLabel()
+        form.addRow(self.count)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        pdf = QPushButton("Save &PDF…")
+        pdf.setToolTip("Save the report as a PDF to print or keep")
+        pdf.clicked.connect(self.save_pdf)
+        csv_btn = QPushButton("Save C&SV…")
+        csv_btn.setToolTip("Save the report as a spreadsheet (CSV)")
+        csv_btn.clicked.connect(self.save_csv)
+        buttons.addButton(pdf, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(csv_btn, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        for w in (self.start, self.end):
+            w.dateChanged.connect(self._count)
+        self.after_close.toggled.connect(self._count)
+        self._count()
+
+    def _range(self) -> tuple[dt.date, dt.date]:
+        a, b = self.start.date(), self.end.date()
+        return dt.date(a.year(), a.month(), a.day()), dt.date(b.year(), b.month(), b.day())
+
+    @Slot()
+    def _count(self) -> None:
+        start, end = self._range()
+        n = len(register_service.amendments_between(
+            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked()))
+        self.count.setText(f"{n} change(s) in this range")
+
+    def _ask_path(self, suffix: str, filter_text: str) -> Path | None:
+        start, end = self._range()
+        default = str(self.ctx.paths.data_dir / f"amendments_{start}_{end}.{suffix}")
+        name, _ = QFileDialog.getSaveFileName(self, "Save amendments report", default,
+                                              filter_text)
+        if not name:
+            return None
+        path = Path(name)
+        return path if path.suffix else path.with_suffix(f".{suffix}")
+
+    @Slot()
+    def save_pdf(self) -> None:
+        path = self._ask_path("pdf", "PDF files (*.pdf)")
+        if path is None:
+            return
+        start, end = self._range()
+        n = amendments_report.write_pdf(self.ctx.engine, start, end, path,
+                                        after_close_only=self.after_close.isChecked(),
+                                        printed_by=self.ctx.actor.name, now=self.ctx.now())
+        QMessageBox.information(self, "Amendments report", f"Saved {n} change(s) to {path}")
+
+    @Slot()
+    def save_csv(self) -> None:
+        path = self._ask_path("csv", "CSV files (*.csv)")
+        if path is None:
+            return
+        start, end = self._range()
+        n = amendments_report.write_csv(self.ctx.engine, start, end, path,
+                                        after_close_only=self.after_close.isChecked())
+        QMessageBox.information(self, "Amendments report", f"Saved {n} change(s) to {path}")
