@@ -63,7 +63,7 @@ def test_review_due_skips_holiday_weeks():
 
 
 def test_improved_suggested_when_the_second_half_of_monitoring_is_quiet():
-    lates = days(MON, 3) + [D(2025, 11, 11)]  # 3, then 1, then 0, 0
+    lates = [*days(MON, 3), D(2025, 11, 11)]  # 3, then 1, then 0, 0
     got = assess(POLICY, WEEKS, lates, [], D(2025, 11, 28))
     assert got.suggested_review == "improved"
     worse = lates + days(D(2025, 11, 24), 3)
@@ -97,7 +97,7 @@ def test_lateness_continuing_after_the_contract_escalates():
     lates = days(MON, 3)
     contract = [Event("action", "contract", D(2025, 11, 12))]
     assert assess(POLICY, WEEKS, lates, contract, D(2025, 11, 14)).level == "significant"
-    more = lates + [D(2025, 11, 17)] + days(D(2025, 11, 24), 3)
+    more = [*lates, D(2025, 11, 17), *days(D(2025, 11, 24), 3)]
     got = assess(POLICY, WEEKS, more, contract, D(2025, 11, 26))
     assert got.level == "escalated"
     assert [d.step.key for d in got.actions_due][-1] == "handed_over"
