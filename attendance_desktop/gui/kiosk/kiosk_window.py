@@ -57,6 +57,15 @@ def _label(text: str, role: str = "", wrap: bool = True) -> QLabel:
     return label
 
 
+class Entry(QLineEdit):
+    """A line edit that keeps its Enter (QLineEdit passes it on to the window)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+
+
 class KioskWindow(QWidget):
     kioskClosed = Signal()  # emitted once, after a staff PIN closed it
 
@@ -173,7 +182,7 @@ class KioskWindow(QWidget):
         self.find_back.setFixedWidth(160)
         self.find_back.clicked.connect(self.go_back)
         self.find_title = _label("Who are you?", "title", wrap=False)
-        self.search = QLineEdit()
+        self.search = Entry()
         self.search.setPlaceholderText("First letters of your name")
         self.search.setAccessibleName("First letters of your name")
         self.search.textChanged.connect(self._refresh_tiles)
@@ -256,7 +265,7 @@ class KioskWindow(QWidget):
         grid.addWidget(self.alone_button, 2, 0, 1, 2)
         layout.addLayout(grid)
         other = QHBoxLayout()
-        self.adult_name = QLineEdit()
+        self.adult_name = Entry()
         self.adult_name.setPlaceholderText("Or type their name")
         self.adult_name.setAccessibleName("Name of the adult")
         self.adult_name.returnPressed.connect(self._adult_typed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -44,7 +45,6 @@ class ExitPinDialog(QDialog):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setAccessibleName("Staff PIN")
         self.pin.setPlaceholderText("PIN")
-        self.pin.returnPressed.connect(self.try_pin)
         self.message = QLabel(" ")
         self.message.setProperty("role", "hint")
         self.message.setStyleSheet("color: #a40e26;")
@@ -68,6 +68,8 @@ class ExitPinDialog(QDialog):
         self.unlock_button = big_button("Close kiosk", "Close the kiosk", primary=True)
         self.cancel_button.clicked.connect(self.reject)
         self.unlock_button.clicked.connect(self.try_pin)
+        for b in (self.cancel_button, self.unlock_button):
+            b.setAutoDefault(False)  # Enter is handled once, in keyPressEvent
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.unlock_button)
         for w in (heading, hint, self.pin, self.message):
@@ -76,6 +78,12 @@ class ExitPinDialog(QDialog):
         layout.addLayout(buttons)
         self.setMinimumWidth(520)
         self.pin.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.try_pin()
+            return
+        super().keyPressEvent(event)
 
     def _digit(self, digit: str) -> QPushButton:
         button = big_button(digit, f"Digit {digit}")

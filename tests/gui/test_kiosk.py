@@ -1,0 +1,346 @@
+"""The kiosk as a pupil and a member of staff use it: touch, keyboard, PIN exit, idle reset."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from sqlmodel import select
+
+from attendance_desktop.db.engine import session_scope
+from attendance_desktop.db.models import KioskEvent, Mark, MarkAmendment, Pupil, SchoolClass, Staff
+from attendance_desktop.domain.policy import Policy
+from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
+from attendance_desktop.services import auth_service, policy_service, register_service
+from attendance_desktop.services.context import AppContext
+from tests.conftest import HEAD, OFFICE
+from tests.gui.conftest import save_screenshot
+
+THU = dt.date(2025, 11, 20)
+
+
+class Clock:
+    def __init__(self, hh: int, mm: int) -> None:
+        self.now = dt.datetime.combine(THU, dt.time(hh, mm))
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, hh: int, mm: int) -> None:
+        self.now = dt.datetime.combine(THU, dt.time(hh, mm))
+
+
+@pytest.fixture
+def school(engine, school_year):  # type: ignore[no-untyped-def]
+    """Two classes of synthetic pupils and two staff PINs (office 2345, read-only 4567)."""
+    ids: dict[str, int] = {}
+    with session_scope(engine) as s:
+        for order, (cls, names) in enumerate((
+                ("Oak", [("Ava", "Brook"), ("Ben", "Carter"), ("Bella", "Stone")]),
+                ("Willow", [("Cara", "Dale"), ("Dev", "Patel"), ("Evie", "Shaw")]))):
+            c = SchoolClass(name=cls, sort_order=order)
+            s.add(c)
+            s.flush()
+            for fore, sur in names:
+                p = Pupil(legal_forename=fore, legal_surname=sur, dob=dt.date(2017, 3, 1),
+                          year_group="3", class_id=c.id, admission_date=dt.date(2021, 9, 1))
+                s.add(p)
+                s.flush()
+                ids[fore] = p.id
+        s.add(Staff(name="Office Person", role="office", pin_hash=auth_service.hash_pin("2345")))
+        s.add(Staff(name="Viewer", role="readonly", pin_hash=auth_service.hash_pin("4567")))
+    return ids
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(9, 10)
+
+
+def open_kiosk(qtbot, engine, paths, clock: Clock, size=(1366, 768)) -> KioskWindow:  # type: ignore[no-untyped-def]
+    kiosk = KioskWindow(AppContext(paths=paths, engine=engine, clock=clock))
+    # Teardown closes widgets: let it close without asking for a PIN.
+    qtbot.addWidget(kiosk, before_close_func=lambda w: setattr(w, "unlocked_by", "teardown"))
+    kiosk.resize(*size)
+    kiosk.show()
+    qtbot.waitExposed(kiosk)
+    return kiosk
+
+
+def mark_of(engine, pupil_id: int, session: str = "AM") -> Mark | None:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        return s.exec(select(Mark).where(Mark.pupil_id == pupil_id, Mark.date == THU,
+                                         Mark.session == session)).first()
+
+
+def tile_names(kiosk: KioskWindow) -> list[str]:
+    return [t.pupil.name for t in kiosk.tiles]
+
+
+def sign_in_as(qtbot, kiosk: KioskWindow, letters: str, reason_index: int = 0,  # type: ignore[no-untyped-def]
+               adult_index: int = 0) -> None:
+    qtbot.mouseClick(kiosk.start_in, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(kiosk.search, letters)
+    assert len(kiosk.tiles) == 1, tile_names(kiosk)
+    qtbot.keyClick(kiosk.search, Qt.Key.Key_Return)  # Enter picks the only match
+    assert kiosk.current_screen() == "reason"
+    qtbot.mouseClick(kiosk.reason_buttons[reason_index], Qt.MouseButton.LeftButton)
+    assert kiosk.current_screen() == "adult"
+    qtbot.mouseClick(kiosk.adult_buttons[adult_index], Qt.MouseButton.LeftButton)
+    assert kiosk.current_screen() == "confirm"
+    qtbot.mouseClick(kiosk.confirm_button, Qt.MouseButton.LeftButton)
+    assert kiosk.current_screen() == "done"
+
+
+def test_sign_in_before_the_register_closes_marks_l(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    sign_in_as(qtbot, kiosk, "ava")
+    assert "Thank you, Ava" in kiosk.done_text.text()
+    assert "09:10" in kiosk.done_text.text()
+    m = mark_of(engine, school["Ava"])
+    assert (m.code, m.minutes_late, m.source) == ("L", 10, "kiosk")
+    with session_scope(engine) as s:
+        e = s.exec(select(KioskEvent)).one()
+    assert (e.kind, e.reason, e.accompanied_by) == (
+        "late_in", "Overslept / traffic / other", "Parent or carer")
+    qtbot.mouseClick(kiosk.done_button, Qt.MouseButton.LeftButton)
+    assert kiosk.current_screen() == "start"
+
+
+def test_sign_in_after_the_register_closes_marks_u_and_replaces_n(qtbot, engine, paths,  # type: ignore[no-untyped-def]
+                                                                  school, clock):
+    with session_scope(engine) as s:
+        register_service.write_mark(s, OFFICE, school["Dev"], THU, "AM", "N")
+    clock.set(9, 42)
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    sign_in_as(qtbot, kiosk, "dev")
+    assert mark_of(engine, school["Dev"]).code == "U"
+    with session_scope(engine) as s:
+        a = s.exec(select(MarkAmendment)).one()
+    assert (a.old_code, a.new_code, a.staff_name) == ("N", "U", "Kiosk sign-in")
+    assert a.reason == "Signed in at the kiosk at 09:42"
+
+
+def test_reason_is_mapped_to_its_code(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    medical = [b.text() for b in kiosk.reason_buttons]  # not filled until a pupil is chosen
+    assert medical == []
+    sign_in_as(qtbot, kiosk, "cara", reason_index=2)  # "Medical or dental appointment"
+    assert mark_of(engine, school["Cara"]).code == "M"
+
+
+def test_repeat_sign_in_gets_a_friendly_message(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    sign_in_as(qtbot, kiosk, "ava")
+    kiosk.reset()
+    clock.set(9, 30)
+    sign_in_as(qtbot, kiosk, "ava", reason_index=2)
+    assert "already signed in" in kiosk.done_text.text()
+    assert mark_of(engine, school["Ava"]).code == "L"  # not overwritten by the second visit
+
+
+def test_afternoon_sign_in(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
+    clock.set(13, 20)
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    sign_in_as(qtbot, kiosk, "evie")
+    m = mark_of(engine, school["Evie"], "PM")
+    assert (m.code, m.minutes_late) == ("L", 5)
+
+
+def test_find_by_class_then_name_and_typing_on_the_start_screen(qtbot, engine, paths, school,  # type: ignore[no-untyped-def]
+                                                                clock):
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    qtbot.keyClicks(kiosk, "b")  # typing on the start screen starts a sign-in
+    assert kiosk.current_screen() == "find"
+    assert tile_names(kiosk) == ["Ava Brook", "Bella Stone", "Ben Carter"]
+    qtbot.mouseClick(kiosk.pad.keys["E"], Qt.MouseButton.LeftButton)
+    assert tile_names(kiosk) == ["Bella Stone", "Ben Carter"]
+    kiosk.search.clear()
+    willow = next(b for b in kiosk.class_group.buttons() if b.text() == "Willow")
+    qtbot.mouseClick(willow, Qt.MouseButton.LeftButton)
+    assert tile_names(kiosk) == ["Cara Dale", "Dev Patel", "Evie Shaw"]
+    qtbot.mouseClick(kiosk.tiles[1], Qt.MouseButton.LeftButton)
+    assert kiosk.current_screen() == "reason"
+    assert kiosk.reason_title.text() == "Hello Dev! Why are you late today?"
+    qtbot.keyClick(kiosk, Qt.Key.Key_Escape)  # Esc is "back"
+    assert kiosk.current_screen() == "find"
+    for tile in kiosk.tiles:
+        assert tile.accessibleName() == f"Choose {tile.pupil.name}"
+        assert tile.height() >= 64
+
+
+def test_sign_out_and_back(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        register_service.write_mark(s, OFFICE, school["Ben"], THU, "AM", "/")
+    clock.set(10, 30)
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    qtbot.mouseClick(kiosk.start_out, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(kiosk.search, "ben")
+    qtbot.keyClick(kiosk.search, Qt.Key.Key_Return)
+    out_reason = next(b for b in kiosk.reason_buttons if b.text() == "Feeling unwell")
+    qtbot.mouseClick(out_reason, Qt.MouseButton.LeftButton)
+    assert kiosk.adult_title.text() == "Who is collecting you?"
+    assert not kiosk.adult_skip.isVisible()  # leaving needs a named adult
+    qtbot.keyClicks(kiosk.adult_name, "Mrs Carter")
+    qtbot.keyClick(kiosk.adult_name, Qt.Key.Key_Return)
+    assert "Collected by: <b>Mrs Carter</b>" in kiosk.confirm_text.text()
+    qtbot.keyClick(kiosk, Qt.Key.Key_Return)  # Enter confirms
+    assert "signed out at 10:30" in kiosk.done_text.text()
+
+    kiosk.reset()
+    clock.set(11, 45)
+    qtbot.mouseClick(kiosk.start_back, Qt.MouseButton.LeftButton)
+    assert tile_names(kiosk) == ["Ben Carter"]  # only pupils who are out
+    qtbot.mouseClick(kiosk.tiles[0], Qt.MouseButton.LeftButton)
+    assert kiosk.current_screen() == "confirm"
+    qtbot.mouseClick(kiosk.confirm_button, Qt.MouseButton.LeftButton)
+    assert "Welcome back, Ben" in kiosk.done_text.text()
+    with session_scope(engine) as s:
+        kinds = [(e.kind, e.reason, e.accompanied_by) for e in s.exec(select(KioskEvent))]
+    assert kinds == [("out", "Feeling unwell", "Mrs Carter"), ("back", "Returned", "")]
+    assert mark_of(engine, school["Ben"]).code == "/"
+
+
+def test_exit_needs_a_staff_pin(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    kiosk.close()  # the window's close button / Alt+F4
+    assert kiosk.isVisible()
+    dialog = kiosk.pin_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    qtbot.keyClicks(dialog.pin, "9999")
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    assert "not accepted" in dialog.message.text()
+    assert kiosk.isVisible()
+    qtbot.keyClicks(dialog.pin, "4567")  # read-only staff cannot close the kiosk
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    assert kiosk.isVisible()
+    qtbot.keyClicks(dialog.pin, "1111")
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    assert "Wait 11 seconds" in dialog.message.text()  # three wrong: the kiosk slows down
+    qtbot.keyClicks(dialog.pin, "2345")
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    assert "try again in 11 seconds" in dialog.message.text()  # even the right PIN waits
+    assert kiosk.isVisible()
+
+    kiosk.guard.locked_until = None  # (the wait has passed)
+    with qtbot.waitSignal(kiosk.kioskClosed, timeout=5000):
+        for digit in "2345":
+            qtbot.mouseClick(next(b for b in dialog.findChildren(type(dialog.unlock_button))
+                                  if b.text() == digit), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    assert not kiosk.isVisible()
+    assert kiosk.unlocked_by.name == "Office Person"
+
+
+def test_escape_on_the_start_screen_asks_for_the_pin(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    qtbot.keyClick(kiosk, Qt.Key.Key_Escape)
+    assert kiosk.pin_dialog is not None
+    qtbot.mouseClick(kiosk.pin_dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert kiosk.pin_dialog is None
+    assert kiosk.isVisible()
+
+
+def test_idle_kiosk_returns_to_the_start_screen(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
+    policy_service.save_policy(engine, HEAD, Policy().replace(kiosk_idle_seconds=1))
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    qtbot.mouseClick(kiosk.start_in, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(kiosk.search, "ava")
+    qtbot.keyClick(kiosk.search, Qt.Key.Key_Return)
+    assert kiosk.current_screen() == "reason"
+    qtbot.waitUntil(lambda: kiosk.current_screen() == "start", timeout=5000)
+    assert kiosk.search.text() == ""
+    assert kiosk.pupil is None
+    assert mark_of(engine, school["Ava"]) is None
+
+
+def test_main_window_opens_the_kiosk_and_a_pin_returns_to_it(qtbot, ctx, school, monkeypatch):  # type: ignore[no-untyped-def]
+    from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
+    from attendance_desktop.gui.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_area(window.area_index("Kiosk"))
+    page = window.current_page()
+    assert isinstance(page, KioskOfficeWidget)
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    kiosk = window.kiosk
+    assert kiosk.isFullScreen()
+    assert not window.isVisible()  # pupils cannot switch to the staff window
+    kiosk.request_exit()
+    qtbot.keyClicks(kiosk.pin_dialog.pin, "2345")
+    with qtbot.waitSignal(kiosk.kioskClosed, timeout=5000):
+        qtbot.keyClick(kiosk.pin_dialog.pin, Qt.Key.Key_Return)
+    assert window.isVisible()
+    assert window.kiosk is None
+
+
+def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, school,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch):
+    from pypdf import PdfReader
+
+    from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
+    from attendance_desktop.services import kiosk_service
+
+    with session_scope(ctx.engine) as s:
+        register_service.write_mark(s, OFFICE, school["Ava"], THU, "AM", "/")
+    kiosk_service.sign_in(ctx.engine, school["Cara"], "Medical or dental appointment", "Dad",
+                          dt.datetime(2025, 11, 20, 9, 40))
+    asked: list[str] = []
+    opened: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("attendance_desktop.gui.kiosk.office_widget.QDesktopServices.openUrl",
+                        lambda url: opened.append(url.toLocalFile()))
+    page = KioskOfficeWidget(ctx)
+    qtbot.addWidget(page)
+    page.resize(1100, 600)
+    page.show()
+    assert page.on_site_table.rowCount() == 2
+    assert page.log_table.rowCount() == 1
+    row = [page.log_table.item(0, c).text() for c in range(page.log_table.columnCount())]
+    assert row == ["20/11/2025", "09:40", "Cara Dale", "Willow", "40",
+                   "Medical or dental appointment", "M", "Dad"]
+    page.class_combo.setCurrentIndex(page.class_combo.findText("Oak"))
+    assert page.log_table.rowCount() == 0
+    save_screenshot(page, "kiosk_office_page")
+    qtbot.mouseClick(page.fire_button, Qt.MouseButton.LeftButton)
+    roll = page.last_fire_roll
+    assert roll is not None
+    assert roll.path.parent == ctx.paths.letters_dir / "reports"
+    assert opened == [str(roll.path)]
+    assert "2 on site" in asked[0]
+    text = "".join(p.extract_text() for p in PdfReader(roll.path).pages)
+    assert "Ava Brook" in text
+    assert "Cara Dale" in text
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_screenshots_of_every_kiosk_screen(qtbot, engine, paths, school, clock, size):  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        s.add(Pupil(legal_forename="Amelia-Rose", legal_surname="Fotheringham-Whitley",
+                    dob=dt.date(2016, 1, 1), year_group="4", admission_date=dt.date(2020, 9, 1),
+                    class_id=1))
+    kiosk = open_kiosk(qtbot, engine, paths, clock, size)
+    tag = f"{size[0]}x{size[1]}"
+    save_screenshot(kiosk, f"kiosk_1_start_{tag}")
+    qtbot.mouseClick(kiosk.start_in, Qt.MouseButton.LeftButton)
+    save_screenshot(kiosk, f"kiosk_2_find_{tag}")
+    qtbot.keyClicks(kiosk.search, "am")
+    save_screenshot(kiosk, f"kiosk_3_find_letters_{tag}")
+    qtbot.keyClick(kiosk.search, Qt.Key.Key_Return)
+    save_screenshot(kiosk, f"kiosk_4_reason_{tag}")
+    qtbot.mouseClick(kiosk.reason_buttons[2], Qt.MouseButton.LeftButton)
+    save_screenshot(kiosk, f"kiosk_5_adult_{tag}")
+    qtbot.mouseClick(kiosk.adult_buttons[1], Qt.MouseButton.LeftButton)
+    save_screenshot(kiosk, f"kiosk_6_confirm_{tag}")
+    qtbot.mouseClick(kiosk.confirm_button, Qt.MouseButton.LeftButton)
+    save_screenshot(kiosk, f"kiosk_7_done_{tag}")
+    kiosk.request_exit()
+    save_screenshot(kiosk.pin_dialog, f"kiosk_8_pin_{tag}")
+    for screen in (kiosk.start_in, kiosk.confirm_button, kiosk.done_button):
+        assert screen.minimumHeight() >= 64
