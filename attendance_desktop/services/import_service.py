@@ -11,11 +11,12 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy import func
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
@@ -33,6 +34,7 @@ from attendance_desktop.db.models import (
 from attendance_desktop.domain import codes, upn
 from attendance_desktop.domain.calendar import academic_year_start
 from attendance_desktop.domain.codes import CodeError
+from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor
 from attendance_desktop.services import register_service
 from attendance_desktop.services.errors import (
@@ -43,6 +45,17 @@ from attendance_desktop.services.errors import (
 )
 
 T = TypeVar("T")
+R = TypeVar("R")
+_CHUNK = 5000  # rows between progress reports and per executemany
+
+
+def run_to_end(job: Generator[Progress, None, R]) -> R:
+    """Run a job generator to the end (no progress shown) and return its result."""
+    while True:
+        try:
+            next(job)
+        except StopIteration as stop:
+            return stop.value
 MARK_COLUMNS = ("upn", "date", "session", "code", "minutes_late", "comment")
 
 
@@ -531,6 +544,18 @@ def _split_name(name: str) -> tuple[str, str, str]:
     return title, " ".join(parts[:-1]), parts[-1]
 
 
+def import_pupils_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
+                      mapping: dict[str, str] | None = None, today: dt.date | None = None,
+                      token: CancelToken | None = None,
+                      ) -> Generator[Progress, None, PupilImportResult]:
+    """import_pupils as a job for a worker thread (a school's file takes well under a
+    second, so it reports once and can be cancelled only before it starts)."""
+    token = token or CancelToken()
+    yield Progress(0, 1, f"Importing pupils from {Path(source).name}")
+    token.check()
+    return import_pupils(engine, source, actor, mapping, today)
+
+
 def import_pupils(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
                   mapping: dict[str, str] | None = None,
                   today: dt.date | None = None) -> PupilImportResult:
@@ -653,7 +678,8 @@ def _stored_minutes_late(found: codes.AttendanceCode, minutes: int | None) -> in
 
 
 def _write_marks_bulk(s: Session, actor: Actor, marks: Sequence[_MarkInput], *, source: str,
-                      reason: str, now: dt.datetime | None = None) -> _BulkOutcome:
+                      reason: str, token: CancelToken, base: int = 0, total: int = 0,
+                      now: dt.datetime | None = None) -> Generator[Progress, None, _BulkOutcome]:
     """Write many marks in the caller's transaction, fast, with write_mark's semantics.
 
     Existing marks are fetched in one query per 500 pupils. Marks that are new are
@@ -690,12 +716,22 @@ def _write_marks_bulk(s: Session, actor: Actor, marks: Sequence[_MarkInput], *, 
             unchanged += 1
         else:
             changes.append(x)
-    if inserts:
-        s.connection().execute(sa_insert(Mark.__table__), inserts)
-    for x in changes:
+    total = total or len(marks)
+    done = base + unchanged
+    for i in range(0, len(inserts), _CHUNK):
+        token.check()
+        yield Progress(done, total, "Saving marks")
+        chunk = inserts[i:i + _CHUNK]
+        s.connection().execute(sa_insert(Mark.__table__), chunk)
+        done += len(chunk)
+    for i, x in enumerate(changes):
+        if i % 500 == 0:
+            token.check()
+            yield Progress(done + i, total, "Saving changed marks")
         register_service.write_mark(s, actor, x.pupil_id, x.day, x.session, x.code,
                                     minutes_late=x.minutes_late, comment=x.comment,
                                     source=source, reason=reason, now=when)
+    token.check()
     return _BulkOutcome(len(inserts), len(changes), unchanged)
 
 
@@ -712,13 +748,15 @@ class _MarkCheck:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _check_marks(s: Session, source: Path) -> _MarkCheck:
+def _check_marks(s: Session, source: Path,
+                 token: CancelToken) -> Generator[Progress, None, _MarkCheck]:
     headers, raw_rows = _read_csv(source)
+    total = 2 * len(raw_rows)
     out = _MarkCheck()
     index: dict[str, int] = {}
     for i, h in enumerate(headers):
         key = normalise_header(h)
-        key = {"minuteslate": "minutes_late", "am/pm": "session"}.get(key, key)
+        key = {"minuteslate": "minutes_late", "ampm": "session"}.get(key, key)
         if key in MARK_COLUMNS and key not in index:
             index[key] = i
     for col in ("upn", "date", "session", "code"):
@@ -731,7 +769,11 @@ def _check_marks(s: Session, source: Path) -> _MarkCheck:
     roll = {u: _PupilRoll(pid, adm, left) for pid, u, adm, left in s.exec(
         select(Pupil.id, Pupil.upn, Pupil.admission_date, Pupil.leaving_date)).all() if u}
     seen: dict[tuple[str, dt.date, str], int] = {}
-    for row_no, cells in raw_rows:
+    for n, (row_no, cells) in enumerate(raw_rows):
+        if n % _CHUNK == 0:
+            token.check()
+            yield Progress(n, total, f"Checking row {n + 1} of {len(raw_rows)}")
+
         def cell(key: str, _cells: list[str] = cells) -> str:
             i = index.get(key)
             return _cells[i].strip() if i is not None and i < len(_cells) else ""
@@ -798,24 +840,44 @@ def _check_marks(s: Session, source: Path) -> _MarkCheck:
 
 def import_marks(engine: Engine, source: Path, actor: Actor = CLI_ACTOR) -> MarkImportResult:
     """Import register marks, all or nothing; changed marks leave an amendment."""
+    return run_to_end(import_marks_job(engine, source, actor))
+
+
+def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
+                     token: CancelToken | None = None,
+                     ) -> Generator[Progress, None, MarkImportResult]:
+    """import_marks as a job for a worker thread: yields Progress, and Cancel (or any
+    problem) leaves the database exactly as it was."""
     if not (actor.can_write_register and actor.can_amend):
         raise PermissionDenied(f"{actor.role.label} users cannot import marks")
     source = Path(source)
+    token = token or CancelToken()
     with session_scope(engine) as s:
-        checked = _check_marks(s, source)
+        checked = yield from _check_marks(s, source, token)
         if checked.problems:
             raise ImportRejected(source.name, checked.problems)
-        done = _write_marks_bulk(s, actor, checked.marks, source="import",
-                                 reason=f"Imported from {source.name}")
+        n = len(checked.marks)
+        done = yield from _write_marks_bulk(s, actor, checked.marks, source="import",
+                                            reason=f"Imported from {source.name}",
+                                            token=token, base=n, total=2 * n)
         s.add(SettingChange(
             area="marks", key=f"import {source.name}",
             new_value=f"{done.new} new, {done.changed} changed, {done.unchanged} unchanged",
             staff_name=actor.name, staff_role=actor.role.value))
-        return MarkImportResult(source.name, done.new, done.changed, done.unchanged)
+    # No yield after the commit: a Cancel pressed now must not report a saved import
+    # as cancelled.
+    return MarkImportResult(source.name, done.new, done.changed, done.unchanged)
 
 
 def export_marks(engine: Engine, dest: Path, start: dt.date | None = None,
                  end: dt.date | None = None) -> MarkExportResult:
+    """Write marks to CSV; see export_marks_job."""
+    return run_to_end(export_marks_job(engine, dest, start, end))
+
+
+def export_marks_job(engine: Engine, dest: Path, start: dt.date | None = None,
+                     end: dt.date | None = None, token: CancelToken | None = None,
+                     ) -> Generator[Progress, None, MarkExportResult]:
     """Write marks as upn,date,session,code,minutes_late,comment ordered by date, session, UPN.
 
     Pupils without a UPN cannot be matched on re-import, so their marks are left out
@@ -834,28 +896,43 @@ def export_marks(engine: Engine, dest: Path, start: dt.date | None = None,
     q = (sa_select(p.upn, m.pupil_id, m.date, m.session, m.code, m.minutes_late, m.comment)
          .select_from(Mark.__table__.join(Pupil.__table__, p.id == m.pupil_id))
          .where(*where).order_by(m.date, m.session, p.upn))
+    token = token or CancelToken()
     exported = skipped = 0
     no_upn: set[int] = set()
-    with engine.connect() as conn, _open_for_writing(dest) as fh:
-        writer = csv.writer(fh, lineterminator="\r\n")
-        writer.writerow(MARK_COLUMNS)
-        for row in conn.execute(q):
-            if not row.upn:
-                skipped += 1
-                no_upn.add(row.pupil_id)
-                continue
-            writer.writerow([row.upn, row.date.isoformat(), row.session, row.code,
-                             "" if row.minutes_late is None else row.minutes_late,
-                             row.comment or ""])
-            exported += 1
+    # Written to a temporary file renamed at the end, so a Cancel or an error never
+    # leaves half a file (or spoils an older export of the same name).
+    partial = dest.with_name(f".{dest.name}.partial")
+    try:
+        with engine.connect() as conn, _open_for_writing(partial, dest) as fh:
+            total = conn.execute(sa_select(func.count()).select_from(Mark.__table__)
+                                 .where(*where)).scalar_one()
+            writer = csv.writer(fh, lineterminator="\r\n")
+            writer.writerow(MARK_COLUMNS)
+            for n, row in enumerate(conn.execute(q)):
+                if n % _CHUNK == 0:
+                    token.check()
+                    yield Progress(n, total, f"Writing mark {n + 1} of {total}")
+                if not row.upn:
+                    skipped += 1
+                    no_upn.add(row.pupil_id)
+                    continue
+                writer.writerow([row.upn, row.date.isoformat(), row.session, row.code,
+                                 "" if row.minutes_late is None else row.minutes_late,
+                                 row.comment or ""])
+                exported += 1
+        token.check()
+        partial.replace(dest)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return MarkExportResult(dest.name, exported, len(no_upn), skipped)
 
 
-def _open_for_writing(dest: Path) -> io.TextIOWrapper:
+def _open_for_writing(path: Path, shown: Path) -> io.TextIOWrapper:
     try:
-        return dest.open("w", encoding="utf-8", newline="")
+        return path.open("w", encoding="utf-8", newline="")
     except OSError as exc:
-        raise ServiceError(f"cannot write {dest}: {exc.strerror or exc}") from None
+        raise ServiceError(f"cannot write {shown}: {exc.strerror or exc}") from None
 
 
 def problems_text(problems: Iterable[Problem]) -> str:

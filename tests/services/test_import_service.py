@@ -23,6 +23,7 @@ from attendance_desktop.db.models import (
     SettingChange,
 )
 from attendance_desktop.domain.calendar import default_term_dates
+from attendance_desktop.domain.progress import Cancelled, CancelToken, Progress
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services import calendar_service, register_service
@@ -482,3 +483,54 @@ def test_export_date_range_and_pupils_without_upn(engine: Engine, pupils,
                            "were left out")
     with out.open(newline="", encoding="utf-8") as fh:
         assert {r["date"] for r in csv.DictReader(fh)} == {"2025-11-18"}
+
+
+# --- as background jobs (progress and a Cancel that really cancels) -----------------------
+
+
+def _big_marks_file(tmp_path: Path, days: int = 1500) -> Path:
+    rows = []
+    for i in range(days):
+        day = dt.date(2025, 9, 3) + dt.timedelta(days=i // 2)
+        for u in UPNS[:4]:
+            rows.append(f"{u},{day.isoformat()},{'AM' if i % 2 == 0 else 'PM'},O,,")
+    return marks_csv(tmp_path, rows, "big.csv")
+
+
+def test_cancel_half_way_through_saving_marks_saves_nothing(engine: Engine, pupils,
+                                                            tmp_path: Path) -> None:
+    token = CancelToken()
+    job = imp.import_marks_job(engine, _big_marks_file(tmp_path), token=token)
+    seen: list[Progress] = []
+    with pytest.raises(Cancelled):  # noqa: PT012 (drives the generator step by step)
+        for step in job:
+            seen.append(step)
+            if step.label == "Saving marks" and step.done > step.total // 2:
+                token.cancel()  # one chunk of marks is already written in the transaction
+    assert seen[0].label == "Checking row 1 of 6000"
+    assert all(p.total == 12000 for p in seen)
+    assert "Saving marks" in {p.label for p in seen}
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
+    assert mark_tuples(engine) == []
+
+
+def test_marks_job_runs_to_the_same_result(engine: Engine, pupils, tmp_path: Path) -> None:
+    result = imp.run_to_end(imp.import_marks_job(engine, _big_marks_file(tmp_path, 10)))
+    assert (result.new, result.changed) == (40, 0)
+    assert len(mark_tuples(engine)) == 40
+
+
+def test_cancelled_export_leaves_the_older_file_alone(engine: Engine, pupils,
+                                                      tmp_path: Path) -> None:
+    imp.import_marks(engine, _big_marks_file(tmp_path))
+    out = tmp_path / "export.csv"
+    out.write_text("an older export\n")
+    token = CancelToken()
+    job = imp.export_marks_job(engine, out, token=token)
+    first = next(job)
+    assert (first.done, first.total) == (0, 6000)
+    token.cancel()
+    with pytest.raises(Cancelled):
+        next(job)
+    assert out.read_text() == "an older export\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if "export" in p.name) == ["export.csv"]
