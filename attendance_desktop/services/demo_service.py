@@ -341,6 +341,12 @@ class _Generator:
         self.landlines = self._pool("01632 960")
         self.email_no = itertools.count(1)
         self.class_ids: dict[str, int] = {}
+        self._terms: dict[int, TermDates] = {}
+
+    def term_dates(self, start_year: int) -> TermDates:
+        if start_year not in self._terms:
+            self._terms[start_year] = default_term_dates(start_year)
+        return self._terms[start_year]
 
     @staticmethod
     def _plus(t: dt.time, minutes: int, cap: dt.time) -> dt.time:
@@ -394,7 +400,7 @@ class _Generator:
                 late_often = rng.random() < 0.04
                 child = _Child(
                     key=len(self.children), entry_year=entry, sex=sex, forename=first,
-                    surname="", dob=born, admission=default_term_dates(entry).start,
+                    surname="", dob=born, admission=self.term_dates(entry).start,
                     latent=rng.gauss(0.0, 1.0),
                     late_rate=(rng.uniform(0.08, 0.2) if late_often
                                else 0.0 if rng.random() < 0.6 else rng.uniform(0.002, 0.015)),
@@ -408,7 +414,7 @@ class _Generator:
                 r = rng.random()
                 child.sen = "E" if r < 0.02 else "K" if r < 0.15 else "N"
                 if entry + 6 < self.ref_year:
-                    child.leaving = default_term_dates(entry + 6).end
+                    child.leaving = self.term_dates(entry + 6).end
                     child.leaving_reason = "Transferred to secondary school"
                 self.children.append(child)
         # At least two pupils who are late often, for the lateness tracker.
