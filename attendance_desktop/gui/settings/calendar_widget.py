@@ -271,7 +271,7 @@ class CalendarSettingsPage(QWidget):
         self.closure_text = QLineEdit()
         self.closure_text.setPlaceholderText("Why (e.g. polling station)")
         self.closure_text.setAccessibleName("Closure reason")
-        add_closure = QPushButton("Add closure")
+        self.add_closure_button = add_closure = QPushButton("Add closure")
         add_closure.setEnabled(can)
         add_closure.clicked.connect(self._add_closure)
         self.closure_list = QListWidget()

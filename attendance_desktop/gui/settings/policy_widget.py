@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.domain.policy import PRESET_LABELS, PRESETS, Band, Policy, PolicyError
+from attendance_desktop.domain.policy import PRESET_LABELS, PRESETS, Policy, PolicyError
 from attendance_desktop.gui.settings.common import MessageLabel, pytime, qtime
 from attendance_desktop.services import policy_service
 from attendance_desktop.services.context import AppContext
@@ -71,11 +71,19 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
         "leave_refuse_if_unauthorised": ("Refuse leave if there is unauthorised absence", ""),
         "leave_authorised_limit_pct": ("Authorised absence limit (%)", ""),
         "performance_min_attendance_pct": ("Minimum attendance for performance leave (%)", ""),
+        "leave_holidays_may_be_granted": ("Holidays may be granted (the check only advises)",
+                                          ""),
+        "leave_assessment_days_before": ("School days before an assessment that also count",
+                                         ""),
     }),
     ("Lateness", {
         "lateness_concern_min": ("Lates in a week for concern", ""),
         "lateness_significant_min": ("Lates in a week for significant concern", ""),
         "lateness_monitoring_weeks": ("Lateness monitoring period (weeks)", ""),
+        "lateness_continues_rule": ("Lateness 'continues' when", ""),
+        "lateness_continues_weeks": ("… significant weeks in one episode", "Used when the"
+                                     " rule is 'after a number of significant weeks'"),
+        "lateness_steps": ("Lateness flowchart steps", ""),
     }),
     ("Escalation and bands", {
         "monitoring_period": ("Attendance is reviewed each", ""),
@@ -86,6 +94,10 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
         "severe_absence_pct": ("Severe absence at or above (% absent)", ""),
         "escalation_monitoring_weeks": ("Monitoring period at each stage (weeks)", ""),
         "bands": ("Attendance bands (highest first; the last starts at 0%)", ""),
+        "escalation_stages": ("Escalation stages, in order", ""),
+        "band_letter_prefix": ("Band letter template prefix", "'{band}' letters use this"
+                               " prefix plus the band key"),
+        "weekly_contact_days": ("Illness contact counts as done within (days)", ""),
     }),
     ("Penalty notices", {
         "pn_sessions": ("Sessions of unauthorised absence", ""),
@@ -99,6 +111,7 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
         "pn_max_in_period": ("Most notices per parent in the period", ""),
         "pn_period_years": ("Period (years)", ""),
         "notice_to_improve_weeks": ("Notice to improve lasts (weeks)", ""),
+        "pn_considerations": ("Questions to consider before a notice (one per line)", ""),
     }),
     ("Letters and reporting", {
         "letter_repeat_days": ("Don't repeat a letter within (days)", ""),
@@ -111,25 +124,40 @@ CHOICES = {
     "leave_notice_unit": [("weeks", "weeks"), ("school_weeks", "school weeks"),
                           ("school_days", "school days"), ("days", "days")],
     "monitoring_period": [("half_term", "half term"), ("term", "term"), ("year", "year")],
+    "lateness_continues_rule": [("after_contract", "a significant week follows a contract"),
+                                ("weeks", "after a number of significant weeks")],
 }
 NONE_VALUE = -1.0
 
 
-class BandsTable(QWidget):
+class RecordsTable(QWidget):
+    """Edits a tuple of small frozen dataclasses (bands, escalation stages, lateness steps)
+    as a table: one row per record, one column per field; tick boxes for yes/no fields."""
+
     changed = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, record_type: type, title: str) -> None:
         super().__init__()
-        self.table = QTableWidget(0, 4)
-        self.table.setAccessibleName("Attendance bands")
-        self.table.setHorizontalHeaderLabels(["Key", "Label", "From (%)", "Concern"])
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.record_type = record_type
+        self.title = title
+        self.fields = list(dataclasses.fields(record_type))
+        self.table = QTableWidget(0, len(self.fields))
+        self.table.setHorizontalHeaderLabels(
+            [f.name.replace("_", " ").capitalize() for f in self.fields])
+        header = self.table.horizontalHeader()
+        for col, f in enumerate(self.fields):
+            if f.name in ("label", "action"):
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+            else:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setMinimumHeight(150)
+        self.table.setMinimumHeight(170)
         self.table.itemChanged.connect(self._changed)
-        add = QPushButton("Add band")
+        add = QPushButton("Add row")
+        add.setAccessibleName(f"Add to {title}")
         add.clicked.connect(self._add)
-        remove = QPushButton("Remove band")
+        remove = QPushButton("Remove row")
+        remove.setAccessibleName(f"Remove from {title}")
         remove.clicked.connect(self._remove)
         buttons = QHBoxLayout()
         buttons.addWidget(add)
@@ -140,40 +168,54 @@ class BandsTable(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(buttons)
 
-    def load(self, bands: tuple[Band, ...]) -> None:
+    def load(self, records: tuple[Any, ...]) -> None:
         self.table.blockSignals(True)
         self.table.setRowCount(0)
-        for b in bands:
-            self._append(b)
+        for rec in records:
+            self._append(rec)
         self.table.blockSignals(False)
 
-    def _append(self, b: Band) -> None:
+    def _append(self, rec: Any) -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
-        self.table.setItem(r, 0, QTableWidgetItem(b.key))
-        self.table.setItem(r, 1, QTableWidgetItem(b.label))
-        self.table.setItem(r, 2, QTableWidgetItem(f"{b.min_pct:g}"))
-        check = QTableWidgetItem("")
-        check.setCheckState(Qt.CheckState.Checked if b.concern else Qt.CheckState.Unchecked)
-        self.table.setItem(r, 3, check)
+        for col, f in enumerate(self.fields):
+            value = getattr(rec, f.name) if rec is not None else None
+            if f.type == "bool":
+                item = QTableWidgetItem("")
+                item.setCheckState(Qt.CheckState.Checked if value else Qt.CheckState.Unchecked)
+            elif f.type == "float":
+                item = QTableWidgetItem(f"{(value or 0.0):g}")
+            else:
+                item = QTableWidgetItem("" if value is None else str(value))
+            self.table.setItem(r, col, item)
 
-    def bands(self) -> tuple[Band, ...]:
+    def records(self) -> tuple[Any, ...]:
         out = []
         for r in range(self.table.rowCount()):
-            key = (self.table.item(r, 0).text() or f"band{r + 1}").strip()
-            label = self.table.item(r, 1).text().strip() or key
-            try:
-                pct = float(self.table.item(r, 2).text().strip().rstrip("%"))
-            except ValueError:
-                raise PolicyError(f"band {r + 1} ('{label}'): 'From' must be a percentage"
-                                  ) from None
-            concern = self.table.item(r, 3).checkState() == Qt.CheckState.Checked
-            out.append(Band(key, label, pct, concern))
+            values: dict[str, Any] = {}
+            for col, f in enumerate(self.fields):
+                item = self.table.item(r, col)
+                text = item.text().strip() if item else ""
+                if f.type == "bool":
+                    values[f.name] = item is not None and \
+                        item.checkState() == Qt.CheckState.Checked
+                elif f.type in ("int", "float"):
+                    try:
+                        values[f.name] = (int if f.type == "int" else float)(text.rstrip("%"))
+                    except ValueError:
+                        raise PolicyError(f"{self.title}, row {r + 1}: "
+                                          f"{f.name.replace('_', ' ')} must be a number"
+                                          ) from None
+                else:
+                    values[f.name] = text
+            out.append(self.record_type(**values))
         return tuple(out)
 
     @Slot()
     def _add(self) -> None:
-        self._append(Band(f"band{self.table.rowCount() + 1}", "New band", 0.0, True))
+        self.table.blockSignals(True)
+        self._append(None)
+        self.table.blockSignals(False)
         self.changed.emit()
 
     @Slot()
@@ -247,7 +289,6 @@ class PolicyEditor(QWidget):
                 form.addRow("", editor)
             else:
                 lab = QLabel(label)
-                lab.setWordWrap(True)
                 lab.setBuddy(editor)
                 form.addRow(lab, editor)
         scroll = QScrollArea()
@@ -262,8 +303,8 @@ class PolicyEditor(QWidget):
                 combo.addItem(label, key)
             combo.currentIndexChanged.connect(self._changed)
             return combo
-        if name == "bands":
-            table = BandsTable()
+        if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            table = RecordsTable(type(value[0]), name.replace("_", " "))
             table.changed.connect(self._changed)
             return table
         if isinstance(value, bool):
@@ -294,6 +335,7 @@ class PolicyEditor(QWidget):
         if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
             if name == "pn_codes":
                 line = QLineEdit()
+                line.setProperty("codes", True)
                 line.textChanged.connect(self._changed)
                 return line
             text = QPlainTextEdit()
@@ -301,6 +343,10 @@ class PolicyEditor(QWidget):
             text.setFixedHeight(96)
             text.textChanged.connect(self._changed)
             return text
+        if isinstance(value, str):
+            line = QLineEdit()
+            line.textChanged.connect(self._changed)
+            return line
         if isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
             text = QPlainTextEdit()
             text.setTabChangesFocus(True)
@@ -324,7 +370,7 @@ class PolicyEditor(QWidget):
     def _set(self, name: str, editor: QWidget, value: Any) -> None:
         if isinstance(editor, QComboBox):
             editor.setCurrentIndex(max(0, editor.findData(value)))
-        elif isinstance(editor, BandsTable):
+        elif isinstance(editor, RecordsTable):
             editor.load(value)
         elif isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))
@@ -334,8 +380,10 @@ class PolicyEditor(QWidget):
             editor.setValue(int(value))
         elif isinstance(editor, QTimeEdit):
             editor.setTime(qtime(value))
-        elif isinstance(editor, QLineEdit):
+        elif isinstance(editor, QLineEdit) and editor.property("codes"):
             editor.setText(", ".join(value))
+        elif isinstance(editor, QLineEdit):
+            editor.setText(str(value))
         elif isinstance(editor, QPlainTextEdit):
             lines = [" | ".join(v) if isinstance(v, tuple) else v for v in value]
             editor.setPlainText("\n".join(lines))
@@ -344,8 +392,8 @@ class PolicyEditor(QWidget):
         default = getattr(self._base, name)
         if isinstance(editor, QComboBox):
             return editor.currentData()
-        if isinstance(editor, BandsTable):
-            return editor.bands()
+        if isinstance(editor, RecordsTable):
+            return editor.records()
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
         if isinstance(editor, QDoubleSpinBox):
@@ -355,8 +403,10 @@ class PolicyEditor(QWidget):
             return editor.value()
         if isinstance(editor, QTimeEdit):
             return pytime(editor.time())
-        if isinstance(editor, QLineEdit):
+        if isinstance(editor, QLineEdit) and editor.property("codes"):
             return tuple(p.strip().upper() for p in editor.text().split(",") if p.strip())
+        if isinstance(editor, QLineEdit):
+            return editor.text().strip()
         if isinstance(editor, QPlainTextEdit):
             lines = [ln.strip() for ln in editor.toPlainText().splitlines() if ln.strip()]
             if default and isinstance(default[0], tuple):

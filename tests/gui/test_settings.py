@@ -1,0 +1,170 @@
+"""Settings screens: every policy setting round-trips, changes are recorded, roles refused."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QDate, QTime
+from PySide6.QtWidgets import QMessageBox
+
+from attendance_desktop.domain.policy import PRESETS
+from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.gui.settings.policy_widget import PolicyEditor
+from attendance_desktop.gui.settings.settings_widget import SettingsWidget
+from attendance_desktop.services import (
+    calendar_service,
+    class_service,
+    policy_service,
+    school_service,
+    staff_service,
+)
+from tests.conftest import HEAD
+from tests.gui.conftest import save_screenshot
+
+HEAD_ACTOR = Actor("Pat Head", Role.HEAD, staff_id=1)
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_policy_editor_round_trips_every_preset_unchanged(qtbot, name):
+    editor = PolicyEditor()
+    qtbot.addWidget(editor)
+    editor.load(PRESETS[name])
+    assert editor.policy() == PRESETS[name]
+
+
+def test_policy_editor_shows_broken_rules_plainly(qtbot):
+    editor = PolicyEditor()
+    qtbot.addWidget(editor)
+    editor.load(PRESETS["lowther"])
+    editor.show()
+    editor._editors["lateness_concern_min"].setValue(5)  # not below "significant" (3)
+    assert "lateness levels" in editor.message.text()
+    assert editor.message.isVisible()
+
+
+def _settings(qtbot, ctx, actor):
+    ctx.actor = actor
+    widget = SettingsWidget(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1366 - 170, 720)
+    widget.show()
+    return widget
+
+
+def test_head_changes_are_saved_and_recorded_in_the_change_log(qtbot, ctx, school_year):
+    w = _settings(qtbot, ctx, HEAD_ACTOR)
+    # school details
+    w.school.form.urn.setText("654321")
+    w.school.save_button.click()
+    assert school_service.get_school(ctx.engine).details.urn == "654321"
+    # policy
+    w.tabs.setCurrentIndex(1)
+    w.policy.editor._editors["target_pct"].setValue(97.0)
+    w.policy.save_button.click()
+    assert policy_service.load_policy(ctx.engine).target_pct == 97.0
+    # session times: a broken rule is refused and nothing changes
+    w.tabs.setCurrentIndex(2)
+    w.sessions.form.edits["pm"][2].setTime(QTime(13, 30))  # pm open 15 min, am 25
+    assert "same length" in w.sessions.form.message.text()
+    w.sessions.save_button.click()
+    assert "Not saved" in w.sessions.result.text()
+    assert policy_service.load_policy(ctx.engine).pm.closes == dt.time(13, 40)
+    # calendar: move Spring 1's first day, add a closure
+    w.tabs.setCurrentIndex(3)
+    spring1_first = w.calendar.editor.halves[2][2]
+    spring1_first.setDate(QDate(2026, 1, 6))
+    w.calendar.save_button.click()
+    year = calendar_service.list_years(ctx.engine)[0]
+    assert year.half_terms[2].start == dt.date(2026, 1, 6)
+    w.calendar.closure_date.setDate(QDate(2026, 3, 2))
+    w.calendar.closure_text.setText("Boiler repair")
+    w.calendar.add_closure_button.click()
+    assert not calendar_service.load_calendar(ctx.engine).is_school_day(dt.date(2026, 3, 2))
+    save_screenshot(w, "settings_calendar")
+    # the change log shows who, when, old and new
+    w.tabs.setCurrentIndex(6)
+    log = w.log.table
+    rows = [[log.item(r, c).text() for c in range(6)] for r in range(log.rowCount())]
+    assert any(r[2] == "urn" and r[4] == "654321" and "Pat Head" in r[5] for r in rows)
+    assert any(r[2] == "target_pct" and r[3] == "96.0" and r[4] == "97.0" for r in rows)
+    assert any(r[2] == "2025/26 Spring 1" and "2026-01-06" in r[4] for r in rows)
+    assert any(r[2] == "closure 2026-03-02 DAY" for r in rows)
+    save_screenshot(w, "settings_change_log")
+
+
+def test_policy_tabs_are_readable(qtbot, ctx):
+    w = _settings(qtbot, ctx, HEAD_ACTOR)
+    w.tabs.setCurrentIndex(1)
+    tabs = w.policy.editor.tabs
+    for i in range(tabs.count()):
+        tabs.setCurrentIndex(i)
+        name = tabs.tabText(i).lower().replace(" ", "_")
+        save_screenshot(w, f"settings_policy_{i}_{name}")
+    w.tabs.setCurrentIndex(2)
+    save_screenshot(w, "settings_session_times")
+    w.tabs.setCurrentIndex(0)
+    save_screenshot(w, "settings_school")
+
+
+def test_office_staff_can_look_but_not_change(qtbot, ctx, monkeypatch):
+    office = Actor("Oli Office", Role.OFFICE, staff_id=2)
+    w = _settings(qtbot, ctx, office)
+    assert w.notice.isVisible()
+    assert not w.school.save_button.isEnabled()
+    assert not w.policy.save_button.isEnabled()
+    assert not w.tabs.isTabEnabled(5)  # staff accounts
+    assert not w.classes.add_button.isEnabled()
+    # even if a button were reachable, the service refuses and says so
+    w.school.form.name.setText("Renamed")
+    assert not w.school.form.save(ctx)
+    assert "only the headteacher" in w.school.form.message.text()
+    assert school_service.recent_changes(ctx.engine) == []
+
+
+def test_staff_accounts_screen_add_reset_disable_and_last_head(qtbot, ctx, monkeypatch):
+    head_id = staff_service.add_staff(ctx.engine, HEAD, "Pat Head", Role.HEAD, "2468")
+    w = _settings(qtbot, ctx, Actor("Pat Head", Role.HEAD, staff_id=head_id))
+    w.tabs.setCurrentIndex(5)
+    ed = w.staff
+    ed.name.setText("Tia Teacher")
+    ed.role.setCurrentIndex(ed.role.findData("teacher"))
+    ed.pin.setText("1111")
+    ed.pin2.setText("1112")
+    ed.add_button.click()
+    assert "two PINs are different" in ed.message.text()
+    ed.pin2.setText("1111")
+    ed.add_button.click()
+    assert [s.name for s in ed.staff] == ["Pat Head", "Tia Teacher"]
+    # change role
+    ed.table.selectRow(1)
+    ed.role.setCurrentIndex(ed.role.findData("office"))
+    ed.role_button.click()
+    assert ed.staff[1].role is Role.OFFICE
+    # reset PIN
+    monkeypatch.setattr("attendance_desktop.gui.settings.staff_widget.QInputDialog.getText",
+                        staticmethod(lambda *a, **k: ("7777", True)))
+    ed.table.selectRow(1)
+    ed.pin_button.click()
+    from attendance_desktop.services import auth_service
+    assert auth_service.sign_in(ctx.engine, ed.staff[1].id, "7777").role is Role.OFFICE
+    # disable (confirmed), and the last head cannot be disabled
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    ed.table.selectRow(1)
+    ed.active_button.click()
+    assert not ed.staff[1].active
+    ed.table.selectRow(0)
+    ed.active_button.click()
+    assert "only active headteacher" in ed.message.text()
+    assert ed.staff[0].active
+    save_screenshot(w, "settings_staff")
+    # classes tab lists the (active) head as a possible teacher
+    w.tabs.setCurrentIndex(4)
+    w.classes.name.setText("Oak")
+    w.classes.teacher.setCurrentIndex(1)
+    w.classes.add_button.click()
+    assert class_service.list_classes(ctx.engine)[0].teacher_name == "Pat Head"
+    save_screenshot(w, "settings_classes")
+    assert dataclasses.is_dataclass(ed.staff[0])
