@@ -266,7 +266,7 @@ def _read_text(source: Path) -> str:
 
 
 def _read_csv(source: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Headers and (file row, cells) for each non-blank data row."""
+    """Headers and (row, cells) for each non-blank data row."""
     text = _read_text(source)
     first = text.split("\n", 1)[0]
     delimiter = ","
@@ -278,17 +278,17 @@ def _read_csv(source: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
     headers: list[str] | None = None
+    row = 0  # rows as a spreadsheet shows them: header = 1, blank rows counted
     for cells in reader:
-        line = reader.line_num
         if headers is None:
             if not any(c.strip() for c in cells):
                 continue
             headers = [c.strip() for c in cells]
-            header_line = line
+            row = 1
             continue
-        if not any(c.strip() for c in cells):
-            continue
-        rows.append((line - header_line + 1, cells))
+        row += 1
+        if any(c.strip() for c in cells):
+            rows.append((row, cells))
     if headers is None:
         raise ImportRejected(source.name, [Problem(None, "", "the file is empty")])
     return headers, rows

@@ -534,3 +534,16 @@ def test_cancelled_export_leaves_the_older_file_alone(engine: Engine, pupils,
         next(job)
     assert out.read_text() == "an older export\n"
     assert sorted(p.name for p in tmp_path.iterdir() if "export" in p.name) == ["export.csv"]
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(engine: Engine, pupils,
+                                                       tmp_path: Path) -> None:
+    path = write(tmp_path, "m.csv", "\n".join([
+        "upn,date,session,code,minutes_late,comment",
+        f'{UPNS[1]},2025-11-17,AM,V,,"Trip:\nline two of the note"',   # row 2 (two lines)
+        "",                                                               # row 3 blank
+        f"{UPNS[1]},2025-11-17,PM,ZZ,,",                                  # row 4
+    ]) + "\n")
+    with pytest.raises(ImportRejected) as caught:
+        imp.import_marks(engine, path)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(4, "code")]
