@@ -121,6 +121,7 @@ class TermDatesEditor(QWidget):
         left = QVBoxLayout()
         left.addWidget(terms_box)
         left.addWidget(inset_box)
+        left.addStretch(1)
         columns = QHBoxLayout()
         columns.addLayout(left, 3)
         columns.addWidget(holidays_box, 2)

@@ -80,7 +80,10 @@ class ClassesEditor(QWidget):
                               " on the pupil, not the class. The order here is the order"
                               " classes are listed in registers and reports."))
         layout.addWidget(self.table, 1)
-        layout.addLayout(form)
+        form_box = QWidget()
+        form_box.setLayout(form)
+        form_box.setMaximumWidth(720)
+        layout.addWidget(form_box)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         self.refresh()

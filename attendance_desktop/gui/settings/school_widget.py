@@ -80,6 +80,7 @@ class SchoolDetailsForm(QWidget):
         logo_row.addStretch(1)
         form.addRow("Logo", logo_row)
         self.message = MessageLabel("schoolMessage")
+        self.setMaximumWidth(900)  # long lines are hard to read on a wide screen
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)

@@ -95,7 +95,10 @@ class StaffEditor(QWidget):
                               " entered): disable an account when someone leaves. There must"
                               " always be at least one active headteacher account."))
         layout.addWidget(self.table, 1)
-        layout.addLayout(form)
+        form_box = QWidget()
+        form_box.setLayout(form)
+        form_box.setMaximumWidth(720)
+        layout.addWidget(form_box)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         if not can:

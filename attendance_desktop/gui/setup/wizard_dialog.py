@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.calendar import academic_year_start, default_term_dates
-from attendance_desktop.domain.policy import PolicyError
+from attendance_desktop.domain.policy import PRESET_LABELS, PolicyError
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.pupils.pupil_dialogs import PupilEditDialog
 from attendance_desktop.gui.settings.calendar_widget import TermDatesEditor
@@ -159,6 +159,7 @@ class StaffPage(_Page):
                          " Add the headteacher first, then office staff, teachers and"
                          " read-only accounts (more can be added later).")
         self.editor = StaffEditor(ctx)
+        self.editor.changed.connect(self.message.clear_message)
         self.body.addWidget(self.editor, 1)
         self.body.addWidget(self.message)
 
@@ -181,6 +182,7 @@ class ClassesPage(_Page):
         super().__init__(ctx, "6. Classes", "Add each class, its teacher and the order to list"
                          " them in.")
         self.editor = ClassesEditor(ctx)
+        self.editor.changed.connect(self.message.clear_message)
         self.body.addWidget(self.editor, 1)
         self.body.addWidget(self.message)
 
@@ -270,7 +272,8 @@ class FinishPage(_Page):
         shown = year or (years[0] if years else None)
         lines = [
             f"<b>School:</b> {school.name}" + (f" (URN {school.urn})" if school.urn else ""),
-            f"<b>Policy:</b> {policy.preset}; target {policy.target_pct:g}%",
+            f"<b>Policy:</b> {PRESET_LABELS.get(policy.preset, policy.preset)}; target"
+            f" {policy.target_pct:g}%",
             f"<b>Registers:</b> morning starts {policy.am.late_after:%H:%M}, closes"
             f" {policy.am.closes:%H:%M}; afternoon starts {policy.pm.late_after:%H:%M},"
             f" closes {policy.pm.closes:%H:%M}",
