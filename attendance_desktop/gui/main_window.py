@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
+from attendance_desktop.gui.leave.leave_widget import LeaveWidget
+from attendance_desktop.gui.register.register_widget import RegisterWidget
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services.context import AppContext
 
@@ -46,12 +48,10 @@ def _planned(title: str, text: str) -> PageFactory:
 # (name, shortcut digit, tooltip, factory). Areas are replaced by real pages as they land.
 AREAS: list[tuple[str, str, PageFactory]] = [
     ("Today", "Today's registers, absences to chase and figures", TodayWidget),
-    ("Register", "Take and correct the registers",
-     _planned("Register", "The register grid is not available in this version yet.")),
+    ("Register", "Take and correct the registers", RegisterWidget),
     ("Kiosk", "Front desk: open the sign-in kiosk, late log, who is on site, fire roll",
      KioskOfficeWidget),
-    ("Leave", "Leave of absence requests and decisions",
-     _planned("Leave", "Leave of absence requests are not available in this version yet.")),
+    ("Leave", "Leave of absence requests and decisions", LeaveWidget),
     ("Trackers", "Lateness and absence escalation",
      _planned("Trackers", "The trackers are not available in this version yet.")),
     ("Letters", "Letters and printing",

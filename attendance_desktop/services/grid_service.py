@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
@@ -165,19 +166,35 @@ def load_snapshot(engine: Engine, start: dt.date, end: dt.date, class_id: int | 
                 p.upn or ""))
         pupils.sort(key=lambda g: (classes.get(g.class_id, ("", 10**6))[1], g.class_name,
                                    g.name.lower()))
-        sql = ("SELECT pupil_id, date, session, code, minutes_late, comment FROM mark"
-               " WHERE date >= :a AND date <= :b")
-        params: dict[str, object] = {"a": start.isoformat(), "b": end.isoformat()}
-        if class_id is not None:
-            sql += " AND pupil_id IN (SELECT id FROM pupil WHERE class_id = :c)"
-            params["c"] = class_id
-        rows = s.connection().execute(text(sql), params).all()
+        rows = _mark_rows(s.connection(), start, end, class_id)
     return build_snapshot(start, end, label, class_id, pupils, columns, rows)
+
+
+def _mark_rows(conn: Connection, start: dt.date, end: dt.date,
+               class_id: int | None) -> list[tuple[Any, ...]]:
+    """(pupil_id, date, session, code, minutes_late, comment) for the span, as plain tuples.
+    On SQLite the DBAPI cursor is used directly: building 80k SQLAlchemy Row objects
+    would double the time to open a whole-school year."""
+    where = " WHERE date >= {a} AND date <= {b}"
+    sql = "SELECT pupil_id, date, session, code, minutes_late, comment FROM mark" + where
+    if class_id is not None:
+        sql += " AND pupil_id IN (SELECT id FROM pupil WHERE class_id = {c})"
+    if conn.dialect.name == "sqlite":
+        cur = conn.connection.cursor()
+        try:
+            cur.execute(sql.format(a="?", b="?", c="?"),
+                        (start.isoformat(), end.isoformat(),
+                         *(() if class_id is None else (class_id,))))
+            return cur.fetchall()
+        finally:
+            cur.close()
+    params: dict[str, object] = {"a": start, "b": end, "c": class_id}
+    return [tuple(r) for r in conn.execute(text(sql.format(a=":a", b=":b", c=":c")), params)]
 
 
 def build_snapshot(start: dt.date, end: dt.date, label: str, class_id: int | None,
                    pupils: list[GridPupil], columns: list[GridColumn],
-                   rows: list) -> GridSnapshot:  # type: ignore[type-arg]
+                   rows: list[tuple[Any, ...]]) -> GridSnapshot:
     """Place mark tuples (pupil_id, date, session, code, minutes_late, comment) in cells."""
     row_of = {p.id: i for i, p in enumerate(pupils)}
     col_of: dict[object, int] = {}
@@ -186,13 +203,14 @@ def build_snapshot(start: dt.date, end: dt.date, label: str, class_id: int | Non
         col_of[(c.day, c.session)] = i  # PostgreSQL returns dates, SQLite ISO text
     width = len(columns)
     grid = [[""] * width for _ in pupils]
+    by_pid = {p.id: grid[i] for i, p in enumerate(pupils)}
     extras: dict[tuple[int, int], tuple[int | None, str]] = {}
     for pid, day, sess, code, minutes, comment in rows:
-        r = row_of.get(pid)
+        line = by_pid.get(pid)
         c = col_of.get((day, sess))
-        if r is None or c is None:
+        if line is None or c is None:
             continue
-        grid[r][c] = code
+        line[c] = code
         if minutes is not None or comment:
-            extras[(r, c)] = (minutes, comment or "")
+            extras[(row_of[pid], c)] = (minutes, comment or "")
     return GridSnapshot(start, end, label, class_id, pupils, columns, grid, extras)

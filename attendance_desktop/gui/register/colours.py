@@ -16,6 +16,7 @@ CATEGORY_COLOURS: dict[Category, QColor] = {
 CLOSED_COLOUR = QColor("#bdbdbd")  # closure session with no mark
 OFF_ROLL_COLOUR = QColor("#f3f3f3")
 TODAY_COLOUR = QColor("#fff6c8")  # today's empty cells
+MISSING_COLOUR = QColor("#fbe3ec")  # register closed and still no mark
 EMPTY_COLOUR = QColor("#ffffff")
 NEEDS_FOLLOW_UP = QColor("#c62828")  # N text colour: still to chase
 

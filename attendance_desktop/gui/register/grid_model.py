@@ -26,6 +26,7 @@ from attendance_desktop.gui.register.colours import (
     CATEGORY_COLOURS,
     CLOSED_COLOUR,
     EMPTY_COLOUR,
+    MISSING_COLOUR,
     NEEDS_FOLLOW_UP,
     OFF_ROLL_COLOUR,
     TODAY_COLOUR,
@@ -47,6 +48,7 @@ _CLOSED = QBrush(CLOSED_COLOUR)
 _OFF_ROLL = QBrush(OFF_ROLL_COLOUR)
 _TODAY = QBrush(TODAY_COLOUR)
 _EMPTY = QBrush(EMPTY_COLOUR)
+_MISSING = QBrush(MISSING_COLOUR)
 _N_TEXT = QBrush(NEEDS_FOLLOW_UP)
 
 
@@ -64,7 +66,7 @@ class RegisterGridModel(QAbstractTableModel):
 
     def __init__(self, snapshot: GridSnapshot, today: dt.date, writer: Writer | None = None,
                  detail: DetailLoader | None = None, read_only: bool = False,
-                 parent: Any = None) -> None:
+                 closed_columns: list[bool] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self.snap = snapshot
         self.today = today
@@ -72,6 +74,8 @@ class RegisterGridModel(QAbstractTableModel):
         self.detail = detail
         self.read_only = read_only or writer is None
         self.undo_stack: list[UndoStep] = []
+        # Columns whose register has closed: empty cells there are missing marks.
+        self.closed_columns = closed_columns or [False] * len(snapshot.columns)
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -107,7 +111,9 @@ class RegisterGridModel(QAbstractTableModel):
                 return _CLOSED
             if not self.snap.pupils[row].on_roll(column.day):
                 return _OFF_ROLL
-            return _TODAY if column.day == self.today else _EMPTY
+            if column.day == self.today:
+                return _MISSING if self.closed_columns[col] else _TODAY
+            return _MISSING if self.closed_columns[col] else _EMPTY
         if role == Qt.ItemDataRole.ForegroundRole:
             return _N_TEXT if code == "N" else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -135,7 +141,8 @@ class RegisterGridModel(QAbstractTableModel):
             return f"{head}<br>Not on roll on this date"
         code = self.snap.codes[row][col]
         if not code:
-            return f"{head}<br>No mark yet"
+            late = " — the register has closed: missing mark" if self.closed_columns[col] else ""
+            return f"{head}<br>No mark yet{late}"
         found = codes.CODES.get(code)
         lines = [head, f"<b>{code}</b>: {found.meaning if found else 'unknown code'}"]
         if found:
@@ -167,7 +174,7 @@ class RegisterGridModel(QAbstractTableModel):
                 return None
             c = self.snap.columns[section]
             if role == Qt.ItemDataRole.DisplayRole:
-                return f"{c.day:%a %d}\n{c.session}"
+                return f"{c.day:%d %b}\n{c.day:%a} {c.session}"
             if role == Qt.ItemDataRole.ToolTipRole:
                 extra = f"<br>Closed: {c.closure}" if not c.open else ""
                 now = " (today)" if c.day == self.today else ""

@@ -52,7 +52,7 @@ class RegisterGridView(QTableView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         h = self.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        h.setDefaultSectionSize(50)
+        h.setDefaultSectionSize(56)
         h.setMinimumHeight(40)
         h.setHighlightSections(True)
         v = self.verticalHeader()

@@ -22,7 +22,13 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain.codes import NoteRequirement
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.register.code_picker_dialog import CodePickerDialog
-from attendance_desktop.gui.register.colours import CATEGORY_COLOURS, CLOSED_COLOUR, LEGEND
+from attendance_desktop.gui.register.colours import (
+    CATEGORY_COLOURS,
+    CLOSED_COLOUR,
+    LEGEND,
+    MISSING_COLOUR,
+    TODAY_COLOUR,
+)
 from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from attendance_desktop.gui.register.grid_view import KEY_HELP, RegisterGridView
 from attendance_desktop.gui.register.history_dialog import HistoryDialog
@@ -169,9 +175,14 @@ class RegisterWidget(QWidget):
         chip.setStyleSheet(f"background: {CLOSED_COLOUR.name()}; padding: 2px 6px;"
                            " border: 1px solid #bbb;")
         legend.addWidget(chip)
-        chip = QLabel("Today")
-        chip.setStyleSheet("background: #fff6c8; padding: 2px 6px; border: 1px solid #bbb;")
-        legend.addWidget(chip)
+        for text, colour, tip in (
+                ("Today", TODAY_COLOUR, "Today's sessions"),
+                ("Missing", MISSING_COLOUR, "The register has closed and there is no mark")):
+            chip = QLabel(text)
+            chip.setToolTip(tip)
+            chip.setStyleSheet(f"background: {colour.name()}; padding: 2px 6px;"
+                               " border: 1px solid #bbb;")
+            legend.addWidget(chip)
         legend.addStretch(1)
         layout.addLayout(legend)
 
@@ -217,9 +228,13 @@ class RegisterWidget(QWidget):
                                           None if cid == WHOLE_SCHOOL else cid, span.name)
         actor = self.ctx.actor
         old = self.model
+        now = self.ctx.now()
+        closed = [register_service.register_closed(self.policy, c.day, c.session, now)
+                  for c in snap.columns]
         self.model = RegisterGridModel(snap, self.ctx.today(), writer=self._writer,
                                        detail=self._detail,
-                                       read_only=not actor.can_write_register, parent=self)
+                                       read_only=not actor.can_write_register,
+                                       closed_columns=closed, parent=self)
         self.model.writeFailed.connect(self._show_error)
         self.view.setModel(self.model)
         if old is not None:

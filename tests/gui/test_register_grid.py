@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from attendance_desktop.gui.register.grid_model import RegisterGridModel
+from attendance_desktop.gui.register.mark_dialog import MarkDetails, MarkDialog
+from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.services import grid_service
+from attendance_desktop.services import register_service as rs
+from attendance_desktop.services.context import AppContext
+from tests.conftest import HEAD, OFFICE
+from tests.gui.conftest import save_screenshot
+from tests.services.register_school import make_school
+
+THU = dt.date(2025, 11, 20)
+
+
+@pytest.fixture
+def school(engine, school_year):
+    return make_school(engine)
+
+
+def _ctx(ctx: AppContext, actor, hour: int = 9, minute: int = 5) -> AppContext:
+    return AppContext(paths=ctx.paths, engine=ctx.engine, actor=actor,
+                      clock=lambda: dt.datetime(2025, 11, 20, hour, minute))
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    seen: list[str] = []
+
+    def fake(_parent, _title, text, *args, **kwargs):
+        seen.append(text)
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(fake))
+    return seen
+
+
+def _page(qtbot, ctx, **kwargs) -> RegisterWidget:
+    page = RegisterWidget(ctx, **kwargs)
+    qtbot.addWidget(page)
+    page.resize(1196, 740)
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=2000)
+    page.view.setFocus()
+    return page
+
+
+def _cell(page, pupil_id, day=THU, session="AM"):
+    snap = page.model.snap
+    return snap.codes[snap.row_index(pupil_id)][snap.column_index(day, session)]
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, engine, school, school_year):
+    snap = grid_service.load_snapshot(engine, school_year.start, school_year.end)
+    model = RegisterGridModel(snap, THU)
+    qtmodeltester.check(model, force_py=True)
+    assert model.rowCount() == 7
+    assert model.columnCount() == len(snap.columns) > 300
+
+
+def test_keyboard_entry_sets_codes_and_moves_down(qtbot, ctx, school, warnings):
+    page = _page(qtbot, _ctx(ctx, school.teacher), class_id=school.oak)
+    first = page.model.snap.pupils[0].id
+    second = page.model.snap.pupils[1].id
+    third = page.model.snap.pupils[2].id
+    assert page.view.currentIndex().column() == page.model.snap.column_index(THU, "AM")
+    qtbot.keyClick(page.view, Qt.Key.Key_Slash)
+    qtbot.keyClick(page.view, Qt.Key.Key_I)
+    qtbot.keyClicks(page.view, "C2")  # two-character code: C then 2
+    assert [_cell(page, p) for p in (first, second, third)] == ["/", "I", "C2"]
+    assert rs.read_cell(ctx.engine, second, THU, "AM").entered_by == "Tess Teacher"
+    assert page.view.currentIndex().row() == 3
+    # a code not valid on the date is refused with a message, nothing written
+    qtbot.keyClick(page.view, Qt.Key.Key_H)
+    assert "withdrawn" in warnings[-1]
+    assert _cell(page, page.model.snap.pupils[3].id) == ""
+    # undo the last change
+    qtbot.keyClick(page.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _cell(page, third) == ""
+    assert rs.read_cell(ctx.engine, third, THU, "AM").code == ""
+    save_screenshot(page, "register_class_week")
+
+
+def test_late_mark_asks_for_minutes(qtbot, ctx, school, monkeypatch):
+    asked = {}
+
+    def fake(_parent, **kwargs):
+        asked.update(kwargs)
+        return MarkDetails("L", 12, "Traffic", "")
+
+    monkeypatch.setattr(MarkDialog, "get_details", staticmethod(fake))
+    page = _page(qtbot, _ctx(ctx, OFFICE, 9, 12), class_id=school.oak)
+    qtbot.keyClick(page.view, Qt.Key.Key_L)
+    assert asked["minutes_late"] == 12  # 09:12 is 12 minutes after the 09:00 start
+    cell = rs.read_cell(ctx.engine, page.model.snap.pupils[0].id, THU, "AM")
+    assert (cell.code, cell.minutes_late, cell.comment) == ("L", 12, "Traffic")
+
+
+def test_mark_all_present_fills_only_unmarked(qtbot, ctx, school):
+    page = _page(qtbot, _ctx(ctx, school.teacher), class_id=school.oak)
+    qtbot.keyClick(page.view, Qt.Key.Key_N)
+    qtbot.keyClick(page.view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    codes_now = [_cell(page, p.id) for p in page.model.snap.pupils]
+    assert codes_now == ["N", "/", "/", "/"]
+    assert "3 pupils marked present" in page.status.text()
+
+
+def test_amendment_after_close_needs_reason_and_is_kept(qtbot, ctx, school, monkeypatch,
+                                                        warnings):
+    pupil = school.oak_pupils[0]
+    rs.set_mark(ctx.engine, OFFICE, rs.MarkChange(pupil, THU, "AM", "N"),
+                now=dt.datetime(2025, 11, 20, 9, 5))
+    asked = {}
+
+    def fake(_parent, **kwargs):
+        asked.update(kwargs)
+        return MarkDetails("M", None, "", "Mum phoned 10:05: dentist")
+
+    monkeypatch.setattr(MarkDialog, "get_details", staticmethod(fake))
+    page = _page(qtbot, _ctx(ctx, OFFICE, 10, 30), class_id=school.oak)
+    page.go_to(pupil, THU, "AM")
+    qtbot.keyClick(page.view, Qt.Key.Key_M)
+    assert asked["need_reason"] is True
+    assert _cell(page, pupil) == "M"
+    (entry,) = rs.cell_history(ctx.engine, pupil, THU, "AM")
+    assert (entry.old_code, entry.new_code, entry.reason, entry.after_close) == (
+        "N", "M", "Mum phoned 10:05: dentist", True)
+    page.go_to(pupil, THU, "AM")
+    page.show_history()
+    qtbot.waitUntil(page.history_dialog.isVisible, timeout=2000)
+    assert page.history_dialog.table.item(0, 4).text() == "Mum phoned 10:05: dentist"
+    save_screenshot(page.history_dialog, "register_history")
+    page.history_dialog.close()
+
+
+def test_teacher_refused_after_close(qtbot, ctx, school, warnings):
+    page = _page(qtbot, _ctx(ctx, school.teacher, 10, 0), class_id=school.oak)
+    qtbot.keyClick(page.view, Qt.Key.Key_Slash)
+    assert "closed at 09:25" in warnings[-1]
+    assert _cell(page, page.model.snap.pupils[0].id) == ""
+    assert rs.read_cell(ctx.engine, page.model.snap.pupils[0].id, THU, "AM").code == ""
+
+
+def test_read_only_user_cannot_type_marks(qtbot, ctx, school, warnings):
+    from attendance_desktop.domain.roles import Actor, Role
+
+    page = _page(qtbot, _ctx(ctx, Actor("Rory Reader", Role.READONLY, school.readonly_id)))
+    qtbot.keyClick(page.view, Qt.Key.Key_Slash)
+    assert "cannot be marked" in page.status.text()
+    assert not page.buttons["present"].isEnabled()
+
+
+def test_whole_school_term_grid_screenshot(qtbot, ctx, school):
+    page = _page(qtbot, _ctx(ctx, HEAD), span="term")
+    page.mark_all_present()
+    assert page.model.columnCount() > 100
+    assert page.model.rowCount() == 7
+    save_screenshot(page, "register_school_term")
+
+
+def test_reason_prompt_for_bulk_after_close(qtbot, ctx, school, monkeypatch):
+    page = _page(qtbot, _ctx(ctx, OFFICE, 9, 0), class_id=school.oak)
+    page.mark_all_present()
+    later = _ctx(ctx, OFFICE, 11, 0)
+    page.ctx = later
+    monkeypatch.setattr(QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: ("Register taken on paper", True)))
+    snap = page.model.snap
+    col = snap.column_index(THU, "AM")
+    page.view.selectionModel().clearSelection()
+    for r in range(2):
+        idx = page.model.index(r, col)
+        page.view.selectionModel().select(idx, QItemSelectionModel.SelectionFlag.Select)
+    page.enter_code("O")
+    assert [_cell(page, snap.pupils[r].id) for r in range(3)] == ["O", "O", "/"]
+    reasons = {e.reason for r in range(2)
+               for e in rs.cell_history(ctx.engine, snap.pupils[r].id, THU, "AM")}
+    assert reasons == {"Register taken on paper"}
