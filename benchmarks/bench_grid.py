@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from attendance_desktop.config.paths import resolve_paths  # noqa: E402
-from attendance_desktop.services import calendar_service, demo_service, grid_service  # noqa: E402
-from attendance_desktop.services.database import open_database  # noqa: E402
+from attendance_desktop.config.paths import resolve_paths
+from attendance_desktop.services import calendar_service, demo_service, grid_service
+from attendance_desktop.services.database import open_database
 
 
 def best_of(fn, n: int = 7) -> tuple[float, float]:  # type: ignore[no-untyped-def]
