@@ -137,11 +137,12 @@ def next_stage(policy: Policy, stage: Stage | None) -> Stage | None:
 
 
 def absence_state(policy: Policy, band: Band | None, events: Iterable[Event], on: dt.date,
-                  comparison: str = "") -> AbsenceState:
+                  comparison: str = "", force_concern: bool = False) -> AbsenceState:
     """Where a pupil stands in the stage workflow, and the next step with its due date.
 
     Events: `stage` (value = stage key, or "closed"), `action` (value = stage key),
-    `review` (value = outcome), `mitigation_start` / `mitigation_end`.
+    `review` (value = outcome), `mitigation_start` / `mitigation_end`. `force_concern`
+    starts the workflow whatever the band (lateness handed over to the absence procedure).
     """
     events = sorted(events, key=lambda e: e.on)
     paused_since: dt.date | None = None
@@ -158,7 +159,7 @@ def absence_state(policy: Policy, band: Band | None, events: Iterable[Event], on
             since = e.on if stage is not None else None
     if paused_since is not None:
         return AbsenceState(stage, since, True, paused_since, None)
-    concern = band is not None and band.concern
+    concern = force_concern or (band is not None and band.concern)
     if stage is None:
         if not concern:
             return AbsenceState(None, None, False, None, None)
@@ -240,6 +241,7 @@ class Flag:
     name: str
     detail: str
     due: dt.date
+    since: dt.date  # when the condition began: a record made after this deals with it
 
 
 def flags(policy: Policy, school_days: Sequence[dt.date],
@@ -261,11 +263,11 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
     n, first = run(UNAUTH_RUN)
     if n >= policy.missing_consecutive_days and first:
         out.append(Flag("missing_20_days", f"{n} school days of G/N/O since {first:%d %b %Y}",
-                        on))
+                        on, first))
     n, first = run(UNAUTH_ANY)
     if n >= policy.la_continuous_absence_days and first:
         out.append(Flag("absent_10_days", f"{n} school days of G/N/O/U since {first:%d %b %Y}",
-                        on))
+                        on, first))
     if leave_end is not None and leave_end < on:
         after = [d for d in school_days if leave_end < d <= on]
         attended = any(codes.CODES[c].category.attending for d in after
@@ -273,7 +275,7 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
         if len(after) >= policy.missing_after_leave_days and not attended:
             out.append(Flag("not_back_after_leave",
                             f"leave ended {leave_end:%d %b %Y}; {len(after)} school days "
-                            "without attending", on))
+                            "without attending", on, leave_end))
     ill_run, ill_first = current_run(school_days, days, lambda cs: all(c == "I" for c in cs),
                                      on)
     if year is not None:
@@ -284,7 +286,9 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
     if max(ill_days, ill_run) >= policy.illness_la_notify_days:
         out.append(Flag("illness_15_days",
                         f"{max(ill_days, ill_run):g} school days of illness"
-                        f"{' this year' if ill_days >= ill_run else ' in a row'}", on))
+                        f"{' this year' if ill_days >= ill_run else ' in a row'}", on,
+                        year.start if year is not None and ill_days >= ill_run
+                        else ill_first or on))
     if ill_run > policy.illness_weekly_contact_after_days and ill_first is not None:
         recent = last_contact is not None and (on - last_contact).days < \
             policy.weekly_contact_days and last_contact >= ill_first
@@ -293,21 +297,23 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
                    if last_contact is not None and last_contact >= ill_first else on)
             out.append(Flag("illness_weekly_contact",
                             f"ill {ill_run} school days in a row since {ill_first:%d %b %Y}",
-                            due))
+                            due, ill_first))
     if term is not None:
-        absent_run, _first = current_run(
+        absent_run, absent_first = current_run(
             school_days, days, lambda cs: all(_is_absence(c) for c in cs), on)
         term_absent = sessions_as_days(sum(1 for d, _s, c in marks
                                            if term.start <= d <= on and _is_absence(c)))
         if absent_run > policy.signed_letter_consecutive_days:
-            out.append(Flag("signed_letter", f"absent {absent_run} school days in a row", on))
+            out.append(Flag("signed_letter", f"absent {absent_run} school days in a row", on,
+                            absent_first or on))
         elif term_absent > policy.signed_letter_term_days:
             out.append(Flag("signed_letter", f"absent {term_absent:g} school days this term",
-                            on))
+                            on, term.start))
         unauth = sessions_as_days(sum(1 for d, _s, c in marks if term.start <= d <= on
                                       and c in codes.CODES
                                       and codes.CODES[c].category is Category.UNAUTHORISED))
         if unauth >= policy.la_termly_unauthorised_days:
             out.append(Flag("termly_unauthorised",
-                            f"{unauth:g} school days of unauthorised absence this term", on))
+                            f"{unauth:g} school days of unauthorised absence this term", on,
+                            term.start))
     return out

@@ -1,0 +1,300 @@
+"""Who needs what next: every tracker's rules applied to the whole school at once.
+
+Reads the data with a handful of set queries (pupils, one query of marks over the
+window, tracker events, last contacts, leave ends) and applies the pure rules in
+domain.lateness / domain.escalation / domain.penalty per pupil. No query per pupil.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Engine
+
+from attendance_desktop.db.engine import session_scope
+from attendance_desktop.db.models import (
+    CallLog,
+    LeaveDecision,
+    LeaveRequest,
+    Mark,
+    Pupil,
+    SchoolClass,
+    TrackerEvent,
+)
+from attendance_desktop.domain import escalation, lateness, penalty
+from attendance_desktop.domain.calendar import SchoolCalendar, Span
+from attendance_desktop.domain.escalation import Flag
+from attendance_desktop.domain.lateness import Event, LatenessStatus
+from attendance_desktop.domain.penalty import PnWindow
+from attendance_desktop.domain.policy import Policy
+from attendance_desktop.domain.stats import Counts
+from attendance_desktop.services import calendar_service
+from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services.policy_service import read_policy
+
+# Lower is more urgent. Overdue items move up one.
+FLAG_URGENCY = {
+    "missing_20_days": 0, "not_back_after_leave": 0, "absent_10_days": 1,
+    "illness_15_days": 1, "termly_unauthorised": 2, "illness_weekly_contact": 2,
+    "signed_letter": 3,
+}
+PENALTY_URGENCY = 1
+ABSENCE_URGENCY = 3
+LATENESS_URGENCY = 4
+URGENCY_LABELS = {0: "Urgent", 1: "High", 2: "High", 3: "Due", 4: "Due", 5: "Due"}
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    tracker: str  # lateness | absence | penalty | flags
+    kind: str  # action | review | start | decision | flag
+    key: str  # step, stage or flag key
+    label: str
+    due: dt.date
+    urgency: int
+    letter: str = ""  # letter template key for this step, if any
+
+    def overdue(self, on: dt.date) -> bool:
+        return self.due < on
+
+
+@dataclass(frozen=True, slots=True)
+class PupilAlert:
+    pupil_id: int
+    upn: str
+    name: str
+    class_name: str
+    year_group: str
+    year_counts: Counts
+    attendance_pct: float | None  # year to date, 1 dp
+    period: str  # the monitoring period's name
+    period_pct: float | None
+    previous_period: str
+    previous_pct: float | None
+    band_key: str
+    band_label: str
+    band_concern: bool
+    comparison: str  # better_band | improved_still_concern | not_improved | no_concern | ""
+    persistent: bool
+    severe: bool
+    at_risk: bool
+    lateness: LatenessStatus
+    pn: PnWindow
+    penalty_decided: bool
+    absence: escalation.AbsenceState
+    flags: tuple[Flag, ...]
+    due: tuple[DueItem, ...] = field(default_factory=tuple)
+
+    @property
+    def lateness_level(self) -> str:
+        return self.lateness.level
+
+    @property
+    def penalty_threshold_met(self) -> bool:
+        return self.pn.met
+
+    @property
+    def missing_education(self) -> list[str]:
+        return [f.name for f in self.flags]
+
+    @property
+    def urgency(self) -> int:
+        return min((d.urgency for d in self.due), default=99)
+
+    @property
+    def first_due(self) -> dt.date | None:
+        return min((d.due for d in self.due), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    on: dt.date
+    policy: Policy
+    pupils: tuple[PupilAlert, ...]
+
+    def board(self) -> list[PupilAlert]:
+        """Pupils with something due, most urgent first, then earliest due date."""
+        return sorted((p for p in self.pupils if p.due),
+                      key=lambda p: (p.urgency, p.first_due or self.on, p.name))
+
+    def find(self, pupil_id: int) -> PupilAlert | None:
+        return next((p for p in self.pupils if p.pupil_id == pupil_id), None)
+
+
+def _spans(policy: Policy, years: Sequence[calendar_service.YearInfo]) -> list[Span]:
+    if policy.monitoring_period == "half_term":
+        return [h for y in years for h in y.half_terms]
+    if policy.monitoring_period == "term":
+        return [t for y in years for t in y.terms]
+    return [Span(y.name, y.start, y.end) for y in years]
+
+
+def _pct_1dp(c: Counts) -> float | None:
+    return c.attendance_pct_1dp()
+
+
+def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None) -> Snapshot:
+    """Every tracker for the pupils on roll on `on` (or just the pupils asked for)."""
+    years = calendar_service.list_years(engine)
+    with session_scope(engine) as s:
+        policy = read_policy(s)
+        cal = read_calendar(s)
+        pupil_q = select(Pupil.id, Pupil.upn, Pupil.legal_forename, Pupil.preferred_forename,
+                         Pupil.legal_surname, Pupil.preferred_surname, Pupil.year_group,
+                         SchoolClass.name, SchoolClass.sort_order).outerjoin(
+            SchoolClass, SchoolClass.id == Pupil.class_id).where(
+            Pupil.admission_date <= on,
+            or_(Pupil.leaving_date.is_(None), Pupil.leaving_date >= on))  # type: ignore[union-attr]
+        if pupil_ids is not None:
+            pupil_q = pupil_q.where(Pupil.id.in_(list(pupil_ids)))  # type: ignore[union-attr]
+        pupils = s.execute(pupil_q).all()
+        ids = [r[0] for r in pupils]
+        spans = _spans(policy, years)
+        current, previous = escalation.current_and_previous(spans, on)
+        year = next((Span(y.name, y.start, y.end) for y in years if y.start <= on <= y.end),
+                    None)
+        if year is None:
+            started = [y for y in years if y.start <= on]
+            year = Span(started[-1].name, started[-1].start, started[-1].end) if started else None
+        term = next((t for y in years for t in y.terms if t.start <= on <= t.end), None)
+        all_weeks = cal.school_weeks(dt.date(1990, 1, 1), on)
+        pn_weeks = all_weeks[-policy.pn_window_school_weeks:]
+        starts = [on - dt.timedelta(days=366)]
+        starts += [sp.start for sp in (current, previous, year) if sp is not None]
+        starts += pn_weeks[:1]
+        window_start = min(starts)
+        marks: dict[int, list[tuple[dt.date, str, str]]] = {i: [] for i in ids}
+        if ids:
+            mq = select(Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
+                Mark.date >= window_start, Mark.date <= on)
+            if pupil_ids is not None:
+                mq = mq.where(Mark.pupil_id.in_(ids))  # type: ignore[attr-defined]
+            for pid, day, session, code in s.execute(mq):
+                if pid in marks:
+                    marks[pid].append((day, session, code))
+        events: dict[int, list[TrackerEvent]] = {i: [] for i in ids}
+        eq = select(TrackerEvent).order_by(TrackerEvent.at, TrackerEvent.id)  # type: ignore[arg-type]
+        for e in s.execute(eq).scalars():
+            if e.pupil_id in events:
+                events[e.pupil_id].append(e)
+        contacts = dict(s.execute(select(CallLog.pupil_id, func.max(CallLog.called_at))
+                                  .group_by(CallLog.pupil_id)).all())
+        leave_ends = _leave_ends(s, on)
+    school_days = cal.school_days(window_start, on)
+    out = []
+    for pid, upn, lf, pf, ls, ps, yg, cname, _order in sorted(
+            pupils, key=lambda r: (r[8] if r[8] is not None else 999, r[5] or r[4], r[3] or r[2])):
+        out.append(_assess(policy, cal, on, pid, upn or "", f"{pf or lf} {ps or ls}", cname or "",
+                           yg, marks[pid], events[pid], all_weeks, school_days, current,
+                           previous, year, term, leave_ends.get(pid), contacts.get(pid)))
+    return Snapshot(on, policy, tuple(out))
+
+
+def _leave_ends(s, on: dt.date) -> dict[int, dt.date]:  # type: ignore[no-untyped-def]
+    """The last granted day of each pupil's latest leave that ended before `on`."""
+    rows = s.execute(select(LeaveRequest.pupil_id, LeaveDecision.id, LeaveDecision.outcome,
+                            LeaveDecision.granted_last_date, LeaveRequest.id).join(
+        LeaveDecision, LeaveDecision.request_id == LeaveRequest.id)).all()
+    latest: dict[int, tuple[int, int, str, dt.date | None]] = {}
+    for pid, did, outcome, last, rid in rows:  # the newest decision per request wins
+        if rid not in latest or did > latest[rid][1]:
+            latest[rid] = (pid, did, outcome, last)
+    out: dict[int, dt.date] = {}
+    for pid, _did, outcome, last in latest.values():
+        if outcome in ("granted", "part_granted") and last is not None and last < on \
+                and (pid not in out or last > out[pid]):
+            out[pid] = last
+    return out
+
+
+def _event(e: TrackerEvent) -> Event:
+    return Event(e.kind, e.value, e.at.date())
+
+
+def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str, name: str,
+            class_name: str, year_group: str, marks: list[tuple[dt.date, str, str]],
+            events: list[TrackerEvent], all_weeks: list[dt.date], school_days: list[dt.date],
+            current: Span | None, previous: Span | None, year: Span | None, term: Span | None,
+            leave_end: dt.date | None, last_call: dt.datetime | None) -> PupilAlert:
+    by_tracker: dict[str, list[Event]] = {}
+    for e in events:
+        by_tracker.setdefault(e.tracker, []).append(_event(e))
+    year_counts = escalation.counts_of(marks, year.start, on) if year else Counts()
+    cur_pct = (escalation.counts_of(marks, current.start, min(on, current.end))
+               .attendance_pct() if current else None)
+    prev_pct = (escalation.counts_of(marks, previous.start, previous.end).attendance_pct()
+                if previous else None)
+    band = policy.band_for(cur_pct)
+    comparison = escalation.compare(policy, prev_pct, cur_pct)
+
+    late_days = [d for d, _s, c in marks if c in lateness.LATE_CODES]
+    year_weeks = [w for w in all_weeks if year is None or w >= year.start - dt.timedelta(days=6)]
+    late = lateness.assess(policy, year_weeks, late_days, by_tracker.get("lateness", []), on)
+
+    absence_events = by_tracker.get("absence", []) + by_tracker.get("mitigation", [])
+    state = escalation.absence_state(policy, band, absence_events, on, comparison,
+                                     force_concern=late.level == "escalated")
+    pn = penalty.pn_window(policy, all_weeks, marks, on)
+    decisions = [e.on for e in by_tracker.get("penalty", []) if e.kind == "decision"]
+    decided = pn.met and pn.met_on is not None and any(d >= pn.met_on for d in decisions)
+
+    flag_events = by_tracker.get("flags", [])
+    contact_days = [e.on for e in flag_events if e.value == "illness_weekly_contact"]
+    if last_call is not None:
+        contact_days.append(last_call.date())
+    found = escalation.flags(policy, school_days, marks, on, year, term, leave_end,
+                             max(contact_days, default=None))
+    acknowledged = {(e.value, e.on) for e in flag_events if e.kind == "action"}
+    open_flags = tuple(f for f in found if f.name == "illness_weekly_contact" or not any(
+        v == f.name and d >= f.since for v, d in acknowledged))
+
+    due: list[DueItem] = []
+    for f in open_flags:
+        due.append(DueItem("flags", "flag", f.name, escalation.FLAG_LABELS[f.name], f.due,
+                           FLAG_URGENCY[f.name]))
+    if pn.met and not decided:
+        assert pn.met_on is not None
+        due.append(DueItem("penalty", "decision", "consider",
+                           f"Penalty notice threshold met ({pn.sessions} sessions in "
+                           f"{policy.pn_window_school_weeks} school weeks): record the "
+                           "head's considerations and decision", pn.met_on, PENALTY_URGENCY))
+    if state.next_step is not None:
+        step = state.next_step
+        due.append(DueItem("absence", step.kind, step.stage.key, step.label, step.due,
+                           ABSENCE_URGENCY - (1 if step.due < on else 0), step.letter))
+    for d in late.actions_due:
+        due.append(DueItem("lateness", "action", d.step.key, d.step.label, d.due,
+                           LATENESS_URGENCY, d.step.letter))
+    if late.review_due is not None and late.review_due <= on:
+        due.append(DueItem("lateness", "review", late.level,
+                           f"Lateness review at the end of monitoring "
+                           f"({lateness.LEVEL_LABELS[late.level].lower()})",
+                           late.review_due, LATENESS_URGENCY - 1))
+    due.sort(key=lambda d: (d.urgency, d.due))
+    return PupilAlert(
+        pid, upn, name, class_name, year_group, year_counts, _pct_1dp(year_counts),
+        current.name if current else "", None if cur_pct is None else round(cur_pct, 1),
+        previous.name if previous else "", None if prev_pct is None else round(prev_pct, 1),
+        band.key if band else "", band.label if band else "", bool(band and band.concern),
+        comparison, year_counts.persistent(policy.persistent_absence_pct),
+        year_counts.severe(policy.severe_absence_pct),
+        escalation.at_risk(policy, year_counts, cur_pct, prev_pct), late, pn, decided, state,
+        open_flags, tuple(due))
+
+
+def alerts(engine: Engine, on: dt.date) -> list[PupilAlert]:
+    """Every pupil on roll on `on` with their flags (for the command line)."""
+    return list(snapshot(engine, on).pupils)
+
+
+def alert_row(p: PupilAlert) -> dict[str, object]:
+    """The fields the command line prints, per pupil."""
+    return {
+        "upn": p.upn, "attendance_pct": p.attendance_pct, "band": p.band_key,
+        "lateness_level": p.lateness_level, "persistent": p.persistent, "severe": p.severe,
+        "penalty_threshold_met": p.penalty_threshold_met,
+        "missing_education": p.missing_education,
+    }

@@ -1,0 +1,440 @@
+"""Recording the trackers' steps: lateness actions and reviews, absence stages, actions,
+reviews and mitigation, penalty-notice considerations and the notice log.
+
+Every step is an append-only TrackerEvent with who and when. Roles: any staff member
+who may write the register records actions; stage changes, reviews, mitigation and
+penalty decisions are the headteacher's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from attendance_desktop.db.engine import session_scope
+from attendance_desktop.db.models import (
+    CallLog,
+    Contact,
+    Mark,
+    PenaltyNotice,
+    Pupil,
+    PupilContact,
+    TrackerEvent,
+)
+from attendance_desktop.domain import escalation, lateness, penalty
+from attendance_desktop.domain.calendar import compulsory_school_age_start
+from attendance_desktop.domain.roles import Actor
+from attendance_desktop.services import alerts_service
+from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
+from attendance_desktop.services.policy_service import read_policy
+
+PN_DECISIONS = {
+    "issue": "Issue a penalty notice",
+    "notice_to_improve": "Issue a Notice to Improve first",
+    "support": "More support first (no notice now)",
+    "other_route": "Another legal route (contract, supervision order, prosecution)",
+    "no_action": "No notice: reasons recorded",
+}
+REVIEW_OUTCOMES = {
+    "better_band": "Moved to a better band",
+    "improved_still_concern": "Improved but still a concern",
+    "not_improved": "Not improved",
+}
+NOTICE_STATUSES = ("issued", "paid", "withdrawn", "prosecuted")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    id: int
+    tracker: str
+    kind: str
+    value: str
+    label: str
+    details: str
+    due_date: dt.date | None
+    at: dt.datetime
+    staff_name: str
+    staff_role: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeInfo:
+    id: int
+    pupil_id: int
+    contact_id: int
+    parent: str
+    issued_on: dt.date
+    amount: int
+    status: str
+    status_date: dt.date | None
+    notes: str
+    staff_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    called_at: dt.datetime
+    method: str
+    outcome: str
+    notes: str
+    staff_name: str
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _need_staff(actor: Actor) -> None:
+    if not actor.can_write_register:
+        raise PermissionDenied(f"{actor.role.label} users cannot record tracker steps")
+
+
+def _need_head(actor: Actor, what: str) -> None:
+    if not actor.can_decide_leave:  # the head (or the system) decides escalation
+        raise PermissionDenied(f"only the headteacher can {what}")
+
+
+def _pupil(s: Session, pupil_id: int) -> Pupil:
+    p = s.get(Pupil, pupil_id)
+    if p is None:
+        raise NotFound(f"there is no pupil with id {pupil_id}")
+    return p
+
+
+def _add(s: Session, actor: Actor, pupil_id: int, tracker: str, kind: str, value: str,
+         details: str, now: dt.datetime, due: dt.date | None = None) -> None:
+    s.add(TrackerEvent(pupil_id=pupil_id, tracker=tracker, kind=kind, value=value,
+                       details=details.strip(), due_date=due, at=now, staff_name=actor.name,
+                       staff_role=actor.role.value))
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now()
+
+
+def _alert(engine: Engine, pupil_id: int, on: dt.date) -> alerts_service.PupilAlert:
+    found = alerts_service.snapshot(engine, on, [pupil_id]).find(pupil_id)
+    if found is None:
+        raise NotFound(f"pupil {pupil_id} is not on roll on {on:%d %b %Y}")
+    return found
+
+
+# --- lateness -----------------------------------------------------------------------
+
+
+def record_lateness_action(engine: Engine, actor: Actor, pupil_id: int, key: str,
+                           details: str = "", now: dt.datetime | None = None) -> None:
+    """Record a flowchart action (challenged at the door, warning letter, panel, ...)."""
+    _need_staff(actor)
+    when = _now(now)
+    with session_scope(engine) as s:
+        _pupil(s, pupil_id)
+        policy = read_policy(s)
+        steps = {st.key: st for st in policy.lateness_steps}
+        if key not in steps:
+            raise ServiceError(f"'{key}' is not a step of the lateness flowchart")
+        if steps[key].level == "escalated" or key in ("panel_meeting", "contract"):
+            _need_head(actor, f"record '{steps[key].label}'")
+        _add(s, actor, pupil_id, "lateness", "action", key, details, when)
+        if steps[key].level == "escalated":
+            _add(s, actor, pupil_id, "absence", "note", "lateness_handover",
+                 "Lateness handed over to the absence procedure", when)
+
+
+def record_lateness_review(engine: Engine, actor: Actor, pupil_id: int, outcome: str,
+                           details: str = "", now: dt.datetime | None = None) -> str:
+    """End-of-monitoring review: improved keeps monitoring; not improved moves on.
+    Returns the level after the review (recorded as a level event when it changes)."""
+    _need_head(actor, "record a lateness review")
+    if outcome not in ("improved", "not_improved"):
+        raise ServiceError("a lateness review is 'improved' or 'not improved'")
+    when = _now(now)
+    status = _alert(engine, pupil_id, when.date()).lateness
+    if status.level == "none":
+        raise ServiceError("this pupil has no lateness concern to review")
+    new_level = lateness.level_after_review(status, outcome)
+    with session_scope(engine) as s:
+        _add(s, actor, pupil_id, "lateness", "review", outcome, details, when)
+        if new_level != status.level:
+            _add(s, actor, pupil_id, "lateness", "level", new_level,
+                 f"{lateness.LEVEL_LABELS[status.level]} -> {lateness.LEVEL_LABELS[new_level]}",
+                 when)
+    return new_level
+
+
+# --- absence escalation ---------------------------------------------------------------
+
+
+def set_stage(engine: Engine, actor: Actor, pupil_id: int, stage_key: str, details: str = "",
+              now: dt.datetime | None = None) -> None:
+    """Move a pupil to a stage of the absence escalation ("closed" ends it)."""
+    _need_head(actor, "change an escalation stage")
+    when = _now(now)
+    with session_scope(engine) as s:
+        _pupil(s, pupil_id)
+        policy = read_policy(s)
+        stage = escalation.stage_by_key(policy, stage_key)
+        if stage is None and stage_key != "closed":
+            raise ServiceError(f"'{stage_key}' is not a stage of the school's escalation")
+        due = when.date() + dt.timedelta(days=stage.due_days) if stage else None
+        _add(s, actor, pupil_id, "absence", "stage", stage_key, details, when, due)
+
+
+def record_absence_action(engine: Engine, actor: Actor, pupil_id: int, details: str = "",
+                          now: dt.datetime | None = None) -> str:
+    """Record that the current stage's action was done (letter sent, meeting held...).
+    A pupil with a concern and no stage yet starts at the first stage."""
+    _need_staff(actor)
+    when = _now(now)
+    alert = _alert(engine, pupil_id, when.date())
+    if alert.absence.paused:
+        raise ServiceError("escalation is paused for mitigating circumstances")
+    stage = alert.absence.stage
+    with session_scope(engine) as s:
+        policy = read_policy(s)
+        if stage is None:
+            if alert.absence.next_step is None:
+                raise ServiceError(f"{alert.name} has no attendance concern to act on")
+            _need_head(actor, "start the absence escalation")
+            stage = policy.escalation_stages[0]
+            _add(s, actor, pupil_id, "absence", "stage", stage.key, "started", when)
+        _add(s, actor, pupil_id, "absence", "action", stage.key, details, when)
+    return stage.key
+
+
+def record_absence_review(engine: Engine, actor: Actor, pupil_id: int, outcome: str,
+                          details: str = "", now: dt.datetime | None = None) -> str | None:
+    """Review a stage: improvement keeps monitoring; not improved moves to the next stage.
+    Returns the stage key after the review."""
+    _need_head(actor, "record an escalation review")
+    if outcome not in REVIEW_OUTCOMES:
+        raise ServiceError(f"'{outcome}' is not a review outcome")
+    when = _now(now)
+    alert = _alert(engine, pupil_id, when.date())
+    stage = alert.absence.stage
+    if stage is None:
+        raise ServiceError(f"{alert.name} is not at a stage of the escalation")
+    with session_scope(engine) as s:
+        policy = read_policy(s)
+        _add(s, actor, pupil_id, "absence", "review", outcome, details, when)
+        if outcome == "not_improved":
+            following = escalation.next_stage(policy, stage)
+            if following is not None:
+                _add(s, actor, pupil_id, "absence", "stage", following.key,
+                     "not improved at review", when,
+                     when.date() + dt.timedelta(days=following.due_days))
+                return following.key
+    return stage.key
+
+
+def start_mitigation(engine: Engine, actor: Actor, pupil_id: int, reason: str,
+                     now: dt.datetime | None = None) -> None:
+    """Mitigating circumstances (e.g. long-term illness): escalation pauses."""
+    _need_head(actor, "record mitigating circumstances")
+    if not reason.strip():
+        raise ServiceError("say what the mitigating circumstances are")
+    with session_scope(engine) as s:
+        _pupil(s, pupil_id)
+        _add(s, actor, pupil_id, "absence", "mitigation_start", reason.strip()[:200], reason,
+             _now(now))
+
+
+def end_mitigation(engine: Engine, actor: Actor, pupil_id: int, details: str = "",
+                   now: dt.datetime | None = None) -> None:
+    _need_head(actor, "end mitigating circumstances")
+    with session_scope(engine) as s:
+        _pupil(s, pupil_id)
+        _add(s, actor, pupil_id, "absence", "mitigation_end", "", details, _now(now))
+
+
+def acknowledge_flag(engine: Engine, actor: Actor, pupil_id: int, flag: str, details: str,
+                     now: dt.datetime | None = None) -> None:
+    """Record what was done about a flag (LA told, letter received, family contacted)."""
+    _need_staff(actor)
+    if flag not in escalation.FLAG_LABELS:
+        raise ServiceError(f"'{flag}' is not a tracker flag")
+    if not details.strip():
+        raise ServiceError("say what was done (for example 'LA informed by phone')")
+    with session_scope(engine) as s:
+        _pupil(s, pupil_id)
+        _add(s, actor, pupil_id, "flags", "action", flag, details, _now(now))
+
+
+# --- penalty notices ------------------------------------------------------------------
+
+
+def record_pn_decision(engine: Engine, actor: Actor, pupil_id: int, answers: list[str],
+                       decision: str, reasons: str, now: dt.datetime | None = None) -> None:
+    """The head's considerations (policy questions, each answered) and the decision."""
+    _need_head(actor, "decide on a penalty notice")
+    if decision not in PN_DECISIONS:
+        raise ServiceError(f"'{decision}' is not a penalty-notice decision")
+    with session_scope(engine) as s:
+        _pupil(s, pupil_id)
+        questions = read_policy(s).pn_considerations
+        if len(answers) != len(questions) or not all(a.strip() for a in answers):
+            missing = next((q for q, a in zip(questions, [*answers, *[""] * len(questions)],
+                                              strict=False) if not a.strip()), questions[-1])
+            raise ServiceError(f"answer every question before deciding; missing: {missing}")
+        if not reasons.strip():
+            raise ServiceError("write down the reasons for the decision")
+        details = json.dumps({"answers": dict(zip(questions, [a.strip() for a in answers],
+                                                  strict=True)),
+                              "reasons": reasons.strip()}, ensure_ascii=False)
+        _add(s, actor, pupil_id, "penalty", "decision", decision, details, _now(now))
+
+
+def _notice_records(s: Session, pupil_id: int, contact_id: int) -> list[PenaltyNotice]:
+    return list(s.exec(select(PenaltyNotice).where(PenaltyNotice.pupil_id == pupil_id,
+                                                   PenaltyNotice.contact_id == contact_id)
+                       .order_by(PenaltyNotice.issued_on)))  # type: ignore[arg-type]
+
+
+def issue_notice(engine: Engine, actor: Actor, pupil_id: int, contact_id: int,
+                 issued_on: dt.date, notes: str = "", now: dt.datetime | None = None) -> int:
+    """Log a penalty notice to one parent for one child. Refuses a third within the
+    period (withdrawn notices do not count) and pupils below compulsory school age."""
+    _need_head(actor, "issue a penalty notice")
+    when = _now(now)
+    with session_scope(engine) as s:
+        pupil = _pupil(s, pupil_id)
+        link = s.exec(select(PupilContact).where(PupilContact.pupil_id == pupil_id,
+                                                 PupilContact.contact_id == contact_id)).first()
+        if link is None:
+            raise ServiceError("that adult is not a contact of this pupil")
+        if issued_on < compulsory_school_age_start(pupil.dob):
+            raise ServiceError("penalty notices are only for pupils of compulsory school age")
+        policy = read_policy(s)
+        existing = [penalty.NoticeRecord(n.issued_on, n.status)
+                    for n in _notice_records(s, pupil_id, contact_id)]
+        refusal = penalty.refusal_reason(policy, existing, issued_on)
+        if refusal:
+            raise ServiceError(refusal)
+        amount = penalty.issue_amount(policy, existing, issued_on)
+        notice = PenaltyNotice(pupil_id=pupil_id, contact_id=contact_id, issued_on=issued_on,
+                               amount=amount, notes=notes.strip(), staff_name=actor.name)
+        s.add(notice)
+        s.flush()
+        assert notice.id is not None
+        _add(s, actor, pupil_id, "penalty", "note", "issued",
+             f"Notice {notice.id} issued {issued_on:%d %b %Y}, £{amount}", when)
+        return notice.id
+
+
+def set_notice_status(engine: Engine, actor: Actor, notice_id: int, status: str,
+                      on: dt.date, now: dt.datetime | None = None) -> int:
+    """Mark a notice paid, withdrawn or prosecuted. Returns the amount now payable."""
+    _need_head(actor, "change a penalty notice")
+    if status not in NOTICE_STATUSES:
+        raise ServiceError(f"'{status}' is not a notice status")
+    with session_scope(engine) as s:
+        notice = s.get(PenaltyNotice, notice_id)
+        if notice is None:
+            raise NotFound(f"there is no penalty notice {notice_id}")
+        if on < notice.issued_on:
+            raise ServiceError("the date is before the notice was issued")
+        policy = read_policy(s)
+        if status == "paid":
+            earlier = [penalty.NoticeRecord(n.issued_on, n.status)
+                       for n in _notice_records(s, notice.pupil_id, notice.contact_id)
+                       if n.id != notice.id and n.issued_on <= notice.issued_on]
+            first = not penalty.counted_notices(policy, earlier, notice.issued_on)
+            notice.amount = penalty.amount_payable(policy, first, notice.issued_on, on)
+        old = notice.status
+        notice.status = status
+        notice.status_date = on
+        s.add(notice)
+        _add(s, actor, notice.pupil_id, "penalty", "note", status,
+             f"Notice {notice_id}: {old} -> {status} on {on:%d %b %Y} (£{notice.amount})",
+             _now(now))
+        return notice.amount
+
+
+def notices_for(engine: Engine, pupil_id: int) -> list[NoticeInfo]:
+    with session_scope(engine) as s:
+        rows = s.exec(select(PenaltyNotice, Contact).join(
+            Contact, Contact.id == PenaltyNotice.contact_id).where(  # type: ignore[arg-type]
+            PenaltyNotice.pupil_id == pupil_id).order_by(PenaltyNotice.issued_on)).all()
+        return [NoticeInfo(n.id or 0, n.pupil_id, n.contact_id,
+                           f"{c.title} {c.forename} {c.surname}".strip(), n.issued_on, n.amount,
+                           n.status, n.status_date, n.notes, n.staff_name) for n, c in rows]
+
+
+def parents_of(engine: Engine, pupil_id: int) -> list[tuple[int, str]]:
+    """(contact id, name) of the adults with parental responsibility, in priority order."""
+    with session_scope(engine) as s:
+        rows = s.exec(select(PupilContact, Contact).join(
+            Contact, Contact.id == PupilContact.contact_id).where(  # type: ignore[arg-type]
+            PupilContact.pupil_id == pupil_id).order_by(PupilContact.priority)).all()
+        return [(c.id or 0, f"{c.forename} {c.surname}".strip() + (
+            f" ({link.relationship})" if link.relationship else ""))
+            for link, c in rows if link.parental_responsibility]
+
+
+# --- reading a case ------------------------------------------------------------------
+
+_LABELS = {
+    "lateness_handover": "Lateness handed over to the absence procedure",
+    "mitigation_start": "Mitigating circumstances recorded (escalation paused)",
+    "mitigation_end": "Mitigating circumstances ended (escalation resumes)",
+}
+
+
+def _label(policy, e: TrackerEvent) -> str:  # type: ignore[no-untyped-def]
+    steps = {st.key: st.label for st in policy.lateness_steps}
+    stages = {st.key: st.label for st in policy.escalation_stages}
+    if e.kind in _LABELS:
+        return _LABELS[e.kind]
+    if e.tracker == "lateness":
+        if e.kind == "action":
+            return steps.get(e.value, e.value)
+        if e.kind == "level":
+            return f"Level: {lateness.LEVEL_LABELS.get(e.value, e.value)}"
+        if e.kind == "review":
+            return f"Review: {'improved' if e.value == 'improved' else 'not improved'}"
+    if e.tracker == "absence":
+        if e.kind == "stage":
+            return "Escalation closed" if e.value == "closed" else \
+                f"Stage: {stages.get(e.value, e.value)}"
+        if e.kind == "action":
+            return f"Done: {stages.get(e.value, e.value)}"
+        if e.kind == "review":
+            return f"Review: {REVIEW_OUTCOMES.get(e.value, e.value).lower()}"
+        if e.value in _LABELS:
+            return _LABELS[e.value]
+    if e.tracker == "penalty":
+        if e.kind == "decision":
+            return f"Penalty notice decision: {PN_DECISIONS.get(e.value, e.value)}"
+        return f"Penalty notice {e.value}"
+    if e.tracker == "flags":
+        return f"{escalation.FLAG_LABELS.get(e.value, e.value)}: dealt with"
+    return f"{e.kind} {e.value}".strip()
+
+
+def history(engine: Engine, pupil_id: int) -> list[HistoryRow]:
+    """Every recorded tracker step for a pupil, newest first."""
+    with session_scope(engine) as s:
+        policy = read_policy(s)
+        rows = s.exec(select(TrackerEvent).where(TrackerEvent.pupil_id == pupil_id)
+                      .order_by(TrackerEvent.at.desc(), TrackerEvent.id.desc())).all()  # type: ignore[attr-defined,union-attr]
+        return [HistoryRow(e.id or 0, e.tracker, e.kind, e.value, _label(policy, e), e.details,
+                           e.due_date, e.at, e.staff_name, e.staff_role) for e in rows]
+
+
+def calls_for(engine: Engine, pupil_id: int) -> list[CallInfo]:
+    with session_scope(engine) as s:
+        rows = s.exec(select(CallLog).where(CallLog.pupil_id == pupil_id)
+                      .order_by(CallLog.called_at.desc())).all()  # type: ignore[attr-defined]
+        return [CallInfo(c.called_at, c.method, c.outcome, c.notes, c.staff_name) for c in rows]
+
+
+def year_marks(engine: Engine, pupil_id: int, start: dt.date,
+               end: dt.date) -> dict[tuple[dt.date, str], tuple[str, int | None]]:
+    """(date, session) -> (code, minutes late) for one pupil (the case view's calendar)."""
+    with session_scope(engine) as s:
+        rows = s.execute(select(Mark.date, Mark.session, Mark.code, Mark.minutes_late).where(
+            Mark.pupil_id == pupil_id, Mark.date >= start, Mark.date <= end)).all()
+        return {(d, sess): (code, mins) for d, sess, code, mins in rows}

@@ -1,0 +1,117 @@
+"""The whole-school alerts on small hand-made data: bands, PA, penalty threshold, flags,
+lateness levels, and the board's order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from attendance_desktop.db.engine import session_scope
+from attendance_desktop.db.models import CallLog, LeaveDecision, LeaveRequest
+from attendance_desktop.services import alerts_service
+from tests.services.tracker_data import ON, D, add_pupil, fill
+
+
+def test_exactly_ninety_percent_is_lower_amber_and_persistent(engine, school_year):
+    pid = add_pupil(engine, "Bea", "Ninety", "A100000000001")
+    fill(engine, pid, D(2025, 11, 3), D(2025, 11, 14))  # 20 sessions
+    fill(engine, pid, D(2025, 11, 13), D(2025, 11, 13), "I")  # 2 absent -> 18/20
+    got = alerts_service.snapshot(engine, D(2025, 11, 14)).find(pid)
+    assert got.attendance_pct == 90.0
+    assert got.period == "Autumn 2"
+    assert got.band_key == "lower_amber"
+    assert got.persistent
+    assert not got.severe
+    assert got.absence.next_step.kind == "start"
+    assert got.absence.next_step.letter == "concern_lower_amber"
+
+
+def test_penalty_threshold_and_board_order(engine, school_year):
+    good = add_pupil(engine, "Ada", "Good", "A100000000002")
+    truant = add_pupil(engine, "Cal", "Away", "A100000000003")
+    late = add_pupil(engine, "Dot", "Late", "A100000000004")
+    for pid in (good, truant, late):
+        fill(engine, pid, D(2025, 9, 3), ON)
+    fill(engine, truant, D(2025, 11, 17), D(2025, 11, 20), "O")  # 8 sessions
+    assert not alerts_service.snapshot(engine, ON).find(truant).penalty_threshold_met
+    fill(engine, truant, D(2025, 11, 14), D(2025, 11, 14), "G")  # +2 = 10
+    fill(engine, late, D(2025, 11, 17), D(2025, 11, 19), "L", ("AM",))  # 3 lates this week
+    snap = alerts_service.snapshot(engine, ON)
+    t = snap.find(truant)
+    assert t.penalty_threshold_met
+    assert t.pn.sessions == 10
+    assert snap.find(late).lateness_level == "significant"
+    assert snap.find(late).lateness.this_week == 3
+    board = snap.board()
+    assert [p.pupil_id for p in board] == [truant, late]  # the good pupil has nothing due
+    assert board[0].due[0].tracker == "penalty"
+    assert good not in [p.pupil_id for p in board]
+
+
+def test_twenty_days_all_o_is_missing_education_and_u_breaks_it(engine, school_year):
+    gone = add_pupil(engine, "Eve", "Gone", "A100000000005")
+    back = add_pupil(engine, "Fay", "Back", "A100000000006")
+    for pid in (gone, back):
+        fill(engine, pid, D(2025, 9, 3), D(2025, 10, 12))
+        fill(engine, pid, D(2025, 10, 13), ON, "O")  # 10 + 14 school days
+    fill(engine, back, D(2025, 11, 10), D(2025, 11, 10), "U", ("AM",))
+    snap = alerts_service.snapshot(engine, ON)
+    assert "missing_20_days" in snap.find(gone).missing_education
+    assert "absent_10_days" in snap.find(gone).missing_education
+    flags_back = snap.find(back).missing_education
+    assert "missing_20_days" not in flags_back
+    assert "absent_10_days" in flags_back
+    assert snap.board()[0].pupil_id == gone
+
+
+def test_not_back_after_leave_uses_the_granted_dates(engine, school_year):
+    pid = add_pupil(engine, "Gus", "Leave", "A100000000007")
+    fill(engine, pid, D(2025, 9, 3), D(2025, 10, 24))
+    fill(engine, pid, D(2025, 11, 3), ON, "C")
+    with session_scope(engine) as s:
+        req = LeaveRequest(pupil_id=pid, requested_by="Parent", received_date=D(2025, 10, 1),
+                           first_date=D(2025, 11, 3), last_date=D(2025, 11, 14), ground="C",
+                           status="granted")
+        s.add(req)
+        s.flush()
+        s.add(LeaveDecision(request_id=req.id, outcome="granted", decided_on=D(2025, 10, 2),
+                            granted_first_date=D(2025, 11, 3), granted_last_date=D(2025, 11, 5),
+                            staff_name="Head", staff_role="head"))
+    fill(engine, pid, D(2025, 11, 6), ON, "O")
+    # 6 Nov .. 19 Nov is ten school days after the leave ended
+    assert "not_back_after_leave" in alerts_service.snapshot(engine, D(2025, 11, 19)).find(
+        pid).missing_education
+    assert "not_back_after_leave" not in alerts_service.snapshot(engine, D(2025, 11, 18)).find(
+        pid).missing_education
+
+
+def test_illness_weekly_contact_is_cleared_by_a_recent_call(engine, school_year):
+    pid = add_pupil(engine, "Hal", "Poorly", "A100000000008")
+    fill(engine, pid, D(2025, 9, 3), D(2025, 11, 11))
+    fill(engine, pid, D(2025, 11, 12), ON, "I")  # 7 school days
+    assert "illness_weekly_contact" in alerts_service.snapshot(engine, ON).find(
+        pid).missing_education
+    with session_scope(engine) as s:
+        s.add(CallLog(pupil_id=pid, called_at=dt.datetime(2025, 11, 18, 9, 0), outcome="spoke"))
+    assert "illness_weekly_contact" not in alerts_service.snapshot(engine, ON).find(
+        pid).missing_education
+
+
+def test_fifteen_illness_days_in_the_year_flag_the_la_return(engine, school_year):
+    pid = add_pupil(engine, "Ivy", "Sick", "A100000000009")
+    fill(engine, pid, D(2025, 9, 3), ON)
+    days = fill(engine, pid, D(2025, 9, 22), D(2025, 10, 10), "I") // 2  # 15 school days
+    assert days == 15
+    got = alerts_service.snapshot(engine, ON).find(pid)
+    assert "illness_15_days" in got.missing_education
+    fill(engine, pid, D(2025, 10, 10), D(2025, 10, 10), "/", ("PM",))  # 14.5 days
+    assert "illness_15_days" not in alerts_service.snapshot(engine, ON).find(
+        pid).missing_education
+
+
+def test_alert_row_has_the_cli_fields(engine, school_year):
+    pid = add_pupil(engine, "Jo", "Row", "A100000000010")
+    fill(engine, pid, D(2025, 9, 3), ON)
+    row = alerts_service.alert_row(alerts_service.snapshot(engine, ON).find(pid))
+    assert row == {"upn": "A100000000010", "attendance_pct": 100.0, "band": "green",
+                   "lateness_level": "none", "persistent": False, "severe": False,
+                   "penalty_threshold_met": False, "missing_education": []}
