@@ -17,6 +17,7 @@ from attendance_desktop.services import auth_service, policy_service, register_s
 from attendance_desktop.services.context import AppContext
 from tests.conftest import HEAD, OFFICE
 from tests.gui.conftest import save_screenshot
+from tests.gui.conftest import save_screenshot as shoot
 
 THU = dt.date(2025, 11, 20)
 
@@ -305,9 +306,13 @@ def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, sc
     row = [page.log_table.item(0, c).text() for c in range(page.log_table.columnCount())]
     assert row == ["20/11/2025", "09:40", "Cara Dale", "Willow", "40",
                    "Medical or dental appointment", "M", "Dad"]
+    assert [page.on_site_table.item(r, 0).text() for r in range(2)] == [
+        "Ava Brook", "Cara Dale"]  # class order (Oak, Willow), then name
+    save_screenshot(page, "kiosk_office_page")
+    page.tabs.setCurrentIndex(1)
+    save_screenshot(page, "kiosk_office_late_log")
     page.class_combo.setCurrentIndex(page.class_combo.findText("Oak"))
     assert page.log_table.rowCount() == 0
-    save_screenshot(page, "kiosk_office_page")
     qtbot.mouseClick(page.fire_button, Qt.MouseButton.LeftButton)
     roll = page.last_fire_roll
     assert roll is not None
@@ -327,6 +332,11 @@ def test_screenshots_of_every_kiosk_screen(qtbot, engine, paths, school, clock, 
                     class_id=1))
     kiosk = open_kiosk(qtbot, engine, paths, clock, size)
     tag = f"{size[0]}x{size[1]}"
+
+    def save_screenshot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        qtbot.wait(30)  # let queued layout and paint events run, as on a real screen
+        shoot(widget, name)
+
     save_screenshot(kiosk, f"kiosk_1_start_{tag}")
     qtbot.mouseClick(kiosk.start_in, Qt.MouseButton.LeftButton)
     save_screenshot(kiosk, f"kiosk_2_find_{tag}")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.services.kiosk_service import KioskPupil
 
 MIN_TARGET = 72  # px: comfortably above the ~64 px a finger needs
-TILE_SIZE = QSize(200, 158)
+TILE_SIZE = QSize(224, 176)
 AVATAR = 80
 
 KIOSK_STYLE = """
@@ -26,10 +26,13 @@ QWidget#kiosk QLabel[role="hint"] { font-size: 16pt; color: #3d4f61; }
 QWidget#kiosk QLabel[role="clock"] { font-size: 24pt; font-weight: 600; }
 QWidget#kiosk QLabel[role="title"] { font-size: 24pt; font-weight: 600; }
 QWidget#kiosk QPushButton, QWidget#kiosk QToolButton {
-    font-size: 20pt; min-height: 72px; padding: 6px 18px; border-radius: 12px;
+    font-size: 20pt; padding: 6px 18px; border-radius: 12px;
     background: #ffffff; border: 2px solid #9fb3c8; color: #1b2733;
 }
-QWidget#kiosk QToolButton { font-size: 16pt; padding: 6px; }
+QWidget#kiosk QPushButton { min-height: 72px; }
+QWidget#kiosk QToolButton { font-size: 15pt; padding: 4px; }
+QWidget#tiles { background: transparent; }
+QWidget#kiosk QScrollBar:vertical { width: 30px; }
 QWidget#kiosk QPushButton:pressed, QWidget#kiosk QToolButton:pressed { background: #d3e3f3; }
 QWidget#kiosk QPushButton:focus, QWidget#kiosk QToolButton:focus {
     border: 4px solid #1f6feb;
@@ -105,7 +108,7 @@ class PupilTile(QToolButton):
     def __init__(self, pupil: KioskPupil) -> None:
         super().__init__()
         self.pupil = pupil
-        self.setText(pupil.name)
+        self.setText(f"{pupil.forename}\n{pupil.surname}")
         self.setIcon(QIcon(avatar(pupil)))
         self.setIconSize(QSize(AVATAR, AVATAR))
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)

@@ -200,6 +200,7 @@ class KioskWindow(QWidget):
         self.class_group.idClicked.connect(self._class_chosen)
         layout.addLayout(self.class_row)
         self.tiles_host = QWidget()
+        self.tiles_host.setObjectName("tiles")
         self.tiles_grid = QGridLayout(self.tiles_host)
         self.tiles_grid.setSpacing(12)
         self.tiles_grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -207,6 +208,8 @@ class KioskWindow(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.tiles_host)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.viewport().setAutoFillBackground(False)
         scroll.setAccessibleName("Matching names")
         self.tiles_scroll = scroll
         layout.addWidget(self.tiles_note)
@@ -307,11 +310,12 @@ class KioskWindow(QWidget):
         row.addWidget(self.confirm_photo, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.confirm_text, 1)
         layout.addWidget(card)
-        layout.addStretch(1)
+        layout.addSpacing(12)
         self.confirm_button = big_button("Yes, that's right", "Confirm", primary=True,
                                          big=True)
         self.confirm_button.clicked.connect(self.confirm)
         layout.addWidget(self.confirm_button)
+        layout.addStretch(1)
         return page
 
     def _build_done(self) -> QWidget:
@@ -427,15 +431,17 @@ class KioskWindow(QWidget):
         else:
             self.tiles_note.setText("Tap your name." if len(found) > 1 else
                                     "Tap your name, or press Enter.")
-        width = self.tiles_scroll.viewport().width()
+        width = self.tiles_scroll.width() - 24  # room for the vertical scroll bar
         if width < TILE_SIZE.width():  # not laid out yet
-            width = self.width() - 80
+            width = self.width() - 90
         columns = max(1, width // (TILE_SIZE.width() + 12))
         for i, pupil in enumerate(found[:MAX_TILES]):
             tile = PupilTile(pupil)
             tile.clicked.connect(self._tile_clicked)
             self.tiles_grid.addWidget(tile, i // columns, i % columns)
+            tile.show()  # (a layout would only show it on the next event loop pass)
             self.tiles.append(tile)
+        self.tiles_grid.activate()
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
@@ -532,7 +538,8 @@ class KioskWindow(QWidget):
         if self.adult:
             who = "Brought by" if self.mode == IN else "Collected by"
             lines.append(f"{who}: <b>{_esc(self.adult)}</b>")
-        self.confirm_text.setText("<br>".join(lines))
+        self.confirm_text.setText("<div style='line-height:140%'>" + "<br>".join(lines)
+                                  + "</div>")
         self.confirm_photo.setPixmap(avatar(self.pupil, 140))
         self.stack.setCurrentWidget(self.confirm_screen)
         self.confirm_button.setFocus()

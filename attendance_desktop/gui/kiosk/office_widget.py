@@ -3,7 +3,7 @@ early leavers and the fire roll."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QUrl, Slot
+from PySide6.QtCore import QDate, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,9 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     table.setAccessibleName(name)
+    # Keep the service's order (class, then name) until someone clicks a heading.
+    table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    table.setSortingEnabled(True)
     return table
 
 
