@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
 from attendance_desktop import APP_NAME
 from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
+from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
 from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services.context import AppContext
 
@@ -56,12 +58,10 @@ AREAS: list[tuple[str, str, PageFactory]] = [
      _planned("Trackers", "The trackers are not available in this version yet.")),
     ("Letters", "Letters and printing",
      _planned("Letters", "Letters are not available in this version yet.")),
-    ("Pupils", "Pupils and contacts",
-     _planned("Pupils", "Pupil records are not available in this version yet.")),
+    ("Pupils", "Pupils and contacts", PupilsWidget),
     ("Reports", "Attendance reports",
      _planned("Reports", "Reports are not available in this version yet.")),
-    ("Settings", "School, policy, calendar and staff settings",
-     _planned("Settings", "Settings screens are not available in this version yet.")),
+    ("Settings", "School, policy, calendar and staff settings", SettingsWidget),
 ]
 
 
@@ -130,6 +130,13 @@ class MainWindow(QMainWindow):
         action = self.sender()
         if isinstance(action, QAction):
             self.show_area(int(action.data()))
+
+    def show_pupil(self, pupil_id: int) -> None:
+        """Switch to Pupils and open this pupil's profile (for links from other pages)."""
+        self.show_area(self.area_index("Pupils"))
+        page = self.current_page()
+        if isinstance(page, PupilsWidget):
+            page.show_pupil(pupil_id)
 
     def current_page(self) -> QWidget:
         return self.pages.currentWidget()

@@ -1,0 +1,555 @@
+"""Pupils area: a searchable list on the left, the selected pupil's profile on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.gui.pupils.pupil_dialogs import (
+    YEAR_LABELS,
+    ContactDialog,
+    LeaveDialog,
+    PupilEditDialog,
+)
+from attendance_desktop.gui.settings.common import MessageLabel, image_file_to_png
+from attendance_desktop.services import class_service, policy_service, pupil_service
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.pupil_service import SEN_LABELS, ContactLink, PupilSummary
+
+PHOTO_MAX_SIDE = 480
+SEX_LABELS = {"F": "Female", "M": "Male", "X": "Other / not known", "": "Not recorded"}
+YES = "✓"
+
+
+def _yes(flag: bool) -> str:
+    return YES if flag else ""
+
+
+class PupilProfileWidget(QWidget):
+    """Details, groups, attendance this year, contacts and photo of one pupil."""
+
+    def __init__(self, ctx: AppContext, owner: PupilsWidget) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.owner = owner
+        self.pupil_id: int | None = None
+        self.contacts: list[ContactLink] = []
+        can = ctx.actor.can_edit_pupils
+        self.photo = QLabel("No photo")
+        self.photo.setObjectName("pupilPhoto")
+        self.photo.setFixedSize(96, 120)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setStyleSheet("QLabel { border: 1px solid #bbb; background: white;"
+                                 " color: #777; }")
+        self.name = QLabel("")
+        self.name.setObjectName("pupilName")
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("pupilSubtitle")
+        self.leaver = MessageLabel("leaverBanner")
+        titles = QVBoxLayout()
+        titles.addWidget(self.name)
+        titles.addWidget(self.subtitle)
+        titles.addWidget(self.leaver)
+        titles.addStretch(1)
+        head = QHBoxLayout()
+        head.addWidget(self.photo)
+        head.addLayout(titles, 1)
+
+        self.edit_button = QPushButton("&Edit details…")
+        self.move_button = QPushButton("&Move class…")
+        self.leave_button = QPushButton("&Leaving…")
+        self.leave_button.setToolTip("Record the last day on roll and the reason; nothing is"
+                                     " deleted")
+        self.back_button = QPushButton("Put back on roll")
+        self.photo_button = QPushButton("P&hoto…")
+        self.photo_button.setToolTip("A PNG or JPEG photo (shown on the kiosk)")
+        self.remove_photo = QPushButton("Remove photo")
+        actions = QHBoxLayout()
+        for b, slot in ((self.edit_button, self._edit), (self.move_button, self._move),
+                        (self.leave_button, self._leave), (self.back_button, self._back),
+                        (self.photo_button, self._photo),
+                        (self.remove_photo, self._remove_photo)):
+            b.clicked.connect(slot)
+            b.setEnabled(can)
+            actions.addWidget(b)
+        actions.addStretch(1)
+
+        details = QGroupBox("Details")
+        self.details = QFormLayout(details)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (("legal", "Legal name"), ("dob", "Date of birth"),
+                           ("sex", "Sex"), ("admission", "Admitted"), ("sen", "SEN"),
+                           ("groups", "Groups"), ("ethnicity", "Ethnicity"),
+                           ("notes", "Notes")):
+            value = QLabel("")
+            value.setObjectName(f"pupil_{key}")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[key] = value
+            self.details.addRow(f"{label}:", value)
+        attendance = QGroupBox("Attendance this academic year")
+        self.attendance = QLabel("")
+        self.attendance.setObjectName("pupilAttendance")
+        self.attendance.setWordWrap(True)
+        QVBoxLayout(attendance).addWidget(self.attendance)
+        upper = QHBoxLayout()
+        upper.addWidget(details, 3)
+        upper.addWidget(attendance, 2)
+
+        contacts = QGroupBox("Contacts (in the order to call)")
+        self.contact_warning = MessageLabel("contactWarning")
+        self.contact_table = QTableWidget(0, 7)
+        self.contact_table.setObjectName("contactTable")
+        self.contact_table.setAccessibleName("Contacts")
+        self.contact_table.setHorizontalHeaderLabels(
+            ["#", "Name", "Relationship", "Phone", "Parental resp.", "Lives with",
+             "Emergency"])
+        hdr = self.contact_table.horizontalHeader()
+        hdr.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hdr.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.contact_table.verticalHeader().setVisible(False)
+        self.contact_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.contact_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.contact_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.contact_table.setMinimumHeight(130)
+        self.contact_table.doubleClicked.connect(self._edit_contact)
+        self.add_contact = QPushButton("&Add contact…")
+        self.edit_contact = QPushButton("Edit contact…")
+        self.up_contact = QPushButton("Call earlier")
+        self.down_contact = QPushButton("Call later")
+        self.unlink_contact = QPushButton("Remove from this pupil")
+        self.unlink_contact.setToolTip("The contact stays for any siblings and call records")
+        cbuttons = QHBoxLayout()
+        for b, slot in ((self.add_contact, self._add_contact),
+                        (self.edit_contact, self._edit_contact),
+                        (self.up_contact, self._contact_up),
+                        (self.down_contact, self._contact_down),
+                        (self.unlink_contact, self._unlink)):
+            b.clicked.connect(slot)
+            b.setEnabled(can)
+            cbuttons.addWidget(b)
+        cbuttons.addStretch(1)
+        cl = QVBoxLayout(contacts)
+        cl.addWidget(self.contact_warning)
+        cl.addWidget(self.contact_table)
+        cl.addLayout(cbuttons)
+
+        self.message = MessageLabel("profileMessage")
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addLayout(actions)
+        layout.addWidget(self.message)
+        layout.addLayout(upper)
+        layout.addWidget(contacts, 1)
+        self.setEnabled(False)
+
+    # -- showing -----------------------------------------------------------------------
+    def show_pupil(self, pupil_id: int | None) -> None:
+        self.pupil_id = pupil_id
+        self.message.clear_message()
+        if pupil_id is None:
+            self.setEnabled(False)
+            self.name.setText("<h2>No pupil selected</h2>")
+            self.subtitle.setText("Choose a pupil in the list (Ctrl+F to search).")
+            self.leaver.clear_message()
+            self.contact_table.setRowCount(0)
+            self.contact_warning.clear_message()
+            self.attendance.setText("")
+            for f in self.fields.values():
+                f.setText("")
+            self.photo.setPixmap(QPixmap())
+            self.photo.setText("No photo")
+            return
+        self.setEnabled(True)
+        p = pupil_service.get_pupil(self.ctx.engine, pupil_id)
+        d = p.data
+        self.name.setText(f"<h2>{p.name}</h2>")
+        year = YEAR_LABELS.get(d.year_group, f"Year {d.year_group}")
+        self.subtitle.setText(f"{p.class_name or 'No class'} · {year} · UPN {d.upn or '—'}")
+        if p.leaving_date:
+            self.leaver.show_warning(f"Left on {p.leaving_date:%d %B %Y}: {p.leaving_reason}."
+                                     " The record and marks are kept and still reported.")
+        else:
+            self.leaver.clear_message()
+        can = self.ctx.actor.can_edit_pupils
+        self.leave_button.setVisible(p.leaving_date is None)
+        self.back_button.setVisible(p.leaving_date is not None)
+        self.remove_photo.setEnabled(can and p.has_photo)
+        legal = f"{d.legal_forename} {d.legal_surname}"
+        self.fields["legal"].setText(legal)
+        self.fields["dob"].setText(f"{d.dob:%d %B %Y}")
+        self.fields["sex"].setText(SEX_LABELS.get(d.sex, d.sex))
+        self.fields["admission"].setText(f"{d.admission_date:%d %B %Y}")
+        self.fields["sen"].setText(SEN_LABELS.get(d.sen, d.sen))
+        self.fields["groups"].setText(", ".join(p.groups) or "None recorded")
+        self.fields["ethnicity"].setText(d.ethnicity or "—")
+        self.fields["notes"].setText(d.notes or "—")
+        self._show_photo()
+        self._show_attendance()
+        self._show_contacts()
+
+    def _show_photo(self) -> None:
+        assert self.pupil_id is not None
+        data = pupil_service.get_photo(self.ctx.engine, self.pupil_id)
+        if not data:
+            self.photo.setPixmap(QPixmap())
+            self.photo.setText("No photo")
+            return
+        pix = QPixmap()
+        pix.loadFromData(data)
+        self.photo.setPixmap(pix.scaled(94, 118, Qt.AspectRatioMode.KeepAspectRatio,
+                                        Qt.TransformationMode.SmoothTransformation))
+
+    def _show_attendance(self) -> None:
+        assert self.pupil_id is not None
+        summary = pupil_service.attendance_summary(self.ctx.engine, self.pupil_id,
+                                                   self.ctx.today())
+        if summary is None:
+            self.attendance.setText("No academic year is set up for today's date.")
+            return
+        c = summary.counts
+        pct = c.attendance_pct_1dp()
+        if pct is None:
+            self.attendance.setText(f"{summary.year_name}: no sessions recorded yet.")
+            return
+        policy = policy_service.load_policy(self.ctx.engine)
+        absence = c.absence_pct() or 0.0
+        flag = ""
+        if absence >= policy.severe_absence_pct:
+            flag = "<br><b style='color:#8a1c1c'>Severely absent</b>"
+        elif absence >= policy.persistent_absence_pct:
+            flag = "<br><b style='color:#8a1c1c'>Persistently absent</b>"
+        self.attendance.setText(
+            f"<span style='font-size:18pt'><b>{pct:.1f}%</b></span> "
+            f"({summary.start:%d %b} to {summary.end:%d %b %Y}){flag}<br>"
+            f"Present {c.attended} of {c.possible} possible sessions<br>"
+            f"Authorised absence {c.authorised} · unauthorised {c.unauthorised}<br>"
+            f"Late before the register closed (L) {c.late_l} · after (U) {c.late_u}")
+
+    def _show_contacts(self) -> None:
+        assert self.pupil_id is not None
+        self.contacts = pupil_service.list_contacts(self.ctx.engine, self.pupil_id)
+        self.contact_table.setRowCount(len(self.contacts))
+        for r, c in enumerate(self.contacts):
+            sib = f" (also {c.other_pupils} other pupil{'s' if c.other_pupils > 1 else ''})" \
+                if c.other_pupils else ""
+            values = (str(c.link.priority), c.name + sib, c.link.relationship, c.best_phone,
+                      _yes(c.link.parental_responsibility), _yes(c.link.lives_with_pupil),
+                      _yes(c.link.emergency_contact))
+            for col, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if col >= 4:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.contact_table.setItem(r, col, item)
+        warning = pupil_service.emergency_warning(self.ctx.engine, self.pupil_id,
+                                                  self.contacts)
+        if warning:
+            self.contact_warning.show_warning(warning)
+        else:
+            self.contact_warning.clear_message()
+
+    def current_contact(self) -> ContactLink | None:
+        row = self.contact_table.currentRow()
+        return self.contacts[row] if 0 <= row < len(self.contacts) else None
+
+    def _after_change(self, select_contact: int | None = None) -> None:
+        self.owner.refresh(keep=self.pupil_id)
+        if select_contact is not None:
+            self.contact_table.selectRow(select_contact)
+
+    def _try(self, action) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            action()
+        except ServiceError as exc:
+            self.message.show_error(str(exc))
+            return False
+        return True
+
+    # -- pupil actions -----------------------------------------------------------------
+    @Slot()
+    def _edit(self) -> None:
+        if self.pupil_id is None:
+            return
+        dialog = PupilEditDialog(self.ctx, class_service.list_classes(self.ctx.engine),
+                                 self.pupil_id, self)
+        if dialog.exec():
+            self._after_change()
+
+    @Slot()
+    def _move(self) -> None:
+        if self.pupil_id is None:
+            return
+        classes = class_service.list_classes(self.ctx.engine)
+        if not classes:
+            self.message.show_error("There are no classes yet: add them in Settings.")
+            return
+        names = [c.name for c in classes]
+        current = pupil_service.get_pupil(self.ctx.engine, self.pupil_id).class_name
+        name, ok = QInputDialog.getItem(self, "Move class", "Move to class:", names,
+                                        names.index(current) if current in names else 0,
+                                        False)
+        if ok and self._try(lambda: pupil_service.move_class(
+                self.ctx.engine, self.ctx.actor, self.pupil_id,
+                classes[names.index(name)].id)):
+            self._after_change()
+
+    @Slot()
+    def _leave(self) -> None:
+        if self.pupil_id is None:
+            return
+        name = pupil_service.get_pupil(self.ctx.engine, self.pupil_id).name
+        if LeaveDialog(self.ctx, self.pupil_id, name, self).exec():
+            self._after_change()
+
+    @Slot()
+    def _back(self) -> None:
+        if self.pupil_id is None:
+            return
+        answer = QMessageBox.question(self, "Put back on roll", "This pupil was recorded as"
+                                      " leaving. Put them back on roll?")
+        if answer == QMessageBox.StandardButton.Yes and self._try(
+                lambda: pupil_service.cancel_leaving(self.ctx.engine, self.ctx.actor,
+                                                     self.pupil_id)):
+            self._after_change()
+
+    @Slot()
+    def _photo(self) -> None:
+        if self.pupil_id is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a photo", "",
+                                              "Images (*.png *.jpg *.jpeg)")
+        if not path:
+            return
+        data = image_file_to_png(path, PHOTO_MAX_SIDE)
+        if data is None:
+            self.message.show_error(f"Photo: {path} could not be read as a PNG or JPEG image")
+            return
+        if self._try(lambda: pupil_service.set_photo(self.ctx.engine, self.ctx.actor,
+                                                     self.pupil_id, data)):
+            self._after_change()
+
+    @Slot()
+    def _remove_photo(self) -> None:
+        if self.pupil_id is None:
+            return
+        answer = QMessageBox.question(self, "Remove photo", "Remove this pupil's photo?")
+        if answer == QMessageBox.StandardButton.Yes and self._try(
+                lambda: pupil_service.set_photo(self.ctx.engine, self.ctx.actor,
+                                                self.pupil_id, None)):
+            self._after_change()
+
+    # -- contact actions ---------------------------------------------------------------
+    @Slot()
+    def _add_contact(self) -> None:
+        if self.pupil_id is None:
+            return
+        if ContactDialog(self.ctx, self.pupil_id, count=len(self.contacts),
+                         parent=self).exec():
+            self._after_change()
+
+    @Slot()
+    def _edit_contact(self) -> None:
+        c = self.current_contact()
+        if c is None or self.pupil_id is None or not self.ctx.actor.can_edit_pupils:
+            return
+        if ContactDialog(self.ctx, self.pupil_id, c.link_id, c.contact, c.link,
+                         len(self.contacts), self).exec():
+            self._after_change()
+
+    def _move_contact(self, up: bool) -> None:
+        c = self.current_contact()
+        if c is None:
+            return
+        row = self.contact_table.currentRow()
+        if self._try(lambda: pupil_service.move_contact(self.ctx.engine, self.ctx.actor,
+                                                        c.link_id, up)):
+            self._after_change(max(0, min(len(self.contacts) - 1, row + (-1 if up else 1))))
+
+    @Slot()
+    def _contact_up(self) -> None:
+        self._move_contact(True)
+
+    @Slot()
+    def _contact_down(self) -> None:
+        self._move_contact(False)
+
+    @Slot()
+    def _unlink(self) -> None:
+        c = self.current_contact()
+        if c is None:
+            return
+        answer = QMessageBox.question(self, "Remove contact",
+                                      f"Remove {c.name} from this pupil's contacts?")
+        if answer == QMessageBox.StandardButton.Yes and self._try(
+                lambda: pupil_service.remove_link(self.ctx.engine, self.ctx.actor, c.link_id)):
+            self._after_change()
+
+
+class PupilsWidget(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.search = QLineEdit()
+        self.search.setObjectName("pupilSearch")
+        self.search.setPlaceholderText("Search name, UPN or class (Ctrl+F)")
+        self.search.setAccessibleName("Search pupils")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter_changed)
+        self.klass = QComboBox()
+        self.klass.setObjectName("classFilter")
+        self.klass.setAccessibleName("Class filter")
+        self.klass.currentIndexChanged.connect(self._filter_changed)
+        self.leavers = QCheckBox("Show &leavers")
+        self.leavers.setObjectName("showLeavers")
+        self.leavers.toggled.connect(self._filter_changed)
+        self.table = QTableWidget(0, 3)
+        self.table.setObjectName("pupilList")
+        self.table.setAccessibleName("Pupils")
+        self.table.setHorizontalHeaderLabels(["Name", "Class", "Year"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.count = QLabel("")
+        self.count.setObjectName("pupilListCount")
+        self.add_button = QPushButton("&Add pupil…")
+        self.add_button.setObjectName("addPupil")
+        self.add_button.setEnabled(ctx.actor.can_edit_pupils)
+        self.add_button.clicked.connect(self._add)
+        filters = QHBoxLayout()
+        filters.addWidget(self.klass, 1)
+        filters.addWidget(self.leavers)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.addWidget(QLabel("<h2>Pupils</h2>"))
+        ll.addWidget(self.search)
+        ll.addLayout(filters)
+        ll.addWidget(self.table, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.add_button)
+        ll.addLayout(bottom)
+        self.profile = PupilProfileWidget(ctx, self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.profile)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(scroll)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 5)
+        split.setSizes([330, 830])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.focus_search)
+        self.pupils: list[PupilSummary] = []
+        self._load_classes()
+        self.refresh()
+        self.profile.show_pupil(None)
+
+    def _load_classes(self) -> None:
+        self.klass.blockSignals(True)
+        self.klass.clear()
+        self.klass.addItem("All classes", None)
+        for c in class_service.list_classes(self.ctx.engine):
+            self.klass.addItem(c.name, c.id)
+        self.klass.blockSignals(False)
+
+    @Slot()
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    @Slot()
+    def _filter_changed(self) -> None:
+        self.refresh(keep=self.profile.pupil_id)
+
+    def refresh(self, keep: int | None = None) -> None:
+        self.pupils = pupil_service.list_pupils(self.ctx.engine, self.search.text(),
+                                                self.klass.currentData(),
+                                                self.leavers.isChecked())
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.pupils))
+        grey = QBrush(QColor("#777777"))
+        selected_row = -1
+        for r, p in enumerate(self.pupils):
+            name = p.name if p.on_roll else f"{p.name} (left {p.leaving_date:%d/%m/%Y})"
+            for col, text in enumerate((name, p.class_name, p.year_group)):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, p.id)
+                item.setToolTip(f"{p.name} · UPN {p.upn or '—'}")
+                if not p.on_roll:
+                    item.setForeground(grey)
+                self.table.setItem(r, col, item)
+            if p.id == keep:
+                selected_row = r
+        if selected_row >= 0:
+            self.table.selectRow(selected_row)
+        else:
+            self.table.clearSelection()
+        self.table.blockSignals(False)
+        on_roll = sum(1 for p in self.pupils if p.on_roll)
+        self.count.setText(f"{len(self.pupils)} shown ({on_roll} on roll)")
+        if keep is not None and (selected_row >= 0 or self.profile.pupil_id == keep):
+            self.profile.show_pupil(keep)
+        elif selected_row < 0:
+            self.profile.show_pupil(None)
+
+    @Slot()
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        self.profile.show_pupil(self.pupils[rows[0].row()].id if rows else None)
+
+    def show_pupil(self, pupil_id: int) -> None:
+        """Open this pupil's profile, widening the list (leavers, all classes) if needed."""
+        if not any(p.id == pupil_id for p in self.pupils):
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            self.klass.blockSignals(True)
+            self.klass.setCurrentIndex(0)
+            self.klass.blockSignals(False)
+            self.leavers.blockSignals(True)
+            self.leavers.setChecked(True)
+            self.leavers.blockSignals(False)
+        self.refresh(keep=pupil_id)
+        self.profile.show_pupil(pupil_id)
+
+    @Slot()
+    def _add(self) -> None:
+        dialog = PupilEditDialog(self.ctx, class_service.list_classes(self.ctx.engine),
+                                 parent=self)
+        if dialog.exec() and dialog.saved_id is not None:
+            self.search.clear()
+            self.refresh(keep=dialog.saved_id)
