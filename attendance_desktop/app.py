@@ -28,6 +28,12 @@ def run_window(args: argparse.Namespace) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("AttendanceDesktop")
     ctx = build_context(args)
+    if args.command != "kiosk":
+        from attendance_desktop.gui.setup.welcome_dialog import run_first_start
+
+        # A new database: offer the demo school or the set-up wizard before anything else.
+        if not run_first_start(ctx):
+            return 0
     window = MainWindow(ctx)
     if args.command == "kiosk":
         window.open_kiosk()
