@@ -85,7 +85,7 @@ class PupilAlert:
     pn: PnWindow
     penalty_decided: bool
     absence: escalation.AbsenceState
-    flags: tuple[Flag, ...]
+    flags: tuple[Flag, ...]  # every flag that holds (dealt-with ones too)
     due: tuple[DueItem, ...] = field(default_factory=tuple)
 
     @property
@@ -282,7 +282,7 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
         comparison, year_counts.persistent(policy.persistent_absence_pct),
         year_counts.severe(policy.severe_absence_pct),
         escalation.at_risk(policy, year_counts, cur_pct, prev_pct), late, pn, decided, state,
-        open_flags, tuple(due))
+        tuple(found), tuple(due))
 
 
 def alerts(engine: Engine, on: dt.date) -> list[PupilAlert]:
