@@ -1,0 +1,656 @@
+# ruff: noqa: E501  (each paragraph of a letter is one line, as staff see it in the editor)
+"""The ready-made letters, the merge fields they may use, and the template checker.
+
+Template text (what staff edit in the app):
+
+* A blank line starts a new paragraph; a single line break stays a line break.
+* `{field}` is replaced by a merge field listed in `MERGE_FIELDS` (e.g. `{forename}`).
+* `{extra:name}` is a value the caller supplies for this letter (leave dates, reasons,
+  conditions...): any name made of lower-case letters, digits and `_` is accepted by the
+  checker, and rendering refuses a letter whose caller did not supply it. A paragraph that
+  comes out empty (e.g. `{extra:conditions}` given as "") is left out.
+* `**words**` prints the words in bold.
+* `# Heading` and `## Smaller heading`; `- item` is a bullet point.
+* Blocks: `[[signature]]` (the headteacher's signature block), `[[signature:lead]]` (the
+  attendance lead's), `[[figures]]` (a table of each child's attendance), `[[chart]]` (a
+  small bar chart of each child's attendance against the school's target),
+  `[[write:Label|lines]]` (a labelled space to write in; `[[write:Label|1|{field}]]` prints a
+  value on it), `[[tick:Label]]` (a tick box), `[[sign:Parent or carer|For the school]]`
+  (signature and date lines), `[[rule]]` and `[[pagebreak]]`.
+
+A template with `family=True` writes one letter for brothers and sisters together; its
+name fields join the children ("Amy and Ben") and one child's figures (e.g.
+`{attendance_pct}`) are refused by the checker: use `[[figures]]` / `[[chart]]` instead.
+Numbers the school sets (targets, notice periods, penalty amounts) come from the policy
+through fields such as `{target_pct}` and `{pn_first_amount}`; none is written into a text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MERGE_FIELDS: dict[str, str] = {
+    # pupil(s)
+    "forename": "Pupil's first name (in a family letter: the children's first names)",
+    "surname": "Pupil's surname",
+    "full_name": "Pupil's full name (in a family letter: all the children)",
+    "class_name": "Pupil's class",
+    "year_group": "Pupil's year group (e.g. Year 3, Reception)",
+    "dob": "Pupil's date of birth",
+    # family
+    "parent_names": "The parents or carers the letter is addressed to (Mr and Mrs Example)",
+    "salutation": "Greeting, e.g. 'Dear Mr and Mrs Example' or 'Dear Ms Example'",
+    "home_address": "The family's address on one line",
+    # figures (one child)
+    "attendance_pct": "Attendance % in this period",
+    "attendance_pct_ytd": "Attendance % this school year to date",
+    "sessions_possible": "Sessions (half days) the school was open for the pupil this period",
+    "sessions_missed": "Sessions missed this period",
+    "days_missed": "School days missed this period (sessions ÷ 2)",
+    "sessions_missed_ytd": "Sessions missed this school year to date",
+    "authorised_sessions": "Authorised absences this period (sessions)",
+    "unauthorised_sessions": "Unauthorised absences this period (sessions)",
+    "late_count": "Late arrivals this period (before and after the register closed)",
+    "band_name": "The pupil's attendance band this period, from the policy",
+    # period and dates
+    "period_name": "The period the figures cover (e.g. Autumn 1)",
+    "period_start": "First day of the period",
+    "period_end": "Last day counted (the period's end, or today if sooner)",
+    "year_name": "The school year (e.g. 2025/26)",
+    "today": "Today's date",
+    # meeting (supplied when the letter is made)
+    "meeting_date": "Meeting date (entered when the letter is made)",
+    "meeting_time": "Meeting time (entered when the letter is made)",
+    "meeting_place": "Meeting place (entered when the letter is made)",
+    # school
+    "school_name": "School name",
+    "school_address": "School address on one line",
+    "school_phone": "School telephone number",
+    "school_email": "School email address",
+    "head_name": "Headteacher's name",
+    "attendance_lead": "Attendance lead's name (the headteacher if none is set)",
+    # policy settings
+    "target_pct": "The school's attendance target %",
+    "persistent_absence_pct": "Absence % at which a pupil is persistently absent",
+    "monitoring_period": "How often attendance is reviewed (half term, term or year)",
+    "monitoring_weeks": "Length of a monitoring period after a warning (weeks)",
+    "lateness_monitoring_weeks": "Length of lateness monitoring (weeks)",
+    "school_starts": "Time the morning register starts (after it a pupil is late)",
+    "register_closes": "Time the morning register closes (after it a late pupil is absent)",
+    "report_deadline": "Time by which parents should report an absence",
+    "n_code_days": "School days to give a reason before an absence becomes unauthorised",
+    "signed_letter_days": "Days absent in a row after which a signed letter is asked for",
+    "signed_letter_term_days": "Days absent in a term after which a signed letter is asked for",
+    "notice_period": "Notice needed for a leave of absence request (e.g. 2 weeks)",
+    "leave_rules": "When leave is never granted, from the policy (one sentence)",
+    "authorised_limit_pct": "Authorised absence % above which leave is refused",
+    "missing_after_leave_days": "School days after leave ends before a child is missing",
+    "pn_sessions": "Unauthorised sessions that may lead to a penalty notice",
+    "pn_window_weeks": "The rolling window for those sessions (school weeks)",
+    "pn_first_amount": "Penalty notice amount (£)",
+    "pn_discount_amount": "Penalty notice amount if paid early (£)",
+    "pn_discount_days": "Days to pay the lower amount",
+    "pn_pay_days": "Days to pay the full amount",
+}
+
+# Fields holding one child's details: refused in letters to a family of several children.
+CHILD_FIELDS = frozenset({
+    "class_name", "year_group", "dob", "attendance_pct", "attendance_pct_ytd",
+    "sessions_possible", "sessions_missed", "days_missed", "sessions_missed_ytd",
+    "authorised_sessions", "unauthorised_sessions", "late_count", "band_name",
+})
+# Fields the person making the letter types in (asked for by the Letters screen).
+INPUT_FIELDS = ("meeting_date", "meeting_time", "meeting_place")
+DIRECTIVES = ("signature", "figures", "chart", "write", "tick", "sign", "rule", "pagebreak")
+LAYOUTS = ("letter", "form", "certificate")
+
+FIELD_RE = re.compile(r"\{([^{}]*)\}")
+EXTRA_RE = re.compile(r"^extra:([a-z][a-z0-9_]*)$")
+DIRECTIVE_RE = re.compile(r"^\[\[([a-z]+)(?::(.*))?\]\]$")
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateDef:
+    key: str
+    title: str
+    body: str
+    layout: str = "letter"  # letter (addressed) | form | certificate
+    family: bool = False  # one letter for brothers and sisters together
+    description: str = ""  # when the policies use it
+
+
+def fields_in(body: str) -> list[str]:
+    """Every `{...}` name in the text, in order of first use."""
+    seen: dict[str, None] = {}
+    for m in FIELD_RE.finditer(body):
+        seen.setdefault(m.group(1).strip(), None)
+    return list(seen)
+
+
+def extras_in(body: str) -> list[str]:
+    """The caller-supplied `{extra:name}` values the text needs."""
+    out = []
+    for name in fields_in(body):
+        m = EXTRA_RE.match(name)
+        if m:
+            out.append(m.group(1))
+    return out
+
+
+def inputs_needed(body: str) -> list[str]:
+    """Values someone must type before the letter can be made: meeting details and extras."""
+    names = fields_in(body)
+    return [n for n in INPUT_FIELDS if n in names] + [f"extra:{e}" for e in extras_in(body)]
+
+
+def check_template(body: str, *, family: bool = False) -> list[str]:
+    """Problems with a template's text, each naming the field or line; empty when fine."""
+    problems: list[str] = []
+    if not body.strip():
+        return ["the letter has no text"]
+    for name in fields_in(body):
+        if EXTRA_RE.match(name) or name in MERGE_FIELDS:
+            if family and name in CHILD_FIELDS:
+                problems.append(
+                    f"{{{name}}} is one child's detail; in a letter to a family use "
+                    "[[figures]] or [[chart]] for each child's figures")
+            continue
+        if name.startswith("extra:"):
+            problems.append(f"{{{name}}}: an extra value's name uses only lower-case letters, "
+                            "digits and _ (like {extra:leave_dates})")
+        else:
+            hint = _closest(name)
+            problems.append(f"{{{name}}} is not a merge field" + (
+                f" (did you mean {{{hint}}}?)" if hint else ""))
+    depth = 0
+    for ch in FIELD_RE.sub("", body):
+        if ch in "{}":
+            depth += 1
+    if depth:
+        problems.append("a { or } is not part of a {field}; check the brackets")
+    for number, line in enumerate(body.splitlines(), start=1):
+        s = line.strip()
+        if "[[" in s or "]]" in s:
+            m = DIRECTIVE_RE.match(s)
+            if not m:
+                problems.append(f"line {number}: a block like [[signature]] must be on a line"
+                                " of its own, with both [[ and ]]")
+            elif m.group(1) not in DIRECTIVES:
+                problems.append(f"line {number}: [[{m.group(1)}]] is not a block; use one of "
+                                + ", ".join(f"[[{d}]]" for d in DIRECTIVES))
+    return problems
+
+
+def _closest(name: str) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name, list(MERGE_FIELDS), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """Replace every {field}; unknown names are left as they are (the checker refuses them)."""
+    return FIELD_RE.sub(lambda m: values.get(m.group(1).strip(), m.group(0)), text)
+
+
+# --------------------------------------------------------------------------------------
+# The ready-made texts. Plain, kind English; every number is a policy field.
+# --------------------------------------------------------------------------------------
+
+_SIGN_OFF = "Yours sincerely,\n\n[[signature]]"
+_SIGN_OFF_LEAD = "Yours sincerely,\n\n[[signature:lead]]"
+
+_FIGURES_LINE = (
+    "Between {period_start} and {period_end} ({period_name}), {forename} attended "
+    "**{attendance_pct}%** of sessions and missed {sessions_missed} sessions (a session is "
+    "half a school day). So far this school year, {forename}'s attendance is "
+    "{attendance_pct_ytd}%."
+)
+
+_T: list[TemplateDef] = [
+    TemplateDef(
+        "concern_upper_amber", "Attendance concern: upper amber",
+        f"""**Attendance of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+We look at every child's attendance each {{monitoring_period}}, because children who are in school every day learn more, keep up with friendships and feel part of their class. Our target for every child is {{target_pct}}% or more.
+
+{_FIGURES_LINE}
+
+This places {{forename}} in our **{{band_name}}** band. It is a little below where we would like it to be, and we are writing now so that we can work on it together early.
+
+If something is making it hard for {{forename}} to come to school, please talk to us. There may be help we can offer in school, and our local Early Help service can support families too; {{attendance_lead}} would be glad to tell you more.
+
+Thank you for your support. We look forward to seeing {{forename}} in school every day.
+
+{_SIGN_OFF}""",
+        description="Lowther flowchart 1: upper amber band (RAG letter)."),
+    TemplateDef(
+        "concern_lower_amber", "Attendance concern: lower amber",
+        f"""**Attendance of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+We are writing because we are concerned about {{forename}}'s attendance. Our target for every child is {{target_pct}}% or more.
+
+{_FIGURES_LINE}
+
+This places {{forename}} in our **{{band_name}}** band. Missing even a few days each half term adds up: lost learning is hard to catch up, and children can feel left out of friendships and class life.
+
+We would like to help. Please let us know if there is anything that makes it difficult for {{forename}} to get to school, such as health, worries about school or family circumstances. {{attendance_lead}} would be happy to meet you and to tell you about the support our local Early Help service offers.
+
+We will keep a close eye on {{forename}}'s attendance and hope to see it improve over the coming weeks.
+
+{_SIGN_OFF}""",
+        description="Lowther flowchart 1: lower amber band (RAG letter)."),
+    TemplateDef(
+        "concern_red", "Attendance concern: red (monitoring period)",
+        f"""**Attendance of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+I am writing because {{forename}}'s attendance has fallen to a level that worries us.
+
+{_FIGURES_LINE}
+
+This places {{forename}} in our **{{band_name}}** band. When a child misses {{persistent_absence_pct}}% or more of school they are described nationally as persistently absent, and they are very likely to fall behind.
+
+From today we will monitor {{forename}}'s attendance closely for {{monitoring_weeks}} weeks. If it has improved by then, we will be delighted to tell you so. If it has not, we will invite you to an Attendance Panel Meeting with me and one of our governors to agree a plan together.
+
+We know there is often a reason behind missed days, and we would much rather help than worry. Please contact {{attendance_lead}} to arrange a meeting, so that we can talk about any support {{forename}} or your family might need.
+
+{_SIGN_OFF}""",
+        description="Lowther flowchart 1 / One page: red band, with warning of a monitoring "
+                    "period and an offered meeting."),
+    TemplateDef(
+        "concern_vale_92", "Attendance concern letter",
+        f"""**Attendance of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+Thank you for the conversation you have had with us about {{forename}}'s attendance. We are writing, as our attendance policy asks, because it is still below the level we expect.
+
+{_FIGURES_LINE}
+
+Our aim is for every pupil to attend at least {{target_pct}}% of the time. We would like to work with you to help {{forename}} get there. If there are health needs or other reasons behind the absences, please tell us so that we can take them into account and plan the right support.
+
+Please contact {{attendance_lead}} on {{school_phone}} if you would like to talk about this.
+
+{_SIGN_OFF}""",
+        description="Vale appendix A: below 92% concern letter."),
+    TemplateDef(
+        "monitoring_warning", "Monitoring period warning",
+        f"""**Attendance monitoring: {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+We have written to you before about {{forename}}'s attendance, and I am sorry to say that it has not improved as we had hoped.
+
+{_FIGURES_LINE}
+
+{{forename}}'s attendance will now be monitored for a period of {{monitoring_weeks}} weeks. During this time we will check it every week and keep in touch with you.
+
+If attendance has not improved by the end of the monitoring period, we will invite you to a meeting to agree an attendance contract and action plan. If there is still no improvement after that, the school must refer {{forename}} to the local authority's attendance service, which can lead to legal action.
+
+We would much rather it did not come to that. Please contact {{attendance_lead}} if there is anything we can do to help {{forename}} attend every day.
+
+{_SIGN_OFF}""",
+        description="Lowther red band / Vale below 90%: warning of a monitoring period."),
+    TemplateDef(
+        "improved_better_band", "Thank you: attendance improved",
+        f"""**Well done, {{forename}}!**
+
+{{salutation}},
+
+We are delighted to let you know that {{forename}}'s attendance has improved.
+
+{_FIGURES_LINE}
+
+{{forename}} is now in our **{{band_name}}** band. Thank you for all you have done to make this happen; it makes a real difference to {{forename}}'s learning and friendships. We will keep celebrating good attendance and hope {{forename}} keeps it up.
+
+{_SIGN_OFF}""",
+        description="One page / Lowther: moved to a better band (thank-you letter)."),
+    TemplateDef(
+        "improved_still_concern", "Thank you, but still a concern",
+        f"""**Attendance of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+Thank you for the effort you have made with {{forename}}'s attendance: it has improved since we last wrote, and we are pleased to see it.
+
+{_FIGURES_LINE}
+
+This is still in our **{{band_name}}** band, below our target of {{target_pct}}%, so we will carry on keeping an eye on it. Please keep going: every day in school counts. If anything is getting in the way, {{attendance_lead}} is always happy to talk.
+
+{_SIGN_OFF}""",
+        description="One page: improved but still amber/red."),
+    TemplateDef(
+        "not_improved_meeting", "Invitation to an attendance meeting",
+        f"""**Attendance meeting for {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+We wrote to you earlier about {{forename}}'s attendance. Unfortunately it has not improved.
+
+{_FIGURES_LINE}
+
+I would like to invite you to a meeting to talk about how we can help {{forename}} attend school regularly:
+
+**Date:** {{meeting_date}}
+**Time:** {{meeting_time}}
+**Place:** {{meeting_place}}
+
+At the meeting we will listen to any difficulties you are facing, agree some next steps and talk about the support available, including Early Help. We will also explain the national rules on penalty notices, which can apply when a pupil misses {{pn_sessions}} or more sessions without authorisation within {{pn_window_weeks}} school weeks.
+
+If the time is difficult for you, please contact the school office on {{school_phone}} so that we can arrange another.
+
+{_SIGN_OFF}""",
+        description="One page: not improved, invitation to an attendance meeting."),
+    TemplateDef(
+        "lateness_warning", "Lateness: concern letter",
+        f"""**Arriving on time: {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+We have noticed that {{forename}} has been arriving late to school. Between {{period_start}} and {{period_end}}, {{forename}} was late {{late_count}} times.
+
+The school day starts at {{school_starts}}, and the register closes at {{register_closes}}. Children who arrive late miss the start of lessons, which is often when the teacher explains the day's learning, and it can be unsettling to walk into a class that has already begun.
+
+If there is a reason that makes mornings difficult, please let us know; we may be able to help, for example through breakfast club. Thank you for helping {{forename}} to arrive on time.
+
+{_SIGN_OFF_LEAD}""",
+        description="Lowther flowchart 2: lateness concern (1-2 late arrivals in a week)."),
+    TemplateDef(
+        "lateness_written_warning", "Lateness: written warning",
+        f"""**Lateness of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+We wrote to you recently about {{forename}} arriving late. I am sorry to say that the late arrivals have continued: between {{period_start}} and {{period_end}}, {{forename}} was late {{late_count}} times.
+
+We will now monitor {{forename}}'s arrival times for {{lateness_monitoring_weeks}} weeks. If things have not improved by then, we will invite you to a Lateness Panel Meeting with me and a governor, to agree a written plan together.
+
+Please remember that a child who arrives after the register closes at {{register_closes}} is recorded as absent without authorisation for that session, and this counts towards their absence.
+
+If you need help with mornings, please talk to us.
+
+{_SIGN_OFF}""",
+        description="Lowther flowchart 2: written warning (3-4 late arrivals in a week)."),
+    TemplateDef(
+        "lateness_panel_invite", "Lateness Panel Meeting invitation",
+        f"""**Lateness Panel Meeting: {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+Despite our letters and the period of monitoring, {{forename}} is still arriving late to school: {{late_count}} times between {{period_start}} and {{period_end}}.
+
+I would like to invite you to a Lateness Panel Meeting with me and one of our governors:
+
+**Date:** {{meeting_date}}
+**Time:** {{meeting_time}}
+**Place:** {{meeting_place}}
+
+Together we will agree a written contract and action plan between you, {{forename}} and the school, with the support each of us will give. If lateness continues after that, it will be treated as unauthorised absence.
+
+Please let the school office know on {{school_phone}} that you can come, or if you need a different time.
+
+{_SIGN_OFF}""",
+        description="Lowther flowchart 2: Lateness Panel Meeting (head + governor)."),
+    TemplateDef(
+        "attendance_panel_invite", "Attendance Panel Meeting invitation",
+        f"""**Attendance Panel Meeting: {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+We have been monitoring {{forename}}'s attendance, and I am sorry to say it has not improved.
+
+{_FIGURES_LINE}
+
+I would like to invite you to an Attendance Panel Meeting with me and one of our governors:
+
+**Date:** {{meeting_date}}
+**Time:** {{meeting_time}}
+**Place:** {{meeting_place}}
+
+At the meeting we will agree an attendance contract and action plan for the next {{monitoring_weeks}} weeks, with the support the school and others can offer. A review meeting will follow at the end of that time, and will go ahead even if you are not able to attend. If attendance still has not improved, the school must refer {{forename}} to the local authority, which may lead to legal action.
+
+It is important that you come. If the time is difficult, please contact the school office on {{school_phone}}.
+
+{_SIGN_OFF}""",
+        description="Lowther flowchart 1: Attendance Panel Meeting (head + governor)."),
+    TemplateDef(
+        "attendance_contract", "Attendance contract",
+        """# Attendance contract
+
+This contract is agreed between the parents or carers of {full_name}, {full_name} and {school_name}. It sets out what each of us will do to help {forename} attend school regularly.
+
+[[write:Date of meeting|1|{meeting_date}]]
+[[write:Venue|1|{meeting_place}]]
+[[write:Child|1|{full_name}]]
+[[write:Date of birth|1|{dob}]]
+[[write:Address|1|{home_address}]]
+[[write:Parents / carers|1|{parent_names}]]
+[[write:Present at the meeting|2]]
+
+## Current attendance
+{forename}'s attendance this school year is {attendance_pct_ytd}%; {sessions_missed_ytd} sessions have been missed.
+
+[[write:Needs discussed|4]]
+[[write:Actions agreed (parents)|3]]
+[[write:Actions agreed (school)|3]]
+[[write:Actions agreed (others)|2]]
+[[write:Target (e.g. 9 of 10 sessions a week)|1]]
+[[write:Timescale|1]]
+[[write:Review date|1]]
+
+[[sign:Parent or carer|Parent or carer|Pupil|For the school]]""",
+        layout="form",
+        description="ATLP stage 3 / Lowther panel: contract (ATLP Appendix 2 fields)."),
+    TemplateDef(
+        "first_day_absence", "First-day absence: please contact us",
+        f"""**Absence of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+{{forename}} was not in school on {{extra:absence_date}} and we have not been able to reach you to find out why. We tried to contact you by telephone on the day.
+
+Every child's safety matters to us, so when a child is absent and we have not heard from home we always follow it up. Please contact the school office on {{school_phone}} as soon as you can to let us know the reason.
+
+In future, please let us know by {{report_deadline}} on the first morning of any absence. Thank you.
+
+{_SIGN_OFF_LEAD}""",
+        description="Absence procedures: first-day absence follow-up."),
+    TemplateDef(
+        "explanation_request", "Request for an explanation of absence",
+        f"""**Absence of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+Our records show that {{forename}} was absent on {{extra:absence_dates}} and we have not yet received a reason.
+
+Please let us know why {{forename}} was absent by contacting the school office on {{school_phone}} or by replying in writing. If we have not heard from you within {{n_code_days}} school days, we must record the absence as unauthorised.
+
+If you have already told us, thank you, and please accept our apologies for this letter.
+
+{_SIGN_OFF_LEAD}""",
+        description="Absence procedures: code N unresolved, request for an explanation."),
+    TemplateDef(
+        "signed_letter_request", "Request for a signed letter after an absence",
+        f"""**Absence of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+Thank you for keeping us informed about {{forename}}'s recent absence ({{extra:absence_dates}}). We hope {{forename}} is feeling better.
+
+Our attendance policy asks for a signed letter from a parent or carer when a child has been absent for more than {{signed_letter_days}} school days in a row, or for more than {{signed_letter_term_days}} school days in a term. Please send in a short signed letter explaining the absence, together with any medical evidence you have, such as an appointment card or prescription.
+
+If {{forename}} is likely to be away again because of a health need, please talk to us so that we can plan support together.
+
+{_SIGN_OFF_LEAD}""",
+        description="Wessex 5.4: signed letter after a long absence."),
+    TemplateDef(
+        "final_warning", "Final written warning",
+        f"""**Final written warning: attendance of {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+We have written to you, met with you and agreed a plan to improve {{forename}}'s attendance. I am sorry to say that it has still not improved enough.
+
+{_FIGURES_LINE}
+
+This letter is a final written warning. We will monitor {{forename}}'s attendance for a further {{monitoring_weeks}} weeks. If there are further unauthorised absences in that time, the school may ask the local authority to issue a penalty notice. Under the national framework a penalty notice is £{{pn_discount_amount}} if paid within {{pn_discount_days}} days, or £{{pn_first_amount}} if paid within {{pn_pay_days}} days, for each parent and each child. If it is not paid, the local authority may prosecute.
+
+We still want to help. If anything has changed, or you need support, please contact {{attendance_lead}} on {{school_phone}} straight away.
+
+{_SIGN_OFF}""",
+        description="Vale appendix A: final written warning before a penalty notice."),
+    TemplateDef(
+        "leave_request_form", "Leave of absence request form",
+        """# Request for leave of absence in term time
+
+Please complete this form and return it to the school office at least **{notice_period}** before the first day of the leave. Only the headteacher can agree leave, and only in exceptional circumstances. Holidays are not exceptional circumstances.
+
+## What our policy says
+- Requests must be made in advance; leave cannot be agreed after it has been taken.
+- {leave_rules}
+- You will receive the headteacher's decision in writing. The decision is final.
+- If leave is refused and the child is absent anyway, the absence is unauthorised and may lead to a penalty notice from the local authority.
+
+[[write:Child's name|1|{full_name}]]
+[[write:Class|1|{class_name}]]
+[[write:Parent or carer making the request|1]]
+[[write:Relationship to the child|1]]
+[[write:First day of absence|1]]
+[[write:Last day of absence|1]]
+[[write:Date returning to school|1]]
+[[write:Reason for the request|4]]
+
+## The request is for
+[[tick:Religious observance]]
+[[tick:A licensed performance or activity]]
+[[tick:An interview for a school place or job]]
+[[tick:Other exceptional circumstance (please explain above and attach any evidence)]]
+
+[[sign:Parent or carer]]
+
+## For school use
+Attendance this school year: {attendance_pct_ytd}% · Authorised absence this period: {authorised_sessions} sessions · Unauthorised absence this period: {unauthorised_sessions} sessions
+[[write:Date received|1]]""",
+        layout="form",
+        description="Leave of absence: request form for parents, with the policy's rules."),
+    TemplateDef(
+        "leave_granted", "Leave of absence: agreed",
+        f"""**Leave of absence for {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+Thank you for your request for leave of absence for {{forename}}. I have considered it carefully and I am able to agree leave for the following dates:
+
+**Dates agreed:** {{extra:leave_dates}}
+**Sessions agreed:** {{extra:sessions_granted}}
+
+{{extra:conditions}}
+
+Please make sure that {{forename}} returns to school on time at the end of the agreed leave. Any days taken beyond those agreed will be recorded as unauthorised absence. If a child has not returned within {{missing_after_leave_days}} school days of the end of agreed leave, the school and the local authority must try to find out where they are, and the child may be removed from the school's roll.
+
+{_SIGN_OFF}""",
+        description="Leave of absence: decision letter when leave is granted (with the "
+                    "leave issue's extras leave_dates, sessions_granted, conditions)."),
+    TemplateDef(
+        "leave_refused", "Leave of absence: not agreed",
+        f"""**Leave of absence for {{full_name}}, {{class_name}}**
+
+{{salutation}},
+
+Thank you for your request for leave of absence for {{forename}} on {{extra:leave_dates}}. I have considered it carefully, and I am sorry that I am unable to agree it.
+
+{{extra:reasons}}
+
+The law only allows leave in term time in exceptional circumstances, and I must apply our policy fairly to every family. My decision is final.
+
+If {{forename}} is absent on these dates, the absence will be recorded as unauthorised (code G). The local authority may then issue a penalty notice under the national framework: £{{pn_discount_amount}} if paid within {{pn_discount_days}} days, or £{{pn_first_amount}} if paid within {{pn_pay_days}} days, for each parent and each child.
+
+I know this may be disappointing. If you would like to talk about it, please contact the school office on {{school_phone}}.
+
+{_SIGN_OFF}""",
+        description="Leave of absence: decision letter when leave is refused (extras "
+                    "leave_dates, reasons)."),
+    TemplateDef(
+        "certificate_full", "Certificate: 100% attendance",
+        """# Certificate of Attendance
+
+This certificate is awarded to
+
+**{full_name}**
+
+for **100% attendance** during {period_name}.
+
+Every single day counted. Well done!
+
+[[signature]]
+
+{today}""",
+        layout="certificate",
+        description="Recognition: full attendance."),
+    TemplateDef(
+        "certificate_outstanding", "Certificate: outstanding attendance",
+        """# Certificate of Attendance
+
+This certificate is awarded to
+
+**{full_name}**
+
+for outstanding attendance of **{attendance_pct}%** during {period_name}.
+
+Thank you for coming to school and trying your best every day.
+
+[[signature]]
+
+{today}""",
+        layout="certificate",
+        description="Recognition: excellent attendance."),
+    TemplateDef(
+        "certificate_personal_target", "Certificate: personal attendance target",
+        """# Certificate of Achievement
+
+This certificate is awarded to
+
+**{full_name}**
+
+for reaching a personal attendance target:
+
+**{extra:personal_target}**
+
+We know how hard you have worked to be in school. We are very proud of you!
+
+[[signature]]
+
+{today}""",
+        layout="certificate",
+        description="Recognition: individual target (e.g. pupils with health needs)."),
+    TemplateDef(
+        "half_termly_report", "Half-termly attendance report",
+        """**Attendance report: {period_name}**
+
+{salutation},
+
+Here is the attendance report for {forename} for {period_name} ({period_start} to {period_end}). A session is half a school day; the school is open for two sessions every day.
+
+[[figures]]
+
+[[chart]]
+
+Our target for every child is {target_pct}% or more. Thank you to every family whose child comes to school every day and on time; it really makes a difference. If you have any questions about these figures, or if anything is making it hard for your child to come to school, please contact {attendance_lead} on {school_phone}.
+
+Yours sincerely,
+
+[[signature]]""",
+        family=True,
+        description="Half-termly report to every family: each child's %, sessions missed, "
+                    "lates and a small chart."),
+]
+
+DEFAULTS: dict[str, TemplateDef] = {t.key: t for t in _T}
+LETTER_KEYS: tuple[str, ...] = tuple(DEFAULTS)
