@@ -1,0 +1,220 @@
+"""Pupils area: search (Ctrl+F), add, edit, move, leave, contacts warning, photo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from attendance_desktop.db.engine import session_scope
+from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.domain.upn import with_check_letter
+from attendance_desktop.gui.main_window import MainWindow
+from attendance_desktop.gui.pupils.pupil_dialogs import (
+    ContactDialog,
+    LeaveDialog,
+    PupilEditDialog,
+)
+from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
+from attendance_desktop.services import class_service, pupil_service, register_service
+from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
+from tests.conftest import HEAD
+from tests.gui.conftest import save_screenshot
+
+OFFICE = Actor("Oli Office", Role.OFFICE, staff_id=2)
+UPN = with_check_letter("823200125007")
+
+
+def _school(engine):
+    oak = class_service.save_class(engine, HEAD, "Oak")
+    ash = class_service.save_class(engine, HEAD, "Ash")
+    today = dt.date(2025, 11, 20)
+    ids = {}
+    for fore, sur, cls, year, upn in (("Ada", "Brook", oak, "2", UPN),
+                                      ("Ben", "Carter", ash, "5", ""),
+                                      ("Cara", "Dale", oak, "1", "")):
+        ids[fore] = pupil_service.add_pupil(engine, HEAD, PupilInput(
+            fore, sur, dt.date(2018 if year != "5" else 2015, 3, 4), year,
+            dt.date(2023, 9, 4), class_id=cls, upn=upn), today)
+    return oak, ash, ids
+
+
+def _widget(qtbot, ctx, actor=OFFICE):
+    ctx.actor = actor
+    w = PupilsWidget(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366 - 170, 720)
+    w.show()
+    return w
+
+
+def _names(w):
+    return [w.table.item(r, 0).text() for r in range(w.table.rowCount())]
+
+
+def test_search_by_name_upn_or_class_with_ctrl_f_and_class_filter(qtbot, ctx):
+    oak, _ash, _ids = _school(ctx.engine)
+    w = _widget(qtbot, ctx)
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=2000)
+    assert _names(w) == ["Ada Brook", "Cara Dale", "Ben Carter"]  # class order, then name
+    w.table.setFocus()
+    qtbot.keyClick(w.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert w.search.hasFocus()
+    qtbot.keyClicks(w.search, "carter")
+    assert _names(w) == ["Ben Carter"]
+    w.search.setText(UPN.lower())
+    assert _names(w) == ["Ada Brook"]
+    w.search.setText("ash")
+    assert _names(w) == ["Ben Carter"]
+    w.search.clear()
+    w.klass.setCurrentIndex(w.klass.findData(oak))
+    assert _names(w) == ["Ada Brook", "Cara Dale"]
+
+
+def test_add_pupil_with_validation_then_profile_shows_it(qtbot, ctx, monkeypatch):
+    oak, _ash, _ids = _school(ctx.engine)
+    w = _widget(qtbot, ctx)
+    seen = {}
+
+    def fill(dialog):
+        dialog.forename.setText("Dev")
+        dialog.surname.setText("")
+        dialog.upn.setText("A1234")
+        dialog._save()  # refused: messages for each field, nothing saved
+        seen["message"] = dialog.message.text()
+        dialog.surname.setText("Evans")
+        dialog.upn.setText("")
+        dialog.dob.setDate(QDate(2019, 5, 6))
+        dialog.year.setCurrentIndex(dialog.year.findData("1"))
+        dialog.klass.setCurrentIndex(dialog.klass.findData(oak))
+        dialog.flags["fsm"].setChecked(True)
+        save_screenshot(dialog, "pupils_add_dialog")
+        dialog._save()
+        return dialog.result()
+
+    monkeypatch.setattr(PupilEditDialog, "exec", fill)
+    w.add_button.click()
+    assert "Legal surname" in seen["message"]
+    assert "UPN" in seen["message"]
+    assert "Dev Evans" in _names(w)
+    assert w.profile.name.text() == "<h2>Dev Evans</h2>"
+    assert "Free school meals" in w.profile.fields["groups"].text()
+    assert "Only 0 emergency contacts" in w.profile.contact_warning.text()
+
+
+def test_contacts_priority_and_emergency_warning(qtbot, ctx, monkeypatch):
+    _oak, _ash, ids = _school(ctx.engine)
+    w = _widget(qtbot, ctx)
+    w.show_pupil(ids["Ada"])
+    answers = iter([("Brook", "Mary", "Mother", "07700 900001"),
+                    ("Brook", "Joe", "Grandparent", "07700 900002")])
+
+    def fill(dialog):
+        sur, fore, rel, phone = next(answers)
+        dialog.surname.setText(sur)
+        dialog.forename.setText(fore)
+        dialog.relationship.setCurrentText(rel)
+        dialog.mobile.setText(phone)
+        dialog._save()
+        return dialog.result()
+
+    monkeypatch.setattr(ContactDialog, "exec", fill)
+    w.profile.add_contact.click()
+    assert "Only 1 emergency contact" in w.profile.contact_warning.text()
+    w.profile.add_contact.click()
+    assert not w.profile.contact_warning.isVisible()
+    table = w.profile.contact_table
+    assert [table.item(r, 1).text() for r in range(2)] == ["Mary Brook", "Joe Brook"]
+    table.selectRow(1)
+    w.profile.up_contact.click()
+    assert [table.item(r, 1).text() for r in range(2)] == ["Joe Brook", "Mary Brook"]
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    table.selectRow(0)
+    w.profile.unlink_contact.click()
+    assert "Only 1 emergency contact" in w.profile.contact_warning.text()
+    assert [c.name for c in pupil_service.list_contacts(ctx.engine, ids["Ada"])] == [
+        "Mary Brook"]
+
+
+def test_leave_keeps_history_and_leavers_show_on_demand(qtbot, ctx, school_year, monkeypatch):
+    _oak, ash, ids = _school(ctx.engine)
+    with session_scope(ctx.engine) as s:
+        register_service.write_mark(s, HEAD, ids["Cara"], dt.date(2025, 11, 17), "AM", "/")
+        register_service.write_mark(s, HEAD, ids["Cara"], dt.date(2025, 11, 17), "PM", "O")
+    w = _widget(qtbot, ctx)
+    w.show_pupil(ids["Cara"])
+    assert "50.0%" in w.profile.attendance.text()
+    # move class
+    monkeypatch.setattr(QInputDialog, "getItem",
+                        staticmethod(lambda *a, **k: ("Ash", True)))
+    w.profile.move_button.click()
+    assert pupil_service.get_pupil(ctx.engine, ids["Cara"]).data.class_id == ash
+
+    def leave(dialog):
+        dialog.date.setDate(QDate(2025, 11, 18))
+        dialog._save()  # no reason: refused
+        assert "Leaving reason" in dialog.message.text()
+        dialog.reason.setCurrentText("Moved away")
+        save_screenshot(dialog, "pupils_leave_dialog")
+        dialog._save()
+        return dialog.result()
+
+    monkeypatch.setattr(LeaveDialog, "exec", leave)
+    w.profile.leave_button.click()
+    assert "Cara Dale" not in _names(w)
+    w.leavers.setChecked(True)
+    assert "Cara Dale (left 18/11/2025)" in _names(w)
+    w.show_pupil(ids["Cara"])
+    assert "Left on 18 November 2025: Moved away" in w.profile.leaver.text()
+    assert "50.0%" in w.profile.attendance.text()  # history still reported
+    assert pupil_service.get_pupil(ctx.engine, ids["Cara"]).leaving_reason == "Moved away"
+
+
+def test_photo_and_profile_screenshot(qtbot, ctx, school_year, tmp_path, monkeypatch):
+    _oak, _ash, ids = _school(ctx.engine)
+    pupil_service.add_contact(ctx.engine, HEAD, ids["Ada"], ContactInput("Brook", "Mary"),
+                              LinkInput("Mother"))
+    with session_scope(ctx.engine) as s:
+        for day in (17, 18, 19):
+            register_service.write_mark(s, HEAD, ids["Ada"], dt.date(2025, 11, day), "AM", "/")
+            register_service.write_mark(s, HEAD, ids["Ada"], dt.date(2025, 11, day), "PM",
+                                        "L" if day == 18 else "/", minutes_late=5)
+    image = QImage(300, 400, QImage.Format.Format_RGB32)
+    image.fill(QColor("#90caf9"))
+    path = tmp_path / "photo.png"
+    image.save(str(path))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(path), "")))
+    w = _widget(qtbot, ctx)
+    w.show_pupil(ids["Ada"])
+    w.profile.photo_button.click()
+    assert pupil_service.get_pupil(ctx.engine, ids["Ada"]).has_photo
+    assert not w.profile.photo.pixmap().isNull()
+    save_screenshot(w, "pupils_profile")
+
+
+def test_read_only_and_teacher_cannot_change_pupils(qtbot, ctx):
+    _school(ctx.engine)
+    for role in (Role.READONLY, Role.TEACHER):
+        w = _widget(qtbot, ctx, Actor("X", role))
+        assert not w.add_button.isEnabled()
+        w.table.selectRow(0)
+        assert not w.profile.edit_button.isEnabled()
+        assert not w.profile.leave_button.isEnabled()
+        assert not w.profile.add_contact.isEnabled()
+
+
+def test_main_window_links_to_a_pupil(qtbot, ctx):
+    _oak, _ash, ids = _school(ctx.engine)
+    ctx.actor = OFFICE
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_pupil(ids["Ben"])
+    page = window.current_page()
+    assert isinstance(page, PupilsWidget)
+    assert page.profile.name.text() == "<h2>Ben Carter</h2>"
