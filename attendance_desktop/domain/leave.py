@@ -216,7 +216,7 @@ def run_checks(facts: RequestFacts, policy: Policy, calendar: SchoolCalendar,
     else:
         given = notice_given(calendar, facts.received, facts.first, policy.leave_notice_unit)
         need = policy.leave_notice_amount
-        text = (f"Notice given: {unit_text(given, policy.leave_notice_unit)}; the policy asks"
+        text = (f"{unit_text(given, policy.leave_notice_unit)} given; the policy asks"
                 f" for {unit_text(need, policy.leave_notice_unit)}.")
         out.append(Check("notice", "Notice given", PASS if given >= need else WARN,
                          text if given >= need else text + " Less notice than the policy asks."))
@@ -235,7 +235,7 @@ def run_checks(facts: RequestFacts, policy: Policy, calendar: SchoolCalendar,
     # "above the limit": strictly more than limit% (exactly the limit passes).
     over = rec.possible > 0 and Decimal(100 * rec.authorised) > Decimal(str(limit)) * rec.possible
     out.append(Check(
-        "authorised", f"Authorised absence above {limit:g}%", WARN if over else PASS,
+        "authorised", f"Authorised absence (limit {limit:g}%)", WARN if over else PASS,
         f"Authorised absence so far: {_pct(rec.authorised_pct())}"
         + (f", above the policy's {limit:g}%." if over
            else f" (the policy's limit is {limit:g}%).")))

@@ -149,8 +149,8 @@ class RequestRow:
 
     @property
     def dates_text(self) -> str:
-        return (f"{self.first_date:%a %d %b %Y} {self.first_session} to "
-                f"{self.last_date:%a %d %b %Y} {self.last_session}")
+        return dates_text(self.first_date, self.first_session, self.last_date,
+                          self.last_session)
 
     def as_input(self) -> RequestInput:
         return RequestInput(self.pupil_id, self.requested_by, self.relationship,
@@ -170,6 +170,15 @@ class RegisterResult:
 
 
 STATUS_FILTERS = ("all", "pending", "granted", "refused", "withdrawn", "upcoming")
+
+
+def dates_text(first: dt.date, first_session: str, last: dt.date, last_session: str) -> str:
+    """'Mon 01 Dec 2025 PM to Tue 02 Dec 2025 AM'; one day reads 'Mon 01 Dec 2025' (whole
+    day) or 'Mon 01 Dec 2025 PM'."""
+    if first == last:
+        whole = (first_session, last_session) == ("AM", "PM")
+        return f"{first:%a %d %b %Y}" + ("" if whole else f" {first_session}")
+    return f"{first:%a %d %b %Y} {first_session} to {last:%a %d %b %Y} {last_session}"
 
 
 def mark_comment(request_id: int) -> str:

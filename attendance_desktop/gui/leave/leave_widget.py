@@ -1,0 +1,372 @@
+"""The Leave area: lists of requests with filters, and the actions on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
+from attendance_desktop.gui.leave.request_dialog import RequestDialog, date_edit
+from attendance_desktop.gui.settings.common import MessageLabel, pydate
+from attendance_desktop.services import class_service, leave_service
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.leave_service import RequestRow
+
+FILTERS = (("Waiting for a decision", "pending"), ("Upcoming granted leave", "upcoming"),
+           ("Granted", "granted"), ("Refused", "refused"), ("Withdrawn", "withdrawn"),
+           ("All requests", "all"))
+COLUMNS = ("#", "Pupil", "Class", "Dates", "Sessions", "Ground", "Status", "Received",
+           "Decided")
+STATUS_COLOURS = {"pending": "#fff4d6", "granted": "#e8f5e9", "part_granted": "#e8f5e9",
+                  "refused": "#fdecea", "taken_unauthorised": "#f6c1c1",
+                  "withdrawn": "#eeeeee"}
+
+
+def print_letter(parent: QWidget, ctx: AppContext, template_key: str, pupil_ids: list[int],
+                 extra: dict[str, str] | None, file_stem: str) -> bool:
+    """Render a letter through the letters service and save it where staff choose."""
+    try:
+        letter_service = importlib.import_module("attendance_desktop.services.letter_service")
+    except ImportError:
+        QMessageBox.information(parent, "Letters",
+                                "Letters are not available in this version yet.")
+        return False
+    try:
+        pdf = letter_service.render_family_letter(ctx.engine, template_key, pupil_ids,
+                                                  today=ctx.today(), extra=extra)
+    except ServiceError as exc:
+        QMessageBox.warning(parent, "Letters", f"The letter could not be made: {exc}")
+        return False
+    path, _ = QFileDialog.getSaveFileName(parent, "Save the letter as a PDF",
+                                          f"{file_stem}.pdf", "PDF files (*.pdf)")
+    if not path:
+        return False
+    with open(path, "wb") as fh:
+        fh.write(pdf)
+    return True
+
+
+class LeaveWidget(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("leavePage")
+        self.rows: list[RequestRow] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+
+        top = QHBoxLayout()
+        title = QLabel("<h2>Leave of absence</h2>")
+        top.addWidget(title)
+        top.addStretch(1)
+        self.new_button = QPushButton("&New request…")
+        self.new_button.setObjectName("newRequest")
+        self.new_button.setToolTip("Record a parent's request (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_request)
+        self.blank_button = QPushButton("Print &blank request form…")
+        self.blank_button.setObjectName("blankForm")
+        self.blank_button.setToolTip("The request form for parents, with a summary of the"
+                                     " school's policy")
+        self.blank_button.clicked.connect(self.print_blank_form)
+        self.assess_button = QPushButton("&Assessment dates…")
+        self.assess_button.setObjectName("assessmentDates")
+        self.assess_button.setToolTip("Statutory assessment dates are kept in Settings >"
+                                      " Calendar; the checks read them")
+        self.assess_button.clicked.connect(self.open_assessment_dates)
+        for b in (self.new_button, self.blank_button, self.assess_button):
+            top.addWidget(b)
+        layout.addLayout(top)
+
+        filters = QHBoxLayout()
+        self.status = QComboBox()
+        for label, key in FILTERS:
+            self.status.addItem(label, key)
+        self.status.setAccessibleName("Show")
+        self.status.setObjectName("statusFilter")
+        self.klass = QComboBox()
+        self.klass.addItem("All classes", None)
+        for c in class_service.list_classes(ctx.engine):
+            self.klass.addItem(c.name, c.id)
+        self.klass.setAccessibleName("Class")
+        self.klass.setObjectName("classFilter")
+        self.use_dates = QCheckBox("Dates between")
+        self.use_dates.setObjectName("useDates")
+        self.use_dates.setAccessibleName("Only leave between two dates")
+        today = ctx.today()
+        self.start = date_edit("From", today - dt.timedelta(days=30))
+        self.end = date_edit("To", today + dt.timedelta(days=90))
+        show_label = QLabel("&Show:")
+        show_label.setBuddy(self.status)
+        filters.addWidget(show_label)
+        filters.addWidget(self.status)
+        filters.addWidget(QLabel("Class:"))
+        filters.addWidget(self.klass)
+        filters.addSpacing(12)
+        filters.addWidget(self.use_dates)
+        filters.addWidget(self.start)
+        filters.addWidget(QLabel("and"))
+        filters.addWidget(self.end)
+        filters.addStretch(1)
+        self.count = QLabel()
+        self.count.setObjectName("leaveCount")
+        filters.addWidget(self.count)
+        layout.addLayout(filters)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("leaveTable")
+        self.table.setAccessibleName("Leave requests")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate((44, 170, 80, 300, 70, 60, 180, 100)):
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(self.open_selected)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        layout.addWidget(self.table, 1)
+
+        actions = QHBoxLayout()
+        self.open_button = QPushButton("&Open / decide…")
+        self.open_button.setObjectName("openRequest")
+        self.open_button.setToolTip("See the request, its figures and checks; the headteacher"
+                                    " records the decision here (Enter)")
+        self.open_button.clicked.connect(self.open_selected)
+        self.withdraw_button = QPushButton("&Withdraw…")
+        self.withdraw_button.setObjectName("withdrawRequest")
+        self.withdraw_button.setToolTip("The family withdrew the request: leave marks for"
+                                        " sessions still to come are removed")
+        self.withdraw_button.clicked.connect(self.withdraw_selected)
+        self.taken_button = QPushButton("Refused but &taken: mark G…")
+        self.taken_button.setObjectName("markTaken")
+        self.taken_button.setToolTip("The pupil was absent on refused leave: mark those"
+                                     " sessions G (unauthorised), each change recorded")
+        self.taken_button.clicked.connect(self.mark_taken_selected)
+        self.letter_button = QPushButton("Print decision &letter…")
+        self.letter_button.setObjectName("printLetter")
+        self.letter_button.setToolTip("The granted or refused letter for the family")
+        self.letter_button.clicked.connect(self.print_selected_letter)
+        for b in (self.open_button, self.withdraw_button, self.taken_button,
+                  self.letter_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.message = MessageLabel("leaveMessage")
+        layout.addWidget(self.message)
+
+        new_action = QAction(self)
+        new_action.setShortcut(QKeySequence.StandardKey.New)
+        new_action.triggered.connect(self.new_request)
+        self.addAction(new_action)
+        open_action = QAction(self)
+        open_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        open_action.triggered.connect(self.open_selected)
+        self.table.addAction(open_action)
+
+        self.status.currentIndexChanged.connect(self.refresh)
+        self.klass.currentIndexChanged.connect(self.refresh)
+        self.use_dates.toggled.connect(self.refresh)
+        self.start.dateChanged.connect(self.refresh)
+        self.end.dateChanged.connect(self.refresh)
+        self.refresh()
+
+    # -- the list --------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        dated = self.use_dates.isChecked()
+        self.start.setEnabled(dated)
+        self.end.setEnabled(dated)
+        kept = self.selected_id()
+        try:
+            self.rows = leave_service.list_requests(
+                self.ctx.engine, today=self.ctx.today(), status=str(self.status.currentData()),
+                class_id=self.klass.currentData(),
+                start=pydate(self.start.date()) if dated else None,
+                end=pydate(self.end.date()) if dated else None)
+        except ServiceError as exc:
+            self.message.show_error(str(exc))
+            return
+        self.table.setRowCount(len(self.rows))
+        for i, r in enumerate(self.rows):
+            values = (str(r.id), r.pupil_name, r.class_name, r.dates_text, str(r.sessions),
+                      r.ground, r.status_label, f"{r.received_date:%d %b %Y}",
+                      f"{r.decided_on:%d %b %Y} {r.decided_by}" if r.decided_on else "")
+            colour = QColor(STATUS_COLOURS.get(r.status, "#ffffff"))
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if col == 6:
+                    item.setBackground(colour)
+                if col in (0, 4):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                item.setToolTip(f"{r.pupil_name}: {r.dates_text}\n{r.status_label}"
+                                + (f"\nReason: {r.reason}" if r.reason else ""))
+                self.table.setItem(i, col, item)
+        self.count.setText(f"{len(self.rows)} request(s)")
+        for i, r in enumerate(self.rows):
+            if r.id == kept:
+                self.table.selectRow(i)
+                break
+        else:
+            if self.rows:
+                self.table.selectRow(0)
+        self._selection_changed()
+
+    def selected_row(self) -> RequestRow | None:
+        index = self.table.currentRow()
+        sel = self.table.selectionModel().selectedRows()
+        if not sel or not 0 <= index < len(self.rows):
+            return None
+        return self.rows[index]
+
+    def selected_id(self) -> int | None:
+        row = self.selected_row() if hasattr(self, "table") and self.rows else None
+        return row.id if row else None
+
+    def select_request(self, request_id: int) -> bool:
+        for i, r in enumerate(self.rows):
+            if r.id == request_id:
+                self.table.selectRow(i)
+                return True
+        return False
+
+    @Slot()
+    def _selection_changed(self) -> None:
+        row = self.selected_row()
+        status = row.status if row else ""
+        self.open_button.setEnabled(row is not None)
+        can_amend = self.ctx.actor.can_amend
+        self.withdraw_button.setEnabled(can_amend and row is not None and status != "withdrawn")
+        self.taken_button.setEnabled(can_amend and status in ("refused", "taken_unauthorised"))
+        self.letter_button.setEnabled(status in ("granted", "part_granted", "refused",
+                                                 "taken_unauthorised"))
+
+    # -- actions ---------------------------------------------------------------------------
+    @Slot()
+    def new_request(self) -> None:
+        dialog = RequestDialog(self.ctx, self)
+        if dialog.exec() and dialog.submitted_id is not None:
+            self.status.setCurrentIndex(0)
+            self.refresh()
+            self.select_request(dialog.submitted_id)
+            self.message.show_ok(f"Request #{dialog.submitted_id} recorded; it is waiting for"
+                                 " the headteacher's decision.")
+
+    @Slot()
+    def open_selected(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        dialog = DecisionDialog(self.ctx, row.id, self)
+        dialog.decided.connect(self._decided)
+        dialog.letterRequested.connect(self.print_letter_for)
+        dialog.exec()
+        self.refresh()
+
+    @Slot(int)
+    def _decided(self, _request_id: int) -> None:
+        self.refresh()
+
+    @Slot()
+    def withdraw_selected(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        reason, ok = QInputDialog.getText(
+            self, "Withdraw request",
+            f"Withdraw request #{row.id} for {row.pupil_name}?\nLeave marks for sessions still"
+            " to come are removed (past ones stay).\n\nWho withdrew it, and why:")
+        if not ok:
+            return
+        try:
+            res = leave_service.withdraw(self.ctx.engine, self.ctx.actor, row.id, reason=reason,
+                                         now=self.ctx.now())
+        except ServiceError as exc:
+            self.message.show_error(f"Not withdrawn: {exc}")
+            return
+        self.refresh()
+        self.message.show_ok(f"Request #{row.id} withdrawn; {res.written} future register"
+                             " session(s) cleared.")
+
+    @Slot()
+    def mark_taken_selected(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        answer = QMessageBox.question(
+            self, "Refused leave taken",
+            f"{row.pupil_name} was absent on refused leave ({row.dates_text}).\n\nMark those"
+            " sessions up to today G (holiday not granted, unauthorised)? Sessions the pupil"
+            " attended are left alone; every change is recorded. G counts towards a penalty"
+            " notice.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            res = leave_service.mark_taken_unauthorised(self.ctx.engine, self.ctx.actor, row.id,
+                                                        now=self.ctx.now())
+        except ServiceError as exc:
+            self.message.show_error(f"Not marked: {exc}")
+            return
+        self.refresh()
+        self.message.show_ok(f"{res.written} session(s) marked G for {row.pupil_name}"
+                             + (f"; {res.skipped} left alone" if res.skipped else "") + ".")
+
+    @Slot()
+    def print_selected_letter(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.print_letter_for(row.id)
+
+    @Slot(int)
+    def print_letter_for(self, request_id: int) -> None:
+        row = leave_service.get_request(self.ctx.engine, request_id)
+        key = "leave_refused" if row.status in ("refused", "taken_unauthorised") \
+            else "leave_granted"
+        extra = leave_service.letter_extra(self.ctx.engine, request_id)
+        if print_letter(self, self.ctx, key, [row.pupil_id], extra,
+                        f"leave_{request_id}_{key}"):
+            self.message.show_ok(f"Decision letter for request #{request_id} saved.")
+
+    @Slot()
+    def print_blank_form(self) -> None:
+        if print_letter(self, self.ctx, "leave_request_form", [], None,
+                        "leave_request_form"):
+            self.message.show_ok("Blank request form saved.")
+
+    @Slot()
+    def open_assessment_dates(self) -> None:
+        window = self.window()
+        show_area = getattr(window, "show_area", None)
+        area_index = getattr(window, "area_index", None)
+        if show_area is None or area_index is None:
+            return
+        show_area(area_index("Settings"))
+        page = window.current_page()  # type: ignore[attr-defined]
+        tabs, calendar = getattr(page, "tabs", None), getattr(page, "calendar", None)
+        if tabs is not None and calendar is not None:
+            tabs.setCurrentWidget(calendar)

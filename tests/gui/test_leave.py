@@ -1,0 +1,233 @@
+"""Leave area: the request form (figures and checks live), the head's decision, the lists
+and their actions. Screenshots at 1366x768 go to screenshots/leave_*.png."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from attendance_desktop.domain.calendar import daterange
+from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
+from attendance_desktop.gui.leave.leave_widget import LeaveWidget
+from attendance_desktop.gui.leave.request_dialog import RequestDialog
+from attendance_desktop.gui.main_window import MainWindow
+from attendance_desktop.gui.settings.common import qdate
+from attendance_desktop.services import class_service, leave_service, pupil_service
+from attendance_desktop.services import register_service as reg
+from attendance_desktop.services.leave_service import RequestInput
+from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
+from tests.conftest import HEAD, OFFICE
+from tests.gui.conftest import save_screenshot
+
+D = dt.date
+NOW = dt.datetime(2025, 11, 20, 10, 0)
+
+
+@pytest.fixture
+def school(engine, school_year):  # type: ignore[no-untyped-def]
+    """Two pupils in Oak; Tilly has a term of marks with one unauthorised session."""
+    oak = class_service.save_class(engine, HEAD, "Oak")
+    tilly = pupil_service.add_pupil(engine, OFFICE, PupilInput(
+        legal_forename="Tilly", legal_surname="Brook", dob=D(2016, 5, 4), year_group="4",
+        admission_date=D(2022, 9, 5), class_id=oak), NOW.date())
+    pupil_service.add_pupil(engine, OFFICE, PupilInput(
+        legal_forename="Omar", legal_surname="Fenwick", dob=D(2016, 2, 1), year_group="4",
+        admission_date=D(2022, 9, 5), class_id=oak), NOW.date())
+    pupil_service.add_contact(engine, OFFICE, tilly, ContactInput(
+        surname="Brook", forename="Sam", title="Ms", phone_mobile="07700 900123"),
+        LinkInput(relationship="Mother"))
+    days = [d for d in daterange(D(2025, 11, 3), D(2025, 11, 14)) if d.weekday() < 5]
+    marks = [reg.MarkChange(tilly, d, s, "/" if s == "AM" else "\\") for d in days
+             for s in ("AM", "PM")]
+    marks[0] = dataclasses.replace(marks[0], code="O")
+    marks[1] = dataclasses.replace(marks[1], code="I")
+    reg.apply_marks(engine, OFFICE, marks, now=NOW, reason="test data")
+    return {"oak": oak, "tilly": tilly}
+
+
+def _request(engine, pupil: int, **kw):  # type: ignore[no-untyped-def]
+    base = dict(pupil_id=pupil, requested_by="Ms Sam Brook", relationship="Mother",
+                received_date=D(2025, 11, 10), first_date=D(2025, 12, 1),
+                last_date=D(2025, 12, 3), ground="C", reason="Grandparent's funeral abroad",
+                evidence="Order of service")
+    base.update(kw)
+    return leave_service.submit_request(engine, OFFICE, RequestInput(**base), now=NOW)
+
+
+def test_request_form_fills_in_figures_and_checks_then_records(qtbot, ctx, school) -> None:  # type: ignore[no-untyped-def]
+    ctx.actor = OFFICE
+    dialog = RequestDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.resize(1300, 700)
+    dialog.show()
+    assert "Choose a pupil" in dialog.figures.checks.toPlainText()
+    # Search: type part of the name, pick from the list.
+    dialog.pupil.lineEdit().setText("brook")
+    dialog.pupil.setCurrentIndex(dialog.pupil.findText("Tilly Brook",
+                                                       Qt.MatchFlag.MatchStartsWith))
+    assert dialog.pupil_id() == school["tilly"]
+    dialog.requested_by.setCurrentIndex(dialog.requested_by.findText("Ms Sam Brook"))
+    assert dialog.relationship.currentText() == "Mother"  # from the contact
+    dialog.received.setDate(qdate(D(2025, 11, 20)))
+    dialog.first.setDate(qdate(D(2025, 11, 27)))
+    dialog.first_session.setCurrentIndex(1)  # Thursday afternoon
+    dialog.last.setDate(qdate(D(2025, 12, 2)))
+    dialog.last_session.setCurrentIndex(0)  # Tuesday morning
+    dialog.reason.setPlainText("Family holiday in Spain, flights are cheaper")
+    qtbot.waitUntil(lambda: "holiday" in dialog.figures.checks.toPlainText().lower(),
+                    timeout=3000)
+    text = dialog.figures.checks.toPlainText()
+    assert "not an exceptional circumstance" in text
+    assert "1 week given; the policy asks for 2 weeks" in text  # 7 days
+    assert "1 unauthorised session" in text
+    assert dialog.figures.sessions.text().startswith("<b>6</b>")  # Thu PM to Tue AM
+    assert "90.0%" in dialog.figures.attendance.text()  # 18 of 20 sessions
+    assert "None" in dialog.figures.earlier.text()
+    save_screenshot(dialog, "leave_request_form")
+    # C1 shows the licence field; C2 the review date.
+    dialog.ground.setCurrentIndex(dialog.ground.findData("C1"))
+    assert dialog.licence.isVisible()
+    assert not dialog.review_row.isVisible()
+    qtbot.waitUntil(
+        lambda: "If the 6 session(s) are missed" in dialog.figures.checks.toPlainText(),
+        timeout=3000)
+    dialog.licence.setText("LA/2025/0042")
+    dialog.ground.setCurrentIndex(dialog.ground.findData("C"))
+    dialog.holiday.setChecked(True)
+    dialog.record.click()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    rid = dialog.submitted_id
+    assert rid is not None
+    row = leave_service.get_request(ctx.engine, rid)
+    assert (row.status, row.sessions, row.requested_by, row.is_holiday) == (
+        "pending", 6, "Ms Sam Brook", True)
+    assert row.licence_reference == ""  # only kept for C1
+
+
+def test_form_refuses_without_a_pupil(qtbot, ctx, school) -> None:  # type: ignore[no-untyped-def]
+    ctx.actor = OFFICE
+    dialog = RequestDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.record.click()
+    assert dialog.submitted_id is None
+    assert "choose the pupil" in dialog.message.text()
+
+
+def test_head_decides_and_the_register_is_filled(qtbot, ctx, school, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rid = _request(ctx.engine, school["tilly"])
+    ctx.actor = HEAD
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog = DecisionDialog(ctx, rid)
+    qtbot.addWidget(dialog)
+    dialog.resize(1300, 720)
+    dialog.show()
+    assert dialog.decision_box.isEnabled()
+    assert "No decision yet" in dialog.history.text()
+    assert not dialog.part_first.isVisible()
+    dialog.part.setChecked(True)
+    assert dialog.part_first.isVisible()
+    dialog.part_last.setDate(qdate(D(2025, 12, 2)))
+    dialog.conditions.setPlainText("Back on Wednesday morning")
+    save_screenshot(dialog, "leave_decision_dialog")
+    with qtbot.waitSignal(dialog.decided, timeout=3000):
+        dialog.record.click()
+    assert leave_service.get_request(ctx.engine, rid).status == "part_granted"
+    assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == "C"
+    assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 3), "AM").code == ""
+    assert "Granted in part" in dialog.history.text()
+    assert "Correct the decision" in dialog.decision_box.title()
+    # A correction is a new entry; the first stays in the history.
+    dialog.refused.setChecked(True)
+    dialog.reasons.setPlainText("Correction: the dates clash with the class trip")
+    with qtbot.waitSignal(dialog.decided, timeout=3000):
+        dialog.record.click()
+    assert [d.outcome for d in leave_service.decisions(ctx.engine, rid)] == [
+        "part_granted", "refused"]
+    assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == ""
+    assert dialog.history.text().count("by Test Head") == 2
+
+
+def test_office_sees_the_request_but_cannot_decide(qtbot, ctx, school) -> None:  # type: ignore[no-untyped-def]
+    rid = _request(ctx.engine, school["tilly"])
+    ctx.actor = OFFICE
+    dialog = DecisionDialog(ctx, rid)
+    qtbot.addWidget(dialog)
+    assert not dialog.decision_box.isEnabled()
+    assert not dialog.record.isEnabled()
+    assert "only the headteacher" in dialog.decision_box.title()
+    assert "Tilly Brook" in dialog.summary.text()
+
+
+def test_lists_filters_withdraw_and_taken_anyway(qtbot, ctx, school, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    tilly = school["tilly"]
+    pending = _request(ctx.engine, tilly, first_date=D(2026, 1, 12), last_date=D(2026, 1, 13))
+    granted = _request(ctx.engine, tilly)
+    refused = _request(ctx.engine, tilly, received_date=D(2025, 11, 1),
+                       first_date=D(2025, 11, 17), last_date=D(2025, 11, 19),
+                       reason="Holiday")
+    leave_service.decide(ctx.engine, HEAD, granted, "granted", decided_on=NOW.date(), now=NOW)
+    leave_service.decide(ctx.engine, HEAD, refused, "refused", reasons="Holiday",
+                         decided_on=D(2025, 11, 3), now=dt.datetime(2025, 11, 3, 9, 0))
+    ctx.actor = OFFICE
+    page = LeaveWidget(ctx)
+    qtbot.addWidget(page)
+    assert [r.id for r in page.rows] == [pending]  # waiting for a decision first
+    page.status.setCurrentIndex(page.status.findData("all"))
+    assert [r.id for r in page.rows] == [pending, granted, refused]
+    page.status.setCurrentIndex(page.status.findData("upcoming"))
+    assert [r.id for r in page.rows] == [granted]
+    # Withdraw the granted leave: its future marks go.
+    assert page.select_request(granted)
+    monkeypatch.setattr(QInputDialog, "getText",
+                        lambda *a, **k: ("Mother phoned: trip cancelled", True))
+    page.withdraw_selected()
+    assert "withdrawn" in page.message.text()
+    assert reg.read_cell(ctx.engine, tilly, D(2025, 12, 1), "AM").code == ""
+    # Refused and taken: G for the sessions so far.
+    page.status.setCurrentIndex(page.status.findData("refused"))
+    assert page.select_request(refused)
+    assert page.taken_button.isEnabled()
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.mark_taken_selected()
+    assert "6 session(s) marked G" in page.message.text()
+    assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 18), "PM").code == "G"
+    assert page.rows[0].status_label == "Refused, taken anyway (G)"
+    # Date and class filters.
+    page.status.setCurrentIndex(page.status.findData("all"))
+    page.use_dates.setChecked(True)
+    page.start.setDate(qdate(D(2026, 1, 1)))
+    page.end.setDate(qdate(D(2026, 1, 31)))
+    assert [r.id for r in page.rows] == [pending]
+    page.use_dates.setChecked(False)
+    other = class_service.save_class(ctx.engine, HEAD, "Ash")
+    page.klass.addItem("Ash", other)
+    page.klass.setCurrentIndex(page.klass.findData(other))
+    assert page.rows == []
+    assert page.count.text() == "0 request(s)"
+
+
+def test_leave_page_in_the_main_window_at_1366x768(qtbot, ctx, school) -> None:  # type: ignore[no-untyped-def]
+    tilly = school["tilly"]
+    _request(ctx.engine, tilly, first_date=D(2026, 1, 12), last_date=D(2026, 1, 13))
+    rid = _request(ctx.engine, tilly, ground="M", reason="Hospital appointment in Leeds",
+                   first_session="PM", last_date=D(2025, 12, 1))
+    leave_service.decide(ctx.engine, HEAD, rid, "granted", decided_on=NOW.date(), now=NOW)
+    ctx.actor = HEAD
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.show_area(window.area_index("Leave"))
+    page = window.current_page()
+    assert isinstance(page, LeaveWidget)
+    page.status.setCurrentIndex(page.status.findData("all"))
+    assert len(page.rows) == 2
+    save_screenshot(window, "leave_page")
+    page.open_assessment_dates()
+    assert window.nav.currentRow() == window.area_index("Settings")
