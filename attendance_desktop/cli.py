@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="print JSON")
     st.add_argument("--compulsory-only", action="store_true",
                     help="count only sessions of compulsory school age")
+
+    al = sub.add_parser("alerts", parents=[common],
+                        help="tracker flags per pupil (bands, lateness, PA, penalty, missing)")
+    al.add_argument("--on", type=_date, default=None, help="as on this date (default: today)")
+    al.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -234,6 +239,26 @@ def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_alerts(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import alerts_service
+
+    on = args.on or dt.date.today()
+    rows = [alerts_service.alert_row(p) for p in alerts_service.alerts(engine, on)]
+    if args.json:
+        print(json.dumps({"on": on.isoformat(), "pupils": rows}, indent=1))
+        return 0
+    cols = ["upn", "attendance_pct", "band", "lateness_level", "persistent", "severe",
+            "penalty_threshold_met", "missing_education"]
+    table = [[_cell(", ".join(r[c]) if isinstance(r[c], list) else r[c]) for c in cols]
+             for r in rows]
+    widths = [max([len(c), *(len(row[i]) for row in table)]) for i, c in enumerate(cols)]
+    print(f"Alerts on {on:%d %b %Y}: {len(rows)} pupils on roll")
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip())
+    for row in table:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -249,4 +274,5 @@ _HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
     "import": _cmd_import,
     "export": _cmd_export,
     "stats": _cmd_stats,
+    "alerts": _cmd_alerts,
 }
