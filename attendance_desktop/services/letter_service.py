@@ -653,9 +653,7 @@ def _compose(facts: _Facts, d: TemplateDef, title: str, body: str, letter: Famil
     comp = lh.Composer(head, with_letterhead=not cert, border=cert)
     if d.layout == "letter":
         comp.address_and_date(letter.address_lines, long_date(today))
-    elif d.layout == "form":
-        comp.paragraph(long_date(today), align="right", colour=lh.GREY, size=10)
-    else:
+    elif d.layout == "certificate":
         if head.logo_png:
             size = lh.png_size(head.logo_png)
             if size and size[1]:
@@ -674,7 +672,7 @@ def _compose(facts: _Facts, d: TemplateDef, title: str, body: str, letter: Famil
             if cert:
                 whole_bold = text.startswith("**") and text.endswith("**")
                 comp.paragraph(text, size=26 if whole_bold else 15, align="center",
-                               space_after=14, colour=lh.ACCENT if whole_bold else lh.INK)
+                               space_after=20, colour=lh.ACCENT if whole_bold else lh.INK)
             else:
                 comp.paragraph(text)
 
@@ -687,6 +685,8 @@ def _compose(facts: _Facts, d: TemplateDef, title: str, body: str, letter: Famil
         elif m:
             flush()
             _directive(comp, facts, m.group(1), m.group(2) or "", values, ids, head, cert)
+            if cert:
+                comp.spacer(10)
         elif stripped.startswith("## "):
             flush()
             comp.heading(substitute(stripped[3:], values), level=2)
@@ -706,6 +706,8 @@ def _compose(facts: _Facts, d: TemplateDef, title: str, body: str, letter: Famil
         else:
             para.append(line)
     flush()
+    if cert and len(comp.pages) == 1:
+        lh.shift_page(comp.pages[0], -(comp.y - lh.BOTTOM) * 0.45)  # centre on the page
     return comp.pages
 
 
@@ -721,8 +723,8 @@ def _directive(comp: lh.Composer, facts: _Facts, name: str, arg: str,
                            "Headteacher" if head.head_name else "", centred=centred)
     elif name == "figures":
         comp.table(["Child", "Class", f"{facts.period.name}", "Year to date",
-                    "Sessions missed", "Late"], _figures_rows(facts, ids),
-                   [0.30, 0.16, 0.15, 0.14, 0.15, 0.10])
+                    "Sessions missed", "Lates"], _figures_rows(facts, ids),
+                   [0.27, 0.13, 0.14, 0.16, 0.19, 0.11])
     elif name == "chart":
         bars = []
         for pid in ids:

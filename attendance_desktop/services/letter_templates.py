@@ -424,7 +424,7 @@ It is important that you come. If the time is difficult, please contact the scho
         "attendance_contract", "Attendance contract",
         """# Attendance contract
 
-This contract is agreed between the parents or carers of {full_name}, {full_name} and {school_name}. It sets out what each of us will do to help {forename} attend school regularly.
+This contract is agreed between {school_name}, {full_name} and {full_name}'s parents or carers. It sets out what each of us will do to help {forename} attend school regularly.
 
 [[write:Date of meeting|1|{meeting_date}]]
 [[write:Venue|1|{meeting_place}]]
@@ -522,10 +522,8 @@ Please complete this form and return it to the school office at least **{notice_
 [[write:Class|1|{class_name}]]
 [[write:Parent or carer making the request|1]]
 [[write:Relationship to the child|1]]
-[[write:First day of absence|1]]
-[[write:Last day of absence|1]]
-[[write:Date returning to school|1]]
-[[write:Reason for the request|4]]
+[[write:Dates of absence|1|from                                   to]]
+[[write:Reason for the request|2]]
 
 ## The request is for
 [[tick:Religious observance]]
@@ -536,8 +534,7 @@ Please complete this form and return it to the school office at least **{notice_
 [[sign:Parent or carer]]
 
 ## For school use
-Attendance this school year: {attendance_pct_ytd}% · Authorised absence this period: {authorised_sessions} sessions · Unauthorised absence this period: {unauthorised_sessions} sessions
-[[write:Date received|1]]""",
+Attendance this school year: {attendance_pct_ytd}%. This period: {authorised_sessions} sessions of authorised and {unauthorised_sessions} of unauthorised absence.""",
         layout="form",
         description="Leave of absence: request form for parents, with the policy's rules."),
     TemplateDef(

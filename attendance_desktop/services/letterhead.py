@@ -284,21 +284,29 @@ class Composer:
         self.y -= 10
 
     def write_in(self, label: str, lines: int = 1, value: str = "") -> None:
-        """A labelled space to write in: the label, then ruled lines (value printed if given)."""
-        label_w = min(_width(label, BOLD, BODY_SIZE) + 8, TEXT_W * 0.42)
-        self.ensure(LEADING * 1.6 * max(lines, 1) + 4)
+        """A labelled space to write in: the label, then ruled lines (value printed if given).
+
+        Labels sit in a fixed column so a form's lines start at the same place; a label too
+        long for the column gets a line of its own above the writing lines."""
+        column = 48 * mm
+        step = LEADING * 1.45
+        own_line = _width(label, BOLD, BODY_SIZE) > column - 6
+        self.ensure(step * (max(lines, 1) + (1 if own_line else 0)) + 4)
+        if own_line:
+            self.y -= step
+            self.add(("text", MARGIN, self.y + 3, BOLD, BODY_SIZE,
+                      _fit(label, BOLD, BODY_SIZE, TEXT_W), "left", INK))
         for i in range(max(lines, 1)):
-            self.y -= LEADING * 1.6
-            if i == 0:
-                self.add(("text", MARGIN, self.y + 3, BOLD, BODY_SIZE,
-                          _fit(label, BOLD, BODY_SIZE, label_w - 8), "left", INK))
-            x0 = MARGIN + (label_w if i == 0 else 0)
+            self.y -= step
+            if i == 0 and not own_line:
+                self.add(("text", MARGIN, self.y + 3, BOLD, BODY_SIZE, label, "left", INK))
+            x0 = MARGIN + (column if i == 0 and not own_line else 0)
             self.add(("line", x0, self.y, MARGIN + TEXT_W, self.y, 0.5, GREY, False))
             if i == 0 and value:
                 self.add(("text", x0 + 4, self.y + 3, REGULAR, BODY_SIZE,
                           _fit(value, REGULAR, BODY_SIZE, MARGIN + TEXT_W - x0 - 8), "left",
                           INK))
-        self.y -= 4
+        self.y -= 3
 
     def signature(self, name: str, role: str, *, centred: bool = False) -> None:
         """Space for a handwritten signature, then the name and role."""
@@ -376,11 +384,26 @@ class Composer:
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
-    if _width(text, font, size) <= width:
+    if _width(text, font, size) <= width + 0.5:
         return text
     while text and _width(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
+
+
+_Y_INDEX = {"words": (2,), "text": (2,), "line": (2, 4), "rect": (2,), "circle": (2,),
+            "image": (3,)}
+
+
+def shift_page(page: Page, dy: float) -> None:
+    """Move everything on a page up (dy > 0) or down (dy < 0)."""
+    moved = []
+    for op in page.ops:
+        items = list(op)
+        for i in _Y_INDEX.get(op[0], ()):
+            items[i] = items[i] + dy
+        moved.append(tuple(items))
+    page.ops = moved
 
 
 # -- page furniture as operations ----------------------------------------------------
