@@ -34,9 +34,36 @@ def run_window(args: argparse.Namespace) -> int:
         # A new database: offer the demo school or the set-up wizard before anything else.
         if not run_first_start(ctx):
             return 0
+        if not _sign_in(ctx):
+            return 0
     window = MainWindow(ctx)
+    lock = None
     if args.command == "kiosk":
         window.open_kiosk()
     else:
+        from attendance_desktop.gui.idle_lock import install_lock
+        from attendance_desktop.services import policy_service
+
+        minutes = policy_service.load_policy(ctx.engine).staff_idle_lock_minutes
+        lock = install_lock(window, ctx, minutes)
         window.show()
-    return int(app.exec())
+    code = int(app.exec())
+    if lock is not None:
+        lock.stop()
+    return code
+
+
+def _sign_in(ctx: AppContext) -> bool:
+    """Staff sign in before the main window when accounts exist; False if they cancel."""
+    from attendance_desktop.domain.roles import SYSTEM_ACTOR
+    from attendance_desktop.gui.login_dialog import LoginDialog, has_staff_accounts
+    from attendance_desktop.services import school_service
+
+    if ctx.actor != SYSTEM_ACTOR or not has_staff_accounts(ctx.engine):
+        return True  # signed in already, or a new database with no accounts yet
+    dialog = LoginDialog(ctx.engine, ctx.clock,
+                         school_name=school_service.get_school(ctx.engine).details.name)
+    if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.actor is None:
+        return False
+    ctx.actor = dialog.actor
+    return True

@@ -141,6 +141,19 @@ class MainWindow(QMainWindow):
     def current_page(self) -> QWidget:
         return self.pages.currentWidget()
 
+    @Slot()
+    def rebuild_for_user(self) -> None:
+        """Another member of staff signed in (idle lock): rebuild pages for their role."""
+        current = max(0, self.pages.currentIndex())
+        for index in sorted(self._built):
+            old = self.pages.widget(index)
+            self.pages.removeWidget(old)
+            old.deleteLater()
+            self.pages.insertWidget(index, QWidget())
+        self._built.clear()
+        self.show_area(current)
+        self.statusBar().showMessage(self._status_text())
+
     def open_kiosk(self) -> None:
         """Show the kiosk full screen, hiding this window so pupils cannot switch to it.
 

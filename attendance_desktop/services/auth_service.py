@@ -70,6 +70,7 @@ def sign_in(engine: Engine, staff_id: int, pin: str, now: dt.datetime | None = N
             wait = delay_after(staff.failed_attempts)
             staff.locked_until = when + dt.timedelta(seconds=wait) if wait else None
             s.add(staff)
+            s.commit()  # keep the failure count: the raise below would roll it back
             extra = f"; wait {wait} seconds before trying again" if wait else ""
             raise SignInRefused(f"wrong PIN or password{extra}", wait) from None
         staff.failed_attempts = 0
@@ -94,13 +95,21 @@ def list_staff(engine: Engine, include_inactive: bool = False) -> list[StaffInfo
 
 def verify_any_staff_pin(engine: Engine, pin: str, roles: frozenset[Role] | None = None,
                          now: dt.datetime | None = None) -> Actor | None:
-    """For the kiosk exit: the first active staff member (of the roles) whose PIN matches."""
+    """For the kiosk exit: the first active staff member (of the roles) whose PIN matches.
+    A miss is not counted against anyone's account (the kiosk has its own slow-down)."""
+    when = now or dt.datetime.now()
     with session_scope(engine) as s:
-        ids = [r.id for r in s.exec(select(Staff).where(Staff.active))
-               if r.id is not None and (roles is None or Role(r.role) in roles)]
-    for staff_id in ids:
-        try:
-            return sign_in(engine, staff_id, pin, now)
-        except SignInRefused:
-            continue
+        for r in s.exec(select(Staff).where(Staff.active)):
+            if r.id is None or (roles is not None and Role(r.role) not in roles):
+                continue
+            if r.locked_until is not None and r.locked_until > when:
+                continue
+            try:
+                _HASHER.verify(r.pin_hash, pin)
+            except (VerificationError, InvalidHashError):
+                continue
+            class_ids = frozenset(
+                c.id for c in s.exec(select(SchoolClass).where(SchoolClass.teacher_id == r.id))
+                if c.id is not None)
+            return actor_for(r, class_ids)
     return None
