@@ -1,0 +1,137 @@
+"""Benchmark: 200 personalised letters in one batch against bare ReportLab drawing.
+
+Builds the demo school (210 pupils) in a temporary folder, then times, in the same run:
+
+* ours: `letter_service.plan_batch` + `run_batch` for 200 pupils (figures from the
+  database, merge, layout, one PDF per letter plus the combined PDF written to disk, and
+  every letter recorded with its PDF in the letters log);
+* baseline: the same letters' text (merged beforehand, outside the timing) drawn with a
+  bare ReportLab canvas: `simpleSplit` wrapping and `drawString`, letterhead text and a
+  rule, one file per letter plus one combined file.
+
+Prints the median times, the ratio and whether the targets are met (within 2x of the
+baseline; under 10 s). Run: python benchmarks/bench_letters.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.lib.utils import simpleSplit  # noqa: E402
+from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+
+from attendance_desktop.config.paths import resolve_paths  # noqa: E402
+from attendance_desktop.domain.progress import CancelToken  # noqa: E402
+from attendance_desktop.domain.roles import SYSTEM_ACTOR  # noqa: E402
+from attendance_desktop.services import demo_service, letter_service, stats_service  # noqa: E402
+from attendance_desktop.services import letter_templates as lt  # noqa: E402
+from attendance_desktop.services.database import open_database  # noqa: E402
+
+TODAY = dt.date(2025, 11, 20)
+KEY = "concern_lower_amber"
+LETTERS = 200
+RUNS = 3
+RATIO_TARGET = 2.0
+TIME_TARGET_S = 10.0
+
+
+def ours(engine, pupil_ids: list[int], out: Path) -> int:  # type: ignore[no-untyped-def]
+    plan = letter_service.plan_batch(engine, KEY, pupil_ids, today=TODAY)
+    gen = letter_service.run_batch(engine, SYSTEM_ACTOR, plan, today=TODAY, out_dir=out,
+                                   cancel=CancelToken(), include_repeats=True)
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value.letters_made
+
+
+def merged_texts(engine, pupil_ids: list[int]) -> list[tuple[list[str], list[str]]]:  # type: ignore[no-untyped-def]
+    """(address lines, paragraphs) of every letter, merged with the service's own values."""
+    plan = letter_service.plan_batch(engine, KEY, pupil_ids, today=TODAY)
+    facts = letter_service._gather(engine, pupil_ids, TODAY, None)
+    body = letter_service.get_template(engine, KEY).body
+    out = []
+    for letter in plan.letters:
+        values = letter_service._values(facts, letter, letter.pupil_ids, TODAY, {})
+        paras = [lt.substitute(p, values).replace("**", "") for p in body.split("\n\n")
+                 if not p.startswith("[[")]
+        out.append((list(letter.address_lines), paras))
+    return out
+
+
+def baseline(letters: list[tuple[list[str], list[str]]], head: list[str], out: Path) -> int:
+    w, h = A4
+    combined_buf = io.BytesIO()
+    combined = Canvas(combined_buf, pagesize=A4, pageCompression=1)
+    out.mkdir(parents=True, exist_ok=True)
+    for n, (address, paras) in enumerate(letters, start=1):
+        buf = io.BytesIO()
+        own = Canvas(buf, pagesize=A4, pageCompression=1)
+        for c in (own, combined):
+            c.setFont("Helvetica-Bold", 17)
+            c.drawString(57, h - 68, head[0])
+            c.setFont("Helvetica", 9.5)
+            for i, line in enumerate(head[1:]):
+                c.drawRightString(w - 57, h - 54 - 11.5 * i, line)
+            c.line(57, h - 120, w - 57, h - 120)
+            y = h - 150
+            c.setFont("Helvetica", 11)
+            c.drawRightString(w - 57, y, "20 November 2025")
+            for line in address:
+                c.drawString(57, y, line)
+                y -= 15
+            y -= 18
+            for para in paras:
+                for line in simpleSplit(para, "Helvetica", 11, w - 114):
+                    c.drawString(57, y, line)
+                    y -= 15
+                y -= 7
+            c.line(57, y - 30, 227, y - 30)
+            c.drawString(57, y - 45, head[0])
+            c.showPage()
+        own.save()
+        (out / f"{n:03d}.pdf").write_bytes(buf.getvalue())
+    combined.save()
+    (out / "all.pdf").write_bytes(combined_buf.getvalue())
+    return len(letters)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = open_database(resolve_paths(Path(tmp) / "data", environ={}))
+        demo_service.create_demo(engine, pupils=210, today=TODAY)
+        year = stats_service.per_pupil(engine, dt.date(2025, 9, 1), TODAY)
+        pupil_ids = [f.pupil_id for f in year][:LETTERS]
+        letters = merged_texts(engine, pupil_ids)
+        school = letter_service._gather(engine, pupil_ids[:1], TODAY, None).head
+        head = [school.school_name, *school.address_lines()]
+        ours_t, base_t = [], []
+        for run in range(RUNS):
+            t0 = time.perf_counter()
+            made = ours(engine, pupil_ids, Path(tmp) / f"ours{run}")
+            ours_t.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            drawn = baseline(letters, head, Path(tmp) / f"base{run}")
+            base_t.append(time.perf_counter() - t0)
+        engine.dispose()
+    o, b = statistics.median(ours_t), statistics.median(base_t)
+    print(f"letters per batch:          {made} (baseline drew {drawn})")
+    print(f"ours (plan + run_batch):    {o:.2f} s median of {RUNS}  {[round(x, 2) for x in ours_t]}")
+    print(f"bare ReportLab canvas:      {b:.2f} s median of {RUNS}  {[round(x, 2) for x in base_t]}")
+    print(f"ratio ours / baseline:      {o / b:.2f}x (target within {RATIO_TARGET}x): "
+          f"{'met' if o / b <= RATIO_TARGET else 'NOT met'}")
+    print(f"under {TIME_TARGET_S:.0f} s:                 {'met' if o < TIME_TARGET_S else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
