@@ -501,6 +501,10 @@ def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
         if admission and leaving and admission > leaving:
             bad("admission_date", f"admission date {admission:%d/%m/%Y} is after the "
                                   f"leaving date {leaving:%d/%m/%Y}")
+        elif leaving and admission is None and pupil_upn in existing \
+                and existing[pupil_upn][1] > leaving:
+            bad("leaving_date", f"leaving date {leaving:%d/%m/%Y} is before the pupil's "
+                                f"admission date {existing[pupil_upn][1]:%d/%m/%Y}")
         problems.extend(row_problems)
         rows.append(PupilRow(
             row=row_no, upn=pupil_upn, legal_forename=cell("legal_forename"),

@@ -229,6 +229,12 @@ def test_reimport_updates_by_upn(engine: Engine, school_year, tmp_path: Path) ->
     assert now[UPNS[1]].admission_date == first[UPNS[1]].admission_date
     assert now[UPNS[0]].leaving_date == dt.date(2025, 12, 19)
 
+    # A leaving date before the admission already on record is refused.
+    early = write(tmp_path, "early.csv", "UPN,Forename,Surname,DOB,Year,Leaving date\n"
+                  f"{UPNS[0]},Mira,Abbott,2021-03-14,R,2025-08-01\n")
+    with pytest.raises(ImportRejected, match="before the pupil's admission date 03/09/2025"):
+        imp.import_pupils(engine, early, today=TODAY)
+
 
 def test_preview_reports_counts_and_mapping_without_saving(engine: Engine, school_year,
                                                             tmp_path: Path) -> None:
