@@ -589,39 +589,50 @@ def _half(session: str) -> str:
 
 
 def letter_extra(engine: Engine, request_id: int) -> dict[str, str]:
-    """Values a decision letter needs: dates, sessions granted, conditions, reasons."""
+    """Values a decision letter needs (the letters' {extra:...} fields): leave_dates,
+    sessions_granted, conditions, reasons, and more for schools that edit the wording."""
     with session_scope(engine) as s:
         r = _request(s, request_id)
         cal = read_calendar(s)
         row = _row(s, r, cal)
-        d = _latest_decision(s, request_id)
+        # The head's decision, not a later 'taken anyway' or 'withdrawn' entry.
+        d = s.exec(select(LeaveDecision).where(
+            LeaveDecision.request_id == request_id,
+            LeaveDecision.outcome.in_(rules.OUTCOMES))  # type: ignore[attr-defined]
+            .order_by(LeaveDecision.id.desc())).first()  # type: ignore[union-attr]
         granted = _granted_slots(cal, r, d)
+        asked = (f"{r.first_date:%A %d %B %Y} ({_half(r.first_session)}) to"
+                 f" {r.last_date:%A %d %B %Y} ({_half(r.last_session)})")
         out = {
             "request_number": str(row.id),
             "requested_by": row.requested_by,
             "relationship": row.relationship,
             "received_date": f"{row.received_date:%d %B %Y}",
-            "first_date": f"{row.first_date:%A %d %B %Y}",
-            "last_date": f"{row.last_date:%A %d %B %Y}",
-            "dates_requested": row.dates_text,
+            "dates_requested": asked,
             "sessions_requested": str(row.sessions),
             "ground": row.ground,
             "ground_label": rules.GROUNDS.get(row.ground, row.ground),
             "reason": row.reason,
-            "decision": rules.STATUS_LABELS.get(row.status, row.status),
+            "decision": rules.STATUS_LABELS.get(d.outcome, d.outcome) if d else "",
             "decision_date": f"{d.decided_on:%d %B %Y}" if d else "",
             "reasons": d.reasons if d else "",
             "conditions": d.conditions if d else "",
-            "sessions_granted": str(len(granted)),
-            "days_granted": f"{len(granted) / 2:g}",
+            "sessions_granted": "",
             "granted_from": "", "granted_to": "", "return_date": "",
+            "leave_dates": asked,
         }
         if granted:
             (f_day, f_s), (l_day, l_s) = granted[0], granted[-1]
             out["granted_from"] = f"{f_day:%A %d %B %Y} ({_half(f_s)})"
             out["granted_to"] = f"{l_day:%A %d %B %Y} ({_half(l_s)})"
+            n = len(granted)
+            out["sessions_granted"] = (f"{n} school session{'s' if n != 1 else ''}"
+                                       f" ({n / 2:g} school day{'s' if n != 2 else ''})")
+            out["leave_dates"] = f"{out['granted_from']} to {out['granted_to']}"
             nxt = [k for k in cal.sessions(l_day, l_day + dt.timedelta(days=120))
                    if rules.slot_key(*k) > rules.slot_key(l_day, l_s)]
             if nxt:
                 out["return_date"] = f"{nxt[0][0]:%A %d %B %Y} ({_half(nxt[0][1])})"
+                out["leave_dates"] += (f"; back in school on {nxt[0][0]:%A %d %B %Y}"
+                                       f" ({_half(nxt[0][1])})")
         return out

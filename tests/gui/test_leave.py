@@ -231,3 +231,40 @@ def test_leave_page_in_the_main_window_at_1366x768(qtbot, ctx, school) -> None: 
     save_screenshot(window, "leave_page")
     page.open_assessment_dates()
     assert window.nav.currentRow() == window.area_index("Settings")
+
+
+def test_decision_letter_and_request_form_are_saved_and_logged(qtbot, ctx, school, tmp_path,
+                                                               monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog
+
+    from attendance_desktop.services import letter_service
+
+    tilly = school["tilly"]
+    granted = _request(ctx.engine, tilly)
+    leave_service.decide(ctx.engine, HEAD, granted, "part_granted", decided_on=NOW.date(),
+                         now=NOW, granted_first=(D(2025, 12, 1), "AM"),
+                         granted_last=(D(2025, 12, 2), "PM"),
+                         conditions="Tilly keeps a diary of the visit to share with her class.")
+    refused = _request(ctx.engine, tilly, first_date=D(2026, 1, 12), last_date=D(2026, 1, 16),
+                       reason="Family holiday")
+    leave_service.decide(ctx.engine, HEAD, refused, "refused", decided_on=NOW.date(), now=NOW,
+                         reasons="A family holiday is not an exceptional circumstance.")
+    ctx.actor = OFFICE
+    page = LeaveWidget(ctx)
+    qtbot.addWidget(page)
+    page.status.setCurrentIndex(page.status.findData("all"))
+    files = iter([tmp_path / "granted.pdf", tmp_path / "refused.pdf", tmp_path / "form.pdf"])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(next(files)), "PDF files (*.pdf)"))
+    page.select_request(granted)
+    page.print_selected_letter()
+    assert "recorded in the letters log" in page.message.text()
+    page.select_request(refused)
+    page.print_selected_letter()
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (a[3][a[4]], True))
+    page.print_blank_form()
+    assert "Request form for Tilly Brook saved" in page.message.text()
+    for name in ("granted", "refused", "form"):
+        assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+    logged = [e.template_key for e in letter_service.letters_for_pupil(ctx.engine, tilly)]
+    assert sorted(logged) == ["leave_granted", "leave_refused", "leave_request_form"]

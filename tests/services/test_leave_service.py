@@ -274,8 +274,22 @@ def test_letter_extra_has_dates_sessions_and_return_day(engine, pupil) -> None: 
                          granted_first=(D(2025, 12, 1), "AM"),
                          granted_last=(D(2025, 12, 2), "PM"), conditions="Bring homework")
     extra = leave_service.letter_extra(engine, rid)
-    assert extra["sessions_granted"] == "4"
-    assert extra["days_granted"] == "2"
-    assert extra["return_date"].startswith("Wednesday 03 December 2025")
+    assert extra["sessions_granted"] == "4 school sessions (2 school days)"
+    assert extra["return_date"] == "Wednesday 03 December 2025 (morning)"
+    assert extra["leave_dates"] == (
+        "Monday 01 December 2025 (morning) to Tuesday 02 December 2025 (afternoon);"
+        " back in school on Wednesday 03 December 2025 (morning)")
     assert extra["conditions"] == "Bring homework"
     assert extra["decision"] == "Granted in part"
+
+
+def test_refusal_letter_keeps_the_heads_reasons_after_taken_anyway(engine, pupil) -> None:  # type: ignore[no-untyped-def]
+    rid = leave_service.submit_request(engine, OFFICE, req(pupil, D(2025, 11, 17),
+                                                           D(2025, 11, 18)), now=NOW)
+    leave_service.decide(engine, HEAD, rid, "refused", reasons="Not exceptional",
+                         decided_on=D(2025, 11, 4), now=dt.datetime(2025, 11, 4, 9, 0))
+    leave_service.mark_taken_unauthorised(engine, OFFICE, rid, now=NOW)
+    extra = leave_service.letter_extra(engine, rid)
+    assert extra["reasons"] == "Not exceptional"
+    assert extra["leave_dates"].startswith("Monday 17 November 2025 (morning) to Tuesday")
+    assert extra["sessions_granted"] == ""

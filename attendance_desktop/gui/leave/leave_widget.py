@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QColor, QKeySequence
@@ -27,7 +27,12 @@ from PySide6.QtWidgets import (
 from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
 from attendance_desktop.gui.leave.request_dialog import RequestDialog, date_edit
 from attendance_desktop.gui.settings.common import MessageLabel, pydate
-from attendance_desktop.services import class_service, leave_service
+from attendance_desktop.services import (
+    class_service,
+    leave_service,
+    letter_service,
+    pupil_service,
+)
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.leave_service import RequestRow
@@ -43,27 +48,22 @@ STATUS_COLOURS = {"pending": "#fff4d6", "granted": "#e8f5e9", "part_granted": "#
 
 
 def print_letter(parent: QWidget, ctx: AppContext, template_key: str, pupil_ids: list[int],
-                 extra: dict[str, str] | None, file_stem: str) -> bool:
-    """Render a letter through the letters service and save it where staff choose."""
-    try:
-        letter_service = importlib.import_module("attendance_desktop.services.letter_service")
-    except ImportError:
-        QMessageBox.information(parent, "Letters",
-                                "Letters are not available in this version yet.")
-        return False
-    try:
-        pdf = letter_service.render_family_letter(ctx.engine, template_key, pupil_ids,
-                                                  today=ctx.today(), extra=extra)
-    except ServiceError as exc:
-        QMessageBox.warning(parent, "Letters", f"The letter could not be made: {exc}")
-        return False
+                 extra: dict[str, str] | None, file_stem: str) -> Path | None:
+    """Ask where to save, make the letter through the letters service (recorded in the
+    letters log) and write the PDF. Returns the file, or None if cancelled or refused."""
     path, _ = QFileDialog.getSaveFileName(parent, "Save the letter as a PDF",
-                                          f"{file_stem}.pdf", "PDF files (*.pdf)")
+                                          str(Path.home() / f"{file_stem}.pdf"),
+                                          "PDF files (*.pdf)")
     if not path:
-        return False
-    with open(path, "wb") as fh:
-        fh.write(pdf)
-    return True
+        return None
+    try:
+        _log_id, pdf = letter_service.record_letter(ctx.engine, ctx.actor, template_key,
+                                                    pupil_ids, today=ctx.today(), extra=extra)
+        Path(path).write_bytes(pdf)
+    except (ServiceError, OSError) as exc:
+        QMessageBox.warning(parent, "Letters", f"The letter was not made: {exc}")
+        return None
+    return Path(path)
 
 
 class LeaveWidget(QWidget):
@@ -83,10 +83,10 @@ class LeaveWidget(QWidget):
         self.new_button.setObjectName("newRequest")
         self.new_button.setToolTip("Record a parent's request (Ctrl+N)")
         self.new_button.clicked.connect(self.new_request)
-        self.blank_button = QPushButton("Print &blank request form…")
-        self.blank_button.setObjectName("blankForm")
-        self.blank_button.setToolTip("The request form for parents, with a summary of the"
-                                     " school's policy")
+        self.blank_button = QPushButton("Print request &form…")
+        self.blank_button.setObjectName("requestForm")
+        self.blank_button.setToolTip("The request form for a family to fill in, with a summary"
+                                     " of the school's policy and the child's attendance")
         self.blank_button.clicked.connect(self.print_blank_form)
         self.assess_button = QPushButton("&Assessment dates…")
         self.assess_button.setObjectName("assessmentDates")
@@ -348,15 +348,31 @@ class LeaveWidget(QWidget):
         key = "leave_refused" if row.status in ("refused", "taken_unauthorised") \
             else "leave_granted"
         extra = leave_service.letter_extra(self.ctx.engine, request_id)
-        if print_letter(self, self.ctx, key, [row.pupil_id], extra,
-                        f"leave_{request_id}_{key}"):
-            self.message.show_ok(f"Decision letter for request #{request_id} saved.")
+        stem = f"leave {request_id} {row.pupil_name} {'refused' if 'refused' in key else 'granted'}"
+        saved = print_letter(self, self.ctx, key, [row.pupil_id], extra, stem)
+        if saved is not None:
+            self.message.show_ok(f"Decision letter for request #{request_id} saved to {saved}"
+                                 " and recorded in the letters log.")
 
     @Slot()
     def print_blank_form(self) -> None:
-        if print_letter(self, self.ctx, "leave_request_form", [], None,
-                        "leave_request_form"):
-            self.message.show_ok("Blank request form saved.")
+        pupils = pupil_service.list_pupils(self.ctx.engine)
+        if not pupils:
+            self.message.show_error("There are no pupils on roll to make a form for.")
+            return
+        labels = [f"{p.name} ({p.class_name or 'no class'})" for p in pupils]
+        row = self.selected_row()
+        current = next((i for i, p in enumerate(pupils) if row and p.id == row.pupil_id), 0)
+        chosen, ok = QInputDialog.getItem(
+            self, "Leave request form", "The form is made out for one child (name, class"
+            " and attendance filled in).\nWhich child?", labels, current, False)
+        if not ok or chosen not in labels:
+            return
+        pupil = pupils[labels.index(chosen)]
+        saved = print_letter(self, self.ctx, "leave_request_form", [pupil.id], None,
+                             f"leave request form {pupil.name}")
+        if saved is not None:
+            self.message.show_ok(f"Request form for {pupil.name} saved to {saved}.")
 
     @Slot()
     def open_assessment_dates(self) -> None:
