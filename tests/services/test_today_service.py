@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from attendance_desktop.services import dashboard_service as ds
+from attendance_desktop.services import register_service as rs
+from attendance_desktop.services.errors import PermissionDenied, ServiceError
+from attendance_desktop.services.register_service import MarkChange
+from tests.conftest import OFFICE
+from tests.services.register_school import make_school
+
+THU = dt.date(2025, 11, 20)
+NOW = dt.datetime(2025, 11, 20, 9, 40)
+
+
+@pytest.fixture
+def school(engine, school_year):
+    return make_school(engine)
+
+
+def test_board_lists_registers_absences_and_contacts(engine, school):
+    rs.mark_all_present(engine, OFFICE, THU, "AM", school.oak_pupils[1:], now=NOW)
+    rs.set_mark(engine, OFFICE, MarkChange(school.oak_pupils[0], THU, "AM", "N"), now=NOW)
+    board = ds.load_board(engine, NOW)
+    assert board.session == "AM"
+    assert [(r.class_name, r.marked, r.on_roll) for r in board.registers] == [("Ash", 0, 3)]
+    first = board.absentees[0]
+    assert (first.pupil_id, first.code) == (school.oak_pupils[0], "N")  # N listed first
+    assert len(board.absentees) == 4  # the N plus Ash's three unmarked pupils
+    assert [c.priority for c in first.contacts] == [1, 2]
+    assert first.contacts[0].phones[0][0] == "mobile"
+
+
+def test_call_log_and_resolving_n_with_reason(engine, school):
+    pid = school.oak_pupils[0]
+    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "N"), now=NOW)
+    board = ds.load_board(engine, NOW)
+    contact = board.absentees[0].contacts[0].contact_id
+    ds.log_call(engine, OFFICE, pid, contact, "no answer", now=NOW)
+    ds.log_call(engine, OFFICE, pid, contact, "reason given", "sickness bug",
+                now=NOW + dt.timedelta(minutes=20))
+    calls = ds.load_board(engine, NOW).absentees[0].calls
+    assert [c.outcome for c in calls] == ["no answer", "reason given"]
+    assert calls[0].staff_name == "Test Office"
+    with pytest.raises(ServiceError, match="reason the family gave"):
+        ds.resolve_absence(engine, OFFICE, pid, THU, "AM", "I", "", now=NOW)
+    cell = ds.resolve_absence(engine, OFFICE, pid, THU, "AM", "I", "Mum rang: sickness bug",
+                              now=NOW)
+    assert cell.code == "I"
+    (entry,) = rs.cell_history(engine, pid, THU, "AM")
+    assert (entry.old_code, entry.new_code, entry.reason, entry.after_close) == (
+        "N", "I", "Mum rang: sickness bug", True)
+    assert all(a.pupil_id != pid for a in ds.load_board(engine, NOW).absentees)
+
+
+def test_old_n_codes_listed_and_changed_to_o(engine, school):
+    old = dt.date(2025, 11, 10)  # Monday: 8 school days before Thursday 20th
+    recent = dt.date(2025, 11, 18)
+    pid = school.ash_pupils[0]
+    rs.set_mark(engine, OFFICE, MarkChange(pid, old, "PM", "N"), now=NOW)
+    rs.set_mark(engine, OFFICE, MarkChange(pid, recent, "AM", "N"), now=NOW)
+    board = ds.load_board(engine, NOW)
+    assert [(o.day, o.session, o.school_days) for o in board.overdue] == [(old, "PM", 8)]
+    with pytest.raises(PermissionDenied):
+        ds.convert_overdue_to_o(engine, school.teacher, [(pid, old, "PM")], now=NOW)
+    assert ds.convert_overdue_to_o(engine, OFFICE, [(pid, old, "PM")], now=NOW) == 1
+    (entry,) = rs.cell_history(engine, pid, old, "PM")
+    assert (entry.new_code, entry.after_close) == ("O", True)
+    assert "5 school days" in entry.reason
+    assert ds.load_board(engine, NOW).overdue == ()
