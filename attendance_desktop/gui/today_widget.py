@@ -1,67 +1,414 @@
-"""The Today page: the first thing the office sees in the morning."""
+"""The Today board: registers still to take, absences to chase with phone numbers and a
+call log, one step from N to the right code, and old N codes to change to O."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.services import dashboard_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.dashboard_service import Absentee, TodayBoard
+from attendance_desktop.services.errors import ServiceError
+
+
+def _table(headers: list[str], name: str) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setAccessibleName(name)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.verticalHeader().hide()
+    t.verticalHeader().setDefaultSectionSize(24)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _item(text: str, data: object = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if data is not None:
+        item.setData(Qt.ItemDataRole.UserRole, data)
+    return item
+
+
+class LogCallDialog(QDialog):
+    def __init__(self, parent: QWidget | None, absentee: Absentee) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Log a call — {absentee.name}")
+        form = QFormLayout(self)
+        self.contact = QComboBox()
+        self.contact.setAccessibleName("Contact")
+        for c in absentee.contacts:
+            phone = c.phones[0][1] if c.phones else "no phone"
+            self.contact.addItem(f"{c.priority}. {c.name} ({c.relationship}) — {phone}",
+                                 c.contact_id)
+        self.contact.addItem("Someone else / not listed", None)
+        form.addRow("&Contact", self.contact)
+        self.outcome = QComboBox()
+        self.outcome.setEditable(True)
+        self.outcome.setAccessibleName("Outcome")
+        self.outcome.addItems(list(dashboard_service.CALL_OUTCOMES))
+        form.addRow("&Outcome", self.outcome)
+        self.method = QComboBox()
+        self.method.setAccessibleName("How")
+        self.method.addItems(["phone", "text", "email", "in person", "home visit"])
+        form.addRow("&How", self.method)
+        self.notes = QLineEdit()
+        self.notes.setAccessibleName("Notes")
+        self.notes.setPlaceholderText("What was said (e.g. 'tummy bug, back tomorrow')")
+        form.addRow("&Notes", self.notes)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(520)
+
+
+class ResolveDialog(QDialog):
+    """N (or no mark) to the right code once the family has given a reason."""
+
+    def __init__(self, parent: QWidget | None, absentee: Absentee, board: TodayBoard) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Reason known — {absentee.name}")
+        form = QFormLayout(self)
+        intro = QLabel(f"{board.day:%A %d %B}, {board.session}: now "
+                       f"<b>{absentee.code or 'no mark'}</b>. The change is kept with your"
+                       " name and the reason.")
+        intro.setWordWrap(True)
+        form.addRow(intro)
+        self.code = QComboBox()
+        self.code.setAccessibleName("New code")
+        for c in codes.codes_valid_on(board.day):
+            if c.code not in ("N", "/", "\\", "#"):
+                self.code.addItem(f"{c.code} — {c.meaning}", c.code)
+        self.code.setCurrentIndex(max(0, self.code.findData("I")))
+        form.addRow("&Code", self.code)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason given")
+        self.reason.setPlaceholderText("e.g. Mum rang 09:50: sickness bug")
+        form.addRow("&Reason given", self.reason)
+        self.comment = QLineEdit()
+        self.comment.setAccessibleName("Comment or note")
+        self.comment.setToolTip("Needed for Y7 (the reason) and B, K, P, V, W (the activity)")
+        form.addRow("Co&mment", self.comment)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(560)
+        self.reason.setFocus()
 
 
 class TodayWidget(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
+        self.board: TodayBoard | None = None
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        top = QHBoxLayout()
         self.heading = QLabel()
         self.heading.setObjectName("todayHeading")
-        layout.addWidget(self.heading)
-        box = QGroupBox("At a glance")
-        self.grid = QGridLayout(box)
+        self.heading.setWordWrap(True)
+        top.addWidget(self.heading, 1)
+        refresh = QPushButton("&Refresh")
+        refresh.setToolTip("Read everything again from the database (F5)")
+        refresh.setShortcut("F5")
+        refresh.clicked.connect(self.refresh)
+        top.addWidget(refresh, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
+        # figures strip
+        strip = QHBoxLayout()
         self.values: dict[str, QLabel] = {}
-        rows = [
-            ("on_roll", "Pupils on roll"),
-            ("year_pct", "Attendance this academic year"),
-            ("persistent", "Persistently absent (10%+ missed)"),
-            ("severe", "Severely absent (50%+ missed)"),
-            ("n_today", "Absent with no reason yet (N) today"),
-            ("late_today", "Late marks today (L and U)"),
-            ("unmarked", "Pupils without a mark this session"),
-        ]
-        for row, (key, label) in enumerate(rows):
+        for key, label in (("on_roll", "On roll"), ("year_pct", "Attendance this year"),
+                           ("persistent", "Persistently absent"),
+                           ("severe", "Severely absent"), ("n_today", "N today"),
+                           ("late_today", "Late today (L/U)"),
+                           ("unmarked", "No mark yet (AM / PM)")):
+            box = QVBoxLayout()
             name = QLabel(label)
+            name.setStyleSheet("color: #555;")
             value = QLabel()
             value.setObjectName(f"value_{key}")
             value.setAccessibleName(label)
-            value.setStyleSheet("font-size: 14pt; font-weight: 600;")
-            self.grid.addWidget(name, row, 0)
-            self.grid.addWidget(value, row, 1)
+            value.setStyleSheet("font-size: 13pt; font-weight: 600;")
+            box.addWidget(name)
+            box.addWidget(value)
+            strip.addLayout(box)
+            strip.addSpacing(14)
             self.values[key] = value
-        self.grid.setColumnStretch(2, 1)
-        layout.addWidget(box)
-        refresh = QPushButton("&Refresh")
-        refresh.setToolTip("Read the figures again from the database (F5)")
-        refresh.setShortcut("F5")
-        refresh.clicked.connect(self.refresh)
-        layout.addWidget(refresh)
-        layout.addStretch(1)
+        strip.addStretch(1)
+        layout.addLayout(strip)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        # registers not taken
+        reg_box = QGroupBox("Registers not taken")
+        reg_layout = QVBoxLayout(reg_box)
+        self.registers = _table(["Class", "Teacher", "Marked"], "Registers not taken")
+        self.registers.setColumnWidth(0, 64)
+        self.registers.setColumnWidth(1, 96)
+        reg_layout.addWidget(self.registers)
+        open_reg = QPushButton("Open &register")
+        open_reg.setToolTip("Open the selected class's register for today")
+        open_reg.clicked.connect(self.open_register)
+        reg_layout.addWidget(open_reg)
+        split.addWidget(reg_box)
+        # absences to chase
+        chase_box = QGroupBox("To chase: no mark or N this session")
+        chase_layout = QVBoxLayout(chase_box)
+        self.chase = _table(["Pupil", "Class", "Mark", "First contact", "Calls"],
+                            "Pupils to chase")
+        self.chase.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        for col, width in enumerate((160, 52, 44, 170)):
+            self.chase.setColumnWidth(col, width)
+        self.chase.itemSelectionChanged.connect(self._show_pupil)
+        chase_layout.addWidget(self.chase)
+        split.addWidget(chase_box)
+        # the selected pupil
+        pupil_box = QGroupBox("Contacts and calls")
+        pupil_layout = QVBoxLayout(pupil_box)
+        self.pupil_label = QLabel("Choose a pupil on the left.")
+        self.pupil_label.setWordWrap(True)
+        pupil_layout.addWidget(self.pupil_label)
+        self.contacts = _table(["#", "Contact", "Phone"], "Contacts in priority order")
+        self.contacts.setColumnWidth(0, 24)
+        self.contacts.setColumnWidth(1, 170)
+        pupil_layout.addWidget(self.contacts, 1)
+        self.calls = _table(["Time", "By", "Contact", "Outcome"], "Calls today")
+        self.calls.setColumnWidth(0, 44)
+        self.calls.setColumnWidth(1, 84)
+        self.calls.setColumnWidth(2, 100)
+        pupil_layout.addWidget(self.calls, 1)
+        buttons = QHBoxLayout()
+        self.log_btn = QPushButton("&Log call…")
+        self.log_btn.setToolTip("Record a call: who, which contact, the outcome")
+        self.log_btn.clicked.connect(self.log_call)
+        self.resolve_btn = QPushButton("Reason &known…")
+        self.resolve_btn.setToolTip("Change N (or no mark) to the right code with the reason"
+                                    " the family gave")
+        self.resolve_btn.clicked.connect(self.resolve)
+        buttons.addWidget(self.log_btn)
+        buttons.addWidget(self.resolve_btn)
+        pupil_layout.addLayout(buttons)
+        split.addWidget(pupil_box)
+        split.setSizes([260, 520, 400])
+        layout.addWidget(split, 1)
+        # overdue N
+        self.overdue_box = QGroupBox()
+        od_layout = QHBoxLayout(self.overdue_box)
+        self.overdue = _table(["Pupil", "Class", "Session", "School days"], "Old N codes")
+        self.overdue.setColumnWidth(0, 200)
+        self.overdue.setColumnWidth(1, 80)
+        self.overdue.setColumnWidth(2, 130)
+        self.overdue.setMaximumHeight(118)
+        od_layout.addWidget(self.overdue, 1)
+        self.to_o_btn = QPushButton("Change selected\nto &O…")
+        self.to_o_btn.setToolTip("No reason has come in: change the selected N marks to O"
+                                 " (unauthorised, other) in one recorded step")
+        self.to_o_btn.clicked.connect(self.convert_to_o)
+        od_layout.addWidget(self.to_o_btn, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.overdue_box)
         self.refresh()
 
+    # -- loading --------------------------------------------------------------------------
     @Slot()
     def refresh(self) -> None:
+        keep = self.selected_absentee()
         s = dashboard_service.today_summary(self.ctx.engine, self.ctx.today())
+        board = dashboard_service.load_board(self.ctx.engine, self.ctx.now())
+        self.board = board
         demo = " <span style='color:#8a5a00'>(demo school: synthetic data)</span>" \
             if s.is_demo else ""
-        status = "a school day" if s.is_school_day else "not a school day"
-        self.heading.setText(f"<h2>{s.school_name}{demo}</h2>"
-                             f"<p>{s.today:%A %d %B %Y} — {status}</p>")
-        since = f" (since {s.year_from:%d %b %Y})" if s.year_from else ""
+        when = "morning" if board.session == "AM" else "afternoon"
+        status = (f"{when} session — the register closes at {board.closes:%H:%M}"
+                  if board.session_open else "no session now: the school is closed")
+        self.heading.setText(f"<h2 style='margin:0'>{s.school_name}{demo}</h2>"
+                             f"<p style='margin:2px 0'>{s.today:%A %d %B %Y} — {status}</p>")
+        since = f" (since {s.year_from:%d %b})" if s.year_from else ""
         self.values["on_roll"].setText(str(s.on_roll))
         self.values["year_pct"].setText(format_pct(s.year_attendance_pct) + since)
         self.values["persistent"].setText(str(s.persistent))
         self.values["severe"].setText(str(s.severe))
         self.values["n_today"].setText(str(s.n_today))
         self.values["late_today"].setText(str(s.late_today))
-        self.values["unmarked"].setText(f"morning {s.unmarked_am}, afternoon {s.unmarked_pm}")
+        self.values["unmarked"].setText(f"{s.unmarked_am} / {s.unmarked_pm}")
+
+        self.registers.setRowCount(len(board.registers))
+        for row, r in enumerate(board.registers):
+            self.registers.setItem(row, 0, _item(r.class_name, r.class_id))
+            self.registers.setItem(row, 1, _item(r.teacher))
+            self.registers.setItem(row, 2, _item(f"{r.marked} of {r.on_roll}"))
+        self.chase.setRowCount(len(board.absentees))
+        for row, a in enumerate(board.absentees):
+            first = a.contacts[0] if a.contacts else None
+            contact = (f"{first.phones[0][1]} ({first.relationship or first.name})"
+                       if first and first.phones else "no phone number")
+            last = a.calls[-1].outcome if a.calls else ""
+            values = (a.name, a.class_name, a.code or "—", contact,
+                      f"{len(a.calls)} ({last})" if a.calls else "0")
+            for col, value in enumerate(values):
+                item = _item(value, a.pupil_id if col == 0 else None)
+                item.setToolTip(value)
+                if a.code == "N":
+                    item.setForeground(QColor("#b00020"))
+                self.chase.setItem(row, col, item)
+        self.overdue_box.setTitle(f"N older than {board.n_limit} school days: no reason"
+                                  f" received ({len(board.overdue)})")
+        self.overdue.setRowCount(len(board.overdue))
+        for row, o in enumerate(board.overdue):
+            self.overdue.setItem(row, 0, _item(o.name, (o.pupil_id, o.day, o.session)))
+            self.overdue.setItem(row, 1, _item(o.class_name))
+            self.overdue.setItem(row, 2, _item(f"{o.day:%a %d %b} {o.session}"))
+            self.overdue.setItem(row, 3, _item(str(o.school_days)))
+        actor = self.ctx.actor
+        self.log_btn.setEnabled(actor.can_write_register)
+        self.resolve_btn.setEnabled(actor.can_write_register)
+        self.to_o_btn.setEnabled(actor.can_amend and bool(board.overdue))
+        self.select_pupil(keep.pupil_id if keep else None)
+
+    def select_pupil(self, pupil_id: int | None) -> None:
+        target = 0
+        for row in range(self.chase.rowCount()):
+            if self.chase.item(row, 0).data(Qt.ItemDataRole.UserRole) == pupil_id:
+                target = row
+        self.chase.blockSignals(True)
+        self.chase.clearSelection()
+        if self.chase.rowCount():
+            self.chase.selectRow(target)
+        self.chase.blockSignals(False)
+        self._show_pupil()
+
+    def selected_absentee(self) -> Absentee | None:
+        if self.board is None:
+            return None
+        rows = self.chase.selectionModel().selectedRows()
+        if not rows:
+            return None
+        pid = self.chase.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        return next((a for a in self.board.absentees if a.pupil_id == pid), None)
+
+    @Slot()
+    def _show_pupil(self) -> None:
+        a = self.selected_absentee()
+        self.contacts.setRowCount(0)
+        self.calls.setRowCount(0)
+        if a is None:
+            self.pupil_label.setText("Nobody to chase for this session."
+                                     if self.board and self.board.session_open
+                                     else "No session now.")
+            return
+        self.pupil_label.setText(f"<b>{a.name}</b> ({a.class_name}) — "
+                                 f"{'N: no reason yet' if a.code == 'N' else 'no mark yet'}")
+        rows = [(c.priority, f"{c.name} ({c.relationship})", kind, number)
+                for c in a.contacts for kind, number in (c.phones or (("", "none"),))]
+        self.contacts.setRowCount(len(rows))
+        for row, (prio, name, kind, number) in enumerate(rows):
+            self.contacts.setItem(row, 0, _item(str(prio)))
+            self.contacts.setItem(row, 1, _item(name))
+            self.contacts.setItem(row, 2, _item(f"{number} ({kind})" if kind else number))
+        self.calls.setRowCount(len(a.calls))
+        for row, call in enumerate(a.calls):
+            note = f": {call.notes}" if call.notes else ""
+            for col, value in enumerate((f"{call.at:%H:%M}", call.staff_name,
+                                         call.contact_name, call.outcome + note)):
+                cell = _item(value)
+                cell.setToolTip(value)
+                self.calls.setItem(row, col, cell)
+
+    # -- actions --------------------------------------------------------------------------
+    def _error(self, exc: ServiceError) -> None:
+        text = str(exc)
+        QMessageBox.warning(self, "Today", text[:1].upper() + text[1:])
+
+    @Slot()
+    def log_call(self) -> None:
+        a = self.selected_absentee()
+        if a is None:
+            return
+        dialog = LogCallDialog(self, a)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            dashboard_service.log_call(self.ctx.engine, self.ctx.actor, a.pupil_id,
+                                       dialog.contact.currentData(),
+                                       dialog.outcome.currentText(), dialog.notes.text(),
+                                       dialog.method.currentText(), now=self.ctx.now())
+        except ServiceError as exc:
+            self._error(exc)
+            return
+        self.refresh()
+
+    @Slot()
+    def resolve(self) -> None:
+        a = self.selected_absentee()
+        if a is None or self.board is None:
+            return
+        dialog = ResolveDialog(self, a, self.board)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            dashboard_service.resolve_absence(
+                self.ctx.engine, self.ctx.actor, a.pupil_id, self.board.day, self.board.session,
+                dialog.code.currentData(), dialog.reason.text(), dialog.comment.text(),
+                now=self.ctx.now())
+        except ServiceError as exc:
+            self._error(exc)
+            return
+        self.refresh()
+
+    @Slot()
+    def convert_to_o(self) -> None:
+        cells = [self.overdue.item(i.row(), 0).data(Qt.ItemDataRole.UserRole)
+                 for i in self.overdue.selectionModel().selectedRows()]
+        if not cells:
+            QMessageBox.information(self, "Today", "Select the N marks to change first.")
+            return
+        answer = QMessageBox.question(
+            self, "Change N to O", f"Change {len(cells)} N mark(s) to O (unauthorised)? Each"
+            " change is kept in the mark's history.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            dashboard_service.convert_overdue_to_o(self.ctx.engine, self.ctx.actor, cells,
+                                                   now=self.ctx.now())
+        except ServiceError as exc:
+            self._error(exc)
+            return
+        self.refresh()
+
+    @Slot()
+    def open_register(self) -> None:
+        rows = self.registers.selectionModel().selectedRows()
+        class_id = self.registers.item(rows[0].row(), 0).data(
+            Qt.ItemDataRole.UserRole) if rows else None
+        window = self.window()
+        show_area = getattr(window, "show_area", None)
+        if show_area is None:
+            return
+        show_area(window.area_index("Register"))  # type: ignore[attr-defined]
+        page = window.current_page()  # type: ignore[attr-defined]
+        chooser = getattr(page, "show_class_today", None)
+        if chooser is not None:
+            chooser(class_id)

@@ -310,6 +310,19 @@ class RegisterWidget(QWidget):
             self.view.setFocus()
         return True
 
+    def show_class_today(self, class_id: int | None) -> None:
+        """Open one class (or the whole school) at today's session."""
+        self.class_box.blockSignals(True)
+        self.class_box.setCurrentIndex(max(0, self.class_box.findData(
+            WHOLE_SCHOOL if class_id is None else class_id)))
+        self.class_box.blockSignals(False)
+        self.date_edit.blockSignals(True)
+        self.set_anchor(self.ctx.today())
+        self.date_edit.blockSignals(False)
+        self.reload()
+        self._select_today()
+        self.view.setFocus()
+
     @Slot()
     def previous_span(self) -> None:
         self._step(-1)
