@@ -120,7 +120,7 @@ class AbsenceState:
 
 def letter_key(policy: Policy, template: str, band: Band | None) -> str:
     if template == "{band}":
-        return f"{policy.band_letter_prefix}{band.key}" if band is not None else ""
+        return dict(policy.band_letters).get(band.key, "") if band is not None else ""
     return template
 
 

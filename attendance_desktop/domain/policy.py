@@ -246,7 +246,10 @@ class Policy:
     severe_absence_pct: float = 50.0
     escalation_monitoring_weeks: int = 6
     escalation_stages: tuple[Stage, ...] = LOWTHER_STAGES
-    band_letter_prefix: str = "concern_"  # "{band}" letters: prefix + band key
+    # the letter a stage's "{band}" stands for, per band key (band key, template key)
+    band_letters: tuple[tuple[str, str], ...] = (
+        ("upper_amber", "concern_upper_amber"), ("lower_amber", "concern_lower_amber"),
+        ("red", "concern_red"))
     weekly_contact_days: int = 7  # illness contact counts as done within this many days
     # Penalty notices (national framework, Aug 2024)
     pn_sessions: int = 10
@@ -378,7 +381,7 @@ def _decode(name: str, value: Any, default: Any) -> Any:
         return tuple(Stage(**b) for b in value)
     if name == "lateness_steps":
         return tuple(LatenessStep(**b) for b in value)
-    if name == "kiosk_reasons":
+    if name in ("kiosk_reasons", "band_letters"):
         return tuple((str(label), str(code)) for label, code in value)
     if isinstance(default, tuple):
         return tuple(value)
@@ -403,6 +406,7 @@ PRESETS: dict[str, Policy] = {
         leave_assessment_days_before=5,
         bands=WESSEX_BANDS,
         escalation_stages=WESSEX_STAGES,
+        band_letters=(("contact", "concern_upper_amber"), ("intervention", "concern_red")),
         target_pct=96.0,
         performance_min_attendance_pct=94.0,
     ),
@@ -416,6 +420,7 @@ PRESETS: dict[str, Policy] = {
         leave_notice_unit="weeks",
         bands=VALE_BANDS,
         escalation_stages=VALE_STAGES,
+        band_letters=(("concern", "concern_vale_92"), ("monitoring", "monitoring_warning")),
         target_pct=94.0,
         escalation_monitoring_weeks=4,
         illness_weekly_contact_after_days=5,
@@ -429,6 +434,8 @@ PRESETS: dict[str, Policy] = {
         leave_notice_unit="school_weeks",
         bands=ATLP_BANDS,
         escalation_stages=ATLP_STAGES,
+        band_letters=(("stage1", "concern_upper_amber"), ("stage2", "concern_red"),
+                      ("severe", "concern_red")),
         target_pct=96.0,
         monitoring_period="term",
     ),
@@ -438,6 +445,7 @@ PRESETS: dict[str, Policy] = {
         first_day_contact_by=_t(9, 30),
         bands=ONE_PAGE_BANDS,
         escalation_stages=ONE_PAGE_STAGES,
+        band_letters=(("amber", "concern_lower_amber"), ("red", "concern_red")),
         target_pct=97.0,
         la_benchmark_pct=96.0,
         monitoring_period="term",

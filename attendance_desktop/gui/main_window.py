@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
 from attendance_desktop import APP_NAME
 from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
+from attendance_desktop.gui.letters.letters_widget import LettersWidget
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
 from attendance_desktop.gui.register.register_widget import RegisterWidget
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.gui.today_widget import TodayWidget
+from attendance_desktop.gui.trackers.board_widget import TrackersWidget
 from attendance_desktop.services.context import AppContext
 
 PageFactory = Callable[[AppContext], QWidget]
@@ -54,10 +56,8 @@ AREAS: list[tuple[str, str, PageFactory]] = [
     ("Kiosk", "Front desk: open the sign-in kiosk, late log, who is on site, fire roll",
      KioskOfficeWidget),
     ("Leave", "Leave of absence requests and decisions", LeaveWidget),
-    ("Trackers", "Lateness and absence escalation",
-     _planned("Trackers", "The trackers are not available in this version yet.")),
-    ("Letters", "Letters and printing",
-     _planned("Letters", "Letters are not available in this version yet.")),
+    ("Trackers", "Lateness and absence escalation: who needs what next", TrackersWidget),
+    ("Letters", "Letters and printing", LettersWidget),
     ("Pupils", "Pupils and contacts", PupilsWidget),
     ("Reports", "Attendance reports",
      _planned("Reports", "Reports are not available in this version yet.")),

@@ -115,3 +115,19 @@ def test_alert_row_has_the_cli_fields(engine, school_year):
     assert row == {"upn": "A100000000010", "attendance_pct": 100.0, "band": "green",
                    "lateness_level": "none", "persistent": False, "severe": False,
                    "penalty_threshold_met": False, "missing_education": []}
+
+
+def test_every_preset_names_letters_that_exist():
+    from attendance_desktop.domain.policy import PRESETS
+    from attendance_desktop.services.letter_templates import DEFAULTS
+
+    for name, policy in PRESETS.items():
+        keys = {s.letter for s in policy.escalation_stages if s.letter != "{band}"}
+        keys |= {s.letter for s in policy.lateness_steps}
+        keys |= {template for _band, template in policy.band_letters}
+        keys |= {"improved_better_band", "improved_still_concern", "not_improved_meeting"}
+        keys.discard("")
+        assert keys <= set(DEFAULTS), (name, keys - set(DEFAULTS))
+        concern = [b.key for b in policy.bands if b.concern]
+        assert set(dict(policy.band_letters)) <= {b.key for b in policy.bands}, name
+        assert concern

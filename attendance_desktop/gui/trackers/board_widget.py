@@ -1,0 +1,286 @@
+"""The Trackers page: one board of every pupil with something due, most urgent first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
+from PySide6.QtGui import QBrush, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.domain import escalation, lateness
+from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
+from attendance_desktop.services import alerts_service
+from attendance_desktop.services.alerts_service import PupilAlert, Snapshot
+from attendance_desktop.services.context import AppContext
+
+COLUMNS = ["Urgency", "Pupil", "Class", "This year", "Band (period)", "Lateness", "Flags",
+           "Next step", "Due"]
+FILTERS = [
+    ("due", "Everyone with something due"),
+    ("absence", "Absence escalation"),
+    ("lateness", "Lateness"),
+    ("penalty", "Penalty notice threshold met"),
+    ("flags", "Missing education and LA flags"),
+    ("persistent", "Persistent absence (10%+)"),
+    ("severe", "Severe absence (50%+)"),
+    ("at_risk", "At risk of persistent absence"),
+    ("all", "Every pupil on roll"),
+]
+URGENCY_COLOURS = {0: "#f6c4c4", 1: "#fbe0c2", 2: "#fbe0c2", 3: "#fff6cc", 4: "#fff6cc"}
+
+
+def _matches(p: PupilAlert, key: str) -> bool:
+    if key == "all":
+        return True
+    if key == "due":
+        return bool(p.due)
+    if key in ("absence", "lateness", "flags"):
+        return any(d.tracker == key for d in p.due)
+    if key == "penalty":
+        return p.penalty_threshold_met
+    return bool(getattr(p, key))
+
+
+class BoardModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[PupilAlert] = []
+        self.on = None
+
+    def set_rows(self, rows: list[PupilAlert], on: Any) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.on = on
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def _text(self, p: PupilAlert, col: int) -> str:
+        first = p.due[0] if p.due else None
+        if col == 0:
+            return alerts_service.URGENCY_LABELS.get(p.urgency, "") if first else ""
+        if col == 1:
+            return p.name
+        if col == 2:
+            return p.class_name
+        if col == 3:
+            tags = ", ".join(t for t, on in (("PA", p.persistent), ("SA", p.severe),
+                                             ("at risk", p.at_risk)) if on)
+            return f"{format_pct(p.attendance_pct)}{f' ({tags})' if tags else ''}"
+        if col == 4:
+            name = p.band_label.split(" (")[0] if p.band_label else "–"
+            return f"{name} · {format_pct(p.period_pct)}"
+        if col == 5:
+            return lateness.LEVEL_LABELS[p.lateness_level] if p.lateness_level != "none" else ""
+        if col == 6:
+            flags = [*(["PN threshold"] if p.penalty_threshold_met else []),
+                     *(f.name.replace("_", " ") for f in p.flags)]
+            if p.absence.paused:
+                flags.append("paused")
+            return ", ".join(flags)
+        if col == 7:
+            more = f" (+{len(p.due) - 1} more)" if len(p.due) > 1 else ""
+            return f"{first.label}{more}" if first else ""
+        if col == 8:
+            return due_text(first, self.on) if first and self.on else ""
+        return ""
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        p = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(p, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == 7 and p.due:
+                return "\n".join(f"• {d.label} ({due_text(d, self.on)})" for d in p.due)
+            if index.column() == 6:
+                return "\n".join(escalation.FLAG_LABELS[f.name] + f": {f.detail}"
+                                 for f in p.flags) or None
+            return self._text(p, index.column()) or None
+        if role == Qt.ItemDataRole.BackgroundRole and index.column() == 0 and p.due:
+            return QBrush(QColor(URGENCY_COLOURS.get(p.urgency, "#ffffff")))
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 8 and p.due \
+                and self.on and p.due[0].overdue(self.on):
+            return QBrush(QColor("#a00000"))
+        return None
+
+
+class CaseDialog(QDialog):
+    def __init__(self, parent: QWidget, ctx: AppContext, pupil_id: int) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Pupil case")
+        self.case = PupilCaseWidget(ctx, pupil_id)
+        self.main_window = parent.window()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.case)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(1200, 680)
+
+    def show_pupil(self, pupil_id: int) -> None:
+        """Full profile: hand over to the main window (if it has the pupil pages)."""
+        if hasattr(self.main_window, "show_pupil"):
+            self.accept()
+            self.main_window.show_pupil(pupil_id)
+
+
+class TrackersWidget(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.snapshot: Snapshot | None = None
+        layout = QVBoxLayout(self)
+        self.heading = QLabel()
+        self.heading.setObjectName("trackersHeading")
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.heading)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("&Show:"))
+        self.filter = QComboBox()
+        self.filter.setAccessibleName("Show")
+        self.filter.setToolTip("Which pupils to list")
+        for key, label in FILTERS:
+            self.filter.addItem(label, key)
+        bar.itemAt(0).widget().setBuddy(self.filter)  # type: ignore[union-attr]
+        bar.addWidget(self.filter)
+        bar.addWidget(QLabel("Class:"))
+        self.class_filter = QComboBox()
+        self.class_filter.setAccessibleName("Class")
+        self.class_filter.setToolTip("Only this class")
+        bar.addWidget(self.class_filter)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find a pupil (name or UPN)")
+        self.search.setAccessibleName("Find a pupil")
+        self.search.setClearButtonEnabled(True)
+        bar.addWidget(self.search, 1)
+        refresh = QPushButton("&Refresh")
+        refresh.setToolTip("Work everything out again from the registers (F5)")
+        refresh.setShortcut(QKeySequence("F5"))
+        refresh.clicked.connect(self.refresh)
+        bar.addWidget(refresh)
+        layout.addLayout(bar)
+
+        self.model = BoardModel()
+        self.table = QTableView()
+        self.table.setObjectName("trackerBoard")
+        self.table.setAccessibleName("Pupils with something due")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        widths = [70, 150, 70, 130, 160, 150, 200, 320, 120]
+        for i, w in enumerate(widths):
+            self.table.setColumnWidth(i, w)
+        header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
+        # Enter and double-click both "activate" a row
+        self.table.activated.connect(self.open_case)
+        layout.addWidget(self.table, 1)
+
+        row = QHBoxLayout()
+        self.open_button = QPushButton("&Open case…")
+        self.open_button.setToolTip("Open the selected pupil's case: steps, calendar, late "
+                                    "log, history, calls, letters (Enter)")
+        self.open_button.setAccessibleName("Open case")
+        self.open_button.clicked.connect(self.open_case)
+        row.addWidget(self.open_button)
+        self.count = QLabel()
+        row.addWidget(self.count, 1)
+        layout.addLayout(row)
+
+        self.filter.currentIndexChanged.connect(self.apply_filters)
+        self.class_filter.currentIndexChanged.connect(self.apply_filters)
+        self.search.textChanged.connect(self.apply_filters)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        on = self.ctx.today()
+        self.snapshot = alerts_service.snapshot(self.ctx.engine, on)
+        snap = self.snapshot
+        board = snap.board()
+        counts = (sum(p.persistent for p in snap.pupils), sum(p.severe for p in snap.pupils),
+                  sum(p.at_risk for p in snap.pupils),
+                  sum(p.penalty_threshold_met for p in snap.pupils))
+        self.heading.setText(
+            f"<h2>Trackers — who needs what next</h2><p>{on:%A %d %B %Y}: "
+            f"<b>{len(board)}</b> of {len(snap.pupils)} pupils have something due · "
+            f"{counts[0]} persistently absent · {counts[1]} severely absent · {counts[2]} at "
+            f"risk · {counts[3]} over the penalty-notice threshold</p>")
+        current = self.class_filter.currentText()
+        self.class_filter.blockSignals(True)
+        self.class_filter.clear()
+        self.class_filter.addItem("All classes", "")
+        for name in dict.fromkeys(p.class_name for p in snap.pupils if p.class_name):
+            self.class_filter.addItem(name, name)
+        i = self.class_filter.findText(current)
+        self.class_filter.setCurrentIndex(max(i, 0))
+        self.class_filter.blockSignals(False)
+        self.apply_filters()
+
+    @Slot()
+    def apply_filters(self) -> None:
+        if self.snapshot is None:
+            return
+        key = str(self.filter.currentData())
+        cls = str(self.class_filter.currentData() or "")
+        text = self.search.text().strip().lower()
+        source = self.snapshot.board() if key != "all" else list(self.snapshot.pupils)
+        if key in ("persistent", "severe", "at_risk", "penalty"):
+            board_ids = [p.pupil_id for p in source]
+            source = sorted(self.snapshot.pupils, key=lambda p: (
+                board_ids.index(p.pupil_id) if p.pupil_id in board_ids else 10**6, p.name))
+        rows = [p for p in source if _matches(p, key) and (not cls or p.class_name == cls)
+                and (not text or text in p.name.lower() or text in p.upn.lower())]
+        self.model.set_rows(rows, self.snapshot.on)
+        self.count.setText(f"{len(rows)} pupils listed")
+        if rows:
+            self.table.selectRow(0)
+        self.open_button.setEnabled(bool(rows))
+
+    def selected(self) -> PupilAlert | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.rows[rows[0].row()]
+
+    @Slot()
+    def open_case(self) -> None:
+        p = self.selected()
+        if p is None:
+            return
+        dialog = CaseDialog(self, self.ctx, p.pupil_id)
+        dialog.case.changed.connect(self.refresh)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.case_dialog = dialog
+        dialog.open()

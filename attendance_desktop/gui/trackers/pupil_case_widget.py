@@ -1,0 +1,508 @@
+"""One pupil's case: summary, next steps, a year of marks, late log, stages and history,
+calls, letters and penalty notices; every step recorded through tracker_service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.domain import escalation, lateness
+from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui.trackers.marks_calendar_widget import MarksCalendarWidget
+from attendance_desktop.gui.trackers.step_dialog import (
+    NoticeDialog,
+    PenaltyDecisionDialog,
+    StepDialog,
+)
+from attendance_desktop.services import (
+    alerts_service,
+    calendar_service,
+    policy_service,
+    tracker_service,
+)
+from attendance_desktop.services.alerts_service import DueItem, PupilAlert
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+
+
+def letter_service_module() -> Any | None:
+    """The letters service, when this build has it (built by another part of the app)."""
+    try:
+        from attendance_desktop.services import letter_service
+    except ImportError:
+        return None
+    return letter_service if hasattr(letter_service, "record_letter") else None
+
+
+def _table(headers: list[str], name: str) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setAccessibleName(name)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.verticalHeader().setVisible(False)
+    t.setWordWrap(False)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
+    t.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            t.setItem(r, c, item)
+
+
+def due_text(d: DueItem, on: dt.date) -> str:
+    if d.due < on:
+        return f"overdue ({d.due:%d %b})"
+    if d.due == on:
+        return "today"
+    return f"{d.due:%a %d %b}"
+
+
+def _letter_title(letters: Any | None, key: str) -> str:
+    if not key:
+        return ""
+    if letters is not None and hasattr(letters, "letter_title"):
+        try:
+            return str(letters.letter_title(key))
+        except (KeyError, ServiceError):
+            return key
+    return key
+
+
+class PupilCaseWidget(QWidget):
+    changed = Signal()
+
+    def __init__(self, ctx: AppContext, pupil_id: int) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.pupil_id = pupil_id
+        self.alert: PupilAlert | None = None
+        self.policy = policy_service.load_policy(ctx.engine)
+        layout = QVBoxLayout(self)
+        self.heading = QLabel()
+        self.heading.setObjectName("caseHeading")
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.summary = QLabel()
+        self.summary.setObjectName("caseSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.summary)
+
+        buttons = QHBoxLayout()
+        self.stage_button = self._button("Change &stage…", "Move to a stage of the absence "
+                                         "escalation, or close it", self.change_stage, buttons)
+        self.review_button = self._button("Absence re&view…", "Record the review at the end "
+                                          "of a monitoring period", self.absence_review, buttons)
+        self.late_review_button = self._button("&Lateness review…", "Record the end-of-"
+                                               "monitoring lateness review",
+                                               self.lateness_review, buttons)
+        self.mitigation_button = self._button("&Mitigation…", "Record or end mitigating "
+                                              "circumstances (pauses escalation)",
+                                              self.mitigation, buttons)
+        self.profile_button = self._button("Full &profile", "Open the pupil's full profile",
+                                           self.full_profile, buttons)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Case sections")
+        layout.addWidget(self.tabs, 1)
+        # next steps
+        steps = QWidget()
+        sl = QVBoxLayout(steps)
+        self.steps = _table(["Tracker", "Next step", "Due", "Letter"], "Next steps")
+        self.steps.doubleClicked.connect(self.record_selected)
+        self.steps.itemSelectionChanged.connect(self._update_buttons)
+        sl.addWidget(self.steps)
+        row = QHBoxLayout()
+        self.done_button = self._button("&Record done…", "Record the selected step as done, "
+                                        "with notes (Enter)", self.record_selected, row)
+        self.letter_button = self._button("Send le&tter for this step…",
+                                          "Make the letter for the selected step, record it "
+                                          "in the letters log and save the PDF",
+                                          self.send_letter, row)
+        row.addStretch(1)
+        sl.addLayout(row)
+        self.tabs.addTab(steps, "Next steps")
+        # calendar
+        self.calendar = MarksCalendarWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.calendar)
+        self.tabs.addTab(scroll, "Calendar of marks")
+        # lateness
+        self.late = _table(["Date", "Session", "Code", "Minutes late", "Reason", "Source"],
+                           "Late log")
+        self.weeks_label = QLabel()
+        self.weeks_label.setWordWrap(True)
+        late_page = QWidget()
+        ll = QVBoxLayout(late_page)
+        ll.addWidget(self.weeks_label)
+        ll.addWidget(self.late)
+        self.tabs.addTab(late_page, "Late log")
+        self.history = _table(["When", "Tracker", "Step", "Details", "Due", "By"],
+                              "Stages and history")
+        self.tabs.addTab(self.history, "Stages and history")
+        self.calls = _table(["When", "Method", "Outcome", "Notes", "By"], "Calls")
+        self.tabs.addTab(self.calls, "Calls")
+        self.letters = _table(["Sent", "Letter", "To", "By"], "Letters")
+        self.tabs.addTab(self.letters, "Letters")
+        notices = QWidget()
+        nl = QVBoxLayout(notices)
+        self.pn_label = QLabel()
+        self.pn_label.setWordWrap(True)
+        nl.addWidget(self.pn_label)
+        self.notices = _table(["Issued", "To", "Amount", "Status", "Status date", "Notes"],
+                              "Penalty notices")
+        nl.addWidget(self.notices)
+        row = QHBoxLayout()
+        self._button("Head's &considerations…", "Record the considerations and decision",
+                     self.pn_decision, row)
+        self._button("Log a &notice…", "Log a penalty notice issued to a parent",
+                     self.log_notice, row)
+        self._button("Mark paid / &withdrawn…", "Change the selected notice's status",
+                     self.notice_status, row)
+        row.addStretch(1)
+        nl.addLayout(row)
+        self.tabs.addTab(notices, "Penalty notices")
+        self.refresh()
+
+    def _button(self, text: str, tip: str, slot: Any, layout: QHBoxLayout) -> QPushButton:
+        b = QPushButton(text)
+        b.setToolTip(tip)
+        b.setAccessibleName(text.replace("&", "").rstrip("…"))
+        b.clicked.connect(slot)
+        layout.addWidget(b)
+        return b
+
+    # -- reading -----------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        on = self.ctx.today()
+        snap = alerts_service.snapshot(self.ctx.engine, on, [self.pupil_id])
+        self.policy = snap.policy
+        self.alert = snap.find(self.pupil_id)
+        a = self.alert
+        if a is None:
+            self.heading.setText("<h2>Pupil not on roll</h2>")
+            return
+        self.heading.setText(f"<h2>{a.name} <span style='font-weight:normal'>· {a.class_name} "
+                             f"· UPN {a.upn or '–'}</span></h2>")
+        tags = [t for t, on_ in (("persistent absence", a.persistent),
+                                 ("severe absence", a.severe), ("at risk", a.at_risk)) if on_]
+        comparison = escalation.COMPARISON_LABELS.get(a.comparison, "")
+        stage = a.absence.stage.label if a.absence.stage else "not started"
+        if a.absence.paused:
+            stage += " — <b>paused (mitigating circumstances)</b>"
+        self.summary.setText(
+            f"<b>This year:</b> {format_pct(a.attendance_pct)}"
+            f"{' (' + ', '.join(tags) + ')' if tags else ''} &nbsp; "
+            f"<b>{a.period}:</b> {format_pct(a.period_pct)} — {a.band_label or 'no band'}"
+            f"{f'; {a.previous_period}: {format_pct(a.previous_pct)} → {comparison}' if comparison else ''}"  # noqa: E501
+            f"<br><b>Lateness:</b> {a.lateness.label} ({a.lateness.this_week} this week) &nbsp; "
+            f"<b>Absence stage:</b> {stage} &nbsp; <b>Penalty window:</b> {a.pn.sessions} of "
+            f"{self.policy.pn_sessions} sessions"
+            f"{' — threshold met' if a.pn.met else ''}")
+        letters = letter_service_module()
+        _fill(self.steps, [[d.tracker.capitalize(), d.label, due_text(d, on),
+                            _letter_title(letters, d.letter)] for d in a.due])
+        if a.due:
+            self.steps.selectRow(0)
+        self._update_buttons()
+        self._load_marks(on)
+        hist = tracker_service.history(self.ctx.engine, self.pupil_id)
+        _fill(self.history, [[f"{h.at:%d %b %Y %H:%M}", h.tracker, h.label, h.details[:200],
+                              f"{h.due_date:%d %b}" if h.due_date else "",
+                              f"{h.staff_name} ({h.staff_role})"] for h in hist])
+        _fill(self.calls, [[f"{c.called_at:%d %b %Y %H:%M}", c.method, c.outcome, c.notes,
+                            c.staff_name] for c in tracker_service.calls_for(
+            self.ctx.engine, self.pupil_id)])
+        if letters is not None and hasattr(letters, "letters_for_pupil"):
+            _fill(self.letters, [[f"{x.sent_on:%d %b %Y}", x.title, x.addressee, x.staff_name]
+                                 for x in letters.letters_for_pupil(self.ctx.engine,
+                                                                    self.pupil_id)])
+        notices = tracker_service.notices_for(self.ctx.engine, self.pupil_id)
+        self._notices = notices
+        _fill(self.notices, [[f"{n.issued_on:%d %b %Y}", n.parent, f"£{n.amount}", n.status,
+                              f"{n.status_date:%d %b %Y}" if n.status_date else "", n.notes]
+                             for n in notices])
+        pn = a.pn
+        window = (f"{pn.first_week:%d %b %Y} to the week of {pn.last_week:%d %b %Y}"
+                  if pn.first_week and pn.last_week else "no school weeks yet")
+        self.pn_label.setText(
+            f"Unauthorised sessions (G, N, O, U) in the last 10 school weeks ({window}): "
+            f"<b>{pn.sessions}</b>. "
+            + ("Threshold met" + (f" on {pn.met_on:%d %b %Y}" if pn.met_on else "")
+               + (" — decision recorded." if a.penalty_decided else
+                  " — the head's considerations are due.") if pn.met else
+               "Threshold not met."))
+
+    def _load_marks(self, on: dt.date) -> None:
+        year = calendar_service.year_containing(self.ctx.engine, on)
+        if year is None:
+            return
+        marks = tracker_service.year_marks(self.ctx.engine, self.pupil_id, year.start, year.end)
+        cal = calendar_service.load_calendar(self.ctx.engine)
+        self.calendar.set_data(year.start, year.end, {k: v[0] for k, v in marks.items()},
+                               set(cal.school_days(year.start, year.end)), on)
+        late_rows = sorted((d, s, c, m) for (d, s), (c, m) in marks.items()
+                           if c in lateness.LATE_CODES and d <= on)
+        kiosk = self._kiosk_reasons(year.start, on)
+        _fill(self.late, [[f"{d:%a %d %b %Y}", s, c, "" if m is None else str(m),
+                           kiosk.get((d, s), ""), "kiosk" if (d, s) in kiosk else "register"]
+                          for d, s, c, m in reversed(late_rows)])
+        a = self.alert
+        if a is not None:
+            recent = [w for w in a.lateness.weeks][-8:]
+            self.weeks_label.setText(
+                "Late arrivals per school week (latest 8): " + ", ".join(
+                    f"w/c {w.monday:%d %b}: {w.lates}" for w in recent))
+
+    def _kiosk_reasons(self, start: dt.date, end: dt.date) -> dict[tuple[dt.date, str], str]:
+        try:
+            from attendance_desktop.services import kiosk_service
+            rows = kiosk_service.late_log(self.ctx.engine, start, end)
+        except (ImportError, AttributeError, ServiceError):
+            return {}
+        return {(r.date, r.session): r.reason for r in rows if r.pupil_id == self.pupil_id}
+
+    def _update_buttons(self) -> None:
+        item = self.selected_item()
+        self.done_button.setEnabled(item is not None)
+        self.letter_button.setEnabled(item is not None and bool(item.letter)
+                                      and letter_service_module() is not None)
+        if letter_service_module() is None:
+            self.letter_button.setToolTip("Letters are not available in this version")
+
+    def selected_item(self) -> DueItem | None:
+        if self.alert is None:
+            return None
+        rows = self.steps.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.alert.due):
+            return None
+        return self.alert.due[rows[0].row()]
+
+    # -- actions -----------------------------------------------------------------------
+    def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = fn(self.ctx.engine, self.ctx.actor, *args, now=self.ctx.now(), **kwargs)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Trackers", str(exc))
+            return None
+        self.refresh()
+        self.changed.emit()
+        return result if result is not None else True
+
+    @Slot()
+    def record_selected(self) -> None:
+        item = self.selected_item()
+        if item is None:
+            return
+        if item.tracker == "lateness" and item.kind == "review":
+            self.lateness_review()
+            return
+        if item.tracker == "absence" and item.kind == "review":
+            self.absence_review()
+            return
+        if item.tracker == "penalty":
+            self.pn_decision()
+            return
+        required = item.tracker == "flags"
+        dlg = StepDialog(self, "Record a step", f"<b>{item.label}</b>", notes_required=required)
+        if dlg.exec() != StepDialog.DialogCode.Accepted:
+            return
+        _, notes = dlg.value()
+        if item.tracker == "lateness":
+            self._run(tracker_service.record_lateness_action, self.pupil_id, item.key, notes)
+        elif item.tracker == "absence":
+            self._run(tracker_service.record_absence_action, self.pupil_id, notes)
+        elif item.tracker == "flags":
+            self._run(tracker_service.acknowledge_flag, self.pupil_id, item.key, notes)
+
+    @Slot()
+    def change_stage(self) -> None:
+        if self.alert is None:
+            return
+        policy = self.policy
+        choices = [(s.key, s.label) for s in policy.escalation_stages]
+        choices.append(("closed", "Close the escalation (attendance has improved)"))
+        current = self.alert.absence.stage.key if self.alert.absence.stage else ""
+        nxt = escalation.next_stage(policy, self.alert.absence.stage)
+        now = self.alert.absence.stage.label if self.alert.absence.stage else "none"
+        dlg = StepDialog(self, "Change stage", f"Current stage: <b>{now}</b>", choices,
+                         "New stage", selected=nxt.key if nxt else current)
+        if dlg.exec() == StepDialog.DialogCode.Accepted:
+            key, notes = dlg.value()
+            self._run(tracker_service.set_stage, self.pupil_id, key, notes)
+
+    @Slot()
+    def absence_review(self) -> None:
+        if self.alert is None:
+            return
+        comparison = escalation.COMPARISON_LABELS.get(self.alert.comparison, "no figures")
+        dlg = StepDialog(self, "Absence review",
+                         f"{self.alert.previous_period}: {format_pct(self.alert.previous_pct)} → "
+                         f"{self.alert.period}: {format_pct(self.alert.period_pct)} "
+                         f"(<b>{comparison}</b>). Not improved moves to the next stage.",
+                         list(tracker_service.REVIEW_OUTCOMES.items()), "Outcome",
+                         selected=self.alert.comparison)
+        if dlg.exec() == StepDialog.DialogCode.Accepted:
+            outcome, notes = dlg.value()
+            self._run(tracker_service.record_absence_review, self.pupil_id, outcome, notes)
+
+    @Slot()
+    def lateness_review(self) -> None:
+        if self.alert is None:
+            return
+        status = self.alert.lateness
+        hint = {"improved": "The figures suggest: improved.",
+                "not_improved": "The figures suggest: not improved."}.get(
+            status.suggested_review, "")
+        dlg = StepDialog(self, "Lateness review",
+                         f"Level: <b>{status.label}</b>. Improved → keep monitoring; not "
+                         f"improved → next step of the flowchart. {hint}",
+                         [("improved", "Improved: keep monitoring"),
+                          ("not_improved", "Not improved: next level")], "Outcome",
+                         selected=status.suggested_review)
+        if dlg.exec() == StepDialog.DialogCode.Accepted:
+            outcome, notes = dlg.value()
+            self._run(tracker_service.record_lateness_review, self.pupil_id, outcome, notes)
+
+    @Slot()
+    def mitigation(self) -> None:
+        if self.alert is None:
+            return
+        if self.alert.absence.paused:
+            if QMessageBox.question(self, "Mitigating circumstances",
+                                    "End the mitigating circumstances? Escalation resumes."
+                                    ) == QMessageBox.StandardButton.Yes:
+                self._run(tracker_service.end_mitigation, self.pupil_id, "")
+            return
+        reason, ok = QInputDialog.getText(self, "Mitigating circumstances",
+                                          "What are the circumstances (e.g. long-term illness)?")
+        if ok and reason.strip():
+            self._run(tracker_service.start_mitigation, self.pupil_id, reason)
+
+    @Slot()
+    def pn_decision(self) -> None:
+        if self.alert is None:
+            return
+        policy = self.policy
+        pn = self.alert.pn
+        dlg = PenaltyDecisionDialog(
+            self, self.alert.name, f"{pn.sessions} unauthorised sessions in the last "
+            f"{policy.pn_window_school_weeks} school weeks", policy.pn_considerations,
+            tracker_service.PN_DECISIONS)
+        if dlg.exec() == PenaltyDecisionDialog.DialogCode.Accepted:
+            answers, decision, reasons = dlg.value()
+            self._run(tracker_service.record_pn_decision, self.pupil_id, answers, decision,
+                      reasons)
+
+    @Slot()
+    def log_notice(self) -> None:
+        parents = tracker_service.parents_of(self.ctx.engine, self.pupil_id)
+        if not parents:
+            QMessageBox.information(self, "Penalty notices", "This pupil has no contact with "
+                                    "parental responsibility on record.")
+            return
+        dlg = NoticeDialog(self, parents, self.ctx.today())
+        if dlg.exec() == NoticeDialog.DialogCode.Accepted:
+            contact, issued, notes = dlg.value()
+            self._run(tracker_service.issue_notice, self.pupil_id, contact, issued, notes)
+
+    @Slot()
+    def notice_status(self) -> None:
+        rows = self.notices.selectionModel().selectedRows()
+        if not rows:
+            QMessageBox.information(self, "Penalty notices", "Select a notice first.")
+            return
+        notice = self._notices[rows[0].row()]
+        status, ok = QInputDialog.getItem(self, "Penalty notice",
+                                          f"Notice issued {notice.issued_on:%d %b %Y}: new "
+                                          "status", ["paid", "withdrawn", "prosecuted"], 0,
+                                          False)
+        if ok:
+            try:
+                tracker_service.set_notice_status(self.ctx.engine, self.ctx.actor, notice.id,
+                                                  status, self.ctx.today(), now=self.ctx.now())
+            except ServiceError as exc:
+                QMessageBox.warning(self, "Penalty notices", str(exc))
+                return
+            self.refresh()
+            self.changed.emit()
+
+    @Slot()
+    def send_letter(self) -> None:
+        item = self.selected_item()
+        letters = letter_service_module()
+        if item is None or not item.letter or letters is None or self.alert is None:
+            return
+        extra: dict[str, str] = {}
+        try:
+            for name in letters.inputs_needed(self.ctx.engine, item.letter):
+                key = name.split(":", 1)[-1] if name.startswith("extra:") else name
+                text, ok = QInputDialog.getText(self, "Letter", f"{letters.input_label(name)}:")
+                if not ok:
+                    return
+                extra[key] = text
+            _log_id, pdf = letters.record_letter(self.ctx.engine, self.ctx.actor, item.letter,
+                                                 [self.pupil_id], today=self.ctx.today(),
+                                                 extra=extra)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Letter", str(exc))
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the letter", f"{self.ctx.today():%Y-%m-%d} {item.letter} "
+            f"{self.alert.name}.pdf", "PDF files (*.pdf)")
+        if path:
+            with open(path, "wb") as fh:
+                fh.write(pdf)
+        self.refresh()
+        self.changed.emit()
+        if item.kind in ("action", "start") and QMessageBox.question(
+                self, "Letter sent", f"The letter is in the letters log. Record "
+                f"“{item.label}” as done now?") == QMessageBox.StandardButton.Yes:
+            note = f"Letter {letters.letter_title(item.letter)} sent"
+            if item.tracker == "lateness":
+                self._run(tracker_service.record_lateness_action, self.pupil_id, item.key, note)
+            elif item.tracker == "absence":
+                self._run(tracker_service.record_absence_action, self.pupil_id, note)
+
+    @Slot()
+    def full_profile(self) -> None:
+        window = self.window()
+        target = window.parent() if not hasattr(window, "show_pupil") else window
+        while target is not None and not hasattr(target, "show_pupil"):
+            target = target.parent()
+        if target is not None:
+            target.show_pupil(self.pupil_id)  # type: ignore[attr-defined]
+            if window is not target and hasattr(window, "accept"):
+                window.accept()  # type: ignore[attr-defined]
+        else:
+            QMessageBox.information(self, "Pupil", "The full profile is not available here.")
