@@ -553,3 +553,17 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them(engine: Engine, pupils,
     with pytest.raises(ImportRejected) as caught:
         imp.import_marks(engine, path)
     assert [(p.row, p.column) for p in caught.value.problems] == [(4, "code")]
+
+
+def test_imported_marks_are_stored_exactly_like_marks_written_on_screen(
+        engine: Engine, pupils, tmp_path: Path) -> None:
+    with session_scope(engine) as s:
+        register_service.write_mark(s, OFFICE, pupils[UPNS[0]].id, dt.date(2025, 11, 17), "AM",
+                                    "L", minutes_late=9, comment="bus")
+    imp.import_marks(engine, marks_csv(tmp_path, [f"{UPNS[1]},2025-11-17,AM,L,9,bus"]))
+    with engine.connect() as conn:
+        raw = conn.exec_driver_sql(
+            "SELECT date, session, code, minutes_late, comment, typeof(date), "
+            "typeof(entered_at), length(entered_at) FROM mark ORDER BY pupil_id").all()
+    assert len(raw) == 2
+    assert tuple(raw[0]) == tuple(raw[1])
