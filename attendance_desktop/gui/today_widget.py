@@ -41,6 +41,8 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     t.verticalHeader().hide()
     t.verticalHeader().setDefaultSectionSize(24)
     t.horizontalHeader().setStretchLastSection(True)
+    t.horizontalHeader().setMinimumSectionSize(24)
+    t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return t
 
 

@@ -60,7 +60,7 @@ class ChecksDialog(QDialog):
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(True)
-        for col, width in enumerate((220, 200, 80, 140)):
+        for col, width in enumerate((250, 170, 150, 130)):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(self.go_there)
         layout.addWidget(self.table, 1)

@@ -191,7 +191,9 @@ class RegisterGridModel(QAbstractTableModel):
             return None
         p = self.snap.pupils[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            extra = " · ".join(x for x in (p.class_name, p.flags) if x)
+            # One class: the class name would repeat on every row, so only flags show.
+            cls = p.class_name if self.snap.class_id is None else ""
+            extra = " · ".join(x for x in (cls, p.flags) if x)
             return f"{p.name}   {extra}" if extra else p.name
         if role == Qt.ItemDataRole.ToolTipRole:
             return (f"<b>{p.name}</b><br>Class {p.class_name or '—'}, Year {p.year_group}"

@@ -1,0 +1,107 @@
+"""The register on the demo school at 1366x768: screenshots to look at, data checks with
+"go there", and the amendments report saved as PDF and CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from attendance_desktop.gui.main_window import MainWindow
+from attendance_desktop.services import demo_service
+from attendance_desktop.services import register_service as rs
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.register_service import MarkChange
+from tests.conftest import HEAD
+from tests.gui.conftest import save_screenshot
+
+THU = dt.date(2025, 11, 20)
+
+
+@pytest.fixture
+def demo_ctx(ctx):
+    demo_service.create_demo(ctx.engine, pupils=210, today=THU)
+    return AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD, clock=ctx.clock)
+
+
+@pytest.fixture
+def window(qtbot, demo_ctx):
+    win = MainWindow(demo_ctx)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    win.show_area(win.area_index("Register"))
+    return win
+
+
+def test_class_week_and_whole_school_term(qtbot, window):
+    page = window.current_page()
+    page.class_box.setCurrentIndex(1)
+    assert page.model.rowCount() < 40
+    save_screenshot(window, "register_class_week_demo")
+    page.class_box.setCurrentIndex(0)
+    page.span_box.setCurrentIndex(page.span_box.findData("term"))
+    assert page.model.rowCount() >= 200
+    assert page.view.currentIndex().isValid()
+    save_screenshot(window, "register_school_term_demo")
+    page.span_box.setCurrentIndex(page.span_box.findData("year"))
+    assert page.model.columnCount() > 350
+
+
+def test_data_checks_go_to_cell(qtbot, window, demo_ctx):
+    page = window.current_page()
+    snap = page.model.snap
+    pupil = snap.pupils[3].id
+    # a missing mark: take one away, recorded as a change with its reason
+    day = dt.date(2025, 11, 18)
+    rs.set_mark(demo_ctx.engine, HEAD, MarkChange(pupil, day, "PM", ""), now=demo_ctx.now(),
+                reason="test: remove a mark")
+    page.data_checks()
+    dialog = page.checks_dialog
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("missing"))
+    rows = [r for r in range(dialog.table.rowCount())
+            if dialog.table.item(r, 3).text() == f"{day:%a %d %b} PM"]
+    assert rows
+    dialog.table.selectRow(rows[0])
+    item = dialog.selected_item()
+    assert (item.pupil_id, item.day, item.session) == (pupil, day, "PM")
+    dialog.kind.setCurrentIndex(0)
+    save_screenshot(dialog, "register_data_checks")
+    dialog.kind.setCurrentIndex(dialog.kind.findData("missing"))
+    dialog.table.selectRow(rows[0])
+    dialog.go_there()
+    idx = page.view.currentIndex()
+    assert page.model.snap.pupils[idx.row()].id == pupil
+    col = page.model.snap.columns[idx.column()]
+    assert (col.day, col.session) == (day, "PM")
+    dialog.close()
+
+
+def test_amendments_report_saved(qtbot, window, demo_ctx, tmp_path, monkeypatch):
+    from attendance_desktop.gui.register.amendments_dialog import AmendmentsDialog
+
+    pupil = window.current_page().model.snap.pupils[0].id
+    rs.set_mark(demo_ctx.engine, HEAD, MarkChange(pupil, dt.date(2025, 11, 17), "AM", "M"),
+                now=demo_ctx.now(), reason="Letter from the dentist")
+    dialog = AmendmentsDialog(window, demo_ctx, dt.date(2025, 11, 17), dt.date(2025, 11, 20))
+    qtbot.addWidget(dialog)
+    assert "change(s)" in dialog.count.text()
+    infos: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information",
+                        staticmethod(lambda _p, _t, text, *a: infos.append(text)))
+    for suffix in ("pdf", "csv"):
+        target = tmp_path / f"report.{suffix}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                            staticmethod(lambda *a, _t=target, **k: (str(_t), "")))
+        (dialog.save_pdf if suffix == "pdf" else dialog.save_csv)()
+        assert target.exists()
+    text = (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
+    assert "Letter from the dentist" in text
+    assert "Saved" in infos[-1]
+    from pypdf import PdfReader
+
+    pdf_text = PdfReader(str(tmp_path / "report.pdf")).pages[0].extract_text()
+    assert "Letter from the dentist" in pdf_text
+    (tmp_path / "report.pdf").replace(tmp_path.parent / "amendments_report_test.pdf")
