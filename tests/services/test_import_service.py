@@ -151,6 +151,14 @@ def test_import_a_sims_style_file(engine: Engine, school_year) -> None:
     assert (link.pupil_id, link.relationship, link.priority) == (
         got[UPNS[0]].id, "Mother", 1)
 
+    # Importing the same file again updates everyone and duplicates nobody.
+    again = imp.import_pupils(engine, SIMS, today=TODAY)
+    assert (again.new, again.updated, again.classes_created) == (0, 4, ())
+    with session_scope(engine) as s:
+        assert len(s.exec(select(Contact)).all()) == 2
+        assert len(s.exec(select(PupilContact)).all()) == 2
+        assert len(s.exec(select(SchoolClass)).all()) == 3
+
 
 def test_bad_file_names_every_problem_and_saves_nothing(engine: Engine, school_year,
                                                         tmp_path: Path) -> None:
