@@ -83,10 +83,31 @@ from attendance_desktop.services.letter_templates import (
 from attendance_desktop.services.letter_templates import inputs_needed as _inputs_needed
 
 __all__ = [
-    "DEFAULTS", "LETTER_KEYS", "MERGE_FIELDS", "BatchPlan", "BatchResult", "FamilyLetter",
-    "LetterLogEntry", "TemplateInfo", "check_template", "get_template", "inputs_needed",
-    "letter_pages", "letter_pdf", "letters_for_pupil", "list_letters", "list_templates",
-    "plan_batch", "render_family_letter", "reset_template", "run_batch", "save_template",
+    "DEFAULTS",
+    "LETTER_KEYS",
+    "MERGE_FIELDS",
+    "BatchPlan",
+    "BatchResult",
+    "FamilyLetter",
+    "LetterLogEntry",
+    "PupilChoice",
+    "TemplateInfo",
+    "bands",
+    "check_template",
+    "get_template",
+    "inputs_needed",
+    "letter_pages",
+    "letter_pdf",
+    "letters_for_pupil",
+    "list_letters",
+    "list_templates",
+    "plan_batch",
+    "plan_pages",
+    "pupil_choices",
+    "render_family_letter",
+    "reset_template",
+    "run_batch",
+    "save_template",
 ]
 
 SENDER_ROLES = (Role.OFFICE, Role.HEAD, Role.SYSTEM)
@@ -724,7 +745,7 @@ def _directive(comp: lh.Composer, facts: _Facts, name: str, arg: str,
     elif name == "figures":
         comp.table(["Child", "Class", f"{facts.period.name}", "Year to date",
                     "Sessions missed", "Lates"], _figures_rows(facts, ids),
-                   [0.27, 0.13, 0.14, 0.16, 0.19, 0.11])
+                   [0.27, 0.12, 0.14, 0.16, 0.20, 0.11])
     elif name == "chart":
         bars = []
         for pid in ids:
@@ -813,6 +834,80 @@ def render_family_letter(engine: Engine, template_key: str, pupil_ids: Sequence[
     """One PDF for one family's letter (nothing is recorded in the letters log)."""
     head, docs = _family_documents(engine, template_key, pupil_ids, today, extra, period)
     return lh.render_pdf(docs, head, get_template(engine, template_key).title)
+
+
+def plan_pages(engine: Engine, plan: BatchPlan, *, today: dt.date,
+               include_repeats: bool = False, limit: int | None = None,
+               ) -> tuple[lh.Letterhead, list[list[lh.Op]]]:
+    """The plan's letters as page operations (preview: `limit=1`; printing: all)."""
+    letters = [x for x in plan.letters if include_repeats or x.repeat_of is None]
+    if limit is not None:
+        letters = letters[:limit]
+    extra = dict(plan.extra)
+    tpl = get_template(engine, plan.template_key)
+    _check_ready(tpl, extra)
+    d = _definition(plan.template_key)
+    facts = _gather(engine, [i for x in letters for i in x.pupil_ids], today, plan.period,
+                    _period_kind(d))
+    pages: list[list[lh.Op]] = []
+    for letter in letters:
+        for doc in _documents(facts, d, tpl, letter, today, extra):
+            pages.extend(lh.full_pages(facts.head, doc))
+    return facts.head, pages
+
+
+# --- choosing pupils ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PupilChoice:
+    id: int
+    name: str
+    class_name: str
+    attendance_pct: float | None  # this period, one decimal place
+    band_key: str
+    band_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class BandInfo:
+    key: str
+    label: str
+    concern: bool
+
+
+def bands(engine: Engine) -> list[BandInfo]:
+    """The attendance bands of the school's policy, highest first."""
+    return [BandInfo(b.key, b.label, b.concern) for b in policy_service.load_policy(engine).bands]
+
+
+def current_period(engine: Engine, today: dt.date, template_key: str = "") -> Span:
+    """The period a letter made today reports on (from the policy's monitoring period)."""
+    d = DEFAULTS.get(template_key)
+    return resolve_period(engine, policy_service.load_policy(engine), today,
+                          _period_kind(d) if d else "")
+
+
+def pupil_choices(engine: Engine, today: dt.date, *, class_id: int | None = None,
+                  band_key: str | None = None, period: Span | None = None,
+                  ) -> list[PupilChoice]:
+    """Pupils on roll with their attendance and band this period, in class order.
+
+    `band_key` keeps only the pupils in that band (e.g. every lower-amber pupil)."""
+    policy = policy_service.load_policy(engine)
+    span = period or resolve_period(engine, policy, today)
+    end = min(span.end, today)
+    rows = stats_service.per_pupil(engine, min(span.start, end), end,
+                                   stats_service.Scope(class_id=class_id),
+                                   include_unmarked=True)
+    out = []
+    for r in rows:
+        band = policy.band_for(r.counts.attendance_pct())
+        if band_key is not None and (band is None or band.key != band_key):
+            continue
+        out.append(PupilChoice(r.pupil_id, r.name, r.class_name, r.counts.attendance_pct_1dp(),
+                               band.key if band else "", band.label if band else ""))
+    return out
 
 
 # --- batches ----------------------------------------------------------------------------

@@ -102,6 +102,8 @@ CHILD_FIELDS = frozenset({
 })
 # Fields the person making the letter types in (asked for by the Letters screen).
 INPUT_FIELDS = ("meeting_date", "meeting_time", "meeting_place")
+# Inputs that may be left empty (their paragraph is then left out of the letter).
+OPTIONAL_INPUTS = frozenset({"extra:conditions"})
 DIRECTIVES = ("signature", "figures", "chart", "write", "tick", "sign", "rule", "pagebreak")
 LAYOUTS = ("letter", "form", "certificate")
 

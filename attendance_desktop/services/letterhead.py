@@ -119,6 +119,11 @@ def _width(text: str, font: str, size: float) -> float:
     return float(stringWidth(text, font, size))
 
 
+def text_width(text: str, font: str, size: float) -> float:
+    """Width in points of `text` in a ReportLab standard font (cached)."""
+    return _width(text, font, size)
+
+
 def tokens(text: str) -> list[tuple[str, bool]]:
     """Words with a bold flag; `**` toggles bold (so `**Amy Example**` is bold)."""
     out: list[tuple[str, bool]] = []

@@ -1,0 +1,1 @@
+"""Letters: choose, preview, make, print and log letters; edit their wording."""

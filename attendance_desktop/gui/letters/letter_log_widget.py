@@ -1,0 +1,188 @@
+"""The letters log: every letter sent, filtered by type, dates and pupil; the kept PDFs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.services import letter_service
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+
+COLUMNS = ("Sent on", "Letter", "Pupils", "Addressed to", "Sent by")
+
+
+def _qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+class LetterLogWidget(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.entries: list[letter_service.LetterLogEntry] = []
+        self._build()
+        self.refresh()
+
+    def _build(self) -> None:
+        col = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.type_combo = QComboBox()
+        self.type_combo.setAccessibleName("Letter type")
+        self.type_combo.addItem("All letters", None)
+        for t in letter_service.list_templates(self.ctx.engine):
+            self.type_combo.addItem(t.title, t.key)
+        self.type_combo.currentIndexChanged.connect(self.refresh)
+        today = self.ctx.today()
+        self.start = QDateEdit(_qdate(today - dt.timedelta(days=365)))
+        self.start.setCalendarPopup(True)
+        self.start.setDisplayFormat("dd MMM yyyy")
+        self.start.setAccessibleName("Sent from")
+        self.start.dateChanged.connect(self.refresh)
+        self.end = QDateEdit(_qdate(today))
+        self.end.setCalendarPopup(True)
+        self.end.setDisplayFormat("dd MMM yyyy")
+        self.end.setAccessibleName("Sent up to")
+        self.end.dateChanged.connect(self.refresh)
+        self.pupil = QLineEdit()
+        self.pupil.setPlaceholderText("Pupil or addressee…")
+        self.pupil.setAccessibleName("Pupil or addressee")
+        self.pupil.setClearButtonEnabled(True)
+        self.pupil.textChanged.connect(self._apply_text)
+        row.addWidget(QLabel("Letter:"))
+        row.addWidget(self.type_combo, 2)
+        row.addWidget(QLabel("From:"))
+        row.addWidget(self.start)
+        row.addWidget(QLabel("to:"))
+        row.addWidget(self.end)
+        row.addWidget(self.pupil, 2)
+        col.addLayout(row)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Letters sent")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for i, w in enumerate((100, 260, 260, 220)):
+            self.table.setColumnWidth(i, w)
+        self.table.doubleClicked.connect(self.open_pdf)
+        col.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.count = QLabel()
+        self.open_button = QPushButton("Open PDF")
+        self.open_button.setToolTip("Open the letter exactly as it was sent (double-click a row)")
+        self.open_button.clicked.connect(self.open_pdf)
+        self.save_button = QPushButton("Save PDF as…")
+        self.save_button.clicked.connect(self.save_pdf)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        row.addWidget(self.count, 1)
+        row.addWidget(self.refresh_button)
+        row.addWidget(self.open_button)
+        row.addWidget(self.save_button)
+        col.addLayout(row)
+
+    @Slot()
+    def refresh(self) -> None:
+        start = self.start.date().toPython()
+        end = self.end.date().toPython()
+        self.entries = letter_service.list_letters(
+            self.ctx.engine, template_key=self.type_combo.currentData(), start=start, end=end)
+        self.table.setRowCount(len(self.entries))
+        for r, e in enumerate(self.entries):
+            values = (f"{e.sent_on:%d %b %Y}", e.title, e.pupil_names, e.addressee,
+                      e.staff_name)
+            for c, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                item.setToolTip(v)
+                if c == 0:
+                    item.setData(Qt.ItemDataRole.UserRole, e.id)
+                self.table.setItem(r, c, item)
+        self._apply_text(self.pupil.text())
+
+    @Slot(str)
+    def _apply_text(self, text: str) -> None:
+        words = text.lower().split()
+        shown = 0
+        for r, e in enumerate(self.entries):
+            hay = f"{e.pupil_names} {e.addressee}".lower()
+            hide = not all(w in hay for w in words)
+            self.table.setRowHidden(r, hide)
+            shown += not hide
+        self.count.setText(f"{shown} letter{'s' if shown != 1 else ''}")
+
+    def selected(self) -> letter_service.LetterLogEntry | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.entries[rows[0].row()]
+
+    def _pdf(self) -> tuple[letter_service.LetterLogEntry, bytes] | None:
+        entry = self.selected()
+        if entry is None:
+            QMessageBox.information(self, "Letters", "Choose a letter in the list first.")
+            return None
+        try:
+            return entry, letter_service.letter_pdf(self.ctx.engine, entry.id)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Letters", str(exc))
+            return None
+
+    def _file_name(self, entry: letter_service.LetterLogEntry) -> str:
+        safe = "".join(ch for ch in f"{entry.title} {entry.pupil_names}" if ch.isalnum()
+                       or ch in " -_")[:80]
+        return f"{entry.sent_on.isoformat()} {safe} ({entry.id}).pdf"
+
+    @Slot()
+    def open_pdf(self) -> None:
+        found = self._pdf()
+        if found is None:
+            return
+        entry, pdf = found
+        folder = self.ctx.paths.letters_dir / "Opened from the log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / self._file_name(entry)
+            path.write_bytes(pdf)
+        except OSError as exc:
+            QMessageBox.warning(self, "Letters", f"The PDF could not be written: {exc}")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    @Slot()
+    def save_pdf(self) -> None:
+        found = self._pdf()
+        if found is None:
+            return
+        entry, pdf = found
+        name, _ = QFileDialog.getSaveFileName(self, "Save the letter",
+                                              str(Path.home() / self._file_name(entry)),
+                                              "PDF files (*.pdf)")
+        if name:
+            try:
+                Path(name).write_bytes(pdf)
+            except OSError as exc:
+                QMessageBox.warning(self, "Letters", f"The PDF could not be saved: {exc}")

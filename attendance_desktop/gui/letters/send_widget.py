@@ -1,0 +1,523 @@
+"""Choose a letter and the pupils, preview it, make the batch off the GUI thread, print."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QKeySequence, QPixmap, QShortcut
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.letters.page_painter import page_image, print_pages
+from attendance_desktop.gui.progress import BackgroundTask
+from attendance_desktop.services import class_service, letter_service
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.letter_templates import OPTIONAL_INPUTS
+
+MODES = (("class", "A class"), ("band", "An attendance band this period"),
+         ("all", "Every pupil"))
+PREVIEW_WIDTH = 620
+
+
+class SendLettersWidget(QWidget):
+    """Make a batch of letters: one per family, logged, saved as PDFs, ready to print."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.plan: letter_service.BatchPlan | None = None
+        self.result: letter_service.BatchResult | None = None
+        self.include_repeats = False
+        self.task: BackgroundTask | None = None
+        self.preview_pages: list[list[tuple]] = []
+        self.preview_index = 0
+        self.inputs: dict[str, QLineEdit] = {}
+        self.printer_factory = lambda: QPrinter(QPrinter.PrinterMode.HighResolution)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(250)
+        self._preview_timer.timeout.connect(self.refresh_preview)
+        self._build()
+        self._load_templates()
+        self._load_mode()
+
+    # -- layout --------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QHBoxLayout(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        outer.addWidget(splitter)
+
+        left = QWidget()
+        col = QVBoxLayout(left)
+        col.setContentsMargins(0, 0, 6, 0)
+        letter_box = QGroupBox("1. Letter")
+        lf = QVBoxLayout(letter_box)
+        self.template_combo = QComboBox()
+        self.template_combo.setAccessibleName("Letter to make")
+        self.template_combo.setToolTip("Which letter to make (edit the wording under Templates)")
+        self.template_combo.currentIndexChanged.connect(self._template_changed)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: #555;")
+        self.period_label = QLabel()
+        self.period_label.setWordWrap(True)
+        lf.addWidget(self.template_combo)
+        lf.addWidget(self.description)
+        lf.addWidget(self.period_label)
+        col.addWidget(letter_box)
+
+        pupils_box = QGroupBox("2. Pupils")
+        pf = QVBoxLayout(pupils_box)
+        row = QHBoxLayout()
+        self.mode_combo = QComboBox()
+        self.mode_combo.setAccessibleName("Choose pupils from")
+        for key, label in MODES:
+            self.mode_combo.addItem(label, key)
+        self.mode_combo.currentIndexChanged.connect(self._load_mode)
+        self.group_combo = QComboBox()
+        self.group_combo.setAccessibleName("Class or band")
+        self.group_combo.currentIndexChanged.connect(self._load_pupils)
+        row.addWidget(self.mode_combo, 1)
+        row.addWidget(self.group_combo, 1)
+        pf.addLayout(row)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find a pupil…")
+        self.search.setAccessibleName("Find a pupil")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        pf.addWidget(self.search)
+        self.pupil_list = QListWidget()
+        self.pupil_list.setAccessibleName("Pupils to write to")
+        self.pupil_list.setToolTip("Tick the pupils whose families get the letter "
+                                   "(Space ticks the selected pupil)")
+        self.pupil_list.itemChanged.connect(self._ticks_changed)
+        pf.addWidget(self.pupil_list, 1)
+        row = QHBoxLayout()
+        self.tick_all = QPushButton("Tick all shown")
+        self.tick_all.clicked.connect(self._tick_all)
+        self.untick_all = QPushButton("Clear ticks")
+        self.untick_all.clicked.connect(self._clear_ticks)
+        self.count_label = QLabel()
+        row.addWidget(self.tick_all)
+        row.addWidget(self.untick_all)
+        row.addStretch(1)
+        row.addWidget(self.count_label)
+        pf.addLayout(row)
+        col.addWidget(pupils_box, 1)
+
+        self.inputs_box = QGroupBox("3. Details for this letter")
+        self.inputs_form = QFormLayout(self.inputs_box)
+        col.addWidget(self.inputs_box)
+
+        buttons = QHBoxLayout()
+        self.make_button = QPushButton("Make letters…")
+        self.make_button.setDefault(True)
+        self.make_button.setAccessibleName("Make letters")
+        self.make_button.setToolTip("Make one letter per family, save the PDFs and record them "
+                                    "in the letters log (Ctrl+Return)")
+        self.make_button.clicked.connect(self.make_letters)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.make_letters)
+        self.print_button = QPushButton("Print…")
+        self.print_button.setToolTip("Print the letters just made (Ctrl+P)")
+        self.print_button.setEnabled(False)
+        self.print_button.clicked.connect(self.print_letters)
+        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_letters)
+        self.save_button = QPushButton("Save a copy…")
+        self.save_button.setToolTip("Save the combined PDF of the letters just made")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_copy)
+        self.folder_button = QPushButton("Open folder")
+        self.folder_button.setToolTip("Open the folder holding the letters just made")
+        self.folder_button.setEnabled(False)
+        self.folder_button.clicked.connect(self.open_folder)
+        for b in (self.make_button, self.print_button, self.save_button, self.folder_button):
+            buttons.addWidget(b)
+        col.addLayout(buttons)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Letters status")
+        col.addWidget(self.status)
+        splitter.addWidget(left)
+
+        right = QWidget()
+        rc = QVBoxLayout(right)
+        rc.setContentsMargins(6, 0, 0, 0)
+        head = QHBoxLayout()
+        self.preview_title = QLabel("<b>Preview</b>")
+        self.prev_page = QPushButton("◀")
+        self.prev_page.setAccessibleName("Previous page")
+        self.prev_page.setToolTip("Previous page of the preview")
+        self.prev_page.setFixedWidth(36)
+        self.prev_page.clicked.connect(self._prev_page)
+        self.next_page = QPushButton("▶")
+        self.next_page.setAccessibleName("Next page")
+        self.next_page.setToolTip("Next page of the preview")
+        self.next_page.setFixedWidth(36)
+        self.next_page.clicked.connect(self._next_page)
+        self.page_label = QLabel()
+        self.page_label.setMinimumWidth(90)
+        self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        head.addWidget(self.preview_title, 1)
+        head.addWidget(self.prev_page)
+        head.addWidget(self.page_label)
+        head.addWidget(self.next_page)
+        rc.addLayout(head)
+        self.preview = QLabel("Tick a pupil to see their letter here.")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.preview.setAccessibleName("Letter preview")
+        self.preview.setWordWrap(True)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.preview)
+        scroll.setStyleSheet("QScrollArea { background: #d9dde2; }")
+        rc.addWidget(scroll, 1)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([520, 680])
+
+    # -- choices -------------------------------------------------------------------
+    def _load_templates(self) -> None:
+        self.template_combo.blockSignals(True)
+        current = self.template_combo.currentData()
+        self.template_combo.clear()
+        for t in letter_service.list_templates(self.ctx.engine):
+            self.template_combo.addItem(t.title, t.key)
+        if current:
+            self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(current)))
+        self.template_combo.blockSignals(False)
+        self._template_changed()
+
+    def select_template(self, key: str) -> None:
+        self.template_combo.setCurrentIndex(self.template_combo.findData(key))
+
+    @Slot()
+    def _template_changed(self) -> None:
+        key = self.template_combo.currentData()
+        if not key:
+            return
+        info = letter_service.get_template(self.ctx.engine, key)
+        self.description.setText(info.description)
+        period = letter_service.current_period(self.ctx.engine, self.ctx.today(), key)
+        end = min(period.end, self.ctx.today())
+        self.period_label.setText(f"Figures for <b>{period.name}</b>: {period.start:%d %b %Y} "
+                                  f"to {end:%d %b %Y}.")
+        # one line edit per value the letter needs, keeping what was typed before
+        old = {k: w.text() for k, w in self.inputs.items()}
+        while self.inputs_form.rowCount():
+            self.inputs_form.removeRow(0)
+        self.inputs = {}
+        for name in info.inputs:
+            edit = QLineEdit(old.get(name, ""))
+            label = letter_service.input_label(name)
+            edit.setAccessibleName(label)
+            edit.setToolTip(f"Printed in the letter where it says {{{name}}}")
+            edit.textChanged.connect(self._schedule_preview)
+            self.inputs_form.addRow(label, edit)
+            self.inputs[name] = edit
+        self.inputs_box.setVisible(bool(self.inputs))
+        self._schedule_preview()
+
+    @Slot()
+    def _load_mode(self) -> None:
+        mode = self.mode_combo.currentData()
+        self.group_combo.blockSignals(True)
+        self.group_combo.clear()
+        if mode == "class":
+            for c in class_service.list_classes(self.ctx.engine):
+                self.group_combo.addItem(f"{c.name} ({c.pupil_count})", c.id)
+        elif mode == "band":
+            first_concern = -1
+            for b in letter_service.bands(self.ctx.engine):
+                self.group_combo.addItem(b.label, b.key)
+                if b.concern and first_concern < 0:
+                    first_concern = self.group_combo.count() - 1
+            self.group_combo.setCurrentIndex(max(first_concern, 0))
+        self.group_combo.setVisible(mode != "all")
+        self.group_combo.blockSignals(False)
+        self._load_pupils()
+
+    @Slot()
+    def _load_pupils(self) -> None:
+        mode = self.mode_combo.currentData()
+        data = self.group_combo.currentData()
+        kwargs = {}
+        if mode == "class" and data is not None:
+            kwargs["class_id"] = data
+        elif mode == "band" and data is not None:
+            kwargs["band_key"] = data
+        choices = letter_service.pupil_choices(self.ctx.engine, self.ctx.today(), **kwargs)
+        self.pupil_list.blockSignals(True)
+        self.pupil_list.clear()
+        tick = mode == "band"  # "every lower-amber pupil": start with all of them ticked
+        for c in choices:
+            pct = "no marks yet" if c.attendance_pct is None else f"{c.attendance_pct:.1f}%"
+            item = QListWidgetItem(f"{c.name}  ·  {c.class_name or 'no class'}  ·  {pct}")
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            item.setToolTip(c.band_label)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if tick else Qt.CheckState.Unchecked)
+            self.pupil_list.addItem(item)
+        self.pupil_list.blockSignals(False)
+        self._filter(self.search.text())
+        self._ticks_changed()
+
+    @Slot(str)
+    def _filter(self, text: str) -> None:
+        words = text.lower().split()
+        for i in range(self.pupil_list.count()):
+            item = self.pupil_list.item(i)
+            item.setHidden(not all(w in item.text().lower() for w in words))
+
+    @Slot()
+    def _tick_all(self) -> None:
+        self._set_ticks(Qt.CheckState.Checked)
+
+    @Slot()
+    def _clear_ticks(self) -> None:
+        self._set_ticks(Qt.CheckState.Unchecked)
+
+    def _set_ticks(self, state: Qt.CheckState) -> None:
+        self.pupil_list.blockSignals(True)
+        for i in range(self.pupil_list.count()):
+            item = self.pupil_list.item(i)
+            if not item.isHidden() or state == Qt.CheckState.Unchecked:
+                item.setCheckState(state)
+        self.pupil_list.blockSignals(False)
+        self._ticks_changed()
+
+    def tick_pupils(self, pupil_ids: list[int]) -> None:
+        """Tick exactly these pupils (used by other screens and tests)."""
+        wanted = set(pupil_ids)
+        self.pupil_list.blockSignals(True)
+        for i in range(self.pupil_list.count()):
+            item = self.pupil_list.item(i)
+            on = item.data(Qt.ItemDataRole.UserRole) in wanted
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.pupil_list.blockSignals(False)
+        self._ticks_changed()
+
+    def ticked_ids(self) -> list[int]:
+        return [self.pupil_list.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(self.pupil_list.count())
+                if self.pupil_list.item(i).checkState() == Qt.CheckState.Checked]
+
+    @Slot()
+    def _ticks_changed(self) -> None:
+        n = len(self.ticked_ids())
+        self.count_label.setText(f"{n} pupil{'s' if n != 1 else ''} ticked")
+        self.make_button.setEnabled(n > 0)
+        self._schedule_preview()
+
+    def extra(self, *, for_preview: bool = False) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, edit in self.inputs.items():
+            key = name.removeprefix("extra:")
+            value = edit.text().strip()
+            if value or not for_preview:
+                out[key] = value
+            else:
+                out[key] = f"[{letter_service.input_label(name).lower()}]"
+        return out
+
+    # -- preview -------------------------------------------------------------------
+    @Slot()
+    def _schedule_preview(self) -> None:
+        self._preview_timer.start()
+
+    @Slot()
+    def refresh_preview(self) -> None:
+        ids = self.ticked_ids()
+        key = self.template_combo.currentData()
+        if not ids or not key:
+            self.preview_pages = []
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText("Tick a pupil to see their letter here.")
+            self._show_page()
+            return
+        try:
+            plan = letter_service.plan_batch(self.ctx.engine, key, ids,
+                                             today=self.ctx.today(),
+                                             extra=self.extra(for_preview=True))
+            _head, pages = letter_service.plan_pages(self.ctx.engine, plan,
+                                                     today=self.ctx.today(),
+                                                     include_repeats=True, limit=1)
+        except ServiceError as exc:
+            self.preview_pages = []
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText(str(exc))
+            self._show_page()
+            return
+        self.preview_pages = pages
+        self.preview_index = 0
+        to = f" of the first letter (to {plan.letters[0].addressee})" if plan.letters else ""
+        self.preview_title.setText(f"<b>Preview</b>{to}")
+        self._show_page()
+
+    def _show_page(self) -> None:
+        n = len(self.preview_pages)
+        self.prev_page.setEnabled(self.preview_index > 0)
+        self.next_page.setEnabled(self.preview_index < n - 1)
+        self.page_label.setText(f"Page {self.preview_index + 1} of {n}" if n else "")
+        if n:
+            image = page_image(self.preview_pages[self.preview_index], PREVIEW_WIDTH)
+            self.preview.setPixmap(QPixmap.fromImage(image))
+
+    @Slot()
+    def _prev_page(self) -> None:
+        self.preview_index = max(0, self.preview_index - 1)
+        self._show_page()
+
+    @Slot()
+    def _next_page(self) -> None:
+        self.preview_index = min(len(self.preview_pages) - 1, self.preview_index + 1)
+        self._show_page()
+
+    # -- making the batch ------------------------------------------------------------
+    @Slot()
+    def make_letters(self) -> None:
+        if self.task is not None and self.task.running:
+            return
+        ids = self.ticked_ids()
+        key = self.template_combo.currentData()
+        if not ids:
+            QMessageBox.information(self, "Letters", "Tick at least one pupil first.")
+            return
+        missing = [letter_service.input_label(n) for n, e in self.inputs.items()
+                   if not e.text().strip() and n not in OPTIONAL_INPUTS]
+        if missing:
+            QMessageBox.warning(self, "Letters", "Please fill in: " + ", ".join(missing) + ".")
+            return
+        try:
+            plan = letter_service.plan_batch(self.ctx.engine, key, ids, today=self.ctx.today(),
+                                             extra=self.extra())
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Letters", str(exc))
+            return
+        include = False
+        if plan.repeats:
+            names = "\n".join(f"• {', '.join(x.pupil_names)} (sent {x.repeat_of:%d %b %Y})"
+                              for x in plan.repeats[:15])
+            more = f"\n…and {len(plan.repeats) - 15} more" if len(plan.repeats) > 15 else ""
+            answer = QMessageBox.question(
+                self, "Letter sent recently",
+                f"{len(plan.repeats)} of the {len(plan.letters)} letters went to the same "
+                f"children in the last {plan.repeat_days} days:\n\n{names}{more}\n\n"
+                "Send it to them again?\n\nYes: include them.  No: leave them out.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.No)
+            if answer == QMessageBox.StandardButton.Cancel:
+                return
+            include = answer == QMessageBox.StandardButton.Yes
+            if not include and len(plan.repeats) == len(plan.letters):
+                self.status.setText("No letters made: every family had this letter recently.")
+                return
+        self.plan, self.include_repeats, self.result = plan, include, None
+        for b in (self.print_button, self.save_button, self.folder_button):
+            b.setEnabled(False)
+        job = functools.partial(self._job, plan, include)
+        self.task = BackgroundTask(self, f"Making letters: {plan.title}", job)
+        self.task.succeeded.connect(self._made)
+        self.task.failed.connect(self._failed)
+        self.task.cancelled.connect(self._cancelled)
+        self.make_button.setEnabled(False)
+        self.status.setText("Making letters…")
+        self.task.start()
+
+    def _job(self, plan: letter_service.BatchPlan, include: bool, token: CancelToken):  # type: ignore[no-untyped-def]
+        return letter_service.run_batch(self.ctx.engine, self.ctx.actor, plan,
+                                        today=self.ctx.today(),
+                                        out_dir=self.ctx.paths.letters_dir, cancel=token,
+                                        include_repeats=include)
+
+    @Slot(object)
+    def _made(self, result: letter_service.BatchResult) -> None:
+        self.result = result
+        self.make_button.setEnabled(True)
+        ok = result.letters_made > 0
+        for b in (self.print_button, self.save_button, self.folder_button):
+            b.setEnabled(ok)
+        skipped = (f" {result.skipped_repeats} left out (sent recently)."
+                   if result.skipped_repeats else "")
+        warnings = [w for x in (self.plan.letters if self.plan else ()) for w in x.warnings]
+        note = ("\n\nPlease check:\n" + "\n".join(f"• {w}" for w in warnings[:8])
+                if warnings else "")
+        self.status.setText(f"{result.letters_made} letters made and recorded.{skipped} "
+                            f"Saved in {result.folder}.")
+        QMessageBox.information(self, "Letters made",
+                                f"{result.letters_made} letters were made and recorded in the "
+                                f"letters log.{skipped}\n\nThey are saved in:\n{result.folder}"
+                                f"{note}\n\nUse Print… to print them.")
+
+    @Slot(object)
+    def _failed(self, exc: object) -> None:
+        self.make_button.setEnabled(True)
+        self.status.setText(f"No letters were made: {exc}")
+        QMessageBox.warning(self, "Letters", f"No letters were made: {exc}")
+
+    @Slot()
+    def _cancelled(self) -> None:
+        self.make_button.setEnabled(True)
+        self.status.setText("Cancelled: no letters were recorded or saved.")
+
+    # -- after the batch ---------------------------------------------------------------
+    @Slot()
+    def print_letters(self) -> None:
+        if self.plan is None or self.result is None or not self.result.letters_made:
+            return
+        printer = self.printer_factory()
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle(f"Print {self.result.letters_made} letters")
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            _head, pages = letter_service.plan_pages(self.ctx.engine, self.plan,
+                                                     today=self.ctx.today(),
+                                                     include_repeats=self.include_repeats)
+            print_pages(printer, pages)
+        except (ServiceError, OSError) as exc:
+            QMessageBox.warning(self, "Print", f"The letters could not be printed: {exc}")
+            return
+        self.status.setText(f"{len(pages)} pages sent to the printer.")
+
+    @Slot()
+    def save_copy(self) -> None:
+        if self.result is None or self.result.combined_pdf is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Save the letters as one PDF",
+                                              str(Path.home() / self.result.combined_pdf.name),
+                                              "PDF files (*.pdf)")
+        if name:
+            try:
+                shutil.copyfile(self.result.combined_pdf, name)
+            except OSError as exc:
+                QMessageBox.warning(self, "Save", f"The PDF could not be saved: {exc}")
+                return
+            self.status.setText(f"Saved a copy as {name}.")
+
+    @Slot()
+    def open_folder(self) -> None:
+        if self.result is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.result.folder)))
