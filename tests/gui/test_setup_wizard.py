@@ -17,6 +17,7 @@ from attendance_desktop.services import (
     auth_service,
     calendar_service,
     class_service,
+    grid_service,
     policy_service,
     pupil_service,
     school_service,
@@ -175,6 +176,7 @@ def test_wizard_walks_from_empty_database_to_imported_pupils(qtbot, ctx, tmp_pat
     _shot(wizard, "7_pupils_preview")
     importer.import_button.click()
     assert "Imported 3 new" in importer.message.text()
+    assert not importer.import_button.isEnabled()
     assert pupils.count.text() == "Pupils on roll: 3"
     _shot(wizard, "7_pupils_imported")
     assert _next(qtbot, wizard) == 1
@@ -205,6 +207,12 @@ def test_wizard_walks_from_empty_database_to_imported_pupils(qtbot, ctx, tmp_pat
     assert [p.name for p in pupil_service.list_pupils(engine, class_id=oak.id)] == [
         "Ada Brook", "Cara Dale"]
     assert not school_service.needs_setup(engine)
+    # ... and the register for today is ready to take, with the imported pupils on it
+    week = grid_service.load_snapshot(engine, dt.date(2025, 11, 17), dt.date(2025, 11, 21),
+                                      oak.id)
+    assert [p.name for p in week.pupils] == ["Brook, Ada", "Dale, Cara"]
+    today_am = week.column_index(dt.date(2025, 11, 20), "AM")
+    assert week.columns[today_am].open
     changes = school_service.recent_changes(engine)
     assert {c.area for c in changes} >= {"school", "policy", "calendar", "staff"}
     assert all(c.staff_name == "Set-up wizard" for c in changes if c.area != "pupils")

@@ -257,4 +257,11 @@ class PupilImportWidget(QWidget):
         self.message.show_ok(f"Imported {result.new} new pupil(s) and updated"
                              f" {result.updated}.{made}")
         self.import_button.setEnabled(False)
+        last = self.table.columnCount() - 1
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, last)
+            if item is not None:
+                item.setText("Imported" if item.text() == "New" else "Updated")
+        self.summary.setText(f"Done: {result.new} added, {result.updated} updated. Choose"
+                             " another file to import more.")
         self.imported.emit(result.new, result.updated)
