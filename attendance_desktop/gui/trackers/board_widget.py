@@ -41,6 +41,13 @@ FILTERS = [
     ("at_risk", "At risk of persistent absence"),
     ("all", "Every pupil on roll"),
 ]
+SHORT_LEVELS = {"concern": "Concern", "significant": "Significant", "escalated": "Escalated"}
+SHORT_FLAGS = {
+    "missing_20_days": "20 days G/N/O", "absent_10_days": "10 days unauthorised",
+    "not_back_after_leave": "not back from leave", "illness_15_days": "illness 15 days",
+    "illness_weekly_contact": "illness: weekly contact", "signed_letter": "signed letter",
+    "termly_unauthorised": "termly unauthorised",
+}
 URGENCY_COLOURS = {0: "#f6c4c4", 1: "#fbe0c2", 2: "#fbe0c2", 3: "#fff6cc", 4: "#fff6cc"}
 
 
@@ -96,10 +103,10 @@ class BoardModel(QAbstractTableModel):
             name = p.band_label.split(" (")[0] if p.band_label else "–"
             return f"{name} · {format_pct(p.period_pct)}"
         if col == 5:
-            return lateness.LEVEL_LABELS[p.lateness_level] if p.lateness_level != "none" else ""
+            return SHORT_LEVELS.get(p.lateness_level, "")
         if col == 6:
             flags = [*(["PN threshold"] if p.penalty_threshold_met else []),
-                     *(f.name.replace("_", " ") for f in p.flags)]
+                     *(SHORT_FLAGS.get(f.name, f.name) for f in p.flags)]
             if p.absence.paused:
                 flags.append("paused")
             return ", ".join(flags)
@@ -120,6 +127,9 @@ class BoardModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() == 7 and p.due:
                 return "\n".join(f"• {d.label} ({due_text(d, self.on)})" for d in p.due)
+            if index.column() == 5 and p.lateness_level != "none":
+                return (f"{lateness.LEVEL_LABELS[p.lateness_level]}: "
+                        f"{p.lateness.this_week} late this week")
             if index.column() == 6:
                 return "\n".join(escalation.FLAG_LABELS[f.name] + f": {f.detail}"
                                  for f in p.flags) or None
@@ -199,13 +209,22 @@ class TrackersWidget(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
-        widths = [70, 150, 70, 130, 160, 150, 200, 320, 120]
+        widths = [62, 130, 56, 118, 140, 92, 170, 300, 126]
         for i, w in enumerate(widths):
             self.table.setColumnWidth(i, w)
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
         # Enter and double-click both "activate" a row
         self.table.activated.connect(self.open_case)
         layout.addWidget(self.table, 1)
+        self.detail = QLabel()
+        self.detail.setObjectName("boardDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setAccessibleName("Everything due for the selected pupil")
+        self.detail.setMinimumHeight(90)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.detail)
+        self.table.selectionModel().selectionChanged.connect(self.show_detail)
 
         row = QHBoxLayout()
         self.open_button = QPushButton("&Open case…")
@@ -267,6 +286,19 @@ class TrackersWidget(QWidget):
         if rows:
             self.table.selectRow(0)
         self.open_button.setEnabled(bool(rows))
+
+    @Slot()
+    def show_detail(self) -> None:
+        p = self.selected()
+        if p is None:
+            self.detail.setText("")
+            return
+        items = "".join(f"<li>{d.label} — <i>{due_text(d, self.snapshot.on)}</i></li>"
+                        for d in p.due) if self.snapshot else ""
+        flags = "; ".join(f"{escalation.FLAG_LABELS[f.name]} ({f.detail})" for f in p.flags)
+        self.detail.setText(f"<b>{p.name}</b> ({p.class_name})"
+                            f"{' — ' + flags if flags else ''}"
+                            f"<ul style='margin:2px'>{items or '<li>Nothing due</li>'}</ul>")
 
     def selected(self) -> PupilAlert | None:
         rows = self.table.selectionModel().selectedRows()
