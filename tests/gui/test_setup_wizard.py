@@ -174,7 +174,8 @@ def test_wizard_walks_from_empty_database_to_imported_pupils(qtbot, ctx, tmp_pat
     assert importer.problem_list.count() == 0
     assert importer.import_button.isEnabled()
     _shot(wizard, "7_pupils_preview")
-    importer.import_button.click()
+    with qtbot.waitSignal(importer.imported, timeout=10000):
+        importer.import_button.click()
     assert "Imported 3 new" in importer.message.text()
     assert not importer.import_button.isEnabled()
     assert pupils.count.text() == "Pupils on roll: 3"

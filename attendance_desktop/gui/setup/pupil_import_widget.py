@@ -28,11 +28,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.services import import_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ImportRejected, ServiceError
-from attendance_desktop.services.import_service import PUPIL_FIELDS, PupilImportPreview
+from attendance_desktop.services.import_service import (
+    PUPIL_FIELDS,
+    PupilImportPreview,
+    PupilImportResult,
+)
 
 NOT_IN_FILE = "(not in file)"
 SHOWN = [("upn", "UPN"), ("legal_forename", "Forename"), ("legal_surname", "Surname"),
@@ -50,6 +55,7 @@ class PupilImportWidget(QWidget):
         self.ctx = ctx
         self.path: Path | None = None
         self.preview: PupilImportPreview | None = None
+        self.task: BackgroundTask | None = None
         self._updating = False
         self.choose = QPushButton("&Choose CSV file…")
         self.choose.setObjectName("chooseCsv")
@@ -242,16 +248,39 @@ class PupilImportWidget(QWidget):
     def _import(self) -> None:
         if self.path is None:
             return
-        try:
-            result = import_service.import_pupils(self.ctx.engine, self.path, self.ctx.actor,
-                                                  self.mapping(), today=self.ctx.today())
-        except ImportRejected as exc:
-            self.message.show_error(str(exc))
+        path, mapping, today = self.path, self.mapping(), self.ctx.today()
+        engine, actor = self.ctx.engine, self.ctx.actor
+        self.import_button.setEnabled(False)
+        self.choose.setEnabled(False)
+        self.mapping_box.setEnabled(False)
+        self.task = BackgroundTask(self, "Importing pupils", lambda token: (
+            import_service.import_pupils_job(engine, path, actor, mapping, today, token)))
+        self.task.succeeded.connect(self._import_done)
+        self.task.failed.connect(self._import_failed)
+        self.task.cancelled.connect(self._import_cancelled)
+        self.task.start()
+
+    def _unlock(self) -> None:
+        self.choose.setEnabled(True)
+        self.mapping_box.setEnabled(True)
+
+    @Slot(object)
+    def _import_failed(self, exc: object) -> None:
+        self._unlock()
+        self.message.show_error(str(exc))
+        if isinstance(exc, ImportRejected) and self.path is not None:
             self._run_preview(self.mapping())
-            return
-        except ServiceError as exc:
-            self.message.show_error(str(exc))
-            return
+
+    @Slot()
+    def _import_cancelled(self) -> None:
+        self._unlock()
+        self.message.show_warning("Import cancelled: nothing was saved.")
+        self.import_button.setEnabled(True)
+
+    @Slot(object)
+    def _import_done(self, result: object) -> None:
+        self._unlock()
+        assert isinstance(result, PupilImportResult)
         made = f" Classes created: {', '.join(result.classes_created)}." \
             if result.classes_created else ""
         self.message.show_ok(f"Imported {result.new} new pupil(s) and updated"
