@@ -184,3 +184,44 @@ def test_reason_prompt_for_bulk_after_close(qtbot, ctx, school, monkeypatch):
     reasons = {e.reason for r in range(2)
                for e in rs.cell_history(ctx.engine, snap.pupils[r].id, THU, "AM")}
     assert reasons == {"Register taken on paper"}
+
+
+def test_emergency_closure_from_the_grid(qtbot, ctx, school, monkeypatch):
+    from attendance_desktop.gui.register import closure_dialog
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+
+    def fake_exec(dialog):
+        dialog.session.setCurrentIndex(dialog.session.findData("PM"))
+        dialog.reason.setText("Snow: site unsafe from 12:00")
+        dialog._apply()
+        return dialog.result()
+
+    monkeypatch.setattr(closure_dialog.ClosureDialog, "exec", fake_exec)
+    page = _page(qtbot, _ctx(ctx, OFFICE, 11, 0), class_id=school.oak)
+    page.emergency_closure()
+    col = page.model.snap.column_index(THU, "PM")
+    assert not page.model.snap.columns[col].open
+    assert {row[col] for row in page.model.snap.codes} == {"Y4"}
+    assert "Closure recorded" in page.status.text()
+    assert not page.model.flags(page.model.index(0, col)) & Qt.ItemFlag.ItemIsEditable
+
+
+def test_code_picker_lists_codes_for_the_date(qtbot, ctx, school, monkeypatch):
+    from attendance_desktop.gui.register.code_picker_dialog import CodePickerDialog
+
+    picker = CodePickerDialog(None, THU)
+    qtbot.addWidget(picker)
+    codes_listed = {picker.table.item(r, 0).text() for r in range(picker.table.rowCount())}
+    assert {"C1", "Y7", "N", "#"} <= codes_listed
+    assert "H" not in codes_listed  # withdrawn in 2024
+    qtbot.keyClicks(picker.filter, "religious")
+    assert picker.selected_code() == "R"
+    picker.filter.clear()
+    qtbot.keyClicks(picker.filter, "m")  # the code itself wins over meanings with an m
+    assert picker.selected_code() == "M"
+    monkeypatch.setattr(CodePickerDialog, "pick", staticmethod(lambda *_a: "M"))
+    page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)
+    qtbot.keyClick(page.view, Qt.Key.Key_F4)
+    assert _cell(page, page.model.snap.pupils[0].id) == "M"

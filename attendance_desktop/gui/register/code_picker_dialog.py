@@ -69,8 +69,8 @@ class CodePickerDialog(QDialog):
             meaning = self.table.item(row, 1).text().lower()
             hide = bool(text) and not (code.startswith(text) or text in meaning)
             self.table.setRowHidden(row, hide)
-            if not hide and first < 0:
-                first = row
+            if not hide and (first < 0 or code == text):
+                first = row  # an exact code match wins over a match in a meaning
         if first >= 0:
             self.table.selectRow(first)
 
