@@ -476,7 +476,13 @@ def mark_taken_unauthorised(engine: Engine, actor: Actor, request_id: int, *,
         pupil = s.get(Pupil, r.pupil_id)
         assert pupil is not None
         today = now.date()
-        slots = [k for k in _sessions(cal, r) if k[0] <= today and _on_roll(pupil, k[0])]
+        policy = read_policy(s)
+
+        def started(day: dt.date, session: str) -> bool:
+            return day < today or (day == today
+                                   and now.time() >= policy.session_times(session).late_after)
+
+        slots = [k for k in _sessions(cal, r) if started(*k) and _on_roll(pupil, k[0])]
         if not slots:
             raise ServiceError("none of the sessions asked for has happened yet")
         marks = {(m.date, m.session): m.code for m in s.exec(select(Mark).where(

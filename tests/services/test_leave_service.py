@@ -223,6 +223,22 @@ def test_refused_and_taken_marks_g_and_stats_count_it(engine, pupil) -> None:  #
                                                       status="refused")] == [rid]
 
 
+def test_taken_anyway_marks_only_sessions_that_have_started(engine, pupil) -> None:  # type: ignore[no-untyped-def]
+    rid = leave_service.submit_request(engine, OFFICE, req(
+        pupil, D(2025, 11, 19), D(2025, 11, 21), received_date=D(2025, 10, 1)), now=NOW)
+    leave_service.decide(engine, HEAD, rid, "refused", reasons="Not exceptional",
+                         decided_on=D(2025, 10, 2), now=dt.datetime(2025, 10, 2, 9, 0))
+    done = leave_service.mark_taken_unauthorised(engine, OFFICE, rid, now=NOW)  # Thu 10:00
+    assert done.written == 3  # Wed AM, PM and Thu AM; not Thu PM or Friday
+    assert cell(engine, pupil, D(2025, 11, 20), "AM").code == "G"
+    assert cell(engine, pupil, D(2025, 11, 20), "PM").code == ""
+    # Running it again on Friday afternoon adds the rest (the action can be repeated).
+    later = leave_service.mark_taken_unauthorised(engine, OFFICE, rid,
+                                                  now=dt.datetime(2025, 11, 21, 14, 0))
+    assert (later.written, later.unchanged) == (3, 3)
+    assert len(leave_service.decisions(engine, rid)) == 2  # refused, taken anyway (once)
+
+
 def test_lists_filters_and_pupil_history(engine, pupil) -> None:  # type: ignore[no-untyped-def]
     other_class = class_service.save_class(engine, HEAD, "Ash")
     other = pupil_service.add_pupil(engine, OFFICE, PupilInput(
