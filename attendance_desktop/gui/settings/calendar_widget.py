@@ -271,6 +271,7 @@ class CalendarSettingsPage(QWidget):
             self.closure_session.addItem(label, key)
         self.closure_text = QLineEdit()
         self.closure_text.setPlaceholderText("Why (e.g. polling station)")
+        self.closure_text.setMinimumWidth(200)
         self.closure_text.setAccessibleName("Closure reason")
         self.add_closure_button = add_closure = QPushButton("Add closure")
         add_closure.setEnabled(can)
@@ -345,6 +346,8 @@ class CalendarSettingsPage(QWidget):
     def _load_choice(self) -> None:
         year_id = self.year_choice.currentData()
         year = next((y for y in self._years if y.id == year_id), None)
+        # an existing year keeps its name; a new one chooses its starting year
+        self.editor.start_year.setEnabled(year is None)
         if year is None:
             last = max((y.end for y in self._years), default=self.ctx.today())
             start = last.year if last.month < 8 else last.year + 1
