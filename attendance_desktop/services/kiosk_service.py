@@ -159,6 +159,13 @@ def _session_open(s: Session, day: dt.date, session: str) -> str:
     return ""
 
 
+def closed_message(engine: Engine, now: dt.datetime) -> str:
+    """'' when the session now is open for sign-in, else what the kiosk should say."""
+    with session_scope(engine) as s:
+        pol = policy_service.read_policy(s)
+        return _session_open(s, now.date(), session_at(pol, now))
+
+
 # --- sign in ------------------------------------------------------------------------
 
 

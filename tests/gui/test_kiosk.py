@@ -354,3 +354,31 @@ def test_screenshots_of_every_kiosk_screen(qtbot, engine, paths, school, clock, 
     save_screenshot(kiosk.pin_dialog, f"kiosk_8_pin_{tag}")
     for screen in (kiosk.start_in, kiosk.confirm_button, kiosk.done_button):
         assert screen.minimumHeight() >= 64
+
+
+def test_closed_afternoon_is_said_before_choosing_a_name(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
+    from attendance_desktop.services import calendar_service
+
+    calendar_service.add_closure(engine, HEAD, THU, "PM", "planned", "#", "Staff training")
+    clock.set(13, 30)
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    qtbot.mouseClick(kiosk.start_in, Qt.MouseButton.LeftButton)
+    assert kiosk.current_screen() == "done"
+    assert "closed this afternoon" in kiosk.done_text.text()
+    with session_scope(engine) as s:
+        assert s.exec(select(KioskEvent)).first() is None
+
+
+def test_kiosk_command_quits_rather_than_showing_the_main_window(qtbot, ctx, school):  # type: ignore[no-untyped-def]
+    from attendance_desktop.gui.main_window import MainWindow
+
+    window = MainWindow(ctx)  # as `attendance-desktop kiosk` does: never shown
+    qtbot.addWidget(window)
+    window.open_kiosk()
+    kiosk = window.kiosk
+    assert kiosk.isFullScreen()
+    kiosk.request_exit()
+    qtbot.keyClicks(kiosk.pin_dialog.pin, "2345")
+    with qtbot.waitSignal(kiosk.kioskClosed, timeout=5000):
+        qtbot.keyClick(kiosk.pin_dialog.pin, Qt.Key.Key_Return)
+    assert not window.isVisible()  # the last window closed: Qt quits the program

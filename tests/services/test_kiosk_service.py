@@ -138,7 +138,9 @@ def test_closed_day_or_session_records_nothing(engine, pupils):  # type: ignore[
 
 
 def test_whole_day_closure(engine, pupils):  # type: ignore[no-untyped-def]
+    assert kiosk_service.closed_message(engine, at(9, 10)) == ""
     calendar_service.add_closure(engine, HEAD, THU, "DAY", "emergency", "Y4", "Snow")
+    assert kiosk_service.closed_message(engine, at(9, 10)) == "The school is closed today."
     result = kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(9, 10))
     assert result.outcome == "closed"
     assert events(engine) == []

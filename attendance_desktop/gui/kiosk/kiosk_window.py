@@ -370,6 +370,11 @@ class KioskWindow(QWidget):
     def begin(self, mode: str, letters: str = "") -> None:
         self.mode = mode
         now = self.ctx.now()
+        self.policy = policy_service.load_policy(self.ctx.engine)  # reasons may have changed
+        closed = kiosk_service.closed_message(self.ctx.engine, now) if mode == IN else ""
+        if closed:  # say so before anyone picks a name; nothing is recorded
+            self._show_done(f"{closed} There is no need to sign in.")
+            return
         everyone = kiosk_service.list_pupils(self.ctx.engine, now.date())
         if mode == BACK:
             out = kiosk_service.signed_out_ids(self.ctx.engine, now.date())
@@ -563,8 +568,13 @@ class KioskWindow(QWidget):
         except ServiceError as exc:
             text = f"Sorry, that did not work: {exc}. Please see the office."
             self.result = None
+        self._show_done(text, self.pupil)
+
+    def _show_done(self, text: str, pupil: KioskPupil | None = None) -> None:
         self.done_text.setText(text)
-        self.done_photo.setPixmap(avatar(self.pupil, 140))
+        self.done_photo.setVisible(pupil is not None)
+        if pupil is not None:
+            self.done_photo.setPixmap(avatar(pupil, 140))
         self.stack.setCurrentWidget(self.done_screen)
         self.done_button.setFocus()
         self.done_timer.start()
