@@ -76,6 +76,11 @@ def test_data_checks_go_to_cell(qtbot, window, demo_ctx):
     assert page.model.snap.pupils[idx.row()].id == pupil
     col = page.model.snap.columns[idx.column()]
     assert (col.day, col.session) == (day, "PM")
+    # a pupil-record problem opens the pupil in the Pupils area
+    dialog.kind.setCurrentIndex(dialog.kind.findData("contacts"))
+    dialog.table.selectRow(0)
+    dialog.go_there()
+    assert window.nav.currentRow() == window.area_index("Pupils")
     dialog.close()
 
 

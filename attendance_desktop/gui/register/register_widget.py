@@ -631,6 +631,10 @@ class RegisterWidget(QWidget):
         """Open the pupil's record in the Pupils area (if that page offers show_pupil)."""
         self.pupilRequested.emit(pupil_id)
         window = self.window()
+        direct = getattr(window, "show_pupil", None)
+        if direct is not None:
+            direct(pupil_id)
+            return
         show_area = getattr(window, "show_area", None)
         area_index = getattr(window, "area_index", None)
         if show_area is None or area_index is None:
