@@ -138,6 +138,17 @@ def test_contacts_priority_and_emergency_warning(qtbot, ctx, monkeypatch):
     assert "Only 1 emergency contact" in w.profile.contact_warning.text()
     assert [c.name for c in pupil_service.list_contacts(ctx.engine, ids["Ada"])] == [
         "Mary Brook"]
+    # a sibling shares Mary as a contact
+    w.show_pupil(ids["Ben"])
+    texts = iter([("brook", True), ("Mother", True)])
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: next(texts)))
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda parent, title, label,
+                                                              items, *a: (
+        next(i for i in items if "Mary" in i), True)))
+    w.profile.link_contact.click()
+    assert [(c.name, c.link.relationship, c.other_pupils)
+            for c in pupil_service.list_contacts(ctx.engine, ids["Ben"])] == [
+        ("Mary Brook", "Mother", 1)]
 
 
 def test_leave_keeps_history_and_leavers_show_on_demand(qtbot, ctx, school_year, monkeypatch):

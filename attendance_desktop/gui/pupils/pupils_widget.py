@@ -36,7 +36,12 @@ from attendance_desktop.gui.settings.common import MessageLabel, image_file_to_p
 from attendance_desktop.services import class_service, policy_service, pupil_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.pupil_service import SEN_LABELS, ContactLink, PupilSummary
+from attendance_desktop.services.pupil_service import (
+    SEN_LABELS,
+    ContactLink,
+    LinkInput,
+    PupilSummary,
+)
 
 PHOTO_MAX_SIDE = 480
 SEX_LABELS = {"F": "Female", "M": "Male", "X": "Other / not known", "": "Not recorded"}
@@ -136,6 +141,8 @@ class PupilProfileWidget(QWidget):
         self.contact_table.setMinimumHeight(130)
         self.contact_table.doubleClicked.connect(self._edit_contact)
         self.add_contact = QPushButton("&Add contact…")
+        self.link_contact = QPushButton("Link a sibling's contact…")
+        self.link_contact.setToolTip("Use a contact already held for a brother or sister")
         self.edit_contact = QPushButton("Edit contact…")
         self.up_contact = QPushButton("Call earlier")
         self.down_contact = QPushButton("Call later")
@@ -143,6 +150,7 @@ class PupilProfileWidget(QWidget):
         self.unlink_contact.setToolTip("The contact stays for any siblings and call records")
         cbuttons = QHBoxLayout()
         for b, slot in ((self.add_contact, self._add_contact),
+                        (self.link_contact, self._link_contact),
                         (self.edit_contact, self._edit_contact),
                         (self.up_contact, self._contact_up),
                         (self.down_contact, self._contact_down),
@@ -367,6 +375,35 @@ class PupilProfileWidget(QWidget):
             return
         if ContactDialog(self.ctx, self.pupil_id, count=len(self.contacts),
                          parent=self).exec():
+            self._after_change()
+
+    @Slot()
+    def _link_contact(self) -> None:
+        if self.pupil_id is None:
+            return
+        text, ok = QInputDialog.getText(self, "Link a contact", "Search existing contacts"
+                                        " (name, phone or postcode):")
+        if not ok or not text.strip():
+            return
+        linked = {c.contact_id for c in self.contacts}
+        found = [(cid, label) for cid, label in pupil_service.find_contacts(self.ctx.engine,
+                                                                             text)
+                 if cid not in linked]
+        if not found:
+            self.message.show_warning(f"No other contact matches '{text.strip()}'.")
+            return
+        labels = [label for _, label in found]
+        choice, ok = QInputDialog.getItem(self, "Link a contact", "Contact:", labels, 0, False)
+        if not ok:
+            return
+        relationship, ok = QInputDialog.getText(self, "Link a contact",
+                                                "Relationship to this pupil:")
+        if not ok:
+            return
+        cid = found[labels.index(choice)][0]
+        link = LinkInput(relationship.strip(), len(self.contacts) + 1)
+        if self._try(lambda: pupil_service.link_contact(self.ctx.engine, self.ctx.actor,
+                                                        self.pupil_id, cid, link)):
             self._after_change()
 
     @Slot()
