@@ -181,7 +181,8 @@ class Mark(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("pupil_id", "date", "session"),
-        Index("ix_mark_date_session", "date", "session"),
+        # Covers the attendance aggregates (stats_service) so a date range needs no table reads.
+        Index("ix_mark_date_session", "date", "session", "pupil_id", "code", "minutes_late"),
     )
     id: int | None = Field(default=None, primary_key=True)
     pupil_id: int = Field(foreign_key="pupil.id")

@@ -259,7 +259,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('pupil_id', 'date', 'session')
     )
     with op.batch_alter_table('mark', schema=None) as batch_op:
-        batch_op.create_index('ix_mark_date_session', ['date', 'session'], unique=False)
+        batch_op.create_index('ix_mark_date_session', ['date', 'session', 'pupil_id', 'code', 'minutes_late'], unique=False)
 
     op.create_table('markamendment',
     sa.Column('id', sa.Integer(), nullable=False),
