@@ -190,6 +190,10 @@ def _at_least(part: int, whole: int, pct: float) -> bool:
     return Decimal(100 * part) >= Decimal(str(pct)) * whole
 
 
+def _sessions_text(n: int) -> str:
+    return f"{n} session" + ("" if n == 1 else "s")
+
+
 def _pct(value: float | None) -> str:
     return "no sessions yet" if value is None else f"{value:.1f}%"
 
@@ -223,7 +227,7 @@ def run_checks(facts: RequestFacts, policy: Policy, calendar: SchoolCalendar,
 
     if rec.unauthorised > 0:
         status = WARN if policy.leave_refuse_if_unauthorised else INFO
-        text = (f"{rec.unauthorised} unauthorised session(s) on record this year.")
+        text = f"{_sessions_text(rec.unauthorised)} of unauthorised absence this year."
         if policy.leave_refuse_if_unauthorised:
             text += " The policy says leave is not granted when there is unauthorised absence."
         out.append(Check("unauthorised", "Unauthorised absence on record", status, text))
@@ -259,7 +263,8 @@ def run_checks(facts: RequestFacts, policy: Policy, calendar: SchoolCalendar,
         out.append(Check(
             "performance", f"Performance leave and {min_pct:g}% attendance",
             PASS if ok else WARN,
-            f"If the {n} session(s) are missed, attendance would be {_pct(projected)}"
+            f"If the {_sessions_text(n)} asked for are missed, attendance would be"
+            f" {_pct(projected)}"
             + ("." if ok else f", below {min_pct:g}%: performance leave is not authorised.")))
         if not facts.licence_reference.strip():
             out.append(Check("licence", "Performance licence", WARN,

@@ -167,6 +167,7 @@ class RegisterResult:
     written: int  # sessions newly marked or changed
     unchanged: int
     skipped: int  # sessions left alone (closed, off roll, attended, real mark taken)
+    removed: int = 0  # this request's leave marks taken off sessions still to come
 
 
 STATUS_FILTERS = ("all", "pending", "granted", "refused", "withdrawn", "upcoming")
@@ -434,7 +435,7 @@ def decide(engine: Engine, actor: Actor, request_id: int, outcome: str, *,
         s.flush()
         removed = _remove(s, actor, r, gone, f"Leave decision changed (request #{r.id})", now)
         added = _prefill(s, actor, r, new_slots, now) if new_slots else RegisterResult(0, 0, 0)
-        return RegisterResult(added.written + removed.written, added.unchanged, added.skipped)
+        return RegisterResult(added.written, added.unchanged, added.skipped, removed.written)
 
 
 def withdraw(engine: Engine, actor: Actor, request_id: int, *, reason: str,
@@ -456,8 +457,9 @@ def withdraw(engine: Engine, actor: Actor, request_id: int, *, reason: str,
         r.status = "withdrawn"
         s.add(r)
         future = [k for k in _our_marks(s, r) if k[0] > now.date()]
-        return _remove(s, actor, r, sorted(future),
+        done = _remove(s, actor, r, sorted(future),
                        f"Leave withdrawn (request #{r.id}): {reason.strip()}", now)
+        return RegisterResult(0, 0, 0, done.written)
 
 
 def mark_taken_unauthorised(engine: Engine, actor: Actor, request_id: int, *,

@@ -83,7 +83,7 @@ def test_request_form_fills_in_figures_and_checks_then_records(qtbot, ctx, schoo
     text = dialog.figures.checks.toPlainText()
     assert "not an exceptional circumstance" in text
     assert "1 week given; the policy asks for 2 weeks" in text  # 7 days
-    assert "1 unauthorised session" in text
+    assert "1 session of unauthorised absence" in text
     assert dialog.figures.sessions.text().startswith("<b>6</b>")  # Thu PM to Tue AM
     assert "90.0%" in dialog.figures.attendance.text()  # 18 of 20 sessions
     assert "None" in dialog.figures.earlier.text()
@@ -93,9 +93,13 @@ def test_request_form_fills_in_figures_and_checks_then_records(qtbot, ctx, schoo
     assert dialog.licence.isVisible()
     assert not dialog.review_row.isVisible()
     qtbot.waitUntil(
-        lambda: "If the 6 session(s) are missed" in dialog.figures.checks.toPlainText(),
+        lambda: "If the 6 sessions asked for are missed" in dialog.figures.checks.toPlainText(),
         timeout=3000)
     dialog.licence.setText("LA/2025/0042")
+    qtbot.waitUntil(lambda: "Performance licence" not in dialog.figures.checks.toPlainText(),
+                    timeout=3000)
+    dialog.resize(1180, 640)  # the dialog's own size, within 1366x768
+    save_screenshot(dialog, "leave_request_form_c1")
     dialog.ground.setCurrentIndex(dialog.ground.findData("C"))
     dialog.holiday.setChecked(True)
     dialog.record.click()
@@ -150,6 +154,8 @@ def test_head_decides_and_the_register_is_filled(qtbot, ctx, school, monkeypatch
         "part_granted", "refused"]
     assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == ""
     assert dialog.history.text().count("by Test Head") == 2
+    dialog.resize(1180, 680)
+    save_screenshot(dialog, "leave_decision_corrected")
 
 
 def test_office_sees_the_request_but_cannot_decide(qtbot, ctx, school) -> None:  # type: ignore[no-untyped-def]

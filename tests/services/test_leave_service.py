@@ -151,8 +151,9 @@ def test_part_grant_then_a_correction_is_a_new_row(engine, pupil) -> None:  # ty
               if cell(engine, pupil, d, s).code == "C"]
     assert filled == [(D(2025, 12, 1), "PM"), (D(2025, 12, 2), "AM"), (D(2025, 12, 2), "PM"),
                       (D(2025, 12, 3), "AM")]
-    leave_service.decide(engine, HEAD, rid, "refused", decided_on=D(2025, 11, 21),
-                         now=NOW + dt.timedelta(days=1), reasons="Correction: school trip")
+    fix = leave_service.decide(engine, HEAD, rid, "refused", decided_on=D(2025, 11, 21),
+                               now=NOW + dt.timedelta(days=1), reasons="Correction: trip")
+    assert (fix.written, fix.removed) == (0, 4)
     rows = leave_service.decisions(engine, rid)
     assert [d.outcome for d in rows] == ["part_granted", "refused"]
     assert rows[0].reasons == "Two days are enough"  # the first decision is untouched
@@ -182,7 +183,7 @@ def test_withdrawal_removes_only_future_prefills_and_records_it(engine, pupil) -
         leave_service.withdraw(engine, TEACHER, rid, reason="Mother phoned", now=NOW)
     done = leave_service.withdraw(engine, OFFICE, rid, reason="Mother phoned: trip off",
                                   now=NOW)
-    assert done.written == 5  # Fri 21 (2), Mon 24 PM, Tue 25 (2)
+    assert done.removed == 5  # Fri 21 (2), Mon 24 PM, Tue 25 (2)
     for d in (D(2025, 11, 19), D(2025, 11, 20)):
         assert cell(engine, pupil, d, "AM").code == "C"  # past and today stay
     assert cell(engine, pupil, D(2025, 11, 21), "AM").code == ""

@@ -239,7 +239,9 @@ class DecisionDialog(QDialog):
         self.load()
         msg = f"Decision recorded: {label}."
         if res.written:
-            msg += f" {res.written} register session(s) updated."
+            msg += f" {res.written} register session(s) filled with code {self.row.ground}."
+        if res.removed:
+            msg += f" {res.removed} leave mark(s) still to come taken off the register."
         self.message.show_ok(msg)
         self.decided.emit(self.request_id)
 

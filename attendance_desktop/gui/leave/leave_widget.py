@@ -310,8 +310,8 @@ class LeaveWidget(QWidget):
             self.message.show_error(f"Not withdrawn: {exc}")
             return
         self.refresh()
-        self.message.show_ok(f"Request #{row.id} withdrawn; {res.written} future register"
-                             " session(s) cleared.")
+        self.message.show_ok(f"Request #{row.id} withdrawn; {res.removed} leave mark(s) for"
+                             " sessions still to come taken off the register.")
 
     @Slot()
     def mark_taken_selected(self) -> None:
