@@ -239,6 +239,9 @@ class Policy:
     lateness_steps: tuple[LatenessStep, ...] = LOWTHER_LATENESS_STEPS
     # Absence escalation
     monitoring_period: str = "half_term"  # half_term | term | year
+    # which period sets the band: the last one completed (letters follow the half-termly or
+    # termly analysis) or the one running now, so far
+    band_period: str = "completed"  # completed | current
     target_pct: float = 96.0
     bands: tuple[Band, ...] = LOWTHER_BANDS
     at_risk_margin_points: float = 2.0
@@ -299,6 +302,8 @@ class Policy:
             raise PolicyError("bands must be listed from highest to lowest, the last from 0%")
         if not 1 <= self.lateness_concern_min < self.lateness_significant_min:
             raise PolicyError("lateness levels: 1 <= concern < significant")
+        if self.band_period not in ("completed", "current"):
+            raise PolicyError(f"unknown band period '{self.band_period}'")
         if self.lateness_continues_rule not in ("after_contract", "weeks"):
             raise PolicyError(f"unknown lateness rule '{self.lateness_continues_rule}'")
         if not self.escalation_stages:

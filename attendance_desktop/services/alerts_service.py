@@ -74,6 +74,8 @@ class PupilAlert:
     period_pct: float | None
     previous_period: str
     previous_pct: float | None
+    running_period: str  # the period under way (same as `period` when bands use it)
+    running_pct: float | None  # so far
     band_key: str
     band_label: str
     band_concern: bool
@@ -153,7 +155,12 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         pupils = s.execute(pupil_q).all()
         ids = [r[0] for r in pupils]
         spans = _spans(policy, years)
-        current, previous = escalation.current_and_previous(spans, on)
+        running, _ = escalation.current_and_previous(spans, on)
+        current, previous = running, _
+        if policy.band_period == "completed":
+            done = [sp for sp in spans if sp.end < on]
+            if done:
+                current, previous = escalation.current_and_previous(done, on)
         year = next((Span(y.name, y.start, y.end) for y in years if y.start <= on <= y.end),
                     None)
         if year is None:
@@ -163,7 +170,7 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         all_weeks = cal.school_weeks(dt.date(1990, 1, 1), on)
         pn_weeks = all_weeks[-policy.pn_window_school_weeks:]
         starts = [on - dt.timedelta(days=366)]
-        starts += [sp.start for sp in (current, previous, year) if sp is not None]
+        starts += [sp.start for sp in (current, previous, year, running) if sp is not None]
         starts += pn_weeks[:1]
         window_start = min(starts)
         marks: dict[int, list[tuple[dt.date, str, str]]] = {i: [] for i in ids}
@@ -189,7 +196,8 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
             pupils, key=lambda r: (r[8] if r[8] is not None else 999, r[5] or r[4], r[3] or r[2])):
         out.append(_assess(policy, cal, on, pid, upn or "", f"{pf or lf} {ps or ls}", cname or "",
                            yg, marks[pid], events[pid], all_weeks, school_days, current,
-                           previous, year, term, leave_ends.get(pid), contacts.get(pid)))
+                           previous, year, term, leave_ends.get(pid), contacts.get(pid),
+                           running))
     return Snapshot(on, policy, tuple(out))
 
 
@@ -218,7 +226,8 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
             class_name: str, year_group: str, marks: list[tuple[dt.date, str, str]],
             events: list[TrackerEvent], all_weeks: list[dt.date], school_days: list[dt.date],
             current: Span | None, previous: Span | None, year: Span | None, term: Span | None,
-            leave_end: dt.date | None, last_call: dt.datetime | None) -> PupilAlert:
+            leave_end: dt.date | None, last_call: dt.datetime | None,
+            running: Span | None) -> PupilAlert:
     by_tracker: dict[str, list[Event]] = {}
     for e in events:
         by_tracker.setdefault(e.tracker, []).append(_event(e))
@@ -227,6 +236,8 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
                .attendance_pct() if current else None)
     prev_pct = (escalation.counts_of(marks, previous.start, previous.end).attendance_pct()
                 if previous else None)
+    run_pct = (escalation.counts_of(marks, running.start, min(on, running.end))
+               .attendance_pct() if running else None)
     band = policy.band_for(cur_pct)
     comparison = escalation.compare(policy, prev_pct, cur_pct)
 
@@ -278,6 +289,7 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
         pid, upn, name, class_name, year_group, year_counts, _pct_1dp(year_counts),
         current.name if current else "", None if cur_pct is None else round(cur_pct, 1),
         previous.name if previous else "", None if prev_pct is None else round(prev_pct, 1),
+        running.name if running else "", None if run_pct is None else round(run_pct, 1),
         band.key if band else "", band.label if band else "", bool(band and band.concern),
         comparison, year_counts.persistent(policy.persistent_absence_pct),
         year_counts.severe(policy.severe_absence_pct),

@@ -3,15 +3,19 @@ lateness levels, and the board's order."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import CallLog, LeaveDecision, LeaveRequest
-from attendance_desktop.services import alerts_service
+from attendance_desktop.services import alerts_service, policy_service
+from tests.conftest import HEAD
 from tests.services.tracker_data import ON, D, add_pupil, fill
 
 
 def test_exactly_ninety_percent_is_lower_amber_and_persistent(engine, school_year):
+    policy = policy_service.load_policy(engine)
+    policy_service.save_policy(engine, HEAD, dataclasses.replace(policy, band_period="current"))
     pid = add_pupil(engine, "Bea", "Ninety", "A100000000001")
     fill(engine, pid, D(2025, 11, 3), D(2025, 11, 14))  # 20 sessions
     fill(engine, pid, D(2025, 11, 13), D(2025, 11, 13), "I")  # 2 absent -> 18/20
@@ -23,6 +27,24 @@ def test_exactly_ninety_percent_is_lower_amber_and_persistent(engine, school_yea
     assert not got.severe
     assert got.absence.next_step.kind == "start"
     assert got.absence.next_step.letter == "concern_lower_amber"
+
+
+def test_band_comes_from_the_last_completed_half_term(engine, school_year):
+    pid = add_pupil(engine, "Bo", "Band", "A100000000011")
+    fill(engine, pid, D(2025, 9, 3), ON)  # Autumn 1 is 76 sessions
+    fill(engine, pid, D(2025, 9, 3), D(2025, 9, 5), "X")  # 6 not counted: 70 possible
+    fill(engine, pid, D(2025, 9, 8), D(2025, 9, 10), "I")  # 6 absent
+    fill(engine, pid, D(2025, 9, 11), D(2025, 9, 11), "I", ("AM",))  # 7 absent: 63/70
+    got = alerts_service.snapshot(engine, ON).find(pid)
+    assert got.period == "Autumn 1"
+    assert got.period_pct == 90.0
+    assert got.band_key == "lower_amber"
+    assert got.running_period == "Autumn 2"
+    assert got.running_pct == 100.0
+    assert got.previous_pct is None  # no earlier year held
+    assert got.comparison == ""
+    # on the last day of Autumn 1 the band still comes from the half term before (none)
+    assert alerts_service.snapshot(engine, D(2025, 10, 24)).find(pid).period == "Autumn 1"
 
 
 def test_penalty_threshold_and_board_order(engine, school_year):

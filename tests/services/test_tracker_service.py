@@ -23,10 +23,10 @@ READONLY = Actor("Visitor", Role.READONLY)
 
 @pytest.fixture
 def red(engine, school_year):  # type: ignore[no-untyped-def]
-    """A pupil at 80% this half term (red), with one parent."""
+    """A pupil at 84.2% in Autumn 1 (red)."""
     pid = add_pupil(engine, "Kit", "Red", "A200000000001")
     fill(engine, pid, D(2025, 9, 3), ON)
-    fill(engine, pid, D(2025, 11, 3), D(2025, 11, 5), "I")  # 6 of 28 sessions
+    fill(engine, pid, D(2025, 10, 13), D(2025, 10, 20), "I")  # 12 of 76 sessions
     return pid
 
 

@@ -133,6 +133,10 @@ class BoardModel(QAbstractTableModel):
             if index.column() == 6:
                 return "\n".join(escalation.FLAG_LABELS[f.name] + f": {f.detail}"
                                  for f in p.flags) or None
+            if index.column() == 4:
+                return (f"{p.band_label or 'No band'} in {p.period or '–'} "
+                        f"({format_pct(p.period_pct)}); {p.running_period} so far "
+                        f"{format_pct(p.running_pct)}")
             return self._text(p, index.column()) or None
         if role == Qt.ItemDataRole.BackgroundRole and index.column() == 0 and p.due:
             return QBrush(QColor(URGENCY_COLOURS.get(p.urgency, "#ffffff")))
