@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWizard
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.gui.setup.welcome_dialog import WelcomeDialog
-from attendance_desktop.gui.setup.wizard_dialog import SetupWizard
+from attendance_desktop.gui.setup.wizard_dialog import SETUP_ACTOR, SetupWizard
 from attendance_desktop.services import (
     auth_service,
     calendar_service,
@@ -266,3 +266,18 @@ def test_welcome_creates_the_demo_school_off_the_gui_thread(qtbot, ctx, monkeypa
         dialog.demo_button.click()
     assert not school_service.needs_setup(ctx.engine)
     assert len(pupil_service.list_pupils(ctx.engine)) > 0
+
+
+def test_first_start_only_when_the_database_is_new(qtbot, ctx, monkeypatch):
+    from attendance_desktop.gui.setup import welcome_dialog
+
+    shown = []
+    monkeypatch.setattr(welcome_dialog.WelcomeDialog, "exec",
+                        lambda self: shown.append(self) or QDialog.DialogCode.Rejected)
+    assert welcome_dialog.run_first_start(ctx) is False  # new database, user quit
+    assert len(shown) == 1
+    shown[0].deleteLater()
+    school_service.complete_setup(ctx.engine, SETUP_ACTOR)
+    assert welcome_dialog.run_first_start(ctx) is True
+    assert len(shown) == 1  # not shown again
+

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -115,7 +116,12 @@ class PupilEditDialog(QDialog):
         form.addRow("&Admission date *", self.admission)
         groups = QGroupBox("Groups")
         grid = QGridLayout(groups)
-        grid.addWidget(self.sen, 0, 0, 1, 2)
+        sen_row = QHBoxLayout()
+        sen_label = QLabel("Special educational &needs:")
+        sen_label.setBuddy(self.sen)
+        sen_row.addWidget(sen_label)
+        sen_row.addWidget(self.sen, 1)
+        grid.addLayout(sen_row, 0, 0, 1, 2)
         for n, box in enumerate(self.flags.values()):
             grid.addWidget(box, 1 + n // 2, n % 2)
         form2 = QFormLayout()
