@@ -22,7 +22,7 @@ from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import stats_service
 from attendance_desktop.services.database import open_database
-from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.errors import ImportRejected, ServiceError
 
 
 class UsageError(Exception):
@@ -121,6 +121,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         engine = open_database(paths_for(args))
         return handler(engine, args)
+    except ImportRejected as exc:
+        # Every problem on standard output for the person fixing the file; the one-line
+        # reason on standard error as for any other failure.
+        for problem in exc.problems:
+            print(f"{exc.source}: {problem}")
+        print(f"attendance-desktop: {exc}", file=sys.stderr)
+        return 2
     except ServiceError as exc:
         print(f"attendance-desktop: {exc}", file=sys.stderr)
         return 2

@@ -192,10 +192,16 @@ def test_bad_pupil_csv_names_row_and_column_and_saves_nothing(tmp_path: Path,
 
     code, out, err = run(capsys, "import", "pupils", path, "--data-dir", data)
 
-    assert (code, out) == (2, "")
+    assert code == 2
     assert err.splitlines() == [
         f"attendance-desktop: bad.csv: row 3, column 'UPN': UPN '{bad_upn}' is not valid: "
         "the number's checksum or check digit is invalid (and 1 more); nothing was imported"]
+    # Every problem is listed on standard output, one a line.
+    assert out.splitlines() == [
+        f"bad.csv: row 3, column 'UPN': UPN '{bad_upn}' is not valid: the number's checksum "
+        "or check digit is invalid",
+        "bad.csv: row 5, column 'Admission date': '1st Sept' is not a date "
+        "(use YYYY-MM-DD or DD/MM/YYYY)"]
     assert json.loads(run(capsys, "stats", "--json", "--data-dir", data)[1])["pupils"] == []
     engine = make_engine(resolve_paths(data, environ={}).db_url)
     try:
