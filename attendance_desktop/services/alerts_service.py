@@ -41,6 +41,8 @@ FLAG_URGENCY = {
     "illness_15_days": 1, "termly_unauthorised": 2, "illness_weekly_contact": 2,
     "signed_letter": 3,
 }
+# the letter template that goes with a flag's follow-up
+FLAG_LETTERS = {"signed_letter": "signed_letter_request"}
 PENALTY_URGENCY = 1
 ABSENCE_URGENCY = 3
 LATENESS_URGENCY = 4
@@ -265,7 +267,7 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
     due: list[DueItem] = []
     for f in open_flags:
         due.append(DueItem("flags", "flag", f.name, escalation.FLAG_LABELS[f.name], f.due,
-                           FLAG_URGENCY[f.name]))
+                           FLAG_URGENCY[f.name], FLAG_LETTERS.get(f.name, "")))
     if pn.met and not decided:
         assert pn.met_on is not None
         due.append(DueItem("penalty", "decision", "consider",

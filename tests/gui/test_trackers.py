@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.trackers import step_dialog
@@ -176,3 +176,26 @@ def test_trackers_area_in_the_main_window(qtbot, ctx, school):
     assert isinstance(window.current_page(), TrackersWidget)
     save_screenshot(window, "trackers_main_window")
     assert dt.date(2025, 11, 20) == ctx.today()
+
+
+def test_send_the_letter_for_a_step_from_the_case(qtbot, ctx, school, monkeypatch, tmp_path):
+    from attendance_desktop.services import letter_service
+
+    case = open_case(qtbot, ctx, school["amber"])
+    row = next(i for i, d in enumerate(case.alert.due) if d.letter == "concern_lower_amber")
+    case.steps.selectRow(row)
+    assert case.letter_button.isEnabled()
+    assert case.steps.item(row, 3).text() == "Attendance concern: lower amber"
+    target = tmp_path / "letter.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Tuesday 25 November", True))
+    case.send_letter()
+    assert target.read_bytes().startswith(b"%PDF")
+    log = letter_service.letters_for_pupil(ctx.engine, school["amber"])
+    assert [x.template_key for x in log] == ["concern_lower_amber"]
+    assert case.letters.rowCount() == 1
+    history = tracker_service.history(ctx.engine, school["amber"])
+    assert history[0].label == "Done: RAG letter"
+    assert "sent" in history[0].details
+    assert case.alert.absence.next_step.kind == "review"

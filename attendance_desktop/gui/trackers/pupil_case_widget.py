@@ -137,7 +137,7 @@ class PupilCaseWidget(QWidget):
         steps = QWidget()
         sl = QVBoxLayout(steps)
         self.steps = _table(["Tracker", "Next step", "Due", "Letter"], "Next steps")
-        self.steps.doubleClicked.connect(self.record_selected)
+        self.steps.activated.connect(self.record_selected)  # Enter or double-click
         self.steps.itemSelectionChanged.connect(self._update_buttons)
         sl.addWidget(self.steps)
         row = QHBoxLayout()
