@@ -330,6 +330,9 @@ def test_screenshots_of_every_kiosk_screen(qtbot, engine, paths, school, clock, 
         s.add(Pupil(legal_forename="Amelia-Rose", legal_surname="Fotheringham-Whitley",
                     dob=dt.date(2016, 1, 1), year_group="4", admission_date=dt.date(2020, 9, 1),
                     class_id=1))
+        s.add(Pupil(legal_forename="Amir", legal_surname="Khan", dob=dt.date(2016, 1, 1),
+                    year_group="4", admission_date=dt.date(2020, 9, 1), class_id=2,
+                    photo_png=_synthetic_photo()))
     kiosk = open_kiosk(qtbot, engine, paths, clock, size)
     tag = f"{size[0]}x{size[1]}"
 
@@ -340,7 +343,7 @@ def test_screenshots_of_every_kiosk_screen(qtbot, engine, paths, school, clock, 
     save_screenshot(kiosk, f"kiosk_1_start_{tag}")
     qtbot.mouseClick(kiosk.start_in, Qt.MouseButton.LeftButton)
     save_screenshot(kiosk, f"kiosk_2_find_{tag}")
-    qtbot.keyClicks(kiosk.search, "am")
+    qtbot.keyClicks(kiosk.search, "amel")
     save_screenshot(kiosk, f"kiosk_3_find_letters_{tag}")
     qtbot.keyClick(kiosk.search, Qt.Key.Key_Return)
     save_screenshot(kiosk, f"kiosk_4_reason_{tag}")
@@ -352,6 +355,10 @@ def test_screenshots_of_every_kiosk_screen(qtbot, engine, paths, school, clock, 
     save_screenshot(kiosk, f"kiosk_7_done_{tag}")
     kiosk.request_exit()
     save_screenshot(kiosk.pin_dialog, f"kiosk_8_pin_{tag}")
+    kiosk.pin_dialog.reject()
+    kiosk.begin("in", "amir")  # a pupil with a photo
+    assert len(kiosk.tiles) == 1
+    save_screenshot(kiosk, f"kiosk_9_photo_{tag}")
     for screen in (kiosk.start_in, kiosk.confirm_button, kiosk.done_button):
         assert screen.minimumHeight() >= 64
 
@@ -382,3 +389,23 @@ def test_kiosk_command_quits_rather_than_showing_the_main_window(qtbot, ctx, sch
     with qtbot.waitSignal(kiosk.kioskClosed, timeout=5000):
         qtbot.keyClick(kiosk.pin_dialog.pin, Qt.Key.Key_Return)
     assert not window.isVisible()  # the last window closed: Qt quits the program
+
+
+def _synthetic_photo() -> bytes:
+    """A drawn stand-in for a school photo (no real person)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    image = QImage(240, 300, QImage.Format.Format_RGB32)
+    image.fill(QColor("#9cc3e6"))
+    painter = QPainter(image)
+    painter.setBrush(QColor("#e0b48f"))
+    painter.drawEllipse(70, 60, 100, 120)
+    painter.setBrush(QColor("#2d5c8a"))
+    painter.drawRect(40, 200, 160, 100)
+    painter.end()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(data.data())

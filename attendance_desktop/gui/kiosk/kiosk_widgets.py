@@ -29,7 +29,7 @@ QWidget#kiosk QPushButton, QWidget#kiosk QToolButton {
     font-size: 20pt; padding: 6px 18px; border-radius: 12px;
     background: #ffffff; border: 2px solid #9fb3c8; color: #1b2733;
 }
-QWidget#kiosk QPushButton { min-height: 72px; }
+QWidget#kiosk QPushButton { min-height: 60px; }  /* + padding and border: 76 px */
 QWidget#kiosk QToolButton { font-size: 15pt; padding: 4px; }
 QWidget#tiles { background: transparent; }
 QWidget#kiosk QScrollBar:vertical { width: 30px; }
@@ -41,17 +41,17 @@ QWidget#kiosk QPushButton:checked { background: #1f6feb; color: white; border-co
 QWidget#kiosk QPushButton[primary="true"] {
     background: #1a7f37; color: white; border-color: #1a7f37; font-weight: 600;
 }
-QWidget#kiosk QPushButton[big="true"] { font-size: 26pt; min-height: 120px; }
+QWidget#kiosk QPushButton[big="true"] { font-size: 26pt; min-height: 104px; }
 QWidget#kiosk QPushButton[quiet="true"] {
-    font-size: 14pt; min-height: 56px; background: transparent; border-color: #b8c6d4;
+    font-size: 14pt; min-height: 48px; background: transparent; border-color: #b8c6d4;
     color: #3d4f61;
 }
 QWidget#kiosk QPushButton[key="true"] {
-    font-size: 22pt; padding: 0; font-weight: 600; min-height: 64px;
+    font-size: 22pt; padding: 0; font-weight: 600; min-height: 60px;
 }
-QWidget#kiosk QPushButton[chip="true"] { font-size: 17pt; min-height: 60px; padding: 4px 12px; }
+QWidget#kiosk QPushButton[chip="true"] { font-size: 17pt; min-height: 52px; padding: 4px 12px; }
 QWidget#kiosk QLineEdit {
-    font-size: 28pt; min-height: 72px; padding: 0 16px; border-radius: 12px;
+    font-size: 28pt; min-height: 64px; padding: 0 16px; border-radius: 12px;
     border: 2px solid #9fb3c8; background: white;
 }
 QWidget#kiosk QScrollArea { border: none; background: transparent; }
@@ -65,7 +65,7 @@ def big_button(text: str, accessible: str = "", *, primary: bool = False,
                big: bool = False, quiet: bool = False) -> QPushButton:
     button = QPushButton(text)
     button.setAccessibleName(accessible or text.replace("\n", " "))
-    button.setMinimumHeight(56 if quiet else MIN_TARGET)
+    button.setMinimumHeight(64 if quiet else MIN_TARGET)
     button.setCursor(Qt.CursorShape.PointingHandCursor)
     button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     for name, on in (("primary", primary), ("big", big), ("quiet", quiet)):

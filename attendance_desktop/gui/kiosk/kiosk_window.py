@@ -203,6 +203,7 @@ class KioskWindow(QWidget):
         self.tiles_host.setObjectName("tiles")
         self.tiles_grid = QGridLayout(self.tiles_host)
         self.tiles_grid.setSpacing(12)
+        self.tiles_grid.setContentsMargins(0, 0, 0, 0)
         self.tiles_grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.tiles_note = _label("", "hint")
         scroll = QScrollArea()

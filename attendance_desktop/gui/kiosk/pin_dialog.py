@@ -55,11 +55,13 @@ class ExitPinDialog(QDialog):
         for i, digit in enumerate("123456789"):
             pad.addWidget(self._digit(digit), i // 3, i % 3)
         erase = big_button("⌫", "Rub out")
+        erase.setProperty("key", "true")
         erase.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         erase.clicked.connect(self.pin.backspace)
         pad.addWidget(erase, 3, 0)
         pad.addWidget(self._digit("0"), 3, 1)
         clear = big_button("Clear", "Clear the PIN")
+        clear.setProperty("key", "true")
         clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         clear.clicked.connect(self.pin.clear)
         pad.addWidget(clear, 3, 2)
