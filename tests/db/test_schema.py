@@ -128,8 +128,8 @@ NEXT_REVISION = '''"""A later schema version (test only)."""
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002"
-down_revision = "0001"
+revision = "test_probe"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -155,22 +155,24 @@ def test_an_older_database_is_copied_before_it_is_migrated(
     # A newer release of the app: the same migrations plus one more.
     newer = tmp_path / "newer_migrations"
     shutil.copytree(migrate.MIGRATIONS, newer, ignore=shutil.ignore_patterns("__pycache__"))
-    (newer / "versions" / "0002_probe.py").write_text(NEXT_REVISION, encoding="utf-8")
+    head = migrate.head_revision(engine)
+    (newer / "versions" / "test_probe.py").write_text(NEXT_REVISION.replace("{head}", head),
+                                                      encoding="utf-8")
     monkeypatch.setattr(migrate, "MIGRATIONS", newer)
 
     upgraded = open_database(paths)
     try:
-        assert migrate.current_revision(upgraded) == "0002"
+        assert migrate.current_revision(upgraded) == "test_probe"
         with upgraded.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM migration_probe").scalar() == 0
     finally:
         upgraded.dispose()
 
     copies = sorted(paths.backup_dir.glob("*.sqlite3"))
-    assert [c.name.startswith("before-migration-0001-") for c in copies] == [True]
+    assert [c.name.startswith(f"before-migration-{head}-") for c in copies] == [True]
     old = sqlite3.connect(copies[0])
     try:
-        assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
         assert old.execute("SELECT upn FROM pupil").fetchall() == [("KEEPME",)]
         tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master")}
         assert "migration_probe" not in tables
