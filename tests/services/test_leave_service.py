@@ -310,3 +310,19 @@ def test_refusal_letter_keeps_the_heads_reasons_after_taken_anyway(engine, pupil
     assert extra["reasons"] == "Not exceptional"
     assert extra["leave_dates"].startswith("Monday 17 November 2025 (morning) to Tuesday")
     assert extra["sessions_granted"] == ""
+
+
+def test_refused_leave_taken_reaches_the_penalty_notice_threshold(engine, pupil) -> None:  # type: ignore[no-untyped-def]
+    from attendance_desktop.services import alerts_service
+
+    rid = leave_service.submit_request(engine, OFFICE, req(
+        pupil, D(2025, 11, 10), D(2025, 11, 14), received_date=D(2025, 10, 1),
+        reason="Holiday"), now=NOW)
+    leave_service.decide(engine, HEAD, rid, "refused", reasons="Not exceptional",
+                         decided_on=D(2025, 10, 2), now=dt.datetime(2025, 10, 2, 9, 0))
+    before = alerts_service.snapshot(engine, NOW.date(), [pupil]).pupils[0]
+    assert before.pn.sessions == 0
+    leave_service.mark_taken_unauthorised(engine, OFFICE, rid, now=NOW)
+    after = alerts_service.snapshot(engine, NOW.date(), [pupil]).pupils[0]
+    assert after.pn.sessions == 10  # the policy's default threshold is 10 sessions
+    assert after.penalty_threshold_met
