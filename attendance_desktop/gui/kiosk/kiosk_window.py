@@ -165,7 +165,7 @@ class KioskWindow(QWidget):
                                      "Coming back: sign in again", big=True)
         for button, mode in ((self.start_in, IN), (self.start_out, OUT),
                              (self.start_back, BACK)):
-            button.setMinimumHeight(180)
+            button.setProperty("hero", "true")
             button.setProperty("mode", mode)
             button.clicked.connect(self._start_mode)
             row.addWidget(button)
