@@ -7,6 +7,12 @@ Public API (used by the Letters screen, leave of absence and the trackers):
   Caller-supplied values are written `{extra:name}` in a template and passed as
   `extra={"name": "..."}`; meeting details go in `extra` as `meeting_date`, `meeting_time`,
   `meeting_place`. `inputs_needed(key)` lists what a template needs from the caller.
+  Extras the ready-made wording uses: `leave_granted` leave_dates, sessions_granted,
+  conditions (may be ""); `leave_refused` leave_dates, reasons (may be "");
+  `first_day_absence` absence_date; `explanation_request` and `signed_letter_request`
+  absence_dates; `certificate_personal_target` personal_target; the panel, meeting and
+  contract letters meeting_date, meeting_time, meeting_place. A school's edited wording
+  may use others: always ask `inputs_needed`.
 * Templates live in the `LetterTemplate` table, seeded from the defaults on first use:
   `list_templates`, `get_template`, `save_template` (refused with the problems when a field
   is unknown), `reset_template` (back to the ready-made wording). Edits are recorded in
@@ -744,8 +750,7 @@ def _directive(comp: lh.Composer, facts: _Facts, name: str, arg: str,
                            "Headteacher" if head.head_name else "", centred=centred)
     elif name == "figures":
         comp.table(["Child", "Class", f"{facts.period.name}", "Year to date",
-                    "Sessions missed", "Lates"], _figures_rows(facts, ids),
-                   [0.27, 0.12, 0.14, 0.16, 0.20, 0.11])
+                    "Sessions missed", "Lates"], _figures_rows(facts, ids))
     elif name == "chart":
         bars = []
         for pid in ids:

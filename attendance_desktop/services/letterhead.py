@@ -128,10 +128,17 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     """Words with a bold flag; `**` toggles bold (so `**Amy Example**` is bold)."""
     out: list[tuple[str, bool]] = []
     bold = False
+    glue = False  # the previous part ended inside a word ("**92.9%**," or "(**Amy**")
     for i, part in enumerate(text.split("**")):
         if i:
             bold = not bold
-        out.extend((w, bold) for w in part.split())
+        words = part.split()
+        if words and glue and out and not part[0].isspace():
+            # keep "Parent," together; a word half bold is printed bold
+            prev, prev_bold = out.pop()
+            out.append((prev + words.pop(0), prev_bold or bold))
+        out.extend((w, bold) for w in words)
+        glue = (bool(part) and not part[-1].isspace()) or (not part and glue)
     return out
 
 
@@ -263,9 +270,22 @@ class Composer:
         self.y = min(self.y, start - LEADING) - 18
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]],
-              widths: Sequence[float], *, size: float = 10.5) -> None:
-        """A simple ruled table; `widths` are fractions of the text width."""
-        cols = [w * TEXT_W for w in widths]
+              widths: Sequence[float] | None = None, *, size: float = 10.5) -> None:
+        """A simple ruled table; `widths` are fractions of the text width.
+
+        Without widths, every column but the first two is as wide as its widest cell and
+        the first two share what is left (names and classes)."""
+        if widths is None:
+            natural = [max([_width(str(r[c]), BOLD if i == 0 else REGULAR, size)
+                            for i, r in enumerate([list(header), *rows])]) + 10
+                       for c in range(len(header))]
+            rest = TEXT_W - sum(natural[2:])
+            share = natural[0] + natural[1]
+            cols = [rest * natural[0] / share, rest * natural[1] / share, *natural[2:]]
+            if rest < share * 0.6:  # too wide: fall back to equal columns
+                cols = [TEXT_W / len(header)] * len(header)
+        else:
+            cols = [w * TEXT_W for w in widths]
         row_h = size + 9
         self.ensure(row_h * min(len(rows) + 1, 4))
         for r, row in enumerate([list(header), *[list(x) for x in rows]]):
@@ -278,7 +298,7 @@ class Composer:
             for c, cell in enumerate(row):
                 font = BOLD if r == 0 else REGULAR
                 text = _fit(cell, font, size, cols[c] - 8)
-                if c == 0:
+                if c <= 1:  # names and classes left, figures right
                     self.add(("text", x + 4, top - row_h + 6, font, size, text, "left", INK))
                 else:
                     self.add(("text", x + cols[c] - 4, top - row_h + 6, font, size, text,
@@ -431,16 +451,27 @@ def letterhead_ops(head: Letterhead) -> list[Op]:
         h = w * size[1] / size[0]
         ops.append(("image", head.logo_png, MARGIN, TOP - h, w, h))
         x = MARGIN + w + 5 * mm
-    name_w = PAGE_W - MARGIN - x - 58 * mm
-    ops.append(("text", x, TOP - 8 * mm, BOLD, 17, _fit(head.school_name, BOLD, 17, name_w),
-                "left", ACCENT))
+    name_w = PAGE_W - MARGIN - x - 50 * mm
+    size = 17.0
+    while size > 13 and _width(head.school_name, BOLD, size) > name_w:
+        size -= 0.5
+    lines = wrap(head.school_name, name_w, size, bold_all=True)
+    contact_y = TOP - 14 * mm
+    if len(lines) == 1:
+        ops.append(("text", x, TOP - 8 * mm, BOLD, size, head.school_name, "left", ACCENT))
+    else:  # a long name on two lines, the contact line below them
+        for i, line in enumerate(lines[:2]):
+            text = " ".join(w for w, _ in line)
+            ops.append(("text", x, TOP - 5.5 * mm - i * size * 1.15, BOLD, size,
+                        _fit(text, BOLD, size, name_w), "left", ACCENT))
+        contact_y = TOP - 5.5 * mm - size * 1.15 - 6 * mm
     ay = TOP - 3.2 * mm
     for line in head.address_lines()[:5]:
         ops.append(("text", PAGE_W - MARGIN, ay, REGULAR, 9.5, line, "right", GREY))
         ay -= 11.5
     contact = head.contact_line()
     if contact:
-        ops.append(("text", x, TOP - 14 * mm, REGULAR, 9.5, _fit(contact, REGULAR, 9.5, name_w),
+        ops.append(("text", x, contact_y, REGULAR, 9.5, _fit(contact, REGULAR, 9.5, name_w),
                     "left", GREY))
     rule_y = min(TOP - 26 * mm, ay - 2)
     ops.append(("line", MARGIN, rule_y, PAGE_W - MARGIN, rule_y, 1.2, RULE, False))
@@ -448,11 +479,13 @@ def letterhead_ops(head: Letterhead) -> list[Op]:
 
 
 def footer_ops(head: Letterhead, number: int, total: int) -> list[Op]:
-    bits = [head.school_name, *head.address_lines()[:1]]
-    if head.phone:
-        bits.append(head.phone)
-    ops: list[Op] = [("text", MARGIN, 11 * mm, REGULAR, 8.5,
-                      _fit("  ·  ".join(bits), REGULAR, 8.5, TEXT_W - 25 * mm), "left", GREY)]
+    room = TEXT_W - 25 * mm
+    phone = [head.phone] if head.phone else []
+    text = "  ·  ".join([head.school_name, *head.address_lines()[:1], *phone])
+    if _width(text, REGULAR, 8.5) > room:  # a long name: leave the street out
+        text = "  ·  ".join([head.school_name, *phone])
+    ops: list[Op] = [("text", MARGIN, 11 * mm, REGULAR, 8.5, _fit(text, REGULAR, 8.5, room),
+                      "left", GREY)]
     if total > 1:
         ops.append(("text", PAGE_W - MARGIN, 11 * mm, REGULAR, 8.5,
                     f"Page {number} of {total}", "right", GREY))
