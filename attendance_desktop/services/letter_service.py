@@ -578,7 +578,9 @@ def _common_values(facts: _Facts, today: dt.date) -> dict[str, str]:
     end = min(facts.period.end, today)
     return {
         "school_name": head.school_name, "school_address": address,
-        "school_phone": head.phone or "the school office", "school_email": head.email,
+        # a no-break space keeps a phone number on one line
+        "school_phone": head.phone.replace(" ", "\u00a0") or "the school office",
+        "school_email": head.email,
         "head_name": head.head_name or "The Headteacher", "attendance_lead": lead or
         "the school office", "today": long_date(today),
         "period_name": facts.period.name, "period_start": long_date(facts.period.start),

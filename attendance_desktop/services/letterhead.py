@@ -17,6 +17,7 @@ and onto the combined batch file without laying it out twice. Type is Helvetica 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -124,6 +125,10 @@ def text_width(text: str, font: str, size: float) -> float:
     return _width(text, font, size)
 
 
+# Words split at ordinary spaces only: a no-break space (U+00A0) keeps "01234 567890" whole.
+_WORD_SPLIT = re.compile(r"[ \t\r\n]+")
+
+
 def tokens(text: str) -> list[tuple[str, bool]]:
     """Words with a bold flag; `**` toggles bold (so `**Amy Example**` is bold)."""
     out: list[tuple[str, bool]] = []
@@ -132,13 +137,13 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     for i, part in enumerate(text.split("**")):
         if i:
             bold = not bold
-        words = part.split()
-        if words and glue and out and not part[0].isspace():
+        words = _WORD_SPLIT.split(part.strip(" \t\r\n")) if part.strip(" \t\r\n") else []
+        if words and glue and out and part[0] not in " \t\r\n":
             # keep "Parent," together; a word half bold is printed bold
             prev, prev_bold = out.pop()
             out.append((prev + words.pop(0), prev_bold or bold))
         out.extend((w, bold) for w in words)
-        glue = (bool(part) and not part[-1].isspace()) or (not part and glue)
+        glue = (bool(part) and part[-1] not in " \t\r\n") or (not part and glue)
     return out
 
 
