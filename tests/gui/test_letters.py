@@ -245,6 +245,20 @@ def test_letters_log_filters_and_opens_the_kept_pdf(qtbot, ctx, school, messages
         assert "Ben Example" in pdf_text(fh.read())
 
 
+def test_pupil_letters_view_for_a_profile(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
+    from attendance_desktop.gui.letters.letter_log_widget import LetterLogWidget
+
+    letter_service.record_letter(ctx.engine, ctx.actor, "concern_red", [school["cara"]],
+                                 today=ctx.today())
+    letter_service.record_letter(ctx.engine, ctx.actor, "concern_lower_amber", [school["amy"]],
+                                 today=ctx.today())
+    view = LetterLogWidget(ctx, pupil_id=school["cara"])
+    qtbot.addWidget(view)
+    assert view.table.rowCount() == 1
+    assert view.table.item(0, 2).text() == "Cara Other"
+    assert view.pupil.isHidden()
+
+
 def test_main_window_letters_area(qtbot, ctx, school) -> None:  # type: ignore[no-untyped-def]
     from attendance_desktop.gui.main_window import MainWindow
 

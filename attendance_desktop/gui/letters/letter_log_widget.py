@@ -36,11 +36,19 @@ def _qdate(day: dt.date) -> QDate:
 
 
 class LetterLogWidget(QWidget):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    """All letters sent; with `pupil_id`, only that pupil's letters (for a pupil's profile:
+    `LetterLogWidget(ctx, pupil_id=12)`), every date, without the pupil filter."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *,
+                 pupil_id: int | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.pupil_id = pupil_id
         self.entries: list[letter_service.LetterLogEntry] = []
         self._build()
+        if pupil_id is not None:
+            for w in (self.start, self.end, self.pupil, *self._date_labels):
+                w.hide()
         self.refresh()
 
     def _build(self) -> None:
@@ -68,11 +76,12 @@ class LetterLogWidget(QWidget):
         self.pupil.setAccessibleName("Pupil or addressee")
         self.pupil.setClearButtonEnabled(True)
         self.pupil.textChanged.connect(self._apply_text)
+        self._date_labels = (QLabel("From:"), QLabel("to:"))
         row.addWidget(QLabel("Letter:"))
         row.addWidget(self.type_combo, 2)
-        row.addWidget(QLabel("From:"))
+        row.addWidget(self._date_labels[0])
         row.addWidget(self.start)
-        row.addWidget(QLabel("to:"))
+        row.addWidget(self._date_labels[1])
         row.addWidget(self.end)
         row.addWidget(self.pupil, 2)
         col.addLayout(row)
@@ -107,10 +116,13 @@ class LetterLogWidget(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        start = self.start.date().toPython()
-        end = self.end.date().toPython()
+        if self.pupil_id is None:
+            start, end = self.start.date().toPython(), self.end.date().toPython()
+        else:
+            start = end = None
         self.entries = letter_service.list_letters(
-            self.ctx.engine, template_key=self.type_combo.currentData(), start=start, end=end)
+            self.ctx.engine, template_key=self.type_combo.currentData(), start=start, end=end,
+            pupil_id=self.pupil_id)
         self.table.setRowCount(len(self.entries))
         for r, e in enumerate(self.entries):
             values = (f"{e.sent_on:%d %b %Y}", e.title, e.pupil_names, e.addressee,
