@@ -24,6 +24,7 @@ from attendance_desktop.db.models import (
     Pupil,
     School,
     SchoolClass,
+    Staff,
     Term,
 )
 from attendance_desktop.domain import codes
@@ -463,6 +464,13 @@ def on_site(engine: Engine, now: dt.datetime) -> tuple[OnSitePupil, ...]:
 
 
 # --- leaving the kiosk -----------------------------------------------------------------
+
+
+def can_be_unlocked(engine: Engine) -> bool:
+    """Whether any active office, teacher or head account has a PIN to close the kiosk."""
+    with session_scope(engine) as s:
+        roles = s.execute(select(Staff.role).where(Staff.active, Staff.pin_hash != "")).all()
+    return any(Role(r) in EXIT_ROLES for (r,) in roles)
 
 
 class ExitLocked(ServiceError):

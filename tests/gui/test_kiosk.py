@@ -409,3 +409,11 @@ def _synthetic_photo() -> bytes:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buffer, "PNG")
     return bytes(data.data())
+
+
+def test_a_new_install_without_staff_pins_can_still_close_the_kiosk(qtbot, engine, paths,  # type: ignore[no-untyped-def]
+                                                                    clock):
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    with qtbot.waitSignal(kiosk.kioskClosed, timeout=5000):
+        kiosk.close()
+    assert kiosk.pin_dialog is None

@@ -42,7 +42,7 @@ QWidget#kiosk QPushButton[primary="true"] {
     background: #1a7f37; color: white; border-color: #1a7f37; font-weight: 600;
 }
 QWidget#kiosk QPushButton[big="true"] { font-size: 26pt; min-height: 104px; }
-QWidget#kiosk QPushButton[hero="true"] { font-size: 30pt; min-height: 170px; }
+QWidget#kiosk QPushButton[hero="true"] { font-size: 26pt; min-height: 170px; padding: 6px; }
 QWidget#kiosk QPushButton[quiet="true"] {
     font-size: 14pt; min-height: 48px; background: transparent; border-color: #b8c6d4;
     color: #3d4f61;

@@ -601,9 +601,21 @@ class KioskWindow(QWidget):
         self.clock_label.setText(f"{self.ctx.now():%H:%M}")
 
     # -- locked down --------------------------------------------------------------------
+    def showFullScreen(self) -> None:
+        # Without a window manager (a bare kiosk session) full screen is only a request.
+        screen = self.screen()
+        if screen is not None:
+            self.setGeometry(screen.geometry())
+        super().showFullScreen()
+
     @Slot()
     def request_exit(self) -> None:
         if self.pin_dialog is not None:
+            return
+        if not kiosk_service.can_be_unlocked(self.ctx.engine):
+            # A new install with no staff PINs: nobody could ever close it otherwise.
+            self.unlocked_by = kiosk_service.KIOSK_ACTOR
+            self.close()
             return
         dialog = ExitPinDialog(self.guard, self.ctx.now, self)
         dialog.setAccessibleName("Staff PIN to close the kiosk")
@@ -625,6 +637,8 @@ class KioskWindow(QWidget):
         self.pin_dialog = None
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.unlocked_by is None and not kiosk_service.can_be_unlocked(self.ctx.engine):
+            self.unlocked_by = kiosk_service.KIOSK_ACTOR  # no staff PINs exist yet
         if self.unlocked_by is None:
             event.ignore()
             self.request_exit()
