@@ -41,6 +41,7 @@ from attendance_desktop.domain.calendar import (
     TermDates,
     academic_year_start,
     default_term_dates,
+    england_bank_holidays,
 )
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import Progress
@@ -197,34 +198,37 @@ def create_demo(engine: Engine, *, seed: int = 2026, pupils: int = 210,
     if reason:
         raise ServiceError(f"cannot create the demo school: {reason}")
 
-    report(Progress(0, 4, "Setting up the school calendar"))
+    # Plan everything in memory first: progress (and Cancel) only happen before any write.
+    total = years + 4  # calendar, people, one step per year of register, PINs, saving
+    report(Progress(0, total, "Planning the school calendar"))
     policy = policy_service.load_policy(engine)
     first_year, ref_year = _history_years(today, years)
-    for y in range(first_year, academic_year_start(today) + 1):
-        _ensure_year(engine, default_term_dates(y))
-    cal = calendar_service.load_calendar(engine)
-    spans = [(y.name, y.start, y.end) for y in calendar_service.list_years(engine)
-             if first_year <= academic_year_start(y.start) <= ref_year]
+    cal, spans, missing = _planned_calendar(engine, first_year, ref_year,
+                                            academic_year_start(today))
     hist_start = spans[0][1]
-    school_days = cal.school_days(hist_start, today)
-    if not school_days:
+    if not cal.school_days(hist_start, today):
         raise ServiceError(f"there are no school days between {hist_start:%d %B %Y} and "
                            f"{today:%d %B %Y} to make a register for")
-
-    rng = random.Random(seed)
-    report(Progress(1, 4, "Creating staff, pupils and families"))
-    gen = _Generator(rng, policy, cal, spans, today, pupils, ref_year)
+    report(Progress(1, total, "Creating staff, pupils and families"))
+    gen = _Generator(random.Random(seed), policy, cal, spans, today, pupils, ref_year)
     gen.make_people()
-    report(Progress(2, 4, "Writing the register"))
+    gen.plan_register(report, first_step=2, total=total)
+    report(Progress(total - 1, total, "Saving the demo school"))
+
+    for dates in missing:
+        calendar_service.create_academic_year(engine, SYSTEM_ACTOR, dates, inset_days(dates))
+    _add_missing_inset_days(engine, cal, spans)
     with session_scope(engine) as s:
+        reason = _refusal(s)
+        if reason:
+            raise ServiceError(f"cannot create the demo school: {reason}")
         gen.write_people(s)
-        marks = gen.write_register(s, report)
+        marks = gen.write_register(s)
         gen.write_follow_up(s)
         s.add(SettingChange(area="school", key="demo",
                             new_value=f"demo school created (seed {seed}, {years} years)",
                             changed_at=gen.created_at, staff_name=SYSTEM_ACTOR.name,
                             staff_role=SYSTEM_ACTOR.role.value))
-    report(Progress(4, 4, "Done"))
     on_roll = sum(1 for c in gen.children if c.admission <= gen.last
                   and (c.leaving is None or c.leaving >= gen.last))
     return DemoSummary(demo_names.SCHOOL_NAME, on_roll, len(YEAR_GROUPS), len(gen.staff),
@@ -263,17 +267,47 @@ def inset_days(dates: TermDates) -> list[dt.date]:
     return [halves[0].start, halves[1].start, halves[2].start, halves[4].start, halves[5].end]
 
 
-def _ensure_year(engine: Engine, dates: TermDates) -> None:
-    existing = {y.name for y in calendar_service.list_years(engine)}
-    if dates.year_name not in existing:
-        calendar_service.create_academic_year(engine, SYSTEM_ACTOR, dates, inset_days(dates))
-        return
-    # A year entered by hand before the demo: keep its dates, add missing INSET days.
-    have = {c.date for c in calendar_service.list_closures(engine, dates.start, dates.end)}
-    for day in inset_days(dates):
-        if day not in have:
-            calendar_service.add_closure(engine, SYSTEM_ACTOR, day, "DAY", "inset", "#",
-                                         "INSET day")
+def _planned_calendar(engine: Engine, first_year: int, ref_year: int, this_year: int
+                      ) -> tuple[SchoolCalendar, list[tuple[str, dt.date, dt.date]],
+                                 list[TermDates]]:
+    """The calendar the demo will use: stored years as they are, default dates otherwise.
+
+    Returns the calendar (with INSET days), the history's (name, start, end) years and
+    the years still to be stored.
+    """
+    stored = {y.name: y for y in calendar_service.list_years(engine)}
+    now = calendar_service.load_calendar(engine)
+    halves = list(now.half_terms)
+    closures = dict(now.closures)
+    spans: list[tuple[str, dt.date, dt.date]] = []
+    missing: list[TermDates] = []
+    for y in range(first_year, this_year + 1):
+        dates = default_term_dates(y)
+        if dates.year_name in stored:
+            info = stored[dates.year_name]
+            start, end = info.start, info.end
+        else:
+            missing.append(dates)
+            halves.extend(dates.half_terms)
+            for day in england_bank_holidays(dates.start, dates.end):
+                closures[day] = frozenset({"AM", "PM"})
+            start, end = dates.start, dates.end
+        for day in inset_days(dates):
+            closures[day] = frozenset({"AM", "PM"})
+        if y <= ref_year:
+            spans.append((dates.year_name, start, end))
+    return SchoolCalendar(halves, closures), spans, missing
+
+
+def _add_missing_inset_days(engine: Engine, cal: SchoolCalendar,
+                            spans: list[tuple[str, dt.date, dt.date]]) -> None:
+    """A year entered by hand before the demo keeps its dates and gains the INSET days."""
+    for _, start, end in spans:
+        have = {c.date for c in calendar_service.list_closures(engine, start, end)}
+        for day, closed in sorted(cal.closures.items()):
+            if start <= day <= end and day not in have and closed == {"AM", "PM"}:
+                calendar_service.add_closure(engine, SYSTEM_ACTOR, day, "DAY", "inset", "#",
+                                             "INSET day")
 
 
 # --- the generator -------------------------------------------------------------------
@@ -342,6 +376,8 @@ class _Generator:
         self.email_no = itertools.count(1)
         self.class_ids: dict[str, int] = {}
         self._terms: dict[int, TermDates] = {}
+        self.planned: list[tuple[_Child, int, dict[int, _Event]]] = []
+        self.hashes: dict[str, str] = {}
 
     def term_dates(self, start_year: int) -> TermDates:
         if start_year not in self._terms:
@@ -785,12 +821,10 @@ class _Generator:
         school.set_up_complete = True
         school.created_at = self.created_at
         s.add(school)
-        hashes: dict[str, str] = {}
         staff_ids: dict[str, int] = {}
         for name, role, pin in self.staff:
-            if pin not in hashes:
-                hashes[pin] = auth_service.hash_pin(pin)
-            row = Staff(name=name, role=role, pin_hash=hashes[pin], created_at=self.created_at)
+            row = Staff(name=name, role=role, pin_hash=self.hashes[pin],
+                        created_at=self.created_at)
             s.add(row)
             s.flush()
             assert row.id is not None
@@ -843,43 +877,54 @@ class _Generator:
         s.flush()
         return staff_ids
 
-    def write_register(self, s: Session, report: ProgressCallback) -> int:
+    def plan_register(self, report: ProgressCallback, first_step: int, total: int) -> None:
+        """Decide every mark, year by year (reports progress; nothing is written)."""
+        years = len(self.spans)
+        for seg in range(years):
+            report(Progress(first_step + seg, total,
+                            f"Planning the register for {self.spans[seg][0]}"))
+            bands = self.plan_segment(seg)
+            if seg == years - 1:
+                self.plan_fixed_events(bands)
+            for c in self.children:
+                a, b = self.window(c, seg)
+                if a < b:
+                    out, starts = self.codes_for(c, seg, bands[c.key])
+                    self._plan_follow_up(c, out, starts, bands[c.key][0])
+                    self.planned.append((c, seg, out))
+        report(Progress(first_step + years, total, "Protecting the staff PINs"))
+        for _, _, pin in self.staff:
+            if pin not in self.hashes:
+                self.hashes[pin] = auth_service.hash_pin(pin)
+
+    def write_register(self, s: Session) -> int:
         table = Mark.__table__  # type: ignore[attr-defined]
         rows: list[dict[str, Any]] = []
         written = 0
         sys_name, sys_role = SYSTEM_ACTOR.name, SYSTEM_ACTOR.role.value
         default_code = {"AM": "/", "PM": "\\"}
-        for seg in range(len(self.spans)):
-            bands = self.plan_segment(seg)
-            if seg == len(self.spans) - 1:
-                self.plan_fixed_events(bands)
-            for c in self.children:
-                a, b = self.window(c, seg)
-                if a >= b:
-                    continue
-                assert c.id is not None
-                teacher = self.teacher_of[self.year_group(c, seg)]
-                out, starts = self.codes_for(c, seg, bands[c.key])
-                self._plan_follow_up(c, out, starts, bands[c.key][0])
-                for j in range(a, b):
-                    for i in self.day_sessions[j]:
-                        d, sess = self.sess[i]
-                        ev = out.get(i)
-                        if ev is None:
-                            code, mins, comment = default_code[sess], None, ""
-                            by, role, at = teacher, "teacher", None
-                        else:
-                            code, mins, comment = ev.code, ev.minutes, ev.comment
-                            by, role, at = ev.by or teacher, ev.role or "teacher", ev.at
-                        rows.append({"pupil_id": c.id, "date": d, "session": sess,
-                                     "code": code, "minutes_late": mins, "comment": comment,
-                                     "source": SOURCE, "entered_by": by, "entered_role": role,
-                                     "entered_at": at or self.at(d, self.reg_at[sess])})
-                if len(rows) >= _CHUNK:
-                    s.execute(insert(table), rows)
-                    written += len(rows)
-                    rows = []
-                    report(Progress(2, 4, f"Writing the register: {written:,} marks"))
+        for c, seg, out in self.planned:
+            a, b = self.window(c, seg)
+            assert c.id is not None
+            teacher = self.teacher_of[self.year_group(c, seg)]
+            for j in range(a, b):
+                for i in self.day_sessions[j]:
+                    d, sess = self.sess[i]
+                    ev = out.get(i)
+                    if ev is None:
+                        code, mins, comment = default_code[sess], None, ""
+                        by, role, at = teacher, "teacher", None
+                    else:
+                        code, mins, comment = ev.code, ev.minutes, ev.comment
+                        by, role, at = ev.by or teacher, ev.role or "teacher", ev.at
+                    rows.append({"pupil_id": c.id, "date": d, "session": sess,
+                                 "code": code, "minutes_late": mins, "comment": comment,
+                                 "source": SOURCE, "entered_by": by, "entered_role": role,
+                                 "entered_at": at or self.at(d, self.reg_at[sess])})
+            if len(rows) >= _CHUNK:
+                s.execute(insert(table), rows)
+                written += len(rows)
+                rows = []
         # Planned closures inside term (INSET days, bank holidays): '#' for everyone on roll.
         for d, closed in sorted(self.cal.closures.items()):
             if not (self.hist_start <= d <= self.today) or d.weekday() >= 5 \

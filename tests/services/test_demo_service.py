@@ -30,7 +30,7 @@ from attendance_desktop.db.models import (
 from attendance_desktop.domain import upn
 from attendance_desktop.domain.calendar import academic_year_start, compulsory_school_age_start
 from attendance_desktop.domain.policy import Policy
-from attendance_desktop.domain.progress import Progress
+from attendance_desktop.domain.progress import Cancelled, Progress
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.services import auth_service, calendar_service, demo_service, stats_service
 from attendance_desktop.services.database import open_database
@@ -137,13 +137,29 @@ def test_summary_and_progress(tmp_path: Path) -> None:
     summary = demo_service.create_demo(engine, pupils=14, today=TODAY, progress=seen.append)
     engine.dispose()
     assert seen[0].done == 0
-    assert seen[-1].done == seen[-1].total
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
+    assert seen[-1].label == "Saving the demo school"
+    assert seen[-1].done == seen[-1].total - 1
     text = str(summary)
     assert text.startswith("Demo school created: 1")
     assert "7 classes, 2025/26" in text
     assert f"{summary.marks:,} marks (seed 2026)" in text
     assert "1234" in text
     assert summary.last_marked == TODAY
+
+
+@pytest.mark.parametrize("stop_at", ["Planning the register", "Saving the demo school"])
+def test_cancel_leaves_the_database_untouched(engine: Engine, stop_at: str) -> None:
+    before = _dump(engine)
+
+    def report(p: Progress) -> None:
+        if p.label.startswith(stop_at):
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        demo_service.create_demo(engine, pupils=14, today=TODAY, years=2, progress=report)
+    assert _dump(engine) == before
+    demo_service.create_demo(engine, pupils=14, today=TODAY)  # and it can still be made
 
 
 # --- the school, staff and pupils ---------------------------------------------------
@@ -264,6 +280,20 @@ def test_every_open_session_of_every_pupil_on_roll_has_one_mark(
     assert shut  # the INSET days of 3 September and 3 November
     assert all(m.source == "closure" for m in marks if m.code == "#")
     assert not [m for m in marks if m.date == TODAY and m.session == "PM"]
+
+
+def test_keeps_term_dates_entered_before_the_demo(engine: Engine, school_year: object) -> None:
+    """A school that typed its term dates but set nothing else up can still try the demo."""
+    demo_service.create_demo(engine, pupils=14, today=TODAY)
+    assert [y.name for y in calendar_service.list_years(engine)] == ["2025/26"]
+    closures = calendar_service.list_closures(engine, dt.date(2025, 9, 1),
+                                              dt.date(2026, 7, 31))
+    assert dt.date(2025, 9, 1) in {c.date for c in closures}  # the school's own INSET day
+    assert sum(c.kind == "inset" for c in closures) == 6
+    open_, shut = _expected_sessions(engine)
+    marks = _rows(engine, Mark)
+    assert {(m.pupil_id, m.date, m.session) for m in marks if m.code != "#"} == open_
+    assert {(m.pupil_id, m.date, m.session) for m in marks if m.code == "#"} == shut
 
 
 def test_joiners_and_leaver(small: tuple[Engine, object]) -> None:
