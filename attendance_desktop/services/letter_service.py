@@ -895,6 +895,22 @@ def current_period(engine: Engine, today: dt.date, template_key: str = "") -> Sp
                           _period_kind(d) if d else "")
 
 
+def period_options(engine: Engine, today: dt.date, template_key: str = "") -> list[Span]:
+    """Periods a letter can report on: the usual one first (the policy's monitoring period,
+    or the half term for the half-termly report), then recent half terms, terms, the year."""
+    first = current_period(engine, today, template_key)
+    out = [first]
+    year = calendar_service.year_containing(engine, today)
+    if year is None:
+        return out
+    halves = [h for h in year.half_terms if h.start <= today][::-1][:3]
+    terms = [t for t in year.terms if t.start <= today][::-1][:2]
+    for span in [*halves, *terms, Span(f"the school year {year.name}", year.start, year.end)]:
+        if (span.start, span.end) not in [(o.start, o.end) for o in out]:
+            out.append(span)
+    return out
+
+
 def pupil_choices(engine: Engine, today: dt.date, *, class_id: int | None = None,
                   band_key: str | None = None, period: Span | None = None,
                   ) -> list[PupilChoice]:

@@ -100,6 +100,26 @@ def test_every_lower_amber_pupil_is_listed_and_ticked(qtbot, ctx, school, messag
     assert send.ticked_ids() == [school["cara"]]
 
 
+def test_the_period_can_be_chosen(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
+    w = _widget(qtbot, ctx)
+    send = w.send
+    send.select_template("half_termly_report")
+    assert send.period().name == "Autumn 2"
+    send.mode_combo.setCurrentIndex(send.mode_combo.findData("band"))
+    send.group_combo.setCurrentIndex(send.group_combo.findData("red"))
+    assert send.ticked_ids() == [school["cara"]]
+    names = [send.period_combo.itemData(i).name for i in range(send.period_combo.count())]
+    assert names[:2] == ["Autumn 2", "Autumn 1"]
+    send.period_combo.setCurrentIndex(1)  # no marks before November in this school
+    assert send.ticked_ids() == []
+    send.mode_combo.setCurrentIndex(send.mode_combo.findData("all"))
+    send.tick_pupils([school["amy"]])
+    _make(qtbot, send)
+    text = pdf_text(letter_service.letter_pdf(
+        ctx.engine, letter_service.list_letters(ctx.engine)[0].id))
+    assert "report for Amy for Autumn 1" in text
+
+
 def test_meeting_details_are_asked_for(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
     w = _widget(qtbot, ctx)
     send = w.send

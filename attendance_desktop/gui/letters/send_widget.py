@@ -36,7 +36,7 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.letter_templates import OPTIONAL_INPUTS
 
-MODES = (("class", "A class"), ("band", "An attendance band this period"),
+MODES = (("class", "A class"), ("band", "An attendance band in the period"),
          ("all", "Every pupil"))
 PREVIEW_WIDTH = 620
 
@@ -81,11 +81,17 @@ class SendLettersWidget(QWidget):
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: #555;")
-        self.period_label = QLabel()
-        self.period_label.setWordWrap(True)
+        period_row = QHBoxLayout()
+        period_row.addWidget(QLabel("Figures for:"))
+        self.period_combo = QComboBox()
+        self.period_combo.setAccessibleName("Figures for the period")
+        self.period_combo.setToolTip("The period whose attendance the letter quotes (and the "
+                                     "band pupils are chosen by)")
+        self.period_combo.currentIndexChanged.connect(self._period_changed)
+        period_row.addWidget(self.period_combo, 1)
         lf.addWidget(self.template_combo)
         lf.addWidget(self.description)
-        lf.addWidget(self.period_label)
+        lf.addLayout(period_row)
         col.addWidget(letter_box)
 
         pupils_box = QGroupBox("2. Pupils")
@@ -220,10 +226,7 @@ class SendLettersWidget(QWidget):
             return
         info = letter_service.get_template(self.ctx.engine, key)
         self.description.setText(info.description)
-        period = letter_service.current_period(self.ctx.engine, self.ctx.today(), key)
-        end = min(period.end, self.ctx.today())
-        self.period_label.setText(f"Figures for <b>{period.name}</b>: {period.start:%d %b %Y} "
-                                  f"to {end:%d %b %Y}.")
+        self._load_periods(key)
         # one line edit per value the letter needs, keeping what was typed before
         old = {k: w.text() for k, w in self.inputs.items()}
         while self.inputs_form.rowCount():
@@ -238,6 +241,28 @@ class SendLettersWidget(QWidget):
             self.inputs_form.addRow(label, edit)
             self.inputs[name] = edit
         self.inputs_box.setVisible(bool(self.inputs))
+        self._schedule_preview()
+
+    def _load_periods(self, key: str) -> None:
+        today = self.ctx.today()
+        self.period_combo.blockSignals(True)
+        self.period_combo.clear()
+        for span in letter_service.period_options(self.ctx.engine, today, key):
+            end = min(span.end, today)
+            self.period_combo.addItem(f"{span.name} ({span.start:%d %b} to {end:%d %b %Y})",
+                                      span)
+        self.period_combo.setCurrentIndex(0)
+        self.period_combo.blockSignals(False)
+        if self.mode_combo.currentData() == "band":
+            self._load_pupils()
+
+    def period(self):  # type: ignore[no-untyped-def]
+        return self.period_combo.currentData()
+
+    @Slot()
+    def _period_changed(self) -> None:
+        if self.mode_combo.currentData() == "band":
+            self._load_pupils()  # the band depends on the period
         self._schedule_preview()
 
     @Slot()
@@ -268,7 +293,8 @@ class SendLettersWidget(QWidget):
             kwargs["class_id"] = data
         elif mode == "band" and data is not None:
             kwargs["band_key"] = data
-        choices = letter_service.pupil_choices(self.ctx.engine, self.ctx.today(), **kwargs)
+        choices = letter_service.pupil_choices(self.ctx.engine, self.ctx.today(),
+                                               period=self.period(), **kwargs)
         self.pupil_list.blockSignals(True)
         self.pupil_list.clear()
         tick = mode == "band"  # "every lower-amber pupil": start with all of them ticked
@@ -360,7 +386,8 @@ class SendLettersWidget(QWidget):
         try:
             plan = letter_service.plan_batch(self.ctx.engine, key, ids,
                                              today=self.ctx.today(),
-                                             extra=self.extra(for_preview=True))
+                                             extra=self.extra(for_preview=True),
+                                             period=self.period())
             _head, pages = letter_service.plan_pages(self.ctx.engine, plan,
                                                      today=self.ctx.today(),
                                                      include_repeats=True, limit=1)
@@ -412,7 +439,7 @@ class SendLettersWidget(QWidget):
             return
         try:
             plan = letter_service.plan_batch(self.ctx.engine, key, ids, today=self.ctx.today(),
-                                             extra=self.extra())
+                                             extra=self.extra(), period=self.period())
         except ServiceError as exc:
             QMessageBox.warning(self, "Letters", str(exc))
             return
