@@ -132,6 +132,8 @@ def test_meeting_details_are_asked_for(qtbot, ctx, school, messages) -> None:  #
     send.inputs["meeting_date"].setText("Tuesday 2 December 2025")
     send.inputs["meeting_time"].setText("3.30pm")
     send.inputs["meeting_place"].setText("the library")
+    send.refresh_preview()
+    save_screenshot(w, "letters_meeting")
     _make(qtbot, send)
     pdf = letter_service.letter_pdf(ctx.engine, letter_service.list_letters(ctx.engine)[0].id)
     text = pdf_text(pdf)
