@@ -280,6 +280,20 @@ def test_main_window_opens_the_kiosk_and_a_pin_returns_to_it(qtbot, ctx, school,
     assert window.kiosk is None
 
 
+def test_fire_roll_is_one_click_from_any_page(qtbot, ctx, school, monkeypatch):  # type: ignore[no-untyped-def]
+    from attendance_desktop.gui.kiosk.office_widget import FireRollButton
+    from attendance_desktop.gui.main_window import MainWindow
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    [button] = window.statusBar().findChildren(FireRollButton)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    made = list((ctx.paths.letters_dir / "reports").glob("fire-roll-*.pdf"))
+    assert [p.name for p in made] == ["fire-roll-2025-11-20-100000.pdf"]
+
+
 def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, school,  # type: ignore[no-untyped-def]
                                                                   monkeypatch):
     from pypdf import PdfReader

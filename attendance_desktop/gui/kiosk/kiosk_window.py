@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QButtonGroup,
     QFrame,
@@ -663,7 +664,7 @@ class KioskWindow(QWidget):
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             focused = self.focusWidget()
-            if isinstance(focused, QPushButton) and focused.isVisible():
+            if isinstance(focused, QAbstractButton) and focused.isVisible():
                 focused.click()
             elif screen == "confirm":
                 self.confirm()

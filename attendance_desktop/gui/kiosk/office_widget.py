@@ -69,9 +69,7 @@ class KioskOfficeWidget(QWidget):
         self.open_button.setAccessibleName("Open the sign-in kiosk full screen")
         self.open_button.clicked.connect(self.open_kiosk)
         self.fire_button = QPushButton("Fire roll (PDF)")
-        self.fire_button.setToolTip("Who is on site now, by class with a tick column, to print"
-                                    " (Ctrl+Shift+F)")
-        self.fire_button.setShortcut("Ctrl+Shift+F")
+        self.fire_button.setToolTip("Who is on site now, by class with a tick column, to print")
         self.fire_button.setAccessibleName("Make the fire roll PDF")
         self.fire_button.clicked.connect(self.make_fire_roll)
         self.refresh_button = QPushButton("Refresh")
@@ -176,26 +174,47 @@ class KioskOfficeWidget(QWidget):
 
     @Slot()
     def make_fire_roll(self) -> None:
-        now = self.ctx.now()
-        path = fire_roll.default_path(self.ctx.paths.letters_dir / "reports", now)
-        try:
-            roll = fire_roll.build(self.ctx.engine, now, path)
-        except (ServiceError, OSError) as exc:
-            QMessageBox.warning(self, "Fire roll", f"The fire roll could not be made: {exc}")
-            return
-        self.last_fire_roll = roll
-        answer = QMessageBox.question(
-            self, "Fire roll",
-            f"Fire roll saved: {roll.on_site} on site, {roll.late_today} late today,"
-            f" {roll.early_leavers} signed out today ({roll.still_out} still out).\n\n"
-            f"{roll.path}\n\nOpen it now to print?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes)
-        if answer == QMessageBox.StandardButton.Yes:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(roll.path)))
+        self.last_fire_roll = make_fire_roll(self, self.ctx)
         self.refresh()
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)
         self.refresh()
 
+
+
+def make_fire_roll(parent: QWidget, ctx: AppContext) -> fire_roll.FireRoll | None:
+    """Write the fire roll PDF to letters/reports and offer to open it for printing."""
+    now = ctx.now()
+    path = fire_roll.default_path(ctx.paths.letters_dir / "reports", now)
+    try:
+        roll = fire_roll.build(ctx.engine, now, path)
+    except (ServiceError, OSError) as exc:
+        QMessageBox.warning(parent, "Fire roll", f"The fire roll could not be made: {exc}")
+        return None
+    answer = QMessageBox.question(
+        parent, "Fire roll",
+        f"Fire roll saved: {roll.on_site} on site, {roll.late_today} late today,"
+        f" {roll.early_leavers} signed out today ({roll.still_out} still out).\n\n"
+        f"{roll.path}\n\nOpen it now to print?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.Yes)
+    if answer == QMessageBox.StandardButton.Yes:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(roll.path)))
+    return roll
+
+
+class FireRollButton(QPushButton):
+    """For the main window's status bar: the fire roll one click away on every page."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("Fire roll", parent)
+        self.ctx = ctx
+        self.setToolTip("Print who is on site now, by class (Ctrl+Shift+F)")
+        self.setAccessibleName("Make the fire roll PDF")
+        self.setShortcut("Ctrl+Shift+F")
+        self.clicked.connect(self._make)
+
+    @Slot()
+    def _make(self) -> None:
+        make_fire_roll(self.window(), self.ctx)
