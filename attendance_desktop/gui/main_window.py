@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop import APP_NAME
-from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
+from attendance_desktop.gui.kiosk.office_widget import FireRollButton, KioskOfficeWidget
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.show_area)
         self.nav.setCurrentRow(0)
         self.statusBar().showMessage(self._status_text())
+        self.statusBar().addPermanentWidget(FireRollButton(ctx))  # one click from any page
         self._restore_geometry()
 
     def _status_text(self) -> str:
