@@ -26,7 +26,7 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
 
-def _table(headers: list[str], name: str) -> QTableWidget:
+def _table(headers: list[str], name: str, stretch: int = 0) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -34,7 +34,7 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     table.setAlternatingRowColors(True)
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     table.setAccessibleName(name)
     # Keep the service's order (class, then name) until someone clicks a heading.
     table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -119,12 +119,12 @@ class KioskOfficeWidget(QWidget):
         filters.addWidget(self.log_note)
         log_layout.addLayout(filters)
         self.log_table = _table(["Date", "Time", "Pupil", "Class", "Minutes late", "Reason",
-                                 "Code", "Brought by"], "Late log")
+                                 "Code", "Brought by"], "Late log", stretch=5)
         log_layout.addWidget(self.log_table)
         self.tabs.addTab(log_page, "Late log")
 
         self.leavers_table = _table(["Pupil", "Class", "Out", "Reason", "Collected by",
-                                     "Back"], "Signed out today")
+                                     "Back"], "Signed out today", stretch=3)
         self.tabs.addTab(self.leavers_table, "Signed out today")
         layout.addWidget(self.tabs, 1)
         self.refresh()
