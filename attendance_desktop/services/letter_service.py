@@ -109,6 +109,7 @@ __all__ = [
     "list_templates",
     "plan_batch",
     "plan_pages",
+    "preview_wording",
     "pupil_choices",
     "render_family_letter",
     "reset_template",
@@ -860,6 +861,28 @@ def plan_pages(engine: Engine, plan: BatchPlan, *, today: dt.date,
     for letter in letters:
         for doc in _documents(facts, d, tpl, letter, today, extra):
             pages.extend(lh.full_pages(facts.head, doc))
+    return facts.head, pages
+
+
+def preview_wording(engine: Engine, template_key: str, body: str, *, today: dt.date,
+                    title: str | None = None) -> tuple[lh.Letterhead, list[list[lh.Op]]]:
+    """Unsaved wording laid out for the first pupil on roll (or a made-up one when there
+    are no pupils), with values still to be typed shown in [brackets]."""
+    d = _definition(template_key)
+    problems = check_template(body, family=d.family)
+    if problems:
+        raise ServiceError("; ".join(problems))
+    tpl = dataclasses.replace(get_template(engine, template_key), body=body,
+                              title=title or d.title)
+    extra = {n.removeprefix("extra:"): f"[{_input_label(n)}]" for n in _inputs_needed(body)}
+    choices = pupil_choices(engine, today)
+    if not choices:
+        raise ServiceError("add a pupil to see a preview of the letter")
+    facts = _gather(engine, [choices[0].id], today, None, _period_kind(d))
+    letter = _letters_for(facts, [choices[0].id])[0]
+    pages: list[list[lh.Op]] = []
+    for doc in _documents(facts, d, tpl, letter, today, extra):
+        pages.extend(lh.full_pages(facts.head, doc))
     return facts.head, pages
 
 

@@ -232,6 +232,11 @@ def test_template_editor_refuses_unknown_fields_and_resets(qtbot, ctx, school, m
     assert letter_service.get_template(ctx.engine, "concern_red").body.endswith("{forename}")
     assert "(edited)" in ed.list.currentItem().text()
     save_screenshot(w, "letters_templates")
+    dialog = ed.preview()  # unsaved wording, laid out for the first pupil on roll
+    qtbot.addWidget(dialog)
+    assert len(dialog.page_labels) == 1
+    save_screenshot(dialog, "letters_template_preview")
+    dialog.close()
     messages["answers"].append(QMessageBox.StandardButton.Yes)
     ed.reset()
     assert letter_service.get_template(ctx.engine, "concern_red").is_default

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.letters.preview_dialog import PagesPreviewDialog
 from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -101,7 +102,12 @@ class TemplateEditorWidget(QWidget):
         self.reset_button = QPushButton("Reset to the ready-made wording…")
         self.reset_button.setToolTip("Put back the wording the app came with")
         self.reset_button.clicked.connect(self.reset)
+        self.preview_button = QPushButton("Preview…")
+        self.preview_button.setToolTip("See the wording as a letter for the first pupil on roll "
+                                       "(before saving)")
+        self.preview_button.clicked.connect(self.preview)
         buttons.addWidget(self.check_button)
+        buttons.addWidget(self.preview_button)
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)
         buttons.addWidget(self.reset_button)
@@ -228,6 +234,23 @@ class TemplateEditorWidget(QWidget):
             self.problems.setStyleSheet("color: #1d6b2c;")
             self.problems.setText("No problems found.")
         return found
+
+    @Slot()
+    def preview(self) -> PagesPreviewDialog | None:
+        if self.key is None:
+            return None
+        try:
+            _head, pages = letter_service.preview_wording(
+                self.ctx.engine, self.key, self.body.toPlainText(), today=self.ctx.today(),
+                title=self.title.text())
+        except ServiceError as exc:
+            self.check()
+            QMessageBox.warning(self, "Preview", f"The letter cannot be shown: {exc}")
+            return None
+        dialog = PagesPreviewDialog(pages, f"Preview: {self.title.text()}", self)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
 
     @Slot()
     def save(self) -> None:
