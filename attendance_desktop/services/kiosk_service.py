@@ -255,12 +255,14 @@ def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
             comment=f"Kiosk {now:%H:%M}: {reason}", source="kiosk",
             reason=f"Signed in at the kiosk at {now:%H:%M}", after_close=after_close,
             now=now)
-        s.add(KioskEvent(pupil_id=pupil_id, kind="late_in", at=now, session=session,
-                         reason=reason, code=code, minutes_late=late,
+        on_time = code == codes.present_code(session)  # before the register started
+        s.add(KioskEvent(pupil_id=pupil_id, kind="in" if on_time else "late_in", at=now,
+                         session=session, reason=reason, code=code, minutes_late=late,
                          accompanied_by=accompanied_by.strip()))
+        when = "in time for the register" if on_time else "Please go to your class"
         return KioskResult("signed_in", _full(pupil), now, session,
-                           f"Thank you, {_first(pupil)}. You are signed in at {now:%H:%M}."
-                           " Please go to your class.", code, late, existing or "")
+                           f"Thank you, {_first(pupil)}. You are signed in at {now:%H:%M}"
+                           f"{', ' if on_time else '. '}{when}.", code, late, existing or "")
 
 
 # --- out and back -------------------------------------------------------------------
@@ -443,8 +445,8 @@ def on_site(engine: Engine, now: dt.datetime) -> tuple[OnSitePupil, ...]:
         for pid, kind, at in s.execute(select(KioskEvent.pupil_id, KioskEvent.kind,
                                               KioskEvent.at).where(
                 KioskEvent.at >= day_start, KioskEvent.at <= now,
-                KioskEvent.kind.in_(("late_in", "back"))).order_by(KioskEvent.at)).all():
-            target = arrived if kind == "late_in" else returned
+                KioskEvent.kind.in_(("in", "late_in", "back"))).order_by(KioskEvent.at)).all():
+            target = returned if kind == "back" else arrived
             target.setdefault(pid, at.time().replace(second=0, microsecond=0))
     out: list[tuple[int, OnSitePupil]] = []
     for pid in on_roll:

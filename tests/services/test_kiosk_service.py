@@ -92,9 +92,12 @@ def test_arrival_at_close_is_l_and_after_close_is_u(engine, pupils):  # type: ig
     assert mark(engine, pupils[1]).code == "U"
 
 
-def test_arrival_before_the_register_starts_is_present(engine, pupils):  # type: ignore[no-untyped-def]
+def test_arrival_before_the_register_starts_is_present_and_not_late(engine, pupils):  # type: ignore[no-untyped-def]
     result = kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(8, 58))
     assert (result.code, result.minutes_late) == ("/", 0)
+    assert "in time for the register" in result.message
+    assert kiosk_service.late_log(engine, THU, THU) == ()  # not a late arrival
+    assert [r.pupil_id for r in kiosk_service.on_site(engine, at(9, 5))] == [pupils[0]]
 
 
 def test_reason_with_its_own_code_is_used_instead_of_l_or_u(engine, pupils):  # type: ignore[no-untyped-def]
