@@ -236,7 +236,7 @@ class KioskEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     pupil_id: int = Field(foreign_key="pupil.id", index=True)
-    kind: str  # late_in | out | back
+    kind: str  # late_in | in (before the register started) | out | back
     at: NaiveDatetime = Field(default_factory=dt.datetime.now, index=True)
     session: str = "AM"
     reason: str = ""
