@@ -6,60 +6,117 @@ made up. Nothing here belongs to a real pupil, family or school.
 
 from __future__ import annotations
 
-GIRLS: tuple[str, ...] = (
-    "Olivia", "Amelia", "Isla", "Ava", "Ivy", "Freya", "Lily", "Florence", "Mia", "Willow",
-    "Rosie", "Sophia", "Isabella", "Grace", "Daisy", "Sienna", "Poppy", "Elsie", "Emily",
-    "Ella", "Evelyn", "Phoebe", "Sofia", "Evie", "Charlotte", "Harper", "Matilda", "Ruby",
-    "Maya", "Alice", "Hannah", "Chloe", "Erin", "Niamh", "Aoife", "Zara", "Aisha", "Amira",
-    "Fatima", "Maryam", "Inaya", "Hafsa", "Layla", "Noor", "Priya", "Anaya", "Diya", "Ishani",
-    "Simran", "Kiran", "Amara", "Chioma", "Adaeze", "Nia", "Imani", "Zainab", "Ayesha",
-    "Zuzanna", "Maja", "Oliwia", "Lena", "Emilia", "Ioana", "Elena", "Mei", "Xinyi", "Lan",
-    "Keira", "Jade", "Leah", "Megan", "Holly", "Bethany", "Scarlett", "Esme", "Beatrice",
-    "Aurora", "Hallie", "Thea", "Nadia", "Yasmin", "Sana", "Tahlia", "Kezia", "Ffion",
-)
+from dataclasses import dataclass
 
-BOYS: tuple[str, ...] = (
-    "Oliver", "George", "Noah", "Arthur", "Leo", "Oscar", "Harry", "Archie", "Jack", "Henry",
-    "Charlie", "Freddie", "Theodore", "Thomas", "Finley", "Alfie", "Teddy", "Isaac", "Jacob",
-    "William", "Joshua", "Alexander", "Samuel", "Benjamin", "Daniel", "James", "Max",
-    "Reuben", "Toby", "Louis", "Ethan", "Callum", "Liam", "Cian", "Rory", "Dylan", "Rhys",
-    "Muhammad", "Yusuf", "Ibrahim", "Zayn", "Ayaan", "Hamza", "Adam", "Omar", "Ali", "Idris",
-    "Arjun", "Rohan", "Aarav", "Vihaan", "Dev", "Harjot", "Gurpreet", "Kofi", "Kwame",
-    "Chidi", "Tobi", "Oluwaseun", "Emeka", "Jayden", "Malachi", "Tyrese", "Jakub", "Szymon",
-    "Filip", "Mateusz", "Andrei", "Luca", "Matteo", "Mateo", "Kai", "Wei", "Jun", "Hao",
-    "Ellis", "Frankie", "Stanley", "Albie", "Ronnie", "Elijah", "Nathaniel", "Gabriel",
-)
 
-SURNAMES: tuple[str, ...] = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
-    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green",
-    "Hall", "Wood", "Jackson", "Clarke", "Hughes", "Edwards", "Turner", "Harris", "Cooper",
-    "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King", "Baker", "Harrison",
-    "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price",
-    "Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson",
-    "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards", "Khan",
-    "Ali", "Hussain", "Ahmed", "Begum", "Rahman", "Islam", "Patel", "Shah", "Sharma",
-    "Singh", "Kaur", "Gill", "Sandhu", "Mistry", "Chowdhury", "Okafor", "Adeyemi",
-    "Mensah", "Boateng", "Okonkwo", "Afolabi", "Campbell", "Grant", "Reid", "Francis",
-    "Nowak", "Kowalski", "Wiśniewska", "Popescu", "Ionescu", "Rossi", "Silva", "Santos",
-    "O'Brien", "O'Neill", "Byrne", "Doyle", "Chen", "Wang", "Nguyen", "Li", "Yilmaz",
-    "Demir", "Haddad", "Mansour", "Hassan", "Abdi", "Warsame", "Fraser", "MacLeod",
-)
+@dataclass(frozen=True, slots=True)
+class Background:
+    """Names that go together in one family (children's and adults' given names, surnames)."""
 
-ADULT_WOMEN: tuple[str, ...] = (
-    "Sarah", "Emma", "Laura", "Rachel", "Claire", "Gemma", "Kate", "Lucy", "Hayley",
-    "Stacey", "Jodie", "Natalie", "Victoria", "Samantha", "Kirsty", "Nisha", "Farah",
-    "Shabana", "Rubina", "Sadia", "Anjali", "Pooja", "Harpreet", "Ngozi", "Funmi",
-    "Abena", "Marcia", "Kerry-Ann", "Agnieszka", "Katarzyna", "Magdalena", "Andreea",
-    "Giulia", "Ana", "Siobhan", "Aisling", "Xiu", "Linh", "Elif", "Rania", "Hodan", "Joanne",
-)
+    key: str
+    weight: float  # share of families
+    eal_rate: float  # share of families where English is an additional language
+    girls: tuple[str, ...]
+    boys: tuple[str, ...]
+    surnames: tuple[str, ...]
+    women: tuple[str, ...]
+    men: tuple[str, ...]
 
-ADULT_MEN: tuple[str, ...] = (
-    "David", "Paul", "Mark", "Andrew", "Richard", "Stephen", "Chris", "Matthew", "Lee",
-    "Gareth", "Craig", "Wayne", "Darren", "Ben", "Tom", "Imran", "Tariq", "Asif", "Shahid",
-    "Rajesh", "Sanjay", "Manpreet", "Jaswinder", "Chukwuma", "Segun", "Kojo", "Delroy",
-    "Marlon", "Tomasz", "Piotr", "Marcin", "Bogdan", "Marco", "João", "Sean", "Declan",
-    "Ming", "Tuan", "Mehmet", "Karim", "Abdirahman", "Neil",
+
+BACKGROUNDS: tuple[Background, ...] = (
+    Background(
+        "british", 0.62, 0.0,
+        ("Olivia", "Amelia", "Isla", "Ava", "Ivy", "Freya", "Lily", "Florence", "Mia",
+         "Willow", "Rosie", "Isabella", "Grace", "Daisy", "Sienna", "Poppy", "Elsie", "Emily",
+         "Ella", "Evelyn", "Phoebe", "Evie", "Charlotte", "Harper", "Matilda", "Ruby", "Alice",
+         "Hannah", "Chloe", "Erin", "Keira", "Jade", "Leah", "Megan", "Holly", "Bethany",
+         "Scarlett", "Esme", "Beatrice", "Aurora", "Hallie", "Thea", "Ffion", "Niamh", "Aoife"),
+        ("Oliver", "George", "Noah", "Arthur", "Leo", "Oscar", "Harry", "Archie", "Jack",
+         "Henry", "Charlie", "Freddie", "Theodore", "Thomas", "Finley", "Alfie", "Teddy",
+         "Isaac", "Jacob", "William", "Joshua", "Alexander", "Samuel", "Benjamin", "Daniel",
+         "James", "Max", "Reuben", "Toby", "Louis", "Ethan", "Callum", "Liam", "Rory",
+         "Dylan", "Rhys", "Ellis", "Frankie", "Stanley", "Albie", "Ronnie", "Cian"),
+        ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
+         "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green",
+         "Hall", "Wood", "Jackson", "Clarke", "Hughes", "Edwards", "Turner", "Harris",
+         "Cooper", "Hill", "Ward", "Morris", "Moore", "Clark", "King", "Baker", "Harrison",
+         "Morgan", "Allen", "Scott", "Phillips", "Watson", "Parker", "Price", "Bennett",
+         "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Bailey", "Collins",
+         "Bell", "Shaw", "Murphy", "Miller", "Cox", "O'Brien", "O'Neill", "Byrne", "Doyle",
+         "Fraser", "MacLeod"),
+        ("Sarah", "Emma", "Laura", "Rachel", "Claire", "Gemma", "Kate", "Lucy", "Hayley",
+         "Stacey", "Jodie", "Natalie", "Victoria", "Samantha", "Kirsty", "Joanne", "Siobhan"),
+        ("David", "Paul", "Mark", "Andrew", "Richard", "Stephen", "Chris", "Matthew", "Lee",
+         "Gareth", "Craig", "Wayne", "Darren", "Ben", "Tom", "Neil", "Sean", "Declan"),
+    ),
+    Background(
+        "caribbean", 0.04, 0.0,
+        ("Amara", "Nia", "Imani", "Kezia", "Tahlia", "Jade", "Aaliyah", "Shanice"),
+        ("Jayden", "Malachi", "Tyrese", "Elijah", "Nathaniel", "Gabriel", "Kai", "Jermaine"),
+        ("Campbell", "Grant", "Reid", "Francis", "Brown", "Williams", "Thomas", "Samuels"),
+        ("Marcia", "Kerry-Ann", "Simone", "Donna", "Paulette"),
+        ("Delroy", "Marlon", "Winston", "Trevor", "Leon"),
+    ),
+    Background(
+        "pakistani_bangladeshi", 0.08, 0.35,
+        ("Aisha", "Amira", "Fatima", "Maryam", "Inaya", "Hafsa", "Zara", "Ayesha", "Noor",
+         "Zainab", "Sana", "Yasmin", "Eshal", "Hania"),
+        ("Muhammad", "Yusuf", "Ibrahim", "Zayn", "Ayaan", "Hamza", "Adam", "Ali", "Idris",
+         "Rayyan", "Musa", "Zakariya"),
+        ("Khan", "Ali", "Hussain", "Ahmed", "Begum", "Rahman", "Islam", "Chowdhury", "Iqbal",
+         "Mahmood"),
+        ("Nisha", "Farah", "Shabana", "Rubina", "Sadia", "Nasreen"),
+        ("Imran", "Tariq", "Asif", "Shahid", "Kamran", "Nadeem"),
+    ),
+    Background(
+        "indian", 0.06, 0.3,
+        ("Priya", "Anaya", "Diya", "Ishani", "Simran", "Kiran", "Aarya", "Navya", "Jasleen"),
+        ("Arjun", "Rohan", "Aarav", "Vihaan", "Dev", "Harjot", "Gurpreet", "Krish", "Ishaan"),
+        ("Patel", "Shah", "Sharma", "Singh", "Kaur", "Gill", "Sandhu", "Mistry", "Joshi"),
+        ("Anjali", "Pooja", "Harpreet", "Meera", "Sunita"),
+        ("Rajesh", "Sanjay", "Manpreet", "Jaswinder", "Vikram"),
+    ),
+    Background(
+        "west_african", 0.05, 0.25,
+        ("Chioma", "Adaeze", "Amara", "Ifeoma", "Abena", "Esi", "Temi", "Ayomide"),
+        ("Kofi", "Kwame", "Chidi", "Tobi", "Oluwaseun", "Emeka", "Kojo", "David"),
+        ("Okafor", "Adeyemi", "Mensah", "Boateng", "Okonkwo", "Afolabi", "Owusu", "Eze"),
+        ("Ngozi", "Funmi", "Abena", "Blessing", "Adwoa"),
+        ("Chukwuma", "Segun", "Kojo", "Femi", "Kwabena"),
+    ),
+    Background(
+        "eastern_european", 0.08, 0.55,
+        ("Zuzanna", "Maja", "Oliwia", "Lena", "Emilia", "Ioana", "Elena", "Hanna", "Zofia"),
+        ("Jakub", "Szymon", "Filip", "Mateusz", "Andrei", "Antoni", "Kacper", "Luca"),
+        ("Nowak", "Kowalski", "Wiśniewski", "Popescu", "Ionescu", "Wójcik", "Lewandowski",
+         "Dumitru", "Kaminski"),
+        ("Agnieszka", "Katarzyna", "Magdalena", "Andreea", "Monika"),
+        ("Tomasz", "Piotr", "Marcin", "Bogdan", "Adrian"),
+    ),
+    Background(
+        "southern_european", 0.03, 0.4,
+        ("Sofia", "Giulia", "Beatriz", "Mariana", "Chiara"),
+        ("Matteo", "Mateo", "Luca", "Tiago", "Lorenzo"),
+        ("Rossi", "Silva", "Santos", "Ferreira", "Romano", "Costa"),
+        ("Giulia", "Ana", "Francesca", "Rita"),
+        ("Marco", "João", "Paolo", "Rui"),
+    ),
+    Background(
+        "east_asian", 0.02, 0.5,
+        ("Mei", "Xinyi", "Lan", "Linh", "Yuki", "Anh"),
+        ("Wei", "Jun", "Hao", "Minh", "Ethan", "Ryan"),
+        ("Chen", "Wang", "Nguyen", "Li", "Zhang", "Tran"),
+        ("Xiu", "Linh", "Hui", "Thu"),
+        ("Ming", "Tuan", "Jian", "Duc"),
+    ),
+    Background(
+        "turkish_arab_somali", 0.02, 0.5,
+        ("Layla", "Elif", "Amina", "Hodan", "Maryam", "Zeynep"),
+        ("Omar", "Yusuf", "Ahmed", "Emir", "Abdullahi", "Karim"),
+        ("Yilmaz", "Demir", "Haddad", "Mansour", "Hassan", "Abdi", "Warsame"),
+        ("Elif", "Rania", "Hodan", "Leyla"),
+        ("Mehmet", "Karim", "Abdirahman", "Samir"),
+    ),
 )
 
 # Legal name -> the name the child is known by (a few pupils use one).

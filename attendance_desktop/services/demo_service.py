@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 import math
 import random
@@ -127,6 +128,7 @@ class _Family:
     fsm: bool
     pupil_premium: bool
     eal: bool
+    background: demo_names.Background
     children: list[_Child] = field(default_factory=list)
     contacts: list[_ContactSpec] = field(default_factory=list)
 
@@ -431,11 +433,10 @@ class _Generator:
             serial = rng.randint(1, 300)
             for _ in range(size):
                 sex = "F" if rng.random() < 0.5 else "M"
-                first = rng.choice(demo_names.GIRLS if sex == "F" else demo_names.BOYS)
                 born = dt.date(entry - 5, 9, 1) + dt.timedelta(days=rng.randrange(365))
                 late_often = rng.random() < 0.04
                 child = _Child(
-                    key=len(self.children), entry_year=entry, sex=sex, forename=first,
+                    key=len(self.children), entry_year=entry, sex=sex, forename="",
                     surname="", dob=born, admission=self.term_dates(entry).start,
                     latent=rng.gauss(0.0, 1.0),
                     late_rate=(rng.uniform(0.08, 0.2) if late_often
@@ -445,8 +446,6 @@ class _Generator:
                 body = f"{LA_NUMBER}{SCHOOL_NUMBER}{entry % 100:02d}{serial:03d}"
                 child.upn = with_check_letter(body)
                 serial += 1
-                if first in demo_names.PREFERRED and rng.random() < 0.4:
-                    child.preferred = demo_names.PREFERRED[first]
                 r = rng.random()
                 child.sen = "E" if r < 0.02 else "K" if r < 0.15 else "N"
                 if entry + 6 < self.ref_year:
@@ -478,15 +477,18 @@ class _Generator:
                                              for k in kids):
                         kids.append(c)
                         free.discard(c.key)
-            fam = _Family(surname=rng.choice(demo_names.SURNAMES), fsm=rng.random() < 0.22,
-                          pupil_premium=False, eal=rng.random() < 0.12)
+            bg = self._background()
+            fam = _Family(surname=rng.choice(bg.surnames), fsm=rng.random() < 0.22,
+                          pupil_premium=False, eal=rng.random() < bg.eal_rate, background=bg)
             fam.pupil_premium = fam.fsm or rng.random() < 0.04
+            # Some families choose given names from another tradition than their surname's.
+            given = bg if rng.random() > 0.12 else demo_names.BACKGROUNDS[0]
             seen: set[str] = set()
             for k in sorted(kids, key=lambda c: c.entry_year):
-                while k.forename in seen:
-                    k.forename = rng.choice(demo_names.GIRLS if k.sex == "F"
-                                            else demo_names.BOYS)
-                    k.preferred = ""
+                names = given.girls if k.sex == "F" else given.boys
+                k.forename = rng.choice([n for n in names if n not in seen] or names)
+                if k.forename in demo_names.PREFERRED and rng.random() < 0.4:
+                    k.preferred = demo_names.PREFERRED[k.forename]
                 seen.add(k.forename)
                 k.surname = fam.surname
                 k.family = fam
@@ -524,10 +526,15 @@ class _Generator:
                 f"{rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}")
         return street, code
 
+    def _background(self) -> demo_names.Background:
+        return self.rng.choices(demo_names.BACKGROUNDS,
+                                [b.weight for b in demo_names.BACKGROUNDS])[0]
+
     def _person(self, relationship: str, woman: bool, surname: str, *, pr: bool,
-                lives: bool, address: tuple[str, str], home: str = "") -> _ContactSpec:
+                lives: bool, address: tuple[str, str], bg: demo_names.Background,
+                home: str = "") -> _ContactSpec:
         rng = self.rng
-        forename = rng.choice(demo_names.ADULT_WOMEN if woman else demo_names.ADULT_MEN)
+        forename = rng.choice(bg.women if woman else bg.men)
         title = rng.choice(("Mrs", "Ms", "Miss")) if woman else "Mr"
         if rng.random() < 0.03:
             title = "Dr"
@@ -540,42 +547,44 @@ class _Generator:
 
     def _contacts(self, fam: _Family) -> list[_ContactSpec]:
         rng = self.rng
+        bg = fam.background
+        person = functools.partial(self._person, bg=bg)
         home_addr = self._address()
         home = next(self.landlines) if rng.random() < 0.45 else ""
-        mum_surname = fam.surname if rng.random() < 0.8 else rng.choice(demo_names.SURNAMES)
+        mum_surname = fam.surname if rng.random() < 0.8 else rng.choice(bg.surnames)
         r = rng.random()
         out: list[_ContactSpec]
         if r < 0.55:
-            out = [self._person("Mother", True, mum_surname, pr=True, lives=True,
-                                address=home_addr, home=home),
-                   self._person("Father", False, fam.surname, pr=True, lives=True,
-                                address=home_addr, home=home)]
+            out = [person("Mother", True, mum_surname, pr=True, lives=True, address=home_addr,
+                          home=home),
+                   person("Father", False, fam.surname, pr=True, lives=True, address=home_addr,
+                          home=home)]
             if rng.random() < 0.3:
                 out.reverse()
         elif r < 0.75:
             mum_home = rng.random() < 0.8
-            resident = self._person("Mother" if mum_home else "Father", mum_home,
-                                    mum_surname if mum_home else fam.surname, pr=True,
-                                    lives=True, address=home_addr, home=home)
-            other = self._person("Father" if mum_home else "Mother", not mum_home,
-                                 fam.surname if mum_home else mum_surname, pr=True,
-                                 lives=False, address=self._address())
+            resident = person("Mother" if mum_home else "Father", mum_home,
+                              mum_surname if mum_home else fam.surname, pr=True, lives=True,
+                              address=home_addr, home=home)
+            other = person("Father" if mum_home else "Mother", not mum_home,
+                           fam.surname if mum_home else mum_surname, pr=True, lives=False,
+                           address=self._address())
             out = [resident, other]
         elif r < 0.9:
-            out = [self._person("Mother", True, mum_surname, pr=True, lives=True,
-                                address=home_addr, home=home),
-                   self._person(rng.choice(("Grandmother", "Grandfather")), rng.random() < 0.6,
-                                mum_surname, pr=False, lives=False, address=self._address())]
+            out = [person("Mother", True, mum_surname, pr=True, lives=True, address=home_addr,
+                          home=home),
+                   person(rng.choice(("Grandmother", "Grandfather")), rng.random() < 0.6,
+                          mum_surname, pr=False, lives=False, address=self._address())]
         else:
-            out = [self._person("Mother", True, mum_surname, pr=True, lives=True,
-                                address=home_addr, home=home),
-                   self._person("Stepfather", False, rng.choice(demo_names.SURNAMES), pr=False,
-                                lives=True, address=home_addr, home=home)]
+            out = [person("Mother", True, mum_surname, pr=True, lives=True, address=home_addr,
+                          home=home),
+                   person("Stepfather", False, rng.choice(bg.surnames), pr=False, lives=True,
+                          address=home_addr, home=home)]
         if rng.random() < 0.25:
             rel = rng.choice(("Grandmother", "Grandfather", "Aunt", "Uncle"))
-            out.append(self._person(rel, rel in ("Grandmother", "Aunt"),
-                                    rng.choice((fam.surname, mum_surname)), pr=False,
-                                    lives=False, address=self._address()))
+            out.append(person(rel, rel in ("Grandmother", "Aunt"),
+                              rng.choice((fam.surname, mum_surname)), pr=False, lives=False,
+                              address=self._address()))
         return out
 
     def _special_contacts(self) -> None:
@@ -583,15 +592,16 @@ class _Generator:
         for c in self.children:
             if c.looked_after and c.family is not None:
                 addr = self._address()
-                carer_surname = rng.choice(demo_names.SURNAMES)
+                carers, worker = self._background(), self._background()
+                carer_surname = rng.choice(carers.surnames)
                 c.family.contacts = [
                     self._person("Foster carer", True, carer_surname, pr=False, lives=True,
-                                 address=addr),
+                                 address=addr, bg=carers),
                     self._person("Foster carer", False, carer_surname, pr=False, lives=True,
-                                 address=addr),
-                    self._person("Social worker", rng.random() < 0.5, rng.choice(
-                        demo_names.SURNAMES), pr=False, lives=False,
-                        address=("County Hall, Exampleshire", "BK1 1AA")),
+                                 address=addr, bg=carers),
+                    self._person("Social worker", rng.random() < 0.5,
+                                 rng.choice(worker.surnames), pr=False, lives=False,
+                                 address=("County Hall, Exampleshire", "BK1 1AA"), bg=worker),
                 ]
         # A few families with a single contact: the data checks should flag them.
         singles = [c for c in self.single_current() if not c.looked_after]
