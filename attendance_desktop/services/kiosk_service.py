@@ -248,8 +248,8 @@ def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
                                f"You are already signed in, {_first(pupil)}. "
                                "There is nothing more to do: please go to your class.")
         code, late = code_for(pol, session, now, reason_code)
-        times = pol.session_times(session)
-        after_close = (now.hour * 60 + now.minute) > _minute(times.closes)
+        # The same rule as the register screens for flagging an amendment "after close".
+        after_close = register_service.register_closed(pol, day, session, now)
         register_service.write_mark(
             s, KIOSK_ACTOR, pupil_id, day, session, code, minutes_late=late,
             comment=f"Kiosk {now:%H:%M}: {reason}", source="kiosk",
