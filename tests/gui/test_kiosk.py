@@ -431,3 +431,19 @@ def test_a_new_install_without_staff_pins_can_still_close_the_kiosk(qtbot, engin
     with qtbot.waitSignal(kiosk.kioskClosed, timeout=5000):
         kiosk.close()
     assert kiosk.pin_dialog is None
+
+
+def test_every_control_has_an_accessible_name_and_a_finger_sized_target(qtbot, engine, paths,  # type: ignore[no-untyped-def]
+                                                                        school, clock):
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit
+
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    kiosk.begin("in")
+    kiosk.choose(kiosk.tiles[0].pupil)
+    kiosk.request_exit()
+    qtbot.wait(20)
+    for root in (kiosk, kiosk.pin_dialog):
+        for control in root.findChildren(QAbstractButton) + root.findChildren(QLineEdit):
+            assert control.accessibleName(), control.text()
+            if control.isVisible():
+                assert control.height() >= 64, (control.text(), control.height())
