@@ -98,6 +98,14 @@ def test_every_lower_amber_pupil_is_listed_and_ticked(qtbot, ctx, school, messag
     assert send.ticked_ids() == [school["amy"]]
     send.group_combo.setCurrentIndex(send.group_combo.findData("red"))
     assert send.ticked_ids() == [school["cara"]]
+    send.mode_combo.setCurrentIndex(send.mode_combo.findData("class"))
+    send.group_combo.setCurrentIndex(send.group_combo.findText("Oak (2)"))
+    assert sorted(send.ticked_ids()) == sorted([school["amy"], school["cara"]])
+    send.mode_combo.setCurrentIndex(send.mode_combo.findData("all"))
+    assert send.ticked_ids() == []  # picked by hand
+    send.search.setText("ben")
+    send.tick_all.click()
+    assert send.ticked_ids() == [school["ben"]]
 
 
 def test_the_period_can_be_chosen(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]

@@ -37,7 +37,7 @@ from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.letter_templates import OPTIONAL_INPUTS
 
 MODES = (("class", "A class"), ("band", "An attendance band in the period"),
-         ("all", "Every pupil"))
+         ("all", "All pupils: pick by hand"))
 PREVIEW_WIDTH = 620
 
 
@@ -297,7 +297,8 @@ class SendLettersWidget(QWidget):
                                                period=self.period(), **kwargs)
         self.pupil_list.blockSignals(True)
         self.pupil_list.clear()
-        tick = mode == "band"  # "every lower-amber pupil": start with all of them ticked
+        # a class or a band ("every lower-amber pupil") starts with everyone ticked
+        tick = mode in ("band", "class")
         for c in choices:
             pct = "no marks yet" if c.attendance_pct is None else f"{c.attendance_pct:.1f}%"
             item = QListWidgetItem(f"{c.name}  ·  {c.class_name or 'no class'}  ·  {pct}")
