@@ -168,15 +168,6 @@ class _Event:
     at: dt.datetime | None = None
 
 
-@dataclass
-class _Plan:
-    """Everything the generator decided, ready to write."""
-
-    staff: list[tuple[str, str, str]] = field(default_factory=list)  # name, role, pin
-    children: list[_Child] = field(default_factory=list)
-    families: list[_Family] = field(default_factory=list)
-
-
 # --- the public entry point ----------------------------------------------------------
 
 
