@@ -174,6 +174,8 @@ def assess(policy: Policy, school_weeks: Sequence[dt.date], late_days: Iterable[
             review_due = _friday(all_weeks[n - 1])
         else:
             review_due = week_monday(monitoring_start) + dt.timedelta(weeks=n, days=-3)
+        if level == "concern":  # the flowchart's monitoring review is for significant concern
+            review_due = None
         period = [w for w in weeks if w.monday in set(all_weeks[:n])]
         tail = period[-math.ceil(n / 2):] if period else []
         limit = (policy.lateness_concern_min if level == "concern"

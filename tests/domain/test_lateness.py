@@ -118,3 +118,10 @@ def test_four_clean_school_weeks_end_the_episode_and_keep_the_history():
     assert got.level == "none"
     assert [w.lates for w in got.weeks if w.monday == MON] == [3]
     assert assess(POLICY, WEEKS, lates, [], D(2025, 11, 28)).level == "significant"
+
+
+def test_a_concern_has_actions_but_no_monitoring_review():
+    got = assess(POLICY, WEEKS, [MON, D(2025, 11, 10), D(2025, 11, 17), D(2025, 11, 24)], [],
+                 D(2025, 11, 28))
+    assert got.level == "concern"
+    assert got.review_due is None

@@ -84,7 +84,8 @@ def test_enter_opens_the_case_with_calendar_and_history(qtbot, ctx, school):
     case = dialog.case
     assert "Cal Away" in case.heading.text()
     assert case.steps.item(0, 0).text() == "Penalty"
-    assert "10 of 10 sessions — threshold met" in case.summary.text()
+    assert "10 unauthorised sessions in 10 school weeks (threshold 10) — threshold met" in \
+        case.summary.text()
     dialog.resize(1366, 768)
     save_screenshot(dialog, "trackers_case_steps")
     case.tabs.setCurrentIndex(1)

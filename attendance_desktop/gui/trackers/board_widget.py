@@ -213,7 +213,7 @@ class TrackersWidget(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
-        widths = [62, 130, 56, 118, 140, 92, 170, 300, 126]
+        widths = [62, 140, 104, 112, 140, 88, 160, 300, 124]
         for i, w in enumerate(widths):
             self.table.setColumnWidth(i, w)
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)

@@ -227,8 +227,9 @@ class PupilCaseWidget(QWidget):
             f"{f'; {a.previous_period}: {format_pct(a.previous_pct)} → {comparison}' if comparison else ''}"  # noqa: E501
             f"{f' &nbsp; <b>{a.running_period} so far:</b> {format_pct(a.running_pct)}' if a.running_period != a.period else ''}"  # noqa: E501
             f"<br><b>Lateness:</b> {a.lateness.label} ({a.lateness.this_week} this week) &nbsp; "
-            f"<b>Absence stage:</b> {stage} &nbsp; <b>Penalty window:</b> {a.pn.sessions} of "
-            f"{self.policy.pn_sessions} sessions"
+            f"<b>Absence stage:</b> {stage} &nbsp; <b>Penalty window:</b> {a.pn.sessions} "
+            f"unauthorised sessions in {self.policy.pn_window_school_weeks} school weeks "
+            f"(threshold {self.policy.pn_sessions})"
             f"{' — threshold met' if a.pn.met else ''}")
         letters = letter_service_module()
         _fill(self.steps, [[d.tracker.capitalize(), d.label, due_text(d, on),
