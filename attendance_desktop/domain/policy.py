@@ -242,6 +242,9 @@ class Policy:
     # which period sets the band: the last one completed (letters follow the half-termly or
     # termly analysis) or the one running now, so far
     band_period: str = "completed"  # completed | current
+    # also start the escalation after this many unauthorised sessions in the period
+    # (ATLP: 1+ unauthorised absence is a universal concern); 0 = bands only
+    escalation_unauthorised_sessions: int = 0
     target_pct: float = 96.0
     bands: tuple[Band, ...] = LOWTHER_BANDS
     at_risk_margin_points: float = 2.0
@@ -439,6 +442,7 @@ PRESETS: dict[str, Policy] = {
         leave_notice_unit="school_weeks",
         bands=ATLP_BANDS,
         escalation_stages=ATLP_STAGES,
+        escalation_unauthorised_sessions=1,
         band_letters=(("stage1", "concern_upper_amber"), ("stage2", "concern_red"),
                       ("severe", "concern_red")),
         target_pct=96.0,

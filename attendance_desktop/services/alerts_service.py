@@ -248,8 +248,13 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
     late = lateness.assess(policy, year_weeks, late_days, by_tracker.get("lateness", []), on)
 
     absence_events = by_tracker.get("absence", []) + by_tracker.get("mitigation", [])
+    unauthorised = (escalation.counts_of(marks, current.start, min(on, current.end))
+                    .unauthorised if current else 0)
+    start_anyway = late.level == "escalated" or (
+        policy.escalation_unauthorised_sessions > 0
+        and unauthorised >= policy.escalation_unauthorised_sessions)
     state = escalation.absence_state(policy, band, absence_events, on, comparison,
-                                     force_concern=late.level == "escalated")
+                                     force_concern=start_anyway)
     pn = penalty.pn_window(policy, all_weeks, marks, on)
     decisions = [e.on for e in by_tracker.get("penalty", []) if e.kind == "decision"]
     decided = pn.met and pn.met_on is not None and any(d >= pn.met_on for d in decisions)

@@ -153,3 +153,15 @@ def test_every_preset_names_letters_that_exist():
         concern = [b.key for b in policy.bands if b.concern]
         assert set(dict(policy.band_letters)) <= {b.key for b in policy.bands}, name
         assert concern
+
+
+def test_atlp_starts_stage_one_after_a_single_unauthorised_absence(engine, school_year):
+    policy_service.apply_preset(engine, HEAD, "atlp")  # termly monitoring
+    pid = add_pupil(engine, "Kai", "Once", "A100000000012")
+    fill(engine, pid, D(2025, 9, 3), ON)
+    assert alerts_service.snapshot(engine, D(2026, 1, 7)).find(pid).absence.next_step is None
+    fill(engine, pid, D(2025, 10, 1), D(2025, 10, 1), "O", ("AM",))  # Autumn term: 99.4%
+    got = alerts_service.snapshot(engine, D(2026, 1, 7)).find(pid)
+    assert got.period == "Autumn"
+    assert got.band_key == "universal"  # no band concern...
+    assert got.absence.next_step.stage.key == "stage1"  # ...but one unauthorised absence
