@@ -25,7 +25,7 @@ from attendance_desktop.db.models import (
     TrackerEvent,
 )
 from attendance_desktop.domain import escalation, lateness, penalty
-from attendance_desktop.domain.calendar import SchoolCalendar, Span
+from attendance_desktop.domain.calendar import SchoolCalendar, Span, compulsory_school_age_start
 from attendance_desktop.domain.escalation import Flag
 from attendance_desktop.domain.lateness import Event, LatenessStatus
 from attendance_desktop.domain.penalty import PnWindow
@@ -148,7 +148,7 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         cal = read_calendar(s)
         pupil_q = select(Pupil.id, Pupil.upn, Pupil.legal_forename, Pupil.preferred_forename,
                          Pupil.legal_surname, Pupil.preferred_surname, Pupil.year_group,
-                         SchoolClass.name, SchoolClass.sort_order).outerjoin(
+                         SchoolClass.name, SchoolClass.sort_order, Pupil.dob).outerjoin(
             SchoolClass, SchoolClass.id == Pupil.class_id).where(
             Pupil.admission_date <= on,
             or_(Pupil.leaving_date.is_(None), Pupil.leaving_date >= on))  # type: ignore[union-attr]
@@ -194,12 +194,12 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         leave_ends = _leave_ends(s, on)
     school_days = cal.school_days(window_start, on)
     out = []
-    for pid, upn, lf, pf, ls, ps, yg, cname, _order in sorted(
+    for pid, upn, lf, pf, ls, ps, yg, cname, _order, dob in sorted(
             pupils, key=lambda r: (r[8] if r[8] is not None else 999, r[5] or r[4], r[3] or r[2])):
         out.append(_assess(policy, cal, on, pid, upn or "", f"{pf or lf} {ps or ls}", cname or "",
                            yg, marks[pid], events[pid], all_weeks, school_days, current,
                            previous, year, term, leave_ends.get(pid), contacts.get(pid),
-                           running))
+                           running, compulsory_school_age_start(dob)))
     return Snapshot(on, policy, tuple(out))
 
 
@@ -229,7 +229,7 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
             events: list[TrackerEvent], all_weeks: list[dt.date], school_days: list[dt.date],
             current: Span | None, previous: Span | None, year: Span | None, term: Span | None,
             leave_end: dt.date | None, last_call: dt.datetime | None,
-            running: Span | None) -> PupilAlert:
+            running: Span | None, compulsory_from: dt.date) -> PupilAlert:
     by_tracker: dict[str, list[Event]] = {}
     for e in events:
         by_tracker.setdefault(e.tracker, []).append(_event(e))
@@ -255,7 +255,8 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
         and unauthorised >= policy.escalation_unauthorised_sessions)
     state = escalation.absence_state(policy, band, absence_events, on, comparison,
                                      force_concern=start_anyway)
-    pn = penalty.pn_window(policy, all_weeks, marks, on)
+    # penalty notices are for compulsory school age only: earlier sessions do not count
+    pn = penalty.pn_window(policy, all_weeks, [m for m in marks if m[0] >= compulsory_from], on)
     decisions = [e.on for e in by_tracker.get("penalty", []) if e.kind == "decision"]
     decided = pn.met and pn.met_on is not None and any(d >= pn.met_on for d in decisions)
 

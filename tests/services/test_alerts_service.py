@@ -165,3 +165,19 @@ def test_atlp_starts_stage_one_after_a_single_unauthorised_absence(engine, schoo
     assert got.period == "Autumn"
     assert got.band_key == "universal"  # no band concern...
     assert got.absence.next_step.stage.key == "stage1"  # ...but one unauthorised absence
+
+
+def test_sessions_before_compulsory_school_age_do_not_count_for_penalty_notices(engine,
+                                                                                  school_year):
+    # born 10 Jan 2021: fifth birthday 10 Jan 2026, compulsory school age from 31 Mar 2026
+    young = add_pupil(engine, "Lia", "Young", "A100000000013", dob=D(2021, 1, 10))
+    fill(engine, young, D(2025, 9, 3), ON)
+    fill(engine, young, D(2025, 11, 10), D(2025, 11, 14), "O")
+    got = alerts_service.snapshot(engine, ON).find(young)
+    assert got.pn.sessions == 0
+    assert not got.penalty_threshold_met
+    assert not [d for d in got.due if d.tracker == "penalty"]
+    older = add_pupil(engine, "Mo", "Older", "A100000000014", dob=D(2019, 1, 10))
+    fill(engine, older, D(2025, 9, 3), ON)
+    fill(engine, older, D(2025, 11, 10), D(2025, 11, 14), "O")
+    assert alerts_service.snapshot(engine, ON).find(older).penalty_threshold_met
