@@ -200,3 +200,13 @@ def test_send_the_letter_for_a_step_from_the_case(qtbot, ctx, school, monkeypatc
     assert history[0].label == "Done: RAG letter"
     assert "sent" in history[0].details
     assert case.alert.absence.next_step.kind == "review"
+
+
+def test_office_staff_see_head_only_steps_greyed_out(qtbot, ctx, school):
+    from tests.conftest import OFFICE
+
+    ctx.actor = OFFICE
+    case = open_case(qtbot, ctx, school["late"])
+    assert not case.stage_button.isEnabled()
+    assert "headteacher only" in case.stage_button.toolTip()
+    assert case.done_button.isEnabled()  # office staff record actions

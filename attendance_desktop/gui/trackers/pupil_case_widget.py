@@ -182,15 +182,22 @@ class PupilCaseWidget(QWidget):
                               "Penalty notices")
         nl.addWidget(self.notices)
         row = QHBoxLayout()
-        self._button("Head's &considerations…", "Record the considerations and decision",
-                     self.pn_decision, row)
-        self._button("Log a &notice…", "Log a penalty notice issued to a parent",
-                     self.log_notice, row)
-        self._button("Mark paid / &withdrawn…", "Change the selected notice's status",
-                     self.notice_status, row)
+        pn_buttons = [
+            self._button("Head's &considerations…", "Record the considerations and decision",
+                         self.pn_decision, row),
+            self._button("Log a &notice…", "Log a penalty notice issued to a parent",
+                         self.log_notice, row),
+            self._button("Mark paid / &withdrawn…", "Change the selected notice's status",
+                         self.notice_status, row)]
         row.addStretch(1)
         nl.addLayout(row)
         self.tabs.addTab(notices, "Penalty notices")
+        # the services refuse these for other roles too; here they are greyed out with a reason
+        if not ctx.actor.can_decide_leave:
+            for b in [self.stage_button, self.review_button, self.late_review_button,
+                      self.mitigation_button, *pn_buttons]:
+                b.setEnabled(False)
+                b.setToolTip(b.toolTip() + " (headteacher only)")
         self.refresh()
 
     def _button(self, text: str, tip: str, slot: Any, layout: QHBoxLayout) -> QPushButton:
