@@ -5,7 +5,7 @@ hidden and the PIN prompt shown for the same person (or a switch of user)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from attendance_desktop.gui.login_dialog import LoginDialog
 from attendance_desktop.services.context import AppContext
@@ -59,6 +59,7 @@ class WindowLock(QObject):
         self.window = window
         self.ctx = ctx
         self.dialog: LoginDialog | None = None
+        self._hidden: list[QWidget] = []
         self.idle = IdleTimer(interval_ms if interval_ms is not None else minutes * 60_000,
                               self)
         self.idle.idled.connect(self.lock)
@@ -71,6 +72,11 @@ class WindowLock(QObject):
         central = self.window.centralWidget()
         if central is not None:
             central.setVisible(False)  # nothing readable behind the prompt
+        # Other open windows (data checks, history) hide too until someone signs in.
+        self._hidden = [w for w in QApplication.topLevelWidgets()
+                        if w.isVisible() and w is not self.window]
+        for w in self._hidden:
+            w.hide()
         self.dialog = LoginDialog(self.ctx.engine, self.ctx.clock, locked_actor=self.ctx.actor,
                                   parent=self.window)
         self.dialog.accepted.connect(self._unlocked)
@@ -85,6 +91,9 @@ class WindowLock(QObject):
         central = self.window.centralWidget()
         if central is not None:
             central.setVisible(True)
+        for w in self._hidden:
+            w.show()
+        self._hidden = []
         if actor is not None and actor != self.ctx.actor:
             self.ctx.actor = actor
             self.userChanged.emit()

@@ -78,15 +78,15 @@ class BackgroundTask(QObject):
             self.dialog.setLabelText(label)
         self.progressed.emit(done, total, label)
 
-    @Slot(object)
-    def _on_succeeded(self, result: object) -> None:
+    @Slot()
+    def _on_succeeded(self) -> None:
         self._stop_showing()
-        self.succeeded.emit(result)
+        self.succeeded.emit(self.signals.result)
 
-    @Slot(object)
-    def _on_failed(self, exc: object) -> None:
+    @Slot()
+    def _on_failed(self) -> None:
         self._stop_showing()
-        self.failed.emit(exc)
+        self.failed.emit(self.signals.error)
 
     @Slot()
     def _on_cancelled(self) -> None:

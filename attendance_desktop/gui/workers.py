@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable, Generator
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from attendance_desktop.domain.progress import Cancelled, CancelToken, Progress
 
@@ -20,13 +20,28 @@ Job = Callable[[CancelToken], Generator[Progress, None, Any]]
 
 
 class JobSignals(QObject):
-    """Created in the GUI thread; emitted from the worker (queued across threads)."""
+    """Created in the GUI thread; emitted from the worker (queued across threads).
+
+    The result and the exception are left on `result` / `error` before `succeeded` /
+    `failed` is emitted, so no Python object travels through a queued signal (PySide6
+    has shown reference-count trouble with queued `object` arguments)."""
 
     progressed = Signal(int, int, str)  # done, total, label
-    succeeded = Signal(object)  # the job's return value
-    failed = Signal(object)  # the exception
+    succeeded = Signal()  # read .result
+    failed = Signal()  # read .error
     cancelled = Signal()
     ended = Signal()  # always last, whatever the outcome
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.runnable: QRunnable | None = None  # kept alive until the job has ended
+        self.ended.connect(self._release)
+
+    @Slot()
+    def _release(self) -> None:
+        self.runnable = None  # dropped in the GUI thread, never by the pool
 
 
 class GeneratorRunnable(QRunnable):
@@ -35,7 +50,9 @@ class GeneratorRunnable(QRunnable):
         self.job = job
         self.token = token
         self.signals = signals
-        self.setAutoDelete(True)
+        # Python owns the runnable: a pool thread deleting a Python subclass has been
+        # seen to corrupt reference counts at shutdown.
+        self.setAutoDelete(False)
 
     def run(self) -> None:
         try:
@@ -46,13 +63,14 @@ class GeneratorRunnable(QRunnable):
                     self.token.check()
                     self.signals.progressed.emit(step.done, step.total, step.label)
             except StopIteration as stop:
-                result = stop.value
-            self.signals.succeeded.emit(result)
+                self.signals.result = stop.value
+            self.signals.succeeded.emit()
         except Cancelled:
             self.signals.cancelled.emit()
         except Exception as exc:  # reported to the GUI, which shows the message
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
-            self.signals.failed.emit(exc)
+            self.signals.error = exc
+            self.signals.failed.emit()
         finally:
             self.signals.ended.emit()
 
@@ -61,5 +79,7 @@ def start_job(job: Job, signals: JobSignals, token: CancelToken | None = None,
               pool: QThreadPool | None = None) -> CancelToken:
     """Start `job` on `pool` (the global pool by default); returns its cancel token."""
     token = token or CancelToken()
-    (pool or QThreadPool.globalInstance()).start(GeneratorRunnable(job, token, signals))
+    runnable = GeneratorRunnable(job, token, signals)
+    signals.runnable = runnable
+    (pool or QThreadPool.globalInstance()).start(runnable)
     return token

@@ -225,3 +225,29 @@ def test_code_picker_lists_codes_for_the_date(qtbot, ctx, school, monkeypatch):
     page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)
     qtbot.keyClick(page.view, Qt.Key.Key_F4)
     assert _cell(page, page.model.snap.pupils[0].id) == "M"
+
+
+def test_codes_needing_a_note_prompt_for_it(qtbot, ctx, school, monkeypatch):
+    asked = []
+
+    def fake(_parent, **kwargs):
+        asked.append(kwargs["code"])
+        return None  # the user cancels: nothing is written
+
+    monkeypatch.setattr(MarkDialog, "get_details", staticmethod(fake))
+    page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)
+    qtbot.keyClicks(page.view, "Y7")
+    qtbot.keyClick(page.view, Qt.Key.Key_V)
+    assert asked == ["Y7", "V"]
+    assert _cell(page, page.model.snap.pupils[0].id) == ""
+
+
+def test_undo_a_bulk_fill_in_one_step(qtbot, ctx, school):
+    page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)
+    page.mark_all_present()
+    assert {_cell(page, p.id) for p in page.model.snap.pupils} == {"/"}
+    page.undo()
+    assert {_cell(page, p.id) for p in page.model.snap.pupils} == {""}
+    assert "Undone: All present" in page.status.text()
+    pid = page.model.snap.pupils[0].id
+    assert [h.new_code for h in rs.cell_history(ctx.engine, pid, THU, "AM")] == [""]
