@@ -166,6 +166,9 @@ def test_a_refused_third_notice_is_explained(qtbot, ctx, school, monkeypatch):
     case.log_notice()
     assert "already had 2 penalty notices" in warnings[0]
     assert case.notices.rowCount() == 2
+    case.tabs.setCurrentIndex(case.tabs.count() - 1)
+    case.keep_alive[1].resize(1366, 768)
+    save_screenshot(case.keep_alive[1], "trackers_case_notices")
 
 
 def test_trackers_area_in_the_main_window(qtbot, ctx, school):
@@ -200,6 +203,9 @@ def test_send_the_letter_for_a_step_from_the_case(qtbot, ctx, school, monkeypatc
     assert history[0].label == "Done: RAG letter"
     assert "sent" in history[0].details
     assert case.alert.absence.next_step.kind == "review"
+    case.tabs.setCurrentIndex(3)
+    case.keep_alive[1].resize(1366, 768)
+    save_screenshot(case.keep_alive[1], "trackers_case_history")
 
 
 def test_office_staff_see_head_only_steps_greyed_out(qtbot, ctx, school):

@@ -166,7 +166,7 @@ class PupilCaseWidget(QWidget):
         ll.addWidget(self.weeks_label)
         ll.addWidget(self.late)
         self.tabs.addTab(late_page, "Late log")
-        self.history = _table(["When", "Tracker", "Step", "Details", "Due", "By"],
+        self.history = _table(["When", "Tracker", "Step", "By", "Due", "Details"],
                               "Stages and history")
         self.tabs.addTab(self.history, "Stages and history")
         self.calls = _table(["When", "Method", "Outcome", "Notes", "By"], "Calls")
@@ -246,9 +246,10 @@ class PupilCaseWidget(QWidget):
         self._update_buttons()
         self._load_marks(on)
         hist = tracker_service.history(self.ctx.engine, self.pupil_id)
-        _fill(self.history, [[f"{h.at:%d %b %Y %H:%M}", h.tracker, h.label, h.details[:200],
+        _fill(self.history, [[f"{h.at:%d %b %Y %H:%M}", h.tracker, h.label,
+                              f"{h.staff_name} ({h.staff_role})",
                               f"{h.due_date:%d %b}" if h.due_date else "",
-                              f"{h.staff_name} ({h.staff_role})"] for h in hist])
+                              h.details[:200]] for h in hist])
         _fill(self.calls, [[f"{c.called_at:%d %b %Y %H:%M}", c.method, c.outcome, c.notes,
                             c.staff_name] for c in tracker_service.calls_for(
             self.ctx.engine, self.pupil_id)])
@@ -497,7 +498,7 @@ class PupilCaseWidget(QWidget):
         if item.kind in ("action", "start") and QMessageBox.question(
                 self, "Letter sent", f"The letter is in the letters log. Record "
                 f"“{item.label}” as done now?") == QMessageBox.StandardButton.Yes:
-            note = f"Letter {letters.letter_title(item.letter)} sent"
+            note = f"Letter “{letters.letter_title(item.letter)}” sent"
             if item.tracker == "lateness":
                 self._run(tracker_service.record_lateness_action, self.pupil_id, item.key, note)
             elif item.tracker == "absence":
