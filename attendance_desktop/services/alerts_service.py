@@ -159,7 +159,8 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         spans = _spans(policy, years)
         running, _ = escalation.current_and_previous(spans, on)
         current, previous = running, _
-        if policy.band_period == "completed":
+        # year to date is always the running year
+        if policy.band_period == "completed" and policy.monitoring_period != "year":
             done = [sp for sp in spans if sp.end < on]
             if done:
                 current, previous = escalation.current_and_previous(done, on)

@@ -216,3 +216,18 @@ def test_office_staff_see_head_only_steps_greyed_out(qtbot, ctx, school):
     assert not case.stage_button.isEnabled()
     assert "headteacher only" in case.stage_button.toolTip()
     assert case.done_button.isEnabled()  # office staff record actions
+
+
+def test_full_profile_opens_the_pupil_page(qtbot, ctx, school):
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_area(window.area_index("Trackers"))
+    board = window.current_page()
+    board.table.selectRow(0)
+    board.open_case()
+    dialog = board.case_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    dialog.case.full_profile()
+    assert window.nav.currentRow() == window.area_index("Pupils")
+    assert not dialog.isVisible()

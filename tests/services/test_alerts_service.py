@@ -181,3 +181,16 @@ def test_sessions_before_compulsory_school_age_do_not_count_for_penalty_notices(
     fill(engine, older, D(2025, 9, 3), ON)
     fill(engine, older, D(2025, 11, 10), D(2025, 11, 14), "O")
     assert alerts_service.snapshot(engine, ON).find(older).penalty_threshold_met
+
+
+def test_year_monitoring_uses_the_year_to_date(engine, school_year):
+    policy = policy_service.load_policy(engine)
+    policy_service.save_policy(engine, HEAD, dataclasses.replace(policy,
+                                                                 monitoring_period="year"))
+    pid = add_pupil(engine, "Yan", "Year", "A100000000015")
+    fill(engine, pid, D(2025, 9, 3), ON)
+    fill(engine, pid, D(2025, 11, 17), D(2025, 11, 20), "I")  # 8 of 104 sessions
+    got = alerts_service.snapshot(engine, ON).find(pid)
+    assert got.period == "2025/26"
+    assert got.period_pct == 92.3
+    assert got.band_key == "lower_amber"
