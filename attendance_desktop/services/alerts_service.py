@@ -281,6 +281,15 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
                            f"Penalty notice threshold met ({pn.sessions} sessions in "
                            f"{policy.pn_window_school_weeks} school weeks): record the "
                            "head's considerations and decision", pn.met_on, PENALTY_URGENCY))
+    pn_events = [e for e in by_tracker.get("penalty", []) if e.kind == "decision"]
+    if pn_events and pn_events[-1].value == "notice_to_improve":
+        ends = pn_events[-1].on + dt.timedelta(weeks=policy.notice_to_improve_weeks)
+        reviewed = any(e.kind == "review" and e.on >= pn_events[-1].on
+                       for e in by_tracker.get("penalty", []))
+        if not reviewed:
+            due.append(DueItem("penalty", "review", "notice_to_improve",
+                               "Notice to Improve: review at the end of the improvement period",
+                               ends, PENALTY_URGENCY if ends <= on else ABSENCE_URGENCY + 1))
     if state.next_step is not None:
         step = state.next_step
         due.append(DueItem("absence", step.kind, step.stage.key, step.label, step.due,

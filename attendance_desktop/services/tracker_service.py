@@ -287,6 +287,17 @@ def record_pn_decision(engine: Engine, actor: Actor, pupil_id: int, answers: lis
         _add(s, actor, pupil_id, "penalty", "decision", decision, details, _now(now))
 
 
+def record_pn_review(engine: Engine, actor: Actor, pupil_id: int, outcome: str,
+                     details: str = "", now: dt.datetime | None = None) -> None:
+    """The review at the end of a Notice to Improve's improvement period."""
+    _need_head(actor, "review a Notice to Improve")
+    if outcome not in ("improved", "not_improved"):
+        raise ServiceError("a Notice to Improve review is 'improved' or 'not improved'")
+    with session_scope(engine) as s:
+        _pupil(s, pupil_id)
+        _add(s, actor, pupil_id, "penalty", "review", outcome, details, _now(now))
+
+
 def _notice_records(s: Session, pupil_id: int, contact_id: int) -> list[PenaltyNotice]:
     return list(s.exec(select(PenaltyNotice).where(PenaltyNotice.pupil_id == pupil_id,
                                                    PenaltyNotice.contact_id == contact_id)
@@ -408,6 +419,8 @@ def _label(policy, e: TrackerEvent) -> str:  # type: ignore[no-untyped-def]
     if e.tracker == "penalty":
         if e.kind == "decision":
             return f"Penalty notice decision: {PN_DECISIONS.get(e.value, e.value)}"
+        if e.kind == "review":
+            return f"Notice to Improve review: {e.value.replace('_', ' ')}"
         return f"Penalty notice {e.value}"
     if e.tracker == "flags":
         return f"{escalation.FLAG_LABELS.get(e.value, e.value)}: dealt with"

@@ -190,3 +190,20 @@ def test_policy_stages_are_used(engine, red):
     step = alerts_service.snapshot(engine, ON).find(red).absence.next_step
     assert step.stage.key == "stage1"
     assert step.label == "Start: Stage 1: universal concern"
+
+
+def test_notice_to_improve_brings_a_review_after_the_improvement_period(engine, red):
+    fill(engine, red, D(2025, 11, 10), D(2025, 11, 14), "G")
+    tracker_service.record_pn_decision(engine, HEAD, red, ["Yes"] * 5, "notice_to_improve",
+                                       "Support refused; last chance first", now=NOW)
+    due = alerts_service.snapshot(engine, ON).find(red).due
+    review = next(d for d in due if d.key == "notice_to_improve")
+    assert review.due == D(2026, 1, 1)  # 6 weeks (policy) after 20 Nov
+    assert review.urgency > 1  # not yet due
+    late = alerts_service.snapshot(engine, D(2026, 1, 5)).find(red).due
+    assert next(d for d in late if d.key == "notice_to_improve").urgency == 1
+    tracker_service.record_pn_review(engine, HEAD, red, "improved", "9 of 10 sessions a week",
+                                     now=NOW + dt.timedelta(weeks=6))
+    assert "notice_to_improve" not in [
+        d.key for d in alerts_service.snapshot(engine, D(2026, 1, 5)).find(red).due]
+    assert tracker_service.history(engine, red)[0].label == "Notice to Improve review: improved"

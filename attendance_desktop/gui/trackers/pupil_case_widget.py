@@ -340,6 +340,14 @@ class PupilCaseWidget(QWidget):
         if item.tracker == "absence" and item.kind == "review":
             self.absence_review()
             return
+        if item.tracker == "penalty" and item.kind == "review":
+            dlg = StepDialog(self, "Notice to Improve review", f"<b>{item.label}</b>",
+                             [("improved", "Improved"), ("not_improved", "Not improved")],
+                             "Outcome")
+            if dlg.exec() == StepDialog.DialogCode.Accepted:
+                outcome, notes = dlg.value()
+                self._run(tracker_service.record_pn_review, self.pupil_id, outcome, notes)
+            return
         if item.tracker == "penalty":
             self.pn_decision()
             return
