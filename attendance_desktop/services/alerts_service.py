@@ -187,6 +187,8 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
                     marks[pid].append((day, session, code))
         events: dict[int, list[TrackerEvent]] = {i: [] for i in ids}
         eq = select(TrackerEvent).order_by(TrackerEvent.at, TrackerEvent.id)  # type: ignore[arg-type]
+        if pupil_ids is not None:
+            eq = eq.where(TrackerEvent.pupil_id.in_(ids))  # type: ignore[attr-defined]
         for e in s.execute(eq).scalars():
             if e.pupil_id in events:
                 events[e.pupil_id].append(e)
