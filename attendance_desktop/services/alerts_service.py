@@ -78,6 +78,7 @@ class PupilAlert:
     previous_pct: float | None
     running_period: str  # the period under way (same as `period` when bands use it)
     running_pct: float | None  # so far
+    period_span: Span | None  # the dates the band is worked out over (letters use them)
     band_key: str
     band_label: str
     band_concern: bool
@@ -310,6 +311,7 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
         current.name if current else "", None if cur_pct is None else round(cur_pct, 1),
         previous.name if previous else "", None if prev_pct is None else round(prev_pct, 1),
         running.name if running else "", None if run_pct is None else round(run_pct, 1),
+        current,
         band.key if band else "", band.label if band else "", bool(band and band.concern),
         comparison, year_counts.persistent(policy.persistent_absence_pct),
         year_counts.severe(policy.severe_absence_pct),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
@@ -196,6 +197,9 @@ def test_send_the_letter_for_a_step_from_the_case(qtbot, ctx, school, monkeypatc
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Tuesday 25 November", True))
     case.send_letter()
     assert target.read_bytes().startswith(b"%PDF")
+    text = PdfReader(str(target)).pages[0].extract_text()
+    assert "(Autumn 1)" in text  # the period the band came from, not Autumn 2 so far
+    assert "92.1%" in text
     log = letter_service.letters_for_pupil(ctx.engine, school["amber"])
     assert [x.template_key for x in log] == ["concern_lower_amber"]
     assert case.letters.rowCount() == 1

@@ -489,9 +489,11 @@ class PupilCaseWidget(QWidget):
                 if not ok:
                     return
                 extra[key] = text
+            # a band or review letter quotes the figures the band came from
+            period = self.alert.period_span if item.tracker == "absence" else None
             _log_id, pdf = letters.record_letter(self.ctx.engine, self.ctx.actor, item.letter,
                                                  [self.pupil_id], today=self.ctx.today(),
-                                                 extra=extra)
+                                                 extra=extra, period=period)
         except ServiceError as exc:
             QMessageBox.warning(self, "Letter", str(exc))
             return
