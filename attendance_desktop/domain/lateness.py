@@ -98,8 +98,21 @@ def assess(policy: Policy, school_weeks: Sequence[dt.date], late_days: Iterable[
     `late_days` holds one date per L or U session; `events` the pupil's lateness tracker
     events (action keys, review outcomes, level changes recorded by reviews).
     """
+    late_days = sorted(d for d in late_days if d <= on)
     weeks = weekly_counts(policy, school_weeks, late_days, on)
     events = sorted(events, key=lambda e: e.on)
+    by_week: dict[dt.date, list[dt.date]] = {}
+    for d in late_days:
+        by_week.setdefault(week_monday(d), []).append(d)
+    need = {"concern": policy.lateness_concern_min, "significant": policy.lateness_significant_min,
+            "escalated": policy.lateness_significant_min}
+
+    def day_reaching(monday: dt.date, lv: str) -> dt.date:
+        """The day in that week whose late arrival brought the week to the level."""
+        days = by_week.get(monday, [])
+        k = need[lv]
+        return days[k - 1] if len(days) >= k else monday
+
     start_idx: int | None = None
     clean = 0
     for i, w in enumerate(weeks):
@@ -124,7 +137,7 @@ def assess(policy: Policy, school_weeks: Sequence[dt.date], late_days: Iterable[
     reached: dict[str, dt.date] = {}
     for w in episode:
         for lv in LEVELS[1:rank(w.level) + 1]:
-            reached.setdefault(lv, w.monday)
+            reached.setdefault(lv, day_reaching(w.monday, lv))
     level = max((w.level for w in episode), key=rank)
     # "continues": the flowchart's escalation.
     contracts = [e.on for e in mine if e.kind == "action" and e.value == "contract"]
@@ -132,13 +145,13 @@ def assess(policy: Policy, school_weeks: Sequence[dt.date], late_days: Iterable[
     if policy.lateness_continues_rule == "weeks":
         if len(significant_weeks) >= policy.lateness_continues_weeks:
             level = "escalated"
-            reached.setdefault("escalated",
-                               significant_weeks[policy.lateness_continues_weeks - 1].monday)
+            reached.setdefault("escalated", day_reaching(
+                significant_weeks[policy.lateness_continues_weeks - 1].monday, "escalated"))
     elif contracts:
         after = [w for w in significant_weeks if w.monday > week_monday(contracts[0])]
         if after:
             level = "escalated"
-            reached.setdefault("escalated", after[0].monday)
+            reached.setdefault("escalated", day_reaching(after[0].monday, "escalated"))
     for e in mine:  # levels recorded by reviews are a floor within the episode
         if e.kind == "level" and e.value in LEVELS:
             reached.setdefault(e.value, e.on)

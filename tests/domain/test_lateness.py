@@ -125,3 +125,11 @@ def test_a_concern_has_actions_but_no_monitoring_review():
                  D(2025, 11, 28))
     assert got.level == "concern"
     assert got.review_due is None
+
+
+def test_actions_fall_due_on_the_day_the_level_was_reached():
+    got = assess(POLICY, WEEKS, [D(2025, 11, 4), D(2025, 11, 5), D(2025, 11, 7)], [],
+                 D(2025, 11, 7))
+    due = {d.step.key: d.due for d in got.actions_due}
+    assert due["challenged"] == D(2025, 11, 4)  # the first late arrival
+    assert due["written_warning"] == D(2025, 11, 7)  # the third one that week
