@@ -123,7 +123,8 @@ VALE_STAGES = (
     Stage("county", "County Attendance Team referral and parental contract",
           "Refer to the County Attendance Team and agree a contract", 10, 4,
           "attendance_contract"),
-    Stage("final_warning", "Final written warning", "Send the final written warning", 5, 4),
+    Stage("final_warning", "Final written warning", "Send the final written warning", 5, 4,
+          "final_warning"),
     Stage("penalty", "Fixed penalty notice", "Consider a fixed penalty notice", 10, 0),
 )
 ONE_PAGE_STAGES = (
