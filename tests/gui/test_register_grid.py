@@ -251,3 +251,30 @@ def test_undo_a_bulk_fill_in_one_step(qtbot, ctx, school):
     assert "Undone: All present" in page.status.text()
     pid = page.model.snap.pupils[0].id
     assert [h.new_code for h in rs.cell_history(ctx.engine, pid, THU, "AM")] == [""]
+
+
+def test_present_key_over_a_selection_gives_each_session_its_code(qtbot, ctx, school):
+    page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)
+    snap = page.model.snap
+    sel = page.view.selectionModel()
+    sel.clearSelection()
+    for session in ("AM", "PM"):
+        sel.select(page.model.index(0, snap.column_index(THU, session)),
+                   QItemSelectionModel.SelectionFlag.Select)
+    qtbot.keyClick(page.view, Qt.Key.Key_Space)
+    pid = snap.pupils[0].id
+    assert (_cell(page, pid, THU, "AM"), _cell(page, pid, THU, "PM")) == ("/", "\\")
+
+
+def test_enter_edits_comment_of_a_mark(qtbot, ctx, school, monkeypatch):
+    monkeypatch.setattr(MarkDialog, "get_details", staticmethod(
+        lambda _p, **k: MarkDetails(k["code"], None, "Left at 11:00 for dentist", "")))
+    page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)
+    qtbot.keyClick(page.view, Qt.Key.Key_Slash)
+    page.view.setCurrentIndex(page.model.index(0, page.view.currentIndex().column()))
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    cell = rs.read_cell(ctx.engine, page.model.snap.pupils[0].id, THU, "AM")
+    assert (cell.code, cell.comment) == ("/", "Left at 11:00 for dentist")
+    assert "Left at 11:00" in page.model.data(page.model.index(0, page.view.currentIndex()
+                                                               .column()),
+                                              Qt.ItemDataRole.ToolTipRole)

@@ -418,7 +418,8 @@ class RegisterWidget(QWidget):
         if not cells:
             self._status_error("This cell cannot be marked (closed, not on roll or read-only)")
             return
-        if typed == "present":
+        present = typed == "present"  # / in the morning, \ in the afternoon, per cell
+        if present:
             typed = codes.present_code(self.model.snap.columns[cells[0][1]].session)
         try:
             found = codes.lookup(typed)
@@ -456,8 +457,10 @@ class RegisterWidget(QWidget):
             if asked is None:
                 return
             reason = asked
-        written = self._write([(r, c, found.code, minutes, comment) for r, c in cells],
-                              reason, f"{found.code} entered")
+        snap = self.model.snap
+        written = self._write(
+            [(r, c, codes.present_code(snap.columns[c].session) if present else found.code,
+              minutes, comment) for r, c in cells], reason, f"{found.code} entered")
         if written and single:
             r, c = cells[0]
             if r + 1 < self.model.rowCount():
