@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -44,6 +45,15 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     t.horizontalHeader().setMinimumSectionSize(24)
     t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return t
+
+
+def _modes(t: QTableWidget, modes: list[str]) -> None:
+    """Column sizing: 'stretch' takes the spare width, 'contents' fits its text."""
+    h = t.horizontalHeader()
+    h.setStretchLastSection(False)
+    for col, mode in enumerate(modes):
+        h.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if mode == "stretch"
+                               else QHeaderView.ResizeMode.ResizeToContents)
 
 
 def _item(text: str, data: object = None) -> QTableWidgetItem:
@@ -169,8 +179,10 @@ class TodayWidget(QWidget):
         reg_box = QGroupBox("Registers not taken")
         reg_layout = QVBoxLayout(reg_box)
         self.registers = _table(["Class", "Teacher", "Marked"], "Registers not taken")
-        self.registers.setColumnWidth(0, 64)
-        self.registers.setColumnWidth(1, 96)
+        _modes(self.registers, ["contents", "stretch", "contents"])
+        self.registers_note = QLabel()
+        self.registers_note.setWordWrap(True)
+        reg_layout.addWidget(self.registers_note)
         reg_layout.addWidget(self.registers)
         open_reg = QPushButton("Open &register")
         open_reg.setToolTip("Open the selected class's register for today")
@@ -183,8 +195,7 @@ class TodayWidget(QWidget):
         self.chase = _table(["Pupil", "Class", "Mark", "First contact", "Calls"],
                             "Pupils to chase")
         self.chase.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        for col, width in enumerate((160, 52, 44, 170)):
-            self.chase.setColumnWidth(col, width)
+        _modes(self.chase, ["stretch", "contents", "contents", "contents", "contents"])
         self.chase.itemSelectionChanged.connect(self._show_pupil)
         chase_layout.addWidget(self.chase)
         split.addWidget(chase_box)
@@ -196,7 +207,7 @@ class TodayWidget(QWidget):
         pupil_layout.addWidget(self.pupil_label)
         self.contacts = _table(["#", "Contact", "Phone"], "Contacts in priority order")
         self.contacts.setColumnWidth(0, 24)
-        self.contacts.setColumnWidth(1, 170)
+        self.contacts.setColumnWidth(1, 210)
         pupil_layout.addWidget(self.contacts, 1)
         self.calls = _table(["Time", "By", "Contact", "Outcome"], "Calls today")
         self.calls.setColumnWidth(0, 44)
@@ -215,7 +226,7 @@ class TodayWidget(QWidget):
         buttons.addWidget(self.resolve_btn)
         pupil_layout.addLayout(buttons)
         split.addWidget(pupil_box)
-        split.setSizes([260, 520, 400])
+        split.setSizes([230, 520, 430])
         layout.addWidget(split, 1)
         # overdue N
         self.overdue_box = QGroupBox()
@@ -257,6 +268,10 @@ class TodayWidget(QWidget):
         self.values["late_today"].setText(str(s.late_today))
         self.values["unmarked"].setText(f"{s.unmarked_am} / {s.unmarked_pm}")
 
+        self.registers_note.setText(
+            "No session now." if not board.session_open else
+            "All registers are taken for this session." if not board.registers else
+            f"{len(board.registers)} class register(s) still to finish.")
         self.registers.setRowCount(len(board.registers))
         for row, r in enumerate(board.registers):
             self.registers.setItem(row, 0, _item(r.class_name, r.class_id))

@@ -110,3 +110,11 @@ def test_amendments_report_saved(qtbot, window, demo_ctx, tmp_path, monkeypatch)
     pdf_text = PdfReader(str(tmp_path / "report.pdf")).pages[0].extract_text()
     assert "Letter from the dentist" in pdf_text
     (tmp_path / "report.pdf").replace(tmp_path.parent / "amendments_report_test.pdf")
+
+
+def test_today_board_on_the_demo_school(qtbot, window):
+    window.show_area(window.area_index("Today"))
+    page = window.current_page()
+    assert page.board is not None
+    assert page.board.session == "AM"
+    save_screenshot(window, "today_board_demo")
