@@ -6,12 +6,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import datetime as dt  # noqa: E402
-from pathlib import Path  # noqa: E402
+import datetime as dt
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from attendance_desktop.services.context import AppContext  # noqa: E402
+from attendance_desktop.services.context import AppContext
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
