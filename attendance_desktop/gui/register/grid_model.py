@@ -104,11 +104,11 @@ class RegisterGridModel(QAbstractTableModel):
             return code
         if role == Qt.ItemDataRole.BackgroundRole:
             column = self.snap.columns[col]
+            if not column.open:
+                return _CLOSED  # closure sessions stay shaded whatever their code
             if code:
                 found = codes.CODES.get(code)
                 return _BRUSHES[found.category] if found else _EMPTY
-            if not column.open:
-                return _CLOSED
             if not self.snap.pupils[row].on_roll(column.day):
                 return _OFF_ROLL
             if column.day == self.today:

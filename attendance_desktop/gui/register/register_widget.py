@@ -237,6 +237,9 @@ class RegisterWidget(QWidget):
                                        closed_columns=closed, parent=self)
         self.model.writeFailed.connect(self._show_error)
         self.view.setModel(self.model)
+        # Fixed sizes (never sized to contents): wider cells when a day or week is shown.
+        self.view.horizontalHeader().setDefaultSectionSize(84 if len(snap.columns) <= 10
+                                                           else 56)
         if old is not None:
             old.deleteLater()
         who = "" if actor.can_write_register else " — read only"
