@@ -99,3 +99,27 @@ def test_login_clock_is_used_for_lockout(qtbot, ctx, school):
     dialog.try_sign_in()
     assert dialog.actor is not None
     assert dialog.actor.class_ids == frozenset({school.oak})
+
+
+def test_switching_user_rebuilds_the_main_window_for_their_role(qtbot, ctx, school):
+    from attendance_desktop.gui.idle_lock import install_lock
+    from attendance_desktop.gui.main_window import MainWindow
+    from attendance_desktop.services import auth_service
+
+    office = auth_service.sign_in(ctx.engine, school.office_id, "2345")
+    here = AppContext(paths=ctx.paths, engine=ctx.engine, clock=ctx.clock, actor=office)
+    window = MainWindow(here)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_area(window.area_index("Register"))
+    lock = install_lock(window, here, 10)
+    assert window.statusBar().findChild(QWidget, "lockButton") is not None
+    lock.lock()
+    _choose(lock.dialog, school.readonly_id)
+    lock.dialog.pin.setText("4567")
+    lock.dialog.try_sign_in()
+    qtbot.waitUntil(lambda: "Rory Reader" in window.statusBar().currentMessage(), timeout=3000)
+    page = window.current_page()
+    assert page.objectName() == "registerPage"
+    assert not page.buttons["present"].isEnabled()  # read-only now
+    lock.stop()
