@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Closure, Mark, Pupil, PupilContact, SchoolClass
@@ -69,7 +69,8 @@ def run_checks(engine: Engine, now: dt.datetime, since: dt.date | None = None) -
         calendar = read_calendar(s)
         classes = {c.id: c.name for c in s.exec(select(SchoolClass))}
         pupils = {p.id: p for p in s.exec(select(Pupil).where(
-            (Pupil.leaving_date.is_(None)) | (Pupil.leaving_date >= since)))}  # type: ignore[union-attr]
+            col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= since)))
+            if p.id is not None}
 
         def who(pid: int) -> tuple[str, str]:
             p = pupils[pid]
@@ -80,7 +81,7 @@ def run_checks(engine: Engine, now: dt.datetime, since: dt.date | None = None) -
         sessions = [(d, ss) for d, ss in calendar.sessions(since, today)
                     if register_closed(policy, d, ss, now)]
         marked = {(pid, d, ss) for pid, d, ss in s.exec(select(
-            Mark.pupil_id, Mark.date, Mark.session).where(Mark.date >= since,
+            col(Mark.pupil_id), col(Mark.date), col(Mark.session)).where(Mark.date >= since,
                                                           Mark.date <= today))}
         for pid in sorted(pupils, key=lambda i: who(i)):
             p = pupils[pid]
@@ -102,15 +103,15 @@ def run_checks(engine: Engine, now: dt.datetime, since: dt.date | None = None) -
                                   f"{m.code} on a closure ({c.description or c.kind}); "
                                   f"expected {c.code}", m.date, m.session))
         # marks in the future
-        future = s.exec(select(Mark).where(Mark.date > today).order_by(Mark.date)).all()
+        future = s.exec(select(Mark).where(Mark.date > today).order_by(col(Mark.date))).all()
         for m in future:
             if m.pupil_id in pupils:
                 add(CheckItem("future", m.pupil_id, *who(m.pupil_id),
                               f"{m.code} entered {m.entered_at:%d %b %Y} by {m.entered_by}"
                               f" ({m.source})", m.date, m.session))
         # pupil records (those on roll today)
-        contacts = dict(s.exec(select(PupilContact.pupil_id, func.count()).where(
-            PupilContact.emergency_contact).group_by(PupilContact.pupil_id)).all())
+        contacts = dict(s.exec(select(col(PupilContact.pupil_id), func.count()).where(
+            PupilContact.emergency_contact).group_by(col(PupilContact.pupil_id))).all())
         for pid in sorted(pupils, key=lambda i: who(i)):
             p = pupils[pid]
             if p.admission_date > today or (p.leaving_date is not None

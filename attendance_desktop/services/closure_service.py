@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Closure, Mark, Pupil, SettingChange
@@ -24,7 +24,7 @@ EMERGENCY_CODES = ("Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "#")
 def _on_roll_ids(s: Session, day: dt.date) -> list[int]:
     return [p for p in s.exec(select(Pupil.id).where(
         Pupil.admission_date <= day).where(
-        (Pupil.leaving_date.is_(None)) | (Pupil.leaving_date >= day)))  # type: ignore[union-attr]
+        col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= day)))
         if p is not None]
 
 
@@ -37,8 +37,8 @@ def fill_closures(engine: Engine, start: dt.date, end: dt.date, *, now: dt.datet
                                                 Closure.date <= end)).all()
         wanted: list[MarkChange] = []
         marked = {(p, d, ss) for p, d, ss in s.exec(select(
-            Mark.pupil_id, Mark.date, Mark.session).where(Mark.date >= start, Mark.date <= end,
-                                                          Mark.source == "closure"))}
+            col(Mark.pupil_id), col(Mark.date), col(Mark.session)).where(
+                Mark.date >= start, Mark.date <= end, Mark.source == "closure"))}
         for c in closures:
             if c.date.weekday() >= 5 or not calendar.in_term(c.date):
                 continue

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
@@ -60,14 +60,14 @@ def today_summary(engine: Engine, today: dt.date) -> TodaySummary:
         school = s.execute(select(School)).scalars().first()
         on_roll = s.execute(select(func.count()).select_from(Pupil).where(
             Pupil.admission_date <= today,
-            (Pupil.leaving_date.is_(None)) | (Pupil.leaving_date >= today))).scalar_one()
+            col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= today))).scalar_one()
         by_session = dict(s.execute(
             select(Mark.session, func.count()).where(Mark.date == today)
             .group_by(Mark.session)).all())
         n_today = s.execute(select(func.count()).select_from(Mark).where(
             Mark.date == today, Mark.code == "N")).scalar_one()
         late_today = s.execute(select(func.count()).select_from(Mark).where(
-            Mark.date == today, Mark.code.in_(["L", "U"]))).scalar_one()
+            Mark.date == today, col(Mark.code).in_(["L", "U"]))).scalar_one()
     pct = None
     persistent = severe = 0
     if year is not None:
@@ -189,8 +189,8 @@ def _board(s: Session, now: dt.datetime) -> TodayBoard:
     classes = {c.id: c for c in s.exec(select(SchoolClass))}
     staff = {st.id: st.name for st in s.exec(select(Staff))}
     pupils = [p for p in s.exec(select(Pupil).where(Pupil.admission_date <= day).where(
-        (Pupil.leaving_date.is_(None)) | (Pupil.leaving_date >= day)))]  # type: ignore[union-attr]
-    marks = dict(s.exec(select(Mark.pupil_id, Mark.code).where(
+        col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= day)))]
+    marks: dict[int | None, str] = dict(s.exec(select(col(Mark.pupil_id), col(Mark.code)).where(
         Mark.date == day, Mark.session == session)).all())
     registers: list[ClassRegister] = []
     absentees: list[Absentee] = []
@@ -229,7 +229,7 @@ def _contacts(s: Session, pupil_ids: list[int]) -> dict[int, tuple[ContactPhone,
     rows = s.exec(select(PupilContact, Contact).join(
         Contact, Contact.id == PupilContact.contact_id)  # type: ignore[arg-type]
         .where(PupilContact.pupil_id.in_(pupil_ids))  # type: ignore[attr-defined]
-        .order_by(PupilContact.priority))
+        .order_by(col(PupilContact.priority)))
     for link, c in rows:
         assert c.id is not None
         phones = tuple((kind, number) for kind, number in (
@@ -251,7 +251,7 @@ def _calls(s: Session, pupil_ids: list[int], day: dt.date) -> dict[int, tuple[Ca
     for c in s.exec(select(CallLog).where(
             CallLog.pupil_id.in_(pupil_ids),  # type: ignore[attr-defined]
             CallLog.called_at >= start,
-            CallLog.called_at < start + dt.timedelta(days=1)).order_by(CallLog.called_at)):
+            CallLog.called_at < start + dt.timedelta(days=1)).order_by(col(CallLog.called_at))):
         out.setdefault(c.pupil_id, []).append(CallInfo(
             c.called_at, c.staff_name, names.get(c.contact_id, "") if c.contact_id else "",
             c.method, c.outcome, c.notes))
@@ -263,7 +263,7 @@ def _overdue(s: Session, policy: Policy, calendar: SchoolCalendar, today: dt.dat
     limit = policy.n_code_limit_school_days
     rows = s.exec(select(Mark, Pupil).join(Pupil, Pupil.id == Mark.pupil_id)  # type: ignore[arg-type]
                   .where(Mark.code == "N", Mark.date < today)
-                  .order_by(Mark.date, Mark.session)).all()
+                  .order_by(col(Mark.date), col(Mark.session))).all()
     out = []
     for m, p in rows:
         days = len(calendar.school_days(m.date + dt.timedelta(days=1), today))

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Closure, Pupil, SchoolClass
@@ -90,7 +90,7 @@ class GridSnapshot:
 def list_classes(engine: Engine) -> list[ClassChoice]:
     with session_scope(engine) as s:
         return [ClassChoice(c.id, c.name, c.teacher_id) for c in s.exec(
-            select(SchoolClass).order_by(SchoolClass.sort_order, SchoolClass.name))
+            select(SchoolClass).order_by(col(SchoolClass.sort_order), col(SchoolClass.name)))
             if c.id is not None]
 
 
@@ -153,7 +153,7 @@ def load_snapshot(engine: Engine, start: dt.date, end: dt.date, class_id: int | 
     with session_scope(engine) as s:
         classes = {c.id: (c.name, c.sort_order) for c in s.exec(select(SchoolClass))}
         q = select(Pupil).where(Pupil.admission_date <= end).where(
-            (Pupil.leaving_date.is_(None)) | (Pupil.leaving_date >= start))  # type: ignore[union-attr]
+            col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= start))
         if class_id is not None:
             q = q.where(Pupil.class_id == class_id)
         pupils = []
@@ -185,7 +185,7 @@ def _mark_rows(conn: Connection, start: dt.date, end: dt.date,
             cur.execute(sql.format(a="?", b="?", c="?"),
                         (start.isoformat(), end.isoformat(),
                          *(() if class_id is None else (class_id,))))
-            return cur.fetchall()
+            return list(cur.fetchall())
         finally:
             cur.close()
     params: dict[str, object] = {"a": start, "b": end, "c": class_id}
@@ -207,10 +207,10 @@ def build_snapshot(start: dt.date, end: dt.date, label: str, class_id: int | Non
     extras: dict[tuple[int, int], tuple[int | None, str]] = {}
     for pid, day, sess, code, minutes, comment in rows:
         line = by_pid.get(pid)
-        c = col_of.get((day, sess))
-        if line is None or c is None:
+        at = col_of.get((day, sess))
+        if line is None or at is None:
             continue
-        line[c] = code
+        line[at] = code
         if minutes is not None or comment:
-            extras[(row_of[pid], c)] = (minutes, comment or "")
+            extras[(row_of[pid], at)] = (minutes, comment or "")
     return GridSnapshot(start, end, label, class_id, pupils, columns, grid, extras)

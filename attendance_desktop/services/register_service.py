@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, MarkAmendment, Pupil, SchoolClass
@@ -206,7 +206,7 @@ def apply_marks_in(s: Session, actor: Actor, changes: list[MarkChange], *, now: 
     existing: set[tuple[int, dt.date, str]] = set()
     if only_empty:
         days = sorted({c.day for c in changes})
-        rows = s.exec(select(Mark.pupil_id, Mark.date, Mark.session).where(
+        rows = s.exec(select(col(Mark.pupil_id), col(Mark.date), col(Mark.session)).where(
             Mark.date >= days[0], Mark.date <= days[-1])).all()
         existing = {(p, d, ss) for p, d, ss in rows}
     for ch in changes:
@@ -310,7 +310,7 @@ def cell_history(engine: Engine, pupil_id: int, day: dt.date,
     with session_scope(engine) as s:
         rows = s.exec(select(MarkAmendment).where(
             MarkAmendment.pupil_id == pupil_id, MarkAmendment.date == day,
-            MarkAmendment.session == session).order_by(MarkAmendment.id)).all()
+            MarkAmendment.session == session).order_by(col(MarkAmendment.id))).all()
         return [HistoryEntry(r.amended_at, r.old_code, r.old_minutes_late, r.old_comment,
                              r.new_code, r.new_minutes_late, r.new_comment, r.reason,
                              r.after_close, r.source, r.staff_name, r.staff_role) for r in rows]
@@ -381,13 +381,14 @@ def amendments_between(engine: Engine, start: dt.date, end: dt.date, *,
              .join(Pupil, Pupil.id == MarkAmendment.pupil_id)  # type: ignore[arg-type]
              .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)  # type: ignore[arg-type]
              .where(MarkAmendment.date >= start, MarkAmendment.date <= end)
-             .order_by(MarkAmendment.date, MarkAmendment.session, MarkAmendment.id))
+             .order_by(col(MarkAmendment.date), col(MarkAmendment.session),
+                       col(MarkAmendment.id)))
         if after_close_only:
             q = q.where(MarkAmendment.after_close)
         out = []
         for a, p, c in s.exec(q):
             out.append(AmendmentRow(
-                a.amended_at, p.id,
+                a.amended_at, a.pupil_id,
                 f"{p.legal_surname}, {p.preferred_forename or p.legal_forename}",
                 c.name if c else "", a.date, a.session, a.old_code, a.new_code,
                 _detail(a.old_minutes_late, a.old_comment),
