@@ -22,7 +22,8 @@ HEADERS = ["Session date", "Session", "Pupil", "Class", "Original", "New", "Reas
            "Changed at", "By", "Role", "After close"]
 
 
-def _row(r: AmendmentRow) -> list[str]:
+def row_values(r: AmendmentRow) -> list[str]:
+    """One report row as text, in HEADERS order."""
     old = r.old_code or "(none)"
     new = r.new_code or "(removed)"
     if r.old_detail:
@@ -42,7 +43,7 @@ def write_csv(engine: Engine, start: dt.date, end: dt.date, path: Path, *,
         out = csv.writer(fh)
         out.writerow(HEADERS)
         for r in rows:
-            out.writerow(_row(r))
+            out.writerow(row_values(r))
     return len(rows)
 
 
@@ -70,7 +71,7 @@ def write_pdf(engine: Engine, start: dt.date, end: dt.date, path: Path, *,
     else:
         data = [[Paragraph(f"<b>{h}</b>", small) for h in HEADERS]]
         for r in rows:
-            data.append([Paragraph(_escape(v), small) for v in _row(r)])
+            data.append([Paragraph(_escape(v), small) for v in row_values(r)])
         widths = [20, 15, 38, 22, 22, 22, 55, 25, 28, 16, 14]  # 277 mm: A4 landscape
         table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
         table.setStyle(TableStyle([

@@ -118,3 +118,34 @@ def test_today_board_on_the_demo_school(qtbot, window):
     assert page.board is not None
     assert page.board.session == "AM"
     save_screenshot(window, "today_board_demo")
+
+
+def test_amendments_report_prints(qtbot, window, demo_ctx, tmp_path, monkeypatch):
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    from attendance_desktop.gui.register.amendments_dialog import AmendmentsDialog
+
+    pupil = window.current_page().model.snap.pupils[0].id
+    rs.set_mark(demo_ctx.engine, HEAD, MarkChange(pupil, dt.date(2025, 11, 18), "AM", "R"),
+                now=demo_ctx.now(), reason="Religious festival agreed")
+    dialog = AmendmentsDialog(window, demo_ctx, dt.date(2025, 11, 17), dt.date(2025, 11, 20))
+    qtbot.addWidget(dialog)
+    assert "Religious festival agreed" in dialog.report_html()
+    target = tmp_path / "printed.pdf"
+
+    def fake_exec(self):
+        self.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        self.printer().setOutputFileName(str(target))
+        return 1
+
+    monkeypatch.setattr(QPrintDialog, "exec", fake_exec)
+    dialog.print_report()
+    assert target.stat().st_size > 1000
+
+
+def test_context_menu_offers_the_cell_actions(qtbot, window):
+    page = window.current_page()
+    page._context_menu(page.view.visualRect(page.view.currentIndex()).center())
+    texts = [a.text().split("\t")[0] for a in page.context_menu.actions()]
+    assert "History of this mark…" in texts
+    page.context_menu.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Slot
+from PySide6.QtGui import QPageLayout
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -55,8 +57,12 @@ class AmendmentsDialog(QDialog):
         csv_btn = QPushButton("Save C&SV…")
         csv_btn.setToolTip("Save the report as a spreadsheet (CSV)")
         csv_btn.clicked.connect(self.save_csv)
+        print_btn = QPushButton("P&rint…")
+        print_btn.setToolTip("Print the report on a printer")
+        print_btn.clicked.connect(self.print_report)
         buttons.addButton(pdf, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(csv_btn, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(print_btn, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         for w in (self.start, self.end):
@@ -95,6 +101,34 @@ class AmendmentsDialog(QDialog):
                                         after_close_only=self.after_close.isChecked(),
                                         printed_by=self.ctx.actor.name, now=self.ctx.now())
         QMessageBox.information(self, "Amendments report", f"Saved {n} change(s) to {path}")
+
+    def report_html(self) -> str:
+        """The report as an HTML table, for printing."""
+        start, end = self._range()
+        rows = register_service.amendments_between(
+            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
+        head = "".join(f"<th>{escape(h)}</th>" for h in amendments_report.HEADERS)
+        body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>"
+                                        for v in amendments_report.row_values(r)) + "</tr>"
+                       for r in rows)
+        return (f"<h2>Register amendments</h2><p>Sessions {start:%d %B %Y} to {end:%d %B %Y};"
+                f" printed {self.ctx.now():%d %B %Y %H:%M} by {escape(self.ctx.actor.name)}."
+                f" {len(rows)} change(s).</p><table border='1' cellspacing='0'"
+                f" cellpadding='3' style='font-size:8pt'><tr>{head}</tr>{body}</table>")
+
+    @Slot()
+    def print_report(self) -> None:
+        from PySide6.QtGui import QTextDocument
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter()
+        printer.setPageOrientation(QPageLayout.Orientation.Landscape)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        doc = QTextDocument()
+        doc.setHtml(self.report_html())
+        doc.print_(printer)
 
     @Slot()
     def save_csv(self) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QToolButton,
@@ -192,6 +193,8 @@ class RegisterWidget(QWidget):
         self.view.detailsRequested.connect(self.edit_details)
         self.view.refused.connect(self._status_error)
         self.view.doubleClicked.connect(self._double_clicked)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         layout.addWidget(self.view, 1)
         self.status = QLabel()
         self.status.setObjectName("registerStatus")
@@ -486,6 +489,25 @@ class RegisterWidget(QWidget):
         if details is not None:
             self._write([(r, c, details.code, details.minutes_late, details.comment)],
                         details.reason, "Mark details saved")
+
+    @Slot(QPoint)
+    def _context_menu(self, pos: QPoint) -> None:
+        """Right-click: the same actions as the keys, for mouse users."""
+        menu = QMenu(self)
+        for text, slot, key in (("Mark details and comment…", self.edit_details, "Enter"),
+                                ("Choose a code…", self.pick_code, "F4"),
+                                ("History of this mark…", self.show_history, "Ctrl+H"),
+                                ("Clear the mark", self.clear_cells, "Delete"),
+                                ("Everyone unmarked present", self.mark_all_present,
+                                 "Ctrl+Shift+P"),
+                                ("Copy AM marks to PM", self.copy_am_to_pm, "Ctrl+Shift+C"),
+                                ("Undo", self.undo, "Ctrl+Z")):
+            action = menu.addAction(f"{text}\t{key}")
+            action.triggered.connect(slot)
+            action.setEnabled(self.ctx.actor.can_write_register
+                              or slot == self.show_history)
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+        self.context_menu = menu
 
     @Slot(QModelIndex)
     def _double_clicked(self, _index: QModelIndex) -> None:
