@@ -3,8 +3,8 @@ call log, one step from N to the right code, and old N codes to change to O."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -209,8 +209,10 @@ class TodayWidget(QWidget):
         self.contacts.setColumnWidth(0, 24)
         self.contacts.setColumnWidth(1, 210)
         pupil_layout.addWidget(self.contacts, 1)
-        self.calls = _table(["Time", "By", "Contact", "Outcome"], "Calls today")
-        self.calls.setColumnWidth(0, 44)
+        self.calls = _table(["When", "By", "Contact", "Outcome"],
+                            "Calls in the last two weeks")
+        self.calls.setToolTip("Calls about this pupil in the last 14 days, newest first")
+        self.calls.setColumnWidth(0, 84)
         self.calls.setColumnWidth(1, 84)
         self.calls.setColumnWidth(2, 100)
         pupil_layout.addWidget(self.calls, 1)
@@ -243,7 +245,19 @@ class TodayWidget(QWidget):
         self.to_o_btn.clicked.connect(self.convert_to_o)
         od_layout.addWidget(self.to_o_btn, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.overdue_box)
+        # Registers fill in through the morning: read again every two minutes while shown.
+        self.timer = QTimer(self)
+        self.timer.setInterval(120_000)
+        self.timer.timeout.connect(self.refresh)
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.timer.stop()
+        super().hideEvent(event)
 
     # -- loading --------------------------------------------------------------------------
     @Slot()
@@ -345,10 +359,14 @@ class TodayWidget(QWidget):
             self.contacts.setItem(row, 0, _item(str(prio)))
             self.contacts.setItem(row, 1, _item(name))
             self.contacts.setItem(row, 2, _item(f"{number} ({kind})" if kind else number))
-        self.calls.setRowCount(len(a.calls))
-        for row, call in enumerate(a.calls):
+        calls = dashboard_service.call_history(self.ctx.engine, a.pupil_id, days=14,
+                                               now=self.ctx.now())
+        self.calls.setRowCount(len(calls))
+        for row, call in enumerate(calls):
             note = f": {call.notes}" if call.notes else ""
-            for col, value in enumerate((f"{call.at:%H:%M}", call.staff_name,
+            when = (f"{call.at:%H:%M}" if call.at.date() == self.ctx.today()
+                    else f"{call.at:%a %d %b}")
+            for col, value in enumerate((when, call.staff_name,
                                          call.contact_name, call.outcome + note)):
                 cell = _item(value)
                 cell.setToolTip(value)
