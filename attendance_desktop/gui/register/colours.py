@@ -21,9 +21,9 @@ EMPTY_COLOUR = QColor("#ffffff")
 NEEDS_FOLLOW_UP = QColor("#c62828")  # N text colour: still to chase
 
 LEGEND = [
-    (Category.PRESENT, "Present (/ \\ L)"),
-    (Category.APPROVED, "Approved activity (B K P V W)"),
-    (Category.AUTHORISED, "Authorised absence (C I M R …)"),
-    (Category.UNAUTHORISED, "Unauthorised (G N O U)"),
-    (Category.NOT_COUNTED, "Not counted (X Y1–Y7 # …)"),
+    (Category.PRESENT, "Present", "Present: / \\ L"),
+    (Category.APPROVED, "Approved activity", "Approved educational activity: B K P V W"),
+    (Category.AUTHORISED, "Authorised", "Authorised absence: C C1 C2 E I J1 M R S T"),
+    (Category.UNAUTHORISED, "Unauthorised", "Unauthorised absence: G N O U"),
+    (Category.NOT_COUNTED, "Not counted", "Not a possible session: D Q X Y1–Y7 Z #"),
 ]

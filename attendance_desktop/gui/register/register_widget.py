@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -105,6 +106,8 @@ class RegisterWidget(QWidget):
         self.span_label = QLabel()
         self.span_label.setObjectName("spanLabel")
         self.span_label.setStyleSheet("font-weight: 600;")
+        # Clip rather than widen the window when the text is long.
+        self.span_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for w, text in ((self.class_box, "C&lass"), (self.span_box, "S&pan")):
             lab = QLabel(text)
             lab.setBuddy(w)
@@ -153,7 +156,7 @@ class RegisterWidget(QWidget):
                " and mark everyone in one step", self.emergency_closure)
         button("amendments", "&Amendments…", "Save or print the amendments report for a"
                " date range", self.amendments_report)
-        button("checks", "Data &checks…", "List missing marks and other problems, with a"
+        button("checks", "&Checks…", "Data checks: list missing marks and other problems, with a"
                " link to each", self.data_checks)
         keys = QToolButton()
         keys.setText("Keys ?")
@@ -166,11 +169,11 @@ class RegisterWidget(QWidget):
         # -- legend ---------------------------------------------------------------------
         legend = QHBoxLayout()
         legend.setSpacing(4)
-        for cat, text in LEGEND:
+        for cat, text, tip in LEGEND:
             chip = QLabel(text)
             chip.setStyleSheet(f"background: {CATEGORY_COLOURS[cat].name()}; padding: 2px 6px;"
                                " border: 1px solid #bbb;")
-            chip.setToolTip(cat.label)
+            chip.setToolTip(tip)
             legend.addWidget(chip)
         chip = QLabel("School closed")
         chip.setStyleSheet(f"background: {CLOSED_COLOUR.name()}; padding: 2px 6px;"
@@ -245,9 +248,14 @@ class RegisterWidget(QWidget):
                                                            else 56)
         if old is not None:
             old.deleteLater()
-        who = "" if actor.can_write_register else " — read only"
-        self.span_label.setText(f"{span.name}: {span.start:%d %b} – {span.end:%d %b %Y} · "
-                                f"{len(snap.pupils)} pupils · {len(snap.columns)} sessions{who}")
+        who = "" if actor.can_write_register else " · read only"
+        name = span.name if self.span_box.currentData() in ("day", "week") else (
+            f"{span.name} {span.start:%d %b}–{span.end:%d %b %Y}")
+        self.span_label.setText(f"{name} · {len(snap.pupils)} pupils · "
+                                f"{len(snap.columns)} sessions{who}")
+        if not snap.columns:
+            self._status_error("No school sessions in this span (weekend, holiday, or no term"
+                               " dates set for it in Settings).")
         for key in ("present", "fill", "copy", "undo", "closure"):
             self.buttons[key].setEnabled(actor.can_write_register)
         self.buttons["closure"].setEnabled(actor.can_amend)
