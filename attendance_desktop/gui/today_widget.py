@@ -269,7 +269,8 @@ class TodayWidget(QWidget):
         demo = " <span style='color:#8a5a00'>(demo school: synthetic data)</span>" \
             if s.is_demo else ""
         when = "morning" if board.session == "AM" else "afternoon"
-        status = (f"{when} session — the register closes at {board.closes:%H:%M}"
+        status = (f"{when} session — the register closes at {board.closes:%H:%M};"
+                  f" first-day calls to families by {board.contact_by:%H:%M}"
                   if board.session_open else "no session now: the school is closed")
         self.heading.setText(f"<h2 style='margin:0'>{s.school_name}{demo}</h2>"
                              f"<p style='margin:2px 0'>{s.today:%A %d %B %Y} — {status}</p>")

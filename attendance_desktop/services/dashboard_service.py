@@ -164,6 +164,7 @@ class TodayBoard:
     absentees: tuple[Absentee, ...]
     overdue: tuple[OverdueN, ...]
     n_limit: int
+    contact_by: dt.time  # policy: first-day calls to families made by this time
 
 
 def current_session(policy: Policy, now: dt.datetime) -> str:
@@ -219,7 +220,7 @@ def _board(s: Session, now: dt.datetime) -> TodayBoard:
     overdue = _overdue(s, policy, calendar, day, classes)
     return TodayBoard(day, session, is_open, policy.session_times(session).closes,
                       tuple(registers), tuple(absentees), tuple(overdue),
-                      policy.n_code_limit_school_days)
+                      policy.n_code_limit_school_days, policy.first_day_contact_by)
 
 
 def _contacts(s: Session, pupil_ids: list[int]) -> dict[int, tuple[ContactPhone, ...]]:

@@ -278,3 +278,15 @@ def test_enter_edits_comment_of_a_mark(qtbot, ctx, school, monkeypatch):
     assert "Left at 11:00" in page.model.data(page.model.index(0, page.view.currentIndex()
                                                                .column()),
                                               Qt.ItemDataRole.ToolTipRole)
+
+
+def test_single_c_is_set_after_a_pause(qtbot, ctx, school):
+    page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)
+    pid = page.model.snap.pupils[0].id
+    qtbot.keyClick(page.view, Qt.Key.Key_C)
+    assert page.view.pending == "C"  # waiting for a digit (C1, C2)
+    qtbot.waitUntil(lambda: _cell(page, pid) == "C", timeout=3000)
+    qtbot.keyClick(page.view, Qt.Key.Key_Y)
+    qtbot.keyClick(page.view, Qt.Key.Key_Escape)  # Escape drops the pending Y
+    assert page.view.pending == ""
+    assert _cell(page, page.model.snap.pupils[1].id) == ""
