@@ -229,3 +229,34 @@ def test_main_window_links_to_a_pupil(qtbot, ctx):
     page = window.current_page()
     assert isinstance(page, PupilsWidget)
     assert page.profile.name.text() == "<h2>Ben Carter</h2>"
+
+
+def test_profile_shows_leave_requests_and_letters_sent(qtbot, ctx, school_year):
+    from attendance_desktop.services import leave_service, letter_service
+
+    _oak, _ash, ids = _school(ctx.engine)
+    ada = ids["Ada"]
+    now = dt.datetime(2025, 11, 20, 10, 0)
+    request = leave_service.submit_request(ctx.engine, OFFICE, leave_service.RequestInput(
+        pupil_id=ada, requested_by="Mrs Brook", relationship="Mother",
+        received_date=dt.date(2025, 11, 3), first_date=dt.date(2025, 12, 1),
+        last_date=dt.date(2025, 12, 1), ground="M", reason="Hospital appointment"), now=now)
+    leave_service.decide(ctx.engine, HEAD, request, "granted", decided_on=now.date(), now=now)
+    letter_service.record_letter(ctx.engine, HEAD, "first_day_absence", [ada], today=now.date(),
+                                 extra={"absence_date": "Wednesday 19 November"})
+
+    w = _widget(qtbot, ctx)
+    w.show_pupil(ada)
+    profile = w.profile
+    leave = profile.leave_table
+    assert leave.rowCount() == 1
+    assert "01 Dec 2025" in leave.item(0, 0).text()
+    assert leave.item(0, 1).text() == "M"
+    assert leave.item(0, 2).text() == "2"
+    assert "Granted" in leave.item(0, 3).text()
+    letters = profile.letters
+    assert letters.table.rowCount() == 1
+    assert "Brook" in letters.table.item(0, 2).text()
+    w.show_pupil(ids["Ben"])
+    assert profile.leave_table.rowCount() == 0
+    assert profile.letters.table.rowCount() == 0

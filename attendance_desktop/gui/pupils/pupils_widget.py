@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from attendance_desktop.gui.letters.letter_log_widget import LetterLogWidget
 from attendance_desktop.gui.pupils.pupil_dialogs import (
     YEAR_LABELS,
     ContactDialog,
@@ -33,7 +35,12 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     PupilEditDialog,
 )
 from attendance_desktop.gui.settings.common import MessageLabel, image_file_to_png
-from attendance_desktop.services import class_service, policy_service, pupil_service
+from attendance_desktop.services import (
+    class_service,
+    leave_service,
+    policy_service,
+    pupil_service,
+)
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.pupil_service import (
@@ -165,12 +172,31 @@ class PupilProfileWidget(QWidget):
         cl.addLayout(cbuttons)
 
         self.message = MessageLabel("profileMessage")
+        # The pupil's record over time: contacts, leave requests and letters sent.
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("profileTabs")
+        self.tabs.addTab(contacts, "&Contacts")
+        self.leave_table = QTableWidget(0, 5)
+        self.leave_table.setObjectName("leaveHistory")
+        self.leave_table.setAccessibleName("Leave requests")
+        self.leave_table.setHorizontalHeaderLabels(
+            ["Dates asked for", "Ground", "Sessions", "Status", "Decided"])
+        lh = self.leave_table.horizontalHeader()
+        lh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        lh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.leave_table.verticalHeader().setVisible(False)
+        self.leave_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.leave_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tabs.addTab(self.leave_table, "Lea&ve requests")
+        self.letters = LetterLogWidget(ctx, pupil_id=-1)
+        self.letters.setObjectName("pupilLetters")
+        self.tabs.addTab(self.letters, "Le&tters sent")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addLayout(actions)
         layout.addWidget(self.message)
         layout.addLayout(upper)
-        layout.addWidget(contacts, 1)
+        layout.addWidget(self.tabs, 1)
         self.setEnabled(False)
 
     # -- showing -----------------------------------------------------------------------
@@ -217,6 +243,22 @@ class PupilProfileWidget(QWidget):
         self._show_photo()
         self._show_attendance()
         self._show_contacts()
+        self._show_leave()
+        self.letters.pupil_id = pupil_id
+        self.letters.refresh()
+
+    def _show_leave(self) -> None:
+        assert self.pupil_id is not None
+        rows = leave_service.leave_history(self.ctx.engine, self.pupil_id)
+        self.leave_table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            dates = (f"{row.first_date:%a %d %b %Y} {row.first_session} to "
+                     f"{row.last_date:%a %d %b %Y} {row.last_session}")
+            decided = (f"{row.decided_on:%d %b %Y} by {row.decided_by}" if row.decided_on
+                       else "—")
+            for c, value in enumerate((dates, row.ground, str(row.sessions), row.status_label,
+                                       decided)):
+                self.leave_table.setItem(r, c, QTableWidgetItem(value))
 
     def _show_photo(self) -> None:
         assert self.pupil_id is not None
