@@ -638,10 +638,20 @@ def _family_values(facts: _Facts, ids: Sequence[int]) -> dict[str, str]:
             "full_name": full}
 
 
+_BLANK = "______"
+_CHILD_FIELDS = ("forename", "surname", "full_name", "class_name", "year_group", "dob",
+                 "attendance_pct", "attendance_pct_ytd", "sessions_possible", "sessions_missed",
+                 "days_missed", "sessions_missed_ytd", "authorised_sessions",
+                 "unauthorised_sessions", "late_count", "band_name")
+
+
 def _values(facts: _Facts, letter: FamilyLetter, ids: Sequence[int], today: dt.date,
             extra: Mapping[str, str]) -> dict[str, str]:
     values = _common_values(facts, today)
-    if len(ids) == 1:
+    if not ids:  # a blank form: names left empty, figures as lines to write on
+        values.update({k: "" if k in ("forename", "surname", "full_name", "class_name")
+                       else _BLANK for k in _CHILD_FIELDS})
+    elif len(ids) == 1:
         values.update(_child_values(facts, ids[0]))
     else:
         values.update(_family_values(facts, ids))
@@ -842,6 +852,20 @@ def render_family_letter(engine: Engine, template_key: str, pupil_ids: Sequence[
     """One PDF for one family's letter (nothing is recorded in the letters log)."""
     head, docs = _family_documents(engine, template_key, pupil_ids, today, extra, period)
     return lh.render_pdf(docs, head, get_template(engine, template_key).title)
+
+
+def render_blank_form(engine: Engine, template_key: str, *, today: dt.date) -> bytes:
+    """A form with nothing filled in about a child, e.g. the leave request form that parents
+    pick up at the office. Only templates laid out as forms can be blank."""
+    d = _definition(template_key)
+    tpl = get_template(engine, template_key)
+    if d.layout != "form":
+        raise ServiceError(f"'{tpl.title}' is a letter about a child, not a form: choose a pupil")
+    _check_ready(tpl, {})
+    facts = _gather(engine, [], today, None, _period_kind(d))
+    blank = FamilyLetter("", (), (), "", "Dear Parent or Carer", (), ())
+    doc = _compose(facts, d, tpl.title, tpl.body, blank, [], today, {})
+    return lh.render_pdf([doc], facts.head, tpl.title)
 
 
 def plan_pages(engine: Engine, plan: BatchPlan, *, today: dt.date,

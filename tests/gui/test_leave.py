@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
@@ -272,5 +273,17 @@ def test_decision_letter_and_request_form_are_saved_and_logged(qtbot, ctx, schoo
     assert "Request form for Tilly Brook saved" in page.message.text()
     for name in ("granted", "refused", "form"):
         assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+    logged = [e.template_key for e in letter_service.letters_for_pupil(ctx.engine, tilly)]
+    assert sorted(logged) == ["leave_granted", "leave_refused", "leave_request_form"]
+    # A blank form for families to take away: nobody's name on it, not logged.
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (a[3][0], True))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "blank.pdf"), "PDF files (*.pdf)"))
+    page.print_blank_form()
+    assert "Blank request form saved" in page.message.text()
+    text = "".join(pg.extract_text() for pg in PdfReader(str(tmp_path / "blank.pdf")).pages)
+    assert "Request for leave of absence" in text
+    assert "2 weeks" in text
+    assert "Tilly" not in text
     logged = [e.template_key for e in letter_service.letters_for_pupil(ctx.engine, tilly)]
     assert sorted(logged) == ["leave_granted", "leave_refused", "leave_request_form"]

@@ -407,3 +407,16 @@ def test_letters_work_without_term_dates(engine: Engine) -> None:
                                                         [ids["amy"]], today=TODAY))
     assert "Amy Example" in text
     assert "2025/26" in text
+
+
+def test_blank_leave_request_form_has_the_policy_and_no_child(engine: Engine) -> None:
+    pdf = letter_service.render_blank_form(engine, "leave_request_form",
+                                           today=dt.date(2025, 11, 20))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Request for leave of absence in term time" in text
+    assert "at least" in text
+    assert "2 weeks" in text  # the policy's notice period, not a constant
+    assert "Child's name" in text
+    assert "______%" in text  # the school-use figures are left to write in
+    with pytest.raises(ServiceError, match="not a form"):
+        letter_service.render_blank_form(engine, "concern_red", today=dt.date(2025, 11, 20))

@@ -85,8 +85,8 @@ class LeaveWidget(QWidget):
         self.new_button.clicked.connect(self.new_request)
         self.blank_button = QPushButton("Print request &form…")
         self.blank_button.setObjectName("requestForm")
-        self.blank_button.setToolTip("The request form for a family to fill in, with a summary"
-                                     " of the school's policy and the child's attendance")
+        self.blank_button.setToolTip("The request form for families to fill in, with a summary"
+                                     " of the school's policy: blank, or made out for a child")
         self.blank_button.clicked.connect(self.print_blank_form)
         self.assess_button = QPushButton("&Assessment dates…")
         self.assess_button.setObjectName("assessmentDates")
@@ -356,19 +356,35 @@ class LeaveWidget(QWidget):
 
     @Slot()
     def print_blank_form(self) -> None:
+        """A blank form for families to take away, or one made out for a child."""
         pupils = pupil_service.list_pupils(self.ctx.engine)
-        if not pupils:
-            self.message.show_error("There are no pupils on roll to make a form for.")
-            return
-        labels = [f"{p.name} ({p.class_name or 'no class'})" for p in pupils]
+        blank = "A blank form (nothing filled in)"
+        labels = [blank] + [f"{p.name} ({p.class_name or 'no class'})" for p in pupils]
         row = self.selected_row()
-        current = next((i for i, p in enumerate(pupils) if row and p.id == row.pupil_id), 0)
+        current = next((i + 1 for i, p in enumerate(pupils) if row and p.id == row.pupil_id),
+                       0)
         chosen, ok = QInputDialog.getItem(
-            self, "Leave request form", "The form is made out for one child (name, class"
-            " and attendance filled in).\nWhich child?", labels, current, False)
+            self, "Leave request form", "Print a blank form, or one made out for a child\n"
+            "(name, class and attendance filled in, and kept in the letters log):",
+            labels, current, False)
         if not ok or chosen not in labels:
             return
-        pupil = pupils[labels.index(chosen)]
+        if chosen == blank:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the blank form as a PDF", str(Path.home() / "leave request form.pdf"),
+                "PDF files (*.pdf)")
+            if not path:
+                return
+            try:
+                pdf = letter_service.render_blank_form(self.ctx.engine, "leave_request_form",
+                                                       today=self.ctx.today())
+                Path(path).write_bytes(pdf)
+            except (ServiceError, OSError) as exc:
+                QMessageBox.warning(self, "Letters", f"The form was not made: {exc}")
+                return
+            self.message.show_ok(f"Blank request form saved to {path}.")
+            return
+        pupil = pupils[labels.index(chosen) - 1]
         saved = print_letter(self, self.ctx, "leave_request_form", [pupil.id], None,
                              f"leave request form {pupil.name}")
         if saved is not None:
