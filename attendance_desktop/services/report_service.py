@@ -244,9 +244,9 @@ def previous_period(engine: Engine, period: ReportPeriod) -> ReportPeriod | None
 
 
 def weekday_counts(engine: Engine, start: dt.date, end: dt.date,
-                   scope: Scope = Scope()) -> dict[tuple[int, str], Counts]:
+                   scope: Scope | None = None) -> dict[tuple[int, str], Counts]:
     """Counts per (weekday 0=Monday .. 4=Friday, session), from one GROUP BY."""
-    where, needs_pupil = _filters(start, end, scope)
+    where, needs_pupil = _filters(start, end, scope or Scope())
     source: Any = Mark.__table__
     if needs_pupil:
         source = source.join(Pupil.__table__, P.id == M.pupil_id)
