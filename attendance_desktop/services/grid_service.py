@@ -23,6 +23,8 @@ from attendance_desktop.services.calendar_service import YearInfo
 from attendance_desktop.services.errors import ServiceError
 
 SPANS = ("day", "week", "half_term", "term", "year")
+# Marks shown distinctly in the grid: prefilled from granted leave, or signed in at the kiosk.
+DISTINCT_SOURCES = frozenset({"leave", "kiosk"})
 SPAN_LABELS = {"day": "Day", "week": "Week", "half_term": "Half term", "term": "Term",
                "year": "Year"}
 
@@ -73,6 +75,8 @@ class GridSnapshot:
     codes: list[list[str]]
     # Sparse extras: (row, col) -> (minutes_late, comment) only where either is set.
     extras: dict[tuple[int, int], tuple[int | None, str]] = field(default_factory=dict)
+    # Sparse: (row, col) -> source, only for marks the grid shows distinctly.
+    sources: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def column_index(self, day: dt.date, session: str) -> int | None:
         for i, c in enumerate(self.columns):
@@ -172,11 +176,13 @@ def load_snapshot(engine: Engine, start: dt.date, end: dt.date, class_id: int | 
 
 def _mark_rows(conn: Connection, start: dt.date, end: dt.date,
                class_id: int | None) -> list[tuple[Any, ...]]:
-    """(pupil_id, date, session, code, minutes_late, comment) for the span, as plain tuples.
+    """(pupil_id, date, session, code, minutes_late, comment, source) for the span, as plain
+    tuples.
     On SQLite the DBAPI cursor is used directly: building 80k SQLAlchemy Row objects
     would double the time to open a whole-school year."""
     where = " WHERE date >= {a} AND date <= {b}"
-    sql = "SELECT pupil_id, date, session, code, minutes_late, comment FROM mark" + where
+    sql = ("SELECT pupil_id, date, session, code, minutes_late, comment, source FROM mark"
+           + where)
     if class_id is not None:
         sql += " AND pupil_id IN (SELECT id FROM pupil WHERE class_id = {c})"
     if conn.dialect.name == "sqlite":
@@ -195,7 +201,8 @@ def _mark_rows(conn: Connection, start: dt.date, end: dt.date,
 def build_snapshot(start: dt.date, end: dt.date, label: str, class_id: int | None,
                    pupils: list[GridPupil], columns: list[GridColumn],
                    rows: list[tuple[Any, ...]]) -> GridSnapshot:
-    """Place mark tuples (pupil_id, date, session, code, minutes_late, comment) in cells."""
+    """Place mark tuples (pupil_id, date, session, code, minutes_late, comment, source) in
+    cells."""
     row_of = {p.id: i for i, p in enumerate(pupils)}
     col_of: dict[object, int] = {}
     for i, c in enumerate(columns):
@@ -205,7 +212,8 @@ def build_snapshot(start: dt.date, end: dt.date, label: str, class_id: int | Non
     grid = [[""] * width for _ in pupils]
     by_pid = {p.id: grid[i] for i, p in enumerate(pupils)}
     extras: dict[tuple[int, int], tuple[int | None, str]] = {}
-    for pid, day, sess, code, minutes, comment in rows:
+    sources: dict[tuple[int, int], str] = {}
+    for pid, day, sess, code, minutes, comment, source in rows:
         line = by_pid.get(pid)
         at = col_of.get((day, sess))
         if line is None or at is None:
@@ -213,4 +221,6 @@ def build_snapshot(start: dt.date, end: dt.date, label: str, class_id: int | Non
         line[at] = code
         if minutes is not None or comment:
             extras[(row_of[pid], at)] = (minutes, comment or "")
-    return GridSnapshot(start, end, label, class_id, pupils, columns, grid, extras)
+        if source in DISTINCT_SOURCES:
+            sources[(row_of[pid], at)] = source
+    return GridSnapshot(start, end, label, class_id, pupils, columns, grid, extras, sources)

@@ -290,3 +290,35 @@ def test_single_c_is_set_after_a_pause(qtbot, ctx, school):
     qtbot.keyClick(page.view, Qt.Key.Key_Escape)  # Escape drops the pending Y
     assert page.view.pending == ""
     assert _cell(page, page.model.snap.pupils[1].id) == ""
+
+
+def test_leave_prefills_are_shown_distinctly_until_a_real_mark_replaces_them(
+        qtbot, ctx, school, warnings):
+    from attendance_desktop.services import leave_service
+
+    fri = dt.date(2025, 11, 21)
+    pupil = school.oak_pupils[0]
+    now = dt.datetime(2025, 11, 3, 10, 0)
+    request = leave_service.submit_request(ctx.engine, OFFICE, leave_service.RequestInput(
+        pupil_id=pupil, requested_by="A parent", relationship="Mother",
+        received_date=now.date(), first_date=fri, last_date=fri, ground="M",
+        reason="Hospital appointment"), now=now)
+    leave_service.decide(ctx.engine, HEAD, request, "granted", decided_on=now.date(), now=now)
+
+    page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)
+    snap = page.model.snap
+    row, col = snap.row_index(pupil), snap.column_index(fri, "AM")
+    leave_cell = page.model.index(row, col)
+    assert leave_cell.data() == "M"
+    font = leave_cell.data(Qt.ItemDataRole.FontRole)
+    assert font is not None
+    assert font.italic()
+    other = page.model.index(row + 1, col)
+    assert other.data(Qt.ItemDataRole.FontRole) is None
+    # The pupil comes in after all: the mark taken replaces the leave prefill.
+    page.view.setCurrentIndex(leave_cell)
+    qtbot.keyClick(page.view, Qt.Key.Key_Slash)
+    assert _cell(page, pupil, fri) == "/"
+    assert page.model.index(row, col).data(Qt.ItemDataRole.FontRole) is None
+    history = rs.cell_history(ctx.engine, pupil, fri, "AM")
+    assert [(h.old_code, h.new_code) for h in history] == [("M", "/")]

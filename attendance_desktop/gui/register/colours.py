@@ -19,6 +19,7 @@ TODAY_COLOUR = QColor("#fff6c8")  # today's empty cells
 MISSING_COLOUR = QColor("#fbe3ec")  # register closed and still no mark
 EMPTY_COLOUR = QColor("#ffffff")
 NEEDS_FOLLOW_UP = QColor("#c62828")  # N text colour: still to chase
+LEAVE_TEXT_COLOUR = QColor("#4a2c8a")  # leave prefilled from a granted request
 
 LEGEND = [
     (Category.PRESENT, "Present", "Present: / \\ L"),

@@ -25,8 +25,9 @@ class RegisterCellDelegate(QStyledItemDelegate):
         painter.setPen(fg.color() if fg is not None else QColor("#1a1a1a"))
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
         if text:
-            font = option.font  # type: ignore[attr-defined]
-            font.setBold(text in ("N", "U", "G", "O"))
+            role_font = index.data(Qt.ItemDataRole.FontRole)
+            font = role_font if role_font is not None else option.font  # type: ignore[attr-defined]
+            font.setBold(font.bold() or text in ("N", "U", "G", "O"))
             painter.setFont(font)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         if index.data(CommentRole):

@@ -26,13 +26,14 @@ from attendance_desktop.gui.register.colours import (
     CATEGORY_COLOURS,
     CLOSED_COLOUR,
     EMPTY_COLOUR,
+    LEAVE_TEXT_COLOUR,
     MISSING_COLOUR,
     NEEDS_FOLLOW_UP,
     OFF_ROLL_COLOUR,
     TODAY_COLOUR,
 )
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.grid_service import GridSnapshot
+from attendance_desktop.services.grid_service import DISTINCT_SOURCES, GridSnapshot
 from attendance_desktop.services.register_service import BulkResult, CellMark, MarkChange
 
 Writer = Callable[[list[MarkChange], str], BulkResult]
@@ -50,6 +51,7 @@ _TODAY = QBrush(TODAY_COLOUR)
 _EMPTY = QBrush(EMPTY_COLOUR)
 _MISSING = QBrush(MISSING_COLOUR)
 _N_TEXT = QBrush(NEEDS_FOLLOW_UP)
+_LEAVE_TEXT = QBrush(LEAVE_TEXT_COLOUR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,17 @@ class RegisterGridModel(QAbstractTableModel):
                 return _MISSING if self.closed_columns[col] else _TODAY
             return _MISSING if self.closed_columns[col] else _EMPTY
         if role == Qt.ItemDataRole.ForegroundRole:
-            return _N_TEXT if code == "N" else None
+            if code == "N":
+                return _N_TEXT
+            return _LEAVE_TEXT if self.snap.sources.get((row, col)) == "leave" else None
+        if role == Qt.ItemDataRole.FontRole:
+            # Leave prefilled from a granted request: italic until a real mark replaces it.
+            if self.snap.sources.get((row, col)) != "leave":
+                return None
+            font = QFont()
+            font.setItalic(True)
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignCenter
         if role == CommentRole:
@@ -284,6 +296,10 @@ class RegisterGridModel(QAbstractTableModel):
                 continue
             r, c = pos
             self.snap.codes[r][c] = cell.code
+            if cell.code and cell.source in DISTINCT_SOURCES:
+                self.snap.sources[(r, c)] = cell.source
+            else:
+                self.snap.sources.pop((r, c), None)
             if cell.minutes_late is not None or cell.comment:
                 self.snap.extras[(r, c)] = (cell.minutes_late, cell.comment)
             else:

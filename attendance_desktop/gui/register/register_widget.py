@@ -27,6 +27,7 @@ from attendance_desktop.gui.register.code_picker_dialog import CodePickerDialog
 from attendance_desktop.gui.register.colours import (
     CATEGORY_COLOURS,
     CLOSED_COLOUR,
+    LEAVE_TEXT_COLOUR,
     LEGEND,
     MISSING_COLOUR,
     TODAY_COLOUR,
@@ -187,6 +188,12 @@ class RegisterWidget(QWidget):
             chip.setStyleSheet(f"background: {colour.name()}; padding: 2px 6px;"
                                " border: 1px solid #bbb;")
             legend.addWidget(chip)
+        chip = QLabel("<i><b>C</b></i> leave")
+        chip.setToolTip("Italic: filled in from granted leave of absence; a mark taken on the"
+                        " day replaces it as an amendment")
+        chip.setStyleSheet(f"color: {LEAVE_TEXT_COLOUR.name()}; padding: 2px 6px;"
+                           " border: 1px solid #bbb;")
+        legend.addWidget(chip)
         legend.addStretch(1)
         layout.addLayout(legend)
 
