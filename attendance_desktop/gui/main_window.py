@@ -23,6 +23,7 @@ from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
 from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.gui.reports.reports_widget import ReportsWidget
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.gui.trackers.board_widget import TrackersWidget
@@ -59,8 +60,8 @@ AREAS: list[tuple[str, str, PageFactory]] = [
     ("Trackers", "Lateness and absence escalation: who needs what next", TrackersWidget),
     ("Letters", "Letters and printing", LettersWidget),
     ("Pupils", "Pupils and contacts", PupilsWidget),
-    ("Reports", "Attendance reports",
-     _planned("Reports", "Reports are not available in this version yet.")),
+    ("Reports", "Attendance reports for staff and governors: half term, term, year",
+     ReportsWidget),
     ("Settings", "School, policy, calendar and staff settings", SettingsWidget),
 ]
 

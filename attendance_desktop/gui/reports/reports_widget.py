@@ -1,0 +1,359 @@
+"""The Reports page: attendance for a half term, term, year or chosen dates, for staff
+and governors, with a PDF for governors and a CSV of any table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Slot
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.progress import BackgroundTask
+from attendance_desktop.services import report_service, school_service
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.letterhead import Letterhead
+from attendance_desktop.services.report_pdf import render_report_pdf
+from attendance_desktop.services.report_service import TABLE_TITLES, Report, pct, points
+
+CUSTOM = "custom"
+# Tabs in reading order; the whole-school figures are also in the summary above them.
+TAB_KEYS = ("whole_school", "classes", "year_groups", "pupil_groups", "codes", "weekdays",
+            "persistent_absence", "severe_absence", "comparison", "benchmarks")
+PUPIL_TABS = {"persistent_absence": "persistent", "severe_absence": "severe"}
+# Short tab names so every tab shows at 1366×768; the full title is the tab's tooltip.
+TAB_NAMES = {"whole_school": "Whole school", "classes": "Classes", "year_groups": "Year groups",
+             "pupil_groups": "Pupil groups", "codes": "Codes", "weekdays": "Weekdays",
+             "persistent_absence": "PA pupils", "severe_absence": "SA pupils",
+             "comparison": "Previous period", "benchmarks": "Benchmarks"}
+TEXT_COLUMNS = {"Scope", "Class", "Year group", "Group", "Code", "Meaning", "Category", "Day",
+                "Session", "Pupil", "Year", "Measure", "Benchmark"}
+
+
+def _qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+class ReportsWidget(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.report: Report | None = None
+        self.task: BackgroundTask | None = None
+        layout = QVBoxLayout(self)
+
+        heading = QLabel("<h2>Attendance reports</h2>")
+        heading.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(heading)
+
+        bar = QHBoxLayout()
+        period_label = QLabel("&Period:")
+        bar.addWidget(period_label)
+        self.period = QComboBox()
+        self.period.setAccessibleName("Report period")
+        self.period.setToolTip("The half term, term or year to report on, or your own dates")
+        self.period.setMinimumContentsLength(34)
+        self.period.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        period_label.setBuddy(self.period)
+        bar.addWidget(self.period, 1)
+        from_label = QLabel("&From")
+        bar.addWidget(from_label)
+        self.start = QDateEdit()
+        self.start.setCalendarPopup(True)
+        self.start.setDisplayFormat("dd/MM/yyyy")
+        self.start.setAccessibleName("First day of the report")
+        self.start.setToolTip("First day (for custom dates)")
+        from_label.setBuddy(self.start)
+        bar.addWidget(self.start)
+        to_label = QLabel("&to")
+        bar.addWidget(to_label)
+        self.end = QDateEdit()
+        self.end.setCalendarPopup(True)
+        self.end.setDisplayFormat("dd/MM/yyyy")
+        self.end.setAccessibleName("Last day of the report")
+        self.end.setToolTip("Last day, included (for custom dates)")
+        to_label.setBuddy(self.end)
+        bar.addWidget(self.end)
+        self.compulsory = QCheckBox("&Compulsory school age only")
+        self.compulsory.setAccessibleName("Compulsory school age only")
+        self.compulsory.setToolTip("Leave out sessions before each pupil reached compulsory "
+                                   "school age (the DfE headline figures do this)")
+        bar.addWidget(self.compulsory)
+        self.build_button = QPushButton("&Build report")
+        self.build_button.setAccessibleName("Build report")
+        self.build_button.setToolTip("Count the registers for this period (F5)")
+        self.build_button.setShortcut(QKeySequence("F5"))
+        self.build_button.setDefault(True)
+        self.build_button.clicked.connect(self.build)
+        bar.addWidget(self.build_button)
+        layout.addLayout(bar)
+
+        self.summary = QLabel()
+        self.summary.setObjectName("reportSummary")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Report summary")
+        self.summary.setStyleSheet("QLabel#reportSummary { background: #f3f6fa; "
+                                   "border: 1px solid #c9d6e3; padding: 8px; }")
+        layout.addWidget(self.summary)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Report tables")
+        self.tables: dict[str, QTableWidget] = {}
+        for key in TAB_KEYS:
+            table = QTableWidget()
+            table.setObjectName(f"report_{key}")
+            table.setAccessibleName(TABLE_TITLES[key])
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.setAlternatingRowColors(True)
+            table.verticalHeader().setVisible(False)
+            table.verticalHeader().setDefaultSectionSize(24)
+            table.horizontalHeader().setSectionResizeMode(
+                QHeaderView.ResizeMode.ResizeToContents)
+            if key in PUPIL_TABS:
+                table.setToolTip("Enter or double-click opens the pupil's profile")
+                table.activated.connect(self.open_pupil)
+            self.tables[key] = table
+            index = self.tabs.addTab(table, TAB_NAMES[key])
+            self.tabs.setTabToolTip(index, TABLE_TITLES[key])
+        layout.addWidget(self.tabs, 1)
+
+        out = QHBoxLayout()
+        self.anonymise = QCheckBox("Pupils by &initials in saved files")
+        self.anonymise.setChecked(True)
+        self.anonymise.setAccessibleName("Pupils by initials in saved files")
+        self.anonymise.setToolTip("Governors' reports should not name pupils: the PDF and CSV "
+                                  "files show initials unless you untick this")
+        out.addWidget(self.anonymise)
+        out.addStretch(1)
+        self.status = QLabel()
+        self.status.setAccessibleName("Report status")
+        out.addWidget(self.status)
+        self.csv_button = QPushButton("Save table as C&SV…")
+        self.csv_button.setAccessibleName("Save table as CSV")
+        self.csv_button.setToolTip("Save the table on the open tab as a CSV file (Ctrl+Shift+S)")
+        self.csv_button.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.csv_button.clicked.connect(self.save_csv)
+        out.addWidget(self.csv_button)
+        self.pdf_button = QPushButton("Save &PDF for governors…")
+        self.pdf_button.setAccessibleName("Save PDF for governors")
+        self.pdf_button.setToolTip("Save the whole report as an A4 PDF (Ctrl+P)")
+        self.pdf_button.setShortcut(QKeySequence("Ctrl+P"))
+        self.pdf_button.clicked.connect(self.save_pdf)
+        out.addWidget(self.pdf_button)
+        layout.addLayout(out)
+
+        self._fill_periods()
+        self.period.currentIndexChanged.connect(self._period_changed)
+        self._period_changed()
+        self._set_ready(False)
+        self.summary.setText("Choose a period and press <b>Build report</b> (F5).")
+        self.build()
+
+    # -- periods -----------------------------------------------------------------------
+    def _fill_periods(self) -> None:
+        self.period.clear()
+        self.options = report_service.period_options(self.ctx.engine, self.ctx.today())
+        for i, option in enumerate(self.options):
+            self.period.addItem(option.label, i)
+        self.period.addItem("Custom dates…", CUSTOM)
+
+    def chosen_period(self) -> report_service.ReportPeriod:
+        data = self.period.currentData()
+        if data == CUSTOM:
+            return report_service.custom_period(_pydate(self.start.date()),
+                                                _pydate(self.end.date()))
+        return self.options[int(data)]
+
+    @Slot()
+    def _period_changed(self) -> None:
+        custom = self.period.currentData() == CUSTOM
+        self.start.setEnabled(custom)
+        self.end.setEnabled(custom)
+        if not custom and self.period.currentIndex() >= 0 and self.options:
+            p = self.options[int(self.period.currentData())]
+            self.start.setDate(_qdate(p.start))
+            self.end.setDate(_qdate(p.end))
+        elif custom:
+            self.start.setFocus()
+
+    # -- building ----------------------------------------------------------------------
+    @Slot()
+    def build(self) -> None:
+        if self.task is not None and self.task.running:
+            return
+        try:
+            period = self.chosen_period()
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Reports", f"Cannot build the report: {exc}.")
+            return
+        engine, today, compulsory = self.ctx.engine, self.ctx.today(), self.compulsory.isChecked()
+
+        def job(token: CancelToken) -> Any:
+            return (yield from report_service.build_report(
+                engine, period, compulsory_only=compulsory, today=today, token=token))
+
+        self.status.setText("Counting…")
+        self.build_button.setEnabled(False)
+        self.task = BackgroundTask(self, "Building the report", job)
+        self.task.succeeded.connect(self._built)
+        self.task.failed.connect(self._failed)
+        self.task.cancelled.connect(self._cancelled)
+        self.task.ended.connect(self._ended)
+        self.task.start()
+
+    @Slot(object)
+    def _built(self, report: Report) -> None:
+        self.report = report
+        self._show(report)
+        self._set_ready(True)
+        self.status.setText(f"{report.school.pupils} pupils · {report.school.possible} "
+                            "possible sessions")
+
+    @Slot(object)
+    def _failed(self, error: BaseException) -> None:
+        self.status.setText("The report could not be built.")
+        QMessageBox.warning(self, "Reports", f"The report could not be built: {error}")
+
+    @Slot()
+    def _cancelled(self) -> None:
+        self.status.setText("Cancelled: the report was not built.")
+
+    @Slot()
+    def _ended(self) -> None:
+        self.build_button.setEnabled(True)
+
+    def _set_ready(self, ready: bool) -> None:
+        self.csv_button.setEnabled(ready)
+        self.pdf_button.setEnabled(ready)
+
+    # -- showing -----------------------------------------------------------------------
+    def _show(self, report: Report) -> None:
+        s = report.school
+        compare = " · no figures for the previous period to compare with"
+        if report.previous_school is not None and report.previous is not None:
+            change = report.comparisons[0].change()
+            compare = (f" · {points(change)} on {report.previous.label} "
+                       f"({pct(report.comparisons[0].then)})")
+        bench = " · ".join(
+            f"{b.label}: {pct(b.value) if b.value is not None else 'not entered'}"
+            + (f" ({points(b.gap(s.attendance()))})" if b.value is not None else "")
+            for b in report.benchmarks)
+        who = "compulsory school age only" if report.compulsory_only else "all pupils"
+        self.summary.setText(
+            f"<b>{report.period.label}</b> — {report.period.start:%d/%m/%Y} to "
+            f"{report.period.end:%d/%m/%Y}, {who}<br>"
+            f"<span style='font-size:13pt'>Attendance <b>{pct(s.attendance())}</b></span>"
+            f"{compare}<br>"
+            f"Authorised absence {pct(s.authorised())} · unauthorised "
+            f"{pct(s.unauthorised())} · persistent absence <b>{s.pa}</b> pupils "
+            f"({pct(s.pa_pct())}) · severe absence <b>{s.sa}</b> ({pct(s.sa_pct())}) · "
+            f"late {s.counts.late_l} L / {s.counts.late_u} U, {s.counts.minutes_late} "
+            f"minutes<br>{bench}")
+        for key, (header, rows) in report_service.tables(report).items():
+            self._fill(self.tables[key], header, rows)
+        self.tabs.setTabText(TAB_KEYS.index("persistent_absence"),
+                             f"PA pupils ({len(report.persistent)})")
+        self.tabs.setTabText(TAB_KEYS.index("severe_absence"),
+                             f"SA pupils ({len(report.severe)})")
+
+    def _fill(self, table: QTableWidget, header: list[str], rows: list[list[str]]) -> None:
+        table.clear()
+        table.setColumnCount(len(header))
+        table.setHorizontalHeaderLabels([h or "Scope" for h in header])
+        for c, h in enumerate(header):
+            if (h or "Scope") in TEXT_COLUMNS:
+                continue
+            table.horizontalHeaderItem(c).setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                                           | Qt.AlignmentFlag.AlignVCenter)
+        table.setRowCount(len(rows))
+        labels = [h or "Scope" for h in header]
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if labels[c] not in TEXT_COLUMNS:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                table.setItem(r, c, item)
+        if not rows:
+            table.setRowCount(1)
+            item = QTableWidgetItem("No pupils in this list for the period.")
+            table.setItem(0, 0, item)
+
+    @Slot()
+    def open_pupil(self) -> None:
+        key = TAB_KEYS[self.tabs.currentIndex()]
+        if self.report is None or key not in PUPIL_TABS:
+            return
+        rows = getattr(self.report, PUPIL_TABS[key])
+        row = self.tables[key].currentRow()
+        window = self.window()
+        if 0 <= row < len(rows) and hasattr(window, "show_pupil"):
+            window.show_pupil(rows[row].pupil_id)
+
+    # -- saving ------------------------------------------------------------------------
+    def _file_stem(self) -> str:
+        assert self.report is not None
+        p = self.report.period
+        return f"Attendance {p.start:%Y-%m-%d} to {p.end:%Y-%m-%d}"
+
+    @Slot()
+    def save_csv(self) -> None:
+        if self.report is None:
+            return
+        key = TAB_KEYS[self.tabs.currentIndex()]
+        name = f"{self._file_stem()} - {TABLE_TITLES[key]}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, f"Save {TABLE_TITLES[key]} as CSV",
+                                              str(Path.home() / name), "CSV files (*.csv)")
+        if not path:
+            return
+        text = report_service.table_csv(self.report, key, anonymise=self.anonymise.isChecked())
+        self._write(path, text.encode("utf-8-sig"))  # the BOM lets Excel read £ and dashes
+
+    @Slot()
+    def save_pdf(self) -> None:
+        if self.report is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the governors' report",
+                                              str(Path.home() / f"{self._file_stem()}.pdf"),
+                                              "PDF files (*.pdf)")
+        if not path:
+            return
+        head = Letterhead.from_details(school_service.get_school(self.ctx.engine).details)
+        data = render_report_pdf(self.report, head, anonymise=self.anonymise.isChecked())
+        self._write(path, data)
+
+    def _write(self, path: str, data: bytes) -> None:
+        try:
+            Path(path).write_bytes(data)
+        except OSError as exc:
+            QMessageBox.warning(self, "Reports", f"Could not save {path}: {exc.strerror}.")
+            return
+        self.status.setText(f"Saved {Path(path).name}")
+
