@@ -211,11 +211,15 @@ def previous_period(engine: Engine, period: ReportPeriod) -> ReportPeriod | None
 
     A half term (or term) compares with the half term (term) before it, whole; the year to
     date compares with the same stretch of the previous year; custom dates compare with the
-    same number of days just before them."""
+    same number of school days just before them (weekends and holidays skipped)."""
     if period.kind == "custom":
-        days = (period.end - period.start).days + 1
-        end = period.start - dt.timedelta(days=1)
-        start = end - dt.timedelta(days=days - 1)
+        cal = calendar_service.load_calendar(engine)
+        wanted = len(cal.school_days(period.start, period.end))
+        before = cal.school_days(period.start - dt.timedelta(days=400),
+                                 period.start - dt.timedelta(days=1))[-wanted:]
+        if not wanted or not before:
+            return None
+        start, end = before[0], before[-1]
         return ReportPeriod(f"{_long(start)} to {_long(end)}", "custom", start, end)
     years = calendar_service.list_years(engine)
     if period.kind == "year":

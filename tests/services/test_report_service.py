@@ -224,3 +224,14 @@ def test_governors_pdf_has_figures_and_no_names_when_anonymised(school: Engine) 
     named = _pdf_text(render_report_pdf(r, head, anonymise=False))
     assert "Cat Test" in named
     assert "C.T." not in named
+
+
+def test_custom_dates_compare_with_as_many_school_days_before(school: Engine) -> None:
+    # Mon 10 – Fri 14 Nov: five school days, so the five before are Mon 3 – Fri 7 Nov
+    period = report_service.custom_period(D(2025, 11, 10), D(2025, 11, 14))
+    before = report_service.previous_period(school, period)
+    assert before is not None
+    assert (before.start, before.end) == (D(2025, 11, 3), D(2025, 11, 7))
+    # Mon 3 Nov, the first day after half term: the day before is Fri 24 Oct
+    first = report_service.custom_period(D(2025, 11, 3), D(2025, 11, 3))
+    assert report_service.previous_period(school, first).start == D(2025, 10, 24)  # type: ignore[union-attr]
