@@ -11,6 +11,7 @@ from attendance_desktop.services import report_service as rs
 from attendance_desktop.services.letterhead import (
     ACCENT,
     BOLD,
+    BOTTOM,
     GREY,
     INK,
     MARGIN,
@@ -105,7 +106,22 @@ def _pupil_table(comp: Composer, rows: tuple[rs.PupilRow, ...], anonymise: bool)
     header = ["Pupil", "Class", "Attendance", "Sessions missed", "Unauthorised"]
     body = [[rs.initials(r.name) if anonymise else r.name, r.class_name, pct(r.attendance_pct),
              str(r.missed), str(r.unauthorised)] for r in rows]
-    comp.table(header, body, [0.22, 0.26, 0.14, 0.20, 0.18], size=TABLE_SIZE)
+    _long_table(comp, header, body, [0.22, 0.26, 0.14, 0.20, 0.18])
+
+
+def _long_table(comp: Composer, header: list[str], body: list[list[str]],
+                widths: list[float]) -> None:
+    """A table split by page with its header row repeated on every page."""
+    row_h = TABLE_SIZE + 9  # as Composer.table draws rows
+    while body:
+        fit = int((comp.y - BOTTOM) / row_h) - 1
+        if fit < 3:
+            comp.new_page()
+            continue
+        comp.table(header, body[:fit], widths, size=TABLE_SIZE)
+        body = body[fit:]
+        if body:
+            comp.new_page()
 
 
 def _section(comp: Composer, title: str, room: float = 90.0) -> None:
