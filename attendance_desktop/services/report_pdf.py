@@ -59,8 +59,8 @@ def _class_chart(comp: Composer, bars: list[tuple[str, float | None]],
     low = min(values, default=0.0)
     floor = max(0.0, min(90.0, (int(low) // 5) * 5 - 5 if low < 100 else 90.0))
     bar_h, gap, label_w = 13.0, 6.0, 40 * 2.8346
-    x0 = MARGIN + label_w
-    width = TEXT_W - label_w - 45
+    x0 = float(MARGIN + label_w)
+    width = float(TEXT_W - label_w - 45)
     comp.ensure((bar_h + gap) * len(bars) + 60)
     comp.y -= 16
     comp.add(("text", MARGIN, comp.y, BOLD, 10.5, "Attendance by class", "left", INK))

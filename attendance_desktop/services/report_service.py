@@ -215,11 +215,11 @@ def previous_period(engine: Engine, period: ReportPeriod) -> ReportPeriod | None
     if period.kind == "custom":
         cal = calendar_service.load_calendar(engine)
         wanted = len(cal.school_days(period.start, period.end))
-        before = cal.school_days(period.start - dt.timedelta(days=400),
-                                 period.start - dt.timedelta(days=1))[-wanted:]
-        if not wanted or not before:
+        days = cal.school_days(period.start - dt.timedelta(days=400),
+                               period.start - dt.timedelta(days=1))[-wanted:]
+        if not wanted or not days:
             return None
-        start, end = before[0], before[-1]
+        start, end = days[0], days[-1]
         return ReportPeriod(f"{_long(start)} to {_long(end)}", "custom", start, end)
     years = calendar_service.list_years(engine)
     if period.kind == "year":
@@ -239,8 +239,8 @@ def previous_period(engine: Engine, period: ReportPeriod) -> ReportPeriod | None
     spans.sort(key=lambda x: x[0].start)
     for i, (span, _name) in enumerate(spans):
         if span.start == period.start and i > 0:
-            before, name = spans[i - 1]
-            return ReportPeriod(f"{before.name} {name}", period.kind, before.start, before.end)
+            prior, name = spans[i - 1]
+            return ReportPeriod(f"{prior.name} {name}", period.kind, prior.start, prior.end)
     return None
 
 
@@ -251,9 +251,9 @@ def weekday_counts(engine: Engine, start: dt.date, end: dt.date,
                    scope: Scope | None = None) -> dict[tuple[int, str], Counts]:
     """Counts per (weekday 0=Monday .. 4=Friday, session), from one GROUP BY."""
     where, needs_pupil = _filters(start, end, scope or Scope())
-    source: Any = Mark.__table__
+    source: Any = Mark.__table__  # type: ignore[attr-defined]
     if needs_pupil:
-        source = source.join(Pupil.__table__, P.id == M.pupil_id)
+        source = source.join(Pupil.__table__, P.id == M.pupil_id)  # type: ignore[attr-defined]
     dow = func.extract("dow", M.date)  # 0 = Sunday in SQLite and PostgreSQL
     q = (select(dow.label("dow"), M.session, *_code_columns()).select_from(source)
          .where(and_(*where)).group_by(dow, M.session, M.code))
