@@ -54,9 +54,21 @@ def write_mark(s: Session, actor: Actor, pupil_id: int, day: dt.date, session: s
     existing = s.exec(select(Mark).where(Mark.pupil_id == pupil_id, Mark.date == day,
                                          Mark.session == session)).first()
     if existing is None:
+        if after_close and not actor.can_amend:
+            raise PermissionDenied(
+                f"the register has closed; {actor.role.label.lower()}s cannot amend it")
         s.add(Mark(pupil_id=pupil_id, date=day, session=session, code=found.code,
                    minutes_late=minutes_late, comment=comment, source=source,
                    entered_by=actor.name, entered_role=actor.role.value, entered_at=when))
+        if after_close:
+            # A blank filled after the register closed is kept in the history too, so the
+            # amendments report shows every late entry (the kiosk's included).
+            s.add(MarkAmendment(
+                pupil_id=pupil_id, date=day, session=session, new_code=found.code,
+                new_minutes_late=minutes_late, new_comment=comment,
+                reason=reason.strip() or "Mark entered after the register closed",
+                after_close=True, source=source, amended_at=when, staff_name=actor.name,
+                staff_role=actor.role.value))
         return MarkWrite("new", "", found.code)
     if (existing.code, existing.minutes_late, existing.comment) == (
             found.code, minutes_late, comment):

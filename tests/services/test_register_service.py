@@ -121,3 +121,20 @@ def test_clearing_a_mark_is_recorded(engine, school):
     assert rs.read_cell(engine, pid, THU, "AM").code == ""
     (entry,) = rs.cell_history(engine, pid, THU, "AM")
     assert (entry.old_code, entry.new_code, entry.reason) == ("/", "", "Undo")
+
+
+def test_a_blank_filled_after_close_is_kept_in_the_history(engine, school):
+    pid = school.oak_pupils[1]
+    after = dt.datetime(2025, 11, 20, 11, 0)
+    with pytest.raises(PermissionDenied, match="closed"):
+        rs.set_mark(engine, school.teacher, MarkChange(pid, THU, "AM", "/"), now=after)
+    assert rs.read_cell(engine, pid, THU, "AM").code == ""
+    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "I"), now=after)
+    (entry,) = rs.cell_history(engine, pid, THU, "AM")
+    assert (entry.old_code, entry.new_code, entry.after_close) == ("", "I", True)
+    assert entry.reason == "Mark entered after the register closed"
+    assert (entry.staff_name, entry.staff_role) == ("Test Office", "office")
+    # Before the register closes a first mark is simply the register being taken.
+    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "PM", "\\"),
+                now=dt.datetime(2025, 11, 20, 13, 20))
+    assert rs.cell_history(engine, pid, THU, "PM") == []

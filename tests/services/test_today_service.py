@@ -49,7 +49,9 @@ def test_call_log_and_resolving_n_with_reason(engine, school):
     cell = ds.resolve_absence(engine, OFFICE, pid, THU, "AM", "I", "Mum rang: sickness bug",
                               now=NOW)
     assert cell.code == "I"
-    (entry,) = rs.cell_history(engine, pid, THU, "AM")
+    # The N entered after the register closed is itself in the history, then the change.
+    first, entry = rs.cell_history(engine, pid, THU, "AM")
+    assert (first.old_code, first.new_code, first.after_close) == ("", "N", True)
     assert (entry.old_code, entry.new_code, entry.reason, entry.after_close) == (
         "N", "I", "Mum rang: sickness bug", True)
     assert all(a.pupil_id != pid for a in ds.load_board(engine, NOW).absentees)
@@ -66,7 +68,7 @@ def test_old_n_codes_listed_and_changed_to_o(engine, school):
     with pytest.raises(PermissionDenied):
         ds.convert_overdue_to_o(engine, school.teacher, [(pid, old, "PM")], now=NOW)
     assert ds.convert_overdue_to_o(engine, OFFICE, [(pid, old, "PM")], now=NOW) == 1
-    (entry,) = rs.cell_history(engine, pid, old, "PM")
-    assert (entry.new_code, entry.after_close) == ("O", True)
+    *_entered, entry = rs.cell_history(engine, pid, old, "PM")
+    assert (entry.old_code, entry.new_code, entry.after_close) == ("N", "O", True)
     assert "5 school days" in entry.reason
     assert ds.load_board(engine, NOW).overdue == ()
