@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
+from attendance_desktop.domain.progress import Progress
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.reports.reports_widget import TAB_KEYS, ReportsWidget
-from attendance_desktop.services import demo_service
+from attendance_desktop.services import demo_service, report_service
 from tests.gui.conftest import save_screenshot
 
 
@@ -120,3 +123,34 @@ def test_reports_page_periods_exports_and_screenshots(qtbot, demo, tmp_path: Pat
     assert page.report.school.pupils < report.school.pupils  # reception under-fives left out
     page.tabs.setCurrentIndex(TAB_KEYS.index("weekdays"))
     save_screenshot(window, "reports_custom_weekdays")
+
+    # Enter on a pupil in the PA list opens their profile on the Pupils page
+    page.tabs.setCurrentIndex(TAB_KEYS.index("persistent_absence"))
+    pa_table = page.tables["persistent_absence"]
+    pa_table.setFocus()
+    pa_table.setCurrentCell(0, 0)
+    opened: list[int] = []
+    monkeypatch.setattr(window, "show_pupil", opened.append)
+    qtbot.keyClick(pa_table, Qt.Key.Key_Return)
+    assert opened == [page.report.persistent[0].pupil_id]
+
+
+def test_cancel_stops_a_slow_build(qtbot, ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def slow_build(*_a, token, **_k):  # type: ignore[no-untyped-def]
+        for i in range(500):  # five seconds at most if Cancel did nothing
+            yield Progress(i, 500, "Counting")
+            time.sleep(0.01)
+        return None
+
+    monkeypatch.setattr(report_service, "build_report", slow_build)
+    page = ReportsWidget(ctx)  # starts building at once
+    qtbot.addWidget(page)
+    assert page.task is not None
+    qtbot.waitUntil(lambda: page.task.running, timeout=2000)
+    assert not page.build_button.isEnabled()
+    qtbot.waitUntil(page.task.dialog.isVisible, timeout=2000)  # shown for a slow job
+    page.task.dialog.findChild(QPushButton).click()  # its Cancel button
+    qtbot.waitUntil(lambda: page.build_button.isEnabled(), timeout=3000)
+    assert page.status.text() == "Cancelled: the report was not built."
+    assert page.report is None
+    assert not page.pdf_button.isEnabled()

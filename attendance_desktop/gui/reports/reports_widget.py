@@ -230,6 +230,8 @@ class ReportsWidget(QWidget):
 
     @Slot(object)
     def _built(self, report: Report) -> None:
+        if not isinstance(report, Report):
+            return
         self.report = report
         self._show(report)
         self._set_ready(True)
