@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from typing import Any
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.cli import paths_for
@@ -21,21 +22,36 @@ def build_context(args: argparse.Namespace) -> AppContext:
 def run_window(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from attendance_desktop.gui.main_window import MainWindow
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("AttendanceDesktop")
-    ctx = build_context(args)
+    opened = open_windows(args, build_context(args))
+    if opened is None:
+        return 0
+    _window, lock = opened
+    code = int(app.exec())
+    if lock is not None:
+        lock.stop()
+    return code
+
+
+def open_windows(args: argparse.Namespace, ctx: AppContext) -> tuple[Any, Any] | None:
+    """First start (welcome/wizard), sign-in, then the main window or the kiosk.
+
+    Returns (main window, idle lock or None), or None when the user stopped at the welcome
+    screen or at sign-in. Needs a QApplication.
+    """
+    from attendance_desktop.gui.main_window import MainWindow
+
     if args.command != "kiosk":
         from attendance_desktop.gui.setup.welcome_dialog import run_first_start
 
         # A new database: offer the demo school or the set-up wizard before anything else.
         if not run_first_start(ctx):
-            return 0
+            return None
         if not _sign_in(ctx):
-            return 0
+            return None
     window = MainWindow(ctx)
     lock = None
     if args.command == "kiosk":
@@ -47,10 +63,7 @@ def run_window(args: argparse.Namespace) -> int:
         minutes = policy_service.load_policy(ctx.engine).staff_idle_lock_minutes
         lock = install_lock(window, ctx, minutes)
         window.show()
-    code = int(app.exec())
-    if lock is not None:
-        lock.stop()
-    return code
+    return window, lock
 
 
 def _sign_in(ctx: AppContext) -> bool:

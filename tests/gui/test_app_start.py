@@ -1,0 +1,78 @@
+"""Start-up as the `attendance-desktop` command does it: welcome, sign-in, main window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialog
+
+from attendance_desktop import app, cli
+from attendance_desktop.domain.roles import Role
+from attendance_desktop.gui.login_dialog import LoginDialog
+from attendance_desktop.services import demo_service
+
+
+@pytest.fixture
+def demo_ctx(engine, paths):
+    demo_service.create_demo(engine, seed=7, pupils=35, today=dt.date(2025, 11, 20))
+    return app.AppContext(paths=paths, engine=engine,
+                          clock=lambda: dt.datetime(2025, 11, 20, 10, 0))
+
+
+def _sign_in_as(monkeypatch, name_part: str, pin: str, seen: list[str]) -> None:
+    """Make LoginDialog.exec pick a name and type a PIN like a person would."""
+
+    def fake_exec(dialog: LoginDialog) -> int:
+        seen.append(dialog.windowTitle())
+        for i in range(dialog.names.count()):
+            if name_part in dialog.names.item(i).text():
+                dialog.names.setCurrentRow(i)
+        dialog.pin.setText(pin)
+        dialog.try_sign_in()
+        return int(dialog.result())
+
+    monkeypatch.setattr(LoginDialog, "exec", fake_exec)
+
+
+def test_start_signs_in_then_opens_the_main_window(qtbot, demo_ctx, monkeypatch):
+    seen: list[str] = []
+    _sign_in_as(monkeypatch, "Headteacher", "1234", seen)
+    opened = app.open_windows(cli.parse(["gui"]), demo_ctx)
+    assert opened is not None
+    window, lock = opened
+    qtbot.addWidget(window)
+    assert seen and "sign in" in seen[0]
+    assert demo_ctx.actor.role is Role.HEAD
+    assert window.isVisible()
+    assert f"Signed in as {demo_ctx.actor.name}" in window.statusBar().currentMessage()
+    assert lock is not None
+    lock.stop()
+
+
+def test_a_wrong_pin_then_cancel_opens_nothing(qtbot, demo_ctx, monkeypatch):
+    def fake_exec(dialog: LoginDialog) -> int:
+        dialog.pin.setText("0000")
+        dialog.try_sign_in()
+        assert dialog.actor is None
+        return int(QDialog.DialogCode.Rejected)
+
+    monkeypatch.setattr(LoginDialog, "exec", fake_exec)
+    assert app.open_windows(cli.parse(["gui"]), demo_ctx) is None
+    assert not [w for w in QApplication.topLevelWidgets()
+                if w.isVisible() and w.objectName() != "loginDialog"]
+
+
+def test_kiosk_command_opens_the_kiosk_without_sign_in(qtbot, demo_ctx, monkeypatch):
+    monkeypatch.setattr(LoginDialog, "exec", lambda _d: pytest.fail("no sign-in for kiosk"))
+    opened = app.open_windows(cli.parse(["kiosk"]), demo_ctx)
+    assert opened is not None
+    window, lock = opened
+    qtbot.addWidget(window)
+    assert lock is None
+    assert not window.isVisible()  # pupils must not reach the staff screens
+    kiosks = [w for w in QApplication.topLevelWidgets()
+              if w.isVisible() and "kiosk" in type(w).__name__.lower()]
+    assert kiosks
+    for k in kiosks:
+        qtbot.addWidget(k)
