@@ -42,7 +42,8 @@ def test_start_signs_in_then_opens_the_main_window(qtbot, demo_ctx, monkeypatch)
     assert opened is not None
     window, lock = opened
     qtbot.addWidget(window)
-    assert seen and "sign in" in seen[0]
+    assert seen
+    assert "sign in" in seen[0]
     assert demo_ctx.actor.role is Role.HEAD
     assert window.isVisible()
     assert f"Signed in as {demo_ctx.actor.name}" in window.statusBar().currentMessage()
