@@ -42,12 +42,13 @@ def _widths(header: list[str], body: list[list[str]]) -> list[float]:
     return [w / sum(cols) for w in cols]
 
 
-def _figure_table(comp: Composer, first: str, rows: tuple[FigureRow, ...]) -> None:
+def _figure_table(comp: Composer, first: str, rows: tuple[FigureRow, ...],
+                  school: FigureRow) -> None:
     header = [first, "Pupils", "Possible", "Attendance", "Auth.", "Unauth.", "PA pupils",
               "SA", "Late L/U"]
     body = [[r.label, str(r.pupils), str(r.possible), pct(r.attendance()), pct(r.authorised()),
              pct(r.unauthorised()), _pa(r), str(r.sa),
-             f"{r.counts.late_l}/{r.counts.late_u}"] for r in rows]
+             f"{r.counts.late_l}/{r.counts.late_u}"] for r in (*rows, school)]
     comp.table(header, body, _widths(header, body), size=TABLE_SIZE)
 
 
@@ -178,10 +179,10 @@ def compose(report: Report, head: Letterhead, *, anonymise: bool = True) -> Comp
         target = next((b.value for b in report.benchmarks if b.label == "School target"), None)
         _class_chart(comp, [(r.label, r.attendance()) for r in report.classes], target)
         _section(comp, "By class")
-        _figure_table(comp, "Class", report.classes)
+        _figure_table(comp, "Class", report.classes, school)
     if report.year_groups:
         _section(comp, "By year group")
-        _figure_table(comp, "Year group", report.year_groups)
+        _figure_table(comp, "Year group", report.year_groups, school)
 
     _section(comp, "Pupil groups", 130.0)
     comp.paragraph("The gap is the group's attendance minus the whole school's, in "

@@ -481,9 +481,11 @@ def tables(report: Report, *, anonymise: bool = False) -> dict[str, tuple[list[s
     school = report.school
     return {
         "whole_school": (FIGURE_HEADER, [figure_cells(school)]),
-        "classes": (["Class", *FIGURE_HEADER[1:]], [figure_cells(r) for r in report.classes]),
+        # the whole school last, to read each row against
+        "classes": (["Class", *FIGURE_HEADER[1:]],
+                    [*(figure_cells(r) for r in report.classes), figure_cells(school)]),
         "year_groups": (["Year group", *FIGURE_HEADER[1:]],
-                        [figure_cells(r) for r in report.year_groups]),
+                        [*(figure_cells(r) for r in report.year_groups), figure_cells(school)]),
         "pupil_groups": (GROUP_HEADER, [group_cells(r, school) for r in report.groups]),
         "codes": (CODE_HEADER, [[r.code, r.meaning, r.category, str(r.sessions),
                                  pct(r.share_pct)] for r in report.codes]),

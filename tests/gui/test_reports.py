@@ -65,7 +65,8 @@ def test_reports_page_periods_exports_and_screenshots(qtbot, demo, tmp_path: Pat
     assert (report.period.start, report.period.end) == (dt.date(2025, 9, 3),
                                                          dt.date(2025, 10, 24))
     classes = page.tables["classes"]
-    assert classes.rowCount() == len(report.classes) == 7
+    assert classes.rowCount() == len(report.classes) + 1 == 8  # whole school last
+    assert classes.item(7, 0).text() == "Whole school"
     assert classes.item(0, 3).text() == f"{report.classes[0].attendance():.1f}%"
     page.tabs.setCurrentIndex(TAB_KEYS.index("classes"))
     save_screenshot(window, "reports_classes")
@@ -88,6 +89,18 @@ def test_reports_page_periods_exports_and_screenshots(qtbot, demo, tmp_path: Pat
     assert len(rows) == 2 + len(report.persistent)
     assert first_name not in csv_path.read_text(encoding="utf-8-sig")
     assert rows[2][0].endswith(".")  # initials
+
+    # every table at once into a folder
+    folder = tmp_path / "governors"
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(folder)))
+    page.all_csv_button.click()
+    saved = sorted(p.name for p in folder.iterdir())
+    assert len(saved) == len(TAB_KEYS)
+    assert "Attendance 2025-09-03 to 2025-10-24 - By class.csv" in saved
+    assert first_name not in "".join(p.read_text(encoding="utf-8-sig")
+                                     for p in folder.iterdir())
 
     # the governors' PDF: figures present, names absent
     pdf_path = tmp_path / "governors.pdf"

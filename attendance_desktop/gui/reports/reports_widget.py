@@ -161,6 +161,12 @@ class ReportsWidget(QWidget):
         self.csv_button.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.csv_button.clicked.connect(self.save_csv)
         out.addWidget(self.csv_button)
+        self.all_csv_button = QPushButton("Save &all tables as CSV…")
+        self.all_csv_button.setAccessibleName("Save all tables as CSV")
+        self.all_csv_button.setToolTip("Save every table as its own CSV file in a folder you "
+                                       "choose")
+        self.all_csv_button.clicked.connect(self.save_all_csv)
+        out.addWidget(self.all_csv_button)
         self.pdf_button = QPushButton("Save &PDF for governors…")
         self.pdf_button.setAccessibleName("Save PDF for governors")
         self.pdf_button.setToolTip("Save the whole report as an A4 PDF (Ctrl+P)")
@@ -253,6 +259,7 @@ class ReportsWidget(QWidget):
 
     def _set_ready(self, ready: bool) -> None:
         self.csv_button.setEnabled(ready)
+        self.all_csv_button.setEnabled(ready)
         self.pdf_button.setEnabled(ready)
 
     # -- showing -----------------------------------------------------------------------
@@ -299,6 +306,10 @@ class ReportsWidget(QWidget):
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
                 item = QTableWidgetItem(text)
+                if row[0] == "Whole school" and len(rows) > 1:  # the total row
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
                 if labels[c] not in TEXT_COLUMNS:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
@@ -337,6 +348,34 @@ class ReportsWidget(QWidget):
             return
         text = report_service.table_csv(self.report, key, anonymise=self.anonymise.isChecked())
         self._write(path, text.encode("utf-8-sig"))  # the BOM lets Excel read £ and dashes
+
+    @Slot()
+    def save_all_csv(self) -> None:
+        if self.report is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the CSV files",
+                                                  str(Path.home()))
+        if not folder:
+            return
+        anonymise = self.anonymise.isChecked()
+        files = {Path(folder) / f"{self._file_stem()} - {TABLE_TITLES[key]}.csv":
+                 report_service.table_csv(self.report, key, anonymise=anonymise)
+                 for key in TAB_KEYS}
+        existing = [p.name for p in files if p.exists()]
+        if existing and QMessageBox.question(
+                self, "Replace files?",
+                f"{len(existing)} of these files are already in the folder "
+                f"(for example {existing[0]}). Replace them?") \
+                != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            for path, text in files.items():
+                path.write_bytes(text.encode("utf-8-sig"))
+        except OSError as exc:
+            QMessageBox.warning(self, "Reports", f"Could not save the CSV files in {folder}: "
+                                f"{exc.strerror}.")
+            return
+        self.status.setText(f"Saved {len(files)} CSV files in {Path(folder).name}")
 
     @Slot()
     def save_pdf(self) -> None:
