@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.models import Mark, Pupil
@@ -27,7 +27,14 @@ from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import calendar_service, policy_service, stats_service
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.stats_service import GROUPS, Scope, _code_columns, _filters, _fold
+from attendance_desktop.services.stats_service import (
+    GROUPS,
+    Scope,
+    _code_columns,
+    _filters,
+    _fold,
+    _group_condition,
+)
 
 M = Mark.__table__.c  # type: ignore[attr-defined]
 P = Pupil.__table__.c  # type: ignore[attr-defined]
@@ -265,6 +272,18 @@ def weekday_counts(engine: Engine, start: dt.date, end: dt.date,
     return {k: _fold(v) for k, v in grouped.items()}
 
 
+def group_members(engine: Engine) -> dict[str, set[int]]:
+    """Pupil ids in each report group, from one query using stats_service's conditions."""
+    cols = [case((_group_condition(k), 1), else_=0).label(k) for k in REPORT_GROUPS]
+    out: dict[str, set[int]] = {k: set() for k in REPORT_GROUPS}
+    with engine.connect() as conn:
+        for row in conn.execute(select(P.id, *cols)):
+            for key in REPORT_GROUPS:
+                if getattr(row, key):
+                    out[key].add(int(row.id))
+    return out
+
+
 # -- building the report --------------------------------------------------------------------
 
 
@@ -296,7 +315,7 @@ def build_report(engine: Engine, period: ReportPeriod, *, compulsory_only: bool 
     token = token or CancelToken()
     policy = policy_service.load_policy(engine)
     base = Scope(compulsory_only=compulsory_only)
-    steps = 6 + len(REPORT_GROUPS)
+    steps = 5
     done = 0
 
     def step(label: str) -> Progress:
@@ -322,13 +341,14 @@ def build_report(engine: Engine, period: ReportPeriod, *, compulsory_only: bool 
     years = tuple(_row(_year_label(k), year_counts[k], by_year.get(k, []), policy)
                   for k in sorted(year_counts, key=_year_key))
     yield step("Counting pupil groups")
+    # Each group's figures are the sum of its members' per-pupil counts (already counted
+    # in SQL above); membership comes from stats_service's own group conditions.
+    members = group_members(engine)
     groups = []
     for key in REPORT_GROUPS:
-        scope = Scope(group=key, compulsory_only=compulsory_only)
-        counts = stats_service.totals(engine, period.start, period.end, scope, with_codes=False)
-        members = stats_service.per_pupil(engine, period.start, period.end, scope)
-        groups.append(_row(GROUPS[key], counts, members, policy))
-        yield step(f"Counted {GROUPS[key].lower()}")
+        in_group = [p for p in pupils if p.pupil_id in members[key]]
+        groups.append(_row(GROUPS[key], sum((p.counts for p in in_group), Counts()),
+                           in_group, policy))
     code_rows = _code_rows(school.counts)
     yield step("Counting days of the week")
     wd = weekday_counts(engine, period.start, period.end, base)

@@ -22,11 +22,12 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, Pupil, SchoolClass
 from attendance_desktop.domain.progress import Cancelled, CancelToken
-from attendance_desktop.services import policy_service, report_service
+from attendance_desktop.services import policy_service, report_service, stats_service
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.letterhead import Letterhead
 from attendance_desktop.services.report_pdf import render_report_pdf
 from attendance_desktop.services.report_service import Report, ReportPeriod
+from attendance_desktop.services.stats_service import Scope
 from tests.conftest import HEAD
 
 D = dt.date
@@ -235,3 +236,15 @@ def test_custom_dates_compare_with_as_many_school_days_before(school: Engine) ->
     # Mon 3 Nov, the first day after half term: the day before is Fri 24 Oct
     first = report_service.custom_period(D(2025, 11, 3), D(2025, 11, 3))
     assert report_service.previous_period(school, first).start == D(2025, 10, 24)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("compulsory", [False, True])
+def test_group_rows_agree_with_stats_service_group_scopes(school: Engine,
+                                                          compulsory: bool) -> None:
+    r = report(school, compulsory_only=compulsory)
+    period = this_half_term(school)
+    for key, row in zip(report_service.REPORT_GROUPS, r.groups, strict=True):
+        direct = stats_service.totals(school, period.start, period.end,
+                                      Scope(group=key, compulsory_only=compulsory))
+        assert (row.possible, row.counts.attended, row.counts.unauthorised) == (
+            direct.possible, direct.attended, direct.unauthorised), key
