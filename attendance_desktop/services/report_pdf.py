@@ -142,6 +142,9 @@ def compose(report: Report, head: Letterhead, *, anonymise: bool = True) -> Comp
     comp.paragraph(f"{report.period.start:%d %B %Y} to {report.period.end:%d %B %Y}. {who}. "
                    f"Prepared on {report.made_on:%d %B %Y}. {names}", size=10)
 
+    if school.possible == 0:
+        comp.paragraph("**No register marks count in this period**, so there are no figures "
+                       "to report. Check the dates and that the registers have been taken.")
     _section(comp, "Headline figures")
     c = school.counts
     comp.table(["Measure", "Figure"], [

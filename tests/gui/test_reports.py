@@ -167,3 +167,12 @@ def test_cancel_stops_a_slow_build(qtbot, ctx, monkeypatch) -> None:  # type: ig
     assert page.status.text() == "Cancelled: the report was not built."
     assert page.report is None
     assert not page.pdf_button.isEnabled()
+
+
+def test_a_school_with_no_registers_says_so(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    page = ReportsWidget(ctx)  # no calendar, no pupils: custom dates, today
+    qtbot.addWidget(page)
+    _built(qtbot, page)
+    assert page.period.currentText() == "Custom dates…"
+    assert page.start.date().toPython() == dt.date(2025, 11, 20)
+    assert "No register marks count in this period" in page.summary.text()

@@ -175,6 +175,8 @@ class ReportsWidget(QWidget):
         out.addWidget(self.pdf_button)
         layout.addLayout(out)
 
+        self.start.setDate(_qdate(ctx.today()))  # for a school with no calendar yet
+        self.end.setDate(_qdate(ctx.today()))
         self._fill_periods()
         self.period.currentIndexChanged.connect(self._period_changed)
         self._period_changed()
@@ -285,6 +287,12 @@ class ReportsWidget(QWidget):
             f"({pct(s.pa_pct())}) · severe absence <b>{s.sa}</b> ({pct(s.sa_pct())}) · "
             f"late {s.counts.late_l} L / {s.counts.late_u} U, {s.counts.minutes_late} "
             f"minutes<br>{bench}")
+        if s.possible == 0:
+            self.summary.setText(
+                f"<b>{report.period.label}</b> — {report.period.start:%d/%m/%Y} to "
+                f"{report.period.end:%d/%m/%Y}<br><b>No register marks count in this "
+                "period</b>, so there are no figures. Check the dates, and that the registers "
+                "have been taken.")
         for key, (header, rows) in report_service.tables(report).items():
             self._fill(self.tables[key], header, rows)
         self.tabs.setTabText(TAB_KEYS.index("persistent_absence"),
