@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 
 from attendance_desktop.domain.progress import Progress
 from attendance_desktop.gui.main_window import MainWindow
@@ -29,6 +29,11 @@ def demo(ctx):  # type: ignore[no-untyped-def]
 def _built(qtbot, page: ReportsWidget) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: page.report is not None and page.build_button.isEnabled(),
                     timeout=10000)
+
+
+def _shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    QApplication.processEvents()  # let layouts take the new text before grabbing
+    save_screenshot(widget, name)
 
 
 def _rebuild(qtbot, page: ReportsWidget) -> None:  # type: ignore[no-untyped-def]
@@ -53,7 +58,7 @@ def test_reports_page_periods_exports_and_screenshots(qtbot, demo, tmp_path: Pat
     assert page.report.period.kind == "half_term"
     assert page.report.period.end == dt.date(2025, 11, 20)
     assert "Attendance" in page.summary.text()
-    save_screenshot(window, "reports_half_term")
+    _shot(window, "reports_half_term")
 
     # choose the whole of Autumn 1 and build
     i = page.period.findText("Autumn 1 2025/26 (half term)")
@@ -69,15 +74,15 @@ def test_reports_page_periods_exports_and_screenshots(qtbot, demo, tmp_path: Pat
     assert classes.item(7, 0).text() == "Whole school"
     assert classes.item(0, 3).text() == f"{report.classes[0].attendance():.1f}%"
     page.tabs.setCurrentIndex(TAB_KEYS.index("classes"))
-    save_screenshot(window, "reports_classes")
+    _shot(window, "reports_classes")
     page.tabs.setCurrentIndex(TAB_KEYS.index("pupil_groups"))
-    save_screenshot(window, "reports_groups")
+    _shot(window, "reports_groups")
     page.tabs.setCurrentIndex(TAB_KEYS.index("persistent_absence"))
     pa_table = page.tables["persistent_absence"]
     assert pa_table.rowCount() == len(report.persistent) > 0
     first_name = report.persistent[0].name
     assert pa_table.item(0, 0).text() == first_name  # staff see names on screen
-    save_screenshot(window, "reports_persistent")
+    _shot(window, "reports_persistent")
 
     # save the PA list as CSV: initials by default
     csv_path = tmp_path / "pa.csv"
@@ -135,7 +140,7 @@ def test_reports_page_periods_exports_and_screenshots(qtbot, demo, tmp_path: Pat
     assert page.report.compulsory_only
     assert page.report.school.pupils < report.school.pupils  # reception under-fives left out
     page.tabs.setCurrentIndex(TAB_KEYS.index("weekdays"))
-    save_screenshot(window, "reports_custom_weekdays")
+    _shot(window, "reports_custom_weekdays")
 
     # Enter on a pupil in the PA list opens their profile on the Pupils page
     page.tabs.setCurrentIndex(TAB_KEYS.index("persistent_absence"))

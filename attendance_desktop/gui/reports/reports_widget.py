@@ -270,7 +270,7 @@ class ReportsWidget(QWidget):
         compare = " · no figures for the previous period to compare with"
         if report.previous_school is not None and report.previous is not None:
             change = report.comparisons[0].change()
-            compare = (f" · {points(change)} on {report.previous.label} "
+            compare = (f" · {points(change)} compared with {report.previous.label} "
                        f"({pct(report.comparisons[0].then)})")
         bench = " · ".join(
             f"{b.label}: {pct(b.value) if b.value is not None else 'not entered'}"
