@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import dashboard_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.dashboard_service import Absentee, TodayBoard
@@ -34,13 +35,10 @@ from attendance_desktop.services.errors import ServiceError
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.setAccessibleName(name)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().hide()
+    t = read_only_table(headers, name)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     t.verticalHeader().setDefaultSectionSize(24)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     t.horizontalHeader().setStretchLastSection(True)
     t.horizontalHeader().setMinimumSectionSize(24)
     t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -15,41 +15,26 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services import fire_roll, kiosk_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
 
 def _table(headers: list[str], name: str, stretch: int = 0) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table = read_only_table(headers, name)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     table.setAlternatingRowColors(True)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    table.setAccessibleName(name)
     # Keep the service's order (class, then name) until someone clicks a heading.
     table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     table.setSortingEnabled(True)
     return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setSortingEnabled(False)
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            table.setItem(r, c, item)
-    table.setSortingEnabled(True)
 
 
 class KioskOfficeWidget(QWidget):
@@ -133,11 +118,11 @@ class KioskOfficeWidget(QWidget):
     def refresh(self) -> None:
         now = self.ctx.now()
         on_site = kiosk_service.on_site(self.ctx.engine, now)
-        _fill(self.on_site_table, [
+        fill_table(self.on_site_table, [
             [r.name, r.class_name, r.status, f"{r.arrived:%H:%M}" if r.arrived else "",
              f"{r.returned:%H:%M}" if r.returned else ""] for r in on_site])
         leavers = kiosk_service.early_leavers(self.ctx.engine, now.date())
-        _fill(self.leavers_table, [
+        fill_table(self.leavers_table, [
             [r.name, r.class_name, f"{r.out_at:%H:%M}", r.reason, r.collected_by,
              f"{r.back_at:%H:%M}" if r.back_at else "not back"] for r in leavers])
         late_today = len(kiosk_service.late_log(self.ctx.engine, now.date(), now.date()))
@@ -159,10 +144,10 @@ class KioskOfficeWidget(QWidget):
                                           self.class_combo.currentData())
         except ServiceError as exc:
             self.log_note.setText(str(exc).capitalize())
-            _fill(self.log_table, [])
+            fill_table(self.log_table, [])
             return
         self.log_note.setText(f"{len(rows)} late arrival{'s' if len(rows) != 1 else ''}")
-        _fill(self.log_table, [
+        fill_table(self.log_table, [
             [f"{r.date:%d/%m/%Y}", f"{r.time:%H:%M}", r.name, r.class_name,
              str(r.minutes_late), r.reason, r.code, r.accompanied_by] for r in rows])
 

@@ -35,6 +35,7 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     PupilEditDialog,
 )
 from attendance_desktop.gui.settings.common import MessageLabel, image_file_to_png
+from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services import (
     class_service,
     leave_service,
@@ -176,17 +177,11 @@ class PupilProfileWidget(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("profileTabs")
         self.tabs.addTab(contacts, "&Contacts")
-        self.leave_table = QTableWidget(0, 5)
-        self.leave_table.setObjectName("leaveHistory")
-        self.leave_table.setAccessibleName("Leave requests")
-        self.leave_table.setHorizontalHeaderLabels(
-            ["Dates asked for", "Ground", "Sessions", "Status", "Decided"])
-        lh = self.leave_table.horizontalHeader()
-        lh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        lh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.leave_table.verticalHeader().setVisible(False)
-        self.leave_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.leave_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.leave_table = read_only_table(
+            ["Dates asked for", "Ground", "Sessions", "Status", "Decided"], "Leave requests",
+            object_name="leaveHistory")
+        self.leave_table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
         self.tabs.addTab(self.leave_table, "Lea&ve requests")
         self.letters = LetterLogWidget(ctx, pupil_id=-1)
         self.letters.setObjectName("pupilLetters")
@@ -250,15 +245,12 @@ class PupilProfileWidget(QWidget):
     def _show_leave(self) -> None:
         assert self.pupil_id is not None
         rows = leave_service.leave_history(self.ctx.engine, self.pupil_id)
-        self.leave_table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            dates = (f"{row.first_date:%a %d %b %Y} {row.first_session} to "
-                     f"{row.last_date:%a %d %b %Y} {row.last_session}")
-            decided = (f"{row.decided_on:%d %b %Y} by {row.decided_by}" if row.decided_on
-                       else "—")
-            for c, value in enumerate((dates, row.ground, str(row.sessions), row.status_label,
-                                       decided)):
-                self.leave_table.setItem(r, c, QTableWidgetItem(value))
+        fill_table(self.leave_table, [
+            (f"{row.first_date:%a %d %b %Y} {row.first_session} to "
+             f"{row.last_date:%a %d %b %Y} {row.last_session}", row.ground, str(row.sessions),
+             row.status_label,
+             f"{row.decided_on:%d %b %Y} by {row.decided_by}" if row.decided_on else "—")
+            for row in rows])
 
     def _show_photo(self) -> None:
         assert self.pupil_id is not None
