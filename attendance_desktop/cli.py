@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -131,6 +132,11 @@ def run(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         print(f"attendance-desktop: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader stopped early (e.g. `| head`): not an error of ours; say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (OSError, ValueError) as exc:
         print(f"attendance-desktop: {exc}", file=sys.stderr)
         return 2
