@@ -8,12 +8,10 @@ from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,25 +30,7 @@ from attendance_desktop.services.context import AppContext
 PageFactory = Callable[[AppContext], QWidget]
 
 
-class PlannedAreaWidget(QWidget):
-    """Shown for an area whose screens are not built yet: says so plainly."""
-
-    def __init__(self, title: str, text: str) -> None:
-        super().__init__()
-        layout = QVBoxLayout(self)
-        heading = QLabel(f"<h2>{title}</h2>")
-        body = QLabel(text)
-        body.setWordWrap(True)
-        layout.addWidget(heading)
-        layout.addWidget(body)
-        layout.addStretch(1)
-
-
-def _planned(title: str, text: str) -> PageFactory:
-    return lambda _ctx: PlannedAreaWidget(title, text)
-
-
-# (name, shortcut digit, tooltip, factory). Areas are replaced by real pages as they land.
+# (name, tooltip, page factory); Ctrl+1 .. Ctrl+9 follow this order.
 AREAS: list[tuple[str, str, PageFactory]] = [
     ("Today", "Today's registers, absences to chase and figures", TodayWidget),
     ("Register", "Take and correct the registers", RegisterWidget),
