@@ -224,19 +224,25 @@ class KioskWindow(QWidget):
         self.tiles: list[PupilTile] = []
         return page
 
-    def _build_reason(self) -> QWidget:
+    def _titled_page(self, back_tip: str, title: str,
+                     spacing: int = 16) -> tuple[QWidget, QVBoxLayout, QLabel]:
+        """A kiosk step: a big Back button beside the step's heading."""
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.setSpacing(16)
+        layout.setSpacing(spacing)
         head = QHBoxLayout()
-        back = big_button("‹ Back", "Back to choosing a name")
+        back = big_button("‹ Back", back_tip)
         back.setFixedWidth(160)
         back.clicked.connect(self.go_back)
-        self.reason_title = _label("", "heading")
+        heading = _label(title, "heading")
         head.addWidget(back)
         head.addSpacing(16)
-        head.addWidget(self.reason_title, 1)
+        head.addWidget(heading, 1)
         layout.addLayout(head)
+        return page, layout, heading
+
+    def _build_reason(self) -> QWidget:
+        page, layout, self.reason_title = self._titled_page("Back to choosing a name", "")
         self.reason_grid = QGridLayout()
         self.reason_grid.setSpacing(16)
         layout.addLayout(self.reason_grid)
@@ -245,18 +251,7 @@ class KioskWindow(QWidget):
         return page
 
     def _build_adult(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setSpacing(16)
-        head = QHBoxLayout()
-        back = big_button("‹ Back", "Back to the reason")
-        back.setFixedWidth(160)
-        back.clicked.connect(self.go_back)
-        self.adult_title = _label("", "heading")
-        head.addWidget(back)
-        head.addSpacing(16)
-        head.addWidget(self.adult_title, 1)
-        layout.addLayout(head)
+        page, layout, self.adult_title = self._titled_page("Back to the reason", "")
         grid = QGridLayout()
         grid.setSpacing(16)
         self.adult_buttons: list[QPushButton] = []
@@ -287,18 +282,8 @@ class KioskWindow(QWidget):
         return page
 
     def _build_confirm(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setSpacing(18)
-        head = QHBoxLayout()
-        back = big_button("‹ Back", "Back: change something")
-        back.setFixedWidth(160)
-        back.clicked.connect(self.go_back)
-        self.confirm_title = _label("Is this right?", "heading")
-        head.addWidget(back)
-        head.addSpacing(16)
-        head.addWidget(self.confirm_title, 1)
-        layout.addLayout(head)
+        page, layout, self.confirm_title = self._titled_page(
+            "Back: change something", "Is this right?", spacing=18)
         card = QFrame()
         card.setObjectName("card")
         row = QHBoxLayout(card)
