@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.settings.common import MessageLabel, hint
+from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import class_service, staff_service
 from attendance_desktop.services.class_service import ClassInfo
 from attendance_desktop.services.context import AppContext
@@ -35,15 +34,11 @@ class ClassesEditor(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         can = ctx.actor.can_edit_settings
-        self.table = QTableWidget(0, 3)
-        self.table.setObjectName("classesTable")
-        self.table.setAccessibleName("Classes")
-        self.table.setHorizontalHeaderLabels(["Class", "Class teacher", "Pupils"])
+        self.table = read_only_table(["Class", "Class teacher", "Pupils"], "Classes",
+                                     object_name="classesTable")
+        self.table.verticalHeader().setVisible(True)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._selected)
         self.name = QLineEdit()
         self.name.setObjectName("className")

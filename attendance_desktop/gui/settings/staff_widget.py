@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.settings.common import MessageLabel, hint
+from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import staff_service
 from attendance_desktop.services.auth_service import MIN_PIN_LENGTH, StaffInfo
 from attendance_desktop.services.context import AppContext
@@ -42,15 +41,11 @@ class StaffEditor(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         can = ctx.actor.can_manage_staff
-        self.table = QTableWidget(0, 3)
-        self.table.setObjectName("staffTable")
-        self.table.setAccessibleName("Staff accounts")
-        self.table.setHorizontalHeaderLabels(["Name", "Role", "Account"])
+        self.table = read_only_table(["Name", "Role", "Account"], "Staff accounts",
+                                     object_name="staffTable")
+        self.table.verticalHeader().setVisible(True)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._selected)
         self.name = QLineEdit()
         self.name.setObjectName("staffName")
