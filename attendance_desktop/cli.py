@@ -48,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     where = common.add_argument_group("where the data is")
     where.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                       help="data folder (default: the user data folder, or "
-                            "$ATTENDANCE_DATA_DIR)")
+                       help="data folder (default: $ATTENDANCE_DATA_DIR, else the "
+                            "machine-wide folder shared by every account; see the README)")
     where.add_argument("--db-url", metavar="URL", default=argparse.SUPPRESS,
                        help="database URL instead of the SQLite file, e.g. "
                             "postgresql+psycopg://host/school")
