@@ -459,9 +459,13 @@ def find_legacy_data(current_data_dir: Path, *, legacy_dir: Path | None = None) 
     if (not db_file.is_file() or (folder / MARKER_NAME).exists()
             or _same_folder(folder, current_data_dir)):
         return None
-    parts = [p for p in (db_file, Path(f"{db_file}-wal")) if p.exists()]
-    size = sum(p.stat().st_size for p in parts)
-    modified = dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in parts))
+    try:
+        stats = [p.stat() for p in (db_file, Path(f"{db_file}-wal")) if p.exists()]
+    except OSError as exc:
+        log.warning("old data folder %s cannot be read: %s", folder, exc)
+        return None
+    size = sum(st.st_size for st in stats)
+    modified = dt.datetime.fromtimestamp(max(st.st_mtime for st in stats))
     try:
         pupils, staff = database_counts(db_file)
     except LegacyMoveError as exc:
@@ -553,7 +557,17 @@ def move_legacy_data(source: Path, target: Path, now: dt.datetime | None = None)
     holds no pupils and no staff (a new one), and is first kept in TARGET/backups/.
     The old folder is never changed except for a NOT-IN-USE.txt note.
     """
+    try:
+        return _move(source, target, now)
+    except OSError as exc:  # a folder that cannot be made or written, a full disk, ...
+        where = exc.filename or target
+        raise LegacyMoveError(f"{where}: {exc.strerror or exc}; the old data was not moved "
+                              f"and is unchanged") from None
+
+
+def _move(source: Path, target: Path, now: dt.datetime | None) -> MoveResult:
     when = now or dt.datetime.now()
+    source, target = Path(os.path.abspath(source)), Path(os.path.abspath(target))  # messages
     src_folder = source.parent if source.name == DB_FILE and source.is_file() else source
     src_db = src_folder / DB_FILE
     dst_db = target / DB_FILE
@@ -609,7 +623,11 @@ def move_legacy_data(source: Path, target: Path, now: dt.datetime | None = None)
     finally:
         temp.unlink(missing_ok=True)
     prepare_data_dir(target)  # the database files copied in become private too
-    letters = _copy_letters(src_folder / "letters", target / "letters")
+    try:
+        letters = _copy_letters(src_folder / "letters", target / "letters")
+    except OSError as exc:  # the register itself has moved; letters can be copied by hand
+        log.warning("letters not all copied from the old folder: %s", exc)
+        letters = 0
     marked = _write_marker(src_folder, (
         f"Attendance Desktop no longer uses this folder.\n"
         f"On {when:%d %B %Y at %H:%M} its database ({pupils} pupils, {staff} staff) was\n"

@@ -219,6 +219,15 @@ def test_no_database_in_the_source(tmp_path: Path) -> None:
         loc.move_legacy_data(tmp_path / "empty", tmp_path / "shared", NOW)
 
 
+def test_a_target_that_cannot_be_made_is_one_plain_line(old: Path, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(loc.LegacyMoveError) as err:
+        loc.move_legacy_data(old, tmp_path / "a-file" / "shared", NOW)
+    assert str(err.value).endswith("the old data was not moved and is unchanged")
+    assert "\n" not in str(err.value)
+    assert not (old / loc.MARKER_NAME).exists()
+
+
 def test_source_and_target_the_same(old: Path) -> None:
     with pytest.raises(loc.LegacyMoveError, match="already the data folder in use"):
         loc.move_legacy_data(old, old, NOW)
