@@ -48,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     where = common.add_argument_group("where the data is")
     where.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                       help="data folder (default: the user data folder, or "
-                            "$ATTENDANCE_DATA_DIR)")
+                       help="data folder (default: $ATTENDANCE_DATA_DIR, else the "
+                            "machine-wide folder shared by every account; see the README)")
     where.add_argument("--db-url", metavar="URL", default=argparse.SUPPRESS,
                        help="database URL instead of the SQLite file, e.g. "
                             "postgresql+psycopg://host/school")
@@ -99,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="tracker flags per pupil (bands, lateness, PA, penalty, missing)")
     al.add_argument("--on", type=_date, default=None, help="as on this date (default: today)")
     al.add_argument("--json", action="store_true", help="print JSON")
+
+    mv = sub.add_parser("move-data", parents=[common],
+                        help="move a school left in an old per-user folder into the data "
+                             "folder (only into an empty database)")
+    mv.add_argument("source", metavar="FROM", type=Path, nargs="?", default=None,
+                    help="the old folder (default: this account's folder from the first "
+                         "release)")
+    mv.add_argument("--never-ask", action="store_true",
+                    help="leave the old data where it is and stop mentioning it")
     return parser
 
 
@@ -272,6 +281,32 @@ def _cmd_alerts(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_move_data(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.config import locations
+
+    paths = paths_for(args)
+    engine.dispose()  # the move writes through SQLite; hold no connection meanwhile
+    if paths.sqlite_file is None or paths.sqlite_file != paths.data_dir / locations.DB_FILE:
+        raise ServiceError("move-data moves into a data folder's own SQLite file; this "
+                           "database is elsewhere (--db-url)")
+    source = args.source
+    if source is None:
+        found = locations.find_legacy_data(paths.data_dir)
+        if found is None:
+            raise ServiceError(f"no old data to move: none in {locations.legacy_data_dir()}, "
+                               f"or it was moved or dismissed already")
+        source = found.folder
+    if args.never_ask:
+        locations.dismiss_legacy_data(source, paths.data_dir)
+        print(f"The old data in {source} is left where it is and will not be offered again "
+              f"({locations.MARKER_NAME} written there).")
+        return 0
+    result = locations.move_legacy_data(source, paths.data_dir)
+    open_database(paths).dispose()  # brings the moved school to the current schema now
+    print(result)
+    return 0
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -288,4 +323,5 @@ _HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
     "export": _cmd_export,
     "stats": _cmd_stats,
     "alerts": _cmd_alerts,
+    "move-data": _cmd_move_data,
 }

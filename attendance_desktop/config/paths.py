@@ -1,8 +1,8 @@
 """Where the data lives. Built once at start-up and passed down (no globals).
 
-Order: --db-url, then --data-dir, then $ATTENDANCE_DB_URL, $ATTENDANCE_DATA_DIR, then the
-platformdirs user data directory. The application name is frozen: changing it would
-move every school's data.
+Order: --db-url, then --data-dir, then $ATTENDANCE_DB_URL, $ATTENDANCE_DATA_DIR, then
+locations.default_location() (portable mode, the machine config file, the machine-wide
+folder). The application name is frozen: changing it would move every school's data.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import PlatformDirs
+from attendance_desktop.config import locations
 
 APP_DIR_NAME = "AttendanceDesktop"
 APP_AUTHOR = "AttendanceDesktop"
@@ -40,7 +40,7 @@ class AppPaths:
 
 
 def default_data_dir() -> Path:
-    return Path(PlatformDirs(APP_DIR_NAME, APP_AUTHOR).user_data_dir)
+    return locations.default_data_dir()
 
 
 def resolve_paths(data_dir: str | os.PathLike[str] | None = None,
@@ -49,6 +49,11 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None,
     env = os.environ if environ is None else environ
     if data_dir is None:
         data_dir = env.get("ATTENDANCE_DATA_DIR") or None
-    folder = Path(data_dir) if data_dir else default_data_dir()
-    url = db_url or env.get("ATTENDANCE_DB_URL") or f"sqlite:///{(folder / DB_FILE).resolve()}"
+    if data_dir:
+        folder, default_url = Path(data_dir), None
+    else:  # portable mode, the machine config file, or the machine-wide folder
+        where = locations.default_location(env)
+        folder, default_url = Path(where.data_dir), where.db_url
+    url = (db_url or env.get("ATTENDANCE_DB_URL") or default_url
+           or f"sqlite:///{(folder / DB_FILE).resolve()}")
     return AppPaths(folder.resolve(), url)
