@@ -93,8 +93,8 @@ WizardStyle=modern
 SetupLogging=yes
 
 [Messages]
-ConfirmUninstall=Remove %1 from this computer?%n%nThe school's data (registers, backups, logs and letters in %ProgramData%\AttendanceDesktop, or wherever IT pointed it) is NOT removed: reinstalling brings it back. Delete that folder yourself only if the school no longer needs the records.
-UninstalledAll=%1 was removed from this computer.%n%nThe school's data in %ProgramData%\AttendanceDesktop was kept.
+ConfirmUninstall=Remove %1 from this computer?%n%nThe school's data (registers, backups, logs and letters in C:\ProgramData\AttendanceDesktop, or wherever IT pointed it) is NOT removed: reinstalling brings it back. Delete that folder yourself only if the school no longer needs the records.
+UninstalledAll=%1 was removed from this computer.%n%nThe school's data in C:\ProgramData\AttendanceDesktop was kept.
 
 [Tasks]
 Name: "desktopicon"; Description: "Create a desktop icon"; GroupDescription: "Shortcuts:"; Flags: unchecked
@@ -132,7 +132,8 @@ Filename: "{sys}\icacls.exe"; Parameters: """{#DataDir}"" /grant *S-1-5-32-545:(
 ; Administrators (S-1-5-32-544) keep full control so backups and IT still work.
 Filename: "{sys}\net.exe"; Parameters: "localgroup {#UsersGroup} /add /comment:""May open Attendance Desktop's data"""; Flags: runhidden; Tasks: restrictdata
 Filename: "{sys}\net.exe"; Parameters: "localgroup {#UsersGroup} ""{username}"" /add"; Flags: runhidden; Tasks: restrictdata
-Filename: "{sys}\icacls.exe"; Parameters: """{#DataDir}"" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F {#UsersGroup}:(OI)(CI)M /remove:g *S-1-5-32-545 /Q"; Flags: runhidden; StatusMsg: "Limiting the data folder to {#UsersGroup}..."; Tasks: restrictdata
+Filename: "{sys}\icacls.exe"; Parameters: """{#DataDir}"" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F {#UsersGroup}:(OI)(CI)M /Q"; Flags: runhidden; StatusMsg: "Limiting the data folder to {#UsersGroup}..."; Tasks: restrictdata
+Filename: "{sys}\icacls.exe"; Parameters: """{#DataDir}"" /remove:g *S-1-5-32-545 /Q"; Flags: runhidden; Tasks: restrictdata
 Filename: "{app}\AttendanceDesktop.exe"; Description: "Open {#AppName}"; Flags: nowait postinstall skipifsilent
 
 [Code]

@@ -18,6 +18,7 @@ Only the standard library is used, so any Python can run it. Exit 0 if all passe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import re
@@ -28,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import version as version_module  # noqa: E402  (packaging/version.py, beside this file)
+import version as version_module  # packaging/version.py, beside this file
 
 EXE_SUFFIX = ".exe" if os.name == "nt" else ""
 
@@ -78,10 +79,8 @@ def check_gui(bundle: Path, data: Path, seconds: float, platform: str) -> None:
     with out_path.open("wb") as out, err_path.open("wb") as err:
         proc = subprocess.Popen([str(exe), "--data-dir", str(data)], stdout=out, stderr=err,
                                 env=env)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # still running: what we want
             proc.wait(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            pass  # still running: what we want
         alive = proc.poll() is None
         if alive:
             proc.terminate()
@@ -154,7 +153,8 @@ def smoke(bundle: Path, gui_seconds: float, platform: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Smoke-test the frozen app.")
-    parser.add_argument("bundle", type=Path, help="the one-folder build, e.g. dist/AttendanceDesktop")
+    parser.add_argument("bundle", type=Path,
+                        help="the one-folder build, e.g. dist/AttendanceDesktop")
     parser.add_argument("--gui-seconds", type=float, default=10,
                         help="how long the window must stay up (0 = skip the GUI check)")
     parser.add_argument("--platform", default="offscreen",
