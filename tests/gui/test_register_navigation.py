@@ -178,8 +178,7 @@ def test_go_there_opens_the_pupils_class_and_week(qtbot, demo_ctx):
     assert len(by_class) >= 7
     days = sorted({c.day for c in whole.columns if c.open})
     page.data_checks()
-    dialog = page.checks_dialog
-    qtbot.addWidget(dialog)
+    dialog = page.checks_dialog  # a child of the page: closed with it
     for n, (cid, pid) in enumerate(sorted(by_class.items())):
         day = days[7 * n + 3]  # school days in different weeks
         dialog.cellRequested.emit(pid, day, "PM")  # what "Go there" sends
@@ -190,3 +189,4 @@ def test_go_there_opens_the_pupils_class_and_week(qtbot, demo_ctx):
         assert snap.pupils[idx.row()].id == pid
         assert (snap.columns[idx.column()].day, snap.columns[idx.column()].session) == (
             day, "PM")
+    dialog.close()
