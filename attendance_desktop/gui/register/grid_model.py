@@ -293,7 +293,7 @@ class RegisterGridModel(QAbstractTableModel):
         self.undo_stack.pop()
         return step
 
-    def _position(self, pupil_id: int, day: dt.date, session: str) -> tuple[int, int] | None:
+    def position(self, pupil_id: int, day: dt.date, session: str) -> tuple[int, int] | None:
         rows = getattr(self, "_row_of", None)
         if rows is None or len(rows) != len(self.snap.pupils):
             self._row_of = {p.id: i for i, p in enumerate(self.snap.pupils)}
@@ -307,7 +307,7 @@ class RegisterGridModel(QAbstractTableModel):
         rows: list[int] = []
         cols: list[int] = []
         for cell in cells:
-            pos = self._position(cell.pupil_id, cell.day, cell.session)
+            pos = self.position(cell.pupil_id, cell.day, cell.session)
             if pos is None:
                 continue
             r, c = pos

@@ -37,10 +37,11 @@ A code letter — sets that code and moves down (L, U, N, I, M, G, O, R …)<br>
 C alone is set after a second<br>
 Select several cells then type a code — fills them all (one step)<br>
 <b>Delete</b> — clear a mark · <b>Enter</b> or <b>F2</b> — minutes late and comment<br>
-<b>F4</b> — code picker · <b>Ctrl+H</b> — history of the cell · <b>Ctrl+Z</b> — undo<br>
+<b>F4</b> — fill the selection with a code from the list<br>
+<b>Ctrl+H</b> — history of the cell · <b>Ctrl+Z</b> — undo (asks the reason once the
+register has closed)<br>
 <b>Ctrl+Shift+P</b> — everyone not yet marked is present (this session)<br>
-<b>Ctrl+Shift+C</b> — copy morning marks to the afternoon · <b>Ctrl+Shift+F</b> — fill
-the selection with a code<br>
+<b>Ctrl+Shift+C</b> — copy morning marks to the afternoon<br>
 Arrows and Tab move; a register that has closed asks for the amendment's reason."""
 
 

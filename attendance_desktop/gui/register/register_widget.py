@@ -111,7 +111,7 @@ class RegisterWidget(QWidget):
         self.span_label.setStyleSheet("font-weight: 600;")
         # Clip rather than widen the window when the text is long.
         self.span_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        for w, text in ((self.class_box, "C&lass"), (self.span_box, "S&pan")):
+        for w, text in ((self.class_box, "C&lass"), (self.span_box, "&Span")):
             lab = QLabel(text)
             lab.setBuddy(w)
             top.addWidget(lab)
@@ -144,14 +144,13 @@ class RegisterWidget(QWidget):
 
         button("present", "All &present", "Mark every pupil without a mark present for the"
                " current session", self.mark_all_present, "Ctrl+Shift+P")
-        button("fill", "&Fill…", "Fill the selected cells with a code", self.fill_selection,
-               "Ctrl+Shift+F")
+        # One action, one key: F4 (Ctrl+Shift+F is the fire roll, everywhere).
+        button("fill", "&Fill with code…", "Choose a code from the list for the selected"
+               " cells", self.pick_code, "F4")
         button("copy", "AM → PM", "Copy morning marks into empty afternoon cells for the"
                " current day", self.copy_am_to_pm, "Ctrl+Shift+C")
         button("undo", "&Undo", "Undo the last change (kept in the history)", self.undo,
                "Ctrl+Z")
-        button("codes", "Codes…", "Pick a code from the list for the selected cells",
-               self.pick_code, "F4")
         button("history", "&History…", "Show every change to the current cell",
                self.show_history, "Ctrl+H")
         bar.addStretch(1)
@@ -578,21 +577,29 @@ class RegisterWidget(QWidget):
             self.enter_code(code)
 
     @Slot()
-    def fill_selection(self) -> None:
-        self.pick_code()
-
-    @Slot()
     def undo(self) -> None:
         if self.model is None or not self.model.undo_stack:
             self._status("Nothing to undo")
             return
+        step = self.model.undo_stack[-1]
+        cells = [pos for change in step.before
+                 if (pos := self.model.position(change.pupil_id, change.day, change.session))]
+        reason = "Undo"
+        if self._amending(cells):
+            # Putting a mark back after the register closed is an amendment like any other.
+            asked = ask_reason(self, f"The register has closed. Why is this change being undone"
+                                     f" ({step.description}, {len(cells)} cell(s))?")
+            if asked is None:
+                self._status("Undo cancelled: nothing changed")
+                return
+            reason = asked
         try:
-            step = self.model.undo("Undo")
+            done = self.model.undo(reason)
         except ServiceError as exc:
             self._show_error(str(exc))
             return
-        if step is not None:
-            self._status(f"Undone: {step.description}")
+        if done is not None:
+            self._status(f"Undone: {done.description}")
 
     def _bulk_pupils(self) -> list[int]:
         assert self.model is not None
