@@ -158,6 +158,8 @@ class RegisterWidget(QWidget):
                " and mark everyone in one step", self.emergency_closure)
         button("amendments", "&Amendments…", "Save or print the amendments report for a"
                " date range", self.amendments_report)
+        button("print", "P&rint register…", "Save a class's register for this week or month"
+               " as a PDF to print", self.print_register, "Ctrl+P")
         button("checks", "&Checks…", "Data checks: list missing marks and other problems, with a"
                " link to each", self.data_checks)
         keys = QToolButton()
@@ -687,6 +689,20 @@ class RegisterWidget(QWidget):
         dialog.exec()
 
     @Slot()
+    def print_register(self) -> None:
+        from attendance_desktop.gui.register.print_register_dialog import PrintRegisterDialog
+
+        cid = self.class_box.currentData()
+        day = self.anchor
+        idx = self.view.currentIndex()
+        if self.model is not None and idx.isValid():
+            day = self.model.snap.columns[idx.column()].day
+        self.print_dialog = PrintRegisterDialog(self, self.ctx,
+                                                None if cid == WHOLE_SCHOOL else cid, day)
+        self.print_dialog.saved.connect(self._status)
+        self.print_dialog.open()
+
+    @Slot()
     def data_checks(self) -> None:
         from attendance_desktop.gui.register.checks_dialog import ChecksDialog
 
@@ -736,6 +752,7 @@ class RegisterWidget(QWidget):
         self.status.setStyleSheet("color: #b00020;")
         self.status.setText(text)
 
+    @Slot(str)
     def _status(self, text: str) -> None:
         self.status.setStyleSheet("color: #1b5e20;")
         self.status.setText(text)
