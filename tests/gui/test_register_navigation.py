@@ -138,10 +138,13 @@ def test_open_register_from_the_today_board_for_every_class(qtbot, demo_ctx):
     # 08:50 on Thursday: the morning registers are still to take for every class.
     ctx = AppContext(paths=demo_ctx.paths, engine=demo_ctx.engine, actor=HEAD,
                      clock=lambda: dt.datetime(2025, 11, 20, 8, 50))
+    from sqlmodel import select
+
     from attendance_desktop.db.engine import session_scope
     from attendance_desktop.db.models import Mark
+
     with session_scope(ctx.engine) as s:  # today's marks not taken yet
-        for m in s.query(Mark).filter(Mark.date == THU):
+        for m in s.exec(select(Mark).where(Mark.date == THU)):
             s.delete(m)
     win = _window(qtbot, ctx)
     board = win.current_page()
