@@ -22,7 +22,10 @@ def build_context(args: argparse.Namespace) -> AppContext:
 def run_window(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from attendance_desktop.gui.binding_check import guard_none_refcount
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    guard_none_refcount()  # PySide6 6.12.0 on Python 3.11 loses references to None
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("AttendanceDesktop")

@@ -314,11 +314,56 @@ def test_leave_prefills_are_shown_distinctly_until_a_real_mark_replaces_them(
     assert font is not None
     assert font.italic()
     other = page.model.index(row + 1, col)
-    assert other.data(Qt.ItemDataRole.FontRole) is None
+    assert not other.data(Qt.ItemDataRole.FontRole).italic()
     # The pupil comes in after all: the mark taken replaces the leave prefill.
     page.view.setCurrentIndex(leave_cell)
     qtbot.keyClick(page.view, Qt.Key.Key_Slash)
     assert _cell(page, pupil, fri) == "/"
-    assert page.model.index(row, col).data(Qt.ItemDataRole.FontRole) is None
+    assert not page.model.index(row, col).data(Qt.ItemDataRole.FontRole).italic()
     history = rs.cell_history(ctx.engine, pupil, fri, "AM")
     assert [(h.old_code, h.new_code) for h in history] == [("M", "/")]
+
+
+def test_undo_after_close_asks_for_the_reason(qtbot, ctx, school, monkeypatch, warnings):
+    pupil = school.oak_pupils[0]
+    rs.set_mark(ctx.engine, OFFICE, rs.MarkChange(pupil, THU, "AM", "N"),
+                now=dt.datetime(2025, 11, 20, 9, 5))
+    monkeypatch.setattr(MarkDialog, "get_details", staticmethod(
+        lambda _parent, **kw: MarkDetails("M", None, "", "Mum phoned: dentist")))
+    answers = [("", False), ("Wrong pupil: it was her brother who went", True)]
+    questions: list[str] = []
+
+    def fake_text(_parent, _title, label, *args, **kwargs):
+        questions.append(label)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(fake_text))
+    page = _page(qtbot, _ctx(ctx, OFFICE, 10, 30), class_id=school.oak)
+    page.go_to(pupil, THU, "AM")
+    qtbot.keyClick(page.view, Qt.Key.Key_M)
+    assert _cell(page, pupil) == "M"
+    page.undo()  # cancelled: nothing is written, the step is kept
+    assert "register has closed" in questions[0]
+    assert _cell(page, pupil) == "M"
+    assert "cancelled" in page.status.text()
+    assert len(page.model.undo_stack) == 1
+    page.undo()
+    assert _cell(page, pupil) == "N"
+    history = rs.cell_history(ctx.engine, pupil, THU, "AM")
+    assert [(h.old_code, h.new_code, h.reason) for h in history] == [
+        ("N", "M", "Mum phoned: dentist"),
+        ("M", "N", "Wrong pupil: it was her brother who went")]
+    assert history[-1].after_close
+
+
+def test_undo_before_close_does_not_ask(qtbot, ctx, school, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("no reason is needed before the register closes")
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(refuse))
+    page = _page(qtbot, _ctx(ctx, OFFICE, 9, 0), class_id=school.oak)
+    pupil = page.model.snap.pupils[0].id
+    page.go_to(pupil, THU, "AM")
+    qtbot.keyClick(page.view, Qt.Key.Key_Slash)
+    page.undo()
+    assert _cell(page, pupil) == ""

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QFont
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from attendance_desktop.domain import codes
 from attendance_desktop.gui.register.colours import (
@@ -52,6 +52,9 @@ _EMPTY = QBrush(EMPTY_COLOUR)
 _MISSING = QBrush(MISSING_COLOUR)
 _N_TEXT = QBrush(NEEDS_FOLLOW_UP)
 _LEAVE_TEXT = QBrush(LEAVE_TEXT_COLOUR)
+TEXT_COLOUR = QColor("#1a1a1a")
+_TEXT = QBrush(TEXT_COLOUR)
+_STRONG_CODES = frozenset({"N", "U", "G", "O"})  # unauthorised: bold in the grid
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,11 @@ class RegisterGridModel(QAbstractTableModel):
         self.closed_columns = closed_columns or [False] * len(snapshot.columns)
         self._bold = QFont()
         self._bold.setBold(True)
+        # An unset QFont resolves to the view's own font: a harmless non-None answer.
+        self._plain = QFont()
+        self._leave_font = QFont()
+        self._leave_font.setItalic(True)
+        self._leave_font.setBold(True)
 
     # -- shape ----------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -97,7 +105,31 @@ class RegisterGridModel(QAbstractTableModel):
     def code_at(self, row: int, col: int) -> str:
         return self.snap.codes[row][col]
 
+    def _background(self, row: int, col: int, code: str) -> QBrush:
+        column = self.snap.columns[col]
+        if not column.open:
+            return _CLOSED  # closure sessions stay shaded whatever their code
+        if code:
+            found = codes.CODES.get(code)
+            return _BRUSHES[found.category] if found else _EMPTY
+        if not self.snap.pupils[row].on_roll(column.day):
+            return _OFF_ROLL
+        if column.day == self.today:
+            return _MISSING if self.closed_columns[col] else _TODAY
+        return _MISSING if self.closed_columns[col] else _EMPTY
+
+    def _foreground(self, row: int, col: int, code: str) -> QBrush:
+        if code == "N":
+            return _N_TEXT
+        return _LEAVE_TEXT if self.snap.sources.get((row, col)) == "leave" else _TEXT
+
+    def has_comment(self, row: int, col: int) -> bool:
+        extra = self.snap.extras.get((row, col))
+        return bool(extra and extra[1])
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Cells are painted by Qt's own (C++) delegate from these roles: no Python call
+        # into Qt per cell, see grid_view.py. Roles the cells use never answer None.
         if not index.isValid():
             return None
         row, col = index.row(), index.column()
@@ -105,34 +137,18 @@ class RegisterGridModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, CodeRole):
             return code
         if role == Qt.ItemDataRole.BackgroundRole:
-            column = self.snap.columns[col]
-            if not column.open:
-                return _CLOSED  # closure sessions stay shaded whatever their code
-            if code:
-                found = codes.CODES.get(code)
-                return _BRUSHES[found.category] if found else _EMPTY
-            if not self.snap.pupils[row].on_roll(column.day):
-                return _OFF_ROLL
-            if column.day == self.today:
-                return _MISSING if self.closed_columns[col] else _TODAY
-            return _MISSING if self.closed_columns[col] else _EMPTY
+            return self._background(row, col, code)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if code == "N":
-                return _N_TEXT
-            return _LEAVE_TEXT if self.snap.sources.get((row, col)) == "leave" else None
+            return self._foreground(row, col, code)
         if role == Qt.ItemDataRole.FontRole:
             # Leave prefilled from a granted request: italic until a real mark replaces it.
-            if self.snap.sources.get((row, col)) != "leave":
-                return None
-            font = QFont()
-            font.setItalic(True)
-            font.setBold(True)
-            return font
+            if self.snap.sources.get((row, col)) == "leave":
+                return self._leave_font
+            return self._bold if code in _STRONG_CODES else self._plain
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignCenter
         if role == CommentRole:
-            extra = self.snap.extras.get((row, col))
-            return bool(extra and extra[1])
+            return self.has_comment(row, col)
         if role == EditableRole:
             return self.cell_editable(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -191,8 +207,8 @@ class RegisterGridModel(QAbstractTableModel):
                 extra = f"<br>Closed: {c.closure}" if not c.open else ""
                 now = " (today)" if c.day == self.today else ""
                 return f"{c.day:%A %d %B %Y}{now} — {c.session}{extra}"
-            if role == Qt.ItemDataRole.FontRole and c.day == self.today:
-                return self._bold
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold if c.day == self.today else self._plain
             if role == Qt.ItemDataRole.BackgroundRole:
                 if c.day == self.today:
                     return _TODAY
@@ -277,7 +293,7 @@ class RegisterGridModel(QAbstractTableModel):
         self.undo_stack.pop()
         return step
 
-    def _position(self, pupil_id: int, day: dt.date, session: str) -> tuple[int, int] | None:
+    def position(self, pupil_id: int, day: dt.date, session: str) -> tuple[int, int] | None:
         rows = getattr(self, "_row_of", None)
         if rows is None or len(rows) != len(self.snap.pupils):
             self._row_of = {p.id: i for i, p in enumerate(self.snap.pupils)}
@@ -291,7 +307,7 @@ class RegisterGridModel(QAbstractTableModel):
         rows: list[int] = []
         cols: list[int] = []
         for cell in cells:
-            pos = self._position(cell.pupil_id, cell.day, cell.session)
+            pos = self.position(cell.pupil_id, cell.day, cell.session)
             if pos is None:
                 continue
             r, c = pos

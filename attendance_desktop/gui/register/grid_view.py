@@ -1,6 +1,13 @@
 """The register table: fixed-size sections, pupil names in the vertical header (so they
 stay in view while scrolling sideways), and one-key code entry.
 
+Cells are painted by Qt's own C++ delegate from the model's roles, with no Python per cell.
+PySide6 6.12.0 on Python 3.11 drops a reference to None on every call into Qt that returns
+nothing (fillRect, setPen, save, an empty QVariant ...): a Python delegate made ~4,000
+such calls per repaint of a year grid and the process aborted ("none_dealloc") within a
+dozen scroll steps. What Qt cannot paint from roles (the comment corner, the selection tint,
+the current-cell frame) is drawn once per repaint, for the visible cells only, in paintEvent.
+
 Keys (also listed in the Keys help): a code letter sets it; C, J and Y wait up to a
 second for a digit (C then 1 = C1, Y then 4 = Y4); Enter or another key finishes early.
 . / \\ or Space = present (the right one for the session). Delete clears the cell.
@@ -8,12 +15,17 @@ second for a digit (C then 1 = C1, Y then 4 = Y4); Enter or another key finishes
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from attendance_desktop.domain import codes
-from attendance_desktop.gui.register.grid_delegate import RegisterCellDelegate
+from attendance_desktop.gui.register.grid_model import TEXT_COLOUR, RegisterGridModel
+
+_CURRENT = QColor(30, 90, 200)
+_SELECTION = QColor(30, 90, 200, 55)  # see-through: the code's colour stays visible
+_NO_HIGHLIGHT = QColor(0, 0, 0, 0)  # Qt's item highlight would hide the code's colour
+_COMMENT = QColor("#5b3fa0")
 
 PRESENT_KEYS = {".", "/", "\\", " "}
 PREFIXES = {"C", "J", "Y"}  # letters that start two-character codes
@@ -25,10 +37,11 @@ A code letter — sets that code and moves down (L, U, N, I, M, G, O, R …)<br>
 C alone is set after a second<br>
 Select several cells then type a code — fills them all (one step)<br>
 <b>Delete</b> — clear a mark · <b>Enter</b> or <b>F2</b> — minutes late and comment<br>
-<b>F4</b> — code picker · <b>Ctrl+H</b> — history of the cell · <b>Ctrl+Z</b> — undo<br>
+<b>F4</b> — fill the selection with a code from the list<br>
+<b>Ctrl+H</b> — history of the cell · <b>Ctrl+Z</b> — undo (asks the reason once the
+register has closed)<br>
 <b>Ctrl+Shift+P</b> — everyone not yet marked is present (this session)<br>
-<b>Ctrl+Shift+C</b> — copy morning marks to the afternoon · <b>Ctrl+Shift+F</b> — fill
-the selection with a code<br>
+<b>Ctrl+Shift+C</b> — copy morning marks to the afternoon<br>
 Arrows and Tab move; a register that has closed asks for the amendment's reason."""
 
 
@@ -42,7 +55,11 @@ class RegisterGridView(QTableView):
         super().__init__()
         self.setObjectName("registerGrid")
         self.setAccessibleName("Register grid")
-        self.setItemDelegate(RegisterCellDelegate(self))
+        palette = self.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            palette.setColor(group, QPalette.ColorRole.Highlight, _NO_HIGHLIGHT)
+            palette.setColor(group, QPalette.ColorRole.HighlightedText, TEXT_COLOUR)
+        self.setPalette(palette)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setTabKeyNavigation(True)
@@ -67,6 +84,42 @@ class RegisterGridView(QTableView):
         self._timer.setSingleShot(True)
         self._timer.setInterval(PREFIX_WAIT_MS)
         self._timer.timeout.connect(self.flush_pending)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if not isinstance(model, RegisterGridModel) or not model.snap.columns:
+            return
+        viewport = self.viewport()
+        painter = QPainter(viewport)
+        top, left = self.rowAt(0), self.columnAt(0)
+        bottom = self.rowAt(viewport.height() - 1)
+        right = self.columnAt(viewport.width() - 1)
+        bottom = model.rowCount() - 1 if bottom < 0 else bottom
+        right = model.columnCount() - 1 if right < 0 else right
+        corners = [self.visualRect(model.index(r, c)) for (r, c), (_m, note)
+                   in model.snap.extras.items()
+                   if note and top <= r <= bottom and left <= c <= right]
+        if corners:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_COMMENT)
+            for rect in corners:
+                painter.drawPolygon(QPolygonF([
+                    QPointF(rect.right() - 6, rect.top()), QPointF(rect.right() + 1, rect.top()),
+                    QPointF(rect.right() + 1, rect.top() + 7)]))
+        # The selection: one tinted rectangle per selected block, not per cell.
+        for block in self.selectionModel().selection():
+            if block.bottom() < top or block.top() > bottom or block.right() < left or (
+                    block.left() > right):
+                continue
+            area = self.visualRect(block.topLeft()).united(self.visualRect(block.bottomRight()))
+            painter.fillRect(area, _SELECTION)
+        current = self.currentIndex()
+        if current.isValid():
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(_CURRENT, 2))
+            painter.drawRect(self.visualRect(current).adjusted(1, 1, -1, -1))
+        painter.end()
 
     @property
     def pending(self) -> str:

@@ -39,12 +39,14 @@ from attendance_desktop.gui.register.mark_dialog import MarkDialog, ask_reason
 from attendance_desktop.services import (
     calendar_service,
     closure_service,
+    grid_navigation,
     grid_service,
     policy_service,
     register_service,
 )
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.grid_service import GridSnapshot
 from attendance_desktop.services.register_service import BulkResult, MarkChange
 
 WHOLE_SCHOOL = -1
@@ -109,7 +111,7 @@ class RegisterWidget(QWidget):
         self.span_label.setStyleSheet("font-weight: 600;")
         # Clip rather than widen the window when the text is long.
         self.span_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        for w, text in ((self.class_box, "C&lass"), (self.span_box, "S&pan")):
+        for w, text in ((self.class_box, "C&lass"), (self.span_box, "&Span")):
             lab = QLabel(text)
             lab.setBuddy(w)
             top.addWidget(lab)
@@ -142,14 +144,13 @@ class RegisterWidget(QWidget):
 
         button("present", "All &present", "Mark every pupil without a mark present for the"
                " current session", self.mark_all_present, "Ctrl+Shift+P")
-        button("fill", "&Fill…", "Fill the selected cells with a code", self.fill_selection,
-               "Ctrl+Shift+F")
+        # One action, one key: F4 (Ctrl+Shift+F is the fire roll, everywhere).
+        button("fill", "&Fill with code…", "Choose a code from the list for the selected"
+               " cells", self.pick_code, "F4")
         button("copy", "AM → PM", "Copy morning marks into empty afternoon cells for the"
                " current day", self.copy_am_to_pm, "Ctrl+Shift+C")
         button("undo", "&Undo", "Undo the last change (kept in the history)", self.undo,
                "Ctrl+Z")
-        button("codes", "Codes…", "Pick a code from the list for the selected cells",
-               self.pick_code, "F4")
         button("history", "&History…", "Show every change to the current cell",
                self.show_history, "Ctrl+H")
         bar.addStretch(1)
@@ -157,6 +158,8 @@ class RegisterWidget(QWidget):
                " and mark everyone in one step", self.emergency_closure)
         button("amendments", "&Amendments…", "Save or print the amendments report for a"
                " date range", self.amendments_report)
+        button("print", "P&rint register…", "Save a class's register for this week or month"
+               " as a PDF to print", self.print_register, "Ctrl+P")
         button("checks", "&Checks…", "Data checks: list missing marks and other problems, with a"
                " link to each", self.data_checks)
         keys = QToolButton()
@@ -211,10 +214,10 @@ class RegisterWidget(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
 
-        self.class_box.currentIndexChanged.connect(self.reload)
-        self.span_box.currentIndexChanged.connect(self.reload)
-        self.date_edit.dateChanged.connect(self.reload)
-        self.reload()
+        self.class_box.currentIndexChanged.connect(self._class_or_span_changed)
+        self.span_box.currentIndexChanged.connect(self._class_or_span_changed)
+        self.date_edit.dateChanged.connect(self._date_changed)
+        self.reload(select=(None, day, self._session_now()))
 
     # -- loading --------------------------------------------------------------------------
     @property
@@ -225,20 +228,65 @@ class RegisterWidget(QWidget):
     def set_anchor(self, day: dt.date) -> None:
         self.date_edit.setDate(QDate(day.year, day.month, day.day))
 
+    def _set_controls(self, *, class_id: int | None = None, span: str | None = None,
+                      anchor: dt.date | None = None) -> None:
+        """Set several controls without a reload per control (the caller reloads once)."""
+        for box, value in ((self.class_box, class_id), (self.span_box, span)):
+            if value is not None:
+                box.blockSignals(True)
+                box.setCurrentIndex(max(0, box.findData(value)))
+                box.blockSignals(False)
+        if anchor is not None:
+            self.date_edit.blockSignals(True)
+            self.set_anchor(anchor)
+            self.date_edit.blockSignals(False)
+
+    def _session_now(self) -> str:
+        return "AM" if self.ctx.now().time() < self.policy.pm.marking_starts else "PM"
+
     @Slot()
-    def reload(self) -> None:
+    def _class_or_span_changed(self) -> None:
+        self.reload()  # keeps the current cell when the new view still shows it
+
+    @Slot()
+    def _date_changed(self) -> None:
         keep = self._current_key()
+        self.reload(select=(keep[0] if keep else None, self.anchor,
+                            keep[2] if keep else self._session_now()))
+
+    def reload(self, select: tuple[int | None, dt.date, str] | None = None) -> None:
+        """Load the class, span and date the controls show, then select `select` (pupil,
+        day, session), else the current cell if still shown, else the anchor's session.
+        The controls are never changed here: what they say is what is loaded."""
+        keep = select or self._current_key()
         engine = self.ctx.engine
+        cid = self.class_box.currentData()
+        class_id = None if cid == WHOLE_SCHOOL else cid
         year = calendar_service.year_containing(engine, self.anchor)
         try:
             span = grid_service.span_for(self.span_box.currentData(), self.anchor, year)
         except ServiceError as exc:
-            self.span_label.setText(str(exc))
+            # No academic year here: an empty grid, so nothing stale is left on screen.
+            self._install(GridSnapshot(self.anchor, self.anchor, "", class_id, [], [], []))
+            self.span_label.setText("No term dates")
+            self._status_error(f"{str(exc)[0].upper()}{str(exc)[1:]}.")
             return
         closure_service.fill_closures(engine, span.start, span.end, now=self.ctx.now())
-        cid = self.class_box.currentData()
-        snap = grid_service.load_snapshot(engine, span.start, span.end,
-                                          None if cid == WHOLE_SCHOOL else cid, span.name)
+        snap = grid_service.load_snapshot(engine, span.start, span.end, class_id, span.name)
+        self._install(snap)
+        actor = self.ctx.actor
+        who = "" if actor.can_write_register else " · read only"
+        name = span.name if self.span_box.currentData() in ("day", "week") else (
+            f"{span.name} {span.start:%d %b}–{span.end:%d %b %Y}")
+        self.span_label.setText(f"{name} · {len(snap.pupils)} pupils · "
+                                f"{len(snap.columns)} sessions{who}")
+        self.status.clear()
+        if not snap.columns:
+            self._status_error("No school sessions in this span (weekend, holiday, or no term"
+                               " dates set for it in Settings).")
+        self._select(keep)
+
+    def _install(self, snap: GridSnapshot) -> None:
         actor = self.ctx.actor
         old = self.model
         now = self.ctx.now()
@@ -255,20 +303,27 @@ class RegisterWidget(QWidget):
                                                            else 56)
         if old is not None:
             old.deleteLater()
-        who = "" if actor.can_write_register else " · read only"
-        name = span.name if self.span_box.currentData() in ("day", "week") else (
-            f"{span.name} {span.start:%d %b}–{span.end:%d %b %Y}")
-        self.span_label.setText(f"{name} · {len(snap.pupils)} pupils · "
-                                f"{len(snap.columns)} sessions{who}")
-        if not snap.columns:
-            self._status_error("No school sessions in this span (weekend, holiday, or no term"
-                               " dates set for it in Settings).")
         for key in ("present", "fill", "copy", "undo", "closure"):
             self.buttons[key].setEnabled(actor.can_write_register)
         self.buttons["closure"].setEnabled(actor.can_amend)
-        if keep is not None and self.go_to(*keep, focus=False):
+
+    def _select(self, target: tuple[int | None, dt.date, str] | None) -> None:
+        """Select the target cell; else the same pupil at the anchor's session; else the
+        first session on or after the anchor (the last one if none)."""
+        assert self.model is not None
+        snap = self.model.snap
+        if not snap.pupils or not snap.columns:
             return
-        self._select_today()
+        pupil_id, day, session = target or (None, self.anchor, self._session_now())
+        row = snap.row_index(pupil_id) if pupil_id is not None else None
+        col = snap.column_index(day, session)
+        if col is None:
+            anchor = self.anchor
+            col = snap.column_index(anchor, session)
+            if col is None:
+                col = next((i for i, c in enumerate(snap.columns) if c.day >= anchor),
+                           len(snap.columns) - 1)
+        self._set_current(row or 0, col)
 
     def _writer(self, changes: list[MarkChange], reason: str) -> BulkResult:
         return register_service.apply_marks(self.ctx.engine, self.ctx.actor, changes,
@@ -286,18 +341,6 @@ class RegisterWidget(QWidget):
         col = self.model.snap.columns[idx.column()]
         return self.model.snap.pupils[idx.row()].id, col.day, col.session
 
-    def _select_today(self) -> None:
-        assert self.model is not None
-        snap = self.model.snap
-        now = self.ctx.now()
-        session = "AM" if now.time() < self.policy.pm.marking_starts else "PM"
-        col = snap.column_index(now.date(), session)
-        if col is None:
-            col = next((i for i, c in enumerate(snap.columns) if c.day >= now.date()),
-                       max(0, len(snap.columns) - 1))
-        if snap.pupils and snap.columns:
-            self._set_current(0, col)
-
     def _set_current(self, row: int, col: int) -> None:
         assert self.model is not None
         idx = self.model.index(row, col)
@@ -306,22 +349,19 @@ class RegisterWidget(QWidget):
         self.view.scrollTo(idx)
 
     def go_to(self, pupil_id: int, day: dt.date, session: str, focus: bool = True) -> bool:
-        """Select a cell, switching to a span that contains it if needed."""
+        """Select a cell. When it is not shown, open the pupil's class (the whole school
+        if the pupil has none) and the week of the day."""
         assert self.model is not None
         snap = self.model.snap
-        if not snap.start <= day <= snap.end or snap.row_index(pupil_id) is None:
-            self.class_box.blockSignals(True)
-            self.class_box.setCurrentIndex(0)
-            self.class_box.blockSignals(False)
-            self.date_edit.blockSignals(True)
-            self.set_anchor(day)
-            self.date_edit.blockSignals(False)
-            if self.span_box.currentData() == "day":
-                self.span_box.blockSignals(True)
-                self.span_box.setCurrentIndex(self.span_box.findData("week"))
-                self.span_box.blockSignals(False)
-            self.reload()
-            assert self.model is not None
+        in_span = snap.start <= day <= snap.end and snap.column_index(day, session) is not None
+        if not in_span or snap.row_index(pupil_id) is None:
+            class_id = self.class_box.currentData()
+            if snap.row_index(pupil_id) is None:
+                found = grid_navigation.pupil_class_id(self.ctx.engine, pupil_id)
+                class_id = found if self.class_box.findData(found) >= 0 else WHOLE_SCHOOL
+            self._set_controls(class_id=class_id, span=None if in_span else "week",
+                               anchor=None if in_span else day)
+            self.reload(select=(pupil_id, day, session))
             snap = self.model.snap
         row, col = snap.row_index(pupil_id), snap.column_index(day, session)
         if row is None or col is None:
@@ -332,16 +372,13 @@ class RegisterWidget(QWidget):
         return True
 
     def show_class_today(self, class_id: int | None) -> None:
-        """Open one class (or the whole school) at today's session."""
-        self.class_box.blockSignals(True)
-        self.class_box.setCurrentIndex(max(0, self.class_box.findData(
-            WHOLE_SCHOOL if class_id is None else class_id)))
-        self.class_box.blockSignals(False)
-        self.date_edit.blockSignals(True)
-        self.set_anchor(self.ctx.today())
-        self.date_edit.blockSignals(False)
-        self.reload()
-        self._select_today()
+        """Open one class (or the whole school) at today's session: the week, or the day
+        when the page already shows single days."""
+        today = self.ctx.today()
+        span = "day" if self.span_box.currentData() == "day" else "week"
+        self._set_controls(class_id=WHOLE_SCHOOL if class_id is None else class_id,
+                           span=span, anchor=today)
+        self.reload(select=(None, today, self._session_now()))
         self.view.setFocus()
 
     @Slot()
@@ -353,33 +390,22 @@ class RegisterWidget(QWidget):
         self._step(1)
 
     def _step(self, direction: int) -> None:
-        assert self.model is not None
-        snap = self.model.snap
         kind = self.span_box.currentData()
-        if kind == "day":
-            day = self.anchor + dt.timedelta(days=direction)
-            while day.weekday() >= 5:
-                day += dt.timedelta(days=direction)
-        elif kind == "week":
-            day = self.anchor + dt.timedelta(days=7 * direction)
-        else:
-            day = (snap.end + dt.timedelta(days=1)) if direction > 0 else (
-                snap.start - dt.timedelta(days=1))
-            year = calendar_service.year_containing(self.ctx.engine, day)
-            if kind != "year" and year is not None:
-                spans = year.half_terms if kind == "half_term" else year.terms
-                later = [s for s in spans if (s.start > snap.end if direction > 0
-                                              else s.end < snap.start)]
-                if later:
-                    day = later[0].start if direction > 0 else later[-1].start
-        self.set_anchor(day)
+        day = grid_navigation.step_anchor(kind, self.anchor, direction,
+                                          calendar_service.list_years(self.ctx.engine))
+        if day is None:
+            where = "later" if direction > 0 else "earlier"
+            self._status_error(f"There is no {where} {grid_service.SPAN_LABELS[kind].lower()}"
+                               " in the academic years set up (Settings, Calendar).")
+            return
+        self.set_anchor(day)  # dateChanged reloads
 
     @Slot()
     def go_today(self) -> None:
-        if self.anchor != self.ctx.today():
-            self.set_anchor(self.ctx.today())
-        else:
-            self._select_today()
+        today = self.ctx.today()
+        keep = self._current_key()
+        self._set_controls(anchor=today)
+        self.reload(select=(keep[0] if keep else None, today, self._session_now()))
         self.view.setFocus()
 
     # -- helpers --------------------------------------------------------------------------
@@ -553,21 +579,29 @@ class RegisterWidget(QWidget):
             self.enter_code(code)
 
     @Slot()
-    def fill_selection(self) -> None:
-        self.pick_code()
-
-    @Slot()
     def undo(self) -> None:
         if self.model is None or not self.model.undo_stack:
             self._status("Nothing to undo")
             return
+        step = self.model.undo_stack[-1]
+        cells = [pos for change in step.before
+                 if (pos := self.model.position(change.pupil_id, change.day, change.session))]
+        reason = "Undo"
+        if self._amending(cells):
+            # Putting a mark back after the register closed is an amendment like any other.
+            asked = ask_reason(self, f"The register has closed. Why is this change being undone"
+                                     f" ({step.description}, {len(cells)} cell(s))?")
+            if asked is None:
+                self._status("Undo cancelled: nothing changed")
+                return
+            reason = asked
         try:
-            step = self.model.undo("Undo")
+            done = self.model.undo(reason)
         except ServiceError as exc:
             self._show_error(str(exc))
             return
-        if step is not None:
-            self._status(f"Undone: {step.description}")
+        if done is not None:
+            self._status(f"Undone: {done.description}")
 
     def _bulk_pupils(self) -> list[int]:
         assert self.model is not None
@@ -655,6 +689,20 @@ class RegisterWidget(QWidget):
         dialog.exec()
 
     @Slot()
+    def print_register(self) -> None:
+        from attendance_desktop.gui.register.print_register_dialog import PrintRegisterDialog
+
+        cid = self.class_box.currentData()
+        day = self.anchor
+        idx = self.view.currentIndex()
+        if self.model is not None and idx.isValid():
+            day = self.model.snap.columns[idx.column()].day
+        self.print_dialog = PrintRegisterDialog(self, self.ctx,
+                                                None if cid == WHOLE_SCHOOL else cid, day)
+        self.print_dialog.saved.connect(self._status)
+        self.print_dialog.open()
+
+    @Slot()
     def data_checks(self) -> None:
         from attendance_desktop.gui.register.checks_dialog import ChecksDialog
 
@@ -704,6 +752,7 @@ class RegisterWidget(QWidget):
         self.status.setStyleSheet("color: #b00020;")
         self.status.setText(text)
 
+    @Slot(str)
     def _status(self, text: str) -> None:
         self.status.setStyleSheet("color: #1b5e20;")
         self.status.setText(text)
