@@ -30,7 +30,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import delete, func, inspect, insert, select
+from sqlalchemy import delete, func, insert, inspect, select
 from sqlalchemy.engine import URL, Connection, Engine
 
 from attendance_desktop import __version__
@@ -44,6 +44,7 @@ PG_LOCK_KEY = 4_175_616_474_930_211_626
 WRITTEN_BY = "schema_written_by"  # AppMeta key: the app version that last upgraded
 
 Notify = Callable[[str], None]
+Seed = Callable[[Connection], None]
 
 
 class MigrationProblem(Exception):
@@ -103,12 +104,14 @@ def written_by(engine: Engine) -> str | None:
 def upgrade(engine: Engine, backup_dir: Path | None = None,
             script_location: Path | None = None, *, pg_dump: str = "",
             wait_seconds: float = 10.0, notify: Notify | None = None,
-            app_version: str = __version__) -> Path | None:
+            seed: Seed | None = None, app_version: str = __version__) -> Path | None:
     """Upgrade to head, all or nothing. An existing database is copied to backup_dir first.
 
     Returns the path of the copy, if one was made. pg_dump: "" finds it on PATH, "off"
     skips the dump, anything else is the program to run. notify receives plain notes for
-    the user (e.g. that no dump could be taken).
+    the user (e.g. that no dump could be taken). seed(conn) runs in the upgrade's
+    transaction, under its lock, after the schema changes (first rows of a new database),
+    so two processes starting together cannot both add them.
     """
     script = script_directory(script_location)
     head = script.get_current_head()
@@ -119,12 +122,12 @@ def upgrade(engine: Engine, backup_dir: Path | None = None,
         _check_known(conn, script, current, head)
     say = notify or (lambda _text: None)
     if engine.dialect.name == "sqlite":
-        return _upgrade_sqlite(engine, script, head, backup_dir, app_version)
+        return _upgrade_sqlite(engine, script, head, backup_dir, app_version, seed)
     if engine.dialect.name == "postgresql":
-        return _upgrade_postgres(engine, script, head, backup_dir, app_version,
+        return _upgrade_postgres(engine, script, head, backup_dir, app_version, seed,
                                  pg_dump=pg_dump, wait_seconds=wait_seconds, notify=say)
     with engine.connect() as conn, conn.begin():
-        _migrate_locked(conn, script, head, app_version, copy=lambda _rev: None)
+        _migrate_locked(conn, script, head, app_version, seed, copy=lambda _rev: None)
     return None
 
 
@@ -132,7 +135,8 @@ def upgrade(engine: Engine, backup_dir: Path | None = None,
 
 
 def _upgrade_sqlite(engine: Engine, script: ScriptDirectory, head: str | None,
-                    backup_dir: Path | None, app_version: str) -> Path | None:
+                    backup_dir: Path | None, app_version: str,
+                    seed: Seed | None) -> Path | None:
     db_file = engine.url.database
     with engine.connect() as conn:
         # pysqlite must not open or commit transactions of its own: we issue BEGIN
@@ -151,7 +155,7 @@ def _upgrade_sqlite(engine: Engine, script: ScriptDirectory, head: str | None,
                             return None
                         return _sqlite_copy(db_file, current, backup_dir)
 
-                    made = _migrate_locked(conn, script, head, app_version, copy)
+                    made = _migrate_locked(conn, script, head, app_version, seed, copy)
                     bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if bad:
                         raise UpgradeFailed(None, head) from RuntimeError(
@@ -195,7 +199,8 @@ def _sqlite_copy(db_file: str, current: str, backup_dir: Path) -> Path:
 
 
 def _upgrade_postgres(engine: Engine, script: ScriptDirectory, head: str | None,
-                      backup_dir: Path | None, app_version: str, *, pg_dump: str,
+                      backup_dir: Path | None, app_version: str, seed: Seed | None,
+                      *, pg_dump: str,
                       wait_seconds: float, notify: Notify) -> Path | None:
     def copy(current: str) -> Path | None:
         if backup_dir is None:
@@ -208,7 +213,7 @@ def _upgrade_postgres(engine: Engine, script: ScriptDirectory, head: str | None,
         conn.execute(select(func.set_config("lock_timeout",
                                             f"{int(wait_seconds * 1000)}ms", True)))
         conn.execute(select(func.pg_advisory_xact_lock(PG_LOCK_KEY)))
-        return _migrate_locked(conn, script, head, app_version, copy)
+        return _migrate_locked(conn, script, head, app_version, seed, copy)
 
 
 _LIBPQ_ENV = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT",
@@ -264,8 +269,10 @@ def _pg_dump(url: URL, current: str, backup_dir: Path, pg_dump: str,
 
 
 def _migrate_locked(conn: Connection, script: ScriptDirectory, head: str | None,
-                    app_version: str, copy: Callable[[str], Path | None]) -> Path | None:
-    """Holding the lock: re-check, copy, upgrade, record the app version. No commit."""
+                    app_version: str, seed: Seed | None,
+                    copy: Callable[[str], Path | None]) -> Path | None:
+    """Holding the lock: re-check, copy, upgrade, record the app version, seed.
+    The caller commits."""
     current = _revision(conn)
     if current == head:
         log.info("the database is already at revision %s (another process upgraded it)",
@@ -280,6 +287,8 @@ def _migrate_locked(conn: Connection, script: ScriptDirectory, head: str | None,
     except Exception as exc:
         raise UpgradeFailed(current, head) from exc
     _record_version(conn, app_version)
+    if seed is not None:
+        seed(conn)
     log.info("the database schema is at revision %s (app version %s)", head, app_version)
     return made
 

@@ -15,9 +15,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.config.paths import PASSWORD_ENV, WAIT_ENV, AppPaths
@@ -57,11 +57,9 @@ def open_database(paths: AppPaths, notify: Callable[[str], None] | None = None) 
             _prepare_folder(paths.data_dir)
         engine = make_engine(paths.url, wait_seconds=paths.wait_seconds)
         migrate.upgrade(engine, backup_dir=paths.backup_dir, pg_dump=paths.pg_dump,
-                        wait_seconds=paths.wait_seconds, notify=notify)
-        with session_scope(engine) as s:
-            if s.exec(select(School)).first() is None:
-                s.add(School(name=DEFAULT_SCHOOL_NAME))
-                policy_service.write_defaults(s)
+                        wait_seconds=paths.wait_seconds, notify=notify, seed=_seed)
+        with session_scope(engine) as s:  # normally done by _seed already
+            _ensure_school(s)
         return engine
     except Exception as exc:
         if engine is not None:
@@ -72,6 +70,19 @@ def open_database(paths: AppPaths, notify: Callable[[str], None] | None = None) 
         if problem is None:
             raise
         raise problem from exc
+
+
+def _seed(conn: Connection) -> None:
+    """The first rows, inside the upgrade's transaction and lock."""
+    with Session(bind=conn) as s:  # joins the open transaction; never commits it
+        _ensure_school(s)
+        s.flush()
+
+
+def _ensure_school(s: Session) -> None:
+    if s.exec(select(School)).first() is None:
+        s.add(School(name=DEFAULT_SCHOOL_NAME))
+        policy_service.write_defaults(s)
 
 
 def _prepare_folder(folder: Path) -> None:
