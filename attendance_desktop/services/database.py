@@ -122,8 +122,10 @@ def explain(exc: BaseException, paths: AppPaths) -> StartupError | None:
             return NotADatabase(f"{_where(paths)} is not an {APP_NAME} database (it holds "
                                 "other tables): choose another data folder or database")
         if isinstance(fault, migrate.BackupError):
-            return BackupFailed(f"{fault} ({_first_line(fault.__cause__)}), so the database "
-                                "was not upgraded and is unchanged: fix that and start again")
+            what = str(fault)
+            return BackupFailed(f"{what[:1].upper()}{what[1:]} ({_first_line(fault.__cause__)})"
+                                ", so the database was not upgraded and is unchanged: fix "
+                                "that and start again")
         if isinstance(fault, migrate.UpgradeFailed):
             return MigrationFailed(
                 f"Upgrading the database from revision {fault.current or '(new)'} to "
@@ -142,6 +144,8 @@ def _explain_one(fault: BaseException, paths: AppPaths) -> StartupError | None:
                           "app cannot use: use postgresql+psycopg://… or a data folder")
     if isinstance(fault, OSError):
         return _explain_os(fault, paths)
+    if isinstance(fault, sqlite3.Error):  # e.g. the copy, made on a plain sqlite3 connection
+        return _explain_sqlite(fault, paths)
     if isinstance(fault, DBAPIError) and fault.orig is not None:
         orig = fault.orig
         if isinstance(orig, sqlite3.Error):
