@@ -23,7 +23,7 @@ from attendance_desktop import __version__
 from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import stats_service
-from attendance_desktop.services.database import open_database
+from attendance_desktop.services.database import explain, open_database
 from attendance_desktop.services.errors import ImportRejected, ServiceError, StartupError
 
 _log = logging.getLogger(__name__)
@@ -125,8 +125,10 @@ def run(args: argparse.Namespace) -> int:
     if handler is None:
         print(f"attendance-desktop: unknown command '{args.command}'", file=sys.stderr)
         return 2
+    paths: AppPaths | None = None
     try:
-        engine = open_database(paths_for(args), notify=_note)
+        paths = paths_for(args)
+        engine = open_database(paths, notify=_note)
         return handler(engine, args)
     except ImportRejected as exc:
         # Every problem on standard output for the person fixing the file; the one-line
@@ -152,10 +154,16 @@ def run(args: argparse.Namespace) -> int:
         _log.exception("%s failed", args.command)
         print(f"attendance-desktop: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # a bug: still no traceback for the user, all of it in the log
-        _log.exception("%s failed unexpectedly", args.command)
-        print(f"attendance-desktop: unexpected error ({type(exc).__name__}: "
-              f"{_one_line(exc)}); please report it with the log file", file=sys.stderr)
+    except Exception as exc:
+        # A disk, lock or file fault met after start-up (e.g. the disk fills during an
+        # import) reads as at start-up; anything else is a bug. No traceback either way.
+        known = explain(exc, paths) if paths is not None else None
+        _log.exception("%s failed", args.command)
+        if known is not None:
+            print(f"attendance-desktop: {known}", file=sys.stderr)
+        else:
+            print(f"attendance-desktop: unexpected error ({type(exc).__name__}: "
+                  f"{_one_line(exc)}); please report it with the log file", file=sys.stderr)
         return 2
 
 

@@ -156,10 +156,6 @@ def _upgrade_sqlite(engine: Engine, script: ScriptDirectory, head: str | None,
                         return _sqlite_copy(db_file, current, backup_dir)
 
                     made = _migrate_locked(conn, script, head, app_version, seed, copy)
-                    bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if bad:
-                        raise UpgradeFailed(None, head) from RuntimeError(
-                            f"foreign key check failed in {sorted({r[0] for r in bad})}")
                     conn.exec_driver_sql("COMMIT")
                 except BaseException:
                     if _sqlite_in_transaction(conn):  # SQLite may have rolled back already
@@ -179,17 +175,18 @@ def _sqlite_in_transaction(conn: Connection) -> bool:
 def _sqlite_copy(db_file: str, current: str, backup_dir: Path) -> Path:
     """A consistent copy even with WAL; taken on a second connection while the upgrade
     holds the write lock, so exactly one process copies."""
+    target: Path | None = None
     try:
         backup_dir.mkdir(parents=True, exist_ok=True)
         target = _unique(backup_dir, f"before-migration-{current}", ".sqlite3")
         source = sqlite3.connect(db_file)
         try:
-            source.execute("VACUUM INTO ?", (str(target),))
+            source.execute("VACUUM INTO ?", (str(target),))  # bound: any file name works
         finally:
             source.close()
     except (OSError, sqlite3.Error) as exc:
-        if "target" in locals():
-            target.unlink(missing_ok=True)
+        if target is not None:
+            target.unlink(missing_ok=True)  # never leave half a copy that looks whole
         raise BackupError(f"could not copy the database to {backup_dir}") from exc
     log.info("copied the database (revision %s) to %s before upgrading it", current, target)
     return target
@@ -284,6 +281,10 @@ def _migrate_locked(conn: Connection, script: ScriptDirectory, head: str | None,
              current or "(new database)", head)
     try:
         _run_alembic(conn, script)
+        if conn.dialect.name == "sqlite":  # foreign keys were off while tables were rebuilt
+            bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if bad:
+                raise RuntimeError(f"foreign key check failed in {sorted({r[0] for r in bad})}")
     except Exception as exc:
         raise UpgradeFailed(current, head) from exc
     _record_version(conn, app_version)

@@ -238,3 +238,19 @@ def test_the_details_go_to_the_log(tmp_path: Path, capsys,
     assert record.exc_info is not None
     cause = record.exc_info[1].__cause__  # type: ignore[union-attr]
     assert "file is not a database" in str(cause)
+
+
+def test_a_lock_held_during_an_import_reads_the_same(tmp_path: Path) -> None:
+    from tests.cli.test_cli import pupils_file
+
+    data = _fresh(tmp_path)
+    holder = sqlite3.connect(data / DB_FILE, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        done = cli("import", "pupils", pupils_file(tmp_path), "--data-dir", data,
+                   extra_env={"ATTENDANCE_DB_WAIT": "1"})
+    finally:
+        holder.close()
+    line = assert_one_line_fault(done)
+    assert line.startswith(f"The database {data / DB_FILE} was busy: another program kept "
+                           "it locked for more than 1 seconds")
