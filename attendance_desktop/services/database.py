@@ -233,11 +233,11 @@ def _explain_postgres(fault: BaseException, paths: AppPaths) -> StartupError | N
     if state in ("53100",):
         return DiskFull(f"The PostgreSQL server {server} has run out of disk space: ask IT "
                         "to free some space, then try again")
-    if "connection" in low or "could not translate host name" in low or "timeout" in low \
-            or "server closed" in low:
+    unknown_host = "translate host name" in low or "resolve host" in low
+    if "connection" in low or unknown_host or "timeout" in low or "server closed" in low:
         reason = ("refused the connection" if "refused" in low
                   else "did not answer in time" if "timeout" in low
-                  else "is unknown" if "translate host name" in low
+                  else "is not a name this PC can find" if unknown_host
                   else "cannot be reached")
         return DatabaseUnavailable(
             f"The PostgreSQL server {server} {reason}: check that it is running and that "

@@ -211,6 +211,20 @@ def test_a_postgresql_server_nobody_listens_on(tmp_path: Path) -> None:
                     "then try again")
 
 
+@pytest.mark.parametrize(("host", "reason"), [
+    ("no-such-host.invalid", "is not a name this PC can find"),  # .invalid never resolves
+    ("192.0.2.1", ""),  # TEST-NET-1: never routed; unreachable or silent, by network
+])
+def test_a_postgresql_server_that_cannot_be_reached(tmp_path: Path, host: str,
+                                                    reason: str) -> None:
+    line = assert_one_line_fault(cli(
+        "stats", "--data-dir", tmp_path / "d", "--db-url",
+        f"postgresql+psycopg://office@{host}/school", extra_env={"ATTENDANCE_DB_WAIT": "2"}))
+    assert line.startswith(f"The PostgreSQL server {host} {reason}")
+    assert line.endswith(": check that it is running and that this PC can reach it over "
+                         "the network, then try again")
+
+
 def test_the_postgresql_driver_not_installed(tmp_path: Path) -> None:
     # None in sys.modules is Python's documented way to make an import fail as if the
     # package were absent; the app then meets exactly the ImportError of a missing driver.

@@ -176,3 +176,22 @@ def test_processes_starting_together_take_turns(tmp_path: Path, start: str) -> N
         assert copies[0].name.startswith(f"before-migration-{OLD_REVISION}-")
     else:
         assert not (data / "backups").exists()
+
+
+def test_upgrades_and_copies_are_logged_without_pupils_data(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    data = tmp_path / "data"
+    data.mkdir()
+    old_database(resolve_paths(data, environ={}).url, tmp_path)
+    with caplog.at_level(logging.INFO, logger="attendance_desktop"):
+        open_database(resolve_paths(data, environ={})).dispose()
+    messages = [r.getMessage() for r in caplog.records if r.name == "attendance_desktop.db.migrate"]
+    [copy] = list((data / "backups").glob("*.sqlite3"))
+    assert messages == [
+        f"copied the database (revision {OLD_REVISION}) to {copy} before upgrading it",
+        f"upgrading the database schema from revision {OLD_REVISION} to "
+        f"{migrate.head_revision()}",
+        f"the database schema is at revision {migrate.head_revision()} (app version "
+        f"{__import__('attendance_desktop').__version__})"]
