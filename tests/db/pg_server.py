@@ -61,9 +61,8 @@ def running_server(password: str | None = None,
             f.write(password + "\n")
         if os.geteuid() == 0:
             shutil.chown(pwfile, "postgres")
+        # With "md5" in pg_hba the server still answers SCRAM for a SCRAM-hashed password.
         initdb += ["-A", auth, f"--pwfile={pwfile}"]
-        if auth == "md5":  # md5 checks need md5-hashed passwords
-            initdb += ["-c", "password_encryption=md5"]
     subprocess.run(_as_postgres(initdb), check=True, capture_output=True)
     proc = subprocess.Popen(_as_postgres([f"{bindir}/postgres", "-D", data, "-p", str(port),
                                           "-h", "127.0.0.1", "-k", root, "-F"]),
