@@ -63,7 +63,11 @@ def running_server(password: str | None = None,
             shutil.chown(pwfile, "postgres")
         # With "md5" in pg_hba the server still answers SCRAM for a SCRAM-hashed password.
         initdb += ["-A", auth, f"--pwfile={pwfile}"]
-    subprocess.run(_as_postgres(initdb), check=True, capture_output=True)
+    try:
+        subprocess.run(_as_postgres(initdb), check=True, capture_output=True)
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     proc = subprocess.Popen(_as_postgres([f"{bindir}/postgres", "-D", data, "-p", str(port),
                                           "-h", "127.0.0.1", "-k", root, "-F"]),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
