@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -22,8 +23,13 @@ from attendance_desktop import __version__
 from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import stats_service
-from attendance_desktop.services.database import open_database
-from attendance_desktop.services.errors import ImportRejected, ServiceError
+from attendance_desktop.services.database import explain, open_database
+from attendance_desktop.services.errors import ImportRejected, ServiceError, StartupError
+
+_log = logging.getLogger(__name__)
+# Without a configured handler, logging's last resort would print the traceback on
+# stderr; the log file handler (config.logs) receives the records via the root logger.
+logging.getLogger("attendance_desktop").addHandler(logging.NullHandler())
 
 
 class UsageError(Exception):
@@ -128,14 +134,21 @@ def run(args: argparse.Namespace) -> int:
     if handler is None:
         print(f"attendance-desktop: unknown command '{args.command}'", file=sys.stderr)
         return 2
+    paths: AppPaths | None = None
     try:
-        engine = open_database(paths_for(args))
+        paths = paths_for(args)
+        engine = open_database(paths, notify=_note)
         return handler(engine, args)
     except ImportRejected as exc:
         # Every problem on standard output for the person fixing the file; the one-line
         # reason on standard error as for any other failure.
         for problem in exc.problems:
             print(f"{exc.source}: {problem}")
+        print(f"attendance-desktop: {exc}", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        # One line for the user; the chained cause with its traceback for the log.
+        _log.exception("could not open the database: %s", exc)
         print(f"attendance-desktop: {exc}", file=sys.stderr)
         return 2
     except ServiceError as exc:
@@ -147,8 +160,29 @@ def run(args: argparse.Namespace) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except (OSError, ValueError) as exc:
+        _log.exception("%s failed", args.command)
         print(f"attendance-desktop: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # A disk, lock or file fault met after start-up (e.g. the disk fills during an
+        # import) reads as at start-up; anything else is a bug. No traceback either way.
+        known = explain(exc, paths) if paths is not None else None
+        _log.exception("%s failed", args.command)
+        if known is not None:
+            print(f"attendance-desktop: {known}", file=sys.stderr)
+        else:
+            print(f"attendance-desktop: unexpected error ({type(exc).__name__}: "
+                  f"{_one_line(exc)}); please report it with the log file", file=sys.stderr)
+        return 2
+
+
+def _note(text: str) -> None:
+    print(f"attendance-desktop: note: {text}", file=sys.stderr)
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else ""
 
 
 # --- handlers -----------------------------------------------------------------

@@ -6,31 +6,47 @@ committed mark survives a crash or power cut. A PostgreSQL URL works the same wa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
 
+DEFAULT_WAIT_SECONDS = 10.0
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+
+def make_engine(url: str | URL, echo: bool = False,
+                wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Engine:
+    """An engine for a URL object (or URL text, parsed, never pasted into).
+
+    wait_seconds bounds how long a connection waits for a lock another program holds
+    (SQLite) or for the server to answer (PostgreSQL connect timeout).
+    """
+    url = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
-    if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": wait_seconds}
+    elif backend == "postgresql" and url.get_driver_name() == "psycopg":
+        # libpq wants whole seconds, at least 2.
+        kwargs["connect_args"] = {"connect_timeout": max(2, round(wait_seconds))}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect",
+                     functools.partial(_sqlite_pragmas, busy_ms=int(wait_seconds * 1000)))
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_ms: int) -> None:
     cur = dbapi_conn.cursor()
+    # The wait first: switching to WAL may itself need a lock another process holds.
+    cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
 

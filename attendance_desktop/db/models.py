@@ -337,4 +337,12 @@ class LetterLog(SQLModel, table=True):
     pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
+class AppMeta(SQLModel, table=True):
+    """Facts about the database itself, e.g. which app version last upgraded its schema,
+    so that an older copy of the app can say which version to install."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
 APPEND_ONLY_TABLES = ("markamendment", "settingchange", "leavedecision", "trackerevent")

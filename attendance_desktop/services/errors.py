@@ -42,3 +42,57 @@ class ImportRejected(ServiceError):
         first = self.problems[0] if self.problems else "no rows"
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         return f"{self.source}: {first}{more}; nothing was imported"
+
+
+# --- start-up faults ------------------------------------------------------------------
+# Raised by services.database.open_database (and config.paths for a bad URL or setting).
+# Each str() is ONE plain line: what is wrong, then what to do. The original exception is
+# chained (__cause__) for the log; the GUI shows str(exc), the CLI prints it and exits 2.
+
+
+class StartupError(ServiceError):
+    """The database could not be opened; nothing was changed."""
+
+
+class BadSetting(StartupError):
+    """A database URL or a setting in the environment that cannot be used."""
+
+
+class DatabaseUnavailable(StartupError):
+    """The database server cannot be reached or refuses the connection."""
+
+
+class DatabaseLoginFailed(DatabaseUnavailable):
+    """The server answered but refused the user name or password."""
+
+
+class DatabaseDriverMissing(DatabaseUnavailable):
+    """The PostgreSQL driver (psycopg) is not installed."""
+
+
+class DatabaseTooNew(StartupError):
+    """The database was upgraded by a newer version of the app."""
+
+
+class NotADatabase(StartupError):
+    """The file is damaged, is not a database, or belongs to another program."""
+
+
+class DataFolderProblem(StartupError):
+    """The data folder is a file, or cannot be created or written."""
+
+
+class DiskFull(StartupError):
+    pass
+
+
+class DatabaseBusy(StartupError):
+    """Another program held the database longer than the wait allowed."""
+
+
+class MigrationFailed(StartupError):
+    """A schema upgrade failed; it was rolled back, so the database is as it was."""
+
+
+class BackupFailed(StartupError):
+    """The copy taken before an upgrade failed, so the upgrade was not started."""

@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.engine import URL
+
 
 def server_binaries() -> str | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -34,8 +36,14 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextmanager
-def running_server() -> Iterator[str]:
-    """Start initdb + postgres in a temp folder; yield a SQLAlchemy URL base (no db name)."""
+def running_server(password: str | None = None,
+                   auth: str = "scram-sha-256") -> Iterator[str]:
+    """Start initdb + postgres in a temp folder; yield a SQLAlchemy URL base (no db name).
+
+    Without a password every local connection is trusted. With one, the server checks
+    passwords (auth: "scram-sha-256" or "md5") and the superuser 'attendance' has this
+    password; the URL yielded carries it, percent-encoded.
+    """
     bindir = server_binaries()
     assert bindir is not None
     root = tempfile.mkdtemp(prefix="attendance-pg-")
@@ -44,9 +52,22 @@ def running_server() -> Iterator[str]:
         shutil.chown(root, "postgres")
         os.chmod(root, 0o755)
     port = _free_port()
-    subprocess.run(_as_postgres([f"{bindir}/initdb", "-D", data, "-A", "trust", "-U",
-                                 "attendance", "--no-sync"]),
-                   check=True, capture_output=True)
+    initdb = [f"{bindir}/initdb", "-D", data, "-U", "attendance", "--no-sync"]
+    if password is None:
+        initdb += ["-A", "trust"]
+    else:
+        pwfile = os.path.join(root, "pwfile")
+        with open(pwfile, "w", encoding="utf-8") as f:
+            f.write(password + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(pwfile, "postgres")
+        # With "md5" in pg_hba the server still answers SCRAM for a SCRAM-hashed password.
+        initdb += ["-A", auth, f"--pwfile={pwfile}"]
+    try:
+        subprocess.run(_as_postgres(initdb), check=True, capture_output=True)
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     proc = subprocess.Popen(_as_postgres([f"{bindir}/postgres", "-D", data, "-p", str(port),
                                           "-h", "127.0.0.1", "-k", root, "-F"]),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -61,7 +82,8 @@ def running_server() -> Iterator[str]:
                     raise RuntimeError("PostgreSQL did not start") from None
                 time.sleep(0.2)
         time.sleep(0.5)
-        yield f"postgresql+psycopg://attendance@127.0.0.1:{port}"
+        yield URL.create("postgresql+psycopg", username="attendance", password=password,
+                         host="127.0.0.1", port=port).render_as_string(hide_password=False)
     finally:
         proc.terminate()
         try:

@@ -1,4 +1,9 @@
-"""Alembic environment: runs on the connection handed over by db.migrate."""
+"""Alembic environment: runs on the connection handed over by db.migrate.
+
+db.migrate owns the transaction and the lock (BEGIN IMMEDIATE on SQLite, an advisory
+lock on PostgreSQL); nothing here commits. No URL ever goes through Alembic's ini
+parser, which reads '%' as interpolation.
+"""
 
 from __future__ import annotations
 
@@ -14,23 +19,14 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from attendance_desktop.db.engine import make_engine
-
-        engine = make_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
-        with engine.begin() as conn:
-            _run(conn)
-    else:
-        _run(connection)
-
-
-def _run(connection: object) -> None:
+        raise RuntimeError("run migrations through attendance_desktop.db.migrate.upgrade()")
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
     )
-    with context.begin_transaction():
+    with context.begin_transaction():  # a no-op: the caller's transaction is open
         context.run_migrations()
 
 

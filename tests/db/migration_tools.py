@@ -1,0 +1,115 @@
+"""Helpers for the start-up tests: older and newer copies of the migrations, databases at
+an older revision, processes that start at the same moment, and snapshots of a file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from attendance_desktop.db import migrate
+from attendance_desktop.db.engine import make_engine, session_scope
+from attendance_desktop.db.models import School
+
+REPO = Path(__file__).resolve().parents[2]
+OLD_REVISION = "0001"  # the revision before the current head
+
+
+def migrations_copy(dest: Path, *, without: tuple[str, ...] = (),
+                    extra: dict[str, str] | None = None) -> Path:
+    """A copy of the app's migrations, less some revision files, plus extra ones."""
+    shutil.copytree(migrate.MIGRATIONS, dest,
+                    ignore=shutil.ignore_patterns("__pycache__", *without))
+    for name, text in (extra or {}).items():
+        (dest / "versions" / name).write_text(text, encoding="utf-8")
+    return dest
+
+
+def old_database(url: URL | str, work: Path) -> None:
+    """A database as the previous release left it: revision 0001 and its school."""
+    old = migrations_copy(work / "old_migrations", without=("0002_*",))
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine, script_location=old)
+        assert migrate.current_revision(engine) == OLD_REVISION
+        with session_scope(engine) as s:
+            s.add(School(name="Old School"))
+    finally:
+        engine.dispose()
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["PYTHONPATH"] = str(REPO)
+    for name in ("ATTENDANCE_DATA_DIR", "ATTENDANCE_DB_URL", "ATTENDANCE_DB_PASSWORD",
+                 "ATTENDANCE_DB_WAIT", "ATTENDANCE_PG_DUMP"):
+        e.pop(name, None)
+    return e
+
+
+def cli(*argv: str | Path, extra_env: dict[str, str] | None = None,
+        prefix: list[str] | None = None,
+        timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """The real command line in its own process."""
+    return subprocess.run([*(prefix or []), sys.executable, "-m", "attendance_desktop",
+                           *map(str, argv)],
+                          cwd=REPO, env={**env(), **(extra_env or {})}, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+# Imports first, then waits for the start file: the processes really start together.
+_STARTER = """
+import os, sys, time
+from attendance_desktop.__main__ import main
+import attendance_desktop.services.database
+go = sys.argv[1]
+while not os.path.exists(go):
+    time.sleep(0.002)
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def start_together(n: int, go: Path, *argv: str | Path) -> list[subprocess.CompletedProcess[str]]:
+    procs = [subprocess.Popen([sys.executable, "-c", _STARTER, str(go), *map(str, argv)],
+                              cwd=REPO, env=env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(n)]
+    time.sleep(3)  # let every process finish importing (not a timing assertion)
+    go.write_text("go")
+    done = []
+    for p in procs:
+        out, err = p.communicate(timeout=180)
+        done.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+    return done
+
+
+def snapshot(db_file: Path) -> dict[str, object]:
+    """Everything a schema or data change would alter: every table's columns, the full
+    SQL dump (schema and rows) and the alembic revision."""
+    con = sqlite3.connect(db_file)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        columns = {t: [r[0] for r in con.execute("SELECT name FROM pragma_table_info(?)",
+                                                 (t,))] for t in tables}
+        return {"columns": columns, "dump": list(con.iterdump()),
+                "revision": con.execute("SELECT version_num FROM alembic_version").fetchall(),
+                "integrity": con.execute("PRAGMA integrity_check").fetchall()}
+    finally:
+        con.close()
+
+
+def assert_one_line_fault(done: subprocess.CompletedProcess[str]) -> str:
+    """Exit 2, one line on stderr, nothing on stdout, no traceback anywhere."""
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("attendance-desktop: ")
+    assert done.stdout == ""
+    return lines[0].removeprefix("attendance-desktop: ")
