@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from sqlalchemy.engine import Engine
 
 from attendance_desktop import __version__
+from attendance_desktop.config import locations
 from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import stats_service
@@ -138,6 +139,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         paths = paths_for(args)
         engine = open_database(paths, notify=_note)
+        if args.command != "move-data":
+            legacy = locations.legacy_note(paths.data_dir, paths.sqlite_file)
+            if legacy:
+                _note(legacy)
         return handler(engine, args)
     except ImportRejected as exc:
         # Every problem on standard output for the person fixing the file; the one-line

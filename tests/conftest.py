@@ -18,6 +18,15 @@ HEAD = Actor("Test Head", Role.HEAD, staff_id=None)
 OFFICE = Actor("Test Office", Role.OFFICE, staff_id=None)
 
 
+@pytest.fixture(autouse=True)
+def _no_machine_or_user_locations(tmp_path_factory: pytest.TempPathFactory,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads this PC's machine config file or finds a real first-release folder."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("ATTENDANCE_MACHINE_CONFIG", str(home / "no-machine-config.ini"))
+
+
 @pytest.fixture
 def paths(tmp_path: Path) -> AppPaths:
     return resolve_paths(tmp_path / "data", environ={})

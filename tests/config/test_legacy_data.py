@@ -297,3 +297,21 @@ def test_move_data_never_ask(xdg_old: Path, tmp_path: Path,
     assert loc.find_legacy_data(shared) is None
     assert counts(shared) == (0, 0)
     assert counts(xdg_old) == (4, 1)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="XDG old-folder rule")
+def test_any_command_notes_old_data_while_the_database_is_empty(
+        xdg_old: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shared = tmp_path / "shared"
+    code = main(["stats", "--data-dir", str(shared)])
+    _out, err = capsys.readouterr()
+    assert code == 0
+    assert err.count("\n") == 1
+    assert err.startswith("attendance-desktop: note: old data from an earlier version is in")
+    assert "move-data" in err
+    code = main(["move-data", "--data-dir", str(shared)])
+    capsys.readouterr()
+    assert code == 0
+    code = main(["stats", "--data-dir", str(shared)])  # moved: nothing more to say
+    _out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
