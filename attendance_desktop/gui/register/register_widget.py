@@ -38,7 +38,6 @@ from attendance_desktop.gui.register.history_dialog import HistoryDialog
 from attendance_desktop.gui.register.mark_dialog import MarkDialog, ask_reason
 from attendance_desktop.services import (
     calendar_service,
-    closure_service,
     grid_service,
     policy_service,
     register_service,
@@ -235,7 +234,6 @@ class RegisterWidget(QWidget):
         except ServiceError as exc:
             self.span_label.setText(str(exc))
             return
-        closure_service.fill_closures(engine, span.start, span.end, now=self.ctx.now())
         cid = self.class_box.currentData()
         snap = grid_service.load_snapshot(engine, span.start, span.end,
                                           None if cid == WHOLE_SCHOOL else cid, span.name)
@@ -271,8 +269,8 @@ class RegisterWidget(QWidget):
         self._select_today()
 
     def _writer(self, changes: list[MarkChange], reason: str) -> BulkResult:
-        return register_service.apply_marks(self.ctx.engine, self.ctx.actor, changes,
-                                            now=self.ctx.now(), reason=reason)
+        return register_service.apply_changes(self.ctx.engine, self.ctx.actor, changes,
+                                              reason=reason)
 
     def _detail(self, pupil_id: int, day: dt.date, session: str) -> register_service.CellMark:
         return register_service.read_cell(self.ctx.engine, pupil_id, day, session)
@@ -589,8 +587,8 @@ class RegisterWidget(QWidget):
         pupils = self._bulk_pupils()
         try:
             result = self.model.fill_empty(lambda: register_service.mark_all_present(
-                self.ctx.engine, self.ctx.actor, col.day, col.session, pupils,
-                now=self.ctx.now()), f"All present {col.day:%a %d %b} {col.session}")
+                self.ctx.engine, self.ctx.actor, col.day, col.session, pupils),
+                f"All present {col.day:%a %d %b} {col.session}")
         except ServiceError as exc:
             self._show_error(str(exc))
             return
@@ -608,7 +606,7 @@ class RegisterWidget(QWidget):
         pupils = self._bulk_pupils()
         try:
             result = self.model.fill_empty(lambda: register_service.copy_am_to_pm(
-                self.ctx.engine, self.ctx.actor, day, pupils, now=self.ctx.now()),
+                self.ctx.engine, self.ctx.actor, day, pupils),
                 f"AM copied to PM {day:%a %d %b}")
         except ServiceError as exc:
             self._show_error(str(exc))
