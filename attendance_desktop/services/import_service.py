@@ -902,6 +902,7 @@ def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
                 " have closed; give the reason for the amendments (--reason)")
         token.check()
         yield Progress(n + plan.unchanged, 2 * n, "Saving marks")
+        token.check()  # the last moment Cancel can stop it: the write is one transaction
         why = f"Imported from {source.name}" + (f": {reason}" if reason else "")
 
         def write(s: Session, plan: _Plan = plan, why: str = why) -> None:

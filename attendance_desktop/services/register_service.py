@@ -126,8 +126,8 @@ def code_problem(found: codes.AttendanceCode, day: dt.date, dob: dt.date, admitt
     """'' when the code may be used for this pupil on this day, else why not.
 
     X only below compulsory school age; Z only before admission (the only code for a day
-    before the pupil is on roll); # only from a closure; otherwise the pupil must be on
-    roll that day.
+    before the pupil is on roll); # only from a closure (or imported history); otherwise the
+    pupil must be on roll that day.
     """
     if found.code == "Z":
         return "" if day < admitted else (
@@ -139,7 +139,7 @@ def code_problem(found: codes.AttendanceCode, day: dt.date, dob: dt.date, admitt
         if day >= starts:
             return (f"X is only for pupils below compulsory school age; this pupil reached it"
                     f" on {starts:%d %b %Y}")
-    if found.code == "#" and source != "closure":
+    if found.code == "#" and source not in ("closure", "import"):
         return "# is only for a planned whole-school closure; record the closure instead"
     return ""
 
@@ -365,7 +365,9 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
         is_open = open_at.get(slot)
         if is_open is None:
             is_open = open_at[slot] = calendar.is_open(ch.day, ch.session)
-        if not is_open and source != "closure":
+        # Closures write on closed sessions; imports bring history from before the
+        # school's term dates were entered here.
+        if not is_open and source not in ("closure", "import"):
             if only_empty:
                 skipped += 1
                 continue

@@ -15,7 +15,7 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
 from attendance_desktop.services import auth_service, policy_service, register_service
 from attendance_desktop.services.context import AppContext
-from tests.conftest import HEAD, OFFICE
+from tests.conftest import HEAD, OFFICE, clock_at
 from tests.gui.conftest import save_screenshot
 from tests.gui.conftest import save_screenshot as shoot
 
@@ -303,8 +303,8 @@ def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, sc
 
     with session_scope(ctx.engine) as s:
         register_service.write_mark(s, OFFICE, school["Ava"], THU, "AM", "/")
-    kiosk_service.sign_in(ctx.engine, school["Cara"], "Medical or dental appointment", "Dad",
-                          dt.datetime(2025, 11, 20, 9, 40))
+    clock_at(ctx.engine, dt.datetime(2025, 11, 20, 9, 40))
+    kiosk_service.sign_in(ctx.engine, school["Cara"], "Medical or dental appointment", "Dad")
     asked: list[str] = []
     opened: list[str] = []
     monkeypatch.setattr(QMessageBox, "question",
