@@ -49,7 +49,7 @@ def clock_at(engine: Engine, when: dt.datetime) -> None:
 def put_marks(engine: Engine, actor: Actor,
               cells: list[tuple[int, dt.date, str, str] | tuple[int, dt.date, str, str,
                                                                  int | None, str]],
-              source: str = "register") -> None:
+              source: str = "register", reason: str = "") -> None:
     """Test set-up: write marks through the register path as if each was entered on its
     day before the register closed (so no amendment is needed or recorded)."""
     from attendance_desktop.services import clock, register_service
@@ -61,7 +61,7 @@ def put_marks(engine: Engine, actor: Actor,
             bind_clock(engine, FixedClock(dt.datetime.combine(day, dt.time(7, 59, 30, 500))))
             register_service.apply_changes(engine, actor, [
                 MarkChange(*c) for c in cells if c[1] == day],  # type: ignore[arg-type]
-                source=source)
+                source=source, reason=reason)
     finally:
         if before is not None:
             bind_clock(engine, before)
@@ -70,5 +70,8 @@ def put_marks(engine: Engine, actor: Actor,
 
 
 def put_mark(engine: Engine, actor: Actor, pupil_id: int, day: dt.date, session: str,
-             code: str, minutes_late: int | None = None, comment: str = "") -> None:
-    put_marks(engine, actor, [(pupil_id, day, session, code, minutes_late, comment)])
+             code: str, minutes_late: int | None = None, comment: str = "",
+             source: str = "import", reason: str = "") -> None:
+    """One mark of history (default source 'import': no term dates needed)."""
+    put_marks(engine, actor, [(pupil_id, day, session, code, minutes_late, comment)],
+              source=source, reason=reason)

@@ -47,7 +47,7 @@ def school(engine, school_year):  # type: ignore[no-untyped-def]
     marks[0] = dataclasses.replace(marks[0], code="O")
     marks[1] = dataclasses.replace(marks[1], code="I")
     clock_at(engine, NOW)
-    reg.apply_marks(engine, OFFICE, marks, reason="test data")
+    reg.apply_changes(engine, OFFICE, marks, reason="test data")
     return {"oak": oak, "tilly": tilly}
 
 
