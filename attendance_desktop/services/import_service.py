@@ -905,25 +905,29 @@ def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
         token.check()  # the last moment Cancel can stop it: the write is one transaction
         why = f"Imported from {source.name}" + (f": {reason}" if reason else "")
 
-        def write(s: Session, plan: _Plan = plan, why: str = why) -> None:
-            register_service.apply_changes(s, actor, plan.changes, source="import",
-                                           reason=why)
+        def write(s: Session, plan: _Plan = plan, why: str = why) -> MarkImportResult:
+            done = register_service.apply_changes(s, actor, plan.changes, source="import",
+                                                  reason=why)
+            # What the write did (a cell set to the file's value meanwhile is unchanged).
+            got = MarkImportResult(source.name, done.new, done.written - done.new,
+                                   plan.unchanged + done.unchanged)
             s.add(SettingChange(
                 area="marks", key=f"import {source.name}", changed_at=clock.now(s),
-                new_value=(f"{plan.new} new, {plan.changed} changed, {plan.unchanged}"
+                new_value=(f"{got.new} new, {got.changed} changed, {got.unchanged}"
                            f" unchanged" + (f"; reason: {reason}" if reason else "")),
                 staff_name=actor.name, staff_role=actor.role.value))
+            return got
 
         try:
-            if plan.changes:
-                run_write(engine, write)
+            result = (run_write(engine, write) if plan.changes else
+                      MarkImportResult(source.name, 0, 0, plan.unchanged))
             break
         except MarkConflict:
             if attempt:
                 raise
     # No yield after the commit: a Cancel pressed now must not report a saved import
     # as cancelled.
-    return MarkImportResult(source.name, plan.new, plan.changed, plan.unchanged)
+    return result
 
 
 def export_marks(engine: Engine, dest: Path, start: dt.date | None = None,
