@@ -257,33 +257,48 @@ def _last_change(s: Session, key: _Key) -> tuple[str, str, dt.datetime | None]:
 
 
 def _bulk_insert(s: Session, table: Any, rows: list[dict[str, object]]) -> None:
-    """One executemany INSERT. On SQLite the values are converted once per distinct value
-    with SQLAlchemy's own bind processors and handed straight to the driver, skipping
-    SQLAlchemy's per-row work while storing exactly what it would store."""
+    """One executemany INSERT of dict rows (see _bulk_insert_rows)."""
+    if rows:
+        cols = list(rows[0])
+        _bulk_insert_rows(s, table, cols, [tuple(r[c] for c in cols) for r in rows])
+
+
+def _bulk_insert_rows(s: Session, table: Any, cols: list[str],
+                      rows: list[tuple[Any, ...]]) -> None:
+    """One executemany INSERT of tuples in `cols` order. On SQLite the few columns that
+    need converting (dates, times) are converted once per distinct value with SQLAlchemy's
+    own bind processors and the rows handed straight to the driver, skipping SQLAlchemy's
+    per-row work while storing exactly what it would store."""
     if not rows:
         return
     conn = s.connection()
     dialect = conn.dialect
     if dialect.paramstyle != "qmark":
-        conn.execute(sa_insert(table), rows)
+        conn.execute(sa_insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
         return
-    cols = list(rows[0])
-    procs = [table.c[c].type.bind_processor(dialect) for c in cols]
-    caches: list[dict[object, object]] = [{} for _ in cols]
-
-    def convert(k: int, value: object) -> object:
-        proc = procs[k]
-        if proc is None or value is None:
-            return value
-        cache = caches[k]
-        if value not in cache:
-            cache[value] = proc(value)
-        return cache[value]
-
+    procs = [(k, proc) for k, c in enumerate(cols)
+             if (proc := table.c[c].type.bind_processor(dialect)) is not None]
+    if procs:
+        caches: list[dict[Any, Any]] = [{} for _ in procs]
+        out = []
+        for r in rows:
+            row = list(r)
+            for (k, proc), cache in zip(procs, caches, strict=True):
+                v = row[k]
+                if v is not None:
+                    got = cache.get(v)
+                    if got is None:
+                        got = cache[v] = proc(v)
+                    row[k] = got
+            out.append(row)
+        rows = out  # type: ignore[assignment]
     sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
            f"VALUES ({', '.join('?' for _ in cols)})")
-    conn.exec_driver_sql(sql, [tuple(convert(k, r[c]) for k, c in enumerate(cols))
-                               for r in rows])
+    conn.exec_driver_sql(sql, rows)
+
+
+_MARK_COLS = ["pupil_id", "date", "session", "code", "minutes_late", "comment", "source",
+              "entered_by", "entered_role", "entered_at"]
 
 
 def apply_changes(target: Engine | Session, actor: Actor, changes: Sequence[MarkChange], *,
@@ -331,7 +346,8 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
     closed_at: dict[tuple[dt.date, str], bool] = {}
     open_at: dict[tuple[dt.date, str], bool] = {}
     who = (actor.name, actor.role.value)
-    inserts: list[dict[str, object]] = []
+    is_teacher, may_amend = actor.role is Role.TEACHER, actor.can_amend
+    inserts: list[tuple[Any, ...]] = []
     updates: list[dict[str, object]] = []
     deletes: list[dict[str, object]] = []
     amendments: list[dict[str, object]] = []
@@ -357,7 +373,10 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
             raise ServiceError(f"pupil {ch.pupil_id} is not on the register")
         key = (ch.pupil_id, ch.day, ch.session)
         old = existing.get(key)
-        where = f"{f.name}, {ch.day:%a %d %b} {ch.session}"
+
+        def where(f: _Facts = f, ch: MarkChange = ch) -> str:  # only built for a message
+            return f"{f.name}, {ch.day:%a %d %b} {ch.session}"
+
         if only_empty and old is not None:
             skipped += 1
             continue
@@ -382,17 +401,17 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
                 try:
                     found = valid[(ch.code, ch.day)] = codes.validate(ch.code, ch.day)
                 except CodeError as exc:
-                    raise ServiceError(f"{where}: {exc}") from None
+                    raise ServiceError(f"{where()}: {exc}") from None
             try:
                 codes.check_note(found, comment)
             except CodeError as exc:
-                raise ServiceError(f"{where}: {exc}") from None
+                raise ServiceError(f"{where()}: {exc}") from None
             problem = code_problem(found, ch.day, f.dob, f.admitted, f.left, source)
             if problem:
                 if only_empty and "not on roll" in problem:
                     skipped += 1
                     continue
-                raise ServiceError(f"{where}: {problem}")
+                raise ServiceError(f"{where()}: {problem}")
             minutes = ch.minutes_late
             if minutes is not None and (minutes < 0 or not found.is_late):
                 minutes = None if not found.is_late else max(0, minutes)
@@ -420,21 +439,20 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
         closed = closed_at.get(slot)
         if closed is None:
             closed = closed_at[slot] = register_closed(policy, ch.day, ch.session, now)
-        try:
-            check_may_write(actor, f.name, f.class_id, ch.day, ch.session, closed, policy)
-        except PermissionDenied as exc:
-            raise PermissionDenied(f"{where}: {exc}") from None
+        if is_teacher or (closed and not may_amend):  # everyone else may write any cell
+            try:
+                check_may_write(actor, f.name, f.class_id, ch.day, ch.session, closed, policy)
+            except PermissionDenied as exc:
+                raise PermissionDenied(f"{where()}: {exc}") from None
         if old is None:
-            inserts.append({"pupil_id": ch.pupil_id, "date": ch.day, "session": ch.session,
-                            "code": new_code, "minutes_late": minutes, "comment": comment,
-                            "source": source, "entered_by": who[0], "entered_role": who[1],
-                            "entered_at": now})
+            inserts.append((ch.pupil_id, ch.day, ch.session, new_code, minutes, comment,
+                            source, who[0], who[1], now))
             if closed and record_fills:
                 amendments.append(amendment(ch, None, new_code, minutes, comment, True,
                                             reason or DEFAULT_LATE_ENTRY_REASON))
         else:
             if closed and not reason:
-                raise ServiceError(f"{where}: the register has closed: an amendment needs"
+                raise ServiceError(f"{where()}: the register has closed: an amendment needs"
                                    " a reason")
             amended += closed
             amendments.append(amendment(ch, old, new_code, minutes, comment, closed, reason))
@@ -452,7 +470,7 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
         raise MarkConflict(tuple(conflicts))
     mt = Mark.__table__  # type: ignore[attr-defined]
     conn = s.connection()
-    _bulk_insert(s, mt, inserts)
+    _bulk_insert_rows(s, mt, _MARK_COLS, inserts)
     if updates:
         conn.execute(sa_update(mt).where(mt.c.id == bindparam("_id")).values(
             code=bindparam("code"), minutes_late=bindparam("minutes_late"),
