@@ -290,7 +290,7 @@ def _bulk_insert_rows(s: Session, table: Any, cols: list[str],
                     if got is None:
                         got = cache[v] = proc(v)
                     row[k] = got
-            out.append(row)
+            out.append(tuple(row))
         rows = out  # type: ignore[assignment]
     sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
            f"VALUES ({', '.join('?' for _ in cols)})")
