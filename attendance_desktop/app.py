@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from typing import Any
@@ -16,7 +17,22 @@ from attendance_desktop.services.database import open_database
 def build_context(args: argparse.Namespace) -> AppContext:
     paths = paths_for(args)
     engine = open_database(paths)
-    return AppContext(paths=paths, engine=engine, clock=dt.datetime.now)
+    ctx = AppContext(paths=paths, engine=engine, clock=dt.datetime.now)
+    _fill_planned_closures(ctx)
+    return ctx
+
+
+def _fill_planned_closures(ctx: AppContext) -> None:
+    """Closure marks for pupils added since the calendar was saved (the register never
+    writes them when it is viewed). A busy database only postpones this to the next start."""
+    from attendance_desktop.services import calendar_service, closure_service
+    from attendance_desktop.services.errors import ServiceError
+
+    year = calendar_service.year_containing(ctx.engine, ctx.today())
+    if year is None:
+        return
+    with contextlib.suppress(ServiceError):
+        closure_service.fill_closures(ctx.engine, year.start, year.end)
 
 
 def run_window(args: argparse.Namespace) -> int:

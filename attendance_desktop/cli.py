@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from attendance_desktop import __version__
 from attendance_desktop.config import locations
 from attendance_desktop.config.paths import AppPaths, resolve_paths
+from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import stats_service
 from attendance_desktop.services.database import explain, open_database
@@ -85,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     for what in ("pupils", "marks"):
         p = imp_sub.add_parser(what, parents=[common], help=f"import {what} from a CSV file")
         p.add_argument("file", type=Path)
+        if what == "marks":
+            p.add_argument("--reason", default="",
+                           help="why marks in registers that have closed are changed"
+                                " (required when the file changes any)")
 
     exp = sub.add_parser("export", parents=[common], help="export marks to CSV")
     exp_sub = exp.add_subparsers(dest="what", required=True, parser_class=_Parser)
@@ -223,7 +229,9 @@ def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
     if args.what == "pupils":
         result = import_service.import_pupils(engine, args.file)
     else:
-        result = import_service.import_marks(engine, args.file)
+        # Recorded as the operating-system account that ran the command.
+        who = Actor(getpass.getuser(), Role.COMMAND_LINE)
+        result = import_service.import_marks(engine, args.file, who, reason=args.reason)
     print(result)
     return 0
 

@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from attendance_desktop.config.paths import resolve_paths
-from attendance_desktop.db.engine import session_scope
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services import (
     calendar_service,
@@ -32,6 +31,7 @@ from attendance_desktop.services import (
     kiosk_service,
     register_service,
 )
+from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
 
@@ -83,9 +83,11 @@ def main() -> int:
         pupils = kiosk_service.list_pupils(engine, day1)
         n = min(args.n, len(pupils))
         ids = [p.id for p in pupils[:n]]
-        with session_scope(engine) as s:  # half the cells hold an N to be replaced
-            for pid in ids[::2]:
-                register_service.write_mark(s, OFFICE, pid, day1, "AM", "N")
+        # half the cells hold an N to be replaced
+        bench_clock = FixedClock(dt.datetime.combine(day1, dt.time(9, 0)))
+        bind_clock(engine, bench_clock)
+        register_service.apply_changes(engine, OFFICE, [
+            register_service.MarkChange(pid, day1, "AM", "N") for pid in ids[::2]])
 
         baseline = summary("bare INSERT + COMMIT (sqlite3, same file)",
                            bare_insert(paths.sqlite_file, n))
@@ -94,7 +96,8 @@ def main() -> int:
         for i, pid in enumerate(ids):
             now = dt.datetime.combine(day1, dt.time(9, 5)) + dt.timedelta(seconds=10 * i)
             t = time.perf_counter()
-            result = kiosk_service.sign_in(engine, pid, REASON, "Parent or carer", now)
+            bench_clock.set(now)
+            result = kiosk_service.sign_in(engine, pid, REASON, "Parent or carer")
             times.append((time.perf_counter() - t) * 1000)
             assert result.outcome == "signed_in", result
         service = summary("kiosk_service.sign_in (confirm -> commit)", times)

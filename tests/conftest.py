@@ -12,6 +12,7 @@ from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services import calendar_service
+from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
 
 HEAD = Actor("Test Head", Role.HEAD, staff_id=None)
@@ -47,3 +48,39 @@ def school_year(engine: Engine) -> calendar_service.YearInfo:
     year = calendar_service.year_containing(engine, dt.date(2025, 10, 1))
     assert year is not None
     return year
+
+
+def clock_at(engine: Engine, when: dt.datetime) -> None:
+    """Set the application's clock for `engine` (the services read the time from it)."""
+    bind_clock(engine, FixedClock(when))
+
+
+def put_marks(engine: Engine, actor: Actor,
+              cells: list[tuple[int, dt.date, str, str] | tuple[int, dt.date, str, str,
+                                                                 int | None, str]],
+              source: str = "register", reason: str = "") -> None:
+    """Test set-up: write marks through the register path as if each was entered on its
+    day before the register closed (so no amendment is needed or recorded)."""
+    from attendance_desktop.services import clock, register_service
+    from attendance_desktop.services.register_service import MarkChange
+
+    before = clock._CLOCKS.get(engine)
+    try:
+        for day in sorted({c[1] for c in cells}):
+            bind_clock(engine, FixedClock(dt.datetime.combine(day, dt.time(7, 59, 30, 500))))
+            register_service.apply_changes(engine, actor, [
+                MarkChange(*c) for c in cells if c[1] == day],  # type: ignore[arg-type]
+                source=source, reason=reason)
+    finally:
+        if before is not None:
+            bind_clock(engine, before)
+        else:
+            clock._CLOCKS.pop(engine, None)
+
+
+def put_mark(engine: Engine, actor: Actor, pupil_id: int, day: dt.date, session: str,
+             code: str, minutes_late: int | None = None, comment: str = "",
+             source: str = "import", reason: str = "") -> None:
+    """One mark of history (default source 'import': no term dates needed)."""
+    put_marks(engine, actor, [(pupil_id, day, session, code, minutes_late, comment)],
+              source=source, reason=reason)

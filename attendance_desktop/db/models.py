@@ -245,6 +245,16 @@ class KioskEvent(SQLModel, table=True):
     accompanied_by: str = ""
 
 
+class KioskGuard(SQLModel, table=True):
+    """The kiosk's wrong-PIN slow-down, kept in the database so a restart does not reset it
+    (one row per guard, e.g. "exit")."""
+
+    __tablename__ = "kioskguard"
+    name: str = Field(primary_key=True)
+    failures: int = 0
+    locked_until: NaiveDatetime | None = None
+
+
 # --- leave of absence ----------------------------------------------------------
 
 

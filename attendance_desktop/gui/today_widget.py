@@ -405,8 +405,7 @@ class TodayWidget(QWidget):
         try:
             dashboard_service.resolve_absence(
                 self.ctx.engine, self.ctx.actor, a.pupil_id, self.board.day, self.board.session,
-                dialog.code.currentData(), dialog.reason.text(), dialog.comment.text(),
-                now=self.ctx.now())
+                dialog.code.currentData(), dialog.reason.text(), dialog.comment.text())
         except ServiceError as exc:
             self._error(exc)
             return
@@ -425,8 +424,7 @@ class TodayWidget(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            dashboard_service.convert_overdue_to_o(self.ctx.engine, self.ctx.actor, cells,
-                                                   now=self.ctx.now())
+            dashboard_service.convert_overdue_to_o(self.ctx.engine, self.ctx.actor, cells)
         except ServiceError as exc:
             self._error(exc)
             return

@@ -103,7 +103,11 @@ def run_checks(engine: Engine, now: dt.datetime, since: dt.date | None = None) -
                                   f"{m.code} on a closure ({c.description or c.kind}); "
                                   f"expected {c.code}", m.date, m.session))
         # marks in the future
-        future = s.exec(select(Mark).where(Mark.date > today).order_by(col(Mark.date))).all()
+        # The app's own closure marks ('#' written when a closure is set) are planned,
+        # not entered early: they are not reported.
+        future = s.exec(select(Mark).where(Mark.date > today).where(
+            ~((col(Mark.source) == "closure") & (col(Mark.code) == "#")))
+            .order_by(col(Mark.date))).all()
         for m in future:
             if m.pupil_id in pupils:
                 add(CheckItem("future", m.pupil_id, *who(m.pupil_id),

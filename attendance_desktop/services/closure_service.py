@@ -1,5 +1,7 @@
-"""Closures on the register: planned closures fill automatically; a closure decided on the
-day (snow: Y4) is applied to every pupil in one audited step."""
+"""Closures on the register. Closure marks are written when a closure is set: a planned
+closure or INSET day when the calendar is saved (and, for pupils admitted since, when the
+application starts), a closure decided on the day (snow: Y4) in one audited step. Viewing
+the register never writes."""
 
 from __future__ import annotations
 
@@ -8,17 +10,31 @@ import datetime as dt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Closure, Mark, Pupil, SettingChange
 from attendance_desktop.domain import codes
-from attendance_desktop.domain.calendar import SESSIONS
+from attendance_desktop.domain.calendar import SESSIONS, SchoolCalendar, england_bank_holidays
 from attendance_desktop.domain.roles import SYSTEM_ACTOR, Actor
-from attendance_desktop.services import register_service
+from attendance_desktop.services import clock, register_service
 from attendance_desktop.services.calendar_service import read_calendar
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.register_service import BulkResult, MarkChange
+from attendance_desktop.services.write_lock import run_write
 
 EMERGENCY_CODES = ("Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "#")
+
+
+def closure_day_problem(calendar: SchoolCalendar, day: dt.date, kind: str) -> str:
+    """'' when a closure of this kind may go on `day`, else why not: a closure is only on
+    a school day (a weekday in term), and an INSET day never on a bank holiday."""
+    if day.weekday() >= 5:
+        return f"{day:%A %d %B %Y} is a weekend day, not a school day"
+    if not calendar.in_term(day):
+        return f"{day:%A %d %B %Y} is in a holiday, not a school day"
+    if kind == "inset":
+        holiday = england_bank_holidays(day, day).get(day)
+        if holiday:
+            return f"{day:%A %d %B %Y} is a bank holiday ({holiday}), not an INSET day"
+    return ""
 
 
 def _on_roll_ids(s: Session, day: dt.date) -> list[int]:
@@ -28,17 +44,19 @@ def _on_roll_ids(s: Session, day: dt.date) -> list[int]:
         if p is not None]
 
 
-def fill_closures(engine: Engine, start: dt.date, end: dt.date, *, now: dt.datetime) -> int:
+def fill_closures(engine: Engine, start: dt.date, end: dt.date) -> int:
     """Write the closure code for every on-roll pupil on every term-time closure session in
-    [start, end] that has no mark yet. Idempotent; returns how many marks it wrote."""
-    with session_scope(engine) as s:
+    [start, end] that has no mark yet, in one transaction. Idempotent; returns how many
+    marks it wrote (0 and no write when everything is filled)."""
+
+    def work(s: Session) -> int:
         calendar = read_calendar(s)
         closures = s.exec(select(Closure).where(Closure.date >= start,
                                                 Closure.date <= end)).all()
-        wanted: list[MarkChange] = []
         marked = {(p, d, ss) for p, d, ss in s.exec(select(
             col(Mark.pupil_id), col(Mark.date), col(Mark.session)).where(
-                Mark.date >= start, Mark.date <= end, Mark.source == "closure"))}
+                Mark.date >= start, Mark.date <= end))}
+        wanted: list[MarkChange] = []
         for c in closures:
             if c.date.weekday() >= 5 or not calendar.in_term(c.date):
                 continue
@@ -49,16 +67,17 @@ def fill_closures(engine: Engine, start: dt.date, end: dt.date, *, now: dt.datet
                                                  comment=c.description if c.code == "Y7" else ""))
         if not wanted:
             return 0
-        done = register_service.apply_marks_in(s, SYSTEM_ACTOR, wanted, now=now,
-                                               source="closure", only_empty=True)
-        return done.written
+        return register_service.apply_changes(s, SYSTEM_ACTOR, wanted, source="closure",
+                                              only_empty=True).written
+
+    return run_write(engine, work)
 
 
 def emergency_closure(engine: Engine, actor: Actor, day: dt.date, session: str, code: str,
-                      reason: str, *, now: dt.datetime) -> BulkResult:
+                      reason: str) -> BulkResult:
     """Close the school for a session ("AM"/"PM") or the day ("DAY") with a Y code (or #),
     and write that code for every on-roll pupil: one transaction, audited. Marks already
-    entered are changed as amendments with the closure's reason."""
+    entered are changed as amendments with the closure's reason. Only on a school day."""
     if not actor.can_amend:
         raise PermissionDenied("only office staff or the headteacher can record a closure")
     if session not in ("AM", "PM", "DAY"):
@@ -73,19 +92,24 @@ def emergency_closure(engine: Engine, actor: Actor, day: dt.date, session: str, 
     if not reason:
         raise ServiceError("write the reason for the closure (e.g. 'snow: site unsafe')")
     sessions = SESSIONS if session == "DAY" else (session,)
-    with session_scope(engine) as s:
+
+    def work(s: Session) -> BulkResult:
         calendar = read_calendar(s)
+        problem = closure_day_problem(calendar, day, "emergency")
+        if problem:
+            raise ServiceError(f"no closure recorded: {problem}")
         for sess in sessions:
             if not calendar.is_open(day, sess):
-                raise ServiceError(
-                    f"{day:%a %d %b %Y} {sess} is already closed or not a school session")
+                raise ServiceError(f"{day:%a %d %b %Y} {sess} is already closed")
         s.add(Closure(date=day, session=session, kind="emergency", code=code,
                       description=reason, created_by=actor.name))
         s.add(SettingChange(area="calendar", key=f"closure {day} {session}",
                             new_value=f"emergency {code} {reason}", staff_name=actor.name,
-                            staff_role=actor.role.value))
+                            staff_role=actor.role.value, changed_at=clock.now(s)))
         s.flush()
         changes = [MarkChange(pid, day, sess, code, comment=reason if code == "Y7" else "")
                    for pid in _on_roll_ids(s, day) for sess in sessions]
-        return register_service.apply_marks_in(
-            s, actor, changes, now=now, reason=f"Closure: {reason}", source="closure")
+        return register_service.apply_changes(s, actor, changes, reason=f"Closure: {reason}",
+                                              source="closure")
+
+    return run_write(engine, work)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop.config.paths import AppPaths
 from attendance_desktop.domain.roles import SYSTEM_ACTOR, Actor
+from attendance_desktop.services.clock import bind_clock
 
 
 @dataclass
@@ -18,6 +19,11 @@ class AppContext:
     engine: Engine
     clock: Callable[[], dt.datetime] = dt.datetime.now  # tests pass a fixed clock
     actor: Actor = field(default=SYSTEM_ACTOR)  # replaced when staff sign in
+
+    def __post_init__(self) -> None:
+        # The one time source: the services read it from the engine (services.clock), so
+        # the screens and every rule that depends on the time agree.
+        bind_clock(self.engine, self.clock)
 
     def now(self) -> dt.datetime:
         return self.clock()

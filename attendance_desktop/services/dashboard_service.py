@@ -33,6 +33,7 @@ from attendance_desktop.services.calendar_service import read_calendar
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.policy_service import read_policy
 from attendance_desktop.services.register_service import CellMark, MarkChange
+from attendance_desktop.services.write_lock import run_write
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,31 +313,41 @@ def log_call(engine: Engine, actor: Actor, pupil_id: int, contact_id: int | None
 
 
 def resolve_absence(engine: Engine, actor: Actor, pupil_id: int, day: dt.date, session: str,
-                    code: str, reason: str, comment: str = "", *,
-                    now: dt.datetime) -> CellMark:
+                    code: str, reason: str, comment: str = "") -> CellMark:
     """One step from N (or no mark) to the right code once the reason is known: the change
-    is recorded with the reason (an amendment once the register has closed)."""
+    is recorded with the reason (an amendment once the register has closed). A cell that
+    someone has meanwhile given another code is refused with MarkConflict."""
     reason = reason.strip()
     if not reason:
         raise ServiceError("write the reason the family gave (e.g. 'Mum rang: sickness bug')")
     if code.strip().upper() == "N":
         raise ServiceError("choose the code that matches the reason, not N")
-    return register_service.set_mark(engine, actor, MarkChange(
-        pupil_id, day, session, code, comment=comment or ""), now=now, reason=reason)
+
+    def work(s: Session) -> CellMark:
+        now_code = s.exec(select(Mark.code).where(
+            Mark.pupil_id == pupil_id, Mark.date == day, Mark.session == session)).first()
+        seen = now_code if now_code in (None, "N") else "N"
+        return register_service.apply_changes(s, actor, [MarkChange(
+            pupil_id, day, session, code, comment=comment or "", seen_code=seen or "")],
+            reason=reason).cells[0]
+
+    return run_write(engine, work)
 
 
-def convert_overdue_to_o(engine: Engine, actor: Actor, cells: list[tuple[int, dt.date, str]],
-                         *, now: dt.datetime) -> int:
+def convert_overdue_to_o(engine: Engine, actor: Actor,
+                         cells: list[tuple[int, dt.date, str]]) -> int:
     """Change old N marks to O in one audited step; returns how many changed."""
     if not actor.can_amend:
         raise PermissionDenied("only office staff or the headteacher can change N to O")
-    with session_scope(engine) as s:
+
+    def work(s: Session) -> int:
         policy = read_policy(s)
         reason = (f"No reason received within {policy.n_code_limit_school_days} school days:"
                   " N changed to O")
         current = {(m.pupil_id, m.date, m.session): m.code for m in s.exec(select(Mark).where(
             Mark.code == "N"))}
-        changes = [MarkChange(p, d, ss, "O") for p, d, ss in cells
+        changes = [MarkChange(p, d, ss, "O", seen_code="N") for p, d, ss in cells
                    if current.get((p, d, ss)) == "N"]
-        result = register_service.apply_marks_in(s, actor, changes, now=now, reason=reason)
-        return result.written
+        return register_service.apply_changes(s, actor, changes, reason=reason).written
+
+    return run_write(engine, work)

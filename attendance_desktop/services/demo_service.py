@@ -16,9 +16,7 @@ import random
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -29,7 +27,6 @@ from attendance_desktop.db.models import (
     LeaveDecision,
     LeaveRequest,
     Mark,
-    MarkAmendment,
     Pupil,
     PupilContact,
     School,
@@ -53,8 +50,10 @@ from attendance_desktop.services import (
     calendar_service,
     demo_names,
     policy_service,
+    register_service,
 )
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.write_lock import write_scope
 
 # PINs the README documents for signing in to the demo school.
 DEMO_PINS: dict[Role, str] = {
@@ -71,7 +70,6 @@ SOURCE = "demo"
 YEAR_GROUPS = ("R", "1", "2", "3", "4", "5", "6")
 MAX_PUPILS = 2000
 MAX_YEARS = 10
-_CHUNK = 20_000
 _ABSENT = frozenset({"G", "C", "N", "O", "U", "I", "M"})
 
 ProgressCallback = Callable[[Progress], None]
@@ -211,13 +209,15 @@ def create_demo(engine: Engine, *, seed: int = 2026, pupils: int = 210,
     for dates in missing:
         calendar_service.create_academic_year(engine, SYSTEM_ACTOR, dates, inset_days(dates))
     _add_missing_inset_days(engine, cal, spans)
-    with session_scope(engine) as s:
+    with write_scope(engine) as s:
         reason = _refusal(s)
         if reason:
             raise ServiceError(f"cannot create the demo school: {reason}")
         gen.write_people(s)
-        marks = gen.write_register(s)
-        gen.write_follow_up(s)
+        rows = gen.register_rows()
+        history = gen.write_follow_up(s)
+        # Through the register path's bulk writer, with the story's own times.
+        marks = register_service.seed_history(s, rows, history)
         s.add(SettingChange(area="school", key="demo",
                             new_value=f"demo school created (seed {seed}, {years} years)",
                             changed_at=gen.created_at, staff_name=SYSTEM_ACTOR.name,
@@ -898,10 +898,9 @@ class _Generator:
             if pin not in self.hashes:
                 self.hashes[pin] = auth_service.hash_pin(pin)
 
-    def write_register(self, s: Session) -> int:
-        table = Mark.__table__  # type: ignore[attr-defined]
-        rows: list[dict[str, Any]] = []
-        written = 0
+    def register_rows(self) -> list[dict[str, object]]:
+        """Every synthetic mark as a row (written by register_service.seed_history)."""
+        rows: list[dict[str, object]] = []
         sys_name, sys_role = SYSTEM_ACTOR.name, SYSTEM_ACTOR.role.value
         default_code = {"AM": "/", "PM": "\\"}
         for c, seg, out in self.planned:
@@ -922,10 +921,6 @@ class _Generator:
                                  "code": code, "minutes_late": mins, "comment": comment,
                                  "source": SOURCE, "entered_by": by, "entered_role": role,
                                  "entered_at": at or self.at(d, self.reg_at[sess])})
-            if len(rows) >= _CHUNK:
-                s.execute(insert(table), rows)
-                written += len(rows)
-                rows = []
         # Planned closures inside term (INSET days, bank holidays): '#' for everyone on roll.
         for d, closed in sorted(self.cal.closures.items()):
             if not (self.hist_start <= d <= self.today) or d.weekday() >= 5 \
@@ -940,10 +935,7 @@ class _Generator:
                                          "source": "closure", "entered_by": sys_name,
                                          "entered_role": sys_role,
                                          "entered_at": self.created_at})
-        if rows:
-            s.execute(insert(table), rows)
-            written += len(rows)
-        return written
+        return rows
 
     def _plan_follow_up(self, c: _Child, out: dict[int, _Event], starts: list[int],
                         kind: str) -> None:
@@ -967,8 +959,10 @@ class _Generator:
                         self.amend.append((c, i, "O", when, ""))
                         ev.by, ev.role, ev.at = self.office, "office", when
 
-    def write_follow_up(self, s: Session) -> None:
-        """Amendments N -> I/O with their phone calls, and leave requests."""
+    def write_follow_up(self, s: Session) -> list[dict[str, object]]:
+        """Phone calls and leave requests; returns the amendments N -> I/O for the
+        register path to write."""
+        history: list[dict[str, object]] = []
         rng = self.rng
         firsts: dict[int, int | None] = {}
         for fam in self.families:
@@ -992,10 +986,11 @@ class _Generator:
                     s.add(CallLog(pupil_id=c.id, contact_id=contact,
                                   called_at=self.at(d, late_after, 40 + k * 1440),
                                   method="phone", outcome=outcome, staff_name=self.office))
-            s.add(MarkAmendment(
-                pupil_id=c.id, date=d, session=sess, old_code="N", new_code=new,
-                new_comment="", reason=reason, after_close=True, source=SOURCE,
-                amended_at=when, staff_name=self.office, staff_role="office"))
+            history.append(dict(
+                pupil_id=c.id, date=d, session=sess, old_code="N", old_minutes_late=None,
+                old_comment="", new_code=new, new_minutes_late=None, new_comment="",
+                reason=reason, after_close=True, source=SOURCE, amended_at=when,
+                staff_name=self.office, staff_role="office"))
         for kids, j0, j1, outcome, reason in self.leave:
             first, last = self.days[j0], self.days[j1]
             received = first - dt.timedelta(days=rng.randint(15, 40))
@@ -1022,3 +1017,4 @@ class _Generator:
                              else "A family holiday is not an exceptional circumstance"),
                     decided_on=decided, decided_at=self.at(decided, dt.time(15, 45)),
                     staff_name=self.head, staff_role="head"))
+        return history

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 
@@ -87,7 +88,12 @@ class DiskFull(StartupError):
 
 
 class DatabaseBusy(StartupError):
-    """Another program held the database longer than the wait allowed."""
+    """Another program held the database longer than the wait allowed (at start-up or
+    while saving); nothing was saved."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or "The database is busy (another computer or the kiosk is"
+                         " saving); nothing was saved: try again in a moment")
 
 
 class MigrationFailed(StartupError):
@@ -96,3 +102,37 @@ class MigrationFailed(StartupError):
 
 class BackupFailed(StartupError):
     """The copy taken before an upgrade failed, so the upgrade was not started."""
+
+
+@dataclass(frozen=True, slots=True)
+class CellConflict:
+    """One cell that changed since the user saw it: who changed it, when and to what."""
+
+    pupil_id: int
+    pupil_name: str
+    day: dt.date
+    session: str
+    seen_code: str  # "" = the user saw an empty cell
+    current_code: str  # "" = the cell is now empty
+    changed_by: str
+    changed_role: str
+    changed_at: dt.datetime | None
+
+    def __str__(self) -> str:
+        seen = self.seen_code or "no mark"
+        now = self.current_code or "no mark"
+        when = f" at {self.changed_at:%H:%M on %d %b}" if self.changed_at else ""
+        who = f"{self.changed_by} ({self.changed_role})" if self.changed_by else "someone"
+        return (f"{self.pupil_name}, {self.day:%a %d %b} {self.session}: {who} changed it"
+                f"{when} from {seen} to {now}")
+
+
+class MarkConflict(ServiceError):
+    """Cells changed by someone else since the user saw them; nothing in the batch was saved."""
+
+    def __init__(self, conflicts: tuple[CellConflict, ...]) -> None:
+        self.conflicts = conflicts
+        first = str(conflicts[0]) if conflicts else "a mark changed"
+        more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+        super().__init__(f"Someone else changed this mark since you saw it: {first}{more}."
+                         " Nothing was saved.")

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
-from attendance_desktop.db.models import KioskEvent, Mark
+from attendance_desktop.db.models import KioskEvent, Mark, Pupil
 from attendance_desktop.services import kiosk_service, policy_service
 
 
@@ -34,6 +34,7 @@ class FireRoll:
     late_today: int
     early_leavers: int
     still_out: int
+    not_accounted_for: int = 0  # on roll, no mark this session, not signed in or out
 
 
 def late_today_ids(engine: Engine, day: dt.date) -> frozenset[int]:
@@ -48,6 +49,35 @@ def late_today_ids(engine: Engine, day: dt.date) -> frozenset[int]:
     return frozenset(marked) | frozenset(kiosk)
 
 
+def not_accounted_for(engine: Engine, now: dt.datetime,
+                      on_site: tuple[kiosk_service.OnSitePupil, ...]
+                      ) -> list[kiosk_service.OnSitePupil]:
+    """Pupils on roll today who are neither on site (marked in, or signed in at the
+    kiosk) nor signed out nor recorded absent this session: nobody knows yet where they
+    are, so the fire roll lists them to be checked."""
+    day = now.date()
+    here = {p.pupil_id for p in on_site}
+    out_ids = kiosk_service.signed_out_ids(engine, day)
+    with session_scope(engine) as s:
+        session = kiosk_service.session_at(policy_service.read_policy(s), now)
+        marked = set(s.execute(select(Mark.pupil_id).where(
+            Mark.date == day, Mark.session == session)).scalars().all())
+        names = kiosk_service._names(s)
+        roll = s.execute(select(Pupil.id).where(
+            Pupil.admission_date <= day,
+            Pupil.leaving_date.is_(None) | (Pupil.leaving_date >= day))  # type: ignore[union-attr]
+        ).scalars().all()
+    rows = []
+    for pid in roll:
+        if pid in here or pid in marked or pid in out_ids:
+            continue
+        name, cls, order = names[pid]
+        rows.append((order, kiosk_service.OnSitePupil(pid, name, cls, "Not yet accounted for",
+                                                      None)))
+    rows.sort(key=lambda r: (r[0], r[1].class_name, r[1].name.lower()))
+    return [r for _, r in rows]
+
+
 def default_path(reports_dir: Path, now: dt.datetime) -> Path:
     return reports_dir / f"fire-roll-{now:%Y-%m-%d-%H%M%S}.pdf"
 
@@ -56,6 +86,7 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
     """Write the fire roll for `now` to `path` and return its counts."""
     day = now.date()
     pupils = kiosk_service.on_site(engine, now)
+    unknown = not_accounted_for(engine, now, pupils)
     leavers = kiosk_service.early_leavers(engine, day)
     late = late_today_ids(engine, day)
     still_out = [r for r in leavers if r.back_at is None]
@@ -76,9 +107,11 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
         Spacer(1, 4 * mm),
     ]
     summary = Table(
-        [["On site now", "Late arrivals today", "Early leavers today", "Still signed out"],
-         [str(len(pupils)), str(len(late)), str(len(leavers)), str(len(still_out))]],
-        colWidths=[42 * mm] * 4)
+        [["On site now", "Not yet accounted for", "Late arrivals today", "Early leavers",
+          "Still signed out"],
+         [str(len(pupils)), str(len(unknown)), str(len(late)), str(len(leavers)),
+          str(len(still_out))]],
+        colWidths=[34 * mm] * 5)
     summary.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, 0), "Helvetica", 10),
         ("FONT", (0, 1), (-1, 1), "Helvetica-Bold", 18),
@@ -93,6 +126,16 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
     by_class: dict[str, list[kiosk_service.OnSitePupil]] = {}
     for p in pupils:
         by_class.setdefault(p.class_name or "No class", []).append(p)
+    if unknown:
+        # First, so the people at the assembly point see whom to look for.
+        data = [["Tick", "Pupil", "Class"]]
+        for r in unknown:
+            data.append(["", r.name, r.class_name])
+        table = Table(data, colWidths=[14 * mm, 90 * mm, 64 * mm], repeatRows=1)
+        table.setStyle(_grid_style())
+        story.append(Paragraph(f"Not yet accounted for — {len(unknown)} (no mark this"
+                               " session and not signed in): check each one", h2))
+        story.append(table)
     if not pupils:
         story.append(Paragraph("No pupils are recorded as on site.", h2))
     for cls, rows in by_class.items():
@@ -134,7 +177,8 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return FireRoll(path, now, len(pupils), len(late), len(leavers), len(still_out))
+    return FireRoll(path, now, len(pupils), len(late), len(leavers), len(still_out),
+                    len(unknown))
 
 
 def _grid_style(tick: bool = True) -> TableStyle:

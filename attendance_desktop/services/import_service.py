@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import func
-from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -36,13 +35,16 @@ from attendance_desktop.domain.calendar import academic_year_start
 from attendance_desktop.domain.codes import CodeError
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor
-from attendance_desktop.services import register_service
+from attendance_desktop.services import clock, register_service
 from attendance_desktop.services.errors import (
     ImportRejected,
+    MarkConflict,
     PermissionDenied,
     Problem,
     ServiceError,
 )
+from attendance_desktop.services.policy_service import read_policy
+from attendance_desktop.services.write_lock import run_write
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -667,111 +669,62 @@ class _MarkInput:
     comment: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class _BulkOutcome:
-    new: int
-    changed: int
-    unchanged: int
-
-
 def _stored_minutes_late(found: codes.AttendanceCode, minutes: int | None) -> int | None:
-    # Same rule as register_service.write_mark: minutes are kept only on late codes.
+    # Same rule as the register path: minutes are kept only on late codes.
     if minutes is not None and (minutes < 0 or not found.is_late):
         return None if not found.is_late else max(0, minutes)
     return minutes
 
 
-def _insert_many(s: Session, rows: list[dict[str, object]]) -> None:
-    """One executemany INSERT of mark rows.
+@dataclass
+class _Plan:
+    """What an import would change, worked out without the write lock."""
 
-    On SQLite the values are converted once per distinct value with SQLAlchemy's own
-    bind processors and handed to the driver, which skips SQLAlchemy's per-row work
-    (about half the time of a year's import) while storing exactly what it would store.
-    """
-    conn = s.connection()
-    dialect = conn.dialect
-    if dialect.paramstyle != "qmark" or not rows:
-        conn.execute(sa_insert(Mark.__table__), rows)
-        return
-    table = Mark.__table__
-    cols = list(rows[0])
-    procs = [table.c[c].type.bind_processor(dialect) for c in cols]  # type: ignore[attr-defined]
-    caches: list[dict[object, object]] = [{} for _ in cols]
-
-    def convert(k: int, value: object) -> object:
-        proc = procs[k]
-        if proc is None or value is None:
-            return value
-        cache = caches[k]
-        if value not in cache:
-            cache[value] = proc(value)
-        return cache[value]
-
-    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "  # type: ignore[attr-defined]
-           f"VALUES ({', '.join('?' for _ in cols)})")
-    conn.exec_driver_sql(sql, [tuple(convert(k, r[c]) for k, c in enumerate(cols))
-                               for r in rows])
+    changes: list[register_service.MarkChange] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    closed_changed: int = 0  # existing marks in registers that have closed
 
 
-def _write_marks_bulk(s: Session, actor: Actor, marks: Sequence[_MarkInput], *, source: str,
-                      reason: str, token: CancelToken, base: int = 0, total: int = 0,
-                      now: dt.datetime | None = None) -> Generator[Progress, None, _BulkOutcome]:
-    """Write many marks in the caller's transaction, fast, with write_mark's semantics.
-
-    Existing marks are fetched in one query per 500 pupils. Marks that are new are
-    inserted with one executemany (write_mark adds no amendment for a new mark);
-    identical marks are skipped; the few that differ go through write_mark itself so
-    the amendment is recorded exactly as for a change made on screen.
-    """
+def _plan(s: Session, marks: Sequence[_MarkInput], now: dt.datetime) -> _Plan:
+    """Compare the file with the register as it is now (a plain read, no lock): identical
+    marks drop out; the rest carry the mark seen now as `seen_code`, so a cell someone
+    changes before the write is a conflict, never overwritten unseen."""
+    plan = _Plan()
     if not marks:
-        return _BulkOutcome(0, 0, 0)
-    when = now or dt.datetime.now()
+        return plan
     m = Mark.__table__.c  # type: ignore[attr-defined]
     ids = sorted({x.pupil_id for x in marks})
     first, last = min(x.day for x in marks), max(x.day for x in marks)
     current: dict[tuple[int, dt.date, str], tuple[str, int | None, str]] = {}
+    conn = s.connection()
     for i in range(0, len(ids), 500):
         q = sa_select(m.pupil_id, m.date, m.session, m.code, m.minutes_late, m.comment).where(
             m.pupil_id.in_(ids[i:i + 500]), m.date >= first, m.date <= last)
-        for r in s.connection().execute(q):
+        for r in conn.execute(q):
             current[(r.pupil_id, r.date, r.session)] = (r.code, r.minutes_late, r.comment)
-    inserts: list[dict[str, object]] = []
-    changes: list[_MarkInput] = []
-    unchanged = 0
-    valid: dict[tuple[str, dt.date], codes.AttendanceCode] = {}
+    policy = read_policy(s)
+    closed: dict[tuple[dt.date, str], bool] = {}
     for x in marks:
-        found = valid.get((x.code, x.day))
-        if found is None:
-            found = valid[(x.code, x.day)] = codes.validate(x.code, x.day)
+        found = codes.CODES[x.code]
         minutes = _stored_minutes_late(found, x.minutes_late)
         old = current.get((x.pupil_id, x.day, x.session))
+        if old == (found.code, minutes, x.comment):
+            plan.unchanged += 1
+            continue
         if old is None:
-            inserts.append({"pupil_id": x.pupil_id, "date": x.day, "session": x.session,
-                            "code": found.code, "minutes_late": minutes,
-                            "comment": x.comment, "source": source,
-                            "entered_by": actor.name, "entered_role": actor.role.value,
-                            "entered_at": when})
-        elif old == (found.code, minutes, x.comment):
-            unchanged += 1
+            plan.new += 1
         else:
-            changes.append(x)
-    total = total or len(marks)
-    done = base + unchanged
-    for i in range(0, len(inserts), _CHUNK):
-        token.check()
-        yield Progress(done, total, "Saving marks")
-        chunk = inserts[i:i + _CHUNK]
-        _insert_many(s, chunk)
-        done += len(chunk)
-    for i, x in enumerate(changes):
-        if i % 500 == 0:
-            token.check()
-            yield Progress(done + i, total, "Saving changed marks")
-        register_service.write_mark(s, actor, x.pupil_id, x.day, x.session, x.code,
-                                    minutes_late=x.minutes_late, comment=x.comment,
-                                    source=source, reason=reason, now=when)
-    token.check()
-    return _BulkOutcome(len(inserts), len(changes), unchanged)
+            plan.changed += 1
+            slot = (x.day, x.session)
+            if slot not in closed:
+                closed[slot] = register_service.register_closed(policy, x.day, x.session, now)
+            plan.closed_changed += closed[slot]
+        plan.changes.append(register_service.MarkChange(
+            x.pupil_id, x.day, x.session, found.code, minutes, x.comment,
+            seen_code=old[0] if old else ""))
+    return plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -779,6 +732,7 @@ class _PupilRoll:
     id: int
     admission: dt.date
     leaving: dt.date | None
+    dob: dt.date
 
 
 @dataclass
@@ -805,8 +759,9 @@ def _check_marks(s: Session, source: Path,
     if out.problems:
         return out
     names = {k: headers[i] for k, i in index.items()}
-    roll = {u: _PupilRoll(pid, adm, left) for pid, u, adm, left in s.exec(
-        select(Pupil.id, Pupil.upn, Pupil.admission_date, Pupil.leaving_date)).all() if u}
+    roll = {u: _PupilRoll(pid, adm, left, dob) for pid, u, adm, left, dob in s.exec(
+        select(Pupil.id, Pupil.upn, Pupil.admission_date, Pupil.leaving_date,
+               Pupil.dob)).all() if u}
     seen: dict[tuple[str, dt.date, str], int] = {}
     # A year's file repeats ~200 UPNs, ~380 dates and a few codes: parse each once.
     upns: dict[str, str] = {}
@@ -884,11 +839,15 @@ def _check_marks(s: Session, source: Path,
                     codes.check_note(found, comment)
                 except CodeError as exc:
                     bad("comment", str(exc))
-        if pupil is not None and day is not None and (
-                day < pupil.admission or (pupil.leaving and day > pupil.leaving)):
-            left = f", left {pupil.leaving:%d/%m/%Y}" if pupil.leaving else ""
-            bad("date", f"pupil {pupil_upn} was not on roll on {day:%d/%m/%Y} "
-                        f"(admitted {pupil.admission:%d/%m/%Y}{left})")
+        if pupil is not None and day is not None and found is not None:
+            problem = register_service.code_problem(found, day, pupil.dob, pupil.admission,
+                                                    pupil.leaving, "import")
+            if "not on roll" in problem:
+                left = f", left {pupil.leaving:%d/%m/%Y}" if pupil.leaving else ""
+                bad("date", f"pupil {pupil_upn} was not on roll on {day:%d/%m/%Y} "
+                            f"(admitted {pupil.admission:%d/%m/%Y}{left})")
+            elif problem:
+                bad("code", problem)
         if pupil_upn and day is not None and session in ("AM", "PM"):
             key = (pupil_upn, day, session)
             if key in seen:
@@ -904,35 +863,71 @@ def _check_marks(s: Session, source: Path,
     return out
 
 
-def import_marks(engine: Engine, source: Path, actor: Actor = CLI_ACTOR) -> MarkImportResult:
+def import_marks(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
+                 reason: str = "") -> MarkImportResult:
     """Import register marks, all or nothing; changed marks leave an amendment."""
-    return run_to_end(import_marks_job(engine, source, actor))
+    return run_to_end(import_marks_job(engine, source, actor, reason=reason))
 
 
 def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
-                     token: CancelToken | None = None,
+                     token: CancelToken | None = None, *, reason: str = "",
                      ) -> Generator[Progress, None, MarkImportResult]:
     """import_marks as a job for a worker thread: yields Progress, and Cancel (or any
-    problem) leaves the database exactly as it was."""
+    problem) leaves the database exactly as it was.
+
+    Everything is checked first without the write lock (the file, codes, pupils, and the
+    marks on record), so other writers (the kiosk) are not kept waiting; the new and
+    changed marks are then written in one short transaction through the register path.
+    Changing marks in registers that have closed needs `reason`. A cell someone changes
+    during the check is not overwritten: the import is planned again once, then refused.
+    """
     if not (actor.can_write_register and actor.can_amend):
         raise PermissionDenied(f"{actor.role.label} users cannot import marks")
     source = Path(source)
     token = token or CancelToken()
     with session_scope(engine) as s:
         checked = yield from _check_marks(s, source, token)
-        if checked.problems:
-            raise ImportRejected(source.name, checked.problems)
-        n = len(checked.marks)
-        done = yield from _write_marks_bulk(s, actor, checked.marks, source="import",
-                                            reason=f"Imported from {source.name}",
-                                            token=token, base=n, total=2 * n)
-        s.add(SettingChange(
-            area="marks", key=f"import {source.name}",
-            new_value=f"{done.new} new, {done.changed} changed, {done.unchanged} unchanged",
-            staff_name=actor.name, staff_role=actor.role.value))
+    if checked.problems:
+        raise ImportRejected(source.name, checked.problems)
+    n = len(checked.marks)
+    reason = reason.strip()
+    for attempt in range(2):
+        token.check()
+        yield Progress(n, 2 * n, "Comparing with the register")
+        with session_scope(engine) as s:
+            plan = _plan(s, checked.marks, clock.now(s))
+        if plan.closed_changed and not reason:
+            raise ServiceError(
+                f"{source.name} would change {plan.closed_changed} marks in registers that"
+                " have closed; give the reason for the amendments (--reason)")
+        token.check()
+        yield Progress(n + plan.unchanged, 2 * n, "Saving marks")
+        token.check()  # the last moment Cancel can stop it: the write is one transaction
+        why = f"Imported from {source.name}" + (f": {reason}" if reason else "")
+
+        def write(s: Session, plan: _Plan = plan, why: str = why) -> MarkImportResult:
+            done = register_service.apply_changes(s, actor, plan.changes, source="import",
+                                                  reason=why)
+            # What the write did (a cell set to the file's value meanwhile is unchanged).
+            got = MarkImportResult(source.name, done.new, done.written - done.new,
+                                   plan.unchanged + done.unchanged)
+            s.add(SettingChange(
+                area="marks", key=f"import {source.name}", changed_at=clock.now(s),
+                new_value=(f"{got.new} new, {got.changed} changed, {got.unchanged}"
+                           f" unchanged" + (f"; reason: {reason}" if reason else "")),
+                staff_name=actor.name, staff_role=actor.role.value))
+            return got
+
+        try:
+            result = (run_write(engine, write) if plan.changes else
+                      MarkImportResult(source.name, 0, 0, plan.unchanged))
+            break
+        except MarkConflict:
+            if attempt:
+                raise
     # No yield after the commit: a Cancel pressed now must not report a saved import
     # as cancelled.
-    return MarkImportResult(source.name, done.new, done.changed, done.unchanged)
+    return result
 
 
 def export_marks(engine: Engine, dest: Path, start: dt.date | None = None,

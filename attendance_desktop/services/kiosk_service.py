@@ -1,8 +1,10 @@
 """The front-desk kiosk: late sign-in, sign out and back, who is on site, the late log.
 
-Every kiosk action is one transaction. Marks go through register_service.write_mark with
-source "kiosk" so that replacing an absence leaves an amendment; a present or late mark
-is never overwritten. Times come from the caller's clock (the context), never the PC's.
+Every kiosk action is one transaction holding the write lock. Marks go through
+register_service.apply_changes with source "kiosk" and the kiosk as the actor, so that
+replacing an absence leaves an amendment; a present or late mark is never overwritten.
+Sign-in, out and back happen now: the time is the application's clock (services.clock),
+never a caller's.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from attendance_desktop.db.models import (
     AcademicYear,
     Closure,
     KioskEvent,
+    KioskGuard,
     Mark,
     Pupil,
     School,
@@ -30,8 +33,10 @@ from attendance_desktop.db.models import (
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.policy import LATE_BY_TIME, Policy
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import auth_service, policy_service, register_service
+from attendance_desktop.services import auth_service, clock, policy_service, register_service
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.write_lock import write_scope
 
 KIOSK_ACTOR = Actor("Kiosk sign-in", Role.SYSTEM)
 EXIT_ROLES = frozenset({Role.OFFICE, Role.HEAD, Role.TEACHER})
@@ -174,7 +179,8 @@ def closed_message(engine: Engine, now: dt.datetime) -> str:
 class KioskResult:
     """What happened, and a friendly message for the pupil (no codes or figures)."""
 
-    outcome: str  # signed_in | already_in | back | out | closed | not_out | already_out
+    outcome: str  # signed_in | already_in | see_office | back | out | closed | not_out |
+    #               already_out
     pupil_name: str
     at: dt.datetime
     session: str
@@ -215,16 +221,26 @@ def _is_out(s: Session, pupil_id: int, day: dt.date) -> bool:
     return last == "out"
 
 
-def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
-            now: dt.datetime, policy: Policy | None = None) -> KioskResult:
-    """Record a late arrival: the register mark and a KioskEvent in one transaction.
+def _arrived_today(s: Session, pupil_id: int, day: dt.date, session: str) -> bool:
+    """Whether the kiosk already recorded this pupil's arrival for the session."""
+    start = dt.datetime.combine(day, dt.time())
+    return s.execute(select(func.count()).select_from(KioskEvent).where(
+        KioskEvent.pupil_id == pupil_id, KioskEvent.at >= start,
+        KioskEvent.at < start + dt.timedelta(days=1), KioskEvent.session == session,
+        KioskEvent.kind.in_(("in", "late_in")))).scalar_one() > 0
 
-    `reason` is a label from policy.kiosk_reasons. An empty cell or an absence code gets
-    the arrival's mark (an absence replaced is an amendment recorded as the kiosk); a
-    present, late or approved-activity mark is left alone ("already signed in").
+
+def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
+            policy: Policy | None = None) -> KioskResult:
+    """Record an arrival now: the register mark and a KioskEvent in one transaction.
+
+    `reason` is a label from policy.kiosk_reasons. An empty cell or N gets the arrival's
+    mark (N replaced is an amendment recorded as the kiosk); any other mark is left alone
+    ("already signed in"), and a second sign-in for the same session adds nothing.
     """
-    day = now.date()
-    with session_scope(engine) as s:
+    with write_scope(engine) as s:
+        now = clock.now(s)
+        day = now.date()
         pol = policy or policy_service.read_policy(s)
         reason_code = dict(pol.kiosk_reasons).get(reason)
         if reason_code is None:
@@ -237,24 +253,33 @@ def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
                                f"{closed} Nothing has been recorded.")
         existing = s.execute(select(Mark.code).where(
             Mark.pupil_id == pupil_id, Mark.date == day, Mark.session == session)).scalar()
-        if existing is not None and _in_school(existing):
-            if _is_out(s, pupil_id, day):
-                s.add(KioskEvent(pupil_id=pupil_id, kind="back", at=now, session=session,
-                                 reason="Returned (signed in)", accompanied_by=accompanied_by))
-                return KioskResult("back", _full(pupil), now, session,
-                                   f"Welcome back, {_first(pupil)}! You are signed back in"
-                                   f" at {now:%H:%M}.")
+        if _is_out(s, pupil_id, day) and (
+                (existing is not None and _in_school(existing))
+                or _arrived_today(s, pupil_id, day, session)):
+            s.add(KioskEvent(pupil_id=pupil_id, kind="back", at=now, session=session,
+                             reason="Returned (signed in)", accompanied_by=accompanied_by))
+            return KioskResult("back", _full(pupil), now, session,
+                               f"Welcome back, {_first(pupil)}! You are signed back in"
+                               f" at {now:%H:%M}.")
+        if (existing is not None and _in_school(existing)) or _arrived_today(
+                s, pupil_id, day, session):
             return KioskResult("already_in", _full(pupil), now, session,
                                f"You are already signed in, {_first(pupil)}. "
                                "There is nothing more to do: please go to your class.")
+        if existing not in (None, "N"):
+            # The office recorded something else (e.g. I, M): the kiosk never changes it,
+            # but the arrival is kept so the pupil is on the fire roll.
+            s.add(KioskEvent(pupil_id=pupil_id, kind="in", at=now, session=session,
+                             reason=reason, accompanied_by=accompanied_by.strip()))
+            return KioskResult("see_office", _full(pupil), now, session,
+                               f"Thank you, {_first(pupil)}. You are signed in at {now:%H:%M}."
+                               " Please call at the office on your way to class.")
         code, late = code_for(pol, session, now, reason_code)
-        # The same rule as the register screens for flagging an amendment "after close".
-        after_close = register_service.register_closed(pol, day, session, now)
-        register_service.write_mark(
-            s, KIOSK_ACTOR, pupil_id, day, session, code, minutes_late=late,
-            comment=f"Kiosk {now:%H:%M}: {reason}", source="kiosk",
-            reason=f"Signed in at the kiosk at {now:%H:%M}", after_close=after_close,
-            now=now)
+        register_service.apply_changes(
+            s, KIOSK_ACTOR, [MarkChange(pupil_id, day, session, code, late,
+                                        f"Kiosk {now:%H:%M}: {reason}",
+                                        seen_code=existing or "")],
+            source="kiosk", reason=f"Signed in at the kiosk at {now:%H:%M}")
         on_time = code == codes.present_code(session)  # before the register started
         s.add(KioskEvent(pupil_id=pupil_id, kind="in" if on_time else "late_in", at=now,
                          session=session, reason=reason, code=code, minutes_late=late,
@@ -268,15 +293,15 @@ def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
 # --- out and back -------------------------------------------------------------------
 
 
-def sign_out(engine: Engine, pupil_id: int, reason: str, collected_by: str,
-             now: dt.datetime) -> KioskResult:
-    """A pupil leaving during the day (reason, who collected them, when)."""
+def sign_out(engine: Engine, pupil_id: int, reason: str, collected_by: str) -> KioskResult:
+    """A pupil leaving now (reason, who collected them)."""
     if not reason.strip():
         raise ServiceError("choose a reason for leaving")
     if not collected_by.strip():
         raise ServiceError("say who is collecting the pupil")
-    day = now.date()
-    with session_scope(engine) as s:
+    with write_scope(engine) as s:
+        now = clock.now(s)
+        day = now.date()
         pol = policy_service.read_policy(s)
         pupil = _pupil(s, pupil_id, day)
         session = session_at(pol, now)
@@ -289,11 +314,11 @@ def sign_out(engine: Engine, pupil_id: int, reason: str, collected_by: str,
                            f"Goodbye, {_first(pupil)}. You are signed out at {now:%H:%M}.")
 
 
-def sign_back(engine: Engine, pupil_id: int, now: dt.datetime,
-              accompanied_by: str = "") -> KioskResult:
-    """A pupil who signed out today coming back."""
-    day = now.date()
-    with session_scope(engine) as s:
+def sign_back(engine: Engine, pupil_id: int, accompanied_by: str = "") -> KioskResult:
+    """A pupil who signed out today coming back now."""
+    with write_scope(engine) as s:
+        now = clock.now(s)
+        day = now.date()
         pol = policy_service.read_policy(s)
         pupil = _pupil(s, pupil_id, day)
         session = session_at(pol, now)
@@ -442,20 +467,24 @@ def on_site(engine: Engine, now: dt.datetime) -> tuple[OnSitePupil, ...]:
         day_start = dt.datetime.combine(day, dt.time())
         arrived: dict[int, dt.time] = {}
         returned: dict[int, dt.time] = {}
+        late_in: set[int] = set()
         for pid, kind, at in s.execute(select(KioskEvent.pupil_id, KioskEvent.kind,
                                               KioskEvent.at).where(
                 KioskEvent.at >= day_start, KioskEvent.at <= now,
                 KioskEvent.kind.in_(("in", "late_in", "back"))).order_by(KioskEvent.at)).all():
             target = returned if kind == "back" else arrived
             target.setdefault(pid, at.time().replace(second=0, microsecond=0))
+            if kind == "late_in":
+                late_in.add(pid)
     out: list[tuple[int, OnSitePupil]] = []
     for pid in on_roll:
         code = marks.get(pid)
         here = code is not None and _in_school(code)
         if not (here or pid in arrived) or pid in out_ids:
             continue
-        # A kiosk arrival with a reason's own code (e.g. M) is on site whatever the code.
-        status = "Late" if pid in arrived or code in ("L", "U") else "Present"
+        # A kiosk arrival with a reason's own code (e.g. M) is on site whatever the code;
+        # an arrival before the register started ("in") is on time, not late.
+        status = "Late" if pid in late_in or code in ("L", "U") else "Present"
         if code and codes.lookup(code).category is codes.Category.APPROVED:
             status = f"Approved activity ({code})"
         name, cls, order = names[pid]
@@ -486,29 +515,49 @@ class ExitGuard:
 
     A wrong PIN at the kiosk is tried against every account, so the kiosk also counts
     failures itself and makes the next attempt wait (the same curve as staff sign-in).
+    The count lives in the database, so restarting the kiosk does not reset it; the time
+    is the application's clock.
     """
+
+    NAME = "exit"
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.failures = 0
-        self.locked_until: dt.datetime | None = None
 
-    def wait_seconds(self, now: dt.datetime) -> int:
-        if self.locked_until is None or self.locked_until <= now:
+    def _row(self, s: Session) -> KioskGuard:
+        row = s.get(KioskGuard, self.NAME)
+        return row if row is not None else KioskGuard(name=self.NAME)
+
+    @property
+    def failures(self) -> int:
+        with session_scope(self.engine) as s:
+            return self._row(s).failures
+
+    def wait_seconds(self) -> int:
+        with session_scope(self.engine) as s:
+            return self._wait(self._row(s), clock.now(s))
+
+    @staticmethod
+    def _wait(row: KioskGuard, now: dt.datetime) -> int:
+        if row.locked_until is None or row.locked_until <= now:
             return 0
-        return int((self.locked_until - now).total_seconds()) + 1
+        return int((row.locked_until - now).total_seconds()) + 1
 
-    def check(self, pin: str, now: dt.datetime) -> Actor | None:
+    def check(self, pin: str) -> Actor | None:
         """The staff member whose PIN this is, or None; raises ExitLocked while waiting."""
-        wait = self.wait_seconds(now)
+        with session_scope(self.engine) as s:
+            wait = self._wait(self._row(s), clock.now(s))
         if wait:
             raise ExitLocked(f"Too many wrong PINs: try again in {wait} seconds.", wait)
-        actor = auth_service.verify_any_staff_pin(self.engine, pin, EXIT_ROLES, now)
-        if actor is not None:
-            self.failures = 0
-            self.locked_until = None
-            return actor
-        self.failures += 1
-        delay = auth_service.delay_after(self.failures)
-        self.locked_until = now + dt.timedelta(seconds=delay) if delay else None
-        return None
+        actor = auth_service.verify_any_staff_pin(self.engine, pin, EXIT_ROLES)
+        with write_scope(self.engine) as s:
+            row = self._row(s)
+            if actor is not None:
+                row.failures, row.locked_until = 0, None
+            else:
+                row.failures += 1
+                delay = auth_service.delay_after(row.failures)
+                now = clock.now(s)
+                row.locked_until = now + dt.timedelta(seconds=delay) if delay else None
+            s.add(row)
+        return actor

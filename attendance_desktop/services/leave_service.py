@@ -33,7 +33,8 @@ from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services.calendar_service import read_calendar
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 from attendance_desktop.services.policy_service import read_policy
-from attendance_desktop.services.register_service import MarkChange, apply_marks_in
+from attendance_desktop.services.register_service import MarkChange, apply_changes
+from attendance_desktop.services.write_lock import write_scope
 
 # --- what goes in and comes out ------------------------------------------------------------
 
@@ -355,23 +356,26 @@ def _on_roll(p: Pupil, day: dt.date) -> bool:
     return day >= p.admission_date and (p.leaving_date is None or day <= p.leaving_date)
 
 
-def _prefill(s: Session, actor: Actor, r: LeaveRequest, slots: list[tuple[dt.date, str]],
-             now: dt.datetime) -> RegisterResult:
+def _prefill(s: Session, actor: Actor, r: LeaveRequest,
+             slots: list[tuple[dt.date, str]]) -> RegisterResult:
     assert r.id is not None
     pupil = s.get(Pupil, r.pupil_id)
     assert pupil is not None
     wanted = [MarkChange(r.pupil_id, d, ss, r.ground, comment=mark_comment(r.id))
               for d, ss in slots if _on_roll(pupil, d)]
     skipped = len(slots) - len(wanted)
-    res = apply_marks_in(s, actor, wanted, now=now, source="leave",
-                         reason=f"Leave granted (request #{r.id})")
+    res = apply_changes(s, actor, wanted, source="leave",
+                        reason=f"Leave granted (request #{r.id})")
     return RegisterResult(res.written, res.unchanged, skipped + res.skipped)
 
 
 def _remove(s: Session, actor: Actor, r: LeaveRequest, slots: list[tuple[dt.date, str]],
-            reason: str, now: dt.datetime) -> RegisterResult:
-    changes = [MarkChange(r.pupil_id, d, ss, "") for d, ss in slots]
-    res = apply_marks_in(s, actor, changes, now=now, source="leave", reason=reason)
+            reason: str) -> RegisterResult:
+    # Only cells still holding this request's leave mark are cleared (seen_code).
+    ours = {k: m.code for k, m in _our_marks(s, r).items()}
+    changes = [MarkChange(r.pupil_id, d, ss, "", seen_code=ours.get((d, ss), ""))
+               for d, ss in slots]
+    res = apply_changes(s, actor, changes, source="leave", reason=reason)
     return RegisterResult(res.written, res.unchanged, res.skipped)
 
 
@@ -392,7 +396,7 @@ def decide(engine: Engine, actor: Actor, request_id: int, outcome: str, *,
         raise ServiceError(f"decision must be one of {', '.join(rules.OUTCOMES)}")
     if outcome == "refused" and not reasons.strip():
         raise ServiceError("reasons: say why the leave is refused (it goes in the letter)")
-    with session_scope(engine) as s:
+    with write_scope(engine) as s:
         r = _request(s, request_id)
         assert r.id is not None
         if r.status == "withdrawn":
@@ -433,8 +437,8 @@ def decide(engine: Engine, actor: Actor, request_id: int, outcome: str, *,
         r.status = outcome
         s.add(r)
         s.flush()
-        removed = _remove(s, actor, r, gone, f"Leave decision changed (request #{r.id})", now)
-        added = _prefill(s, actor, r, new_slots, now) if new_slots else RegisterResult(0, 0, 0)
+        removed = _remove(s, actor, r, gone, f"Leave decision changed (request #{r.id})")
+        added = _prefill(s, actor, r, new_slots) if new_slots else RegisterResult(0, 0, 0)
         return RegisterResult(added.written, added.unchanged, added.skipped, removed.written)
 
 
@@ -446,7 +450,7 @@ def withdraw(engine: Engine, actor: Actor, request_id: int, *, reason: str,
         raise PermissionDenied(f"{actor.role.label} users cannot withdraw leave requests")
     if not reason.strip():
         raise ServiceError("reason: say who withdrew the request and why")
-    with session_scope(engine) as s:
+    with write_scope(engine) as s:
         r = _request(s, request_id)
         assert r.id is not None
         if r.status == "withdrawn":
@@ -458,7 +462,7 @@ def withdraw(engine: Engine, actor: Actor, request_id: int, *, reason: str,
         s.add(r)
         future = [k for k in _our_marks(s, r) if k[0] > now.date()]
         done = _remove(s, actor, r, sorted(future),
-                       f"Leave withdrawn (request #{r.id}): {reason.strip()}", now)
+                       f"Leave withdrawn (request #{r.id}): {reason.strip()}")
         return RegisterResult(0, 0, 0, done.written)
 
 
@@ -468,7 +472,7 @@ def mark_taken_unauthorised(engine: Engine, actor: Actor, request_id: int, *,
     holiday), each change audited. Sessions with an attendance mark are left alone."""
     if not actor.can_amend:
         raise PermissionDenied(f"{actor.role.label} users cannot amend the register")
-    with session_scope(engine) as s:
+    with write_scope(engine) as s:
         r = _request(s, request_id)
         assert r.id is not None
         if r.status not in ("refused", "taken_unauthorised"):
@@ -496,9 +500,10 @@ def mark_taken_unauthorised(engine: Engine, actor: Actor, request_id: int, *,
             if found is not None and found.category.attending:
                 skipped += 1  # the pupil was in school that session
                 continue
-            todo.append(MarkChange(r.pupil_id, d, ss, "G", comment=mark_comment(r.id)))
-        res = apply_marks_in(s, actor, todo, now=now, source="leave",
-                             reason=f"Leave refused and taken (request #{r.id})")
+            todo.append(MarkChange(r.pupil_id, d, ss, "G", comment=mark_comment(r.id),
+                                   seen_code=marks.get((d, ss), "")))
+        res = apply_changes(s, actor, todo, source="leave",
+                            reason=f"Leave refused and taken (request #{r.id})")
         if r.status != "taken_unauthorised":
             s.add(LeaveDecision(request_id=r.id, outcome="taken_unauthorised",
                                 reasons="Leave refused but taken: sessions marked G",

@@ -1,109 +1,57 @@
-"""Writing marks. Every change to an existing mark leaves an append-only amendment row."""
+"""Writing marks, through one path. Every change to an existing mark leaves an append-only
+amendment row; see apply_changes."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import insert as sa_insert
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, MarkAmendment, Pupil, SchoolClass
 from attendance_desktop.domain import codes
+from attendance_desktop.domain.calendar import compulsory_school_age_start
 from attendance_desktop.domain.codes import CodeError
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.services import clock
 from attendance_desktop.services.calendar_service import read_calendar
-from attendance_desktop.services.errors import PermissionDenied, ServiceError
+from attendance_desktop.services.errors import (
+    CellConflict,
+    MarkConflict,
+    PermissionDenied,
+    ServiceError,
+)
 from attendance_desktop.services.policy_service import read_policy
+from attendance_desktop.services.write_lock import holds_write_lock, lock_pupils, run_write
 
 SOURCES = ("register", "kiosk", "leave", "closure", "import", "demo")
 
 
-@dataclass(frozen=True, slots=True)
-class MarkWrite:
-    """What write_mark did: 'new', 'changed' or 'unchanged'."""
-
-    outcome: str
-    old_code: str
-    new_code: str
-
-
-def write_mark(s: Session, actor: Actor, pupil_id: int, day: dt.date, session: str, code: str,
-               *, minutes_late: int | None = None, comment: str = "", source: str = "register",
-               reason: str = "", after_close: bool = False,
-               now: dt.datetime | None = None) -> MarkWrite:
-    """Insert or change one mark inside the caller's transaction.
-
-    Raises ServiceError for a bad code, a missing note, or a change after the register
-    closed without a reason. Does not commit.
-    """
-    if session not in ("AM", "PM"):
-        raise ServiceError(f"session must be AM or PM, not '{session}'")
-    if not actor.can_write_register:
-        raise PermissionDenied(f"{actor.role.label} users cannot change the register")
-    try:
-        found = codes.validate(code, day)
-        codes.check_note(found, comment)
-    except CodeError as exc:
-        raise ServiceError(str(exc)) from exc
-    if minutes_late is not None and (minutes_late < 0 or not found.is_late):
-        minutes_late = None if not found.is_late else max(0, minutes_late)
-    when = now or dt.datetime.now()
-    existing = s.exec(select(Mark).where(Mark.pupil_id == pupil_id, Mark.date == day,
-                                         Mark.session == session)).first()
-    if existing is None:
-        if after_close and not actor.can_amend:
-            raise PermissionDenied(
-                f"the register has closed; {actor.role.label.lower()}s cannot amend it")
-        s.add(Mark(pupil_id=pupil_id, date=day, session=session, code=found.code,
-                   minutes_late=minutes_late, comment=comment, source=source,
-                   entered_by=actor.name, entered_role=actor.role.value, entered_at=when))
-        if after_close:
-            # A blank filled after the register closed is kept in the history too, so the
-            # amendments report shows every late entry (the kiosk's included).
-            s.add(MarkAmendment(
-                pupil_id=pupil_id, date=day, session=session, new_code=found.code,
-                new_minutes_late=minutes_late, new_comment=comment,
-                reason=reason.strip() or "Mark entered after the register closed",
-                after_close=True, source=source, amended_at=when, staff_name=actor.name,
-                staff_role=actor.role.value))
-        return MarkWrite("new", "", found.code)
-    if (existing.code, existing.minutes_late, existing.comment) == (
-            found.code, minutes_late, comment):
-        return MarkWrite("unchanged", existing.code, found.code)
-    if after_close and not actor.can_amend:
-        raise PermissionDenied(
-            f"the register has closed; {actor.role.label.lower()}s cannot amend it")
-    if after_close and not reason.strip():
-        raise ServiceError("the register has closed: an amendment needs a reason")
-    s.add(MarkAmendment(
-        pupil_id=pupil_id, date=day, session=session, old_code=existing.code,
-        old_minutes_late=existing.minutes_late, old_comment=existing.comment,
-        new_code=found.code, new_minutes_late=minutes_late, new_comment=comment,
-        reason=reason.strip(), after_close=after_close, source=source, amended_at=when,
-        staff_name=actor.name, staff_role=actor.role.value,
-    ))
-    old = existing.code
-    existing.code = found.code
-    existing.minutes_late = minutes_late
-    existing.comment = comment
-    existing.source = source
-    existing.entered_by = actor.name
-    existing.entered_role = actor.role.value
-    existing.entered_at = when
-    s.add(existing)
-    return MarkWrite("changed", old, found.code)
-
-
-# --- taking and correcting registers (one transaction per user action) -------------------
-# Everything below writes through write_mark/_clear_mark, so every change leaves history.
+# --- the one mark writer ---------------------------------------------------------------
+# Every mark, from the grid, the bulk actions, the kiosk, leave, closures, imports and
+# the Today page, is written by apply_changes. It takes the write lock before reading,
+# decides "after close" from the application's clock and the policy, compares each cell
+# with what the user saw, and writes the batch with a few executemany statements.
 
 
 @dataclass(frozen=True, slots=True)
 class MarkChange:
-    """One cell to set. code "" clears the cell (recorded as a change to no mark)."""
+    """One cell to set. code "" clears the cell (recorded as a change to no mark).
+
+    `seen_code` is the cell as the user saw it ("" for an empty cell); when the cell holds
+    something else now, the batch is refused with MarkConflict. None = do not compare
+    (imports, and bulk fills that only fill empty cells).
+    """
 
     pupil_id: int
     day: dt.date
@@ -111,6 +59,7 @@ class MarkChange:
     code: str
     minutes_late: int | None = None
     comment: str = ""
+    seen_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +100,18 @@ class BulkResult:
     unchanged: int
     skipped: int  # cells left alone (already marked, closed, off roll)
     cells: tuple[CellMark, ...] = ()  # the cells as they now are, for the grid to refresh
+    new: int = 0  # of `written`, cells that had no mark
+    amended_after_close: int = 0  # existing marks changed after their register closed
+
+
+CELLS_RETURNED_UP_TO = 20_000  # an import of a year does not need its cells back
+# Blank cells filled after the register closed leave an amendment ("recorded") for every
+# source except a file import and a closure, whose batch is recorded once (the import's or
+# the closure's own record: who, when, what) and whose mark rows carry source, who and
+# when: a migrated year would otherwise add a million history rows, and a snow day one
+# per pupil. Changes to existing marks are amendments from every source.
+_BLANK_FILLS_NOT_RECORDED = frozenset({"import", "closure"})
+DEFAULT_LATE_ENTRY_REASON = "Mark entered after the register closed"
 
 
 def register_closed(policy: Policy, day: dt.date, session: str, now: dt.datetime) -> bool:
@@ -160,15 +121,50 @@ def register_closed(policy: Policy, day: dt.date, session: str, now: dt.datetime
     return now.time() >= policy.session_times(session).closes
 
 
-def _pupil_facts(s: Session, pupil_ids: set[int]) -> dict[int, tuple[str, int | None, dt.date,
-                                                                      dt.date | None]]:
-    out: dict[int, tuple[str, int | None, dt.date, dt.date | None]] = {}
+def code_problem(found: codes.AttendanceCode, day: dt.date, dob: dt.date, admitted: dt.date,
+                 left: dt.date | None, source: str) -> str:
+    """'' when the code may be used for this pupil on this day, else why not.
+
+    X only below compulsory school age; Z only before admission (the only code for a day
+    before the pupil is on roll); # only from a closure (or imported history); otherwise the
+    pupil must be on roll that day.
+    """
+    if found.code == "Z":
+        return "" if day < admitted else (
+            f"Z is for a prospective pupil; this pupil was admitted on {admitted:%d %b %Y}")
+    if day < admitted or (left is not None and day > left):
+        return f"the pupil was not on roll on {day:%a %d %b %Y}"
+    if found.code == "X":
+        starts = compulsory_school_age_start(dob)
+        if day >= starts:
+            return (f"X is only for pupils below compulsory school age; this pupil reached it"
+                    f" on {starts:%d %b %Y}")
+    if found.code == "#" and source not in ("closure", "import"):
+        return "# is only for a planned whole-school closure; record the closure instead"
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    name: str
+    class_id: int | None
+    admitted: dt.date
+    left: dt.date | None
+    dob: dt.date
+
+
+def _pupil_facts(s: Session, pupil_ids: set[int]) -> dict[int, _Facts]:
+    out: dict[int, _Facts] = {}
     ids = sorted(pupil_ids)
+    p = Pupil.__table__.c  # type: ignore[attr-defined]
+    conn = s.connection()
     for i in range(0, len(ids), 500):
-        for p in s.exec(select(Pupil).where(Pupil.id.in_(ids[i:i + 500]))):  # type: ignore[union-attr]
-            assert p.id is not None
-            name = f"{p.preferred_forename or p.legal_forename} {p.legal_surname}"
-            out[p.id] = (name, p.class_id, p.admission_date, p.leaving_date)
+        for row in conn.execute(sa_select(
+                p.id, p.preferred_forename, p.legal_forename, p.legal_surname, p.class_id,
+                p.admission_date, p.leaving_date, p.dob).where(p.id.in_(ids[i:i + 500]))):
+            out[row.id] = _Facts(f"{row.preferred_forename or row.legal_forename} "
+                                 f"{row.legal_surname}", row.class_id, row.admission_date,
+                                 row.leaving_date, row.dob)
     return out
 
 
@@ -187,119 +183,334 @@ def check_may_write(actor: Actor, pupil_name: str, class_id: int | None, day: dt
             raise PermissionDenied(
                 f"the {session} register for {day:%a %d %b %Y} closed at {closes:%H:%M};"
                 " ask the office or the headteacher to amend it")
+    elif closed and not actor.can_amend:
+        raise PermissionDenied(
+            f"the register has closed; {actor.role.label.lower()}s cannot amend it")
 
 
-def apply_marks(engine: Engine, actor: Actor, changes: list[MarkChange], *, now: dt.datetime,
-                reason: str = "", source: str = "register",
-                only_empty: bool = False) -> BulkResult:
-    """Write many cells in ONE transaction (all or nothing), checking role, calendar and roll.
+# (id, code, minutes_late, comment, source, entered_by, entered_role, entered_at)
+_Existing = tuple[int, str, int | None, str, str, str, str, dt.datetime | None]
+_Key = tuple[int, dt.date, str]
 
-    A change to a register that has closed is an amendment: it needs `reason` and an office
-    or headteacher account. `only_empty` leaves cells that already have a mark alone.
+
+def _as_date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _as_datetime(value: object) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+def _existing_marks(s: Session, keys: set[_Key]) -> dict[_Key, _Existing]:
+    """The marks now in these cells (read inside the write lock)."""
+    if not keys:
+        return {}
+    conn = s.connection()
+    m = Mark.__table__.c  # type: ignore[attr-defined]
+    cols = (m.id, m.pupil_id, m.date, m.session, m.code, m.minutes_late, m.comment, m.source,
+            m.entered_by, m.entered_role, m.entered_at)
+    out: dict[_Key, _Existing] = {}
+    pupils = sorted({k[0] for k in keys})
+    if len(keys) <= 40:
+        queries = [sa_select(*cols).where(m.pupil_id == p, m.date == d, m.session == ss)
+                   for p, d, ss in keys]
+    else:
+        lo, hi = min(k[1] for k in keys), max(k[1] for k in keys)
+        queries = [sa_select(*cols).where(m.date >= lo, m.date <= hi,
+                                          m.pupil_id.in_(pupils[i:i + 500]))
+                   for i in range(0, len(pupils), 500)]
+    if conn.dialect.name == "sqlite" and len(keys) > 40:
+        # Plain tuples straight from the driver: an import reads up to a year of marks.
+        raw = conn.connection.cursor()
+        try:
+            for i in range(0, len(pupils), 500):
+                chunk = pupils[i:i + 500]
+                raw.execute(
+                    "SELECT id, pupil_id, date, session, code, minutes_late, comment, source,"
+                    " entered_by, entered_role, entered_at FROM mark WHERE date >= ? AND"
+                    f" date <= ? AND pupil_id IN ({','.join('?' * len(chunk))})",
+                    (lo.isoformat(), hi.isoformat(), *chunk))
+                for (i_, pid, d, ss, code, mins, comment, src, by, role, at) in raw:
+                    key = (pid, _as_date(d), ss)
+                    if key in keys:
+                        out[key] = (i_, code, mins, comment or "", src, by, role, at)
+        finally:
+            raw.close()
+        return out
+    for q in queries:
+        for r in conn.execute(q):
+            key = (r.pupil_id, r.date, r.session)
+            if key in keys:
+                out[key] = (r.id, r.code, r.minutes_late, r.comment or "", r.source,
+                            r.entered_by, r.entered_role, r.entered_at)
+    return out
+
+
+def _last_change(s: Session, key: _Key) -> tuple[str, str, dt.datetime | None]:
+    """Who cleared or last changed a cell, from its history (for a conflict message)."""
+    a = MarkAmendment
+    row = s.exec(select(a).where(a.pupil_id == key[0], a.date == key[1],
+                                 a.session == key[2]).order_by(col(a.id).desc())).first()
+    return (row.staff_name, row.staff_role, row.amended_at) if row else ("", "", None)
+
+
+def _bulk_insert(s: Session, table: Any, rows: list[dict[str, object]]) -> None:
+    """One executemany INSERT of dict rows (see _bulk_insert_rows)."""
+    if rows:
+        cols = list(rows[0])
+        _bulk_insert_rows(s, table, cols, [tuple(r[c] for c in cols) for r in rows])
+
+
+def _bulk_insert_rows(s: Session, table: Any, cols: list[str],
+                      rows: list[tuple[Any, ...]]) -> None:
+    """One executemany INSERT of tuples in `cols` order. On SQLite the few columns that
+    need converting (dates, times) are converted once per distinct value with SQLAlchemy's
+    own bind processors and the rows handed straight to the driver, skipping SQLAlchemy's
+    per-row work while storing exactly what it would store."""
+    if not rows:
+        return
+    conn = s.connection()
+    dialect = conn.dialect
+    if dialect.paramstyle != "qmark":
+        conn.execute(sa_insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
+        return
+    procs = [(k, proc) for k, c in enumerate(cols)
+             if (proc := table.c[c].type.bind_processor(dialect)) is not None]
+    if procs:
+        caches: list[dict[Any, Any]] = [{} for _ in procs]
+        out = []
+        for r in rows:
+            row = list(r)
+            for (k, proc), cache in zip(procs, caches, strict=True):
+                v = row[k]
+                if v is not None:
+                    got = cache.get(v)
+                    if got is None:
+                        got = cache[v] = proc(v)
+                    row[k] = got
+            out.append(tuple(row))
+        rows = out  # type: ignore[assignment]
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
+           f"VALUES ({', '.join('?' for _ in cols)})")
+    conn.exec_driver_sql(sql, rows)
+
+
+_MARK_COLS = ["pupil_id", "date", "session", "code", "minutes_late", "comment", "source",
+              "entered_by", "entered_role", "entered_at"]
+
+
+def apply_changes(target: Engine | Session, actor: Actor, changes: Sequence[MarkChange], *,
+                  source: str = "register", reason: str = "",
+                  only_empty: bool = False) -> BulkResult:
+    """Write many cells as ONE all-or-nothing batch: the only way marks are written.
+
+    `target` is the engine (a transaction of its own, holding the write lock from its
+    first statement) or a session opened with write_lock.write_scope (the caller's
+    transaction, for services that write more alongside). The time is the application's
+    clock (services.clock), never the caller's: a change to a register that has closed is
+    an amendment that needs `reason` and an office or headteacher account. `only_empty`
+    leaves cells that already have a mark alone. Raises MarkConflict (nothing written)
+    when a cell no longer holds its `seen_code`, PermissionDenied, or ServiceError.
     """
-    with session_scope(engine) as s:
-        return apply_marks_in(s, actor, changes, now=now, reason=reason, source=source,
-                              only_empty=only_empty)
+    if isinstance(target, Engine):
+        return run_write(target, lambda s: _apply(s, actor, changes, source, reason,
+                                                  only_empty))
+    if not holds_write_lock(target):
+        raise ServiceError("internal: marks must be written inside write_lock.write_scope")
+    return _apply(target, actor, changes, source, reason, only_empty)
 
 
-def apply_marks_in(s: Session, actor: Actor, changes: list[MarkChange], *, now: dt.datetime,
-                   reason: str = "", source: str = "register",
-                   only_empty: bool = False) -> BulkResult:
-    """apply_marks inside the caller's transaction (for services that write more)."""
+def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
+           reason: str, only_empty: bool) -> BulkResult:
     if not changes:
         return BulkResult(0, 0, 0)
     if source not in SOURCES:
         raise ServiceError(f"unknown source '{source}'")
-    written = unchanged = skipped = 0
-    touched: list[tuple[int, dt.date, str]] = []
+    if not actor.can_write_register:
+        raise PermissionDenied(f"{actor.role.label} users can view the register but not change it")
+    pupil_ids = {c.pupil_id for c in changes}
+    lock_pupils(s, pupil_ids)  # PostgreSQL; SQLite holds its write lock already
+    now = clock.now(s)
     policy = read_policy(s)
     calendar = read_calendar(s)
-    facts = _pupil_facts(s, {c.pupil_id for c in changes})
-    existing: set[tuple[int, dt.date, str]] = set()
-    if only_empty:
-        days = sorted({c.day for c in changes})
-        rows = s.exec(select(col(Mark.pupil_id), col(Mark.date), col(Mark.session)).where(
-            Mark.date >= days[0], Mark.date <= days[-1])).all()
-        existing = {(p, d, ss) for p, d, ss in rows}
+    facts = _pupil_facts(s, pupil_ids)
+    keys = {(c.pupil_id, c.day, c.session) for c in changes}
+    if len(keys) != len(changes):
+        raise ServiceError("the same cell appears twice in one change")
+    existing = _existing_marks(s, keys)
+    reason = reason.strip()
+    record_fills = source not in _BLANK_FILLS_NOT_RECORDED
+    valid: dict[tuple[str, dt.date], codes.AttendanceCode] = {}
+    closed_at: dict[tuple[dt.date, str], bool] = {}
+    open_at: dict[tuple[dt.date, str], bool] = {}
+    who = (actor.name, actor.role.value)
+    is_teacher, may_amend = actor.role is Role.TEACHER, actor.can_amend
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[dict[str, object]] = []
+    deletes: list[dict[str, object]] = []
+    amendments: list[dict[str, object]] = []
+    conflicts: list[CellConflict] = []
+    cells: list[CellMark] = []
+    want_cells = len(changes) <= CELLS_RETURNED_UP_TO
+    unchanged = skipped = amended = 0
+
+    def amendment(ch: MarkChange, old: _Existing | None, code: str, minutes: int | None,
+                  comment: str, after: bool, why: str) -> dict[str, object]:
+        return {"pupil_id": ch.pupil_id, "date": ch.day, "session": ch.session,
+                "old_code": old[1] if old else "", "old_minutes_late": old[2] if old else None,
+                "old_comment": old[3] if old else "", "new_code": code,
+                "new_minutes_late": minutes, "new_comment": comment, "reason": why,
+                "after_close": after, "source": source, "amended_at": now,
+                "staff_name": who[0], "staff_role": who[1]}
+
     for ch in changes:
-        if ch.pupil_id not in facts:
+        if ch.session not in ("AM", "PM"):
+            raise ServiceError(f"session must be AM or PM, not '{ch.session}'")
+        f = facts.get(ch.pupil_id)
+        if f is None:
             raise ServiceError(f"pupil {ch.pupil_id} is not on the register")
-        name, class_id, admitted, left = facts[ch.pupil_id]
-        if only_empty and (ch.pupil_id, ch.day, ch.session) in existing:
+        key = (ch.pupil_id, ch.day, ch.session)
+        old = existing.get(key)
+
+        def where(f: _Facts = f, ch: MarkChange = ch) -> str:  # only built for a message
+            return f"{f.name}, {ch.day:%a %d %b} {ch.session}"
+
+        if only_empty and old is not None:
             skipped += 1
             continue
-        if ch.day < admitted or (left is not None and ch.day > left):
+        slot = (ch.day, ch.session)
+        is_open = open_at.get(slot)
+        if is_open is None:
+            is_open = open_at[slot] = calendar.is_open(ch.day, ch.session)
+        # Closures write on closed sessions; imports bring history from before the
+        # school's term dates were entered here.
+        if not is_open and source not in ("closure", "import"):
             if only_empty:
                 skipped += 1
                 continue
-            raise ServiceError(f"{name} was not on roll on {ch.day:%a %d %b %Y}")
-        if not calendar.is_open(ch.day, ch.session) and source != "closure":
-            if only_empty:
-                skipped += 1
-                continue
-            raise ServiceError(
-                f"{ch.day:%a %d %b %Y} {ch.session} is not an open school session"
-                " (weekend, holiday or closure)")
-        closed = register_closed(policy, ch.day, ch.session, now)
-        check_may_write(actor, name, class_id, ch.day, ch.session, closed, policy)
-        try:
-            if ch.code == "":
-                done = _clear_mark(s, actor, ch.pupil_id, ch.day, ch.session, reason=reason,
-                                   after_close=closed, now=now, source=source)
-            else:
-                done = write_mark(s, actor, ch.pupil_id, ch.day, ch.session, ch.code,
-                                  minutes_late=ch.minutes_late, comment=ch.comment,
-                                  source=source, reason=reason, after_close=closed, now=now)
-        except ServiceError as exc:
-            raise type(exc)(f"{name}, {ch.day:%a %d %b} {ch.session}: {exc}") from exc
-        if done.outcome == "unchanged":
+            raise ServiceError(f"{ch.day:%a %d %b %Y} {ch.session} is not an open school"
+                               " session (weekend, holiday or closure)")
+        found: codes.AttendanceCode | None = None
+        minutes: int | None = None
+        comment = ch.comment
+        if ch.code:
+            found = valid.get((ch.code, ch.day))
+            if found is None:
+                try:
+                    found = valid[(ch.code, ch.day)] = codes.validate(ch.code, ch.day)
+                except CodeError as exc:
+                    raise ServiceError(f"{where()}: {exc}") from None
+            try:
+                codes.check_note(found, comment)
+            except CodeError as exc:
+                raise ServiceError(f"{where()}: {exc}") from None
+            problem = code_problem(found, ch.day, f.dob, f.admitted, f.left, source)
+            if problem:
+                if only_empty and "not on roll" in problem:
+                    skipped += 1
+                    continue
+                raise ServiceError(f"{where()}: {problem}")
+            minutes = ch.minutes_late
+            if minutes is not None and (minutes < 0 or not found.is_late):
+                minutes = None if not found.is_late else max(0, minutes)
+        elif old is None:
             unchanged += 1
+            if want_cells:
+                cells.append(CellMark(*key, "", None, "", "", "", "", None))
+            continue
+        new_code = found.code if found else ""
+        if old is not None and (old[1], old[2], old[3]) == (new_code, minutes, comment):
+            unchanged += 1
+            if want_cells:
+                cells.append(CellMark(*key, old[1], old[2], old[3], old[4], old[5], old[6],
+                                      _as_datetime(old[7])))
+            continue
+        current = old[1] if old else ""
+        if (ch.seen_code is not None and ch.seen_code != current) or (
+                source == "kiosk" and current not in ("", "N")):
+            by, role, at = ((old[5], old[6], _as_datetime(old[7])) if old
+                            else _last_change(s, key))
+            conflicts.append(CellConflict(ch.pupil_id, f.name, ch.day, ch.session,
+                                          ch.seen_code if ch.seen_code is not None else "",
+                                          current, by, role, at))
+            continue
+        closed = closed_at.get(slot)
+        if closed is None:
+            closed = closed_at[slot] = register_closed(policy, ch.day, ch.session, now)
+        if is_teacher or (closed and not may_amend):  # everyone else may write any cell
+            try:
+                check_may_write(actor, f.name, f.class_id, ch.day, ch.session, closed, policy)
+            except PermissionDenied as exc:
+                raise PermissionDenied(f"{where()}: {exc}") from None
+        if old is None:
+            inserts.append((ch.pupil_id, ch.day, ch.session, new_code, minutes, comment,
+                            source, who[0], who[1], now))
+            if closed and record_fills:
+                amendments.append(amendment(ch, None, new_code, minutes, comment, True,
+                                            reason or DEFAULT_LATE_ENTRY_REASON))
         else:
-            written += 1
-        touched.append((ch.pupil_id, ch.day, ch.session))
-    s.flush()
-    return BulkResult(written, unchanged, skipped, _read_cells(s, touched))
+            if closed and not reason:
+                raise ServiceError(f"{where()}: the register has closed: an amendment needs"
+                                   " a reason")
+            amended += closed
+            amendments.append(amendment(ch, old, new_code, minutes, comment, closed, reason))
+            if new_code:
+                updates.append({"_id": old[0], "code": new_code, "minutes_late": minutes,
+                                "comment": comment, "source": source, "entered_by": who[0],
+                                "entered_role": who[1], "entered_at": now})
+            else:
+                deletes.append({"_id": old[0]})
+        if want_cells:
+            cells.append(CellMark(*key, new_code, minutes, comment if new_code else "",
+                                  source if new_code else "", who[0] if new_code else "",
+                                  who[1] if new_code else "", now if new_code else None))
+    if conflicts:
+        raise MarkConflict(tuple(conflicts))
+    mt = Mark.__table__  # type: ignore[attr-defined]
+    conn = s.connection()
+    _bulk_insert_rows(s, mt, _MARK_COLS, inserts)
+    if updates:
+        conn.execute(sa_update(mt).where(mt.c.id == bindparam("_id")).values(
+            code=bindparam("code"), minutes_late=bindparam("minutes_late"),
+            comment=bindparam("comment"), source=bindparam("source"),
+            entered_by=bindparam("entered_by"), entered_role=bindparam("entered_role"),
+            entered_at=bindparam("entered_at")), updates)
+    if deletes:
+        conn.execute(sa_delete(mt).where(mt.c.id == bindparam("_id")), deletes)
+    _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
+    written = len(inserts) + len(updates) + len(deletes)
+    return BulkResult(written, unchanged, skipped, tuple(cells), len(inserts), amended)
 
 
-def _read_cells(s: Session, touched: list[tuple[int, dt.date, str]]) -> tuple[CellMark, ...]:
-    if len(touched) <= 20:
-        return tuple(_read_cell(s, *t) for t in touched)
-    days = sorted({t[1] for t in touched})
-    found = {(m.pupil_id, m.date, m.session): m for m in s.exec(select(Mark).where(
-        Mark.date >= days[0], Mark.date <= days[-1]))}
-    out = []
-    for t in touched:
-        m = found.get(t)
-        out.append(CellMark(*t, "", None, "", "", "", "", None) if m is None else CellMark(
-            *t, m.code, m.minutes_late, m.comment, m.source, m.entered_by, m.entered_role,
-            m.entered_at))
-    return tuple(out)
-
-
-def set_mark(engine: Engine, actor: Actor, change: MarkChange, *, now: dt.datetime,
-             reason: str = "", source: str = "register") -> CellMark:
+def set_mark(engine: Engine, actor: Actor, change: MarkChange, *, reason: str = "",
+             source: str = "register") -> CellMark:
     """Set (or clear) one cell; one transaction. Returns the cell as it now is."""
-    return apply_marks(engine, actor, [change], now=now, reason=reason, source=source).cells[0]
+    return apply_changes(engine, actor, [change], reason=reason, source=source).cells[0]
 
 
-def _clear_mark(s: Session, actor: Actor, pupil_id: int, day: dt.date, session: str, *,
-                reason: str, after_close: bool, now: dt.datetime, source: str) -> MarkWrite:
-    existing = s.exec(select(Mark).where(Mark.pupil_id == pupil_id, Mark.date == day,
-                                         Mark.session == session)).first()
-    if existing is None:
-        return MarkWrite("unchanged", "", "")
-    if after_close and not actor.can_amend:
-        raise PermissionDenied(
-            f"the register has closed; {actor.role.label.lower()}s cannot amend it")
-    if after_close and not reason.strip():
-        raise ServiceError("the register has closed: an amendment needs a reason")
-    s.add(MarkAmendment(
-        pupil_id=pupil_id, date=day, session=session, old_code=existing.code,
-        old_minutes_late=existing.minutes_late, old_comment=existing.comment, new_code="",
-        reason=reason.strip(), after_close=after_close, source=source, amended_at=now,
-        staff_name=actor.name, staff_role=actor.role.value))
-    s.delete(existing)
-    return MarkWrite("changed", existing.code, "")
+def seed_history(s: Session, marks: list[dict[str, object]],
+                 amendments: list[dict[str, object]]) -> int:
+    """The demo's synthetic history, written by the same bulk writer with the times the
+    story gives them. Only into a register that has no marks at all (the demo refuses
+    otherwise), so no real entry can be touched, and every code is checked on its date."""
+    if not holds_write_lock(s):
+        raise ServiceError("internal: marks must be written inside write_lock.write_scope")
+    if s.exec(select(Mark.id).limit(1)).first() is not None:
+        raise ServiceError("the synthetic history can only go into an empty register")
+    checked: set[tuple[object, object]] = set()
+    for row in marks:
+        pair = (row["code"], row["date"])
+        if pair not in checked:
+            try:
+                codes.validate(str(row["code"]), row["date"])  # type: ignore[arg-type]
+            except CodeError as exc:
+                raise ServiceError(str(exc)) from None
+            checked.add(pair)
+    _bulk_insert(s, Mark.__table__, marks)  # type: ignore[attr-defined]
+    _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
+    return len(marks)
 
 
 def _read_cell(s: Session, pupil_id: int, day: dt.date, session: str) -> CellMark:
@@ -329,33 +540,35 @@ def cell_history(engine: Engine, pupil_id: int, day: dt.date,
 
 
 def mark_all_present(engine: Engine, actor: Actor, day: dt.date, session: str,
-                     pupil_ids: list[int], *, now: dt.datetime) -> BulkResult:
+                     pupil_ids: list[int]) -> BulkResult:
     """Present for every listed pupil without a mark for the session (others untouched)."""
     code = codes.present_code(session)
-    return apply_marks(engine, actor, [MarkChange(p, day, session, code) for p in pupil_ids],
-                       now=now, only_empty=True)
+    return apply_changes(engine, actor, [MarkChange(p, day, session, code) for p in pupil_ids],
+                         only_empty=True)
 
 
-def copy_am_to_pm(engine: Engine, actor: Actor, day: dt.date, pupil_ids: list[int], *,
-                  now: dt.datetime) -> BulkResult:
+def copy_am_to_pm(engine: Engine, actor: Actor, day: dt.date,
+                  pupil_ids: list[int]) -> BulkResult:
     """Copy morning marks into empty afternoon cells. Present (/ or L) becomes \\ ;
-    absence codes are copied with their comment; minutes late are not carried over."""
-    with session_scope(engine) as s:
+    absence codes are copied with their comment; minutes late are not carried over.
+    The morning marks are read inside the same locked transaction as the write."""
+    wanted = set(pupil_ids)
+
+    def work(s: Session) -> BulkResult:
         rows = s.exec(select(Mark.pupil_id, Mark.code, Mark.comment).where(
             Mark.date == day, Mark.session == "AM")).all()
-    wanted = set(pupil_ids)
-    changes = []
-    for pid, code, comment in rows:
-        if pid not in wanted:
-            continue
-        found = codes.CODES.get(code)
-        if found is None:
-            continue
-        if found.category is codes.Category.PRESENT:
-            changes.append(MarkChange(pid, day, "PM", codes.PRESENT_PM))
-        else:
-            changes.append(MarkChange(pid, day, "PM", code, comment=comment))
-    return apply_marks(engine, actor, changes, now=now, only_empty=True)
+        changes = []
+        for pid, code, comment in rows:
+            found = codes.CODES.get(code)
+            if pid not in wanted or found is None or code == "#":
+                continue
+            if found.category is codes.Category.PRESENT:
+                changes.append(MarkChange(pid, day, "PM", codes.PRESENT_PM))
+            else:
+                changes.append(MarkChange(pid, day, "PM", code, comment=comment))
+        return _apply(s, actor, changes, "register", "", True)
+
+    return run_write(engine, work)
 
 
 @dataclass(frozen=True, slots=True)

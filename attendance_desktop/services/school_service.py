@@ -28,10 +28,17 @@ from attendance_desktop.db.models import (
     Term,
 )
 from attendance_desktop.domain import codes
-from attendance_desktop.domain.calendar import Span, TermDates, england_bank_holidays
+from attendance_desktop.domain.calendar import (
+    SchoolCalendar,
+    Span,
+    TermDates,
+    england_bank_holidays,
+)
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import calendar_service
+from attendance_desktop.services import calendar_service, closure_service, register_service
+from attendance_desktop.services.closure_service import closure_day_problem
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
+from attendance_desktop.services.write_lock import run_write
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_LOGO_BYTES = 2_000_000
@@ -172,20 +179,18 @@ def _refresh_closure_marks(engine: Engine, actor: Actor, start: dt.date, end: dt
     """Bring the register in line with changed closures: planned-closure marks ('#')
     on sessions that are open again are cleared (recorded as amendments), and new
     closures are filled for every pupil on roll."""
-    from attendance_desktop.services import closure_service, register_service
-
-    now = dt.datetime.now()
-    with session_scope(engine) as s:
+    def clear_stale(s: Session) -> None:
         cal = calendar_service.read_calendar(s)
-        stale = [register_service.MarkChange(m.pupil_id, m.date, m.session, "")
+        stale = [register_service.MarkChange(m.pupil_id, m.date, m.session, "", seen_code="#")
                  for m in s.exec(select(Mark).where(
                      Mark.date >= start, Mark.date <= end, Mark.source == "closure",
                      Mark.code == "#"))
                  if cal.is_open(m.date, m.session)]
-    if stale:
-        register_service.apply_marks(engine, actor, stale, now=now, source="closure",
-                                     reason="closure removed from the calendar")
-    closure_service.fill_closures(engine, start, end, now=now)
+        register_service.apply_changes(s, actor, stale, source="closure",
+                                       reason="closure removed from the calendar")
+
+    run_write(engine, clear_stale)
+    closure_service.fill_closures(engine, start, end)
 
 
 def _check_halves(halves: list[Span]) -> None:
@@ -212,9 +217,13 @@ def save_year(engine: Engine, actor: Actor, dates: TermDates,
     halves = dates.half_terms
     _check_halves(halves)
     insets = sorted(set(inset_days))
+    term_time = SchoolCalendar(halves, {})
     for day in insets:
         if not dates.start <= day <= dates.end:
             raise ServiceError(f"INSET day {day:%d %b %Y} is outside {dates.year_name}")
+        problem = closure_day_problem(term_time, day, "inset")
+        if problem:
+            raise ServiceError(f"INSET day not saved: {problem}")
     with session_scope(engine) as s:
         year = s.exec(select(AcademicYear).where(AcademicYear.name == dates.year_name)).first()
         old_start = old_end = None
@@ -297,6 +306,9 @@ def add_closure(engine: Engine, actor: Actor, day: dt.date, session: str = "DAY"
     if kind not in ("planned", "inset", "bank_holiday"):
         raise ServiceError(f"unknown closure kind '{kind}'")
     with session_scope(engine) as s:
+        problem = closure_day_problem(calendar_service.read_calendar(s), day, kind)
+        if problem:
+            raise ServiceError(f"closure not saved: {problem}")
         clash = s.exec(select(Closure).where(Closure.date == day)).all()
         for c in clash:
             if session == "DAY" or c.session in ("DAY", session):

@@ -362,3 +362,29 @@ def test_entry_point_runs_as_a_process(tmp_path: Path) -> None:
                          text=True, timeout=120, check=False)
     assert bad.returncode == 2
     assert len(bad.stderr.splitlines()) == 1
+
+
+def test_changing_closed_registers_needs_a_reason_and_records_the_os_account(
+        school: Path, tmp_path: Path, capsys) -> None:
+    import getpass
+
+    from attendance_desktop.db.models import MarkAmendment
+
+    changed = [r[:] for r in MARK_ROWS]
+    changed[2] = [UPNS[2], "2025-11-17", "AM", "I", "", ""]  # N -> I, long after it closed
+    path = marks_file(tmp_path, changed, "fix.csv")
+    code, out, err = run(capsys, "import", "marks", path, "--data-dir", school)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "would change 1 marks in registers that have closed" in err
+    assert "--reason" in err
+    code, out, err = run(capsys, "import", "marks", path, "--data-dir", school,
+                         "--reason", "Mum's note arrived late")
+    assert (code, out.strip()) == (0, "imported fix.csv: 0 new, 1 changed, 11 unchanged")
+    engine = make_engine(resolve_paths(school, environ={}).db_url)
+    with session_scope(engine) as s:
+        (a,) = s.exec(select(MarkAmendment)).all()
+    engine.dispose()
+    assert (a.old_code, a.new_code, a.staff_name, a.staff_role, a.after_close) == (
+        "N", "I", getpass.getuser(), "command line", True)
+    assert a.reason == "Imported from fix.csv: Mum's note arrived late"

@@ -18,7 +18,7 @@ from attendance_desktop.db.engine import make_engine, session_scope
 from attendance_desktop.db.models import School
 
 REPO = Path(__file__).resolve().parents[2]
-OLD_REVISION = "0001"  # the revision before the current head
+OLD_REVISION = "0001"  # the first release's revision
 
 
 def migrations_copy(dest: Path, *, without: tuple[str, ...] = (),
@@ -33,7 +33,9 @@ def migrations_copy(dest: Path, *, without: tuple[str, ...] = (),
 
 def old_database(url: URL | str, work: Path) -> None:
     """A database as the previous release left it: revision 0001 and its school."""
-    old = migrations_copy(work / "old_migrations", without=("0002_*",))
+    later = tuple(f.name for f in (migrate.MIGRATIONS / "versions").glob("0*.py")
+                  if not f.name.startswith(f"{OLD_REVISION}_"))
+    old = migrations_copy(work / "old_migrations", without=later)
     engine = make_engine(url)
     try:
         migrate.upgrade(engine, script_location=old)

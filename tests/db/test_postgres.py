@@ -17,8 +17,9 @@ from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import register_service, stats_service
+from attendance_desktop.services import stats_service
 from attendance_desktop.services.database import open_database
+from tests.conftest import put_mark
 from tests.db.pg_server import running_server, server_binaries
 
 pytestmark = pytest.mark.skipif(
@@ -69,12 +70,12 @@ def test_marks_amendments_and_figures_match_the_rules(pg_engine):
     days = [dt.date(2025, 11, d) for d in (3, 4, 5, 6, 7)]
     with session_scope(pg_engine) as s:
         for day in days:
-            register_service.write_mark(s, OFFICE, pid, day, "AM", "/")
-            register_service.write_mark(s, OFFICE, pid, day, "PM", "\\")
-        register_service.write_mark(s, OFFICE, pid, days[0], "AM", "N")
-        register_service.write_mark(s, OFFICE, pid, days[1], "AM", "L", minutes_late=7)
-        register_service.write_mark(s, OFFICE, pid, days[2], "PM", "Y4",
-                                    reason="Snow", after_close=True)
+            put_mark(s.get_bind(), OFFICE, pid, day, "AM", "/")
+            put_mark(s.get_bind(), OFFICE, pid, day, "PM", "\\")
+        put_mark(s.get_bind(), OFFICE, pid, days[0], "AM", "N")
+        put_mark(s.get_bind(), OFFICE, pid, days[1], "AM", "L", minutes_late=7)
+        put_mark(s.get_bind(), OFFICE, pid, days[2], "PM", "Y4",
+                                    reason="Snow")
     counts = stats_service.totals(pg_engine, days[0], days[-1])
     assert counts.possible == 9
     assert counts.unauthorised == 1
@@ -90,9 +91,9 @@ def test_marks_amendments_and_figures_match_the_rules(pg_engine):
 def test_amendments_are_append_only_on_postgres(pg_engine):
     pid = _pupil(pg_engine)
     with session_scope(pg_engine) as s:
-        register_service.write_mark(s, OFFICE, pid, dt.date(2025, 11, 3), "AM", "N")
-        register_service.write_mark(s, OFFICE, pid, dt.date(2025, 11, 3), "AM", "I",
-                                    reason="Parent phoned", after_close=True)
+        put_mark(s.get_bind(), OFFICE, pid, dt.date(2025, 11, 3), "AM", "N")
+        put_mark(s.get_bind(), OFFICE, pid, dt.date(2025, 11, 3), "AM", "I",
+                                    reason="Parent phoned")
     with pytest.raises(DBAPIError, match="append-only"), pg_engine.begin() as conn:
         conn.execute(text("UPDATE markamendment SET reason = 'changed'"))
     with pytest.raises(DBAPIError, match="append-only"), pg_engine.begin() as conn:
@@ -104,7 +105,7 @@ def test_compulsory_school_age_filter_in_sql_on_postgres(pg_engine):
     pid = _pupil(pg_engine, dob=dt.date(2021, 1, 15))
     with session_scope(pg_engine) as s:
         for day in (dt.date(2026, 3, 30), dt.date(2026, 3, 31), dt.date(2026, 4, 20)):
-            register_service.write_mark(s, OFFICE, pid, day, "AM", "O")
+            put_mark(s.get_bind(), OFFICE, pid, day, "AM", "O")
     scope = stats_service.Scope(compulsory_only=True)
     counts = stats_service.totals(pg_engine, dt.date(2026, 3, 1), dt.date(2026, 4, 30), scope)
     assert counts.unauthorised == 2

@@ -13,9 +13,9 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import KioskEvent, Mark, MarkAmendment, Pupil, SchoolClass, Staff
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
-from attendance_desktop.services import auth_service, policy_service, register_service
+from attendance_desktop.services import auth_service, policy_service
 from attendance_desktop.services.context import AppContext
-from tests.conftest import HEAD, OFFICE
+from tests.conftest import HEAD, OFFICE, clock_at, put_mark
 from tests.gui.conftest import save_screenshot
 from tests.gui.conftest import save_screenshot as shoot
 
@@ -113,7 +113,7 @@ def test_sign_in_before_the_register_closes_marks_l(qtbot, engine, paths, school
 def test_sign_in_after_the_register_closes_marks_u_and_replaces_n(qtbot, engine, paths,  # type: ignore[no-untyped-def]
                                                                   school, clock):
     with session_scope(engine) as s:
-        register_service.write_mark(s, OFFICE, school["Dev"], THU, "AM", "N")
+        put_mark(s.get_bind(), OFFICE, school["Dev"], THU, "AM", "N")
     clock.set(9, 42)
     kiosk = open_kiosk(qtbot, engine, paths, clock)
     sign_in_as(qtbot, kiosk, "dev")
@@ -174,7 +174,7 @@ def test_find_by_class_then_name_and_typing_on_the_start_screen(qtbot, engine, p
 
 def test_sign_out_and_back(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
-        register_service.write_mark(s, OFFICE, school["Ben"], THU, "AM", "/")
+        put_mark(s.get_bind(), OFFICE, school["Ben"], THU, "AM", "/")
     clock.set(10, 30)
     kiosk = open_kiosk(qtbot, engine, paths, clock)
     qtbot.mouseClick(kiosk.start_out, Qt.MouseButton.LeftButton)
@@ -226,7 +226,7 @@ def test_exit_needs_a_staff_pin(qtbot, engine, paths, school, clock):  # type: i
     assert "try again in 11 seconds" in dialog.message.text()  # even the right PIN waits
     assert kiosk.isVisible()
 
-    kiosk.guard.locked_until = None  # (the wait has passed)
+    clock.now += dt.timedelta(seconds=12)  # the wait has passed (the app's clock moves on)
     with qtbot.waitSignal(kiosk.kioskClosed, timeout=5000):
         for digit in "2345":
             qtbot.mouseClick(next(b for b in dialog.findChildren(type(dialog.unlock_button))
@@ -302,9 +302,9 @@ def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, sc
     from attendance_desktop.services import kiosk_service
 
     with session_scope(ctx.engine) as s:
-        register_service.write_mark(s, OFFICE, school["Ava"], THU, "AM", "/")
-    kiosk_service.sign_in(ctx.engine, school["Cara"], "Medical or dental appointment", "Dad",
-                          dt.datetime(2025, 11, 20, 9, 40))
+        put_mark(s.get_bind(), OFFICE, school["Ava"], THU, "AM", "/")
+    clock_at(ctx.engine, dt.datetime(2025, 11, 20, 9, 40))
+    kiosk_service.sign_in(ctx.engine, school["Cara"], "Medical or dental appointment", "Dad")
     asked: list[str] = []
     opened: list[str] = []
     monkeypatch.setattr(QMessageBox, "question",

@@ -21,7 +21,7 @@ from attendance_desktop.services import class_service, leave_service, pupil_serv
 from attendance_desktop.services import register_service as reg
 from attendance_desktop.services.leave_service import RequestInput
 from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
-from tests.conftest import HEAD, OFFICE
+from tests.conftest import HEAD, OFFICE, clock_at
 from tests.gui.conftest import save_screenshot
 
 D = dt.date
@@ -46,7 +46,8 @@ def school(engine, school_year):  # type: ignore[no-untyped-def]
              for s in ("AM", "PM")]
     marks[0] = dataclasses.replace(marks[0], code="O")
     marks[1] = dataclasses.replace(marks[1], code="I")
-    reg.apply_marks(engine, OFFICE, marks, now=NOW, reason="test data")
+    clock_at(engine, NOW)
+    reg.apply_changes(engine, OFFICE, marks, reason="test data")
     return {"oak": oak, "tilly": tilly}
 
 

@@ -18,9 +18,9 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     PupilEditDialog,
 )
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
-from attendance_desktop.services import class_service, pupil_service, register_service
+from attendance_desktop.services import class_service, pupil_service
 from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
-from tests.conftest import HEAD
+from tests.conftest import HEAD, put_mark
 from tests.gui.conftest import save_screenshot
 
 OFFICE = Actor("Oli Office", Role.OFFICE, staff_id=2)
@@ -154,8 +154,8 @@ def test_contacts_priority_and_emergency_warning(qtbot, ctx, monkeypatch):
 def test_leave_keeps_history_and_leavers_show_on_demand(qtbot, ctx, school_year, monkeypatch):
     _oak, ash, ids = _school(ctx.engine)
     with session_scope(ctx.engine) as s:
-        register_service.write_mark(s, HEAD, ids["Cara"], dt.date(2025, 11, 17), "AM", "/")
-        register_service.write_mark(s, HEAD, ids["Cara"], dt.date(2025, 11, 17), "PM", "O")
+        put_mark(s.get_bind(), HEAD, ids["Cara"], dt.date(2025, 11, 17), "AM", "/")
+        put_mark(s.get_bind(), HEAD, ids["Cara"], dt.date(2025, 11, 17), "PM", "O")
     w = _widget(qtbot, ctx)
     w.show_pupil(ids["Cara"])
     assert "50.0%" in w.profile.attendance.text()
@@ -191,8 +191,8 @@ def test_photo_and_profile_screenshot(qtbot, ctx, school_year, tmp_path, monkeyp
                               LinkInput("Mother"))
     with session_scope(ctx.engine) as s:
         for day in (17, 18, 19):
-            register_service.write_mark(s, HEAD, ids["Ada"], dt.date(2025, 11, day), "AM", "/")
-            register_service.write_mark(s, HEAD, ids["Ada"], dt.date(2025, 11, day), "PM",
+            put_mark(s.get_bind(), HEAD, ids["Ada"], dt.date(2025, 11, day), "AM", "/")
+            put_mark(s.get_bind(), HEAD, ids["Ada"], dt.date(2025, 11, day), "PM",
                                         "L" if day == 18 else "/", minutes_late=5)
     image = QImage(300, 400, QImage.Format.Format_RGB32)
     image.fill(QColor("#90caf9"))

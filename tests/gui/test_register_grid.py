@@ -12,7 +12,7 @@ from attendance_desktop.gui.register.register_widget import RegisterWidget
 from attendance_desktop.services import grid_service
 from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
-from tests.conftest import HEAD, OFFICE
+from tests.conftest import HEAD, OFFICE, clock_at, put_marks
 from tests.gui.conftest import save_screenshot
 from tests.services.register_school import make_school
 
@@ -116,8 +116,8 @@ def test_mark_all_present_fills_only_unmarked(qtbot, ctx, school):
 def test_amendment_after_close_needs_reason_and_is_kept(qtbot, ctx, school, monkeypatch,
                                                         warnings):
     pupil = school.oak_pupils[0]
-    rs.set_mark(ctx.engine, OFFICE, rs.MarkChange(pupil, THU, "AM", "N"),
-                now=dt.datetime(2025, 11, 20, 9, 5))
+    clock_at(ctx.engine, dt.datetime(2025, 11, 20, 9, 5))
+    rs.set_mark(ctx.engine, OFFICE, rs.MarkChange(pupil, THU, "AM", "N"))
     asked = {}
 
     def fake(_parent, **kwargs):
@@ -326,8 +326,7 @@ def test_leave_prefills_are_shown_distinctly_until_a_real_mark_replaces_them(
 
 def test_undo_after_close_asks_for_the_reason(qtbot, ctx, school, monkeypatch, warnings):
     pupil = school.oak_pupils[0]
-    rs.set_mark(ctx.engine, OFFICE, rs.MarkChange(pupil, THU, "AM", "N"),
-                now=dt.datetime(2025, 11, 20, 9, 5))
+    put_marks(ctx.engine, OFFICE, [(pupil, THU, "AM", "N")])
     monkeypatch.setattr(MarkDialog, "get_details", staticmethod(
         lambda _parent, **kw: MarkDetails("M", None, "", "Mum phoned: dentist")))
     answers = [("", False), ("Wrong pupil: it was her brother who went", True)]

@@ -13,7 +13,7 @@ from attendance_desktop.services import demo_service
 from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.register_service import MarkChange
-from tests.conftest import HEAD
+from tests.conftest import HEAD, clock_at
 from tests.gui.conftest import save_screenshot
 
 THU = dt.date(2025, 11, 20)
@@ -55,7 +55,8 @@ def test_data_checks_go_to_cell(qtbot, window, demo_ctx):
     pupil = snap.pupils[3].id
     # a missing mark: take one away, recorded as a change with its reason
     day = dt.date(2025, 11, 18)
-    rs.set_mark(demo_ctx.engine, HEAD, MarkChange(pupil, day, "PM", ""), now=demo_ctx.now(),
+    clock_at(demo_ctx.engine, demo_ctx.now())
+    rs.set_mark(demo_ctx.engine, HEAD, MarkChange(pupil, day, "PM", ""),
                 reason="test: remove a mark")
     page.data_checks()
     dialog = page.checks_dialog
@@ -89,7 +90,7 @@ def test_amendments_report_saved(qtbot, window, demo_ctx, tmp_path, monkeypatch)
 
     pupil = window.current_page().model.snap.pupils[0].id
     rs.set_mark(demo_ctx.engine, HEAD, MarkChange(pupil, dt.date(2025, 11, 17), "AM", "M"),
-                now=demo_ctx.now(), reason="Letter from the dentist")
+                reason="Letter from the dentist")
     dialog = AmendmentsDialog(window, demo_ctx, dt.date(2025, 11, 17), dt.date(2025, 11, 20))
     qtbot.addWidget(dialog)
     assert "change(s)" in dialog.count.text()
@@ -127,7 +128,7 @@ def test_amendments_report_prints(qtbot, window, demo_ctx, tmp_path, monkeypatch
 
     pupil = window.current_page().model.snap.pupils[0].id
     rs.set_mark(demo_ctx.engine, HEAD, MarkChange(pupil, dt.date(2025, 11, 18), "AM", "R"),
-                now=demo_ctx.now(), reason="Religious festival agreed")
+                reason="Religious festival agreed")
     dialog = AmendmentsDialog(window, demo_ctx, dt.date(2025, 11, 17), dt.date(2025, 11, 20))
     qtbot.addWidget(dialog)
     assert "Religious festival agreed" in dialog.report_html()

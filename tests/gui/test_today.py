@@ -11,7 +11,7 @@ from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.register_service import MarkChange
-from tests.conftest import OFFICE
+from tests.conftest import OFFICE, clock_at
 from tests.gui.conftest import save_screenshot
 from tests.services.register_school import make_school
 
@@ -39,12 +39,12 @@ def _accept_with(monkeypatch, cls, fill):
 
 def test_n_follow_up_call_then_reason(qtbot, office_ctx, school, monkeypatch):
     pid = school.oak_pupils[0]
-    rs.mark_all_present(office_ctx.engine, OFFICE, THU, "AM", school.oak_pupils[1:],
-                        now=office_ctx.now())
-    rs.set_mark(office_ctx.engine, OFFICE, MarkChange(pid, THU, "AM", "N"),
-                now=dt.datetime(2025, 11, 20, 9, 10))
-    rs.set_mark(office_ctx.engine, OFFICE, MarkChange(pid, dt.date(2025, 11, 10), "AM", "N"),
-                now=office_ctx.now())
+    clock_at(office_ctx.engine, office_ctx.now())
+    rs.mark_all_present(office_ctx.engine, OFFICE, THU, "AM", school.oak_pupils[1:])
+    clock_at(office_ctx.engine, dt.datetime(2025, 11, 20, 9, 10))
+    rs.set_mark(office_ctx.engine, OFFICE, MarkChange(pid, THU, "AM", "N"))
+    clock_at(office_ctx.engine, office_ctx.now())
+    rs.set_mark(office_ctx.engine, OFFICE, MarkChange(pid, dt.date(2025, 11, 10), "AM", "N"))
     page = TodayWidget(office_ctx)
     qtbot.addWidget(page)
     page.resize(1196, 740)
@@ -80,8 +80,9 @@ def test_n_follow_up_call_then_reason(qtbot, office_ctx, school, monkeypatch):
 
 
 def test_teacher_cannot_change_n_to_o(qtbot, ctx, school, monkeypatch):
+    clock_at(ctx.engine, ctx.now())
     rs.set_mark(ctx.engine, OFFICE, MarkChange(school.oak_pupils[0], dt.date(2025, 11, 10),
-                                               "AM", "N"), now=ctx.now())
+                                               "AM", "N"))
     here = AppContext(paths=ctx.paths, engine=ctx.engine, actor=school.teacher,
                       clock=ctx.clock)
     page = TodayWidget(here)

@@ -8,7 +8,7 @@ from attendance_desktop.services import closure_service, grid_service
 from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.register_service import MarkChange
-from tests.conftest import OFFICE
+from tests.conftest import OFFICE, clock_at
 from tests.services.register_school import make_school
 
 THU = dt.date(2025, 11, 20)
@@ -31,7 +31,8 @@ def test_spans(school_year):
 
 def test_snapshot_places_marks_and_shades_closures(engine, school, school_year):
     pid = school.oak_pupils[2]
-    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "L", 12, "bus"), now=NOW)
+    clock_at(engine, NOW)
+    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "L", 12, "bus"))
     snap = grid_service.load_snapshot(engine, school_year.start, school_year.end,
                                       class_id=school.oak)
     assert [p.class_name for p in snap.pupils] == ["Oak"] * 4
@@ -49,28 +50,32 @@ def test_snapshot_places_marks_and_shades_closures(engine, school, school_year):
 
 
 def test_planned_closures_fill_hash_once(engine, school, school_year):
-    first = closure_service.fill_closures(engine, school_year.start, school_year.end, now=NOW)
+    clock_at(engine, NOW)
+    first = closure_service.fill_closures(engine, school_year.start, school_year.end)
     pupils = len(school.oak_pupils) + len(school.ash_pupils)
     # only the May bank holiday falls in term time; Christmas and Easter do not
     snap = grid_service.load_snapshot(engine, school_year.start, school_year.end)
     closed = [i for i, c in enumerate(snap.columns) if not c.open]
     assert first == pupils * len(closed)
     assert all(row[i] == "#" for row in snap.codes for i in closed)
-    assert closure_service.fill_closures(engine, school_year.start, school_year.end,
-                                         now=NOW) == 0
+    clock_at(engine, NOW)
+    assert closure_service.fill_closures(engine, school_year.start, school_year.end) == 0
 
 
 def test_emergency_closure_is_one_audited_step(engine, school, school_year):
     pid = school.oak_pupils[0]
-    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "/"), now=dt.datetime(2025, 11,
+    clock_at(engine, dt.datetime(2025, 11,
                                                                                    20, 9))
+    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "/"))
+    clock_at(engine, NOW)
     with pytest.raises(PermissionDenied):
-        closure_service.emergency_closure(engine, school.teacher, THU, "DAY", "Y4", "snow",
-                                          now=NOW)
+        closure_service.emergency_closure(engine, school.teacher, THU, "DAY", "Y4", "snow")
+    clock_at(engine, NOW)
     with pytest.raises(ServiceError, match="reason"):
-        closure_service.emergency_closure(engine, OFFICE, THU, "DAY", "Y4", " ", now=NOW)
+        closure_service.emergency_closure(engine, OFFICE, THU, "DAY", "Y4", " ")
+    clock_at(engine, NOW)
     result = closure_service.emergency_closure(engine, OFFICE, THU, "DAY", "Y4",
-                                               "Snow: site unsafe", now=NOW)
+                                               "Snow: site unsafe")
     assert result.written == 2 * 7
     snap = grid_service.load_snapshot(engine, THU, THU)
     assert all(code == "Y4" for row in snap.codes for code in row)
@@ -79,5 +84,6 @@ def test_emergency_closure_is_one_audited_step(engine, school, school_year):
     (entry,) = rs.cell_history(engine, pid, THU, "AM")
     assert (entry.old_code, entry.new_code, entry.reason) == ("/", "Y4",
                                                               "Closure: Snow: site unsafe")
+    clock_at(engine, NOW)
     with pytest.raises(ServiceError, match="already closed"):
-        closure_service.emergency_closure(engine, OFFICE, THU, "PM", "Y4", "snow", now=NOW)
+        closure_service.emergency_closure(engine, OFFICE, THU, "PM", "Y4", "snow")

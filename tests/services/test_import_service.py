@@ -26,11 +26,11 @@ from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.progress import Cancelled, CancelToken, Progress
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
-from attendance_desktop.services import calendar_service, register_service
+from attendance_desktop.services import calendar_service
 from attendance_desktop.services import import_service as imp
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ImportRejected, PermissionDenied, ServiceError
-from tests.conftest import HEAD, OFFICE
+from tests.conftest import HEAD, OFFICE, put_mark, put_marks
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SIMS = FIXTURES / "pupils_sims.csv"
@@ -401,24 +401,26 @@ def test_marks_import_checks_every_row(engine: Engine, pupils, tmp_path: Path) -
 
 def test_changed_marks_leave_amendments(engine: Engine, pupils, tmp_path: Path) -> None:
     theo = pupils[UPNS[1]]
-    with session_scope(engine) as s:
-        register_service.write_mark(s, OFFICE, theo.id, dt.date(2025, 11, 17), "AM", "N")
-        register_service.write_mark(s, OFFICE, theo.id, dt.date(2025, 11, 17), "PM", "\\")
+    put_marks(engine, OFFICE, [(theo.id, dt.date(2025, 11, 17), "AM", "N"),
+                               (theo.id, dt.date(2025, 11, 17), "PM", "\\")])
     path = marks_csv(tmp_path, [
         f"{UPNS[1]},2025-11-17,AM,I,,tummy bug",
         f"{UPNS[1]},2025-11-17,PM,\\,,",
         f"{UPNS[1]},2025-11-18,AM,/,,",
     ], "from_mis.csv")
 
-    result = imp.import_marks(engine, path)
+    # The registers have closed: changing them needs a reason, and nothing is saved without.
+    with pytest.raises(ServiceError, match="change 1 marks in registers that have closed"):
+        imp.import_marks(engine, path)
+    result = imp.import_marks(engine, path, reason="MIS correction")
 
     assert (result.new, result.changed, result.unchanged) == (1, 1, 1)
     with session_scope(engine) as s:
         amendments = s.exec(select(MarkAmendment)).all()
     assert [(a.old_code, a.new_code, a.new_comment, a.reason, a.staff_name, a.staff_role,
-             a.source) for a in amendments] == [
-        ("N", "I", "tummy bug", "Imported from from_mis.csv", CLI_ACTOR.name, "system",
-         "import")]
+             a.source, a.after_close) for a in amendments] == [
+        ("N", "I", "tummy bug", "Imported from from_mis.csv: MIS correction", CLI_ACTOR.name,
+         "system", "import", True)]
     # Importing the same file again changes nothing.
     again = imp.import_marks(engine, path)
     assert (again.new, again.changed, again.unchanged) == (0, 0, 3)
@@ -433,20 +435,22 @@ def test_minutes_late_are_kept_only_on_late_codes_like_write_mark(
 
 
 def _varied_marks(engine: Engine, pupils: dict[str, Pupil]) -> None:
-    with session_scope(engine) as s:
-        for upn_, codes_ in [(UPNS[0], ["/", "\\", "L", "\\", "I", "I"]),
-                             (UPNS[1], ["/", "\\", "#", "#", "N", "O"]),
-                             (UPNS[2], ["M", "\\", "U", "\\", "G", "G"]),
-                             (UPNS[3], ["V", "V", "/", "\\", "Y7", "C"])]:
-            day = dt.date(2025, 11, 17)
-            for i, code in enumerate(codes_):
-                d = day + dt.timedelta(days=i // 2)
-                sess = "AM" if i % 2 == 0 else "PM"
-                comment = {"V": 'Trip to the "Science, Museum"', "Y7": "snow, roads shut",
-                           "I": "café food"}.get(code, "")
-                minutes = 14 if code in ("L", "U") else None
-                register_service.write_mark(s, OFFICE, pupils[upn_].id, d, sess, code,
-                                            minutes_late=minutes, comment=comment)
+    cells = []
+    for upn_, codes_ in [(UPNS[0], ["/", "\\", "L", "\\", "I", "I"]),
+                         (UPNS[1], ["/", "\\", "#", "#", "N", "O"]),
+                         (UPNS[2], ["M", "\\", "U", "\\", "G", "G"]),
+                         (UPNS[3], ["V", "V", "/", "\\", "Y7", "C"])]:
+        day = dt.date(2025, 11, 17)
+        for i, code in enumerate(codes_):
+            d = day + dt.timedelta(days=i // 2)
+            sess = "AM" if i % 2 == 0 else "PM"
+            comment = {"V": 'Trip to the "Science, Museum"', "Y7": "snow, roads shut",
+                       "I": "café food"}.get(code, "")
+            minutes = 14 if code in ("L", "U") else None
+            cells.append((pupils[upn_].id, d, sess, code, minutes, comment))
+    put_marks(engine, OFFICE, [c for c in cells if c[3] != "#"])
+    # '#' is written only by a closure
+    put_marks(engine, OFFICE, [c for c in cells if c[3] == "#"], source="closure")
 
 
 def test_export_then_import_into_a_fresh_database_is_exact(engine: Engine, pupils,
@@ -485,9 +489,8 @@ def test_export_date_range_and_pupils_without_upn(engine: Engine, pupils,
                          year_group="1", admission_date=dt.date(2025, 9, 1))
         s.add(nameless)
         s.flush()
-        for sess in ("AM", "PM"):
-            register_service.write_mark(s, OFFICE, nameless.id, dt.date(2025, 11, 18), sess,
-                                        "/" if sess == "AM" else "\\")
+    put_marks(engine, OFFICE, [(nameless.id, dt.date(2025, 11, 18), "AM", "/"),
+                               (nameless.id, dt.date(2025, 11, 18), "PM", "\\")])
     out = tmp_path / "range.csv"
 
     result = imp.export_marks(engine, out, dt.date(2025, 11, 18), dt.date(2025, 11, 18))
@@ -519,8 +522,8 @@ def test_cancel_half_way_through_saving_marks_saves_nothing(engine: Engine, pupi
     with pytest.raises(Cancelled):  # noqa: PT012 (drives the generator step by step)
         for step in job:
             seen.append(step)
-            if step.label == "Saving marks" and step.done > step.total // 2:
-                token.cancel()  # one chunk of marks is already written in the transaction
+            if step.label == "Saving marks" and step.done >= step.total // 2:
+                token.cancel()  # everything is checked; the one write transaction is next
     assert seen[0].label == "Checking row 1 of 6000"
     assert all(p.total == 12000 for p in seen)
     assert "Saving marks" in {p.label for p in seen}
@@ -565,9 +568,7 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them(engine: Engine, pupils,
 
 def test_imported_marks_are_stored_exactly_like_marks_written_on_screen(
         engine: Engine, pupils, tmp_path: Path) -> None:
-    with session_scope(engine) as s:
-        register_service.write_mark(s, OFFICE, pupils[UPNS[0]].id, dt.date(2025, 11, 17), "AM",
-                                    "L", minutes_late=9, comment="bus")
+    put_mark(engine, OFFICE, pupils[UPNS[0]].id, dt.date(2025, 11, 17), "AM", "L", 9, "bus")
     imp.import_marks(engine, marks_csv(tmp_path, [f"{UPNS[1]},2025-11-17,AM,L,9,bus"]))
     with engine.connect() as conn:
         raw = conn.exec_driver_sql(

@@ -17,10 +17,10 @@ from attendance_desktop.services import (
     calendar_service,
     kiosk_service,
     policy_service,
-    register_service,
 )
+from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.errors import ServiceError
-from tests.conftest import HEAD, OFFICE
+from tests.conftest import HEAD, OFFICE, clock_at, put_marks
 
 THU = dt.date(2025, 11, 20)  # a school day in Autumn 2
 OTHER = "Overslept / traffic / other"
@@ -73,7 +73,8 @@ def amendments(engine) -> list[MarkAmendment]:  # type: ignore[no-untyped-def]
 
 
 def test_sign_in_before_the_register_closes_is_late_with_minutes(engine, pupils):  # type: ignore[no-untyped-def]
-    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "Mum", at(9, 10))
+    clock_at(engine, at(9, 10))
+    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "Mum")
     assert (result.outcome, result.code, result.minutes_late) == ("signed_in", "L", 10)
     m = mark(engine, pupils[0])
     assert (m.code, m.minutes_late, m.source, m.entered_by) == ("L", 10, "kiosk", "Kiosk sign-in")
@@ -86,14 +87,17 @@ def test_sign_in_before_the_register_closes_is_late_with_minutes(engine, pupils)
 
 
 def test_arrival_at_close_is_l_and_after_close_is_u(engine, pupils):  # type: ignore[no-untyped-def]
-    assert kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(9, 25)).code == "L"
-    late = kiosk_service.sign_in(engine, pupils[1], OTHER, "", at(9, 42))
+    clock_at(engine, at(9, 25))
+    assert kiosk_service.sign_in(engine, pupils[0], OTHER, "").code == "L"
+    clock_at(engine, at(9, 42))
+    late = kiosk_service.sign_in(engine, pupils[1], OTHER, "")
     assert (late.code, late.minutes_late) == ("U", 42)
     assert mark(engine, pupils[1]).code == "U"
 
 
 def test_arrival_before_the_register_starts_is_present_and_not_late(engine, pupils):  # type: ignore[no-untyped-def]
-    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(8, 58))
+    clock_at(engine, at(8, 58))
+    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "")
     assert (result.code, result.minutes_late) == ("/", 0)
     assert "in time for the register" in result.message
     assert kiosk_service.late_log(engine, THU, THU) == ()  # not a late arrival
@@ -101,7 +105,8 @@ def test_arrival_before_the_register_starts_is_present_and_not_late(engine, pupi
 
 
 def test_reason_with_its_own_code_is_used_instead_of_l_or_u(engine, pupils):  # type: ignore[no-untyped-def]
-    result = kiosk_service.sign_in(engine, pupils[0], MEDICAL, "Dad", at(10, 30))
+    clock_at(engine, at(10, 30))
+    result = kiosk_service.sign_in(engine, pupils[0], MEDICAL, "Dad")
     assert result.code == "M"
     assert mark(engine, pupils[0]).code == "M"
     assert events(engine)[0].minutes_late == 90  # still logged for the late log
@@ -111,16 +116,21 @@ def test_school_set_reason_list_maps_to_its_codes(engine, pupils):  # type: igno
     custom = Policy().replace(kiosk_reasons=(("Orthodontist", "M"), ("Late bus", LATE_BY_TIME)))
     policy_service.save_policy(engine, HEAD, custom)
     assert policy_service.load_policy(engine).kiosk_reasons == custom.kiosk_reasons
-    assert kiosk_service.sign_in(engine, pupils[0], "Orthodontist", "", at(9, 5)).code == "M"
-    assert kiosk_service.sign_in(engine, pupils[1], "Late bus", "", at(9, 5)).code == "L"
+    clock_at(engine, at(9, 5))
+    assert kiosk_service.sign_in(engine, pupils[0], "Orthodontist", "").code == "M"
+    clock_at(engine, at(9, 5))
+    assert kiosk_service.sign_in(engine, pupils[1], "Late bus", "").code == "L"
+    clock_at(engine, at(9, 5))
     with pytest.raises(ServiceError, match="not one of the school's kiosk reasons"):
-        kiosk_service.sign_in(engine, pupils[2], OTHER, "", at(9, 5))
+        kiosk_service.sign_in(engine, pupils[2], OTHER, "")
 
 
 def test_afternoon_session_uses_pm_times(engine, pupils):  # type: ignore[no-untyped-def]
-    pm = kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(13, 30))
+    clock_at(engine, at(13, 30))
+    pm = kiosk_service.sign_in(engine, pupils[0], OTHER, "")
     assert (pm.session, pm.code, pm.minutes_late) == ("PM", "L", 15)
-    after = kiosk_service.sign_in(engine, pupils[1], OTHER, "", at(13, 50))
+    clock_at(engine, at(13, 50))
+    after = kiosk_service.sign_in(engine, pupils[1], OTHER, "")
     assert (after.session, after.code, after.minutes_late) == ("PM", "U", 35)
     assert mark(engine, pupils[0], "AM") is None
     assert mark(engine, pupils[0], "PM").code == "L"
@@ -128,13 +138,17 @@ def test_afternoon_session_uses_pm_times(engine, pupils):  # type: ignore[no-unt
 
 def test_closed_day_or_session_records_nothing(engine, pupils):  # type: ignore[no-untyped-def]
     calendar_service.add_closure(engine, HEAD, THU, "PM", "planned", "#", "Staff training")
-    assert kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(9, 10)).outcome == "signed_in"
-    closed = kiosk_service.sign_in(engine, pupils[1], OTHER, "", at(13, 30))
+    clock_at(engine, at(9, 10))
+    assert kiosk_service.sign_in(engine, pupils[0], OTHER, "").outcome == "signed_in"
+    clock_at(engine, at(13, 30))
+    closed = kiosk_service.sign_in(engine, pupils[1], OTHER, "")
     assert closed.outcome == "closed"
     assert "closed this afternoon" in closed.message
-    weekend = kiosk_service.sign_in(engine, pupils[1], OTHER, "", at(9, 10, dt.date(2025, 11, 22)))
+    clock_at(engine, at(9, 10, dt.date(2025, 11, 22)))
+    weekend = kiosk_service.sign_in(engine, pupils[1], OTHER, "")
     assert weekend.outcome == "closed"
-    holiday = kiosk_service.sign_in(engine, pupils[1], OTHER, "", at(9, 10, dt.date(2025, 12, 29)))
+    clock_at(engine, at(9, 10, dt.date(2025, 12, 29)))
+    holiday = kiosk_service.sign_in(engine, pupils[1], OTHER, "")
     assert holiday.outcome == "closed"
     assert mark(engine, pupils[1], "PM") is None
     assert len(events(engine)) == 1
@@ -144,15 +158,16 @@ def test_whole_day_closure(engine, pupils):  # type: ignore[no-untyped-def]
     assert kiosk_service.closed_message(engine, at(9, 10)) == ""
     calendar_service.add_closure(engine, HEAD, THU, "DAY", "emergency", "Y4", "Snow")
     assert kiosk_service.closed_message(engine, at(9, 10)) == "The school is closed today."
-    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(9, 10))
+    clock_at(engine, at(9, 10))
+    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "")
     assert result.outcome == "closed"
     assert events(engine) == []
 
 
 def test_n_is_replaced_as_an_amendment_recorded_as_the_kiosk(engine, pupils):  # type: ignore[no-untyped-def]
-    with session_scope(engine) as s:
-        register_service.write_mark(s, OFFICE, pupils[0], THU, "AM", "N", now=at(9, 5))
-    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "Gran", at(9, 42))
+    put_marks(engine, OFFICE, [(pupils[0], THU, "AM", "N")])
+    clock_at(engine, at(9, 42))
+    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "Gran")
     assert (result.outcome, result.code, result.amended_from) == ("signed_in", "U", "N")
     assert mark(engine, pupils[0]).code == "U"
     [a] = amendments(engine)
@@ -163,9 +178,9 @@ def test_n_is_replaced_as_an_amendment_recorded_as_the_kiosk(engine, pupils):  #
 
 
 def test_present_mark_is_never_overwritten(engine, pupils):  # type: ignore[no-untyped-def]
-    with session_scope(engine) as s:
-        register_service.write_mark(s, OFFICE, pupils[0], THU, "AM", "/", now=at(9, 0))
-    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(9, 42))
+    put_marks(engine, OFFICE, [(pupils[0], THU, "AM", "/")])
+    clock_at(engine, at(9, 42))
+    result = kiosk_service.sign_in(engine, pupils[0], OTHER, "")
     assert result.outcome == "already_in"
     assert "already signed in" in result.message
     assert mark(engine, pupils[0]).code == "/"
@@ -174,34 +189,40 @@ def test_present_mark_is_never_overwritten(engine, pupils):  # type: ignore[no-u
 
 
 def test_second_sign_in_is_told_kindly_and_changes_nothing(engine, pupils):  # type: ignore[no-untyped-def]
-    kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(9, 10))
-    again = kiosk_service.sign_in(engine, pupils[0], MEDICAL, "", at(9, 40))
+    clock_at(engine, at(9, 10))
+    kiosk_service.sign_in(engine, pupils[0], OTHER, "")
+    clock_at(engine, at(9, 40))
+    again = kiosk_service.sign_in(engine, pupils[0], MEDICAL, "")
     assert again.outcome == "already_in"
     assert mark(engine, pupils[0]).code == "L"
     assert len(events(engine)) == 1
 
 
 def test_sign_out_and_back_and_who_is_on_site(engine, pupils):  # type: ignore[no-untyped-def]
-    with session_scope(engine) as s:
-        register_service.write_mark(s, OFFICE, pupils[0], THU, "AM", "/", now=at(9, 0))
-        register_service.write_mark(s, OFFICE, pupils[1], THU, "AM", "N", now=at(9, 0))
-    kiosk_service.sign_in(engine, pupils[2], OTHER, "", at(9, 20))
+    put_marks(engine, OFFICE, [(pupils[0], THU, "AM", "/"),
+                               (pupils[1], THU, "AM", "N")])
+    clock_at(engine, at(9, 20))
+    kiosk_service.sign_in(engine, pupils[2], OTHER, "")
     on = {r.pupil_id: r for r in kiosk_service.on_site(engine, at(10, 0))}
     assert set(on) == {pupils[0], pupils[2]}
     assert on[pupils[2]].status == "Late"
     assert on[pupils[2]].arrived == dt.time(9, 20)
 
-    out = kiosk_service.sign_out(engine, pupils[0], "Feeling unwell", "Mum", at(10, 30))
+    clock_at(engine, at(10, 30))
+    out = kiosk_service.sign_out(engine, pupils[0], "Feeling unwell", "Mum")
     assert out.outcome == "out"
-    assert kiosk_service.sign_out(engine, pupils[0], "Other", "Mum", at(10, 31)).outcome == (
+    clock_at(engine, at(10, 31))
+    assert kiosk_service.sign_out(engine, pupils[0], "Other", "Mum").outcome == (
         "already_out")
     assert {r.pupil_id for r in kiosk_service.on_site(engine, at(10, 45))} == {pupils[2]}
     [left] = kiosk_service.early_leavers(engine, THU)
     assert (left.name, left.reason, left.collected_by, left.back_at) == (
         "Ava Brook", "Feeling unwell", "Mum", None)
 
-    assert kiosk_service.sign_back(engine, pupils[2], at(11, 0)).outcome == "not_out"
-    back = kiosk_service.sign_back(engine, pupils[0], at(11, 15), "Mum")
+    clock_at(engine, at(11, 0))
+    assert kiosk_service.sign_back(engine, pupils[2]).outcome == "not_out"
+    clock_at(engine, at(11, 15))
+    back = kiosk_service.sign_back(engine, pupils[0], "Mum")
     assert back.outcome == "back"
     assert {r.pupil_id for r in kiosk_service.on_site(engine, at(11, 20))} == {
         pupils[0], pupils[2]}
@@ -210,17 +231,19 @@ def test_sign_out_and_back_and_who_is_on_site(engine, pupils):  # type: ignore[n
 
 
 def test_morning_marks_count_until_the_afternoon_register_is_taken(engine, pupils):  # type: ignore[no-untyped-def]
-    with session_scope(engine) as s:
-        register_service.write_mark(s, OFFICE, pupils[0], THU, "AM", "/", now=at(9, 0))
-        register_service.write_mark(s, OFFICE, pupils[1], THU, "AM", "/", now=at(9, 0))
-        register_service.write_mark(s, OFFICE, pupils[1], THU, "PM", "M", now=at(13, 15))
+    put_marks(engine, OFFICE, [(pupils[0], THU, "AM", "/"),
+                               (pupils[1], THU, "AM", "/"),
+                               (pupils[1], THU, "PM", "M")])
     assert {r.pupil_id for r in kiosk_service.on_site(engine, at(13, 20))} == {pupils[0]}
 
 
 def test_late_log_filters_by_date_and_class_and_rows_are_frozen(engine, pupils):  # type: ignore[no-untyped-def]
-    kiosk_service.sign_in(engine, pupils[0], OTHER, "Mum", at(9, 10))
-    kiosk_service.sign_in(engine, pupils[2], MEDICAL, "", at(9, 50))
-    kiosk_service.sign_in(engine, pupils[0], OTHER, "", at(9, 12, dt.date(2025, 11, 21)))
+    clock_at(engine, at(9, 10))
+    kiosk_service.sign_in(engine, pupils[0], OTHER, "Mum")
+    clock_at(engine, at(9, 50))
+    kiosk_service.sign_in(engine, pupils[2], MEDICAL, "")
+    clock_at(engine, at(9, 12, dt.date(2025, 11, 21)))
+    kiosk_service.sign_in(engine, pupils[0], OTHER, "")
     rows = kiosk_service.late_log(engine, THU, THU)
     assert [(r.name, r.code, r.minutes_late, r.reason, r.accompanied_by) for r in rows] == [
         ("Ava Brook", "L", 10, OTHER, "Mum"), ("Cara Dale", "M", 50, MEDICAL, "")]
@@ -252,14 +275,23 @@ def test_exit_pin_is_checked_and_slowed_down_after_wrong_attempts(engine):  # ty
         s.add(Staff(name="Office", role="office", pin_hash=auth_service.hash_pin("2345")))
         s.add(Staff(name="Viewer", role="readonly", pin_hash=auth_service.hash_pin("4567")))
     guard = kiosk_service.ExitGuard(engine)
-    now = at(10, 0)
-    assert guard.check("4567", now) is None  # read-only staff cannot unlock the kiosk
-    assert guard.check("0000", now) is None
-    assert guard.check("1111", now) is None  # third failure: a wait is imposed
+    clock = FixedClock(at(10, 0))
+    bind_clock(engine, clock)
+    assert guard.check("4567") is None  # read-only staff cannot unlock the kiosk
+    assert guard.check("0000") is None
+    assert guard.check("1111") is None  # third failure: a wait is imposed
+    clock.advance(seconds=1)
     with pytest.raises(kiosk_service.ExitLocked) as waited:
-        guard.check("2345", now + dt.timedelta(seconds=1))
+        guard.check("2345")
     assert waited.value.wait_seconds > 0
-    actor = guard.check("2345", now + dt.timedelta(minutes=10))
+    # A restarted kiosk (a new guard) still waits: the count is in the database.
+    restarted = kiosk_service.ExitGuard(engine)
+    assert restarted.failures == 3
+    assert restarted.wait_seconds() > 0
+    with pytest.raises(kiosk_service.ExitLocked):
+        restarted.check("2345")
+    clock.advance(minutes=10)
+    actor = restarted.check("2345")
     assert actor is not None
     assert actor.role is Role.OFFICE
     assert guard.failures == 0
@@ -270,11 +302,12 @@ def test_fire_roll_pdf_lists_on_site_pupils_by_class_with_counts(engine, pupils,
 
     from attendance_desktop.services import fire_roll
 
-    with session_scope(engine) as s:
-        register_service.write_mark(s, OFFICE, pupils[0], THU, "AM", "/", now=at(9, 0))
-        register_service.write_mark(s, OFFICE, pupils[1], THU, "AM", "/", now=at(9, 0))
-    kiosk_service.sign_in(engine, pupils[2], OTHER, "", at(9, 30))
-    kiosk_service.sign_out(engine, pupils[1], "Feeling unwell", "Dad", at(10, 5))
+    put_marks(engine, OFFICE, [(pupils[0], THU, "AM", "/"),
+                               (pupils[1], THU, "AM", "/")])
+    clock_at(engine, at(9, 30))
+    kiosk_service.sign_in(engine, pupils[2], OTHER, "")
+    clock_at(engine, at(10, 5))
+    kiosk_service.sign_out(engine, pupils[1], "Feeling unwell", "Dad")
     path = fire_roll.default_path(tmp_path / "letters" / "reports", at(10, 30))
     roll = fire_roll.build(engine, at(10, 30), path)
     assert (roll.on_site, roll.late_today, roll.early_leavers, roll.still_out) == (2, 1, 1, 1)

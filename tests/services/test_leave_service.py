@@ -24,7 +24,7 @@ from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.leave_service import RequestInput
 from attendance_desktop.services.pupil_service import PupilInput
 from attendance_desktop.services.register_service import MarkChange
-from tests.conftest import HEAD, OFFICE
+from tests.conftest import HEAD, OFFICE, clock_at
 
 D = dt.date
 NOW = dt.datetime(2025, 11, 20, 10, 0)  # Thursday
@@ -86,7 +86,8 @@ def test_preview_fills_in_the_figures_and_earlier_requests(engine, pupil) -> Non
                for s in ("AM", "PM")]
     changes[0] = MarkChange(pupil, days[0], "AM", "I")
     changes[1] = MarkChange(pupil, days[0], "PM", "O")
-    register_service.apply_marks(engine, OFFICE, changes, now=NOW, reason="test data")
+    clock_at(engine, NOW)
+    register_service.apply_changes(engine, OFFICE, changes, reason="test data")
     old = leave_service.submit_request(engine, OFFICE, req(pupil, D(2025, 11, 24),
                                                            D(2025, 11, 24)), now=NOW)
     leave_service.decide(engine, HEAD, old, "refused", reasons="Not exceptional",
@@ -109,8 +110,8 @@ def test_preview_fills_in_the_figures_and_earlier_requests(engine, pupil) -> Non
 def test_grant_fills_open_sessions_with_the_code_and_amends_existing_marks(engine, pupil) -> None:  # type: ignore[no-untyped-def]
     calendar_service.add_closure(engine, HEAD, D(2025, 11, 28), kind="inset",
                                  description="INSET")
-    register_service.set_mark(engine, OFFICE, MarkChange(pupil, D(2025, 12, 1), "AM", "/"),
-                              now=NOW)
+    clock_at(engine, NOW)
+    register_service.set_mark(engine, OFFICE, MarkChange(pupil, D(2025, 12, 1), "AM", "/"))
     rid = leave_service.submit_request(engine, OFFICE, req(
         pupil, D(2025, 11, 27), D(2025, 12, 2), first_session="PM", last_session="AM"),
         now=NOW)
@@ -129,8 +130,8 @@ def test_grant_fills_open_sessions_with_the_code_and_amends_existing_marks(engin
     assert [(h.old_code, h.new_code, h.reason) for h in history] == [
         ("/", "C", f"Leave granted (request #{rid})")]
     # A real mark taken later replaces the leave mark, as an amendment.
-    register_service.set_mark(engine, OFFICE, MarkChange(pupil, D(2025, 12, 2), "AM", "/"),
-                              now=dt.datetime(2025, 12, 2, 9, 0))
+    clock_at(engine, dt.datetime(2025, 12, 2, 9, 0))
+    register_service.set_mark(engine, OFFICE, MarkChange(pupil, D(2025, 12, 2), "AM", "/"))
     assert cell(engine, pupil, D(2025, 12, 2), "AM").source == "register"
     assert register_service.cell_history(engine, pupil, D(2025, 12, 2), "AM")[-1].old_code \
         == "C"
@@ -177,8 +178,8 @@ def test_withdrawal_removes_only_future_prefills_and_records_it(engine, pupil) -
     leave_service.decide(engine, HEAD, rid, "granted", decided_on=D(2025, 11, 3),
                          now=dt.datetime(2025, 11, 3, 12, 0))
     # Staff took a real mark for Monday 24 AM (e.g. the family came back early).
-    register_service.set_mark(engine, OFFICE, MarkChange(pupil, D(2025, 11, 24), "AM", "/"),
-                              now=NOW)
+    clock_at(engine, NOW)
+    register_service.set_mark(engine, OFFICE, MarkChange(pupil, D(2025, 11, 24), "AM", "/"))
     with pytest.raises(PermissionDenied):
         leave_service.withdraw(engine, TEACHER, rid, reason="Mother phoned", now=NOW)
     done = leave_service.withdraw(engine, OFFICE, rid, reason="Mother phoned: trip off",
@@ -205,10 +206,11 @@ def test_refused_and_taken_marks_g_and_stats_count_it(engine, pupil) -> None:  #
         leave_service.mark_taken_unauthorised(engine, OFFICE, rid, now=NOW)
     leave_service.decide(engine, HEAD, rid, "refused", reasons="A holiday is not exceptional",
                          decided_on=D(2025, 10, 2), now=dt.datetime(2025, 10, 2, 9, 0))
-    register_service.apply_marks(engine, OFFICE, [
+    clock_at(engine, NOW)
+    register_service.apply_changes(engine, OFFICE, [
         MarkChange(pupil, D(2025, 11, 10), "AM", "N"),
         MarkChange(pupil, D(2025, 11, 14), "PM", "\\"),  # came back for the afternoon
-    ], now=NOW, reason="test data")
+    ], reason="test data")
     done = leave_service.mark_taken_unauthorised(engine, OFFICE, rid, now=NOW)
     assert (done.written, done.skipped) == (9, 1)
     assert cell(engine, pupil, D(2025, 11, 14), "PM").code == "\\"

@@ -5,14 +5,13 @@ import datetime as dt
 
 import pytest
 
-from attendance_desktop.db.engine import session_scope
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
-from attendance_desktop.services import class_service, pupil_service, register_service
+from attendance_desktop.services import class_service, pupil_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
 from attendance_desktop.services.stats_service import Scope, totals
-from tests.conftest import HEAD, OFFICE
+from tests.conftest import HEAD, OFFICE, put_marks
 
 TODAY = dt.date(2025, 11, 20)
 UPN = with_check_letter("823200125001")
@@ -56,9 +55,8 @@ def test_bad_input_names_each_field_and_saves_nothing(engine):
 
 def test_leaver_is_kept_and_still_reported(engine, school_year):
     pid = pupil_service.add_pupil(engine, OFFICE, _pupil(), TODAY)
-    with session_scope(engine) as s:
-        register_service.write_mark(s, HEAD, pid, dt.date(2025, 11, 17), "AM", "/")
-        register_service.write_mark(s, HEAD, pid, dt.date(2025, 11, 17), "PM", "O")
+    put_marks(engine, HEAD, [(pid, dt.date(2025, 11, 17), "AM", "/"),
+                             (pid, dt.date(2025, 11, 17), "PM", "O")])
     with pytest.raises(ServiceError, match="Leaving reason"):
         pupil_service.leave(engine, OFFICE, pid, dt.date(2025, 11, 18), " ")
     pupil_service.leave(engine, OFFICE, pid, dt.date(2025, 11, 18), "Moved away")

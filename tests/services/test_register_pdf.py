@@ -17,7 +17,7 @@ from attendance_desktop.services import register_pdf
 from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.register_service import MarkChange
-from tests.conftest import HEAD, OFFICE
+from tests.conftest import HEAD, OFFICE, clock_at
 from tests.services.register_school import make_school
 
 MON, THU = dt.date(2025, 11, 17), dt.date(2025, 11, 20)
@@ -43,12 +43,12 @@ def test_week_register_names_codes_legend_and_takers(engine, school, tmp_path, c
     oak = school.oak_pupils
     # The office takes Monday morning; the head changes a mark later that morning.
     for pid in oak:
-        rs.set_mark(engine, OFFICE, MarkChange(pid, MON, "AM", "/"),
-                    now=dt.datetime(2025, 11, 17, 8, 50))
-    rs.set_mark(engine, HEAD, MarkChange(oak[1], MON, "AM", "I"),
-                now=dt.datetime(2025, 11, 17, 9, 20), reason="Phoned: ill")
-    rs.set_mark(engine, HEAD, MarkChange(oak[2], MON, "PM", "N"),
-                now=dt.datetime(2025, 11, 17, 13, 20))
+        clock_at(engine, dt.datetime(2025, 11, 17, 8, 50))
+        rs.set_mark(engine, OFFICE, MarkChange(pid, MON, "AM", "/"))
+    clock_at(engine, dt.datetime(2025, 11, 17, 9, 20))
+    rs.set_mark(engine, HEAD, MarkChange(oak[1], MON, "AM", "I"), reason="Phoned: ill")
+    clock_at(engine, dt.datetime(2025, 11, 17, 13, 20))
+    rs.set_mark(engine, HEAD, MarkChange(oak[2], MON, "PM", "N"))
     path = tmp_path / "register.pdf"
     with caplog.at_level(logging.INFO, logger="attendance_desktop.services.register_pdf"):
         result = register_pdf.write_register_pdf(

@@ -12,9 +12,9 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil, SchoolClass
 from attendance_desktop.domain.calendar import compulsory_school_age_start
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import register_service, stats_service
+from attendance_desktop.services import stats_service
 from attendance_desktop.services.stats_service import Scope
-from tests.conftest import OFFICE
+from tests.conftest import OFFICE, put_marks
 
 START = dt.date(2025, 9, 1)
 END = dt.date(2026, 7, 31)
@@ -59,18 +59,15 @@ def mark(engine: Engine, pupil_id: int, codes_: list[str] | str,
          first: dt.date = dt.date(2025, 9, 8), minutes: dict[int, int] | None = None) -> None:
     """Write codes on consecutive weekday sessions from `first` (one code per session)."""
     minutes = minutes or {}
-    with session_scope(engine) as s:
+    put_marks(engine, OFFICE, [
+        (pupil_id, day, sess, code, minutes.get(i), NOTES.get(code, ""))
         for i, (code, (day, sess)) in enumerate(zip(codes_, school_sessions(first),
-                                                     strict=False)):
-            register_service.write_mark(s, OFFICE, pupil_id, day, sess, code,
-                                        minutes_late=minutes.get(i),
-                                        comment=NOTES.get(code, ""))
+                                                    strict=False))], source="import")
 
 
 def mark_on(engine: Engine, pupil_id: int, entries: list[tuple[dt.date, str, str]]) -> None:
-    with session_scope(engine) as s:
-        for day, sess, code in entries:
-            register_service.write_mark(s, OFFICE, pupil_id, day, sess, code)
+    put_marks(engine, OFFICE, [(pupil_id, day, sess, code) for day, sess, code in entries],
+              source="import")
 
 
 def figures(engine: Engine, pupil_id: int, **scope: object) -> Counts:
@@ -90,7 +87,9 @@ CATEGORY_OF = {
 @pytest.mark.parametrize(("category", "code"),
                          [(cat, code) for cat, codes_ in CATEGORY_OF.items() for code in codes_])
 def test_every_code_counts_in_its_category(engine: Engine, category: str, code: str) -> None:
-    pid = add_pupil(engine, "Cat")
+    # X is only for a pupil below compulsory school age, Z only before admission.
+    pid = add_pupil(engine, "Cat", dob=dt.date(2021, 1, 15) if code == "X" else dt.date(2018, 5, 1),
+                    admission=dt.date(2025, 9, 9) if code == "Z" else dt.date(2025, 9, 1))
     mark(engine, pid, [code])
     c = figures(engine, pid)
     got = {k: getattr(c, k) for k in CATEGORY_OF}
@@ -144,7 +143,7 @@ def test_exactly_half_missed_is_severe(engine: Engine) -> None:
 
 
 def test_only_not_counted_sessions(engine: Engine) -> None:
-    pid = add_pupil(engine, "Dual", year_group="R")
+    pid = add_pupil(engine, "Dual", year_group="R", dob=dt.date(2021, 1, 15))
     mark(engine, pid, ["D", "X", "Y1", "#"])
     c = figures(engine, pid)
     assert (c.possible, c.not_counted) == (0, 4)

@@ -8,7 +8,7 @@ from attendance_desktop.services import dashboard_service as ds
 from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.register_service import MarkChange
-from tests.conftest import OFFICE
+from tests.conftest import OFFICE, clock_at
 from tests.services.register_school import make_school
 
 THU = dt.date(2025, 11, 20)
@@ -21,8 +21,10 @@ def school(engine, school_year):
 
 
 def test_board_lists_registers_absences_and_contacts(engine, school):
-    rs.mark_all_present(engine, OFFICE, THU, "AM", school.oak_pupils[1:], now=NOW)
-    rs.set_mark(engine, OFFICE, MarkChange(school.oak_pupils[0], THU, "AM", "N"), now=NOW)
+    clock_at(engine, NOW)
+    rs.mark_all_present(engine, OFFICE, THU, "AM", school.oak_pupils[1:])
+    clock_at(engine, NOW)
+    rs.set_mark(engine, OFFICE, MarkChange(school.oak_pupils[0], THU, "AM", "N"))
     board = ds.load_board(engine, NOW)
     assert board.session == "AM"
     assert [(r.class_name, r.marked, r.on_roll) for r in board.registers] == [("Ash", 0, 3)]
@@ -35,7 +37,8 @@ def test_board_lists_registers_absences_and_contacts(engine, school):
 
 def test_call_log_and_resolving_n_with_reason(engine, school):
     pid = school.oak_pupils[0]
-    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "N"), now=NOW)
+    clock_at(engine, NOW)
+    rs.set_mark(engine, OFFICE, MarkChange(pid, THU, "AM", "N"))
     board = ds.load_board(engine, NOW)
     contact = board.absentees[0].contacts[0].contact_id
     ds.log_call(engine, OFFICE, pid, contact, "no answer", now=NOW)
@@ -44,10 +47,11 @@ def test_call_log_and_resolving_n_with_reason(engine, school):
     calls = ds.load_board(engine, NOW).absentees[0].calls
     assert [c.outcome for c in calls] == ["no answer", "reason given"]
     assert calls[0].staff_name == "Test Office"
+    clock_at(engine, NOW)
     with pytest.raises(ServiceError, match="reason the family gave"):
-        ds.resolve_absence(engine, OFFICE, pid, THU, "AM", "I", "", now=NOW)
-    cell = ds.resolve_absence(engine, OFFICE, pid, THU, "AM", "I", "Mum rang: sickness bug",
-                              now=NOW)
+        ds.resolve_absence(engine, OFFICE, pid, THU, "AM", "I", "")
+    clock_at(engine, NOW)
+    cell = ds.resolve_absence(engine, OFFICE, pid, THU, "AM", "I", "Mum rang: sickness bug")
     assert cell.code == "I"
     # The N entered after the register closed is itself in the history, then the change.
     first, entry = rs.cell_history(engine, pid, THU, "AM")
@@ -61,13 +65,17 @@ def test_old_n_codes_listed_and_changed_to_o(engine, school):
     old = dt.date(2025, 11, 10)  # Monday: 8 school days before Thursday 20th
     recent = dt.date(2025, 11, 18)
     pid = school.ash_pupils[0]
-    rs.set_mark(engine, OFFICE, MarkChange(pid, old, "PM", "N"), now=NOW)
-    rs.set_mark(engine, OFFICE, MarkChange(pid, recent, "AM", "N"), now=NOW)
+    clock_at(engine, NOW)
+    rs.set_mark(engine, OFFICE, MarkChange(pid, old, "PM", "N"))
+    clock_at(engine, NOW)
+    rs.set_mark(engine, OFFICE, MarkChange(pid, recent, "AM", "N"))
     board = ds.load_board(engine, NOW)
     assert [(o.day, o.session, o.school_days) for o in board.overdue] == [(old, "PM", 8)]
+    clock_at(engine, NOW)
     with pytest.raises(PermissionDenied):
-        ds.convert_overdue_to_o(engine, school.teacher, [(pid, old, "PM")], now=NOW)
-    assert ds.convert_overdue_to_o(engine, OFFICE, [(pid, old, "PM")], now=NOW) == 1
+        ds.convert_overdue_to_o(engine, school.teacher, [(pid, old, "PM")])
+    clock_at(engine, NOW)
+    assert ds.convert_overdue_to_o(engine, OFFICE, [(pid, old, "PM")]) == 1
     *_entered, entry = rs.cell_history(engine, pid, old, "PM")
     assert (entry.old_code, entry.new_code, entry.after_close) == ("N", "O", True)
     assert "5 school days" in entry.reason

@@ -540,16 +540,15 @@ class KioskWindow(QWidget):
     def confirm(self) -> None:
         """Write it: one service call, one transaction, then the done screen."""
         assert self.pupil is not None
-        now = self.ctx.now()
         try:
             if self.mode == IN:
                 result = kiosk_service.sign_in(self.ctx.engine, self.pupil.id, self.reason,
-                                               self.adult, now)
+                                               self.adult)
             elif self.mode == OUT:
                 result = kiosk_service.sign_out(self.ctx.engine, self.pupil.id, self.reason,
-                                                self.adult, now)
+                                                self.adult)
             else:
-                result = kiosk_service.sign_back(self.ctx.engine, self.pupil.id, now)
+                result = kiosk_service.sign_back(self.ctx.engine, self.pupil.id)
             text = result.message
             self.result = result
         except ServiceError as exc:

@@ -102,12 +102,12 @@ class ExitPinDialog(QDialog):
             self.message.setText("Type a staff PIN first.")
             return
         try:
-            actor = self.guard.check(pin, self.clock())
+            actor = self.guard.check(pin)
         except ExitLocked as exc:
             self.message.setText(str(exc))
             return
         if actor is None:
-            wait = self.guard.wait_seconds(self.clock())
+            wait = self.guard.wait_seconds()
             extra = f" Wait {wait} seconds before trying again." if wait else ""
             self.message.setText(f"That PIN was not accepted.{extra}")
             return

@@ -79,8 +79,7 @@ class ClosureDialog(QDialog):
             return
         try:
             result = closure_service.emergency_closure(
-                self.ctx.engine, self.ctx.actor, day, session, code, self.reason.text(),
-                now=self.ctx.now())
+                self.ctx.engine, self.ctx.actor, day, session, code, self.reason.text())
         except ServiceError as exc:
             QMessageBox.warning(self, "Closure", str(exc)[0].upper() + str(exc)[1:])
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -32,7 +32,7 @@ from attendance_desktop.gui.register.colours import (
     OFF_ROLL_COLOUR,
     TODAY_COLOUR,
 )
-from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.errors import MarkConflict, ServiceError
 from attendance_desktop.services.grid_service import DISTINCT_SOURCES, GridSnapshot
 from attendance_desktop.services.register_service import BulkResult, CellMark, MarkChange
 
@@ -245,7 +245,9 @@ class RegisterGridModel(QAbstractTableModel):
     def change_for(self, row: int, col: int, code: str, minutes: int | None = None,
                    comment: str = "") -> MarkChange:
         c = self.snap.columns[col]
-        return MarkChange(self.snap.pupils[row].id, c.day, c.session, code, minutes, comment)
+        # seen_code: the service refuses the write if someone changed the cell meanwhile.
+        return MarkChange(self.snap.pupils[row].id, c.day, c.session, code, minutes, comment,
+                          seen_code=self.snap.codes[row][col])
 
     def current_change(self, row: int, col: int) -> MarkChange:
         """The cell as it is now (code "" when empty)."""
@@ -272,14 +274,22 @@ class RegisterGridModel(QAbstractTableModel):
         self.apply_cells(result.cells)
         self.marksWritten.emit(result.written)
         if result.written:
-            before = [MarkChange(c.pupil_id, c.day, c.session, "") for c in result.cells]
+            before = [MarkChange(c.pupil_id, c.day, c.session, "", seen_code=c.code)
+                      for c in result.cells]
             self.undo_stack.append(UndoStep(tuple(before), description))
         return result
 
     def _write(self, changes: list[MarkChange], reason: str) -> BulkResult:
         if self.read_only or self.writer is None:
             raise ServiceError("this register is open read-only")
-        result = self.writer(changes, reason)
+        try:
+            result = self.writer(changes, reason)
+        except MarkConflict as exc:
+            # Show the other writer's marks at once, so a retry compares with them.
+            self.apply_cells(tuple(CellMark(c.pupil_id, c.day, c.session, c.current_code,
+                                            None, "", "", c.changed_by, c.changed_role,
+                                            c.changed_at) for c in exc.conflicts))
+            raise
         self.apply_cells(result.cells)
         self.marksWritten.emit(result.written)
         return result
@@ -289,9 +299,14 @@ class RegisterGridModel(QAbstractTableModel):
         if not self.undo_stack:
             return None
         step = self.undo_stack[-1]
-        self._write(list(step.before), reason)
+        # Undo compares with the cells as this grid now shows them.
+        self._write([replace(ch, seen_code=self._shown(ch)) for ch in step.before], reason)
         self.undo_stack.pop()
         return step
+
+    def _shown(self, ch: MarkChange) -> str | None:
+        pos = self.position(ch.pupil_id, ch.day, ch.session)
+        return None if pos is None else self.snap.codes[pos[0]][pos[1]]
 
     def position(self, pupil_id: int, day: dt.date, session: str) -> tuple[int, int] | None:
         rows = getattr(self, "_row_of", None)

@@ -38,7 +38,6 @@ from attendance_desktop.gui.register.history_dialog import HistoryDialog
 from attendance_desktop.gui.register.mark_dialog import MarkDialog, ask_reason
 from attendance_desktop.services import (
     calendar_service,
-    closure_service,
     grid_navigation,
     grid_service,
     policy_service,
@@ -271,7 +270,6 @@ class RegisterWidget(QWidget):
             self.span_label.setText("No term dates")
             self._status_error(f"{str(exc)[0].upper()}{str(exc)[1:]}.")
             return
-        closure_service.fill_closures(engine, span.start, span.end, now=self.ctx.now())
         snap = grid_service.load_snapshot(engine, span.start, span.end, class_id, span.name)
         self._install(snap)
         actor = self.ctx.actor
@@ -326,8 +324,8 @@ class RegisterWidget(QWidget):
         self._set_current(row or 0, col)
 
     def _writer(self, changes: list[MarkChange], reason: str) -> BulkResult:
-        return register_service.apply_marks(self.ctx.engine, self.ctx.actor, changes,
-                                            now=self.ctx.now(), reason=reason)
+        return register_service.apply_changes(self.ctx.engine, self.ctx.actor, changes,
+                                              reason=reason)
 
     def _detail(self, pupil_id: int, day: dt.date, session: str) -> register_service.CellMark:
         return register_service.read_cell(self.ctx.engine, pupil_id, day, session)
@@ -623,8 +621,8 @@ class RegisterWidget(QWidget):
         pupils = self._bulk_pupils()
         try:
             result = self.model.fill_empty(lambda: register_service.mark_all_present(
-                self.ctx.engine, self.ctx.actor, col.day, col.session, pupils,
-                now=self.ctx.now()), f"All present {col.day:%a %d %b} {col.session}")
+                self.ctx.engine, self.ctx.actor, col.day, col.session, pupils),
+                f"All present {col.day:%a %d %b} {col.session}")
         except ServiceError as exc:
             self._show_error(str(exc))
             return
@@ -642,7 +640,7 @@ class RegisterWidget(QWidget):
         pupils = self._bulk_pupils()
         try:
             result = self.model.fill_empty(lambda: register_service.copy_am_to_pm(
-                self.ctx.engine, self.ctx.actor, day, pupils, now=self.ctx.now()),
+                self.ctx.engine, self.ctx.actor, day, pupils),
                 f"AM copied to PM {day:%a %d %b}")
         except ServiceError as exc:
             self._show_error(str(exc))

@@ -1,0 +1,115 @@
+"""Write transactions that hold the register's write lock from their first statement.
+
+SQLite: pysqlite would open a transaction lazily, at the first INSERT, so two writers could
+both read a cell and then both write it. A write transaction therefore starts with
+`BEGIN IMMEDIATE`, taking SQLite's single write lock before anything is read; readers
+(WAL) carry on meanwhile. The driver's own transaction handling is left alone for every
+other connection: it sees the explicit BEGIN and does not issue its own.
+
+PostgreSQL: the register path takes advisory locks (per pupil, or one for the whole
+register for big batches) before it reads, and `lock_timeout` bounds any wait.
+
+A wait longer than the busy timeout becomes DatabaseBusy, a plain message, never the
+driver's "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
+
+from attendance_desktop.services.errors import DatabaseBusy
+
+T = TypeVar("T")
+LOCKED_KEY = "register_write_lock"
+PG_LOCK_TIMEOUT = "10s"  # as long as SQLite's busy timeout (db/engine.py)
+_REGISTER_LOCK = 73_011  # advisory lock namespace: (namespace, 0) = whole register
+_PUPIL_LOCK = 73_012  # (namespace, pupil id)
+BIG_BATCH_PUPILS = 400  # above this, one exclusive register lock instead of per-pupil locks
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A lock wait that ran out (SQLite busy, PostgreSQL lock timeout or deadlock)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in ("55P03", "40P01", "40001"):
+        return True
+    msg = str(exc.orig).lower()
+    return isinstance(exc, OperationalError) and ("database is locked" in msg
+                                                  or "database is busy" in msg)
+
+
+def begin_write(s: Session) -> None:
+    """Take the write lock as the first statement of `s`'s transaction."""
+    if s.info.get(LOCKED_KEY):
+        return
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'"))
+    s.info[LOCKED_KEY] = True
+
+
+def holds_write_lock(s: Session) -> bool:
+    return bool(s.info.get(LOCKED_KEY))
+
+
+def lock_pupils(s: Session, pupil_ids: set[int]) -> None:
+    """PostgreSQL: serialise writers of the same pupils (no-op elsewhere: SQLite already
+    holds its single write lock). Locks are taken in id order so two batches never
+    deadlock; a big batch takes the whole register exclusively instead."""
+    conn = s.connection()
+    if conn.dialect.name != "postgresql" or not pupil_ids:
+        return
+    if len(pupil_ids) > BIG_BATCH_PUPILS:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k, 0)"), {"k": _REGISTER_LOCK})
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k, 0)"), {"k": _REGISTER_LOCK})
+    conn.execute(text(
+        "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(:k, p) FROM"
+        " (SELECT unnest(CAST(:ids AS integer[])) AS p ORDER BY 1) AS ordered) AS done"),
+        {"k": _PUPIL_LOCK, "ids": sorted(pupil_ids)})
+
+
+@contextmanager
+def write_scope(engine: Engine) -> Iterator[Session]:
+    """One write transaction holding the write lock from its first statement; commits on
+    success, rolls back on any error; a lock wait that ran out raises DatabaseBusy."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        begin_write(session)
+        yield session
+        session.commit()
+    except DBAPIError as exc:
+        session.rollback()
+        if is_busy(exc):
+            raise DatabaseBusy() from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 3) -> T:
+    """`work` in a write_scope, tried again after a PostgreSQL deadlock or serialisation
+    failure (the whole transaction is redone, so nothing half-done is kept)."""
+    for attempt in range(attempts):
+        try:
+            with write_scope(engine) as s:
+                return work(s)
+        except DatabaseBusy as exc:
+            cause = exc.__context__
+            code = getattr(getattr(cause, "orig", None), "sqlstate", None)
+            if code not in ("40P01", "40001") or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
