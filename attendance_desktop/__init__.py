@@ -2,3 +2,4 @@
 
 __version__ = "0.1.0"
 APP_NAME = "Attendance Desktop"
+INSTANCE_NAME = "AttendanceDesktopSingleInstance"

@@ -1,0 +1,150 @@
+"""The support log: a small rotating file in the data folder. Imports no Qt.
+
+What goes in: start and stop, versions, where the data is, faults with their tracebacks,
+and what other modules log (counts and file names). Never a pupil's name, UPN or any
+other personal detail, and never a password (URLs are written with the password hidden).
+
+If the log cannot be written (read-only folder, a data "folder" that is a file, a full
+disk), the app carries on without it: a log must never be the reason the app fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+
+from attendance_desktop import APP_NAME, __version__
+
+LOG_DIR_NAME = "logs"
+LOG_FILE_NAME = "attendance-desktop.log"
+MAX_BYTES = 1_000_000
+BACKUP_COUNT = 5  # 1 MB x (1 + 5) at most: months of normal use on a school PC
+FORMAT = "%(asctime)s %(levelname)-7s %(process)d %(name)s: %(message)s"
+
+log = logging.getLogger(__name__)
+
+# The handlers this module installed on the root logger, so a second call (tests, demo
+# then window) replaces them instead of writing every line twice.
+_installed: list[logging.Handler] = []
+_active_file: Path | None = None
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A RotatingFileHandler whose files (the first and every rotated one) are 0600."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.baseFilename, flags, 0o600)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
+        # A write or rotation that fails (disk full; on Windows another copy holding the
+        # file) loses that line; the default would print a traceback on stderr.
+        pass
+
+
+class _OneLineFormatter(logging.Formatter):
+    """For the stderr fallback: never a traceback on a user's terminal."""
+
+    def formatException(self, ei):  # type: ignore[no-untyped-def]  # noqa: N802
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"attendance-desktop: {record.getMessage()}"
+
+
+def log_file_path(data_dir: Path) -> Path:
+    return Path(data_dir) / LOG_DIR_NAME / LOG_FILE_NAME
+
+
+def active_log_file() -> Path | None:
+    """The log file being written, or None when logging fell back to standard error."""
+    return _active_file
+
+
+def setup_logging(data_dir: Path | None, level: int = logging.INFO) -> Path:
+    """Send log records to <data_dir>/logs/attendance-desktop.log; return that path.
+
+    Safe to call again (the previous handlers are closed). When the file cannot be
+    opened, records of CRITICAL level go to standard error as one line each and nothing
+    else is written; `active_log_file()` then returns None.
+    """
+    global _active_file
+    teardown_logging()
+    root = logging.getLogger()
+    root.setLevel(level)
+    path = log_file_path(data_dir) if data_dir is not None else Path(LOG_FILE_NAME)
+    handler: logging.Handler
+    try:
+        if data_dir is None:
+            raise OSError("no data folder")
+        _make_private_dir(path.parent)
+        handler = _PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES,
+                                              backupCount=BACKUP_COUNT, encoding="utf-8")
+        if os.name == "posix":
+            os.chmod(path, 0o600)  # a file left by an older version may be wider
+        handler.setFormatter(logging.Formatter(FORMAT))
+        _active_file = path
+    except (OSError, ValueError):
+        handler = logging.StreamHandler(sys.stderr) if sys.stderr is not None \
+            else logging.NullHandler()
+        handler.setLevel(logging.CRITICAL)
+        handler.setFormatter(_OneLineFormatter())
+        _active_file = None
+    root.addHandler(handler)
+    _installed.append(handler)
+    # SQLAlchemy and Alembic at INFO would log SQL and parameters (pupils' data).
+    for noisy in ("sqlalchemy", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return path
+
+
+def teardown_logging() -> None:
+    """Close and remove the handlers setup_logging installed."""
+    global _active_file
+    root = logging.getLogger()
+    while _installed:
+        handler = _installed.pop()
+        root.removeHandler(handler)
+        handler.close()
+    _active_file = None
+
+
+def _make_private_dir(folder: Path) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK):
+        raise OSError(f"cannot write to {folder}")
+
+
+def describe_database(db_url: str) -> str:
+    """The database as support needs it: the SQLite file, or the URL without password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db_url)
+    except (ArgumentError, ValueError):
+        # Unreadable: show only the scheme, as the rest may hold a password.
+        scheme = db_url.split(":", 1)[0] if ":" in db_url else ""
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,30}", scheme):
+            scheme = "unknown"
+        return f"{scheme} (the database URL could not be read)"
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database}" if url.database else "SQLite in memory"
+    return f"{url.get_backend_name()} {url.render_as_string(hide_password=True)}"
+
+
+def log_start(command: str, data_dir: Path | None, db_url: str | None) -> None:
+    log.info("start: %s %s, command %s, Python %s, %s", APP_NAME, __version__, command,
+             platform.python_version(), platform.platform())
+    log.info("data folder %s; database %s", data_dir or "(unknown)",
+             describe_database(db_url) if db_url else "(unknown)")
+
+
+def log_stop(code: int) -> None:
+    log.info("stop (exit code %s)", code)
