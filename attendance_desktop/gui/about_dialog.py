@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -55,12 +56,12 @@ class AboutDialog(QDialog):
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         top.addWidget(icon)
         heading = QLabel(f"<b style='font-size:15pt'>{APP_NAME}</b><br>"
-                         f"Version {__version__}<br>"
                          "Attendance registers, kiosk, leave, trackers, letters and reports "
                          "for a primary school.")
         heading.setWordWrap(True)
         top.addWidget(heading, 1)
         layout.addLayout(top)
+        layout.addSpacing(6)
 
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
@@ -73,6 +74,7 @@ class AboutDialog(QDialog):
             form.addRow(f"{name}:", label)
             self.values[name] = label
         layout.addLayout(form)
+        layout.addSpacing(6)
         hint = QLabel("When you contact support, press Copy and paste the text into your "
                       "message. The log file holds no pupils' details.")
         hint.setWordWrap(True)
@@ -85,7 +87,10 @@ class AboutDialog(QDialog):
         self.copy_button.clicked.connect(self.copy)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.setMinimumWidth(620)
+        # Wrapped paths need the height for the final width: let the layout fix the size.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
+        for label in self.values.values():
+            label.setMinimumWidth(560)
 
     @Slot()
     def copy(self) -> None:
