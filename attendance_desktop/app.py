@@ -69,11 +69,12 @@ def _run(args: argparse.Namespace, app: Any) -> int:
     instance = SingleInstance(instance_key(paths, mode))
     claim = instance.claim()
     if claim is Claim.ACTIVATED:
-        print(f"{APP_NAME} is already running for this data folder; "
+        _note(f"{APP_NAME} is already running for this data folder; "
               "its window has been brought to the front.")
         return 0
     if claim is Claim.NO_ANSWER:
-        print(f"{APP_NAME} seems to be running for this data folder but did not answer; "
+        log.warning("another copy holds the single-instance lock but did not answer")
+        _note(f"{APP_NAME} seems to be running for this data folder but did not answer; "
               "look for its window, or end it in the task manager and start again.")
         return 1
     create_windows_mutexes()
@@ -96,6 +97,12 @@ def _run(args: argparse.Namespace, app: Any) -> int:
         return code
     finally:
         instance.release()
+
+
+def _note(text: str) -> None:
+    log.info("%s", text)
+    if sys.stdout is not None:  # None in the windowed (frozen) program on Windows
+        print(text)
 
 
 def startup_fault_text(exc: BaseException) -> str:

@@ -45,7 +45,7 @@ h=\x2256\x22 height=\x221\
  height=\x2212\x22 rx=\
 \x226\x22/>\x0a  </g>\x0a</s\
 vg>\x0a\
-\x00\x00\x1a\xbf\
+\x00\x00\x1a\xc0\
 <\
 !DOCTYPE html>\x0a<\
 html lang=\x22en-GB\
@@ -453,28 +453,28 @@ wrong\x22 window, p\
 ress <b>Copy det\
 ails</b> there t\
 oo. The log file\
- holds\x0awhat the \
-app did and any \
-errors, never pu\
-pils' names or d\
-etails, so it is\
- safe to send.</\
-p>\x0a<p class=\x22not\
-e\x22>Only one copy\
- of the app runs\
- for a data fold\
-er: starting it \
-again simply bri\
-ngs\x0athe open win\
-dow to the front\
-. The kiosk star\
-ted on its own c\
-ounts separately\
-, so the kiosk a\
-nd\x0athe staff win\
-dow can run side\
- by side.</p>\x0a</\
-body>\x0a</html>\x0a\
+ records\x0awhat th\
+e app did and an\
+y errors; it is \
+written to leave\
+ out pupils' nam\
+es and details.<\
+/p>\x0a<p class=\x22no\
+te\x22>Only one cop\
+y of the app run\
+s for a data fol\
+der: starting it\
+ again simply br\
+ings\x0athe open wi\
+ndow to the fron\
+t. The kiosk sta\
+rted on its own \
+counts separatel\
+y, so the kiosk \
+and\x0athe staff wi\
+ndow can run sid\
+e by side.</p>\x0a<\
+/body>\x0a</html>\x0a\
 "
 
 qt_resource_name = b"\
