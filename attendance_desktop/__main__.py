@@ -33,13 +33,13 @@ def main(argv: list[str] | None = None) -> int:
         log.info("interrupted (Ctrl+C)")
         code = 130
     except Exception:
-        # A bug, not bad input (cli.run answers those): the details go to the log and
-        # the user gets one line instead of a traceback.
+        # A bug that escaped cli.run's own handling: the details go to the log and the
+        # user gets one line instead of a traceback (exit 2, as for any fault).
         log.exception("unexpected error in command %s", parsed.command)
         where = logs.active_log_file()
         detail = f"details are in the log file {where}" if where else "no log file could be written"
         print(f"attendance-desktop: unexpected error ({detail})", file=sys.stderr)
-        code = 1
+        code = 2
     logs.log_stop(code)
     logs.teardown_logging()
     return code
