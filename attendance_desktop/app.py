@@ -33,12 +33,13 @@ def run_window(args: argparse.Namespace) -> int:
     """
     from PySide6.QtWidgets import QApplication
 
-    from attendance_desktop.gui.error_dialog import ExceptionHook
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("AttendanceDesktop")
+
+    from attendance_desktop.gui.error_dialog import ExceptionHook
+
     _set_window_icon(app)
     _log_gui_versions(app)
     hook = ExceptionHook(app)
