@@ -48,6 +48,23 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         pass
 
 
+# Database errors quote the values of the failed statement, which may be a pupil's name
+# or UPN: SQLAlchemy's "[parameters: ...]" line and PostgreSQL's "Key (upn)=(...)" detail.
+_SQL_PARAMETERS = re.compile(r"^\[parameters: .*\]$", re.MULTILINE)
+_KEY_VALUES = re.compile(r"Key \(([^)]*)\)=\(.*?\)(?= already exists| is not present|\s*$)",
+                         re.MULTILINE)
+
+
+def redact(text: str) -> str:
+    text = _SQL_PARAMETERS.sub("[parameters: hidden from the log]", text)
+    return _KEY_VALUES.sub(r"Key (\1)=(hidden)", text)
+
+
+class _RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 class _OneLineFormatter(logging.Formatter):
     """For the stderr fallback: never a traceback on a user's terminal."""
 
@@ -88,7 +105,7 @@ def setup_logging(data_dir: Path | None, level: int = logging.INFO) -> Path:
                                               backupCount=BACKUP_COUNT, encoding="utf-8")
         if os.name == "posix":
             os.chmod(path, 0o600)  # a file left by an older version may be wider
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(_RedactingFormatter(FORMAT))
         _active_file = path
     except (OSError, ValueError):
         handler = logging.StreamHandler(sys.stderr) if sys.stderr is not None \

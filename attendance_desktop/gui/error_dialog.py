@@ -60,7 +60,8 @@ def details_text(exc_info: ExcInfo) -> str:
         f"Log file: {logs.active_log_file() or '(none)'}",
         "",
     ]
-    return "\n".join(lines) + "".join(traceback.format_exception(*exc_info))
+    # Redacted like the log: this text is meant to be pasted into an e-mail.
+    return logs.redact("\n".join(lines) + "".join(traceback.format_exception(*exc_info)))
 
 
 class ErrorDialog(QDialog):

@@ -163,3 +163,34 @@ def test_the_log_holds_no_pupils_data_after_demo_import_and_stats(tmp_path, caps
     assert text.count("start: ") == 5
     found = sorted(v for v in private if re.search(rf"\b{re.escape(v)}\b", text))
     assert found == []
+
+
+def test_database_errors_are_logged_without_the_values_of_the_statement(tmp_path):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    log_file = logs.setup_logging(tmp_path)
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE pupil (upn TEXT UNIQUE, name TEXT)"))
+        conn.execute(text("INSERT INTO pupil VALUES (:u, :n)"),
+                     {"u": "A123456789012", "n": "Zebedee Quartermaine"})
+    with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
+        conn.execute(text("INSERT INTO pupil VALUES (:u, :n)"),
+                     {"u": "A123456789012", "n": "Zebedee Quartermaine"})
+    engine.dispose()
+    assert "Zebedee" in str(caught.value)  # SQLAlchemy quotes the values ...
+    logging.getLogger("attendance_desktop.test").error("insert failed: %s", caught.value,
+                                                       exc_info=caught.value)
+    logs.teardown_logging()
+    content = log_file.read_text(encoding="utf-8")
+    assert "UNIQUE constraint failed: pupil.upn" in content  # ... the log keeps the fault
+    assert "[parameters: hidden from the log]" in content
+    assert "Zebedee" not in content
+    assert "A123456789012" not in content
+
+
+def test_postgresql_key_details_are_redacted():
+    detail = ('duplicate key value violates unique constraint "pupil_upn_key"\n'
+              "DETAIL:  Key (upn)=(A123456789012) already exists.")
+    assert logs.redact(detail).endswith("DETAIL:  Key (upn)=(hidden) already exists.")
