@@ -153,7 +153,8 @@ def describe_database(db_url: str) -> str:
         return f"{scheme} (the database URL could not be read)"
     if url.get_backend_name() == "sqlite":
         return f"SQLite file {url.database}" if url.database else "SQLite in memory"
-    return f"{url.get_backend_name()} {url.render_as_string(hide_password=True)}"
+    kind = {"postgresql": "PostgreSQL"}.get(url.get_backend_name(), url.get_backend_name())
+    return f"{kind} at {url.render_as_string(hide_password=True)}"
 
 
 def log_start(command: str, data_dir: Path | None, db_url: str | None) -> None:

@@ -100,7 +100,7 @@ def test_a_read_only_log_folder_is_skipped_quietly(tmp_path, capsys):
 def test_database_urls_are_described_without_their_password():
     described = logs.describe_database("postgresql+psycopg://office:s3cr%40t:x@db.school:5432/att")
     assert "s3cr" not in described
-    assert described == "postgresql postgresql+psycopg://office:***@db.school:5432/att"
+    assert described == "PostgreSQL at postgresql+psycopg://office:***@db.school:5432/att"
     assert logs.describe_database("sqlite:////srv/a b/attendance.sqlite3") == \
         "SQLite file /srv/a b/attendance.sqlite3"
     assert "secret" not in logs.describe_database("not a url with secret")
