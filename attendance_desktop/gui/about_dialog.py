@@ -76,7 +76,7 @@ class AboutDialog(QDialog):
         layout.addLayout(form)
         layout.addSpacing(6)
         hint = QLabel("When you contact support, press Copy and paste the text into your "
-                      "message. The log file holds no pupils' details.")
+                      "message. The log file is written to leave out pupils' details.")
         hint.setWordWrap(True)
         layout.addWidget(hint)
 
