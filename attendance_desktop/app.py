@@ -79,6 +79,9 @@ def _run(args: argparse.Namespace, app: Any) -> int:
               "look for its window, or end it in the task manager and start again.")
         return 1
     create_windows_mutexes()
+    # Connected before any window opens: a second start during sign-in raises the sign-in.
+    shown: dict[str, Any] = {}
+    instance.activated.connect(functools.partial(_bring_forward, shown))
     try:
         try:
             ctx = AppContext(paths=paths, engine=open_database(paths), clock=dt.datetime.now)
@@ -91,7 +94,7 @@ def _run(args: argparse.Namespace, app: Any) -> int:
         if opened is None:
             return 0
         window, lock = opened
-        instance.activated.connect(functools.partial(_bring_forward, window))
+        shown["main window"] = window
         code = int(app.exec())
         if lock is not None:
             lock.stop()
@@ -124,19 +127,23 @@ def _refuse_start(exc: ServiceError) -> int:
     return 2
 
 
-def _bring_forward(window: Any) -> None:
+def _bring_forward(shown: dict[str, Any]) -> None:
     """Another start asked for this copy: show whatever the user should see now."""
     from PySide6.QtWidgets import QApplication
 
     from attendance_desktop.gui.single_instance import bring_forward
 
     target = QApplication.activeModalWidget()  # sign-in, welcome or a dialog in progress
-    if target is None:
+    window = shown.get("main window")
+    if target is None and window is not None:
         kiosk = getattr(window, "kiosk", None)  # the staff window hides behind its kiosk
         if kiosk is not None and kiosk.isMinimized():
             kiosk.showFullScreen()
         target = kiosk if kiosk is not None else window
+    if target is None:
+        return  # nothing is open yet (still starting): the new window will be in front
     bring_forward(target)
+    log.info("brought %s to the front", type(target).__name__)
 
 
 def _set_window_icon(app: Any) -> None:
