@@ -10,11 +10,13 @@ disk), the app carries on without it: a log must never be the reason the app fai
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
 import platform
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -35,11 +37,18 @@ _active_file: Path | None = None
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A RotatingFileHandler whose files (the first and every rotated one) are 0600."""
+    """A RotatingFileHandler whose files (the first and every rotated one) are private."""
+
+    def __init__(self, path: Path, file_mode: int) -> None:
+        self.file_mode = file_mode  # before the base class opens the file
+        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
 
     def _open(self):  # type: ignore[no-untyped-def]
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
-        fd = os.open(self.baseFilename, flags, 0o600)
+        fd = os.open(self.baseFilename, flags, self.file_mode)
+        if hasattr(os, "fchmod"):  # the umask may have narrowed it; an old file may be wider
+            with contextlib.suppress(OSError):  # another account's file: leave it
+                os.fchmod(fd, self.file_mode)
         return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
@@ -100,11 +109,10 @@ def setup_logging(data_dir: Path | None, level: int = logging.INFO) -> Path:
     try:
         if data_dir is None:
             raise OSError("no data folder")
-        _make_private_dir(path.parent)
-        handler = _PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES,
-                                              backupCount=BACKUP_COUNT, encoding="utf-8")
-        if os.name == "posix":
-            os.chmod(path, 0o600)  # a file left by an older version may be wider
+        shared = _shared_with_group(data_dir)
+        file_mode = 0o660 if shared else 0o600
+        _make_private_dir(data_dir, path.parent, shared)
+        handler = _PrivateRotatingFileHandler(path, file_mode)
         handler.setFormatter(_RedactingFormatter(FORMAT))
         _active_file = path
     except (OSError, ValueError):
@@ -132,10 +140,26 @@ def teardown_logging() -> None:
     _active_file = None
 
 
-def _make_private_dir(folder: Path) -> None:
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not os.access(folder, os.W_OK):
-        raise OSError(f"cannot write to {folder}")
+def _shared_with_group(folder: Path) -> bool:
+    """A data folder IT set up for a group of accounts (setgid, group rwx): the log is
+    then readable and writable by that group, as the database is (config.locations)."""
+    try:
+        mode = folder.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & stat.S_ISGID) and mode & 0o070 == 0o070
+
+
+def _make_private_dir(data_dir: Path, logs_dir: Path, shared: bool) -> None:
+    # A new data folder is made private here too, as start-up would make it (0700):
+    # the log is written before the database is opened.
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = 0o2770 if shared else 0o700
+    logs_dir.mkdir(mode=mode, exist_ok=True)
+    if os.name == "posix" and logs_dir.stat().st_uid == os.geteuid():
+        os.chmod(logs_dir, mode)  # mkdir's mode is cut by the umask
+    if not os.access(logs_dir, os.W_OK):
+        raise OSError(f"cannot write to {logs_dir}")
 
 
 def describe_database(db_url: str) -> str:

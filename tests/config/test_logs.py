@@ -194,3 +194,21 @@ def test_postgresql_key_details_are_redacted():
     detail = ('duplicate key value violates unique constraint "pupil_upn_key"\n'
               "DETAIL:  Key (upn)=(A123456789012) already exists.")
     assert logs.redact(detail).endswith("DETAIL:  Key (upn)=(hidden) already exists.")
+
+
+@pytest.mark.skipif(not POSIX, reason="POSIX modes")
+def test_a_new_data_folder_made_for_the_log_is_private(tmp_path):
+    data = tmp_path / "new" / "data"
+    logs.setup_logging(data)
+    assert _mode(data) == 0o700
+
+
+@pytest.mark.skipif(not POSIX, reason="POSIX modes")
+def test_in_a_folder_shared_with_a_group_the_log_is_shared_with_it(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    os.chmod(data, 0o2770)  # what IT sets up for a group of staff accounts
+    path = logs.setup_logging(data)
+    logging.getLogger("attendance_desktop.test").info("hello")
+    assert _mode(path.parent) == 0o2770
+    assert _mode(path) == 0o660
