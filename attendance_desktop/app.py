@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
+import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.cli import paths_for
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 
 def build_context(args: argparse.Namespace) -> AppContext:
@@ -36,6 +42,11 @@ def _fill_planned_closures(ctx: AppContext) -> None:
 
 
 def run_window(args: argparse.Namespace) -> int:
+    """Open the staff window or the kiosk and run until it closes; the exit code.
+
+    0 when closed normally or when another copy was brought forward instead, 2 when the
+    data cannot be opened (a plain message), 1 after an unexpected error at start-up.
+    """
     from PySide6.QtWidgets import QApplication
 
     from attendance_desktop.gui.binding_check import guard_none_refcount
@@ -45,14 +56,160 @@ def run_window(args: argparse.Namespace) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("AttendanceDesktop")
-    opened = open_windows(args, build_context(args))
-    if opened is None:
+
+    from attendance_desktop.gui.error_dialog import ExceptionHook
+
+    _set_window_icon(app)
+    _log_gui_versions(app)
+    hook = ExceptionHook(app)
+    hook.install()
+    restore_signals = _quit_on_signals()
+    try:
+        return _run(args, app)
+    finally:
+        restore_signals()
+        hook.uninstall()
+        hook.deleteLater()
+
+
+def _run(args: argparse.Namespace, app: Any) -> int:
+    from attendance_desktop.gui.error_dialog import show_startup_bug
+    from attendance_desktop.gui.single_instance import (
+        Claim,
+        SingleInstance,
+        create_windows_mutexes,
+        instance_key,
+    )
+
+    mode = "kiosk" if args.command == "kiosk" else "gui"
+    try:
+        paths = paths_for(args)
+    except ServiceError as exc:
+        return _refuse_start(exc)
+    instance = SingleInstance(instance_key(paths, mode))
+    claim = instance.claim()
+    if claim is Claim.ACTIVATED:
+        _note(f"{APP_NAME} is already running for this data folder; "
+              "its window has been brought to the front.")
         return 0
-    _window, lock = opened
-    code = int(app.exec())
-    if lock is not None:
-        lock.stop()
-    return code
+    if claim is Claim.NO_ANSWER:
+        log.warning("another copy holds the single-instance lock but did not answer")
+        _note(f"{APP_NAME} seems to be running for this data folder but did not answer; "
+              "look for its window, or end it in the task manager and start again.")
+        return 1
+    create_windows_mutexes()
+    # Connected before any window opens: a second start during sign-in raises the sign-in.
+    shown: dict[str, Any] = {}
+    instance.activated.connect(functools.partial(_bring_forward, shown))
+    try:
+        try:
+            ctx = AppContext(paths=paths, engine=open_database(paths), clock=dt.datetime.now)
+            opened = open_windows(args, ctx)
+        except ServiceError as exc:
+            return _refuse_start(exc)
+        except Exception:
+            show_startup_bug(sys.exc_info())  # type: ignore[arg-type]
+            return 1
+        if opened is None:
+            return 0
+        window, lock = opened
+        shown["main window"] = window
+        code = int(app.exec())
+        if lock is not None:
+            lock.stop()
+        return code
+    finally:
+        instance.release()
+
+
+def _note(text: str) -> None:
+    log.info("%s", text)
+    if sys.stdout is not None:  # None in the windowed (frozen) program on Windows
+        print(text)
+
+
+def startup_fault_text(exc: BaseException) -> str:
+    from attendance_desktop.config import logs
+
+    where = logs.active_log_file()
+    tail = (f"Details are in the log file: {where}" if where is not None
+            else "No log file could be written in the data folder.")
+    return f"{exc}\n\n{tail}"
+
+
+def _refuse_start(exc: ServiceError) -> int:
+    """A fault the user or IT can fix (see services.errors): a plain message, exit 2."""
+    from PySide6.QtWidgets import QMessageBox
+
+    log.error("cannot start: %s", exc, exc_info=exc)
+    QMessageBox.critical(None, f"{APP_NAME} cannot start", startup_fault_text(exc))
+    return 2
+
+
+def _bring_forward(shown: dict[str, Any]) -> None:
+    """Another start asked for this copy: show whatever the user should see now."""
+    from PySide6.QtWidgets import QApplication
+
+    from attendance_desktop.gui.single_instance import bring_forward
+
+    target = QApplication.activeModalWidget()  # sign-in, welcome or a dialog in progress
+    window = shown.get("main window")
+    if target is None and window is not None:
+        kiosk = getattr(window, "kiosk", None)  # the staff window hides behind its kiosk
+        if kiosk is not None and kiosk.isMinimized():
+            kiosk.showFullScreen()
+        target = kiosk if kiosk is not None else window
+    if target is None:
+        return  # nothing is open yet (still starting): the new window will be in front
+    bring_forward(target)
+    log.info("brought %s to the front", type(target).__name__)
+
+
+def _set_window_icon(app: Any) -> None:
+    from PySide6.QtGui import QIcon
+
+    import attendance_desktop.gui.generated.resources_rc  # noqa: F401  (registers :/)
+
+    app.setWindowIcon(QIcon(":/icon.svg"))
+
+
+def _log_gui_versions(app: Any) -> None:
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+
+    log.info("GUI: Qt %s, PySide6 %s, platform %s", qVersion(), pyside_version,
+             app.platformName())
+
+
+def _quit_on_signals() -> Callable[[], None]:
+    """Ctrl+C or a polite kill (SIGTERM) quits through the event loop, so "stop" is logged."""
+    import signal
+    import threading
+
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    wanted = [signal.SIGINT, signal.SIGTERM]
+    old = {sig: signal.getsignal(sig) for sig in wanted}
+
+    def quit_app(signum: int, _frame: object) -> None:
+        log.info("signal %s received: quitting", signum)
+        QCoreApplication.exit(0)
+
+    for sig in wanted:
+        signal.signal(sig, quit_app)
+    # Python runs signal handlers only between bytecodes: wake it up now and then.
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(300)
+
+    def restore() -> None:
+        timer.stop()
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def open_windows(args: argparse.Namespace, ctx: AppContext) -> tuple[Any, Any] | None:

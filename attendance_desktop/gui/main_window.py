@@ -84,6 +84,31 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self._status_text())
         self.statusBar().addPermanentWidget(FireRollButton(ctx))  # one click from any page
         self._restore_geometry()
+        self._build_help_menu()
+
+    def _build_help_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Help")
+        guide = menu.addAction("User &guide")
+        guide.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        guide.triggered.connect(self.show_help)
+        about = menu.addAction(f"&About {APP_NAME}")
+        about.triggered.connect(self.show_about)
+        self.help_window: QWidget | None = None
+
+    @Slot()
+    def show_help(self) -> None:
+        from attendance_desktop.gui.help_dialog import HelpWindow
+        from attendance_desktop.gui.single_instance import bring_forward
+
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        bring_forward(self.help_window)
+
+    @Slot()
+    def show_about(self) -> None:
+        from attendance_desktop.gui.about_dialog import AboutDialog
+
+        AboutDialog(self.ctx.paths, self).exec()
 
     def _status_text(self) -> str:
         where = self.ctx.paths.sqlite_file or self.ctx.paths.db_url.split("@")[-1]

@@ -1,0 +1,98 @@
+"""Help → About: the version and where everything is, with Copy for support."""
+
+from __future__ import annotations
+
+import platform
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, Slot, qVersion
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+import attendance_desktop.gui.generated.resources_rc  # noqa: F401  (registers :/icon.svg)
+from attendance_desktop import APP_NAME, __version__
+from attendance_desktop.config import logs
+from attendance_desktop.config.paths import AppPaths
+
+
+def support_facts(paths: AppPaths) -> list[tuple[str, str]]:
+    """What support asks first; the database URL never shows its password."""
+    log_file = logs.active_log_file()
+    return [
+        ("Version", __version__),
+        ("Data folder", str(paths.data_dir)),
+        ("Database", logs.describe_database(paths.db_url)),
+        ("Log file", str(log_file) if log_file else "none (the log could not be written)"),
+        ("Python", platform.python_version()),
+        ("Qt", f"{qVersion()} (PySide6 {pyside_version})"),
+        ("System", platform.platform()),
+    ]
+
+
+def support_text(paths: AppPaths) -> str:
+    return "\n".join([APP_NAME] + [f"{k}: {v}" for k, v in support_facts(paths)])
+
+
+class AboutDialog(QDialog):
+    def __init__(self, paths: AppPaths, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("aboutDialog")
+        self.setWindowTitle(f"About {APP_NAME}")
+        self.paths = paths
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        icon = QLabel()
+        icon.setPixmap(QIcon(":/icon.svg").pixmap(72, 72))
+        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        top.addWidget(icon)
+        heading = QLabel(f"<b style='font-size:15pt'>{APP_NAME}</b><br>"
+                         "Attendance registers, kiosk, leave, trackers, letters and reports "
+                         "for a primary school.")
+        heading.setWordWrap(True)
+        top.addWidget(heading, 1)
+        layout.addLayout(top)
+        layout.addSpacing(6)
+
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.values: dict[str, QLabel] = {}
+        for name, value in support_facts(paths):
+            label = QLabel(value)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setObjectName(f"about{name.replace(' ', '')}")
+            form.addRow(f"{name}:", label)
+            self.values[name] = label
+        layout.addLayout(form)
+        layout.addSpacing(6)
+        hint = QLabel("When you contact support, press Copy and paste the text into your "
+                      "message. The log file is written to leave out pupils' details.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy these details for support")
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(self.copy)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        # Wrapped paths need the height for the final width: let the layout fix the size.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
+        for label in self.values.values():
+            label.setMinimumWidth(560)
+
+    @Slot()
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(support_text(self.paths))
+        self.copy_button.setText("Copied")

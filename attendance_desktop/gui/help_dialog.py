@@ -1,0 +1,51 @@
+"""F1: the short user guide, compiled into the app so it works offline and when frozen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+import attendance_desktop.gui.generated.resources_rc  # noqa: F401  (registers :/help)
+from attendance_desktop import APP_NAME
+
+GUIDE_URL = QUrl("qrc:/help/guide.html")
+
+
+class HelpWindow(QWidget):
+    """A separate window beside the main one (not modal: read it while working)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowFlag(Qt.WindowType.Window, True)
+        self.setObjectName("helpWindow")
+        self.setWindowTitle(f"{APP_NAME}: user guide")
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.back = QPushButton("Back")
+        self.contents = QPushButton("Contents")
+        bar.addWidget(self.back)
+        bar.addWidget(self.contents)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("guide")
+        self.browser.setOpenExternalLinks(True)  # e-mail and web links open outside
+        self.browser.setSource(GUIDE_URL)
+        layout.addWidget(self.browser, 1)
+        self.back.setEnabled(False)
+        self.browser.backwardAvailable.connect(self.back.setEnabled)
+        self.back.clicked.connect(self.browser.backward)
+        self.contents.clicked.connect(self.home)
+        self.resize(780, 700)
+
+    @Slot()
+    def home(self) -> None:
+        self.browser.setSource(GUIDE_URL)
+        self.browser.scrollToAnchor("")
+        self.browser.verticalScrollBar().setValue(0)
