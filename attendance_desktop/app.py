@@ -13,6 +13,7 @@ from typing import Any
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.cli import paths_for
+from attendance_desktop.config.paths import AppPaths
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ServiceError
@@ -20,8 +21,9 @@ from attendance_desktop.services.errors import ServiceError
 log = logging.getLogger(__name__)
 
 
-def build_context(args: argparse.Namespace) -> AppContext:
-    paths = paths_for(args)
+def build_context(args: argparse.Namespace, paths: AppPaths | None = None) -> AppContext:
+    """Open the database (migrating it) and make the context every window is handed."""
+    paths = paths or paths_for(args)
     engine = open_database(paths)
     ctx = AppContext(paths=paths, engine=engine, clock=dt.datetime.now)
     _fill_planned_closures(ctx)
@@ -103,8 +105,8 @@ def _run(args: argparse.Namespace, app: Any) -> int:
     instance.activated.connect(functools.partial(_bring_forward, shown))
     try:
         try:
-            ctx = AppContext(paths=paths, engine=open_database(paths), clock=dt.datetime.now)
-            opened = open_windows(args, ctx)
+            _offer_first_release_data(paths)
+            opened = open_windows(args, build_context(args, paths))
         except ServiceError as exc:
             return _refuse_start(exc)
         except Exception:
@@ -120,6 +122,15 @@ def _run(args: argparse.Namespace, app: Any) -> int:
         return code
     finally:
         instance.release()
+
+
+def _offer_first_release_data(paths: AppPaths) -> None:
+    """Before the database opens: a move replaces only a new, empty database."""
+    if paths.sqlite_file is None:
+        return
+    from attendance_desktop.gui.setup.legacy_data_dialog import offer_legacy_data
+
+    offer_legacy_data(paths)
 
 
 def _note(text: str) -> None:
