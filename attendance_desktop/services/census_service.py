@@ -233,3 +233,20 @@ def export_census(engine: Engine, dest: Path, periods: list[CensusPeriod]) -> Ce
         partial.unlink(missing_ok=True)
         raise ServiceError(f"cannot write {dest}: {exc.strerror or exc}") from None
     return CensusExportResult(dest.name, tuple(periods), len(rows), total)
+
+
+def recent_choices(today: dt.date, years: int = 2) -> list[tuple[str, list[CensusPeriod]]]:
+    """Census terms that have started, newest first, for a picker (the Reports page): the
+    default term first. Summer is offered whole (both halves, as the autumn census asks)."""
+    default = periods_for(None, None, today)
+    out: list[tuple[str, list[CensusPeriod]]] = []
+    start = academic_year_start(today)
+    for year in range(start, start - years, -1):
+        for term in ("Summer", "Spring", "Autumn"):
+            periods = _periods(term, year)
+            if periods[0].start <= today:
+                label = f"{term} {academic_year_name(year)} ({periods[0].start:%d/%m/%Y} to " \
+                        f"{periods[-1].end:%d/%m/%Y})"
+                out.append((label, periods))
+    out.sort(key=lambda c: c[1] != default)
+    return out
