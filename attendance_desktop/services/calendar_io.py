@@ -266,6 +266,13 @@ def _plan_year(year: _Year, problems: list[Problem]) -> PlannedYear | None:
         halves_of[owner].append(h)
     if len(problems) > before:
         return None
+    y = year.row
+    if y.start != dt.date.min and y.start != terms["Autumn"].start:
+        problems.append(Problem(y.row, "start", f"{year.name} starts on the first day of "
+                                                f"Autumn 1 ({terms['Autumn'].start:%d/%m/%Y})"))
+    if y.end != dt.date.min and y.end != terms["Summer"].end:
+        problems.append(Problem(y.row, "end", f"{year.name} ends on the last day of Summer 2 "
+                                              f"({terms['Summer'].end:%d/%m/%Y})"))
     triples: list[tuple[Span, Span, Span]] = []
     row_of: dict[str, int] = {}
     for name in TERMS:
@@ -290,16 +297,9 @@ def _plan_year(year: _Year, problems: list[Problem]) -> PlannedYear | None:
                                                        f"day ({t.end:%d/%m/%Y})"))
         triples.append((Span(name, t.start, t.end), Span(f"{name} 1", first.start, first.end),
                         Span(f"{name} 2", second.start, second.end)))
-    if len(problems) > before:
+    if len(triples) < len(TERMS):
         return None
     dates = TermDates(year.name, tuple(triples))
-    y = year.row
-    if y.start != dt.date.min and y.start != dates.start:
-        problems.append(Problem(y.row, "start", f"{year.name} starts on the first day of "
-                                                f"Autumn 1 ({dates.start:%d/%m/%Y})"))
-    if y.end != dt.date.min and y.end != dates.end:
-        problems.append(Problem(y.row, "end", f"{year.name} ends on the last day of Summer 2 "
-                                              f"({dates.end:%d/%m/%Y})"))
     insets: dict[dt.date, int] = {}
     for r in year.insets:
         for day in daterange(r.start, r.end):
