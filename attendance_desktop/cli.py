@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--from", dest="start", type=_date, default=None)
     p.add_argument("--to", dest="end", type=_date, default=None)
+    _add_calendar_census_parsers(sub, exp_sub, common)
 
     st = sub.add_parser("stats", parents=[common], help="attendance figures")
     st.add_argument("--from", dest="start", type=_date, default=None,
@@ -239,6 +240,8 @@ def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
 def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.services import import_service
 
+    if args.what == "census":
+        return _cmd_export_census(engine, args)
     result = import_service.export_marks(engine, args.file, args.start, args.end)
     print(result)  # says how many marks were left out for pupils without a UPN
     return 0
@@ -354,6 +357,51 @@ def _cmd_move_data(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- term dates and the census (calendar import/export, export census) -----------------
+
+
+def _add_calendar_census_parsers(sub: Any, exp_sub: Any, common: argparse.ArgumentParser
+                                 ) -> None:
+    cal = sub.add_parser("calendar", parents=[common],
+                         help="term dates: import or export the CSV file (see the README)")
+    cal_sub = cal.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    p = cal_sub.add_parser("import", parents=[common],
+                           help="add academic years, terms, half terms, INSET days and "
+                                "closures from a CSV file (all or nothing)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--replace", action="store_true",
+                   help="replace years already in the calendar that the file changes")
+    p = cal_sub.add_parser("export", parents=[common], help="write the term dates to CSV")
+    p.add_argument("file", type=Path)
+    p = exp_sub.add_parser("census", parents=[common],
+                           help="per-pupil school census attendance figures for a term")
+    p.add_argument("file", type=Path)
+    p.add_argument("--term", default=None,
+                   help="Autumn, Spring, Summer 1, Summer 2 or Summer (both halves); "
+                        "default: the term the next census collects")
+    p.add_argument("--year", default=None, metavar="YYYY/YY",
+                   help="academic year, e.g. 2025/26 (default: the latest with that term)")
+
+
+def _cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.domain.roles import CLI_ACTOR
+    from attendance_desktop.services import calendar_io
+
+    if args.what == "import":
+        print(calendar_io.import_calendar(engine, CLI_ACTOR, args.file, replace=args.replace))
+    else:
+        print(calendar_io.export_calendar(engine, args.file))
+    return 0
+
+
+def _cmd_export_census(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import census_service
+
+    periods = census_service.periods_for(args.term, args.year, dt.date.today())
+    print(census_service.export_census(engine, args.file, periods))
+    return 0
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -371,4 +419,5 @@ _HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
     "stats": _cmd_stats,
     "alerts": _cmd_alerts,
     "move-data": _cmd_move_data,
+    "calendar": _cmd_calendar,
 }

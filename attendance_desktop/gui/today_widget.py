@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.tables import read_only_table
-from attendance_desktop.services import dashboard_service
+from attendance_desktop.services import calendar_service, dashboard_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.dashboard_service import Absentee, TodayBoard
 from attendance_desktop.services.errors import ServiceError
@@ -270,6 +270,8 @@ class TodayWidget(QWidget):
         status = (f"{when} session — the register closes at {board.closes:%H:%M};"
                   f" first-day calls to families by {board.contact_by:%H:%M}"
                   if board.session_open else "no session now: the school is closed")
+        missing = calendar_service.missing_term_dates(self.ctx.engine, s.today)
+        status = missing or status  # no term dates: say so, not "the school is closed"
         self.heading.setText(f"<h2 style='margin:0'>{s.school_name}{demo}</h2>"
                              f"<p style='margin:2px 0'>{s.today:%A %d %B %Y} — {status}</p>")
         since = f" (since {s.year_from:%d %b})" if s.year_from else ""
@@ -282,7 +284,7 @@ class TodayWidget(QWidget):
         self.values["unmarked"].setText(f"{s.unmarked_am} / {s.unmarked_pm}")
 
         self.registers_note.setText(
-            "No session now." if not board.session_open else
+            missing if missing else "No session now." if not board.session_open else
             "All registers are taken for this session." if not board.registers else
             f"{len(board.registers)} class register(s) still to finish.")
         self.registers.setRowCount(len(board.registers))

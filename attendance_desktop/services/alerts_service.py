@@ -142,8 +142,13 @@ def _pct_1dp(c: Counts) -> float | None:
 
 
 def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None) -> Snapshot:
-    """Every tracker for the pupils on roll on `on` (or just the pupils asked for)."""
+    """Every tracker for the pupils on roll on `on` (or just the pupils asked for).
+
+    Raises calendar_service.NoTermDates when no term dates cover `on`: without school days
+    every rule would quietly find nothing."""
     years = calendar_service.list_years(engine)
+    if not calendar_service.covers(years, on):
+        raise calendar_service.NoTermDates(on)
     with session_scope(engine) as s:
         policy = read_policy(s)
         cal = read_calendar(s)

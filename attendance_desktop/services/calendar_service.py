@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from attendance_desktop.domain.calendar import (
     SchoolCalendar,
     Span,
     TermDates,
+    academic_year_start,
     england_bank_holidays,
 )
 from attendance_desktop.domain.roles import Actor
@@ -132,3 +134,85 @@ def year_containing(engine: Engine, day: dt.date) -> YearInfo | None:
         if year.start <= day <= year.end:
             return year
     return None
+
+
+# --- checks shared by Settings > Calendar and `calendar import` -----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarProblem:
+    """One thing wrong with a year's dates; `about` is a half term's name or an INSET
+    day's ISO date, so a file importer can point at the row."""
+
+    about: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def term_date_problems(dates: TermDates, inset_days: Iterable[dt.date] = ()
+                       ) -> list[CalendarProblem]:
+    """Everything wrong with a year's half terms and INSET days (empty when it can be saved):
+    a half term ending before it starts, half terms overlapping, an INSET day outside the
+    year, on a weekend, in a holiday or on a bank holiday."""
+    out: list[CalendarProblem] = []
+    halves = dates.half_terms
+    if not halves:
+        return [CalendarProblem("", "a year needs at least one half term")]
+    for h in halves:
+        if h.end < h.start:
+            out.append(CalendarProblem(h.name, f"{h.name}: the last day is before the first day"))
+    ordered = sorted(halves, key=lambda h: h.start)
+    for a, b in itertools.pairwise(ordered):
+        if b.start <= a.end:
+            out.append(CalendarProblem(b.name, f"{b.name} starts before {a.name} ends"))
+    insets = sorted(set(inset_days))
+    holidays = england_bank_holidays(min([dates.start, *insets]), max([dates.end, *insets]))
+    for day in insets:
+        about = day.isoformat()
+        if not dates.start <= day <= dates.end:
+            out.append(CalendarProblem(about, f"INSET day {day:%a %d %b %Y} is outside the year"))
+        elif day.weekday() >= 5:
+            out.append(CalendarProblem(about, f"INSET day {day:%a %d %b %Y} is a weekend day"))
+        elif not any(day in h for h in halves):
+            out.append(CalendarProblem(about, f"INSET day {day:%a %d %b %Y} is in a holiday, "
+                                              "not in a half term"))
+        elif day in holidays:
+            out.append(CalendarProblem(about, f"INSET day {day:%a %d %b %Y} is a bank holiday "
+                                              f"({holidays[day]})"))
+    return out
+
+
+class NoTermDates(ServiceError):
+    """Something that needs school days was asked for a date no academic year covers."""
+
+    def __init__(self, day: dt.date) -> None:
+        super().__init__(no_term_dates_text(day))
+        self.day = day
+
+
+def no_term_dates_text(day: dt.date) -> str:
+    return (f"no term dates cover {day:%d/%m/%Y}: set them in Settings or with "
+            "`calendar import`")
+
+
+def covers(years: Iterable[YearInfo], day: dt.date) -> bool:
+    """True when the academic year `day` falls in (1 August to 31 July) has term dates, or
+    `day` is in the summer holiday (to 31 August) after a year that has them."""
+    for year in years:
+        first = academic_year_start(year.start)
+        if dt.date(first, 8, 1) <= day <= dt.date(first + 1, 8, 31):
+            return True
+    return False
+
+
+def missing_term_dates(engine: Engine, day: dt.date) -> str:
+    """'' when term dates cover `day`, else the one-line message saying what to do."""
+    return "" if covers(list_years(engine), day) else no_term_dates_text(day)
+
+
+def require_term_dates(engine: Engine, day: dt.date) -> None:
+    """Raise NoTermDates unless term dates cover `day` (see `covers`)."""
+    if not covers(list_years(engine), day):
+        raise NoTermDates(day)

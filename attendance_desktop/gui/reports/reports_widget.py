@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -29,7 +30,12 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.services import report_service, school_service
+from attendance_desktop.services import (
+    calendar_service,
+    census_service,
+    report_service,
+    school_service,
+)
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.letterhead import Letterhead
@@ -173,6 +179,12 @@ class ReportsWidget(QWidget):
         self.pdf_button.setShortcut(QKeySequence("Ctrl+P"))
         self.pdf_button.clicked.connect(self.save_pdf)
         out.addWidget(self.pdf_button)
+        self.census_button = QPushButton("C&ensus export…")
+        self.census_button.setAccessibleName("Census export")
+        self.census_button.setToolTip("Save each pupil's school census attendance figures for "
+                                      "a term as CSV, for the census return")
+        self.census_button.clicked.connect(self.export_census)
+        out.addWidget(self.census_button)
         layout.addLayout(out)
 
         self.start.setDate(_qdate(ctx.today()))  # for a school with no calendar yet
@@ -182,11 +194,14 @@ class ReportsWidget(QWidget):
         self._period_changed()
         self._set_ready(False)
         self.summary.setText("Choose a period and press <b>Build report</b> (F5).")
+        if self.missing:
+            self.summary.setText(f"<b>{self.missing}</b><br>Custom dates still work.")
         self.build()
 
     # -- periods -----------------------------------------------------------------------
     def _fill_periods(self) -> None:
         self.period.clear()
+        self.missing = calendar_service.missing_term_dates(self.ctx.engine, self.ctx.today())
         self.options = report_service.period_options(self.ctx.engine, self.ctx.today())
         for i, option in enumerate(self.options):
             self.period.addItem(option.label, i)
@@ -293,6 +308,8 @@ class ReportsWidget(QWidget):
                 f"{report.period.end:%d/%m/%Y}<br><b>No register marks count in this "
                 "period</b>, so there are no figures. Check the dates, and that the registers "
                 "have been taken.")
+        if self.missing:  # no term dates: say so above whatever the custom dates found
+            self.summary.setText(f"<b>{self.missing}</b><br>{self.summary.text()}")
         for key, (header, rows) in report_service.tables(report).items():
             self._fill(self.tables[key], header, rows)
         self.tabs.setTabText(TAB_KEYS.index("persistent_absence"),
@@ -397,6 +414,27 @@ class ReportsWidget(QWidget):
         head = Letterhead.from_details(school_service.get_school(self.ctx.engine).details)
         data = render_report_pdf(self.report, head, anonymise=self.anonymise.isChecked())
         self._write(path, data)
+
+    @Slot()
+    def export_census(self) -> None:
+        choices = census_service.recent_choices(self.ctx.today())
+        label, ok = QInputDialog.getItem(self, "Census export", "Term (census collection "
+                                         "period):", [c[0] for c in choices], 0, False)
+        if not ok:
+            return
+        periods = dict(choices)[label]
+        name = f"Census attendance {periods[0].label.replace('/', '-')}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Save the census attendance figures",
+                                              str(Path.home() / name), "CSV files (*.csv)")
+        if not path:
+            return
+        try:
+            result = census_service.export_census(self.ctx.engine, Path(path), periods)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Census export", f"Not saved: {exc}.")
+            return
+        self.status.setText(f"Saved {result.file}: {result.pupils} pupils, "
+                            f"{result.totals.possible} possible sessions")
 
     def _write(self, path: str, data: bytes) -> None:
         try:

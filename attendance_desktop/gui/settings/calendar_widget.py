@@ -4,7 +4,6 @@ assessment periods."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -174,19 +173,9 @@ class TermDatesEditor(QWidget):
         return sorted(self._insets)
 
     def problems(self) -> list[str]:
-        out = []
-        halves = self.term_dates().half_terms
-        for h in halves:
-            if h.end < h.start:
-                out.append(f"{h.name}: the last day is before the first day")
-        for a, b in itertools.pairwise(halves):
-            if b.start <= a.end:
-                out.append(f"{b.name} starts before {a.name} ends")
-        dates = self.term_dates()
-        for day in self._insets:
-            if not dates.start <= day <= dates.end:
-                out.append(f"INSET day {day:{DAY_FMT}} is outside the year")
-        return out
+        # the same checks as `calendar import` (calendar_service.term_date_problems)
+        return [str(p) for p in calendar_service.term_date_problems(self.term_dates(),
+                                                                    self._insets)]
 
     # -- slots -------------------------------------------------------------------------
     @Slot()

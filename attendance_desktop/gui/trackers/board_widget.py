@@ -26,6 +26,7 @@ from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
 from attendance_desktop.services import alerts_service
 from attendance_desktop.services.alerts_service import PupilAlert, Snapshot
+from attendance_desktop.services.calendar_service import NoTermDates
 from attendance_desktop.services.context import AppContext
 
 COLUMNS = ["Urgency", "Pupil", "Class", "This year", "Band (period)", "Lateness", "Flags",
@@ -249,7 +250,15 @@ class TrackersWidget(QWidget):
     @Slot()
     def refresh(self) -> None:
         on = self.ctx.today()
-        self.snapshot = alerts_service.snapshot(self.ctx.engine, on)
+        try:
+            self.snapshot = alerts_service.snapshot(self.ctx.engine, on)
+        except NoTermDates as exc:  # no school days: say so rather than list nobody
+            self.snapshot = None
+            self.heading.setText(f"<h2>Trackers — who needs what next</h2><p><b>{exc}</b></p>")
+            self.model.set_rows([], on)
+            self.count.setText("")
+            self.open_button.setEnabled(False)
+            return
         snap = self.snapshot
         board = snap.board()
         counts = (sum(p.persistent for p in snap.pupils), sum(p.severe for p in snap.pupils),
