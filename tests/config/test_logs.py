@@ -49,10 +49,12 @@ def test_a_command_writes_start_and_stop_to_a_private_log(tmp_path, capsys):
 def test_a_second_command_appends_to_the_same_log(tmp_path, capsys):
     data = tmp_path / "data"
     __main__.main(["stats", "--data-dir", str(data)])
+    # alerts refuses without term dates (exit 2): the refusal is logged like any stop
     __main__.main(["alerts", "--data-dir", str(data)])
     text = logs.log_file_path(data).read_text(encoding="utf-8")
     assert text.count("start: ") == 2
-    assert text.count("stop (exit code 0)") == 2
+    assert text.count("stop (exit code 0)") == 1
+    assert text.count("stop (exit code 2)") == 1
     assert "command alerts" in text
 
 
