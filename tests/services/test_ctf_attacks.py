@@ -46,7 +46,8 @@ def test_attack_is_refused_with_one_line_and_nothing_saved(engine, tmp_path, nam
             action()
         message = str(info.value)
         assert "\n" not in message
-        assert message.startswith("attack.xml: refused: ") and reason in message
+        assert message.startswith("attack.xml: refused: ")
+        assert reason in message
         assert message.endswith("nothing was imported")
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(Pupil)).one() == 0

@@ -34,7 +34,8 @@ def test_previous_school_unauthorised_sessions_count_in_the_pn_window(engine, sc
     pid = _import(engine, tmp_path, truancy)
     alert = alerts_service.snapshot(engine, ON).find(pid)
     assert alert is not None
-    assert alert.pn.sessions == 10 and alert.penalty_threshold_met
+    assert alert.pn.sessions == 10
+    assert alert.penalty_threshold_met
     assert alert.pn.met_on == D(2025, 10, 10)
     assert any(d.tracker == "penalty" for d in alert.due)
     # the register and this school's figures hold nothing from the other school
@@ -49,7 +50,8 @@ def test_authorised_or_older_sessions_do_not_count(engine, school_year, tmp_path
     alert = alerts_service.snapshot(engine, ON).find(pid)
     assert alert is not None
     # 1-3 September fall outside the last ten school weeks before 20 November
-    assert alert.pn.sessions == 0 and not alert.penalty_threshold_met
+    assert alert.pn.sessions == 0
+    assert not alert.penalty_threshold_met
 
 
 def test_a_session_marked_here_keeps_this_schools_mark():

@@ -48,18 +48,26 @@ def full_file(tmp_path: Path) -> Path:
 
 def test_preview_lists_every_change_and_saves_nothing(engine, tmp_path):
     preview = ctf_import.preview(engine, full_file(tmp_path), today=TODAY)
-    assert preview.new_pupils == 1 and preview.imported_before == ""
+    assert preview.new_pupils == 1
+    assert preview.imported_before == ""
     (p,) = preview.pupils
-    assert p.is_new and p.upn == f.UPN_A and p.name == "Izzy Marwood"
+    assert p.is_new
+    assert p.upn == f.UPN_A
+    assert p.name == "Izzy Marwood"
     fields = {c.field: c.new for c in p.changes}
-    assert fields["Legal forename"] == "Isla" and fields["Preferred forename"] == "Izzy"
-    assert fields["Date of birth"] == "03/04/2017" and fields["Year group"] == "3"
-    assert fields["SEN"] == "K" and fields["Free school meals"] == "yes"
+    assert fields["Legal forename"] == "Isla"
+    assert fields["Preferred forename"] == "Izzy"
+    assert fields["Date of birth"] == "03/04/2017"
+    assert fields["Year group"] == "3"
+    assert fields["SEN"] == "K"
+    assert fields["Free school meals"] == "yes"
     assert fields["Home address"] == "14 Larkspur Lane, Exampleton"
-    assert fields["Postcode"] == "ZZ1 4AB" and fields["Home phone"] == "01632 960111"
+    assert fields["Postcode"] == "ZZ1 4AB"
+    assert fields["Home phone"] == "01632 960111"
     assert [c.split(" (")[0] for c in p.contacts_added] == ["Ms Jane Marwood", "Tunde Okafor"]
     assert "parental responsibility yes" in p.contacts_added[0]
-    assert len(p.years) == 2 and "20 session marks" in p.years[0]
+    assert len(p.years) == 2
+    assert "20 session marks" in p.years[0]
     for table in (Pupil, Contact, PreviousAttendance, CtfImport, PupilHome):
         assert count(engine, table) == 0
 
@@ -79,7 +87,8 @@ def test_import_creates_pupil_contacts_and_keeps_history_out_of_the_register(eng
     assert (mum.link.priority, mum.link.relationship, mum.link.parental_responsibility) == (
         1, "Mother", True)
     assert mum.contact.address == "14 Larkspur Lane, Exampleton"  # AddressAsPupil
-    assert mum.contact.phone_mobile == "07700 900123" and mum.link.lives_with_pupil
+    assert mum.contact.phone_mobile == "07700 900123"
+    assert mum.link.lives_with_pupil
     assert (dad.link.relationship, dad.link.parental_responsibility) == ("Father", False)
     assert (dad.contact.address, dad.contact.postcode) == ("3 Quarry Row, Sampleford", "ZZ9 9XY")
     assert dad.contact.phone_work == "0113 496 0999"
@@ -102,7 +111,8 @@ def test_existing_pupil_matched_by_upn_shows_old_and_new(engine, tmp_path):
     (p,) = ctf_import.preview(engine, path, today=TODAY).pupils
     assert not p.is_new
     changes = {c.field: (c.old, c.new) for c in p.changes}
-    assert changes["Year group"] == ("2", "3") and changes["SEN"] == ("N", "K")
+    assert changes["Year group"] == ("2", "3")
+    assert changes["SEN"] == ("N", "K")
     assert changes["Preferred forename"] == ("", "Izzy")
     assert "Legal forename" not in changes  # unchanged fields are not listed
     assert "Year group: 2 → 3" in p.lines()
@@ -117,7 +127,8 @@ def test_only_the_chosen_sections_are_saved(engine, tmp_path):
         "Isla", "Marwood", dt.date(2017, 4, 3), "2", dt.date(2023, 9, 4), upn=f.UPN_A), TODAY)
     path = full_file(tmp_path)
     preview = ctf_import.preview(engine, path, ["contacts"], today=TODAY)
-    assert preview.pupils[0].changes == () and preview.pupils[0].years == ()
+    assert preview.pupils[0].changes == ()
+    assert preview.pupils[0].years == ()
     ctf_import.import_ctf(engine, path, ["contacts"], actor=OFFICE, today=TODAY)
     assert pupil_service.get_pupil(engine, pid).data.year_group == "2"
     assert len(pupil_service.list_contacts(engine, pid)) == 2
@@ -145,7 +156,8 @@ def test_a_file_imported_before_is_recognised(engine, tmp_path):
     assert "same source school and date-time" in ctf_import.preview(
         engine, copy, today=TODAY).imported_before
     ctf_import.import_ctf(engine, path, actor=OFFICE, today=TODAY)
-    assert count(engine, Pupil) == 1 and count(engine, PreviousAttendance) == 2
+    assert count(engine, Pupil) == 1
+    assert count(engine, PreviousAttendance) == 2
     assert count(engine, Contact) == 2  # contacts matched, not duplicated
 
 
@@ -205,4 +217,5 @@ def test_sibling_contact_is_linked_not_duplicated(engine, tmp_path):
     sibling = f.pupil(f.UPN_B, forename="Rory", dob="2019-01-09", nc="1")
     ctf_import.import_ctf(engine, write(tmp_path, f.ctf(sibling), "sib.xml"), actor=OFFICE,
                           today=TODAY)
-    assert count(engine, Pupil) == 2 and count(engine, Contact) == 2
+    assert count(engine, Pupil) == 2
+    assert count(engine, Contact) == 2
