@@ -40,7 +40,7 @@ def test_preview_without_yes_saves_nothing_then_yes_imports(capsys, tmp_path):
     code, out, _err = run(capsys, "import", "ctf", path, "--data-dir", data)
     assert code == 0
     assert f"{f.UPN_A}  Izzy Marwood  NEW" in out
-    assert "    Legal forename: (blank) → Isla" in out
+    assert "    Legal forename: Isla" in out
     assert "    Contact added: Ms Jane Marwood (Mother, order 1" in out
     assert out.rstrip().endswith("Nothing saved: run again with --yes to import.")
     code, out, _err = run(capsys, "export", "ctf", f.UPN_A, tmp_path / "o.xml", "--data-dir",

@@ -44,8 +44,9 @@ def marks_from(start: dt.date, codes: dict[dt.date, str], end: dt.date) -> str:
 def pupil(upn: str = UPN_A, forename: str = "Isla", surname: str = "Marwood",
           dob: str = "2017-04-03", sex: str = "F", nc: str = "3", *, sex_tag: str = "Sex",
           names_in_basic: bool = False, contacts: str | None = None,
-          attendance: str = "", extra: str = "", sen: str = "K", fsm: bool = True) -> str:
-    pref = "<PreferredForename>Izzy</PreferredForename>"
+          attendance: str = "", extra: str = "", sen: str = "K", fsm: bool = True,
+          preferred: str = "Izzy") -> str:
+    pref = f"<PreferredForename>{preferred}</PreferredForename>" if preferred else ""
     basic = f"""<BasicDetails>{pref if names_in_basic else ''}<NCyearActual>{nc}</NCyearActual>
       <Ethnicity>WBRI</Ethnicity><EnrolStatus>C</EnrolStatus></BasicDetails>"""
     if contacts is None:

@@ -87,10 +87,11 @@ class PupilPreview:
                     or self.contacts_changed or self.years)
 
     def lines(self) -> list[str]:
-        out = [str(c) for c in self.changes]
+        # a new pupil has no "old" values: just the values it will have
+        out = [f"{c.field}: {c.new}" if self.is_new else str(c) for c in self.changes]
         out += [f"Contact added: {c}" for c in self.contacts_added]
         out += [f"Contact changed: {c}" for c in self.contacts_changed]
-        out += [f"Previous-school attendance: {y}" for y in self.years]
+        out += [f"Previous school: {y}" for y in self.years]
         return out or ["No changes"]
 
 
@@ -442,7 +443,7 @@ class _Plan:
             marks = sum(1 for _ in y.sessions())
             label = (f"{y.year}/{(y.year + 1) % 100:02d} at {y.school_name or 'a school'}"
                      f" ({y.lea}/{y.estab}): {y.possible} possible, {y.attended} attended, "
-                     f"{y.authorised} authorised, {y.unauthorised} unauthorised absences"
+                     f"{y.authorised} authorised, {y.unauthorised} unauthorised"
                      + (f"; {marks} session marks from {y.start_date:%d/%m/%Y}"
                         if y.start_date and marks else "")
                      + ("; replaces the copy imported before" if row is not None else ""))
