@@ -120,6 +120,10 @@ def test_existing_pupil_matched_by_upn_shows_old_and_new(engine, tmp_path):
     data = pupil_service.get_pupil(engine, pid).data
     assert (data.year_group, data.sen, data.notes, data.admission_date) == (
         "3", "K", "kept", dt.date(2023, 9, 4))
+    with session_scope(engine) as s:  # who, when and what: field names, not values
+        record = s.exec(select(CtfImport)).one()
+    assert record.summary.startswith(f"{f.UPN_A}: Preferred forename, Year group, SEN, ")
+    assert (record.pupils_created, record.pupils_updated) == (0, 1)
 
 
 def test_only_the_chosen_sections_are_saved(engine, tmp_path):
