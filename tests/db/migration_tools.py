@@ -33,7 +33,8 @@ def migrations_copy(dest: Path, *, without: tuple[str, ...] = (),
 
 def old_database(url: URL | str, work: Path) -> None:
     """A database as the previous release left it: revision 0001 and its school."""
-    old = migrations_copy(work / "old_migrations", without=("0002_*",))
+    # every revision after 0001 goes (later ones revise 0002 and would dangle)
+    old = migrations_copy(work / "old_migrations", without=("000[2-9]_*", "00[1-9][0-9]_*"))
     engine = make_engine(url)
     try:
         migrate.upgrade(engine, script_location=old)
