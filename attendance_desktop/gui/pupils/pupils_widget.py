@@ -529,7 +529,7 @@ class PupilsWidget(QWidget):
         self.add_button.setObjectName("addPupil")
         self.add_button.setEnabled(ctx.actor.can_edit_pupils)
         self.add_button.clicked.connect(self._add)
-        self.ctf_import = QPushButton("Import C&TF…")
+        self.ctf_import = QPushButton("&Import CTF…")
         self.ctf_import.setObjectName("importCtf")
         self.ctf_import.setToolTip("Pupils from a DfE Common Transfer File: see every change "
                                    "before anything is saved")
