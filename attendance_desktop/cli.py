@@ -92,8 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="why marks in registers that have closed are changed"
                                 " (required when the file changes any)")
 
+    _add_ctf_parsers(common, imp_sub)
     exp = sub.add_parser("export", parents=[common], help="export marks to CSV")
     exp_sub = exp.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    _add_ctf_parsers(common, None, exp_sub)
     p = exp_sub.add_parser("marks", parents=[common], help="export marks to a CSV file")
     p.add_argument("file", type=Path)
     p.add_argument("--from", dest="start", type=_date, default=None)
@@ -227,6 +229,8 @@ def _cmd_demo(engine: Engine, args: argparse.Namespace) -> int:
 def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.services import import_service
 
+    if args.what == "ctf":
+        return _cmd_import_ctf(engine, args)
     if args.what == "pupils":
         result = import_service.import_pupils(engine, args.file)
     else:
@@ -242,6 +246,8 @@ def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
 
     if args.what == "census":
         return _cmd_export_census(engine, args)
+    if args.what == "ctf":
+        return _cmd_export_ctf(engine, args)
     result = import_service.export_marks(engine, args.file, args.start, args.end)
     print(result)  # says how many marks were left out for pupils without a UPN
     return 0
@@ -399,6 +405,64 @@ def _cmd_export_census(engine: Engine, args: argparse.Namespace) -> int:
 
     periods = census_service.periods_for(args.term, args.year, dt.date.today())
     print(census_service.export_census(engine, args.file, periods))
+    return 0
+
+
+# --- Common Transfer File (issue 14 points 5 and 6) --------------------------------
+
+
+def _add_ctf_parsers(common: argparse.ArgumentParser, imp_sub: Any, exp_sub: Any = None) -> None:
+    if imp_sub is not None:
+        p = imp_sub.add_parser("ctf", parents=[common], help="import pupils from a DfE Common "
+                               "Transfer File (shows every change first)")
+        p.add_argument("file", type=Path)
+        p.add_argument("--sections", default="details,contacts,attendance",
+                       help="comma-separated: details, contacts, attendance (default: all)")
+        p.add_argument("--admitted", type=_date, default=None,
+                       help="admission date for new pupils (default: today)")
+        p.add_argument("--yes", action="store_true", help="save without asking")
+        return
+    p = exp_sub.add_parser("ctf", parents=[common],
+                           help="write a Common Transfer File for a pupil (a leaver)")
+    p.add_argument("upn")
+    p.add_argument("file", type=Path)
+    p.add_argument("--lea", default="", help="this school's LA number (3 digits)")
+    p.add_argument("--estab", default="", help="this school's establishment number (4 digits)")
+    p.add_argument("--to-lea", default="", help="the next school's LA number (default MMM)")
+    p.add_argument("--to-estab", default="",
+                   help="the next school's establishment number (default MMMM)")
+
+
+def _cmd_import_ctf(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services.interchange import ctf_import
+
+    sections = [x.strip() for x in args.sections.split(",") if x.strip()]
+    pv = ctf_import.preview(engine, args.file, sections, args.admitted)
+    print(pv.summary())
+    if pv.imported_before:
+        _note(f"{args.file.name}: {pv.imported_before}")
+    for p in pv.pupils:
+        state = "NEW" if p.is_new else "no changes" if p.unchanged else "UPDATE"
+        print(f"{p.upn}  {p.name}  {state}")
+        for line in [] if p.unchanged else p.lines():
+            print(f"    {line}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("Nothing saved: run again with --yes to import.")
+            return 0
+        if input("Import these changes? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("Nothing saved.")
+            return 0
+    print(ctf_import.import_ctf(engine, args.file, sections, admission_date=args.admitted,
+                                expect_sha256=pv.sha256))
+    return 0
+
+
+def _cmd_export_ctf(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services.interchange import ctf_export
+
+    print(ctf_export.export_ctf(engine, args.upn, args.file, lea=args.lea, estab=args.estab,
+                                dest_lea=args.to_lea, dest_estab=args.to_estab))
     return 0
 
 

@@ -355,4 +355,60 @@ class AppMeta(SQLModel, table=True):
     value: str
 
 
+# --- exchange with other schools (Common Transfer File) ---------------------------------
+
+
+class PupilHome(SQLModel, table=True):
+    """The pupil's own home address, phones and email as a CTF carries them."""
+
+    pupil_id: int = Field(foreign_key="pupil.id", primary_key=True)
+    address: str = ""
+    postcode: str = ""
+    phone_home: str = ""
+    phone_mobile: str = ""
+    email: str = ""
+
+
+class CtfImport(SQLModel, table=True):
+    """One CTF import: which file (hash, header), who, when and what it changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str
+    file_sha256: str = Field(index=True)
+    ctf_version: str = ""
+    header_datetime: str = ""
+    source_lea: str = ""
+    source_estab: str = ""
+    source_school: str = ""
+    sections: str = ""  # comma-separated: details,contacts,attendance
+    pupils_created: int = 0
+    pupils_updated: int = 0
+    contacts_added: int = 0
+    years_added: int = 0
+    summary: str = ""  # per UPN: created / the fields changed (names only)
+    imported_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+    staff_name: str = ""
+    staff_role: str = ""
+
+
+class PreviousAttendance(SQLModel, table=True):
+    """Attendance at another school, from a CTF: kept apart from this school's register
+    (never in `mark`), shown on the profile and counted where the rules span settings."""
+
+    __table_args__ = (UniqueConstraint("pupil_id", "academic_year", "lea", "estab"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    ctf_import_id: int | None = Field(default=None, foreign_key="ctfimport.id")
+    academic_year: int  # the year it starts in: 2025 = 2025/26
+    lea: str = ""
+    estab: str = ""
+    school_name: str = ""
+    sessions_possible: int = 0
+    sessions_attended: int = 0
+    sessions_authorised: int = 0
+    sessions_unauthorised: int = 0
+    start_date: dt.date | None = None  # the first day of `marks`
+    marks: str = ""  # one character per session, AM then PM, every day from start_date
+
+
 APPEND_ONLY_TABLES = ("markamendment", "settingchange", "leavedecision", "trackerevent")

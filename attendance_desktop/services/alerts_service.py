@@ -33,6 +33,7 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import calendar_service
 from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services.interchange import previous_school
 from attendance_desktop.services.policy_service import read_policy
 
 # Lower is more urgent. Overdue items move up one.
@@ -201,6 +202,7 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         contacts = dict(s.execute(select(CallLog.pupil_id, func.max(CallLog.called_at))
                                   .group_by(CallLog.pupil_id)).all())
         leave_ends = _leave_ends(s, on)
+        elsewhere = previous_school.pn_history(s, ids, on)  # CTF history spans settings
     school_days = cal.school_days(window_start, on)
     out = []
     for pid, upn, lf, pf, ls, ps, yg, cname, _order, dob in sorted(
@@ -208,7 +210,7 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         out.append(_assess(policy, cal, on, pid, upn or "", f"{pf or lf} {ps or ls}", cname or "",
                            yg, marks[pid], events[pid], all_weeks, school_days, current,
                            previous, year, term, leave_ends.get(pid), contacts.get(pid),
-                           running, compulsory_school_age_start(dob)))
+                           running, compulsory_school_age_start(dob), elsewhere.get(pid)))
     return Snapshot(on, policy, tuple(out))
 
 
@@ -238,7 +240,9 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
             events: list[TrackerEvent], all_weeks: list[dt.date], school_days: list[dt.date],
             current: Span | None, previous: Span | None, year: Span | None, term: Span | None,
             leave_end: dt.date | None, last_call: dt.datetime | None,
-            running: Span | None, compulsory_from: dt.date) -> PupilAlert:
+            running: Span | None, compulsory_from: dt.date,
+            elsewhere: tuple[list[tuple[dt.date, str, str]], list[dt.date]] | None = None
+            ) -> PupilAlert:
     by_tracker: dict[str, list[Event]] = {}
     for e in events:
         by_tracker.setdefault(e.tracker, []).append(_event(e))
@@ -265,7 +269,10 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
     state = escalation.absence_state(policy, band, absence_events, on, comparison,
                                      force_concern=start_anyway)
     # penalty notices are for compulsory school age only: earlier sessions do not count
-    pn = penalty.pn_window(policy, all_weeks, [m for m in marks if m[0] >= compulsory_from], on)
+    # ... and the window spans settings: a previous school's marks and weeks count too
+    pn_marks, pn_weeks = previous_school.combine(marks, all_weeks, elsewhere)
+    pn = penalty.pn_window(policy, pn_weeks, [m for m in pn_marks if m[0] >= compulsory_from],
+                           on)
     decisions = [e.on for e in by_tracker.get("penalty", []) if e.kind == "decision"]
     decided = pn.met and pn.met_on is not None and any(d >= pn.met_on for d in decisions)
 

@@ -186,6 +186,7 @@ def test_upgrades_and_copies_are_logged_without_pupils_data(
     data = tmp_path / "data"
     data.mkdir()
     old_database(resolve_paths(data, environ={}).url, tmp_path)
+    caplog.clear()  # only what this start logs (old_database may have logged too)
     with caplog.at_level(logging.INFO, logger="attendance_desktop"):
         open_database(resolve_paths(data, environ={})).dispose()
     messages = [r.getMessage() for r in caplog.records if r.name == "attendance_desktop.db.migrate"]

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui.letters.letter_log_widget import LetterLogWidget
+from attendance_desktop.gui.pupils import ctf_profile
+from attendance_desktop.gui.pupils.ctf_import_dialog import import_ctf_file
 from attendance_desktop.gui.pupils.pupil_dialogs import (
     YEAR_LABELS,
     ContactDialog,
@@ -99,11 +101,15 @@ class PupilProfileWidget(QWidget):
         self.photo_button = QPushButton("P&hoto…")
         self.photo_button.setToolTip("A PNG or JPEG photo (shown on the kiosk)")
         self.remove_photo = QPushButton("Remove photo")
+        self.ctf_button = QPushButton("Export CT&F…")
+        self.ctf_button.setObjectName("exportCtf")
+        self.ctf_button.setToolTip("A Common Transfer File for the next school (leavers)")
         actions = QHBoxLayout()
         for b, slot in ((self.edit_button, self._edit), (self.move_button, self._move),
                         (self.leave_button, self._leave), (self.back_button, self._back),
                         (self.photo_button, self._photo),
-                        (self.remove_photo, self._remove_photo)):
+                        (self.remove_photo, self._remove_photo),
+                        (self.ctf_button, self._export_ctf)):
             b.clicked.connect(slot)
             b.setEnabled(can)
             actions.addWidget(b)
@@ -186,6 +192,8 @@ class PupilProfileWidget(QWidget):
         self.letters = LetterLogWidget(ctx, pupil_id=-1)
         self.letters.setObjectName("pupilLetters")
         self.tabs.addTab(self.letters, "Le&tters sent")
+        self.previous = ctf_profile.previous_schools_table()
+        self.tabs.addTab(self.previous, "&Previous schools")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addLayout(actions)
@@ -241,6 +249,12 @@ class PupilProfileWidget(QWidget):
         self._show_leave()
         self.letters.pupil_id = pupil_id
         self.letters.refresh()
+        ctf_profile.show_previous_schools(self.previous, self.ctx, pupil_id)
+
+    @Slot()
+    def _export_ctf(self) -> None:
+        if self.pupil_id is not None:
+            ctf_profile.CtfExportDialog(self.ctx, self.pupil_id, self).exec()
 
     def _show_leave(self) -> None:
         assert self.pupil_id is not None
@@ -515,6 +529,12 @@ class PupilsWidget(QWidget):
         self.add_button.setObjectName("addPupil")
         self.add_button.setEnabled(ctx.actor.can_edit_pupils)
         self.add_button.clicked.connect(self._add)
+        self.ctf_import = QPushButton("&Import CTF…")
+        self.ctf_import.setObjectName("importCtf")
+        self.ctf_import.setToolTip("Pupils from a DfE Common Transfer File: see every change "
+                                   "before anything is saved")
+        self.ctf_import.setEnabled(ctx.actor.can_edit_pupils)
+        self.ctf_import.clicked.connect(self._import_ctf)
         filters = QHBoxLayout()
         filters.addWidget(self.klass, 1)
         filters.addWidget(self.leavers)
@@ -526,6 +546,7 @@ class PupilsWidget(QWidget):
         ll.addWidget(self.table, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.ctf_import)
         bottom.addWidget(self.add_button)
         ll.addLayout(bottom)
         self.profile = PupilProfileWidget(ctx, self)
@@ -616,6 +637,12 @@ class PupilsWidget(QWidget):
             self.leavers.blockSignals(False)
         self.refresh(keep=pupil_id)
         self.profile.show_pupil(pupil_id)
+
+    @Slot()
+    def _import_ctf(self) -> None:
+        if import_ctf_file(self.ctx, self):
+            self._load_classes()
+            self.refresh(keep=self.profile.pupil_id)
 
     @Slot()
     def _add(self) -> None:
