@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop import APP_NAME
+from attendance_desktop.gui.auto_backup import AutoBackup
 from attendance_desktop.gui.kiosk.office_widget import FireRollButton, KioskOfficeWidget
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self._status_text())
         self.statusBar().addPermanentWidget(FireRollButton(ctx))  # one click from any page
         self._restore_geometry()
+        self.auto_backup = AutoBackup(ctx, self)  # on start, every few minutes, on quit
 
     def _status_text(self) -> str:
         where = self.ctx.paths.sqlite_file or self.ctx.paths.db_url.split("@")[-1]
@@ -175,6 +177,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         QSettings().setValue("main_window/geometry", self.saveGeometry())
+        self.auto_backup.at_quit()
         super().closeEvent(event)
 
 

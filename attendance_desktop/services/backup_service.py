@@ -120,6 +120,18 @@ def verify_database(path: Path) -> VerifyResult:
     return VerifyResult(path, tuple(problems), revision)
 
 
+def verify_and_record(path: Path, when: dt.datetime) -> VerifyResult:
+    """Verify a backup and note the result beside it (Settings > Backups lists it)."""
+    result = verify_database(path)
+    if rules.parse_name(path.name) is not None:
+        try:
+            store.record(path.parent, path.name, ok=result.ok, problems=result.problems,
+                         when=when)
+        except OSError as exc:  # a read-only stick: the result is still shown
+            log.warning("could not note the check of %s: %s", path, exc)
+    return result
+
+
 def _revision_of(conn: sqlite3.Connection, problems: list[str]) -> str | None:
     try:
         rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
