@@ -226,7 +226,7 @@ def make_backup(paths: AppPaths, engine: Engine, *, to: Path | None = None,
     folder = Path(to) if to is not None else paths.backup_dir
     main = to is None and kind == rules.REGULAR
     yield Progress(0, 4, "Copying the database…")
-    print_ = fingerprint(paths, engine)  # before the copy: changes after it count later
+    before = fingerprint(paths, engine)  # taken before the copy: later changes count later
     now = clock()
     if paths.sqlite_file is None:
         made = _pg_backup(paths, folder, kind, now)
@@ -234,7 +234,7 @@ def make_backup(paths: AppPaths, engine: Engine, *, to: Path | None = None,
             return BackupResult(None, note=PG_NO_DUMP)
     else:
         made = _sqlite_backup(paths.sqlite_file, folder, kind, now, token, pages, sleep)
-    store.record(folder, made.name, ok=True, fingerprint=print_ if main else "", when=now)
+    store.record(folder, made.name, ok=True, fingerprint=before if main else "", when=now)
     log.info("backup %s made and verified", made)
     if not main:
         return BackupResult(made)

@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.config.paths import AppPaths
@@ -47,8 +48,12 @@ def next_line(lines: queue.Queue[str], proc: subprocess.Popen[str]) -> str:
         raise AssertionError("the helper process said nothing for 2 minutes") from None
 
 
+@pytest.mark.parametrize("pages", [backup_service.PAGES_PER_STEP, 1])
 def test_backup_holds_every_mark_another_process_had_committed(paths: AppPaths,
-                                                               engine: Engine) -> None:
+                                                               engine: Engine,
+                                                               pages: int) -> None:
+    """pages=1 makes the writer restart the paged copy again and again: the copy must
+    still finish (in one step after MAX_RESTARTS) and hold every acknowledged mark."""
     pupils = h.school_with_year(engine)
     proc, lines = start("writer", str(paths.data_dir), "60")
     try:
@@ -61,7 +66,8 @@ def test_backup_holds_every_mark_another_process_had_committed(paths: AppPaths,
             acked.append((day, session))
         # Every session acknowledged so far was committed before the backup starts; the
         # writer keeps writing while it runs.
-        result = backup_service.run_job(backup_service.make_backup(paths, engine))
+        result = backup_service.run_job(backup_service.make_backup(paths, engine,
+                                                                   pages=pages, sleep=0.01))
         assert isinstance(result, backup_service.BackupResult)
         assert result.path is not None
         while next_line(lines, proc) != "EOF":
