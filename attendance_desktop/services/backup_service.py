@@ -1,9 +1,10 @@
 """Backups that count only once verified, and restores that keep what they replace.
 
-SQLite: SQLite's online backup API copies the live database a few pages at a time (with a
-short sleep so the app's writers are not starved) into a private temp file in the target
-folder; the copy is switched to a self-contained single file (journal_mode=DELETE),
-verified (`verify_database`), fsynced and only then renamed into place with os.replace.
+SQLite: SQLite's online backup API copies the live database a few pages at a time
+(releasing its lock between steps, so the app's writers are not starved) into a private
+temp file in the target folder; the copy is made a self-contained single file
+(journal_mode=DELETE), verified (`verify_database`), fsynced and only then renamed into
+place with os.replace.
 A kill at any moment leaves either no new file or a whole verified one, and the earlier
 backups untouched. The verified file is copied (and verified again) into the school's
 second folder, and both folders are rotated (domain.backups).
@@ -47,7 +48,7 @@ from attendance_desktop.services.errors import ServiceError
 log = logging.getLogger(__name__)
 
 PAGES_PER_STEP = 256  # 1 MiB at SQLite's default page size
-STEP_SLEEP = 0.005  # seconds between steps: lets a waiting writer in (rollback journals)
+STEP_SLEEP = 0.005  # seconds to wait after a step that found the database busy
 MAX_RESTARTS = 3  # a writer in another process restarts a paged copy; then copy in one go
 Clock = Callable[[], dt.datetime]
 Job = Generator[Progress, None, "BackupResult"]
@@ -284,9 +285,10 @@ def _sqlite_backup(db_file: Path, folder: Path, kind: str, now: dt.datetime,
 
 def _copy_live(db_file: Path, dest_file: Path, token: CancelToken, pages: int,
                sleep: float) -> None:
-    """The online backup API, paged; a writer in another process makes SQLite restart a
-    paged copy, so after MAX_RESTARTS the rest is copied in one step (in WAL mode that
-    reads a snapshot and blocks no writer)."""
+    """The online backup API, paged: each step holds the source's read lock only for its
+    pages, so writers get in between steps. Where a write by another process makes SQLite
+    restart a paged copy (rollback-journal databases), after MAX_RESTARTS the rest is
+    copied in one step. The cancel token is checked after every step."""
     src = sqlite3.connect(db_file, timeout=30)
     dest = sqlite3.connect(dest_file)
     try:

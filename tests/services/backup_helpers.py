@@ -1,6 +1,6 @@
 """A small school with marks, and programs run as separate processes by the backup tests:
 
-    python -m tests.services.backup_helpers writer DATA_DIR COUNT   # marks, one ACK per commit
+    python -m tests.services.backup_helpers writer DATA_DIR COUNT [PAUSE]  # one ACK per commit
     python -m tests.services.backup_helpers slow-backup DATA_DIR    # a backup, page by page
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -17,6 +18,7 @@ from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, MarkAmendment
 from attendance_desktop.domain.calendar import default_term_dates
+from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import SYSTEM_ACTOR
 from attendance_desktop.services import backup_service, calendar_service, register_service
 from attendance_desktop.services.database import open_database
@@ -64,7 +66,7 @@ def register(engine: Engine) -> list[tuple[object, ...]]:
     return sorted(marks) + sorted(amends)  # type: ignore[type-var]
 
 
-def _writer(paths: AppPaths, count: int) -> None:
+def _writer(paths: AppPaths, count: int, pause: float) -> None:
     engine = open_database(paths)
     from attendance_desktop.db.models import Pupil
 
@@ -74,12 +76,21 @@ def _writer(paths: AppPaths, count: int) -> None:
     for day, session in sessions(count):
         mark(engine, pupil_ids, day, session, "/" if session == "AM" else "\\")
         print(f"ACK {day.isoformat()} {session}", flush=True)  # committed
+        time.sleep(pause)  # keeps writing while the other process backs up
     engine.dispose()
+
+
+class _SlowToken(CancelToken):
+    """Checked after every step of the copy: one page each 50 ms, so a kill lands mid-copy."""
+
+    def check(self) -> None:
+        time.sleep(0.05)
+        super().check()
 
 
 def _slow_backup(paths: AppPaths) -> None:
     engine = open_database(paths)
-    job = backup_service.make_backup(paths, engine, pages=1, sleep=0.05)
+    job = backup_service.make_backup(paths, engine, pages=1, token=_SlowToken())
     print("STARTED", flush=True)
     backup_service.run_job(job)
     print("FINISHED", flush=True)
@@ -89,7 +100,7 @@ def main(argv: list[str]) -> int:
     what, data = argv[0], Path(argv[1])
     paths = resolve_paths(data, environ={})
     if what == "writer":
-        _writer(paths, int(argv[2]))
+        _writer(paths, int(argv[2]), float(argv[3]) if len(argv) > 3 else 0.0)
     elif what == "slow-backup":
         _slow_backup(paths)
     else:
