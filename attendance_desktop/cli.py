@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "release)")
     mv.add_argument("--never-ask", action="store_true",
                     help="leave the old data where it is and stop mentioning it")
+    _add_backup_commands(sub, common)
     return parser
 
 
@@ -476,7 +477,83 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# --- backups (issue 13) -----------------------------------------------------------------
+
+
+def _add_backup_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    b = sub.add_parser("backup", parents=[common],
+                       help="make a verified backup; prints its path")
+    b.add_argument("--to", type=Path, default=None, metavar="DIR",
+                   help="write it into DIR (default: the data folder's backups/, copied to "
+                        "the second folder set in Settings → Backups)")
+    r = sub.add_parser("restore", parents=[common],
+                       help="restore a backup (verified first; the current database is "
+                            "kept as before-restore-… in backups/)")
+    r.add_argument("file", type=Path, metavar="FILE")
+    r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    v = sub.add_parser("verify-backup", parents=[common],
+                       help="check a backup file; prints OK or its problems (exit 1)")
+    v.add_argument("file", type=Path, metavar="FILE")
+
+
+def _cmd_backup(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import backup_service
+
+    result = backup_service.run_job(backup_service.make_backup(paths_for(args), engine,
+                                                               to=args.to))
+    assert isinstance(result, backup_service.BackupResult)
+    if result.path is None:
+        raise ServiceError(result.note)
+    if result.second_problem:
+        _note(f"no copy in the second folder: {result.second_problem}")
+    print(result.path)
+    return 0
+
+
+def _cmd_restore(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.domain.backups import parse_name
+    from attendance_desktop.domain.roles import CLI_ACTOR
+    from attendance_desktop.services import backup_service, restore_service
+
+    paths = paths_for(args)
+    checked = backup_service.verify_database(args.file)
+    if not checked.ok:
+        raise ServiceError(f"{args.file} cannot be restored: {checked.summary()}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ServiceError("restore replaces the register: confirm on a terminal, or "
+                               "add --yes")
+        facts = parse_name(args.file.name)
+        when = f" as it was on {facts.taken_at:%a %d %b %Y at %H:%M}" if facts else ""
+        answer = input(f"Restore the register{when} from {args.file}? A verified copy of the "
+                       f"current database is kept first in {paths.backup_dir}. Type yes: ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing was restored.")
+            return 1
+    result = backup_service.run_job(restore_service.restore(paths, engine, args.file,
+                                                            CLI_ACTOR))
+    assert isinstance(result, restore_service.RestoreResult)
+    print(f"Restored {result.restored_from}; the database as it was is in {result.kept_copy}")
+    return 0
+
+
+def _cmd_verify_backup(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import backup_service
+
+    result = backup_service.verify_database(args.file)
+    if result.ok:
+        print(f"OK: {args.file}" + (f" (schema revision {result.revision})"
+                                    if result.revision else ""))
+        return 0
+    for problem in result.problems:
+        print(f"{args.file}: {problem}")
+    return 1
+
+
 _HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
+    "verify-backup": _cmd_verify_backup,
     "demo": _cmd_demo,
     "import": _cmd_import,
     "export": _cmd_export,

@@ -218,6 +218,23 @@ _LIBPQ_ENV = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT",
               "port": "PGPORT", "options": "PGOPTIONS"}
 
 
+def libpq_env(url: URL) -> dict[str, str]:
+    """The environment for pg_dump / pg_restore to reach the database at `url`."""
+    env = dict(os.environ)
+    # Connection details through libpq's environment: the password never appears on a
+    # command line (visible to every user of the PC) nor in a file we write.
+    for key, name in _LIBPQ_ENV.items():
+        value = url.query.get(key)
+        if isinstance(value, str):
+            env[name] = value
+    for name, value in (("PGHOST", url.host), ("PGPORT", url.port),
+                        ("PGUSER", url.username), ("PGPASSWORD", url.password),
+                        ("PGDATABASE", url.database)):
+        if value is not None:
+            env[name] = str(value)
+    return env
+
+
 def _pg_dump(url: URL, current: str, backup_dir: Path, pg_dump: str,
              notify: Notify) -> Path | None:
     if pg_dump.lower() == "off":
@@ -234,18 +251,7 @@ def _pg_dump(url: URL, current: str, backup_dir: Path, pg_dump: str,
         log.warning(note)
         notify(note)
         return None
-    env = dict(os.environ)
-    # Connection details through libpq's environment: the password never appears on a
-    # command line (visible to every user of the PC) nor in a file we write.
-    for key, name in _LIBPQ_ENV.items():
-        value = url.query.get(key)
-        if isinstance(value, str):
-            env[name] = value
-    for name, value in (("PGHOST", url.host), ("PGPORT", url.port),
-                        ("PGUSER", url.username), ("PGPASSWORD", url.password),
-                        ("PGDATABASE", url.database)):
-        if value is not None:
-            env[name] = str(value)
+    env = libpq_env(url)
     try:
         backup_dir.mkdir(parents=True, exist_ok=True)
         target = _unique(backup_dir, f"before-migration-{current}", ".dump")

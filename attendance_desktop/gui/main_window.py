@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop import APP_NAME
+from attendance_desktop.gui.auto_backup import AutoBackup
 from attendance_desktop.gui.kiosk.office_widget import FireRollButton, KioskOfficeWidget
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(FireRollButton(ctx))  # one click from any page
         self._restore_geometry()
         self._build_help_menu()
+        self.auto_backup = AutoBackup(ctx, self)  # on start, every few minutes, on quit
 
     def _build_help_menu(self) -> None:
         menu = self.menuBar().addMenu("&Help")
@@ -200,6 +202,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         QSettings().setValue("main_window/geometry", self.saveGeometry())
+        self.auto_backup.at_quit()
         super().closeEvent(event)
 
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui.auto_backup import BackupWarningLabel
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import calendar_service, dashboard_service
 from attendance_desktop.services.context import AppContext
@@ -149,6 +150,8 @@ class TodayWidget(QWidget):
         refresh.clicked.connect(self.refresh)
         top.addWidget(refresh, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(top)
+        self.backup_warning = BackupWarningLabel(ctx)  # stale backups, missing second folder
+        layout.addWidget(self.backup_warning)
         # figures strip
         strip = QHBoxLayout()
         self.values: dict[str, QLabel] = {}
@@ -261,6 +264,7 @@ class TodayWidget(QWidget):
     @Slot()
     def refresh(self) -> None:
         keep = self.selected_absentee()
+        self.backup_warning.refresh()
         s = dashboard_service.today_summary(self.ctx.engine, self.ctx.today())
         board = dashboard_service.load_board(self.ctx.engine, self.ctx.now())
         self.board = board
