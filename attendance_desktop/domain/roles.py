@@ -11,7 +11,8 @@ class Role(StrEnum):
     TEACHER = "teacher"
     HEAD = "head"  # headteacher / attendance lead
     READONLY = "readonly"
-    SYSTEM = "system"  # command line, imports and automatic fills
+    SYSTEM = "system"  # automatic fills
+    COMMAND_LINE = "command line"  # a person at the command line (name = OS account)
 
     @property
     def label(self) -> str:
@@ -21,6 +22,7 @@ class Role(StrEnum):
             Role.HEAD: "Headteacher / attendance lead",
             Role.READONLY: "Read-only",
             Role.SYSTEM: "System",
+            Role.COMMAND_LINE: "Command line",
         }[self]
 
 
@@ -40,7 +42,7 @@ class Actor:
     @property
     def can_amend(self) -> bool:
         """Change a mark after the register has closed."""
-        return self.role in (Role.OFFICE, Role.HEAD, Role.SYSTEM)
+        return self.role in (Role.OFFICE, Role.HEAD, Role.SYSTEM, Role.COMMAND_LINE)
 
     @property
     def can_decide_leave(self) -> bool:
