@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final
 
 from argon2 import PasswordHasher
@@ -93,7 +94,7 @@ def min_pin_length(role: Role, senior_min: int, staff_min: int) -> int:
 
 
 def _steps_by_one(digits: str) -> bool:
-    steps = {(int(b) - int(a)) % 10 for a, b in zip(digits, digits[1:], strict=False)}
+    steps = {(int(b) - int(a)) % 10 for a, b in pairwise(digits)}
     return steps in ({1}, {9})  # 123456, 890123 / 654321, 210987
 
 

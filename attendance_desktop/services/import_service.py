@@ -38,7 +38,7 @@ from attendance_desktop.domain.codes import CodeError
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor
 from attendance_desktop.services import audit_service, register_service
-from attendance_desktop.services.csv_safe import restore_cell
+from attendance_desktop.services.csv_safe import restore_cell, safe_row
 from attendance_desktop.services.errors import (
     ImportRejected,
     PermissionDenied,
@@ -241,6 +241,7 @@ class MarkExportResult:
     exported: int
     skipped_pupils: int = 0  # pupils with marks in range but no UPN
     skipped_marks: int = 0
+    pupils: int = 0  # pupils named in the file (for the access log)
 
     def __int__(self) -> int:
         return self.exported
@@ -555,7 +556,7 @@ def _split_name(name: str) -> tuple[str, str, str]:
     return title, " ".join(parts[:-1]), parts[-1]
 
 
-def import_pupils_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
+def import_pupils_job(engine: Engine, source: Path, actor: Actor | None = None,
                       mapping: dict[str, str] | None = None, today: dt.date | None = None,
                       token: CancelToken | None = None,
                       ) -> Generator[Progress, None, PupilImportResult]:
@@ -567,10 +568,12 @@ def import_pupils_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
     return import_pupils(engine, source, actor, mapping, today)
 
 
-def import_pupils(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
+def import_pupils(engine: Engine, source: Path, actor: Actor | None = None,
                   mapping: dict[str, str] | None = None,
                   today: dt.date | None = None) -> PupilImportResult:
-    """Add new pupils and update existing ones (matched by UPN), all or nothing."""
+    """Add new pupils and update existing ones (matched by UPN), all or nothing.
+    Without `actor` (the command line) the operating-system account is recorded."""
+    actor = actor or audit_service.command_line_actor()
     if not actor.can_edit_pupils:
         raise PermissionDenied(f"{actor.role.label} users cannot import pupils")
     source = Path(source)
@@ -1009,6 +1012,7 @@ def export_marks_job(engine: Engine, dest: Path, start: dt.date | None = None,
     token = token or CancelToken()
     exported = skipped = 0
     no_upn: set[int] = set()
+    pupils_out: set[int] = set()
     # Written to a temporary file renamed at the end, so a Cancel or an error never
     # leaves half a file (or spoils an older export of the same name).
     partial = dest.with_name(f".{dest.name}.partial")
@@ -1026,16 +1030,19 @@ def export_marks_job(engine: Engine, dest: Path, start: dt.date | None = None,
                     skipped += 1
                     no_upn.add(row.pupil_id)
                     continue
-                writer.writerow([row.upn, row.date.isoformat(), row.session, row.code,
-                                 "" if row.minutes_late is None else row.minutes_late,
-                                 row.comment or ""])
+                # A comment like "-2+3" or "=HYPERLINK(...)" must not run in a spreadsheet;
+                # import_marks takes the guarding apostrophe off again.
+                writer.writerow(safe_row([
+                    row.upn, row.date.isoformat(), row.session, row.code,
+                    "" if row.minutes_late is None else row.minutes_late, row.comment or ""]))
                 exported += 1
+                pupils_out.add(row.pupil_id)
         token.check()
         partial.replace(dest)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return MarkExportResult(dest.name, exported, len(no_upn), skipped)
+    return MarkExportResult(dest.name, exported, len(no_upn), skipped, len(pupils_out))
 
 
 def _open_for_writing(path: Path, shown: Path) -> io.TextIOWrapper:

@@ -26,6 +26,7 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import calendar_service, policy_service, stats_service
+from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.stats_service import (
     GROUPS,
@@ -539,6 +540,7 @@ def table_csv(report: Report, key: str, *, anonymise: bool = False) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([f"{TABLE_TITLES[key]}: {report.period.label}"
                 + (" (compulsory school age only)" if report.compulsory_only else "")])
-    w.writerow([h or "Scope" for h in header])
-    w.writerows(rows)
+    w.writerow(safe_row(h or "Scope" for h in header))
+    # Names (and anything else) that a spreadsheet would run as a formula are guarded.
+    w.writerows(safe_row(r) for r in rows)
     return buf.getvalue()

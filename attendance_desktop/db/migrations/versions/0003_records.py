@@ -8,7 +8,8 @@ The two new logs are append-only like the audit tables of 0001. History may be d
 only by the head's retention removal (services.retention_service): the DELETE guards of
 markamendment and pupilchange let a row go when a `retentionpermit` row, inserted in the
 same transaction and deleted before its commit, covers it (markamendment: dated before the
-permit's date; pupilchange: the permit's pupil). UPDATE stays refused everywhere.
+permit's date and
+made before it; pupilchange: the permit's pupil). UPDATE stays refused everywhere.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ NEW_APPEND_ONLY = ("pupilchange", "accesslog")
 # SQLite: WHEN clauses that let a covered row through the DELETE guard.
 _SQLITE_PERMIT = {
     "markamendment": ("EXISTS (SELECT 1 FROM retentionpermit p WHERE"
-                      " p.table_name = 'markamendment' AND OLD.date < p.before_date)"),
+                      " p.table_name = 'markamendment' AND OLD.date < p.before_date"
+                      " AND OLD.amended_at < p.before_date)"),
     "pupilchange": ("EXISTS (SELECT 1 FROM retentionpermit p WHERE"
                     " p.table_name = 'pupilchange' AND p.pupil_id = OLD.pupil_id)"),
 }
@@ -35,7 +37,7 @@ BEGIN
   IF TG_OP = 'DELETE' THEN
     IF TG_TABLE_NAME = 'markamendment' AND EXISTS (
          SELECT 1 FROM retentionpermit p WHERE p.table_name = 'markamendment'
-         AND OLD.date < p.before_date) THEN
+         AND OLD.date < p.before_date AND OLD.amended_at < p.before_date) THEN
       RETURN OLD;
     END IF;
     IF TG_TABLE_NAME = 'pupilchange' AND EXISTS (
