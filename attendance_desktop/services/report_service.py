@@ -533,6 +533,14 @@ TABLE_TITLES = {
 }
 
 
+def pupils_named(report: Report, keys: tuple[str, ...] | None = None) -> int:
+    """How many pupils the report's pupil tables list (persistent and severe absence),
+    for the access log; `keys` limits it to the tables being saved."""
+    chosen = {"persistent_absence": report.persistent, "severe_absence": report.severe}
+    return len({r.pupil_id for key, rows in chosen.items() if keys is None or key in keys
+                for r in rows})
+
+
 def table_csv(report: Report, key: str, *, anonymise: bool = False) -> str:
     """One table as CSV text (UTF-8, a heading line naming the period first)."""
     header, rows = tables(report, anonymise=anonymise)[key]
