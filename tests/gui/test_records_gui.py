@@ -56,7 +56,8 @@ def test_pupils_without_a_usable_account_ask_for_the_head_account_first(qtbot, c
     form.again.setText("284617")
     with qtbot.waitSignal(dialog.accepted, timeout=3000):
         form.create()
-    assert dialog.actor is not None and dialog.actor.role is Role.HEAD
+    assert dialog.actor is not None
+    assert dialog.actor.role is Role.HEAD
     assert not auth_service.needs_head_account(ctx.engine)
     assert auth_service.sign_in(ctx.engine, dialog.actor.staff_id, "284617").name == "Pat Head"
 
@@ -82,7 +83,8 @@ def test_a_short_pin_must_be_changed_at_sign_in(qtbot, ctx, monkeypatch):
     dialog.pin.setText("4719")
     with qtbot.waitSignal(dialog.accepted, timeout=3000):
         dialog.try_sign_in()
-    assert seen and dialog.actor is not None
+    assert seen
+    assert dialog.actor is not None
     assert auth_service.sign_in(ctx.engine, office_id, "550913").role is Role.OFFICE
 
     # Cancelling the change signs nobody in.
@@ -94,7 +96,8 @@ def test_a_short_pin_must_be_changed_at_sign_in(qtbot, ctx, monkeypatch):
     qtbot.addWidget(again)
     again.pin.setText("4719")
     again.try_sign_in()
-    assert again.actor is None and "must be changed" in again.message.text()
+    assert again.actor is None
+    assert "must be changed" in again.message.text()
 
 
 def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
@@ -128,7 +131,8 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     page.tabs.setCurrentWidget(page.retention)
     ret = page.retention
     ret.refresh()  # today 20/11/2025: the 2019 mark is due, the leaver is too
-    assert ret.years.rowCount() == 1 and ret.years.item(0, 1).text() == "1"
+    assert ret.years.rowCount() == 1
+    assert ret.years.item(0, 1).text() == "1"
     assert ret.leavers.rowCount() == 1
     save_screenshot(page, "settings_retention")
     asked = []
@@ -140,8 +144,10 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", answer)
     with qtbot.waitSignal(ret.removed, timeout=3000):
         ret.remove_button.click()
-    assert "Remove 1 register entries" in asked[0] and "1 leavers" in asked[0]
-    assert ret.years.rowCount() == 0 and ret.leavers.rowCount() == 0
+    assert "Remove 1 register entries" in asked[0]
+    assert "1 leavers" in asked[0]
+    assert ret.years.rowCount() == 0
+    assert ret.leavers.rowCount() == 0
     with session_scope(ctx.engine) as s:
         assert s.exec(select(Mark)).all() == []
         assert s.get(Pupil, pid).legal_surname == f"#{pid}"

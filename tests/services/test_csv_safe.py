@@ -87,7 +87,8 @@ def test_marks_export_is_guarded_and_imports_back_unchanged(evil_school, tmp_pat
     engine, _ = evil_school
     out = tmp_path / "marks.csv"
     result = imp.export_marks(engine, out)
-    assert result.exported == 50 and result.pupils == 5
+    assert result.exported == 50
+    assert result.pupils == 5
     text = out.read_text(encoding="utf-8")
     assert_all_safe(text)
     assert "'-2+3 minutes at the dentist" in text
@@ -116,7 +117,9 @@ def test_every_report_table_csv_is_guarded(evil_school, anonymise: bool) -> None
         assert_all_safe(text)
     named = report_service.table_csv(rep, "persistent_absence", anonymise=anonymise)
     if not anonymise:
-        assert "'=HYPERLINK" in named and "'+cmd" in named and "'@SUM(1)" in named
+        assert "'=HYPERLINK" in named
+        assert "'+cmd" in named
+        assert "'@SUM(1)" in named
 
 
 def test_amendments_csv_is_guarded(evil_school, tmp_path: Path) -> None:
@@ -126,7 +129,8 @@ def test_amendments_csv_is_guarded(evil_school, tmp_path: Path) -> None:
     assert n == 5
     text = out.read_text(encoding="utf-8-sig")
     assert_all_safe(text)
-    assert "'=Evil Staff" in text and "'-2+3 minutes at the dentist" in text
+    assert "'=Evil Staff" in text
+    assert "'-2+3 minutes at the dentist" in text
 
 
 def test_pupil_import_of_guarded_names_strips_the_apostrophe(engine: Engine,
