@@ -118,8 +118,8 @@ def _count(pupils: int | Iterable[object]) -> int:
 def _target_name(target: str | Path | None) -> str:
     if target is None:
         return ""
-    text = str(target)
-    return Path(text).name if ("/" in text or "\\" in text) else text
+    # The file's name only: folders can name people (C:\Users\jsmith\...).
+    return str(target).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
 def add_access(s: Session, actor: Actor, kind: str, what: str, pupils: int | Iterable[object],
