@@ -34,16 +34,18 @@ _SQLITE_PERMIT = {
 _PG_GUARD = """
 CREATE OR REPLACE FUNCTION attendance_append_only_retention() RETURNS trigger AS $$
 BEGIN
+  -- Nested IFs: PL/pgSQL would resolve OLD.date on pupilchange inside one AND.
   IF TG_OP = 'DELETE' THEN
-    IF TG_TABLE_NAME = 'markamendment' AND EXISTS (
-         SELECT 1 FROM retentionpermit p WHERE p.table_name = 'markamendment'
-         AND OLD.date < p.before_date AND OLD.amended_at < p.before_date) THEN
-      RETURN OLD;
-    END IF;
-    IF TG_TABLE_NAME = 'pupilchange' AND EXISTS (
-         SELECT 1 FROM retentionpermit p WHERE p.table_name = 'pupilchange'
-         AND p.pupil_id = OLD.pupil_id) THEN
-      RETURN OLD;
+    IF TG_TABLE_NAME = 'markamendment' THEN
+      IF EXISTS (SELECT 1 FROM retentionpermit p WHERE p.table_name = 'markamendment'
+                 AND OLD.date < p.before_date AND OLD.amended_at < p.before_date) THEN
+        RETURN OLD;
+      END IF;
+    ELSIF TG_TABLE_NAME = 'pupilchange' THEN
+      IF EXISTS (SELECT 1 FROM retentionpermit p WHERE p.table_name = 'pupilchange'
+                 AND p.pupil_id = OLD.pupil_id) THEN
+        RETURN OLD;
+      END IF;
     END IF;
   END IF;
   RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
