@@ -33,7 +33,7 @@ def migrations_copy(dest: Path, *, without: tuple[str, ...] = (),
 
 def old_database(url: URL | str, work: Path) -> None:
     """A database as the previous release left it: revision 0001 and its school."""
-    old = migrations_copy(work / "old_migrations", without=("0002_*",))
+    old = migrations_copy(work / "old_migrations", without=("0002_*", "0003_*"))
     engine = make_engine(url)
     try:
         migrate.upgrade(engine, script_location=old)

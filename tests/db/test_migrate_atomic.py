@@ -104,6 +104,7 @@ def test_a_failing_migration_reaches_the_user_as_one_line(
     db_file = _school_with_a_mark(tmp_path)
     capsys.readouterr()
     before = snapshot(db_file)
+    current = migrate.head_revision()  # the app's own head, before the failing one
     monkeypatch.setattr(migrate, "MIGRATIONS", _with_revision(tmp_path, "9001_fails.py",
                                                               FAILING))
     code = main(["stats", "--data-dir", str(db_file.parent)])
@@ -113,7 +114,7 @@ def test_a_failing_migration_reaches_the_user_as_one_line(
     assert "Traceback" not in err
     head = migrate.head_revision()
     assert err.splitlines() == [
-        f"attendance-desktop: Upgrading the database from revision 0002 to {head} failed "
+        f"attendance-desktop: Upgrading the database from revision {current} to {head} failed "
         "(RuntimeError: this revision fails on purpose); it was left exactly as it was: "
         "keep using the previous version of Attendance Desktop and report this"]
     assert snapshot(db_file) == before

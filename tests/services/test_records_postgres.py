@@ -66,6 +66,4 @@ def test_retention_removal_works_through_the_permit_on_postgresql(pg_engine) -> 
         conn.execute(text("DELETE FROM markamendment"))
     # A permit only covers rows dated and made before its date.
     with pytest.raises(DBAPIError, match="append-only"), pg_engine.begin() as conn:
-        conn.execute(text("INSERT INTO retentionpermit (table_name, before_date) VALUES"
-                          " ('markamendment', :d)"), {"d": dt.date(2026, 1, 10)})
-        conn.execute(text("DELETE FROM markamendment"))
+        records.delete_with_permit(conn, dt.date(2026, 1, 10))

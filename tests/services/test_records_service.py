@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
-    AccessLog,
     MarkAmendment,
     Pupil,
     PupilChange,
@@ -162,6 +161,13 @@ def _one_of_each(engine: Engine) -> int:
     return pid
 
 
+def delete_with_permit(conn: Connection, before: dt.date) -> None:
+    """What only the retention removal may do: a permit, then the DELETE it covers."""
+    conn.execute(text("INSERT INTO retentionpermit (table_name, before_date) VALUES"
+                      " ('markamendment', :d)"), {"d": before})
+    conn.execute(text("DELETE FROM markamendment"))
+
+
 @pytest.mark.parametrize("table", ["pupilchange", "accesslog", "markamendment"])
 def test_logs_are_append_only_on_sqlite(engine: Engine, table: str) -> None:
     _one_of_each(engine)
@@ -172,9 +178,7 @@ def test_a_permit_outside_retention_does_not_open_the_guard(engine: Engine) -> N
     """The permit only covers rows dated (and made) before its date."""
     _one_of_each(engine)
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
-        conn.execute(text("INSERT INTO retentionpermit (table_name, before_date) "
-                          "VALUES ('markamendment', '2018-01-09')"))
-        conn.execute(text("DELETE FROM markamendment"))  # made on the 9th: not covered
+        delete_with_permit(conn, dt.date(2018, 1, 9))  # made on the 9th: not covered
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM markamendment")).scalar_one() == 1
         assert conn.execute(text("SELECT count(*) FROM retentionpermit")).scalar_one() == 0
