@@ -124,9 +124,9 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     surnames = [(rec.changes.item(r, 2).text(), rec.changes.item(r, 3).text(),
                  rec.changes.item(r, 4).text()) for r in range(rec.changes.rowCount())]
     assert ("Legal surname", "Real", "Realname") in surnames
+    save_screenshot(page, "settings_records")
     rec.kind.setCurrentIndex(rec.kind.findData("print"))
     assert rec.access.rowCount() == 0
-    save_screenshot(page, "settings_records")
 
     page.tabs.setCurrentWidget(page.retention)
     ret = page.retention

@@ -46,6 +46,10 @@ class RetentionPage(QWidget):
         layout.addWidget(self.leavers, 1)
         self.message = MessageLabel("retentionMessage")
         layout.addWidget(self.message)
+        for table in (self.years, self.leavers):
+            table.verticalHeader().hide()
+            table.horizontalHeader().setStretchLastSection(True)
+            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.remove_button = QPushButton("&Remove what is past its retention period…")
         self.remove_button.setObjectName("retentionRemove")
         layout.addWidget(self.remove_button)
@@ -72,6 +76,8 @@ class RetentionPage(QWidget):
         for i, x in enumerate(r.leavers):
             for c, text in enumerate((x.name, f"{x.leaving_date:%d/%m/%Y}", str(x.marks))):
                 self.leavers.setItem(i, c, QTableWidgetItem(text))
+        self.years.resizeColumnToContents(0)
+        self.leavers.resizeColumnToContents(0)
         head = self.ctx.actor.role is Role.HEAD
         self.remove_button.setEnabled(head and not r.nothing_due)
         self.remove_button.setToolTip("" if head else "Only the headteacher can remove records")
