@@ -243,13 +243,16 @@ def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import import_service
+    from attendance_desktop.services import audit_service, import_service
 
     if args.what == "census":
         return _cmd_export_census(engine, args)
     if args.what == "ctf":
         return _cmd_export_ctf(engine, args)
     result = import_service.export_marks(engine, args.file, args.start, args.end)
+    # Logged as the operating-system account that ran the command (no pupil names).
+    audit_service.record_export(engine, audit_service.command_line_actor(), "export marks",
+                                result.pupils, args.file, details=f"{result.exported} marks")
     print(result)  # says how many marks were left out for pupils without a UPN
     return 0
 
@@ -302,6 +305,12 @@ def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
     rows = [{"upn": p.upn, "name": p.name, "class": p.class_name} | row(p.counts)
             for p in pupils]
     if args.json:
+        from attendance_desktop.services import audit_service
+
+        # The JSON names every pupil: logged as the account that ran the command.
+        audit_service.record_export(engine, audit_service.command_line_actor(),
+                                    "stats --json", len(rows), "standard output",
+                                    details=f"{start.isoformat()} to {end.isoformat()}")
         print(json.dumps({"from": start.isoformat(), "to": end.isoformat(),
                           "school": school_row, "pupils": rows}, indent=1))
         return 0

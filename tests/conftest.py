@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,17 @@ def _no_machine_or_user_locations(tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture
 def paths(tmp_path: Path) -> AppPaths:
     return resolve_paths(tmp_path / "data", environ={})
+
+
+@pytest.fixture(autouse=True)
+def cheap_pin_hashing() -> Iterator[None]:
+    """Argon2 at its cheapest in tests (each production hash takes ~0.25 s on purpose);
+    tests/services/test_pin_rules.py checks the production cost itself."""
+    from attendance_desktop.services import auth_service
+
+    old = auth_service.use_hash_cost(auth_service.HashCost(1, 8, 1))
+    yield
+    auth_service.use_hash_cost(old)
 
 
 @pytest.fixture

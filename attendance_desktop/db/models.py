@@ -109,6 +109,7 @@ class Staff(SQLModel, table=True):
     failed_attempts: int = 0
     locked_until: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=dt.datetime.now)
+    is_demo: bool = False  # a demo account with a published PIN; disabled on a real import
 
 
 class SchoolClass(SQLModel, table=True):
@@ -391,6 +392,26 @@ class CtfImport(SQLModel, table=True):
     staff_role: str = ""
 
 
+# --- records: who changed pupils, who took personal data out, what retention removed ----
+
+
+class PupilChange(SQLModel, table=True):
+    """Append-only: one changed field of a pupil or of a pupil's contact (who, role, when,
+    old, new), from the editor, the pupil import or the demo."""
+
+    __tablename__ = "pupilchange"
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    contact_id: int | None = None  # set for contact changes (no key: contacts may go)
+    field: str  # e.g. legal_surname, dob, contact added, contact phone_mobile
+    old_value: str = ""
+    new_value: str = ""
+    source: str = "editor"  # editor | import | demo | retention
+    changed_at: NaiveDatetime = Field(default_factory=dt.datetime.now, index=True)
+    staff_name: str = ""
+    staff_role: str = ""
+
+
 class PreviousAttendance(SQLModel, table=True):
     """Attendance at another school, from a CTF: kept apart from this school's register
     (never in `mark`), shown on the profile and counted where the rules span settings."""
@@ -411,4 +432,33 @@ class PreviousAttendance(SQLModel, table=True):
     marks: str = ""  # one character per session, AM then PM, every day from start_date
 
 
+class AccessLog(SQLModel, table=True):
+    """Append-only: personal data taken out of the app (exports, printouts) and retention
+    removals. Never holds pupil names: how many pupils and the file name only."""
+
+    __tablename__ = "accesslog"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # export | print | retention
+    what: str  # e.g. "export marks", "stats --json", "fire roll"
+    pupils: int = 0
+    target: str = ""  # file name (no folder), or "printer"
+    details: str = ""
+    at: NaiveDatetime = Field(default_factory=dt.datetime.now, index=True)
+    staff_name: str = ""
+    staff_role: str = ""
+
+
+class RetentionPermit(SQLModel, table=True):
+    """Lets the append-only triggers accept DELETE of history past the retention period.
+    A row lives only inside the head's removal transaction (inserted, used, deleted before
+    the commit), so no other connection ever sees one."""
+
+    __tablename__ = "retentionpermit"
+    id: int | None = Field(default=None, primary_key=True)
+    table_name: str
+    before_date: dt.date | None = None  # markamendment rows dated before this
+    pupil_id: int | None = None  # pupilchange rows of this pupil
+
+
+RECORD_TABLES = ("pupilchange", "accesslog")  # append-only too (migration 0005)
 APPEND_ONLY_TABLES = ("markamendment", "settingchange", "leavedecision", "trackerevent")

@@ -195,6 +195,9 @@ WESSEX_BANDS = (
 )
 
 
+LEGAL_REGISTER_YEARS = 6  # The School Attendance (Pupil Registration) Regs 2024, reg 7
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """All of a school's attendance settings. Defaults are the Lowther preset."""
@@ -210,7 +213,10 @@ class Policy:
     kiosk_idle_seconds: int = 60
     kiosk_reasons: tuple[tuple[str, str], ...] = DEFAULT_KIOSK_REASONS  # (label, code)
     kiosk_out_reasons: tuple[str, ...] = DEFAULT_KIOSK_OUT_REASONS
-    retention_years: int = 6
+    retention_years: int = 6  # register entries: kept at least 6 years from the entry (reg 7)
+    leaver_details_retention_years: int = 6  # a leaver's personal details, after leaving
+    pin_min_length_senior: int = 6  # head and office accounts
+    pin_min_length_staff: int = 4  # teachers and read-only (governors)
     # Absence procedures
     illness_weekly_contact_after_days: int = 5
     signed_letter_consecutive_days: int = 3
@@ -323,6 +329,14 @@ class Policy:
                      "staff_idle_lock_minutes", "kiosk_idle_seconds", "retention_years"):
             if getattr(self, attr) <= 0:
                 raise PolicyError(f"{attr.replace('_', ' ')} must be more than 0")
+        if self.retention_years < LEGAL_REGISTER_YEARS:
+            raise PolicyError(f"register entries must be kept at least {LEGAL_REGISTER_YEARS}"
+                              " years from the date of the entry")
+        if self.leaver_details_retention_years < 1:
+            raise PolicyError("leavers' details must be kept at least 1 year after leaving")
+        if not 4 <= self.pin_min_length_staff <= self.pin_min_length_senior <= 32:
+            raise PolicyError("PIN lengths: 4 <= teachers' minimum <= head and office minimum"
+                              " <= 32")
 
     def session_times(self, session: str) -> SessionTimes:
         return self.am if session == "AM" else self.pm

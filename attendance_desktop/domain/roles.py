@@ -58,7 +58,7 @@ class Actor:
 
     @property
     def can_edit_pupils(self) -> bool:
-        return self.role in (Role.OFFICE, Role.HEAD, Role.SYSTEM)
+        return self.role in (Role.OFFICE, Role.HEAD, Role.SYSTEM, Role.COMMAND_LINE)
 
     def may_mark_class(self, class_id: int | None) -> bool:
         if self.role is Role.TEACHER:

@@ -2,6 +2,12 @@
 
 Also used by the idle lock: the same person signs back in, or someone else switches in.
 Failed attempts slow down (the service decides); the button waits out the delay.
+
+A database holding pupils with no account anyone can sign in with (e.g. the demo accounts
+were disabled when real pupils were imported) shows the "create the headteacher's account"
+form instead: nothing opens without an account. A PIN that no longer meets the school's
+rules (shorter than the role's minimum, or easy to guess) must be changed right after
+signing in with it; cancelling that signs nobody in.
 """
 
 from __future__ import annotations
@@ -9,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +35,7 @@ from attendance_desktop import APP_NAME
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.services import auth_service
 from attendance_desktop.services.auth_service import SignInRefused
+from attendance_desktop.services.errors import ServiceError
 
 
 class LoginDialog(QDialog):
@@ -41,6 +50,13 @@ class LoginDialog(QDialog):
         self.setWindowTitle(f"{APP_NAME} — {'locked' if locked_actor else 'sign in'}")
         self.setObjectName("loginDialog")
         layout = QVBoxLayout(self)
+        self.head_form: FirstHeadForm | None = None
+        if locked_actor is None and auth_service.needs_head_account(engine):
+            self.setWindowTitle(f"{APP_NAME} — create the headteacher's account")
+            self.head_form = FirstHeadForm(engine, school_name)
+            self.head_form.created.connect(self._head_created)
+            layout.addWidget(self.head_form)
+            return
         title = (f"<h2>Locked</h2><p>{APP_NAME} locked itself after a quiet spell. "
                  f"{locked_actor.name}, type your PIN to carry on, or choose another name"
                  " to switch user.</p>" if locked_actor else
@@ -118,6 +134,20 @@ class LoginDialog(QDialog):
                 self.sign_in_btn.setEnabled(False)
                 self._wait_timer.start()
             return
+        why = auth_service.pin_needs_change(self.engine, self.actor, self.pin.text())
+        if why is not None:
+            change = ChangePinDialog(self.engine, self.actor, self.pin.text(), why, self)
+            if change.exec() != QDialog.DialogCode.Accepted:
+                self.actor = None
+                self.pin.clear()
+                self.message.setText("Your PIN must be changed before you can carry on.")
+                return
+        self.accept()
+
+    @Slot()
+    def _head_created(self) -> None:
+        assert self.head_form is not None
+        self.actor = self.head_form.actor
         self.accept()
 
     @Slot()
@@ -139,4 +169,119 @@ class LoginDialog(QDialog):
 
 
 def has_staff_accounts(engine: Engine) -> bool:
-    return bool(auth_service.list_staff(engine))
+    """Whether sign-in is needed: accounts exist, or pupils do and the head's account must
+    be created first (the dialog then shows that form)."""
+    return bool(auth_service.list_staff(engine)) or auth_service.needs_head_account(engine)
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:] + "."
+
+
+def _pin_field(name: str) -> QLineEdit:
+    field = QLineEdit()
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setObjectName(name)
+    field.setAccessibleName(name)
+    return field
+
+
+class FirstHeadForm(QWidget):
+    """Name and PIN (twice) for the first headteacher account."""
+
+    created = Signal()
+
+    def __init__(self, engine: Engine, school_name: str = "") -> None:
+        super().__init__()
+        self.engine = engine
+        self.actor: Actor | None = None
+        senior, _ = auth_service.pin_rules(engine)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"<h2>{school_name or APP_NAME}</h2><p>This school's records hold pupils but no"
+            " staff account can sign in (the demo accounts stop working once real pupils"
+            " are imported). Create the headteacher's account to carry on; the headteacher"
+            " then adds the other staff in Settings → Staff accounts.</p>"
+            f"<p>The PIN needs at least {senior} digits and must not be easy to guess"
+            " (no repeated or running digits).</p>")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.name = QLineEdit()
+        self.name.setObjectName("headName")
+        self.name.setAccessibleName("Headteacher's name")
+        self.pin = _pin_field("headPin")
+        self.again = _pin_field("headPinAgain")
+        form.addRow("&Headteacher's name", self.name)
+        form.addRow("&PIN or password", self.pin)
+        form.addRow("PIN &again", self.again)
+        layout.addLayout(form)
+        self.message = QLabel()
+        self.message.setObjectName("headMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        layout.addWidget(self.message)
+        self.create_btn = QPushButton("&Create the account and sign in")
+        self.create_btn.setObjectName("createHead")
+        self.create_btn.setDefault(True)
+        self.create_btn.clicked.connect(self.create)
+        layout.addWidget(self.create_btn)
+        self.name.setFocus()
+
+    @Slot()
+    def create(self) -> None:
+        if self.pin.text() != self.again.text():
+            self.message.setText("The two PINs are not the same.")
+            return
+        try:
+            self.actor = auth_service.create_first_head(self.engine, self.name.text(),
+                                                        self.pin.text())
+        except ServiceError as exc:
+            self.message.setText(_sentence(exc))
+            return
+        self.created.emit()
+
+
+class ChangePinDialog(QDialog):
+    """Replace a PIN that no longer meets the rules (asked right after signing in)."""
+
+    def __init__(self, engine: Engine, actor: Actor, old_pin: str, why: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine, self.actor, self.old_pin = engine, actor, old_pin
+        self.setObjectName("changePinDialog")
+        self.setWindowTitle("Choose a new PIN")
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"<p>{actor.name}, your PIN no longer meets the school's rules: "
+                       f"{why}.</p><p>Choose a new one to carry on.</p>")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.pin = _pin_field("newPin")
+        self.again = _pin_field("newPinAgain")
+        form.addRow("&New PIN", self.pin)
+        form.addRow("New PIN &again", self.again)
+        layout.addLayout(form)
+        self.message = QLabel()
+        self.message.setObjectName("changePinMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    @Slot()
+    def save(self) -> None:
+        if self.pin.text() != self.again.text():
+            self.message.setText("The two PINs are not the same.")
+            return
+        try:
+            auth_service.change_own_pin(self.engine, self.actor, self.old_pin, self.pin.text())
+        except ServiceError as exc:
+            self.message.setText(_sentence(exc))
+            return
+        self.accept()

@@ -16,6 +16,9 @@ from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import School
+from attendance_desktop.domain.roles import Actor
+from attendance_desktop.services import audit_service
+from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.register_service import AmendmentRow, amendments_between
 
 HEADERS = ["Session date", "Session", "Pupil", "Class", "Original", "New", "Reason",
@@ -36,20 +39,25 @@ def row_values(r: AmendmentRow) -> list[str]:
 
 
 def write_csv(engine: Engine, start: dt.date, end: dt.date, path: Path, *,
-              after_close_only: bool = True) -> int:
-    """Save the report as CSV (UTF-8 with BOM so Excel reads it); returns the row count."""
+              after_close_only: bool = True, actor: Actor | None = None) -> int:
+    """Save the report as CSV (UTF-8 with BOM so Excel reads it); returns the row count.
+    Cells that a spreadsheet would run as formulas are guarded (csv_safe). With `actor`,
+    the export is logged in the access log."""
     rows = amendments_between(engine, start, end, after_close_only=after_close_only)
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         out = csv.writer(fh)
         out.writerow(HEADERS)
         for r in rows:
-            out.writerow(row_values(r))
+            out.writerow(safe_row(row_values(r)))
+    if actor is not None:
+        audit_service.record_export(engine, actor, "amendments report CSV",
+                                    [r.pupil_id for r in rows], path)
     return len(rows)
 
 
 def write_pdf(engine: Engine, start: dt.date, end: dt.date, path: Path, *,
               after_close_only: bool = True, printed_by: str = "",
-              now: dt.datetime | None = None) -> int:
+              now: dt.datetime | None = None, actor: Actor | None = None) -> int:
     """Save the report as an A4 landscape PDF; returns the row count."""
     rows = amendments_between(engine, start, end, after_close_only=after_close_only)
     with session_scope(engine) as s:
@@ -88,6 +96,9 @@ def write_pdf(engine: Engine, start: dt.date, end: dt.date, path: Path, *,
                             rightMargin=10 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
                             title="Register amendments", author=school_name)
     doc.build(story)
+    if actor is not None:
+        audit_service.record_export(engine, actor, "amendments report PDF",
+                                    [r.pupil_id for r in rows], path)
     return len(rows)
 
 

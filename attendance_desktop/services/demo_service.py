@@ -46,6 +46,7 @@ from attendance_desktop.domain.progress import Progress
 from attendance_desktop.domain.roles import SYSTEM_ACTOR, Role
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services import (
+    audit_service,
     auth_service,
     calendar_service,
     demo_names,
@@ -825,7 +826,7 @@ class _Generator:
         staff_ids: dict[str, int] = {}
         for name, role, pin in self.staff:
             row = Staff(name=name, role=role, pin_hash=self.hashes[pin],
-                        created_at=self.created_at)
+                        created_at=self.created_at, is_demo=True)
             s.add(row)
             s.flush()
             assert row.id is not None
@@ -857,6 +858,9 @@ class _Generator:
         ids = s.exec(select(Pupil.id).where(Pupil.is_demo).order_by(Pupil.id)).all()
         for c, pid in zip(self.children, ids, strict=True):
             c.id = pid
+            audit_service.record_pupil_change(s, SYSTEM_ACTOR, pid, "record", "",
+                                              "added (demo)", source=SOURCE,
+                                              at=self.created_at)
         for fam in self.families:
             for spec in fam.contacts:
                 row = Contact(title=spec.title, forename=spec.forename, surname=spec.surname,

@@ -29,13 +29,15 @@ from attendance_desktop.db.models import (
     PupilContact,
     SchoolClass,
     SettingChange,
+    Staff,
 )
 from attendance_desktop.domain import codes, upn
 from attendance_desktop.domain.calendar import academic_year_start
 from attendance_desktop.domain.codes import CodeError
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor
-from attendance_desktop.services import clock, register_service
+from attendance_desktop.services import audit_service, clock, register_service
+from attendance_desktop.services.csv_safe import restore_cell, safe_row
 from attendance_desktop.services.errors import (
     ImportRejected,
     MarkConflict,
@@ -211,11 +213,15 @@ class PupilImportResult:
     new: int
     updated: int
     classes_created: tuple[str, ...] = ()
+    demo_accounts_disabled: int = 0  # demo staff accounts switched off by this import
 
     def __str__(self) -> str:
         extra = (f", {len(self.classes_created)} new class"
                  f"{'es' if len(self.classes_created) != 1 else ''}"
                  if self.classes_created else "")
+        if self.demo_accounts_disabled:
+            extra += (f"; the {self.demo_accounts_disabled} demo staff accounts are disabled:"
+                      " create the headteacher's account at the next sign-in")
         return f"imported {self.file}: {self.new} new, {self.updated} updated{extra}"
 
 
@@ -237,6 +243,7 @@ class MarkExportResult:
     exported: int
     skipped_pupils: int = 0  # pupils with marks in range but no UPN
     skipped_marks: int = 0
+    pupils: int = 0  # pupils named in the file (for the access log)
 
     def __int__(self) -> int:
         return self.exported
@@ -290,7 +297,8 @@ def _read_csv(source: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             continue
         row += 1
         if any(c.strip() for c in cells):
-            rows.append((row, cells))
+            # Our own exports guard formula-like cells with an apostrophe; undo it.
+            rows.append((row, [restore_cell(c) for c in cells]))
     if headers is None:
         raise ImportRejected(source.name, [Problem(None, "", "the file is empty")])
     return headers, rows
@@ -550,7 +558,7 @@ def _split_name(name: str) -> tuple[str, str, str]:
     return title, " ".join(parts[:-1]), parts[-1]
 
 
-def import_pupils_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
+def import_pupils_job(engine: Engine, source: Path, actor: Actor | None = None,
                       mapping: dict[str, str] | None = None, today: dt.date | None = None,
                       token: CancelToken | None = None,
                       ) -> Generator[Progress, None, PupilImportResult]:
@@ -562,10 +570,12 @@ def import_pupils_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
     return import_pupils(engine, source, actor, mapping, today)
 
 
-def import_pupils(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
+def import_pupils(engine: Engine, source: Path, actor: Actor | None = None,
                   mapping: dict[str, str] | None = None,
                   today: dt.date | None = None) -> PupilImportResult:
-    """Add new pupils and update existing ones (matched by UPN), all or nothing."""
+    """Add new pupils and update existing ones (matched by UPN), all or nothing.
+    Without `actor` (the command line) the operating-system account is recorded."""
+    actor = actor or audit_service.command_line_actor()
     if not actor.can_edit_pupils:
         raise PermissionDenied(f"{actor.role.label} users cannot import pupils")
     source = Path(source)
@@ -601,8 +611,10 @@ def import_pupils(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
                               year_group=r.year_group,
                               admission_date=r.admission_date or default_admission)
                 new += 1
+                before: dict[str, object] = {}
             else:
                 updated += 1
+                before = audit_service.pupil_values(pupil)
             values = {
                 "legal_forename": r.legal_forename, "legal_surname": r.legal_surname,
                 "preferred_forename": r.preferred_forename,
@@ -622,18 +634,40 @@ def import_pupils(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
             if r.admission_date is not None:
                 pupil.admission_date = r.admission_date
             s.add(pupil)
+            s.flush()
+            assert pupil.id is not None
+            if not before:
+                audit_service.record_pupil_change(s, actor, pupil.id, "record", "", "added",
+                                                  source="import")
+            audit_service.record_pupil_fields(s, actor, pupil.id, before,
+                                              audit_service.pupil_values(pupil),
+                                              source="import")
             if r.contact1_name:
-                s.flush()
-                _save_first_contact(s, pupil, r)
+                _save_first_contact(s, pupil, r, actor)
+        disabled = _retire_demo_staff(s, actor) if new else 0
         s.add(SettingChange(
             area="pupils", key=f"import {source.name}",
             new_value=f"{new} new, {updated} updated"
                       + (f", classes created: {', '.join(created)}" if created else ""),
             staff_name=actor.name, staff_role=actor.role.value))
-        return PupilImportResult(source.name, new, updated, tuple(created))
+        return PupilImportResult(source.name, new, updated, tuple(created),
+                                 demo_accounts_disabled=disabled)
 
 
-def _save_first_contact(s: Session, pupil: Pupil, r: PupilRow) -> None:
+def _retire_demo_staff(s: Session, actor: Actor) -> int:
+    """Real pupils now live here: the demo accounts, whose PINs are published, stop
+    working. The headteacher's own account is then created at the next sign-in."""
+    rows = list(s.exec(select(Staff).where(Staff.is_demo, Staff.active)))
+    for row in rows:
+        row.active = False
+        s.add(row)
+        s.add(SettingChange(area="staff", key=f"staff {row.name}", old_value="active",
+                            new_value="disabled (demo account; real pupils imported)",
+                            staff_name=actor.name, staff_role=actor.role.value))
+    return len(rows)
+
+
+def _save_first_contact(s: Session, pupil: Pupil, r: PupilRow, actor: Actor) -> None:
     assert pupil.id is not None
     link = s.exec(select(PupilContact).where(PupilContact.pupil_id == pupil.id)
                   .order_by(PupilContact.priority)).first()
@@ -641,6 +675,8 @@ def _save_first_contact(s: Session, pupil: Pupil, r: PupilRow) -> None:
     title, forename, surname = _split_name(r.contact1_name)
     if contact is None:
         contact = Contact(surname=surname)
+    old = {k: getattr(contact, k) for k in ("title", "forename", "surname", "phone_mobile",
+                                            "email")} if link else {}
     contact.title, contact.forename, contact.surname = title, forename, surname
     if r.contact1_phone:
         contact.phone_mobile = r.contact1_phone
@@ -651,7 +687,18 @@ def _save_first_contact(s: Session, pupil: Pupil, r: PupilRow) -> None:
     assert contact.id is not None
     if link is None:
         link = PupilContact(pupil_id=pupil.id, contact_id=contact.id, priority=1)
+        audit_service.record_pupil_change(s, actor, pupil.id, "contact added", "",
+                                          r.contact1_name, source="import",
+                                          contact_id=contact.id)
+    for key, was in old.items():
+        audit_service.record_pupil_change(s, actor, pupil.id, f"contact {key}", was,
+                                          getattr(contact, key), source="import",
+                                          contact_id=contact.id)
     if r.contact1_relationship:
+        if link.relationship != r.contact1_relationship:
+            audit_service.record_pupil_change(s, actor, pupil.id, "contact relationship",
+                                              link.relationship, r.contact1_relationship,
+                                              source="import", contact_id=contact.id)
         link.relationship = r.contact1_relationship
     s.add(link)
 
@@ -960,6 +1007,7 @@ def export_marks_job(engine: Engine, dest: Path, start: dt.date | None = None,
     token = token or CancelToken()
     exported = skipped = 0
     no_upn: set[int] = set()
+    pupils_out: set[int] = set()
     # Written to a temporary file renamed at the end, so a Cancel or an error never
     # leaves half a file (or spoils an older export of the same name).
     partial = dest.with_name(f".{dest.name}.partial")
@@ -977,16 +1025,19 @@ def export_marks_job(engine: Engine, dest: Path, start: dt.date | None = None,
                     skipped += 1
                     no_upn.add(row.pupil_id)
                     continue
-                writer.writerow([row.upn, row.date.isoformat(), row.session, row.code,
-                                 "" if row.minutes_late is None else row.minutes_late,
-                                 row.comment or ""])
+                # A comment like "-2+3" or "=HYPERLINK(...)" must not run in a spreadsheet;
+                # import_marks takes the guarding apostrophe off again.
+                writer.writerow(safe_row([
+                    row.upn, row.date.isoformat(), row.session, row.code,
+                    "" if row.minutes_late is None else row.minutes_late, row.comment or ""]))
                 exported += 1
+                pupils_out.add(row.pupil_id)
         token.check()
         partial.replace(dest)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return MarkExportResult(dest.name, exported, len(no_upn), skipped)
+    return MarkExportResult(dest.name, exported, len(no_upn), skipped, len(pupils_out))
 
 
 def _open_for_writing(path: Path, shown: Path) -> io.TextIOWrapper:

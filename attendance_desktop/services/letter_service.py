@@ -66,6 +66,7 @@ from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import (
+    audit_service,
     calendar_service,
     policy_service,
     school_service,
@@ -1041,7 +1042,7 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
             paths.append(path)
         combined_path = folder / f"All {total} letters.pdf"
         combined_path.write_bytes(combined_buf.getvalue())
-        log_ids = _record(engine, actor, plan.template_key, made, today)
+        log_ids = _record(engine, actor, plan.template_key, made, today, folder.name)
     except BaseException:
         for p in [*paths, folder / f"All {total} letters.pdf"]:
             p.unlink(missing_ok=True)
@@ -1052,9 +1053,14 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
 
 
 def _record(engine: Engine, actor: Actor, key: str, made: list[tuple[FamilyLetter, bytes]],
-            today: dt.date) -> tuple[int, ...]:
+            today: dt.date, folder: str = "") -> tuple[int, ...]:
     rows = []
     with session_scope(engine) as s:
+        if folder:  # a batch written to files: in the access log too
+            audit_service.record_export(
+                s, actor, f"letters batch ({key})",
+                {p for letter, _ in made for p in letter.family_key.split(",") if p},
+                folder, details=f"{len(made)} letters")
         for letter, pdf in made:
             row = LetterLog(template_key=key, family_key=letter.family_key,
                             pupil_ids=letter.family_key, addressee=letter.addressee,

@@ -1,7 +1,8 @@
 """Pupil records and their contacts: list and search, add, edit, move class, leave, photo.
 
 Pupils are never deleted: a leaver keeps every mark and is still reported for the dates
-they were on roll.
+they were on roll. Every change to a pupil or a pupil's contacts is recorded in the
+append-only pupil-change log (audit_service), in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from attendance_desktop.db.models import Contact, Pupil, PupilContact, SchoolCla
 from attendance_desktop.domain import upn as upn_rules
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import calendar_service, policy_service, stats_service
+from attendance_desktop.services import (
+    audit_service,
+    calendar_service,
+    policy_service,
+    stats_service,
+)
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 
 YEAR_GROUPS = ("N", "R", "1", "2", "3", "4", "5", "6")
@@ -269,6 +275,8 @@ def add_pupil(engine: Engine, actor: Actor, data: PupilInput,
         s.add(row)
         s.flush()
         assert row.id is not None
+        audit_service.record_pupil_change(s, actor, row.id, "record", "", "added")
+        audit_service.record_pupil_fields(s, actor, row.id, {}, audit_service.pupil_values(row))
         return row.id
 
 
@@ -278,8 +286,11 @@ def update_pupil(engine: Engine, actor: Actor, pupil_id: int, data: PupilInput,
     with session_scope(engine) as s:
         row = _pupil(s, pupil_id)
         clean = _check(s, data, pupil_id, today)
+        before = audit_service.pupil_values(row)
         for key, value in dataclasses.asdict(clean).items():
             setattr(row, key, value or None if key == "upn" else value)
+        audit_service.record_pupil_fields(s, actor, pupil_id, before,
+                                          audit_service.pupil_values(row))
         s.add(row)
 
 
@@ -289,6 +300,8 @@ def move_class(engine: Engine, actor: Actor, pupil_id: int, class_id: int | None
         row = _pupil(s, pupil_id)
         if class_id is not None and s.get(SchoolClass, class_id) is None:
             raise NotFound("that class no longer exists")
+        audit_service.record_pupil_change(s, actor, pupil_id, "class_id", row.class_id,
+                                          class_id)
         row.class_id = class_id
         s.add(row)
 
@@ -304,8 +317,11 @@ def leave(engine: Engine, actor: Actor, pupil_id: int, leaving_date: dt.date,
         if leaving_date < row.admission_date:
             raise ServiceError(f"Leaving date: {leaving_date:%d %b %Y} is before the admission"
                                f" date ({row.admission_date:%d %b %Y})")
+        before = audit_service.pupil_values(row)
         row.leaving_date = leaving_date
         row.leaving_reason = reason.strip()
+        audit_service.record_pupil_fields(s, actor, pupil_id, before,
+                                          audit_service.pupil_values(row))
         s.add(row)
 
 
@@ -314,8 +330,11 @@ def cancel_leaving(engine: Engine, actor: Actor, pupil_id: int) -> None:
     _need(actor)
     with session_scope(engine) as s:
         row = _pupil(s, pupil_id)
+        before = audit_service.pupil_values(row)
         row.leaving_date = None
         row.leaving_reason = ""
+        audit_service.record_pupil_fields(s, actor, pupil_id, before,
+                                          audit_service.pupil_values(row))
         s.add(row)
 
 
@@ -328,6 +347,10 @@ def set_photo(engine: Engine, actor: Actor, pupil_id: int, png: bytes | None) ->
             raise ServiceError("Photo: the image is larger than 1 MB; choose a smaller one")
     with session_scope(engine) as s:
         row = _pupil(s, pupil_id)
+        if row.photo_png != png:
+            audit_service.record_pupil_change(
+                s, actor, pupil_id, "photo_png", "photo" if row.photo_png else "",
+                "new photo" if png else "removed")
         row.photo_png = png
         s.add(row)
 
@@ -403,6 +426,7 @@ def add_contact(engine: Engine, actor: Actor, pupil_id: int, contact: ContactInp
         s.flush()
         assert row.id is not None
         _link(s, pupil_id, row.id, link)
+        _record_contact_added(s, actor, pupil_id, row.id, contact, link)
         return row.id
 
 
@@ -418,6 +442,9 @@ def link_contact(engine: Engine, actor: Actor, pupil_id: int, contact_id: int,
                                              PupilContact.contact_id == contact_id)).first():
             raise ServiceError("that contact is already linked to this pupil")
         _link(s, pupil_id, contact_id, link)
+        c = s.get(Contact, contact_id)
+        assert c is not None
+        _record_contact_added(s, actor, pupil_id, contact_id, _contact_input(c), link)
 
 
 def _link(s: Session, pupil_id: int, contact_id: int, link: LinkInput) -> None:
@@ -444,10 +471,14 @@ def update_contact(engine: Engine, actor: Actor, link_id: int, contact: ContactI
         c = s.get(Contact, ln.contact_id)
         assert c is not None
         for key, value in dataclasses.asdict(contact).items():
+            audit_service.record_pupil_change(s, actor, ln.pupil_id, f"contact {key}",
+                                              getattr(c, key), value, contact_id=c.id)
             setattr(c, key, value)
         s.add(c)
         moved = ln.priority != link.priority
         for key, value in dataclasses.asdict(link).items():
+            audit_service.record_pupil_change(s, actor, ln.pupil_id, f"contact {key}",
+                                              getattr(ln, key), value, contact_id=c.id)
             setattr(ln, key, value)
         s.add(ln)
         s.flush()
@@ -477,6 +508,8 @@ def move_contact(engine: Engine, actor: Actor, link_id: int, up: bool) -> None:
         j = i - 1 if up else i + 1
         if 0 <= j < len(links):
             links[i], links[j] = links[j], links[i]
+            audit_service.record_pupil_change(s, actor, ln.pupil_id, "contact priority",
+                                              i + 1, j + 1, contact_id=ln.contact_id)
         for n, x in enumerate(links, start=1):
             x.priority = n
             s.add(x)
@@ -490,9 +523,30 @@ def remove_link(engine: Engine, actor: Actor, link_id: int) -> None:
         if ln is None:
             raise NotFound("that contact is no longer linked to the pupil")
         pupil_id = ln.pupil_id
+        c = s.get(Contact, ln.contact_id)
+        audit_service.record_pupil_change(
+            s, actor, pupil_id, "contact removed",
+            _contact_label(c, ln.relationship) if c else f"contact {ln.contact_id}", "",
+            contact_id=ln.contact_id)
         s.delete(ln)
         s.flush()
         _renumber(s, pupil_id)
+
+
+def _contact_label(c: Contact | ContactInput, relationship: str) -> str:
+    name = " ".join(p for p in (c.title, c.forename, c.surname) if p)
+    return f"{name} ({relationship})" if relationship else name
+
+
+def _record_contact_added(s: Session, actor: Actor, pupil_id: int, contact_id: int,
+                          contact: ContactInput, link: LinkInput) -> None:
+    audit_service.record_pupil_change(s, actor, pupil_id, "contact added", "",
+                                      _contact_label(contact, link.relationship),
+                                      contact_id=contact_id)
+    for key, value in dataclasses.asdict(contact).items():
+        if key not in ("title", "forename", "surname"):
+            audit_service.record_pupil_change(s, actor, pupil_id, f"contact {key}", "",
+                                              value, contact_id=contact_id)
 
 
 def find_contacts(engine: Engine, text: str, limit: int = 20) -> list[tuple[int, str]]:

@@ -26,6 +26,7 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import calendar_service, policy_service, stats_service
+from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.stats_service import (
     GROUPS,
@@ -532,6 +533,14 @@ TABLE_TITLES = {
 }
 
 
+def pupils_named(report: Report, keys: tuple[str, ...] | None = None) -> int:
+    """How many pupils the report's pupil tables list (persistent and severe absence),
+    for the access log; `keys` limits it to the tables being saved."""
+    chosen = {"persistent_absence": report.persistent, "severe_absence": report.severe}
+    return len({r.pupil_id for key, rows in chosen.items() if keys is None or key in keys
+                for r in rows})
+
+
 def table_csv(report: Report, key: str, *, anonymise: bool = False) -> str:
     """One table as CSV text (UTF-8, a heading line naming the period first)."""
     header, rows = tables(report, anonymise=anonymise)[key]
@@ -539,6 +548,7 @@ def table_csv(report: Report, key: str, *, anonymise: bool = False) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([f"{TABLE_TITLES[key]}: {report.period.label}"
                 + (" (compulsory school age only)" if report.compulsory_only else "")])
-    w.writerow([h or "Scope" for h in header])
-    w.writerows(rows)
+    w.writerow(safe_row(h or "Scope" for h in header))
+    # Names (and anything else) that a spreadsheet would run as a formula are guarded.
+    w.writerows(safe_row(r) for r in rows)
     return buf.getvalue()

@@ -36,7 +36,7 @@ def test_sign_in_with_name_and_pin(qtbot, ctx, school):
     assert "Wrong PIN" in dialog.message.text()
     assert dialog.pin.text() == ""
     save_screenshot(dialog, "login")
-    qtbot.keyClicks(dialog.pin, "2345")
+    qtbot.keyClicks(dialog.pin, "550913")
     with qtbot.waitSignal(dialog.accepted, timeout=3000):
         qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     assert dialog.actor is not None
@@ -69,7 +69,7 @@ def test_idle_timer_fires_and_activity_restarts_it(qtbot):
 def test_lock_hides_window_and_switches_user(qtbot, ctx, school):
     from attendance_desktop.services import auth_service
 
-    office = auth_service.sign_in(ctx.engine, school.office_id, "2345")
+    office = auth_service.sign_in(ctx.engine, school.office_id, "550913")
     here = AppContext(paths=ctx.paths, engine=ctx.engine, clock=ctx.clock, actor=office)
     window = QMainWindow()
     window.setCentralWidget(QWidget())
@@ -83,7 +83,7 @@ def test_lock_hides_window_and_switches_user(qtbot, ctx, school):
     dialog.reject()  # Escape does not unlock
     assert lock.dialog is dialog
     _choose(dialog, school.head_id)
-    dialog.pin.setText("1234")
+    dialog.pin.setText("284617")
     with qtbot.waitSignal(lock.userChanged, timeout=3000):
         dialog.try_sign_in()
     assert here.actor.role is Role.HEAD
@@ -95,7 +95,7 @@ def test_login_clock_is_used_for_lockout(qtbot, ctx, school):
     dialog = LoginDialog(ctx.engine, lambda: dt.datetime(2025, 11, 20, 10, 0))
     qtbot.addWidget(dialog)
     _choose(dialog, school.teacher_id)
-    dialog.pin.setText("3456")
+    dialog.pin.setText("3957")
     dialog.try_sign_in()
     assert dialog.actor is not None
     assert dialog.actor.class_ids == frozenset({school.oak})
@@ -106,7 +106,7 @@ def test_switching_user_rebuilds_the_main_window_for_their_role(qtbot, ctx, scho
     from attendance_desktop.gui.main_window import MainWindow
     from attendance_desktop.services import auth_service
 
-    office = auth_service.sign_in(ctx.engine, school.office_id, "2345")
+    office = auth_service.sign_in(ctx.engine, school.office_id, "550913")
     here = AppContext(paths=ctx.paths, engine=ctx.engine, clock=ctx.clock, actor=office)
     window = MainWindow(here)
     qtbot.addWidget(window)
@@ -116,7 +116,7 @@ def test_switching_user_rebuilds_the_main_window_for_their_role(qtbot, ctx, scho
     assert window.statusBar().findChild(QWidget, "lockButton") is not None
     lock.lock()
     _choose(lock.dialog, school.readonly_id)
-    lock.dialog.pin.setText("4567")
+    lock.dialog.pin.setText("4681")
     lock.dialog.try_sign_in()
     qtbot.waitUntil(lambda: "Rory Reader" in window.statusBar().currentMessage(), timeout=3000)
     page = window.current_page()

@@ -124,17 +124,17 @@ def test_office_staff_can_look_but_not_change(qtbot, ctx, monkeypatch):
 
 
 def test_staff_accounts_screen_add_reset_disable_and_last_head(qtbot, ctx, monkeypatch):
-    head_id = staff_service.add_staff(ctx.engine, HEAD, "Pat Head", Role.HEAD, "2468")
+    head_id = staff_service.add_staff(ctx.engine, HEAD, "Pat Head", Role.HEAD, "284617")
     w = _settings(qtbot, ctx, Actor("Pat Head", Role.HEAD, staff_id=head_id))
     w.tabs.setCurrentIndex(5)
     ed = w.staff
     ed.name.setText("Tia Teacher")
     ed.role.setCurrentIndex(ed.role.findData("teacher"))
-    ed.pin.setText("1111")
-    ed.pin2.setText("1112")
+    ed.pin.setText("4719")
+    ed.pin2.setText("4718")
     ed.add_button.click()
     assert "two PINs are different" in ed.message.text()
-    ed.pin2.setText("1111")
+    ed.pin2.setText("4719")
     ed.add_button.click()
     assert [s.name for s in ed.staff] == ["Pat Head", "Tia Teacher"]
     # change role
@@ -144,11 +144,11 @@ def test_staff_accounts_screen_add_reset_disable_and_last_head(qtbot, ctx, monke
     assert ed.staff[1].role is Role.OFFICE
     # reset PIN
     monkeypatch.setattr("attendance_desktop.gui.settings.staff_widget.QInputDialog.getText",
-                        staticmethod(lambda *a, **k: ("7777", True)))
+                        staticmethod(lambda *a, **k: ("550913", True)))
     ed.table.selectRow(1)
     ed.pin_button.click()
     from attendance_desktop.services import auth_service
-    assert auth_service.sign_in(ctx.engine, ed.staff[1].id, "7777").role is Role.OFFICE
+    assert auth_service.sign_in(ctx.engine, ed.staff[1].id, "550913").role is Role.OFFICE
     # disable (confirmed), and the last head cannot be disabled
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))

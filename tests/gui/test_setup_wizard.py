@@ -118,13 +118,13 @@ def test_wizard_walks_from_empty_database_to_imported_pupils(qtbot, ctx, tmp_pat
     assert _next(qtbot, wizard) == 0
     assert "headteacher" in staff.message.text()
     assert staff.editor.name.text() == "Pat Head"  # pre-filled from the school page
-    staff.editor.pin.setText("2468")
-    staff.editor.pin2.setText("2468")
+    staff.editor.pin.setText("284617")
+    staff.editor.pin2.setText("284617")
     staff.editor.add_button.click()
     staff.editor.name.setText("Oli Office")
     staff.editor.role.setCurrentIndex(staff.editor.role.findData("office"))
-    staff.editor.pin.setText("1357")
-    staff.editor.pin2.setText("1357")
+    staff.editor.pin.setText("550913")
+    staff.editor.pin2.setText("550913")
     staff.editor.add_button.click()
     staff.editor.name.setText("Tia Teacher")
     staff.editor.role.setCurrentIndex(staff.editor.role.findData("teacher"))
@@ -202,7 +202,7 @@ def test_wizard_walks_from_empty_database_to_imported_pupils(qtbot, ctx, tmp_pat
     assert {(s.name, s.role) for s in staff_service.list_staff(engine)} == {
         ("Pat Head", Role.HEAD), ("Oli Office", Role.OFFICE), ("Tia Teacher", Role.TEACHER)}
     head = next(s for s in staff_service.list_staff(engine) if s.role is Role.HEAD)
-    assert auth_service.sign_in(engine, head.id, "2468").role is Role.HEAD
+    assert auth_service.sign_in(engine, head.id, "284617").role is Role.HEAD
     oak = class_service.list_classes(engine)[0]
     assert (oak.name, oak.teacher_name, oak.pupil_count) == ("Oak", "Tia Teacher", 2)
     assert [p.name for p in pupil_service.list_pupils(engine, class_id=oak.id)] == [

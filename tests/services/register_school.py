@@ -36,10 +36,11 @@ ASH_NAMES = [("Esme", "Wraxham"), ("Finn", "Ludgate"), ("Greta", "Oxenbury")]
 def make_school(engine: Engine) -> TinySchool:
     with session_scope(engine) as s:
         staff = {}
-        for name, role, pin in (("Tess Teacher", "teacher", "3456"),
-                                ("Olly Office", "office", "2345"),
-                                ("Hana Head", "head", "1234"),
-                                ("Rory Reader", "readonly", "4567")):
+        # PINs that meet the default rules (6+ digits for head and office, nothing guessable)
+        for name, role, pin in (("Tess Teacher", "teacher", "3957"),
+                                ("Olly Office", "office", "550913"),
+                                ("Hana Head", "head", "284617"),
+                                ("Rory Reader", "readonly", "4681")):
             row = Staff(name=name, role=role, pin_hash=hash_pin(pin))
             s.add(row)
             s.flush()

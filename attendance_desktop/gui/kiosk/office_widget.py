@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.services import fire_roll, kiosk_service
+from attendance_desktop.services import audit_service, fire_roll, kiosk_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
@@ -177,6 +177,9 @@ def make_fire_roll(parent: QWidget, ctx: AppContext) -> fire_roll.FireRoll | Non
     except (ServiceError, OSError) as exc:
         QMessageBox.warning(parent, "Fire roll", f"The fire roll could not be made: {exc}")
         return None
+    audit_service.record_export(ctx.engine, ctx.actor, "fire roll", roll.on_site + roll.still_out,
+                                roll.path,
+                                kind="print", at=now)
     answer = QMessageBox.question(
         parent, "Fire roll",
         f"Fire roll saved: {roll.on_site} on site, {roll.late_today} late today,"

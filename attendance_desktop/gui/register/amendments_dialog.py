@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.services import amendments_report, register_service
+from attendance_desktop.services import amendments_report, audit_service, register_service
 from attendance_desktop.services.context import AppContext
 
 
@@ -99,7 +99,8 @@ class AmendmentsDialog(QDialog):
         start, end = self._range()
         n = amendments_report.write_pdf(self.ctx.engine, start, end, path,
                                         after_close_only=self.after_close.isChecked(),
-                                        printed_by=self.ctx.actor.name, now=self.ctx.now())
+                                        printed_by=self.ctx.actor.name, now=self.ctx.now(),
+                                        actor=self.ctx.actor)
         QMessageBox.information(self, "Amendments report", f"Saved {n} change(s) to {path}")
 
     def report_html(self) -> str:
@@ -129,6 +130,11 @@ class AmendmentsDialog(QDialog):
         doc = QTextDocument()
         doc.setHtml(self.report_html())
         doc.print_(printer)
+        start, end = self._range()
+        rows = register_service.amendments_between(
+            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
+        audit_service.record_export(self.ctx.engine, self.ctx.actor, "amendments report",
+                                    [r.pupil_id for r in rows], "printer", kind="print")
 
     @Slot()
     def save_csv(self) -> None:
@@ -137,5 +143,6 @@ class AmendmentsDialog(QDialog):
             return
         start, end = self._range()
         n = amendments_report.write_csv(self.ctx.engine, start, end, path,
-                                        after_close_only=self.after_close.isChecked())
+                                        after_close_only=self.after_close.isChecked(),
+                                        actor=self.ctx.actor)
         QMessageBox.information(self, "Amendments report", f"Saved {n} change(s) to {path}")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.services import grid_service, register_pdf
+from attendance_desktop.services import audit_service, grid_service, register_pdf
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
@@ -106,6 +106,9 @@ class PrintRegisterDialog(QDialog):
             text = str(exc)
             QMessageBox.warning(self, "Print register", text[:1].upper() + text[1:])
             return
+        audit_service.record_export(self.ctx.engine, self.ctx.actor, "printable register",
+                                    result.pupils, path, kind="print",
+                                    details=f"{start.isoformat()} to {end.isoformat()}")
         self.saved.emit(f"Register saved to {path} ({result.pupils} pupils, "
                         f"{result.pages} page(s))")
         self.accept()

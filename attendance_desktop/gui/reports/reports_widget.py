@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.services import (
+    audit_service,
     calendar_service,
     census_service,
     report_service,
@@ -372,7 +373,9 @@ class ReportsWidget(QWidget):
         if not path:
             return
         text = report_service.table_csv(self.report, key, anonymise=self.anonymise.isChecked())
-        self._write(path, text.encode("utf-8-sig"))  # the BOM lets Excel read £ and dashes
+        if self._write(path, text.encode("utf-8-sig")):  # the BOM lets Excel read £, dashes
+            self._log(f"report CSV ({TABLE_TITLES[key]})",
+                      report_service.pupils_named(self.report, (key,)), path)
 
     @Slot()
     def save_all_csv(self) -> None:
@@ -400,6 +403,8 @@ class ReportsWidget(QWidget):
             QMessageBox.warning(self, "Reports", f"Could not save the CSV files in {folder}: "
                                 f"{exc.strerror}.")
             return
+        self._log("report CSV (all tables)", report_service.pupils_named(self.report),
+                  Path(folder).name)
         self.status.setText(f"Saved {len(files)} CSV files in {Path(folder).name}")
 
     @Slot()
@@ -413,7 +418,8 @@ class ReportsWidget(QWidget):
             return
         head = Letterhead.from_details(school_service.get_school(self.ctx.engine).details)
         data = render_report_pdf(self.report, head, anonymise=self.anonymise.isChecked())
-        self._write(path, data)
+        if self._write(path, data):
+            self._log("report PDF", report_service.pupils_named(self.report), path)
 
     @Slot()
     def export_census(self) -> None:
@@ -433,14 +439,22 @@ class ReportsWidget(QWidget):
         except ServiceError as exc:
             QMessageBox.warning(self, "Census export", f"Not saved: {exc}.")
             return
+        audit_service.record_export(self.ctx.engine, self.ctx.actor, "census export",
+                                    result.pupils, path)
         self.status.setText(f"Saved {result.file}: {result.pupils} pupils, "
                             f"{result.totals.possible} possible sessions")
 
-    def _write(self, path: str, data: bytes) -> None:
+    def _log(self, what: str, pupils: int, target: str) -> None:
+        if self.anonymise.isChecked():
+            what += " (initials only)"
+        audit_service.record_export(self.ctx.engine, self.ctx.actor, what, pupils, target)
+
+    def _write(self, path: str, data: bytes) -> bool:
         try:
             Path(path).write_bytes(data)
         except OSError as exc:
             QMessageBox.warning(self, "Reports", f"Could not save {path}: {exc.strerror}.")
-            return
+            return False
         self.status.setText(f"Saved {Path(path).name}")
+        return True
 

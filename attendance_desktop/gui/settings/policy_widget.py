@@ -50,7 +50,15 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
         "kiosk_reasons": ("Kiosk late reasons (one per line: reason | code)",
                           "Code L/U means L or U depending on the arrival time"),
         "kiosk_out_reasons": ("Kiosk sign-out reasons (one per line)", ""),
-        "retention_years": ("Keep records for (years)", "Registers must be kept 6 years"),
+        "retention_years": ("Keep register entries for (years)", "At least 6 years from the"
+                            " date of each entry (2024 regulations, reg 7); Settings →"
+                            " Retention lists what is older"),
+        "leaver_details_retention_years": ("Keep leavers' personal details for (years)",
+                                           "Counted from the leaving date; removed only by"
+                                           " the head, in Settings → Retention"),
+        "pin_min_length_senior": ("Shortest PIN for head and office accounts", "6 or more"
+                                  " keeps a copied database from giving up their PINs"),
+        "pin_min_length_staff": ("Shortest PIN for teachers and read-only accounts", ""),
     }),
     ("Absence procedures", {
         "illness_weekly_contact_after_days": ("Illness: weekly contact after (days)", ""),

@@ -19,6 +19,8 @@ from attendance_desktop.gui.settings.calendar_widget import CalendarSettingsPage
 from attendance_desktop.gui.settings.classes_widget import ClassesEditor
 from attendance_desktop.gui.settings.common import MessageLabel, heading
 from attendance_desktop.gui.settings.policy_widget import PolicySettingsPage
+from attendance_desktop.gui.settings.records_widget import RecordsPage
+from attendance_desktop.gui.settings.retention_widget import RetentionPage
 from attendance_desktop.gui.settings.school_widget import SchoolSettingsPage
 from attendance_desktop.gui.settings.session_times_widget import SessionTimesPage
 from attendance_desktop.gui.settings.staff_widget import StaffEditor
@@ -101,4 +103,17 @@ class SettingsWidget(QWidget):
                        self.backups.saved):
             signal.connect(self.log.refresh)
         self.staff.changed.connect(self.classes.refresh)
+        self._add_records_tabs(ctx)
         layout.addWidget(self.tabs, 1)
+
+    def _add_records_tabs(self, ctx: AppContext) -> None:
+        # The logs say who looked at which pupils, and removal is the head's: head only.
+        self.records = RecordsPage(ctx)
+        self.retention = RetentionPage(ctx)
+        self.retention.removed.connect(self.records.refresh)
+        self.policy.saved.connect(self.retention.refresh)
+        for page, title in ((self.records, "Records"), (self.retention, "Retention")):
+            index = self.tabs.addTab(page, title)
+            if not ctx.actor.can_manage_staff:
+                self.tabs.setTabEnabled(index, False)
+                self.tabs.setTabToolTip(index, "Only the headteacher can see these")

@@ -59,7 +59,9 @@ class StaffEditor(QWidget):
         self.pin.setObjectName("staffPin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setAccessibleName("PIN or password")
-        self.pin.setToolTip(f"At least {MIN_PIN_LENGTH} characters; used to sign in")
+        self.pin.setToolTip("Used to sign in. Head and office accounts need at least 6"
+                            f" characters by default (others {MIN_PIN_LENGTH}; Settings →"
+                            " Policy); no repeated or running digits")
         self.pin2 = QLineEdit()
         self.pin2.setObjectName("staffPin2")
         self.pin2.setEchoMode(QLineEdit.EchoMode.Password)
@@ -172,7 +174,9 @@ class StaffEditor(QWidget):
         if s is None:
             return
         pin, ok = QInputDialog.getText(self, "Reset PIN", f"New PIN or password for {s.name}"
-                                       f" (at least {MIN_PIN_LENGTH} characters):",
+                                       " (head and office: at least 6 characters by"
+                                       f" default, others {MIN_PIN_LENGTH}; no repeated or"
+                                       " running digits):",
                                        QLineEdit.EchoMode.Password)
         if not ok:
             return

@@ -1,0 +1,105 @@
+"""Settings → Retention: what is past the retention periods; removal by the head only,
+after a confirmation naming the counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desktop.domain.roles import Role
+from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.services import retention_service
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.retention_service import RetentionReport
+
+
+class RetentionPage(QWidget):
+    removed = Signal()
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.current: RetentionReport | None = None
+        layout = QVBoxLayout(self)
+        self.summary = QLabel()
+        self.summary.setObjectName("retentionSummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.years = QTableWidget(0, 2)
+        self.years.setObjectName("retentionYears")
+        self.years.setAccessibleName("Register entries past the period, by academic year")
+        self.years.setHorizontalHeaderLabels(["Academic year", "Register entries due"])
+        layout.addWidget(self.years, 1)
+        self.leavers = QTableWidget(0, 3)
+        self.leavers.setObjectName("retentionLeavers")
+        self.leavers.setAccessibleName("Leavers whose personal details are past the period")
+        self.leavers.setHorizontalHeaderLabels(["Leaver", "Left on", "Register entries"])
+        layout.addWidget(self.leavers, 1)
+        self.message = MessageLabel("retentionMessage")
+        layout.addWidget(self.message)
+        for table in (self.years, self.leavers):
+            table.verticalHeader().hide()
+            table.horizontalHeader().setStretchLastSection(True)
+            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.remove_button = QPushButton("&Remove what is past its retention period…")
+        self.remove_button.setObjectName("retentionRemove")
+        layout.addWidget(self.remove_button)
+        self.remove_button.clicked.connect(self.remove)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        r = retention_service.report(self.ctx.engine, self.ctx.today())
+        self.current = r
+        self.summary.setText(
+            f"Register entries are kept {r.register_years} years from the date of the entry"
+            f" and leavers' personal details {r.leaver_years} years after leaving (Settings →"
+            f" Policy). Due now: {r.marks} register entries dated before"
+            f" {r.register_cutoff:%d %B %Y} ({r.amendments} amendment records), and"
+            f" {len(r.leavers)} leavers who left before {r.leaver_cutoff:%d %B %Y}"
+            + (f"; {r.leavers_held} more leavers wait until their register entries are due"
+               if r.leavers_held else "") + ".")
+        self.years.setRowCount(len(r.marks_by_year))
+        for i, (year, n) in enumerate(r.marks_by_year):
+            self.years.setItem(i, 0, QTableWidgetItem(year))
+            self.years.setItem(i, 1, QTableWidgetItem(str(n)))
+        self.leavers.setRowCount(len(r.leavers))
+        for i, x in enumerate(r.leavers):
+            for c, text in enumerate((x.name, f"{x.leaving_date:%d/%m/%Y}", str(x.marks))):
+                self.leavers.setItem(i, c, QTableWidgetItem(text))
+        self.years.resizeColumnToContents(0)
+        self.leavers.resizeColumnToContents(0)
+        head = self.ctx.actor.role is Role.HEAD
+        self.remove_button.setEnabled(head and not r.nothing_due)
+        self.remove_button.setToolTip("" if head else "Only the headteacher can remove records")
+
+    @Slot()
+    def remove(self) -> None:
+        r = self.current
+        if r is None or r.nothing_due:
+            return
+        if QMessageBox.question(
+                self, "Remove old records", retention_service.confirmation_text(r),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            done = retention_service.remove_due(self.ctx.engine, self.ctx.actor,
+                                                self.ctx.today(), expected=r,
+                                                now=self.ctx.now())
+        except ServiceError as exc:
+            self.message.show_error(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            self.refresh()
+            return
+        self.message.show_ok(str(done)[:1].upper() + str(done)[1:] + ".")
+        self.refresh()
+        self.removed.emit()
