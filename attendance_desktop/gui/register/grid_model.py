@@ -32,7 +32,7 @@ from attendance_desktop.gui.register.colours import (
     OFF_ROLL_COLOUR,
     TODAY_COLOUR,
 )
-from attendance_desktop.services.errors import MarkConflict, ServiceError
+from attendance_desktop.services.errors import CellConflict, MarkConflict, ServiceError
 from attendance_desktop.services.grid_service import DISTINCT_SOURCES, GridSnapshot
 from attendance_desktop.services.register_service import BulkResult, CellMark, MarkChange
 
@@ -286,13 +286,22 @@ class RegisterGridModel(QAbstractTableModel):
             result = self.writer(changes, reason)
         except MarkConflict as exc:
             # Show the other writer's marks at once, so a retry compares with them.
-            self.apply_cells(tuple(CellMark(c.pupil_id, c.day, c.session, c.current_code,
-                                            None, "", "", c.changed_by, c.changed_role,
-                                            c.changed_at) for c in exc.conflicts))
+            self.refresh_cells(exc.conflicts)
             raise
         self.apply_cells(result.cells)
         self.marksWritten.emit(result.written)
         return result
+
+    def refresh_cells(self, conflicts: tuple[CellConflict, ...]) -> None:
+        """Show the marks now on record in these cells (minutes, comment and source too,
+        read again when a loader is set), after a write found them changed."""
+        if self.detail is not None and len(conflicts) <= 200:
+            cells = tuple(self.detail(c.pupil_id, c.day, c.session) for c in conflicts)
+        else:
+            cells = tuple(CellMark(c.pupil_id, c.day, c.session, c.current_code, None, "", "",
+                                   c.changed_by, c.changed_role, c.changed_at)
+                          for c in conflicts)
+        self.apply_cells(cells)
 
     def undo(self, reason: str) -> UndoStep | None:
         """Put back the cells of the last write (itself a recorded change)."""
@@ -316,6 +325,19 @@ class RegisterGridModel(QAbstractTableModel):
         r = self._row_of.get(pupil_id)
         c = self._col_of.get((day, session))
         return None if r is None or c is None else (r, c)
+
+    def take_values(self, fresh: GridSnapshot) -> bool:
+        """Take the marks of a snapshot re-read for the same pupils and sessions, with one
+        dataChanged; False (nothing changed here) when the rows or columns differ."""
+        snap = self.snap
+        if ([p.id for p in fresh.pupils] != [p.id for p in snap.pupils]
+                or fresh.columns != snap.columns):
+            return False
+        snap.codes, snap.extras, snap.sources = fresh.codes, fresh.extras, fresh.sources
+        if snap.pupils and snap.columns:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(snap.pupils) - 1, len(snap.columns) - 1))
+        return True
 
     def apply_cells(self, cells: tuple[CellMark, ...]) -> None:
         """Take written cells into the snapshot; one dataChanged for their bounding box."""
