@@ -69,7 +69,7 @@ class LiveWatcher(QObject):
         if watched is self.page:
             if event.type() == QEvent.Type.Show:
                 self.timer.start()
-                QTimer.singleShot(0, self.poll)  # catch up at once after being hidden
+                self.poll()  # catch up at once after being hidden
             elif event.type() == QEvent.Type.Hide:
                 self.timer.stop()
         return False
