@@ -71,7 +71,8 @@ def run(pupils: int, seed: int, repeats: int, keys: int) -> dict[str, float]:
         print(f"\n== {summary.pupils_on_roll} pupils on roll, {summary.marks} marks "
               f"({time.perf_counter() - t:.1f} s to create the demo school)")
         year = calendar_service.year_containing(engine, TODAY)
-        assert year is not None and paths.sqlite_file is not None
+        assert year is not None
+        assert paths.sqlite_file is not None
         con = sqlite3.connect(str(paths.sqlite_file))
 
         def raw() -> list[tuple[object, ...]]:
@@ -90,7 +91,7 @@ def run(pupils: int, seed: int, repeats: int, keys: int) -> dict[str, float]:
         class Paints(QObject):
             count = 0
 
-            def eventFilter(self, _w: QObject, event: QEvent) -> bool:
+            def eventFilter(self, _w: QObject, event: QEvent) -> bool:  # noqa: N802
                 if event.type() == QEvent.Type.Paint:
                     Paints.count += 1
                 return False

@@ -488,7 +488,8 @@ def test_the_pin_is_checked_off_the_gui_thread_and_the_kiosk_keeps_answering(  #
     dialog = kiosk.pin_dialog
     qtbot.keyClicks(dialog.pin, "2345")
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
-    assert dialog.checking and dialog.message.text() == "Checking…"
+    assert dialog.checking
+    assert dialog.message.text() == "Checking…"
     assert not dialog.unlock_button.isEnabled()
     # The check is stuck on its thread, yet the GUI thread runs timers and takes keys.
     ticks: list[int] = []
@@ -497,7 +498,8 @@ def test_the_pin_is_checked_off_the_gui_thread_and_the_kiosk_keeps_answering(  #
     qtbot.keyClick(dialog, Qt.Key.Key_Return)  # a second Enter while checking is ignored
     qtbot.keyClicks(dialog.pin, "12")
     assert dialog.pin.text() == "12"
-    assert gate.threads and gate.threads[0] is not threading.main_thread()
+    assert gate.threads
+    assert gate.threads[0] is not threading.main_thread()
     assert len(gate.threads) == 1
     with qtbot.waitSignal(kiosk.kioskClosed, timeout=10_000):
         gate.opened.set()
@@ -520,7 +522,8 @@ def test_cancel_while_the_pin_is_checked_keeps_the_kiosk_open(qtbot, engine, pat
     with qtbot.waitSignal(job.ended, timeout=10_000):
         gate.opened.set()
     qtbot.wait(100)
-    assert kiosk.isVisible() and kiosk.unlocked_by is None  # the right PIN came too late
+    assert kiosk.isVisible()
+    assert kiosk.unlocked_by is None
 
 
 def test_the_idle_lock_never_covers_the_kiosk_and_leaving_it_signs_in_as_that_person(  # type: ignore[no-untyped-def]
@@ -546,7 +549,8 @@ def test_the_idle_lock_never_covers_the_kiosk_and_leaving_it_signs_in_as_that_pe
     assert lock.dialog is None
     assert not any(isinstance(w, LoginDialog) and w.isVisible()
                    for w in QApplication.topLevelWidgets())
-    assert kiosk.isVisible() and not window.isVisible()
+    assert kiosk.isVisible()
+    assert not window.isVisible()
     # The office closes the kiosk with their PIN: the window is theirs now, not the viewer's.
     kiosk.request_exit()
     qtbot.keyClicks(kiosk.pin_dialog.pin, "2345")
