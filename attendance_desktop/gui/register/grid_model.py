@@ -251,15 +251,19 @@ class RegisterGridModel(QAbstractTableModel):
     def notes_in(self, top: int, bottom: int, left: int, right: int) -> list[tuple[int, int]]:
         """Cells with a comment inside the rows and columns given (for the view's corner
         marks), from a per-row index instead of every comment of the year."""
-        by_row = getattr(self, "_notes_by_row", None)
+        by_row = self._notes_index()
+        return [(r, c) for r in range(top, bottom + 1) for c in by_row.get(r, ())
+                if left <= c <= right]
+
+    def _notes_index(self) -> dict[int, set[int]]:
+        by_row: dict[int, set[int]] | None = getattr(self, "_notes_by_row", None)
         if by_row is None:
             by_row = {}
             for (r, c), (_m, note) in self.snap.extras.items():
                 if note:
-                    by_row.setdefault(r, []).append(c)
+                    by_row.setdefault(r, set()).add(c)
             self._notes_by_row = by_row
-        return [(r, c) for r in range(top, bottom + 1) for c in by_row.get(r, ())
-                if left <= c <= right]
+        return by_row
 
     # -- writing --------------------------------------------------------------------------
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -375,7 +379,7 @@ class RegisterGridModel(QAbstractTableModel):
         """Take written cells into the snapshot; one dataChanged for their bounding box."""
         rows: list[int] = []
         cols: list[int] = []
-        self._notes_by_row = None  # comments may have changed
+        notes = self._notes_index()  # kept up to date cell by cell, not rebuilt
         for cell in cells:
             pos = self.position(cell.pupil_id, cell.day, cell.session)
             if pos is None:
@@ -390,6 +394,10 @@ class RegisterGridModel(QAbstractTableModel):
                 self.snap.extras[(r, c)] = (cell.minutes_late, cell.comment)
             else:
                 self.snap.extras.pop((r, c), None)
+            if cell.comment:
+                notes.setdefault(r, set()).add(c)
+            elif r in notes:
+                notes[r].discard(c)
             rows.append(r)
             cols.append(c)
         if rows:
