@@ -256,6 +256,15 @@ class KioskGuard(SQLModel, table=True):
     locked_until: NaiveDatetime | None = None
 
 
+class RegisterRevision(SQLModel, table=True):
+    """One row: a number raised by every commit that changes marks, kiosk events or calls,
+    so open screens (on this PC or another) see a change with one cheap SELECT."""
+
+    __tablename__ = "register_revision"
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+
+
 # --- leave of absence ----------------------------------------------------------
 
 

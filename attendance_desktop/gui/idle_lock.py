@@ -1,6 +1,7 @@
 """Locks the main window after the policy's idle time: an application event filter
 restarts a timer on every key press or mouse action; on timeout the window's content is
-hidden and the PIN prompt shown for the same person (or a switch of user)."""
+hidden and the PIN prompt shown for the same person (or a switch of user). Never while the
+sign-in kiosk is showing: the prompt lists staff names and would cover the kiosk."""
 
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ class IdleTimer(QObject):
             app.removeEventFilter(self)
 
 
+def kiosk_showing() -> bool:
+    from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
+
+    return any(isinstance(w, KioskWindow) and w.isVisible()
+               for w in QApplication.topLevelWidgets())
+
+
 class WindowLock(QObject):
     """Locks `window` when idle; a different person signing in replaces ctx.actor."""
 
@@ -67,6 +75,11 @@ class WindowLock(QObject):
     @Slot()
     def lock(self) -> None:
         if self.dialog is not None:
+            return
+        if kiosk_showing():
+            # Never a staff sign-in (with staff names) over the pupils' kiosk: leaving the
+            # kiosk needs a staff PIN anyway, and signs in as that person. Count again.
+            self.idle.resume()
             return
         self.idle.pause()
         central = self.window.centralWidget()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop import APP_NAME
+from attendance_desktop.domain.roles import Actor
 from attendance_desktop.gui.auto_backup import AutoBackup
 from attendance_desktop.gui.kiosk.office_widget import FireRollButton, KioskOfficeWidget
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
@@ -188,6 +189,12 @@ class MainWindow(QMainWindow):
         kiosk, self.kiosk = self.kiosk, None
         if kiosk is not None:
             kiosk.deleteLater()
+            # Leaving the kiosk with a PIN signs in as that person (not whoever opened it).
+            actor = kiosk.unlocked_by
+            if (self._return_from_kiosk and isinstance(actor, Actor)
+                    and actor.staff_id is not None and actor != self.ctx.actor):
+                self.ctx.actor = actor
+                self.rebuild_for_user()
         if self._return_from_kiosk:
             self.show()
             self.raise_()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.auto_backup import BackupWarningLabel
+from attendance_desktop.gui.register.live_view import LiveWatcher
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import calendar_service, dashboard_service
 from attendance_desktop.services.context import AppContext
@@ -250,6 +251,9 @@ class TodayWidget(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(120_000)
         self.timer.timeout.connect(self.refresh)
+        # Marks and calls from other PCs and the kiosk show within seconds (see live_view).
+        self.live = LiveWatcher(ctx.engine, self)
+        self.live.changed.connect(self.refresh_live)
         self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -264,6 +268,7 @@ class TodayWidget(QWidget):
     @Slot()
     def refresh(self) -> None:
         keep = self.selected_absentee()
+        self.live.baseline()  # before reading: later changes are seen by the next poll
         self.backup_warning.refresh()
         s = dashboard_service.today_summary(self.ctx.engine, self.ctx.today())
         board = dashboard_service.load_board(self.ctx.engine, self.ctx.now())
@@ -323,6 +328,19 @@ class TodayWidget(QWidget):
         self.resolve_btn.setEnabled(actor.can_write_register)
         self.to_o_btn.setEnabled(actor.can_amend and bool(board.overdue))
         self.select_pupil(keep.pupil_id if keep else None)
+
+    @Slot()
+    def refresh_live(self) -> None:
+        """Another writer changed something: read again, keeping the lists where they were
+        scrolled (the selected pupil is kept by refresh)."""
+        tables = (self.registers, self.chase, self.overdue, self.calls)
+        where = [t.verticalScrollBar().value() for t in tables]
+        try:
+            self.refresh()
+        except ServiceError:
+            return
+        for t, value in zip(tables, where, strict=True):
+            t.verticalScrollBar().setValue(value)
 
     def select_pupil(self, pupil_id: int | None) -> None:
         target = 0

@@ -23,7 +23,7 @@ from attendance_desktop.domain.calendar import compulsory_school_age_start
 from attendance_desktop.domain.codes import CodeError
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import clock
+from attendance_desktop.services import clock, live_revision
 from attendance_desktop.services.calendar_service import read_calendar
 from attendance_desktop.services.errors import (
     CellConflict,
@@ -481,6 +481,8 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
         conn.execute(sa_delete(mt).where(mt.c.id == bindparam("_id")), deletes)
     _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
     written = len(inserts) + len(updates) + len(deletes)
+    if written:
+        live_revision.mark_changed(s)  # open screens everywhere reload after the commit
     return BulkResult(written, unchanged, skipped, tuple(cells), len(inserts), amended)
 
 
@@ -510,6 +512,7 @@ def seed_history(s: Session, marks: list[dict[str, object]],
             checked.add(pair)
     _bulk_insert(s, Mark.__table__, marks)  # type: ignore[attr-defined]
     _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
+    live_revision.mark_changed(s)
     return len(marks)
 
 

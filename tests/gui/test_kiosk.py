@@ -70,6 +70,11 @@ def open_kiosk(qtbot, engine, paths, clock: Clock, size=(1366, 768)) -> KioskWin
     return kiosk
 
 
+def checked(qtbot, dialog) -> None:  # type: ignore[no-untyped-def]
+    """The PIN is checked on a worker thread: wait for its answer."""
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=10_000)
+
+
 def mark_of(engine, pupil_id: int, session: str = "AM") -> Mark | None:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
         return s.exec(select(Mark).where(Mark.pupil_id == pupil_id, Mark.date == THU,
@@ -213,16 +218,20 @@ def test_exit_needs_a_staff_pin(qtbot, engine, paths, school, clock):  # type: i
     assert dialog.isVisible()
     qtbot.keyClicks(dialog.pin, "9999")
     qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    checked(qtbot, dialog)
     assert "not accepted" in dialog.message.text()
     assert kiosk.isVisible()
     qtbot.keyClicks(dialog.pin, "4567")  # read-only staff cannot close the kiosk
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    checked(qtbot, dialog)
     assert kiosk.isVisible()
     qtbot.keyClicks(dialog.pin, "1111")
     qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    checked(qtbot, dialog)
     assert "Wait 11 seconds" in dialog.message.text()  # three wrong: the kiosk slows down
     qtbot.keyClicks(dialog.pin, "2345")
     qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    checked(qtbot, dialog)
     assert "try again in 11 seconds" in dialog.message.text()  # even the right PIN waits
     assert kiosk.isVisible()
 
@@ -447,3 +456,110 @@ def test_every_control_has_an_accessible_name_and_a_finger_sized_target(qtbot, e
             assert control.accessibleName(), control.text()
             if control.isVisible():
                 assert control.height() >= 64, (control.text(), control.height())
+
+
+class Gate:
+    """Holds the kiosk's PIN check on its (worker) thread until the test lets it go."""
+
+    def __init__(self, guard, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        import threading
+
+        self.opened = threading.Event()
+        self.threads: list[object] = []
+        real = guard.check
+
+        def check(pin: str):  # type: ignore[no-untyped-def]
+            self.threads.append(threading.current_thread())
+            assert self.opened.wait(10)
+            return real(pin)
+
+        monkeypatch.setattr(guard, "check", check)
+
+
+def test_the_pin_is_checked_off_the_gui_thread_and_the_kiosk_keeps_answering(  # type: ignore[no-untyped-def]
+        qtbot, engine, paths, school, clock, monkeypatch):
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    gate = Gate(kiosk.guard, monkeypatch)
+    kiosk.request_exit()
+    dialog = kiosk.pin_dialog
+    qtbot.keyClicks(dialog.pin, "2345")
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    assert dialog.checking
+    assert dialog.message.text() == "Checking…"
+    assert not dialog.unlock_button.isEnabled()
+    # The check is stuck on its thread, yet the GUI thread runs timers and takes keys.
+    ticks: list[int] = []
+    QTimer.singleShot(50, lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: ticks == [1], timeout=2000)
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)  # a second Enter while checking is ignored
+    qtbot.keyClicks(dialog.pin, "12")
+    assert dialog.pin.text() == "12"
+    assert gate.threads
+    assert gate.threads[0] is not threading.main_thread()
+    assert len(gate.threads) == 1
+    with qtbot.waitSignal(kiosk.kioskClosed, timeout=10_000):
+        gate.opened.set()
+    assert kiosk.unlocked_by.name == "Office Person"
+
+
+def test_cancel_while_the_pin_is_checked_keeps_the_kiosk_open(qtbot, engine, paths, school,  # type: ignore[no-untyped-def]
+                                                              clock, monkeypatch):
+    from attendance_desktop.gui.workers import JobSignals
+
+    kiosk = open_kiosk(qtbot, engine, paths, clock)
+    gate = Gate(kiosk.guard, monkeypatch)
+    kiosk.request_exit()
+    dialog = kiosk.pin_dialog
+    qtbot.keyClicks(dialog.pin, "2345")
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    job: JobSignals = dialog._job
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert kiosk.pin_dialog is None
+    with qtbot.waitSignal(job.ended, timeout=10_000):
+        gate.opened.set()
+    qtbot.wait(100)
+    assert kiosk.isVisible()
+    assert kiosk.unlocked_by is None
+
+
+def test_the_idle_lock_never_covers_the_kiosk_and_leaving_it_signs_in_as_that_person(  # type: ignore[no-untyped-def]
+        qtbot, ctx, school):
+    from PySide6.QtWidgets import QApplication
+
+    from attendance_desktop.domain.roles import Actor, Role
+    from attendance_desktop.gui.idle_lock import WindowLock
+    from attendance_desktop.gui.login_dialog import LoginDialog
+    from attendance_desktop.gui.main_window import MainWindow
+
+    with session_scope(ctx.engine) as s:
+        viewer = s.exec(select(Staff).where(Staff.name == "Viewer")).one()
+        ctx.actor = Actor("Viewer", Role.READONLY, staff_id=viewer.id)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    lock = WindowLock(window, ctx, 1, interval_ms=150)
+    window.show()
+    window.open_kiosk()
+    kiosk = window.kiosk
+    qtbot.waitExposed(kiosk)
+    qtbot.wait(700)  # several idle periods with nobody touching the kiosk
+    assert lock.dialog is None
+    assert not any(isinstance(w, LoginDialog) and w.isVisible()
+                   for w in QApplication.topLevelWidgets())
+    assert kiosk.isVisible()
+    assert not window.isVisible()
+    # The office closes the kiosk with their PIN: the window is theirs now, not the viewer's.
+    kiosk.request_exit()
+    qtbot.keyClicks(kiosk.pin_dialog.pin, "2345")
+    with qtbot.waitSignal(kiosk.kioskClosed, timeout=10_000):
+        qtbot.keyClick(kiosk.pin_dialog.pin, Qt.Key.Key_Return)
+    assert window.isVisible()
+    assert (ctx.actor.name, ctx.actor.role) == ("Office Person", Role.OFFICE)
+    assert "Signed in as Office Person" in window.statusBar().currentMessage()
+    # Away from the kiosk the idle lock works again, for the person now signed in.
+    qtbot.waitUntil(lambda: lock.dialog is not None, timeout=3000)
+    assert lock.dialog.locked_actor.name == "Office Person"
+    lock.stop()

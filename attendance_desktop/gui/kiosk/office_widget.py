@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.register.live_view import LiveWatcher
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services import audit_service, fire_roll, kiosk_service
 from attendance_desktop.services.context import AppContext
@@ -112,10 +113,14 @@ class KioskOfficeWidget(QWidget):
                                      "Back"], "Signed out today", stretch=3)
         self.tabs.addTab(self.leavers_table, "Signed out today")
         layout.addWidget(self.tabs, 1)
+        # Kiosk sign-ins and marks from other PCs show within seconds (see live_view).
+        self.live = LiveWatcher(ctx.engine, self)
+        self.live.changed.connect(self.refresh_live)
         self.refresh()
 
     @Slot()
     def refresh(self) -> None:
+        self.live.baseline()  # before reading: later changes are seen by the next poll
         now = self.ctx.now()
         on_site = kiosk_service.on_site(self.ctx.engine, now)
         fill_table(self.on_site_table, [
@@ -134,6 +139,19 @@ class KioskOfficeWidget(QWidget):
         self.tabs.setTabText(0, f"On site now ({len(on_site)})")
         self.tabs.setTabText(2, f"Signed out today ({len(leavers)})")
         self.refresh_log()
+
+    @Slot()
+    def refresh_live(self) -> None:
+        """Another writer (the kiosk, another PC) changed something: read the lists again,
+        keeping where each was scrolled."""
+        tables = (self.on_site_table, self.log_table, self.leavers_table)
+        where = [t.verticalScrollBar().value() for t in tables]
+        try:
+            self.refresh()
+        except ServiceError:
+            return
+        for t, value in zip(tables, where, strict=True):
+            t.verticalScrollBar().setValue(value)
 
     @Slot()
     def refresh_log(self) -> None:

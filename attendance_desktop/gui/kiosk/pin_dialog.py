@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Generator
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeyEvent
@@ -17,9 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.gui.kiosk.kiosk_widgets import KIOSK_STYLE, big_button
+from attendance_desktop.gui.workers import Job, JobSignals, start_job
+from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.kiosk_service import ExitGuard, ExitLocked
+
+log = logging.getLogger(__name__)
 
 
 class ExitPinDialog(QDialog):
@@ -30,6 +36,7 @@ class ExitPinDialog(QDialog):
         self.guard = guard
         self.clock = clock
         self.actor: Actor | None = None
+        self._job: JobSignals | None = None
         self.setObjectName("kiosk")
         self.setStyleSheet(KIOSK_STYLE)
         self.setWindowTitle("Staff only")
@@ -94,18 +101,35 @@ class ExitPinDialog(QDialog):
         button.clicked.connect(lambda: self.pin.insert(digit))
         return button
 
+    @property
+    def checking(self) -> bool:
+        return self._job is not None
+
     @Slot()
     def try_pin(self) -> None:
+        """Check the PIN on a worker thread: argon2 against every staff account takes about
+        a second, and the kiosk must keep answering meanwhile (Cancel still works)."""
+        if self._job is not None:
+            return
         pin = self.pin.text()
         self.pin.clear()
         if not pin:
             self.message.setText("Type a staff PIN first.")
             return
-        try:
-            actor = self.guard.check(pin)
-        except ExitLocked as exc:
-            self.message.setText(str(exc))
-            return
+        self.message.setText("Checking…")
+        self.unlock_button.setEnabled(False)
+        # No parent: it outlives this dialog if the kiosk resets while the check runs.
+        self._job = JobSignals()
+        self._job.succeeded.connect(self._checked)
+        self._job.failed.connect(self._check_failed)
+        self._job.ended.connect(self._check_ended)
+        start_job(_check_pin(self.guard, pin), self._job)
+
+    @Slot()
+    def _checked(self) -> None:
+        if self._job is None or not self.isVisible():
+            return  # cancelled meanwhile: a right PIN now must not close the kiosk
+        actor = self._job.result
         if actor is None:
             wait = self.guard.wait_seconds()
             extra = f" Wait {wait} seconds before trying again." if wait else ""
@@ -113,3 +137,28 @@ class ExitPinDialog(QDialog):
             return
         self.actor = actor
         self.accept()
+
+    @Slot()
+    def _check_failed(self) -> None:
+        error = self._job.error if self._job is not None else None
+        if isinstance(error, ExitLocked):
+            self.message.setText(str(error))
+        elif isinstance(error, ServiceError):
+            self.message.setText(f"The PIN could not be checked: {error}")
+        else:
+            log.error("kiosk PIN check failed", exc_info=error)
+            self.message.setText("The PIN could not be checked. Please try again.")
+
+    @Slot()
+    def _check_ended(self) -> None:
+        self._job = None
+        self.unlock_button.setEnabled(True)
+        self.pin.setFocus()
+
+
+def _check_pin(guard: ExitGuard, pin: str) -> Job:
+    def job(_token: CancelToken) -> Generator[Progress, None, Actor | None]:
+        return guard.check(pin)
+        yield  # a generator, as workers.start_job expects
+
+    return job

@@ -32,7 +32,7 @@ from attendance_desktop.gui.register.colours import (
     OFF_ROLL_COLOUR,
     TODAY_COLOUR,
 )
-from attendance_desktop.services.errors import MarkConflict, ServiceError
+from attendance_desktop.services.errors import CellConflict, MarkConflict, ServiceError
 from attendance_desktop.services.grid_service import DISTINCT_SOURCES, GridSnapshot
 from attendance_desktop.services.register_service import BulkResult, CellMark, MarkChange
 
@@ -55,6 +55,9 @@ _LEAVE_TEXT = QBrush(LEAVE_TEXT_COLOUR)
 TEXT_COLOUR = QColor("#1a1a1a")
 _TEXT = QBrush(TEXT_COLOUR)
 _STRONG_CODES = frozenset({"N", "U", "G", "O"})  # unauthorised: bold in the grid
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_EDITABLE = _SELECTABLE | Qt.ItemFlag.ItemIsEditable
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,12 +191,10 @@ class RegisterGridModel(QAbstractTableModel):
         return "<br>".join(lines)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        # Asked for every painted cell: constants, no enum arithmetic per call.
         if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self.cell_editable(index.row(), index.column()):
-            base |= Qt.ItemFlag.ItemIsEditable
-        return base
+            return _NO_FLAGS
+        return _EDITABLE if self.cell_editable(index.row(), index.column()) else _SELECTABLE
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -202,7 +203,7 @@ class RegisterGridModel(QAbstractTableModel):
                 return None
             c = self.snap.columns[section]
             if role == Qt.ItemDataRole.DisplayRole:
-                return f"{c.day:%d %b}\n{c.day:%a} {c.session}"
+                return self._column_labels()[section]
             if role == Qt.ItemDataRole.ToolTipRole:
                 extra = f"<br>Closed: {c.closure}" if not c.open else ""
                 now = " (today)" if c.day == self.today else ""
@@ -219,16 +220,50 @@ class RegisterGridModel(QAbstractTableModel):
             return None
         p = self.snap.pupils[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            # One class: the class name would repeat on every row, so only flags show.
-            cls = p.class_name if self.snap.class_id is None else ""
-            extra = " · ".join(x for x in (cls, p.flags) if x)
-            return f"{p.name}   {extra}" if extra else p.name
+            return self._row_labels()[section]
         if role == Qt.ItemDataRole.ToolTipRole:
             return (f"<b>{p.name}</b><br>Class {p.class_name or '—'}, Year {p.year_group}"
                     f"<br>{p.flags or 'No flags'}<br>UPN {p.upn or 'missing'}")
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         return None
+
+    def _column_labels(self) -> list[str]:
+        # Headers are asked again and again while sizing and painting: format them once.
+        labels = getattr(self, "_col_labels", None)
+        if labels is None or len(labels) != len(self.snap.columns):
+            labels = self._col_labels = [f"{c.day:%d %b}\n{c.day:%a} {c.session}"
+                                         for c in self.snap.columns]
+        return labels
+
+    def _row_labels(self) -> list[str]:
+        labels = getattr(self, "_pupil_labels", None)
+        if labels is None or len(labels) != len(self.snap.pupils):
+            labels = []
+            for p in self.snap.pupils:
+                # One class: the class name would repeat on every row, so only flags show.
+                cls = p.class_name if self.snap.class_id is None else ""
+                extra = " · ".join(x for x in (cls, p.flags) if x)
+                labels.append(f"{p.name}   {extra}" if extra else p.name)
+            self._pupil_labels = labels
+        return labels
+
+    def notes_in(self, top: int, bottom: int, left: int, right: int) -> list[tuple[int, int]]:
+        """Cells with a comment inside the rows and columns given (for the view's corner
+        marks), from a per-row index instead of every comment of the year."""
+        by_row = self._notes_index()
+        return [(r, c) for r in range(top, bottom + 1) for c in by_row.get(r, ())
+                if left <= c <= right]
+
+    def _notes_index(self) -> dict[int, set[int]]:
+        by_row: dict[int, set[int]] | None = getattr(self, "_notes_by_row", None)
+        if by_row is None:
+            by_row = {}
+            for (r, c), (_m, note) in self.snap.extras.items():
+                if note:
+                    by_row.setdefault(r, set()).add(c)
+            self._notes_by_row = by_row
+        return by_row
 
     # -- writing --------------------------------------------------------------------------
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -286,13 +321,22 @@ class RegisterGridModel(QAbstractTableModel):
             result = self.writer(changes, reason)
         except MarkConflict as exc:
             # Show the other writer's marks at once, so a retry compares with them.
-            self.apply_cells(tuple(CellMark(c.pupil_id, c.day, c.session, c.current_code,
-                                            None, "", "", c.changed_by, c.changed_role,
-                                            c.changed_at) for c in exc.conflicts))
+            self.refresh_cells(exc.conflicts)
             raise
         self.apply_cells(result.cells)
         self.marksWritten.emit(result.written)
         return result
+
+    def refresh_cells(self, conflicts: tuple[CellConflict, ...]) -> None:
+        """Show the marks now on record in these cells (minutes, comment and source too,
+        read again when a loader is set), after a write found them changed."""
+        if self.detail is not None and len(conflicts) <= 200:
+            cells = tuple(self.detail(c.pupil_id, c.day, c.session) for c in conflicts)
+        else:
+            cells = tuple(CellMark(c.pupil_id, c.day, c.session, c.current_code, None, "", "",
+                                   c.changed_by, c.changed_role, c.changed_at)
+                          for c in conflicts)
+        self.apply_cells(cells)
 
     def undo(self, reason: str) -> UndoStep | None:
         """Put back the cells of the last write (itself a recorded change)."""
@@ -317,10 +361,25 @@ class RegisterGridModel(QAbstractTableModel):
         c = self._col_of.get((day, session))
         return None if r is None or c is None else (r, c)
 
+    def take_values(self, fresh: GridSnapshot) -> bool:
+        """Take the marks of a snapshot re-read for the same pupils and sessions, with one
+        dataChanged; False (nothing changed here) when the rows or columns differ."""
+        snap = self.snap
+        if ([p.id for p in fresh.pupils] != [p.id for p in snap.pupils]
+                or fresh.columns != snap.columns):
+            return False
+        snap.codes, snap.extras, snap.sources = fresh.codes, fresh.extras, fresh.sources
+        self._notes_by_row = None
+        if snap.pupils and snap.columns:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(snap.pupils) - 1, len(snap.columns) - 1))
+        return True
+
     def apply_cells(self, cells: tuple[CellMark, ...]) -> None:
         """Take written cells into the snapshot; one dataChanged for their bounding box."""
         rows: list[int] = []
         cols: list[int] = []
+        notes = self._notes_index()  # kept up to date cell by cell, not rebuilt
         for cell in cells:
             pos = self.position(cell.pupil_id, cell.day, cell.session)
             if pos is None:
@@ -335,6 +394,10 @@ class RegisterGridModel(QAbstractTableModel):
                 self.snap.extras[(r, c)] = (cell.minutes_late, cell.comment)
             else:
                 self.snap.extras.pop((r, c), None)
+            if cell.comment:
+                notes.setdefault(r, set()).add(c)
+            elif r in notes:
+                notes[r].discard(c)
             rows.append(r)
             cols.append(c)
         if rows:

@@ -97,9 +97,9 @@ class RegisterGridView(QTableView):
         right = self.columnAt(viewport.width() - 1)
         bottom = model.rowCount() - 1 if bottom < 0 else bottom
         right = model.columnCount() - 1 if right < 0 else right
-        corners = [self.visualRect(model.index(r, c)) for (r, c), (_m, note)
-                   in model.snap.extras.items()
-                   if note and top <= r <= bottom and left <= c <= right]
+        top, left = max(top, 0), max(left, 0)
+        corners = [self.visualRect(model.index(r, c))
+                   for r, c in model.notes_in(top, bottom, left, right)]
         if corners:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(_COMMENT)

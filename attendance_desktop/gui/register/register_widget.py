@@ -7,9 +7,11 @@ import datetime as dt
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
@@ -32,9 +34,11 @@ from attendance_desktop.gui.register.colours import (
     MISSING_COLOUR,
     TODAY_COLOUR,
 )
+from attendance_desktop.gui.register.conflict_dialog import ConflictBox, ConflictChoice
 from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from attendance_desktop.gui.register.grid_view import KEY_HELP, RegisterGridView
 from attendance_desktop.gui.register.history_dialog import HistoryDialog
+from attendance_desktop.gui.register.live_view import LiveWatcher, user_is_busy
 from attendance_desktop.gui.register.mark_dialog import MarkDialog, ask_reason
 from attendance_desktop.services import (
     calendar_service,
@@ -44,7 +48,7 @@ from attendance_desktop.services import (
     register_service,
 )
 from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.errors import MarkConflict, ServiceError
 from attendance_desktop.services.grid_service import GridSnapshot
 from attendance_desktop.services.register_service import BulkResult, MarkChange
 
@@ -61,6 +65,7 @@ class RegisterWidget(QWidget):
         self.setObjectName("registerPage")
         self.policy = policy_service.load_policy(ctx.engine)
         self.model: RegisterGridModel | None = None
+        self.conflict_box: ConflictBox | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.setSpacing(6)
@@ -213,6 +218,9 @@ class RegisterWidget(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
 
+        # Other writers' changes (another PC, the kiosk, an import) appear within seconds.
+        self.live = LiveWatcher(ctx.engine, self, busy=self._live_busy)
+        self.live.changed.connect(self.refresh_live)
         self.class_box.currentIndexChanged.connect(self._class_or_span_changed)
         self.span_box.currentIndexChanged.connect(self._class_or_span_changed)
         self.date_edit.dateChanged.connect(self._date_changed)
@@ -259,6 +267,7 @@ class RegisterWidget(QWidget):
         The controls are never changed here: what they say is what is loaded."""
         keep = select or self._current_key()
         engine = self.ctx.engine
+        self.live.baseline()  # before reading: a change committed later is seen by a poll
         cid = self.class_box.currentData()
         class_id = None if cid == WHOLE_SCHOOL else cid
         year = calendar_service.year_containing(engine, self.anchor)
@@ -287,14 +296,13 @@ class RegisterWidget(QWidget):
     def _install(self, snap: GridSnapshot) -> None:
         actor = self.ctx.actor
         old = self.model
-        now = self.ctx.now()
-        closed = [register_service.register_closed(self.policy, c.day, c.session, now)
-                  for c in snap.columns]
+        closed = self._closed_columns(snap)
         self.model = RegisterGridModel(snap, self.ctx.today(), writer=self._writer,
                                        detail=self._detail,
                                        read_only=not actor.can_write_register,
                                        closed_columns=closed, parent=self)
         self.model.writeFailed.connect(self._show_error)
+        self.model.marksWritten.connect(self.live.own_write)
         self.view.setModel(self.model)
         # Fixed sizes (never sized to contents): wider cells when a day or week is shown.
         self.view.horizontalHeader().setDefaultSectionSize(84 if len(snap.columns) <= 10
@@ -322,6 +330,38 @@ class RegisterWidget(QWidget):
                 col = next((i for i, c in enumerate(snap.columns) if c.day >= anchor),
                            len(snap.columns) - 1)
         self._set_current(row or 0, col)
+
+    # -- the shared live view -------------------------------------------------------------
+    def _live_busy(self) -> bool:
+        """Wait with a refresh while the user is in the middle of something."""
+        return (user_is_busy() or bool(self.view.pending)
+                or self.view.state() == QAbstractItemView.State.EditingState)
+
+    @Slot()
+    def refresh_live(self) -> None:
+        """Someone else changed marks: read the shown span again. The same pupils and
+        sessions (the usual case) update in place, so the selection, the current cell, the
+        scroll position and the undo steps stay as they are."""
+        if self.model is None:
+            return
+        snap = self.model.snap
+        try:
+            fresh = grid_service.load_snapshot(self.ctx.engine, snap.start, snap.end,
+                                               snap.class_id, snap.label)
+        except ServiceError:
+            return  # e.g. busy: the next change or visit reads it again
+        if self.model.take_values(fresh):
+            self.model.closed_columns[:] = self._closed_columns(fresh)
+            return
+        h, v = self.view.horizontalScrollBar().value(), self.view.verticalScrollBar().value()
+        self.reload()  # pupils joined or left: a new model, keeping the current cell
+        self.view.horizontalScrollBar().setValue(h)
+        self.view.verticalScrollBar().setValue(v)
+
+    def _closed_columns(self, snap: GridSnapshot) -> list[bool]:
+        now = self.ctx.now()
+        return [register_service.register_closed(self.policy, c.day, c.session, now)
+                for c in snap.columns]
 
     def _writer(self, changes: list[MarkChange], reason: str) -> BulkResult:
         return register_service.apply_changes(self.ctx.engine, self.ctx.actor, changes,
@@ -445,14 +485,55 @@ class RegisterWidget(QWidget):
     def _write(self, cells: list[tuple[int, int, str, int | None, str]], reason: str,
                description: str) -> bool:
         assert self.model is not None
-        try:
-            result = self.model.write_cells(cells, reason, description)
-        except ServiceError as exc:
-            self._show_error(str(exc))
-            return False
+        while True:
+            try:
+                result = self.model.write_cells(cells, reason, description)
+            except MarkConflict as exc:
+                # The grid shows their marks now; the user keeps them or amends over them.
+                again = self._after_conflict(exc, reason)
+                if again is None:
+                    return False
+                reason = again
+                continue
+            except ServiceError as exc:
+                self._show_error(str(exc))
+                return False
+            break
         self._status(f"{description}: {result.written} changed"
                      + (f", {result.unchanged} unchanged" if result.unchanged else ""))
         return True
+
+    def _after_conflict(self, exc: MarkConflict, reason: str) -> str | None:
+        """Say who changed which cells, when and to what; None = keep theirs (nothing
+        written), else the reason to write the user's change again with (compared with the
+        marks now on record; the write path decides whether it is an amendment)."""
+        assert self.model is not None
+        closed_cells = False
+        for c in exc.conflicts:
+            pos = self.model.position(c.pupil_id, c.day, c.session)
+            if pos is not None and self._closed(pos[1]):
+                closed_cells = True
+        needs_reason = closed_cells and any(c.current_code for c in exc.conflicts)
+        may_amend = self.ctx.actor.can_amend or not closed_cells
+        self.conflict_box = ConflictBox(self, exc.conflicts, self.ctx.today(),
+                                        needs_reason=needs_reason, may_amend=may_amend)
+        choice = self.conflict_box.choose()
+        self.conflict_box.deleteLater()
+        self.conflict_box = None
+        if choice is ConflictChoice.KEEP_THEIRS:
+            plural = "s" if len(exc.conflicts) > 1 else ""
+            self._status_error(f"Kept the other person's mark{plural}: nothing you typed"
+                               " was saved.")
+            return None
+        if needs_reason:
+            text, ok = QInputDialog.getText(
+                self, "Reason for amendment", "The register has closed. Why are you changing"
+                " the mark someone else entered?", text=reason)
+            if not ok or not text.strip():
+                self._status_error("Amendment cancelled: their marks are kept.")
+                return None
+            return text.strip()
+        return reason
 
     # -- entering marks -------------------------------------------------------------------
     @Slot(str)
@@ -593,11 +674,19 @@ class RegisterWidget(QWidget):
                 self._status("Undo cancelled: nothing changed")
                 return
             reason = asked
-        try:
-            done = self.model.undo(reason)
-        except ServiceError as exc:
-            self._show_error(str(exc))
-            return
+        while True:
+            try:
+                done = self.model.undo(reason)
+            except MarkConflict as exc:
+                again = self._after_conflict(exc, reason)
+                if again is None:
+                    return
+                reason = again
+                continue
+            except ServiceError as exc:
+                self._show_error(str(exc))
+                return
+            break
         if done is not None:
             self._status(f"Undone: {done.description}")
 
@@ -747,10 +836,16 @@ class RegisterWidget(QWidget):
 
     @Slot(str)
     def _status_error(self, text: str) -> None:
-        self.status.setStyleSheet("color: #b00020;")
+        self._status_colour("#b00020")
         self.status.setText(text)
 
     @Slot(str)
     def _status(self, text: str) -> None:
-        self.status.setStyleSheet("color: #1b5e20;")
+        self._status_colour("#1b5e20")
         self.status.setText(text)
+
+    def _status_colour(self, colour: str) -> None:
+        # A style sheet change restyles the label (~0.5 ms): only when the colour changes.
+        if self.status.property("colour") != colour:
+            self.status.setProperty("colour", colour)
+            self.status.setStyleSheet(f"color: {colour};")
