@@ -1144,7 +1144,7 @@ def _check_marks(s: Session, source: Path,
                 except CodeError as exc:
                     bad("comment", str(exc))
                 if only_code and found.code != only_code:
-                    bad("code", f"{slots[(day, session)][0]}: only {only_code} may be "
+                    bad("date", f"{slots[(day, session)][0]}: only {only_code} may be "
                                 f"recorded, not {found.code}")
                 elif day > today and found.category.attending and not day_refused:
                     bad("code", f"{found.code} ({found.category.label.lower()}) cannot be "
