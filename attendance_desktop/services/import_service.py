@@ -1100,7 +1100,7 @@ def _check_marks(s: Session, source: Path,
         session = cells[i_session].strip().upper()
         if session not in ("AM", "PM"):
             bad("session", f"session must be AM or PM, not '{_show(cells[i_session])}'")
-        only_code, day_refused = "", False
+        only_code = ""
         if day is not None and session in ("AM", "PM"):
             slot = slots.get((day, session))
             if slot is None:
@@ -1108,7 +1108,6 @@ def _check_marks(s: Session, source: Path,
             why, only_code = slot
             if why and not only_code:
                 bad("date", why)
-                day_refused = True
         comment = unsafe_cell(cells[i_comment].strip()) if i_comment is not None else ""
         if len(comment) > MAX_LONG_TEXT:
             bad("comment", f"the comment is {len(comment)} characters long; at most "
@@ -1146,9 +1145,6 @@ def _check_marks(s: Session, source: Path,
                 if only_code and found.code != only_code:
                     bad("date", f"{slots[(day, session)][0]}: only {only_code} may be "
                                 f"recorded, not {found.code}")
-                elif day > today and found.category.attending and not day_refused:
-                    bad("code", f"{found.code} ({found.category.label.lower()}) cannot be "
-                                f"recorded for {day:%d/%m/%Y}, a day still to come")
         if pupil_upn and day is not None and session in ("AM", "PM"):
             key = (pupil_upn, day, session)
             if key in seen:
