@@ -87,8 +87,8 @@ def warnings(value: str) -> list[str]:
     la = la_number(upn)
     if la is not None and la not in la_codes.KNOWN:
         out.append(f"UPN {upn}: characters 2-4 ({la:03d}) are not on the DfE's list of "
-                   f"local authority numbers of {la_codes.AS_OF:%d %B %Y}; saved, but check "
-                   "it with the school or LA that issued it")
+                   f"local authority numbers ({la_codes.AS_OF:%d %B %Y}); it is accepted, but "
+                   "check it with the school or LA that issued it")
     return out
 
 
