@@ -132,6 +132,9 @@ class Pupil(SQLModel, table=True):
     year_group: str = Field(index=True)  # N, R, 1 .. 6
     class_id: int | None = Field(default=None, foreign_key="schoolclass.id", index=True)
     admission_date: dt.date
+    # True while the admission date is only assumed (a pupil file without one): a mark
+    # import of earlier history moves it back to the first mark; a date given clears it.
+    admission_assumed: bool = False
     leaving_date: dt.date | None = None
     leaving_reason: str = ""
     sen: str = "N"  # N none | K SEN support | E EHCP

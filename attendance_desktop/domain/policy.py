@@ -14,6 +14,8 @@ from typing import Any
 
 from attendance_desktop.domain.codes import CODES
 
+ALL_YEAR_GROUPS = ("N", "R", "1", "2", "3", "4", "5", "6")
+
 
 class PolicyError(ValueError):
     """A policy value that breaks a national rule or makes no sense."""
@@ -217,6 +219,10 @@ class Policy:
     leaver_details_retention_years: int = 6  # a leaver's personal details, after leaving
     pin_min_length_senior: int = 6  # head and office accounts
     pin_min_length_staff: int = 4  # teachers and read-only (governors)
+    # Imports: the year groups the school has (a file's NC year outside them is refused),
+    # and how far ahead an imported mark may be dated (leave granted in advance).
+    year_groups: tuple[str, ...] = ("N", "R", "1", "2", "3", "4", "5", "6")
+    import_future_days: int = 92
     # Absence procedures
     illness_weekly_contact_after_days: int = 5
     signed_letter_consecutive_days: int = 3
@@ -325,6 +331,11 @@ class Policy:
                 raise PolicyError("every kiosk reason needs a label")
             if code != LATE_BY_TIME and code not in CODES:
                 raise PolicyError(f"kiosk reason '{label}': '{code}' is not an attendance code")
+        unknown = [g for g in self.year_groups if g not in ALL_YEAR_GROUPS]
+        if not self.year_groups or unknown:
+            raise PolicyError(f"year groups must be some of {', '.join(ALL_YEAR_GROUPS)}")
+        if self.import_future_days < 0:
+            raise PolicyError("import future days must be 0 or more")
         for attr in ("n_code_limit_school_days", "pn_sessions", "pn_window_school_weeks",
                      "staff_idle_lock_minutes", "kiosk_idle_seconds", "retention_years"):
             if getattr(self, attr) <= 0:

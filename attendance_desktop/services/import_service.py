@@ -19,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
@@ -27,16 +27,25 @@ from attendance_desktop.db.models import (
     Mark,
     Pupil,
     PupilContact,
+    PupilHome,
     SchoolClass,
     SettingChange,
     Staff,
 )
 from attendance_desktop.domain import codes, upn
-from attendance_desktop.domain.calendar import academic_year_start
+from attendance_desktop.domain.calendar import academic_year_start, england_bank_holidays
 from attendance_desktop.domain.codes import CodeError
+from attendance_desktop.domain.policy import ALL_YEAR_GROUPS
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor
-from attendance_desktop.services import audit_service, clock, register_service
+from attendance_desktop.services import (
+    audit_service,
+    clock,
+    office_files,
+    pupil_service,
+    register_service,
+)
+from attendance_desktop.services.calendar_service import read_calendar
 from attendance_desktop.services.csv_safe import restore_cell, safe_row
 from attendance_desktop.services.errors import (
     ImportRejected,
@@ -76,6 +85,64 @@ class PupilField:
     synonyms: tuple[str, ...] = ()
 
 
+MAX_CONTACTS = 6  # "Contact 1 ..." to "Contact 6 ..." columns
+CONTACT_PARTS = ("name", "relationship", "priority", "phone", "mobile", "work_phone", "email",
+                 "address", "postcode", "parental_responsibility")
+HOME_KEYS = ("home_address", "home_address2", "home_address3", "home_town", "home_county",
+             "home_postcode")
+
+
+def home_address_fields() -> list[PupilField]:
+    """The pupil's own home address (kept as the CTF import keeps it, in PupilHome)."""
+    return [
+        PupilField("home_address", "Address", False,
+                   ("Address", "Home address", "Pupil address", "Address line 1",
+                    "Address 1", "Street", "Full address")),
+        PupilField("home_address2", "Address line 2", False, ("Address line 2", "Address 2")),
+        PupilField("home_address3", "Address line 3", False,
+                   ("Address line 3", "Address 3", "Locality")),
+        PupilField("home_town", "Town", False, ("Town", "Town or city", "City", "Post town")),
+        PupilField("home_county", "County", False, ("County",)),
+        PupilField("home_postcode", "Postcode", False,
+                   ("Postcode", "Post code", "Home postcode", "Postal code", "Pupil postcode")),
+    ]
+
+
+def contact_fields(n: int) -> list[PupilField]:
+    """The columns of the n-th contact (`Contact 2 name`, `Contact 2 mobile`, ...). The
+    first contact also answers to the unnumbered spellings older files use."""
+    c = f"Contact {n}"
+    first = n == 1
+    names = {
+        "name": (f"{c} name", c, f"Priority {n} contact", f"{c} full name",
+                 *(("Contact name", "Primary contact", "Parent name") if first else ())),
+        "relationship": (f"{c} relationship", f"{c} relation",
+                         *(("Contact relationship", "Relationship", "Parent relationship")
+                           if first else ())),
+        "priority": (f"{c} priority", f"{c} order", f"{c} contact priority"),
+        "phone": (f"{c} phone", f"{c} telephone", f"{c} home phone", f"{c} home telephone",
+                  *(("Contact phone", "Contact telephone", "Parent phone", "Phone",
+                     "Telephone") if first else ())),
+        "mobile": (f"{c} mobile", f"{c} mobile phone",
+                   *(("Contact mobile", "Parent mobile", "Mobile") if first else ())),
+        "work_phone": (f"{c} work phone", f"{c} work telephone"),
+        "email": (f"{c} email", f"{c} email address",
+                  *(("Contact email", "Parent email", "Email", "Email address")
+                    if first else ())),
+        "address": (f"{c} address", f"{c} home address"),
+        "postcode": (f"{c} postcode", f"{c} post code"),
+        "parental_responsibility": (f"{c} parental responsibility", f"{c} PR",
+                                    f"{c} has parental responsibility"),
+    }
+    word = "First" if first else f"Contact {n}"
+    return [PupilField(f"contact{n}_{part}",
+                       f"{word} contact {part.replace('_', ' ')}" if first
+                       else f"{word} {part.replace('_', ' ')}", False, names[part])
+            for part in CONTACT_PARTS]
+
+
+_FIRST_CONTACT_SHOWN = ("contact1_name", "contact1_relationship", "contact1_phone",
+                        "contact1_email")
 PUPIL_FIELDS: list[PupilField] = [
     PupilField("upn", "UPN", True, ("UPN", "Unique Pupil Number", "Pupil UPN")),
     PupilField("legal_forename", "Legal forename", True,
@@ -116,20 +183,18 @@ PUPIL_FIELDS: list[PupilField] = [
     PupilField("young_carer", "Young carer", False, ("Young carer",)),
     PupilField("ethnicity", "Ethnicity", False, ("Ethnicity", "Ethnic group",
                                                  "Ethnic origin")),
-    PupilField("contact1_name", "First contact name", False,
-               ("Contact 1 name", "Contact name", "Primary contact", "Parent name",
-                "Priority 1 contact", "Contact 1")),
-    PupilField("contact1_relationship", "First contact relationship", False,
-               ("Contact 1 relationship", "Contact relationship", "Relationship",
-                "Parent relationship")),
-    PupilField("contact1_phone", "First contact phone", False,
-               ("Contact 1 phone", "Contact phone", "Contact telephone", "Parent phone",
-                "Phone", "Telephone", "Mobile", "Contact 1 mobile")),
-    PupilField("contact1_email", "First contact email", False,
-               ("Contact 1 email", "Contact email", "Parent email", "Email",
-                "Email address")),
+    *(f for f in home_address_fields() if f.key in ("home_address", "home_postcode")),
+    *(f for f in contact_fields(1) if f.key in _FIRST_CONTACT_SHOWN),
 ]
-FIELDS_BY_KEY = {f.key: f for f in PUPIL_FIELDS}
+# Matched from the headers but not offered one by one in the import screen's mapping (a
+# file from a management system names them plainly: `Contact 3 mobile`, `Town`).
+EXTRA_FIELDS: list[PupilField] = [
+    *(f for f in home_address_fields() if f not in PUPIL_FIELDS),
+    *(f for f in contact_fields(1) if f.key not in _FIRST_CONTACT_SHOWN),
+    *(f for n in range(2, MAX_CONTACTS + 1) for f in contact_fields(n)),
+]
+ALL_FIELDS = PUPIL_FIELDS + EXTRA_FIELDS
+FIELDS_BY_KEY = {f.key: f for f in ALL_FIELDS}
 FLAG_KEYS = ("fsm", "pupil_premium", "looked_after", "child_in_need", "eal", "young_carer")
 
 
@@ -142,11 +207,12 @@ def _spellings(f: PupilField) -> set[str]:
     return {normalise_header(s) for s in (f.key, f.label, *f.synonyms)}
 
 
-def guess_mapping(headers: Sequence[str]) -> dict[str, str]:
+def guess_mapping(headers: Sequence[str], fields: Sequence[PupilField] = ALL_FIELDS,
+                  used: Iterable[str] = ()) -> dict[str, str]:
     """Field key -> the file header that matches it (each header used at most once)."""
     mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for f in PUPIL_FIELDS:
+    used = set(used)
+    for f in fields:
         wanted = _spellings(f)
         for h in headers:
             if h not in used and normalise_header(h) in wanted:
@@ -189,6 +255,26 @@ class PupilRow:
     contact1_email: str = ""
     is_new: bool = True
     ok: bool = True  # no problem on this row
+    contacts: tuple[ContactRow, ...] = ()  # every contact the row gives, in file order
+    home_address: str = ""  # address lines joined with ", "
+    home_postcode: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """One contact of a pupil row (`Contact n ...` columns). Empty = not in the file."""
+
+    number: int  # n in `Contact n`
+    name: str
+    relationship: str = ""
+    priority: int | None = None
+    phone: str = ""
+    mobile: str = ""
+    work_phone: str = ""
+    email: str = ""
+    address: str = ""
+    postcode: str = ""
+    parental_responsibility: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +287,7 @@ class PupilImportPreview:
     problems: tuple[Problem, ...]
     new_count: int
     update_count: int
+    warnings: tuple[Problem, ...] = ()  # shown, but the file imports (e.g. a temporary UPN)
 
     @property
     def ok(self) -> bool:
@@ -214,6 +301,7 @@ class PupilImportResult:
     updated: int
     classes_created: tuple[str, ...] = ()
     demo_accounts_disabled: int = 0  # demo staff accounts switched off by this import
+    warnings: tuple[Problem, ...] = ()
 
     def __str__(self) -> str:
         extra = (f", {len(self.classes_created)} new class"
@@ -222,7 +310,10 @@ class PupilImportResult:
         if self.demo_accounts_disabled:
             extra += (f"; the {self.demo_accounts_disabled} demo staff accounts are disabled:"
                       " create the headteacher's account at the next sign-in")
-        return f"imported {self.file}: {self.new} new, {self.updated} updated{extra}"
+        text = f"imported {self.file}: {self.new} new, {self.updated} updated{extra}"
+        for w in self.warnings:
+            text += f"\nwarning: {self.file}: {w}"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,49 +350,12 @@ class MarkExportResult:
 # --- reading files -------------------------------------------------------------
 
 
-def _read_text(source: Path) -> str:
-    try:
-        data = source.read_bytes()
-    except FileNotFoundError:
-        raise ServiceError(f"cannot read {source}: no such file") from None
-    except IsADirectoryError:
-        raise ServiceError(f"cannot read {source}: it is a folder, not a file") from None
-    except OSError as exc:
-        raise ServiceError(f"cannot read {source}: {exc.strerror or exc}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def _read_csv(source: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Headers and (row, cells) for each non-blank data row."""
-    text = _read_text(source)
-    first = text.split("\n", 1)[0]
-    delimiter = ","
-    if first.count(",") == 0:
-        for d in (";", "\t"):
-            if d in first:
-                delimiter = d
-                break
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    headers: list[str] | None = None
-    row = 0  # rows as a spreadsheet shows them: header = 1, blank rows counted
-    for cells in reader:
-        if headers is None:
-            if not any(c.strip() for c in cells):
-                continue
-            headers = [c.strip() for c in cells]
-            row = 1
-            continue
-        row += 1
-        if any(c.strip() for c in cells):
-            # Our own exports guard formula-like cells with an apostrophe; undo it.
-            rows.append((row, [restore_cell(c) for c in cells]))
-    if headers is None:
-        raise ImportRejected(source.name, [Problem(None, "", "the file is empty")])
-    return headers, rows
+    """Headers and (row, cells) for each non-blank data row, whatever office software
+    wrote the file (encodings, delimiters and oversize cells: services.office_files)."""
+    table = office_files.read_table(source)
+    # Our own exports guard formula-like cells with an apostrophe; undo it.
+    return table.headers, [(n, [restore_cell(c) for c in cells]) for n, cells in table.rows]
 
 
 def _show(value: str) -> str:
@@ -336,15 +390,27 @@ _YEAR_WORDS = {"r": "R", "yr": "R", "rec": "R", "reception": "R", "0": "R", "y0"
                "n": "N", "n1": "N", "n2": "N", "nursery": "N", "fs1": "N", "f1": "N"}
 
 
-def parse_year_group(text: str) -> str:
+def parse_year_group(text: str, allowed: Sequence[str] = ALL_YEAR_GROUPS) -> str:
+    """N, R or 1-6 from the spellings management systems use; `allowed` is the school's
+    range (policy.year_groups). A sign or a fraction is never read as a year ("-1" is not
+    Year 1)."""
+    if not re.fullmatch(r"[A-Za-z0-9 ]*", text.strip()):
+        raise ValueError(f"'{_show(text)}' is not a year group (use N, R or Reception, "
+                         "or 1 to 6)")
     norm = normalise_header(text)
-    if norm in _YEAR_WORDS:
-        return _YEAR_WORDS[norm]
-    m = re.fullmatch(r"(?:year|yr|y|ncyear|nc)?0?([1-9]\d?)", norm)
-    if m and 1 <= int(m.group(1)) <= 6:
-        return m.group(1)
-    raise ValueError(f"'{_show(text)}' is not a primary year group "
-                     "(use N, R or Reception, or 1 to 6)")
+    found = _YEAR_WORDS.get(norm)
+    if found is None:
+        m = re.fullmatch(r"(?:year|yr|y|ncyear|nc)?0?([1-9]\d?)", norm)
+        if m and 1 <= int(m.group(1)) <= 6:
+            found = m.group(1)
+    if found is None:
+        raise ValueError(f"'{_show(text)}' is not a primary year group "
+                         "(use N, R or Reception, or 1 to 6)")
+    if found not in allowed:
+        shown = "Nursery" if found == "N" else "Reception" if found == "R" else f"Year {found}"
+        raise ValueError(f"'{_show(text)}' ({shown}) is outside the school's year groups "
+                         f"({', '.join(allowed)}; set in Settings)")
+    return found
 
 
 _SEX = {"f": "F", "female": "F", "girl": "F", "g": "F", "m": "M", "male": "M",
@@ -408,10 +474,27 @@ def _default_admission(s: Session, today: dt.date) -> dt.date:
     return year.start_date if year is not None else today
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"[+0-9 ()\-]{6,20}")
+# Longest text a cell may hold; longer is a row-and-column problem, never a database error.
+MAX_TEXT = 200
+MAX_LONG_TEXT = 500  # addresses and mark comments
+_LONG_KEYS = {"home_address", *(f"contact{n}_address" for n in range(1, MAX_CONTACTS + 1))}
+YEAR_AHEAD = dt.timedelta(days=366)  # an admission or leaving date further ahead is a typo
+
+
+@dataclass(frozen=True, slots=True)
+class _Existing:
+    id: int
+    admission: dt.date
+    assumed: bool
+
+
 def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
              today: dt.date) -> PupilImportPreview:
     headers, raw_rows = _read_csv(source)
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     if mapping is None:
         mapping = guess_mapping(headers)
     else:
@@ -421,6 +504,10 @@ def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
                 problems.append(Problem(None, header, f"'{key}' is not a pupil field"))
             elif header not in headers:
                 problems.append(Problem(None, header, "there is no such column in the file"))
+        # The screen maps the main columns by hand; contacts 2 and on, a contact's other
+        # phones and the address lines are still found by their headers.
+        extra = guess_mapping(headers, EXTRA_FIELDS, used=mapping.values())
+        mapping.update({k: v for k, v in extra.items() if k not in mapping})
     for f in PUPIL_FIELDS:
         if f.required and f.key not in mapping:
             hint = "', '".join(f.synonyms[:3])
@@ -428,8 +515,10 @@ def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
                                     f"no column for {f.label.lower()} "
                                     f"(expected a header like '{hint}')"))
     index = {h: i for i, h in enumerate(headers)}
-    existing = {u: (pid, adm) for pid, u, adm in s.exec(
-        select(Pupil.id, Pupil.upn, Pupil.admission_date)).all() if u}
+    existing = {u: _Existing(pid, adm, assumed) for pid, u, adm, assumed in s.exec(
+        select(Pupil.id, Pupil.upn, Pupil.admission_date, Pupil.admission_assumed)).all()
+        if u and pid is not None}
+    year_groups = read_policy(s).year_groups
     seen: dict[str, int] = {}
     rows: list[PupilRow] = []
     missing_required = {f.key for f in PUPIL_FIELDS if f.required and f.key not in mapping}
@@ -454,8 +543,16 @@ def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
             if f.required and f.key not in missing_required and not cell(f.key):
                 why = " (UPN is required for import)" if f.key == "upn" else ""
                 bad(f.key, f"{f.label.lower()} is missing{why}")
+        too_long: set[str] = set()
+        for key in mapping:
+            limit = MAX_LONG_TEXT if key in _LONG_KEYS else MAX_TEXT
+            if key in FIELDS_BY_KEY and len(cell(key)) > limit:
+                too_long.add(key)
+                bad(key, f"the cell holds {len(cell(key))} characters; at most {limit} "
+                         "are expected here")
 
-        pupil_upn = upn.normalise(cell("upn")) if cell("upn") else ""
+        pupil_upn = upn.normalise(cell("upn")) if cell("upn") and "upn" not in too_long \
+            else ""
         if pupil_upn:
             why = upn.problem(pupil_upn)
             if why:
@@ -464,10 +561,12 @@ def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
                 bad("upn", f"UPN {pupil_upn} is also on row {seen[pupil_upn]}")
             else:
                 seen[pupil_upn] = row_no
+                warnings.extend(Problem(row_no, col("upn"), w) for w in upn.warnings(pupil_upn))
 
-        def parsed(key: str, fn: Callable[[str], T], default: T | None = None) -> T | None:
+        def parsed(key: str, fn: Callable[[str], T], default: T | None = None,
+                   _skip: set[str] = too_long) -> T | None:
             text = cell(key)
-            if not text:
+            if not text or key in _skip:
                 return default
             try:
                 return fn(text)
@@ -476,18 +575,13 @@ def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
                 return None
 
         dob = parsed("dob", parse_date)
-        year_group = parsed("year_group", parse_year_group)
+        year_group = parsed("year_group", lambda x: parse_year_group(x, year_groups))
         sex = parsed("sex", parse_sex, "")
         admission = parsed("admission_date", parse_date)
         leaving = parsed("leaving_date", parse_date)
         sen = parsed("sen", parse_sen, "N")
         flags = {k: parsed(k, parse_flag, False) for k in FLAG_KEYS}
-        email = cell("contact1_email")
-        if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            bad("contact1_email", f"'{_show(email)}' is not an email address")
-        phone = cell("contact1_phone")
-        if phone and not re.fullmatch(r"[+0-9 ()\-]{6,20}", phone):
-            bad("contact1_phone", f"'{_show(phone)}' is not a phone number")
+        contacts = _contact_rows(cell, bad, parsed)
 
         if dob is not None:
             ref = min(today, leaving) if leaving else today
@@ -508,14 +602,28 @@ def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
                         bad("dob", f"date of birth {dob:%d/%m/%Y} does not fit {shown} "
                                    f"(the pupil was {actual} on {sept:%d/%m/%Y}, "
                                    f"not about {expected})")
+        for key, day in (("admission_date", admission), ("leaving_date", leaving)):
+            if day is not None and day > today + YEAR_AHEAD:
+                bad(key, f"{FIELDS_BY_KEY[key].label.lower()} {day:%d/%m/%Y} is more than a "
+                         "year ahead")
+            elif day is not None and dob is not None and day < dob:
+                bad(key, f"{FIELDS_BY_KEY[key].label.lower()} {day:%d/%m/%Y} is before the "
+                         "date of birth")
+        known = existing.get(pupil_upn)
         if admission and leaving and admission > leaving:
             bad("admission_date", f"admission date {admission:%d/%m/%Y} is after the "
                                   f"leaving date {leaving:%d/%m/%Y}")
-        elif leaving and admission is None and pupil_upn in existing \
-                and existing[pupil_upn][1] > leaving:
+        elif leaving and admission is None and known is not None \
+                and known.admission > leaving and not known.assumed:
             bad("leaving_date", f"leaving date {leaving:%d/%m/%Y} is before the pupil's "
-                                f"admission date {existing[pupil_upn][1]:%d/%m/%Y}")
+                                f"admission date {known.admission:%d/%m/%Y}")
+        if known is not None and admission is not None and not row_problems:
+            # A date given now must not leave marks already on record outside the roll.
+            clash = pupil_service.marks_before(s, known.id, admission)
+            if clash:
+                bad("admission_date", pupil_service.marks_before_text(admission, clash))
         problems.extend(row_problems)
+        first = next((c for c in contacts if c.number == 1), None)
         rows.append(PupilRow(
             row=row_no, upn=pupil_upn, legal_forename=cell("legal_forename"),
             legal_surname=cell("legal_surname"),
@@ -523,10 +631,14 @@ def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
             preferred_surname=cell("preferred_surname"), dob=dob, year_group=year_group,
             class_name=cell("class_name"), sex=sex, admission_date=admission,
             leaving_date=leaving, sen=sen, ethnicity=cell("ethnicity"),
-            contact1_name=cell("contact1_name"),
-            contact1_relationship=cell("contact1_relationship"),
-            contact1_phone=phone, contact1_email=email,
+            contact1_name=first.name if first else "",
+            contact1_relationship=first.relationship if first else "",
+            contact1_phone=(first.phone or first.mobile) if first else "",
+            contact1_email=first.email if first else "",
             is_new=pupil_upn not in existing, ok=not row_problems, **flags,
+            contacts=tuple(contacts),
+            home_address=", ".join(x for x in (cell(k) for k in HOME_KEYS[:-1]) if x),
+            home_postcode=" ".join(cell("home_postcode").upper().split()),
         ))
     if not raw_rows and not problems:
         problems.append(Problem(None, "", "the file has a header row but no pupils"))
@@ -537,7 +649,44 @@ def _preview(s: Session, source: Path, mapping: dict[str, str] | None,
         unmapped_headers=tuple(h for h in headers if h and h not in used),
         rows=tuple(rows), problems=tuple(problems), new_count=new,
         update_count=sum(1 for r in rows if r.upn and not r.is_new),
+        warnings=tuple(warnings),
     )
+
+
+def _contact_rows(cell: Callable[[str], str], bad: Callable[[str, str], None],
+                  parsed: Callable[..., bool | None]) -> list[ContactRow]:
+    """The contacts a row gives (`Contact n ...` columns), each field checked."""
+    out = []
+    for n in range(1, MAX_CONTACTS + 1):
+        values = {part: cell(f"contact{n}_{part}") for part in CONTACT_PARTS}
+        if not any(values.values()):
+            continue
+
+        def key(part: str, _n: int = n) -> str:
+            return f"contact{_n}_{part}"
+
+        if not values["name"]:
+            bad(key("name"), f"contact {n} has details but no name")
+            continue
+        priority: int | None = None
+        text = values["priority"]
+        if text:
+            if text.isascii() and text.isdigit() and 1 <= int(text) <= 99:
+                priority = int(text)
+            else:
+                bad(key("priority"), f"priority must be a whole number from 1 to 99, not "
+                                     f"'{_show(text)}'")
+        for part in ("phone", "mobile", "work_phone"):
+            if values[part] and not _PHONE.fullmatch(values[part]):
+                bad(key(part), f"'{_show(values[part])}' is not a phone number")
+        if values["email"] and not _EMAIL.fullmatch(values["email"]):
+            bad(key("email"), f"'{_show(values['email'])}' is not an email address")
+        responsible = parsed(key("parental_responsibility"), parse_flag)
+        out.append(ContactRow(n, values["name"], values["relationship"], priority,
+                              values["phone"], values["mobile"], values["work_phone"],
+                              values["email"], values["address"],
+                              " ".join(values["postcode"].upper().split()), responsible))
+    return out
 
 
 def preview_pupils(engine: Engine, source: Path, mapping: dict[str, str] | None = None,
@@ -606,10 +755,15 @@ def import_pupils(engine: Engine, source: Path, actor: Actor | None = None,
                 class_id = found.id
             pupil = by_upn.get(r.upn)
             if pupil is None:
+                # No admission date in the file: on roll from the start of this academic
+                # year for now, and flagged so that a mark import of earlier history
+                # moves it back to the first imported mark (see _check_marks).
+                assumed = min(default_admission, r.leaving_date or default_admission)
                 pupil = Pupil(upn=r.upn, legal_forename=r.legal_forename,
                               legal_surname=r.legal_surname, dob=r.dob,
                               year_group=r.year_group,
-                              admission_date=r.admission_date or default_admission)
+                              admission_date=r.admission_date or assumed,
+                              admission_assumed=r.admission_date is None)
                 new += 1
                 before: dict[str, object] = {}
             else:
@@ -633,6 +787,9 @@ def import_pupils(engine: Engine, source: Path, actor: Actor | None = None,
                 setattr(pupil, key, value)
             if r.admission_date is not None:
                 pupil.admission_date = r.admission_date
+                pupil.admission_assumed = False
+            elif pupil.admission_assumed and r.leaving_date is not None:
+                pupil.admission_date = min(pupil.admission_date, r.leaving_date)
             s.add(pupil)
             s.flush()
             assert pupil.id is not None
@@ -642,16 +799,19 @@ def import_pupils(engine: Engine, source: Path, actor: Actor | None = None,
             audit_service.record_pupil_fields(s, actor, pupil.id, before,
                                               audit_service.pupil_values(pupil),
                                               source="import")
-            if r.contact1_name:
-                _save_first_contact(s, pupil, r, actor)
+            if r.contacts or r.home_address or r.home_postcode:
+                _save_home(s, pupil.id, r)
+                _save_contacts(s, actor, pupil.id, r.contacts)
         disabled = _retire_demo_staff(s, actor) if new else 0
         s.add(SettingChange(
             area="pupils", key=f"import {source.name}",
             new_value=f"{new} new, {updated} updated"
-                      + (f", classes created: {', '.join(created)}" if created else ""),
+                      + (f", classes created: {', '.join(created)}" if created else "")
+                      + (f"; {len(preview.warnings)} warnings" if preview.warnings else ""),
             staff_name=actor.name, staff_role=actor.role.value))
         return PupilImportResult(source.name, new, updated, tuple(created),
-                                 demo_accounts_disabled=disabled)
+                                 demo_accounts_disabled=disabled,
+                                 warnings=preview.warnings)
 
 
 def _retire_demo_staff(s: Session, actor: Actor) -> int:
@@ -667,40 +827,109 @@ def _retire_demo_staff(s: Session, actor: Actor) -> int:
     return len(rows)
 
 
-def _save_first_contact(s: Session, pupil: Pupil, r: PupilRow, actor: Actor) -> None:
-    assert pupil.id is not None
-    link = s.exec(select(PupilContact).where(PupilContact.pupil_id == pupil.id)
-                  .order_by(PupilContact.priority)).first()
-    contact = s.get(Contact, link.contact_id) if link else None
-    title, forename, surname = _split_name(r.contact1_name)
-    if contact is None:
-        contact = Contact(surname=surname)
-    old = {k: getattr(contact, k) for k in ("title", "forename", "surname", "phone_mobile",
-                                            "email")} if link else {}
-    contact.title, contact.forename, contact.surname = title, forename, surname
-    if r.contact1_phone:
-        contact.phone_mobile = r.contact1_phone
-    if r.contact1_email:
-        contact.email = r.contact1_email
-    s.add(contact)
-    s.flush()
-    assert contact.id is not None
-    if link is None:
-        link = PupilContact(pupil_id=pupil.id, contact_id=contact.id, priority=1)
-        audit_service.record_pupil_change(s, actor, pupil.id, "contact added", "",
-                                          r.contact1_name, source="import",
-                                          contact_id=contact.id)
-    for key, was in old.items():
-        audit_service.record_pupil_change(s, actor, pupil.id, f"contact {key}", was,
-                                          getattr(contact, key), source="import",
-                                          contact_id=contact.id)
-    if r.contact1_relationship:
-        if link.relationship != r.contact1_relationship:
-            audit_service.record_pupil_change(s, actor, pupil.id, "contact relationship",
-                                              link.relationship, r.contact1_relationship,
-                                              source="import", contact_id=contact.id)
-        link.relationship = r.contact1_relationship
-    s.add(link)
+_CONTACT_FIELDS = ("title", "forename", "surname", "phone_mobile", "phone_home", "phone_work",
+                   "email", "address", "postcode")
+
+
+def _save_home(s: Session, pupil_id: int, r: PupilRow) -> None:
+    """The pupil's home address, where the CTF import keeps it (a blank never wipes one)."""
+    if not (r.home_address or r.home_postcode):
+        return
+    home = s.get(PupilHome, pupil_id) or PupilHome(pupil_id=pupil_id)
+    if r.home_address:
+        home.address = r.home_address
+    if r.home_postcode:
+        home.postcode = r.home_postcode
+    s.add(home)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _is_mobile(phone: str) -> bool:
+    digits = re.sub(r"\D", "", phone)
+    return digits.startswith(("07", "447"))
+
+
+def _save_contacts(s: Session, actor: Actor, pupil_id: int,
+                   contacts: Sequence[ContactRow]) -> None:
+    """Add or update the file's contacts and put them first, in the file's order.
+
+    A contact is the same person as one already linked to the pupil when the forename and
+    surname match (a title may change); otherwise a sibling's contact with that name and a
+    phone or email in common is linked (families share contacts); otherwise a new contact
+    is made. Values the file leaves blank never wipe out what is held. Contacts held but
+    not in the file are kept (call logs name them), after the file's.
+    """
+    links = list(s.exec(select(PupilContact).where(PupilContact.pupil_id == pupil_id)
+                        .order_by(col(PupilContact.priority), col(PupilContact.id))))
+    held = {ln.contact_id: s.get(Contact, ln.contact_id) for ln in links}
+    by_contact = {ln.contact_id: ln for ln in links}
+    placed: list[PupilContact] = []
+    for c in sorted(contacts, key=lambda c: (c.priority or c.number, c.number)):
+        title, forename, surname = _split_name(c.name)
+        name_key = (_fold(forename), _fold(surname))
+        contact = next((x for x in held.values() if x is not None
+                        and (_fold(x.forename), _fold(x.surname)) == name_key), None)
+        if contact is None:
+            contact = _sibling_contact(s, name_key, c)
+        if contact is None:
+            contact = Contact(surname=surname)
+        was = {k: getattr(contact, k) for k in _CONTACT_FIELDS} if contact.id else {}
+        contact.forename, contact.surname = forename, surname
+        if title:
+            contact.title = title
+        if c.phone:
+            if _is_mobile(c.phone) and not c.mobile:
+                contact.phone_mobile = c.phone
+            else:
+                contact.phone_home = c.phone
+        for attr, value in (("phone_mobile", c.mobile), ("phone_work", c.work_phone),
+                            ("email", c.email), ("address", c.address),
+                            ("postcode", c.postcode)):
+            if value:
+                setattr(contact, attr, value)
+        s.add(contact)
+        s.flush()
+        assert contact.id is not None
+        link = by_contact.get(contact.id)
+        if link is None:
+            audit_service.record_pupil_change(s, actor, pupil_id, "contact added", "",
+                                              c.name, source="import", contact_id=contact.id)
+        for key, old_value in was.items():
+            if getattr(contact, key) != old_value:
+                audit_service.record_pupil_change(
+                    s, actor, pupil_id, f"contact {key}", old_value or "",
+                    getattr(contact, key) or "", source="import", contact_id=contact.id)
+        if link is None:
+            link = PupilContact(pupil_id=pupil_id, contact_id=contact.id)
+            by_contact[contact.id] = link
+            held[contact.id] = contact
+        if c.relationship:
+            link.relationship = c.relationship
+        if c.parental_responsibility is not None:
+            link.parental_responsibility = c.parental_responsibility
+        if all(link is not x for x in placed):
+            placed.append(link)
+    order = placed + [ln for ln in links if all(ln is not x for x in placed)]
+    for n, ln in enumerate(order, start=1):
+        ln.priority = n
+        s.add(ln)
+
+
+def _sibling_contact(s: Session, name_key: tuple[str, str], c: ContactRow) -> Contact | None:
+    wanted = {re.sub(r"\D", "", x) for x in (c.phone, c.mobile, c.work_phone) if x}
+    email = c.email.casefold()
+    for other in s.exec(select(Contact).where(
+            func.lower(Contact.surname) == name_key[1])):  # type: ignore[arg-type]
+        if _fold(other.forename) != name_key[0]:
+            continue
+        phones = {re.sub(r"\D", "", x) for x in (other.phone_mobile, other.phone_home,
+                                                 other.phone_work) if x}
+        if (wanted & phones) or (email and other.email.casefold() == email):
+            return other
+    return None
 
 
 # --- marks -----------------------------------------------------------------------
@@ -780,12 +1009,70 @@ class _PupilRoll:
     admission: dt.date
     leaving: dt.date | None
     dob: dt.date
+    assumed: bool  # admission date not given: the imported history sets it
 
 
 @dataclass
 class _MarkCheck:
     marks: list[_MarkInput] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # pupils whose assumed admission date moves back to their first imported mark
+    admissions: dict[int, dt.date] = field(default_factory=dict)
+
+
+MAX_MINUTES_LATE = 720  # a whole school day; more is a typo or a spreadsheet's overflow
+
+
+class _Calendar:
+    """Which days and sessions may carry an imported mark: never a weekend; in an academic
+    year the school has term dates for (1 August to 31 August next), only a half-term day,
+    and on a closure only the closure's own code; before the school's term dates were
+    entered here, never an England bank holiday except with '#'. Nothing more than
+    `future_days` after today."""
+
+    def __init__(self, s: Session, today: dt.date, future_days: int) -> None:
+        from attendance_desktop.db.models import AcademicYear, Closure
+
+        self.calendar = read_calendar(s)
+        self.today = today
+        self.last = today + dt.timedelta(days=future_days)
+        self.future_days = future_days
+        self.covered = [(dt.date(academic_year_start(y.start_date), 8, 1),
+                         dt.date(academic_year_start(y.start_date) + 1, 8, 31))
+                        for y in s.exec(select(AcademicYear))]
+        self.closures: dict[tuple[dt.date, str], tuple[str, str]] = {}
+        for c in s.exec(select(Closure)):
+            what = c.description or c.kind.replace("_", " ")
+            for ss in (("AM", "PM") if c.session == "DAY" else (c.session,)):
+                self.closures[(c.date, ss)] = (c.code, what)
+        self._holidays: dict[int, dict[dt.date, str]] = {}
+
+    def _bank_holiday(self, day: dt.date) -> str:
+        if day.year not in self._holidays:
+            self._holidays[day.year] = england_bank_holidays(dt.date(day.year, 1, 1),
+                                                             dt.date(day.year, 12, 31))
+        return self._holidays[day.year].get(day, "")
+
+    def day_problem(self, day: dt.date, session: str) -> tuple[str, str]:
+        """(problem, the only code allowed): ('', '') when any code may go here."""
+        if day > self.last:
+            return (f"{day:%d/%m/%Y} is more than {self.future_days} days ahead (the "
+                    "furthest an imported mark may be; Settings: import future days)", "")
+        if day.weekday() >= 5:
+            return f"{day:%A %d/%m/%Y} is a weekend day, not a school session", ""
+        if any(a <= day <= b for a, b in self.covered):
+            if not self.calendar.in_term(day):
+                return (f"{day:%A %d/%m/%Y} is in a holiday in the school's term dates, "
+                        "not a school session"), ""
+            closure = self.closures.get((day, session))
+            if closure is not None:
+                return (f"the school was closed on {day:%d/%m/%Y} {session} "
+                        f"({closure[1]})"), closure[0]
+            return "", ""
+        holiday = self._bank_holiday(day)
+        if holiday:
+            return f"{day:%A %d/%m/%Y} is a bank holiday ({holiday})", "#"
+        return "", ""
 
 
 def _check_marks(s: Session, source: Path,
@@ -799,25 +1086,33 @@ def _check_marks(s: Session, source: Path,
         key = {"minuteslate": "minutes_late", "ampm": "session"}.get(key, key)
         if key in MARK_COLUMNS and key not in index:
             index[key] = i
-    for col in ("upn", "date", "session", "code"):
-        if col not in index:
-            out.problems.append(Problem(None, col, f"the file has no '{col}' column "
-                                        f"(expected {','.join(MARK_COLUMNS)})"))
+    for col_name in ("upn", "date", "session", "code"):
+        if col_name not in index:
+            out.problems.append(Problem(None, col_name, f"the file has no '{col_name}' "
+                                        f"column (expected {','.join(MARK_COLUMNS)})"))
     if out.problems:
         return out
     names = {k: headers[i] for k, i in index.items()}
-    roll = {u: _PupilRoll(pid, adm, left, dob) for pid, u, adm, left, dob in s.exec(
-        select(Pupil.id, Pupil.upn, Pupil.admission_date, Pupil.leaving_date,
-               Pupil.dob)).all() if u}
+    roll = {u: _PupilRoll(pid, adm, left, dob, assumed)
+            for pid, u, adm, left, dob, assumed in s.exec(
+                select(Pupil.id, Pupil.upn, Pupil.admission_date, Pupil.leaving_date,
+                       Pupil.dob, Pupil.admission_assumed)).all() if u}
+    today = clock.now(s).date()
+    days_ok = _Calendar(s, today, read_policy(s).import_future_days)
     seen: dict[tuple[str, dt.date, str], int] = {}
     # A year's file repeats ~200 UPNs, ~380 dates and a few codes: parse each once.
     upns: dict[str, str] = {}
     days: dict[str, dt.date | str] = {}  # text -> date, or the problem message
     valid: dict[tuple[str, dt.date], codes.AttendanceCode | str] = {}
+    slots: dict[tuple[dt.date, str], tuple[str, str]] = {}
     width = len(headers)
     i_upn, i_date, i_session, i_code = (index[k] for k in ("upn", "date", "session", "code"))
     i_minutes, i_comment = index.get("minutes_late"), index.get("comment")
     problems = out.problems
+    # Rows that passed every other check, for the on-roll check once each pupil's first
+    # imported mark is known: (row, pupil, day, found, upn).
+    pending: list[tuple[int, _PupilRoll, dt.date, codes.AttendanceCode, str]] = []
+    candidates: list[_MarkInput] = []
     for n, (row_no, cells) in enumerate(raw_rows):
         if n % _CHUNK == 0:
             token.check()
@@ -857,15 +1152,28 @@ def _check_marks(s: Session, source: Path,
         session = cells[i_session].strip().upper()
         if session not in ("AM", "PM"):
             bad("session", f"session must be AM or PM, not '{_show(cells[i_session])}'")
+        only_code = ""
+        if day is not None and session in ("AM", "PM"):
+            slot = slots.get((day, session))
+            if slot is None:
+                slot = slots[(day, session)] = days_ok.day_problem(day, session)
+            why, only_code = slot
+            if why and not only_code:
+                bad("date", why)
         comment = cells[i_comment].strip() if i_comment is not None else ""
+        if len(comment) > MAX_LONG_TEXT:
+            bad("comment", f"the comment is {len(comment)} characters long; at most "
+                           f"{MAX_LONG_TEXT}")
         minutes: int | None = None
         text = cells[i_minutes].strip() if i_minutes is not None else ""
         if text:
-            if text.isascii() and text.isdigit():
+            # Checked as text first: '9' * 30 must not reach the database as a number.
+            if text.isascii() and text.isdigit() and len(text) <= 4 \
+                    and int(text) <= MAX_MINUTES_LATE:
                 minutes = int(text)
             else:
-                bad("minutes_late", f"minutes late must be a whole number of 0 or more, "
-                                    f"not '{_show(text)}'")
+                bad("minutes_late", f"minutes late must be a whole number from 0 to "
+                                    f"{MAX_MINUTES_LATE}, not '{_show(text)}'")
         code_text = cells[i_code].strip()
         found: codes.AttendanceCode | None = None
         if not code_text:
@@ -886,15 +1194,9 @@ def _check_marks(s: Session, source: Path,
                     codes.check_note(found, comment)
                 except CodeError as exc:
                     bad("comment", str(exc))
-        if pupil is not None and day is not None and found is not None:
-            problem = register_service.code_problem(found, day, pupil.dob, pupil.admission,
-                                                    pupil.leaving, "import")
-            if "not on roll" in problem:
-                left = f", left {pupil.leaving:%d/%m/%Y}" if pupil.leaving else ""
-                bad("date", f"pupil {pupil_upn} was not on roll on {day:%d/%m/%Y} "
-                            f"(admitted {pupil.admission:%d/%m/%Y}{left})")
-            elif problem:
-                bad("code", problem)
+                if only_code and found.code != only_code:
+                    bad("date", f"{slots[(day, session)][0]}: only {only_code} may be "
+                                f"recorded, not {found.code}")
         if pupil_upn and day is not None and session in ("AM", "PM"):
             key = (pupil_upn, day, session)
             if key in seen:
@@ -904,10 +1206,47 @@ def _check_marks(s: Session, source: Path,
                 seen[key] = row_no
         if len(problems) == before and pupil is not None and day is not None \
                 and found is not None:
-            out.marks.append(_MarkInput(pupil.id, day, session, found.code, minutes, comment))
+            pending.append((row_no, pupil, day, found, pupil_upn))
+            candidates.append(_MarkInput(pupil.id, day, session, found.code, minutes, comment))
+    # A pupil whose admission date was never given is on roll for the history imported:
+    # the admission moves back to the first mark of the file (a Z mark is for before
+    # admission, so it does not count).
+    for _, pupil, day, found, _ in pending:
+        if pupil.assumed and found.code != "Z" and day < out.admissions.get(
+                pupil.id, pupil.admission):
+            out.admissions[pupil.id] = day
+    for (row_no, pupil, day, found, pupil_upn), mark in zip(pending, candidates, strict=True):
+        admitted = out.admissions.get(pupil.id, pupil.admission)
+        problem = register_service.code_problem(found, day, pupil.dob, admitted,
+                                                pupil.leaving, "import")
+        if "not on roll" in problem:
+            left = f", left {pupil.leaving:%d/%m/%Y}" if pupil.leaving else ""
+            problems.append(Problem(row_no, names["date"], (
+                f"pupil {pupil_upn} was not on roll on {day:%d/%m/%Y} "
+                f"(admitted {admitted:%d/%m/%Y}{left})")))
+        elif problem:
+            problems.append(Problem(row_no, names["code"], problem))
+        else:
+            out.marks.append(mark)
+    problems.sort(key=lambda p: p.row or 0)  # stable: a row's problems keep their order
     if not raw_rows:
         out.problems.append(Problem(None, "", "the file has a header row but no marks"))
     return out
+
+
+def _move_assumed_admissions(s: Session, admissions: dict[int, dt.date]) -> int:
+    """Before the marks are written (same transaction): pupils imported without an
+    admission date are on roll from their first imported mark. Only a date still assumed
+    moves, and only earlier."""
+    moved = 0
+    for pupil_id, day in admissions.items():
+        pupil = s.get(Pupil, pupil_id)
+        if pupil is not None and pupil.admission_assumed and day < pupil.admission_date:
+            pupil.admission_date = day
+            s.add(pupil)
+            moved += 1
+    s.flush()
+    return moved
 
 
 def import_marks(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
@@ -953,6 +1292,7 @@ def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
         why = f"Imported from {source.name}" + (f": {reason}" if reason else "")
 
         def write(s: Session, plan: _Plan = plan, why: str = why) -> MarkImportResult:
+            moved = _move_assumed_admissions(s, checked.admissions)
             done = register_service.apply_changes(s, actor, plan.changes, source="import",
                                                   reason=why)
             # What the write did (a cell set to the file's value meanwhile is unchanged).
@@ -961,7 +1301,9 @@ def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
             s.add(SettingChange(
                 area="marks", key=f"import {source.name}", changed_at=clock.now(s),
                 new_value=(f"{got.new} new, {got.changed} changed, {got.unchanged}"
-                           f" unchanged" + (f"; reason: {reason}" if reason else "")),
+                           f" unchanged" + (f"; reason: {reason}" if reason else "")
+                           + (f"; admission dates not given set from the history for "
+                              f"{moved} pupils" if moved else "")),
                 staff_name=actor.name, staff_role=actor.role.value))
             return got
 

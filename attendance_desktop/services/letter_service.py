@@ -57,6 +57,7 @@ from attendance_desktop.db.models import (
     LetterTemplate,
     Pupil,
     PupilContact,
+    PupilHome,
     SchoolClass,
     SettingChange,
 )
@@ -374,11 +375,19 @@ def _gather(engine: Engine, pupil_ids: Sequence[int], today: dt.date,
                    col(PupilContact.lives_with_pupil).is_(True))
             .order_by(col(PupilContact.priority), col(Contact.id))
         ).all()
+        # A parent who lives with the child and has no address of their own is at the
+        # child's home address (a pupil file or a CTF gives it once, for the pupil).
+        homes = {h.pupil_id: h for h in s.exec(select(PupilHome).where(
+            col(PupilHome.pupil_id).in_(ids)))}
         for link, c in links:
             assert c.id is not None
+            address, postcode = c.address.strip(), c.postcode.strip()
+            home = homes.get(link.pupil_id)
+            if not (address or postcode) and home is not None:
+                address, postcode = home.address.strip(), home.postcode.strip()
             facts.parents.setdefault(link.pupil_id, []).append(
                 _Person(c.id, c.title.strip(), c.forename.strip(), c.surname.strip(),
-                        c.address.strip(), c.postcode.strip(), link.priority))
+                        address, postcode, link.priority))
     end = min(span.end, today)
     start = min(span.start, end)
     for f in stats_service.per_pupil(engine, start, end, stats_service.Scope(pupil_ids=ids),

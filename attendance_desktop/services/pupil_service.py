@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from attendance_desktop.db.engine import session_scope
-from attendance_desktop.db.models import Contact, Pupil, PupilContact, SchoolClass
+from attendance_desktop.db.models import Contact, Mark, Pupil, PupilContact, SchoolClass
 from attendance_desktop.domain import upn as upn_rules
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.domain.stats import Counts
@@ -245,6 +245,38 @@ def problems(data: PupilInput, today: dt.date | None = None) -> list[str]:
     return out
 
 
+def upn_warnings(upn: str) -> list[str]:
+    """What the editor shows under a valid UPN that is saved all the same (a temporary UPN,
+    an LA number missing from the DfE list)."""
+    return upn_rules.warnings(upn) if upn.strip() else []
+
+
+# --- who is on roll when --------------------------------------------------------------
+# One rule everywhere: a pupil is on roll from admission_date to leaving_date, both
+# inclusive. A date that would leave marks already on record outside it is refused with
+# the list of those marks, never saved so that the marks silently become "not on roll".
+
+CONFLICTS_LISTED = 8
+
+
+def marks_before(s: Session, pupil_id: int, admission: dt.date) -> list[tuple[dt.date, str, str]]:
+    """Marks (date, session, code) on record before `admission`, except Z (the code for a
+    prospective pupil, the only one allowed before admission)."""
+    rows = s.exec(select(Mark.date, Mark.session, Mark.code).where(
+        Mark.pupil_id == pupil_id, Mark.date < admission, Mark.code != "Z")
+        .order_by(Mark.date, Mark.session)).all()
+    return [(d, ss, code) for d, ss, code in rows]
+
+
+def marks_before_text(admission: dt.date, marks: list[tuple[dt.date, str, str]]) -> str:
+    shown = ", ".join(f"{d:%d/%m/%Y} {ss} {code}" for d, ss, code in marks[:CONFLICTS_LISTED])
+    more = f" and {len(marks) - CONFLICTS_LISTED} more" if len(marks) > CONFLICTS_LISTED else ""
+    return (f"admission date {admission:%d/%m/%Y} would leave {len(marks)} mark"
+            f"{'s' if len(marks) != 1 else ''} on record before it, when the pupil was "
+            f"not on roll: {shown}{more}. Give the date of the first mark or earlier, or "
+            "amend those marks first")
+
+
 def _check(s: Session, data: PupilInput, pupil_id: int | None,
            today: dt.date | None) -> PupilInput:
     found = problems(data, today)
@@ -255,6 +287,10 @@ def _check(s: Session, data: PupilInput, pupil_id: int | None,
             found.append(f"UPN: {upn} already belongs to {_display_name(clash)}")
     if data.class_id is not None and s.get(SchoolClass, data.class_id) is None:
         found.append("Class: that class no longer exists")
+    if pupil_id is not None:
+        clash = marks_before(s, pupil_id, data.admission_date)
+        if clash:
+            found.append(f"Admission date: {marks_before_text(data.admission_date, clash)}")
     if found:
         raise ServiceError("; ".join(found))
     return dataclasses.replace(
@@ -287,6 +323,8 @@ def update_pupil(engine: Engine, actor: Actor, pupil_id: int, data: PupilInput,
         row = _pupil(s, pupil_id)
         clean = _check(s, data, pupil_id, today)
         before = audit_service.pupil_values(row)
+        if clean.admission_date != row.admission_date:
+            row.admission_assumed = False  # a date given by staff, no longer assumed
         for key, value in dataclasses.asdict(clean).items():
             setattr(row, key, value or None if key == "upn" else value)
         audit_service.record_pupil_fields(s, actor, pupil_id, before,

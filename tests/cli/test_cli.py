@@ -195,11 +195,12 @@ def test_bad_pupil_csv_names_row_and_column_and_saves_nothing(tmp_path: Path,
     assert code == 2
     assert err.splitlines() == [
         f"attendance-desktop: bad.csv: row 3, column 'UPN': UPN '{bad_upn}' is not valid: "
-        "the number's checksum or check digit is invalid (and 1 more); nothing was imported"]
+        f"the check letter does not match the other characters (it should be {UPNS[1][0]}, "
+        f"not {bad_upn[0]}) (and 1 more); nothing was imported"]
     # Every problem is listed on standard output, one a line.
     assert out.splitlines() == [
-        f"bad.csv: row 3, column 'UPN': UPN '{bad_upn}' is not valid: the number's checksum "
-        "or check digit is invalid",
+        f"bad.csv: row 3, column 'UPN': UPN '{bad_upn}' is not valid: the check letter does "
+        f"not match the other characters (it should be {UPNS[1][0]}, not {bad_upn[0]})",
         "bad.csv: row 5, column 'Admission date': '1st Sept' is not a date "
         "(use YYYY-MM-DD or DD/MM/YYYY)"]
     assert json.loads(run(capsys, "stats", "--json", "--data-dir", data)[1])["pupils"] == []

@@ -189,7 +189,7 @@ def test_bad_file_names_every_problem_and_saves_nothing(engine: Engine, school_y
     assert where == [(3, "UPN"), (4, "DOB"), (5, "Surname"), (6, "UPN"), (7, "Sex"),
                      (8, "UPN"), (9, "DOB"), (10, "Admission date"), (11, "DOB")]
     messages = [p.message for p in caught.value.problems]
-    assert "check digit" in messages[0]
+    assert "check letter does not match" in messages[0]
     assert "'31/02/2019' is not a date" in messages[1]
     assert "surname is missing" in messages[2]
     assert "also on row 2" in messages[3]
@@ -381,7 +381,7 @@ def test_marks_import_checks_every_row(engine: Engine, pupils, tmp_path: Path) -
     path = marks_csv(tmp_path, [
         f"{UPNS[0]},2025-11-17,AM,/,,",                  # 2 fine
         f"{UPNS[8]},2025-11-17,AM,/,,",                  # 3 unknown UPN
-        f"{UPNS[0]},2025-08-01,AM,/,,",                  # 4 before admission (3 Sep 2025)
+        f"{UPNS[0]},2025-06-12,AM,/,,",                  # 4 before admission (3 Sep 2025)
         f"{UPNS[0]},2025-11-18,EVE,/,,",                 # 5 bad session
         f"{UPNS[1]},2025-11-18,AM,L,-3,",                # 6 minutes late negative
         f"{UPNS[1]},2025-11-18,PM,U,ten,",               # 7 minutes late not a number
@@ -396,7 +396,7 @@ def test_marks_import_checks_every_row(engine: Engine, pupils, tmp_path: Path) -
     assert [(p.row, p.column) for p in caught.value.problems] == [
         (3, "upn"), (4, "date"), (5, "session"), (6, "minutes_late"), (7, "minutes_late"),
         (8, "comment"), (9, "comment"), (10, "session"), (11, "date")]
-    assert "was not on roll on 01/08/2025" in caught.value.problems[1].message
+    assert "was not on roll on 12/06/2025" in caught.value.problems[1].message
     assert "also on row 2" in caught.value.problems[7].message
     assert mark_tuples(engine) == []
 
@@ -507,19 +507,29 @@ def test_export_date_range_and_pupils_without_upn(engine: Engine, pupils,
 # --- as background jobs (progress and a Cancel that really cancels) -----------------------
 
 
-def _big_marks_file(tmp_path: Path, days: int = 1500) -> Path:
-    rows = []
-    for i in range(days):
-        day = dt.date(2025, 9, 3) + dt.timedelta(days=i // 2)
-        for u in UPNS[:4]:
-            rows.append(f"{u},{day.isoformat()},{'AM' if i % 2 == 0 else 'PM'},O,,")
-    return marks_csv(tmp_path, rows, "big.csv")
+def _big_marks_file(engine: Engine, tmp_path: Path, rows: int = 6000) -> Path:
+    """`rows` marks on the school's open sessions of 2025/26, for the four pupils of the
+    SIMS file and twelve more (a year has about 380 sessions)."""
+    more = [with_check_letter(f"821200126{i:03d}") for i in range(12)]
+    imp.import_pupils(engine, write(tmp_path, "more.csv", "UPN,Forename,Surname,DOB,Year,"
+                                    "Admission date\n" + "".join(
+                                        f"{u},Kit,Big{i},2019-05-01,1,2024-09-02\n"
+                                        for i, u in enumerate(more))), today=TODAY)
+    sessions = calendar_service.load_calendar(engine).sessions(dt.date(2025, 9, 1),
+                                                              dt.date(2026, 7, 31))
+    out = []
+    for day, session in sessions:
+        for u in [*UPNS[:4], *more]:
+            if len(out) < rows:
+                out.append(f"{u},{day.isoformat()},{session},O,,")
+    assert len(out) == rows
+    return marks_csv(tmp_path, out, "big.csv")
 
 
 def test_cancel_half_way_through_saving_marks_saves_nothing(engine: Engine, pupils,
                                                             tmp_path: Path) -> None:
     token = CancelToken()
-    job = imp.import_marks_job(engine, _big_marks_file(tmp_path), token=token)
+    job = imp.import_marks_job(engine, _big_marks_file(engine, tmp_path), token=token)
     seen: list[Progress] = []
     with pytest.raises(Cancelled):  # noqa: PT012 (drives the generator step by step)
         for step in job:
@@ -534,14 +544,14 @@ def test_cancel_half_way_through_saving_marks_saves_nothing(engine: Engine, pupi
 
 
 def test_marks_job_runs_to_the_same_result(engine: Engine, pupils, tmp_path: Path) -> None:
-    result = imp.run_to_end(imp.import_marks_job(engine, _big_marks_file(tmp_path, 10)))
+    result = imp.run_to_end(imp.import_marks_job(engine, _big_marks_file(engine, tmp_path, 40)))
     assert (result.new, result.changed) == (40, 0)
     assert len(mark_tuples(engine)) == 40
 
 
 def test_cancelled_export_leaves_the_older_file_alone(engine: Engine, pupils,
                                                       tmp_path: Path) -> None:
-    imp.import_marks(engine, _big_marks_file(tmp_path))
+    imp.import_marks(engine, _big_marks_file(engine, tmp_path))
     out = tmp_path / "export.csv"
     out.write_text("an older export\n")
     token = CancelToken()

@@ -79,11 +79,15 @@ def test_editor_changes_to_pupils_and_contacts_are_recorded(engine: Engine) -> N
 def test_pupil_import_records_new_and_changed_fields(engine: Engine, tmp_path: Path) -> None:
     upn = with_check_letter("821200125001")
     path = tmp_path / "p.csv"
-    path.write_text(f"UPN,Forename,Surname,DOB,Year,Contact 1 name\n"
-                    f"{upn},Ann,Smith,01/05/2017,3,Mrs Jo Smith\n", encoding="utf-8")
+    # Contacts are matched by name, so the same contact's phone changes (a new name would
+    # be a new contact, recorded as added).
+    path.write_text(f"UPN,Forename,Surname,DOB,Year,Contact 1 name,Contact 1 phone\n"
+                    f"{upn},Ann,Smith,01/05/2017,3,Mrs Jo Smith,07700 900001\n",
+                    encoding="utf-8")
     imp.import_pupils(engine, path, HEAD, today=TODAY)
-    path.write_text(f"UPN,Forename,Surname,DOB,Year,Contact 1 name\n"
-                    f"{upn},Ann,Smyth,01/05/2017,4,Mrs Jo Smyth\n", encoding="utf-8")
+    path.write_text(f"UPN,Forename,Surname,DOB,Year,Contact 1 name,Contact 1 phone\n"
+                    f"{upn},Ann,Smyth,01/05/2017,4,Mrs Jo Smith,07700 900002\n",
+                    encoding="utf-8")
     imp.import_pupils(engine, path, HEAD, today=TODAY)
     with session_scope(engine) as s:
         pid = s.exec(select(Pupil.id)).one()
@@ -92,7 +96,8 @@ def test_pupil_import_records_new_and_changed_fields(engine: Engine, tmp_path: P
     assert ("record", "", "added", "import") in got
     assert ("legal_surname", "Smith", "Smyth", "import") in got
     assert ("year_group", "3", "4", "import") in got
-    assert ("contact surname", "Smith", "Smyth", "import") in got
+    assert ("contact added", "", "Mrs Jo Smith", "import") in got
+    assert ("contact phone_mobile", "07700 900001", "07700 900002", "import") in got
 
 
 def test_demo_records_its_pupils_and_a_real_import_disables_the_demo_staff(

@@ -109,6 +109,15 @@ class PupilEditDialog(QDialog):
         form.addRow("Preferred forename", self.pref_forename)
         form.addRow("Preferred surname", self.pref_surname)
         form.addRow("&UPN", self.upn)
+        # A valid UPN that is saved all the same but worth a look (a temporary UPN, an LA
+        # number missing from the DfE list): said here, never a refusal.
+        self.upn_warning = QLabel()
+        self.upn_warning.setObjectName("upnWarning")
+        self.upn_warning.setWordWrap(True)
+        self.upn_warning.setStyleSheet("color: #7a4b00")
+        self.upn_warning.setVisible(False)
+        form.addRow("", self.upn_warning)
+        self.upn.textChanged.connect(self._upn_changed)
         form.addRow("&Date of birth *", self.dob)
         form.addRow("Se&x", self.sex)
         form.addRow("&Year group *", self.year)
@@ -177,6 +186,13 @@ class PupilEditDialog(QDialog):
             admission_date=pydate(self.admission.date()), sen=self.sen.currentData(),
             ethnicity=self.ethnicity.text(), notes=self.notes.toPlainText(),
             **{k: b.isChecked() for k, b in self.flags.items()})
+
+    @Slot(str)
+    def _upn_changed(self, text: str) -> None:
+        notes = pupil_service.upn_warnings(text)
+        self.upn_warning.setText("\n".join(notes))
+        self.upn_warning.setAccessibleName("UPN warning: " + " ".join(notes) if notes else "")
+        self.upn_warning.setVisible(bool(notes))
 
     @Slot()
     def _save(self) -> None:
