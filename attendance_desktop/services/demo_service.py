@@ -63,7 +63,7 @@ DEMO_PINS: dict[Role, str] = {
     Role.TEACHER: "3456",
     Role.READONLY: "4567",
 }
-# stdnum only accepts real LA numbers in a UPN; the school numbers are made up.
+# Real LA numbers in the demo UPNs (an unknown one would only warn); the school numbers are made up.
 LA_NUMBER = "938"
 SCHOOL_NUMBER = "2417"
 PREVIOUS_SCHOOL_NUMBER = "2093"  # mid-year joiners' UPNs came from another school
