@@ -204,17 +204,24 @@ class PupilImportWidget(QWidget):
             self.problem_list.addItem(str(prob))
             self.problem_list.item(self.problem_list.count() - 1).setData(
                 Qt.ItemDataRole.UserRole, prob.row)
+        for warning in p.warnings:  # shown, but they do not stop the import
+            self.problem_list.addItem(f"Warning: {warning}")
+            self.problem_list.item(self.problem_list.count() - 1).setData(
+                Qt.ItemDataRole.UserRole, warning.row)
         n = len(p.rows)
         text = f"{n} pupil{'s' if n != 1 else ''} in the file: {p.new_count} new," \
                f" {p.update_count} already here (will be updated)."
         if p.unmapped_headers:
             text += f" Columns not used: {', '.join(p.unmapped_headers)}."
+        if p.warnings:
+            text += (f" {len(p.warnings)} warning{'s' if len(p.warnings) != 1 else ''} listed"
+                     " below (they do not stop the import).")
         if p.problems:
             text = (f"<b style='color:#8a1c1c'>{len(p.problems)} problem"
                     f"{'s' if len(p.problems) != 1 else ''} to fix before importing</b>"
                     f" (listed below; nothing has been saved). {text}")
         self.summary.setText(text)
-        self.problem_list.setVisible(bool(p.problems))
+        self.problem_list.setVisible(bool(p.problems or p.warnings))
         self.import_button.setEnabled(not p.problems and n > 0
                                       and self.ctx.actor.can_edit_pupils)
 
