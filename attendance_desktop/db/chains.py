@@ -1,0 +1,265 @@
+"""Tamper-evident hash chains, the writing side (issue 13 point 1).
+
+Every record of a chained kind gets a link: SHA-256 over the previous link's hash and a
+canonical form of the record's business fields (JSON, sorted keys, dates ISO), written in
+the same transaction as the record. Marks are current values changed in place, so their
+WRITES are chained instead: one `markledger` row per write. Append-only kinds (amendments,
+settings changes, leave decisions, tracker events, ...) get a row in `chainlink`.
+
+Adding a kind is one `register(...)` call below: the table, its id column and the fields
+that matter. Rows added through the ORM are linked by a session hook (after each flush);
+bulk writers (register_service) call `link_rows` themselves.
+
+Concurrency: SQLite holds one write lock for the whole transaction; on PostgreSQL each
+chain's tail is serialised with a transaction-level advisory lock taken before its head is
+read, so two writers never fork a chain and link order follows id order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, MetaData, Table, event, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session as OrmSession
+
+GENESIS_KEY = "chains_started"  # appmeta key: when and over how many records chains began
+_CHAIN_LOCK = 73_013  # advisory lock namespace (write_lock uses 73_011 and 73_012)
+MARK_KIND = "mark"
+
+# Field types for the canonical form: the same value read back from SQLite (text, 0/1),
+# from PostgreSQL (objects) or held in Python hashes the same.
+INT, BOOL, DATE, DATETIME, STR = "int", "bool", "date", "datetime", "str"
+
+
+def _norm(kind: str, v: Any) -> Any:
+    if v is None:
+        return None
+    if kind == STR:
+        return str(v)
+    if kind == INT:
+        return int(v)
+    if kind == BOOL:
+        return bool(int(v)) if isinstance(v, str) else bool(v)
+    if kind == DATE:
+        return v.isoformat() if isinstance(v, dt.date) else str(v)[:10]
+    if kind == DATETIME:
+        if not isinstance(v, dt.datetime):
+            v = dt.datetime.fromisoformat(str(v))
+        return v.isoformat(sep=" ", timespec="microseconds")
+    raise ValueError(f"unknown field type {kind}")
+
+
+@dataclass(frozen=True, slots=True)
+class ChainKind:
+    """One chained kind of record: its table and the fields its hash covers (in order)."""
+
+    name: str  # the chain's name, also chainlink.kind
+    table: str
+    fields: tuple[tuple[str, str], ...]  # (column, type)
+    label: str  # plain English for reports: "amendment", "settings change"
+
+    @property
+    def lock_key(self) -> int:
+        return zlib.crc32(self.name.encode()) & 0x7FFFFFFF
+
+    def canonical(self, row: Mapping[str, Any]) -> str:
+        return json.dumps({c: _norm(t, row[c]) for c, t in self.fields}, sort_keys=True,
+                          separators=(",", ":"), ensure_ascii=False)
+
+
+def link_hash(prev: str, canonical: str) -> str:
+    return hashlib.sha256(f"{prev}\n{canonical}".encode()).hexdigest()
+
+
+def genesis_hash(kind: str, genesis: str) -> str:
+    """The `prev_hash` of a chain's first link: ties the chain to its recorded start."""
+    return hashlib.sha256(f"genesis\n{kind}\n{genesis}".encode()).hexdigest()
+
+
+KINDS: dict[str, ChainKind] = {}  # append-only kinds, linked through chainlink
+
+
+def register(name: str, table: str, fields: Sequence[tuple[str, str]], label: str) -> None:
+    KINDS[name] = ChainKind(name, table, tuple(fields), label)
+
+
+MARK = ChainKind(MARK_KIND, "markledger", (
+    ("pupil_id", INT), ("date", DATE), ("session", STR), ("code", STR),
+    ("minutes_late", INT), ("comment", STR), ("source", STR), ("entered_by", STR),
+    ("entered_role", STR), ("entered_at", DATETIME)), "mark")
+LEDGER_COLS = [c for c, _ in MARK.fields] + ["prev_hash", "hash"]
+
+register("markamendment", "markamendment", (
+    ("id", INT), ("pupil_id", INT), ("date", DATE), ("session", STR), ("old_code", STR),
+    ("old_minutes_late", INT), ("old_comment", STR), ("new_code", STR),
+    ("new_minutes_late", INT), ("new_comment", STR), ("reason", STR), ("after_close", BOOL),
+    ("source", STR), ("amended_at", DATETIME), ("staff_name", STR), ("staff_role", STR)),
+    "amendment")
+register("settingchange", "settingchange", (
+    ("id", INT), ("area", STR), ("key", STR), ("old_value", STR), ("new_value", STR),
+    ("changed_at", DATETIME), ("staff_name", STR), ("staff_role", STR)), "settings change")
+register("leavedecision", "leavedecision", (
+    ("id", INT), ("request_id", INT), ("outcome", STR), ("granted_first_date", DATE),
+    ("granted_first_session", STR), ("granted_last_date", DATE),
+    ("granted_last_session", STR), ("reasons", STR), ("conditions", STR),
+    ("decided_on", DATE), ("decided_at", DATETIME), ("staff_name", STR),
+    ("staff_role", STR)), "leave decision")
+register("trackerevent", "trackerevent", (
+    ("id", INT), ("pupil_id", INT), ("tracker", STR), ("kind", STR), ("value", STR),
+    ("due_date", DATE), ("details", STR), ("at", DATETIME), ("staff_name", STR),
+    ("staff_role", STR)), "tracker event")
+
+
+def _by_table() -> dict[str, ChainKind]:
+    return {k.table: k for k in KINDS.values()}
+
+
+# --- the chain's tail ----------------------------------------------------------------------
+
+
+def lock_chain(conn: Connection, kind: ChainKind) -> None:
+    """PostgreSQL: hold this chain's tail until commit (SQLite's write lock does already)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :k)"),
+                     {"ns": _CHAIN_LOCK, "k": kind.lock_key})
+
+
+def _genesis(conn: Connection) -> str:
+    got = conn.execute(text("SELECT value FROM appmeta WHERE key = :k"),
+                       {"k": GENESIS_KEY}).scalar()
+    return str(got) if got is not None else ""
+
+
+def head(conn: Connection, kind: ChainKind) -> str:
+    """The hash the next link chains to (after lock_chain)."""
+    if kind is MARK:
+        got = conn.execute(text("SELECT hash FROM markledger ORDER BY id DESC LIMIT 1")).scalar()
+    else:
+        got = conn.execute(text("SELECT hash FROM chainlink WHERE kind = :k ORDER BY id DESC"
+                                " LIMIT 1"), {"k": kind.name}).scalar()
+    return str(got) if got is not None else genesis_hash(kind.name, _genesis(conn))
+
+
+def ledger_rows(conn: Connection, writes: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """The markledger rows (LEDGER_COLS order) for mark writes given as tuples in MARK.fields
+    order (code "" = the cell was cleared), chained in one pass; the caller inserts them."""
+    lock_chain(conn, MARK)
+    prev = head(conn, MARK)
+    names = [c for c, _ in MARK.fields]
+    types = [t for _, t in MARK.fields]
+    out = []
+    for w in writes:
+        canon = json.dumps(dict(zip(names, map(_norm, types, w), strict=True)),
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        h = link_hash(prev, canon)
+        out.append((*w, prev, h))
+        prev = h
+    return out
+
+
+def assign_ids(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Give bulk-inserted rows their ids up front, so each link can name its record.
+    SQLite: the next ids after the largest (the caller holds the write lock; append-only
+    tables never lose rows). PostgreSQL: taken from the table's own sequence."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        ids = [r[0] for r in conn.execute(text(
+            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table, "n": len(rows)})]
+    else:
+        top = conn.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0
+        ids = list(range(top + 1, top + 1 + len(rows)))
+    for row, i in zip(rows, ids, strict=True):
+        row["id"] = i
+
+
+def link_rows(conn: Connection, kind: ChainKind, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Chain records of `kind` (mappings with their id and fields), in id order."""
+    if not rows:
+        return
+    lock_chain(conn, kind)
+    prev = head(conn, kind)
+    links = []
+    for row in sorted(rows, key=lambda r: int(r["id"])):
+        h = link_hash(prev, kind.canonical(row))
+        links.append({"kind": kind.name, "record_id": int(row["id"]), "prev_hash": prev,
+                      "hash": h})
+        prev = h
+    conn.execute(text("INSERT INTO chainlink (kind, record_id, prev_hash, hash) VALUES"
+                      " (:kind, :record_id, :prev_hash, :hash)"), links)
+
+
+# --- records added through the ORM ----------------------------------------------------------
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _link_flushed(session: OrmSession, _ctx: Any) -> None:
+    tables = _by_table()
+    pending: dict[str, list[int]] = {}
+    for obj in session.new:
+        table = getattr(type(obj), "__tablename__", None)
+        kind = tables.get(table) if isinstance(table, str) else None
+        if kind is not None:
+            pending.setdefault(kind.name, []).append(obj.id)  # type: ignore[attr-defined]
+    if not pending:
+        return
+    conn = session.connection()
+    for name in sorted(pending):  # one order everywhere: no lock cycles between chains
+        kind = KINDS[name]
+        # Hash what the database holds (read back), not the Python objects' values.
+        t = table_of(kind)
+        rows = conn.execute(select(*[t.c[c] for c, _ in kind.fields])
+                            .where(t.c.id.in_(pending[name]))).mappings().all()
+        link_rows(conn, kind, rows)
+
+
+def table_of(kind: ChainKind) -> Table:
+    return Table(kind.table, MetaData(), *[Column(c) for c, _ in kind.fields])
+
+
+# --- upgrades: chains over records that existed before ------------------------------------
+
+
+def start_chains(conn: Connection, started: dt.datetime) -> dict[str, int]:
+    """Chain every existing record (id order) after a genesis statement recorded in appmeta:
+    when the chains started and how many records each kind already held. Used by the
+    migration that introduces the chains; returns the counts."""
+    counts = {MARK_KIND: int(conn.exec_driver_sql("SELECT count(*) FROM mark").scalar() or 0)}
+    for kind in KINDS.values():
+        counts[kind.name] = int(conn.exec_driver_sql(
+            f"SELECT count(*) FROM {kind.table}").scalar() or 0)
+    genesis = json.dumps({"started": started.isoformat(sep=" ", timespec="seconds"),
+                          "existing_records": counts,
+                          "note": "records before this point were chained at the upgrade"},
+                         sort_keys=True)
+    conn.execute(text("INSERT INTO appmeta (key, value) VALUES (:k, :v)"),
+                 {"k": GENESIS_KEY, "v": genesis})
+    cols = [c for c, _ in MARK.fields]
+    rows = conn.exec_driver_sql(f"SELECT {', '.join(cols)} FROM mark ORDER BY id").all()
+    ledger = ledger_rows(conn, [tuple(r) for r in rows])
+    if ledger:
+        conn.execute(text(f"INSERT INTO markledger ({', '.join(LEDGER_COLS)}) VALUES "
+                          f"({', '.join(':' + c for c in LEDGER_COLS)})"),
+                     [dict(zip(LEDGER_COLS, r, strict=True)) for r in ledger])
+    for kind in KINDS.values():
+        link_existing(conn, kind)
+    return counts
+
+
+def link_existing(conn: Connection, kind: ChainKind) -> None:
+    """Link every record of `kind` that has no link yet (a new kind's migration calls this
+    after creating its table, so its existing rows start the chain)."""
+    cols = [c for c, _ in kind.fields]
+    rows = conn.exec_driver_sql(
+        f"SELECT {', '.join('t.' + c for c in cols)} FROM {kind.table} t WHERE NOT EXISTS"
+        f" (SELECT 1 FROM chainlink l WHERE l.kind = '{kind.name}' AND l.record_id = t.id)"
+        " ORDER BY t.id").all()
+    link_rows(conn, kind, [dict(zip(cols, r, strict=True)) for r in rows])
