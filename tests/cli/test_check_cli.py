@@ -21,7 +21,8 @@ def test_check_exits_0_then_1_with_each_break(tmp_path: Path) -> None:
     done = cli("check", "--data-dir", data)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Register checked: all well")
+    assert len(lines) == 1
+    assert lines[0].startswith("Register checked: all well")
 
     con = sqlite3.connect(data / "attendance.sqlite3", isolation_level=None)
     con.execute(f"UPDATE mark SET code = 'O' WHERE pupil_id = {reg.first} AND session = 'PM'")

@@ -64,7 +64,8 @@ def test_only_minutes_late_changed_is_caught(engine: Engine, paths: AppPaths,
     tamper(paths, f"UPDATE mark SET minutes_late = 2 WHERE pupil_id = {reg.first} AND"
                   " session = 'AM'")
     [problem] = sc.problems(engine)
-    assert reg.first_name in problem and "minutes late" in problem
+    assert reg.first_name in problem
+    assert "minutes late" in problem
 
 
 def test_a_mark_deleted_and_one_added(engine: Engine, paths: AppPaths,
@@ -144,7 +145,8 @@ def test_a_record_added_without_its_link(engine: Engine, paths: AppPaths,
                   " staff_name, staff_role) VALUES ('policy', 'x', '', 'y',"
                   " '2025-09-08 10:00:00.000000', 'Someone', 'head')")
     [problem] = sc.problems(engine)
-    assert problem.startswith("Settings change ") and "added outside the app" in problem
+    assert problem.startswith("Settings change ")
+    assert "added outside the app" in problem
 
 
 def test_a_chain_cut_back_after_a_clean_check_is_caught(engine: Engine, paths: AppPaths,
@@ -180,7 +182,8 @@ def test_a_backup_of_a_tampered_database_does_not_verify(engine: Engine, paths: 
                                                          tmp_path: Path) -> None:
     good = backup_service.run_job(backup_service.make_backup(paths, engine,
                                                              to=tmp_path / "good"))
-    assert isinstance(good, backup_service.BackupResult) and good.path is not None
+    assert isinstance(good, backup_service.BackupResult)
+    assert good.path is not None
     assert integrity_service.verify_file(good.path) == []
     tamper(paths, f"UPDATE mark SET code = 'G' WHERE pupil_id = {reg.first} AND session ="
                   " 'PM'")
@@ -204,7 +207,9 @@ def test_the_last_check_is_remembered_and_due_weekly(engine: Engine, reg: sc.Reg
     assert integrity_service.check_is_due(engine, now)
     sc.clean(engine)
     last = integrity_service.last_check(engine)
-    assert last is not None and last.at == now and last.problems == 0
+    assert last is not None
+    assert last.at == now
+    assert last.problems == 0
     assert not integrity_service.check_is_due(engine, now + dt.timedelta(days=6))
     assert integrity_service.check_is_due(engine, now + dt.timedelta(days=7))
     assert last.describe(now + dt.timedelta(days=2)) == "Register checked 2 days ago: all well"
