@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.auto_backup import BackupWarningLabel
+from attendance_desktop.gui.register_check import CheckResultLabel
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import calendar_service, dashboard_service
 from attendance_desktop.services.context import AppContext
@@ -152,6 +153,8 @@ class TodayWidget(QWidget):
         layout.addLayout(top)
         self.backup_warning = BackupWarningLabel(ctx)  # stale backups, missing second folder
         layout.addWidget(self.backup_warning)
+        self.check_line = CheckResultLabel(ctx)  # the last register check
+        layout.addWidget(self.check_line)
         # figures strip
         strip = QHBoxLayout()
         self.values: dict[str, QLabel] = {}
@@ -265,6 +268,7 @@ class TodayWidget(QWidget):
     def refresh(self) -> None:
         keep = self.selected_absentee()
         self.backup_warning.refresh()
+        self.check_line.refresh()
         s = dashboard_service.today_summary(self.ctx.engine, self.ctx.today())
         board = dashboard_service.load_board(self.ctx.engine, self.ctx.now())
         self.board = board

@@ -162,6 +162,13 @@ def _cell(names: dict[int, str], pid: int, day: str, session: str) -> str:
     return f"{who}, {when} {session}"
 
 
+def _moment(value: str | None) -> str:
+    try:
+        return f"{dt.datetime.fromisoformat(str(value)):%a %d %b %Y at %H:%M}"
+    except ValueError:
+        return str(value)
+
+
 def _show(code: str | None) -> str:
     return f"'{code}'" if code else "no mark"
 
@@ -220,8 +227,8 @@ def _check_marks(conn: Connection, genesis: str, names: dict[int, str], found: _
     for key, last in sorted(latest.items()):
         if last[0]:
             found.add("marks", f"Mark for {_cell(names, *key)}: {_show(last[0])}, entered by"
-                               f" {last[4] or 'unknown'} on {last[6]}, is missing from the"
-                               " register (deleted outside the app)")
+                               f" {last[4] or 'unknown'} on {_moment(last[6])}, is missing"
+                               " from the register (deleted outside the app)")
     return done, tail
 
 
