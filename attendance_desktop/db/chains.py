@@ -7,8 +7,9 @@ WRITES are chained instead: one `markledger` row per write. Append-only kinds (a
 settings changes, leave decisions, tracker events, ...) get a row in `chainlink`.
 
 Adding a kind is one `register(...)` call below: the table, its id column and the fields
-that matter. Rows added through the ORM are linked by a session hook (after each flush);
-bulk writers (register_service) call `link_rows` themselves.
+that matter. Rows added through the ORM are noted by a session hook; bulk writers
+(register_service) note theirs with `defer_marks` / `defer_links`; everything noted is
+linked just before the session commits (see "writing at commit").
 
 Concurrency: SQLite holds one write lock for the whole transaction; on PostgreSQL each
 chain's tail is serialised with a transaction-level advisory lock taken before its head is
@@ -197,32 +198,88 @@ def link_rows(conn: Connection, kind: ChainKind, rows: Sequence[Mapping[str, Any
                       " (:kind, :record_id, :prev_hash, :hash)"), links)
 
 
-# --- records added through the ORM ----------------------------------------------------------
+# --- writing at commit ----------------------------------------------------------------------
+# Writers only note what to chain (session.info); the links are written just before the
+# session commits, kind by kind in one fixed order. So on PostgreSQL the chain locks are
+# always the last locks a transaction takes, in the same order everywhere: no deadlock with
+# the register's per-pupil locks or between chains, and each tail is held only briefly.
+
+_PENDING = "chains_pending"  # kind -> rows (mark writes, or mappings with ids)
+_NEW_IDS = "chains_new_ids"  # kind -> ids of records added through the ORM
+
+
+def defer_marks(session: OrmSession, writes: Iterable[Sequence[Any]]) -> None:
+    """Mark writes (tuples in MARK.fields order; code "" = cleared) for the ledger."""
+    session.info.setdefault(_PENDING, {}).setdefault(MARK_KIND, []).extend(writes)
+
+
+def defer_links(session: OrmSession, kind: ChainKind, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Records of `kind` inserted in bulk (mappings holding their id and fields)."""
+    session.info.setdefault(_PENDING, {}).setdefault(kind.name, []).extend(rows)
 
 
 @event.listens_for(OrmSession, "after_flush")
-def _link_flushed(session: OrmSession, _ctx: Any) -> None:
+def _note_flushed(session: OrmSession, _ctx: Any) -> None:
     tables = _by_table()
-    pending: dict[str, list[int]] = {}
     for obj in session.new:
         table = getattr(type(obj), "__tablename__", None)
         kind = tables.get(table) if isinstance(table, str) else None
         if kind is not None:
-            pending.setdefault(kind.name, []).append(obj.id)  # type: ignore[attr-defined]
-    if not pending:
+            session.info.setdefault(_NEW_IDS, {}).setdefault(kind.name, []).append(
+                obj.id)  # type: ignore[attr-defined]
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _write_links(session: OrmSession) -> None:
+    session.flush()  # records still pending get their ids (noted by _note_flushed)
+    pending = session.info.pop(_PENDING, None) or {}
+    new_ids = session.info.pop(_NEW_IDS, None) or {}
+    if not pending and not new_ids:
         return
     conn = session.connection()
-    for name in sorted(pending):  # one order everywhere: no lock cycles between chains
+    for name in sorted(set(pending) | set(new_ids)):
+        if name == MARK_KIND:
+            insert_ledger(conn, ledger_rows(conn, pending[name]))
+            continue
         kind = KINDS[name]
-        # Hash what the database holds (read back), not the Python objects' values.
-        t = table_of(kind)
-        rows = conn.execute(select(*[t.c[c] for c, _ in kind.fields])
-                            .where(t.c.id.in_(pending[name]))).mappings().all()
+        rows = list(pending.get(name, ()))
+        if name in new_ids:
+            # Hash what the database holds (read back), not the Python objects' values.
+            t = table_of(kind)
+            rows += conn.execute(select(*[t.c[c] for c, _ in kind.fields])
+                                 .where(t.c.id.in_(new_ids[name]))).mappings().all()
         link_rows(conn, kind, rows)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget(session: OrmSession) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_NEW_IDS, None)
 
 
 def table_of(kind: ChainKind) -> Table:
     return Table(kind.table, MetaData(), *[Column(c) for c, _ in kind.fields])
+
+
+def insert_ledger(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """One executemany of ledger rows (LEDGER_COLS order). SQLite gets dates and times as
+    the text SQLAlchemy itself stores, straight to the driver (an import writes 1M)."""
+    if not rows:
+        return
+    cols = ", ".join(LEDGER_COLS)
+    if conn.dialect.paramstyle == "qmark":
+        d, at = LEDGER_COLS.index("date"), LEDGER_COLS.index("entered_at")
+        out = []
+        for r in rows:
+            row = list(r)
+            row[d], row[at] = _norm(DATE, row[d]), _norm(DATETIME, row[at])
+            out.append(tuple(row))
+        conn.exec_driver_sql(f"INSERT INTO markledger ({cols}) VALUES "
+                             f"({', '.join('?' for _ in LEDGER_COLS)})", out)
+    else:
+        conn.execute(text(f"INSERT INTO markledger ({cols}) VALUES "
+                          f"({', '.join(':' + c for c in LEDGER_COLS)})"),
+                     [dict(zip(LEDGER_COLS, r, strict=True)) for r in rows])
 
 
 # --- upgrades: chains over records that existed before ------------------------------------
@@ -244,11 +301,7 @@ def start_chains(conn: Connection, started: dt.datetime) -> dict[str, int]:
                  {"k": GENESIS_KEY, "v": genesis})
     cols = [c for c, _ in MARK.fields]
     rows = conn.exec_driver_sql(f"SELECT {', '.join(cols)} FROM mark ORDER BY id").all()
-    ledger = ledger_rows(conn, [tuple(r) for r in rows])
-    if ledger:
-        conn.execute(text(f"INSERT INTO markledger ({', '.join(LEDGER_COLS)}) VALUES "
-                          f"({', '.join(':' + c for c in LEDGER_COLS)})"),
-                     [dict(zip(LEDGER_COLS, r, strict=True)) for r in ledger])
+    insert_ledger(conn, ledger_rows(conn, [tuple(r) for r in rows]))
     for kind in KINDS.values():
         link_existing(conn, kind)
     return counts

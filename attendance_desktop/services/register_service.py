@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from attendance_desktop.db import chains
 from attendance_desktop.db.engine import session_scope
-from attendance_desktop.db.models import Mark, MarkAmendment, MarkLedger, Pupil, SchoolClass
+from attendance_desktop.db.models import Mark, MarkAmendment, Pupil, SchoolClass
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import compulsory_school_age_start
 from attendance_desktop.domain.codes import CodeError
@@ -521,16 +521,14 @@ def seed_history(s: Session, marks: list[dict[str, object]],
 
 def _write_chained(s: Session, writes: list[tuple[Any, ...]],
                    amendments: list[dict[str, object]]) -> None:
-    """The ledger rows for these mark writes and the amendments with their chain links,
-    hashed in one pass each and sent as one executemany each (same transaction)."""
-    conn = s.connection()
-    if writes:
-        _bulk_insert_rows(s, MarkLedger.__table__,  # type: ignore[attr-defined]
-                          chains.LEDGER_COLS, chains.ledger_rows(conn, writes))
+    """The amendments (with ids known up front), and the ledger rows and chain links for
+    this batch noted for the commit, where db/chains.py hashes each in one pass and sends
+    one executemany each, in the same transaction."""
+    chains.defer_marks(s, writes)
     if amendments:
-        chains.assign_ids(conn, "markamendment", amendments)  # type: ignore[arg-type]
+        chains.assign_ids(s.connection(), "markamendment", amendments)  # type: ignore[arg-type]
         _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
-        chains.link_rows(conn, chains.KINDS["markamendment"], amendments)
+        chains.defer_links(s, chains.KINDS["markamendment"], amendments)
 
 
 def _read_cell(s: Session, pupil_id: int, day: dt.date, session: str) -> CellMark:
