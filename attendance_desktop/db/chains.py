@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,13 +57,42 @@ def _norm(kind: str, v: Any) -> Any:
     raise ValueError(f"unknown field type {kind}")
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def canonicaliser(fields: Sequence[tuple[str, str]]) -> Callable[[Sequence[Any]], str]:
+    """A function from field values (in `fields` order) to the canonical form: a JSON array
+    of the normalised values in that order. Dates and times are converted once per
+    distinct value (a batch of marks shares a handful), so hashing stays cheap at 1M rows."""
+    caches: list[dict[Any, Any] | None] = [{} if t in (DATE, DATETIME) else None
+                                           for _, t in fields]
+    types = [t for _, t in fields]
+
+    def canon(values: Sequence[Any]) -> str:
+        out = []
+        for v, t, cache in zip(values, types, caches, strict=True):
+            if v is None:
+                out.append(None)
+            elif cache is None:
+                plain = (type(v) is str and t == STR) or (type(v) is int and t == INT)
+                out.append(v if plain else _norm(t, v))
+            else:
+                got = cache.get(v)
+                if got is None:
+                    got = cache[v] = _norm(t, v)
+                out.append(got)
+        return _ENCODE(out)
+
+    return canon
+
+
 @dataclass(frozen=True, slots=True)
 class ChainKind:
     """One chained kind of record: its table and the fields its hash covers (in order)."""
 
     name: str  # the chain's name, also chainlink.kind
     table: str
-    fields: tuple[tuple[str, str], ...]  # (column, type)
+    fields: tuple[tuple[str, str], ...]  # (column, type); the order is part of the hash
     label: str  # plain English for reports: "amendment", "settings change"
 
     @property
@@ -71,8 +100,7 @@ class ChainKind:
         return zlib.crc32(self.name.encode()) & 0x7FFFFFFF
 
     def canonical(self, row: Mapping[str, Any]) -> str:
-        return json.dumps({c: _norm(t, row[c]) for c, t in self.fields}, sort_keys=True,
-                          separators=(",", ":"), ensure_ascii=False)
+        return canonicaliser(self.fields)([row[c] for c, _ in self.fields])
 
 
 def link_hash(prev: str, canonical: str) -> str:
@@ -153,13 +181,11 @@ def ledger_rows(conn: Connection, writes: Iterable[Sequence[Any]]) -> list[tuple
     order (code "" = the cell was cleared), chained in one pass; the caller inserts them."""
     lock_chain(conn, MARK)
     prev = head(conn, MARK)
-    names = [c for c, _ in MARK.fields]
-    types = [t for _, t in MARK.fields]
+    canon = canonicaliser(MARK.fields)
+    sha = hashlib.sha256
     out = []
     for w in writes:
-        canon = json.dumps(dict(zip(names, map(_norm, types, w), strict=True)),
-                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        h = link_hash(prev, canon)
+        h = sha(f"{prev}\n{canon(w)}".encode()).hexdigest()
         out.append((*w, prev, h))
         prev = h
     return out

@@ -188,17 +188,17 @@ def _check_marks(conn: Connection, genesis: str, names: dict[int, str], found: _
     latest: dict[tuple[int, str, str], tuple[Any, ...]] = {}
     tail: list[Any] = [0, ""]
     done = 0
+    canon = chains.canonicaliser(chains.MARK.fields)
     cur = conn.exec_driver_sql(
         f"SELECT id, {', '.join(_MARK_NAMES)}, prev_hash, hash FROM markledger ORDER BY id")
     for row in cur:
         lid, values, prev_hash, h = row[0], _norm_row(row[1:11]), row[11], row[12]
-        where = _cell(names, values[0], values[1], values[2])
         if prev_hash != prev:
+            where = _cell(names, values[0], values[1], values[2])
             found.add("marks", f"Mark history: the record before entry {lid} ({where}) is"
                                " missing or was altered (the chain of mark writes is broken)")
-        canon = json.dumps(dict(zip(_MARK_NAMES, values, strict=True)), sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False)
-        if chains.link_hash(prev_hash, canon) != h:
+        if chains.link_hash(prev_hash, canon(values)) != h:
+            where = _cell(names, values[0], values[1], values[2])
             found.add("marks", f"Mark history: entry {lid} ({where}) was altered after it was"
                                " written")
         prev = h
