@@ -295,10 +295,14 @@ def insert_ledger(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     cols = ", ".join(LEDGER_COLS)
     if conn.dialect.paramstyle == "qmark":
         d, at = LEDGER_COLS.index("date"), LEDGER_COLS.index("entered_at")
+        days: dict[Any, str] = {}
+        times: dict[Any, str] = {}
         out = []
         for r in rows:
             row = list(r)
-            row[d], row[at] = _norm(DATE, row[d]), _norm(DATETIME, row[at])
+            day, moment = row[d], row[at]
+            row[d] = days.get(day) or days.setdefault(day, _norm(DATE, day))
+            row[at] = times.get(moment) or times.setdefault(moment, _norm(DATETIME, moment))
             out.append(tuple(row))
         conn.exec_driver_sql(f"INSERT INTO markledger ({cols}) VALUES "
                              f"({', '.join('?' for _ in LEDGER_COLS)})", out)
