@@ -173,6 +173,7 @@ def _show(code: str | None) -> str:
     return f"'{code}'" if code else "no mark"
 
 
+COMPARING = "Comparing the marks on the register with their history"
 _MARK_NAMES = [c for c, _ in chains.MARK.fields]
 _MARK_TYPES = [t for _, t in chains.MARK.fields]
 
@@ -209,6 +210,7 @@ def _check_marks(conn: Connection, genesis: str, names: dict[int, str], found: _
             if token is not None:
                 token.check()
             yield Progress(done, total, "Checking the history of marks")
+    yield Progress(total, total, COMPARING)
     for row in conn.exec_driver_sql(
             f"SELECT {', '.join(_MARK_NAMES)} FROM mark ORDER BY date, session, pupil_id"):
         values = _norm_row(row)
@@ -279,12 +281,25 @@ def _tail_checks(conn: Connection, before: dict[str, list[Any]], found: _Found) 
                                " gone or altered: records were removed since then")
 
 
+def snapshot(conn: Connection) -> Connection:
+    """One consistent view for the whole check, so a mark saved while it runs is never
+    seen without its ledger entry: a read transaction on SQLite (WAL keeps writers going),
+    REPEATABLE READ on PostgreSQL. Call before the first statement."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+        return conn
+    return conn.execution_options(isolation_level="REPEATABLE READ")
+
+
 def run_check(conn: Connection, token: CancelToken | None = None,
-              now: dt.datetime | None = None) -> Generator[Progress, None, CheckResult]:
-    """The whole check over one connection; yields progress, returns the result."""
+              now: dt.datetime | None = None, *, file_checks: bool = True,
+              ) -> Generator[Progress, None, CheckResult]:
+    """The whole check over one connection (see `snapshot`); yields progress, returns the
+    result."""
     found = _Found()
     yield Progress(0, 0, "Checking the database file")
-    _file_checks(conn, found)
+    if file_checks:
+        _file_checks(conn, found)
     _trigger_checks(conn, found)
     genesis = conn.execute(text("SELECT value FROM appmeta WHERE key = :k"),
                            {"k": chains.GENESIS_KEY}).scalar()
@@ -315,8 +330,10 @@ def check_job(engine: Engine, record: bool = True,
     """A job for gui.workers / backup_service.run_job: the check, then its result kept."""
 
     def job(token: CancelToken) -> Generator[Progress, None, CheckResult]:
+        now = clock.now(engine)
         with engine.connect() as conn:
-            result = yield from run_check(conn, token, clock.now(engine))
+            result = yield from run_check(snapshot(conn), token, now)
+            conn.rollback()  # ends the read transaction; nothing was written
         if record:
             record_result(engine, result)
         return result
@@ -384,7 +401,8 @@ def verify_file(path: Path) -> list[str]:
                                        " 'table' AND name = 'markledger'").scalar()
             if not has:
                 return []
-            gen = run_check(conn)
+            # integrity and foreign keys: verify_database has just checked them
+            gen = run_check(conn, file_checks=False)
             while True:
                 try:
                     next(gen)

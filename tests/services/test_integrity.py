@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from attendance_desktop.config.paths import AppPaths
+from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.services import backup_service, integrity_service, register_service
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.register_service import MarkChange
@@ -213,3 +214,19 @@ def test_the_last_check_is_remembered_and_due_weekly(engine: Engine, reg: sc.Reg
     assert not integrity_service.check_is_due(engine, now + dt.timedelta(days=6))
     assert integrity_service.check_is_due(engine, now + dt.timedelta(days=7))
     assert last.describe(now + dt.timedelta(days=2)) == "Register checked 2 days ago: all well"
+
+
+def test_a_mark_saved_while_the_check_runs_is_no_false_alarm(engine: Engine,
+                                                             reg: sc.Register) -> None:
+    """The check reads one snapshot: a write committed between its reading of the ledger
+    and of the marks is seen by neither, not as a mark without its ledger entry."""
+    job = integrity_service.check_job(engine)(CancelToken())
+    while next(job).label != integrity_service.COMPARING:
+        pass
+    bind_clock(engine, FixedClock(dt.datetime(2025, 9, 9, 8, 45)))
+    register_service.apply_changes(engine, HEAD, [
+        MarkChange(p, dt.date(2025, 9, 9), "AM", "/") for p in reg.pupils])
+    result = backup_service.run_job(job)  # drives the rest of the job
+    assert isinstance(result, integrity_service.CheckResult)
+    assert result.ok, result.problems
+    assert sc.clean(engine).records > result.records  # the new marks, checked next time
