@@ -230,3 +230,29 @@ def test_a_mark_saved_while_the_check_runs_is_no_false_alarm(engine: Engine,
     assert isinstance(result, integrity_service.CheckResult)
     assert result.ok, result.problems
     assert sc.clean(engine).records > result.records  # the new marks, checked next time
+
+
+def test_a_new_kind_is_one_registration(engine: Engine, paths: AppPaths,
+                                        reg: sc.Register) -> None:
+    """How the pupil-record changes and the access log will join: register the table and
+    its fields; rows the ORM adds are linked at commit and checked like every other kind.
+    (Shown here with the call log, which is not itself chained.)"""
+    from attendance_desktop.db import chains
+    from attendance_desktop.db.engine import session_scope
+    from attendance_desktop.db.models import CallLog
+
+    chains.register("calllog", "calllog", (
+        ("id", chains.INT), ("pupil_id", chains.INT), ("called_at", chains.DATETIME),
+        ("method", chains.STR), ("outcome", chains.STR), ("notes", chains.STR),
+        ("staff_name", chains.STR)), "call")
+    try:
+        with session_scope(engine) as s:
+            s.add(CallLog(pupil_id=reg.first, outcome="no answer", staff_name="Olly"))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM chainlink WHERE kind = 'calllog'"
+                                     )).scalar() == 1
+        sc.clean(engine)
+        tamper(paths, "UPDATE calllog SET outcome = 'reason given'")
+        assert sc.problems(engine) == ["Call 1 was altered after it was written"]
+    finally:
+        chains.KINDS.pop("calllog")
