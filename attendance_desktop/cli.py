@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     mv.add_argument("--never-ask", action="store_true",
                     help="leave the old data where it is and stop mentioning it")
     _add_backup_commands(sub, common)
+    _add_check_command(sub, common)
     return parser
 
 
@@ -559,7 +560,30 @@ def _cmd_verify_backup(engine: Engine, args: argparse.Namespace) -> int:
     return 1
 
 
+# --- check: the tamper-evident chains (issue 13 point 1) --------------------------------
+
+
+def _add_check_command(sub: Any, common: argparse.ArgumentParser) -> None:
+    sub.add_parser("check", parents=[common],
+                   help="check the register was not changed outside the app: the database "
+                        "file, the append-only guards and every hash chain (exit 1 when "
+                        "anything is wrong)")
+
+
+def _cmd_check(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import integrity_service
+
+    result = integrity_service.check(engine)
+    for problem in result.problems:
+        print(problem)
+    if result.more:
+        print(f"... and {result.more} more problems of the same kinds")
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
 _HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
+    "check": _cmd_check,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
     "verify-backup": _cmd_verify_backup,

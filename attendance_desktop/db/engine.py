@@ -15,6 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
 
+from attendance_desktop.db import chains  # noqa: F401  (links ORM-added chained records)
+
 DEFAULT_WAIT_SECONDS = 10.0
 
 
@@ -45,6 +47,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_ms: int) -> None:
     # The wait first: switching to WAL may itself need a lock another process holds.
     cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cur.execute("PRAGMA foreign_keys=ON")
+    # INSERT OR REPLACE deletes the row it replaces without firing DELETE triggers unless
+    # this is on: with it, REPLACE on an append-only table is refused like a DELETE.
+    cur.execute("PRAGMA recursive_triggers=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.close()

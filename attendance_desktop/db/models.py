@@ -473,4 +473,43 @@ class RetentionPermit(SQLModel, table=True):
 
 
 RECORD_TABLES = ("pupilchange", "accesslog")  # append-only too (migration 0005)
-APPEND_ONLY_TABLES = ("markamendment", "settingchange", "leavedecision", "trackerevent")
+
+
+# --- tamper evidence (db/chains.py) ------------------------------------------------------
+
+
+class MarkLedger(SQLModel, table=True):
+    """Append-only: one row per write of a mark (code "" = the cell was cleared), each
+    hashed with the previous row's hash. The latest row per cell equals the mark."""
+
+    __tablename__ = "markledger"
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int
+    date: dt.date
+    session: str
+    code: str = ""
+    minutes_late: int | None = None
+    comment: str = ""
+    source: str = ""
+    entered_by: str = ""
+    entered_role: str = ""
+    entered_at: NaiveDatetime
+    prev_hash: str
+    hash: str
+
+
+class ChainLink(SQLModel, table=True):
+    """Append-only: the hash chain of each append-only kind of record (one link per record)."""
+
+    __tablename__ = "chainlink"
+    __table_args__ = (UniqueConstraint("kind", "record_id"),
+                      Index("ix_chainlink_kind_id", "kind", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    record_id: int
+    prev_hash: str
+    hash: str
+
+
+APPEND_ONLY_TABLES = ("markamendment", "settingchange", "leavedecision", "trackerevent",
+                      "markledger", "chainlink")

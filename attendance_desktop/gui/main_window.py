@@ -23,6 +23,7 @@ from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
 from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.gui.register_check import WeeklyCheck
 from attendance_desktop.gui.reports.reports_widget import ReportsWidget
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.gui.today_widget import TodayWidget
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self._build_help_menu()
         self.auto_backup = AutoBackup(ctx, self)  # on start, every few minutes, on quit
+        self.weekly_check = WeeklyCheck(ctx, self)  # the register check, when a week old
+        self.weekly_check.finished.connect(self._register_checked)
 
     def _build_help_menu(self) -> None:
         menu = self.menuBar().addMenu("&Help")
@@ -200,6 +203,13 @@ class MainWindow(QMainWindow):
             self.raise_()
             self.activateWindow()
 
+    @Slot(object)
+    def _register_checked(self, _outcome: object) -> None:
+        for i in range(self.pages.count()):  # the Today board's line, if it is built
+            page = self.pages.widget(i)
+            if isinstance(page, TodayWidget):
+                page.check_line.refresh()
+
     def _restore_geometry(self) -> None:
         geometry = QSettings().value("main_window/geometry")
         if geometry is not None:
@@ -209,6 +219,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         QSettings().setValue("main_window/geometry", self.saveGeometry())
+        self.weekly_check.stop()
         self.auto_backup.at_quit()
         super().closeEvent(event)
 

@@ -29,6 +29,7 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.auto_backup import BackupWarningLabel
 from attendance_desktop.gui.register.live_view import LiveWatcher
+from attendance_desktop.gui.register_check import CheckResultLabel
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import calendar_service, dashboard_service
 from attendance_desktop.services.context import AppContext
@@ -153,6 +154,8 @@ class TodayWidget(QWidget):
         layout.addLayout(top)
         self.backup_warning = BackupWarningLabel(ctx)  # stale backups, missing second folder
         layout.addWidget(self.backup_warning)
+        self.check_line = CheckResultLabel(ctx)  # the last register check
+        layout.addWidget(self.check_line)
         # figures strip
         strip = QHBoxLayout()
         self.values: dict[str, QLabel] = {}
@@ -270,6 +273,7 @@ class TodayWidget(QWidget):
         keep = self.selected_absentee()
         self.live.baseline()  # before reading: later changes are seen by the next poll
         self.backup_warning.refresh()
+        self.check_line.refresh()
         s = dashboard_service.today_summary(self.ctx.engine, self.ctx.today())
         board = dashboard_service.load_board(self.ctx.engine, self.ctx.now())
         self.board = board

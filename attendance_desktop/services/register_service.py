@@ -16,6 +16,7 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from attendance_desktop.db import chains
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, MarkAmendment, Pupil, SchoolClass
 from attendance_desktop.domain import codes
@@ -351,6 +352,7 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
     updates: list[dict[str, object]] = []
     deletes: list[dict[str, object]] = []
     amendments: list[dict[str, object]] = []
+    writes: list[tuple[Any, ...]] = []  # every cell written, for the ledger (db/chains.py)
     conflicts: list[CellConflict] = []
     cells: list[CellMark] = []
     want_cells = len(changes) <= CELLS_RETURNED_UP_TO
@@ -447,6 +449,7 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
         if old is None:
             inserts.append((ch.pupil_id, ch.day, ch.session, new_code, minutes, comment,
                             source, who[0], who[1], now))
+            writes.append(inserts[-1])
             if closed and record_fills:
                 amendments.append(amendment(ch, None, new_code, minutes, comment, True,
                                             reason or DEFAULT_LATE_ENTRY_REASON))
@@ -456,6 +459,9 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
                                    " a reason")
             amended += closed
             amendments.append(amendment(ch, old, new_code, minutes, comment, closed, reason))
+            writes.append((ch.pupil_id, ch.day, ch.session, new_code,
+                           minutes if new_code else None, comment if new_code else "",
+                           source, who[0], who[1], now))
             if new_code:
                 updates.append({"_id": old[0], "code": new_code, "minutes_late": minutes,
                                 "comment": comment, "source": source, "entered_by": who[0],
@@ -479,7 +485,7 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
             entered_at=bindparam("entered_at")), updates)
     if deletes:
         conn.execute(sa_delete(mt).where(mt.c.id == bindparam("_id")), deletes)
-    _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
+    _write_chained(s, writes, amendments)
     written = len(inserts) + len(updates) + len(deletes)
     if written:
         live_revision.mark_changed(s)  # open screens everywhere reload after the commit
@@ -511,9 +517,21 @@ def seed_history(s: Session, marks: list[dict[str, object]],
                 raise ServiceError(str(exc)) from None
             checked.add(pair)
     _bulk_insert(s, Mark.__table__, marks)  # type: ignore[attr-defined]
-    _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
+    _write_chained(s, [tuple(r[c] for c in _MARK_COLS) for r in marks], amendments)
     live_revision.mark_changed(s)
     return len(marks)
+
+
+def _write_chained(s: Session, writes: list[tuple[Any, ...]],
+                   amendments: list[dict[str, object]]) -> None:
+    """The amendments (with ids known up front), and the ledger rows and chain links for
+    this batch noted for the commit, where db/chains.py hashes each in one pass and sends
+    one executemany each, in the same transaction."""
+    chains.defer_marks(s, writes)
+    if amendments:
+        chains.assign_ids(s.connection(), "markamendment", amendments)  # type: ignore[arg-type]
+        _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
+        chains.defer_links(s, chains.KINDS["markamendment"], amendments)
 
 
 def _read_cell(s: Session, pupil_id: int, day: dt.date, session: str) -> CellMark:

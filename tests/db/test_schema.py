@@ -25,6 +25,7 @@ from attendance_desktop.db.models import (
     LeaveRequest,
     Mark,
     MarkAmendment,
+    MarkLedger,
     Pupil,
     SettingChange,
     TrackerEvent,
@@ -66,6 +67,8 @@ def _one_row_each(engine: Engine) -> None:
         s.add(MarkAmendment(pupil_id=pid, date=DAY, session="AM", old_code="N", new_code="I",
                             staff_name="A", staff_role="office"))
         s.add(SettingChange(area="policy", key="k", old_value="1", new_value="2"))
+        s.add(MarkLedger(pupil_id=pid, date=DAY, session="AM", code="/",
+                         entered_at=dt.datetime(2025, 11, 17, 8, 50), prev_hash="", hash=""))
         s.add(TrackerEvent(pupil_id=pid, tracker="lateness", kind="level", value="1"))
         request = LeaveRequest(pupil_id=pid, requested_by="Parent", received_date=DAY,
                                first_date=DAY, last_date=DAY, ground="C")

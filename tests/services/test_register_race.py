@@ -65,6 +65,11 @@ def run_race(engine: Engine, url: str) -> Counter[str]:
             assert chain[0][0] != "", f"{key}: the first entry was not kept"
         # every acknowledged write is on record: the first entry, then one per amendment
         assert acked[key] == len(chain) + (1 if key in marks else 0), (key, acked[key], chain)
+    # The tamper-evident chains survived the race: no fork, every write in the ledger.
+    from attendance_desktop.services import integrity_service
+    checked = integrity_service.check(engine, record=False)
+    assert checked.ok, checked.problems
+    assert checked.records >= sum(acked.values())
     return acked
 
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain.backups import BackupSettings
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.gui.progress import BackgroundTask
+from attendance_desktop.gui.register_check import RegisterCheckBox
 from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import backup_service, backup_store, restore_service
@@ -141,6 +142,8 @@ class BackupsPage(QWidget):
         self.save_button.clicked.connect(self.save)
         form.addRow(self.save_button)
         row.addWidget(form_box, 2)
+        self.check_box = RegisterCheckBox(ctx)  # tamper evidence: "Check the register"
+        layout.addWidget(self.check_box)
         for w in (self.automatic, self.interval, self.daily, self.weekly, self.monthly,
                   self.warn, choose, clear, self.save_button):
             w.setEnabled(head)
