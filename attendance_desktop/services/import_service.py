@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ from attendance_desktop.services.errors import (
     Problem,
     ServiceError,
 )
+
+log = logging.getLogger(__name__)  # file names and counts only, never pupils' data
 from attendance_desktop.services.policy_service import read_policy
 from attendance_desktop.services.write_lock import run_write
 
@@ -732,6 +735,8 @@ def import_pupils(engine: Engine, source: Path, actor: Actor | None = None,
     with session_scope(engine) as s:
         preview = _preview(s, source, mapping, today)
         if preview.problems:
+            log.info("pupil import %s refused: %d problems", source.name,
+                     len(preview.problems))
             raise ImportRejected(source.name, list(preview.problems))
         mapped = set(preview.mapping)
         classes = {c.name.casefold(): c for c in s.exec(select(SchoolClass))}
@@ -809,9 +814,12 @@ def import_pupils(engine: Engine, source: Path, actor: Actor | None = None,
                       + (f", classes created: {', '.join(created)}" if created else "")
                       + (f"; {len(preview.warnings)} warnings" if preview.warnings else ""),
             staff_name=actor.name, staff_role=actor.role.value))
-        return PupilImportResult(source.name, new, updated, tuple(created),
-                                 demo_accounts_disabled=disabled,
-                                 warnings=preview.warnings)
+        result = PupilImportResult(source.name, new, updated, tuple(created),
+                                   demo_accounts_disabled=disabled,
+                                   warnings=preview.warnings)
+    log.info("pupil import %s by %s: %d new, %d updated, %d warnings", source.name,
+             actor.role.value, new, updated, len(preview.warnings))
+    return result
 
 
 def _retire_demo_staff(s: Session, actor: Actor) -> int:
@@ -1274,6 +1282,7 @@ def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
     with session_scope(engine) as s:
         checked = yield from _check_marks(s, source, token)
     if checked.problems:
+        log.info("mark import %s refused: %d problems", source.name, len(checked.problems))
         raise ImportRejected(source.name, checked.problems)
     n = len(checked.marks)
     reason = reason.strip()
@@ -1314,6 +1323,8 @@ def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
         except MarkConflict:
             if attempt:
                 raise
+    log.info("mark import %s by %s: %d new, %d changed, %d unchanged", source.name,
+             actor.role.value, result.new, result.changed, result.unchanged)
     # No yield after the commit: a Cancel pressed now must not report a saved import
     # as cancelled.
     return result

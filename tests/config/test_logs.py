@@ -145,6 +145,7 @@ def test_the_log_holds_no_pupils_data_after_demo_import_and_stats(tmp_path, caps
     assert __main__.main(["stats", *common]) == 0
     assert __main__.main(["alerts", *common]) == 0
     assert __main__.main(["export", "marks", str(tmp_path / "marks.csv"), *common]) == 0
+    assert __main__.main(["import", "marks", str(tmp_path / "marks.csv"), *common]) == 0
 
     engine = make_engine(resolve_paths(data, environ={}).db_url)
     with session_scope(engine) as s:
@@ -162,7 +163,11 @@ def test_the_log_holds_no_pupils_data_after_demo_import_and_stats(tmp_path, caps
     assert len(private) > 100  # the check has something to find
     assert "Abbott" in private  # a pupil from the imported file
     text = "\n".join(f.read_text(encoding="utf-8") for f in (data / "logs").iterdir())
-    assert text.count("start: ") == 5
+    assert text.count("start: ") == 6
+    # Imports are logged by file name and counts.
+    assert re.search(rf"pupil import {FIXTURE.name} by command line: \d+ new, \d+ updated", text)
+    assert re.search(r"mark import marks.csv by command line: 0 new, 0 changed, \d+ unchanged",
+                     text)
     found = sorted(v for v in private if re.search(rf"\b{re.escape(v)}\b", text))
     assert found == []
 
