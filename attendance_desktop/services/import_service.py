@@ -55,10 +55,10 @@ from attendance_desktop.services.errors import (
     Problem,
     ServiceError,
 )
-
-log = logging.getLogger(__name__)  # file names and counts only, never pupils' data
 from attendance_desktop.services.policy_service import read_policy
 from attendance_desktop.services.write_lock import run_write
+
+log = logging.getLogger(__name__)  # file names and counts only, never pupils' data
 
 T = TypeVar("T")
 R = TypeVar("R")
