@@ -28,6 +28,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from attendance_desktop.db import chains
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
     CallLog,
@@ -189,7 +190,12 @@ def _permit(s: Session, **kw: object) -> RetentionPermit:
 
 
 def _remove_marks(s: Session, marks: list[tuple[int, int, dt.date, str]],
-                  cutoff: dt.date) -> int:
+                  cutoff: dt.date, actor: Actor, when: dt.datetime) -> list[int]:
+    """Delete the due marks and their amendments; the ids of the amendments removed.
+
+    The tamper-evident chains are told: each removed mark gets a "cleared by retention"
+    entry in the mark ledger, and the removed amendments' ids go into the (chained) access
+    log entry, so the register check knows these went by the head's decision."""
     cells = {(p, d, sess) for _, p, d, sess in marks}
     amendment_ids = _amendments_of(s, cells, cutoff)
     if amendment_ids:
@@ -199,7 +205,26 @@ def _remove_marks(s: Session, marks: list[tuple[int, int, dt.date, str]],
         s.delete(permit)
     for chunk in _chunks([m[0] for m in marks]):
         s.execute(delete(Mark).where(col(Mark.id).in_(chunk)))
-    return len(amendment_ids)
+    chains.defer_marks(s, [(p, d, sess, "", None, "", "retention", actor.name,
+                            actor.role.value, when) for _, p, d, sess in sorted(
+                                marks, key=lambda m: m[0])])
+    return sorted(amendment_ids)
+
+
+def id_ranges(ids: Iterable[int]) -> str:
+    """1,2,3,7 -> "1-3,7" (how removed ids are written into the access log)."""
+    out: list[str] = []
+    run: list[int] = []
+    for i in sorted(set(ids)):
+        if run and i == run[-1] + 1:
+            run.append(i)
+            continue
+        if run:
+            out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [i]
+    if run:
+        out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ",".join(out)
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
@@ -208,6 +233,7 @@ def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
 
 
 REMOVED_NAME = "Former pupil"
+REMOVED_AMENDMENTS = "removed amendment ids:"  # read back by the register check
 
 
 def _erase_leaver(s: Session, actor: Actor, pupil_id: int, now: dt.datetime) -> None:
@@ -311,7 +337,8 @@ def remove_due(engine: Engine, actor: Actor, today: dt.date, *, expected: Retent
                 x.pupil_id for x in expected.leavers}:
             raise ServiceError("the records past their retention period changed since the"
                                " report was shown; look at it again")
-        amendments = _remove_marks(s, marks, reg_cut)
+        removed_ids = _remove_marks(s, marks, reg_cut, actor, when)
+        amendments = len(removed_ids)
         leaver_ids = {x.pupil_id for x in leavers}
         for pid in sorted(leaver_ids):
             _erase_leaver(s, actor, pid, when)
@@ -324,7 +351,9 @@ def remove_due(engine: Engine, actor: Actor, today: dt.date, *, expected: Retent
         details = (f"register entries before {reg_cut.isoformat()} by year: "
                    + (", ".join(f"{y}={n}" for y, n in by_year) or "none")
                    + f"; amendment records: {amendments}; leavers' details (left before"
-                   f" {leaver_cut.isoformat()}): {len(leaver_ids)}; letters: {letters}")
+                   f" {leaver_cut.isoformat()}): {len(leaver_ids)}; letters: {letters}"
+                   + (f"; {REMOVED_AMENDMENTS} {id_ranges(removed_ids)}"
+                      if removed_ids else ""))
         audit_service.add_access(s, actor, "retention", "retention removal",
                                  {p for _, p, _, _ in marks} | leaver_ids, "", details, when)
         return result

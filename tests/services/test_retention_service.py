@@ -151,3 +151,44 @@ def test_register_retention_cannot_be_set_below_six_years(engine: Engine) -> Non
 
     with pytest.raises(PolicyError, match="at least 6"):
         policy_service.load_policy(engine).replace(retention_years=3)
+
+
+def test_a_retention_removal_leaves_the_register_check_clean(engine: Engine, school) -> None:
+    import sqlite3
+
+    from attendance_desktop.db import chains
+    from attendance_desktop.services import integrity_service
+
+    # The fixture wrote its old marks straight into the table: give them their ledger
+    # entries as the app would have written them, so the check starts clean.
+    with engine.begin() as conn:
+        cols = [c for c, _ in chains.MARK.fields]
+        rows = conn.exec_driver_sql(f"SELECT {', '.join(cols)} FROM mark ORDER BY id").all()
+        chains.insert_ledger(conn, chains.ledger_rows(conn, [tuple(r) for r in rows]))
+    assert integrity_service.check(engine).problems == ()
+    r = retention_service.report(engine, TODAY)
+    done = retention_service.remove_due(engine, HEAD, TODAY, expected=r,
+                                        now=dt.datetime(2031, 9, 6, 16, 0))
+    assert (done.marks, done.amendments) == (4, 1)
+    with session_scope(engine) as s:
+        log = s.exec(select(AccessLog).where(AccessLog.kind == "retention")).one()
+    assert "removed amendment ids: 1" in log.details
+    # What the head removed is recorded in the chains as removed, not reported as tampering.
+    assert integrity_service.check(engine).problems == ()
+    # Anything else deleted behind the app's back is still caught.
+    db_file = engine.url.database
+    assert db_file
+    with sqlite3.connect(db_file) as con:
+        con.execute("DROP TRIGGER markamendment_no_delete")
+        con.execute("DELETE FROM markamendment")
+        con.execute("DELETE FROM mark WHERE date = '2024-01-22'")
+    con.close()
+    problems = integrity_service.check(engine).problems
+    assert sum("was deleted" in p for p in problems) == 2  # the two amendments kept
+    assert any("deleted outside the app" in p for p in problems)
+    assert any("markamendment_no_delete" in p for p in problems)
+
+
+def test_removed_ids_are_written_as_ranges() -> None:
+    assert retention_service.id_ranges([7, 1, 2, 3, 9, 10]) == "1-3,7,9-10"
+    assert retention_service.id_ranges([]) == ""
