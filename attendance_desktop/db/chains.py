@@ -145,8 +145,10 @@ register("trackerevent", "trackerevent", (
     ("due_date", DATE), ("details", STR), ("at", DATETIME), ("staff_name", STR),
     ("staff_role", STR)), "tracker event")
 
-# pupilchange is not chained yet: the retention removal deletes its rows (and SQLite may then
-# give a new row a removed id), which the chains do not yet record as a removal.
+register("pupilchange", "pupilchange", (
+    ("id", INT), ("pupil_id", INT), ("contact_id", INT), ("field", STR), ("old_value", STR),
+    ("new_value", STR), ("source", STR), ("changed_at", DATETIME), ("staff_name", STR),
+    ("staff_role", STR)), "pupil record change")
 register("accesslog", "accesslog", (
     ("id", INT), ("kind", STR), ("what", STR), ("pupils", INT), ("target", STR),
     ("details", STR), ("at", DATETIME), ("staff_name", STR), ("staff_role", STR)),

@@ -235,11 +235,17 @@ def _check_marks(conn: Connection, genesis: str, names: dict[int, str], found: _
     return done, tail
 
 
-def _removed_by_retention(conn: Connection) -> set[int]:
-    """Amendment ids the head's retention removals deleted, as the access log records them
+_RETENTION_MARKERS = {  # retention_service.REMOVED_AMENDMENTS / REMOVED_PUPIL_CHANGES
+    "markamendment": "removed amendment ids:", "pupilchange": "removed pupil change ids:"}
+
+
+def _removed_by_retention(conn: Connection, kind: str) -> set[int]:
+    """Ids of `kind` the head's retention removals deleted, as the access log records them
     (that log is chained, so an entry added to hide a deletion is itself caught)."""
-    marker = "removed amendment ids:"  # retention_service.REMOVED_AMENDMENTS
+    marker = _RETENTION_MARKERS.get(kind)
     out: set[int] = set()
+    if marker is None:
+        return out
     for (details,) in conn.execute(text("SELECT details FROM accesslog WHERE kind ="
                                         " 'retention'")):
         if marker not in (details or ""):
@@ -256,7 +262,7 @@ def _check_kind(conn: Connection, kind: chains.ChainKind, genesis: str, found: _
     cols = [c for c, _ in kind.fields]
     records = {int(r[0]): dict(zip(cols, r, strict=True)) for r in conn.exec_driver_sql(
         f"SELECT {', '.join(cols)} FROM {kind.table}")}  # "id" comes first in every kind
-    removed = _removed_by_retention(conn) if kind.name == "markamendment" else set()
+    removed = _removed_by_retention(conn, kind.name)
     prev = chains.genesis_hash(kind.name, genesis)
     tail: list[Any] = [0, ""]
     n = 0

@@ -234,9 +234,10 @@ def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
 
 REMOVED_NAME = "Former pupil"
 REMOVED_AMENDMENTS = "removed amendment ids:"  # read back by the register check
+REMOVED_PUPIL_CHANGES = "removed pupil change ids:"  # likewise
 
 
-def _erase_leaver(s: Session, actor: Actor, pupil_id: int, now: dt.datetime) -> None:
+def _erase_leaver(s: Session, actor: Actor, pupil_id: int, now: dt.datetime) -> list[int]:
     """Blank a leaver's personal details; the row stays (other records point at it)."""
     p = s.get(Pupil, pupil_id)
     assert p is not None
@@ -265,12 +266,21 @@ def _erase_leaver(s: Session, actor: Actor, pupil_id: int, now: dt.datetime) -> 
     for pn in s.exec(select(PenaltyNotice).where(PenaltyNotice.pupil_id == pupil_id)):
         pn.notes = ""
         s.add(pn)
-    permit = _permit(s, table_name="pupilchange", pupil_id=pupil_id)
-    s.execute(delete(PupilChange).where(col(PupilChange.pupil_id) == pupil_id))
-    s.delete(permit)
+    # The entry saying so is written first, so it takes a new id above the removed ones
+    # (SQLite would otherwise hand a removed id out again, and the chains key on ids).
     audit_service.record_pupil_change(s, actor, pupil_id, "record", "personal details",
                                       "removed (past the retention period)",
                                       source="retention", at=now)
+    s.flush()
+    keep = s.exec(select(func.max(PupilChange.id)).where(
+        PupilChange.pupil_id == pupil_id)).one()
+    removed = [int(i) for i in s.exec(select(PupilChange.id).where(
+        PupilChange.pupil_id == pupil_id, col(PupilChange.id) != keep))]
+    permit = _permit(s, table_name="pupilchange", pupil_id=pupil_id)
+    for chunk in _chunks(removed):
+        s.execute(delete(PupilChange).where(col(PupilChange.id).in_(chunk)))
+    s.delete(permit)
+    return removed
 
 
 def _erase_contact_if_unused(s: Session, contact_id: int) -> None:
@@ -340,8 +350,9 @@ def remove_due(engine: Engine, actor: Actor, today: dt.date, *, expected: Retent
         removed_ids = _remove_marks(s, marks, reg_cut, actor, when)
         amendments = len(removed_ids)
         leaver_ids = {x.pupil_id for x in leavers}
+        removed_changes: list[int] = []
         for pid in sorted(leaver_ids):
-            _erase_leaver(s, actor, pid, when)
+            removed_changes += _erase_leaver(s, actor, pid, when)
         letters = _erase_letters(s, leaver_ids)
         # Belt and braces: nothing within the period may have gone.
         left = s.exec(select(func.count()).select_from(RetentionPermit)).one()
@@ -353,7 +364,9 @@ def remove_due(engine: Engine, actor: Actor, today: dt.date, *, expected: Retent
                    + f"; amendment records: {amendments}; leavers' details (left before"
                    f" {leaver_cut.isoformat()}): {len(leaver_ids)}; letters: {letters}"
                    + (f"; {REMOVED_AMENDMENTS} {id_ranges(removed_ids)}"
-                      if removed_ids else ""))
+                      if removed_ids else "")
+                   + (f"; {REMOVED_PUPIL_CHANGES} {id_ranges(removed_changes)}"
+                      if removed_changes else ""))
         audit_service.add_access(s, actor, "retention", "retention removal",
                                  {p for _, p, _, _ in marks} | leaver_ids, "", details, when)
         return result

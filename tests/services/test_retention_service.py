@@ -173,12 +173,16 @@ def test_a_retention_removal_leaves_the_register_check_clean(engine: Engine, sch
     with session_scope(engine) as s:
         log = s.exec(select(AccessLog).where(AccessLog.kind == "retention")).one()
     assert "removed amendment ids: 1" in log.details
+    assert "removed pupil change ids: " in log.details  # Ben's contact, now erased
     # What the head removed is recorded in the chains as removed, not reported as tampering.
     assert integrity_service.check(engine).problems == ()
     # Anything else deleted behind the app's back is still caught.
     db_file = engine.url.database
     assert db_file
     with sqlite3.connect(db_file) as con:
+        con.execute("DROP TRIGGER pupilchange_no_update")
+        con.execute("UPDATE pupilchange SET new_value = 'Someone else' WHERE source ="
+                    " 'retention'")
         con.execute("DROP TRIGGER markamendment_no_delete")
         con.execute("DELETE FROM markamendment")
         con.execute("DELETE FROM mark WHERE date = '2024-01-22'")
@@ -187,6 +191,7 @@ def test_a_retention_removal_leaves_the_register_check_clean(engine: Engine, sch
     assert sum("was deleted" in p for p in problems) == 2  # the two amendments kept
     assert any("deleted outside the app" in p for p in problems)
     assert any("markamendment_no_delete" in p for p in problems)
+    assert any(p.startswith("Pupil record change") and "altered" in p for p in problems)
 
 
 def test_removed_ids_are_written_as_ranges() -> None:
