@@ -7,7 +7,7 @@ The file has a header row and one row per item::
     term,Autumn,2025-09-03,2025-12-19,
     half_term,Autumn 1,2025-09-03,2025-10-24,
     half_term,Autumn 2,2025-11-03,2025-12-19,
-    ...
+    (Spring and Summer the same way)
     inset,INSET day,2025-11-03,2025-11-03,DAY
     closure,Polling station,2026-05-07,2026-05-07,AM
     bank_holiday,Christmas Day,2025-12-25,2025-12-25,DAY
