@@ -412,10 +412,13 @@ def _cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_export_census(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import census_service
+    from attendance_desktop.services import audit_service, census_service
 
     periods = census_service.periods_for(args.term, args.year, dt.date.today())
-    print(census_service.export_census(engine, args.file, periods))
+    result = census_service.export_census(engine, args.file, periods)
+    audit_service.record_export(engine, audit_service.command_line_actor(), "census export",
+                                result.pupils, args.file)
+    print(result)
     return 0
 
 
@@ -470,10 +473,14 @@ def _cmd_import_ctf(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_export_ctf(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services import audit_service
     from attendance_desktop.services.interchange import ctf_export
 
-    print(ctf_export.export_ctf(engine, args.upn, args.file, lea=args.lea, estab=args.estab,
-                                dest_lea=args.to_lea, dest_estab=args.to_estab))
+    result = ctf_export.export_ctf(engine, args.upn, args.file, lea=args.lea, estab=args.estab,
+                                  dest_lea=args.to_lea, dest_estab=args.to_estab)
+    audit_service.record_export(engine, audit_service.command_line_actor(), "CTF export", 1,
+                                args.file)
+    print(result)
     return 0
 
 

@@ -64,6 +64,18 @@ def test_import_export_and_stats_json_record_the_os_account(tmp_path: Path, caps
     assert log[0] == ("export marks", 1, "marks.csv", me, "command line")
     assert log[1][0] == "stats --json"
     assert log[1][3:] == (me, "command line")
+    code, _, err = run(capsys, "export", "ctf", UPNS[0], tmp_path / "out" / "leaver.xml",
+                       "--data-dir", data)
+    assert code == 0, err
+    code, _, err = run(capsys, "export", "census", tmp_path / "out" / "census.csv", "--term",
+                       "Autumn", "--year", "2025/26", "--data-dir", data)
+    assert code == 0, err
+    with session_scope(engine) as s:
+        log = [(a.what, a.pupils, a.target, a.staff_name, a.staff_role)
+               for a in s.exec(select(AccessLog).order_by(AccessLog.id))]
+    assert log[2] == ("CTF export", 1, "leaver.xml", me, "command line")
+    assert log[3][0] == "census export"
+    assert log[3][2:] == ("census.csv", me, "command line")
     assert all(str(tmp_path) not in str(row) for row in log)  # file names, not folders
     assert all("Evil" not in str(row) for row in log)  # never a pupil's name
     engine.dispose()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.services import pupil_service
+from attendance_desktop.services import audit_service, pupil_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.interchange import ctf_export, previous_school
@@ -94,6 +94,7 @@ class CtfExportDialog(QDialog):
         except ServiceError as exc:
             self.message.show_error(str(exc))
             return
+        audit_service.record_export(self.ctx.engine, self.ctx.actor, "CTF export", 1, name)
         self.saved = result.path
         QMessageBox.information(self, "CTF saved", str(result))
         self.accept()
