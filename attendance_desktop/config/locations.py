@@ -28,7 +28,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import stat
 import sys
 from contextlib import closing, suppress
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from attendance_desktop.config.private_files import shared_with_group, strip_access
 from attendance_desktop.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -336,15 +336,6 @@ def default_data_dir(environ: dict[str, str] | None = None) -> Path:
 # --- private permissions -------------------------------------------------------------
 
 
-def _shared_with_group(folder: Path) -> bool:
-    """True when IT made FOLDER for a group of accounts (setgid with group rwx)."""
-    try:
-        mode = folder.stat().st_mode
-    except OSError:
-        return False
-    return bool(mode & stat.S_ISGID) and mode & 0o070 == 0o070
-
-
 def prepare_data_dir(folder: Path, db_file: Path | None = None, *,
                      system: str | None = None) -> None:
     """Create the data folder if needed, and keep what the app writes there private.
@@ -361,7 +352,7 @@ def prepare_data_dir(folder: Path, db_file: Path | None = None, *,
     if _kind(system) == "windows":
         folder.mkdir(parents=True, exist_ok=True)
         return
-    shared = _shared_with_group(folder)
+    shared = shared_with_group(folder)
     os.umask(0o007 if shared else 0o077)
     folder.mkdir(parents=True, exist_ok=True, mode=0o2770 if shared else 0o700)
     if db_file is not None and db_file.parent.is_dir():
@@ -373,21 +364,7 @@ def prepare_data_dir(folder: Path, db_file: Path | None = None, *,
         if (folder / sub).is_dir():
             files.extend(p for p in (folder / sub).iterdir() if p.is_file())
     for path in files:
-        _strip_access(path, keep=0o660 if shared else 0o600)
-
-
-def _strip_access(path: Path, keep: int) -> None:
-    try:
-        st = path.lstat()
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
-            return
-        mode = stat.S_IMODE(st.st_mode)
-        if mode & ~keep:
-            os.chmod(path, mode & keep)
-    except FileNotFoundError:
-        return
-    except OSError as exc:  # e.g. a network share without POSIX modes: carry on
-        log.warning("could not make %s private: %s", path.name, exc)
+        strip_access(path, keep=0o660 if shared else 0o600)
 
 
 # --- data left in the first release's per-user folder --------------------------------

@@ -16,11 +16,11 @@ import logging.handlers
 import os
 import platform
 import re
-import stat
 import sys
 from pathlib import Path
 
 from attendance_desktop import APP_NAME, __version__
+from attendance_desktop.config.private_files import shared_with_group
 
 LOG_DIR_NAME = "logs"
 LOG_FILE_NAME = "attendance-desktop.log"
@@ -109,7 +109,7 @@ def setup_logging(data_dir: Path | None, level: int = logging.INFO) -> Path:
     try:
         if data_dir is None:
             raise OSError("no data folder")
-        shared = _shared_with_group(data_dir)
+        shared = shared_with_group(data_dir)
         file_mode = 0o660 if shared else 0o600
         _make_private_dir(data_dir, path.parent, shared)
         handler = _PrivateRotatingFileHandler(path, file_mode)
@@ -138,16 +138,6 @@ def teardown_logging() -> None:
         root.removeHandler(handler)
         handler.close()
     _active_file = None
-
-
-def _shared_with_group(folder: Path) -> bool:
-    """A data folder IT set up for a group of accounts (setgid, group rwx): the log is
-    then readable and writable by that group, as the database is (config.locations)."""
-    try:
-        mode = folder.stat().st_mode
-    except OSError:
-        return False
-    return bool(mode & stat.S_ISGID) and mode & 0o070 == 0o070
 
 
 def _make_private_dir(data_dir: Path, logs_dir: Path, shared: bool) -> None:

@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from attendance_desktop.config import locations
 from attendance_desktop.config.paths import AppPaths
+from attendance_desktop.config.private_files import shared_with_group, strip_access
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import PolicySetting, SettingChange
 from attendance_desktop.domain import backups as rules
@@ -123,15 +123,15 @@ def private_create(path: Path) -> int:
     The same modes as the data folder (config.locations): 0600, or 0660 in a setgid
     folder IT set up for a group of staff accounts. Windows: the folder's ACL applies.
     """
-    mode = 0o660 if locations._shared_with_group(path.parent) else 0o600
+    mode = 0o660 if shared_with_group(path.parent) else 0o600
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     if os.name == "posix":
-        locations._strip_access(path, keep=mode)  # an existing file keeps its old mode
+        strip_access(path, keep=mode)  # an existing file keeps its old mode
     return fd
 
 
 def make_private_folder(folder: Path) -> None:
-    shared = locations._shared_with_group(folder.parent)
+    shared = shared_with_group(folder.parent)
     folder.mkdir(parents=True, exist_ok=True, mode=0o2770 if shared else 0o700)
 
 

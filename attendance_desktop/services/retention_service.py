@@ -47,6 +47,7 @@ from attendance_desktop.db.models import (
 from attendance_desktop.domain.calendar import academic_year_name, academic_year_start
 from attendance_desktop.domain.policy import LEGAL_REGISTER_YEARS
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.domain.wording import counted
 from attendance_desktop.services import audit_service, policy_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 
@@ -176,10 +177,11 @@ def _need_head(actor: Actor) -> None:
 def confirmation_text(r: RetentionReport) -> str:
     """The question the head answers before a removal (names the counts)."""
     years = ", ".join(f"{y}: {n}" for y, n in r.marks_by_year) or "none"
-    return (f"Remove {r.marks} register entries dated before {r.register_cutoff:%d %B %Y}"
-            f" ({years}) with their {r.amendments} amendment records, and the personal"
-            f" details of {len(r.leavers)} leavers who left before"
-            f" {r.leaver_cutoff:%d %B %Y}? This cannot be undone.")
+    return (f"Remove {counted(r.marks, 'register entry', 'register entries')} dated before"
+            f" {r.register_cutoff:%d %B %Y} ({years}) with their"
+            f" {counted(r.amendments, 'amendment record', 'amendment records')}, and the"
+            f" personal details of {counted(len(r.leavers), 'leaver', 'leavers')} who left"
+            f" before {r.leaver_cutoff:%d %B %Y}? This cannot be undone.")
 
 
 def _permit(s: Session, **kw: object) -> RetentionPermit:
@@ -325,8 +327,9 @@ class RemovalResult:
 
     def __str__(self) -> str:
         years = ", ".join(f"{y}: {n}" for y, n in self.marks_by_year) or "none"
-        return (f"removed {self.marks} register entries ({years}), {self.amendments}"
-                f" amendment records and the personal details of {self.leavers} leavers")
+        return (f"removed {counted(self.marks, 'register entry', 'register entries')}"
+                f" ({years}), {counted(self.amendments, 'amendment record', 'amendment records')}"
+                f" and the personal details of {counted(self.leavers, 'leaver', 'leavers')}")
 
 
 def remove_due(engine: Engine, actor: Actor, today: dt.date, *, expected: RetentionReport,

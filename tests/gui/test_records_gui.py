@@ -144,8 +144,8 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", answer)
     with qtbot.waitSignal(ret.removed, timeout=3000):
         ret.remove_button.click()
-    assert "Remove 1 register entries" in asked[0]
-    assert "1 leavers" in asked[0]
+    assert "Remove 1 register entry dated" in asked[0]
+    assert "of 1 leaver who left" in asked[0]
     assert ret.years.rowCount() == 0
     assert ret.leavers.rowCount() == 0
     with session_scope(ctx.engine) as s:

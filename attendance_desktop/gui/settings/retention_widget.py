@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.roles import Role
+from attendance_desktop.domain.wording import counted
 from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.services import retention_service
 from attendance_desktop.services.context import AppContext
@@ -63,11 +64,13 @@ class RetentionPage(QWidget):
         self.summary.setText(
             f"Register entries are kept {r.register_years} years from the date of the entry"
             f" and leavers' personal details {r.leaver_years} years after leaving (Settings →"
-            f" Policy). Due now: {r.marks} register entries dated before"
-            f" {r.register_cutoff:%d %B %Y} ({r.amendments} amendment records), and"
-            f" {len(r.leavers)} leavers who left before {r.leaver_cutoff:%d %B %Y}"
-            + (f"; {r.leavers_held} more leavers wait until their register entries are due"
-               if r.leavers_held else "") + ".")
+            f" Policy). Due now: {counted(r.marks, 'register entry', 'register entries')}"
+            f" dated before {r.register_cutoff:%d %B %Y}"
+            f" ({counted(r.amendments, 'amendment record', 'amendment records')}), and"
+            f" {counted(len(r.leavers), 'leaver', 'leavers')} who left before"
+            f" {r.leaver_cutoff:%d %B %Y}"
+            + (f"; {counted(r.leavers_held, 'more leaver waits', 'more leavers wait')}"
+               " until their register entries are due" if r.leavers_held else "") + ".")
         self.years.setRowCount(len(r.marks_by_year))
         for i, (year, n) in enumerate(r.marks_by_year):
             self.years.setItem(i, 0, QTableWidgetItem(year))
@@ -103,3 +106,4 @@ class RetentionPage(QWidget):
         self.message.show_ok(str(done)[:1].upper() + str(done)[1:] + ".")
         self.refresh()
         self.removed.emit()
+
