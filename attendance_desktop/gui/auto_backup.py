@@ -3,17 +3,18 @@
 `AutoBackup` checks shortly after start, then every few minutes, and once more on quit;
 the service decides whether one is due (changes since the last good backup, at most every
 N hours), so a check costs a file stat and one small query. The backup runs on its own
-one-thread pool, never on the GUI thread. `BackupWarningLabel` reads the backup status
-off the GUI thread too (a missing network share can take seconds to answer).
+one-thread pool (gui.periodic), never on the GUI thread. `BackupWarningLabel` reads the
+backup status off the GUI thread too (a missing network share can take seconds to answer).
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Slot
 
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.periodic import PeriodicJob
 from attendance_desktop.gui.settings.common import MessageLabel, bullet_list
 from attendance_desktop.gui.workers import JobSignals, start_job
 from attendance_desktop.services import backup_service
@@ -27,64 +28,35 @@ FIRST_CHECK_MS = 5_000
 QUIT_WAIT_MS = 120_000
 
 
-class AutoBackup(QObject):
-    finished = Signal(object)  # BackupResult, or the exception
+class AutoBackup(PeriodicJob):
+    """`finished` carries the BackupResult (its path is None when none was due), or the
+    exception."""
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None, *,
                  check_every_ms: int = CHECK_EVERY_MS,
                  first_check_ms: int = FIRST_CHECK_MS) -> None:
-        super().__init__(parent)
         self.ctx = ctx
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # one backup at a time
-        self.running = False
-        self._outcome: object = None
-        self.token = CancelToken()
-        self.signals = JobSignals(self)
-        self.signals.succeeded.connect(self._succeeded)
-        self.signals.failed.connect(self._failed)
-        self.signals.ended.connect(self._ended)
-        self.timer = QTimer(self)
-        self.timer.setInterval(check_every_ms)
-        self.timer.timeout.connect(self.check)
-        self.timer.start()
-        QTimer.singleShot(first_check_ms, self.check)
+        super().__init__(parent, every_ms=check_every_ms, first_ms=first_check_ms)
+        self.finished.connect(self._log)
 
-    @Slot()
-    def check(self) -> None:
-        if self.running:
-            return
-        self.running = True
-        start_job(self._job, self.signals, self.token, self.pool)
-
-    def _job(self, token: CancelToken):  # type: ignore[no-untyped-def]
+    def job(self, token: CancelToken):  # type: ignore[no-untyped-def]
         return backup_service.auto_backup(self.ctx.paths, self.ctx.engine, token=token)
+
+    def check(self) -> None:
+        self.run_now()
 
     def at_quit(self) -> None:
         """On quit: wait for a running backup, or make one if due, before the app ends."""
         self.timer.stop()
         if not self.running:
-            self.check()
-        self.pool.waitForDone(QUIT_WAIT_MS)
+            self.run_now()
+        self.stop(QUIT_WAIT_MS, cancel=False)
 
-    @Slot()
-    def _succeeded(self) -> None:
-        result = self.signals.result
-        if result is not None and result.path is not None:
-            log.info("automatic backup: %s", result.path)
-        self._outcome = result
-
-    @Slot()
-    def _failed(self) -> None:
-        log.error("automatic backup failed: %s", self.signals.error)
-        self._outcome = self.signals.error
-
-    @Slot()
-    def _ended(self) -> None:
-        # Told only once the job has ended, so a check() made on `finished` starts a new one.
-        self.running = False
-        outcome, self._outcome = self._outcome, None
-        self.finished.emit(outcome)
+    @Slot(object)
+    def _log(self, outcome: object) -> None:
+        path = getattr(outcome, "path", None)
+        if path is not None:
+            log.info("automatic backup: %s", path)
 
 
 class BackupWarningLabel(MessageLabel):

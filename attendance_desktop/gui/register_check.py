@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QGroupBox, QPushButton, QVBoxLayout, QWidget
 
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.periodic import PeriodicJob
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
 from attendance_desktop.gui.workers import JobSignals, start_job
@@ -32,62 +33,28 @@ def describe(result: integrity_service.CheckResult) -> str:
     return f"{result.summary()}:\n{bullet_list(listed)}"
 
 
-class WeeklyCheck(QObject):
+class WeeklyCheck(PeriodicJob):
     """Runs the check when the last one is older than 7 days (or there is none): shortly
     after start, then whenever the hourly timer finds it due. `finished` carries the
-    CheckResult (or the exception)."""
-
-    finished = Signal(object)
+    CheckResult (or the exception); nothing when no check was due."""
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None, *,
                  every_ms: int = CHECK_DUE_EVERY_MS, first_ms: int = FIRST_CHECK_MS) -> None:
-        super().__init__(parent)
         self.ctx = ctx
-        self.running = False
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self.token = CancelToken()
-        self.signals = JobSignals(self)
-        self.signals.succeeded.connect(self._succeeded)
-        self.signals.failed.connect(self._failed)
-        self.signals.ended.connect(self._ended)
-        self.timer = QTimer(self)
-        self.timer.setInterval(every_ms)
-        self.timer.timeout.connect(self.check_if_due)
-        self.timer.start()
-        QTimer.singleShot(first_ms, self.check_if_due)
+        super().__init__(parent, every_ms=every_ms, first_ms=first_ms, emit_none=False)
 
-    @Slot()
-    def check_if_due(self) -> None:
-        if self.running:
-            return
-        self.running = True
-        start_job(self._job, self.signals, self.token, self.pool)
-
-    def _job(self, token: CancelToken) -> Generator[Progress, None, object]:
+    def job(self, token: CancelToken) -> Generator[Progress, None, object]:
         yield Progress(0, 0, "")
         if not integrity_service.check_is_due(self.ctx.engine, self.ctx.now()):
             return None
         result = yield from integrity_service.check_job(self.ctx.engine)(token)
         return result
 
-    def stop(self) -> None:
-        self.timer.stop()
-        self.token.cancel()
-        self.pool.waitForDone(10_000)
+    def check_if_due(self) -> None:
+        self.run_now()
 
-    @Slot()
-    def _succeeded(self) -> None:
-        if self.signals.result is not None:
-            self.finished.emit(self.signals.result)
-
-    @Slot()
-    def _failed(self) -> None:
-        self.finished.emit(self.signals.error)
-
-    @Slot()
-    def _ended(self) -> None:
-        self.running = False
+    def stop(self, wait_ms: int = 10_000, *, cancel: bool = True) -> None:
+        super().stop(wait_ms, cancel=cancel)
 
 
 class CheckResultLabel(MessageLabel):

@@ -1,0 +1,78 @@
+"""A job that runs by itself now and then, off the GUI thread (automatic backups, the
+weekly register check).
+
+Each `PeriodicJob` has its own one-thread pool, so its runs never overlap and never wait
+behind (or hold up) the pages' work on the global pool. It runs `first_ms` after start,
+then every `every_ms`, and on `run_now()`; a request while a run is going is dropped.
+`finished` carries the run's result, or the exception it raised, once the run has ended
+(so a slot may call `run_now()` again).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
+
+from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.workers import Job, JobSignals, start_job
+
+log = logging.getLogger(__name__)
+
+
+class PeriodicJob(QObject):
+    finished = Signal(object)  # the result (None skipped unless emit_none), or the exception
+
+    def __init__(self, parent: QObject | None, *, every_ms: int, first_ms: int,
+                 emit_none: bool = True) -> None:
+        super().__init__(parent)
+        self.emit_none = emit_none
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.running = False
+        self.token = CancelToken()
+        self._outcome: object = None
+        self.signals = JobSignals(self)
+        self.signals.succeeded.connect(self._succeeded)
+        self.signals.failed.connect(self._failed)
+        self.signals.ended.connect(self._ended)
+        self.timer = QTimer(self)
+        self.timer.setInterval(every_ms)
+        self.timer.timeout.connect(self.run_now)
+        self.timer.start()
+        QTimer.singleShot(first_ms, self.run_now)
+
+    def job(self, token: CancelToken):  # type: ignore[no-untyped-def]
+        """The work, as a generator job (see gui.workers); subclasses say what it is."""
+        raise NotImplementedError
+
+    @Slot()
+    def run_now(self) -> None:
+        if self.running:
+            return
+        self.running = True
+        work: Job = self.job
+        start_job(work, self.signals, self.token, self.pool)
+
+    def stop(self, wait_ms: int, *, cancel: bool) -> None:
+        """No more runs; cancel the running one if asked, and wait for it to end."""
+        self.timer.stop()
+        if cancel:
+            self.token.cancel()
+        self.pool.waitForDone(wait_ms)
+
+    @Slot()
+    def _succeeded(self) -> None:
+        self._outcome = self.signals.result
+
+    @Slot()
+    def _failed(self) -> None:
+        log.error("%s failed: %s", type(self).__name__, self.signals.error)
+        self._outcome = self.signals.error
+
+    @Slot()
+    def _ended(self) -> None:
+        self.running = False
+        outcome, self._outcome = self._outcome, None
+        if outcome is not None or self.emit_none:
+            self.finished.emit(outcome)
