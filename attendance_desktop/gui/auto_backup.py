@@ -13,10 +13,9 @@ import logging
 
 from PySide6.QtCore import QObject, Slot
 
-from attendance_desktop.domain.progress import CancelToken, Progress
-from attendance_desktop.gui.periodic import PeriodicJob
-from attendance_desktop.gui.settings.common import MessageLabel, bullet_list
-from attendance_desktop.gui.workers import JobSignals, start_job
+from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.periodic import PeriodicJob, StatusLabel
+from attendance_desktop.gui.settings.common import bullet_list
 from attendance_desktop.services import backup_service
 from attendance_desktop.services.backup_store import BackupStatus
 from attendance_desktop.services.context import AppContext
@@ -59,37 +58,19 @@ class AutoBackup(PeriodicJob):
             log.info("automatic backup: %s", path)
 
 
-class BackupWarningLabel(MessageLabel):
+class BackupWarningLabel(StatusLabel):
     """A warning banner shown only when backups need attention."""
 
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__("backupWarning")
-        self.setAccessibleName("Backup warning")
+        super().__init__("backupWarning", "Backup warning")
         self.ctx = ctx
-        self.busy = False
-        self.signals = JobSignals(self)
-        self.signals.succeeded.connect(self._show_status)
-        self.signals.ended.connect(self._ended)
 
-    @Slot()
-    def refresh(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        start_job(self._job, self.signals)
-
-    def _job(self, _token: CancelToken):  # type: ignore[no-untyped-def]
-        yield Progress(0, 1, "")
+    def read(self) -> BackupStatus:
         return backup_service.status(self.ctx.paths, self.ctx.engine, self.ctx.now())
 
-    @Slot()
-    def _show_status(self) -> None:
-        status: BackupStatus = self.signals.result
+    def show_result(self, value: object) -> None:
+        status: BackupStatus = value  # type: ignore[assignment]
         if status.warnings:
             self.show_warning(bullet_list(list(status.warnings)))
         else:
             self.clear_message()
-
-    @Slot()
-    def _ended(self) -> None:
-        self.busy = False

@@ -14,7 +14,8 @@ import logging
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
-from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 
 log = logging.getLogger(__name__)
@@ -76,3 +77,43 @@ class PeriodicJob(QObject):
         outcome, self._outcome = self._outcome, None
         if outcome is not None or self.emit_none:
             self.finished.emit(outcome)
+
+
+class StatusLabel(MessageLabel):
+    """A message line whose text comes from a read that may be slow (a network share, a
+    large table): `refresh()` reads off the GUI thread and `show_result` puts it up; a
+    refresh while one is under way is dropped."""
+
+    def __init__(self, object_name: str, accessible_name: str) -> None:
+        super().__init__(object_name)
+        self.setAccessibleName(accessible_name)
+        self.busy = False
+        self.signals = JobSignals(self)
+        self.signals.succeeded.connect(self._succeeded)
+        self.signals.ended.connect(self._ended)
+
+    def read(self) -> object:
+        """The value to show (runs on a worker thread); subclasses say what it is."""
+        raise NotImplementedError
+
+    def show_result(self, value: object) -> None:
+        raise NotImplementedError
+
+    @Slot()
+    def refresh(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        start_job(self._job, self.signals)
+
+    def _job(self, _token: CancelToken):  # type: ignore[no-untyped-def]
+        yield Progress(0, 1, "")
+        return self.read()
+
+    @Slot()
+    def _succeeded(self) -> None:
+        self.show_result(self.signals.result)
+
+    @Slot()
+    def _ended(self) -> None:
+        self.busy = False

@@ -10,10 +10,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QGroupBox, QPushButton, QVBoxLayout, QWidget
 
 from attendance_desktop.domain.progress import CancelToken, Progress
-from attendance_desktop.gui.periodic import PeriodicJob
+from attendance_desktop.gui.periodic import PeriodicJob, StatusLabel
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
-from attendance_desktop.gui.workers import JobSignals, start_job
 from attendance_desktop.services import integrity_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -57,33 +56,19 @@ class WeeklyCheck(PeriodicJob):
         super().stop(wait_ms, cancel=cancel)
 
 
-class CheckResultLabel(MessageLabel):
+class CheckResultLabel(StatusLabel):
     """The Today board's line: "Register checked 2 days ago: all well", or a red warning
     with the count of problems."""
 
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__("registerCheck")
-        self.setAccessibleName("Register check")
+        super().__init__("registerCheck", "Register check")
         self.ctx = ctx
-        self.busy = False
-        self.signals = JobSignals(self)
-        self.signals.succeeded.connect(self._show_last)
-        self.signals.ended.connect(self._ended)
 
-    @Slot()
-    def refresh(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        start_job(self._job, self.signals)
-
-    def _job(self, _token: CancelToken) -> Generator[Progress, None, object]:
-        yield Progress(0, 1, "")
+    def read(self) -> integrity_service.LastCheck | None:
         return integrity_service.last_check(self.ctx.engine)
 
-    @Slot()
-    def _show_last(self) -> None:
-        last: integrity_service.LastCheck | None = self.signals.result
+    def show_result(self, value: object) -> None:
+        last: integrity_service.LastCheck | None = value  # type: ignore[assignment]
         if last is None:
             self.show_ok("Register not checked yet: it is checked once a week by itself, or"
                          " from Settings → Backups")
@@ -91,10 +76,6 @@ class CheckResultLabel(MessageLabel):
             self.show_error(last.describe(self.ctx.now()))
         else:
             self.show_ok(last.describe(self.ctx.now()))
-
-    @Slot()
-    def _ended(self) -> None:
-        self.busy = False
 
 
 class RegisterCheckBox(QGroupBox):
