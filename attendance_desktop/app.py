@@ -25,9 +25,7 @@ def build_context(args: argparse.Namespace, paths: AppPaths | None = None) -> Ap
     """Open the database (migrating it) and make the context every window is handed."""
     paths = paths or paths_for(args)
     engine = open_database(paths)
-    ctx = AppContext(paths=paths, engine=engine, clock=dt.datetime.now)
-    _fill_planned_closures(ctx)
-    return ctx
+    return AppContext(paths=paths, engine=engine, clock=dt.datetime.now)
 
 
 def _fill_planned_closures(ctx: AppContext) -> None:
@@ -229,8 +227,6 @@ def open_windows(args: argparse.Namespace, ctx: AppContext) -> tuple[Any, Any] |
     Returns (main window, idle lock or None), or None when the user stopped at the welcome
     screen or at sign-in. Needs a QApplication.
     """
-    from attendance_desktop.gui.main_window import MainWindow
-
     if args.command != "kiosk":
         from attendance_desktop.gui.setup.welcome_dialog import run_first_start
 
@@ -239,6 +235,11 @@ def open_windows(args: argparse.Namespace, ctx: AppContext) -> tuple[Any, Any] |
             return None
         if not _sign_in(ctx):
             return None
+    # Once signed in: the pages' modules (ReportLab among them) and the closure fill
+    # would otherwise hold up the sign-in dialog.
+    _fill_planned_closures(ctx)
+    from attendance_desktop.gui.main_window import MainWindow
+
     window = MainWindow(ctx)
     lock = None
     if args.command == "kiosk":

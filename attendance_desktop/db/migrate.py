@@ -18,23 +18,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import delete, func, insert, inspect, select
 from sqlalchemy.engine import URL, Connection, Engine
 
 from attendance_desktop import __version__
 from attendance_desktop.db.models import AppMeta
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration is due (start-up time)
+    from alembic.script import ScriptDirectory
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +80,43 @@ class BackupError(MigrationProblem):
 
 
 def script_directory(script_location: Path | None = None) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(script_location or MIGRATIONS))
+
+
+_REVISION_LINE = re.compile(r"""^(down_)?revision\s*(?::[^=]+)?=\s*(?:['"]([^'"]+)['"]|None)""",
+                            re.MULTILINE)
+
+
+def shipped_head() -> str | None:
+    """The newest revision shipped with this copy, read from the version files' text.
+
+    Alembic takes a good part of a second to import and to load every revision, so an
+    up-to-date database (the usual start) is recognised without it. None when the files
+    do not show one clear head (then Alembic decides)."""
+    revisions: set[str] = set()
+    replaced: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = {bool(m.group(1)): m.group(2)
+                 for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))}
+        if not found:
+            continue  # __init__.py
+        if found.get(False) is None:
+            return None
+        revisions.add(found[False])
+        if found.get(True) is not None:
+            replaced.add(found[True])  # type: ignore[arg-type]
+    heads = revisions - replaced
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revision(conn: Connection) -> str | None:
+    """The database's revision without Alembic (its one-row version table)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -113,9 +148,15 @@ def upgrade(engine: Engine, backup_dir: Path | None = None,
     transaction, under its lock, after the schema changes (first rows of a new database),
     so two processes starting together cannot both add them.
     """
+    if script_location is None:  # the usual case: up to date, known without Alembic
+        head = shipped_head()
+        if head is not None:
+            with engine.connect() as conn:
+                if _stored_revision(conn) == head:
+                    return None
     script = script_directory(script_location)
     head = script.get_current_head()
-    with engine.connect() as conn:  # the usual case, without taking any lock
+    with engine.connect() as conn:  # without taking any lock
         current = _revision(conn)
         if current == head:
             return None
@@ -301,6 +342,9 @@ def _migrate_locked(conn: Connection, script: ScriptDirectory, head: str | None,
 
 
 def _run_alembic(conn: Connection, script: ScriptDirectory) -> None:
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+
     cfg = Config()  # empty: no URL or path goes through its ini parser
     cfg.attributes["connection"] = conn
 
@@ -312,11 +356,15 @@ def _run_alembic(conn: Connection, script: ScriptDirectory) -> None:
 
 
 def _revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
 def _check_known(conn: Connection, script: ScriptDirectory, current: str | None,
                  head: str | None) -> None:
+    from alembic.util import CommandError
+
     if current is None:
         tables = set(inspect(conn).get_table_names())
         if tables:

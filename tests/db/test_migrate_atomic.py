@@ -197,3 +197,33 @@ def test_upgrades_and_copies_are_logged_without_pupils_data(
         f"{migrate.head_revision()}",
         f"the database schema is at revision {migrate.head_revision()} (app version "
         f"{__import__('attendance_desktop').__version__})"]
+
+
+def test_the_shipped_head_is_read_without_alembic_and_agrees_with_it():
+    assert migrate.shipped_head() == migrate.head_revision()
+
+
+def test_an_up_to_date_database_opens_without_importing_alembic(tmp_path: Path):
+    """Start-up time: Alembic (and every revision file) loads only when a migration is
+    due. An old database still upgrades through it."""
+    import subprocess
+    import sys
+
+    paths = resolve_paths(tmp_path / "data", environ={})
+    open_database(paths).dispose()  # new: migrated to head
+    probe = ("import sys; from pathlib import Path;"
+             "from attendance_desktop.config.paths import resolve_paths;"
+             "from attendance_desktop.services.database import open_database;"
+             f"open_database(resolve_paths(Path({str(tmp_path / 'data')!r}), environ={{}}))"
+             ".dispose(); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parents[2])
+    assert out.stdout.strip() == "False", out.stderr
+
+    old = resolve_paths(tmp_path / "old", environ={})
+    old.data_dir.mkdir()
+    old_database(old.url, tmp_path)
+    open_database(old).dispose()
+    with sqlite3.connect(old.data_dir / DB_FILE) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (migrate.head_revision(),)]

@@ -77,3 +77,48 @@ def test_kiosk_command_opens_the_kiosk_without_sign_in(qtbot, demo_ctx, monkeypa
     assert kiosks
     for k in kiosks:
         qtbot.addWidget(k)
+
+
+def _closure_marks(engine, day: dt.date) -> int:
+    from sqlmodel import func, select
+
+    from attendance_desktop.db.engine import session_scope
+    from attendance_desktop.db.models import Mark
+
+    with session_scope(engine) as s:
+        return s.exec(select(func.count()).select_from(Mark).where(
+            Mark.date == day, Mark.code == "#")).one()
+
+
+def test_planned_closures_are_filled_once_signed_in_not_before(qtbot, demo_ctx, monkeypatch):
+    """A closure planned without filling (or pupils added since) gets its marks at start,
+    after sign-in, so the sign-in dialog is not held up and nothing is written for
+    someone who cancels."""
+    from attendance_desktop.services import calendar_service
+    from tests.conftest import HEAD
+
+    day = dt.date(2025, 12, 5)
+    calendar_service.add_closure(demo_ctx.engine, HEAD, day, description="Staff training")
+    assert _closure_marks(demo_ctx.engine, day) == 0
+    monkeypatch.setattr(LoginDialog, "exec", lambda _d: int(QDialog.DialogCode.Rejected))
+    assert app.open_windows(cli.parse(["gui"]), demo_ctx) is None
+    assert _closure_marks(demo_ctx.engine, day) == 0
+
+    seen: list[str] = []
+    _sign_in_as(monkeypatch, "Headteacher", "1234", seen)
+    opened = app.open_windows(cli.parse(["gui"]), demo_ctx)
+    assert opened is not None
+    window, lock = opened
+    qtbot.addWidget(window)
+    lock.stop()
+    on_roll = len(_pupils_on_roll(demo_ctx.engine, day))
+    assert on_roll > 0
+    assert _closure_marks(demo_ctx.engine, day) == 2 * on_roll
+
+
+def _pupils_on_roll(engine, day: dt.date) -> list[int]:
+    from attendance_desktop.db.engine import session_scope
+    from attendance_desktop.services.closure_service import _on_roll_ids
+
+    with session_scope(engine) as s:
+        return _on_roll_ids(s, day)

@@ -20,7 +20,6 @@ from attendance_desktop import APP_NAME
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.settings.common import MessageLabel
-from attendance_desktop.gui.setup.wizard_dialog import SetupWizard
 from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
 
@@ -86,6 +85,8 @@ class WelcomeDialog(QDialog):
     @Slot()
     def _set_up(self) -> None:
         self.choice = "setup"
+        from attendance_desktop.gui.setup.wizard_dialog import SetupWizard  # first start only
+
         wizard = SetupWizard(self.ctx, self)
         wizard.setWindowModality(Qt.WindowModality.WindowModal)
         if wizard.exec() == QDialog.DialogCode.Accepted:
