@@ -7,13 +7,17 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from attendance_desktop.services.context import AppContext
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+# Screenshots for a person to look at: a folder of your choice with ATTENDANCE_SCREENSHOTS,
+# otherwise the temporary folder (never the checkout).
+SCREENSHOTS = Path(os.environ.get("ATTENDANCE_SCREENSHOTS")
+                   or Path(tempfile.gettempdir()) / "attendance-desktop-screenshots")
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +45,8 @@ def ctx(engine, paths) -> AppContext:  # type: ignore[no-untyped-def]
 
 
 def save_screenshot(widget, name: str) -> Path:  # type: ignore[no-untyped-def]
-    """Grab a widget to screenshots/NAME.png for a person to look at."""
-    SCREENSHOTS.mkdir(exist_ok=True)
+    """Grab a widget to SCREENSHOTS/NAME.png for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     widget.grab().save(str(path))
     return path

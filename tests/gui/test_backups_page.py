@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -14,11 +13,11 @@ from attendance_desktop.gui.settings.backups_widget import BackupsPage
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services import backup_service, backup_store, school_service
+from tests.gui.conftest import SCREENSHOTS as SHOTS
 from tests.services import backup_helpers as h
 
 HEAD = Actor("Hana Head", Role.HEAD)
 OFFICE = Actor("Olly Office", Role.OFFICE)
-SHOTS = Path("/tmp/shots")
 
 
 def page(qtbot, ctx, actor=HEAD) -> BackupsPage:  # type: ignore[no-untyped-def]
@@ -115,7 +114,7 @@ def test_today_board_warns_until_backups_are_in_order(qtbot, ctx, tmp_path):  # 
     assert "No second backup folder" in text
     board.resize(1366 - 170, 768 - 60)
     board.show()
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert board.grab().save(str(SHOTS / "today_backup_warning_1366x768.png"))
     stick = tmp_path / "stick"
     stick.mkdir()
@@ -165,7 +164,7 @@ def test_screenshot_of_settings_backups_at_1366x768(qtbot, ctx, tmp_path, actor)
     w.show()
     w.backups.table.selectRow(0)
     qtbot.wait(50)
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / "settings_backups_1366x768.png"
     assert w.grab().save(str(path))
     assert w.backups.table.rowCount() == 8

@@ -18,10 +18,10 @@ from attendance_desktop.gui.pupils import ctf_import_dialog
 from attendance_desktop.gui.pupils.ctf_import_dialog import CtfImportDialog
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
 from attendance_desktop.services import pupil_service
+from tests.gui.conftest import SCREENSHOTS as SHOTS
 from tests.services import ctf_files as f
 
 OFFICE = Actor("Oli Office", Role.OFFICE, staff_id=2)
-SHOTS = Path("/tmp/shots")
 
 
 def count(engine, table) -> int:  # type: ignore[no-untyped-def]
@@ -70,7 +70,7 @@ def test_preview_then_cancel_saves_nothing(qtbot, ctx, tmp_path):
     assert any(r.startswith("  Previous school: 2025/26 at Brookfield") for r in shown)
     assert "2 pupils: 2 new" in d.summary.text()
     assert d.import_button.isEnabled()
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     d.grab().save(str(SHOTS / "ctf_preview.png"))
     d.sections["contacts"].setChecked(False)
     d.sections["attendance"].setChecked(False)
@@ -150,7 +150,7 @@ def test_pupils_page_import_and_profile_history_and_export(qtbot, ctx, tmp_path,
         "2025/26", "Brookfield Primary (201/2999)", "60", "50", "4", "6", "83.3%",
         "80 from 01/09/2025"]
     w.profile.tabs.setCurrentWidget(table)
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     w.grab().save(str(SHOTS / "ctf_profile.png"))
     out = tmp_path / "leaver.xml"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))

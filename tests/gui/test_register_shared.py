@@ -283,10 +283,8 @@ def test_screenshot_of_the_conflict_message(qtbot, pcs, monkeypatch):
         painter.drawPixmap((shot.width() - over.width()) // 2,
                            (shot.height() - over.height()) // 2, over)
         painter.end()
-        SCREENSHOTS.mkdir(exist_ok=True)
-        for folder in (SCREENSHOTS, __import__("pathlib").Path("/tmp/shots")):
-            folder.mkdir(exist_ok=True)
-            shot.save(str(folder / "register_conflict.png"))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot.save(str(SCREENSHOTS / "register_conflict.png"))
         grabbed.append(shot)
         box.keep_button.click()
         return 0

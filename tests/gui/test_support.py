@@ -22,8 +22,7 @@ from attendance_desktop.gui.error_dialog import ErrorDialog, ExceptionHook
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ServiceError
-
-SHOTS = Path("/tmp/shots")
+from tests.gui.conftest import SCREENSHOTS as SHOTS
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +32,7 @@ def _close_log():
 
 
 def shot(widget: QWidget, name: str) -> Path:
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     widget.grab().save(str(path))
     return path
