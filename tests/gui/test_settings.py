@@ -98,10 +98,14 @@ def test_policy_tabs_are_readable(qtbot, ctx):
     w = _settings(qtbot, ctx, HEAD_ACTOR)
     w.tabs.setCurrentIndex(1)
     tabs = w.policy.editor.tabs
+    cut: list[str] = []
     for i in range(tabs.count()):
         tabs.setCurrentIndex(i)
+        qtbot.wait(10)  # let the layout settle, as on a screen
         name = tabs.tabText(i).lower().replace(" ", "_")
         save_screenshot(w, f"settings_policy_{i}_{name}")
+        cut += [f"{tabs.tabText(i)}: {text!r}" for text in _clipped_texts(tabs.widget(i))]
+    assert not cut, "text cut off at 1366x768: " + "; ".join(cut)
     w.tabs.setCurrentIndex(2)
     save_screenshot(w, "settings_session_times")
     w.tabs.setCurrentIndex(0)
@@ -168,3 +172,26 @@ def test_staff_accounts_screen_add_reset_disable_and_last_head(qtbot, ctx, monke
     assert class_service.list_classes(ctx.engine)[0].teacher_name == "Pat Head"
     save_screenshot(w, "settings_classes")
     assert dataclasses.is_dataclass(ed.staff[0])
+
+
+def _clipped_texts(page):  # type: ignore[no-untyped-def]
+    """Visible one-line labels and check boxes narrower than their text needs, and
+    labels that show an internal key (snake_case) instead of words."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea
+
+    found = []
+    for area in page.findChildren(QScrollArea) + ([page] if isinstance(page, QScrollArea)
+                                                  else []):
+        if area.isVisibleTo(page) or area is page:
+            bar = area.horizontalScrollBar()
+            if bar.maximum() > 0:
+                found.append(f"(scrolls sideways by {bar.maximum()} px)")
+    for widget in page.findChildren(QLabel) + page.findChildren(QAbstractButton):
+        if not widget.isVisibleTo(page) or not widget.text():
+            continue
+        wraps = isinstance(widget, QLabel) and widget.wordWrap()
+        if not wraps and widget.width() < widget.sizeHint().width():
+            found.append(widget.text())
+        if "_" in widget.text().replace("&", "") and " " not in widget.text():
+            found.append(widget.text())
+    return found
