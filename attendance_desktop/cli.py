@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="leave the old data where it is and stop mentioning it")
     _add_backup_commands(sub, common)
     _add_check_command(sub, common)
+    _add_benchmark_parsers(sub, common)
     return parser
 
 
@@ -589,6 +590,52 @@ def _cmd_check(engine: Engine, args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+# --- national and local-authority figures (benchmarks import / list) --------------------
+
+
+def _add_benchmark_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    bm = sub.add_parser("benchmarks", parents=[common],
+                        help="national and local-authority attendance figures")
+    bm_sub = bm.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    p = bm_sub.add_parser("import", parents=[common],
+                          help="read a DfE 'Pupil absence in schools in England' data file "
+                               "(CSV; all or nothing; see the README)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--la", default="", metavar="NNN",
+                   help="the local authority's three-digit number (default: from the "
+                        "school's details)")
+    p.add_argument("--phase", default="State-funded primary",
+                   help="the file's education_phase to read (default: %(default)s)")
+    p = bm_sub.add_parser("list", parents=[common], help="the figures held")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _cmd_benchmarks(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.domain.benchmarks import AREA_LABELS, PERIOD_LABELS
+    from attendance_desktop.services import audit_service, benchmark_service
+
+    if args.what == "import":
+        preview, saved = benchmark_service.import_file(
+            engine, audit_service.command_line_actor(), args.file, args.la, args.phase)
+        print(f"{preview.source}: {len(preview.figures)} figures read, {saved} new or changed"
+              + ("" if preview.la_code else "; no local authority given or found in the "
+                 "school's details, so only national figures were read (use --la NNN)"))
+        return 0
+    rows = benchmark_service.list_figures(engine)
+    if args.json:
+        print(json.dumps([{**{k: getattr(r.figure, k) for k in (
+            "area", "area_name", "academic_year", "period", "overall_absence_pct",
+            "authorised_pct", "unauthorised_pct", "persistent_absence_pct",
+            "severe_absence_pct")}, "attendance_pct": r.figure.attendance_pct,
+            "source": r.source} for r in rows], indent=2))
+        return 0
+    for r in rows:
+        f = r.figure
+        print(f"{f.academic_year}  {PERIOD_LABELS[f.period]:<24} {AREA_LABELS[f.area]:<16}"
+              f" attendance {f.attendance_pct:5.1f}%  ({r.source})")
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
     "check": _cmd_check,
     "backup": _cmd_backup,
@@ -601,4 +648,5 @@ _HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
     "alerts": _cmd_alerts,
     "move-data": _cmd_move_data,
     "calendar": _cmd_calendar,
+    "benchmarks": _cmd_benchmarks,
 }

@@ -511,5 +511,29 @@ class ChainLink(SQLModel, table=True):
     hash: str
 
 
+# --- benchmarks ------------------------------------------------------------------
+
+
+class BenchmarkFigure(SQLModel, table=True):
+    """National or local-authority figures for one period of an academic year
+    (domain.benchmarks), typed in or imported from a DfE statistics file. Replaced in
+    place when new figures arrive; every change is in SettingChange (area "benchmarks")."""
+
+    __table_args__ = (UniqueConstraint("area", "academic_year", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    area: str  # national | la
+    area_name: str = ""
+    academic_year: str  # "2024/25"
+    period: str  # autumn | spring | summer | autumn_spring | year
+    overall_absence_pct: float
+    authorised_pct: float | None = None
+    unauthorised_pct: float | None = None
+    persistent_absence_pct: float | None = None
+    severe_absence_pct: float | None = None
+    source: str = ""  # "typed in" or the file's name
+    recorded_at: NaiveDatetime
+    recorded_by: str = ""
+
+
 APPEND_ONLY_TABLES = ("markamendment", "settingchange", "leavedecision", "trackerevent",
                       "markledger", "chainlink")

@@ -20,12 +20,18 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.models import Mark, Pupil
+from attendance_desktop.domain import benchmarks as published
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import calendar_service, policy_service, stats_service
+from attendance_desktop.services import (
+    benchmark_service,
+    calendar_service,
+    policy_service,
+    stats_service,
+)
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.stats_service import (
@@ -376,13 +382,42 @@ def build_report(engine: Engine, period: ReportPeriod, *, compulsory_only: bool 
             prev_row = None
     comparisons = _comparisons(school, prev_row)
     benchmarks = (Benchmark("School target", policy.target_pct),
-                  Benchmark("Local authority", policy.la_benchmark_pct),
-                  Benchmark("National", policy.national_benchmark_pct))
+                  *_area_benchmarks(engine, period, policy))
     yield step("Report ready")
     return Report(period, compulsory_only, school, classes, years, tuple(groups), code_rows,
                   weekdays, persistent, severe, previous, prev_row, comparisons, benchmarks,
                   policy.persistent_absence_pct, policy.severe_absence_pct,
                   today or dt.date.today())
+
+
+def statistics_period(engine: Engine, period: ReportPeriod) -> tuple[str, str] | None:
+    """The academic year and the published statistics' period (domain.benchmarks) that
+    match a report's dates: a term, autumn and spring together, or the year."""
+    year = next((y for y in calendar_service.list_years(engine)
+                 if y.start <= period.start <= y.end), None)
+    if year is None:
+        return None
+    terms = [t.name for t in year.terms if t.start <= period.end and t.end >= period.start]
+    return year.name, published.period_for_dates(terms)
+
+
+def _area_benchmarks(engine: Engine, period: ReportPeriod,
+                     policy: Policy) -> tuple[Benchmark, Benchmark]:
+    """Local-authority and national attendance beside the school's: the imported or
+    typed-in figures for the report's period (benchmark_service), else the single
+    figures in the policy, else "not entered"."""
+    found = {}
+    matched = statistics_period(engine, period)
+    if matched is not None:
+        found = benchmark_service.figures_for(engine, *matched)
+    out = []
+    for area, label, fallback in (
+            (published.LOCAL_AUTHORITY, "Local authority", policy.la_benchmark_pct),
+            (published.NATIONAL, "National", policy.national_benchmark_pct)):
+        hit = found.get(area)
+        out.append(Benchmark(hit.label(), hit.figure.attendance_pct) if hit is not None
+                   else Benchmark(label, fallback))
+    return out[0], out[1]
 
 
 def make_report(engine: Engine, period: ReportPeriod, **kwargs: Any) -> Report:
