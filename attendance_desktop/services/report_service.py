@@ -310,9 +310,24 @@ def _pupil_row(p: stats_service.PupilFigures) -> PupilRow:
 
 def _school_row(engine: Engine, period: ReportPeriod, scope: Scope,
                 policy: Policy) -> tuple[FigureRow, list[stats_service.PupilFigures]]:
-    pupils = stats_service.per_pupil(engine, period.start, period.end, scope)
-    counts = stats_service.totals(engine, period.start, period.end, scope)
+    pupils, counts = stats_service.per_pupil_and_total(engine, period.start, period.end,
+                                                       scope)
     return _row("Whole school", counts, pupils, policy), pupils
+
+
+def _sum_by(pupils: list[stats_service.PupilFigures], key: Callable[[
+        stats_service.PupilFigures], str]) -> tuple[dict[str, Counts],
+                                                   dict[str, list[stats_service.PupilFigures]]]:
+    """Counts and members per class or year group, summed from the pupils' own counts
+    (the same numbers stats_service.per_class/per_year_group count in SQL, without
+    reading the marks again)."""
+    counts: dict[str, Counts] = {}
+    members: dict[str, list[stats_service.PupilFigures]] = {}
+    for p in pupils:
+        k = key(p)
+        counts[k] = counts.get(k, Counts()) + p.counts
+        members.setdefault(k, []).append(p)
+    return counts, members
 
 
 def build_report(engine: Engine, period: ReportPeriod, *, compulsory_only: bool = False,
@@ -334,18 +349,11 @@ def build_report(engine: Engine, period: ReportPeriod, *, compulsory_only: bool 
     yield Progress(0, steps, "Counting the whole school")
     school, pupils = _school_row(engine, period, base, policy)
     yield step("Counting classes and year groups")
-    by_class: dict[str, list[stats_service.PupilFigures]] = {}
-    by_year: dict[str, list[stats_service.PupilFigures]] = {}
-    for p in pupils:
-        by_class.setdefault(p.class_name or "No class", []).append(p)
-        by_year.setdefault(p.year_group, []).append(p)
-    class_counts = stats_service.per_class(engine, period.start, period.end, base)
-    order = list(dict.fromkeys(p.class_name or "No class" for p in pupils))  # class sort order
-    order += sorted(k for k in class_counts if k not in order)
-    classes = tuple(_row(k, class_counts[k], by_class.get(k, []), policy)
-                    for k in order if k in class_counts)
-    year_counts = stats_service.per_year_group(engine, period.start, period.end, base)
-    years = tuple(_row(_year_label(k), year_counts[k], by_year.get(k, []), policy)
+    class_counts, by_class = _sum_by(pupils, lambda p: p.class_name or "No class")
+    # pupils come in class order, so the dict's order is the classes' sort order
+    classes = tuple(_row(k, class_counts[k], by_class[k], policy) for k in class_counts)
+    year_counts, by_year = _sum_by(pupils, lambda p: p.year_group)
+    years = tuple(_row(_year_label(k), year_counts[k], by_year[k], policy)
                   for k in sorted(year_counts, key=_year_key))
     yield step("Counting pupil groups")
     # Each group's figures are the sum of its members' per-pupil counts (already counted

@@ -172,6 +172,13 @@ def per_pupil(engine: Engine, start: dt.date, end: dt.date, scope: Scope = Scope
     One GROUP BY pupil and code over the marks, folded into categories per pupil, and
     one query for the pupils' names and classes.
     """
+    return per_pupil_and_total(engine, start, end, scope, include_unmarked)[0]
+
+
+def per_pupil_and_total(engine: Engine, start: dt.date, end: dt.date, scope: Scope = Scope(),
+                        include_unmarked: bool = False) -> tuple[list[PupilFigures], Counts]:
+    """per_pupil, and the whole scope's counts with the codes (as `totals` gives them),
+    folded from the same aggregate: one pass over the marks instead of two."""
     where, needs_pupil = _filters(start, end, scope)
     source: Any = Mark.__table__
     if needs_pupil:
@@ -196,10 +203,14 @@ def per_pupil(engine: Engine, start: dt.date, end: dt.date, scope: Scope = Scope
         pw.append(P.admission_date <= end)
         q = q.where(and_(*pw))
     per: dict[int, list[tuple[str, int, int | None]]] = {}
+    by_code: dict[str, list[int]] = {}
     out = []
     with engine.connect() as conn:
         for pupil_id, code, n, mins in conn.execute(agg):
             per.setdefault(pupil_id, []).append((code, n, mins))
+            summed = by_code.setdefault(code, [0, 0])
+            summed[0] += int(n)
+            summed[1] += int(mins or 0)
         for r in conn.execute(q):
             rows = per.get(r.id)
             if rows is None and not include_unmarked:
@@ -208,7 +219,8 @@ def per_pupil(engine: Engine, start: dt.date, end: dt.date, scope: Scope = Scope
             forename = r.preferred_forename or r.legal_forename
             out.append(PupilFigures(r.id, r.upn or "", f"{forename} {r.legal_surname}",
                                     r.class_name or "", r.year_group, counts))
-    return out
+    total = _fold(((code, n, mins) for code, (n, mins) in by_code.items()), with_codes=True)
+    return out, total
 
 
 def per_class(engine: Engine, start: dt.date, end: dt.date,
