@@ -53,7 +53,7 @@ def _figure_table(comp: Composer, first: str, rows: tuple[FigureRow, ...],
 
 
 def _class_chart(comp: Composer, bars: list[tuple[str, float | None]],
-                 target: float | None) -> None:
+                 target: float | None, title: str = "Attendance by class") -> None:
     """Horizontal bars on a zoomed axis (say 80–100%): class differences of a few points
     are what governors need to see, and on a 0–100% axis they vanish."""
     values = [v for _, v in bars if v is not None] + ([target] if target is not None else [])
@@ -64,7 +64,7 @@ def _class_chart(comp: Composer, bars: list[tuple[str, float | None]],
     width = float(TEXT_W - label_w - 45)
     comp.ensure((bar_h + gap) * len(bars) + 60)
     comp.y -= 16
-    comp.add(("text", MARGIN, comp.y, BOLD, 10.5, "Attendance by class", "left", INK))
+    comp.add(("text", MARGIN, comp.y, BOLD, 10.5, title, "left", INK))
     comp.y -= 12
     axis_note = (f"The axis starts at {floor:g}% so that differences show." if floor > 0
                  else "")
@@ -230,3 +230,9 @@ def compose(report: Report, head: Letterhead, *, anonymise: bool = True) -> Comp
 def render_report_pdf(report: Report, head: Letterhead, *, anonymise: bool = True) -> bytes:
     comp = compose(report, head, anonymise=anonymise)
     return render_pdf([comp.pages], head, f"Attendance report: {report.period.label}")
+
+
+# For the termly packs (services.packs.pack_pdf), which draw the same charts and tables.
+bar_chart = _class_chart
+long_table = _long_table
+section = _section

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.gui.progress import BackgroundTask
+from attendance_desktop.gui.reports.packs_menu import PacksButton
 from attendance_desktop.services import (
     audit_service,
     calendar_service,
@@ -186,6 +187,9 @@ class ReportsWidget(QWidget):
                                       "a term as CSV, for the census return")
         self.census_button.clicked.connect(self.export_census)
         out.addWidget(self.census_button)
+        self.packs = PacksButton(ctx, self.chosen_period)
+        self.packs.saved.connect(self.status.setText)
+        out.addWidget(self.packs)
         layout.addLayout(out)
 
         self.start.setDate(_qdate(ctx.today()))  # for a school with no calendar yet
