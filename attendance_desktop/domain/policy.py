@@ -386,15 +386,10 @@ class Policy:
                               " days to pay")
         if self.pn_max_in_period < 1 or self.pn_period_years < 1:
             raise PolicyError("at least 1 notice in a period of at least 1 year")
-        bands = {b.key for b in self.bands}
-        stages = {s.key for s in self.escalation_stages}
+        # a ladder end naming a band or stage the school has since removed is ignored
+        # (the whole ladder applies), so changing the stages never blocks saving
         seen: set[str] = set()
-        for band, stage in self.band_ladder_ends:
-            if band not in bands:
-                raise PolicyError(f"the ladder end for band '{band}': there is no such band")
-            if stage not in stages:
-                raise PolicyError(f"the ladder for band '{band}' ends at '{stage}', which is not"
-                                  " a stage of the escalation")
+        for band, _stage in self.band_ladder_ends:
             if band in seen:
                 raise PolicyError(f"band '{band}' has two ladder ends")
             seen.add(band)
@@ -405,8 +400,10 @@ class Policy:
         return "N" in self.pn_codes
 
     def ladder_end(self, band_key: str) -> str:
-        """The last stage key a pupil in this band may be moved to ("" = the whole ladder)."""
-        return dict(self.band_ladder_ends).get(band_key, "")
+        """The last stage key a pupil in this band may be moved to ("" = the whole ladder,
+        also when the setting names a stage the policy no longer has)."""
+        end = dict(self.band_ladder_ends).get(band_key, "")
+        return end if any(s.key == end for s in self.escalation_stages) else ""
 
     def session_times(self, session: str) -> SessionTimes:
         return self.am if session == "AM" else self.pm

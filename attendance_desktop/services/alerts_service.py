@@ -258,7 +258,8 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
 
     late_days = [d for d, _s, c in marks if c in lateness.LATE_CODES]
     year_weeks = [w for w in all_weeks if year is None or w >= year.start - dt.timedelta(days=6)]
-    late = lateness.assess(policy, year_weeks, late_days, by_tracker.get("lateness", []), on)
+    late = lateness.assess(policy, year_weeks, late_days, by_tracker.get("lateness", []), on,
+                           calendar=cal)
 
     absence_events = by_tracker.get("absence", []) + by_tracker.get("mitigation", [])
     unauthorised = (escalation.counts_of(marks, current.start, min(on, current.end))
@@ -267,7 +268,7 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
         policy.escalation_unauthorised_sessions > 0
         and unauthorised >= policy.escalation_unauthorised_sessions)
     state = escalation.absence_state(policy, band, absence_events, on, comparison,
-                                     force_concern=start_anyway)
+                                     force_concern=start_anyway, calendar=cal)
     # penalty notices are for compulsory school age only: earlier sessions do not count
     # ... and the window spans settings: a previous school's marks and weeks count too
     pn_marks, pn_weeks = previous_school.combine(marks, all_weeks, elsewhere)

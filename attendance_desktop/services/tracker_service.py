@@ -27,8 +27,11 @@ from attendance_desktop.db.models import (
 )
 from attendance_desktop.domain import escalation, lateness, penalty
 from attendance_desktop.domain.calendar import compulsory_school_age_start
+from attendance_desktop.domain.due_dates import due_after
+from attendance_desktop.domain.policy import Band, Policy
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.services import alerts_service
+from attendance_desktop.services.calendar_service import read_calendar
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 from attendance_desktop.services.policy_service import read_policy
 
@@ -72,6 +75,32 @@ class NoticeInfo:
     status: str
     status_date: dt.date | None
     notes: str
+    staff_name: str
+    paid_on: dt.date | None = None
+    amount_paid: int | None = None
+    terms: penalty.PaymentTerms | None = None  # from this notice's own issue date
+
+    @property
+    def number(self) -> int:
+        return self.terms.number if self.terms is not None else 1
+
+    def payment_text(self) -> str:
+        """What was paid, or what is payable and by when."""
+        if self.paid_on is not None and self.amount_paid is not None:
+            return f"£{self.amount_paid} paid {self.paid_on:%d %b %Y}"
+        if self.status == "issued" and self.terms is not None:
+            return self.terms.describe()
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Consideration:
+    """One recorded penalty-notice decision, as questions and answers."""
+
+    at: dt.datetime
+    decision: str  # label
+    answers: tuple[tuple[str, str], ...]  # (question, answer)
+    reasons: str
     staff_name: str
 
 
@@ -168,19 +197,42 @@ def record_lateness_review(engine: Engine, actor: Actor, pupil_id: int, outcome:
 # --- absence escalation ---------------------------------------------------------------
 
 
+def _band(policy: Policy, key: str) -> Band | None:
+    return next((b for b in policy.bands if b.key == key), None)
+
+
 def set_stage(engine: Engine, actor: Actor, pupil_id: int, stage_key: str, details: str = "",
               now: dt.datetime | None = None) -> None:
-    """Move a pupil to a stage of the absence escalation ("closed" ends it)."""
+    """Move a pupil to a stage of the absence escalation ("closed" ends it). Only stages
+    on the ladder for the pupil's band may be chosen (amber is not red)."""
     _need_head(actor, "change an escalation stage")
     when = _now(now)
+    band_key = "" if stage_key == "closed" else _alert(engine, pupil_id, when.date()).band_key
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
         policy = read_policy(s)
         stage = escalation.stage_by_key(policy, stage_key)
         if stage is None and stage_key != "closed":
             raise ServiceError(f"'{stage_key}' is not a stage of the school's escalation")
-        due = when.date() + dt.timedelta(days=stage.due_days) if stage else None
+        if stage is not None:
+            band = _band(policy, band_key)
+            allowed = escalation.ladder(policy, band)
+            if stage not in allowed:
+                raise ServiceError(
+                    f"the pupil is in the band '{band.label if band else 'none'}', whose "
+                    f"ladder ends at '{allowed[-1].label}': '{stage.label}' is not on it")
+        due = due_after(read_calendar(s), when.date(), days=stage.due_days) if stage else None
         _add(s, actor, pupil_id, "absence", "stage", stage_key, details, when, due)
+
+
+def stages_for(engine: Engine, pupil_id: int, on: dt.date) -> list[tuple[str, str]]:
+    """(key, label) of the stages this pupil may be moved to today: the ladder for the
+    pupil's band (the GUI offers only these)."""
+    alert = _alert(engine, pupil_id, on)
+    with session_scope(engine) as s:
+        policy = read_policy(s)
+    return [(st.key, st.label) for st in escalation.ladder(policy, _band(policy,
+                                                                         alert.band_key))]
 
 
 def record_absence_action(engine: Engine, actor: Actor, pupil_id: int, details: str = "",
@@ -221,11 +273,12 @@ def record_absence_review(engine: Engine, actor: Actor, pupil_id: int, outcome: 
         policy = read_policy(s)
         _add(s, actor, pupil_id, "absence", "review", outcome, details, when)
         if outcome == "not_improved":
-            following = escalation.next_stage(policy, stage)
+            # the next stage on the ladder for the pupil's band: at its end, stay
+            following = escalation.next_stage(policy, stage, _band(policy, alert.band_key))
             if following is not None:
                 _add(s, actor, pupil_id, "absence", "stage", following.key,
                      "not improved at review", when,
-                     when.date() + dt.timedelta(days=following.due_days))
+                     due_after(read_calendar(s), when.date(), days=following.due_days))
                 return following.key
     return stage.key
 
@@ -304,12 +357,28 @@ def _notice_records(s: Session, pupil_id: int, contact_id: int) -> list[PenaltyN
                        .order_by(PenaltyNotice.issued_on)))  # type: ignore[arg-type]
 
 
+def _records(rows: list[PenaltyNotice], leave_out: int | None = None
+             ) -> list[penalty.NoticeRecord]:
+    return [penalty.NoticeRecord(n.issued_on, n.status) for n in rows if n.id != leave_out]
+
+
+def _terms(policy: Policy, rows: list[PenaltyNotice],
+           notice: PenaltyNotice) -> penalty.PaymentTerms:
+    """A notice's terms from its own issue date and the notices issued before it."""
+    number = penalty.notice_number(policy, _records(rows, notice.id), notice.issued_on)
+    return penalty.payment_terms(policy, number, notice.issued_on)
+
+
 def issue_notice(engine: Engine, actor: Actor, pupil_id: int, contact_id: int,
                  issued_on: dt.date, notes: str = "", now: dt.datetime | None = None) -> int:
     """Log a penalty notice to one parent for one child. Refuses a third within the
-    period (withdrawn notices do not count) and pupils below compulsory school age."""
+    period (withdrawn notices do not count; a back-dated notice may not make a later one
+    the third either), dates in the future, and pupils below compulsory school age."""
     _need_head(actor, "issue a penalty notice")
     when = _now(now)
+    if issued_on > when.date():
+        raise ServiceError("a notice cannot be logged before it is issued (the date is in "
+                           "the future)")
     with session_scope(engine) as s:
         pupil = _pupil(s, pupil_id)
         link = s.exec(select(PupilContact).where(PupilContact.pupil_id == pupil_id,
@@ -319,25 +388,59 @@ def issue_notice(engine: Engine, actor: Actor, pupil_id: int, contact_id: int,
         if issued_on < compulsory_school_age_start(pupil.dob):
             raise ServiceError("penalty notices are only for pupils of compulsory school age")
         policy = read_policy(s)
-        existing = [penalty.NoticeRecord(n.issued_on, n.status)
-                    for n in _notice_records(s, pupil_id, contact_id)]
+        existing = _records(_notice_records(s, pupil_id, contact_id))
         refusal = penalty.refusal_reason(policy, existing, issued_on)
         if refusal:
             raise ServiceError(refusal)
-        amount = penalty.issue_amount(policy, existing, issued_on)
+        number = penalty.notice_number(policy, existing, issued_on)
+        terms = penalty.payment_terms(policy, number, issued_on)
         notice = PenaltyNotice(pupil_id=pupil_id, contact_id=contact_id, issued_on=issued_on,
-                               amount=amount, notes=notes.strip(), staff_name=actor.name)
+                               amount=terms.full, notes=notes.strip(), staff_name=actor.name)
         s.add(notice)
         s.flush()
         assert notice.id is not None
         _add(s, actor, pupil_id, "penalty", "note", "issued",
-             f"Notice {notice.id} issued {issued_on:%d %b %Y}, £{amount}", when)
+             f"Notice {notice.id} issued {issued_on:%d %b %Y} "
+             f"({'first' if number == 1 else 'second'} notice): {terms.describe()}", when)
         return notice.id
+
+
+def record_payment(engine: Engine, actor: Actor, notice_id: int, paid_on: dt.date,
+                   amount: int, now: dt.datetime | None = None) -> None:
+    """Record a notice's payment: the date paid and the amount, checked against the
+    framework from the notice's own issue date (reduced amount within the early days of a
+    first notice, the full amount after; a second notice is the full amount; nothing can
+    be paid after the days to pay)."""
+    _need_head(actor, "record a penalty notice payment")
+    when = _now(now)
+    if paid_on > when.date():
+        raise ServiceError("the payment date is in the future")
+    with session_scope(engine) as s:
+        notice = s.get(PenaltyNotice, notice_id)
+        if notice is None:
+            raise NotFound(f"there is no penalty notice {notice_id}")
+        if notice.status != "issued":
+            raise ServiceError(f"this notice is already {notice.status}")
+        policy = read_policy(s)
+        terms = _terms(policy, _notice_records(s, notice.pupil_id, notice.contact_id), notice)
+        problem = penalty.payment_problem(terms, paid_on, amount)
+        if problem:
+            raise ServiceError(problem)
+        notice.status = "paid"
+        notice.status_date = paid_on
+        notice.paid_on = paid_on
+        notice.amount_paid = amount
+        notice.amount = amount
+        s.add(notice)
+        _add(s, actor, notice.pupil_id, "penalty", "note", "paid",
+             f"Notice {notice_id} (issued {notice.issued_on:%d %b %Y}) paid "
+             f"{paid_on:%d %b %Y}: £{amount}", when)
 
 
 def set_notice_status(engine: Engine, actor: Actor, notice_id: int, status: str,
                       on: dt.date, now: dt.datetime | None = None) -> int:
-    """Mark a notice paid, withdrawn or prosecuted. Returns the amount now payable."""
+    """Mark a notice paid (on `on`, the amount that date settles), withdrawn or
+    prosecuted. Returns the notice's amount."""
     _need_head(actor, "change a penalty notice")
     if status not in NOTICE_STATUSES:
         raise ServiceError(f"'{status}' is not a notice status")
@@ -347,13 +450,18 @@ def set_notice_status(engine: Engine, actor: Actor, notice_id: int, status: str,
             raise NotFound(f"there is no penalty notice {notice_id}")
         if on < notice.issued_on:
             raise ServiceError("the date is before the notice was issued")
-        policy = read_policy(s)
         if status == "paid":
-            earlier = [penalty.NoticeRecord(n.issued_on, n.status)
-                       for n in _notice_records(s, notice.pupil_id, notice.contact_id)
-                       if n.id != notice.id and n.issued_on <= notice.issued_on]
-            first = not penalty.counted_notices(policy, earlier, notice.issued_on)
-            notice.amount = penalty.amount_payable(policy, first, notice.issued_on, on)
+            terms = _terms(read_policy(s), _notice_records(s, notice.pupil_id,
+                                                           notice.contact_id), notice)
+            due = penalty.amount_due_on(terms, on)
+            if due is None:
+                raise ServiceError(penalty.payment_problem(terms, on, 0) or "too late to pay")
+    if status == "paid":
+        record_payment(engine, actor, notice_id, on, due, now=now)
+        return due
+    with session_scope(engine) as s:
+        notice = s.get(PenaltyNotice, notice_id)
+        assert notice is not None
         old = notice.status
         notice.status = status
         notice.status_date = on
@@ -365,13 +473,31 @@ def set_notice_status(engine: Engine, actor: Actor, notice_id: int, status: str,
 
 
 def notices_for(engine: Engine, pupil_id: int) -> list[NoticeInfo]:
+    """The pupil's notices, each with its terms worked out from its own issue date."""
     with session_scope(engine) as s:
+        policy = read_policy(s)
         rows = s.exec(select(PenaltyNotice, Contact).join(
             Contact, Contact.id == PenaltyNotice.contact_id).where(  # type: ignore[arg-type]
             PenaltyNotice.pupil_id == pupil_id).order_by(PenaltyNotice.issued_on)).all()
+        by_parent: dict[int, list[PenaltyNotice]] = {}
+        for n, _c in rows:
+            by_parent.setdefault(n.contact_id, []).append(n)
         return [NoticeInfo(n.id or 0, n.pupil_id, n.contact_id,
                            f"{c.title} {c.forename} {c.surname}".strip(), n.issued_on, n.amount,
-                           n.status, n.status_date, n.notes, n.staff_name) for n, c in rows]
+                           n.status, n.status_date, n.notes, n.staff_name, n.paid_on,
+                           n.amount_paid, _terms(policy, by_parent[n.contact_id], n))
+                for n, c in rows]
+
+
+def expected_payment(engine: Engine, notice_id: int, paid_on: dt.date) -> int | None:
+    """The amount that settles a notice on `paid_on` (None: too late or before issue)."""
+    with session_scope(engine) as s:
+        notice = s.get(PenaltyNotice, notice_id)
+        if notice is None:
+            raise NotFound(f"there is no penalty notice {notice_id}")
+        terms = _terms(read_policy(s), _notice_records(s, notice.pupil_id, notice.contact_id),
+                       notice)
+        return penalty.amount_due_on(terms, paid_on)
 
 
 def parents_of(engine: Engine, pupil_id: int) -> list[tuple[int, str]]:
@@ -427,14 +553,58 @@ def _label(policy, e: TrackerEvent) -> str:  # type: ignore[no-untyped-def]
     return f"{e.kind} {e.value}".strip()
 
 
+def decision_answers(details: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The (question, answer) pairs and the reasons stored with a penalty decision.
+    Details that are not the stored form come back as the reasons, unchanged."""
+    try:
+        data = json.loads(details)
+    except (ValueError, TypeError):
+        return (), details
+    if not isinstance(data, dict):
+        return (), details
+    answers = data.get("answers") or {}
+    pairs = tuple((str(q), str(a)) for q, a in answers.items()) if isinstance(
+        answers, dict) else ()
+    return pairs, str(data.get("reasons", ""))
+
+
+def readable_details(e: TrackerEvent) -> str:
+    """An event's details as a person reads them: a penalty decision's considerations
+    become 'question — answer' lines and the reasons (never raw JSON)."""
+    if e.tracker == "penalty" and e.kind == "decision":
+        pairs, reasons = decision_answers(e.details)
+        lines = [f"{q} — {a}" for q, a in pairs]
+        if reasons:
+            lines.append(f"Reasons: {reasons}")
+        return "\n".join(lines)
+    return e.details
+
+
 def history(engine: Engine, pupil_id: int) -> list[HistoryRow]:
-    """Every recorded tracker step for a pupil, newest first."""
+    """Every recorded tracker step for a pupil, newest first, details readable."""
     with session_scope(engine) as s:
         policy = read_policy(s)
         rows = s.exec(select(TrackerEvent).where(TrackerEvent.pupil_id == pupil_id)
                       .order_by(TrackerEvent.at.desc(), TrackerEvent.id.desc())).all()  # type: ignore[attr-defined,union-attr]
-        return [HistoryRow(e.id or 0, e.tracker, e.kind, e.value, _label(policy, e), e.details,
-                           e.due_date, e.at, e.staff_name, e.staff_role) for e in rows]
+        return [HistoryRow(e.id or 0, e.tracker, e.kind, e.value, _label(policy, e),
+                           readable_details(e), e.due_date, e.at, e.staff_name, e.staff_role)
+                for e in rows]
+
+
+def considerations(engine: Engine, pupil_id: int) -> list[Consideration]:
+    """The head's penalty-notice decisions for a pupil, newest first, as questions and
+    answers."""
+    with session_scope(engine) as s:
+        rows = s.exec(select(TrackerEvent).where(
+            TrackerEvent.pupil_id == pupil_id, TrackerEvent.tracker == "penalty",
+            TrackerEvent.kind == "decision").order_by(
+            TrackerEvent.at.desc(), TrackerEvent.id.desc())).all()  # type: ignore[attr-defined,union-attr]
+        out = []
+        for e in rows:
+            pairs, reasons = decision_answers(e.details)
+            out.append(Consideration(e.at, PN_DECISIONS.get(e.value, e.value), pairs, reasons,
+                                     e.staff_name))
+        return out
 
 
 def calls_for(engine: Engine, pupil_id: int) -> list[CallInfo]:

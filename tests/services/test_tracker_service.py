@@ -50,7 +50,7 @@ def test_stage_workflow_from_letter_to_next_stage(engine, red):
     tracker_service.record_absence_action(engine, OFFICE, red, "letter posted", now=NOW)
     step = alerts_service.snapshot(engine, ON).find(red).absence.next_step
     assert step.kind == "review"
-    assert step.due == D(2026, 1, 1)
+    assert step.due == D(2026, 1, 5)  # 6 weeks on is New Year's Day: the next school day
     later = NOW + dt.timedelta(weeks=6)
     assert tracker_service.record_absence_review(engine, HEAD, red, "not_improved",
                                                  now=later) == "monitoring"
