@@ -489,6 +489,22 @@ def notices_for(engine: Engine, pupil_id: int) -> list[NoticeInfo]:
                 for n, c in rows]
 
 
+def notice_preview(engine: Engine, pupil_id: int, contact_id: int, issued_on: dt.date) -> str:
+    """What a notice to this parent issued on `issued_on` would cost and until when, or
+    why it may not be issued (for the notice form, before saving)."""
+    with session_scope(engine) as s:
+        policy = read_policy(s)
+        existing = _records(_notice_records(s, pupil_id, contact_id))
+    refusal = penalty.refusal_reason(policy, existing, issued_on)
+    if refusal:
+        return f"Cannot be issued: {refusal}."
+    number = penalty.notice_number(policy, existing, issued_on)
+    terms = penalty.payment_terms(policy, number, issued_on)
+    which = "First notice" if number == 1 else "Second notice"
+    return (f"{which} to this parent for this child within {policy.pn_period_years} years: "
+            f"{terms.describe()}.")
+
+
 def expected_payment(engine: Engine, notice_id: int, paid_on: dt.date) -> int | None:
     """The amount that settles a notice on `paid_on` (None: too late or before issue)."""
     with session_scope(engine) as s:
@@ -511,6 +527,31 @@ def parents_of(engine: Engine, pupil_id: int) -> list[tuple[int, str]]:
             for link, c in rows if link.parental_responsibility]
 
 
+# --- invitations -----------------------------------------------------------------------
+
+# Letters that invite the family to a meeting: sending one is not holding the meeting, so
+# the step (the meeting) stays due; the invitation is recorded on its own.
+INVITATION_LETTERS = frozenset({"lateness_panel_invite", "attendance_panel_invite"})
+
+
+def letter_completes_step(letter: str) -> bool:
+    """Whether sending this step's letter is the step itself (a warning or band letter),
+    not an invitation to a meeting that has still to be held."""
+    return bool(letter) and letter not in INVITATION_LETTERS
+
+
+def record_invitation(engine: Engine, actor: Actor, pupil_id: int, tracker: str, key: str,
+                      details: str, now: dt.datetime | None = None) -> None:
+    """An invitation to a step's meeting was sent. The meeting itself is recorded when
+    it has been held."""
+    _need_staff(actor)
+    if tracker not in ("lateness", "absence"):
+        raise ServiceError(f"'{tracker}' has no meetings to invite to")
+    with session_scope(engine) as s:
+        _pupil(s, pupil_id)
+        _add(s, actor, pupil_id, tracker, "invitation", key, details, _now(now))
+
+
 # --- reading a case ------------------------------------------------------------------
 
 _LABELS = {
@@ -525,6 +566,9 @@ def _label(policy, e: TrackerEvent) -> str:  # type: ignore[no-untyped-def]
     stages = {st.key: st.label for st in policy.escalation_stages}
     if e.kind in _LABELS:
         return _LABELS[e.kind]
+    if e.kind == "invitation":
+        name = steps.get(e.value) or stages.get(e.value) or e.value
+        return f"Invitation sent: {name}"
     if e.tracker == "lateness":
         if e.kind == "action":
             return steps.get(e.value, e.value)
