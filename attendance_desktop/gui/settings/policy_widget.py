@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.policy import PRESET_LABELS, PRESETS, Policy, PolicyError
 from attendance_desktop.gui.settings.common import MessageLabel, pytime, qtime
+from attendance_desktop.gui.settings.workflow_editors import LadderEndsEditor, PnCodesEditor
 from attendance_desktop.services import policy_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -103,6 +104,9 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
         "escalation_monitoring_weeks": ("Monitoring period at each stage (weeks)", ""),
         "bands": ("Attendance bands (highest first; the last starts at 0%)", ""),
         "escalation_stages": ("Escalation stages, in order", ""),
+        "band_ladder_ends": ("How far up the stages each band goes", "Amber is not red: a"
+                             " band's pupils can be moved only up to this stage (the"
+                             " whole ladder when not set)"),
         "band_letter_prefix": ("Band letter template prefix", "'{band}' letters use this"
                                " prefix plus the band key"),
         "weekly_contact_days": ("Illness contact counts as done within (days)", ""),
@@ -110,7 +114,8 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
     ("Penalty notices", {
         "pn_sessions": ("Sessions of unauthorised absence", ""),
         "pn_window_school_weeks": ("Within (school weeks)", ""),
-        "pn_codes": ("Codes that count (comma separated)", ""),
+        "pn_codes": ("Codes that count towards the threshold", "G, O and U always count"
+                     " (national framework); councils differ on N"),
         "pn_first_amount": ("First notice (£)", ""),
         "pn_discount_amount": ("Paid early (£)", ""),
         "pn_discount_days": ("Early payment within (days)", ""),
@@ -305,6 +310,14 @@ class PolicyEditor(QWidget):
         self.tabs.addTab(scroll, title)
 
     def _make_editor(self, name: str, value: Any) -> QWidget | None:
+        if name == "pn_codes":
+            codes = PnCodesEditor()
+            codes.changed.connect(self._changed)
+            return codes
+        if name == "band_ladder_ends":
+            ends = LadderEndsEditor()
+            ends.changed.connect(self._changed)
+            return ends
         if name in CHOICES:
             combo = QComboBox()
             for key, label in CHOICES[name]:
@@ -314,6 +327,8 @@ class PolicyEditor(QWidget):
         if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
             table = RecordsTable(type(value[0]), name.replace("_", " "))
             table.changed.connect(self._changed)
+            if name in ("bands", "escalation_stages"):
+                table.changed.connect(self._refresh_ladder)
             return table
         if isinstance(value, bool):
             box = QCheckBox()
@@ -341,11 +356,6 @@ class PolicyEditor(QWidget):
             edit.timeChanged.connect(self._changed)
             return edit
         if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-            if name == "pn_codes":
-                line = QLineEdit()
-                line.setProperty("codes", True)
-                line.textChanged.connect(self._changed)
-                return line
             text = QPlainTextEdit()
             text.setTabChangesFocus(True)
             text.setFixedHeight(96)
@@ -376,7 +386,13 @@ class PolicyEditor(QWidget):
         self._changed()
 
     def _set(self, name: str, editor: QWidget, value: Any) -> None:
-        if isinstance(editor, QComboBox):
+        if isinstance(editor, PnCodesEditor):
+            editor.set_codes(value)
+        elif isinstance(editor, LadderEndsEditor):
+            editor.set_options([(b.key, b.label) for b in self._base.bands if b.concern],
+                               [(st.key, st.label) for st in self._base.escalation_stages],
+                               value)
+        elif isinstance(editor, QComboBox):
             editor.setCurrentIndex(max(0, editor.findData(value)))
         elif isinstance(editor, RecordsTable):
             editor.load(value)
@@ -388,8 +404,6 @@ class PolicyEditor(QWidget):
             editor.setValue(int(value))
         elif isinstance(editor, QTimeEdit):
             editor.setTime(qtime(value))
-        elif isinstance(editor, QLineEdit) and editor.property("codes"):
-            editor.setText(", ".join(value))
         elif isinstance(editor, QLineEdit):
             editor.setText(str(value))
         elif isinstance(editor, QPlainTextEdit):
@@ -398,6 +412,10 @@ class PolicyEditor(QWidget):
 
     def _get(self, name: str, editor: QWidget) -> Any:
         default = getattr(self._base, name)
+        if isinstance(editor, PnCodesEditor):
+            return editor.codes()
+        if isinstance(editor, LadderEndsEditor):
+            return editor.ends()
         if isinstance(editor, QComboBox):
             return editor.currentData()
         if isinstance(editor, RecordsTable):
@@ -411,8 +429,6 @@ class PolicyEditor(QWidget):
             return editor.value()
         if isinstance(editor, QTimeEdit):
             return pytime(editor.time())
-        if isinstance(editor, QLineEdit) and editor.property("codes"):
-            return tuple(p.strip().upper() for p in editor.text().split(",") if p.strip())
         if isinstance(editor, QLineEdit):
             return editor.text().strip()
         if isinstance(editor, QPlainTextEdit):
@@ -453,6 +469,21 @@ class PolicyEditor(QWidget):
             return
         self.message.clear_message()
         self.validityChanged.emit(True)
+
+    @Slot()
+    def _refresh_ladder(self) -> None:
+        """The bands or stages were edited: offer the ladder ends for the edited ones."""
+        ladder = self._editors.get("band_ladder_ends")
+        bands, stages = self._editors.get("bands"), self._editors.get("escalation_stages")
+        if not isinstance(ladder, LadderEndsEditor) or not isinstance(bands, RecordsTable) \
+                or not isinstance(stages, RecordsTable):
+            return
+        try:
+            band_rows, stage_rows = bands.records(), stages.records()
+        except PolicyError:
+            return  # the table shows the problem; keep the ladder as it is
+        ladder.set_options([(b.key, b.label) for b in band_rows if b.concern],
+                           [(st.key, st.label) for st in stage_rows], ladder.ends())
 
     @Slot()
     def _apply_preset(self) -> None:
