@@ -220,15 +220,17 @@ def assess(policy: Policy, school_weeks: Sequence[dt.date], late_days: Iterable[
         review_due = on_school_day(calendar, review_due)
         if level == "concern":  # the flowchart's monitoring review is for significant concern
             review_due = None
-        # the period's weeks so far (a week still running does not count yet); a late
-        # review reads the latest of them, not the weeks just after monitoring began
-        in_period = set(all_weeks)
-        period = [w for w in weeks if w.monday in in_period]
-        if period and period[-1].monday == week_monday(on) and not _week_complete(calendar, on):
-            period = period[:-1]
-        tail = period[-math.ceil(n / 2):] if period else []
+        # the period's weeks so far; a late review reads the latest of them, not the weeks
+        # just after monitoring began. A week still running counts once it is already bad
+        # (it cannot get better); a quiet one so far is left out until it is over.
         limit = (policy.lateness_concern_min if level == "concern"
                  else policy.lateness_significant_min)
+        in_period = set(all_weeks)
+        period = [w for w in weeks if w.monday in in_period]
+        if period and period[-1].monday == week_monday(on) and period[-1].lates < limit \
+                and not _week_complete(calendar, on):
+            period = period[:-1]
+        tail = period[-math.ceil(n / 2):] if period else []
         if tail and len(period) >= n:
             suggestion = "improved" if all(w.lates < limit for w in tail) else "not_improved"
     return LatenessStatus(level, this_week, tuple(weeks), start, level_since, tuple(due), done,
