@@ -42,7 +42,7 @@ def test_an_amber_pupil_cannot_be_walked_up_the_red_ladder(engine, amber):
     # not improved at the review: amber stays at the letter, no monitoring or panel
     assert tracker_service.record_absence_review(engine, HEAD, amber, "not_improved",
                                                  now=NOW) == "letter"
-    assert [h.label for h in tracker_service.history(engine, amber)][0] == \
+    assert next(h.label for h in tracker_service.history(engine, amber)) == \
         "Review: not improved"
 
 
@@ -121,7 +121,8 @@ def test_considerations_read_as_questions_and_answers(engine, red):
     tracker_service.record_pn_decision(engine, HEAD, red, answers, "notice_to_improve",
                                        "Support first, then a last chance", now=NOW)
     row = next(h for h in tracker_service.history(engine, red) if h.kind == "decision")
-    assert "{" not in row.details and '"answers"' not in row.details
+    assert "{" not in row.details
+    assert '"answers"' not in row.details
     lines = row.details.splitlines()
     assert lines[0] == "Is more support possible for this family? — Yes, a parenting course"
     assert lines[-1] == "Reasons: Support first, then a last chance"
