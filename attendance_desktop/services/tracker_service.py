@@ -30,7 +30,7 @@ from attendance_desktop.domain.calendar import compulsory_school_age_start
 from attendance_desktop.domain.due_dates import due_after
 from attendance_desktop.domain.policy import Band, Policy
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import alerts_service
+from attendance_desktop.services import alerts_service, clock
 from attendance_desktop.services.calendar_service import read_calendar
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 from attendance_desktop.services.policy_service import read_policy
@@ -140,8 +140,10 @@ def _add(s: Session, actor: Actor, pupil_id: int, tracker: str, kind: str, value
                        staff_role=actor.role.value))
 
 
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now()
+def _now(engine: Engine, now: dt.datetime | None = None) -> dt.datetime:
+    """The time a step is recorded: the application clock unless a caller's (older
+    callers pass the GUI's clock, which is the same one)."""
+    return now or clock.now(engine)
 
 
 def _alert(engine: Engine, pupil_id: int, on: dt.date) -> alerts_service.PupilAlert:
@@ -158,7 +160,7 @@ def record_lateness_action(engine: Engine, actor: Actor, pupil_id: int, key: str
                            details: str = "", now: dt.datetime | None = None) -> None:
     """Record a flowchart action (challenged at the door, warning letter, panel, ...)."""
     _need_staff(actor)
-    when = _now(now)
+    when = _now(engine, now)
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
         policy = read_policy(s)
@@ -180,7 +182,7 @@ def record_lateness_review(engine: Engine, actor: Actor, pupil_id: int, outcome:
     _need_head(actor, "record a lateness review")
     if outcome not in ("improved", "not_improved"):
         raise ServiceError("a lateness review is 'improved' or 'not improved'")
-    when = _now(now)
+    when = _now(engine, now)
     status = _alert(engine, pupil_id, when.date()).lateness
     if status.level == "none":
         raise ServiceError("this pupil has no lateness concern to review")
@@ -206,7 +208,7 @@ def set_stage(engine: Engine, actor: Actor, pupil_id: int, stage_key: str, detai
     """Move a pupil to a stage of the absence escalation ("closed" ends it). Only stages
     on the ladder for the pupil's band may be chosen (amber is not red)."""
     _need_head(actor, "change an escalation stage")
-    when = _now(now)
+    when = _now(engine, now)
     band_key = "" if stage_key == "closed" else _alert(engine, pupil_id, when.date()).band_key
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
@@ -240,7 +242,7 @@ def record_absence_action(engine: Engine, actor: Actor, pupil_id: int, details: 
     """Record that the current stage's action was done (letter sent, meeting held...).
     A pupil with a concern and no stage yet starts at the first stage."""
     _need_staff(actor)
-    when = _now(now)
+    when = _now(engine, now)
     alert = _alert(engine, pupil_id, when.date())
     if alert.absence.paused:
         raise ServiceError("escalation is paused for mitigating circumstances")
@@ -264,7 +266,7 @@ def record_absence_review(engine: Engine, actor: Actor, pupil_id: int, outcome: 
     _need_head(actor, "record an escalation review")
     if outcome not in REVIEW_OUTCOMES:
         raise ServiceError(f"'{outcome}' is not a review outcome")
-    when = _now(now)
+    when = _now(engine, now)
     alert = _alert(engine, pupil_id, when.date())
     stage = alert.absence.stage
     if stage is None:
@@ -292,7 +294,7 @@ def start_mitigation(engine: Engine, actor: Actor, pupil_id: int, reason: str,
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
         _add(s, actor, pupil_id, "absence", "mitigation_start", reason.strip()[:200], reason,
-             _now(now))
+             _now(engine, now))
 
 
 def end_mitigation(engine: Engine, actor: Actor, pupil_id: int, details: str = "",
@@ -300,7 +302,7 @@ def end_mitigation(engine: Engine, actor: Actor, pupil_id: int, details: str = "
     _need_head(actor, "end mitigating circumstances")
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
-        _add(s, actor, pupil_id, "absence", "mitigation_end", "", details, _now(now))
+        _add(s, actor, pupil_id, "absence", "mitigation_end", "", details, _now(engine, now))
 
 
 def acknowledge_flag(engine: Engine, actor: Actor, pupil_id: int, flag: str, details: str,
@@ -313,7 +315,7 @@ def acknowledge_flag(engine: Engine, actor: Actor, pupil_id: int, flag: str, det
         raise ServiceError("say what was done (for example 'LA informed by phone')")
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
-        _add(s, actor, pupil_id, "flags", "action", flag, details, _now(now))
+        _add(s, actor, pupil_id, "flags", "action", flag, details, _now(engine, now))
 
 
 # --- penalty notices ------------------------------------------------------------------
@@ -337,7 +339,7 @@ def record_pn_decision(engine: Engine, actor: Actor, pupil_id: int, answers: lis
         details = json.dumps({"answers": dict(zip(questions, [a.strip() for a in answers],
                                                   strict=True)),
                               "reasons": reasons.strip()}, ensure_ascii=False)
-        _add(s, actor, pupil_id, "penalty", "decision", decision, details, _now(now))
+        _add(s, actor, pupil_id, "penalty", "decision", decision, details, _now(engine, now))
 
 
 def record_pn_review(engine: Engine, actor: Actor, pupil_id: int, outcome: str,
@@ -348,7 +350,7 @@ def record_pn_review(engine: Engine, actor: Actor, pupil_id: int, outcome: str,
         raise ServiceError("a Notice to Improve review is 'improved' or 'not improved'")
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
-        _add(s, actor, pupil_id, "penalty", "review", outcome, details, _now(now))
+        _add(s, actor, pupil_id, "penalty", "review", outcome, details, _now(engine, now))
 
 
 def _notice_records(s: Session, pupil_id: int, contact_id: int) -> list[PenaltyNotice]:
@@ -375,7 +377,7 @@ def issue_notice(engine: Engine, actor: Actor, pupil_id: int, contact_id: int,
     period (withdrawn notices do not count; a back-dated notice may not make a later one
     the third either), dates in the future, and pupils below compulsory school age."""
     _need_head(actor, "issue a penalty notice")
-    when = _now(now)
+    when = _now(engine, now)
     if issued_on > when.date():
         raise ServiceError("a notice cannot be logged before it is issued (the date is in "
                            "the future)")
@@ -406,13 +408,13 @@ def issue_notice(engine: Engine, actor: Actor, pupil_id: int, contact_id: int,
 
 
 def record_payment(engine: Engine, actor: Actor, notice_id: int, paid_on: dt.date,
-                   amount: int, now: dt.datetime | None = None) -> None:
+                   amount: int) -> None:
     """Record a notice's payment: the date paid and the amount, checked against the
     framework from the notice's own issue date (reduced amount within the early days of a
     first notice, the full amount after; a second notice is the full amount; nothing can
     be paid after the days to pay)."""
     _need_head(actor, "record a penalty notice payment")
-    when = _now(now)
+    when = clock.now(engine)
     if paid_on > when.date():
         raise ServiceError("the payment date is in the future")
     with session_scope(engine) as s:
@@ -457,7 +459,7 @@ def set_notice_status(engine: Engine, actor: Actor, notice_id: int, status: str,
             if due is None:
                 raise ServiceError(penalty.payment_problem(terms, on, 0) or "too late to pay")
     if status == "paid":
-        record_payment(engine, actor, notice_id, on, due, now=now)
+        record_payment(engine, actor, notice_id, on, due)
         return due
     with session_scope(engine) as s:
         notice = s.get(PenaltyNotice, notice_id)
@@ -468,7 +470,7 @@ def set_notice_status(engine: Engine, actor: Actor, notice_id: int, status: str,
         s.add(notice)
         _add(s, actor, notice.pupil_id, "penalty", "note", status,
              f"Notice {notice_id}: {old} -> {status} on {on:%d %b %Y} (£{notice.amount})",
-             _now(now))
+             _now(engine, now))
         return notice.amount
 
 
@@ -541,7 +543,7 @@ def letter_completes_step(letter: str) -> bool:
 
 
 def record_invitation(engine: Engine, actor: Actor, pupil_id: int, tracker: str, key: str,
-                      details: str, now: dt.datetime | None = None) -> None:
+                      details: str) -> None:
     """An invitation to a step's meeting was sent. The meeting itself is recorded when
     it has been held."""
     _need_staff(actor)
@@ -549,7 +551,7 @@ def record_invitation(engine: Engine, actor: Actor, pupil_id: int, tracker: str,
         raise ServiceError(f"'{tracker}' has no meetings to invite to")
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
-        _add(s, actor, pupil_id, tracker, "invitation", key, details, _now(now))
+        _add(s, actor, pupil_id, tracker, "invitation", key, details, clock.now(engine))
 
 
 # --- reading a case ------------------------------------------------------------------

@@ -67,8 +67,7 @@ def test_sending_the_panel_invitation_does_not_record_the_meeting(engine, red):
     tracker_service.set_stage(engine, HEAD, red, "panel", now=NOW)
     assert not tracker_service.letter_completes_step("attendance_panel_invite")
     assert tracker_service.letter_completes_step("concern_red")
-    tracker_service.record_invitation(engine, OFFICE, red, "absence", "panel",
-                                      "Letter sent", now=NOW)
+    tracker_service.record_invitation(engine, OFFICE, red, "absence", "panel", "Letter sent")
     step = alerts_service.snapshot(engine, ON).find(red).absence.next_step
     assert step.kind == "action"  # the meeting is still to be held
     assert step.label.startswith("Hold the panel meeting")
@@ -80,11 +79,11 @@ def test_a_payment_is_checked_against_the_notice_own_dates(engine, red):
     parent = add_parent(engine, red)
     first = tracker_service.issue_notice(engine, HEAD, red, parent, D(2024, 1, 10), now=NOW)
     with pytest.raises(ServiceError, match=r"£80 settles this notice on 31 Jan 2024"):
-        tracker_service.record_payment(engine, HEAD, first, D(2024, 1, 31), 160, now=NOW)
+        tracker_service.record_payment(engine, HEAD, first, D(2024, 1, 31), 160)
     with pytest.raises(ServiceError, match="only within 28 days"):
-        tracker_service.record_payment(engine, HEAD, first, D(2024, 2, 8), 160, now=NOW)
+        tracker_service.record_payment(engine, HEAD, first, D(2024, 2, 8), 160)
     assert tracker_service.expected_payment(engine, first, D(2024, 2, 1)) == 160
-    tracker_service.record_payment(engine, HEAD, first, D(2024, 1, 31), 80, now=NOW)
+    tracker_service.record_payment(engine, HEAD, first, D(2024, 1, 31), 80)
     with session_scope(engine) as s:
         row = s.exec(select(PenaltyNotice).where(PenaltyNotice.id == first)).one()
         assert (row.status, row.paid_on, row.amount_paid) == ("paid", D(2024, 1, 31), 80)
@@ -95,7 +94,7 @@ def test_a_payment_is_checked_against_the_notice_own_dates(engine, red):
     assert info[second].payment_text() == \
         "£160 (no reduction for a second notice) by 31 Mar 2025"
     with pytest.raises(ServiceError, match=r"£160 settles .* second notice"):
-        tracker_service.record_payment(engine, HEAD, second, D(2025, 3, 4), 80, now=NOW)
+        tracker_service.record_payment(engine, HEAD, second, D(2025, 3, 4), 80)
     assert "Cannot be issued" in tracker_service.notice_preview(engine, red, parent, ON)
     with pytest.raises(ServiceError, match="already had 2"):
         tracker_service.issue_notice(engine, HEAD, red, parent, ON, now=NOW)

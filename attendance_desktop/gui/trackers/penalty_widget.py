@@ -199,7 +199,7 @@ class PenaltyNoticesWidget(QWidget):
         try:
             if outcome == "paid":
                 tracker_service.record_payment(self.ctx.engine, self.ctx.actor, notice.id, day,
-                                               amount, now=self.ctx.now())
+                                               amount)
             else:
                 tracker_service.set_notice_status(self.ctx.engine, self.ctx.actor, notice.id,
                                                   outcome, day, now=self.ctx.now())

@@ -463,8 +463,14 @@ class PupilCaseWidget(QWidget):
         if not tracker_service.letter_completes_step(item.letter):
             # an invitation is not the meeting: record it, and keep the meeting due
             if item.tracker in ("lateness", "absence"):
-                self._run(tracker_service.record_invitation, self.pupil_id, item.tracker,
-                          item.key, f"Letter “{letters.letter_title(item.letter)}” sent")
+                try:
+                    tracker_service.record_invitation(
+                        self.ctx.engine, self.ctx.actor, self.pupil_id, item.tracker, item.key,
+                        f"Letter “{letters.letter_title(item.letter)}” sent")
+                except ServiceError as exc:
+                    QMessageBox.warning(self, "Trackers", str(exc))
+                self.refresh()
+                self.changed.emit()
             QMessageBox.information(self, "Invitation sent", "The invitation is in the "
                                     f"letters log. Record “{item.label}” when the meeting "
                                     "has been held.")
