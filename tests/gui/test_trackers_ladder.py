@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox
 
 from attendance_desktop.domain.policy import PRESETS
 from attendance_desktop.gui.settings.policy_widget import PolicyEditor
@@ -152,6 +152,18 @@ def test_the_stage_list_is_the_ladder_for_the_pupils_band(qtbot, ctx, pupils, mo
     red = open_case(qtbot, ctx, pupils["red"])
     red.change_stage()
     assert offered[1] == ["letter", "monitoring", "panel", "la_referral", "closed"]
+    # at the end of the amber ladder, the review says not improved keeps it there
+    tracker_service.set_stage(ctx.engine, HEAD, pupils["amber"], "letter", now=NOW)
+    case.refresh()
+    texts: list[str] = []
+
+    def read(dlg):  # type: ignore[no-untyped-def]
+        texts.extend(lab.text() for lab in dlg.findChildren(QLabel))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(step_dialog.StepDialog, "exec", read)
+    case.absence_review()
+    assert any("last stage for this band" in t for t in texts)
 
 
 def test_sending_a_panel_invitation_keeps_the_meeting_due(qtbot, ctx, pupils, monkeypatch,

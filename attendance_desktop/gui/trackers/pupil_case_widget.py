@@ -359,10 +359,15 @@ class PupilCaseWidget(QWidget):
         if self.alert is None:
             return
         comparison = escalation.COMPARISON_LABELS.get(self.alert.comparison, "no figures")
+        band = next((b for b in self.policy.bands if b.key == self.alert.band_key), None)
+        following = (escalation.next_stage(self.policy, self.alert.absence.stage, band)
+                     if self.alert.absence.stage else None)
+        then = (f"Not improved moves to <b>{following.label}</b>." if following else
+                "This is the last stage for this band: not improved keeps monitoring here.")
         dlg = StepDialog(self, "Absence review",
                          f"{self.alert.previous_period}: {format_pct(self.alert.previous_pct)} → "
                          f"{self.alert.period}: {format_pct(self.alert.period_pct)} "
-                         f"(<b>{comparison}</b>). Not improved moves to the next stage.",
+                         f"(<b>{comparison}</b>). {then}",
                          list(tracker_service.REVIEW_OUTCOMES.items()), "Outcome",
                          selected=self.alert.comparison)
         if dlg.exec() == StepDialog.DialogCode.Accepted:
