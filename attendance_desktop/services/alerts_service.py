@@ -26,6 +26,7 @@ from attendance_desktop.db.models import (
 )
 from attendance_desktop.domain import escalation, lateness, penalty
 from attendance_desktop.domain.calendar import SchoolCalendar, Span, compulsory_school_age_start
+from attendance_desktop.domain.due_dates import due_after
 from attendance_desktop.domain.escalation import Flag
 from attendance_desktop.domain.lateness import Event, LatenessStatus
 from attendance_desktop.domain.penalty import PnWindow
@@ -299,7 +300,7 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
                            "head's considerations and decision", pn.met_on, PENALTY_URGENCY))
     pn_events = [e for e in by_tracker.get("penalty", []) if e.kind == "decision"]
     if pn_events and pn_events[-1].value == "notice_to_improve":
-        ends = pn_events[-1].on + dt.timedelta(weeks=policy.notice_to_improve_weeks)
+        ends = due_after(cal, pn_events[-1].on, weeks=policy.notice_to_improve_weeks)
         reviewed = any(e.kind == "review" and e.on >= pn_events[-1].on
                        for e in by_tracker.get("penalty", []))
         if not reviewed:
