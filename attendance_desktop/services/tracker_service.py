@@ -84,11 +84,14 @@ class NoticeInfo:
     def number(self) -> int:
         return self.terms.number if self.terms is not None else 1
 
-    def payment_text(self) -> str:
-        """What was paid, or what is payable and by when."""
+    def payment_text(self, on: dt.date | None = None) -> str:
+        """What was paid, or what is payable and by when (on `on`: unpaid too late)."""
         if self.paid_on is not None and self.amount_paid is not None:
             return f"£{self.amount_paid} paid {self.paid_on:%d %b %Y}"
         if self.status == "issued" and self.terms is not None:
+            if on is not None and on > self.terms.pay_until:
+                return (f"not paid by {self.terms.pay_until:%d %b %Y}: for the local "
+                        "authority (prosecution or withdrawal)")
             return self.terms.describe()
         return ""
 

@@ -130,3 +130,24 @@ def test_considerations_read_as_questions_and_answers(engine, red):
     assert found[0].answers[4] == ("Have reasonable adjustments been made (SEND, health, "
                                    "circumstances)?", "Yes, SEND plan reviewed")
     assert tracker_service.decision_answers("not json") == ((), "not json")
+
+
+def test_a_notice_unpaid_after_the_days_to_pay_says_so(engine, red):
+    parent = add_parent(engine, red)
+    tracker_service.issue_notice(engine, HEAD, red, parent, D(2025, 10, 1), now=NOW)
+    notice = tracker_service.notices_for(engine, red)[0]
+    assert notice.payment_text(D(2025, 10, 29)) == "£80 if paid by 22 Oct 2025, £160 by 29 Oct 2025"
+    assert notice.payment_text(D(2025, 10, 30)).startswith("not paid by 29 Oct 2025")
+
+
+@pytest.mark.parametrize(("codes", "met"), [(("G", "N", "O", "U"), True),
+                                            (("G", "O", "U"), False)])
+def test_whether_n_counts_follows_the_setting(engine, red, codes, met):
+    from attendance_desktop.services import policy_service
+
+    fill(engine, red, D(2025, 11, 10), D(2025, 11, 14), "N")  # 10 sessions of N
+    policy = policy_service.load_policy(engine)
+    policy_service.save_policy(engine, HEAD, policy.replace(pn_codes=codes))
+    alert = alerts_service.snapshot(engine, ON).find(red)
+    assert alert.pn.met is met
+    assert ("consider" in [d.key for d in alert.due]) is met

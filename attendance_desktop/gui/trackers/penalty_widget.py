@@ -112,10 +112,12 @@ class PenaltyNoticesWidget(QWidget):
         self.alert, self.policy = alert, policy
         notices = tracker_service.notices_for(self.ctx.engine, self.pupil_id)
         self._notices = notices
+        today = self.ctx.today()
         fill_table(self.notices, [
             [f"{n.issued_on:%d %b %Y}", n.parent, "first" if n.number == 1 else "second",
-             n.payment_text(), n.status, f"{n.status_date:%d %b %Y}" if n.status_date else "",
-             n.notes] for n in notices], tooltips=True)
+             n.payment_text(today), n.status,
+             f"{n.status_date:%d %b %Y}" if n.status_date else "", n.notes]
+            for n in notices], tooltips=True)
         self.considerations.setHtml(considerations_html(
             tracker_service.considerations(self.ctx.engine, self.pupil_id)))
         pn = alert.pn
