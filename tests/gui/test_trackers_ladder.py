@@ -187,6 +187,10 @@ def test_sending_a_panel_invitation_keeps_the_meeting_due(qtbot, ctx, pupils, mo
     assert case.alert.absence.next_step.kind == "action"
     assert tracker_service.history(ctx.engine, pupils["red"])[0].label.startswith(
         "Invitation sent")
+    row = next(i for i, d in enumerate(case.alert.due) if d.tracker == "absence")
+    assert case.steps.item(row, 3).text().endswith("(sent 20 Nov)")
+    case.tabs.setCurrentIndex(0)
+    shot(case.keep_alive[1], "case_next_steps")
 
 
 def test_policy_settings_penalty_codes_and_ladder(qtbot):

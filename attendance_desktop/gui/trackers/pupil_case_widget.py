@@ -222,14 +222,27 @@ class PupilCaseWidget(QWidget):
             f"(threshold {self.policy.pn_sessions})"
             f"{' — threshold met' if a.pn.met else ''}")
         letters = letter_service_module()
-        _fill(self.steps, [[d.tracker.capitalize(), d.label, due_text(d, on),
-                            _letter_title(letters, d.letter)] for d in a.due])
+        hist = tracker_service.history(self.ctx.engine, self.pupil_id)
+        self._history = hist
+        # an invitation sent for a meeting still to be held is shown beside its step
+        since = {"absence": a.absence.stage_since, "lateness": a.lateness.episode_start}
+        invited = {}
+        for h in reversed(hist):  # oldest first: the latest invitation wins
+            start = since.get(h.tracker)
+            if h.kind == "invitation" and start is not None and h.at.date() >= start:
+                invited[(h.tracker, h.value)] = h.at.date()
+
+        def letter_cell(d: DueItem) -> str:
+            title = _letter_title(letters, d.letter)
+            sent = invited.get((d.tracker, d.key))
+            return f"{title} (sent {sent:%d %b})" if sent and title else title
+
+        _fill(self.steps, [[d.tracker.capitalize(), d.label, due_text(d, on), letter_cell(d)]
+                           for d in a.due])
         if a.due:
             self.steps.selectRow(0)
         self._update_buttons()
         self._load_marks(on)
-        hist = tracker_service.history(self.ctx.engine, self.pupil_id)
-        self._history = hist
         _fill(self.history, [[f"{h.at:%d %b %Y %H:%M}", h.tracker, h.label,
                               f"{h.staff_name} ({h.staff_role})",
                               f"{h.due_date:%d %b}" if h.due_date else "",
