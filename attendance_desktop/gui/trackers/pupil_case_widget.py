@@ -26,6 +26,11 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.tables import fill_table, read_only_table
+from attendance_desktop.gui.trackers.case_text import (
+    due_text,
+    letter_service_module,
+    letter_title,
+)
 from attendance_desktop.gui.trackers.marks_calendar_widget import MarksCalendarWidget
 from attendance_desktop.gui.trackers.penalty_widget import PenaltyNoticesWidget
 from attendance_desktop.gui.trackers.step_dialog import StepDialog
@@ -40,15 +45,6 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
 
-def letter_service_module() -> Any | None:
-    """The letters service, when this build has it (built by another part of the app)."""
-    try:
-        from attendance_desktop.services import letter_service
-    except ImportError:
-        return None
-    return letter_service if hasattr(letter_service, "record_letter") else None
-
-
 def _table(headers: list[str], name: str) -> QTableWidget:
     t = read_only_table(headers, name)
     t.setWordWrap(False)
@@ -58,25 +54,6 @@ def _table(headers: list[str], name: str) -> QTableWidget:
 
 def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
     fill_table(t, rows, tooltips=True)
-
-
-def due_text(d: DueItem, on: dt.date) -> str:
-    if d.due < on:
-        return f"overdue ({d.due:%d %b})"
-    if d.due == on:
-        return "today"
-    return f"{d.due:%a %d %b}"
-
-
-def _letter_title(letters: Any | None, key: str) -> str:
-    if not key:
-        return ""
-    if letters is not None and hasattr(letters, "letter_title"):
-        try:
-            return str(letters.letter_title(key))
-        except (KeyError, ServiceError):
-            return key
-    return key
 
 
 class PupilCaseWidget(QWidget):
@@ -173,6 +150,9 @@ class PupilCaseWidget(QWidget):
         self.penalty.recorded.connect(self._recorded)
         self.notices = self.penalty.notices
         self.pn_label = self.penalty.pn_label
+        self.pn_decision = self.penalty.pn_decision
+        self.log_notice = self.penalty.log_notice
+        self.notice_status = self.penalty.notice_status
         self.tabs.addTab(self.penalty, "Penalty notices")
         pn_buttons = self.penalty.buttons
         # the services refuse these for other roles too; here they are greyed out with a reason
@@ -233,7 +213,7 @@ class PupilCaseWidget(QWidget):
                 invited[(h.tracker, h.value)] = h.at.date()
 
         def letter_cell(d: DueItem) -> str:
-            title = _letter_title(letters, d.letter)
+            title = letter_title(letters, d.letter)
             sent = invited.get((d.tracker, d.key))
             return f"{title} (sent {sent:%d %b})" if sent and title else title
 
@@ -419,18 +399,6 @@ class PupilCaseWidget(QWidget):
                                           "What are the circumstances (e.g. long-term illness)?")
         if ok and reason.strip():
             self._run(tracker_service.start_mitigation, self.pupil_id, reason)
-
-    @Slot()
-    def pn_decision(self) -> None:
-        self.penalty.pn_decision()
-
-    @Slot()
-    def log_notice(self) -> None:
-        self.penalty.log_notice()
-
-    @Slot()
-    def notice_status(self) -> None:
-        self.penalty.notice_status()
 
     @Slot()
     def _recorded(self) -> None:
