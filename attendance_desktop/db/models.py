@@ -338,6 +338,9 @@ class PenaltyNotice(SQLModel, table=True):
     status_date: dt.date | None = None
     notes: str = ""
     staff_name: str = ""
+    # the payment as made (checked against the framework from the notice's own dates)
+    paid_on: dt.date | None = None
+    amount_paid: int | None = None
 
 
 class LetterTemplate(SQLModel, table=True):

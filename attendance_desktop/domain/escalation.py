@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from attendance_desktop.domain import codes
-from attendance_desktop.domain.calendar import Span
+from attendance_desktop.domain.calendar import SchoolCalendar, Span
 from attendance_desktop.domain.codes import Category
+from attendance_desktop.domain.due_dates import due_after, on_school_day
 from attendance_desktop.domain.lateness import Event
 from attendance_desktop.domain.policy import Band, Policy, Stage
 from attendance_desktop.domain.stats import Counts
@@ -128,21 +129,37 @@ def stage_by_key(policy: Policy, key: str) -> Stage | None:
     return next((s for s in policy.escalation_stages if s.key == key), None)
 
 
-def next_stage(policy: Policy, stage: Stage | None) -> Stage | None:
-    stages = list(policy.escalation_stages)
+def ladder(policy: Policy, band: Band | None) -> tuple[Stage, ...]:
+    """The stages a pupil in `band` may be moved through: the policy's ladder up to the
+    band's end (amber is not red). No band, or a band with no end set: the whole ladder."""
+    stages = tuple(policy.escalation_stages)
+    end = policy.ladder_end(band.key) if band is not None else ""
+    keys = [s.key for s in stages]
+    return stages[:keys.index(end) + 1] if end in keys else stages
+
+
+def next_stage(policy: Policy, stage: Stage | None,
+               band: Band | None = None) -> Stage | None:
+    """The stage after `stage` on the ladder for `band`; None at (or past) its end."""
+    stages = list(ladder(policy, band))
     if stage is None:
         return stages[0]
+    if stage not in stages:
+        return None  # already above this band's ladder (attendance improved): no higher
     i = stages.index(stage)
     return stages[i + 1] if i + 1 < len(stages) else None
 
 
 def absence_state(policy: Policy, band: Band | None, events: Iterable[Event], on: dt.date,
-                  comparison: str = "", force_concern: bool = False) -> AbsenceState:
+                  comparison: str = "", force_concern: bool = False,
+                  calendar: SchoolCalendar | None = None) -> AbsenceState:
     """Where a pupil stands in the stage workflow, and the next step with its due date.
 
     Events: `stage` (value = stage key, or "closed"), `action` (value = stage key),
     `review` (value = outcome), `mitigation_start` / `mitigation_end`. `force_concern`
     starts the workflow whatever the band (lateness handed over to the absence procedure).
+    Due dates fall on school days of `calendar` (the next one when the day counted to is a
+    weekend, holiday or closure); a step is due only once the stage before it was reached.
     """
     events = sorted(events, key=lambda e: e.on)
     paused_since: dt.date | None = None
@@ -165,22 +182,22 @@ def absence_state(policy: Policy, band: Band | None, events: Iterable[Event], on
             return AbsenceState(None, None, False, None, None)
         first = policy.escalation_stages[0]
         return AbsenceState(None, None, False, None, StepDue(
-            "start", f"Start: {first.label}", on, first,
+            "start", f"Start: {first.label}", on_school_day(calendar, on), first,
             letter_key(policy, first.letter, band)))
     assert since is not None
     later = [e for e in events if e.on >= since]
     actions = [e.on for e in later if e.kind == "action" and e.value == stage.key]
     if not actions:
         return AbsenceState(stage, since, False, None, StepDue(
-            "action", stage.action, since + dt.timedelta(days=stage.due_days), stage,
+            "action", stage.action, due_after(calendar, since, days=stage.due_days), stage,
             letter_key(policy, stage.letter, band)))
     if stage.review_weeks <= 0:
         return AbsenceState(stage, since, False, None, None)
     reviews = [e.on for e in later if e.kind == "review" and e.on >= actions[0]]
     last = max([actions[0], *reviews])
     return AbsenceState(stage, since, False, None, StepDue(
-        "review", f"Review: {stage.label}", last + dt.timedelta(weeks=stage.review_weeks), stage,
-        REVIEW_LETTERS.get(comparison, "")))
+        "review", f"Review: {stage.label}", due_after(calendar, last, weeks=stage.review_weeks),
+        stage, REVIEW_LETTERS.get(comparison, "")))
 
 
 # --- missing education and LA flags ----------------------------------------------------

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from attendance_desktop.domain.calendar import SchoolCalendar
+from attendance_desktop.domain.due_dates import on_school_day
 from attendance_desktop.domain.penalty import week_monday
 from attendance_desktop.domain.policy import LatenessStep, Policy
 
@@ -91,12 +93,25 @@ def _friday(monday: dt.date) -> dt.date:
     return monday + dt.timedelta(days=4)
 
 
+def _week_complete(calendar: SchoolCalendar | None, on: dt.date) -> bool:
+    """Whether the school week holding `on` has no school day left after `on`."""
+    friday = _friday(week_monday(on))
+    if calendar is not None:
+        return not calendar.school_days(on + dt.timedelta(days=1), friday)
+    return on >= friday
+
+
 def assess(policy: Policy, school_weeks: Sequence[dt.date], late_days: Iterable[dt.date],
-           events: Iterable[Event], on: dt.date) -> LatenessStatus:
+           events: Iterable[Event], on: dt.date,
+           calendar: SchoolCalendar | None = None) -> LatenessStatus:
     """Level, actions due and review due for one pupil on `on`.
 
     `late_days` holds one date per L or U session; `events` the pupil's lateness tracker
-    events (action keys, review outcomes, level changes recorded by reviews).
+    events (action keys, review outcomes, level changes recorded by reviews). Due dates
+    fall on school days of `calendar`. The panel meeting and the contract are reachable
+    only after a not-improved review, one after the other: before that they are not due
+    (so never overdue). The suggested review outcome reads the monitoring period's latest
+    complete weeks, not the first weeks after it began.
     """
     late_days = sorted(d for d in late_days if d <= on)
     weeks = weekly_counts(policy, school_weeks, late_days, on)
@@ -158,15 +173,30 @@ def assess(policy: Policy, school_weeks: Sequence[dt.date], late_days: Iterable[
             if rank(e.value) > rank(level):
                 level = e.value
     reviews = [e for e in mine if e.kind == "review"]
-    panel_stage = level == "significant" and any(
-        e.value == "not_improved" and e.on >= reached.get("significant", start) for e in reviews)
+    opened = min((e.on for e in reviews if e.value == "not_improved"
+                  and e.on >= reached.get("significant", start)), default=None)
+    panel_stage = level == "significant" and opened is not None
 
     level_since = reached.get(level, start)
+    done_on: dict[str, dt.date] = {}
+    for e in mine:
+        if e.kind == "action":
+            done_on.setdefault(e.value, e.on)
     due: list[DueStep] = []
+    chain_from = opened  # after-review steps follow one another from the review
     for step in policy.lateness_steps:
-        if rank(step.level) > rank(level) or step.key in done:
+        if rank(step.level) > rank(level):
             continue
-        if step.after_review and not panel_stage:
+        if step.after_review:
+            if not panel_stage or chain_from is None:
+                continue  # not reachable yet: not due, so never overdue
+            if step.key in done_on:
+                chain_from = max(chain_from, done_on[step.key])
+                continue
+            due.append(DueStep(step, on_school_day(calendar, chain_from)))
+            chain_from = None  # the next one waits for this one
+            continue
+        if step.key in done:
             continue
         due.append(DueStep(step, reached.get(step.level, level_since)))
 
@@ -187,12 +217,20 @@ def assess(policy: Policy, school_weeks: Sequence[dt.date], late_days: Iterable[
             review_due = _friday(all_weeks[n - 1])
         else:
             review_due = week_monday(monitoring_start) + dt.timedelta(weeks=n, days=-3)
+        review_due = on_school_day(calendar, review_due)
         if level == "concern":  # the flowchart's monitoring review is for significant concern
             review_due = None
-        period = [w for w in weeks if w.monday in set(all_weeks[:n])]
-        tail = period[-math.ceil(n / 2):] if period else []
+        # the period's weeks so far; a late review reads the latest of them, not the weeks
+        # just after monitoring began. A week still running counts once it is already bad
+        # (it cannot get better); a quiet one so far is left out until it is over.
         limit = (policy.lateness_concern_min if level == "concern"
                  else policy.lateness_significant_min)
+        in_period = set(all_weeks)
+        period = [w for w in weeks if w.monday in in_period]
+        if period and period[-1].monday == week_monday(on) and period[-1].lates < limit \
+                and not _week_complete(calendar, on):
+            period = period[:-1]
+        tail = period[-math.ceil(n / 2):] if period else []
         if tail and len(period) >= n:
             suggestion = "improved" if all(w.lates < limit for w in tail) else "not_improved"
     return LatenessStatus(level, this_week, tuple(weeks), start, level_since, tuple(due), done,

@@ -92,7 +92,11 @@ def counted_notices(policy: Policy, notices: Iterable[NoticeRecord],
 
 
 def refusal_reason(policy: Policy, notices: Iterable[NoticeRecord], on: dt.date) -> str | None:
-    """Why another notice may not be issued on `on`, or None when it may."""
+    """Why another notice may not be issued on `on`, or None when it may.
+
+    A notice logged late (dated before ones already held) must not make any of those the
+    third within the period either: the limit holds in every rolling period."""
+    notices = list(notices)
     counted = counted_notices(policy, notices, on)
     if len(counted) >= policy.pn_max_in_period:
         first = counted[0].issued_on
@@ -101,6 +105,13 @@ def refusal_reason(policy: Policy, notices: Iterable[NoticeRecord], on: dt.date)
                 "the limit is "
                 f"{policy.pn_max_in_period}: consider an attendance contract, an education "
                 "supervision order or prosecution instead")
+    with_new = [*notices, NoticeRecord(on, "issued")]
+    for later in sorted(n.issued_on for n in notices
+                        if n.status != "withdrawn" and n.issued_on > on):
+        if len(counted_notices(policy, with_new, later)) > policy.pn_max_in_period:
+            return (f"a notice dated {on:%d %b %Y} would make the one issued "
+                    f"{later:%d %b %Y} more than {policy.pn_max_in_period} within "
+                    f"{policy.pn_period_years} years for this parent and child")
     return None
 
 
@@ -120,3 +131,73 @@ def amount_payable(policy: Policy, first_in_period: bool, issued_on: dt.date,
     if (paid_on - issued_on).days <= policy.pn_discount_days:
         return policy.pn_discount_amount
     return policy.pn_first_amount
+
+
+# --- payment (National Framework: £80 within 21 days, £160 within 28; second £160) -------
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentTerms:
+    """What a notice costs and until when, worked out from its own issue date."""
+
+    number: int  # 1 = first notice to this parent for this child within the period
+    issued_on: dt.date
+    full: int
+    reduced: int | None  # the early-payment amount (first notices only)
+    reduced_until: dt.date | None  # the last day the reduced amount settles it
+    pay_until: dt.date  # the last day it can be paid; after that the LA considers action
+
+    def describe(self) -> str:
+        if self.reduced is not None and self.reduced_until is not None:
+            return (f"£{self.reduced} if paid by {self.reduced_until:%d %b %Y}, £{self.full} "
+                    f"by {self.pay_until:%d %b %Y}")
+        return f"£{self.full} (no reduction for a second notice) by {self.pay_until:%d %b %Y}"
+
+
+def notice_number(policy: Policy, notices: Iterable[NoticeRecord], issued_on: dt.date) -> int:
+    """1 for a first notice within the period, 2 for a second, from the earlier notices
+    (withdrawn ones do not count); notices issued later do not change it."""
+    earlier = [n for n in notices if n.issued_on < issued_on]
+    return len(counted_notices(policy, earlier, issued_on)) + 1
+
+
+def payment_terms(policy: Policy, number: int, issued_on: dt.date) -> PaymentTerms:
+    pay_until = issued_on + dt.timedelta(days=policy.pn_pay_days)
+    if number <= 1:
+        return PaymentTerms(number, issued_on, policy.pn_first_amount, policy.pn_discount_amount,
+                            issued_on + dt.timedelta(days=policy.pn_discount_days), pay_until)
+    return PaymentTerms(number, issued_on, policy.pn_second_amount, None, None, pay_until)
+
+
+def amount_due_on(terms: PaymentTerms, paid_on: dt.date) -> int | None:
+    """The amount that settles the notice when paid on `paid_on`; None when it is too
+    late (after the days to pay, the notice can no longer be paid: the local authority
+    decides on prosecution) or the date is before the notice was issued."""
+    if paid_on < terms.issued_on or paid_on > terms.pay_until:
+        return None
+    if terms.reduced is not None and terms.reduced_until is not None \
+            and paid_on <= terms.reduced_until:
+        return terms.reduced
+    return terms.full
+
+
+def payment_problem(terms: PaymentTerms, paid_on: dt.date, amount: int) -> str | None:
+    """Why a payment of `amount` on `paid_on` does not fit the notice, or None."""
+    if paid_on < terms.issued_on:
+        return (f"the payment date {paid_on:%d %b %Y} is before the notice was issued "
+                f"({terms.issued_on:%d %b %Y})")
+    due = amount_due_on(terms, paid_on)
+    if due is None:
+        days = (terms.pay_until - terms.issued_on).days
+        return (f"a penalty notice can be paid only within {days} days of issue (by "
+                f"{terms.pay_until:%d %b %Y}); after that the local authority decides on "
+                "prosecution or withdraws the notice")
+    if amount == due:
+        return None
+    if terms.reduced is None:
+        why = "a second notice is the full amount, with no reduction"
+    elif due == terms.reduced:
+        why = f"paid by {terms.reduced_until:%d %b %Y}, the reduced amount"
+    else:
+        why = f"paid after {terms.reduced_until:%d %b %Y}, the full amount"
+    return f"£{due} settles this notice on {paid_on:%d %b %Y} ({why}), not £{amount}"

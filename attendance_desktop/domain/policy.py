@@ -165,6 +165,19 @@ PN_CONSIDERATIONS = (
 )
 
 
+# Workflow and penalty notices (issue 16, points 4-5) ----------------------------------
+# The codes the national framework (Aug 2024) lists for the penalty-notice threshold.
+# G, O and U always count; councils differ on N (reason not yet known), so it is a choice.
+PN_CODES_NATIONAL = ("G", "N", "O", "U")
+PN_CODES_REQUIRED = ("G", "O", "U")
+# How far up the escalation ladder a band's pupils may be moved: (band key, last stage key).
+# Bands not listed may climb the whole ladder. Amber is not red: Lowther's amber pupils get
+# the RAG letter; only red goes on to monitoring, the panel and the LA referral.
+LOWTHER_LADDER_ENDS = (("upper_amber", "letter"), ("lower_amber", "letter"))
+WESSEX_LADDER_ENDS = (("contact", "meeting"),)  # below 90% triggers intervention
+VALE_LADDER_ENDS = (("speak", "speak"), ("concern", "letter"))  # Appendix A, cumulative
+
+
 LOWTHER_BANDS = (
     Band("green", "Green (100%)", 100.0, False),
     Band("lower_green", "Lower green (96-99.9%)", 96.0, False),
@@ -283,6 +296,8 @@ class Policy:
     pn_period_years: int = 3
     notice_to_improve_weeks: int = 6
     pn_considerations: tuple[str, ...] = PN_CONSIDERATIONS
+    # Workflow (issue 16): the last stage each band may reach (see LOWTHER_LADDER_ENDS)
+    band_ladder_ends: tuple[tuple[str, str], ...] = LOWTHER_LADDER_ENDS
     # Letters and reporting
     letter_repeat_days: int = 28
     la_benchmark_pct: float | None = None
@@ -324,6 +339,7 @@ class Policy:
             raise PolicyError(f"unknown lateness rule '{self.lateness_continues_rule}'")
         if not self.escalation_stages:
             raise PolicyError("the absence escalation needs at least one stage")
+        self._validate_workflow()
         if not self.kiosk_reasons:
             raise PolicyError("the kiosk needs at least one reason for arriving late")
         for label, code in self.kiosk_reasons:
@@ -348,6 +364,46 @@ class Policy:
         if not 4 <= self.pin_min_length_staff <= self.pin_min_length_senior <= 32:
             raise PolicyError("PIN lengths: 4 <= teachers' minimum <= head and office minimum"
                               " <= 32")
+
+    def _validate_workflow(self) -> None:
+        """Penalty-notice codes and amounts, and the band ladders (issue 16)."""
+        unknown = [c for c in self.pn_codes if c not in PN_CODES_NATIONAL]
+        if unknown:
+            raise PolicyError(f"'{unknown[0]}' cannot count towards a penalty notice: only the"
+                              " unauthorised absence codes G, N, O and U can")
+        missing = [c for c in PN_CODES_REQUIRED if c not in self.pn_codes]
+        if missing:
+            raise PolicyError("the national framework counts G, O and U towards a penalty"
+                              f" notice (missing: {', '.join(missing)}); only whether N counts"
+                              " is a local choice")
+        if len(set(self.pn_codes)) != len(self.pn_codes):
+            raise PolicyError("a penalty-notice code is listed twice")
+        if not 0 < self.pn_discount_amount <= self.pn_first_amount:
+            raise PolicyError("the early-payment amount must be more than £0 and no more than"
+                              " the full amount")
+        if not 0 < self.pn_discount_days <= self.pn_pay_days:
+            raise PolicyError("the early-payment days must be more than 0 and no more than the"
+                              " days to pay")
+        if self.pn_max_in_period < 1 or self.pn_period_years < 1:
+            raise PolicyError("at least 1 notice in a period of at least 1 year")
+        # a ladder end naming a band or stage the school has since removed is ignored
+        # (the whole ladder applies), so changing the stages never blocks saving
+        seen: set[str] = set()
+        for band, _stage in self.band_ladder_ends:
+            if band in seen:
+                raise PolicyError(f"band '{band}' has two ladder ends")
+            seen.add(band)
+
+    @property
+    def pn_counts_n(self) -> bool:
+        """Whether N (reason not yet known) counts towards the penalty-notice threshold."""
+        return "N" in self.pn_codes
+
+    def ladder_end(self, band_key: str) -> str:
+        """The last stage key a pupil in this band may be moved to ("" = the whole ladder,
+        also when the setting names a stage the policy no longer has)."""
+        end = dict(self.band_ladder_ends).get(band_key, "")
+        return end if any(s.key == end for s in self.escalation_stages) else ""
 
     def session_times(self, session: str) -> SessionTimes:
         return self.am if session == "AM" else self.pm
@@ -379,7 +435,10 @@ class Policy:
         for f in dataclasses.fields(cls):
             if f.name in data:
                 kwargs[f.name] = _decode(f.name, data[f.name], getattr(base, f.name))
-        return dataclasses.replace(base, **kwargs)
+        made = dataclasses.replace(base, **kwargs)
+        if "band_ladder_ends" not in data:  # saved before the setting existed
+            made = dataclasses.replace(made, band_ladder_ends=_preset_ladder(made))
+        return made
 
 
 def _encode(value: Any) -> Any:
@@ -415,7 +474,7 @@ def _decode(name: str, value: Any, default: Any) -> Any:
         return tuple(Stage(**b) for b in value)
     if name == "lateness_steps":
         return tuple(LatenessStep(**b) for b in value)
-    if name in ("kiosk_reasons", "band_letters"):
+    if name in ("kiosk_reasons", "band_letters", "band_ladder_ends"):
         return tuple((str(label), str(code)) for label, code in value)
     if isinstance(default, tuple):
         return tuple(value)
@@ -440,6 +499,7 @@ PRESETS: dict[str, Policy] = {
         leave_assessment_days_before=5,
         bands=WESSEX_BANDS,
         escalation_stages=WESSEX_STAGES,
+        band_ladder_ends=WESSEX_LADDER_ENDS,
         band_letters=(("contact", "concern_upper_amber"), ("intervention", "concern_red")),
         target_pct=96.0,
         performance_min_attendance_pct=94.0,
@@ -454,6 +514,7 @@ PRESETS: dict[str, Policy] = {
         leave_notice_unit="weeks",
         bands=VALE_BANDS,
         escalation_stages=VALE_STAGES,
+        band_ladder_ends=VALE_LADDER_ENDS,
         band_letters=(("concern", "concern_vale_92"), ("monitoring", "monitoring_warning")),
         target_pct=94.0,
         escalation_monitoring_weeks=4,
@@ -468,6 +529,7 @@ PRESETS: dict[str, Policy] = {
         leave_notice_unit="school_weeks",
         bands=ATLP_BANDS,
         escalation_stages=ATLP_STAGES,
+        band_ladder_ends=(),  # stages follow support that did not work, not bands
         escalation_unauthorised_sessions=1,
         band_letters=(("stage1", "concern_upper_amber"), ("stage2", "concern_red"),
                       ("severe", "concern_red")),
@@ -480,12 +542,23 @@ PRESETS: dict[str, Policy] = {
         first_day_contact_by=_t(9, 30),
         bands=ONE_PAGE_BANDS,
         escalation_stages=ONE_PAGE_STAGES,
+        band_ladder_ends=(),  # amber and red both go on to the meeting and Early Help
         band_letters=(("amber", "concern_lower_amber"), ("red", "concern_red")),
         target_pct=97.0,
         la_benchmark_pct=96.0,
         monitoring_period="term",
     ),
 }
+
+def _preset_ladder(policy: Policy) -> tuple[tuple[str, str], ...]:
+    """The preset's ladder ends that fit this policy's bands and stages."""
+    found = PRESETS.get(policy.preset)
+    if found is None:
+        return ()
+    bands = {b.key for b in policy.bands}
+    stages = {s.key for s in policy.escalation_stages}
+    return tuple((b, s) for b, s in found.band_ladder_ends if b in bands and s in stages)
+
 
 PRESET_LABELS = {
     "lowther": "Lowther (small rural primary, 2025-26) — default",

@@ -26,6 +26,7 @@ from attendance_desktop.db.models import (
 )
 from attendance_desktop.domain import escalation, lateness, penalty
 from attendance_desktop.domain.calendar import SchoolCalendar, Span, compulsory_school_age_start
+from attendance_desktop.domain.due_dates import due_after
 from attendance_desktop.domain.escalation import Flag
 from attendance_desktop.domain.lateness import Event, LatenessStatus
 from attendance_desktop.domain.penalty import PnWindow
@@ -258,7 +259,8 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
 
     late_days = [d for d, _s, c in marks if c in lateness.LATE_CODES]
     year_weeks = [w for w in all_weeks if year is None or w >= year.start - dt.timedelta(days=6)]
-    late = lateness.assess(policy, year_weeks, late_days, by_tracker.get("lateness", []), on)
+    late = lateness.assess(policy, year_weeks, late_days, by_tracker.get("lateness", []), on,
+                           calendar=cal)
 
     absence_events = by_tracker.get("absence", []) + by_tracker.get("mitigation", [])
     unauthorised = (escalation.counts_of(marks, current.start, min(on, current.end))
@@ -267,7 +269,7 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
         policy.escalation_unauthorised_sessions > 0
         and unauthorised >= policy.escalation_unauthorised_sessions)
     state = escalation.absence_state(policy, band, absence_events, on, comparison,
-                                     force_concern=start_anyway)
+                                     force_concern=start_anyway, calendar=cal)
     # penalty notices are for compulsory school age only: earlier sessions do not count
     # ... and the window spans settings: a previous school's marks and weeks count too
     pn_marks, pn_weeks = previous_school.combine(marks, all_weeks, elsewhere)
@@ -298,7 +300,7 @@ def _assess(policy: Policy, cal: SchoolCalendar, on: dt.date, pid: int, upn: str
                            "head's considerations and decision", pn.met_on, PENALTY_URGENCY))
     pn_events = [e for e in by_tracker.get("penalty", []) if e.kind == "decision"]
     if pn_events and pn_events[-1].value == "notice_to_improve":
-        ends = pn_events[-1].on + dt.timedelta(weeks=policy.notice_to_improve_weeks)
+        ends = due_after(cal, pn_events[-1].on, weeks=policy.notice_to_improve_weeks)
         reviewed = any(e.kind == "review" and e.on >= pn_events[-1].on
                        for e in by_tracker.get("penalty", []))
         if not reviewed:

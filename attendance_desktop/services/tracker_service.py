@@ -1,5 +1,6 @@
 """Recording the trackers' steps: lateness actions and reviews, absence stages, actions,
-reviews and mitigation, penalty-notice considerations and the notice log.
+reviews and mitigation, penalty-notice considerations; the notice log lives in
+notice_service (its functions are re-exported here).
 
 Every step is an append-only TrackerEvent with who and when. Roles: any staff member
 who may write the register records actions; stage changes, reviews, mitigation and
@@ -13,38 +14,47 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
     CallLog,
     Contact,
     Mark,
-    PenaltyNotice,
-    Pupil,
     PupilContact,
     TrackerEvent,
 )
-from attendance_desktop.domain import escalation, lateness, penalty
-from attendance_desktop.domain.calendar import compulsory_school_age_start
+from attendance_desktop.domain import escalation, lateness
+from attendance_desktop.domain.due_dates import due_after
+from attendance_desktop.domain.policy import Band, Policy
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import alerts_service
-from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
+from attendance_desktop.services import alerts_service, clock
+from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services.errors import NotFound, ServiceError
+from attendance_desktop.services.notice_service import NOTICE_STATUSES as NOTICE_STATUSES
+from attendance_desktop.services.notice_service import PN_DECISIONS as PN_DECISIONS
+from attendance_desktop.services.notice_service import Consideration as Consideration
+from attendance_desktop.services.notice_service import NoticeInfo as NoticeInfo
+from attendance_desktop.services.notice_service import considerations as considerations
+from attendance_desktop.services.notice_service import decision_answers as decision_answers
+from attendance_desktop.services.notice_service import expected_payment as expected_payment
+from attendance_desktop.services.notice_service import issue_notice as issue_notice
+from attendance_desktop.services.notice_service import notice_preview as notice_preview
+from attendance_desktop.services.notice_service import notices_for as notices_for
+from attendance_desktop.services.notice_service import record_payment as record_payment
+from attendance_desktop.services.notice_service import set_notice_status as set_notice_status
 from attendance_desktop.services.policy_service import read_policy
+from attendance_desktop.services.tracker_records import add_event as _add
+from attendance_desktop.services.tracker_records import get_pupil as _pupil
+from attendance_desktop.services.tracker_records import need_head as _need_head
+from attendance_desktop.services.tracker_records import need_staff as _need_staff
+from attendance_desktop.services.tracker_records import record_time as _now
 
-PN_DECISIONS = {
-    "issue": "Issue a penalty notice",
-    "notice_to_improve": "Issue a Notice to Improve first",
-    "support": "More support first (no notice now)",
-    "other_route": "Another legal route (contract, supervision order, prosecution)",
-    "no_action": "No notice: reasons recorded",
-}
 REVIEW_OUTCOMES = {
     "better_band": "Moved to a better band",
     "improved_still_concern": "Improved but still a concern",
     "not_improved": "Not improved",
 }
-NOTICE_STATUSES = ("issued", "paid", "withdrawn", "prosecuted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +72,6 @@ class HistoryRow:
 
 
 @dataclass(frozen=True, slots=True)
-class NoticeInfo:
-    id: int
-    pupil_id: int
-    contact_id: int
-    parent: str
-    issued_on: dt.date
-    amount: int
-    status: str
-    status_date: dt.date | None
-    notes: str
-    staff_name: str
-
-
-@dataclass(frozen=True, slots=True)
 class CallInfo:
     called_at: dt.datetime
     method: str
@@ -85,34 +81,6 @@ class CallInfo:
 
 
 # --- helpers ------------------------------------------------------------------------
-
-
-def _need_staff(actor: Actor) -> None:
-    if not actor.can_write_register:
-        raise PermissionDenied(f"{actor.role.label} users cannot record tracker steps")
-
-
-def _need_head(actor: Actor, what: str) -> None:
-    if not actor.can_decide_leave:  # the head (or the system) decides escalation
-        raise PermissionDenied(f"only the headteacher can {what}")
-
-
-def _pupil(s: Session, pupil_id: int) -> Pupil:
-    p = s.get(Pupil, pupil_id)
-    if p is None:
-        raise NotFound(f"there is no pupil with id {pupil_id}")
-    return p
-
-
-def _add(s: Session, actor: Actor, pupil_id: int, tracker: str, kind: str, value: str,
-         details: str, now: dt.datetime, due: dt.date | None = None) -> None:
-    s.add(TrackerEvent(pupil_id=pupil_id, tracker=tracker, kind=kind, value=value,
-                       details=details.strip(), due_date=due, at=now, staff_name=actor.name,
-                       staff_role=actor.role.value))
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now()
 
 
 def _alert(engine: Engine, pupil_id: int, on: dt.date) -> alerts_service.PupilAlert:
@@ -129,7 +97,7 @@ def record_lateness_action(engine: Engine, actor: Actor, pupil_id: int, key: str
                            details: str = "", now: dt.datetime | None = None) -> None:
     """Record a flowchart action (challenged at the door, warning letter, panel, ...)."""
     _need_staff(actor)
-    when = _now(now)
+    when = _now(engine, now)
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
         policy = read_policy(s)
@@ -151,7 +119,7 @@ def record_lateness_review(engine: Engine, actor: Actor, pupil_id: int, outcome:
     _need_head(actor, "record a lateness review")
     if outcome not in ("improved", "not_improved"):
         raise ServiceError("a lateness review is 'improved' or 'not improved'")
-    when = _now(now)
+    when = _now(engine, now)
     status = _alert(engine, pupil_id, when.date()).lateness
     if status.level == "none":
         raise ServiceError("this pupil has no lateness concern to review")
@@ -168,19 +136,42 @@ def record_lateness_review(engine: Engine, actor: Actor, pupil_id: int, outcome:
 # --- absence escalation ---------------------------------------------------------------
 
 
+def _band(policy: Policy, key: str) -> Band | None:
+    return next((b for b in policy.bands if b.key == key), None)
+
+
 def set_stage(engine: Engine, actor: Actor, pupil_id: int, stage_key: str, details: str = "",
               now: dt.datetime | None = None) -> None:
-    """Move a pupil to a stage of the absence escalation ("closed" ends it)."""
+    """Move a pupil to a stage of the absence escalation ("closed" ends it). Only stages
+    on the ladder for the pupil's band may be chosen (amber is not red)."""
     _need_head(actor, "change an escalation stage")
-    when = _now(now)
+    when = _now(engine, now)
+    band_key = "" if stage_key == "closed" else _alert(engine, pupil_id, when.date()).band_key
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
         policy = read_policy(s)
         stage = escalation.stage_by_key(policy, stage_key)
         if stage is None and stage_key != "closed":
             raise ServiceError(f"'{stage_key}' is not a stage of the school's escalation")
-        due = when.date() + dt.timedelta(days=stage.due_days) if stage else None
+        if stage is not None:
+            band = _band(policy, band_key)
+            allowed = escalation.ladder(policy, band)
+            if stage not in allowed:
+                raise ServiceError(
+                    f"the pupil is in the band '{band.label if band else 'none'}', whose "
+                    f"ladder ends at '{allowed[-1].label}': '{stage.label}' is not on it")
+        due = due_after(read_calendar(s), when.date(), days=stage.due_days) if stage else None
         _add(s, actor, pupil_id, "absence", "stage", stage_key, details, when, due)
+
+
+def stages_for(engine: Engine, pupil_id: int, on: dt.date) -> list[tuple[str, str]]:
+    """(key, label) of the stages this pupil may be moved to today: the ladder for the
+    pupil's band (the GUI offers only these)."""
+    alert = _alert(engine, pupil_id, on)
+    with session_scope(engine) as s:
+        policy = read_policy(s)
+    return [(st.key, st.label) for st in escalation.ladder(policy, _band(policy,
+                                                                         alert.band_key))]
 
 
 def record_absence_action(engine: Engine, actor: Actor, pupil_id: int, details: str = "",
@@ -188,7 +179,7 @@ def record_absence_action(engine: Engine, actor: Actor, pupil_id: int, details: 
     """Record that the current stage's action was done (letter sent, meeting held...).
     A pupil with a concern and no stage yet starts at the first stage."""
     _need_staff(actor)
-    when = _now(now)
+    when = _now(engine, now)
     alert = _alert(engine, pupil_id, when.date())
     if alert.absence.paused:
         raise ServiceError("escalation is paused for mitigating circumstances")
@@ -212,7 +203,7 @@ def record_absence_review(engine: Engine, actor: Actor, pupil_id: int, outcome: 
     _need_head(actor, "record an escalation review")
     if outcome not in REVIEW_OUTCOMES:
         raise ServiceError(f"'{outcome}' is not a review outcome")
-    when = _now(now)
+    when = _now(engine, now)
     alert = _alert(engine, pupil_id, when.date())
     stage = alert.absence.stage
     if stage is None:
@@ -221,11 +212,12 @@ def record_absence_review(engine: Engine, actor: Actor, pupil_id: int, outcome: 
         policy = read_policy(s)
         _add(s, actor, pupil_id, "absence", "review", outcome, details, when)
         if outcome == "not_improved":
-            following = escalation.next_stage(policy, stage)
+            # the next stage on the ladder for the pupil's band: at its end, stay
+            following = escalation.next_stage(policy, stage, _band(policy, alert.band_key))
             if following is not None:
                 _add(s, actor, pupil_id, "absence", "stage", following.key,
                      "not improved at review", when,
-                     when.date() + dt.timedelta(days=following.due_days))
+                     due_after(read_calendar(s), when.date(), days=following.due_days))
                 return following.key
     return stage.key
 
@@ -239,7 +231,7 @@ def start_mitigation(engine: Engine, actor: Actor, pupil_id: int, reason: str,
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
         _add(s, actor, pupil_id, "absence", "mitigation_start", reason.strip()[:200], reason,
-             _now(now))
+             _now(engine, now))
 
 
 def end_mitigation(engine: Engine, actor: Actor, pupil_id: int, details: str = "",
@@ -247,7 +239,7 @@ def end_mitigation(engine: Engine, actor: Actor, pupil_id: int, details: str = "
     _need_head(actor, "end mitigating circumstances")
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
-        _add(s, actor, pupil_id, "absence", "mitigation_end", "", details, _now(now))
+        _add(s, actor, pupil_id, "absence", "mitigation_end", "", details, _now(engine, now))
 
 
 def acknowledge_flag(engine: Engine, actor: Actor, pupil_id: int, flag: str, details: str,
@@ -260,7 +252,7 @@ def acknowledge_flag(engine: Engine, actor: Actor, pupil_id: int, flag: str, det
         raise ServiceError("say what was done (for example 'LA informed by phone')")
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
-        _add(s, actor, pupil_id, "flags", "action", flag, details, _now(now))
+        _add(s, actor, pupil_id, "flags", "action", flag, details, _now(engine, now))
 
 
 # --- penalty notices ------------------------------------------------------------------
@@ -284,7 +276,7 @@ def record_pn_decision(engine: Engine, actor: Actor, pupil_id: int, answers: lis
         details = json.dumps({"answers": dict(zip(questions, [a.strip() for a in answers],
                                                   strict=True)),
                               "reasons": reasons.strip()}, ensure_ascii=False)
-        _add(s, actor, pupil_id, "penalty", "decision", decision, details, _now(now))
+        _add(s, actor, pupil_id, "penalty", "decision", decision, details, _now(engine, now))
 
 
 def record_pn_review(engine: Engine, actor: Actor, pupil_id: int, outcome: str,
@@ -295,83 +287,7 @@ def record_pn_review(engine: Engine, actor: Actor, pupil_id: int, outcome: str,
         raise ServiceError("a Notice to Improve review is 'improved' or 'not improved'")
     with session_scope(engine) as s:
         _pupil(s, pupil_id)
-        _add(s, actor, pupil_id, "penalty", "review", outcome, details, _now(now))
-
-
-def _notice_records(s: Session, pupil_id: int, contact_id: int) -> list[PenaltyNotice]:
-    return list(s.exec(select(PenaltyNotice).where(PenaltyNotice.pupil_id == pupil_id,
-                                                   PenaltyNotice.contact_id == contact_id)
-                       .order_by(PenaltyNotice.issued_on)))  # type: ignore[arg-type]
-
-
-def issue_notice(engine: Engine, actor: Actor, pupil_id: int, contact_id: int,
-                 issued_on: dt.date, notes: str = "", now: dt.datetime | None = None) -> int:
-    """Log a penalty notice to one parent for one child. Refuses a third within the
-    period (withdrawn notices do not count) and pupils below compulsory school age."""
-    _need_head(actor, "issue a penalty notice")
-    when = _now(now)
-    with session_scope(engine) as s:
-        pupil = _pupil(s, pupil_id)
-        link = s.exec(select(PupilContact).where(PupilContact.pupil_id == pupil_id,
-                                                 PupilContact.contact_id == contact_id)).first()
-        if link is None:
-            raise ServiceError("that adult is not a contact of this pupil")
-        if issued_on < compulsory_school_age_start(pupil.dob):
-            raise ServiceError("penalty notices are only for pupils of compulsory school age")
-        policy = read_policy(s)
-        existing = [penalty.NoticeRecord(n.issued_on, n.status)
-                    for n in _notice_records(s, pupil_id, contact_id)]
-        refusal = penalty.refusal_reason(policy, existing, issued_on)
-        if refusal:
-            raise ServiceError(refusal)
-        amount = penalty.issue_amount(policy, existing, issued_on)
-        notice = PenaltyNotice(pupil_id=pupil_id, contact_id=contact_id, issued_on=issued_on,
-                               amount=amount, notes=notes.strip(), staff_name=actor.name)
-        s.add(notice)
-        s.flush()
-        assert notice.id is not None
-        _add(s, actor, pupil_id, "penalty", "note", "issued",
-             f"Notice {notice.id} issued {issued_on:%d %b %Y}, £{amount}", when)
-        return notice.id
-
-
-def set_notice_status(engine: Engine, actor: Actor, notice_id: int, status: str,
-                      on: dt.date, now: dt.datetime | None = None) -> int:
-    """Mark a notice paid, withdrawn or prosecuted. Returns the amount now payable."""
-    _need_head(actor, "change a penalty notice")
-    if status not in NOTICE_STATUSES:
-        raise ServiceError(f"'{status}' is not a notice status")
-    with session_scope(engine) as s:
-        notice = s.get(PenaltyNotice, notice_id)
-        if notice is None:
-            raise NotFound(f"there is no penalty notice {notice_id}")
-        if on < notice.issued_on:
-            raise ServiceError("the date is before the notice was issued")
-        policy = read_policy(s)
-        if status == "paid":
-            earlier = [penalty.NoticeRecord(n.issued_on, n.status)
-                       for n in _notice_records(s, notice.pupil_id, notice.contact_id)
-                       if n.id != notice.id and n.issued_on <= notice.issued_on]
-            first = not penalty.counted_notices(policy, earlier, notice.issued_on)
-            notice.amount = penalty.amount_payable(policy, first, notice.issued_on, on)
-        old = notice.status
-        notice.status = status
-        notice.status_date = on
-        s.add(notice)
-        _add(s, actor, notice.pupil_id, "penalty", "note", status,
-             f"Notice {notice_id}: {old} -> {status} on {on:%d %b %Y} (£{notice.amount})",
-             _now(now))
-        return notice.amount
-
-
-def notices_for(engine: Engine, pupil_id: int) -> list[NoticeInfo]:
-    with session_scope(engine) as s:
-        rows = s.exec(select(PenaltyNotice, Contact).join(
-            Contact, Contact.id == PenaltyNotice.contact_id).where(  # type: ignore[arg-type]
-            PenaltyNotice.pupil_id == pupil_id).order_by(PenaltyNotice.issued_on)).all()
-        return [NoticeInfo(n.id or 0, n.pupil_id, n.contact_id,
-                           f"{c.title} {c.forename} {c.surname}".strip(), n.issued_on, n.amount,
-                           n.status, n.status_date, n.notes, n.staff_name) for n, c in rows]
+        _add(s, actor, pupil_id, "penalty", "review", outcome, details, _now(engine, now))
 
 
 def parents_of(engine: Engine, pupil_id: int) -> list[tuple[int, str]]:
@@ -383,6 +299,31 @@ def parents_of(engine: Engine, pupil_id: int) -> list[tuple[int, str]]:
         return [(c.id or 0, f"{c.forename} {c.surname}".strip() + (
             f" ({link.relationship})" if link.relationship else ""))
             for link, c in rows if link.parental_responsibility]
+
+
+# --- invitations -----------------------------------------------------------------------
+
+# Letters that invite the family to a meeting: sending one is not holding the meeting, so
+# the step (the meeting) stays due; the invitation is recorded on its own.
+INVITATION_LETTERS = frozenset({"lateness_panel_invite", "attendance_panel_invite"})
+
+
+def letter_completes_step(letter: str) -> bool:
+    """Whether sending this step's letter is the step itself (a warning or band letter),
+    not an invitation to a meeting that has still to be held."""
+    return bool(letter) and letter not in INVITATION_LETTERS
+
+
+def record_invitation(engine: Engine, actor: Actor, pupil_id: int, tracker: str, key: str,
+                      details: str) -> None:
+    """An invitation to a step's meeting was sent. The meeting itself is recorded when
+    it has been held."""
+    _need_staff(actor)
+    if tracker not in ("lateness", "absence"):
+        raise ServiceError(f"'{tracker}' has no meetings to invite to")
+    with session_scope(engine) as s:
+        _pupil(s, pupil_id)
+        _add(s, actor, pupil_id, tracker, "invitation", key, details, clock.now(engine))
 
 
 # --- reading a case ------------------------------------------------------------------
@@ -399,6 +340,9 @@ def _label(policy, e: TrackerEvent) -> str:  # type: ignore[no-untyped-def]
     stages = {st.key: st.label for st in policy.escalation_stages}
     if e.kind in _LABELS:
         return _LABELS[e.kind]
+    if e.kind == "invitation":
+        name = steps.get(e.value) or stages.get(e.value) or e.value
+        return f"Invitation sent: {name}"
     if e.tracker == "lateness":
         if e.kind == "action":
             return steps.get(e.value, e.value)
@@ -427,14 +371,27 @@ def _label(policy, e: TrackerEvent) -> str:  # type: ignore[no-untyped-def]
     return f"{e.kind} {e.value}".strip()
 
 
+def readable_details(e: TrackerEvent) -> str:
+    """An event's details as a person reads them: a penalty decision's considerations
+    become 'question — answer' lines and the reasons (never raw JSON)."""
+    if e.tracker == "penalty" and e.kind == "decision":
+        pairs, reasons = decision_answers(e.details)
+        lines = [f"{q} — {a}" for q, a in pairs]
+        if reasons:
+            lines.append(f"Reasons: {reasons}")
+        return "\n".join(lines)
+    return e.details
+
+
 def history(engine: Engine, pupil_id: int) -> list[HistoryRow]:
-    """Every recorded tracker step for a pupil, newest first."""
+    """Every recorded tracker step for a pupil, newest first, details readable."""
     with session_scope(engine) as s:
         policy = read_policy(s)
         rows = s.exec(select(TrackerEvent).where(TrackerEvent.pupil_id == pupil_id)
                       .order_by(TrackerEvent.at.desc(), TrackerEvent.id.desc())).all()  # type: ignore[attr-defined,union-attr]
-        return [HistoryRow(e.id or 0, e.tracker, e.kind, e.value, _label(policy, e), e.details,
-                           e.due_date, e.at, e.staff_name, e.staff_role) for e in rows]
+        return [HistoryRow(e.id or 0, e.tracker, e.kind, e.value, _label(policy, e),
+                           readable_details(e), e.due_date, e.at, e.staff_name, e.staff_role)
+                for e in rows]
 
 
 def calls_for(engine: Engine, pupil_id: int) -> list[CallInfo]:

@@ -99,7 +99,7 @@ def test_stage_workflow_letter_then_monitoring_with_due_dates():
     state = absence_state(POLICY, red, events, on)
     assert state.stage.key == "letter"
     assert state.next_step.kind == "action"
-    assert state.next_step.due == D(2025, 11, 8)
+    assert state.next_step.due == D(2025, 11, 10)  # 5 days on is a Saturday: the Monday
     events.append(Event("action", "letter", D(2025, 11, 5)))
     state = absence_state(POLICY, red, events, on, "not_improved")
     assert state.next_step.kind == "review"

@@ -79,7 +79,7 @@ def test_not_improved_review_brings_panel_then_escalation():
     assert status.panel_stage
     keys = [d.step.key for d in status.actions_due]
     assert "panel_meeting" in keys
-    assert "contract" in keys
+    assert "contract" not in keys  # agreed at the panel meeting: reachable after it
     assert level_after_review(status, "not_improved") == "escalated"
     assert level_after_review(status, "improved") == "significant"
 

@@ -50,7 +50,7 @@ def test_stage_workflow_from_letter_to_next_stage(engine, red):
     tracker_service.record_absence_action(engine, OFFICE, red, "letter posted", now=NOW)
     step = alerts_service.snapshot(engine, ON).find(red).absence.next_step
     assert step.kind == "review"
-    assert step.due == D(2026, 1, 1)
+    assert step.due == D(2026, 1, 5)  # 6 weeks on is New Year's Day: the next school day
     later = NOW + dt.timedelta(weeks=6)
     assert tracker_service.record_absence_review(engine, HEAD, red, "not_improved",
                                                  now=later) == "monitoring"
@@ -198,7 +198,7 @@ def test_notice_to_improve_brings_a_review_after_the_improvement_period(engine, 
                                        "Support refused; last chance first", now=NOW)
     due = alerts_service.snapshot(engine, ON).find(red).due
     review = next(d for d in due if d.key == "notice_to_improve")
-    assert review.due == D(2026, 1, 1)  # 6 weeks (policy) after 20 Nov
+    assert review.due == D(2026, 1, 5)  # 6 weeks after 20 Nov is New Year: the next school day
     assert review.urgency > 1  # not yet due
     late = alerts_service.snapshot(engine, D(2026, 1, 5)).find(red).due
     assert next(d for d in late if d.key == "notice_to_improve").urgency == 1

@@ -6,23 +6,19 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QTimeEdit,
     QVBoxLayout,
@@ -31,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.policy import PRESET_LABELS, PRESETS, Policy, PolicyError
 from attendance_desktop.gui.settings.common import MessageLabel, pytime, qtime
+from attendance_desktop.gui.settings.records_table import RecordsTable
+from attendance_desktop.gui.settings.workflow_editors import LadderEndsEditor, PnCodesEditor
 from attendance_desktop.services import policy_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -103,6 +101,9 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
         "escalation_monitoring_weeks": ("Monitoring period at each stage (weeks)", ""),
         "bands": ("Attendance bands (highest first; the last starts at 0%)", ""),
         "escalation_stages": ("Escalation stages, in order", ""),
+        "band_ladder_ends": ("How far up the stages each band goes", "Amber is not red: a"
+                             " band's pupils can be moved only up to this stage (the"
+                             " whole ladder when not set)"),
         "band_letter_prefix": ("Band letter template prefix", "'{band}' letters use this"
                                " prefix plus the band key"),
         "weekly_contact_days": ("Illness contact counts as done within (days)", ""),
@@ -110,7 +111,8 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
     ("Penalty notices", {
         "pn_sessions": ("Sessions of unauthorised absence", ""),
         "pn_window_school_weeks": ("Within (school weeks)", ""),
-        "pn_codes": ("Codes that count (comma separated)", ""),
+        "pn_codes": ("Codes that count towards the threshold", "G, O and U always count"
+                     " (national framework); councils differ on N"),
         "pn_first_amount": ("First notice (£)", ""),
         "pn_discount_amount": ("Paid early (£)", ""),
         "pn_discount_days": ("Early payment within (days)", ""),
@@ -136,106 +138,6 @@ CHOICES = {
                                 ("weeks", "after a number of significant weeks")],
 }
 NONE_VALUE = -1.0
-
-
-class RecordsTable(QWidget):
-    """Edits a tuple of small frozen dataclasses (bands, escalation stages, lateness steps)
-    as a table: one row per record, one column per field; tick boxes for yes/no fields."""
-
-    changed = Signal()
-
-    def __init__(self, record_type: type, title: str) -> None:
-        super().__init__()
-        self.record_type = record_type
-        self.title = title
-        self.fields = list(dataclasses.fields(record_type))
-        self.table = QTableWidget(0, len(self.fields))
-        self.table.setHorizontalHeaderLabels(
-            [f.name.replace("_", " ").capitalize() for f in self.fields])
-        header = self.table.horizontalHeader()
-        for col, f in enumerate(self.fields):
-            if f.name in ("label", "action"):
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-            else:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setMinimumHeight(170)
-        self.table.itemChanged.connect(self._changed)
-        add = QPushButton("Add row")
-        add.setAccessibleName(f"Add to {title}")
-        add.clicked.connect(self._add)
-        remove = QPushButton("Remove row")
-        remove.setAccessibleName(f"Remove from {title}")
-        remove.clicked.connect(self._remove)
-        buttons = QHBoxLayout()
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.table)
-        layout.addLayout(buttons)
-
-    def load(self, records: tuple[Any, ...]) -> None:
-        self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        for rec in records:
-            self._append(rec)
-        self.table.blockSignals(False)
-
-    def _append(self, rec: Any) -> None:
-        r = self.table.rowCount()
-        self.table.insertRow(r)
-        for col, f in enumerate(self.fields):
-            value = getattr(rec, f.name) if rec is not None else None
-            if f.type == "bool":
-                item = QTableWidgetItem("")
-                item.setCheckState(Qt.CheckState.Checked if value else Qt.CheckState.Unchecked)
-            elif f.type == "float":
-                item = QTableWidgetItem(f"{(value or 0.0):g}")
-            else:
-                item = QTableWidgetItem("" if value is None else str(value))
-            self.table.setItem(r, col, item)
-
-    def records(self) -> tuple[Any, ...]:
-        out = []
-        for r in range(self.table.rowCount()):
-            values: dict[str, Any] = {}
-            for col, f in enumerate(self.fields):
-                item = self.table.item(r, col)
-                text = item.text().strip() if item else ""
-                if f.type == "bool":
-                    values[f.name] = item is not None and \
-                        item.checkState() == Qt.CheckState.Checked
-                elif f.type in ("int", "float"):
-                    try:
-                        values[f.name] = (int if f.type == "int" else float)(text.rstrip("%"))
-                    except ValueError:
-                        raise PolicyError(f"{self.title}, row {r + 1}: "
-                                          f"{f.name.replace('_', ' ')} must be a number"
-                                          ) from None
-                else:
-                    values[f.name] = text
-            out.append(self.record_type(**values))
-        return tuple(out)
-
-    @Slot()
-    def _add(self) -> None:
-        self.table.blockSignals(True)
-        self._append(None)
-        self.table.blockSignals(False)
-        self.changed.emit()
-
-    @Slot()
-    def _remove(self) -> None:
-        row = self.table.currentRow()
-        if row >= 0:
-            self.table.removeRow(row)
-            self.changed.emit()
-
-    @Slot()
-    def _changed(self) -> None:
-        self.changed.emit()
 
 
 class PolicyEditor(QWidget):
@@ -305,6 +207,14 @@ class PolicyEditor(QWidget):
         self.tabs.addTab(scroll, title)
 
     def _make_editor(self, name: str, value: Any) -> QWidget | None:
+        if name == "pn_codes":
+            codes = PnCodesEditor()
+            codes.changed.connect(self._changed)
+            return codes
+        if name == "band_ladder_ends":
+            ends = LadderEndsEditor()
+            ends.changed.connect(self._changed)
+            return ends
         if name in CHOICES:
             combo = QComboBox()
             for key, label in CHOICES[name]:
@@ -314,6 +224,8 @@ class PolicyEditor(QWidget):
         if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
             table = RecordsTable(type(value[0]), name.replace("_", " "))
             table.changed.connect(self._changed)
+            if name in ("bands", "escalation_stages"):
+                table.changed.connect(self._refresh_ladder)
             return table
         if isinstance(value, bool):
             box = QCheckBox()
@@ -341,11 +253,6 @@ class PolicyEditor(QWidget):
             edit.timeChanged.connect(self._changed)
             return edit
         if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-            if name == "pn_codes":
-                line = QLineEdit()
-                line.setProperty("codes", True)
-                line.textChanged.connect(self._changed)
-                return line
             text = QPlainTextEdit()
             text.setTabChangesFocus(True)
             text.setFixedHeight(96)
@@ -376,7 +283,13 @@ class PolicyEditor(QWidget):
         self._changed()
 
     def _set(self, name: str, editor: QWidget, value: Any) -> None:
-        if isinstance(editor, QComboBox):
+        if isinstance(editor, PnCodesEditor):
+            editor.set_codes(value)
+        elif isinstance(editor, LadderEndsEditor):
+            editor.set_options([(b.key, b.label) for b in self._base.bands if b.concern],
+                               [(st.key, st.label) for st in self._base.escalation_stages],
+                               value)
+        elif isinstance(editor, QComboBox):
             editor.setCurrentIndex(max(0, editor.findData(value)))
         elif isinstance(editor, RecordsTable):
             editor.load(value)
@@ -388,8 +301,6 @@ class PolicyEditor(QWidget):
             editor.setValue(int(value))
         elif isinstance(editor, QTimeEdit):
             editor.setTime(qtime(value))
-        elif isinstance(editor, QLineEdit) and editor.property("codes"):
-            editor.setText(", ".join(value))
         elif isinstance(editor, QLineEdit):
             editor.setText(str(value))
         elif isinstance(editor, QPlainTextEdit):
@@ -398,6 +309,10 @@ class PolicyEditor(QWidget):
 
     def _get(self, name: str, editor: QWidget) -> Any:
         default = getattr(self._base, name)
+        if isinstance(editor, PnCodesEditor):
+            return editor.codes()
+        if isinstance(editor, LadderEndsEditor):
+            return editor.ends()
         if isinstance(editor, QComboBox):
             return editor.currentData()
         if isinstance(editor, RecordsTable):
@@ -411,8 +326,6 @@ class PolicyEditor(QWidget):
             return editor.value()
         if isinstance(editor, QTimeEdit):
             return pytime(editor.time())
-        if isinstance(editor, QLineEdit) and editor.property("codes"):
-            return tuple(p.strip().upper() for p in editor.text().split(",") if p.strip())
         if isinstance(editor, QLineEdit):
             return editor.text().strip()
         if isinstance(editor, QPlainTextEdit):
@@ -453,6 +366,21 @@ class PolicyEditor(QWidget):
             return
         self.message.clear_message()
         self.validityChanged.emit(True)
+
+    @Slot()
+    def _refresh_ladder(self) -> None:
+        """The bands or stages were edited: offer the ladder ends for the edited ones."""
+        ladder = self._editors.get("band_ladder_ends")
+        bands, stages = self._editors.get("bands"), self._editors.get("escalation_stages")
+        if not isinstance(ladder, LadderEndsEditor) or not isinstance(bands, RecordsTable) \
+                or not isinstance(stages, RecordsTable):
+            return
+        try:
+            band_rows, stage_rows = bands.records(), stages.records()
+        except PolicyError:
+            return  # the table shows the problem; keep the ladder as it is
+        ladder.set_options([(b.key, b.label) for b in band_rows if b.concern],
+                           [(st.key, st.label) for st in stage_rows], ladder.ends())
 
     @Slot()
     def _apply_preset(self) -> None:

@@ -13,8 +13,10 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QTableWidget,
     QTabWidget,
     QVBoxLayout,
@@ -24,12 +26,14 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.gui.trackers.marks_calendar_widget import MarksCalendarWidget
-from attendance_desktop.gui.trackers.step_dialog import (
-    NoticeDialog,
-    PenaltyDecisionDialog,
-    StepDialog,
+from attendance_desktop.gui.trackers.case_text import (
+    due_text,
+    letter_service_module,
+    letter_title,
 )
+from attendance_desktop.gui.trackers.marks_calendar_widget import MarksCalendarWidget
+from attendance_desktop.gui.trackers.penalty_widget import PenaltyNoticesWidget
+from attendance_desktop.gui.trackers.step_dialog import StepDialog
 from attendance_desktop.services import (
     alerts_service,
     calendar_service,
@@ -41,15 +45,6 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
 
-def letter_service_module() -> Any | None:
-    """The letters service, when this build has it (built by another part of the app)."""
-    try:
-        from attendance_desktop.services import letter_service
-    except ImportError:
-        return None
-    return letter_service if hasattr(letter_service, "record_letter") else None
-
-
 def _table(headers: list[str], name: str) -> QTableWidget:
     t = read_only_table(headers, name)
     t.setWordWrap(False)
@@ -59,25 +54,6 @@ def _table(headers: list[str], name: str) -> QTableWidget:
 
 def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
     fill_table(t, rows, tooltips=True)
-
-
-def due_text(d: DueItem, on: dt.date) -> str:
-    if d.due < on:
-        return f"overdue ({d.due:%d %b})"
-    if d.due == on:
-        return "today"
-    return f"{d.due:%a %d %b}"
-
-
-def _letter_title(letters: Any | None, key: str) -> str:
-    if not key:
-        return ""
-    if letters is not None and hasattr(letters, "letter_title"):
-        try:
-            return str(letters.letter_title(key))
-        except (KeyError, ServiceError):
-            return key
-    return key
 
 
 class PupilCaseWidget(QWidget):
@@ -154,30 +130,31 @@ class PupilCaseWidget(QWidget):
         self.tabs.addTab(late_page, "Late log")
         self.history = _table(["When", "Tracker", "Step", "By", "Due", "Details"],
                               "Stages and history")
-        self.tabs.addTab(self.history, "Stages and history")
+        self.history.itemSelectionChanged.connect(self._show_history_details)
+        self.history_details = QPlainTextEdit()
+        self.history_details.setReadOnly(True)
+        self.history_details.setObjectName("historyDetails")
+        self.history_details.setAccessibleName("Details of the selected step")
+        self.history_details.setPlaceholderText("Select a step to read its details in full")
+        history_page = QSplitter(Qt.Orientation.Vertical)
+        history_page.addWidget(self.history)
+        history_page.addWidget(self.history_details)
+        history_page.setSizes([300, 120])
+        self._history: list[tracker_service.HistoryRow] = []
+        self.tabs.addTab(history_page, "Stages and history")
         self.calls = _table(["When", "Method", "Outcome", "Notes", "By"], "Calls")
         self.tabs.addTab(self.calls, "Calls")
         self.letters = _table(["Sent", "Letter", "To", "By"], "Letters")
         self.tabs.addTab(self.letters, "Letters")
-        notices = QWidget()
-        nl = QVBoxLayout(notices)
-        self.pn_label = QLabel()
-        self.pn_label.setWordWrap(True)
-        nl.addWidget(self.pn_label)
-        self.notices = _table(["Issued", "To", "Amount", "Status", "Status date", "Notes"],
-                              "Penalty notices")
-        nl.addWidget(self.notices)
-        row = QHBoxLayout()
-        pn_buttons = [
-            self._button("Head's &considerations…", "Record the considerations and decision",
-                         self.pn_decision, row),
-            self._button("Log a &notice…", "Log a penalty notice issued to a parent",
-                         self.log_notice, row),
-            self._button("Mark paid / &withdrawn…", "Change the selected notice's status",
-                         self.notice_status, row)]
-        row.addStretch(1)
-        nl.addLayout(row)
-        self.tabs.addTab(notices, "Penalty notices")
+        self.penalty = PenaltyNoticesWidget(ctx, pupil_id)
+        self.penalty.recorded.connect(self._recorded)
+        self.notices = self.penalty.notices
+        self.pn_label = self.penalty.pn_label
+        self.pn_decision = self.penalty.pn_decision
+        self.log_notice = self.penalty.log_notice
+        self.notice_status = self.penalty.notice_status
+        self.tabs.addTab(self.penalty, "Penalty notices")
+        pn_buttons = self.penalty.buttons
         # the services refuse these for other roles too; here they are greyed out with a reason
         if not ctx.actor.can_decide_leave:
             for b in [self.stage_button, self.review_button, self.late_review_button,
@@ -225,17 +202,31 @@ class PupilCaseWidget(QWidget):
             f"(threshold {self.policy.pn_sessions})"
             f"{' — threshold met' if a.pn.met else ''}")
         letters = letter_service_module()
-        _fill(self.steps, [[d.tracker.capitalize(), d.label, due_text(d, on),
-                            _letter_title(letters, d.letter)] for d in a.due])
+        hist = tracker_service.history(self.ctx.engine, self.pupil_id)
+        self._history = hist
+        # an invitation sent for a meeting still to be held is shown beside its step
+        since = {"absence": a.absence.stage_since, "lateness": a.lateness.episode_start}
+        invited = {}
+        for h in reversed(hist):  # oldest first: the latest invitation wins
+            start = since.get(h.tracker)
+            if h.kind == "invitation" and start is not None and h.at.date() >= start:
+                invited[(h.tracker, h.value)] = h.at.date()
+
+        def letter_cell(d: DueItem) -> str:
+            title = letter_title(letters, d.letter)
+            sent = invited.get((d.tracker, d.key))
+            return f"{title} (sent {sent:%d %b})" if sent and title else title
+
+        _fill(self.steps, [[d.tracker.capitalize(), d.label, due_text(d, on), letter_cell(d)]
+                           for d in a.due])
         if a.due:
             self.steps.selectRow(0)
         self._update_buttons()
         self._load_marks(on)
-        hist = tracker_service.history(self.ctx.engine, self.pupil_id)
         _fill(self.history, [[f"{h.at:%d %b %Y %H:%M}", h.tracker, h.label,
                               f"{h.staff_name} ({h.staff_role})",
                               f"{h.due_date:%d %b}" if h.due_date else "",
-                              h.details[:200]] for h in hist])
+                              " · ".join(h.details.splitlines())[:200]] for h in hist])
         _fill(self.calls, [[f"{c.called_at:%d %b %Y %H:%M}", c.method, c.outcome, c.notes,
                             c.staff_name] for c in tracker_service.calls_for(
             self.ctx.engine, self.pupil_id)])
@@ -243,21 +234,7 @@ class PupilCaseWidget(QWidget):
             _fill(self.letters, [[f"{x.sent_on:%d %b %Y}", x.title, x.addressee, x.staff_name]
                                  for x in letters.letters_for_pupil(self.ctx.engine,
                                                                     self.pupil_id)])
-        notices = tracker_service.notices_for(self.ctx.engine, self.pupil_id)
-        self._notices = notices
-        _fill(self.notices, [[f"{n.issued_on:%d %b %Y}", n.parent, f"£{n.amount}", n.status,
-                              f"{n.status_date:%d %b %Y}" if n.status_date else "", n.notes]
-                             for n in notices])
-        pn = a.pn
-        window = (f"{pn.first_week:%d %b %Y} to the week of {pn.last_week:%d %b %Y}"
-                  if pn.first_week and pn.last_week else "no school weeks yet")
-        self.pn_label.setText(
-            f"Unauthorised sessions (G, N, O, U) in the last 10 school weeks ({window}): "
-            f"<b>{pn.sessions}</b>. "
-            + ("Threshold met" + (f" on {pn.met_on:%d %b %Y}" if pn.met_on else "")
-               + (" — decision recorded." if a.penalty_decided else
-                  " — the head's considerations are due.") if pn.met else
-               "Threshold not met."))
+        self.penalty.show_alert(a, self.policy)
 
     def _load_marks(self, on: dt.date) -> None:
         year = calendar_service.year_containing(self.ctx.engine, on)
@@ -354,12 +331,17 @@ class PupilCaseWidget(QWidget):
         if self.alert is None:
             return
         policy = self.policy
-        choices = [(s.key, s.label) for s in policy.escalation_stages]
+        # only the ladder for the pupil's band is offered (amber is not red)
+        choices = tracker_service.stages_for(self.ctx.engine, self.pupil_id, self.ctx.today())
+        band = next((b for b in policy.bands if b.key == self.alert.band_key), None)
+        ends = ("" if len(choices) == len(policy.escalation_stages) else
+                f" The ladder for {self.alert.band_label or 'this band'} ends at "
+                f"<b>{choices[-1][1]}</b>.")
         choices.append(("closed", "Close the escalation (attendance has improved)"))
         current = self.alert.absence.stage.key if self.alert.absence.stage else ""
-        nxt = escalation.next_stage(policy, self.alert.absence.stage)
+        nxt = escalation.next_stage(policy, self.alert.absence.stage, band)
         now = self.alert.absence.stage.label if self.alert.absence.stage else "none"
-        dlg = StepDialog(self, "Change stage", f"Current stage: <b>{now}</b>", choices,
+        dlg = StepDialog(self, "Change stage", f"Current stage: <b>{now}</b>.{ends}", choices,
                          "New stage", selected=nxt.key if nxt else current)
         if dlg.exec() == StepDialog.DialogCode.Accepted:
             key, notes = dlg.value()
@@ -370,10 +352,15 @@ class PupilCaseWidget(QWidget):
         if self.alert is None:
             return
         comparison = escalation.COMPARISON_LABELS.get(self.alert.comparison, "no figures")
+        band = next((b for b in self.policy.bands if b.key == self.alert.band_key), None)
+        following = (escalation.next_stage(self.policy, self.alert.absence.stage, band)
+                     if self.alert.absence.stage else None)
+        then = (f"Not improved moves to <b>{following.label}</b>." if following else
+                "This is the last stage for this band: not improved keeps monitoring here.")
         dlg = StepDialog(self, "Absence review",
                          f"{self.alert.previous_period}: {format_pct(self.alert.previous_pct)} → "
                          f"{self.alert.period}: {format_pct(self.alert.period_pct)} "
-                         f"(<b>{comparison}</b>). Not improved moves to the next stage.",
+                         f"(<b>{comparison}</b>). {then}",
                          list(tracker_service.REVIEW_OUTCOMES.items()), "Outcome",
                          selected=self.alert.comparison)
         if dlg.exec() == StepDialog.DialogCode.Accepted:
@@ -414,52 +401,20 @@ class PupilCaseWidget(QWidget):
             self._run(tracker_service.start_mitigation, self.pupil_id, reason)
 
     @Slot()
-    def pn_decision(self) -> None:
-        if self.alert is None:
-            return
-        policy = self.policy
-        pn = self.alert.pn
-        dlg = PenaltyDecisionDialog(
-            self, self.alert.name, f"{pn.sessions} unauthorised sessions in the last "
-            f"{policy.pn_window_school_weeks} school weeks", policy.pn_considerations,
-            tracker_service.PN_DECISIONS)
-        if dlg.exec() == PenaltyDecisionDialog.DialogCode.Accepted:
-            answers, decision, reasons = dlg.value()
-            self._run(tracker_service.record_pn_decision, self.pupil_id, answers, decision,
-                      reasons)
+    def _recorded(self) -> None:
+        self.refresh()
+        self.changed.emit()
 
     @Slot()
-    def log_notice(self) -> None:
-        parents = tracker_service.parents_of(self.ctx.engine, self.pupil_id)
-        if not parents:
-            QMessageBox.information(self, "Penalty notices", "This pupil has no contact with "
-                                    "parental responsibility on record.")
+    def _show_history_details(self) -> None:
+        rows = self.history.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self._history):
+            self.history_details.clear()
             return
-        dlg = NoticeDialog(self, parents, self.ctx.today())
-        if dlg.exec() == NoticeDialog.DialogCode.Accepted:
-            contact, issued, notes = dlg.value()
-            self._run(tracker_service.issue_notice, self.pupil_id, contact, issued, notes)
-
-    @Slot()
-    def notice_status(self) -> None:
-        rows = self.notices.selectionModel().selectedRows()
-        if not rows:
-            QMessageBox.information(self, "Penalty notices", "Select a notice first.")
-            return
-        notice = self._notices[rows[0].row()]
-        status, ok = QInputDialog.getItem(self, "Penalty notice",
-                                          f"Notice issued {notice.issued_on:%d %b %Y}: new "
-                                          "status", ["paid", "withdrawn", "prosecuted"], 0,
-                                          False)
-        if ok:
-            try:
-                tracker_service.set_notice_status(self.ctx.engine, self.ctx.actor, notice.id,
-                                                  status, self.ctx.today(), now=self.ctx.now())
-            except ServiceError as exc:
-                QMessageBox.warning(self, "Penalty notices", str(exc))
-                return
-            self.refresh()
-            self.changed.emit()
+        h = self._history[rows[0].row()]
+        self.history_details.setPlainText(
+            f"{h.label} — {h.at:%d %b %Y %H:%M}, {h.staff_name} ({h.staff_role})\n"
+            + (h.details or "(no details)"))
 
     @Slot()
     def send_letter(self) -> None:
@@ -491,6 +446,21 @@ class PupilCaseWidget(QWidget):
                 fh.write(pdf)
         self.refresh()
         self.changed.emit()
+        if not tracker_service.letter_completes_step(item.letter):
+            # an invitation is not the meeting: record it, and keep the meeting due
+            if item.tracker in ("lateness", "absence"):
+                try:
+                    tracker_service.record_invitation(
+                        self.ctx.engine, self.ctx.actor, self.pupil_id, item.tracker, item.key,
+                        f"Letter “{letters.letter_title(item.letter)}” sent")
+                except ServiceError as exc:
+                    QMessageBox.warning(self, "Trackers", str(exc))
+                self.refresh()
+                self.changed.emit()
+            QMessageBox.information(self, "Invitation sent", "The invitation is in the "
+                                    f"letters log. Record “{item.label}” when the meeting "
+                                    "has been held.")
+            return
         if item.kind in ("action", "start") and QMessageBox.question(
                 self, "Letter sent", f"The letter is in the letters log. Record "
                 f"“{item.label}” as done now?") == QMessageBox.StandardButton.Yes:

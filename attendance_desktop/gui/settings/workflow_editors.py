@@ -1,0 +1,117 @@
+"""Policy editors for the workflow and penalty-notice settings: the codes that count
+towards a penalty notice (tick boxes, only the real codes), and how far up the escalation
+ladder each band may go."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QWidget,
+)
+
+from attendance_desktop.domain.policy import PN_CODES_NATIONAL, PN_CODES_REQUIRED
+
+PN_CODE_LABELS = {
+    "G": "G — holiday not agreed",
+    "N": "N — reason not yet known",
+    "O": "O — other unauthorised absence",
+    "U": "U — arrived after the register closed",
+}
+
+
+class PnCodesEditor(QWidget):
+    """G, O and U always count (the national framework); whether N counts is the
+    council's choice, so it is the one box that can be cleared."""
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.boxes: dict[str, QCheckBox] = {}
+        for code in PN_CODES_NATIONAL:
+            box = QCheckBox(PN_CODE_LABELS[code])
+            box.setObjectName(f"pn_code_{code}")
+            box.setAccessibleName(f"Code {PN_CODE_LABELS[code]} counts towards a penalty notice")
+            if code in PN_CODES_REQUIRED:
+                box.setChecked(True)
+                box.setEnabled(False)
+                box.setToolTip("The national framework (August 2024) always counts this code")
+            else:
+                box.setToolTip("Councils differ on whether N (reason not yet known) counts "
+                               "towards the penalty-notice threshold: follow your local "
+                               "authority's code of conduct")
+            box.toggled.connect(self._toggled)
+            row.addWidget(box)
+            self.boxes[code] = box
+        row.addStretch(1)
+
+    def set_codes(self, codes: Sequence[str]) -> None:
+        for code, box in self.boxes.items():
+            box.blockSignals(True)
+            box.setChecked(code in PN_CODES_REQUIRED or code in codes)
+            box.blockSignals(False)
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c for c, box in self.boxes.items() if box.isChecked())
+
+    @Slot()
+    def _toggled(self) -> None:
+        self.changed.emit()
+
+
+WHOLE_LADDER = ""
+
+
+class LadderEndsEditor(QWidget):
+    """One row per concern band: the last stage its pupils may be moved to."""
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.combos: dict[str, QComboBox] = {}
+        self._ends: dict[str, str] = {}
+
+    def set_options(self, bands: Sequence[tuple[str, str]], stages: Sequence[tuple[str, str]],
+                    ends: Sequence[tuple[str, str]]) -> None:
+        """`bands` (key, label) of the concern bands; `stages` (key, label) in order."""
+        self._ends = dict(ends)
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.combos = {}
+        if not bands:
+            self.form.addRow(QLabel("No band is a concern band."))
+        for key, label in bands:
+            combo = QComboBox()
+            combo.setObjectName(f"ladder_end_{key}")
+            combo.setAccessibleName(f"Ladder for {label} goes up to")
+            combo.addItem("the whole ladder", WHOLE_LADDER)
+            for skey, slabel in stages:
+                combo.addItem(slabel, skey)
+            i = combo.findData(self._ends.get(key, WHOLE_LADDER))
+            combo.setCurrentIndex(max(0, i))
+            combo.currentIndexChanged.connect(self._picked)
+            self.form.addRow(f"{label} goes up to:", combo)
+            self.combos[key] = combo
+
+    def ends(self) -> tuple[tuple[str, str], ...]:
+        return tuple((key, str(combo.currentData())) for key, combo in self.combos.items()
+                     if combo.currentData())
+
+    @Slot()
+    def _picked(self) -> None:
+        self.changed.emit()
