@@ -82,8 +82,8 @@ def school(engine: Engine, school_year) -> dict[str, int]:  # type: ignore[no-un
     tracker_service.record_pn_decision(engine, HEAD, ids["Ann"],
                                        ["yes"] * len(PN_CONSIDERATIONS), "issue",
                                        "Support offered and refused", now=when)
-    tracker_service.issue_notice(engine, HEAD, ids["Ann"], mother, D(2025, 11, 21), now=when)
     clock_at(engine, dt.datetime(2025, 11, 21, 16, 0))
+    tracker_service.issue_notice(engine, HEAD, ids["Ann"], mother, D(2025, 11, 21))
     return ids
 
 

@@ -1,7 +1,7 @@
-"""ladder16: a penalty notice's payment date and the amount paid
+"""notice payment: a penalty notice's payment date and the amount paid
 
-Revision ID: 0009_ladder16
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009_ladder16'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
