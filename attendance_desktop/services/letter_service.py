@@ -67,8 +67,10 @@ from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import (
+    alerts_service,
     audit_service,
     calendar_service,
+    letter_rules,
     policy_service,
     school_service,
     stats_service,
@@ -86,6 +88,7 @@ from attendance_desktop.services.letter_templates import (
     check_template,
     extras_in,
     fields_in,
+    for_preset,
     substitute,
 )
 from attendance_desktop.services.letter_templates import inputs_needed as _inputs_needed
@@ -163,6 +166,10 @@ class BatchPlan:
     extra: tuple[tuple[str, str], ...] = ()
     period: Span | None = None
     repeat_days: int = 0
+    # pupils the letter does not fit (letter_rules), left out of `letters`
+    unfit: tuple[letter_rules.Unfit, ...] = ()
+    # pupils it does not fit that the headteacher included: (pupil id, why not, reason)
+    included: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def repeats(self) -> tuple[FamilyLetter, ...]:
@@ -230,10 +237,14 @@ def _info(row: LetterTemplate) -> TemplateInfo:
                         row.updated_by, tuple(_inputs_needed(row.body)))
 
 
-def list_templates(engine: Engine) -> list[TemplateInfo]:
+def list_templates(engine: Engine, *, every_preset: bool = False) -> list[TemplateInfo]:
+    """The letters of the school's policy preset (its own, then the shared ones); every
+    ready-made letter when asked, or when the preset is not one of the five."""
+    wanted = (tuple(DEFAULTS) if every_preset
+              else for_preset(policy_service.load_policy(engine).preset))
     with session_scope(engine) as s:
         rows = _ensure_templates(s)
-        return [_info(rows[k]) for k in LETTER_KEYS]
+        return [_info(rows[k]) for k in wanted]
 
 
 def get_template(engine: Engine, key: str) -> TemplateInfo:
@@ -516,13 +527,30 @@ def _repeat_dates(engine: Engine, key: str, since: dt.date) -> dict[int, dt.date
 
 def plan_batch(engine: Engine, template_key: str, pupil_ids: Sequence[int], *,
                today: dt.date, extra: Mapping[str, str] | None = None,
-               period: Span | None = None) -> BatchPlan:
-    """Group the pupils into family letters, address them, and flag recent repeats."""
+               period: Span | None = None, include: Mapping[int, str] | None = None,
+               guard: bool = True) -> BatchPlan:
+    """Group the pupils into family letters, address them, and flag recent repeats.
+
+    Pupils the letter does not fit (letter_rules: band, comparison, threshold, lateness
+    level, off roll) are left out and listed in `unfit` with why, unless `include` gives
+    a reason for them (the headteacher's; recorded when the letters are made)."""
     tpl = get_template(engine, template_key)
     d = _definition(template_key)
-    facts = _gather(engine, pupil_ids, today, period, _period_kind(d))
-    letters: list[FamilyLetter] = []
     ids = list(dict.fromkeys(pupil_ids))
+    facts = _gather(engine, ids, today, period, _period_kind(d))
+    unfit: list[letter_rules.Unfit] = []
+    included: list[tuple[int, str, str]] = []
+    if guard:
+        reasons = {k: v.strip() for k, v in (include or {}).items()}
+        for pid, why in check_fit(engine, d, ids, today, facts).items():
+            if reasons.get(pid):
+                included.append((pid, why, reasons[pid]))
+            else:
+                ch = facts.children[pid]
+                unfit.append(letter_rules.Unfit(pid, f"{ch.forename} {ch.surname}", why))
+        left_out = {u.pupil_id for u in unfit}
+        ids = [i for i in ids if i not in left_out]
+    letters: list[FamilyLetter] = []
     groups = _families(facts, ids) if d.family else [[i] for i in ids]
     repeat_days = facts.policy.letter_repeat_days
     sent = _repeat_dates(engine, template_key, today - dt.timedelta(days=repeat_days)) \
@@ -539,7 +567,63 @@ def plan_batch(engine: Engine, template_key: str, pupil_ids: Sequence[int], *,
 
     letters.sort(key=order)
     return BatchPlan(template_key, tpl.title, today, tuple(letters),
-                     tuple(sorted((extra or {}).items())), facts.period, repeat_days)
+                     tuple(sorted((extra or {}).items())), facts.period, repeat_days,
+                     tuple(unfit), tuple(included))
+
+
+def _concern_letter_keys() -> list[str]:
+    """Letters that tell a family about a concern: "since we last wrote" looks for them."""
+    kinds = (letter_rules.BAND, letter_rules.CONCERN)
+    return [k for k, d in DEFAULTS.items() if d.condition.kind in kinds
+            or "not_improved" in d.condition.comparisons]
+
+
+def _previous_span(engine: Engine, policy: Policy, span: Span) -> Span | None:
+    """The period of the same kind just before `span` (half term, term or year; a period
+    that is none of them is taken as the policy's monitoring period)."""
+    years = calendar_service.list_years(engine)
+    pools = {"half_term": [h for y in years for h in y.half_terms],
+             "term": [t for y in years for t in y.terms],
+             "year": [Span(y.name, y.start, y.end) for y in years]}
+    kind = next((k for k, pool in pools.items()
+                 if (span.start, span.end) in [(x.start, x.end) for x in pool]),
+                policy.monitoring_period)
+    before = [x for x in pools.get(kind, []) if x.end < span.start]
+    return before[-1] if before else None
+
+
+def check_fit(engine: Engine, d: TemplateDef, pupil_ids: Sequence[int], today: dt.date,
+              facts: _Facts) -> dict[int, str]:
+    """Why the letter `d` does not fit each pupil it does not fit (letter_rules)."""
+    cond = d.condition
+    previous: Span | None = None
+    prev_counts: dict[int, Counts] = {}
+    if cond.kind == letter_rules.COMPARISON:
+        previous = _previous_span(engine, facts.policy, facts.period)
+        if previous is not None and pupil_ids:
+            for f in stats_service.per_pupil(engine, previous.start, previous.end,
+                                             stats_service.Scope(pupil_ids=list(pupil_ids)),
+                                             include_unmarked=False):
+                prev_counts[f.pupil_id] = f.counts
+    lateness: dict[int, str] | None = None
+    if cond.kind == letter_rules.LATENESS and pupil_ids:
+        lateness = {}
+        try:  # the trackers' own assessment: the level the board shows
+            snap = alerts_service.snapshot(engine, today, list(pupil_ids))
+            lateness = {p.pupil_id: p.lateness_level for p in snap.pupils}
+        except calendar_service.NoTermDates:
+            lateness = None
+    pf = letter_rules.gather(engine, pupil_ids, today, counts=facts.period_counts,
+                             previous=previous, previous_counts=prev_counts,
+                             lateness=lateness,
+                             concern_keys=_concern_letter_keys() if cond.after_letter else ())
+    out: dict[int, str] = {}
+    for pid in pupil_ids:
+        why = letter_rules.why_not(cond, d.key, pf[pid], facts.policy, facts.period.name,
+                                   today)
+        if why:
+            out[pid] = why
+    return out
 
 
 def _period_kind(d: TemplateDef) -> str:
@@ -1011,6 +1095,9 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
               include_repeats: bool = False) -> Generator[Progress, None, BatchResult]:
     """Make every letter of the plan; record them all at the end (cancel = nothing kept)."""
     _need_sender(actor, "send letters")
+    if plan.included and actor.role not in (Role.HEAD, Role.SYSTEM):
+        raise PermissionDenied("only the headteacher can send a letter to a pupil it does "
+                               "not fit")
     letters = [x for x in plan.letters if include_repeats or x.repeat_of is None]
     skipped = len(plan.letters) - len(letters)
     total = len(letters)
@@ -1051,7 +1138,8 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
             paths.append(path)
         combined_path = folder / f"All {total} letters.pdf"
         combined_path.write_bytes(combined_buf.getvalue())
-        log_ids = _record(engine, actor, plan.template_key, made, today, folder.name)
+        log_ids = _record(engine, actor, plan.template_key, made, today, folder.name,
+                          plan.included)
     except BaseException:
         for p in [*paths, folder / f"All {total} letters.pdf"]:
             p.unlink(missing_ok=True)
@@ -1062,9 +1150,16 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
 
 
 def _record(engine: Engine, actor: Actor, key: str, made: list[tuple[FamilyLetter, bytes]],
-            today: dt.date, folder: str = "") -> tuple[int, ...]:
+            today: dt.date, folder: str = "",
+            included: Sequence[tuple[int, str, str]] = ()) -> tuple[int, ...]:
     rows = []
+    sent = {int(p) for letter, _ in made for p in letter.family_key.split(",") if p}
     with session_scope(engine) as s:
+        for pid, why, reason in included:  # the head's decision, kept in the access log
+            if pid in sent:
+                audit_service.add_access(
+                    s, actor, "export", f"letter outside its conditions ({key})", [pid],
+                    folder, details=f"pupil {pid}: {why}. Included because: {reason}")
         if folder:  # a batch written to files: in the access log too
             audit_service.record_export(
                 s, actor, f"letters batch ({key})",
@@ -1087,7 +1182,8 @@ def record_letter(engine: Engine, actor: Actor, template_key: str, pupil_ids: Se
     _need_sender(actor, "send letters")
     pdf = render_family_letter(engine, template_key, pupil_ids, today=today, extra=extra,
                                period=period)
-    plan = plan_batch(engine, template_key, pupil_ids, today=today, extra=extra, period=period)
+    plan = plan_batch(engine, template_key, pupil_ids, today=today, extra=extra, period=period,
+                      guard=False)
     first = plan.letters[0]
     addressee = _join([x.addressee for x in plan.letters])
     letter = dataclasses.replace(first, addressee=addressee)

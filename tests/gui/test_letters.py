@@ -155,6 +155,7 @@ def test_repeat_within_the_policy_period_is_confirmed_once(qtbot, ctx, school, m
     _choose(send, "concern_lower_amber", "all", [school["amy"]])
     _make(qtbot, send)
     send.tick_pupils([school["amy"], school["cara"]])
+    send.include_pupil(school["cara"], "Cara's family asked for the same letter as Amy's")
     messages["answers"].append(QMessageBox.StandardButton.No)  # leave the repeat out
     _make(qtbot, send)
     assert len(messages["question"]) == 1
@@ -180,7 +181,7 @@ def test_cancel_in_the_progress_dialog_stops_the_batch(qtbot, ctx, school, messa
     monkeypatch.setattr(letter_service, "run_batch", slow)
     w = _widget(qtbot, ctx)
     send = w.send
-    _choose(send, "concern_upper_amber", "all", list(school.values()))
+    _choose(send, "half_termly_report", "all", list(school.values()))
     send.make_letters()
     qtbot.waitUntil(send.task.dialog.isVisible, timeout=5000)
     save_screenshot(send.task.dialog, "letters_progress")
@@ -208,6 +209,7 @@ def test_print_sends_every_page_to_the_printer(qtbot, ctx, school, messages, tmp
     send = w.send
     send.printer_factory = printer
     _choose(send, "concern_red", "all", [school["cara"], school["amy"]])
+    send.include_pupil(school["amy"], "Amy's attendance is falling fast")  # lower amber
     _make(qtbot, send)
     send.print_letters()
     reader = PdfReader(io.BytesIO(out.read_bytes()))
