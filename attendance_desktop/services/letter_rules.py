@@ -151,18 +151,14 @@ def why_not(cond: Condition, template_key: str, f: PupilFacts, policy: Policy,
             return "lateness level not known (no term dates cover the letter date)"
         if f.lateness_level not in cond.lateness_levels:
             wanted_text = " or ".join(LATENESS_LABELS[x] for x in cond.lateness_levels)
-            return (f"lateness level is '{LATENESS_LABELS.get(f.lateness_level, f.lateness_level)}'"
-                    f"; this letter is for {wanted_text}")
-    elif cond.kind == UNAUTHORISED:
-        if f.counts.unauthorised == 0:
-            return f"no unauthorised absence in {period_name}"
+            level = LATENESS_LABELS.get(f.lateness_level, f.lateness_level)
+            return f"lateness level is '{level}'; this letter is for {wanted_text}"
+    elif cond.kind == UNAUTHORISED and f.counts.unauthorised == 0:
+        return f"no unauthorised absence in {period_name}"
     if cond.after_letter and f.last_concern_letter is None:
         return "we have not written to the family about attendance before"
     return None
 
-
-def needs_lateness(cond: Condition) -> bool:
-    return cond.kind == LATENESS
 
 
 def gather(engine: Engine, pupil_ids: Sequence[int], letter_date: dt.date, *,

@@ -120,6 +120,9 @@ EXTRA_RE = re.compile(r"^extra:([a-z][a-z0-9_]*)$")
 DIRECTIVE_RE = re.compile(r"^\[\[([a-z]+)(?::(.*))?\]\]$")
 
 
+ANY_PUPIL = Condition()  # only the leaver check
+
+
 @dataclass(frozen=True, slots=True)
 class TemplateDef:
     key: str
@@ -129,7 +132,7 @@ class TemplateDef:
     family: bool = False  # one letter for brothers and sisters together
     description: str = ""  # when the policies use it
     # which pupils the letter fits (services/letter_rules.py); a batch leaves out the rest
-    condition: Condition = Condition()
+    condition: Condition = ANY_PUPIL
     # the policy presets whose procedure has this letter; () = every school
     presets: tuple[str, ...] = ()
 

@@ -9,7 +9,6 @@ from attendance_desktop.services.letter_rules import BAND, CONCERN, LATENESS, Co
 from attendance_desktop.services.letter_templates import (
     FIGURES_LINE,
     SIGN_OFF,
-    SIGN_OFF_LEAD,
     TemplateDef,
 )
 
