@@ -303,3 +303,69 @@ def test_main_window_letters_area(qtbot, ctx, school) -> None:  # type: ignore[n
     qtbot.addWidget(win)
     win.show_area(win.area_index("Letters"))
     assert isinstance(win.current_page(), LettersWidget)
+
+
+def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  # type: ignore[no-untyped-def]
+        qtbot, ctx, school, messages, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from attendance_desktop.services import audit_service
+    from tests.conftest import HEAD
+
+    w = _widget(qtbot, ctx)
+    send = w.send
+    _choose(send, "concern_red", "all", [school["cara"], school["amy"], school["ben"]])
+    send.refresh_preview()
+    assert send.unfit_box.isVisible()
+    rows = [send.unfit_list.item(i).text() for i in range(send.unfit_list.count())]
+    assert len(rows) == 2
+    assert rows[0].startswith("Amy Example: 92.9% in Autumn 2 is in the Lower amber")
+    assert rows[1].startswith("Ben Example: 100.0% in Autumn 2 is in the Green")
+    assert "2 left out" in send.unfit_box.title()
+    save_screenshot(w, "letters_unfit")
+    # a blank reason (or Cancel) includes no one
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  ", True))
+    send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert send.include_reasons == {}
+    assert send.unfit_list.item(0).checkState() == Qt.CheckState.Unchecked
+    monkeypatch.setattr(QInputDialog, "getText",
+                        lambda *a, **k: ("Attendance fell sharply this week", True))
+    send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert send.include_reasons == {school["amy"]: "Attendance fell sharply this week"}
+    assert "1 included by the headteacher" in send.unfit_box.title()
+    _make(qtbot, send)
+    assert send.result.letters_made == 2  # Cara and Amy; Ben left out
+    assert "1 pupil left out" in send.status.text()
+    assert sorted(e.pupil_ids for e in letter_service.list_letters(ctx.engine)) == sorted(
+        [(school["amy"],), (school["cara"],)])
+    logged = [e for e in audit_service.list_access(ctx.engine, HEAD)
+              if "outside its conditions" in e.what]
+    assert len(logged) == 1
+    assert "Attendance fell sharply this week" in logged[0].details
+
+
+def test_only_the_head_can_include_a_pupil_it_does_not_fit(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import OFFICE
+
+    ctx.actor = OFFICE
+    w = _widget(qtbot, ctx)
+    send = w.send
+    _choose(send, "concern_red", "all", [school["amy"]])
+    send.refresh_preview()
+    assert "fits none of the ticked pupils" in send.preview.text()
+    send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert send.include_reasons == {}
+    assert "Only the headteacher" in messages["information"][-1]
+    send.make_letters()
+    assert send.task is None
+    assert "fits none" in send.status.text()
+
+
+def test_letters_default_to_the_period_letter_service_resolves(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
+    w = _widget(qtbot, ctx)
+    send = w.send
+    policy = letter_service.policy_service.load_policy(ctx.engine)
+    for key in ("concern_red", "certificate_full"):
+        send.select_template(key)
+        want = letter_service.resolve_period(ctx.engine, policy, ctx.today())
+        assert (send.period().start, send.period().end) == (want.start, want.end)

@@ -145,7 +145,9 @@ class SendLettersWidget(QWidget):
             "Ticked pupils the letter does not fit, and why. They are left out. The "
             "headteacher can tick one to include them anyway, with a reason (recorded in "
             "the access log)")
-        self.unfit_list.setMaximumHeight(110)
+        self.unfit_list.setMaximumHeight(120)
+        self.unfit_list.setWordWrap(True)
+        self.unfit_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.unfit_list.itemChanged.connect(self._unfit_toggled)
         uf.addWidget(self.unfit_list)
         self.unfit_box.setVisible(False)
@@ -461,7 +463,8 @@ class SendLettersWidget(QWidget):
         self.unfit_box.setVisible(bool(rows))
         self.unfit_box.setTitle(
             f"Pupils this letter does not fit: {n_out} left out"
-            + (f", {n_in} included by the headteacher" if n_in else ""))
+            + (f", {n_in} included by the headteacher" if n_in else "")
+            + " (tick to include, with a reason)")
 
     def _pupil_name(self, pid: int) -> str:
         for i in range(self.pupil_list.count()):
