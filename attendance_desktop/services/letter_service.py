@@ -984,8 +984,8 @@ def plan_pages(engine: Engine, plan: BatchPlan, *, today: dt.date,
 
 def preview_wording(engine: Engine, template_key: str, body: str, *, today: dt.date,
                     title: str | None = None) -> tuple[lh.Letterhead, list[list[lh.Op]]]:
-    """Unsaved wording laid out for the first pupil on roll (or a made-up one when there
-    are no pupils), with values still to be typed shown in [brackets]."""
+    """Unsaved wording laid out for the first pupil on roll the letter fits (see
+    `preview_pupil`), with values still to be typed shown in [brackets]."""
     d = _definition(template_key)
     problems = check_template(body, family=d.family)
     if problems:
@@ -993,15 +993,31 @@ def preview_wording(engine: Engine, template_key: str, body: str, *, today: dt.d
     tpl = dataclasses.replace(get_template(engine, template_key), body=body,
                               title=title or d.title)
     extra = {n.removeprefix("extra:"): f"[{_input_label(n)}]" for n in _inputs_needed(body)}
-    choices = pupil_choices(engine, today)
-    if not choices:
-        raise ServiceError("add a pupil to see a preview of the letter")
-    facts = _gather(engine, [choices[0].id], today, None, _period_kind(d))
-    letter = _letters_for(facts, [choices[0].id])[0]
+    pid, _note = preview_pupil(engine, template_key, today)
+    facts = _gather(engine, [pid], today, None, _period_kind(d))
+    letter = _letters_for(facts, [pid])[0]
     pages: list[list[lh.Op]] = []
     for doc in _documents(facts, d, tpl, letter, today, extra):
         pages.extend(lh.full_pages(facts.head, doc))
     return facts.head, pages
+
+
+def preview_pupil(engine: Engine, template_key: str, today: dt.date) -> tuple[int, str]:
+    """The pupil a wording preview is shown for: the first on roll the letter fits, so a
+    preview never reads wrongly for its child; when none fits, the first on roll, with a
+    note saying why the letter does not fit them."""
+    d = _definition(template_key)
+    ids = [c.id for c in pupil_choices(engine, today)]
+    if not ids:
+        raise ServiceError("add a pupil to see a preview of the letter")
+    facts = _gather(engine, ids, today, None, _period_kind(d))
+    unfit = check_fit(engine, d, ids, today, facts)
+    fits = [i for i in ids if i not in unfit]
+    if fits:
+        return fits[0], ""
+    ch = facts.children[ids[0]]
+    return ids[0], (f"No pupil fits this letter today; it is shown for {ch.forename} "
+                    f"{ch.surname}, whom it does not fit: {unfit[ids[0]]}.")
 
 
 # --- choosing pupils ----------------------------------------------------------------------

@@ -245,8 +245,16 @@ def test_template_editor_refuses_unknown_fields_and_resets(qtbot, ctx, school, m
     dialog = ed.preview()  # unsaved wording, laid out for the first pupil on roll
     qtbot.addWidget(dialog)
     assert len(dialog.page_labels) == 1
+    assert dialog.note.text() == ""  # shown for Cara, the one pupil a red letter fits
     save_screenshot(dialog, "letters_template_preview")
     dialog.close()
+    ed.select("concern_upper_amber")  # fits no one in this school: the preview says so
+    dialog = ed.preview()
+    qtbot.addWidget(dialog)
+    assert "No pupil fits this letter today" in dialog.note.text()
+    save_screenshot(dialog, "letters_template_preview_unfit")
+    dialog.close()
+    ed.select("concern_red")
     messages["answers"].append(QMessageBox.StandardButton.Yes)
     ed.reset()
     assert letter_service.get_template(ctx.engine, "concern_red").is_default

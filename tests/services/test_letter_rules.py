@@ -279,3 +279,11 @@ def test_leavers_left_out_unless_the_head_includes_them_with_a_reason(  # type: 
     blank = letter_service.plan_batch(engine, "half_termly_report", ids, today=TODAY,
                                       include={school["dan"]: "  "})
     assert [u.pupil_id for u in blank.unfit] == [school["dan"]]
+
+
+def test_wording_preview_is_shown_for_a_pupil_the_letter_fits(engine, school) -> None:  # type: ignore[no-untyped-def]
+    assert letter_service.preview_pupil(engine, "concern_red", TODAY) == (school["cara"], "")
+    pid, note = letter_service.preview_pupil(engine, "concern_upper_amber", TODAY)
+    assert note.startswith("No pupil fits this letter today; it is shown for ")
+    assert "this letter is for Upper amber" in note
+    assert pid in school.values()
