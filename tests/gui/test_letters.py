@@ -369,7 +369,7 @@ def test_only_the_head_can_include_a_pupil_it_does_not_fit(qtbot, ctx, school, m
     assert "fits none" in send.status.text()
 
 
-def test_letters_default_to_the_period_letter_service_resolves(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
+def test_letters_default_to_the_resolved_period(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
     w = _widget(qtbot, ctx)
     send = w.send
     policy = letter_service.policy_service.load_policy(ctx.engine)
