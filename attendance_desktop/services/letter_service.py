@@ -14,15 +14,21 @@ Public API (used by the Letters screen, leave of absence and the trackers):
   contract letters meeting_date, meeting_time, meeting_place. A school's edited wording
   may use others: always ask `inputs_needed`.
 * Templates live in the `LetterTemplate` table, seeded from the defaults on first use:
-  `list_templates`, `get_template`, `save_template` (refused with the problems when a field
-  is unknown), `reset_template` (back to the ready-made wording). Edits are recorded in
+  `list_templates` (the school's preset's letters, then the shared ones), `get_template`,
+  `save_template` (refused with the problems when a field is unknown), `reset_template` (back to the ready-made wording). Edits are recorded in
   `SettingChange` (area "letters": who, when, old and new text).
 * `render_family_letter(engine, key, pupil_ids, *, today, extra=None, period=None) -> bytes`
   one PDF for one family (nothing recorded): brothers and sisters share one letter when the
   template is a family letter, otherwise each child has their own pages in the one PDF.
-* `plan_batch(engine, key, pupil_ids, *, today, extra=None, period=None) -> BatchPlan`
-  groups pupils into families (children who share a contact with parental responsibility
-  living with them), addresses each letter to the contacts with parental responsibility who
+* `plan_batch(engine, key, pupil_ids, *, today, extra=None, period=None, include=None,
+  guard=True) -> BatchPlan` first leaves out the pupils the letter does not fit (its
+  `letter_rules.Condition`: band over the letter's period, comparison with the period
+  before, certificate threshold, lateness level, off roll on the letter date), listing them
+  in `BatchPlan.unfit` with why; `include={pupil_id: reason}` keeps them in
+  (`BatchPlan.included`), which only the headteacher may send and `run_batch` records in
+  the access log. `record_letter` (one letter chosen from a case or a leave decision) does
+  not apply the guard. It then groups pupils into families (children who share a contact
+  with parental responsibility living with them), addresses each letter to the contacts with parental responsibility who
   live with the children, and flags families sent the same letter within
   `Policy.letter_repeat_days` (`FamilyLetter.repeat_of`).
 * `run_batch(engine, actor, plan, *, today, out_dir, cancel, include_repeats=False)`: a
@@ -32,6 +38,8 @@ Public API (used by the Letters screen, leave of absence and the trackers):
   end, so a cancelled batch records nothing and leaves no files.
 * `letters_for_pupil(engine, pupil_id)`, `list_letters(engine, ...)`,
   `letter_pdf(engine, log_id) -> bytes`.
+* `preview_pupil(engine, key, today) -> (pupil_id, note)`: who a wording preview is laid
+  out for (a pupil the letter fits; when none does, a note says why).
 * `letter_pages(...)` returns the same letter as page operations for the GUI to paint
   (preview and printing through QPrinter) exactly as the PDF is laid out.
 """

@@ -23,6 +23,12 @@ name fields join the children ("Amy and Ben") and one child's figures (e.g.
 `{attendance_pct}`) are refused by the checker: use `[[figures]]` / `[[chart]]` instead.
 Numbers the school sets (targets, notice periods, penalty amounts) come from the policy
 through fields such as `{target_pct}` and `{pn_first_amount}`; none is written into a text.
+
+Each ready-made letter carries its `condition` (services/letter_rules.py: which pupils it
+fits) and the policy `presets` whose procedure has it (none: every school). The shared
+letters are below; each preset's own are in services/preset_letters/<preset>.py. All go
+into one registry, `DEFAULTS`, through `register(*defs)`; `for_preset(name)` lists a
+school's letters.
 """
 
 from __future__ import annotations
@@ -520,8 +526,7 @@ def for_preset(preset: str) -> tuple[str, ...]:
 
 
 register(*_T)
-# the presets' own letters register themselves on import
-from attendance_desktop.services import preset_letters as _preset_letters  # noqa: E402
+# the presets' own letters register themselves when their package is imported
+from attendance_desktop.services import preset_letters  # noqa: E402, F401
 
-LETTER_KEYS: tuple[str, ...] = tuple(DEFAULTS)
-_ = _preset_letters
+LETTER_KEYS: tuple[str, ...] = tuple(DEFAULTS)  # kept for callers; prefer keys()
