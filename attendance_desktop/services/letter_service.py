@@ -16,7 +16,8 @@ Public API (used by the Letters screen, leave of absence and the trackers):
 * Templates live in the `LetterTemplate` table, seeded from the defaults on first use:
   `list_templates` (the school's preset's letters, then the shared ones), `get_template`,
   `save_template` (refused with the problems when a field is unknown), `reset_template`
-  (back to the ready-made wording). Edits are recorded in `SettingChange` (area "letters": who, when, old and new text).
+  (back to the ready-made wording). Edits are recorded in `SettingChange` (area
+  "letters": who, when, old and new text).
 * `render_family_letter(engine, key, pupil_ids, *, today, extra=None, period=None) -> bytes`
   one PDF for one family (nothing recorded): brothers and sisters share one letter when the
   template is a family letter, otherwise each child has their own pages in the one PDF.
@@ -29,7 +30,8 @@ Public API (used by the Letters screen, leave of absence and the trackers):
   the access log. `record_letter` (one letter chosen from a case or a leave decision) does
   not apply the guard. It then groups pupils into families (children who share a contact
   with parental responsibility living with them), addresses each letter to the contacts
-  with parental responsibility who live with the children, and flags families sent the same letter within
+  with parental responsibility who live with the children, and flags families sent the
+  same letter within
   `Policy.letter_repeat_days` (`FamilyLetter.repeat_of`).
 * `run_batch(engine, actor, plan, *, today, out_dir, cancel, include_repeats=False)`: a
   generator yielding `Progress`; returns a `BatchResult` (paths and counts). Writes one PDF
