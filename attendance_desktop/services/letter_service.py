@@ -250,11 +250,21 @@ def _info(row: LetterTemplate) -> TemplateInfo:
 def list_templates(engine: Engine, *, every_preset: bool = False) -> list[TemplateInfo]:
     """The letters of the school's policy preset (its own, then the shared ones); every
     ready-made letter when asked, or when the preset is not one of the five."""
-    wanted = (tuple(DEFAULTS) if every_preset
-              else for_preset(policy_service.load_policy(engine).preset))
+    policy = policy_service.load_policy(engine)
+    wanted = tuple(DEFAULTS) if every_preset else for_preset(policy.preset)
+    # a letter the school's (perhaps edited) policy names is always listed
+    named = [k for k in _policy_letters(policy) if k in DEFAULTS and k not in wanted]
+    wanted = (*wanted, *named)
     with session_scope(engine) as s:
         rows = _ensure_templates(s)
         return [_info(rows[k]) for k in wanted]
+
+
+def _policy_letters(policy: Policy) -> list[str]:
+    keys = [t for _b, t in policy.band_letters]
+    keys += [st.letter for st in policy.escalation_stages if st.letter != "{band}"]
+    keys += [st.letter for st in policy.lateness_steps]
+    return [k for k in dict.fromkeys(keys) if k]
 
 
 def get_template(engine: Engine, key: str) -> TemplateInfo:

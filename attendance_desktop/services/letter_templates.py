@@ -521,8 +521,9 @@ def for_preset(preset: str) -> tuple[str, ...]:
     # the presets' own letters first (their procedure's order), then the shared ones
     if preset not in known:
         return keys()
-    own = [k for k, d in DEFAULTS.items() if preset in d.presets]
-    return tuple(own + [k for k, d in DEFAULTS.items() if not d.presets])
+    own = [k for k, d in DEFAULTS.items() if d.presets == (preset,)]
+    some = [k for k, d in DEFAULTS.items() if preset in d.presets and len(d.presets) > 1]
+    return tuple(own + some + [k for k, d in DEFAULTS.items() if not d.presets])
 
 
 register(*_T)

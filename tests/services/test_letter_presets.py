@@ -116,3 +116,19 @@ def test_one_page_meeting_mentions_a_fine_and_early_help(engine, school) -> None
     assert "Early Help" in texts["not_improved_meeting"]
     assert "offer you a meeting" in texts["onepage_amber"]
     assert "meet you" in texts["onepage_red"]
+
+
+def test_the_letters_page_lists_the_schools_preset_and_any_letter_its_policy_names(  # type: ignore[no-untyped-def]
+        engine) -> None:
+    policy_service.apply_preset(engine, HEAD, "atlp")
+    keys = [t.key for t in letter_service.list_templates(engine)]
+    assert keys[:4] == ["atlp_stage1", "atlp_stage2", "atlp_stage3", "atlp_stage4"]
+    assert "concern_red" not in keys
+    assert "attendance_panel_invite" not in keys
+    # a school that kept an older band letter in its policy still sees it
+    policy = policy_service.load_policy(engine)
+    policy_service.save_policy(engine, HEAD, policy.replace(
+        band_letters=(("stage1", "atlp_stage1"), ("stage2", "concern_red"))))
+    assert "concern_red" in [t.key for t in letter_service.list_templates(engine)]
+    every = letter_service.list_templates(engine, every_preset=True)
+    assert {t.key for t in every} == set(DEFAULTS)
