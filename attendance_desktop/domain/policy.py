@@ -362,6 +362,9 @@ class Policy:
         if not 4 <= self.pin_min_length_staff <= self.pin_min_length_senior <= 32:
             raise PolicyError("PIN lengths: 4 <= teachers' minimum <= head and office minimum"
                               " <= 32")
+        if not 0 < self.certificate_excellent_pct <= self.certificate_full_pct <= 100:
+            raise PolicyError("certificates: 0 < outstanding attendance threshold <= full "
+                              "attendance threshold <= 100")
 
     def session_times(self, session: str) -> SessionTimes:
         return self.am if session == "AM" else self.pm

@@ -287,3 +287,16 @@ def test_wording_preview_is_shown_for_a_pupil_the_letter_fits(engine, school) ->
     assert note.startswith("No pupil fits this letter today; it is shown for ")
     assert "this letter is for Upper amber" in note
     assert pid in school.values()
+
+
+def test_certificate_thresholds_are_checked_policy_settings() -> None:
+    from attendance_desktop.domain.policy import PolicyError
+
+    assert preset("wessex").certificate_excellent_pct == 99.0  # "99% or higher" (seed 001)
+    for name in ("lowther", "atlp", "one_page", "vale"):
+        assert preset(name).certificate_full_pct == 100.0
+    with pytest.raises(PolicyError):
+        LOWTHER.replace(certificate_excellent_pct=101.0).validate()
+    with pytest.raises(PolicyError):
+        LOWTHER.replace(certificate_excellent_pct=0.0).validate()
+    LOWTHER.replace(certificate_excellent_pct=97.5).validate()
