@@ -313,6 +313,12 @@ def test_main_window_letters_area(qtbot, ctx, school) -> None:  # type: ignore[n
     assert isinstance(win.current_page(), LettersWidget)
 
 
+def _autumn_two(send) -> None:  # type: ignore[no-untyped-def]
+    """The half term with the school's marks, whichever period the page starts on."""
+    names = [send.period_combo.itemData(i).name for i in range(send.period_combo.count())]
+    send.period_combo.setCurrentIndex(names.index("Autumn 2"))
+
+
 def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  # type: ignore[no-untyped-def]
         qtbot, ctx, school, messages, monkeypatch) -> None:
     from PySide6.QtWidgets import QInputDialog
@@ -323,6 +329,7 @@ def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  
     w = _widget(qtbot, ctx)
     send = w.send
     _choose(send, "concern_red", "all", [school["cara"], school["amy"], school["ben"]])
+    _autumn_two(send)
     send.refresh_preview()
     assert send.unfit_box.isVisible()
     rows = [send.unfit_list.item(i).text() for i in range(send.unfit_list.count())]
@@ -359,6 +366,7 @@ def test_only_the_head_can_include_a_pupil_it_does_not_fit(qtbot, ctx, school, m
     w = _widget(qtbot, ctx)
     send = w.send
     _choose(send, "concern_red", "all", [school["amy"]])
+    _autumn_two(send)
     send.refresh_preview()
     assert "fits none of the ticked pupils" in send.preview.text()
     send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)

@@ -147,8 +147,18 @@ def school(engine: Engine) -> dict[str, int]:
     return build_school(engine)
 
 
+def _autumn_two(engine: Engine):  # type: ignore[no-untyped-def]
+    """The half term the school's marks are in (named, so the tests do not depend on which
+    period the letters default to)."""
+    year = calendar_service.year_containing(engine, TODAY)
+    assert year is not None
+    return next(h for h in year.half_terms if h.name == "Autumn 2")
+
+
 def test_batch_leaves_out_pupils_a_band_letter_does_not_fit(engine, school) -> None:  # type: ignore[no-untyped-def]
-    plan = letter_service.plan_batch(engine, "concern_red", list(school.values()), today=TODAY)
+    half = _autumn_two(engine)
+    plan = letter_service.plan_batch(engine, "concern_red", list(school.values()), today=TODAY,
+                                     period=half)
     assert [x.pupil_ids for x in plan.letters] == [(school["cara"],)]
     why = {u.name: u.why for u in plan.unfit}
     assert set(why) == {"Amy Example", "Ben Example", "Dan Split", "Eve Alone"}
@@ -157,7 +167,7 @@ def test_batch_leaves_out_pupils_a_band_letter_does_not_fit(engine, school) -> N
     assert "100.0%" in why["Ben Example"]
     assert "Green" in why["Ben Example"]
     upper = letter_service.plan_batch(engine, "concern_upper_amber", list(school.values()),
-                                      today=TODAY)
+                                      today=TODAY, period=half)
     assert upper.letters == ()
     assert "Red (below 90%)" in next(u.why for u in upper.unfit if u.pupil_id == school["cara"])
 
@@ -195,7 +205,7 @@ def test_improvement_letters_compare_with_the_previous_period(engine, school) ->
     policy_service.apply_preset(engine, HEAD, "one_page")
     # Autumn 1: Amy absent throughout (red), Cara present throughout (green)
     _autumn_one(engine, {school["amy"]: "O", school["cara"]: "/"})
-    half = next(p for p in letter_service.period_options(engine, TODAY) if p.name == "Autumn 2")
+    half = _autumn_two(engine)
     ids = [school["amy"], school["cara"]]
     better = letter_service.plan_batch(engine, "improved_better_band", ids, today=TODAY,
                                        period=half)
@@ -219,15 +229,18 @@ def test_improvement_letters_compare_with_the_previous_period(engine, school) ->
 
 def test_certificates_and_lateness_through_the_batch(engine, school) -> None:  # type: ignore[no-untyped-def]
     ids = list(school.values())
-    full = letter_service.plan_batch(engine, "certificate_full", ids, today=TODAY)
+    half = _autumn_two(engine)
+    full = letter_service.plan_batch(engine, "certificate_full", ids, today=TODAY, period=half)
     assert {x.pupil_ids[0] for x in full.letters} == {school[k] for k in ("ben", "dan", "eve")}
-    out = letter_service.plan_batch(engine, "certificate_outstanding", ids, today=TODAY)
+    out = letter_service.plan_batch(engine, "certificate_outstanding", ids, today=TODAY,
+                                    period=half)
     assert school["amy"] not in {x.pupil_ids[0] for x in out.letters}
     policy = policy_service.load_policy(engine)
     policy_service.save_policy(engine, HEAD, policy.replace(certificate_excellent_pct=92.0))
-    out = letter_service.plan_batch(engine, "certificate_outstanding", ids, today=TODAY)
+    out = letter_service.plan_batch(engine, "certificate_outstanding", ids, today=TODAY,
+                                    period=half)
     assert school["amy"] in {x.pupil_ids[0] for x in out.letters}
-    late = letter_service.plan_batch(engine, "lateness_warning", ids, today=TODAY)
+    late = letter_service.plan_batch(engine, "lateness_warning", ids, today=TODAY, period=half)
     assert [x.pupil_ids for x in late.letters] == [(school["amy"],)]
     assert "no lateness concern" in next(u.why for u in late.unfit
                                          if u.pupil_id == school["ben"])
