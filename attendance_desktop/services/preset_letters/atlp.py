@@ -24,7 +24,7 @@ We keep a close eye on every child's attendance, because being in school every d
 
 {FIGURES_LINE}
 
-{{forename}}'s attendance has dipped below where we would like it to be, or there has been an absence we could not authorise. We are not writing to blame anyone: we would like to understand what is getting in the way and to offer support early.
+In the same period {{forename}} had {{unauthorised_sessions}} sessions of absence that we could not authorise. We are writing because attendance has dipped below where we would like it to be, or because of an unauthorised absence, and we would rather talk early. We are not writing to blame anyone: we would like to understand what is getting in the way and to offer support.
 
 Please get in touch with {{attendance_lead}} on {{school_phone}}. We are happy to talk on the phone, meet you in school or visit you at home, whichever suits you best.
 
