@@ -1060,6 +1060,15 @@ class BandInfo:
     concern: bool
 
 
+def letter_bands(engine: Engine, template_key: str) -> list[str]:
+    """The band keys a band letter is for (empty for any other letter)."""
+    d = _definition(template_key)
+    if d.condition.kind != letter_rules.BAND:
+        return []
+    return [b.key for b in letter_rules.bands_for(policy_service.load_policy(engine),
+                                                  template_key)]
+
+
 def bands(engine: Engine) -> list[BandInfo]:
     """The attendance bands of the school's policy, highest first."""
     return [BandInfo(b.key, b.label, b.concern) for b in policy_service.load_policy(engine).bands]

@@ -385,3 +385,15 @@ def test_letters_default_to_the_resolved_period(qtbot, ctx, school, messages) ->
         send.select_template(key)
         want = letter_service.resolve_period(ctx.engine, policy, ctx.today())
         assert (send.period().start, send.period().end) == (want.start, want.end)
+
+
+def test_choosing_by_band_a_band_letter_starts_on_its_band(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
+    w = _widget(qtbot, ctx)
+    send = w.send
+    send.mode_combo.setCurrentIndex(send.mode_combo.findData("band"))
+    send.select_template("concern_red")
+    assert send.group_combo.currentData() == "red"
+    send.select_template("concern_lower_amber")
+    assert send.group_combo.currentData() == "lower_amber"
+    send.select_template("half_termly_report")  # not a band letter: the band stays
+    assert send.group_combo.currentData() == "lower_amber"

@@ -248,6 +248,12 @@ class SendLettersWidget(QWidget):
         self.description.setText(info.description)
         self._load_periods(key)
         self.include_reasons.clear()  # a reason is for one letter
+        # choosing by band: a band letter starts on its own band
+        wanted = letter_service.letter_bands(self.ctx.engine, key)
+        if self.mode_combo.currentData() == "band" and wanted:
+            index = self.group_combo.findData(wanted[0])
+            if index >= 0 and index != self.group_combo.currentIndex():
+                self.group_combo.setCurrentIndex(index)
         # one line edit per value the letter needs, keeping what was typed before
         old = {k: w.text() for k, w in self.inputs.items()}
         while self.inputs_form.rowCount():
