@@ -103,6 +103,16 @@ LOWTHER_LATENESS_STEPS = (
                  "Lateness treated as unauthorised absence: moved onto the absence escalation"),
 )
 
+# Schools without Lowther's Lateness Panel: the same weekly levels, letters that promise
+# no panel or governor, and a plan agreed with the family after a not-improved review.
+GENERAL_LATENESS_STEPS = (
+    *LOWTHER_LATENESS_STEPS[:5],
+    LatenessStep("significant", "written_warning", "Letter: late arrivals continue",
+                 "lateness_continued"),
+    LatenessStep("significant", "plan", "Plan agreed with the family", after_review=True),
+    LOWTHER_LATENESS_STEPS[-1],
+)
+
 LOWTHER_STAGES = (
     Stage("letter", "RAG letter", "Send the band letter, speak to the child, offer Early Help",
           5, 6, "{band}"),
@@ -119,12 +129,12 @@ VALE_STAGES = (
     Stage("letter", "Concern letter", "Send the concern letter", 5, 4, "{band}"),
     Stage("monitoring", "Monitoring letter and phone call",
           "Send the monitoring letter, phone the parent, offer attendance clinics", 5, 4,
-          "monitoring_warning"),
+          "vale_monitoring"),
     Stage("plan", "Attendance improvement plan meeting", "Meet and set targets", 10, 4,
-          "attendance_panel_invite"),
+          "vale_plan_meeting"),
     Stage("county", "County Attendance Team referral and parental contract",
           "Refer to the County Attendance Team and agree a contract", 10, 4,
-          "attendance_contract"),
+          "vale_county_referral"),
     Stage("final_warning", "Final written warning", "Send the final written warning", 5, 4,
           "final_warning"),
     Stage("penalty", "Fixed penalty notice", "Consider a fixed penalty notice", 10, 0),
@@ -140,18 +150,19 @@ ONE_PAGE_STAGES = (
 ATLP_STAGES = (
     Stage("stage1", "Stage 1: universal concern",
           "Early support: letter, call, meeting or home visit", 5, 4, "{band}"),
-    Stage("stage2", "Stage 2: targeted support", "Early Help meeting and home visit", 10, 4),
+    Stage("stage2", "Stage 2: targeted support", "Early Help meeting and home visit", 10, 4,
+          "atlp_stage2"),
     Stage("stage3", "Stage 3: formal attendance meeting",
           "Formal meeting and attendance contract with SMART targets", 10, 4,
-          "attendance_contract"),
+          "atlp_stage3"),
     Stage("stage4", "Stage 4: legal action",
-          "Penalty notice, education supervision order or prosecution", 10, 0),
+          "Penalty notice, education supervision order or prosecution", 10, 0, "atlp_stage4"),
 )
 WESSEX_STAGES = (
     Stage("contact", "Parents contacted", "Contact the parents", 5, 6, "{band}"),
     Stage("meeting", "Formal meeting and action plan",
           "Hold a formal meeting and agree an attendance action plan", 10, 6,
-          "attendance_panel_invite"),
+          "wessex_formal_meeting"),
     Stage("intervention", "Intervention / penalty notice consideration",
           "Intervene; consider a penalty notice", 10, 0),
 )
@@ -300,6 +311,9 @@ class Policy:
     band_ladder_ends: tuple[tuple[str, str], ...] = LOWTHER_LADDER_ENDS
     # Letters and reporting
     letter_repeat_days: int = 28
+    # certificates: full attendance, and "outstanding" attendance (Wessex: 99% or higher)
+    certificate_full_pct: float = 100.0
+    certificate_excellent_pct: float = 99.0
     la_benchmark_pct: float | None = None
     national_benchmark_pct: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -364,6 +378,9 @@ class Policy:
         if not 4 <= self.pin_min_length_staff <= self.pin_min_length_senior <= 32:
             raise PolicyError("PIN lengths: 4 <= teachers' minimum <= head and office minimum"
                               " <= 32")
+        if not 0 < self.certificate_excellent_pct <= self.certificate_full_pct <= 100:
+            raise PolicyError("certificates: 0 < outstanding attendance threshold <= full "
+                              "attendance threshold <= 100")
 
     def _validate_workflow(self) -> None:
         """Penalty-notice codes and amounts, and the band ladders (issue 16)."""
@@ -500,7 +517,9 @@ PRESETS: dict[str, Policy] = {
         bands=WESSEX_BANDS,
         escalation_stages=WESSEX_STAGES,
         band_ladder_ends=WESSEX_LADDER_ENDS,
-        band_letters=(("contact", "concern_upper_amber"), ("intervention", "concern_red")),
+        band_letters=(("contact", "wessex_contact"), ("intervention", "wessex_intervention")),
+        lateness_steps=GENERAL_LATENESS_STEPS,
+        certificate_excellent_pct=99.0,
         target_pct=96.0,
         performance_min_attendance_pct=94.0,
     ),
@@ -515,7 +534,8 @@ PRESETS: dict[str, Policy] = {
         bands=VALE_BANDS,
         escalation_stages=VALE_STAGES,
         band_ladder_ends=VALE_LADDER_ENDS,
-        band_letters=(("concern", "concern_vale_92"), ("monitoring", "monitoring_warning")),
+        band_letters=(("concern", "concern_vale_92"), ("monitoring", "vale_monitoring")),
+        lateness_steps=GENERAL_LATENESS_STEPS,
         target_pct=94.0,
         escalation_monitoring_weeks=4,
         illness_weekly_contact_after_days=5,
@@ -531,8 +551,9 @@ PRESETS: dict[str, Policy] = {
         escalation_stages=ATLP_STAGES,
         band_ladder_ends=(),  # stages follow support that did not work, not bands
         escalation_unauthorised_sessions=1,
-        band_letters=(("stage1", "concern_upper_amber"), ("stage2", "concern_red"),
-                      ("severe", "concern_red")),
+        band_letters=(("stage1", "atlp_stage1"), ("stage2", "atlp_stage2"),
+                      ("severe", "atlp_stage2")),
+        lateness_steps=GENERAL_LATENESS_STEPS,
         target_pct=96.0,
         monitoring_period="term",
     ),
@@ -543,7 +564,8 @@ PRESETS: dict[str, Policy] = {
         bands=ONE_PAGE_BANDS,
         escalation_stages=ONE_PAGE_STAGES,
         band_ladder_ends=(),  # amber and red both go on to the meeting and Early Help
-        band_letters=(("amber", "concern_lower_amber"), ("red", "concern_red")),
+        band_letters=(("amber", "onepage_amber"), ("red", "onepage_red")),
+        lateness_steps=GENERAL_LATENESS_STEPS,
         target_pct=97.0,
         la_benchmark_pct=96.0,
         monitoring_period="term",

@@ -14,16 +14,24 @@ Public API (used by the Letters screen, leave of absence and the trackers):
   contract letters meeting_date, meeting_time, meeting_place. A school's edited wording
   may use others: always ask `inputs_needed`.
 * Templates live in the `LetterTemplate` table, seeded from the defaults on first use:
-  `list_templates`, `get_template`, `save_template` (refused with the problems when a field
-  is unknown), `reset_template` (back to the ready-made wording). Edits are recorded in
-  `SettingChange` (area "letters": who, when, old and new text).
+  `list_templates` (the school's preset's letters, then the shared ones), `get_template`,
+  `save_template` (refused with the problems when a field is unknown), `reset_template`
+  (back to the ready-made wording). Edits are recorded in `SettingChange` (area
+  "letters": who, when, old and new text).
 * `render_family_letter(engine, key, pupil_ids, *, today, extra=None, period=None) -> bytes`
   one PDF for one family (nothing recorded): brothers and sisters share one letter when the
   template is a family letter, otherwise each child has their own pages in the one PDF.
-* `plan_batch(engine, key, pupil_ids, *, today, extra=None, period=None) -> BatchPlan`
-  groups pupils into families (children who share a contact with parental responsibility
-  living with them), addresses each letter to the contacts with parental responsibility who
-  live with the children, and flags families sent the same letter within
+* `plan_batch(engine, key, pupil_ids, *, today, extra=None, period=None, include=None,
+  guard=True) -> BatchPlan` first leaves out the pupils the letter does not fit (its
+  `letter_rules.Condition`: band over the letter's period, comparison with the period
+  before, certificate threshold, lateness level, off roll on the letter date), listing them
+  in `BatchPlan.unfit` with why; `include={pupil_id: reason}` keeps them in
+  (`BatchPlan.included`), which only the headteacher may send and `run_batch` records in
+  the access log. `record_letter` (one letter chosen from a case or a leave decision) does
+  not apply the guard. It then groups pupils into families (children who share a contact
+  with parental responsibility living with them), addresses each letter to the contacts
+  with parental responsibility who live with the children, and flags families sent the
+  same letter within
   `Policy.letter_repeat_days` (`FamilyLetter.repeat_of`).
 * `run_batch(engine, actor, plan, *, today, out_dir, cancel, include_repeats=False)`: a
   generator yielding `Progress`; returns a `BatchResult` (paths and counts). Writes one PDF
@@ -32,6 +40,8 @@ Public API (used by the Letters screen, leave of absence and the trackers):
   end, so a cancelled batch records nothing and leaves no files.
 * `letters_for_pupil(engine, pupil_id)`, `list_letters(engine, ...)`,
   `letter_pdf(engine, log_id) -> bytes`.
+* `preview_pupil(engine, key, today) -> (pupil_id, note)`: who a wording preview is laid
+  out for (a pupil the letter fits; when none does, a note says why).
 * `letter_pages(...)` returns the same letter as page operations for the GUI to paint
   (preview and printing through QPrinter) exactly as the PDF is laid out.
 """
@@ -67,8 +77,10 @@ from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import (
+    alerts_service,
     audit_service,
     calendar_service,
+    letter_rules,
     policy_service,
     school_service,
     stats_service,
@@ -86,6 +98,7 @@ from attendance_desktop.services.letter_templates import (
     check_template,
     extras_in,
     fields_in,
+    for_preset,
     substitute,
 )
 from attendance_desktop.services.letter_templates import inputs_needed as _inputs_needed
@@ -163,6 +176,10 @@ class BatchPlan:
     extra: tuple[tuple[str, str], ...] = ()
     period: Span | None = None
     repeat_days: int = 0
+    # pupils the letter does not fit (letter_rules), left out of `letters`
+    unfit: tuple[letter_rules.Unfit, ...] = ()
+    # pupils it does not fit that the headteacher included: (pupil id, why not, reason)
+    included: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def repeats(self) -> tuple[FamilyLetter, ...]:
@@ -230,10 +247,24 @@ def _info(row: LetterTemplate) -> TemplateInfo:
                         row.updated_by, tuple(_inputs_needed(row.body)))
 
 
-def list_templates(engine: Engine) -> list[TemplateInfo]:
+def list_templates(engine: Engine, *, every_preset: bool = False) -> list[TemplateInfo]:
+    """The letters of the school's policy preset (its own, then the shared ones); every
+    ready-made letter when asked, or when the preset is not one of the five."""
+    policy = policy_service.load_policy(engine)
+    wanted = tuple(DEFAULTS) if every_preset else for_preset(policy.preset)
+    # a letter the school's (perhaps edited) policy names is always listed
+    named = [k for k in _policy_letters(policy) if k in DEFAULTS and k not in wanted]
+    wanted = (*wanted, *named)
     with session_scope(engine) as s:
         rows = _ensure_templates(s)
-        return [_info(rows[k]) for k in LETTER_KEYS]
+        return [_info(rows[k]) for k in wanted]
+
+
+def _policy_letters(policy: Policy) -> list[str]:
+    keys = [t for _b, t in policy.band_letters]
+    keys += [st.letter for st in policy.escalation_stages if st.letter != "{band}"]
+    keys += [st.letter for st in policy.lateness_steps]
+    return [k for k in dict.fromkeys(keys) if k]
 
 
 def get_template(engine: Engine, key: str) -> TemplateInfo:
@@ -516,13 +547,30 @@ def _repeat_dates(engine: Engine, key: str, since: dt.date) -> dict[int, dt.date
 
 def plan_batch(engine: Engine, template_key: str, pupil_ids: Sequence[int], *,
                today: dt.date, extra: Mapping[str, str] | None = None,
-               period: Span | None = None) -> BatchPlan:
-    """Group the pupils into family letters, address them, and flag recent repeats."""
+               period: Span | None = None, include: Mapping[int, str] | None = None,
+               guard: bool = True) -> BatchPlan:
+    """Group the pupils into family letters, address them, and flag recent repeats.
+
+    Pupils the letter does not fit (letter_rules: band, comparison, threshold, lateness
+    level, off roll) are left out and listed in `unfit` with why, unless `include` gives
+    a reason for them (the headteacher's; recorded when the letters are made)."""
     tpl = get_template(engine, template_key)
     d = _definition(template_key)
-    facts = _gather(engine, pupil_ids, today, period, _period_kind(d))
-    letters: list[FamilyLetter] = []
     ids = list(dict.fromkeys(pupil_ids))
+    facts = _gather(engine, ids, today, period, _period_kind(d))
+    unfit: list[letter_rules.Unfit] = []
+    included: list[tuple[int, str, str]] = []
+    if guard:
+        reasons = {k: v.strip() for k, v in (include or {}).items()}
+        for pid, why in check_fit(engine, d, ids, today, facts).items():
+            if reasons.get(pid):
+                included.append((pid, why, reasons[pid]))
+            else:
+                ch = facts.children[pid]
+                unfit.append(letter_rules.Unfit(pid, f"{ch.forename} {ch.surname}", why))
+        left_out = {u.pupil_id for u in unfit}
+        ids = [i for i in ids if i not in left_out]
+    letters: list[FamilyLetter] = []
     groups = _families(facts, ids) if d.family else [[i] for i in ids]
     repeat_days = facts.policy.letter_repeat_days
     sent = _repeat_dates(engine, template_key, today - dt.timedelta(days=repeat_days)) \
@@ -539,7 +587,63 @@ def plan_batch(engine: Engine, template_key: str, pupil_ids: Sequence[int], *,
 
     letters.sort(key=order)
     return BatchPlan(template_key, tpl.title, today, tuple(letters),
-                     tuple(sorted((extra or {}).items())), facts.period, repeat_days)
+                     tuple(sorted((extra or {}).items())), facts.period, repeat_days,
+                     tuple(unfit), tuple(included))
+
+
+def _concern_letter_keys() -> list[str]:
+    """Letters that tell a family about a concern: "since we last wrote" looks for them."""
+    kinds = (letter_rules.BAND, letter_rules.CONCERN)
+    return [k for k, d in DEFAULTS.items() if d.condition.kind in kinds
+            or "not_improved" in d.condition.comparisons]
+
+
+def _previous_span(engine: Engine, policy: Policy, span: Span) -> Span | None:
+    """The period of the same kind just before `span` (half term, term or year; a period
+    that is none of them is taken as the policy's monitoring period)."""
+    years = calendar_service.list_years(engine)
+    pools = {"half_term": [h for y in years for h in y.half_terms],
+             "term": [t for y in years for t in y.terms],
+             "year": [Span(y.name, y.start, y.end) for y in years]}
+    kind = next((k for k, pool in pools.items()
+                 if (span.start, span.end) in [(x.start, x.end) for x in pool]),
+                policy.monitoring_period)
+    before = [x for x in pools.get(kind, []) if x.end < span.start]
+    return before[-1] if before else None
+
+
+def check_fit(engine: Engine, d: TemplateDef, pupil_ids: Sequence[int], today: dt.date,
+              facts: _Facts) -> dict[int, str]:
+    """Why the letter `d` does not fit each pupil it does not fit (letter_rules)."""
+    cond = d.condition
+    previous: Span | None = None
+    prev_counts: dict[int, Counts] = {}
+    if cond.kind == letter_rules.COMPARISON:
+        previous = _previous_span(engine, facts.policy, facts.period)
+        if previous is not None and pupil_ids:
+            for f in stats_service.per_pupil(engine, previous.start, previous.end,
+                                             stats_service.Scope(pupil_ids=list(pupil_ids)),
+                                             include_unmarked=False):
+                prev_counts[f.pupil_id] = f.counts
+    lateness: dict[int, str] | None = None
+    if cond.kind == letter_rules.LATENESS and pupil_ids:
+        lateness = {}
+        try:  # the trackers' own assessment: the level the board shows
+            snap = alerts_service.snapshot(engine, today, list(pupil_ids))
+            lateness = {p.pupil_id: p.lateness_level for p in snap.pupils}
+        except calendar_service.NoTermDates:
+            lateness = None
+    pf = letter_rules.gather(engine, pupil_ids, today, counts=facts.period_counts,
+                             previous=previous, previous_counts=prev_counts,
+                             lateness=lateness,
+                             concern_keys=_concern_letter_keys() if cond.after_letter else ())
+    out: dict[int, str] = {}
+    for pid in pupil_ids:
+        why = letter_rules.why_not(cond, d.key, pf[pid], facts.policy, facts.period.name,
+                                   today)
+        if why:
+            out[pid] = why
+    return out
 
 
 def _period_kind(d: TemplateDef) -> str:
@@ -900,8 +1004,8 @@ def plan_pages(engine: Engine, plan: BatchPlan, *, today: dt.date,
 
 def preview_wording(engine: Engine, template_key: str, body: str, *, today: dt.date,
                     title: str | None = None) -> tuple[lh.Letterhead, list[list[lh.Op]]]:
-    """Unsaved wording laid out for the first pupil on roll (or a made-up one when there
-    are no pupils), with values still to be typed shown in [brackets]."""
+    """Unsaved wording laid out for the first pupil on roll the letter fits (see
+    `preview_pupil`), with values still to be typed shown in [brackets]."""
     d = _definition(template_key)
     problems = check_template(body, family=d.family)
     if problems:
@@ -909,15 +1013,31 @@ def preview_wording(engine: Engine, template_key: str, body: str, *, today: dt.d
     tpl = dataclasses.replace(get_template(engine, template_key), body=body,
                               title=title or d.title)
     extra = {n.removeprefix("extra:"): f"[{_input_label(n)}]" for n in _inputs_needed(body)}
-    choices = pupil_choices(engine, today)
-    if not choices:
-        raise ServiceError("add a pupil to see a preview of the letter")
-    facts = _gather(engine, [choices[0].id], today, None, _period_kind(d))
-    letter = _letters_for(facts, [choices[0].id])[0]
+    pid, _note = preview_pupil(engine, template_key, today)
+    facts = _gather(engine, [pid], today, None, _period_kind(d))
+    letter = _letters_for(facts, [pid])[0]
     pages: list[list[lh.Op]] = []
     for doc in _documents(facts, d, tpl, letter, today, extra):
         pages.extend(lh.full_pages(facts.head, doc))
     return facts.head, pages
+
+
+def preview_pupil(engine: Engine, template_key: str, today: dt.date) -> tuple[int, str]:
+    """The pupil a wording preview is shown for: the first on roll the letter fits, so a
+    preview never reads wrongly for its child; when none fits, the first on roll, with a
+    note saying why the letter does not fit them."""
+    d = _definition(template_key)
+    ids = [c.id for c in pupil_choices(engine, today)]
+    if not ids:
+        raise ServiceError("add a pupil to see a preview of the letter")
+    facts = _gather(engine, ids, today, None, _period_kind(d))
+    unfit = check_fit(engine, d, ids, today, facts)
+    fits = [i for i in ids if i not in unfit]
+    if fits:
+        return fits[0], ""
+    ch = facts.children[ids[0]]
+    return ids[0], (f"No pupil fits this letter today; it is shown for {ch.forename} "
+                    f"{ch.surname}, whom it does not fit: {unfit[ids[0]]}.")
 
 
 # --- choosing pupils ----------------------------------------------------------------------
@@ -938,6 +1058,15 @@ class BandInfo:
     key: str
     label: str
     concern: bool
+
+
+def letter_bands(engine: Engine, template_key: str) -> list[str]:
+    """The band keys a band letter is for (empty for any other letter)."""
+    d = _definition(template_key)
+    if d.condition.kind != letter_rules.BAND:
+        return []
+    return [b.key for b in letter_rules.bands_for(policy_service.load_policy(engine),
+                                                  template_key)]
 
 
 def bands(engine: Engine) -> list[BandInfo]:
@@ -1011,6 +1140,9 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
               include_repeats: bool = False) -> Generator[Progress, None, BatchResult]:
     """Make every letter of the plan; record them all at the end (cancel = nothing kept)."""
     _need_sender(actor, "send letters")
+    if plan.included and actor.role not in (Role.HEAD, Role.SYSTEM):
+        raise PermissionDenied("only the headteacher can send a letter to a pupil it does "
+                               "not fit")
     letters = [x for x in plan.letters if include_repeats or x.repeat_of is None]
     skipped = len(plan.letters) - len(letters)
     total = len(letters)
@@ -1051,7 +1183,8 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
             paths.append(path)
         combined_path = folder / f"All {total} letters.pdf"
         combined_path.write_bytes(combined_buf.getvalue())
-        log_ids = _record(engine, actor, plan.template_key, made, today, folder.name)
+        log_ids = _record(engine, actor, plan.template_key, made, today, folder.name,
+                          plan.included)
     except BaseException:
         for p in [*paths, folder / f"All {total} letters.pdf"]:
             p.unlink(missing_ok=True)
@@ -1062,9 +1195,16 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
 
 
 def _record(engine: Engine, actor: Actor, key: str, made: list[tuple[FamilyLetter, bytes]],
-            today: dt.date, folder: str = "") -> tuple[int, ...]:
+            today: dt.date, folder: str = "",
+            included: Sequence[tuple[int, str, str]] = ()) -> tuple[int, ...]:
     rows = []
+    sent = {int(p) for letter, _ in made for p in letter.family_key.split(",") if p}
     with session_scope(engine) as s:
+        for pid, why, reason in included:  # the head's decision, kept in the access log
+            if pid in sent:
+                audit_service.add_access(
+                    s, actor, "export", f"letter outside its conditions ({key})", [pid],
+                    folder, details=f"pupil {pid}: {why}. Included because: {reason}")
         if folder:  # a batch written to files: in the access log too
             audit_service.record_export(
                 s, actor, f"letters batch ({key})",
@@ -1087,7 +1227,8 @@ def record_letter(engine: Engine, actor: Actor, template_key: str, pupil_ids: Se
     _need_sender(actor, "send letters")
     pdf = render_family_letter(engine, template_key, pupil_ids, today=today, extra=extra,
                                period=period)
-    plan = plan_batch(engine, template_key, pupil_ids, today=today, extra=extra, period=period)
+    plan = plan_batch(engine, template_key, pupil_ids, today=today, extra=extra, period=period,
+                      guard=False)
     first = plan.letters[0]
     addressee = _join([x.addressee for x in plan.letters])
     letter = dataclasses.replace(first, addressee=addressee)

@@ -23,12 +23,26 @@ name fields join the children ("Amy and Ben") and one child's figures (e.g.
 `{attendance_pct}`) are refused by the checker: use `[[figures]]` / `[[chart]]` instead.
 Numbers the school sets (targets, notice periods, penalty amounts) come from the policy
 through fields such as `{target_pct}` and `{pn_first_amount}`; none is written into a text.
+
+Each ready-made letter carries its `condition` (services/letter_rules.py: which pupils it
+fits) and the policy `presets` whose procedure has it (none: every school). The shared
+letters are below; each preset's own are in services/preset_letters/<preset>.py. All go
+into one registry, `DEFAULTS`, through `register(*defs)`; `for_preset(name)` lists a
+school's letters.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from attendance_desktop.services.letter_rules import (
+    CERTIFICATE,
+    COMPARISON,
+    CONCERN,
+    LATENESS,
+    Condition,
+)
 
 MERGE_FIELDS: dict[str, str] = {
     # pupil(s)
@@ -112,6 +126,9 @@ EXTRA_RE = re.compile(r"^extra:([a-z][a-z0-9_]*)$")
 DIRECTIVE_RE = re.compile(r"^\[\[([a-z]+)(?::(.*))?\]\]$")
 
 
+ANY_PUPIL = Condition()  # only the leaver check
+
+
 @dataclass(frozen=True, slots=True)
 class TemplateDef:
     key: str
@@ -120,6 +137,10 @@ class TemplateDef:
     layout: str = "letter"  # letter (addressed) | form | certificate
     family: bool = False  # one letter for brothers and sisters together
     description: str = ""  # when the policies use it
+    # which pupils the letter fits (services/letter_rules.py); a batch leaves out the rest
+    condition: Condition = ANY_PUPIL
+    # the policy presets whose procedure has this letter; () = every school
+    presets: tuple[str, ...] = ()
 
 
 def fields_in(body: str) -> list[str]:
@@ -200,10 +221,10 @@ def substitute(text: str, values: dict[str, str]) -> str:
 # The ready-made texts. Plain, kind English; every number is a policy field.
 # --------------------------------------------------------------------------------------
 
-_SIGN_OFF = "Yours sincerely,\n\n[[signature]]"
-_SIGN_OFF_LEAD = "Yours sincerely,\n\n[[signature:lead]]"
+SIGN_OFF = "Yours sincerely,\n\n[[signature]]"
+SIGN_OFF_LEAD = "Yours sincerely,\n\n[[signature:lead]]"
 
-_FIGURES_LINE = (
+FIGURES_LINE = (
     "Between {period_start} and {period_end} ({period_name}), {forename} attended "
     "**{attendance_pct}%** of sessions and missed {sessions_missed} sessions (a session is "
     "half a school day). So far this school year, {forename}'s attendance is "
@@ -212,95 +233,6 @@ _FIGURES_LINE = (
 
 _T: list[TemplateDef] = [
     TemplateDef(
-        "concern_upper_amber", "Attendance concern: upper amber",
-        f"""**Attendance of {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-We look at every child's attendance each {{monitoring_period}}, because children who are in school every day learn more, keep up with friendships and feel part of their class. Our target for every child is {{target_pct}}% or more.
-
-{_FIGURES_LINE}
-
-This places {{forename}} in our **{{band_name}}** band. It is a little below where we would like it to be, and we are writing now so that we can work on it together early.
-
-If something is making it hard for {{forename}} to come to school, please talk to us. There may be help we can offer in school, and our local Early Help service can support families too; {{attendance_lead}} would be glad to tell you more.
-
-Thank you for your support. We look forward to seeing {{forename}} in school every day.
-
-{_SIGN_OFF}""",
-        description="Lowther flowchart 1: upper amber band (RAG letter)."),
-    TemplateDef(
-        "concern_lower_amber", "Attendance concern: lower amber",
-        f"""**Attendance of {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-We are writing because we are concerned about {{forename}}'s attendance. Our target for every child is {{target_pct}}% or more.
-
-{_FIGURES_LINE}
-
-This places {{forename}} in our **{{band_name}}** band. Missing even a few days each half term adds up: lost learning is hard to catch up, and children can feel left out of friendships and class life.
-
-We would like to help. Please let us know if there is anything that makes it difficult for {{forename}} to get to school, such as health, worries about school or family circumstances. {{attendance_lead}} would be happy to meet you and to tell you about the support our local Early Help service offers.
-
-We will keep a close eye on {{forename}}'s attendance and hope to see it improve over the coming weeks.
-
-{_SIGN_OFF}""",
-        description="Lowther flowchart 1: lower amber band (RAG letter)."),
-    TemplateDef(
-        "concern_red", "Attendance concern: red (monitoring period)",
-        f"""**Attendance of {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-I am writing because {{forename}}'s attendance has fallen to a level that worries us.
-
-{_FIGURES_LINE}
-
-This places {{forename}} in our **{{band_name}}** band. When a child misses {{persistent_absence_pct}}% or more of school they are described nationally as persistently absent, and they are very likely to fall behind.
-
-From today we will monitor {{forename}}'s attendance closely for {{monitoring_weeks}} weeks. If it has improved by then, we will be delighted to tell you so. If it has not, we will invite you to an Attendance Panel Meeting with me and one of our governors to agree a plan together.
-
-We know there is often a reason behind missed days, and we would much rather help than worry. Please contact {{attendance_lead}} to arrange a meeting, so that we can talk about any support {{forename}} or your family might need.
-
-{_SIGN_OFF}""",
-        description="Lowther flowchart 1 / One page: red band, with warning of a monitoring "
-                    "period and an offered meeting."),
-    TemplateDef(
-        "concern_vale_92", "Attendance concern letter",
-        f"""**Attendance of {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-Thank you for the conversation you have had with us about {{forename}}'s attendance. We are writing, as our attendance policy asks, because it is still below the level we expect.
-
-{_FIGURES_LINE}
-
-Our aim is for every pupil to attend at least {{target_pct}}% of the time. We would like to work with you to help {{forename}} get there. If there are health needs or other reasons behind the absences, please tell us so that we can take them into account and plan the right support.
-
-Please contact {{attendance_lead}} on {{school_phone}} if you would like to talk about this.
-
-{_SIGN_OFF}""",
-        description="Vale appendix A: below 92% concern letter."),
-    TemplateDef(
-        "monitoring_warning", "Monitoring period warning",
-        f"""**Attendance monitoring: {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-We have written to you before about {{forename}}'s attendance, and I am sorry to say that it has not improved as we had hoped.
-
-{_FIGURES_LINE}
-
-{{forename}}'s attendance will now be monitored for a period of {{monitoring_weeks}} weeks. During this time we will check it every week and keep in touch with you.
-
-If attendance has not improved by the end of the monitoring period, we will invite you to a meeting to agree an attendance contract and action plan. If there is still no improvement after that, the school must refer {{forename}} to the local authority's attendance service, which can lead to legal action.
-
-We would much rather it did not come to that. Please contact {{attendance_lead}} if there is anything we can do to help {{forename}} attend every day.
-
-{_SIGN_OFF}""",
-        description="Lowther red band / Vale below 90%: warning of a monitoring period."),
-    TemplateDef(
         "improved_better_band", "Thank you: attendance improved",
         f"""**Well done, {{forename}}!**
 
@@ -308,48 +240,14 @@ We would much rather it did not come to that. Please contact {{attendance_lead}}
 
 We are delighted to let you know that {{forename}}'s attendance has improved.
 
-{_FIGURES_LINE}
+{FIGURES_LINE}
 
 {{forename}} is now in our **{{band_name}}** band. Thank you for all you have done to make this happen; it makes a real difference to {{forename}}'s learning and friendships. We will keep celebrating good attendance and hope {{forename}} keeps it up.
 
-{_SIGN_OFF}""",
+{SIGN_OFF}""",
+        condition=Condition(COMPARISON, comparisons=("better_band",), after_letter=True),
+        presets=("lowther", "one_page", "wessex"),
         description="One page / Lowther: moved to a better band (thank-you letter)."),
-    TemplateDef(
-        "improved_still_concern", "Thank you, but still a concern",
-        f"""**Attendance of {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-Thank you for the effort you have made with {{forename}}'s attendance: it has improved since we last wrote, and we are pleased to see it.
-
-{_FIGURES_LINE}
-
-This is still in our **{{band_name}}** band, below our target of {{target_pct}}%, so we will carry on keeping an eye on it. Please keep going: every day in school counts. If anything is getting in the way, {{attendance_lead}} is always happy to talk.
-
-{_SIGN_OFF}""",
-        description="One page: improved but still amber/red."),
-    TemplateDef(
-        "not_improved_meeting", "Invitation to an attendance meeting",
-        f"""**Attendance meeting for {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-We wrote to you earlier about {{forename}}'s attendance. Unfortunately it has not improved.
-
-{_FIGURES_LINE}
-
-I would like to invite you to a meeting to talk about how we can help {{forename}} attend school regularly:
-
-**Date:** {{meeting_date}}
-**Time:** {{meeting_time}}
-**Place:** {{meeting_place}}
-
-At the meeting we will listen to any difficulties you are facing, agree some next steps and talk about the support available, including Early Help. We will also explain the national rules on penalty notices, which can apply when a pupil misses {{pn_sessions}} or more sessions without authorisation within {{pn_window_weeks}} school weeks.
-
-If the time is difficult for you, please contact the school office on {{school_phone}} so that we can arrange another.
-
-{_SIGN_OFF}""",
-        description="One page: not improved, invitation to an attendance meeting."),
     TemplateDef(
         "lateness_warning", "Lateness: concern letter",
         f"""**Arriving on time: {{full_name}}, {{class_name}}**
@@ -362,66 +260,26 @@ The school day starts at {{school_starts}}, and the register closes at {{registe
 
 If there is a reason that makes mornings difficult, please let us know; we may be able to help, for example through breakfast club. Thank you for helping {{forename}} to arrive on time.
 
-{_SIGN_OFF_LEAD}""",
+{SIGN_OFF_LEAD}""",
+        condition=Condition(LATENESS, lateness_levels=("concern",)),
         description="Lowther flowchart 2: lateness concern (1-2 late arrivals in a week)."),
     TemplateDef(
-        "lateness_written_warning", "Lateness: written warning",
-        f"""**Lateness of {{full_name}}, {{class_name}}**
+        "lateness_continued", "Lateness: late arrivals continue",
+        f"""**Arriving on time: {{full_name}}, {{class_name}}**
 
 {{salutation}},
 
-We wrote to you recently about {{forename}} arriving late. I am sorry to say that the late arrivals have continued: between {{period_start}} and {{period_end}}, {{forename}} was late {{late_count}} times.
+We wrote to you recently about {{forename}} arriving late to school. I am sorry to say that the late arrivals have continued: between {{period_start}} and {{period_end}}, {{forename}} was late {{late_count}} times.
 
-We will now monitor {{forename}}'s arrival times for {{lateness_monitoring_weeks}} weeks. If things have not improved by then, we will invite you to a Lateness Panel Meeting with me and a governor, to agree a written plan together.
+We will keep a close eye on {{forename}}'s arrival times over the next {{lateness_monitoring_weeks}} weeks. Please remember that a child who arrives after the register closes at {{register_closes}} is recorded as absent without authorisation for that session, and this counts towards their absence.
 
-Please remember that a child who arrives after the register closes at {{register_closes}} is recorded as absent without authorisation for that session, and this counts towards their absence.
+If something is making mornings difficult, please talk to us: we would much rather help.
 
-If you need help with mornings, please talk to us.
-
-{_SIGN_OFF}""",
-        description="Lowther flowchart 2: written warning (3-4 late arrivals in a week)."),
-    TemplateDef(
-        "lateness_panel_invite", "Lateness Panel Meeting invitation",
-        f"""**Lateness Panel Meeting: {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-Despite our letters and the period of monitoring, {{forename}} is still arriving late to school: {{late_count}} times between {{period_start}} and {{period_end}}.
-
-I would like to invite you to a Lateness Panel Meeting with me and one of our governors:
-
-**Date:** {{meeting_date}}
-**Time:** {{meeting_time}}
-**Place:** {{meeting_place}}
-
-Together we will agree a written contract and action plan between you, {{forename}} and the school, with the support each of us will give. If lateness continues after that, it will be treated as unauthorised absence.
-
-Please let the school office know on {{school_phone}} that you can come, or if you need a different time.
-
-{_SIGN_OFF}""",
-        description="Lowther flowchart 2: Lateness Panel Meeting (head + governor)."),
-    TemplateDef(
-        "attendance_panel_invite", "Attendance Panel Meeting invitation",
-        f"""**Attendance Panel Meeting: {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-We have been monitoring {{forename}}'s attendance, and I am sorry to say it has not improved.
-
-{_FIGURES_LINE}
-
-I would like to invite you to an Attendance Panel Meeting with me and one of our governors:
-
-**Date:** {{meeting_date}}
-**Time:** {{meeting_time}}
-**Place:** {{meeting_place}}
-
-At the meeting we will agree an attendance contract and action plan for the next {{monitoring_weeks}} weeks, with the support the school and others can offer. A review meeting will follow at the end of that time, and will go ahead even if you are not able to attend. If attendance still has not improved, the school must refer {{forename}} to the local authority, which may lead to legal action.
-
-It is important that you come. If the time is difficult, please contact the school office on {{school_phone}}.
-
-{_SIGN_OFF}""",
-        description="Lowther flowchart 1: Attendance Panel Meeting (head + governor)."),
+{SIGN_OFF}""",
+        condition=Condition(LATENESS, lateness_levels=("significant",)),
+        presets=("atlp", "one_page", "vale", "wessex"),
+        description="Lateness at the significant level (3+ late arrivals in a week), for "
+                    "schools without a Lateness Panel."),
     TemplateDef(
         "attendance_contract", "Attendance contract",
         """# Attendance contract
@@ -449,6 +307,7 @@ This contract is agreed between {school_name}, {full_name} and {full_name}'s par
 
 [[sign:Parent or carer|Parent or carer|Pupil|For the school]]""",
         layout="form",
+        condition=Condition(CONCERN), presets=("lowther", "atlp", "vale"),
         description="ATLP stage 3 / Lowther panel: contract (ATLP Appendix 2 fields)."),
     TemplateDef(
         "first_day_absence", "First-day absence: please contact us",
@@ -462,7 +321,7 @@ Every child's safety matters to us, so when a child is absent and we have not he
 
 In future, please let us know by {{report_deadline}} on the first morning of any absence. Thank you.
 
-{_SIGN_OFF_LEAD}""",
+{SIGN_OFF_LEAD}""",
         description="Absence procedures: first-day absence follow-up."),
     TemplateDef(
         "explanation_request", "Request for an explanation of absence",
@@ -476,7 +335,7 @@ Please let us know why {{forename}} was absent by contacting the school office o
 
 If you have already told us, thank you, and please accept our apologies for this letter.
 
-{_SIGN_OFF_LEAD}""",
+{SIGN_OFF_LEAD}""",
         description="Absence procedures: code N unresolved, request for an explanation."),
     TemplateDef(
         "signed_letter_request", "Request for a signed letter after an absence",
@@ -490,24 +349,8 @@ Our attendance policy asks for a signed letter from a parent or carer when a chi
 
 If {{forename}} is likely to be away again because of a health need, please talk to us so that we can plan support together.
 
-{_SIGN_OFF_LEAD}""",
+{SIGN_OFF_LEAD}""",
         description="Wessex 5.4: signed letter after a long absence."),
-    TemplateDef(
-        "final_warning", "Final written warning",
-        f"""**Final written warning: attendance of {{full_name}}, {{class_name}}**
-
-{{salutation}},
-
-We have written to you, met with you and agreed a plan to improve {{forename}}'s attendance. I am sorry to say that it has still not improved enough.
-
-{_FIGURES_LINE}
-
-This letter is a final written warning. We will monitor {{forename}}'s attendance for a further {{monitoring_weeks}} weeks. If there are further unauthorised absences in that time, the school may ask the local authority to issue a penalty notice. Under the national framework a penalty notice is £{{pn_discount_amount}} if paid within {{pn_discount_days}} days, or £{{pn_first_amount}} if paid within {{pn_pay_days}} days, for each parent and each child. If it is not paid, the local authority may prosecute.
-
-We still want to help. If anything has changed, or you need support, please contact {{attendance_lead}} on {{school_phone}} straight away.
-
-{_SIGN_OFF}""",
-        description="Vale appendix A: final written warning before a penalty notice."),
     TemplateDef(
         "leave_request_form", "Leave of absence request form",
         """# Request for leave of absence in term time
@@ -554,7 +397,7 @@ Thank you for your request for leave of absence for {{forename}}. I have conside
 
 Please make sure that {{forename}} returns to school on time at the end of the agreed leave. Any days taken beyond those agreed will be recorded as unauthorised absence. If a child has not returned within {{missing_after_leave_days}} school days of the end of agreed leave, the school and the local authority must try to find out where they are, and the child may be removed from the school's roll.
 
-{_SIGN_OFF}""",
+{SIGN_OFF}""",
         description="Leave of absence: decision letter when leave is granted (with the "
                     "leave issue's extras leave_dates, sessions_granted, conditions)."),
     TemplateDef(
@@ -573,7 +416,7 @@ If {{forename}} is absent on these dates, the absence will be recorded as unauth
 
 I know this may be disappointing. If you would like to talk about it, please contact the school office on {{school_phone}}.
 
-{_SIGN_OFF}""",
+{SIGN_OFF}""",
         description="Leave of absence: decision letter when leave is refused (extras "
                     "leave_dates, reasons)."),
     TemplateDef(
@@ -592,6 +435,7 @@ Every single day counted. Well done!
 
 {today}""",
         layout="certificate",
+        condition=Condition(CERTIFICATE, threshold="certificate_full_pct"),
         description="Recognition: full attendance."),
     TemplateDef(
         "certificate_outstanding", "Certificate: outstanding attendance",
@@ -609,6 +453,7 @@ Thank you for coming to school and trying your best every day.
 
 {today}""",
         layout="certificate",
+        condition=Condition(CERTIFICATE, threshold="certificate_excellent_pct"),
         description="Recognition: excellent attendance."),
     TemplateDef(
         "certificate_personal_target", "Certificate: personal attendance target",
@@ -651,5 +496,38 @@ Yours sincerely,
                     "lates and a small chart."),
 ]
 
-DEFAULTS: dict[str, TemplateDef] = {t.key: t for t in _T}
-LETTER_KEYS: tuple[str, ...] = tuple(DEFAULTS)
+# --- the registry ---------------------------------------------------------------------
+# Every ready-made letter, by key. Other modules add theirs with `register` (the presets'
+# own letters in services/preset_letters/, leave letters...); code that lists letters
+# reads DEFAULTS (or `keys()`), never a copy taken at import time.
+DEFAULTS: dict[str, TemplateDef] = {}
+
+
+def register(*defs: TemplateDef) -> None:
+    """Add ready-made letters; a key may be registered once."""
+    for d in defs:
+        if d.key in DEFAULTS and DEFAULTS[d.key] != d:
+            raise ValueError(f"letter template '{d.key}' is registered twice")
+        DEFAULTS[d.key] = d
+
+
+def keys() -> tuple[str, ...]:
+    return tuple(DEFAULTS)
+
+
+def for_preset(preset: str) -> tuple[str, ...]:
+    """The letters a school on this policy preset uses (all of them for an unknown one)."""
+    known = {p for d in DEFAULTS.values() for p in d.presets}
+    # the presets' own letters first (their procedure's order), then the shared ones
+    if preset not in known:
+        return keys()
+    own = [k for k, d in DEFAULTS.items() if d.presets == (preset,)]
+    some = [k for k, d in DEFAULTS.items() if preset in d.presets and len(d.presets) > 1]
+    return tuple(own + some + [k for k, d in DEFAULTS.items() if not d.presets])
+
+
+register(*_T)
+# the presets' own letters register themselves when their package is imported
+from attendance_desktop.services import preset_letters  # noqa: E402, F401
+
+LETTER_KEYS: tuple[str, ...] = tuple(DEFAULTS)  # kept for callers; prefer keys()

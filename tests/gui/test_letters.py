@@ -155,6 +155,7 @@ def test_repeat_within_the_policy_period_is_confirmed_once(qtbot, ctx, school, m
     _choose(send, "concern_lower_amber", "all", [school["amy"]])
     _make(qtbot, send)
     send.tick_pupils([school["amy"], school["cara"]])
+    send.include_pupil(school["cara"], "Cara's family asked for the same letter as Amy's")
     messages["answers"].append(QMessageBox.StandardButton.No)  # leave the repeat out
     _make(qtbot, send)
     assert len(messages["question"]) == 1
@@ -180,7 +181,7 @@ def test_cancel_in_the_progress_dialog_stops_the_batch(qtbot, ctx, school, messa
     monkeypatch.setattr(letter_service, "run_batch", slow)
     w = _widget(qtbot, ctx)
     send = w.send
-    _choose(send, "concern_upper_amber", "all", list(school.values()))
+    _choose(send, "half_termly_report", "all", list(school.values()))
     send.make_letters()
     qtbot.waitUntil(send.task.dialog.isVisible, timeout=5000)
     save_screenshot(send.task.dialog, "letters_progress")
@@ -208,6 +209,7 @@ def test_print_sends_every_page_to_the_printer(qtbot, ctx, school, messages, tmp
     send = w.send
     send.printer_factory = printer
     _choose(send, "concern_red", "all", [school["cara"], school["amy"]])
+    send.include_pupil(school["amy"], "Amy's attendance is falling fast")  # lower amber
     _make(qtbot, send)
     send.print_letters()
     reader = PdfReader(io.BytesIO(out.read_bytes()))
@@ -243,8 +245,16 @@ def test_template_editor_refuses_unknown_fields_and_resets(qtbot, ctx, school, m
     dialog = ed.preview()  # unsaved wording, laid out for the first pupil on roll
     qtbot.addWidget(dialog)
     assert len(dialog.page_labels) == 1
+    assert dialog.note.text() == ""  # shown for Cara, the one pupil a red letter fits
     save_screenshot(dialog, "letters_template_preview")
     dialog.close()
+    ed.select("concern_upper_amber")  # fits no one in this school: the preview says so
+    dialog = ed.preview()
+    qtbot.addWidget(dialog)
+    assert "No pupil fits this letter today" in dialog.note.text()
+    save_screenshot(dialog, "letters_template_preview_unfit")
+    dialog.close()
+    ed.select("concern_red")
     messages["answers"].append(QMessageBox.StandardButton.Yes)
     ed.reset()
     assert letter_service.get_template(ctx.engine, "concern_red").is_default
@@ -301,3 +311,89 @@ def test_main_window_letters_area(qtbot, ctx, school) -> None:  # type: ignore[n
     qtbot.addWidget(win)
     win.show_area(win.area_index("Letters"))
     assert isinstance(win.current_page(), LettersWidget)
+
+
+def _autumn_two(send) -> None:  # type: ignore[no-untyped-def]
+    """The half term with the school's marks, whichever period the page starts on."""
+    names = [send.period_combo.itemData(i).name for i in range(send.period_combo.count())]
+    send.period_combo.setCurrentIndex(names.index("Autumn 2"))
+
+
+def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  # type: ignore[no-untyped-def]
+        qtbot, ctx, school, messages, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from attendance_desktop.services import audit_service
+    from tests.conftest import HEAD
+
+    w = _widget(qtbot, ctx)
+    send = w.send
+    _choose(send, "concern_red", "all", [school["cara"], school["amy"], school["ben"]])
+    _autumn_two(send)
+    send.refresh_preview()
+    assert send.unfit_box.isVisible()
+    rows = [send.unfit_list.item(i).text() for i in range(send.unfit_list.count())]
+    assert len(rows) == 2
+    assert rows[0].startswith("Amy Example: 92.9% in Autumn 2 is in the Lower amber")
+    assert rows[1].startswith("Ben Example: 100.0% in Autumn 2 is in the Green")
+    assert "2 left out" in send.unfit_box.title()
+    save_screenshot(w, "letters_unfit")
+    # a blank reason (or Cancel) includes no one
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  ", True))
+    send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert send.include_reasons == {}
+    assert send.unfit_list.item(0).checkState() == Qt.CheckState.Unchecked
+    monkeypatch.setattr(QInputDialog, "getText",
+                        lambda *a, **k: ("Attendance fell sharply this week", True))
+    send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert send.include_reasons == {school["amy"]: "Attendance fell sharply this week"}
+    assert "1 included by the headteacher" in send.unfit_box.title()
+    _make(qtbot, send)
+    assert send.result.letters_made == 2  # Cara and Amy; Ben left out
+    assert "1 pupil left out" in send.status.text()
+    assert sorted(e.pupil_ids for e in letter_service.list_letters(ctx.engine)) == sorted(
+        [(school["amy"],), (school["cara"],)])
+    logged = [e for e in audit_service.list_access(ctx.engine, HEAD)
+              if "outside its conditions" in e.what]
+    assert len(logged) == 1
+    assert "Attendance fell sharply this week" in logged[0].details
+
+
+def test_only_the_head_can_include_a_pupil_it_does_not_fit(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import OFFICE
+
+    ctx.actor = OFFICE
+    w = _widget(qtbot, ctx)
+    send = w.send
+    _choose(send, "concern_red", "all", [school["amy"]])
+    _autumn_two(send)
+    send.refresh_preview()
+    assert "fits none of the ticked pupils" in send.preview.text()
+    send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert send.include_reasons == {}
+    assert "Only the headteacher" in messages["information"][-1]
+    send.make_letters()
+    assert send.task is None
+    assert "fits none" in send.status.text()
+
+
+def test_letters_default_to_the_resolved_period(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
+    w = _widget(qtbot, ctx)
+    send = w.send
+    policy = letter_service.policy_service.load_policy(ctx.engine)
+    for key in ("concern_red", "certificate_full"):
+        send.select_template(key)
+        want = letter_service.resolve_period(ctx.engine, policy, ctx.today())
+        assert (send.period().start, send.period().end) == (want.start, want.end)
+
+
+def test_choosing_by_band_a_band_letter_starts_on_its_band(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
+    w = _widget(qtbot, ctx)
+    send = w.send
+    send.mode_combo.setCurrentIndex(send.mode_combo.findData("band"))
+    send.select_template("concern_red")
+    assert send.group_combo.currentData() == "red"
+    send.select_template("concern_lower_amber")
+    assert send.group_combo.currentData() == "lower_amber"
+    send.select_template("half_termly_report")  # not a band letter: the band stays
+    assert send.group_combo.currentData() == "lower_amber"

@@ -57,7 +57,7 @@ class LetterLogWidget(QWidget):
         self.type_combo = QComboBox()
         self.type_combo.setAccessibleName("Letter type")
         self.type_combo.addItem("All letters", None)
-        for t in letter_service.list_templates(self.ctx.engine):
+        for t in letter_service.list_templates(self.ctx.engine, every_preset=True):
             self.type_combo.addItem(t.title, t.key)
         self.type_combo.currentIndexChanged.connect(self.refresh)
         today = self.ctx.today()

@@ -23,10 +23,17 @@ PAGE_WIDTH = 620
 
 class PagesPreviewDialog(QDialog):
     def __init__(self, pages: Sequence[Sequence[tuple[Any, ...]]], title: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, note: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         layout = QVBoxLayout(self)
+        # e.g. "No pupil fits this letter today; it is shown for ..., whom it does not fit"
+        self.note = QLabel(note)
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("About this preview")
+        self.note.setStyleSheet("background: #fff4d6; border: 1px solid #e0c070; padding: 6px;")
+        self.note.setVisible(bool(note))
+        layout.addWidget(self.note)
         inner = QWidget()
         col = QVBoxLayout(inner)
         col.setSpacing(12)

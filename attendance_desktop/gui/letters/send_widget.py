@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.letters.page_painter import page_image, print_pages
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.services import class_service, letter_service
@@ -54,6 +56,8 @@ class SendLettersWidget(QWidget):
         self.preview_pages: list[list[tuple]] = []
         self.preview_index = 0
         self.inputs: dict[str, QLineEdit] = {}
+        # pupils the letter does not fit that the head chose to include: id -> reason
+        self.include_reasons: dict[int, str] = {}
         self.printer_factory = lambda: QPrinter(QPrinter.PrinterMode.HighResolution)
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
@@ -132,6 +136,22 @@ class SendLettersWidget(QWidget):
         row.addWidget(self.count_label)
         pf.addLayout(row)
         col.addWidget(pupils_box, 1)
+
+        self.unfit_box = QGroupBox("Pupils this letter does not fit (left out)")
+        uf = QVBoxLayout(self.unfit_box)
+        self.unfit_list = QListWidget()
+        self.unfit_list.setAccessibleName("Pupils the letter does not fit")
+        self.unfit_list.setToolTip(
+            "Ticked pupils the letter does not fit, and why. They are left out. The "
+            "headteacher can tick one to include them anyway, with a reason (recorded in "
+            "the access log)")
+        self.unfit_list.setMaximumHeight(120)
+        self.unfit_list.setWordWrap(True)
+        self.unfit_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.unfit_list.itemChanged.connect(self._unfit_toggled)
+        uf.addWidget(self.unfit_list)
+        self.unfit_box.setVisible(False)
+        col.addWidget(self.unfit_box)
 
         self.inputs_box = QGroupBox("3. Details for this letter")
         self.inputs_form = QFormLayout(self.inputs_box)
@@ -227,6 +247,13 @@ class SendLettersWidget(QWidget):
         info = letter_service.get_template(self.ctx.engine, key)
         self.description.setText(info.description)
         self._load_periods(key)
+        self.include_reasons.clear()  # a reason is for one letter
+        # choosing by band: a band letter starts on its own band
+        wanted = letter_service.letter_bands(self.ctx.engine, key)
+        if self.mode_combo.currentData() == "band" and wanted:
+            index = self.group_combo.findData(wanted[0])
+            if index >= 0 and index != self.group_combo.currentIndex():
+                self.group_combo.setCurrentIndex(index)
         # one line edit per value the letter needs, keeping what was typed before
         old = {k: w.text() for k, w in self.inputs.items()}
         while self.inputs_form.rowCount():
@@ -388,7 +415,9 @@ class SendLettersWidget(QWidget):
             plan = letter_service.plan_batch(self.ctx.engine, key, ids,
                                              today=self.ctx.today(),
                                              extra=self.extra(for_preview=True),
-                                             period=self.period())
+                                             period=self.period(),
+                                             include=self.includes(ids))
+            self._show_unfit(plan)
             _head, pages = letter_service.plan_pages(self.ctx.engine, plan,
                                                      today=self.ctx.today(),
                                                      include_repeats=True, limit=1)
@@ -398,11 +427,86 @@ class SendLettersWidget(QWidget):
             self.preview.setText(str(exc))
             self._show_page()
             return
+        if not plan.letters:
+            self.preview_pages = []
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText("This letter fits none of the ticked pupils: see the list "
+                                 "of pupils it does not fit, under the pupils.")
+            self._show_page()
+            return
         self.preview_pages = pages
         self.preview_index = 0
         to = f" of the first letter (to {plan.letters[0].addressee})" if plan.letters else ""
         self.preview_title.setText(f"<b>Preview</b>{to}")
         self._show_page()
+
+    # -- pupils the letter does not fit ---------------------------------------------------
+    def includes(self, ids: list[int]) -> dict[int, str]:
+        """The head's reasons for the ticked pupils the letter does not fit."""
+        return {i: r for i, r in self.include_reasons.items() if i in ids}
+
+    def _show_unfit(self, plan: letter_service.BatchPlan) -> None:
+        rows = [(u.pupil_id, u.name, u.why, "") for u in plan.unfit]
+        names = dict(zip((u.pupil_id for u in plan.unfit), (u.name for u in plan.unfit),
+                         strict=True))
+        for pid, why, reason in plan.included:
+            item_name = names.get(pid) or self._pupil_name(pid)
+            rows.append((pid, item_name, why, reason))
+        self.unfit_list.blockSignals(True)
+        self.unfit_list.clear()
+        for pid, name, why, reason in sorted(rows, key=lambda r: r[1]):
+            text = f"{name}: {why}"
+            if reason:
+                text += f"  ·  included: {reason}"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, pid)
+            item.setToolTip(text)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if reason else Qt.CheckState.Unchecked)
+            self.unfit_list.addItem(item)
+        self.unfit_list.blockSignals(False)
+        n_out, n_in = len(plan.unfit), len(plan.included)
+        self.unfit_box.setVisible(bool(rows))
+        self.unfit_box.setTitle(
+            f"Pupils this letter does not fit: {n_out} left out"
+            + (f", {n_in} included by the headteacher" if n_in else "")
+            + " (tick to include, with a reason)")
+
+    def _pupil_name(self, pid: int) -> str:
+        for i in range(self.pupil_list.count()):
+            item = self.pupil_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == pid:
+                return item.text().split("  ·  ")[0]
+        return f"pupil {pid}"
+
+    @Slot(QListWidgetItem)
+    def _unfit_toggled(self, item: QListWidgetItem) -> None:
+        pid = item.data(Qt.ItemDataRole.UserRole)
+        if item.checkState() != Qt.CheckState.Checked:
+            self.include_reasons.pop(pid, None)
+            self._schedule_preview()
+            return
+        name = item.text().split(": ")[0]
+        if self.ctx.actor.role not in (Role.HEAD, Role.SYSTEM):
+            QMessageBox.information(self, "Letters", "Only the headteacher can include a "
+                                    "pupil the letter does not fit.")
+        else:
+            reason, ok = QInputDialog.getText(
+                self, "Include anyway", f"Why should {name}'s family get this letter although "
+                "it does not fit? (recorded in the access log)")
+            if ok and reason.strip():
+                self.include_pupil(pid, reason)
+                return
+        self.unfit_list.blockSignals(True)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        self.unfit_list.blockSignals(False)
+
+    def include_pupil(self, pupil_id: int, reason: str) -> None:
+        """Include a pupil the letter does not fit, for this reason (the head's)."""
+        if not reason.strip():
+            raise ValueError("a reason is needed")
+        self.include_reasons[pupil_id] = reason.strip()
+        self.refresh_preview()
 
     def _show_page(self) -> None:
         n = len(self.preview_pages)
@@ -440,9 +544,17 @@ class SendLettersWidget(QWidget):
             return
         try:
             plan = letter_service.plan_batch(self.ctx.engine, key, ids, today=self.ctx.today(),
-                                             extra=self.extra(), period=self.period())
+                                             extra=self.extra(), period=self.period(),
+                                             include=self.includes(ids))
         except ServiceError as exc:
             QMessageBox.warning(self, "Letters", str(exc))
+            return
+        self._show_unfit(plan)
+        if not plan.letters:
+            QMessageBox.information(
+                self, "Letters", "This letter fits none of the ticked pupils, so no letters "
+                "were made. The list under the pupils says why for each.")
+            self.status.setText("No letters made: the letter fits none of the ticked pupils.")
             return
         include = False
         if plan.repeats:
@@ -492,6 +604,10 @@ class SendLettersWidget(QWidget):
         warnings = [w for x in (self.plan.letters if self.plan else ()) for w in x.warnings]
         note = ("\n\nPlease check:\n" + "\n".join(f"• {w}" for w in warnings[:8])
                 if warnings else "")
+        unfit = self.plan.unfit if self.plan else ()
+        if unfit:
+            skipped += (f" {len(unfit)} pupil{'s' if len(unfit) != 1 else ''} left out "
+                        "(the letter does not fit them).")
         self.status.setText(f"{result.letters_made} letters made and recorded.{skipped} "
                             f"Saved in {result.folder}.")
         QMessageBox.information(self, "Letters made",

@@ -247,7 +247,8 @@ class TemplateEditorWidget(QWidget):
             self.check()
             QMessageBox.warning(self, "Preview", f"The letter cannot be shown: {exc}")
             return None
-        dialog = PagesPreviewDialog(pages, f"Preview: {self.title.text()}", self)
+        _pid, note = letter_service.preview_pupil(self.ctx.engine, self.key, self.ctx.today())
+        dialog = PagesPreviewDialog(pages, f"Preview: {self.title.text()}", self, note=note)
         dialog.setModal(True)
         dialog.show()
         return dialog

@@ -125,6 +125,12 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
     }),
     ("Letters and reporting", {
         "letter_repeat_days": ("Don't repeat a letter within (days)", ""),
+        "certificate_full_pct": ("Full attendance certificate at (%)",
+                                 "The certificate for full attendance goes only to pupils at "
+                                 "or above this"),
+        "certificate_excellent_pct": ("Outstanding attendance certificate at (%)",
+                                      "The 'outstanding attendance' certificate goes only to "
+                                      "pupils at or above this"),
         "la_benchmark_pct": ("Local authority benchmark (%)", "Leave at 'Not set' if unknown"),
         "national_benchmark_pct": ("National benchmark (%)", "Leave at 'Not set' if unknown"),
     }),
