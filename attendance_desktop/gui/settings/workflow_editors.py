@@ -22,8 +22,14 @@ from attendance_desktop.domain.policy import PN_CODES_NATIONAL, PN_CODES_REQUIRE
 PN_CODE_LABELS = {
     "G": "G — holiday not agreed",
     "N": "N — reason not yet known",
-    "O": "O — other unauthorised absence",
-    "U": "U — arrived after the register closed",
+    "O": "O — other unauthorised",
+    "U": "U — late after close",
+}
+PN_CODE_MEANINGS = {
+    "G": "G: holiday not agreed by the school",
+    "N": "N: reason for absence not yet known",
+    "O": "O: other unauthorised absence",
+    "U": "U: arrived after the register closed",
 }
 
 
@@ -42,13 +48,15 @@ class PnCodesEditor(QWidget):
         for code in PN_CODES_NATIONAL:
             box = QCheckBox(PN_CODE_LABELS[code])
             box.setObjectName(f"pn_code_{code}")
-            box.setAccessibleName(f"Code {PN_CODE_LABELS[code]} counts towards a penalty notice")
+            box.setAccessibleName(f"Code {PN_CODE_MEANINGS[code]} counts towards a penalty "
+                                  "notice")
             if code in PN_CODES_REQUIRED:
                 box.setChecked(True)
                 box.setEnabled(False)
-                box.setToolTip("The national framework (August 2024) always counts this code")
+                box.setToolTip(f"{PN_CODE_MEANINGS[code]}. The national framework (August "
+                               "2024) always counts this code")
             else:
-                box.setToolTip("Councils differ on whether N (reason not yet known) counts "
+                box.setToolTip(f"{PN_CODE_MEANINGS[code]}. Councils differ on whether N counts "
                                "towards the penalty-notice threshold: follow your local "
                                "authority's code of conduct")
             box.toggled.connect(self._toggled)
