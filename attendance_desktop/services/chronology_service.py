@@ -215,8 +215,9 @@ def family_of(engine: Engine, pupil_id: int) -> list[int]:
                         seen.add(other)
                         todo.append(other)
         dobs = dict(s.exec(select(Pupil.id, Pupil.dob).where(col(Pupil.id).in_(seen))).all())
-    return [pupil_id] + sorted((i for i in seen if i != pupil_id and i in dobs),
-                               key=lambda i: (dobs[i], i))
+    others = sorted((i for i in seen if i != pupil_id and i in dobs),
+                    key=lambda i: (dobs[i], i))
+    return [pupil_id, *others]
 
 
 def _names(s: Session, ids: Iterable[int]) -> dict[int, str]:

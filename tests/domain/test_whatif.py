@@ -102,14 +102,15 @@ def test_outlook_joins_the_figures() -> None:
     assert not o.above_pa.reachable
     assert o.absences_allowed is None
     o = whatif.outlook(95, 100, 300, 96, 10)
-    assert o.target.needed == 25 and o.target.reachable
+    assert o.target.needed == 25
+    assert o.target.reachable
     assert o.above_pa.needed == 0
 
 
 def test_bad_counts_are_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not a count"):
         whatif.sessions_to_reach(5, 4, 90)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="negative"):
         whatif.absences_allowed(1, 2, -1, 10)
 
 

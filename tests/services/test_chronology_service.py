@@ -94,7 +94,8 @@ def test_an_entry_records_who_and_when_from_the_actor_and_the_clock(
     [item] = [i for i in chronology_service.timeline(engine, family["ana"]).items
               if i.entry_id == eid]
     assert item.who_text == "Test Office (Office staff)"
-    assert item.outcome == "Agreed a plan" and item.with_whom == "Mother"
+    assert item.outcome == "Agreed a plan"
+    assert item.with_whom == "Mother"
 
 
 def test_who_may_add_and_what_is_refused(engine: Engine, family: dict[str, int]) -> None:
@@ -232,7 +233,9 @@ def test_the_family_view_merges_siblings_and_shows_a_family_letter_once(
     tl = chronology_service.timeline(engine, family["ana"], family=True)
     assert set(tl.pupil_ids) == {family["ana"], family["ben"], family["cal"]}
     letters = [i for i in tl.items if i.kind == "letter"]
-    assert len(letters) == 1 and "Ana" in letters[0].pupil and "Ben" in letters[0].pupil
+    assert len(letters) == 1
+    assert "Ana" in letters[0].pupil
+    assert "Ben" in letters[0].pupil
     assert any(i.kind == "leave" and i.pupil == "Ben Example" for i in tl.items)
     assert any(i.kind == "meeting" and i.pupil == "Cal Other" for i in tl.items)
     assert tl.title() == "Ana Щербакова, Cal Other and Ben Example"  # eldest first after Ana

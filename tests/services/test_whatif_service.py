@@ -44,7 +44,8 @@ def test_counts_and_sessions_left(engine: Engine, school_year: object) -> None:
     w = whatif_service.pupil_whatif(engine, pid)
     assert w is not None
     assert (w.so_far.attended, w.so_far.possible) == (attended, possible)
-    assert w.term is not None and w.term.remaining == TERM_LEFT
+    assert w.term is not None
+    assert w.term.remaining == TERM_LEFT
     assert w.term_name == "Autumn"
     year_left = calendar_service.load_calendar(engine).count_sessions(TODAY, D(2026, 7, 22))
     assert w.year.remaining == year_left
@@ -66,9 +67,11 @@ def test_a_pupil_out_of_reach_this_term(engine: Engine, school_year: object) -> 
     attended, possible = _fill(engine, pid, absent_days=15)
     clock_at(engine, dt.datetime(2025, 11, 20, 8, 0))
     w = whatif_service.pupil_whatif(engine, pid)
-    assert w is not None and w.term is not None
+    assert w is not None
+    assert w.term is not None
     needed = whatif.sessions_to_leave_persistent(attended, possible, 10.0)
-    assert needed is not None and needed > TERM_LEFT
+    assert needed is not None
+    assert needed > TERM_LEFT
     assert whatif_service.goal_text(w.term.above_pa, "this term") == "not reachable this term"
     values = whatif_service.letter_values(engine, [pid], TODAY)[pid]
     assert values["sessions_to_90_term"] == "not reachable this term"
@@ -85,7 +88,8 @@ def test_closures_leaving_and_marks_already_entered_shrink_what_is_left(
               + [(pid, D(2025, 11, 25), s, "C") for s in ("AM", "PM")])
     clock_at(engine, dt.datetime(2025, 11, 20, 8, 0))
     w = whatif_service.pupil_whatif(engine, pid)
-    assert w is not None and w.term is not None
+    assert w is not None
+    assert w.term is not None
     assert w.term.remaining == TERM_LEFT - 1 - 4
     assert (w.term.attended, w.term.possible) == (0, 4)  # the entered leave counts
     # the pupil leaves on Friday 28 November: nothing after that is possible
@@ -94,7 +98,8 @@ def test_closures_leaving_and_marks_already_entered_shrink_what_is_left(
         assert p is not None
         p.leaving_date = D(2025, 11, 28)
     w = whatif_service.pupil_whatif(engine, pid)
-    assert w is not None and w.term is not None
+    assert w is not None
+    assert w.term is not None
     assert w.term.remaining == 2 * 7 - 4  # 20-21 and 24-28 Nov, less the leave
     assert w.year.remaining == w.term.remaining
 
@@ -105,7 +110,8 @@ def test_today_half_marked_counts_the_open_session_still_to_come(
     put_marks(engine, HEAD, [(pid, TODAY, "AM", "/")])
     clock_at(engine, dt.datetime(2025, 11, 20, 10, 0))
     w = whatif_service.pupil_whatif(engine, pid)
-    assert w is not None and w.term is not None
+    assert w is not None
+    assert w.term is not None
     assert w.term.remaining == TERM_LEFT - 1
     assert (w.so_far.attended, w.so_far.possible) == (1, 1)
     assert w.term.target.already
