@@ -27,7 +27,7 @@ from attendance_desktop.services.register_pdf import fonts
 PURPOSES = {"meeting": "for a meeting", "referral": "for a referral", "record": "for the record"}
 CSV_HEADERS = ["Date", "Time", "Pupil", "Kind", "What", "With", "Outcome", "Details",
                "Recorded by", "Role", "Entry", "Corrects entry", "Recorded at"]
-DATE_W = 24 * mm
+DATE_W = 27 * mm
 SIZE = 9.5
 LEAD = 12.5
 
@@ -83,7 +83,7 @@ class _Page:
 
 def _item_lines(item: Item, family: bool) -> tuple[str, list[tuple[str, str]]]:
     head = item.kind_label + (f" — {item.pupil}" if family else "")
-    rows = [("", item.title)]
+    rows = [] if item.title == item.kind_label else [("", item.title)]
     for label, value in (("With", item.with_whom), ("Outcome", item.outcome),
                          ("Details", item.details)):
         if value:
