@@ -42,7 +42,8 @@ def test_export_csv_and_pdf(tmp_path: Path) -> None:
                "--purpose", "referral")
     assert done.returncode == 0, done.stderr
     text = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
-    assert "Юлия Example" in text and "Phoned about lateness" in text
+    assert "Юлия Example" in text
+    assert "Phoned about lateness" in text
 
     done = cli("chronology", "export", "NOPE", out, "--data-dir", data)
     assert done.returncode == 2
