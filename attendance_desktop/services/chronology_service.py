@@ -18,6 +18,7 @@ mother's other child is family too). Printing and CSV are in chronology_output.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,8 +38,10 @@ from attendance_desktop.db.models import (
     Staff,
 )
 from attendance_desktop.domain import codes
+from attendance_desktop.domain.codes import Category
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import calendar_service, clock, stats_service, tracker_service
+from attendance_desktop.domain.stats import Counts
+from attendance_desktop.services import calendar_service, clock, tracker_service
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 
 # The chronology's own entries (stored in chronologyentry.kind).
@@ -322,21 +325,31 @@ def _other_items(engine: Engine, ids: Sequence[int], names: dict[int, str],
 
 def _mark_items(engine: Engine, s: Session, ids: Sequence[int], names: dict[int, str],
                 today: dt.date) -> list[Item]:
-    """A line per half term with marks (its figures) and per school week with absence."""
-    out: list[Item] = []
+    """A line per half term with marks (its figures) and per school week with absence,
+    tallied from one read of the pupils' marks (no query per half term)."""
+    spans = sorted(((span, year.name) for year in calendar_service.list_years(engine)
+                    for span in year.half_terms if span.start <= today),
+                   key=lambda x: x[0].start)
+    starts = [span.start for span, _ in spans]
+    tally: dict[tuple[int, int], dict[Category, int]] = {}  # (pupil, span index) -> counts
+    late: dict[tuple[int, int], int] = {}
     absent: dict[tuple[int, dt.date], list[tuple[dt.date, str, str]]] = {}
-    first: dt.date | None = None
     for pid, day, session, code in s.exec(select(Mark.pupil_id, Mark.date, Mark.session,
                                                  Mark.code).where(
             col(Mark.pupil_id).in_(ids), Mark.date <= today)):
-        first = day if first is None or day < first else first
         try:
             category = codes.lookup(code).category
-        except (KeyError, ValueError):
+        except codes.CodeError:
             continue
-        if category in (codes.Category.AUTHORISED, codes.Category.UNAUTHORISED):
+        if category in (Category.AUTHORISED, Category.UNAUTHORISED):
             monday = day - dt.timedelta(days=day.weekday())
             absent.setdefault((pid, monday), []).append((day, session, code))
+        i = bisect_right(starts, day) - 1
+        if i >= 0 and day <= spans[i][0].end:
+            counts = tally.setdefault((pid, i), dict.fromkeys(Category, 0))
+            counts[category] += 1
+            late[(pid, i)] = late.get((pid, i), 0) + (code.upper() in ("L", "U"))
+    out: list[Item] = []
     for (pid, monday), cells in absent.items():
         cells.sort()
         listed = ", ".join(f"{d:%a} {sess} {code}" for d, sess, code in cells)
@@ -344,26 +357,21 @@ def _mark_items(engine: Engine, s: Session, ids: Sequence[int], names: dict[int,
                         f"Week of {monday:%d %b %Y}: {len(cells)} session"
                         f"{'s' if len(cells) != 1 else ''} absent", details=listed,
                         who="Register", role="marks"))
-    if first is None:
-        return out
-    for year in calendar_service.list_years(engine):
-        for span in year.half_terms:
-            if span.end < first or span.start > today:
-                continue
-            end = min(span.end, today)
-            for f in stats_service.per_pupil(engine, span.start, end,
-                                             stats_service.Scope(pupil_ids=tuple(ids))):
-                c = f.counts
-                if c.possible == 0:
-                    continue
-                pct = c.attendance_pct_1dp()
-                so_far = " so far" if end < span.end else ""
-                out.append(Item(end, None, f.pupil_id, names[f.pupil_id], "marks",
-                                f"{span.name} {year.name}{so_far}: attendance {pct}%",
-                                details=f"{c.possible} possible sessions, {c.absent} absent"
-                                        f" ({c.authorised} authorised, {c.unauthorised}"
-                                        f" unauthorised), {c.late_l + c.late_u} late",
-                                who="Register", role="marks"))
+    for (pid, i), n in tally.items():
+        c = Counts(n[Category.PRESENT], n[Category.APPROVED], n[Category.AUTHORISED],
+                   n[Category.UNAUTHORISED], n[Category.NOT_COUNTED])
+        if c.possible == 0:
+            continue
+        span, year_name = spans[i]
+        end = min(span.end, today)
+        so_far = " so far" if end < span.end else ""
+        out.append(Item(end, None, pid, names[pid], "marks",
+                        f"{span.name} {year_name}{so_far}: attendance "
+                        f"{c.attendance_pct_1dp()}%",
+                        details=f"{c.possible} possible sessions, {c.absent} absent"
+                                f" ({c.authorised} authorised, {c.unauthorised} unauthorised),"
+                                f" {late[(pid, i)]} late",
+                        who="Register", role="marks"))
     return out
 
 

@@ -50,7 +50,7 @@ def engine(pg_base, tmp_path):  # type: ignore[no-untyped-def]
     eng.dispose()
 
 
-def test_append_only_and_chained_on_postgresql(engine, family) -> None:  # type: ignore[no-untyped-def]
+def test_append_only_and_chained_on_postgresql(engine, family) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     first = chronology_service.add_entry(engine, HEAD, family["ana"], "social_care",
                                          dt.date(2025, 11, 10), details="Referral made")
     for statement in ("UPDATE chronologyentry SET details = 'x'", "DELETE FROM chronologyentry"):
