@@ -201,22 +201,19 @@ def add_entry(engine: Engine, actor: Actor, pupil_id: int, kind: str, occurred_o
 
 def family_of(engine: Engine, pupil_id: int) -> list[int]:
     """The pupil and every pupil linked to them through contacts with parental
-    responsibility (transitively), the pupil first, then by date of birth."""
+    responsibility (transitively), the pupil first, then by date of birth. Reads only the
+    family's links (indexed), whatever the size of the school."""
+    pr = col(PupilContact.parental_responsibility).is_(True)
     with session_scope(engine) as s:
-        links = s.exec(select(PupilContact.pupil_id, PupilContact.contact_id).where(
-            col(PupilContact.parental_responsibility).is_(True))).all()
-        by_contact: dict[int, set[int]] = {}
-        by_pupil: dict[int, set[int]] = {}
-        for pid, cid in links:
-            by_contact.setdefault(cid, set()).add(pid)
-            by_pupil.setdefault(pid, set()).add(cid)
-        seen, todo = {pupil_id}, [pupil_id]
-        while todo:
-            for cid in by_pupil.get(todo.pop(), ()):
-                for other in by_contact.get(cid, ()):
-                    if other not in seen:
-                        seen.add(other)
-                        todo.append(other)
+        seen, frontier = {pupil_id}, {pupil_id}
+        while frontier:
+            contacts = set(s.exec(select(PupilContact.contact_id).where(
+                col(PupilContact.pupil_id).in_(frontier), pr)))
+            if not contacts:
+                break
+            frontier = set(s.exec(select(PupilContact.pupil_id).where(
+                col(PupilContact.contact_id).in_(contacts), pr))) - seen
+            seen |= frontier
         dobs = dict(s.exec(select(Pupil.id, Pupil.dob).where(col(Pupil.id).in_(seen))).all())
     others = sorted((i for i in seen if i != pupil_id and i in dobs),
                     key=lambda i: (dobs[i], i))
