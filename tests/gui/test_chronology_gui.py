@@ -9,6 +9,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Contact, PupilContact
@@ -21,7 +22,9 @@ from attendance_desktop.services import (
     calendar_service,
     chronology_service,
     class_service,
+    dashboard_service,
     pupil_service,
+    tracker_service,
     whatif_service,
 )
 from attendance_desktop.services.pupil_service import PupilInput
@@ -101,7 +104,7 @@ def test_add_search_filter_correct_and_family(qtbot, ctx, school_year, monkeypat
     assert chron.table.rowCount() == before + 1
     row = next(r for r in _rows(chron) if r[2] == "Early Help referral")
     assert row[0] == "18 Nov 2025"
-    assert row[3].endswith("— with Early Help hub")
+    assert row[3] == "with Early Help hub — Referral for family support with mornings"
     assert row[5] == "Oli Office (Office staff)"
 
     # search by words (any case) and by kind
@@ -189,6 +192,17 @@ def test_what_if_figures_on_the_profile_and_screenshots(qtbot, ctx, school_year)
                                  with_whom="Mrs Ольга Петрова (mother)",
                                  outcome="Attendance plan agreed; review in 4 weeks",
                                  details="Met with mum about Zoë's absences on Mondays")
+    with session_scope(ctx.engine) as s:
+        mum = s.exec(select(Contact.id)).first()
+    dashboard_service.log_call(ctx.engine, OFFICE, ids["Zoë"], mum, "reason given",
+                               "Mum said Zoë had a stomach bug",
+                               now=dt.datetime(2025, 11, 17, 9, 10))
+    tracker_service.set_stage(ctx.engine, HEAD, ids["Zoë"], "letter", "RAG letter sent",
+                              now=dt.datetime(2025, 11, 18, 15, 0))
+    chronology_service.add_entry(ctx.engine, HEAD, ids["Milo"], "early_help",
+                                 dt.date(2025, 11, 19), with_whom="Early Help hub",
+                                 outcome="Awaiting allocation",
+                                 details="Family support for morning routines")
     w = _widget(qtbot, ctx)
     w.show_pupil(ids["Zoë"])
     expected = whatif_service.profile_lines(
@@ -201,7 +215,7 @@ def test_what_if_figures_on_the_profile_and_screenshots(qtbot, ctx, school_year)
     assert expected[0][0] == "To reach the target (96%) by the end of Autumn"
     w_ = whatif_service.whatif_for(ctx.engine, [ids["Zoë"]], TODAY)[ids["Zoë"]]
     assert w_.term is not None
-    assert f"<td>{short(w_.term.target)}</td>" in panel.text()
+    assert f">{short(w_.term.target)}</td>" in panel.text()
     assert "end of Autumn" in panel.text()
     assert "Target 96%" in panel.text()
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -33,9 +33,19 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
 HEADERS = ["Date", "Pupil", "Kind", "What", "Outcome", "Who"]
-WIDTHS = (88, 150, 170, 0, 170, 180)  # "What" takes the rest
+WIDTHS = (88, 140, 150, 0, 150, 160)  # "What" takes the rest
 PURPOSE_CHOICES = [("For a meeting", "meeting"), ("For a referral", "referral"),
                    ("For the record", "record")]
+
+
+def _what(item: Item) -> str:
+    """The row's summary: its title (unless it only repeats the kind), who with, details."""
+    parts = [item.title] if item.title != item.kind_label else []
+    if item.with_whom:
+        parts.append(f"with {item.with_whom}")
+    if item.details and item.kind not in ("marks", "absence_week"):
+        parts.append(item.details.splitlines()[0])
+    return " — ".join(parts)
 
 
 def _button(text: str, tip: str, layout: QHBoxLayout, slot: object) -> QPushButton:
@@ -189,8 +199,7 @@ class ChronologyWidget(QWidget):
         self.shown = [i for i in items if chronology_service.matches(i, text, kinds)]
         family = self.full is not None and len(self.full.pupil_ids) > 1
         self.table.setColumnHidden(1, not family)
-        fill_table(self.table, [[f"{i.on:%d %b %Y}", i.pupil, i.kind_label,
-                                 i.title + (f" — with {i.with_whom}" if i.with_whom else ""),
+        fill_table(self.table, [[f"{i.on:%d %b %Y}", i.pupil, i.kind_label, _what(i),
                                  i.outcome, i.who_text] for i in self.shown], tooltips=True)
         total = len(items)
         self.count.setText(f"{len(self.shown)} of {total} rows" if total else

@@ -40,12 +40,13 @@ def grid_html(w: PupilWhatIf) -> str:
         ["", f"end of {escape(w.year_name)}"]
     rows = [(f"Target {w.target_pct:g}%", w.term.target if w.term else None, w.year.target),
             (f"Above {w.above_pct:g}%", w.term.above_pa if w.term else None, w.year.above_pa)]
-    cells = "".join(f"<th align='left'>{h}</th>" for h in head)
+    pad = "style='padding-right:12px'"  # Qt rich text: room between the columns
+    cells = "".join(f"<th align='left' {pad}>{h}</th>" for h in head)
     body = ""
     for label, term_goal, year_goal in rows:
         values = ([short(term_goal)] if w.term else []) + [short(year_goal)]
-        body += f"<tr><td><b>{label}</b></td>" + "".join(
-            f"<td>{escape(v)}</td>" for v in values) + "</tr>"
+        body += f"<tr><td {pad}><b>{label}</b></td>" + "".join(
+            f"<td {pad}>{escape(v)}</td>" for v in values) + "</tr>"
     allowed = w.year.absences_allowed
     if allowed is None:
         left = "none: persistently absent at the year's end whatever happens"
@@ -68,6 +69,7 @@ class WhatIfPanel(QLabel):
         self.setWordWrap(False)  # lines broken by hand: the layout then sizes it exactly
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setContentsMargins(0, 0, 18, 0)  # clear of the profile's vertical scroll bar
         self.ctx = ctx
         self.rows: list[tuple[str, str]] = []
 
