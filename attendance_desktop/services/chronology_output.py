@@ -61,10 +61,20 @@ class _Page:
     def __init__(self, head: lh.Letterhead) -> None:
         self.comp = lh.Composer(head)
         self.regular, self.bold = fonts()
+        self.running = ""  # repeated at the top of every later page (whose chronology)
+
+    def ensure(self, height: float) -> None:
+        pages = len(self.comp.pages)
+        self.comp.ensure(height)
+        if len(self.comp.pages) > pages and self.running:
+            self.comp.y -= LEAD
+            self.comp.add(("text", lh.MARGIN, self.comp.y + 3, self.bold, SIZE, self.running,
+                           "left", lh.GREY))
+            self.comp.y -= 6
 
     def line(self, x: float, text: str, *, bold: bool = False, size: float = SIZE,
              colour: str = lh.INK, leading: float = LEAD) -> None:
-        self.comp.ensure(leading)
+        self.ensure(leading)
         self.comp.y -= leading
         self.comp.add(("text", x, self.comp.y + 3, self.bold if bold else self.regular, size,
                        text, "left", colour))
@@ -111,12 +121,14 @@ def render_pdf(tl: Timeline, head: lh.Letterhead, *, purpose: str, printed_by: s
     page.line(lh.MARGIN, "Confidential: personal information about children. Keep securely"
               " and share only with those who need it.", colour=lh.GREY, size=8.5)
     page.rule()
+    page.running = _wrap(f"{who}: {tl.title()}", page.bold, SIZE, lh.TEXT_W - 80)[0] \
+        + " (continued)"
     if not tl.items:
         page.line(lh.MARGIN, "Nothing recorded matches.")
     for item in tl.items:
         title, rows = _item_lines(item, tl.family)
         need = LEAD * (1 + len(rows)) + 6
-        page.comp.ensure(min(need, 6 * LEAD))
+        page.ensure(min(need, 6 * LEAD))
         page.comp.y -= 4
         page.line(lh.MARGIN, f"{item.on:%d %b %Y}", bold=True)
         page.comp.y += LEAD  # the kind on the same line as the date
