@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backup_commands(sub, common)
     _add_check_command(sub, common)
     _add_benchmark_parsers(sub, common)
+    _add_chronology_command(sub, common)
     return parser
 
 
@@ -650,3 +651,56 @@ _HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
     "calendar": _cmd_calendar,
     "benchmarks": _cmd_benchmarks,
 }
+
+
+# --- chronology export (issue 16 point 6) ------------------------------------------------
+
+
+def _add_chronology_command(sub: Any, common: argparse.ArgumentParser) -> None:
+    ch = sub.add_parser("chronology", parents=[common], help="a pupil's chronology")
+    ch_sub = ch.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    p = ch_sub.add_parser("export", parents=[common],
+                          help="save a pupil's chronology as CSV, or as PDF when the file "
+                               "name ends .pdf (recorded in the access log)")
+    p.add_argument("upn", help="the pupil's UPN")
+    p.add_argument("file", type=Path)
+    p.add_argument("--family", action="store_true",
+                   help="include brothers and sisters (shared parental responsibility)")
+    p.add_argument("--kind", default="All kinds",
+                   help="only rows of this kind, e.g. 'Referrals and notifications'")
+    p.add_argument("--search", default="", help="only rows containing these words")
+    p.add_argument("--purpose", choices=("meeting", "referral", "record"), default="meeting",
+                   help="what a PDF is for (printed in its heading)")
+
+
+def _cmd_chronology(engine: Engine, args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from attendance_desktop.db.engine import session_scope
+    from attendance_desktop.db.models import Pupil
+    from attendance_desktop.services import audit_service, chronology_output
+    from attendance_desktop.services import chronology_service as chron
+
+    if args.kind not in chron.FILTERS:
+        raise ServiceError(f"--kind must be one of: {', '.join(chron.FILTERS)}")
+    with session_scope(engine) as s:
+        pupil_id = s.exec(select(Pupil.id).where(Pupil.upn == args.upn.strip().upper())).first()
+    if pupil_id is None:
+        raise ServiceError(f"no pupil has the UPN {args.upn}")
+    tl = chron.timeline(engine, pupil_id, family=args.family, text=args.search,
+                        kinds=chron.FILTERS[args.kind])
+    actor = audit_service.command_line_actor()
+    if args.file.suffix.lower() == ".pdf":
+        filters = "; ".join(x for x in (f"kind: {args.kind}" if args.kind != "All kinds"
+                                        else "", f"search: {args.search}" if args.search
+                                        else "") if x)
+        pages = chronology_output.write_pdf(engine, actor, tl, args.file,
+                                            purpose=args.purpose, filters=filters)
+        print(f"Saved {len(tl.items)} rows on {pages} pages to {args.file}")
+    else:
+        rows = chronology_output.write_csv(engine, actor, tl, args.file)
+        print(f"Saved {rows} rows to {args.file}")
+    return 0
+
+
+_HANDLERS["chronology"] = _cmd_chronology

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, event, select, text
+from sqlalchemy import Column, MetaData, Table, event, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 
@@ -153,6 +153,10 @@ register("accesslog", "accesslog", (
     ("id", INT), ("kind", STR), ("what", STR), ("pupils", INT), ("target", STR),
     ("details", STR), ("at", DATETIME), ("staff_name", STR), ("staff_role", STR)),
     "export or printout")
+register("chronologyentry", "chronologyentry", (
+    ("id", INT), ("pupil_id", INT), ("kind", STR), ("occurred_on", DATE), ("with_whom", STR),
+    ("outcome", STR), ("details", STR), ("corrects_id", INT), ("recorded_at", DATETIME),
+    ("staff_name", STR), ("staff_role", STR)), "chronology entry")
 
 
 def _by_table() -> dict[str, ChainKind]:
@@ -329,7 +333,10 @@ def start_chains(conn: Connection, started: dt.datetime) -> dict[str, int]:
     when the chains started and how many records each kind already held. Used by the
     migration that introduces the chains; returns the counts."""
     counts = {MARK_KIND: int(conn.exec_driver_sql("SELECT count(*) FROM mark").scalar() or 0)}
-    for kind in KINDS.values():
+    # Kinds whose table a later migration creates start their chain there (link_existing).
+    tables = set(inspect(conn).get_table_names())
+    kinds = [k for k in KINDS.values() if k.table in tables]
+    for kind in kinds:
         counts[kind.name] = int(conn.exec_driver_sql(
             f"SELECT count(*) FROM {kind.table}").scalar() or 0)
     genesis = json.dumps({"started": started.isoformat(sep=" ", timespec="seconds"),
@@ -341,7 +348,7 @@ def start_chains(conn: Connection, started: dt.datetime) -> dict[str, int]:
     cols = [c for c, _ in MARK.fields]
     rows = conn.exec_driver_sql(f"SELECT {', '.join(cols)} FROM mark ORDER BY id").all()
     insert_ledger(conn, ledger_rows(conn, [tuple(r) for r in rows]))
-    for kind in KINDS.values():
+    for kind in kinds:
         link_existing(conn, kind)
     return counts
 

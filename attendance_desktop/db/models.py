@@ -538,5 +538,27 @@ class BenchmarkFigure(SQLModel, table=True):
     recorded_by: str = ""
 
 
+# --- chronology (issue 16 point 6; services/chronology_service.py) ----------------------------
+
+
+class ChronologyEntry(SQLModel, table=True):
+    """Append-only: a note, meeting or referral in a pupil's chronology. Never edited or
+    deleted: a correction is a new entry whose `corrects_id` names the entry it corrects.
+    Calls, letters, leave, notices and tracker steps stay in their own tables."""
+
+    __tablename__ = "chronologyentry"
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    kind: str = Field(index=True)  # chronology_service.ENTRY_KINDS
+    occurred_on: dt.date = Field(index=True)
+    with_whom: str = ""
+    outcome: str = ""
+    details: str = ""
+    corrects_id: int | None = Field(default=None, foreign_key="chronologyentry.id")
+    recorded_at: NaiveDatetime
+    staff_name: str
+    staff_role: str
+
+
 APPEND_ONLY_TABLES = ("markamendment", "settingchange", "leavedecision", "trackerevent",
-                      "markledger", "chainlink")
+                      "markledger", "chainlink", "chronologyentry")

@@ -347,6 +347,7 @@ class _Facts:
     parents: dict[int, list[_Person]] = field(default_factory=dict)  # PR + lives with
     period_counts: dict[int, Counts] = field(default_factory=dict)
     year_counts: dict[int, Counts] = field(default_factory=dict)
+    whatif: dict[int, dict[str, str]] = field(default_factory=dict)  # what-if (issue 16)
 
 
 def _year_span(engine: Engine, today: dt.date) -> Span:
@@ -429,6 +430,8 @@ def _gather(engine: Engine, pupil_ids: Sequence[int], today: dt.date,
                                      stats_service.Scope(pupil_ids=ids),
                                      include_unmarked=False):
         facts.year_counts[f.pupil_id] = f.counts
+    from attendance_desktop.services.whatif_service import letter_values
+    facts.whatif = letter_values(engine, ids, today)
     return facts
 
 
@@ -769,6 +772,10 @@ def _values(facts: _Facts, letter: FamilyLetter, ids: Sequence[int], today: dt.d
         values.update(_child_values(facts, ids[0]))
     else:
         values.update(_family_values(facts, ids))
+    if len(ids) <= 1:  # the what-if fields (lines to write on in a blank form)
+        from attendance_desktop.services.letter_templates import WHATIF_FIELDS
+        values.update((facts.whatif.get(ids[0]) or dict.fromkeys(WHATIF_FIELDS, "not known"))
+                      if ids else dict.fromkeys(WHATIF_FIELDS, _BLANK))
     values["parent_names"] = letter.addressee
     values["salutation"] = letter.salutation
     values["home_address"] = ", ".join(letter.address_lines[1:])

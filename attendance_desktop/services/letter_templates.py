@@ -114,6 +114,23 @@ CHILD_FIELDS = frozenset({
     "sessions_possible", "sessions_missed", "days_missed", "sessions_missed_ytd",
     "authorised_sessions", "unauthorised_sessions", "late_count", "band_name",
 })
+# --- what-if fields (issue 16): one child's values, filled by
+# services/whatif_service.letter_values (letter_service._gather) -------------------------
+WHATIF_FIELDS: dict[str, str] = {
+    "sessions_to_target_term": "Sessions of full attendance needed to reach the school's "
+                               "target by the end of this term (or 'not reachable this term')",
+    "sessions_to_target_year": "Sessions of full attendance needed to reach the school's "
+                               "target by the end of the school year",
+    "sessions_to_90_term": "Sessions of full attendance needed to be above 90% (out of "
+                           "persistent absence) by the end of this term",
+    "sessions_to_90_year": "Sessions of full attendance needed to be above 90% (out of "
+                           "persistent absence) by the end of the school year",
+    "absences_before_pa": "Sessions that can still be missed this year without becoming "
+                          "persistently absent at the year's end",
+}
+MERGE_FIELDS.update(WHATIF_FIELDS)
+CHILD_FIELDS = CHILD_FIELDS | frozenset(WHATIF_FIELDS)
+# --- end of the what-if fields ------------------------------------------------------------
 # Fields the person making the letter types in (asked for by the Letters screen).
 INPUT_FIELDS = ("meeting_date", "meeting_time", "meeting_place")
 # Inputs that may be left empty (their paragraph is then left out of the letter).

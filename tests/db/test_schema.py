@@ -21,6 +21,7 @@ from attendance_desktop.db import migrate
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
     APPEND_ONLY_TABLES,
+    ChronologyEntry,
     LeaveDecision,
     LeaveRequest,
     Mark,
@@ -76,6 +77,9 @@ def _one_row_each(engine: Engine) -> None:
         s.flush()
         s.add(LeaveDecision(request_id=request.id, outcome="refused", decided_on=DAY,
                             staff_name="Head", staff_role="head"))
+        s.add(ChronologyEntry(pupil_id=pid, kind="note", occurred_on=DAY,
+                              recorded_at=dt.datetime(2025, 11, 17, 9), staff_name="Head",
+                              staff_role="head"))
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY_TABLES)

@@ -5,8 +5,9 @@ Two pupils in class Oak, Year 3, in the autumn term of 2025/26 up to Fri 21 Nov 
   Ben  3–21 Nov present (30) but I on Mon 10 Nov (2)           28/30 = 93.3%
   School: 38/60 = 63.3%.
 Last year, the same point (autumn 2024/25 to 21 Nov 2024): both present 4–8 Nov 2024,
-40/40 = 100.0%. On 20 Nov 2025 the head records that the LA was told of Ann's unauthorised
-days, decides to issue a penalty notice, and issues one to her mother on 21 Nov.
+40/40 = 100.0%. On 19 Nov 2025 Ben's 15-day illness notification goes in his chronology;
+on 20 Nov the head records that the LA was told of Ann's unauthorised days, decides to
+issue a penalty notice, and issues one to her mother on 21 Nov.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from attendance_desktop.domain.escalation import FLAG_LABELS
 from attendance_desktop.domain.policy import PN_CONSIDERATIONS
 from attendance_desktop.services import (
     calendar_service,
+    chronology_service,
     class_service,
     pupil_service,
     report_service,
@@ -82,6 +84,9 @@ def school(engine: Engine, school_year) -> dict[str, int]:  # type: ignore[no-un
     tracker_service.record_pn_decision(engine, HEAD, ids["Ann"],
                                        ["yes"] * len(PN_CONSIDERATIONS), "issue",
                                        "Support offered and refused", now=when)
+    chronology_service.add_entry(engine, HEAD, ids["Ben"], "illness_15_day", D(2025, 11, 19),
+                                 with_whom="LA attendance team", outcome="acknowledged",
+                                 details="hospital stay expected")
     clock_at(engine, dt.datetime(2025, 11, 21, 16, 0))
     tracker_service.issue_notice(engine, HEAD, ids["Ann"], mother, D(2025, 11, 21))
     return ids
@@ -105,6 +110,8 @@ def test_the_la_return_lists_the_term_worked_out_by_hand(engine: Engine, school)
     assert [(u.name, u.unauthorised_days, u.attendance_pct) for u in r.unauthorised] == [
         ("Ann Test", 10.0, 33.3)]
     assert [(e.on, e.name, e.what, e.details) for e in r.notifications] == [
+        (D(2025, 11, 19), "Ben Test", "15-day illness notification to the LA",
+         "with LA attendance team; acknowledged; hospital stay expected"),
         (D(2025, 11, 20), "Ann Test", FLAG_LABELS["termly_unauthorised"],
          "LA informed by email")]
     assert [(e.on, e.what) for e in r.considered] == [(D(2025, 11, 20),
@@ -137,7 +144,7 @@ def test_the_governors_pack_sets_this_term_beside_last_year(engine: Engine, scho
     assert [(y.name, round(y.school.attendance(), 1)) for y in pack.years] == [
         ("2024/25", 100.0), ("2025/26", 63.3)]
     assert (pack.actions.pn_considered, pack.actions.pn_issued,
-            pack.actions.la_notifications) == (1, 1, 1)
+            pack.actions.la_notifications) == (1, 1, 2)
     text = _text(pack_pdf.render_governors_pack(pack, _head(engine)))
     for expected in ("The same point last year", "63.3%", "100.0%", "−36.7 pts",
                      "Over the years", "Penalty notices issued"):

@@ -38,6 +38,8 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
 )
 from attendance_desktop.gui.settings.common import MessageLabel, image_file_to_png
 from attendance_desktop.gui.tables import fill_table, read_only_table
+from attendance_desktop.gui.trackers.chronology_widget import ChronologyWidget
+from attendance_desktop.gui.trackers.whatif_panel import WhatIfPanel
 from attendance_desktop.services import (
     class_service,
     leave_service,
@@ -91,6 +93,8 @@ class PupilProfileWidget(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.photo)
         head.addLayout(titles, 1)
+        self.whatif = WhatIfPanel(ctx)  # issue 16: the what-if figures, beside the name
+        head.addWidget(self.whatif, 0, Qt.AlignmentFlag.AlignTop)
 
         self.edit_button = QPushButton("&Edit details…")
         self.move_button = QPushButton("&Move class…")
@@ -194,6 +198,8 @@ class PupilProfileWidget(QWidget):
         self.tabs.addTab(self.letters, "Le&tters sent")
         self.previous = ctf_profile.previous_schools_table()
         self.tabs.addTab(self.previous, "&Previous schools")
+        self.chronology = ChronologyWidget(ctx)  # issue 16: the pupil's chronology
+        self.tabs.addTab(self.chronology, "Chron&ology")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addLayout(actions)
@@ -205,6 +211,8 @@ class PupilProfileWidget(QWidget):
     # -- showing -----------------------------------------------------------------------
     def show_pupil(self, pupil_id: int | None) -> None:
         self.pupil_id = pupil_id
+        self.whatif.show_pupil(pupil_id)
+        self.chronology.show_pupil(pupil_id)
         self.message.clear_message()
         if pupil_id is None:
             self.setEnabled(False)

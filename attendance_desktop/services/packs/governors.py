@@ -16,9 +16,17 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.db.models import LetterLog, LetterTemplate, PenaltyNotice, TrackerEvent
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.progress import CancelToken, Progress
-from attendance_desktop.services import calendar_service, policy_service, report_service
+from attendance_desktop.services import (
+    calendar_service,
+    chronology_service,
+    policy_service,
+    report_service,
+)
 from attendance_desktop.services import stats_service as stats
-from attendance_desktop.services.packs.la_return import LA_NOTIFICATIONS
+from attendance_desktop.services.packs.la_return import (
+    CHRONOLOGY_NOTIFICATIONS,
+    LA_NOTIFICATIONS,
+)
 from attendance_desktop.services.report_service import FigureRow, Report, ReportPeriod
 
 MAX_YEARS = 10
@@ -106,8 +114,10 @@ def _actions(engine: Engine, start: dt.date, end: dt.date) -> Actions:
             .where(TrackerEvent.at >= since, TrackerEvent.at <= until)).all()
         issued = conn.execute(select(func.count()).select_from(PenaltyNotice).where(
             PenaltyNotice.issued_on >= start, PenaltyNotice.issued_on <= end)).scalar_one()
+    notified = len(chronology_service.entries_between(engine, CHRONOLOGY_NOTIFICATIONS,
+                                                      start, end))
     steps: Counter[str] = Counter()
-    considered = notified = 0
+    considered = 0
     for tracker, kind, value in events:
         if (tracker, kind) in TRACKER_STEPS:
             steps[TRACKER_STEPS[(tracker, kind)]] += 1

@@ -5,7 +5,9 @@ the LA about a term.
   unauthorised absence in the term;
 - the notifications the school made in the term: children missing education (20 school
   days, not back after leave), illness expected to reach 15 school days, 10 days in a
-  row, the termly unauthorised return — as recorded against the trackers' flags;
+  row, the termly unauthorised return — as recorded against the trackers' flags or as
+  entries in the pupil's chronology (CME and 15-day illness notifications, referrals to
+  the LA attendance officer);
 - penalty notices considered (the head's decisions) and issued, with their dates.
 
 One SQL aggregate for the unauthorised sessions; the rest are small reads of the
@@ -35,7 +37,12 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.codes import Category
 from attendance_desktop.domain.escalation import FLAG_LABELS
-from attendance_desktop.services import policy_service, school_service, stats_service
+from attendance_desktop.services import (
+    chronology_service,
+    policy_service,
+    school_service,
+    stats_service,
+)
 from attendance_desktop.services.csv_safe import safe_row
 
 # The flags whose recorded action is a notification to the LA.
@@ -48,6 +55,8 @@ PN_DECISION_LABELS = {
     "other_route": "Another legal route",
     "no_action": "No notice",
 }
+# Chronology entries that are notifications or referrals to the LA.
+CHRONOLOGY_NOTIFICATIONS = ("cme", "illness_15_day", "la_attendance")
 _UNAUTHORISED = tuple(c.code for c in codes.CODES.values()
                       if c.category is Category.UNAUTHORISED)
 
@@ -147,6 +156,14 @@ def build_la_return(engine: Engine, term: Span) -> LaReturn:
                 considered.append(EventRow(e.at.date(), e.pupil_id, name,
                                            PN_DECISION_LABELS.get(e.value, e.value),
                                            "", who))
+        for e in chronology_service.entries_between(engine, CHRONOLOGY_NOTIFICATIONS,
+                                                    term.start, term.end):
+            said = "; ".join(x for x in (e.with_whom and f"with {e.with_whom}", e.outcome,
+                                         e.details) if x)
+            notifications.append(EventRow(e.occurred_on, e.pupil_id,
+                                          names.get(e.pupil_id, ("?",))[0], e.kind_label,
+                                          said, f"{e.staff_name} ({e.staff_role})"))
+        notifications.sort(key=lambda e: (e.on, e.name))
         for n, title, forename, surname in s.execute(
                 select(PenaltyNotice, Contact.title, Contact.forename,  # type: ignore[call-overload]
                        Contact.surname).join(
