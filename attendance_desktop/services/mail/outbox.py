@@ -87,7 +87,9 @@ def _event(s: Session, msg: OutboxMessage, outcome: str, detail: str, at: dt.dat
         for pid in [int(p) for p in msg.pupil_ids.split(",") if p.strip().isdigit()]:
             s.add(CallLog(pupil_id=pid, contact_id=msg.contact_id, called_at=at,
                           method="email", outcome=f"email {outcome}",
-                          notes=f"to {msg.recipient}" + (f": {detail}" if detail else ""),
+                          notes=f"to {msg.recipient}" + (
+                              f": {detail}" if outcome not in ("queued", "sent") and detail
+                              else ""),
                           staff_name=staff or "Outbox"))
 
 
