@@ -13,7 +13,7 @@ from attendance_desktop.db.models import CallLog
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.mail import absence, sender
 from tests.conftest import OFFICE, clock_at
-from tests.mail.mail_fixtures import Inbox, file_keyring, inbox, smtp  # noqa: F401
+from tests.mail.mail_fixtures import Inbox
 from tests.mail.test_outbox import NOW, TODAY, configure, school_with_emails
 
 

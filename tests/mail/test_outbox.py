@@ -19,15 +19,7 @@ from attendance_desktop.services import letter_service
 from attendance_desktop.services.mail import batch, credentials, outbox, sender
 from attendance_desktop.services.mail.settings import MailConfig, save_settings
 from tests.conftest import HEAD, OFFICE, clock_at
-from tests.mail.mail_fixtures import (  # noqa: F401  (fixtures)
-    ACCOUNT,
-    PASSWORD,
-    Inbox,
-    SmtpServer,
-    file_keyring,
-    inbox,
-    smtp,
-)
+from tests.mail.mail_fixtures import ACCOUNT, PASSWORD, Inbox, SmtpServer
 from tests.services.test_letter_service import TODAY, build_school
 
 NOW = dt.datetime(2025, 11, 20, 9, 40)
@@ -95,10 +87,14 @@ def test_batch_emails_families_with_an_address_and_prints_the_rest(
     result = run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
                                        cancel=CancelToken()))
     assert (result.letters_emailed, result.messages_queued) == (3, 4)
-    assert result.paper is not None and result.paper.letters_made == 2
+    assert result.paper is not None
+    assert result.paper.letters_made == 2
     printed = pdf_text(result.paper.combined_pdf.read_bytes())  # type: ignore[union-attr]
-    assert "Eve" in printed and "2 South Way" in printed  # Bo's address
-    assert "Amy" not in printed and "Cara" not in printed and "1 North Way" not in printed
+    assert "Eve" in printed
+    assert "2 South Way" in printed
+    assert "Amy" not in printed
+    assert "Cara" not in printed
+    assert "1 North Way" not in printed
     assert inbox.messages == []  # queued, not sent yet
 
     got = sender.flush(engine)
@@ -107,16 +103,19 @@ def test_batch_emails_families_with_an_address_and_prints_the_rest(
     assert sorted(by_rcpt) == ["al@split.example", "ian@far.example", "jo@home.example",
                                "kim@other.example"]
     cara = by_rcpt["ian@far.example"].message
-    assert cara["Subject"].startswith(plan.title) and "Cara Other" in cara["Subject"]
+    assert cara["Subject"].startswith(plan.title)
+    assert "Cara Other" in cara["Subject"]
     assert cara["From"] == "Hillside Primary School <office@hillside.example>"
     assert cara["Reply-To"] == "Hillside Primary School <attendance@hillside.example>"
     (att,) = list(cara.iter_attachments())
     pdf = att.get_content()
-    assert att.get_content_type() == "application/pdf" and pdf.startswith(b"%PDF")
+    assert att.get_content_type() == "application/pdf"
+    assert pdf.startswith(b"%PDF")
     assert "Cara" in pdf_text(pdf)
     jo = by_rcpt["jo@home.example"].message
     jo_pdf = next(iter(jo.iter_attachments())).get_content()
-    assert "Amy" in pdf_text(jo_pdf) and "Ben" in pdf_text(jo_pdf)
+    assert "Amy" in pdf_text(jo_pdf)
+    assert "Ben" in pdf_text(jo_pdf)
     assert inbox.logins == [(ACCOUNT, PASSWORD)]  # the password came from the keyring
 
     # The letters log holds each emailed letter with its PDF and its outcome.
@@ -167,7 +166,8 @@ def test_offline_waits_then_sends_exactly_once(engine: Engine, smtp: SmtpServer,
                                 ("ian@far.example", "queued", 1)]
     with session_scope(engine) as s:
         msg = s.exec(select(OutboxMessage)).first()
-        assert msg is not None and "refused the connection" in msg.last_error
+        assert msg is not None
+        assert "refused the connection" in msg.last_error
         assert msg.next_attempt_at == NOW + dt.timedelta(minutes=1)
         outcomes = [e.outcome for e in s.exec(select(MailEvent).where(
             MailEvent.outbox_id == msg.id))]
@@ -237,13 +237,14 @@ def test_claim_is_taken_once_and_refusals_fail_for_good(
     items = absence.preview(engine, "first_day", [ids["amy"]], TODAY)
     items = [items[0], type(items[0])(ids["amy"], "Amy Example", "nobody@refused.example",
                                       "Nobody", None, "Test", "Body")]
-    first, refused = absence.queue_messages(engine, OFFICE, items)
+    first, _refused = absence.queue_messages(engine, OFFICE, items)
     assert outbox.claim(engine, first) is not None
     assert outbox.claim(engine, first) is None  # a second PC gets nothing
     got = sender.flush(engine)
     assert (got.sent, got.failed) == (0, 1)
     (failed,) = outbox.list_messages(engine, ["failed"])
-    assert "550" in failed.last_error and failed.recipient == "nobody@refused.example"
+    assert "550" in failed.last_error
+    assert failed.recipient == "nobody@refused.example"
     with pytest.raises(Exception, match="cannot be cancelled"):
         outbox.cancel(engine, OFFICE, outbox.list_messages(engine, ["sending"])[0].id)
 
@@ -257,6 +258,7 @@ def test_wrong_password_waits_and_says_so(engine: Engine, inbox: Inbox,
     run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
                               cancel=CancelToken()))
     got = sender.flush(engine)
-    assert got.sent == 0 and "account name or password" in got.error
+    assert got.sent == 0
+    assert "account name or password" in got.error
     assert statuses(engine) == [("al@split.example", "queued", 1)]
     assert inbox.messages == []

@@ -25,14 +25,7 @@ from attendance_desktop.services.mail.settings import (
     warnings,
 )
 from tests.conftest import HEAD, OFFICE, clock_at
-from tests.mail.mail_fixtures import (  # noqa: F401  (fixtures)
-    ACCOUNT,
-    PASSWORD,
-    Inbox,
-    file_keyring,
-    inbox,
-    smtp,
-)
+from tests.mail.mail_fixtures import ACCOUNT, PASSWORD, Inbox
 
 GOOD = MailConfig(host="smtp.school.example", port=587, security="starttls",
                   account="office@school.example", from_address="office@school.example",
@@ -40,7 +33,8 @@ GOOD = MailConfig(host="smtp.school.example", port=587, security="starttls",
 
 
 def test_settings_rules() -> None:
-    assert problems(GOOD) == [] and warnings(GOOD) == []
+    assert problems(GOOD) == []
+    assert warnings(GOOD) == []
     plain_remote = MailConfig(host="smtp.school.example", port=25, security="none",
                               account="office", from_address="office@school.example")
     assert any("password would cross the network" in p for p in problems(plain_remote))
@@ -50,7 +44,8 @@ def test_settings_rules() -> None:
     assert any("No encryption" in w for w in warnings(relay))
     local = MailConfig(host="127.0.0.1", port=25, security="none", account="x",
                        from_address="office@school.example")
-    assert problems(local) == [] and not any("No encryption" in w for w in warnings(local))
+    assert problems(local) == []
+    assert not any("No encryption" in w for w in warnings(local))
     assert problems(MailConfig(host="h", from_address="not an address"))
     assert problems(MailConfig(host="h", from_address="a@b.example", reply_to="nope"))
 
@@ -66,7 +61,8 @@ def test_only_the_head_saves_and_changes_are_logged(engine: Engine) -> None:
         "host", "security", "account", "from_address", "from_name")}, "port": 465}))
     with session_scope(engine) as s:
         keys = [c.key for c in s.exec(select(SettingChange).where(SettingChange.area == "mail"))]
-    assert keys.count("port") == 2 and "host" in keys
+    assert keys.count("port") == 2
+    assert "host" in keys
 
 
 def test_password_goes_to_the_keyring_not_the_database(engine: Engine, paths: object,
@@ -84,7 +80,8 @@ def test_password_goes_to_the_keyring_not_the_database(engine: Engine, paths: ob
     for f in Path(engine.url.database or "").parent.rglob("*"):
         if f.is_file():  # the database, its WAL, the logs: neither plain nor encoded
             data = f.read_bytes()
-            assert PASSWORD.encode() not in data and encoded not in data, f
+            assert PASSWORD.encode() not in data, f
+            assert encoded not in data, f
     credentials.forget_password(GOOD)
     assert credentials.get_password(GOOD) is None
 
@@ -98,7 +95,8 @@ def test_a_fallback_store_picked_by_keyring_is_refused(tmp_path: Path) -> None:
     keyring.set_keyring(kr)  # chosen by keyring, not trusted by the app
     try:
         status = credentials.store_status()
-        assert not status.usable and "no safe password store" in status.message
+        assert not status.usable
+        assert "no safe password store" in status.message
         assert credentials.save_password(GOOD, PASSWORD) is False  # this session only
         assert credentials.get_password(GOOD) == PASSWORD
         assert not (tmp_path / "plain.cfg").exists()
@@ -121,7 +119,8 @@ def test_send_test_message(engine: Engine, inbox: Inbox, file_keyring: object) -
     line = sender.send_test(engine, "head@hillside.example")
     assert "sent to head@hillside.example" in line
     (got,) = inbox.messages
-    assert got.rcpt_tos == ["head@hillside.example"] and "Test message" in got.message["Subject"]
+    assert got.rcpt_tos == ["head@hillside.example"]
+    assert "Test message" in got.message["Subject"]
     credentials.save_password(cfg, "wrong")
     with pytest.raises(ServiceError, match="account name or password"):
         sender.send_test(engine, "head@hillside.example")
