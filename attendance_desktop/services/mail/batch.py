@@ -54,6 +54,7 @@ class EmailBatchResult:
     outbox_ids: tuple[int, ...]
     log_ids: tuple[int, ...]
     paper: BatchResult | None  # the print folder for families without email
+    paper_letters: tuple[FamilyLetter, ...] = ()  # what to print
 
 
 def plan_delivery(engine: Engine, plan: BatchPlan, *,
@@ -152,4 +153,4 @@ def run_email_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.
                 {p for item, _ in made for p in item.letter.pupil_ids}, "email outbox",
                 details=f"{len(made)} letters, {len(outbox_ids)} messages")
     return EmailBatchResult(len(made), len(outbox_ids), tuple(outbox_ids), tuple(log_ids),
-                            paper)
+                            paper, delivery.paper)

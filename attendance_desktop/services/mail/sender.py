@@ -135,8 +135,10 @@ def flush_steps(engine: Engine, cancel: CancelToken | None = None,
     yield Progress(0, len(due), f"Connecting to {cfg.host or 'the mail server'}…")
     try:
         server = connect(cfg, password_for(cfg))
-    except (smtplib.SMTPException, OSError, MailNotReady) as exc:
-        error = str(exc) if isinstance(exc, MailNotReady) else _describe(exc)
+    except MailNotReady as exc:  # nothing tried: no attempt counted, someone must act
+        return FlushResult(0, len(due), 0, stale, str(exc))
+    except (smtplib.SMTPException, OSError) as exc:
+        error = _describe(exc)
         outbox.record_no_connection(engine, due, error)
         return FlushResult(0, len(due), 0, stale, error)
     sent = failed = later = check = 0
