@@ -160,6 +160,16 @@ def test_letters_by_email_then_the_outbox(qtbot, ctx, server, store, boxes) -> N
     statuses = sorted(box.table.item(r, 0).text() for r in range(4))
     assert statuses == ["Cancelled", "Sent", "Waiting", "Waiting"]
     save_screenshot(w, "mail_outbox")
+    # The letters log says how each letter went.
+    w.log.refresh()
+    rows = sorted((w.log.table.item(r, 2).text(), w.log.table.item(r, 5).text())
+                  for r in range(w.log.table.rowCount()))
+    how = dict(rows)
+    assert [h for p, h in rows if p == "Dan Split"] == ["al@split.example: sent 20/11 09:40",
+                                                       "paper"]
+    assert how["Eve Alone"] == "paper"
+    assert "jo@home.example: cancelled" in how["Amy Example and Ben Example"]
+    assert "kim@other.example: waiting (1 tries" in how["Cara Other"]
 
 
 def test_first_day_messages_from_the_today_list(qtbot, ctx, server, store) -> None:  # type: ignore[no-untyped-def]

@@ -63,7 +63,6 @@ class MailSettingsPage(QWidget):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
-        self.password.setPlaceholderText("unchanged")
         self.password.setToolTip("Kept in this computer's credential store (Windows"
                                  " Credential Manager), never in the database")
         self.from_address = self._line("From address", "The address families see and reply to")
@@ -78,7 +77,10 @@ class MailSettingsPage(QWidget):
         form.addRow("&From address *", self.from_address)
         form.addRow("From &name", self.from_name)
         form.addRow("&Reply-to", self.reply_to)
-        layout.addLayout(form)
+        box = QWidget()  # not stretched across a wide screen
+        box.setLayout(form)
+        box.setMaximumWidth(760)
+        layout.addWidget(box)
         self.store = QLabel()
         self.store.setObjectName("mailPasswordStore")
         self.store.setWordWrap(True)
@@ -145,6 +147,7 @@ class MailSettingsPage(QWidget):
         state = ("A password is set for this account." if has else
                  "No password is set for this account yet." if cfg.account else "")
         colour = "#1e5128" if status.usable else "#8a1c1c"
+        self.password.setPlaceholderText("set: type a new one to change it" if has else "")
         self.store.setText(f"<span style='color:{colour}'>{status.message}</span> {state}")
 
     @Slot()

@@ -37,10 +37,14 @@ class FlushResult:
     error: str = ""  # the connection problem, if any
 
     def __str__(self) -> str:
-        text = f"{self.sent} sent, {self.retry_later} waiting, {self.failed} failed"
+        parts = [f"{self.sent} sent"]
+        if self.retry_later:
+            parts.append(f"{self.retry_later} to try again later")
+        if self.failed:
+            parts.append(f"{self.failed} failed")
         if self.needs_checking:
-            text += f", {self.needs_checking} need checking"
-        return text + (f" ({self.error})" if self.error else "")
+            parts.append(f"{self.needs_checking} need checking")
+        return ", ".join(parts) + (f" ({self.error})" if self.error else "")
 
 
 def _describe(exc: BaseException) -> str:
