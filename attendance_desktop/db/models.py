@@ -549,7 +549,7 @@ class OutboxMessage(SQLModel, table=True):
     letterlog_id: int | None = Field(default=None, foreign_key="letterlog.id", index=True)
     subject: str
     body: str
-    attachment_name: str = ""
+    attachment_name: str = ""  # with letterlog_id and no attachment: the letter's own PDF
     attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     status: str = Field(default="queued", index=True)  # queued|sending|check|sent|failed|cancelled
     attempts: int = 0

@@ -262,3 +262,52 @@ def test_wrong_password_waits_and_says_so(engine: Engine, inbox: Inbox,
     assert "account name or password" in got.error
     assert statuses(engine) == [("al@split.example", "queued", 1)]
     assert inbox.messages == []
+
+
+def test_the_pdf_is_kept_once_and_retention_blanks_the_messages(
+        engine: Engine, inbox: Inbox, file_keyring: object, tmp_path: Path) -> None:
+    ids = school_with_emails(engine)
+    configure(engine, inbox.port)
+    plan = letter_service.plan_batch(engine, "half_termly_report", [ids["cara"]], today=TODAY)
+    result = run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
+                                       cancel=CancelToken()))
+    with session_scope(engine) as s:
+        msgs = list(s.exec(select(OutboxMessage)))
+        assert [m.attachment for m in msgs] == [None, None]  # the letters log holds it
+        pdf = s.get(LetterLog, result.log_ids[0]).pdf  # type: ignore[union-attr]
+    assert all(r.has_attachment for r in outbox.list_messages(engine))
+    assert sender.flush(engine).sent == 2
+    assert next(inbox.messages[0].message.iter_attachments()).get_content() == pdf
+    # Another letter queued, then the pupil's records go under the retention policy.
+    run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
+                              cancel=CancelToken(), include_repeats=True))
+    with session_scope(engine) as s:
+        for row in s.exec(select(LetterLog)):
+            row.pdf = None  # as retention_service._erase_letters does
+            s.add(row)
+        assert outbox.erase_for_pupils(s, {ids["cara"]}) == 4
+    rows = outbox.list_messages(engine)
+    assert {(r.recipient, r.subject) for r in rows} == {("(removed)", "(removed)")}
+    assert sorted(r.status for r in rows) == ["cancelled", "cancelled", "sent", "sent"]
+    with session_scope(engine) as s:
+        assert all(e.detail == "" for e in s.exec(select(MailEvent)))
+    assert sender.flush(engine).sent == 0
+    assert len(inbox.messages) == 2
+
+
+def test_a_letter_whose_pdf_was_removed_fails_plainly(
+        engine: Engine, inbox: Inbox, file_keyring: object, tmp_path: Path) -> None:
+    ids = school_with_emails(engine)
+    configure(engine, inbox.port)
+    plan = letter_service.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
+    run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
+                              cancel=CancelToken()))
+    with session_scope(engine) as s:
+        for row in s.exec(select(LetterLog)):
+            row.pdf = None
+            s.add(row)
+    got = sender.flush(engine)
+    assert (got.sent, got.failed) == (0, 1)
+    (row,) = outbox.list_messages(engine)
+    assert "retention" in row.last_error
+    assert inbox.messages == []

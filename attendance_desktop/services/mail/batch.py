@@ -143,7 +143,7 @@ def run_email_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.
                     subject=f"{plan.title}: {' and '.join(letter.pupil_names)}",
                     body=_body(letter, details.name, details.phone, plan.title), now=now,
                     actor=actor, kind="letter", contact_id=r.contact_id,
-                    pupil_ids=letter.pupil_ids, letterlog_id=row.id, attachment=pdf,
+                    pupil_ids=letter.pupil_ids, letterlog_id=row.id,  # the PDF: row.pdf
                     attachment_name=_file_name(plan.title, letter))
                 assert msg.id is not None
                 outbox_ids.append(msg.id)

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
-from attendance_desktop.db.models import CallLog, MailEvent, OutboxMessage
+from attendance_desktop.db.models import CallLog, LetterLog, MailEvent, OutboxMessage
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
@@ -110,6 +110,36 @@ def queue(s: Session, *, message_id: str, recipient: str, recipient_name: str, s
     s.flush()
     _event(s, msg, "queued", f"to {msg.recipient}", now, actor.name)
     return msg
+
+
+def attachment_for(engine: Engine, msg: OutboxMessage) -> bytes | None:
+    """The PDF to attach: the message's own, or its letter's as kept in the letters log
+    (a letter's PDF is stored once, in LetterLog)."""
+    if msg.attachment is not None or msg.letterlog_id is None:
+        return msg.attachment
+    with session_scope(engine) as s:
+        row = s.get(LetterLog, msg.letterlog_id)
+        return bytes(row.pdf) if row is not None and row.pdf is not None else None
+
+
+def erase_for_pupils(s: Session, pupil_ids: set[int]) -> int:
+    """Retention: blank the messages about these pupils only (addresses, text, PDF); a
+    message still waiting is cancelled. Returns how many were blanked."""
+    n = 0
+    for msg in s.exec(select(OutboxMessage)):
+        ids = {int(x) for x in msg.pupil_ids.split(",") if x.strip().isdigit()}
+        if not ids or not ids <= pupil_ids or msg.recipient == "(removed)":
+            continue
+        if msg.status in ("queued", "check", "failed"):
+            msg.status = "cancelled"
+        msg.recipient, msg.recipient_name, msg.subject = "(removed)", "", "(removed)"
+        msg.body, msg.attachment, msg.last_error = "", None, ""
+        s.add(msg)
+        for ev in s.exec(select(MailEvent).where(MailEvent.outbox_id == msg.id)):
+            ev.detail = ""
+            s.add(ev)
+        n += 1
+    return n
 
 
 def due_ids(engine: Engine, limit: int | None = None) -> list[int]:
@@ -251,7 +281,7 @@ def list_messages(engine: Engine, statuses: Sequence[str] = (),
     c = _OT.c
     q = select(c.id, c.message_id, c.kind, c.recipient, c.recipient_name, c.subject, c.status,
                c.attempts, c.last_error, c.next_attempt_at, c.queued_at, c.sent_at,
-               c.letterlog_id, c.attachment.is_not(None))
+               c.letterlog_id, c.attachment.is_not(None) | c.letterlog_id.is_not(None))
     if statuses:
         q = q.where(c.status.in_(list(statuses)))
     q = q.order_by(c.id.desc()).limit(limit)

@@ -155,10 +155,17 @@ def flush_steps(engine: Engine, cancel: CancelToken | None = None,
             if msg is None:
                 continue  # taken by another PC, or cancelled meanwhile
             assert msg.id is not None
+            pdf = outbox.attachment_for(engine, msg)
+            if pdf is None and msg.attachment_name:
+                outbox.mark_attempt_failed(engine, msg.id, "the letter's PDF is no longer"
+                                           " kept (removed under the retention policy)",
+                                           permanent=True)
+                failed += 1
+                continue
             email = compose.build(cfg, recipient=msg.recipient,
                                   recipient_name=msg.recipient_name, subject=msg.subject,
                                   body=msg.body, message_id=msg.message_id,
-                                  date=clock.now(engine), attachment=msg.attachment,
+                                  date=clock.now(engine), attachment=pdf,
                                   attachment_name=msg.attachment_name)
             try:
                 server.send_message(email)
