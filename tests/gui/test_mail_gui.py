@@ -130,6 +130,7 @@ def test_letters_by_email_then_the_outbox(qtbot, ctx, server, store, boxes) -> N
     qtbot.waitUntil(lambda: choice.summary.text().startswith("By email"), timeout=5000)
     assert choice.summary.text() == ("By email: 3 letters to 4 addresses. On paper: 2"
                                      " letters.")
+    save_screenshot(w, "mail_letters_choice")
     send.make_letters()
     qtbot.waitUntil(lambda: not send.task.running, timeout=30000)
     assert "3 letters queued as 4 emails" in boxes["information"][-1]
@@ -187,6 +188,8 @@ def test_first_day_messages_from_the_today_list(qtbot, ctx, server, store) -> No
     assert "Dear Ms Kim Other, where is Cara on Thursday 20 November 2025?" \
         in d.preview.toPlainText()
     assert "Eve Alone: ring instead" in d.note.text()
+    d.show()
+    save_screenshot(d, "mail_first_day")
     d.pupils.item(1).setCheckState(Qt.CheckState.Unchecked)
     d.queue()
     assert len(d.queued) == 2  # Cara's mother and father
@@ -198,3 +201,22 @@ def test_first_day_messages_from_the_today_list(qtbot, ctx, server, store) -> No
     qtbot.waitUntil(lambda: not b.pump.running, timeout=15000)
     assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["ian@far.example",
                                                             "kim@other.example"]
+
+
+def test_the_background_sender_flushes_on_its_timer(qtbot, ctx, server, store) -> None:  # type: ignore[no-untyped-def]
+    from attendance_desktop.gui.mail.pump import MailPump
+
+    inbox = server.start()
+    ids = school_with_emails(ctx.engine)
+    configure(ctx.engine, inbox.port)
+    d = FirstDayDialog(ctx, [dashboard_service.Absentee(ids["dan"], "Dan Split", "Ash", "N",
+                                                        (), ())])
+    qtbot.addWidget(d)
+    d.queue()
+    pump = MailPump(ctx, interval_ms=20)  # nobody presses anything
+    with qtbot.waitSignal(pump.finished, timeout=15000) as done:
+        pass
+    pump.stop()
+    qtbot.waitUntil(lambda: not pump.running, timeout=15000)
+    assert done.args == ["1 sent"]
+    assert [m.rcpt_tos for m in inbox.messages] == [["al@split.example"]]

@@ -66,7 +66,7 @@ class DeliveryDialog(QDialog):
 
 class EmailChoice(QGroupBox):
     def __init__(self, ctx: AppContext, page: Any) -> None:
-        super().__init__("4. How to send")
+        super().__init__("How to send")
         self.ctx = ctx
         self.page = page  # SendLettersWidget: ticked_ids(), template_combo, extra(), period()
         layout = QVBoxLayout(self)

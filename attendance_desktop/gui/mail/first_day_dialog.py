@@ -72,6 +72,10 @@ class FirstDayDialog(QDialog):
         form.addRow("&Wording", self.template)
         form.addRow("&Subject", self.subject)
         form.addRow("&Text", self.body)
+        fields_hint = QLabel("Merge fields: " + fields)
+        fields_hint.setWordWrap(True)
+        fields_hint.setStyleSheet("color: #555;")
+        form.addRow("", fields_hint)
         right.addLayout(form, 2)
         self.save_wording = QPushButton("Save &wording")
         self.save_wording.setToolTip("Keep this wording for next time")
@@ -142,7 +146,7 @@ class FirstDayDialog(QDialog):
                 for i in sending]
         self.preview.setPlainText(("\n" + "─" * 40 + "\n").join(text) or "Nobody to email.")
         self.note.setText(f"{len(sending)} emails."
-                          + (f" No email address for: {', '.join(ring)}: ring instead."
+                          + (f" No email address for {', '.join(ring)}: ring instead."
                              if ring else ""))
         self.queue_button.setEnabled(bool(sending))
 

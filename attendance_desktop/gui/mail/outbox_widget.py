@@ -45,6 +45,7 @@ class OutboxWidget(QWidget):
         self.pump = pump or MailPump(ctx, self, interval_ms=0)
         self.pump.finished.connect(self._flushed)
         self.rows: list[OutboxRow] = []
+        self._watched: MailPump | None = None
         layout = QVBoxLayout(self)
         self.summary = QLabel()
         self.summary.setObjectName("outboxSummary")
@@ -87,7 +88,20 @@ class OutboxWidget(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        # The main window's background sender: say what it last did, refresh after it.
+        main = getattr(self.window(), "mail_pump", None)
+        if isinstance(main, MailPump) and main is not self._watched:
+            main.finished.connect(self._background_flushed)
+            self._watched = main
+        if self._watched is not None and self._watched.last and not self.status.text():
+            self.status.setText(f"Background send: {self._watched.last}")
         self.refresh()
+
+    @Slot(str)
+    def _background_flushed(self, text: str) -> None:
+        if self.isVisible():
+            self.status.setText(f"Background send: {text}")
+            self.refresh()
 
     @Slot()
     def refresh(self) -> None:
