@@ -220,3 +220,50 @@ def test_the_background_sender_flushes_on_its_timer(qtbot, ctx, server, store) -
     qtbot.waitUntil(lambda: not pump.running, timeout=15000)
     assert done.args == ["1 sent"]
     assert [m.rcpt_tos for m in inbox.messages] == [["al@split.example"]]
+
+
+def test_without_a_safe_store_the_outbox_asks_for_the_password(  # type: ignore[no-untyped-def]
+        qtbot, ctx, server, tmp_path, monkeypatch) -> None:
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+    from PySide6.QtWidgets import QInputDialog
+
+    inbox = server.start()
+    ids = school_with_emails(ctx.engine)
+    before = keyring.get_keyring()
+    kr = PlaintextKeyring()
+    kr.file_path = str(tmp_path / "plain.cfg")
+    keyring.set_keyring(kr)  # keyring's own pick on a headless PC: refused by the app
+    asked: list[str] = []
+
+    def get_text(_parent, _title, label, *a, **k):  # type: ignore[no-untyped-def]
+        asked.append(label)
+        return mf.PASSWORD, True
+
+    monkeypatch.setattr(QInputDialog, "getText", get_text)
+    try:
+        from attendance_desktop.services.mail.settings import MailConfig, save_settings
+        from tests.conftest import HEAD
+
+        cfg = save_settings(ctx.engine, HEAD, MailConfig(
+            host="127.0.0.1", port=inbox.port, security="none", account=mf.ACCOUNT,
+            from_address="office@hillside.example"))
+        d = FirstDayDialog(ctx, [dashboard_service.Absentee(ids["dan"], "Dan Split", "Ash",
+                                                            "N", (), ())])
+        qtbot.addWidget(d)
+        d.queue()
+        b = OutboxWidget(ctx)
+        qtbot.addWidget(b)
+        b.send_now()
+        qtbot.waitUntil(lambda: not b.pump.running, timeout=15000)
+        assert len(asked) == 1
+        assert "no safe password store" in asked[0]
+        assert len(inbox.messages) == 1
+        assert not (tmp_path / "plain.cfg").exists()  # kept in memory only
+        assert credentials.get_password(cfg) == mf.PASSWORD
+        b.send_now()  # the same session: not asked again
+        qtbot.waitUntil(lambda: not b.pump.running, timeout=15000)
+        assert len(asked) == 1
+    finally:
+        keyring.set_keyring(before)
+        credentials.forget_session()

@@ -8,7 +8,9 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableWidgetItem,
@@ -20,8 +22,9 @@ from attendance_desktop.gui.mail.pump import MailPump
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.mail import outbox
+from attendance_desktop.services.mail import credentials, outbox
 from attendance_desktop.services.mail.outbox import OutboxRow
+from attendance_desktop.services.mail.settings import get_settings
 
 HEADERS = ["Status", "To", "Subject", "Tries", "Queued", "Sent / next try", "Problem"]
 TIPS = {
@@ -143,8 +146,25 @@ class OutboxWidget(QWidget):
         self.cancel_button.setEnabled(status in ("queued", "failed", "check"))
         self.arrived_button.setEnabled(status == "check")
 
+    def ask_password(self) -> bool:
+        """Where no password is kept (no safe store on this PC, or not yet entered), ask
+        for it: kept in the credential store if there is one, else for this session."""
+        cfg = get_settings(self.ctx.engine)
+        if not cfg.account or credentials.get_password(cfg) is not None:
+            return True
+        text, ok = QInputDialog.getText(
+            self, "Email password", f"The password for {cfg.account} on {cfg.host}:\n"
+            f"{credentials.store_status().message}", QLineEdit.EchoMode.Password)
+        if not ok or not text:
+            return False
+        credentials.save_password(cfg, text)
+        return True
+
     @Slot()
     def send_now(self) -> None:
+        if not self.ask_password():
+            self.status.setText("Not sent: the email password is needed.")
+            return
         if self.pump.send_now():
             self.send_button.setEnabled(False)
             self.status.setText("Sending…")
