@@ -58,6 +58,11 @@ def _describe(exc: BaseException) -> str:
         return "the server refused the address " + ", ".join(
             f"{addr} ({code} {text.decode(errors='replace')})"
             for addr, (code, text) in exc.recipients.items())
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return ("the server does not accept a login on this connection: check the security"
+                " setting and the port")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"the mail server closed the connection ({exc})"
     if isinstance(exc, socket.gaierror):
         return "the mail server's name could not be found (no connection?)"
     if isinstance(exc, ssl.SSLError):
