@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
-from attendance_desktop.db.models import CallLog
+from attendance_desktop.db.models import AccessLog, CallLog
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.mail import absence, sender
 from tests.conftest import OFFICE, clock_at
@@ -34,6 +34,9 @@ def test_first_day_messages_from_the_edited_template(engine: Engine, inbox: Inbo
                              " 2025. Please ring 01234 567890.\n")
     queued = absence.queue_messages(engine, OFFICE, items)
     assert len(queued) == 2
+    with session_scope(engine) as s:
+        (access,) = s.exec(select(AccessLog).where(AccessLog.what.contains("first-day")))
+        assert access.staff_name == OFFICE.name
     clock_at(engine, NOW + dt.timedelta(minutes=1))
     assert sender.flush(engine).sent == 2
     got = {m.rcpt_tos[0]: m.message for m in inbox.messages}

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import MailTemplate, Pupil, SettingChange
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import clock, school_service
+from attendance_desktop.services import audit_service, clock, school_service
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 from attendance_desktop.services.mail import compose, outbox
 from attendance_desktop.services.mail.contacts import email_recipients
@@ -172,4 +172,9 @@ def queue_messages(engine: Engine, actor: Actor, items: Sequence[Preview]) -> li
                                pupil_ids=(item.pupil_id,))
             assert msg.id is not None
             ids.append(msg.id)
+        if ids:  # children's names leave the school by email: in the access log
+            audit_service.record_export(
+                s, actor, "first-day absence emails",
+                {i.pupil_id for i in items if i.recipient}, "email outbox",
+                details=f"{len(ids)} messages")
     return ids

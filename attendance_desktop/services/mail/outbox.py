@@ -318,6 +318,7 @@ def deliveries(engine: Engine, letterlog_ids: Sequence[int]) -> dict[int, Delive
     grouped: dict[int, list[tuple[str, str, dt.datetime | None, int, str]]] = {}
     for lid, rcpt, status, sent_at, attempts, err in rows:
         grouped.setdefault(int(lid), []).append((rcpt, status, sent_at, attempts, err))
+    # (the error itself is in the Outbox; the letters log stays short)
     out = {}
     for lid, items in grouped.items():
         parts = []
@@ -325,7 +326,8 @@ def deliveries(engine: Engine, letterlog_ids: Sequence[int]) -> dict[int, Delive
             if status == "sent" and sent_at is not None:
                 parts.append(f"{rcpt}: sent {sent_at:%d/%m %H:%M}")
             elif status == "queued" and attempts:
-                parts.append(f"{rcpt}: waiting ({attempts} tries; {err})")
+                parts.append(f"{rcpt}: waiting ({attempts} {'try' if attempts == 1 else 'tries'}"
+                             " so far; see the Outbox)")
             else:
                 parts.append(f"{rcpt}: {STATUS_LABELS.get(status, status).lower()}")
         out[lid] = Delivery(lid, tuple(i[0] for i in items), "; ".join(parts))
