@@ -322,7 +322,7 @@ def deliveries(engine: Engine, letterlog_ids: Sequence[int]) -> dict[int, Delive
     out = {}
     for lid, items in grouped.items():
         parts = []
-        for rcpt, status, sent_at, attempts, err in items:
+        for rcpt, status, sent_at, attempts, _err in items:
             if status == "sent" and sent_at is not None:
                 parts.append(f"{rcpt}: sent {sent_at:%d/%m %H:%M}")
             elif status == "queued" and attempts:
