@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_command(sub, common)
     _add_benchmark_parsers(sub, common)
     _add_chronology_command(sub, common)
+    _add_outbox_commands(sub, common)
     return parser
 
 
@@ -634,6 +635,32 @@ def _cmd_benchmarks(engine: Engine, args: argparse.Namespace) -> int:
         f = r.figure
         print(f"{f.academic_year}  {PERIOD_LABELS[f.period]:<24} {AREA_LABELS[f.area]:<16}"
               f" attendance {f.attendance_pct:5.1f}%  ({r.source})")
+# --- outbox: send or list the queued email (issue 17 point 5) --------------------------
+
+
+def _add_outbox_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    o = sub.add_parser("outbox", parents=[common], help="the email outbox: send what is due "
+                       "(e.g. from a scheduled task) or list the messages")
+    o_sub = o.add_subparsers(dest="outbox_command", required=True, parser_class=_Parser)
+    o_sub.add_parser("send", parents=[common], help="send every message that is due (exit 1"
+                     " when the server could not be reached or some failed)")
+    p = o_sub.add_parser("list", parents=[common], help="list the messages, newest first")
+    p.add_argument("--status", action="append", default=[], metavar="STATUS",
+                   choices=("queued", "sending", "check", "sent", "failed", "cancelled"),
+                   help="only these statuses (repeatable)")
+
+
+def _cmd_outbox(engine: Engine, args: argparse.Namespace) -> int:
+    from attendance_desktop.services.mail import outbox, sender
+
+    if args.outbox_command == "send":
+        result = sender.flush(engine)
+        print(result)
+        return 1 if result.error or result.failed or result.needs_checking else 0
+    for m in outbox.list_messages(engine, args.status):
+        when = f"{m.sent_at:%Y-%m-%d %H:%M}" if m.sent_at else f"{m.queued_at:%Y-%m-%d %H:%M}"
+        print("\t".join((str(m.id), m.status_label, when, m.recipient, m.subject,
+                         str(m.attempts), m.last_error, m.message_id)))
     return 0
 
 
@@ -650,6 +677,7 @@ _HANDLERS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
     "move-data": _cmd_move_data,
     "calendar": _cmd_calendar,
     "benchmarks": _cmd_benchmarks,
+    "outbox": _cmd_outbox,
 }
 
 

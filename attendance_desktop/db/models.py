@@ -562,3 +562,75 @@ class ChronologyEntry(SQLModel, table=True):
 
 APPEND_ONLY_TABLES = ("markamendment", "settingchange", "leavedecision", "trackerevent",
                       "markledger", "chainlink", "chronologyentry")
+
+
+# --- email (services/mail) --------------------------------------------------------------
+
+
+class MailSettings(SQLModel, table=True):
+    """The school's outgoing mail server (one row). The password is never here: it lives in
+    the operating system's credential store (services/mail/credentials.py)."""
+
+    __tablename__ = "mailsettings"
+    id: int | None = Field(default=None, primary_key=True)
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"  # starttls | tls (implicit) | none (loopback only)
+    account: str = ""  # the login name; "" = the server needs no login
+    from_address: str = ""
+    from_name: str = ""
+    reply_to: str = ""
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One email waiting, being sent, sent or failed. `message_id` is made once when queued
+    and never changes, so a re-send after a crash can be recognised (RFC 5322 Message-ID)."""
+
+    __tablename__ = "outboxmessage"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True)
+    kind: str = "letter"  # letter | first_day | test
+    recipient: str
+    recipient_name: str = ""
+    contact_id: int | None = None  # no foreign key: retention may remove the contact
+    pupil_ids: str = ""  # "12,15" like LetterLog
+    letterlog_id: int | None = Field(default=None, foreign_key="letterlog.id", index=True)
+    subject: str
+    body: str
+    attachment_name: str = ""  # with letterlog_id and no attachment: the letter's own PDF
+    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    status: str = Field(default="queued", index=True)  # queued|sending|check|sent|failed|cancelled
+    attempts: int = 0
+    last_error: str = ""
+    next_attempt_at: NaiveDatetime
+    queued_at: NaiveDatetime
+    claimed_at: NaiveDatetime | None = None
+    sent_at: NaiveDatetime | None = None
+    queued_by: str = ""
+
+
+class MailEvent(SQLModel, table=True):
+    """What happened to each message, attempt by attempt: the letters log's email outcomes."""
+
+    __tablename__ = "mailevent"
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outboxmessage.id", index=True)
+    letterlog_id: int | None = Field(default=None, foreign_key="letterlog.id", index=True)
+    at: NaiveDatetime
+    outcome: str  # queued | sent | failed | retry | needs checking | cancelled | ...
+    detail: str = ""
+    staff_name: str = ""
+
+
+class MailTemplate(SQLModel, table=True):
+    """A school's wording of an email (first-day absence messages), seeded from the defaults
+    in services/mail/absence.py on first use."""
+
+    __tablename__ = "mailtemplate"
+    key: str = Field(primary_key=True)
+    title: str
+    subject: str
+    body: str
+    updated_at: NaiveDatetime | None = None
+    updated_by: str = ""

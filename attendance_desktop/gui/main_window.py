@@ -21,6 +21,7 @@ from attendance_desktop.gui.auto_backup import AutoBackup
 from attendance_desktop.gui.kiosk.office_widget import FireRollButton, KioskOfficeWidget
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
+from attendance_desktop.gui.mail.pump import MailPump
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
 from attendance_desktop.gui.register.register_widget import RegisterWidget
 from attendance_desktop.gui.register_check import WeeklyCheck
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.auto_backup = AutoBackup(ctx, self)  # on start, every few minutes, on quit
         self.weekly_check = WeeklyCheck(ctx, self)  # the register check, when a week old
         self.weekly_check.finished.connect(self._register_checked)
+        self.mail_pump = MailPump(ctx, self)  # sends the email outbox every minute
 
     def _build_help_menu(self) -> None:
         menu = self.menuBar().addMenu("&Help")

@@ -231,6 +231,10 @@ class TodayWidget(QWidget):
         self.resolve_btn.clicked.connect(self.resolve)
         buttons.addWidget(self.log_btn)
         buttons.addWidget(self.resolve_btn)
+        self.email_btn = QPushButton("&Email families…")  # first-day messages (issue 17)
+        self.email_btn.setToolTip("Email the families of pupils with no reason yet")
+        self.email_btn.clicked.connect(self.email_families)
+        buttons.addWidget(self.email_btn)
         pupil_layout.addLayout(buttons)
         split.addWidget(pupil_box)
         split.setSizes([230, 520, 430])
@@ -421,6 +425,14 @@ class TodayWidget(QWidget):
             self._error(exc)
             return
         self.refresh()
+
+    @Slot()
+    def email_families(self) -> None:
+        from attendance_desktop.gui.mail.first_day_dialog import FirstDayDialog
+
+        if self.board is not None and FirstDayDialog(self.ctx, self.board.absentees,
+                                                     self).exec():
+            self.refresh()
 
     @Slot()
     def resolve(self) -> None:

@@ -50,6 +50,7 @@ from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.wording import counted
 from attendance_desktop.services import audit_service, policy_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
+from attendance_desktop.services.mail import outbox
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -357,6 +358,7 @@ def remove_due(engine: Engine, actor: Actor, today: dt.date, *, expected: Retent
         for pid in sorted(leaver_ids):
             removed_changes += _erase_leaver(s, actor, pid, when)
         letters = _erase_letters(s, leaver_ids)
+        outbox.erase_for_pupils(s, leaver_ids)  # their emails too (issue 17)
         # Belt and braces: nothing within the period may have gone.
         left = s.exec(select(func.count()).select_from(RetentionPermit)).one()
         if left:

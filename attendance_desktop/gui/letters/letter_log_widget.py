@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.mail import outbox
 
-COLUMNS = ("Sent on", "Letter", "Pupils", "Addressed to", "Sent by")
+COLUMNS = ("Sent on", "Letter", "Pupils", "Addressed to", "Sent by", "How sent")
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -124,9 +125,11 @@ class LetterLogWidget(QWidget):
             self.ctx.engine, template_key=self.type_combo.currentData(), start=start, end=end,
             pupil_id=self.pupil_id)
         self.table.setRowCount(len(self.entries))
+        emailed = outbox.deliveries(self.ctx.engine, [e.id for e in self.entries])
         for r, e in enumerate(self.entries):
+            how = emailed[e.id].summary if e.id in emailed else "paper"  # email outcome
             values = (f"{e.sent_on:%d %b %Y}", e.title, e.pupil_names, e.addressee,
-                      e.staff_name)
+                      e.staff_name, how)
             for c, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 item.setToolTip(v)

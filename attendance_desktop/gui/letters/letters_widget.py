@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from attendance_desktop.gui.letters.letter_log_widget import LetterLogWidget
 from attendance_desktop.gui.letters.send_widget import SendLettersWidget
 from attendance_desktop.gui.letters.template_editor_widget import TemplateEditorWidget
+from attendance_desktop.gui.mail.outbox_widget import OutboxWidget
 from attendance_desktop.services.context import AppContext
 
 
@@ -24,6 +25,8 @@ class LettersWidget(QWidget):
         self.tabs.addTab(self.send, "Make letters")
         self.tabs.addTab(self.templates, "Templates")
         self.tabs.addTab(self.log, "Letters sent")
+        self.outbox = OutboxWidget(ctx)  # email waiting, sent or failed (issue 17)
+        self.tabs.addTab(self.outbox, "Outbox")
         self.tabs.setTabToolTip(0, "Choose a letter and pupils, preview, make and print")
         self.tabs.setTabToolTip(1, "Change the wording of the letters")
         self.tabs.setTabToolTip(2, "Every letter sent, with the PDF kept")

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.letters.page_painter import page_image, print_pages
+from attendance_desktop.gui.mail.email_choice import EmailChoice
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.services import class_service, letter_service
 from attendance_desktop.services.context import AppContext
@@ -156,6 +157,8 @@ class SendLettersWidget(QWidget):
         self.inputs_box = QGroupBox("3. Details for this letter")
         self.inputs_form = QFormLayout(self.inputs_box)
         col.addWidget(self.inputs_box)
+        self.email_choice = EmailChoice(self.ctx, self)  # email where we can (issue 17)
+        col.addWidget(self.email_choice)
 
         buttons = QHBoxLayout()
         self.make_button = QPushButton("Make letters…")
@@ -587,6 +590,8 @@ class SendLettersWidget(QWidget):
         self.task.start()
 
     def _job(self, plan: letter_service.BatchPlan, include: bool, token: CancelToken):  # type: ignore[no-untyped-def]
+        if self.email_choice.wanted():
+            return self.email_choice.job(plan, include, token)
         return letter_service.run_batch(self.ctx.engine, self.ctx.actor, plan,
                                         today=self.ctx.today(),
                                         out_dir=self.ctx.paths.letters_dir, cancel=token,
@@ -594,6 +599,8 @@ class SendLettersWidget(QWidget):
 
     @Slot(object)
     def _made(self, result: letter_service.BatchResult) -> None:
+        if self.email_choice.took(result):
+            return
         self.result = result
         self.make_button.setEnabled(True)
         ok = result.letters_made > 0

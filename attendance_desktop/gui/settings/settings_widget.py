@@ -19,6 +19,7 @@ from attendance_desktop.gui.settings.benchmarks_widget import BenchmarksPage
 from attendance_desktop.gui.settings.calendar_widget import CalendarSettingsPage
 from attendance_desktop.gui.settings.classes_widget import ClassesEditor
 from attendance_desktop.gui.settings.common import MessageLabel, heading
+from attendance_desktop.gui.settings.mail_widget import MailSettingsPage
 from attendance_desktop.gui.settings.policy_widget import PolicySettingsPage
 from attendance_desktop.gui.settings.records_widget import RecordsPage
 from attendance_desktop.gui.settings.retention_widget import RetentionPage
@@ -88,6 +89,7 @@ class SettingsWidget(QWidget):
         self.log = ChangeLogWidget(ctx)
         self.backups = BackupsPage(ctx)
         self.benchmarks = BenchmarksPage(ctx)
+        self.mail = MailSettingsPage(ctx)
         classes_page = QWidget()
         QVBoxLayout(classes_page).addWidget(self.classes)
         staff_page = QWidget()
@@ -95,7 +97,8 @@ class SettingsWidget(QWidget):
         for page, title in ((self.school, "School"), (self.policy, "Policy"),
                             (self.sessions, "Session times"), (self.calendar, "Calendar"),
                             (classes_page, "Classes"), (staff_page, "Staff accounts"),
-                            (self.backups, "Backups"), (self.benchmarks, "Benchmarks"),
+                            (self.backups, "Backups"), (self.mail, "Email"),
+                            (self.benchmarks, "Benchmarks"),
                             (self.log, "Change log")):
             self.tabs.addTab(page, title)
         if not ctx.actor.can_manage_staff:
@@ -103,7 +106,7 @@ class SettingsWidget(QWidget):
             self.tabs.setTabToolTip(5, "Only the headteacher can manage staff accounts")
         for signal in (self.school.saved, self.policy.saved, self.sessions.saved,
                        self.calendar.saved, self.classes.changed, self.staff.changed,
-                       self.backups.saved, self.benchmarks.saved):
+                       self.backups.saved, self.benchmarks.saved, self.mail.saved):
             signal.connect(self.log.refresh)
         self.staff.changed.connect(self.classes.refresh)
         self._add_records_tabs(ctx)

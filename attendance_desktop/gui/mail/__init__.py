@@ -1,0 +1,1 @@
+"""Email screens: the outbox view, the background sender, first-day absence messages."""
