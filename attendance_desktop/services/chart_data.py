@@ -9,7 +9,9 @@ text alternative on screen and the rows of a CSV or PDF table.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,8 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain.codes import Category
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
+from attendance_desktop.services import calendar_service
+from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.report_service import pct
 from attendance_desktop.services.stats_service import Scope, _code_columns, _filters, _fold
 
@@ -40,6 +44,16 @@ class ChartTable:
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+
+
+def chart_csv(table: ChartTable) -> str:
+    """A chart's numbers as CSV text (a title line, the header, the rows)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([table.title])
+    w.writerow(safe_row(table.header))
+    w.writerows(safe_row(r) for r in table.rows)
+    return buf.getvalue()
 
 
 def pct_text(value: float | None) -> str:
@@ -104,28 +118,33 @@ def daily_counts(engine: Engine, start: dt.date, end: dt.date,
     return {d: _fold(rows) for d, rows in sorted(per.items())}
 
 
-def weeks_of(days: dict[dt.date, Counts], year_start: dt.date) -> tuple[WeekPoint, ...]:
-    """Fold daily counts into school weeks numbered from the first week with marks."""
+def weeks_of(days: dict[dt.date, Counts],
+             school_weeks: Sequence[dt.date] = ()) -> tuple[WeekPoint, ...]:
+    """Fold daily counts into school weeks, numbered by the calendar's school weeks (so
+    week 10 is the tenth week of term in both years); without term dates, by the weeks
+    that have marks."""
     by_monday: dict[dt.date, Counts] = {}
     for day, c in days.items():
-        if day < year_start:
-            continue
         monday = day - dt.timedelta(days=day.weekday())
         by_monday[monday] = by_monday.get(monday, Counts()) + c
-    mondays = sorted(m for m, c in by_monday.items() if c.possible > 0)
-    return tuple(WeekPoint(i + 1, m, by_monday[m]) for i, m in enumerate(mondays))
+    numbering = list(school_weeks) or sorted(by_monday)
+    extra = sorted(m for m in by_monday if m not in set(numbering))
+    number = {m: i + 1 for i, m in enumerate(sorted([*numbering, *extra]))}
+    return tuple(WeekPoint(number[m], m, by_monday[m]) for m in sorted(by_monday)
+                 if by_monday[m].possible > 0)
 
 
 def weekly(engine: Engine, year: tuple[str, dt.date, dt.date],
            last_year: tuple[str, dt.date, dt.date] | None, target_pct: float | None,
            scope: Scope = WHOLE_SCHOOL) -> WeeklyChart:
     """This year's weekly attendance (to its end date) beside last year's, week for week."""
+    cal = calendar_service.load_calendar(engine)
     name, start, end = year
-    weeks = weeks_of(daily_counts(engine, start, end, scope), start)
+    weeks = weeks_of(daily_counts(engine, start, end, scope), cal.school_weeks(start, end))
     last_name, last_weeks = "", ()
     if last_year is not None:
         last_name, ls, le = last_year
-        last_weeks = weeks_of(daily_counts(engine, ls, le, scope), ls)
+        last_weeks = weeks_of(daily_counts(engine, ls, le, scope), cal.school_weeks(ls, le))
     return WeeklyChart(name, weeks, last_name, last_weeks, target_pct)
 
 

@@ -22,7 +22,12 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.models import Mark, Pupil, SchoolClass
-from attendance_desktop.domain.calendar import academic_year_name, academic_year_start
+from attendance_desktop.domain.calendar import (
+    SchoolCalendar,
+    Span,
+    academic_year_name,
+    academic_year_start,
+)
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
@@ -284,6 +289,11 @@ def same_point_last_year(engine: Engine, period: ReportPeriod) -> Period | None:
         shift = dt.timedelta(days=(this.start - start).days)
         return Period(academic_year_name(ay), max(start, period.start - shift),
                       min(end, period.end - shift))
+    if len(this.half_terms) == len(before.half_terms):
+        start = _same_day(cal, this.half_terms, before.half_terms, period.start, True)
+        end = _same_day(cal, this.half_terms, before.half_terms, period.end, False)
+        if start is not None and end is not None and start <= end:
+            return Period(f"{before.name}, the same school days", start, end)
     now_days = cal.school_days(this.start, this.end)
     then_days = cal.school_days(before.start, before.end)
     if not now_days or not then_days:
@@ -301,6 +311,27 @@ def same_point_last_year(engine: Engine, period: ReportPeriod) -> Period | None:
         return None
     last = min(last, len(then_days) - 1)
     return Period(f"{before.name}, the same school days", then_days[first], then_days[last])
+
+
+def _same_day(cal: SchoolCalendar, now: Sequence[Span], then: Sequence[Span],
+              day: dt.date, first: bool) -> dt.date | None:
+    """The school day last year in the same half term, as many school days into it (a
+    holiday day counts as the next half term's start, or the last half term's end)."""
+    if first:
+        k = next((i for i, h in enumerate(now) if day <= h.end), None)
+    else:
+        k = next((i for i in reversed(range(len(now))) if day >= now[i].start), None)
+    if k is None:
+        return None
+    days_now = cal.school_days(now[k].start, now[k].end)
+    days_then = cal.school_days(then[k].start, then[k].end)
+    if not days_now or not days_then:
+        return None
+    if first:
+        i = next((n for n, d in enumerate(days_now) if d >= day), len(days_now) - 1)
+    else:
+        i = max((n for n, d in enumerate(days_now) if d <= day), default=0)
+    return days_then[min(i, len(days_then) - 1)]
 
 
 @dataclass(frozen=True, slots=True)

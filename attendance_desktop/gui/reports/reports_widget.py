@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.gui.progress import BackgroundTask
+from attendance_desktop.gui.reports.charts_widget import ChartsWidget
 from attendance_desktop.services import (
     audit_service,
     calendar_service,
@@ -37,6 +38,7 @@ from attendance_desktop.services import (
     report_service,
     school_service,
 )
+from attendance_desktop.services.chart_data import chart_csv
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.letterhead import Letterhead
@@ -149,6 +151,11 @@ class ReportsWidget(QWidget):
             self.tables[key] = table
             index = self.tabs.addTab(table, TAB_NAMES[key])
             self.tabs.setTabToolTip(index, TABLE_TITLES[key])
+        # Charts and trends after the tables (counted in the background once built)
+        self.charts = ChartsWidget(ctx)
+        self.charts.samePointReady.connect(self._same_point_ready)
+        self.tabs.addTab(self.charts, "C&harts")
+        self.tabs.addTab(self.charts.trends, "T&rends")
         layout.addWidget(self.tabs, 1)
 
         out = QHBoxLayout()
@@ -261,6 +268,12 @@ class ReportsWidget(QWidget):
         self._set_ready(True)
         self.status.setText(f"{report.school.pupils} pupils · {report.school.possible} "
                             "possible sessions")
+        self.charts.load(report)
+
+    @Slot()
+    def _same_point_ready(self) -> None:
+        if self.report is not None and self.report.school.possible:
+            self.summary.setText(f"{self.summary.text()}<br>{self.charts.same_point_html()}")
 
     @Slot(object)
     def _failed(self, error: BaseException) -> None:
@@ -347,8 +360,10 @@ class ReportsWidget(QWidget):
 
     @Slot()
     def open_pupil(self) -> None:
+        if self.report is None or self.tabs.currentIndex() >= len(TAB_KEYS):
+            return
         key = TAB_KEYS[self.tabs.currentIndex()]
-        if self.report is None or key not in PUPIL_TABS:
+        if key not in PUPIL_TABS:
             return
         rows = getattr(self.report, PUPIL_TABS[key])
         row = self.tables[key].currentRow()
@@ -366,6 +381,9 @@ class ReportsWidget(QWidget):
     def save_csv(self) -> None:
         if self.report is None:
             return
+        if self.tabs.currentIndex() >= len(TAB_KEYS):  # a chart: its own table's numbers
+            self._save_chart_csv()
+            return
         key = TAB_KEYS[self.tabs.currentIndex()]
         name = f"{self._file_stem()} - {TABLE_TITLES[key]}.csv"
         path, _ = QFileDialog.getSaveFileName(self, f"Save {TABLE_TITLES[key]} as CSV",
@@ -376,6 +394,16 @@ class ReportsWidget(QWidget):
         if self._write(path, text.encode("utf-8-sig")):  # the BOM lets Excel read £, dashes
             self._log(f"report CSV ({TABLE_TITLES[key]})",
                       report_service.pupils_named(self.report, (key,)), path)
+
+    def _save_chart_csv(self) -> None:
+        table = self.charts.current_table(self.tabs.currentWidget())
+        if table is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Save {table.title} as CSV",
+            str(Path.home() / f"{self._file_stem()} - {table.title}.csv"), "CSV files (*.csv)")
+        if path and self._write(path, chart_csv(table).encode("utf-8-sig")):
+            self._log(f"chart CSV ({table.title})", 0, path)
 
     @Slot()
     def save_all_csv(self) -> None:
