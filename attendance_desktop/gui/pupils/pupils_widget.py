@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.charts.pupil_chart_widget import PupilChartWidget
 from attendance_desktop.gui.letters.letter_log_widget import LetterLogWidget
 from attendance_desktop.gui.pupils import ctf_profile
 from attendance_desktop.gui.pupils.ctf_import_dialog import import_ctf_file
@@ -194,6 +195,8 @@ class PupilProfileWidget(QWidget):
         self.tabs.addTab(self.letters, "Le&tters sent")
         self.previous = ctf_profile.previous_schools_table()
         self.tabs.addTab(self.previous, "&Previous schools")
+        self.chart = PupilChartWidget(ctx)  # counted when its tab is shown
+        self.tabs.addTab(self.chart, "Attendance c&hart")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addLayout(actions)
@@ -205,6 +208,7 @@ class PupilProfileWidget(QWidget):
     # -- showing -----------------------------------------------------------------------
     def show_pupil(self, pupil_id: int | None) -> None:
         self.pupil_id = pupil_id
+        self.chart.show_pupil(pupil_id)
         self.message.clear_message()
         if pupil_id is None:
             self.setEnabled(False)
