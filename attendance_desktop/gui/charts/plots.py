@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from attendance_desktop.gui.charts.colours import ChartColours
@@ -57,6 +57,16 @@ def _style(plot: Any, col: ChartColours, left: str = "", bottom: str = "") -> No
     plot.hideButtons()
 
 
+def _label_axis(plot: Any, ticks: list[tuple[float, str]]) -> None:
+    """Category names on the left axis, with room for the longest (pyqtgraph would only
+    widen the axis after a first paint)."""
+    axis = plot.getAxis("left")
+    axis.setTicks([ticks])
+    metrics = QFontMetrics(axis.font())
+    widest = max((metrics.horizontalAdvance(t) for _v, t in ticks), default=20)
+    axis.setWidth(widest + 18 + (metrics.height() + 8 if axis.labelText else 0))
+
+
 def _plot_widget(col: ChartColours, title: str) -> Any:
     w = pg().PlotWidget(background=col.background)
     w.setAccessibleName(title)
@@ -70,9 +80,9 @@ def _legend(plot: Any, col: ChartColours) -> Any:
 
 
 def _hline(plot: Any, y: float, colour: QColor, label: str, style: Qt.PenStyle,
-           col: ChartColours) -> None:
+           col: ChartColours, at: float = 0.02) -> None:
     line = pg().InfiniteLine(pos=y, angle=0, pen=_pen(colour, 1.5, style), label=label,
-                             labelOpts={"color": col.text, "position": 0.02,
+                             labelOpts={"color": col.text, "position": at,
                                         "anchors": [(0, 1), (0, 1)]})
     plot.addItem(line)
 
@@ -99,12 +109,17 @@ def weekly_plot(chart: WeeklyChart, col: ChartColours) -> QWidget:
               symbolBrush=col.nth(0), symbolPen=None, name=chart.year)
     if chart.last_weeks:
         lx, ly = _xy([(p.week, p.attendance) for p in chart.last_weeks])
-        plot.plot(lx, ly, pen=_pen(col.nth(1), 2, Qt.PenStyle.DashLine),
-                  name=chart.last_year)
+        plot.plot(lx, ly, pen=_pen(col.nth(1), 2, Qt.PenStyle.DashLine), symbol="d",
+                  symbolSize=5, symbolBrush=col.nth(1), symbolPen=None, name=chart.last_year)
     if chart.target_pct is not None:
         _hline(plot, chart.target_pct, col.target, f"Target {chart.target_pct:g}%",
                Qt.PenStyle.DotLine, col)
     _y_range(plot, [p.attendance for p in (*chart.weeks, *chart.last_weeks)])
+    last_week = max(p.week for p in (*chart.weeks, *chart.last_weeks))
+    plot.setXRange(0.5, max(last_week, 2) + 0.5, padding=0)
+    step = 1 if last_week <= 15 else 5
+    plot.getAxis("bottom").setTicks([[(n, str(n)) for n in range(step, last_week + 1, step)]
+                                     or [(1, "1")]])
     return w  # type: ignore[no-any-return]
 
 
@@ -149,9 +164,9 @@ def _hbars(plot: Any, labels: Sequence[str], values: Sequence[float | None],
         text = pg().TextItem(f"{v:.1f}%", color=col.text, anchor=(0, 0.5))
         text.setPos(v, y)
         plot.addItem(text)
-    plot.getAxis("left").setTicks([[(y, lab) for y, lab in zip(ys, labels, strict=True)]])
-    plot.setXRange(low, 101.5, padding=0)
-    plot.showGrid(x=True, y=False, alpha=0.25)
+    _label_axis(plot, [(y, lab) for y, lab in zip(ys, labels, strict=True)])
+    plot.setXRange(low, 103.5, padding=0)
+    plot.showGrid(x=False, y=False)
     # the lines are named in the chart's title (labels here would overlap the bars)
     for value, colour_, style in ((school, col.nth(2), Qt.PenStyle.DashLine),
                                   (target, col.target, Qt.PenStyle.DotLine)):
@@ -200,7 +215,7 @@ def heatmap_plot(chart: WeekdayHeatmap, col: ChartColours) -> QWidget:
         text.setFont(bold)
         text.setPos(x + 0.48, y + 0.46)
         plot.addItem(text)
-    plot.getAxis("left").setTicks([[(4 - d + 0.46, WEEKDAYS[d]) for d in range(5)]])
+    _label_axis(plot, [(4 - d + 0.46, WEEKDAYS[d]) for d in range(5)])
     plot.getAxis("bottom").setTicks([[(0.48, "Morning"), (1.48, "Afternoon")]])
     plot.setXRange(-0.05, 2.0, padding=0)
     plot.setYRange(-0.05, 5.0, padding=0)
@@ -227,8 +242,8 @@ def codes_plot(chart: CodeMix, col: ChartColours) -> QWidget:
         text = pg().TextItem(f" {r.sessions}", color=col.text, anchor=(0, 0.5))
         text.setPos(r.sessions, y)
         plot.addItem(text)
-    plot.getAxis("left").setTicks([[(y, f"{r.code}  {r.meaning[:28]}")
-                                    for y, r in zip(ys, rows, strict=True)]])
+    _label_axis(plot, [(y, f"{r.code}  {r.meaning[:28]}")
+                       for y, r in zip(ys, rows, strict=True)])
     top = max((r.sessions for r in rows), default=1)
     plot.setXRange(0, top * 1.15, padding=0)
     return w  # type: ignore[no-any-return]
@@ -272,12 +287,14 @@ def pupil_plot(chart: PupilYear, col: ChartColours) -> QWidget:
 
     xs = [x(d) for d, _v in chart.days]
     plot.plot(xs, [v for _d, v in chart.days], pen=_pen(col.nth(0), 2.5))
-    for i, (label, low) in enumerate(chart.bands):
-        _hline(plot, low, col.nth(i + 1), label, Qt.PenStyle.DashLine, col)
+    for i, (label, low) in enumerate(chart.bands):  # labels staggered: bands lie close
+        _hline(plot, low, col.nth(i + 1), label, Qt.PenStyle.DashLine, col,
+               at=0.02 + 0.25 * (i % 4))
     lows = [v for _d, v in chart.days] + [b for _l, b in chart.bands]
     _y_range(plot, lows)
     strip = w.addPlot(row=1, col=0)
     _style(strip, col, "Marks", "")
+    strip.getAxis("left").enableAutoSIPrefix(False)
     strip.showGrid(x=False, y=False)
     strip.getAxis("left").setTicks([[(0.25, "AM"), (-0.25, "PM")]])
     mx = [x(d) + (0 if s == "AM" else 0.45) for d, s, _c, _cat in chart.marks]
@@ -325,7 +342,7 @@ def band_moves_plot(chart: BandMoves, col: ChartColours) -> QWidget:
         text.setPos(xj + 0.48, yi + 0.46)
         plot.addItem(text)
     short = [b.split(" (")[0] for b in chart.bands]
-    plot.getAxis("left").setTicks([[(n - 1 - i + 0.46, s) for i, s in enumerate(short)]])
+    _label_axis(plot, [(n - 1 - i + 0.46, s) for i, s in enumerate(short)])
     plot.getAxis("bottom").setTicks([[(j + 0.48, s) for j, s in enumerate(short)]])
     plot.setXRange(-0.05, n, padding=0)
     plot.setYRange(-0.05, n, padding=0)
