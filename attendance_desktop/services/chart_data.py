@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.models import Mark, Pupil
@@ -151,21 +151,6 @@ def weekly(engine: Engine, year: tuple[str, dt.date, dt.date],
 # -- persistent absence by month ---------------------------------------------------------
 
 
-def category_columns() -> list[Any]:
-    """SUM(CASE) per national category, from the code table (as stats_service folds)."""
-    cols = []
-    for cat in (Category.PRESENT, Category.APPROVED, Category.AUTHORISED,
-                Category.UNAUTHORISED):
-        members = [c.code for c in codes.CODES.values() if c.category == cat]
-        cols.append(func.sum(case((M.code.in_(members), 1), else_=0)).label(cat.value))
-    return cols
-
-
-def counts_of_row(row: Any) -> Counts:
-    return Counts(int(row.present or 0), int(row.approved or 0), int(row.authorised or 0),
-                  int(row.unauthorised or 0))
-
-
 @dataclass(frozen=True, slots=True)
 class MonthPoint:
     month: dt.date  # the first of the month
@@ -208,15 +193,20 @@ class MonthlyPA:
 
 def _months(engine: Engine, start: dt.date, end: dt.date, scope: Scope,
             threshold: float) -> tuple[MonthPoint, ...]:
-    where, _ = _filters(start, end, scope)
+    where, needs_pupil = _filters(start, end, scope)
+    source: Any = Mark.__table__
+    if needs_pupil:
+        source = source.join(Pupil.__table__, P.id == M.pupil_id)
     month = func.extract("year", M.date) * 100 + func.extract("month", M.date)
-    q = (select(M.pupil_id, month.label("ym"), *category_columns())
-         .select_from(Mark.__table__.join(Pupil.__table__, P.id == M.pupil_id))
-         .where(and_(*where)).group_by(M.pupil_id, month))
-    per_month: dict[int, dict[int, Counts]] = {}
+    q = (select(M.pupil_id, month.label("ym"), *_code_columns()).select_from(source)
+         .where(and_(*where)).group_by(M.pupil_id, month, M.code))
+    grouped: dict[tuple[int, int], list[tuple[str, int, int | None]]] = {}
     with engine.connect() as conn:
-        for row in conn.execute(q):
-            per_month.setdefault(int(row.ym), {})[int(row.pupil_id)] = counts_of_row(row)
+        for pid, ym, code, n, mins in conn.execute(q):
+            grouped.setdefault((int(ym), int(pid)), []).append((code, n, mins))
+    per_month: dict[int, dict[int, Counts]] = {}
+    for (ym, pid), rows in grouped.items():
+        per_month.setdefault(ym, {})[pid] = _fold(rows)
     running: dict[int, Counts] = {}
     out = []
     for ym in sorted(per_month):

@@ -1,9 +1,9 @@
 """Attendance over the years, and "the same point last year" for a report period.
 
-One SQL aggregate per call: GROUP BY (period, pupil) with a SUM(CASE) per national
-category (chart_data.category_columns, the code table's categories as stats_service
-uses), folded in Python into the whole school, year groups, classes and pupil groups per
-period, with persistent and severe absence counted per pupil as report_service does.
+SQL aggregates: per period one GROUP BY pupil, code (stats_service's columns and fold
+into the national categories), folded in Python into the whole school, year groups,
+classes and pupil groups per period, with persistent and severe absence counted per pupil
+as report_service does.
 
 Year groups are as they were in each year: a pupil's recorded year group belongs to the
 year they are on roll in now (or the year they left), and counts back one a year (a
@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.models import Mark, Pupil, SchoolClass
@@ -32,7 +33,7 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import calendar_service, policy_service
-from attendance_desktop.services.chart_data import ChartTable, category_columns, pct_text
+from attendance_desktop.services.chart_data import ChartTable, pct_text
 from attendance_desktop.services.report_service import (
     REPORT_GROUPS,
     FigureRow,
@@ -42,7 +43,13 @@ from attendance_desktop.services.report_service import (
     group_members,
     points,
 )
-from attendance_desktop.services.stats_service import GROUPS, Scope, _filters
+from attendance_desktop.services.stats_service import (
+    GROUPS,
+    Scope,
+    _code_columns,
+    _filters,
+    _fold,
+)
 
 M = Mark.__table__.c  # type: ignore[attr-defined]
 P = Pupil.__table__.c  # type: ignore[attr-defined]
@@ -154,32 +161,23 @@ def year_group_in(recorded: str, anchor: int, year_start: int) -> str:
 
 def _per_pupil(engine: Engine, periods: Sequence[Period],
                compulsory_only: bool) -> dict[int, dict[int, Counts]]:
-    """Counts per period index and pupil, from one GROUP BY (period, pupil)."""
-    if not periods:
-        return {}
-    start = min(p.start for p in periods)
-    end = max(p.end for p in periods)
-    where, _ = _filters(start, end, Scope(compulsory_only=compulsory_only))
-    bucket = case(*((and_(M.date >= p.start, M.date <= p.end), literal(i))
-                    for i, p in enumerate(periods)), else_=literal(-1))
-    late = [func.sum(case((M.code == "L", 1), else_=0)).label("late_l"),
-            func.sum(case((M.code == "U", 1), else_=0)).label("late_u"),
-            func.sum(case((M.code.in_(("L", "U")), func.coalesce(M.minutes_late, 0)),
-                          else_=0)).label("minutes")]
-    q = (select(bucket.label("b"), M.pupil_id, *category_columns(), *late)
-         .select_from(Mark.__table__.join(Pupil.__table__, P.id == M.pupil_id))
-         .where(and_(*where, or_(*(and_(M.date >= p.start, M.date <= p.end)
-                                   for p in periods))))
-         .group_by(bucket, M.pupil_id))
-    out: dict[int, dict[int, Counts]] = {i: {} for i in range(len(periods))}
+    """Counts per period index and pupil: per period one GROUP BY pupil, code over the
+    covering (date, ...) index, folded into categories as stats_service does. (One
+    statement with a CASE per period measured 4x slower on SQLite than these range scans.)"""
+    scope = Scope(compulsory_only=compulsory_only)
+    out: dict[int, dict[int, Counts]] = {}
     with engine.connect() as conn:
-        for r in conn.execute(q):
-            if int(r.b) < 0:
-                continue
-            out[int(r.b)][int(r.pupil_id)] = Counts(
-                int(r.present or 0), int(r.approved or 0), int(r.authorised or 0),
-                int(r.unauthorised or 0), 0, int(r.late_l or 0), int(r.late_u or 0),
-                int(r.minutes or 0))
+        for i, period in enumerate(periods):
+            where, needs_pupil = _filters(period.start, period.end, scope)
+            source: Any = Mark.__table__
+            if needs_pupil:
+                source = source.join(Pupil.__table__, P.id == M.pupil_id)
+            q = (select(M.pupil_id, *_code_columns()).select_from(source)
+                 .where(and_(*where)).group_by(M.pupil_id, M.code))
+            rows: dict[int, list[tuple[str, int, int | None]]] = {}
+            for pid, code, n, mins in conn.execute(q):
+                rows.setdefault(int(pid), []).append((code, n, mins))
+            out[i] = {pid: _fold(r) for pid, r in rows.items()}
     return out
 
 

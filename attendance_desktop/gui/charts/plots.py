@@ -90,7 +90,7 @@ def _hline(plot: Any, y: float, colour: QColor, label: str, style: Qt.PenStyle,
 def _y_range(plot: Any, values: Sequence[float | None], floor: float = 80.0) -> None:
     present = [v for v in values if v is not None]
     low = min([floor, *present]) if present else floor
-    plot.setYRange(max(0.0, low - 2), 100.5, padding=0)
+    plot.setYRange(max(0.0, low - 2), 101.5, padding=0)
 
 
 def _xy(points: Sequence[tuple[float, float | None]]) -> tuple[list[float], list[float]]:
@@ -264,8 +264,10 @@ def trend_plot(names: Sequence[str], series: dict[str, list[float | None]], titl
                   symbolBrush=col.nth(i), symbolPen=None, name=label)
     if target is not None:
         _hline(plot, target, col.target, f"Target {target:g}%", Qt.PenStyle.DotLine, col)
-    plot.getAxis("bottom").setTicks([list(enumerate(names))])
-    plot.setXRange(-0.3, max(len(names) - 1, 1) + 0.3, padding=0)
+    bottom = plot.getAxis("bottom")
+    bottom.setTicks([list(enumerate(names))])
+    bottom.setStyle(hideOverlappingLabels=False)  # the first and last year too
+    plot.setXRange(-0.5, max(len(names) - 1, 1) + 0.5, padding=0)
     if percent_floor is not None:
         _y_range(plot, [v for vs in series.values() for v in vs], percent_floor)
     else:

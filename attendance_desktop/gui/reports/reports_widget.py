@@ -127,8 +127,9 @@ class ReportsWidget(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Report summary")
-        self.summary.setStyleSheet("QLabel#reportSummary { background: #f3f6fa; "
-                                   "border: 1px solid #c9d6e3; padding: 8px; }")
+        # palette colours, so the summary reads in dark palettes too
+        self.summary.setStyleSheet("QLabel#reportSummary { background: palette(alternate-base);"
+                                   " border: 1px solid palette(mid); padding: 8px; }")
         layout.addWidget(self.summary)
 
         self.tabs = QTabWidget()
