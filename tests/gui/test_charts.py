@@ -4,6 +4,9 @@ Reports page stays usable while they are counted, and dark palettes get dark cha
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
@@ -197,3 +200,16 @@ def test_report_period_options_exist(chart_ctx) -> None:  # type: ignore[no-unty
     options = report_service.period_options(chart_ctx.engine, chart_ctx.today())
     assert options[0].kind == "half_term"
     assert options[0].start == dt.date(2025, 11, 3)
+
+
+def test_pyqtgraph_is_not_imported_until_a_chart_is_drawn() -> None:
+    """Start-up (the main window and every page module) does not pay for pyqtgraph."""
+    code = ("import sys\n"
+            "import attendance_desktop.gui.main_window\n"
+            "import attendance_desktop.gui.reports.reports_widget\n"
+            "import attendance_desktop.gui.pupils.pupils_widget\n"
+            "import attendance_desktop.gui.trackers.board_widget\n"
+            "print(sorted(m for m in ('pyqtgraph', 'numpy') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip() == "[]"

@@ -5,6 +5,7 @@ services/trend_service.py) and the palette's colours, and returns a new widget."
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ def pg() -> Any:
     """pyqtgraph, imported and configured once, on first use."""
     global _pg
     if _pg is None:
+        os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # never another binding
         import pyqtgraph
 
         pyqtgraph.setConfigOptions(antialias=True, useNumba=False)
