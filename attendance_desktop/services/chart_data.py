@@ -14,7 +14,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
@@ -26,7 +26,7 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import calendar_service
 from attendance_desktop.services.csv_safe import safe_row
-from attendance_desktop.services.report_service import pct
+from attendance_desktop.services.report_service import FigureRow, Report, pct
 from attendance_desktop.services.stats_service import Scope, _code_columns, _filters, _fold
 
 M = Mark.__table__.c  # type: ignore[attr-defined]
@@ -105,9 +105,9 @@ def daily_counts(engine: Engine, start: dt.date, end: dt.date,
                  scope: Scope = WHOLE_SCHOOL) -> dict[dt.date, Counts]:
     """Counts per school day from one GROUP BY date, code (at most ~190 days x codes rows)."""
     where, needs_pupil = _filters(start, end, scope)
-    source: Any = Mark.__table__
+    source: Any = Mark.__table__  # type: ignore[attr-defined]
     if needs_pupil:
-        source = source.join(Pupil.__table__, P.id == M.pupil_id)
+        source = source.join(Pupil.__table__, P.id == M.pupil_id)  # type: ignore[attr-defined]
     q = (select(M.date, *_code_columns()).select_from(source).where(and_(*where))
          .group_by(M.date, M.code))
     per: dict[dt.date, list[tuple[str, int, int | None]]] = {}
@@ -141,7 +141,7 @@ def weekly(engine: Engine, year: tuple[str, dt.date, dt.date],
     cal = calendar_service.load_calendar(engine)
     name, start, end = year
     weeks = weeks_of(daily_counts(engine, start, end, scope), cal.school_weeks(start, end))
-    last_name, last_weeks = "", ()
+    last_name, last_weeks = "", cast(tuple[WeekPoint, ...], ())
     if last_year is not None:
         last_name, ls, le = last_year
         last_weeks = weeks_of(daily_counts(engine, ls, le, scope), cal.school_weeks(ls, le))
@@ -194,9 +194,9 @@ class MonthlyPA:
 def _months(engine: Engine, start: dt.date, end: dt.date, scope: Scope,
             threshold: float) -> tuple[MonthPoint, ...]:
     where, needs_pupil = _filters(start, end, scope)
-    source: Any = Mark.__table__
+    source: Any = Mark.__table__  # type: ignore[attr-defined]
     if needs_pupil:
-        source = source.join(Pupil.__table__, P.id == M.pupil_id)
+        source = source.join(Pupil.__table__, P.id == M.pupil_id)  # type: ignore[attr-defined]
     month = func.extract("year", M.date) * 100 + func.extract("month", M.date)
     q = (select(M.pupil_id, month.label("ym"), *_code_columns()).select_from(source)
          .where(and_(*where)).group_by(M.pupil_id, month, M.code))
@@ -229,7 +229,7 @@ def monthly_pa(engine: Engine, year: tuple[str, dt.date, dt.date],
     each month's end (how the DfE measures it), with last year's year-so-far beside it."""
     name, start, end = year
     months = _months(engine, start, end, scope, threshold_pct)
-    last_name, last_months = "", ()
+    last_name, last_months = "", cast(tuple[MonthPoint, ...], ())
     if last_year is not None:
         last_name, ls, le = last_year
         last_months = _months(engine, ls, le, scope, threshold_pct)
@@ -321,9 +321,9 @@ class ReportCharts:
     code_mix: CodeMix
 
 
-def from_report(report: Any, target_pct: float | None) -> ReportCharts:
+def from_report(report: Report, target_pct: float | None) -> ReportCharts:
     """Classes and year groups, weekday heat map and code mix from a report_service.Report."""
-    def bar(r: Any) -> Bar:
+    def bar(r: FigureRow) -> Bar:
         return Bar(r.label, r.attendance(), r.pa_pct(), r.pupils)
 
     bars = BarsChart(f"Classes and year groups, {report.period.label}",
@@ -393,6 +393,15 @@ def pupil_year(engine: Engine, pupil_id: int, year: tuple[str, dt.date, dt.date]
 # -- band moves on the Trackers board ------------------------------------------------------
 
 
+class BandedPupil(Protocol):
+    """What band_moves needs of a pupil (alerts_service.PupilAlert has it)."""
+
+    previous_pct: float | None
+    period_pct: float | None
+    previous_period: str
+    period: str
+
+
 @dataclass(frozen=True, slots=True)
 class BandMoves:
     bands: tuple[str, ...]  # band labels, best first
@@ -416,7 +425,7 @@ class BandMoves:
                           ("", *(f"now {b}" for b in self.bands), "Pupils"), rows)
 
 
-def band_moves(policy: Policy, pupils: Sequence[Any]) -> BandMoves:
+def band_moves(policy: Policy, pupils: Sequence[BandedPupil]) -> BandMoves:
     """Pupils by band in the previous and the current monitoring period (from the tracker
     snapshot's pupils: `previous_pct`, `period_pct`); pupils without both are left out."""
     labels = tuple(b.label for b in policy.bands)

@@ -132,7 +132,8 @@ def _pupils(engine: Engine, today: dt.date) -> dict[int, _PupilInfo]:
     this_year = academic_year_start(today)
     out = {}
     q = (select(P.id, P.year_group, P.leaving_date, C.name)
-         .select_from(Pupil.__table__.outerjoin(SchoolClass.__table__, C.id == P.class_id)))
+         .select_from(Pupil.__table__.outerjoin(  # type: ignore[attr-defined]
+             SchoolClass.__table__, C.id == P.class_id)))  # type: ignore[attr-defined]
     with engine.connect() as conn:
         for pid, year_group, leaving, class_name in conn.execute(q):
             if isinstance(leaving, str):
@@ -169,9 +170,10 @@ def _per_pupil(engine: Engine, periods: Sequence[Period],
     with engine.connect() as conn:
         for i, period in enumerate(periods):
             where, needs_pupil = _filters(period.start, period.end, scope)
-            source: Any = Mark.__table__
+            source: Any = Mark.__table__  # type: ignore[attr-defined]
             if needs_pupil:
-                source = source.join(Pupil.__table__, P.id == M.pupil_id)
+                source = source.join(Pupil.__table__,  # type: ignore[attr-defined]
+                                     P.id == M.pupil_id)
             q = (select(M.pupil_id, *_code_columns()).select_from(source)
                  .where(and_(*where)).group_by(M.pupil_id, M.code))
             rows: dict[int, list[tuple[str, int, int | None]]] = {}
@@ -288,10 +290,10 @@ def same_point_last_year(engine: Engine, period: ReportPeriod) -> Period | None:
         return Period(academic_year_name(ay), max(start, period.start - shift),
                       min(end, period.end - shift))
     if len(this.half_terms) == len(before.half_terms):
-        start = _same_day(cal, this.half_terms, before.half_terms, period.start, True)
-        end = _same_day(cal, this.half_terms, before.half_terms, period.end, False)
-        if start is not None and end is not None and start <= end:
-            return Period(f"{before.name}, the same school days", start, end)
+        first = _same_day(cal, this.half_terms, before.half_terms, period.start, True)
+        last = _same_day(cal, this.half_terms, before.half_terms, period.end, False)
+        if first is not None and last is not None and first <= last:
+            return Period(f"{before.name}, the same school days", first, last)
     now_days = cal.school_days(this.start, this.end)
     then_days = cal.school_days(before.start, before.end)
     if not now_days or not then_days:
@@ -304,11 +306,11 @@ def same_point_last_year(engine: Engine, period: ReportPeriod) -> Period | None:
             i -= 1
         return max(0, min(i, len(now_days) - 1))
 
-    first, last = index(period.start, True), index(period.end, False)
-    if last < first or first >= len(then_days):
+    i0, i1 = index(period.start, True), index(period.end, False)
+    if i1 < i0 or i0 >= len(then_days):
         return None
-    last = min(last, len(then_days) - 1)
-    return Period(f"{before.name}, the same school days", then_days[first], then_days[last])
+    i1 = min(i1, len(then_days) - 1)
+    return Period(f"{before.name}, the same school days", then_days[i0], then_days[i1])
 
 
 def _same_day(cal: SchoolCalendar, now: Sequence[Span], then: Sequence[Span],
