@@ -56,8 +56,14 @@ def median_seconds(fn: Callable[[], object], runs: int = RUNS) -> float:
 
 
 def build(folder: Path, pupils: int, years: int) -> tuple[Any, Path]:
+    """The demo school in `folder`, made unless an earlier run (--data) left it there."""
+    made = (folder / "attendance.sqlite3").exists()
     paths = resolve_paths(folder, environ={})
     engine = open_database(paths)
+    assert paths.sqlite_file is not None
+    if made:
+        print(f"reusing {folder}", flush=True)
+        return engine, paths.sqlite_file
     t0 = time.perf_counter()
     demo_service.create_demo(engine, today=TODAY, years=years, pupils=pupils)
     print(f"built {pupils} pupils x {years} years in {time.perf_counter() - t0:.0f} s",
@@ -105,7 +111,7 @@ def _app() -> Any:
 
 
 def part_one(tmp: Path) -> tuple[bool, list[str]]:
-    engine, db = build(tmp / "small", 210, 10)
+    engine, db = build(tmp / "210", 210, 10)
     years = trend_service.history_years(engine, TODAY)
     _app()
     t0 = time.perf_counter()
@@ -126,7 +132,7 @@ def part_one(tmp: Path) -> tuple[bool, list[str]]:
 
 
 def part_two(tmp: Path, pupils: int, years_n: int) -> tuple[bool, list[str]]:
-    engine, db = build(tmp / "large", pupils, years_n)
+    engine, db = build(tmp, pupils, years_n)
     options = report_service.period_options(engine, TODAY)
     period = next(p for p in options if p.kind == "year")
     report = report_service.make_report(engine, period, today=TODAY)
@@ -168,16 +174,20 @@ def main() -> int:
     parser.add_argument("--large-pupils", type=int, default=2000)
     parser.add_argument("--large-years", type=int, default=3)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--data", help="keep the demo schools in this folder and reuse them "
+                        "on the next run (building 2,000 pupils takes minutes)")
     args = parser.parse_args()
     lines: list[str] = []
     ok = True
-    with tempfile.TemporaryDirectory() as tmp:
-        met, out = part_one(Path(tmp))
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = Path(args.data) if args.data else Path(scratch)
+        met, out = part_one(tmp)
         ok &= met
         lines += out
         print("\n".join(out), flush=True)
         if not args.skip_large:
-            met, out = part_two(Path(tmp), args.large_pupils, args.large_years)
+            met, out = part_two(tmp / str(args.large_pupils), args.large_pupils,
+                                args.large_years)
             ok &= met
             lines += out
     print()

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.models import Mark, Pupil
@@ -193,20 +193,28 @@ class MonthlyPA:
 
 def _months(engine: Engine, start: dt.date, end: dt.date, scope: Scope,
             threshold: float) -> tuple[MonthPoint, ...]:
-    where, needs_pupil = _filters(start, end, scope)
-    source: Any = Mark.__table__  # type: ignore[attr-defined]
-    if needs_pupil:
-        source = source.join(Pupil.__table__, P.id == M.pupil_id)  # type: ignore[attr-defined]
-    month = func.extract("year", M.date) * 100 + func.extract("month", M.date)
-    q = (select(M.pupil_id, month.label("ym"), *_code_columns()).select_from(source)
-         .where(and_(*where)).group_by(M.pupil_id, month, M.code))
-    grouped: dict[tuple[int, int], list[tuple[str, int, int | None]]] = {}
-    with engine.connect() as conn:
-        for pid, ym, code, n, mins in conn.execute(q):
-            grouped.setdefault((int(ym), int(pid)), []).append((code, n, mins))
+    """Per month one GROUP BY pupil, code over the month's dates (range scans on the
+    covering index; a month expression per mark measured slower on SQLite)."""
     per_month: dict[int, dict[int, Counts]] = {}
-    for (ym, pid), rows in grouped.items():
-        per_month.setdefault(ym, {})[pid] = _fold(rows)
+    first = start.replace(day=1)
+    with engine.connect() as conn:
+        while first <= end:
+            after = (first + dt.timedelta(days=32)).replace(day=1)
+            lo, hi = max(start, first), min(end, after - dt.timedelta(days=1))
+            where, needs_pupil = _filters(lo, hi, scope)
+            source: Any = Mark.__table__  # type: ignore[attr-defined]
+            if needs_pupil:
+                source = source.join(Pupil.__table__,  # type: ignore[attr-defined]
+                                     P.id == M.pupil_id)
+            q = (select(M.pupil_id, *_code_columns()).select_from(source)
+                 .where(and_(*where)).group_by(M.pupil_id, M.code))
+            grouped: dict[int, list[tuple[str, int, int | None]]] = {}
+            for pid, code, n, mins in conn.execute(q):
+                grouped.setdefault(int(pid), []).append((code, n, mins))
+            if grouped:
+                per_month[first.year * 100 + first.month] = {
+                    pid: _fold(rows) for pid, rows in grouped.items()}
+            first = after
     running: dict[int, Counts] = {}
     out = []
     for ym in sorted(per_month):
