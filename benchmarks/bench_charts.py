@@ -81,13 +81,16 @@ def raw(db: Path, statements: list[tuple[str, tuple[dt.date, dt.date]]]) -> int:
         conn.close()
 
 
-def trends_open(engine: Any) -> None:
-    """What opening the Trends tab does: count every year, draw two trend charts."""
+def trends_open(engine: Any, trends: trend_service.Trends | None = None) -> None:
+    """Count every year (unless given, as the Reports page has them counted in the
+    background already) and draw the school and year-group trend charts."""
     from attendance_desktop.gui.charts import plots
     from attendance_desktop.gui.charts.colours import chart_colours
 
-    years = trend_service.history_years(engine, TODAY)
-    trends = trend_service.Trends(tuple(trend_service.breakdowns(engine, years, today=TODAY)))
+    if trends is None:
+        years = trend_service.history_years(engine, TODAY)
+        trends = trend_service.Trends(tuple(trend_service.breakdowns(engine, years,
+                                                                     today=TODAY)))
     colours = chart_colours(_app().palette())
     for kind in ("school", "year_groups"):
         w = plots.trend_plot(trends.names(), trends.series(kind, "attendance"), "t", "%",
@@ -120,6 +123,8 @@ def part_one(tmp: Path) -> tuple[bool, list[str]]:
     t_open = median_seconds(lambda: trends_open(engine))
     t_data = median_seconds(lambda: trend_service.breakdowns(engine, years, today=TODAY))
     t_raw = median_seconds(lambda: raw(db, [(PER_PUPIL, (y.start, y.end)) for y in years]))
+    counted = trend_service.Trends(tuple(trend_service.breakdowns(engine, years, today=TODAY)))
+    t_draw = median_seconds(lambda: trends_open(engine, counted))
     engine.dispose()
     met = first < OPEN_TARGET_S and t_open < OPEN_TARGET_S
     return met, [
@@ -127,7 +132,10 @@ def part_one(tmp: Path) -> tuple[bool, list[str]]:
         f"{first:.3f} s; later opens {t_open:.3f} s (target < {OPEN_TARGET_S} s: "
         f"{'met' if met else 'MISSED'})",
         f"  figures alone {t_data:.3f} s vs raw GROUP BY pupil, code per year {t_raw:.3f} s "
-        f"= {t_data / t_raw:.2f}x",
+        f"= {t_data / t_raw:.2f}x; drawing the two charts from counted figures "
+        f"{t_draw:.3f} s",
+        f"  (load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+        "cores)",
     ]
 
 
@@ -165,7 +173,8 @@ def part_two(tmp: Path, pupils: int, years_n: int) -> tuple[bool, list[str]]:
         f"{pupils} pupils, {years_n} years: chart set for '{period.label}' {t_service:.3f} s "
         f"vs the raw aggregates it needs {t_raw:.3f} s = {ratio:.2f}x (target <= "
         f"{RATIO_TARGET}x: {'met' if met else 'MISSED'})",
-        f"  (the report it is drawn beside: {t_report:.3f} s)",
+        f"  (the report it is drawn beside: {t_report:.3f} s; load average "
+        f"{os.getloadavg()[0]:.1f})",
     ]
 
 

@@ -44,7 +44,7 @@ class ChartPanelWidget(QWidget):
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.heading.setWordWrap(True)
         top.addWidget(self.heading, 1)
-        self.as_table = QCheckBox("Show as &table")
+        self.as_table = QCheckBox("Show as table")
         self.as_table.setAccessibleName(f"Show {title} as a table only")
         self.as_table.setToolTip("Hide the chart and show only its numbers")
         self.as_table.toggled.connect(self._toggle)
