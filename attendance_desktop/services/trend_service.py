@@ -183,37 +183,57 @@ def _per_pupil(engine: Engine, periods: Sequence[Period],
     return out
 
 
-def _figure(label: str, counts: list[Counts], policy: Policy) -> FigureRow:
-    with_sessions = [c for c in counts if c.possible > 0]
-    total = sum(counts, Counts())
+@dataclass(frozen=True, slots=True)
+class _Pupil:
+    """One pupil's counts in one period with the flags worked out once (Counts'
+    exact persistent/severe tests), then added into every row the pupil belongs to."""
+
+    counts: Counts
+    pa: bool
+    sa: bool
+
+
+def _figure(label: str, members: list[_Pupil]) -> FigureRow:
+    with_sessions = [m for m in members if m.counts.possible > 0]
+    fields = [0] * 8
+    for m in members:
+        c = m.counts
+        for i, v in enumerate((c.present, c.approved, c.authorised, c.unauthorised,
+                               c.not_counted, c.late_l, c.late_u, c.minutes_late)):
+            fields[i] += v
+    total = Counts(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5],
+                   fields[6], fields[7])
     return FigureRow(label, len(with_sessions), total,
-                     sum(1 for c in with_sessions if c.persistent(policy.persistent_absence_pct)),
-                     sum(1 for c in with_sessions if c.severe(policy.severe_absence_pct)))
+                     sum(m.pa for m in with_sessions), sum(m.sa for m in with_sessions))
 
 
 def _breakdown(period: Period, per: dict[int, Counts], pupils: dict[int, _PupilInfo],
                policy: Policy) -> Breakdown:
     year_start = academic_year_start(period.start)
-    by_year: dict[str, list[Counts]] = {}
-    by_class: dict[str, list[Counts]] = {}
-    by_group: dict[str, list[Counts]] = {}
+    everyone: list[_Pupil] = []
+    by_year: dict[str, list[_Pupil]] = {}
+    by_class: dict[str, list[_Pupil]] = {}
+    by_group: dict[str, list[_Pupil]] = {}
     for pid, c in per.items():
+        one = _Pupil(c, c.persistent(policy.persistent_absence_pct),
+                     c.severe(policy.severe_absence_pct))
+        everyone.append(one)
         info = pupils.get(pid)
         if info is None:
             continue
         yg = year_group_in(info.recorded_year, info.anchor, year_start)
         if yg:
-            by_year.setdefault(yg, []).append(c)
+            by_year.setdefault(yg, []).append(one)
         if info.class_name:
-            by_class.setdefault(info.class_name, []).append(c)
+            by_class.setdefault(info.class_name, []).append(one)
         for g in info.groups:
-            by_group.setdefault(g, []).append(c)
+            by_group.setdefault(g, []).append(one)
     return Breakdown(
-        period, _figure("Whole school", list(per.values()), policy),
-        {_year_label(k): _figure(_year_label(k), by_year[k], policy)
+        period, _figure("Whole school", everyone),
+        {_year_label(k): _figure(_year_label(k), by_year[k])
          for k in sorted(by_year, key=_year_key)},
-        {k: _figure(k, v, policy) for k, v in sorted(by_class.items())},
-        {GROUPS[k]: _figure(GROUPS[k], by_group[k], policy)
+        {k: _figure(k, v) for k, v in sorted(by_class.items())},
+        {GROUPS[k]: _figure(GROUPS[k], by_group[k])
          for k in REPORT_GROUPS if k in by_group})
 
 
