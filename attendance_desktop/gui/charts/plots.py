@@ -282,6 +282,7 @@ def pupil_plot(chart: PupilYear, col: ChartColours) -> QWidget:
     w = pg().GraphicsLayoutWidget()
     w.setBackground(col.background)
     w.setAccessibleName("The pupil's attendance this year")
+    w.setMaximumHeight(330)  # fits the profile's tab at 1366x768 with the strip in view
     plot = w.addPlot(row=0, col=0)
     _style(plot, col, "Attendance % so far", "")
     start = chart.days[0][0] if chart.days else dt.date.today()
@@ -293,7 +294,7 @@ def pupil_plot(chart: PupilYear, col: ChartColours) -> QWidget:
     plot.plot(xs, [v for _d, v in chart.days], pen=_pen(col.nth(0), 2.5))
     for i, (label, low) in enumerate(chart.bands):  # labels staggered: bands lie close
         _hline(plot, low, col.nth(i + 1), label, Qt.PenStyle.DashLine, col,
-               at=0.02 + 0.25 * (i % 4))
+               at=0.02 + 0.2 * (i % 4))
     lows = [v for _d, v in chart.days] + [b for _l, b in chart.bands]
     _y_range(plot, lows)
     strip = w.addPlot(row=1, col=0)
@@ -308,7 +309,7 @@ def pupil_plot(chart: PupilYear, col: ChartColours) -> QWidget:
         strip.addItem(pg().BarGraphItem(
             x0=mx, y0=[0 if s == "AM" else -0.5 for _d, s, _c, _cat in chart.marks],
             width=0.45, height=0.5, brushes=brushes, pen=None))
-    strip.setMaximumHeight(90)
+    strip.setMaximumHeight(80)
     strip.setYRange(-0.55, 0.55, padding=0)
     strip.setXLink(plot)
     months = sorted({d.replace(day=1) for d, _v in chart.days})
