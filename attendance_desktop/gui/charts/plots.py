@@ -244,11 +244,18 @@ def codes_plot(chart: CodeMix, col: ChartColours) -> QWidget:
         text = pg().TextItem(f" {r.sessions}", color=col.text, anchor=(0, 0.5))
         text.setPos(r.sessions, y)
         plot.addItem(text)
-    _label_axis(plot, [(y, f"{r.code}  {r.meaning[:28]}")
+    _label_axis(plot, [(y, f"{r.code}  {_short(r.meaning)}")
                        for y, r in zip(ys, rows, strict=True)])
     top = max((r.sessions for r in rows), default=1)
     plot.setXRange(0, top * 1.15, padding=0)
     return w  # type: ignore[no-any-return]
+
+
+def _short(text: str, limit: int = 30) -> str:
+    """Cut at a word boundary with an ellipsis (the table beside has the whole text)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(":,;") + "…"
 
 
 def trend_plot(names: Sequence[str], series: dict[str, list[float | None]], title: str,

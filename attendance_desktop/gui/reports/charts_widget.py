@@ -115,6 +115,9 @@ class ChartsWidget(QTabWidget):
         if r.code_mix.codes:
             self.panels["codes"].set_chart(r.code_mix.table(), partial(plots.codes_plot,
                                                                        r.code_mix))
+            self.panels["codes"].heading.setText(
+                "<b>The mix of codes</b> — bar colours: amber authorised absence, red "
+                "unauthorised, green present (late), grey not counted")
         else:
             self.panels["codes"].set_message("No absence or other codes in this period.")
         self.trends.show_data(charts)
