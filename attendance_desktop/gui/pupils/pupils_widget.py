@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.charts.pupil_chart_widget import PupilChartWidget
 from attendance_desktop.gui.letters.letter_log_widget import LetterLogWidget
 from attendance_desktop.gui.pupils import ctf_profile
 from attendance_desktop.gui.pupils.ctf_import_dialog import import_ctf_file
@@ -200,6 +201,8 @@ class PupilProfileWidget(QWidget):
         self.tabs.addTab(self.previous, "&Previous schools")
         self.chronology = ChronologyWidget(ctx)  # issue 16: the pupil's chronology
         self.tabs.addTab(self.chronology, "Chron&ology")
+        self.chart = PupilChartWidget(ctx)  # counted when its tab is shown
+        self.tabs.addTab(self.chart, "Attendance c&hart")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addLayout(actions)
@@ -213,6 +216,7 @@ class PupilProfileWidget(QWidget):
         self.pupil_id = pupil_id
         self.whatif.show_pupil(pupil_id)
         self.chronology.show_pupil(pupil_id)
+        self.chart.show_pupil(pupil_id)
         self.message.clear_message()
         if pupil_id is None:
             self.setEnabled(False)

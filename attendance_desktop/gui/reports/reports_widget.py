@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.gui.progress import BackgroundTask
+from attendance_desktop.gui.reports.charts_widget import ChartsWidget
 from attendance_desktop.gui.reports.packs_menu import PacksButton
 from attendance_desktop.services import (
     audit_service,
@@ -38,6 +39,7 @@ from attendance_desktop.services import (
     report_service,
     school_service,
 )
+from attendance_desktop.services.chart_data import chart_csv
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.letterhead import Letterhead
@@ -126,8 +128,9 @@ class ReportsWidget(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Report summary")
-        self.summary.setStyleSheet("QLabel#reportSummary { background: #f3f6fa; "
-                                   "border: 1px solid #c9d6e3; padding: 8px; }")
+        # palette colours, so the summary reads in dark palettes too
+        self.summary.setStyleSheet("QLabel#reportSummary { background: palette(alternate-base);"
+                                   " border: 1px solid palette(mid); padding: 8px; }")
         layout.addWidget(self.summary)
 
         self.tabs = QTabWidget()
@@ -150,6 +153,11 @@ class ReportsWidget(QWidget):
             self.tables[key] = table
             index = self.tabs.addTab(table, TAB_NAMES[key])
             self.tabs.setTabToolTip(index, TABLE_TITLES[key])
+        # Charts and trends after the tables (counted in the background once built)
+        self.charts = ChartsWidget(ctx)
+        self.charts.samePointReady.connect(self._same_point_ready)
+        self.tabs.addTab(self.charts, "C&harts")
+        self.tabs.addTab(self.charts.trends, "T&rends")
         layout.addWidget(self.tabs, 1)
 
         out = QHBoxLayout()
@@ -265,6 +273,12 @@ class ReportsWidget(QWidget):
         self._set_ready(True)
         self.status.setText(f"{report.school.pupils} pupils · {report.school.possible} "
                             "possible sessions")
+        self.charts.load(report)
+
+    @Slot()
+    def _same_point_ready(self) -> None:
+        if self.report is not None and self.report.school.possible:
+            self.summary.setText(f"{self.summary.text()}<br>{self.charts.same_point_html()}")
 
     @Slot(object)
     def _failed(self, error: BaseException) -> None:
@@ -351,8 +365,10 @@ class ReportsWidget(QWidget):
 
     @Slot()
     def open_pupil(self) -> None:
+        if self.report is None or self.tabs.currentIndex() >= len(TAB_KEYS):
+            return
         key = TAB_KEYS[self.tabs.currentIndex()]
-        if self.report is None or key not in PUPIL_TABS:
+        if key not in PUPIL_TABS:
             return
         rows = getattr(self.report, PUPIL_TABS[key])
         row = self.tables[key].currentRow()
@@ -370,6 +386,9 @@ class ReportsWidget(QWidget):
     def save_csv(self) -> None:
         if self.report is None:
             return
+        if self.tabs.currentIndex() >= len(TAB_KEYS):  # a chart: its own table's numbers
+            self._save_chart_csv()
+            return
         key = TAB_KEYS[self.tabs.currentIndex()]
         name = f"{self._file_stem()} - {TABLE_TITLES[key]}.csv"
         path, _ = QFileDialog.getSaveFileName(self, f"Save {TABLE_TITLES[key]} as CSV",
@@ -380,6 +399,16 @@ class ReportsWidget(QWidget):
         if self._write(path, text.encode("utf-8-sig")):  # the BOM lets Excel read £, dashes
             self._log(f"report CSV ({TABLE_TITLES[key]})",
                       report_service.pupils_named(self.report, (key,)), path)
+
+    def _save_chart_csv(self) -> None:
+        table = self.charts.current_table(self.tabs.currentWidget())
+        if table is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Save {table.title} as CSV",
+            str(Path.home() / f"{self._file_stem()} - {table.title}.csv"), "CSV files (*.csv)")
+        if path and self._write(path, chart_csv(table).encode("utf-8-sig")):
+            self._log(f"chart CSV ({table.title})", 0, path)
 
     @Slot()
     def save_all_csv(self) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui.charts.band_moves_widget import BandMovesWidget
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
 from attendance_desktop.services import alerts_service
 from attendance_desktop.services.alerts_service import PupilAlert, Snapshot
@@ -240,7 +241,19 @@ class TrackersWidget(QWidget):
         row.addWidget(self.open_button)
         self.count = QLabel()
         row.addWidget(self.count, 1)
+        self.moves_button = QPushButton("Band &moves")
+        self.moves_button.setCheckable(True)
+        self.moves_button.setAccessibleName("Show band moves")
+        self.moves_button.setToolTip("How many pupils moved between attendance bands since "
+                                     "the previous monitoring period")
+        row.addWidget(self.moves_button)
         layout.addLayout(row)
+        self.moves = BandMovesWidget()
+        self.moves.setMinimumHeight(240)
+        self.moves.setMaximumHeight(300)
+        self.moves.setVisible(False)
+        self.moves_button.toggled.connect(self.moves.setVisible)
+        layout.addWidget(self.moves)
 
         self.filter.currentIndexChanged.connect(self.apply_filters)
         self.class_filter.currentIndexChanged.connect(self.apply_filters)
@@ -254,12 +267,14 @@ class TrackersWidget(QWidget):
             self.snapshot = alerts_service.snapshot(self.ctx.engine, on)
         except NoTermDates as exc:  # no school days: say so rather than list nobody
             self.snapshot = None
+            self.moves.show_snapshot(None)
             self.heading.setText(f"<h2>Trackers — who needs what next</h2><p><b>{exc}</b></p>")
             self.model.set_rows([], on)
             self.count.setText("")
             self.open_button.setEnabled(False)
             return
         snap = self.snapshot
+        self.moves.show_snapshot(snap)
         board = snap.board()
         counts = (sum(p.persistent for p in snap.pupils), sum(p.severe for p in snap.pupils),
                   sum(p.at_risk for p in snap.pupils),
