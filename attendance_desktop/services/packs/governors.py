@@ -18,6 +18,7 @@ from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.services import (
     calendar_service,
+    chart_data,
     chronology_service,
     policy_service,
     report_service,
@@ -62,6 +63,7 @@ class GovernorsPack:
     last_year_school: FigureRow | None
     years: tuple[YearPoint, ...]  # oldest first, each to the same point of its year
     actions: Actions
+    weekly: chart_data.WeeklyChart | None = None  # the screen's week-by-week chart
 
 
 def same_point_last_year(engine: Engine, period: ReportPeriod) -> ReportPeriod | None:
@@ -158,5 +160,13 @@ def build_governors_pack(engine: Engine, period: ReportPeriod, *, compulsory_onl
         row = _school_row(engine, year.start, to, pa, sa, compulsory_only)
         if row.possible:
             points.append(YearPoint(year.name, to, row))
+    weekly = None
+    at = next((i for i, y in enumerate(years) if y.start <= period.end <= y.end), None)
+    if at is not None:
+        y = years[at]
+        before = (years[at - 1].name, years[at - 1].start, years[at - 1].end) if at else None
+        weekly = chart_data.weekly(engine, (y.name, y.start, min(y.end, period.end)), before,
+                                   policy.target_pct,
+                                   stats.Scope(compulsory_only=compulsory_only))
     return GovernorsPack(report, last, last_row, tuple(points),
-                         _actions(engine, period.start, period.end))
+                         _actions(engine, period.start, period.end), weekly)

@@ -5,14 +5,74 @@ say so at the top."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from attendance_desktop.services import report_pdf
-from attendance_desktop.services.letterhead import Composer, Letterhead, render_pdf
+from attendance_desktop.services.chart_data import WeeklyChart
+from attendance_desktop.services.letterhead import (
+    ACCENT,
+    BOLD,
+    GREY,
+    INK,
+    MARGIN,
+    REGULAR,
+    RULE,
+    TEXT_W,
+    Composer,
+    Letterhead,
+    render_pdf,
+)
 from attendance_desktop.services.packs.briefing import Briefing
 from attendance_desktop.services.packs.governors import GovernorsPack
 from attendance_desktop.services.packs.la_return import LaReturn
 from attendance_desktop.services.report_service import pct, points
 
 SIZE = report_pdf.TABLE_SIZE
+THIS_YEAR, LAST_YEAR = "#1f77b4", "#999999"
+
+
+def weekly_chart(comp: Composer, chart: WeeklyChart) -> None:
+    """The Reports page's week-by-week chart: this year's line, last year's, the target;
+    the axis starts low enough for every point, so dips are plain to see."""
+    values = [w.attendance for w in (*chart.weeks, *chart.last_weeks)
+              if w.attendance is not None]
+    if not values:
+        return
+    floor = max(0.0, min(90.0, (int(min(values)) // 5) * 5))
+    weeks = max(w.week for w in (*chart.weeks, *chart.last_weeks))
+    height, label_w = 120.0, 30.0
+    comp.ensure(height + 70)
+    comp.y -= 16
+    comp.add(("text", MARGIN, comp.y, BOLD, 10.5, "Attendance week by week", "left", INK))
+    comp.y -= 10
+    key = f"{chart.year} (blue)" + (f", {chart.last_year} (grey)" if chart.last_year else "")
+    comp.add(("text", MARGIN, comp.y, REGULAR, 8.5, key, "left", GREY))
+    top = comp.y - 8
+    bottom = top - height
+    x0, width = MARGIN + label_w, TEXT_W - label_w - 10
+
+    def xy(week: int, pct: float) -> tuple[float, float]:
+        x = x0 + width * (week - 1) / max(weeks - 1, 1)
+        return x, bottom + height * (min(max(pct, floor), 100.0) - floor) / (100.0 - floor)
+
+    comp.add(("rect", x0, bottom, width, height, RULE, None, 0.4))
+    for tick in range(int(floor), 101, 5 if 100 - floor <= 30 else 10):
+        _, ty = xy(1, tick)
+        comp.add(("text", x0 - 4, ty - 3, REGULAR, 7.5, f"{tick}%", "right", GREY))
+    for series, colour, width_pt in ((chart.last_weeks, LAST_YEAR, 1.0),
+                                     (chart.weeks, THIS_YEAR, 1.6)):
+        points = [xy(w.week, w.attendance) for w in series if w.attendance is not None]
+        for (ax, ay), (bx, by) in pairwise(points):
+            comp.add(("line", ax, ay, bx, by, width_pt, colour, False))
+    if chart.target_pct is not None:
+        _, ty = xy(1, chart.target_pct)
+        comp.add(("line", x0, ty, x0 + width, ty, 1.0, ACCENT, True))
+        comp.add(("text", x0 + width, ty + 3, REGULAR, 7.5, f"target {chart.target_pct:g}%",
+                  "right", ACCENT))
+    for week in range(1, weeks + 1, 5):
+        x, _ = xy(week, floor)
+        comp.add(("text", x, bottom - 10, REGULAR, 7.5, f"wk {week}", "center", GREY))
+    comp.y = bottom - 22
 
 
 def render_governors_pack(pack: GovernorsPack, head: Letterhead) -> bytes:
@@ -36,6 +96,9 @@ def render_governors_pack(pack: GovernorsPack, head: Letterhead) -> bytes:
                    [[label, pct(now), pct(before), points(
                        None if now is None or before is None else now - before)]
                     for label, now, before in rows], [0.46, 0.18, 0.18, 0.18], size=SIZE)
+    if pack.weekly is not None and pack.weekly.weeks:
+        report_pdf.section(comp, "Week by week", 200.0)
+        weekly_chart(comp, pack.weekly)
     if pack.years:
         report_pdf.section(comp, "Over the years", 160.0)
         last = pack.years[-1].to
