@@ -50,7 +50,8 @@ def build_chart_set(engine: Engine, report: Report, *, today: dt.date,
     token.check()
     yield Progress(2, steps, "Counting the years")
     trends = trend_service.Trends(tuple(trend_service.breakdowns(
-        engine, years, today=today, compulsory_only=report.compulsory_only)))
+        engine, years, today=today, compulsory_only=report.compulsory_only)),
+        trend_service.published_by_year(engine))
     token.check()
     yield Progress(3, steps, "Counting the same point last year")
     same = trend_service.build_same_point(engine, report.period, today=today,

@@ -23,6 +23,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.models import Mark, Pupil, SchoolClass
+from attendance_desktop.domain.benchmarks import AREA_LABELS, Figure
 from attendance_desktop.domain.calendar import (
     SchoolCalendar,
     Span,
@@ -32,7 +33,7 @@ from attendance_desktop.domain.calendar import (
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import calendar_service, policy_service
+from attendance_desktop.services import benchmark_service, calendar_service, policy_service
 from attendance_desktop.services.chart_data import ChartTable, pct_text
 from attendance_desktop.services.report_service import (
     REPORT_GROUPS,
@@ -248,22 +249,39 @@ def breakdowns(engine: Engine, periods: Sequence[Period], *, today: dt.date,
 # -- trends over the years --------------------------------------------------------------------
 
 
+# The published figure (domain.benchmarks.Figure) beside each measure.
+_PUBLISHED = {"attendance": "attendance_pct", "pa": "persistent_absence_pct",
+              "sa": "severe_absence_pct", "unauthorised": "unauthorised_pct"}
+
+
 @dataclass(frozen=True, slots=True)
 class Trends:
     years: tuple[Breakdown, ...]  # oldest first; the current year runs to today
+    # (area label, academic year) -> that year's published whole-year figures
+    published: dict[tuple[str, str], Figure] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         return [b.period.name for b in self.years]
 
     def series(self, kind: str, key: str) -> dict[str, list[float | None]]:
-        """label -> one value per year (None where the row had no sessions that year)."""
+        """label -> one value per year (None where the row had no sessions that year).
+        The whole school's rows also carry the national and local-authority figures
+        for each year, where Settings → Benchmarks holds them."""
         labels: list[str] = []
         for b in self.years:
             labels += [k for k in b.rows(kind) if k not in labels]
         if kind == "year_groups":
             labels.sort(key=lambda s: _label_key(s))
-        return {lab: [measure(b.rows(kind).get(lab), key) for b in self.years]
-                for lab in labels}
+        out = {lab: [measure(b.rows(kind).get(lab), key) for b in self.years]
+               for lab in labels}
+        if kind == "school":
+            for area in dict.fromkeys(a for a, _ in self.published):
+                values = [getattr(self.published[(area, b.period.name)], _PUBLISHED[key])
+                          if (area, b.period.name) in self.published else None
+                          for b in self.years]
+                if any(v is not None for v in values):
+                    out[f"{area} (published, whole year)"] = values
+        return out
 
     def table(self, kind: str, key: str) -> ChartTable:
         rows = tuple((lab, *(pct_text(v) for v in values))
@@ -285,7 +303,8 @@ def build_trends(engine: Engine, today: dt.date, *, compulsory_only: bool = Fals
     years = history_years(engine, today)
     token.check()
     result = Trends(tuple(breakdowns(engine, years, today=today,
-                                     compulsory_only=compulsory_only)))
+                                     compulsory_only=compulsory_only)),
+                    published_by_year(engine))
     yield Progress(2, 2, "Trends ready")
     return result
 
@@ -392,3 +411,9 @@ def build_same_point(engine: Engine, period: ReportPeriod, *, today: dt.date,
                        compulsory_only=compulsory_only)
     then = found[1] if last is not None and found[1].school.possible > 0 else None
     return SamePoint(found[0], then)
+
+
+def published_by_year(engine: Engine) -> dict[tuple[str, str], Figure]:
+    """The whole-year national and local-authority figures held, by (area label, year)."""
+    return {(AREA_LABELS[f.figure.area], f.figure.academic_year): f.figure
+            for f in benchmark_service.list_figures(engine) if f.figure.period == "year"}

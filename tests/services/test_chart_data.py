@@ -18,8 +18,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.engine import Engine
 
+from attendance_desktop.domain.benchmarks import Figure
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.services import (
+    benchmark_service,
     calendar_service,
     chart_data,
     policy_service,
@@ -29,6 +31,7 @@ from attendance_desktop.services import (
     trend_service,
 )
 from attendance_desktop.services.stats_service import Scope
+from tests.conftest import HEAD, clock_at
 from tests.services.chart_school import TODAY, WEEKS, make_chart_school
 
 D = dt.date
@@ -203,3 +206,22 @@ def test_chart_set_for_a_report(engine: Engine, school) -> None:
     assert charts.same_point.then is not None
     csv_text = chart_data.chart_csv(charts.from_report.heatmap.table())
     assert csv_text.splitlines()[0] == "Absence by weekday and session"
+
+
+def test_the_whole_school_trend_carries_the_published_figures(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
+    clock_at(engine, dt.datetime(2025, 11, 20, 9, 0))
+    names = [y.name for y in trend_service.history_years(engine, TODAY)]
+    benchmark_service.save_figure(engine, HEAD, Figure("national", "England", names[0],
+                                                       "year", 5.5, persistent_absence_pct=14.6))
+    benchmark_service.save_figure(engine, HEAD, Figure("national", "England", names[0],
+                                                       "autumn", 4.9))  # a term: not a year
+    trends = trend_service.Trends(tuple(trend_service.breakdowns(
+        engine, trend_service.history_years(engine, TODAY), today=TODAY)),
+        trend_service.published_by_year(engine))
+    attendance = trends.series("school", "attendance")
+    assert attendance["National (published, whole year)"] == [94.5] + [None] * (len(names) - 1)
+    assert trends.series("school", "pa")["National (published, whole year)"][0] == 14.6
+    assert "National (published, whole year)" not in trends.series("classes", "attendance")
+    assert "Local authority (published, whole year)" not in attendance  # none held
+    rows = {r[0]: r for r in trends.table("school", "attendance").rows}
+    assert rows["National (published, whole year)"][1] == "94.5%"
