@@ -35,9 +35,9 @@ def page(qtbot, ctx):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("key", "title", "files"), [
-    ("governors", "Attendance report", [".pdf"]),
+    ("governors", "Attendance report", [".pdf", ".csv"]),
     ("la_return", "Termly attendance return", [".pdf", ".csv"]),
-    ("briefing", "Staff attendance briefing", [".pdf"]),
+    ("briefing", "Staff attendance briefing", [".pdf", ".csv"]),
 ])
 def test_each_pack_is_made_for_the_chosen_period_and_logged(  # type: ignore[no-untyped-def]
         qtbot, page, tmp_path: Path, key: str, title: str, files: list[str]) -> None:
@@ -56,6 +56,6 @@ def test_each_pack_is_made_for_the_chosen_period_and_logged(  # type: ignore[no-
     assert {a.target for a in logged} >= {target.with_suffix(s).name for s in files}
     qtbot.waitUntil(page.packs.isEnabled, timeout=5_000)  # ready for the next pack
     assert [a.text() for a in page.packs.menu().actions()] == [
-        "Governors' termly pack (PDF)…", "LA termly return (PDF and CSV)…",
-        "Staff briefing (PDF)…"]
+        "Governors' termly pack (PDF and CSV)…", "LA termly return (PDF and CSV)…",
+        "Staff briefing (PDF and CSV)…"]
     save_screenshot(page.window(), "reports_packs")

@@ -150,6 +150,10 @@ def test_the_governors_pack_sets_this_term_beside_last_year(engine: Engine, scho
                      "Over the years", "Penalty notices issued"):
         assert expected in text
     assert "Ann Test" not in text  # governors see initials only
+    csv_text = governors.governors_csv(pack)
+    assert "Attendance %,63.3,100.0" in csv_text
+    assert "Penalty notices issued,1" in csv_text
+    assert "Ann" not in csv_text
 
 
 def test_the_staff_briefing_says_who_needs_attention_and_why(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
@@ -157,6 +161,7 @@ def test_the_staff_briefing_says_who_needs_attention_and_why(engine: Engine, sch
     oak = next(c for c in b.classes if c.figures.label == "Oak")
     ann = next(a for a in oak.attention if a.name == "Ann Test")
     assert "severe absence (half or more missed)" in ann.reasons
+    assert "Oak,Ann Test,33.3,severe absence (half or more missed)" in briefing.briefing_csv(b)
     text = _text(pack_pdf.render_briefing(b, _head(engine)))
     assert "Ann Test" in text
     assert "severe absence" in text

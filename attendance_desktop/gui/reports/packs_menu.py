@@ -22,13 +22,13 @@ from attendance_desktop.services.packs import briefing, governors, la_return, pa
 from attendance_desktop.services.report_service import ReportPeriod
 
 PACKS = {
-    "governors": ("Governors' termly pack (PDF)…", "Governors pack",
+    "governors": ("Governors' termly pack (PDF and CSV)…", "Governors pack",
                   "Figures, the same point last year, the years' trend, charts, pupil groups "
                   "and the actions taken; pupils by initials"),
     "la_return": ("LA termly return (PDF and CSV)…", "LA termly return",
                   "Pupils with 10+ school days of unauthorised absence, notifications made, "
                   "penalty notices considered and issued; names pupils"),
-    "briefing": ("Staff briefing (PDF)…", "Staff briefing",
+    "briefing": ("Staff briefing (PDF and CSV)…", "Staff briefing",
                  "Each class's figures and who needs attention, and why; names pupils"),
 }
 
@@ -82,7 +82,7 @@ class PacksButton(QPushButton):
                 pack = yield from governors.build_governors_pack(engine, period, today=today,
                                                                  token=token)
                 data, pupils = pack_pdf.render_governors_pack(pack, head), 0
-                written = [target]
+                csv_text = governors.governors_csv(pack)
             elif key == "la_return":
                 yield Progress(0, 2, "Reading the term")
                 r = la_return.build_la_return(engine, Span(period.label, period.start,
@@ -90,17 +90,17 @@ class PacksButton(QPushButton):
                 data, pupils = pack_pdf.render_la_return(r, head), len(
                     {u.pupil_id for u in r.unauthorised} | {e.pupil_id for e in
                                                             (*r.notifications, *r.considered)})
-                csv_path = target.with_suffix(".csv")
-                csv_path.write_text(la_return.la_return_csv(r), encoding="utf-8-sig")
-                written = [target, csv_path]
+                csv_text = la_return.la_return_csv(r)
             else:
                 b = yield from briefing.build_briefing(engine, period, today=today, token=token)
                 data = pack_pdf.render_briefing(b, head)
                 pupils = sum(len(c.attention) for c in b.classes)
-                written = [target]
+                csv_text = briefing.briefing_csv(b)
             token.check()
             target.write_bytes(data)
-            return written, pupils
+            csv_path = target.with_suffix(".csv")  # the same figures for a spreadsheet
+            csv_path.write_text(csv_text, encoding="utf-8-sig")
+            return [target, csv_path], pupils
 
         def done(result: object) -> None:
             files, pupils = result  # type: ignore[misc]

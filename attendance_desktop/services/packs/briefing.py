@@ -5,7 +5,9 @@ snapshot (who and why), so it agrees with both."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -14,6 +16,7 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.domain.escalation import FLAG_LABELS
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.services import alerts_service, report_service
+from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.report_service import FigureRow, ReportPeriod
 
 NO_CLASS = "No class"
@@ -73,3 +76,25 @@ def build_briefing(engine: Engine, period: ReportPeriod, *, today: dt.date,
         by_class.get(row.label, []), key=lambda a: (a.attendance_pct or 0.0, a.name))))
         for row in report.classes)
     return Briefing(period, snap.on, report.school, classes)
+
+
+def briefing_csv(b: Briefing) -> str:
+    """One row per class, then one per pupil who needs attention, with why."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["Class", "Pupils", "Attendance %", "PA pupils", "Unauthorised %"])
+    for c in b.classes:
+        f = c.figures
+        w.writerow(safe_row([f.label, f.pupils, _num(f.attendance()), f.pa,
+                             _num(f.unauthorised())]))
+    w.writerow([])
+    w.writerow(["Class", "Pupil", "Attendance this year %", "Why"])
+    for c in b.classes:
+        for a in c.attention:
+            w.writerow(safe_row([c.figures.label, a.name, _num(a.attendance_pct),
+                                 "; ".join(a.reasons)]))
+    return out.getvalue()
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"

@@ -5,7 +5,9 @@ LA). Pupils appear by initials only (pack_pdf). Pure data; pack_pdf draws it."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections import Counter
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from attendance_desktop.services import (
     report_service,
 )
 from attendance_desktop.services import stats_service as stats
+from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.packs.la_return import (
     CHRONOLOGY_NOTIFICATIONS,
     LA_NOTIFICATIONS,
@@ -170,3 +173,43 @@ def build_governors_pack(engine: Engine, period: ReportPeriod, *, compulsory_onl
                                    stats.Scope(compulsory_only=compulsory_only))
     return GovernorsPack(report, last, last_row, tuple(points),
                          _actions(engine, period.start, period.end), weekly)
+
+
+def governors_csv(pack: GovernorsPack) -> str:
+    """The pack's figures in one CSV (sections: this period and the same point last year,
+    every year to the same point, the actions taken); no pupil is named."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    r = pack.report
+    w.writerow(safe_row([f"Governors' attendance pack: {r.period.label}",
+                         f"{r.period.start:%d/%m/%Y}", f"{r.period.end:%d/%m/%Y}"]))
+    w.writerow([])
+    w.writerow(["Measure", "This period", pack.last_year.label if pack.last_year else
+                "Last year"])
+    last = pack.last_year_school
+    for label, fn in (("Attendance %", FigureRow.attendance),
+                      ("Authorised absence %", FigureRow.authorised),
+                      ("Unauthorised absence %", FigureRow.unauthorised),
+                      ("Persistent absence % of pupils", FigureRow.pa_pct),
+                      ("Severe absence % of pupils", FigureRow.sa_pct)):
+        w.writerow(safe_row([label, _num(fn(r.school)), _num(fn(last)) if last else ""]))
+    w.writerow([])
+    w.writerow(["Year", "To", "Pupils", "Attendance %", "Unauthorised %", "PA pupils",
+                "SA pupils"])
+    for y in pack.years:
+        w.writerow(safe_row([y.name, f"{y.to:%d/%m/%Y}", y.school.pupils,
+                             _num(y.school.attendance()), _num(y.school.unauthorised()),
+                             y.school.pa, y.school.sa]))
+    w.writerow([])
+    w.writerow(["Action", "Number"])
+    a = pack.actions
+    for label, n in (*((f"Letters: {t}", n) for t, n in a.letters), *a.steps,
+                     ("Penalty notices considered", a.pn_considered),
+                     ("Penalty notices issued", a.pn_issued),
+                     ("Notifications to the local authority", a.la_notifications)):
+        w.writerow(safe_row([label, n]))
+    return out.getvalue()
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
