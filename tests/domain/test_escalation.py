@@ -136,8 +136,13 @@ def run_of(code: str, first: dt.date, n: int) -> list[tuple[dt.date, str, str]]:
     return [(d, s, code) for d in DAYS[i:i + n] for s in ("AM", "PM")]
 
 
-def names(marks, on, **kw) -> list[str]:  # type: ignore[no-untyped-def]
-    return [f.name for f in flags(POLICY, DAYS, marks, on, YEAR, AUTUMN, **kw)]
+# every flag switched on (the presets raise only their own policy's; see test_flags.py)
+ALL_ON = Policy(flag_illness_weekly_contact=True, flag_signed_letter=True,
+                flag_termly_unauthorised=True)
+
+
+def names(marks, on, policy=ALL_ON, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f.name for f in flags(policy, DAYS, marks, on, YEAR, AUTUMN, **kw)]
 
 
 def test_twenty_school_days_of_g_n_o_across_half_term_flag_missing_education():

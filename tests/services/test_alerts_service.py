@@ -107,6 +107,9 @@ def test_not_back_after_leave_uses_the_granted_dates(engine, school_year):
 
 
 def test_illness_weekly_contact_is_cleared_by_a_recent_call(engine, school_year):
+    policy = policy_service.load_policy(engine)
+    policy_service.save_policy(engine, HEAD, dataclasses.replace(
+        policy, flag_illness_weekly_contact=True))  # Vale's rule, switched on
     pid = add_pupil(engine, "Hal", "Poorly", "A100000000008")
     fill(engine, pid, D(2025, 9, 3), D(2025, 11, 11))
     fill(engine, pid, D(2025, 11, 12), ON, "I")  # 7 school days
@@ -136,7 +139,10 @@ def test_alert_row_has_the_cli_fields(engine, school_year):
     row = alerts_service.alert_row(alerts_service.snapshot(engine, ON).find(pid))
     assert row == {"upn": "A100000000010", "attendance_pct": 100.0, "band": "green",
                    "lateness_level": "none", "persistent": False, "severe": False,
-                   "penalty_threshold_met": False, "missing_education": []}
+                   "penalty_threshold_met": False, "missing_education": [],
+                   "n_overdue": False, "n_replace_by": [], "band_period": "Autumn 1",
+                   "band_period_pct": 100.0, "running_period": "Autumn 2",
+                   "running_pct": 100.0}
 
 
 def test_every_preset_names_letters_that_exist():

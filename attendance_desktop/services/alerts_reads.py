@@ -1,0 +1,136 @@
+"""The reads behind `alerts_service.snapshot`, shaped so their cost does not grow with the
+years held or the pupil's history: period counts as one SQL aggregate (GROUP BY pupil,
+code and date segment), the marks runs need from a bounded recent window, and the few
+marks other rules need (late, penalty-notice codes, N) filtered in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlmodel import Session, col
+
+from attendance_desktop.db.models import AcademicYear, Mark, Term
+from attendance_desktop.domain import codes
+from attendance_desktop.domain.calendar import Span
+from attendance_desktop.domain.codes import Category
+from attendance_desktop.domain.stats import Counts
+from attendance_desktop.services.calendar_service import YearInfo
+
+Session3 = tuple[dt.date, str, str]
+_INDEX = {Category.PRESENT: 0, Category.APPROVED: 1, Category.AUTHORISED: 2,
+          Category.UNAUTHORISED: 3, Category.NOT_COUNTED: 4}
+
+
+def read_years(s: Session) -> list[YearInfo]:
+    """Every academic year with its half terms and terms, in two queries."""
+    halves: dict[int, list[Term]] = {}
+    for t in s.execute(select(Term).order_by(col(Term.start_date))).scalars():
+        halves.setdefault(t.academic_year_id, []).append(t)
+    out = []
+    for y in s.execute(select(AcademicYear).order_by(
+            col(AcademicYear.start_date))).scalars():
+        assert y.id is not None
+        mine = halves.get(y.id, [])
+        terms: dict[str, list[Term]] = {}
+        for h in mine:
+            terms.setdefault(h.term_name, []).append(h)
+        out.append(YearInfo(y.id, y.name, y.start_date, y.end_date,
+                            tuple(Span(h.name, h.start_date, h.end_date) for h in mine),
+                            tuple(Span(n, v[0].start_date, v[-1].end_date)
+                                  for n, v in terms.items())))
+    return out
+
+
+@dataclass
+class PeriodCounts:
+    """One pupil's counts per date segment; a span's counts add up its segments."""
+
+    bounds: Sequence[dt.date]  # segment i is [bounds[i], bounds[i+1]); shared
+    tallies: dict[int, list[int]]  # segment -> present, aec, auth, unauth, nc, L, U, I
+    last_attended: dt.date | None = None
+    last_leave: dt.date | None = None
+
+    def _sum(self, start: dt.date, end: dt.date) -> list[int]:
+        first = bisect_right(self.bounds, start) - 1
+        last = bisect_right(self.bounds, end)  # segments first..last-1 make up the span
+        t = [0] * 8
+        for seg in range(max(first, 0), last):
+            got = self.tallies.get(seg)
+            if got is not None:
+                for i in range(8):
+                    t[i] += got[i]
+        return t
+
+    def counts(self, start: dt.date, end: dt.date) -> Counts:
+        return Counts(*self._sum(start, end)[:7])
+
+    def illness(self, start: dt.date, end: dt.date) -> int:
+        """Sessions coded I between the dates."""
+        return self._sum(start, end)[7]
+
+
+def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | None],
+                  on: dt.date, leave_codes: Iterable[str]
+                  ) -> tuple[dict[int, PeriodCounts], dt.date]:
+    """Counts per pupil for every span (clipped to `on`) from one GROUP BY over the window
+    they cover; also each pupil's last attended day and last leave mark in it."""
+    cuts = {on + dt.timedelta(days=1)}
+    for sp in spans:
+        if sp is not None and sp.start <= on:
+            cuts.add(sp.start)
+            cuts.add(min(sp.end, on) + dt.timedelta(days=1))
+    bounds = sorted(cuts)
+    lo = bounds[0]
+    seg = case(*((Mark.date < b, i) for i, b in enumerate(bounds[1:])), else_=len(bounds) - 1)
+    q = (select(Mark.pupil_id, Mark.code, seg, func.count(), func.max(Mark.date))
+         .where(Mark.date >= lo, Mark.date <= on)
+         .group_by(Mark.pupil_id, Mark.code, seg))
+    if ids is not None:
+        q = q.where(col(Mark.pupil_id).in_(list(ids)))
+    attending = {c for c, f in codes.CODES.items() if f.category.attending}
+    leave = set(leave_codes)
+    out: dict[int, PeriodCounts] = {}
+    for pid, code, segment, n, last in s.execute(q):
+        found = codes.CODES.get(code)
+        if found is None:
+            continue
+        pc = out.get(pid)
+        if pc is None:
+            pc = out[pid] = PeriodCounts(bounds, {})
+        t = pc.tallies.get(segment)
+        if t is None:
+            t = pc.tallies[segment] = [0] * 8
+        t[_INDEX[found.category]] += n
+        if code == "L":
+            t[5] += n
+        elif code == "U":
+            t[6] += n
+        elif code == "I":
+            t[7] += n
+        if isinstance(last, str):  # SQLite hands back the text of a MAX over dates
+            last = dt.date.fromisoformat(last)
+        if code in attending and (pc.last_attended is None or last > pc.last_attended):
+            pc.last_attended = last
+        if code in leave and (pc.last_leave is None or last > pc.last_leave):
+            pc.last_leave = last
+    return out, lo
+
+
+def some_marks(s: Session, ids: Sequence[int] | None, start: dt.date, on: dt.date,
+               only: Iterable[str] | None = None) -> dict[int, list[Session3]]:
+    """(date, session, code) per pupil between two dates, only some codes if asked."""
+    q = select(Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
+        Mark.date >= start, Mark.date <= on)
+    if only is not None:
+        q = q.where(col(Mark.code).in_(sorted(set(only))))
+    if ids is not None:
+        q = q.where(col(Mark.pupil_id).in_(list(ids)))
+    out: dict[int, list[Session3]] = {}
+    for pid, day, session, code in s.execute(q):
+        out.setdefault(pid, []).append((day, session, code))
+    return out
