@@ -20,6 +20,7 @@ from attendance_desktop.db.models import (
     SchoolClass,
     Staff,
 )
+from attendance_desktop.domain import escalation
 from attendance_desktop.domain.calendar import SchoolCalendar
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor
@@ -153,6 +154,8 @@ class OverdueN:
     day: dt.date
     session: str
     school_days: int  # school days since the session
+    deadline: dt.date | None = None  # the last school day it may stay N
+    overdue: bool = True  # past the deadline: change it (to O if no reason came)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +265,8 @@ def _calls(s: Session, pupil_ids: list[int], day: dt.date) -> dict[int, tuple[Ca
 
 def _overdue(s: Session, policy: Policy, calendar: SchoolCalendar, today: dt.date,
              classes: dict[int | None, SchoolClass]) -> list[OverdueN]:
+    """Every N before today with the last school day it may stay N; the overdue ones (past
+    that day: more than the limit of school days after the session) first."""
     limit = policy.n_code_limit_school_days
     rows = s.exec(select(Mark, Pupil).join(Pupil, Pupil.id == Mark.pupil_id)  # type: ignore[arg-type]
                   .where(Mark.code == "N", Mark.date < today)
@@ -269,9 +274,12 @@ def _overdue(s: Session, policy: Policy, calendar: SchoolCalendar, today: dt.dat
     out = []
     for m, p in rows:
         days = len(calendar.school_days(m.date + dt.timedelta(days=1), today))
-        if days >= limit:
-            out.append(OverdueN(m.pupil_id, _name(p), classes[p.class_id].name
-                                if p.class_id in classes else "", m.date, m.session, days))
+        deadline = escalation.n_deadline(calendar.add_school_days, m.date, limit)
+        late = escalation.NAge(m.date, m.session, deadline).overdue(today)
+        out.append(OverdueN(m.pupil_id, _name(p), classes[p.class_id].name
+                            if p.class_id in classes else "", m.date, m.session, days,
+                            deadline, late))
+    out.sort(key=lambda o: not o.overdue)  # stable: oldest first within each
     return out
 
 
