@@ -285,7 +285,8 @@ class TodayWidget(QWidget):
         self.backup_warning.refresh()
         self.check_line.refresh()
         if self.board is None and not self.loader.busy:
-            self.heading.setText("<h2 style='margin:0'>Today</h2><p>Reading the registers…</p>")
+            self.heading.setText(f"<h2 style='margin:0'>Today</h2><p style='margin:2px 0'>"
+                                 f"{self.ctx.today():%A %d %B %Y} — reading the registers…</p>")
         self.loader.request()
 
     def _read(self) -> tuple[dashboard_service.TodaySummary, TodayBoard, str]:
@@ -329,11 +330,17 @@ class TodayWidget(QWidget):
             missing if missing else "No session now." if not board.session_open else
             "All registers are taken for this session." if not board.registers else
             f"{len(board.registers)} class register(s) still to finish.")
+        chosen = {self.registers.item(i.row(), 0).data(Qt.ItemDataRole.UserRole)
+                  for i in self.registers.selectionModel().selectedRows()
+                  if self.registers.item(i.row(), 0) is not None}
+        self.registers.clearSelection()
         self.registers.setRowCount(len(board.registers))
         for row, r in enumerate(board.registers):
             self.registers.setItem(row, 0, _item(r.class_name, r.class_id))
             self.registers.setItem(row, 1, _item(r.teacher))
             self.registers.setItem(row, 2, _item(f"{r.marked} of {r.on_roll}"))
+            if r.class_id in chosen:  # a refresh keeps the class someone picked
+                self.registers.selectRow(row)
         self.chase.setRowCount(len(board.absentees))
         for row, a in enumerate(board.absentees):
             first = a.contacts[0] if a.contacts else None

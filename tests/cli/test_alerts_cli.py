@@ -45,7 +45,7 @@ def test_alerts_json_fields_and_values(school, capsys):
     assert {"missing_20_days", "absent_10_days"} <= set(away["missing_education"])
     # Lowther (the default) does not raise Wessex's signed-letter rule
     assert "signed_letter" not in away["missing_education"]
-    assert away["band_period"] == "Autumn 1" and away["running_pct"] == 0.0
+    assert (away["band_period"], away["running_pct"]) == ("Autumn 1", 0.0)
 
 
 def test_alerts_table_and_bad_date(school, capsys):

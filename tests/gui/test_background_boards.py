@@ -16,7 +16,7 @@ from attendance_desktop.gui.trackers.board_widget import TrackersWidget
 from attendance_desktop.services import alerts_service, checks_service, dashboard_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
-from tests.services.tracker_data import D, ON, add_pupil, fill
+from tests.services.tracker_data import ON, D, add_pupil, fill
 
 
 class Gate:
