@@ -52,8 +52,6 @@ class PeriodCounts:
 
     bounds: Sequence[dt.date]  # segment i is [bounds[i], bounds[i+1]); shared
     tallies: dict[int, list[int]]  # segment -> present, aec, auth, unauth, nc, L, U, I
-    last_attended: dt.date | None = None
-    last_leave: dt.date | None = None
 
     def _sum(self, start: dt.date, end: dt.date) -> list[int]:
         first = bisect_right(self.bounds, start) - 1
@@ -75,10 +73,9 @@ class PeriodCounts:
 
 
 def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | None],
-                  on: dt.date, leave_codes: Iterable[str]
-                  ) -> tuple[dict[int, PeriodCounts], dt.date]:
-    """Counts per pupil for every span (clipped to `on`) from one GROUP BY over the window
-    they cover; also each pupil's last attended day and last leave mark in it."""
+                  on: dt.date) -> tuple[dict[int, PeriodCounts], dt.date]:
+    """Counts per pupil for every span (clipped to `on`) from one GROUP BY (pupil, code,
+    segment) over the window they cover; returns them and the window's first day."""
     cuts = {on + dt.timedelta(days=1)}
     for sp in spans:
         if sp is not None and sp.start <= on:
@@ -87,15 +84,13 @@ def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | 
     bounds = sorted(cuts)
     lo = bounds[0]
     seg = case(*((Mark.date < b, i) for i, b in enumerate(bounds[1:])), else_=len(bounds) - 1)
-    q = (select(Mark.pupil_id, Mark.code, seg, func.count(), func.max(Mark.date))
+    q = (select(Mark.pupil_id, Mark.code, seg, func.count())
          .where(Mark.date >= lo, Mark.date <= on)
          .group_by(Mark.pupil_id, Mark.code, seg))
     if ids is not None:
         q = q.where(col(Mark.pupil_id).in_(list(ids)))
-    attending = {c for c, f in codes.CODES.items() if f.category.attending}
-    leave = set(leave_codes)
     out: dict[int, PeriodCounts] = {}
-    for pid, code, segment, n, last in s.execute(q):
+    for pid, code, segment, n in s.execute(q):
         found = codes.CODES.get(code)
         if found is None:
             continue
@@ -112,12 +107,6 @@ def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | 
             t[6] += n
         elif code == "I":
             t[7] += n
-        if isinstance(last, str):  # SQLite hands back the text of a MAX over dates
-            last = dt.date.fromisoformat(last)
-        if code in attending and (pc.last_attended is None or last > pc.last_attended):
-            pc.last_attended = last
-        if code in leave and (pc.last_leave is None or last > pc.last_leave):
-            pc.last_leave = last
     return out, lo
 
 

@@ -8,7 +8,7 @@ domain.lateness / domain.escalation / domain.penalty per pupil. No query per pup
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
@@ -23,7 +23,7 @@ from attendance_desktop.db.models import (
     SchoolClass,
     TrackerEvent,
 )
-from attendance_desktop.domain import escalation, lateness, penalty
+from attendance_desktop.domain import codes, escalation, lateness, penalty
 from attendance_desktop.domain.calendar import SchoolCalendar, Span, compulsory_school_age_start
 from attendance_desktop.domain.escalation import Flag
 from attendance_desktop.domain.lateness import Event, LatenessStatus
@@ -215,8 +215,7 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         all_weeks = cal.school_weeks(first_week, on)
         pn_weeks = all_weeks[-policy.pn_window_school_weeks:]
         counts, window_start = alerts_reads.period_counts(
-            s, only, (per.band, per.previous, per.running, per.year, per.term), on,
-            escalation.LEAVE_CODES)
+            s, only, (per.band, per.previous, per.running, per.year, per.term), on)
         recent_days = cal.school_days(window_start, on)[-escalation.RUN_LOOKBACK_SCHOOL_DAYS:]
         recent_start = recent_days[0] if recent_days else on
         recent = alerts_reads.some_marks(s, only, recent_start, on)
@@ -237,13 +236,16 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
                                   .group_by(CallLog.pupil_id)).all())
         leave_ends = _leave_ends(s, on)
         elsewhere = previous_school.pn_history(s, ids, on)  # CTF history spans settings
-        # runs as long as the recent window, or leave not returned from before it: read
-        # those few pupils' longer history
-        longer = [pid for pid in ids if _needs_history(
-            counts.get(pid), leave_ends.get(pid), recent_start)]
+        # a pupil who has not attended in the recent window may have a run (or leave not
+        # returned from) longer than it: read those few pupils' longer history
+        longer = [pid for pid in ids if not _attended(recent.get(pid, ()))]
         long_marks = alerts_reads.some_marks(s, longer, window_start, on) if longer else {}
-    ctx = _Context(policy, cal, on, per, all_weeks, pn_weeks, recent_days,
-                   cal.school_days(window_start, on))
+    window_days = cal.school_days(window_start, on)
+    open_sessions = {(d, ss) for d, ss in cal.sessions(window_start, on)}
+    year_weeks = [w for w in all_weeks
+                  if per.year is None or w >= per.year.start - dt.timedelta(days=6)]
+    ctx = _Context(policy, cal, on, per, all_weeks, pn_weeks, recent_days, window_days,
+                   open_sessions, year_weeks)
     out = []
     for pid, upn, lf, pf, ls, ps, yg, cname, _order, dob in sorted(
             pupils, key=lambda r: (r[8] if r[8] is not None else 999, r[5] or r[4], r[3] or r[2])):
@@ -256,16 +258,11 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
     return Snapshot(on, policy, tuple(out))
 
 
-def _needs_history(pc: alerts_reads.PeriodCounts | None, leave_end: dt.date | None,
-                   recent_start: dt.date) -> bool:
-    """True when the recent window may not hold the whole of a run or a leave story."""
-    if pc is None:
-        return False
-    ends = [d for d in (leave_end, pc.last_leave) if d is not None and d < recent_start]
-    if ends and (pc.last_attended is None or pc.last_attended <= max(ends)):
-        return True
-    # nobody attending since before the window: a run may be longer than the window
-    return pc.last_attended is None or pc.last_attended < recent_start
+_ATTENDING = frozenset(c for c, f in codes.CODES.items() if f.category.attending)
+
+
+def _attended(marks: Iterable[tuple[dt.date, str, str]]) -> bool:
+    return any(c in _ATTENDING for _d, _s, c in marks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +275,11 @@ class _Context:
     pn_weeks: list[dt.date]
     recent_days: list[dt.date]
     window_days: list[dt.date]
+    open_sessions: set[tuple[dt.date, str]]
+    year_weeks: list[dt.date]
+
+    def is_open(self, day: dt.date, session: str) -> bool:
+        return (day, session) in self.open_sessions
 
 
 def _leave_ends(s, on: dt.date) -> dict[int, dt.date]:  # type: ignore[no-untyped-def]
@@ -325,9 +327,8 @@ def _assess(ctx: _Context, pid: int, upn: str, name: str, class_name: str, year_
     comparison = escalation.compare(policy, prev_pct, cur_pct)
 
     late_days = [d for d, _s, c in picked if c in lateness.LATE_CODES]
-    year_weeks = [w for w in ctx.all_weeks
-                  if year is None or w >= year.start - dt.timedelta(days=6)]
-    late = lateness.assess(policy, year_weeks, late_days, by_tracker.get("lateness", []), on)
+    late = lateness.assess(policy, ctx.year_weeks, late_days, by_tracker.get("lateness", []),
+                           on)
 
     absence_events = by_tracker.get("absence", []) + by_tracker.get("mitigation", [])
     unauthorised = cur_counts.unauthorised if cur_counts else 0
@@ -359,7 +360,7 @@ def _assess(ctx: _Context, pid: int, upn: str, name: str, class_name: str, year_
         for d, s, c in picked if c == "N" and d <= on)
     found = escalation.flags(policy, ctx.window_days if long_history else ctx.recent_days,
                              marks, on, year, term, leave_end, max(contact_days, default=None),
-                             is_open=ctx.cal.is_open, totals=totals, n_marks=n_ages)
+                             is_open=ctx.is_open, totals=totals, n_marks=n_ages)
     acknowledged = {(e.value, e.on) for e in flag_events if e.kind == "action"}
     open_flags = tuple(f for f in found if f.name in UNACKNOWLEDGED or not any(
         v == f.name and d >= f.since for v, d in acknowledged))

@@ -1,0 +1,138 @@
+"""Benchmark: `alerts` (every tracker for the whole school) against one read of the same
+marks window, in the same run (issue 16 point 8).
+
+    python benchmarks/bench_alerts.py [--sizes 210:1,2000:10]
+
+For each size (pupils:years of history) a demo school is built in a temporary folder,
+then, in process, with the clock after the day's registers have closed:
+
+1. `alerts_service.alerts(engine, day)`: pupils, period counts, runs, lateness, penalty
+   notice windows, flags, N ageing and every workflow step, for every pupil on roll.
+2. Baseline: one plain sqlite3 read (fetchall) of the marks in the window the alerts use
+   (the first day of the earliest period they look at, up to the day).
+
+Targets: time <= 1.5x the read (medians), and tracemalloc peak <= 2x the read's peak.
+Prints the figures; exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from attendance_desktop.config.paths import resolve_paths
+from attendance_desktop.services import (
+    alerts_service,
+    calendar_service,
+    clock,
+    demo_service,
+    policy_service,
+)
+from attendance_desktop.services.database import open_database
+
+TODAY = dt.date(2026, 7, 15)  # a Wednesday near the end of the year: a full year of marks
+NOW = dt.datetime(2026, 7, 15, 16, 0)  # the day's registers have closed
+RUNS = 5
+RATIO_TARGET = 1.5
+MEMORY_TARGET = 2.0
+
+
+def median_seconds(fn: Callable[[], object], runs: int = RUNS) -> float:
+    fn()  # warm the page cache and SQLAlchemy's statement cache
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def peak_bytes(fn: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def window(engine: Any) -> tuple[dt.date, dt.date]:
+    """The marks window the alerts read: the earliest period they use, up to the day."""
+    years = calendar_service.list_years(engine)
+    per = alerts_service.periods(policy_service.load_policy(engine), years,
+                                 calendar_service.load_calendar(engine), TODAY, NOW)
+    starts = [sp.start for sp in (per.band, per.previous, per.running, per.year, per.term)
+              if sp is not None]
+    return min(starts), TODAY
+
+
+def run(pupils: int, years: int) -> tuple[str, int, int, float, float, float, float, bool]:
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = resolve_paths(Path(tmp) / "data", environ={})
+        engine = open_database(paths)
+        t0 = time.perf_counter()
+        demo_service.create_demo(engine, pupils=pupils, today=TODAY, years=years)
+        print(f"built {pupils} pupils x {years} year(s) in {time.perf_counter() - t0:.0f} s",
+              flush=True)
+        clock.bind_clock(engine, clock.FixedClock(NOW))
+        assert paths.sqlite_file is not None
+        start, end = window(engine)
+        con = sqlite3.connect(str(paths.sqlite_file))
+
+        def raw() -> list[tuple[Any, ...]]:
+            return con.execute("SELECT pupil_id, date, session, code FROM mark"
+                               " WHERE date >= ? AND date <= ?",
+                               (start.isoformat(), end.isoformat())).fetchall()
+
+        def alerts() -> list[alerts_service.PupilAlert]:
+            return alerts_service.alerts(engine, TODAY)
+
+        marks = len(raw())
+        on_roll = len(alerts())
+        t_alerts = median_seconds(alerts)
+        t_raw = median_seconds(raw)
+        m_alerts = peak_bytes(alerts)
+        m_raw = peak_bytes(raw)
+        con.close()
+        engine.dispose()
+    ratio, mem = t_alerts / t_raw, m_alerts / m_raw
+    met = ratio <= RATIO_TARGET and mem <= MEMORY_TARGET
+    return (f"{pupils} pupils, {years}y history", on_roll, marks, t_alerts, t_raw, ratio,
+            mem, met)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="210:1,2000:10",
+                        help="pupils:years pairs, comma separated")
+    args = parser.parse_args()
+    results = []
+    for pair in args.sizes.split(","):
+        pupils, years = (int(x) for x in pair.split(":"))
+        results.append(run(pupils, years))
+    head = (f"{'data':26} {'on roll':>7} {'marks read':>10} {'alerts (s)':>10} "
+            f"{'read (s)':>9} {'ratio':>6} {'memory':>7}  target")
+    print()
+    print(head)
+    print("-" * len(head))
+    for name, n, marks, ta, tr, ratio, mem, met in results:
+        print(f"{name:26} {n:>7} {marks:>10,} {ta:>10.3f} {tr:>9.3f} {ratio:>6.2f} "
+              f"{mem:>6.2f}x  {'met' if met else 'MISSED'}")
+    print(f"\ntargets: alerts within {RATIO_TARGET}x of one read of the same marks window "
+          f"(median of {RUNS}), tracemalloc peak within {MEMORY_TARGET}x of the read's")
+    return 0 if all(r[-1] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
