@@ -26,6 +26,7 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.services import (
     calendar_service,
+    clock,
     policy_service,
     register_service,
     stats_service,
@@ -354,8 +355,16 @@ def convert_overdue_to_o(engine: Engine, actor: Actor,
                   " N changed to O")
         current = {(m.pupil_id, m.date, m.session): m.code for m in s.exec(select(Mark).where(
             Mark.code == "N"))}
+        calendar = read_calendar(s)
+        today = clock.now(s).date()
+        limit = policy.n_code_limit_school_days
+
+        def late(d: dt.date, ss: str) -> bool:  # one still in time may yet get its reason
+            deadline = escalation.n_deadline(calendar.add_school_days, d, limit)
+            return escalation.NAge(d, ss, deadline).overdue(today)
+
         changes = [MarkChange(p, d, ss, "O", seen_code="N") for p, d, ss in cells
-                   if current.get((p, d, ss)) == "N"]
+                   if current.get((p, d, ss)) == "N" and late(d, ss)]
         return register_service.apply_changes(s, actor, changes, reason=reason).written
 
     return run_write(engine, work)
