@@ -7,9 +7,11 @@ import dataclasses
 import datetime as dt
 
 from sqlalchemy import update
+from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import CallLog, LeaveDecision, LeaveRequest, Mark
+from attendance_desktop.domain import escalation
 from attendance_desktop.services import (
     alerts_service,
     calendar_service,
@@ -294,3 +296,31 @@ def test_persistent_absence_shows_beside_a_green_band(engine, school_year):
     got = alerts_service.snapshot(engine, ON).find(pid)
     assert got.band_key == "green"
     assert "severe absence" in got.warnings
+
+
+def test_sql_period_counts_agree_with_counting_the_marks(engine, school_year):
+    pid = add_pupil(engine, "Mo", "Mixed", "A100000000037")
+    fill(engine, pid, D(2025, 9, 3), ON)
+    for code, start, end in (("L", D(2025, 9, 8), D(2025, 9, 9)),
+                             ("I", D(2025, 10, 1), D(2025, 10, 2)),
+                             ("X", D(2025, 10, 6), D(2025, 10, 6)),
+                             ("U", D(2025, 11, 4), D(2025, 11, 4)),
+                             ("M", D(2025, 11, 5), D(2025, 11, 5)),
+                             ("V", D(2025, 11, 6), D(2025, 11, 6)),
+                             ("O", D(2025, 11, 12), D(2025, 11, 13))):
+        fill(engine, pid, start, end, code, ("AM",))
+    with session_scope(engine) as s:
+        marks = [(m.date, m.session, m.code)
+                 for m in s.exec(select(Mark).where(Mark.pupil_id == pid))]
+    got = alerts_service.snapshot(engine, ON).find(pid)
+    want = escalation.counts_of(marks, D(2025, 9, 1), ON)
+    assert (got.year_counts.present, got.year_counts.approved, got.year_counts.authorised,
+            got.year_counts.unauthorised, got.year_counts.not_counted, got.year_counts.late_l,
+            got.year_counts.late_u) == (want.present, want.approved, want.authorised,
+                                        want.unauthorised, want.not_counted, want.late_l,
+                                        want.late_u)
+    autumn1 = escalation.counts_of(marks, D(2025, 9, 3), D(2025, 10, 24))
+    assert got.period == "Autumn 1"
+    assert got.period_pct == round(autumn1.attendance_pct(), 1)
+    autumn2 = escalation.counts_of(marks, D(2025, 11, 3), ON)
+    assert got.running_pct == round(autumn2.attendance_pct(), 1)
