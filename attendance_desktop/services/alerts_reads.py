@@ -11,8 +11,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, bindparam, case, func, select, type_coerce
 from sqlmodel import Session, col
 
 from attendance_desktop.db.models import AcademicYear, Mark, Term
@@ -57,13 +58,8 @@ class PeriodCounts:
     def _sum(self, start: dt.date, end: dt.date) -> list[int]:
         first = bisect_right(self.bounds, start) - 1
         last = bisect_right(self.bounds, end)  # segments first..last-1 make up the span
-        t = [0] * 8
-        for seg in range(max(first, 0), last):
-            got = self.tallies.get(seg)
-            if got is not None:
-                for i in range(8):
-                    t[i] += got[i]
-        return t
+        rows = [t for seg, t in self.tallies.items() if first <= seg < last]
+        return [sum(c) for c in zip(*rows, strict=True)] if rows else [0] * 8
 
     def counts(self, start: dt.date, end: dt.date) -> Counts:
         return Counts(*self._sum(start, end)[:7])
@@ -104,12 +100,14 @@ def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | 
         return t
 
     only = list(ids) if ids is not None else None
+    conn = s.connection()  # plain rows: no ORM processing for these reads
+    per_segment = (select(Mark.pupil_id, func.count())
+                   .where(Mark.date >= bindparam("a"), Mark.date < bindparam("b"))
+                   .group_by(Mark.pupil_id))
+    if only is not None:
+        per_segment = per_segment.where(col(Mark.pupil_id).in_(only))
     for segment, (a, b) in enumerate(pairwise(bounds)):
-        q = (select(Mark.pupil_id, func.count()).where(Mark.date >= a, Mark.date < b)
-             .group_by(Mark.pupil_id))
-        if only is not None:
-            q = q.where(col(Mark.pupil_id).in_(only))
-        for pid, n in s.execute(q):
+        for pid, n in conn.execute(per_segment, {"a": a, "b": b}).all():
             tally(pid, segment)[0] += n  # all marks for now; the others come off below
     seg = case(*((Mark.date < b, i) for i, b in enumerate(bounds[1:])), else_=len(bounds) - 1)
     q = (select(Mark.pupil_id, Mark.code, seg, func.count())
@@ -117,7 +115,7 @@ def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | 
          .group_by(Mark.pupil_id, Mark.code, seg))
     if only is not None:
         q = q.where(col(Mark.pupil_id).in_(only))
-    for pid, code, segment, n in s.execute(q):
+    for pid, code, segment, n in conn.execute(q).all():
         t = tally(pid, segment)
         t[0] -= n
         found = codes.CODES.get(code)
@@ -136,13 +134,22 @@ def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | 
 def some_marks(s: Session, ids: Sequence[int] | None, start: dt.date, on: dt.date,
                only: Iterable[str] | None = None) -> dict[int, list[Session3]]:
     """(date, session, code) per pupil between two dates, only some codes if asked."""
-    q = select(Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
+    # the date as the database hands it over (SQLite: text), turned into a date once per
+    # distinct day rather than once per row
+    q = select(Mark.pupil_id, type_coerce(Mark.date, String), Mark.session, Mark.code).where(
         Mark.date >= start, Mark.date <= on)
     if only is not None:
         q = q.where(col(Mark.code).in_(sorted(set(only))))
     if ids is not None:
         q = q.where(col(Mark.pupil_id).in_(list(ids)))
     out: dict[int, list[Session3]] = {}
-    for pid, day, session, code in s.execute(q):
-        out.setdefault(pid, []).append((day, session, code))
+    days: dict[Any, dt.date] = {}
+    for pid, raw, session, code in s.connection().execute(q).all():
+        day = days.get(raw)
+        if day is None:
+            day = days[raw] = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(raw)
+        got = out.get(pid)
+        if got is None:
+            got = out[pid] = []
+        got.append((day, session, code))
     return out
