@@ -112,6 +112,8 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
     }),
     ("Escalation and bands", {
         "monitoring_period": ("Attendance is reviewed each", ""),
+        "band_period": ("Bands and letters use", "The board, alerts and letters all use this"
+                        " period; the running figure always shows beside the band"),
         "target_pct": ("Attendance target (%)", ""),
         "at_risk_margin_points": ("At risk within (percentage points)", "How close to the"
                                   " persistent-absence line counts as at risk"),
@@ -149,6 +151,8 @@ CHOICES = {
     "leave_notice_unit": [("weeks", "weeks"), ("school_weeks", "school weeks"),
                           ("school_days", "school days"), ("days", "days")],
     "monitoring_period": [("half_term", "half term"), ("term", "term"), ("year", "year")],
+    "band_period": [("completed", "the last completed period (from the day its registers"
+                     " close)"), ("current", "the period running now, so far")],
     "lateness_continues_rule": [("after_contract", "a significant week follows a contract"),
                                 ("weeks", "after a number of significant weeks")],
 }
