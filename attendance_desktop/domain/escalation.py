@@ -229,9 +229,16 @@ UNAUTH_ANY = frozenset({"G", "N", "O", "U"})  # the 10-day attendance return
 LEAVE_CODES = frozenset({"C", "C1", "C2", "J1", "S"})
 SICKNESS = "I"
 CLOSED = "#"
-# school days a run rule may need to look back: the longest run threshold plus a margin
-# (the service reads this much history for everyone, and more only for long runs)
-RUN_LOOKBACK_SCHOOL_DAYS = 25
+
+
+def run_lookback(policy: Policy) -> int:
+    """School days of history the run rules need for a pupil who attended in them: one more
+    than the longest run a rule counts. (A pupil who did not attend in them may have a
+    longer run: the service reads more for those few.)"""
+    return 1 + max(policy.missing_consecutive_days, policy.la_continuous_absence_days,
+                   policy.missing_after_leave_days, policy.illness_la_notify_days,
+                   policy.signed_letter_consecutive_days + 1,
+                   policy.illness_weekly_contact_after_days + 1)
 
 FLAG_LABELS = {
     "missing_20_days": "Missing education: 20 school days in a row all G, N or O",
@@ -251,6 +258,11 @@ RUN_FLAGS = frozenset({"missing_20_days", "absent_10_days", "illness_15_days",
 def flag_on(policy: Policy, name: str) -> bool:
     """Whether the school's policy raises this flag (a setting per flag; see Policy)."""
     return bool(getattr(policy, f"flag_{name}", True))
+
+
+_SICK = frozenset({SICKNESS})
+ABSENCE_CODES = frozenset(c for c, f in codes.CODES.items()
+                          if f.category in (Category.AUTHORISED, Category.UNAUTHORISED))
 
 
 def _is_absence(code: str) -> bool:
@@ -290,14 +302,14 @@ def open_marks(marks: Iterable[tuple[dt.date, str, str]],
     as a planned closed afternoon) is neither attendance nor absence: run rules skip it."""
     kept: list[tuple[dt.date, str, str]] = []
     closed: set[dt.date] = set()
-    counted: set[dt.date] = set()
-    for day, session, code in marks:
-        if code == CLOSED or (is_open is not None and not is_open(day, session)):
-            closed.add(day)
+    for m in marks:
+        if m[2] == CLOSED or (is_open is not None and not is_open(m[0], m[1])):
+            closed.add(m[0])
         else:
-            kept.append((day, session, code))
-            counted.add(day)
-    return kept, closed - counted
+            kept.append(m)
+    if closed:
+        closed -= {m[0] for m in kept}
+    return kept, closed
 
 
 def by_day(marks: Iterable[tuple[dt.date, str, str]]) -> dict[dt.date, list[str]]:
@@ -390,7 +402,7 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
     out: list[Flag] = []
 
     def run(allowed: frozenset[str]) -> tuple[int, dt.date | None]:
-        return current_run(run_days, days, lambda cs: all(c in allowed for c in cs), on)
+        return current_run(run_days, days, allowed.issuperset, on)
 
     n, first = run(UNAUTH_RUN)
     if n >= policy.missing_consecutive_days and first:
@@ -413,8 +425,7 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
             out.append(Flag("not_back_after_leave",
                             f"leave ended {latest_leave:%d %b %Y}; {len(away)} school days "
                             "without attending (illness not counted)", on, latest_leave))
-    ill_run, ill_first = current_run(run_days, days, lambda cs: all(c == SICKNESS for c in cs),
-                                     on)
+    ill_run, ill_first = current_run(run_days, days, _SICK.issuperset, on)
     ill_days = sessions_as_days(totals.year_ill_sessions) if year is not None else 0.0
     if max(ill_days, ill_run) >= policy.illness_la_notify_days:
         out.append(Flag("illness_15_days",
@@ -432,8 +443,7 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
                             f"ill {ill_run} school days in a row since {ill_first:%d %b %Y}",
                             due, ill_first))
     if term is not None:
-        absent_run, absent_first = current_run(
-            run_days, days, lambda cs: all(_is_absence(c) for c in cs), on)
+        absent_run, absent_first = current_run(run_days, days, ABSENCE_CODES.issuperset, on)
         term_absent = sessions_as_days(totals.term_absent_sessions)
         if absent_run > policy.signed_letter_consecutive_days:
             out.append(Flag("signed_letter", f"absent {absent_run} school days in a row", on,

@@ -132,8 +132,11 @@ def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | 
 
 
 def some_marks(s: Session, ids: Sequence[int] | None, start: dt.date, on: dt.date,
-               only: Iterable[str] | None = None) -> dict[int, list[Session3]]:
-    """(date, session, code) per pupil between two dates, only some codes if asked."""
+               only: Iterable[str] | None = None,
+               closed: set[tuple[dt.date, str]] | None = None) -> dict[int, list[Session3]]:
+    """(date, session, code) per pupil between two dates, only some codes if asked, none
+    of a session in `closed` (the calendar's closed sessions: not school sessions)."""
+    shut_days = {d for d, _s in closed} if closed else set()
     # the date as the database hands it over (SQLite: text), turned into a date once per
     # distinct day rather than once per row
     q = select(Mark.pupil_id, type_coerce(Mark.date, String), Mark.session, Mark.code).where(
@@ -148,6 +151,8 @@ def some_marks(s: Session, ids: Sequence[int] | None, start: dt.date, on: dt.dat
         day = days.get(raw)
         if day is None:
             day = days[raw] = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(raw)
+        if day in shut_days and closed and (day, session) in closed:
+            continue
         got = out.get(pid)
         if got is None:
             got = out[pid] = []

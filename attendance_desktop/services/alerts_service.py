@@ -216,9 +216,12 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         pn_weeks = all_weeks[-policy.pn_window_school_weeks:]
         counts, window_start = alerts_reads.period_counts(
             s, only, (per.band, per.previous, per.running, per.year, per.term), on)
-        recent_days = cal.school_days(window_start, on)[-escalation.RUN_LOOKBACK_SCHOOL_DAYS:]
+        recent_days = cal.school_days(window_start, on)[-escalation.run_lookback(policy):]
         recent_start = recent_days[0] if recent_days else on
-        recent = alerts_reads.some_marks(s, only, recent_start, on)
+        # sessions the calendar has closed (a planned closed afternoon): never in a run
+        closed = {(d, ss) for d in cal.closures if window_start <= d <= on
+                  for ss in ("AM", "PM") if not cal.is_open(d, ss)}
+        recent = alerts_reads.some_marks(s, only, recent_start, on, closed=closed)
         year_start = per.year.start if per.year else window_start
         late_from = min(year_start - dt.timedelta(days=6), window_start)
         pn_from = pn_weeks[0] if pn_weeks else on
@@ -239,13 +242,13 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         # a pupil who has not attended in the recent window may have a run (or leave not
         # returned from) longer than it: read those few pupils' longer history
         longer = [pid for pid in ids if not _attended(recent.get(pid, ()))]
-        long_marks = alerts_reads.some_marks(s, longer, window_start, on) if longer else {}
+        long_marks = alerts_reads.some_marks(s, longer, window_start, on,
+                                             closed=closed) if longer else {}
     window_days = cal.school_days(window_start, on)
-    open_sessions = {(d, ss) for d, ss in cal.sessions(window_start, on)}
     year_weeks = [w for w in all_weeks
                   if per.year is None or w >= per.year.start - dt.timedelta(days=6)]
     ctx = _Context(policy, cal, on, per, all_weeks, pn_weeks, recent_days, window_days,
-                   open_sessions, year_weeks)
+                   year_weeks, lateness.assess(policy, year_weeks, [], [], on))
     out = []
     for pid, upn, lf, pf, ls, ps, yg, cname, _order, dob in sorted(
             pupils, key=lambda r: (r[8] if r[8] is not None else 999, r[5] or r[4], r[3] or r[2])):
@@ -275,11 +278,8 @@ class _Context:
     pn_weeks: list[dt.date]
     recent_days: list[dt.date]
     window_days: list[dt.date]
-    open_sessions: set[tuple[dt.date, str]]
     year_weeks: list[dt.date]
-
-    def is_open(self, day: dt.date, session: str) -> bool:
-        return (day, session) in self.open_sessions
+    no_lateness: LatenessStatus
 
 
 def _leave_ends(s, on: dt.date) -> dict[int, dt.date]:  # type: ignore[no-untyped-def]
@@ -327,8 +327,11 @@ def _assess(ctx: _Context, pid: int, upn: str, name: str, class_name: str, year_
     comparison = escalation.compare(policy, prev_pct, cur_pct)
 
     late_days = [d for d, _s, c in picked if c in lateness.LATE_CODES]
-    late = lateness.assess(policy, ctx.year_weeks, late_days, by_tracker.get("lateness", []),
-                           on)
+    late_events = by_tracker.get("lateness", [])
+    if late_days or late_events:
+        late = lateness.assess(policy, ctx.year_weeks, late_days, late_events, on)
+    else:  # most pupils: no late marks, no lateness record: the same answer for all
+        late = ctx.no_lateness
 
     absence_events = by_tracker.get("absence", []) + by_tracker.get("mitigation", [])
     unauthorised = cur_counts.unauthorised if cur_counts else 0
@@ -360,7 +363,7 @@ def _assess(ctx: _Context, pid: int, upn: str, name: str, class_name: str, year_
         for d, s, c in picked if c == "N" and d <= on)
     found = escalation.flags(policy, ctx.window_days if long_history else ctx.recent_days,
                              marks, on, year, term, leave_end, max(contact_days, default=None),
-                             is_open=ctx.is_open, totals=totals, n_marks=n_ages)
+                             totals=totals, n_marks=n_ages)  # closed sessions not read
     acknowledged = {(e.value, e.on) for e in flag_events if e.kind == "action"}
     open_flags = tuple(f for f in found if f.name in UNACKNOWLEDGED or not any(
         v == f.name and d >= f.since for v, d in acknowledged))
