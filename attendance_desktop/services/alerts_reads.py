@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import String, bindparam, case, func, select, type_coerce
+from sqlalchemy import String, bindparam, case, func, or_, select, type_coerce
 from sqlmodel import Session, col
 
 from attendance_desktop.db.models import AcademicYear, Mark, Term
@@ -158,3 +158,37 @@ def some_marks(s: Session, ids: Sequence[int] | None, start: dt.date, on: dt.dat
             got = out[pid] = []
         got.append((day, session, code))
     return out
+
+
+def recent_and_picked(s: Session, ids: Sequence[int] | None, start: dt.date,
+                      recent_start: dt.date, on: dt.date, picked_codes: Iterable[str],
+                      closed: set[tuple[dt.date, str]]
+                      ) -> tuple[dict[int, list[Session3]], dict[int, list[Session3]]]:
+    """In one read: every mark from `recent_start` (none of a closed session), and the
+    marks with `picked_codes` from `start`, per pupil."""
+    wanted = frozenset(picked_codes)
+    q = select(Mark.pupil_id, type_coerce(Mark.date, String), Mark.session, Mark.code).where(
+        Mark.date >= start, Mark.date <= on,
+        or_(Mark.date >= recent_start, col(Mark.code).in_(sorted(wanted))))
+    if ids is not None:
+        q = q.where(col(Mark.pupil_id).in_(list(ids)))
+    recent: dict[int, list[Session3]] = {}
+    picked: dict[int, list[Session3]] = {}
+    days: dict[Any, dt.date] = {}
+    shut_days = {d for d, _s in closed}
+    for pid, raw, session, code in s.connection().execute(q).all():
+        day = days.get(raw)
+        if day is None:
+            day = days[raw] = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(raw)
+        mark = (day, session, code)
+        if code in wanted:
+            got = picked.get(pid)
+            if got is None:
+                got = picked[pid] = []
+            got.append(mark)
+        if day >= recent_start and not (day in shut_days and (day, session) in closed):
+            got = recent.get(pid)
+            if got is None:
+                got = recent[pid] = []
+            got.append(mark)
+    return recent, picked

@@ -221,20 +221,23 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         # sessions the calendar has closed (a planned closed afternoon): never in a run
         closed = {(d, ss) for d in cal.closures if window_start <= d <= on
                   for ss in ("AM", "PM") if not cal.is_open(d, ss)}
-        recent = alerts_reads.some_marks(s, only, recent_start, on, closed=closed)
         year_start = per.year.start if per.year else window_start
         late_from = min(year_start - dt.timedelta(days=6), window_start)
         pn_from = pn_weeks[0] if pn_weeks else on
-        picked = alerts_reads.some_marks(
-            s, only, min(late_from, pn_from), on,
-            {*lateness.LATE_CODES, *policy.pn_codes, "N"})
-        events: dict[int, list[TrackerEvent]] = {i: [] for i in ids}
-        eq = select(TrackerEvent).order_by(TrackerEvent.at, TrackerEvent.id)  # type: ignore[arg-type]
+        # one read: every mark of the recent window, and over the year only the late,
+        # penalty-notice and N marks
+        recent, picked = alerts_reads.recent_and_picked(
+            s, only, min(late_from, pn_from), recent_start, on,
+            {*lateness.LATE_CODES, *policy.pn_codes, "N"}, closed)
+        events: dict[int, list[tuple[str, Event]]] = {i: [] for i in ids}
+        eq = select(TrackerEvent.pupil_id, TrackerEvent.tracker, TrackerEvent.kind,
+                    TrackerEvent.value, TrackerEvent.at).order_by(
+            TrackerEvent.at, TrackerEvent.id)  # type: ignore[arg-type]
         if pupil_ids is not None:
             eq = eq.where(TrackerEvent.pupil_id.in_(ids))  # type: ignore[attr-defined]
-        for e in s.execute(eq).scalars():
-            if e.pupil_id in events:
-                events[e.pupil_id].append(e)
+        for pid, tracker, kind, value, at in s.execute(eq).all():
+            if pid in events:
+                events[pid].append((tracker, Event(kind, value, at.date())))
         contacts = dict(s.execute(select(CallLog.pupil_id, func.max(CallLog.called_at))
                                   .group_by(CallLog.pupil_id)).all())
         leave_ends = _leave_ends(s, on)
@@ -299,14 +302,10 @@ def _leave_ends(s, on: dt.date) -> dict[int, dt.date]:  # type: ignore[no-untype
     return out
 
 
-def _event(e: TrackerEvent) -> Event:
-    return Event(e.kind, e.value, e.at.date())
-
-
 def _assess(ctx: _Context, pid: int, upn: str, name: str, class_name: str, year_group: str,
             pc: alerts_reads.PeriodCounts, marks: list[tuple[dt.date, str, str]],
             long_history: bool, picked: list[tuple[dt.date, str, str]],
-            events: list[TrackerEvent], leave_end: dt.date | None,
+            events: list[tuple[str, Event]], leave_end: dt.date | None,
             last_call: dt.datetime | None, compulsory_from: dt.date,
             elsewhere: tuple[list[tuple[dt.date, str, str]], list[dt.date]] | None = None
             ) -> PupilAlert:
@@ -314,8 +313,8 @@ def _assess(ctx: _Context, pid: int, upn: str, name: str, class_name: str, year_
     current, previous, running, year, term = (per.band, per.previous, per.running, per.year,
                                               per.term)
     by_tracker: dict[str, list[Event]] = {}
-    for e in events:
-        by_tracker.setdefault(e.tracker, []).append(_event(e))
+    for tracker, event in events:
+        by_tracker.setdefault(tracker, []).append(event)
     year_counts = pc.counts(year.start, on) if year else Counts()
     cur_counts = pc.counts(current.start, min(on, current.end)) if current else None
     cur_pct = cur_counts.attendance_pct() if cur_counts else None
