@@ -508,9 +508,11 @@ class TodayWidget(QWidget):
 
     @Slot()
     def open_register(self) -> None:
-        rows = self.registers.selectionModel().selectedRows()
-        class_id = self.registers.item(rows[0].row(), 0).data(
-            Qt.ItemDataRole.UserRole) if rows else None
+        rows = [i.row() for i in self.registers.selectionModel().selectedRows()]
+        row = self.registers.currentRow() if self.registers.currentRow() in rows else \
+            (rows[0] if rows else -1)  # the row last chosen, when several are selected
+        class_id = self.registers.item(row, 0).data(Qt.ItemDataRole.UserRole) \
+            if row >= 0 else None
         window = self.window()
         show_area = getattr(window, "show_area", None)
         if show_area is None:
