@@ -5,6 +5,7 @@ docs/dfe_rules.md §7-8). Pure: the services hand in marks, calendar days and ev
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,42 @@ def current_and_previous(spans: Sequence[Span], on: dt.date) -> tuple[Span | Non
     current = started[-1]
     previous = started[-2] if len(started) > 1 else None
     return current, previous
+
+
+def band_periods(policy: Policy, spans: Sequence[Span], on: dt.date, registers_closed: bool,
+                 year_start: dt.date | None = None
+                 ) -> tuple[Span | None, Span | None, Span | None]:
+    """(band period, the period before it, the period running now) on `on`.
+
+    The one place the letters, the board and `alerts` learn which period a band is worked
+    out over. `spans` are the policy's monitoring periods of every year held. With
+    `band_period == "current"` (or yearly monitoring) the band is the running period so
+    far. With "completed" it is the last period that has finished; a period whose last
+    day is `on` has finished once that day's registers have closed (`registers_closed`).
+    A school year starts afresh: until its first period has finished (periods starting
+    before `year_start` do not count) the running period so far is used, never last
+    year's summer."""
+    running, before_running = current_and_previous(spans, on)
+    if running is None:
+        return None, None, None
+    if policy.band_period == "current" or policy.monitoring_period == "year":
+        return running, before_running, running
+    done = [s for s in spans if s.end < on or (s.end == on and registers_closed)]
+    current, previous = current_and_previous(done, on)
+    if current is None or (year_start is not None and current.start < year_start):
+        return running, before_running, running
+    return current, previous, running
+
+
+def registers_closed(policy: Policy, cal: SchoolCalendar, on: dt.date, now: dt.datetime) -> bool:
+    """Whether every register of `on` has closed at `now` (a day before today: yes; a day
+    with no open session: yes; today: once its last open session's register closes)."""
+    if on != now.date():
+        return on < now.date()
+    open_sessions = [s for s in ("AM", "PM") if cal.is_open(on, s)]
+    if not open_sessions:
+        return True
+    return now.time() >= policy.session_times(open_sessions[-1]).closes
 
 
 def counts_of(marks: Iterable[tuple[dt.date, str, str]], start: dt.date,
@@ -204,6 +241,21 @@ def absence_state(policy: Policy, band: Band | None, events: Iterable[Event], on
 
 UNAUTH_RUN = frozenset({"G", "N", "O"})  # the 20-day deletion ground (U breaks it)
 UNAUTH_ANY = frozenset({"G", "N", "O", "U"})  # the 10-day attendance return
+# leave of absence granted under reg 11, however it reached the register (a decision
+# recorded here, or C marks from an import or typed into the grid)
+LEAVE_CODES = frozenset({"C", "C1", "C2", "J1", "S"})
+SICKNESS = "I"
+CLOSED = "#"
+
+
+def run_lookback(policy: Policy) -> int:
+    """School days of history the run rules need for a pupil who attended in them: one more
+    than the longest run a rule counts. (A pupil who did not attend in them may have a
+    longer run: the service reads more for those few.)"""
+    return 1 + max(policy.missing_consecutive_days, policy.la_continuous_absence_days,
+                   policy.missing_after_leave_days, policy.illness_la_notify_days,
+                   policy.signed_letter_consecutive_days + 1,
+                   policy.illness_weekly_contact_after_days + 1)
 
 FLAG_LABELS = {
     "missing_20_days": "Missing education: 20 school days in a row all G, N or O",
@@ -213,7 +265,21 @@ FLAG_LABELS = {
     "termly_unauthorised": "Tell the LA: unauthorised school days this term",
     "illness_weekly_contact": "Illness over 5 days: weekly contact due",
     "signed_letter": "Signed letter from the parent due",
+    "n_overdue": "N code not replaced within 5 school days",
 }
+# the flags that are runs of school days: a run as long as the history read may be longer
+RUN_FLAGS = frozenset({"missing_20_days", "absent_10_days", "illness_15_days",
+                       "illness_weekly_contact", "signed_letter", "not_back_after_leave"})
+
+
+def flag_on(policy: Policy, name: str) -> bool:
+    """Whether the school's policy raises this flag (a setting per flag; see Policy)."""
+    return bool(getattr(policy, f"flag_{name}", True))
+
+
+_SICK = frozenset({SICKNESS})
+ABSENCE_CODES = frozenset(c for c, f in codes.CODES.items()
+                          if f.category in (Category.AUTHORISED, Category.UNAUTHORISED))
 
 
 def _is_absence(code: str) -> bool:
@@ -226,20 +292,41 @@ def current_run(school_days: Sequence[dt.date], by_day: Mapping[dt.date, Sequenc
                 on: dt.date) -> tuple[int, dt.date | None]:
     """School days in a row, ending with the pupil's last marked school day up to `on`,
     whose every mark qualifies. An unmarked day inside the run breaks it; unmarked days at
-    the end (registers not taken yet) are skipped. Returns (length, first day)."""
-    days = [d for d in school_days if d <= on]
-    i = len(days) - 1
-    while i >= 0 and not by_day.get(days[i]):
+    the end (registers not taken yet) are skipped. Returns (length, first day).
+    Closed sessions must already be left out of `by_day`, and days with nothing but
+    closed sessions out of `school_days` (see `open_marks`): they never break a run."""
+    end = bisect_right(school_days, on)
+    i = end - 1
+    while i >= 0 and not by_day.get(school_days[i]):
         i -= 1
     length, first = 0, None
     while i >= 0:
-        marks = by_day.get(days[i])
+        marks = by_day.get(school_days[i])
         if not marks or not qualifies(marks):
             break
         length += 1
-        first = days[i]
+        first = school_days[i]
         i -= 1
     return length, first
+
+
+def open_marks(marks: Iterable[tuple[dt.date, str, str]],
+               is_open: Callable[[dt.date, str], bool] | None = None
+               ) -> tuple[list[tuple[dt.date, str, str]], set[dt.date]]:
+    """The marks of sessions the school was open, and the days that had nothing else.
+
+    A closed session (`#`, or a session the calendar says was not a school session, such
+    as a planned closed afternoon) is neither attendance nor absence: run rules skip it."""
+    kept: list[tuple[dt.date, str, str]] = []
+    closed: set[dt.date] = set()
+    for m in marks:
+        if m[2] == CLOSED or (is_open is not None and not is_open(m[0], m[1])):
+            closed.add(m[0])
+        else:
+            kept.append(m)
+    if closed:
+        closed -= {m[0] for m in kept}
+    return kept, closed
 
 
 def by_day(marks: Iterable[tuple[dt.date, str, str]]) -> dict[dt.date, list[str]]:
@@ -261,21 +348,78 @@ class Flag:
     since: dt.date  # when the condition began: a record made after this deals with it
 
 
+@dataclass(frozen=True, slots=True)
+class FlagTotals:
+    """Session counts the flags need over long spans (the service gets them from SQL)."""
+
+    year_ill_sessions: int = 0  # I, school year to date
+    term_absent_sessions: int = 0  # authorised + unauthorised, this term to date
+    term_unauthorised_sessions: int = 0
+
+
+def flag_totals(marks: Iterable[tuple[dt.date, str, str]], on: dt.date, year: Span | None,
+                term: Span | None) -> FlagTotals:
+    """The same totals worked out from one pupil's marks (tests, small callers)."""
+    ill = absent = unauth = 0
+    for day, _s, code in marks:
+        if day > on:
+            continue
+        if year is not None and year.start <= day and code == SICKNESS:
+            ill += 1
+        if term is not None and term.start <= day:
+            found = codes.CODES.get(code)
+            absent += _is_absence(code)
+            unauth += found is not None and found.category is Category.UNAUTHORISED
+    return FlagTotals(ill, absent, unauth)
+
+
+@dataclass(frozen=True, slots=True)
+class NAge:
+    """An N mark and the last school day it may stay N (the `n_code_limit_school_days`th
+    school day after its own); it is overdue from the day after."""
+
+    day: dt.date
+    session: str
+    deadline: dt.date | None  # None: beyond the term dates held
+
+    def overdue(self, on: dt.date) -> bool:
+        return self.deadline is not None and on > self.deadline
+
+
+def n_deadline(add_school_days: Callable[[dt.date, int], dt.date], day: dt.date,
+               limit: int) -> dt.date | None:
+    """The last school day an N from `day` may stay N: replace within `limit` school days."""
+    try:
+        return add_school_days(day, limit)
+    except ValueError:  # the calendar does not reach that far yet
+        return None
+
+
 def flags(policy: Policy, school_days: Sequence[dt.date],
           marks: Sequence[tuple[dt.date, str, str]], on: dt.date, year: Span | None,
           term: Span | None, leave_end: dt.date | None = None,
-          last_contact: dt.date | None = None) -> list[Flag]:
-    """Missing-education, LA and follow-up flags for one pupil on `on`.
+          last_contact: dt.date | None = None, *,
+          is_open: Callable[[dt.date, str], bool] | None = None,
+          totals: FlagTotals | None = None, n_marks: Sequence[NAge] = ()) -> list[Flag]:
+    """Missing-education, LA and follow-up flags for one pupil on `on`, those the policy
+    raises (`flag_on`).
 
-    `marks` should reach back far enough for runs that cross holidays (a year or so);
-    `leave_end` is the last day of the latest granted leave; `last_contact` the latest
-    call or message to the family.
-    """
-    days = by_day(m for m in marks if m[0] <= on)
+    `marks` must reach back far enough for the runs (RUN_LOOKBACK_SCHOOL_DAYS, and to
+    `leave_end`); `school_days` (sorted) as far. `leave_end` is the last day of the
+    latest granted leave; leave marks (C, C1, C2, J1, S) in `marks` count as leave too.
+    `last_contact` is the latest call or message to the family. `totals` are the year's
+    and term's counts (worked out from `marks` when not given); `n_marks` the pupil's N
+    marks with their deadlines."""
+    kept, closed_only = open_marks((m for m in marks if m[0] <= on), is_open)
+    run_days = [d for d in school_days if d not in closed_only] if closed_only \
+        else list(school_days)
+    days = by_day(kept)
+    if totals is None:
+        totals = flag_totals(kept, on, year, term)
     out: list[Flag] = []
 
     def run(allowed: frozenset[str]) -> tuple[int, dt.date | None]:
-        return current_run(school_days, days, lambda cs: all(c in allowed for c in cs), on)
+        return current_run(run_days, days, allowed.issuperset, on)
 
     n, first = run(UNAUTH_RUN)
     if n >= policy.missing_consecutive_days and first:
@@ -285,21 +429,21 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
     if n >= policy.la_continuous_absence_days and first:
         out.append(Flag("absent_10_days", f"{n} school days of G/N/O/U since {first:%d %b %Y}",
                         on, first))
-    if leave_end is not None and leave_end < on:
-        after = [d for d in school_days if leave_end < d <= on]
+    marked_leave = max((d for d, _s, c in kept if c in LEAVE_CODES), default=None)
+    ends = [d for d in (leave_end, marked_leave) if d is not None]
+    latest_leave = max(ends) if ends else None
+    if latest_leave is not None and latest_leave < on:
+        after = [d for d in run_days if latest_leave < d <= on]
         attended = any(codes.CODES[c].category.attending for d in after
                        for c in days.get(d, []) if c in codes.CODES)
-        if len(after) >= policy.missing_after_leave_days and not attended:
+        # absence the school has reason to think is sickness is not "not back"
+        away = [d for d in after if SICKNESS not in days.get(d, [])]
+        if len(away) >= policy.missing_after_leave_days and not attended:
             out.append(Flag("not_back_after_leave",
-                            f"leave ended {leave_end:%d %b %Y}; {len(after)} school days "
-                            "without attending", on, leave_end))
-    ill_run, ill_first = current_run(school_days, days, lambda cs: all(c == "I" for c in cs),
-                                     on)
-    if year is not None:
-        ill_days = sessions_as_days(sum(1 for d, _s, c in marks
-                                        if c == "I" and year.start <= d <= on))
-    else:
-        ill_days = 0.0
+                            f"leave ended {latest_leave:%d %b %Y}; {len(away)} school days "
+                            "without attending (illness not counted)", on, latest_leave))
+    ill_run, ill_first = current_run(run_days, days, _SICK.issuperset, on)
+    ill_days = sessions_as_days(totals.year_ill_sessions) if year is not None else 0.0
     if max(ill_days, ill_run) >= policy.illness_la_notify_days:
         out.append(Flag("illness_15_days",
                         f"{max(ill_days, ill_run):g} school days of illness"
@@ -316,21 +460,25 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
                             f"ill {ill_run} school days in a row since {ill_first:%d %b %Y}",
                             due, ill_first))
     if term is not None:
-        absent_run, absent_first = current_run(
-            school_days, days, lambda cs: all(_is_absence(c) for c in cs), on)
-        term_absent = sessions_as_days(sum(1 for d, _s, c in marks
-                                           if term.start <= d <= on and _is_absence(c)))
+        absent_run, absent_first = current_run(run_days, days, ABSENCE_CODES.issuperset, on)
+        term_absent = sessions_as_days(totals.term_absent_sessions)
         if absent_run > policy.signed_letter_consecutive_days:
             out.append(Flag("signed_letter", f"absent {absent_run} school days in a row", on,
                             absent_first or on))
         elif term_absent > policy.signed_letter_term_days:
             out.append(Flag("signed_letter", f"absent {term_absent:g} school days this term",
                             on, term.start))
-        unauth = sessions_as_days(sum(1 for d, _s, c in marks if term.start <= d <= on
-                                      and c in codes.CODES
-                                      and codes.CODES[c].category is Category.UNAUTHORISED))
+        unauth = sessions_as_days(totals.term_unauthorised_sessions)
         if unauth >= policy.la_termly_unauthorised_days:
             out.append(Flag("termly_unauthorised",
                             f"{unauth:g} school days of unauthorised absence this term", on,
                             term.start))
-    return out
+    late_n = sorted((m for m in n_marks if m.overdue(on)), key=lambda m: (m.day, m.session))
+    if late_n:
+        oldest = late_n[0]
+        assert oldest.deadline is not None
+        more = f" and {len(late_n) - 1} more" if len(late_n) > 1 else ""
+        out.append(Flag("n_overdue", f"N on {oldest.day:%d %b %Y} {oldest.session}{more} not "
+                        f"replaced: due by {oldest.deadline:%d %b %Y}", oldest.deadline,
+                        oldest.day))
+    return [f for f in out if flag_on(policy, f.name)]

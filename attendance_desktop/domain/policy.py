@@ -257,6 +257,17 @@ class Policy:
     la_continuous_absence_days: int = 10
     la_termly_unauthorised_days: int = 10
     min_emergency_contacts: int = 2  # the pupil profile warns below this
+    # Flags the trackers raise: the national ones on for every school, a seed policy's own
+    # rules only in its preset (Vale: weekly illness contact, termly LA report; Wessex 5.4:
+    # signed letter). A school may switch any of them on or off.
+    flag_missing_20_days: bool = True
+    flag_not_back_after_leave: bool = True
+    flag_absent_10_days: bool = True
+    flag_illness_15_days: bool = True
+    flag_n_overdue: bool = True
+    flag_illness_weekly_contact: bool = False
+    flag_signed_letter: bool = False
+    flag_termly_unauthorised: bool = False
     # Leave of absence
     leave_notice_amount: int = 2
     leave_notice_unit: str = "weeks"  # weeks | school_weeks | school_days | days
@@ -449,9 +460,13 @@ class Policy:
     def from_dict(cls, data: dict[str, Any]) -> Policy:
         base = cls()
         kwargs: dict[str, Any] = {}
+        # a policy saved before the flag settings existed keeps its preset's flags
+        own = PRESETS.get(str(data.get("preset", "")), base)
         for f in dataclasses.fields(cls):
             if f.name in data:
                 kwargs[f.name] = _decode(f.name, data[f.name], getattr(base, f.name))
+            elif f.name.startswith("flag_"):
+                kwargs[f.name] = getattr(own, f.name)
         made = dataclasses.replace(base, **kwargs)
         if "band_ladder_ends" not in data:  # saved before the setting existed
             made = dataclasses.replace(made, band_ladder_ends=_preset_ladder(made))
@@ -522,6 +537,7 @@ PRESETS: dict[str, Policy] = {
         certificate_excellent_pct=99.0,
         target_pct=96.0,
         performance_min_attendance_pct=94.0,
+        flag_signed_letter=True,  # 5.4
     ),
     "vale": Policy(
         preset="vale",
@@ -539,6 +555,8 @@ PRESETS: dict[str, Policy] = {
         target_pct=94.0,
         escalation_monitoring_weeks=4,
         illness_weekly_contact_after_days=5,
+        flag_illness_weekly_contact=True,
+        flag_termly_unauthorised=True,
     ),
     "atlp": Policy(
         preset="atlp",

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.auto_backup import BackupWarningLabel
+from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.register.live_view import LiveWatcher
 from attendance_desktop.gui.register_check import CheckResultLabel
 from attendance_desktop.gui.tables import read_only_table
@@ -139,6 +140,7 @@ class TodayWidget(QWidget):
         super().__init__()
         self.ctx = ctx
         self.board: TodayBoard | None = None
+        self.keep_scroll: list[int] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         top = QHBoxLayout()
@@ -242,10 +244,14 @@ class TodayWidget(QWidget):
         # overdue N
         self.overdue_box = QGroupBox()
         od_layout = QHBoxLayout(self.overdue_box)
-        self.overdue = _table(["Pupil", "Class", "Session", "School days"], "Old N codes")
+        self.overdue = _table(["Pupil", "Class", "Session", "Replace by", "Status"],
+                              "Earlier N codes")
+        self.overdue.setToolTip("An N (reason not yet known) must be replaced within the"
+                                " policy's school days; after that it is overdue")
         self.overdue.setColumnWidth(0, 200)
         self.overdue.setColumnWidth(1, 80)
         self.overdue.setColumnWidth(2, 130)
+        self.overdue.setColumnWidth(3, 110)
         self.overdue.setMaximumHeight(118)
         od_layout.addWidget(self.overdue, 1)
         self.to_o_btn = QPushButton("Change selected\nto &O…")
@@ -261,6 +267,9 @@ class TodayWidget(QWidget):
         # Marks and calls from other PCs and the kiosk show within seconds (see live_view).
         self.live = LiveWatcher(ctx.engine, self)
         self.live.changed.connect(self.refresh_live)
+        self.loader = BackgroundLoad(self, self._read)
+        self.loader.loaded.connect(self._show)
+        self.loader.failed.connect(self._load_failed)
         self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -274,12 +283,34 @@ class TodayWidget(QWidget):
     # -- loading --------------------------------------------------------------------------
     @Slot()
     def refresh(self) -> None:
-        keep = self.selected_absentee()
+        """Read everything again, off the GUI thread: the window stays usable meanwhile and
+        the board fills in when the figures are ready."""
         self.live.baseline()  # before reading: later changes are seen by the next poll
         self.backup_warning.refresh()
         self.check_line.refresh()
-        s = dashboard_service.today_summary(self.ctx.engine, self.ctx.today())
-        board = dashboard_service.load_board(self.ctx.engine, self.ctx.now())
+        if self.board is None and not self.loader.busy:
+            self.heading.setText(f"<h2 style='margin:0'>Today</h2><p style='margin:2px 0'>"
+                                 f"{self.ctx.today():%A %d %B %Y} — reading the registers…</p>")
+        self.loader.request()
+
+    def _read(self) -> tuple[dashboard_service.TodaySummary, TodayBoard, str]:
+        """In the worker: the figures, the board and any missing-term-dates message."""
+        today, now = self.ctx.today(), self.ctx.now()
+        summary = dashboard_service.today_summary(self.ctx.engine, today)
+        board = dashboard_service.load_board(self.ctx.engine, now)
+        return summary, board, calendar_service.missing_term_dates(self.ctx.engine, today)
+
+    @Slot()
+    def _load_failed(self) -> None:
+        error = self.loader.error
+        self.heading.setText("<h2 style='margin:0'>Today</h2><p><b>"
+                             f"{error if isinstance(error, ServiceError) else 'The board could not be read: see the log.'}"  # noqa: E501
+                             "</b></p>")
+
+    @Slot()
+    def _show(self) -> None:
+        keep = self.selected_absentee()
+        s, board, missing = self.loader.result
         self.board = board
         demo = " <span style='color:#8a5a00'>(demo school: synthetic data)</span>" \
             if s.is_demo else ""
@@ -287,7 +318,6 @@ class TodayWidget(QWidget):
         status = (f"{when} session — the register closes at {board.closes:%H:%M};"
                   f" first-day calls to families by {board.contact_by:%H:%M}"
                   if board.session_open else "no session now: the school is closed")
-        missing = calendar_service.missing_term_dates(self.ctx.engine, s.today)
         status = missing or status  # no term dates: say so, not "the school is closed"
         self.heading.setText(f"<h2 style='margin:0'>{s.school_name}{demo}</h2>"
                              f"<p style='margin:2px 0'>{s.today:%A %d %B %Y} — {status}</p>")
@@ -304,11 +334,17 @@ class TodayWidget(QWidget):
             missing if missing else "No session now." if not board.session_open else
             "All registers are taken for this session." if not board.registers else
             f"{len(board.registers)} class register(s) still to finish.")
+        chosen = {self.registers.item(i.row(), 0).data(Qt.ItemDataRole.UserRole)
+                  for i in self.registers.selectionModel().selectedRows()
+                  if self.registers.item(i.row(), 0) is not None}
+        self.registers.clearSelection()
         self.registers.setRowCount(len(board.registers))
         for row, r in enumerate(board.registers):
             self.registers.setItem(row, 0, _item(r.class_name, r.class_id))
             self.registers.setItem(row, 1, _item(r.teacher))
             self.registers.setItem(row, 2, _item(f"{r.marked} of {r.on_roll}"))
+            if r.class_id in chosen:  # a refresh keeps the class someone picked
+                self.registers.selectRow(row)
         self.chase.setRowCount(len(board.absentees))
         for row, a in enumerate(board.absentees):
             first = a.contacts[0] if a.contacts else None
@@ -323,32 +359,40 @@ class TodayWidget(QWidget):
                 if a.code == "N":
                     item.setForeground(QColor("#b00020"))
                 self.chase.setItem(row, col, item)
-        self.overdue_box.setTitle(f"N older than {board.n_limit} school days: no reason"
-                                  f" received ({len(board.overdue)})")
+        late = [o for o in board.overdue if o.overdue]
+        self.overdue_box.setTitle(
+            f"Earlier N codes: replace within {board.n_limit} school days — {len(late)} "
+            f"overdue, {len(board.overdue) - len(late)} still in time")
         self.overdue.setRowCount(len(board.overdue))
         for row, o in enumerate(board.overdue):
-            self.overdue.setItem(row, 0, _item(o.name, (o.pupil_id, o.day, o.session)))
-            self.overdue.setItem(row, 1, _item(o.class_name))
-            self.overdue.setItem(row, 2, _item(f"{o.day:%a %d %b} {o.session}"))
-            self.overdue.setItem(row, 3, _item(str(o.school_days)))
+            by = f"{o.deadline:%a %d %b}" if o.deadline else "—"
+            values = (o.name, o.class_name, f"{o.day:%a %d %b} {o.session}", by,
+                      f"Overdue ({o.school_days} school days)" if o.overdue
+                      else f"In time ({o.school_days} of {board.n_limit} school days)")
+            for col, value in enumerate(values):
+                item = _item(value, (o.pupil_id, o.day, o.session) if col == 0 else None)
+                if o.overdue:
+                    item.setForeground(QColor("#b00020"))
+                self.overdue.setItem(row, col, item)
         actor = self.ctx.actor
         self.log_btn.setEnabled(actor.can_write_register)
         self.resolve_btn.setEnabled(actor.can_write_register)
-        self.to_o_btn.setEnabled(actor.can_amend and bool(board.overdue))
+        self.to_o_btn.setEnabled(actor.can_amend and bool(late))
         self.select_pupil(keep.pupil_id if keep else None)
+        if self.keep_scroll:  # a live refresh: the lists stay where they were scrolled
+            for t, value in zip(self._scrolled(), self.keep_scroll, strict=True):
+                t.verticalScrollBar().setValue(value)
+            self.keep_scroll = []
 
     @Slot()
     def refresh_live(self) -> None:
         """Another writer changed something: read again, keeping the lists where they were
         scrolled (the selected pupil is kept by refresh)."""
-        tables = (self.registers, self.chase, self.overdue, self.calls)
-        where = [t.verticalScrollBar().value() for t in tables]
-        try:
-            self.refresh()
-        except ServiceError:
-            return
-        for t, value in zip(tables, where, strict=True):
-            t.verticalScrollBar().setValue(value)
+        self.keep_scroll = [t.verticalScrollBar().value() for t in self._scrolled()]
+        self.refresh()
+
+    def _scrolled(self) -> tuple[QTableWidget, ...]:
+        return (self.registers, self.chase, self.overdue, self.calls)
 
     def select_pupil(self, pupil_id: int | None) -> None:
         target = 0
@@ -453,10 +497,14 @@ class TodayWidget(QWidget):
 
     @Slot()
     def convert_to_o(self) -> None:
-        cells = [self.overdue.item(i.row(), 0).data(Qt.ItemDataRole.UserRole)
-                 for i in self.overdue.selectionModel().selectedRows()]
+        late = {(o.pupil_id, o.day, o.session) for o in self.board.overdue if o.overdue} \
+            if self.board else set()
+        cells = [cell for i in self.overdue.selectionModel().selectedRows()
+                 if (cell := self.overdue.item(i.row(), 0).data(Qt.ItemDataRole.UserRole))
+                 in late]
         if not cells:
-            QMessageBox.information(self, "Today", "Select the N marks to change first.")
+            QMessageBox.information(self, "Today", "Select the overdue N marks to change"
+                                    " first (those still in time may yet get a reason).")
             return
         answer = QMessageBox.question(
             self, "Change N to O", f"Change {len(cells)} N mark(s) to O (unauthorised)? Each"
@@ -472,9 +520,11 @@ class TodayWidget(QWidget):
 
     @Slot()
     def open_register(self) -> None:
-        rows = self.registers.selectionModel().selectedRows()
-        class_id = self.registers.item(rows[0].row(), 0).data(
-            Qt.ItemDataRole.UserRole) if rows else None
+        rows = [i.row() for i in self.registers.selectionModel().selectedRows()]
+        row = self.registers.currentRow() if self.registers.currentRow() in rows else \
+            (rows[0] if rows else -1)  # the row last chosen, when several are selected
+        class_id = self.registers.item(row, 0).data(Qt.ItemDataRole.UserRole) \
+            if row >= 0 else None
         window = self.window()
         show_area = getattr(window, "show_area", None)
         if show_area is None:

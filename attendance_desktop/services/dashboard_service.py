@@ -20,11 +20,13 @@ from attendance_desktop.db.models import (
     SchoolClass,
     Staff,
 )
+from attendance_desktop.domain import escalation
 from attendance_desktop.domain.calendar import SchoolCalendar
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.services import (
     calendar_service,
+    clock,
     policy_service,
     register_service,
     stats_service,
@@ -153,6 +155,8 @@ class OverdueN:
     day: dt.date
     session: str
     school_days: int  # school days since the session
+    deadline: dt.date | None = None  # the last school day it may stay N
+    overdue: bool = True  # past the deadline: change it (to O if no reason came)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +266,8 @@ def _calls(s: Session, pupil_ids: list[int], day: dt.date) -> dict[int, tuple[Ca
 
 def _overdue(s: Session, policy: Policy, calendar: SchoolCalendar, today: dt.date,
              classes: dict[int | None, SchoolClass]) -> list[OverdueN]:
+    """Every N before today with the last school day it may stay N; the overdue ones (past
+    that day: more than the limit of school days after the session) first."""
     limit = policy.n_code_limit_school_days
     rows = s.exec(select(Mark, Pupil).join(Pupil, Pupil.id == Mark.pupil_id)  # type: ignore[arg-type]
                   .where(Mark.code == "N", Mark.date < today)
@@ -269,9 +275,12 @@ def _overdue(s: Session, policy: Policy, calendar: SchoolCalendar, today: dt.dat
     out = []
     for m, p in rows:
         days = len(calendar.school_days(m.date + dt.timedelta(days=1), today))
-        if days >= limit:
-            out.append(OverdueN(m.pupil_id, _name(p), classes[p.class_id].name
-                                if p.class_id in classes else "", m.date, m.session, days))
+        deadline = escalation.n_deadline(calendar.add_school_days, m.date, limit)
+        late = escalation.NAge(m.date, m.session, deadline).overdue(today)
+        out.append(OverdueN(m.pupil_id, _name(p), classes[p.class_id].name
+                            if p.class_id in classes else "", m.date, m.session, days,
+                            deadline, late))
+    out.sort(key=lambda o: not o.overdue)  # stable: oldest first within each
     return out
 
 
@@ -346,8 +355,16 @@ def convert_overdue_to_o(engine: Engine, actor: Actor,
                   " N changed to O")
         current = {(m.pupil_id, m.date, m.session): m.code for m in s.exec(select(Mark).where(
             Mark.code == "N"))}
+        calendar = read_calendar(s)
+        today = clock.now(s).date()
+        limit = policy.n_code_limit_school_days
+
+        def late(d: dt.date, ss: str) -> bool:  # one still in time may yet get its reason
+            deadline = escalation.n_deadline(calendar.add_school_days, d, limit)
+            return escalation.NAge(d, ss, deadline).overdue(today)
+
         changes = [MarkChange(p, d, ss, "O", seen_code="N") for p, d, ss in cells
-                   if current.get((p, d, ss)) == "N"]
+                   if current.get((p, d, ss)) == "N" and late(d, ss)]
         return register_service.apply_changes(s, actor, changes, reason=reason).written
 
     return run_write(engine, work)

@@ -360,19 +360,23 @@ def _year_span(engine: Engine, today: dt.date) -> Span:
 
 
 def resolve_period(engine: Engine, policy: Policy, today: dt.date, kind: str = "") -> Span:
-    """The monitoring period (half term, term or year, from the policy) containing today,
-    or the last one that began before today when today falls in a holiday."""
+    """The monitoring period (half term, term or year) the letters report on: the same one
+    the board and `alerts` band on (escalation.band_periods): the last one completed, or
+    the one running when the policy bands on the current period or none has completed
+    this school year yet."""
+    from attendance_desktop.services import alerts_service, clock
+
     kind = kind or policy.monitoring_period
     year = calendar_service.year_containing(engine, today)
     if year is None:
         return _year_span(engine, today)
     if kind == "year":
         return Span(f"the school year {year.name}", year.start, year.end)
-    spans = year.half_terms if kind == "half_term" else year.terms
-    started = [sp for sp in spans if sp.start <= today]
-    if not started:
-        return spans[0] if spans else Span(year.name, year.start, year.end)
-    return started[-1]
+    per = alerts_service.periods(dataclasses.replace(policy, monitoring_period=kind),
+                                 calendar_service.list_years(engine),
+                                 calendar_service.load_calendar(engine), today,
+                                 clock.now(engine))
+    return per.band or Span(year.name, year.start, year.end)
 
 
 def _gather(engine: Engine, pupil_ids: Sequence[int], today: dt.date,

@@ -27,19 +27,25 @@ def test_alerts_json_fields_and_values(school, capsys):
     rows = {r["upn"]: r for r in data["pupils"]}
     assert list(rows["A300000000001"]) == ["upn", "attendance_pct", "band", "lateness_level",
                                            "persistent", "severe", "penalty_threshold_met",
-                                           "missing_education"]
+                                           "missing_education", "n_overdue", "n_replace_by",
+                                           "band_period", "band_period_pct",
+                                           "running_period", "running_pct"]
     assert rows["A300000000001"] == {
         "upn": "A300000000001", "attendance_pct": 100.0, "band": "green",
         "lateness_level": "none", "persistent": False, "severe": False,
-        "penalty_threshold_met": False, "missing_education": []}
+        "penalty_threshold_met": False, "missing_education": [], "n_overdue": False,
+        "n_replace_by": [], "band_period": "Autumn 1", "band_period_pct": 100.0,
+        "running_period": "Autumn 2", "running_pct": 100.0}
     away = rows["A300000000002"]
     assert away["attendance_pct"] == 53.8  # 28 of 52 school days (3 Sep .. 20 Nov)
     assert away["band"] == "red"
     assert away["persistent"] is True
     assert away["severe"] is False  # 46.2% absent
     assert away["penalty_threshold_met"] is True
-    assert {"missing_20_days", "absent_10_days", "signed_letter"} <= set(
-        away["missing_education"])
+    assert {"missing_20_days", "absent_10_days"} <= set(away["missing_education"])
+    # Lowther (the default) does not raise Wessex's signed-letter rule
+    assert "signed_letter" not in away["missing_education"]
+    assert (away["band_period"], away["running_pct"]) == ("Autumn 1", 0.0)
 
 
 def test_alerts_table_and_bad_date(school, capsys):

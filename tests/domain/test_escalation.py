@@ -8,12 +8,17 @@ import pytest
 
 from attendance_desktop.domain.calendar import SchoolCalendar, Span, default_term_dates
 from attendance_desktop.domain.escalation import (
+    NAge,
     absence_state,
     at_risk,
+    band_periods,
     compare,
     counts_of,
     current_and_previous,
+    flag_on,
     flags,
+    n_deadline,
+    registers_closed,
 )
 from attendance_desktop.domain.lateness import Event
 from attendance_desktop.domain.policy import PRESETS, Policy
@@ -136,8 +141,13 @@ def run_of(code: str, first: dt.date, n: int) -> list[tuple[dt.date, str, str]]:
     return [(d, s, code) for d in DAYS[i:i + n] for s in ("AM", "PM")]
 
 
-def names(marks, on, **kw) -> list[str]:  # type: ignore[no-untyped-def]
-    return [f.name for f in flags(POLICY, DAYS, marks, on, YEAR, AUTUMN, **kw)]
+# every flag switched on (the presets raise only their own policy's; see test_flags.py)
+ALL_ON = Policy(flag_illness_weekly_contact=True, flag_signed_letter=True,
+                flag_termly_unauthorised=True)
+
+
+def names(marks, on, policy=ALL_ON, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f.name for f in flags(policy, DAYS, marks, on, YEAR, AUTUMN, **kw)]
 
 
 def test_twenty_school_days_of_g_n_o_across_half_term_flag_missing_education():
@@ -206,3 +216,165 @@ def test_counts_of_marks_between_dates():
              (D(2025, 11, 4), "PM", "X"), (D(2025, 12, 1), "AM", "I")]
     c = counts_of(marks, D(2025, 11, 1), D(2025, 11, 30))
     assert (c.present, c.unauthorised, c.not_counted, c.possible) == (2, 1, 1, 3)
+
+
+# --- closed sessions, leave, N ageing, the band period, the presets' own flags ----------
+
+CLOSED_PM = D(2025, 11, 6)  # a planned closed afternoon inside the runs below
+CAL_PM = SchoolCalendar(TERMS.half_terms, {CLOSED_PM: frozenset({"PM"})})
+DAYS_PM = CAL_PM.school_days(D(2025, 9, 1), D(2026, 7, 31))
+
+
+def run_closed(code: str, first: dt.date, n: int) -> list[tuple[dt.date, str, str]]:
+    """n school days of `code`, the closed afternoon marked # as the register does."""
+    i = DAYS_PM.index(first)
+    return [(d, s, "#" if (d, s) == (CLOSED_PM, "PM") else code)
+            for d in DAYS_PM[i:i + n] for s in ("AM", "PM")]
+
+
+def names_pm(marks, on, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f.name for f in flags(ALL_ON, DAYS_PM, marks, on, YEAR, AUTUMN,
+                                  is_open=CAL_PM.is_open, **kw)]
+
+
+@pytest.mark.parametrize(("days", "flag", "raised"), [
+    (20, "missing_20_days", True), (19, "missing_20_days", False),
+    (10, "absent_10_days", True), (9, "absent_10_days", False)])
+def test_a_run_across_a_half_day_closure_and_half_term_at_its_boundaries(days, flag, raised):
+    # ends on Fri 14 Nov: across the closed afternoon of 6 Nov and (for 20) the half term
+    end = DAYS_PM.index(D(2025, 11, 14))
+    marks = run_closed("O", DAYS_PM[end - days + 1], days)
+    if days == 20:
+        assert DAYS_PM[end - days + 1] < D(2025, 10, 24)  # the run crosses the half term
+    assert (flag in names_pm(marks, D(2025, 11, 14))) is raised
+
+
+def test_a_closed_session_marked_hash_never_breaks_a_run_even_without_the_closure():
+    # the calendar has no closure; the register says # for a whole day: skipped, not a break
+    marks = run_of("O", D(2025, 10, 13), 10) + run_of("O", D(2025, 11, 3), 10)
+    marks = [(d, s, "#" if d == D(2025, 11, 5) else c) for d, s, c in marks]
+    assert "missing_20_days" not in names(marks, D(2025, 11, 14))  # 19 school days of O
+    marks += run_of("O", D(2025, 11, 17), 1)
+    assert "missing_20_days" in names(marks, D(2025, 11, 17))
+
+
+def test_a_session_the_calendar_closed_is_skipped_whatever_its_mark():
+    marks = run_closed("O", D(2025, 10, 13), 20)
+    # an X (or anything) on the closed afternoon is not a school session: no break
+    marks = [(d, s, "X" if c == "#" else c) for d, s, c in marks]
+    got = [f.name for f in flags(ALL_ON, DAYS_PM, marks, D(2025, 11, 14), YEAR, AUTUMN,
+                                 is_open=CAL_PM.is_open)]
+    assert "missing_20_days" in got
+    without = [f.name for f in flags(ALL_ON, DAYS_PM, marks, D(2025, 11, 14), YEAR, AUTUMN)]
+    assert "missing_20_days" not in without  # the calendar is what says it was closed
+
+
+def test_illness_after_leave_is_not_counted_as_not_back():
+    leave_end = D(2025, 11, 7)
+    ill = run_of("I", D(2025, 11, 10), 10)
+    assert "not_back_after_leave" not in names(ill, D(2025, 11, 21), leave_end=leave_end)
+    # three days ill, then ten more away: ten days without illness
+    mixed = run_of("I", D(2025, 11, 10), 3) + run_of("O", D(2025, 11, 13), 10)
+    assert "not_back_after_leave" in names(mixed, D(2025, 11, 26), leave_end=leave_end)
+    assert "not_back_after_leave" not in names(mixed, D(2025, 11, 25), leave_end=leave_end)
+
+
+@pytest.mark.parametrize("code", ["C", "C1", "J1"])
+def test_leave_marks_from_an_import_count_as_leave(code):
+    marks = run_of(code, D(2025, 11, 3), 5) + run_of("O", D(2025, 11, 10), 10)
+    assert "not_back_after_leave" in names(marks, D(2025, 11, 21))  # no leave request held
+    assert "not_back_after_leave" not in names(marks, D(2025, 11, 20))  # 9 school days
+
+
+def test_n_deadline_is_the_fifth_school_day_and_overdue_the_day_after():
+    monday = D(2025, 11, 3)
+    deadline = n_deadline(CAL.add_school_days, monday, 5)
+    assert deadline == D(2025, 11, 10)
+    n = NAge(monday, "AM", deadline)
+    assert not n.overdue(D(2025, 11, 10))
+    assert n.overdue(D(2025, 11, 11))
+    # across half term: the holiday does not count
+    friday = D(2025, 10, 24)
+    assert n_deadline(CAL.add_school_days, friday, 5) == D(2025, 11, 7)
+    marks = [(monday, "AM", "N")]
+    assert "n_overdue" not in names(marks, D(2025, 11, 10), n_marks=[n])
+    assert "n_overdue" in names(marks, D(2025, 11, 11), n_marks=[n])
+    assert n_deadline(CAL.add_school_days, D(2026, 7, 20), 5) is None  # past the dates held
+
+
+HALVES = [*default_term_dates(2024).half_terms, *TERMS.half_terms]
+TERMS_2Y = [t for y in (default_term_dates(2024), TERMS) for t, _a, _b in y.terms]
+
+
+@pytest.mark.parametrize(("on", "closed", "band", "running"), [
+    (D(2025, 10, 24), False, "Autumn 1", "Autumn 1"),  # none completed this year: running
+    (D(2025, 10, 24), True, "Autumn 1", "Autumn 1"),
+    (D(2025, 11, 20), True, "Autumn 1", "Autumn 2"),
+    (D(2025, 12, 19), False, "Autumn 1", "Autumn 2"),  # last day, registers still open
+    (D(2025, 12, 19), True, "Autumn 2", "Autumn 2"),  # ... complete once they close
+    (D(2025, 12, 29), False, "Autumn 2", "Autumn 2"),  # holiday
+])
+def test_band_period_is_the_last_completed_half_term(on, closed, band, running):
+    got = band_periods(POLICY, HALVES, on, closed, TERMS.start)
+    assert (got[0].name, got[2].name) == (band, running)
+
+
+def test_one_page_december_letters_never_quote_last_years_summer():
+    one_page = PRESETS["one_page"]
+    band, previous, running = band_periods(one_page, TERMS_2Y, D(2025, 12, 10), True,
+                                           TERMS.start)
+    assert band == running
+    assert (band.name, band.start) == ("Autumn", TERMS.start)
+    assert previous is not None
+    assert previous.name == "Summer"  # compared with, not banded
+    band, _p, _r = band_periods(one_page, TERMS_2Y, D(2026, 1, 12), True, TERMS.start)
+    assert (band.name, band.end) == ("Autumn", D(2025, 12, 19))
+    current = PRESETS["lowther"].replace(band_period="current")
+    assert band_periods(current, HALVES, D(2025, 12, 19), True, TERMS.start)[0].name == \
+        "Autumn 2"
+
+
+def test_registers_closed_on_the_day():
+    pm_closed = D(2025, 11, 6)
+    assert not registers_closed(POLICY, CAL, D(2025, 12, 19), dt.datetime(2025, 12, 19, 13, 39))
+    assert registers_closed(POLICY, CAL, D(2025, 12, 19), dt.datetime(2025, 12, 19, 13, 40))
+    # a closed afternoon: the day is complete once the morning register closes
+    assert registers_closed(POLICY, CAL_PM, pm_closed, dt.datetime(2025, 11, 6, 9, 25))
+    assert not registers_closed(POLICY, CAL_PM, pm_closed, dt.datetime(2025, 11, 6, 9, 24))
+    assert registers_closed(POLICY, CAL, D(2025, 12, 18), dt.datetime(2025, 12, 19, 8, 0))
+    assert not registers_closed(POLICY, CAL, D(2025, 12, 19), dt.datetime(2025, 12, 18, 20, 0))
+
+
+OWN_FLAGS = {
+    "lowther": set(), "atlp": set(), "one_page": set(),
+    "wessex": {"signed_letter"}, "vale": {"illness_weekly_contact", "termly_unauthorised"},
+}
+NATIONAL = {"missing_20_days", "not_back_after_leave", "absent_10_days", "illness_15_days",
+            "n_overdue"}
+LOCAL = {"signed_letter", "illness_weekly_contact", "termly_unauthorised"}
+
+
+@pytest.mark.parametrize("preset", sorted(OWN_FLAGS))
+def test_each_preset_raises_only_its_own_policys_flags(preset):
+    policy = PRESETS[preset]
+    on = {n for n in NATIONAL | LOCAL if flag_on(policy, n)}
+    assert on == (NATIONAL | OWN_FLAGS[preset])
+    # a pupil who trips every local rule: 12 days ill in a row, 10 unauthorised this term
+    marks = run_of("O", D(2025, 9, 15), 10) + run_of("I", D(2025, 11, 3), 12)
+    got = {f.name for f in flags(policy, DAYS, marks, D(2025, 11, 18), YEAR, AUTUMN)}
+    assert got & LOCAL == OWN_FLAGS[preset]
+    switched = policy.replace(flag_signed_letter=True, flag_termly_unauthorised=True,
+                              flag_illness_weekly_contact=True)
+    got = {f.name for f in flags(switched, DAYS, marks, D(2025, 11, 18), YEAR, AUTUMN)}
+    assert got >= LOCAL  # the school switches the others on
+
+
+def test_a_saved_policy_from_before_the_flag_settings_keeps_its_presets_flags():
+    stored = PRESETS["vale"].to_dict()
+    for key in [k for k in stored if k.startswith("flag_")]:
+        del stored[key]
+    back = Policy.from_dict(stored)
+    assert back.flag_illness_weekly_contact
+    assert back.flag_termly_unauthorised
+    assert not back.flag_signed_letter
+    assert Policy.from_dict(PRESETS["wessex"].to_dict()).flag_signed_letter

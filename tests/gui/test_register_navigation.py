@@ -148,6 +148,7 @@ def test_open_register_from_the_today_board_for_every_class(qtbot, demo_ctx):
             s.delete(m)
     win = _window(qtbot, ctx)
     board = win.current_page()
+    qtbot.waitUntil(lambda: board.loader.loads > 0 and not board.loader.busy, timeout=10_000)
     rows = board.registers.rowCount()
     assert rows >= 7
     # Leave the Register page on another class, span and date first.

@@ -61,6 +61,7 @@ def test_data_checks_go_to_cell(qtbot, window, demo_ctx):
     page.data_checks()
     dialog = page.checks_dialog
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.loader.loads > 0 and not dialog.loader.busy, timeout=10_000)
     dialog.kind.setCurrentIndex(dialog.kind.findData("missing"))
     rows = [r for r in range(dialog.table.rowCount())
             if dialog.table.item(r, 3).text() == f"{day:%a %d %b} PM"]
@@ -116,7 +117,7 @@ def test_amendments_report_saved(qtbot, window, demo_ctx, tmp_path, monkeypatch)
 def test_today_board_on_the_demo_school(qtbot, window):
     window.show_area(window.area_index("Today"))
     page = window.current_page()
-    assert page.board is not None
+    qtbot.waitUntil(lambda: page.board is not None, timeout=10_000)
     assert page.board.session == "AM"
     save_screenshot(window, "today_board_demo")
 

@@ -365,7 +365,7 @@ def test_today_board_shows_another_writers_mark(qtbot, pcs):
                 for r in range(board.chase.rowCount())}
 
     pid = pcs.school.ash_pupils[0]
-    assert pid in chased()
+    qtbot.waitUntil(lambda: pid in chased(), timeout=WAIT_MS)  # read off the GUI thread
     pcs.ctx(pcs.b, pcs.head(), hour=10, minute=0)
     rs.apply_changes(pcs.b, pcs.head(), [MarkChange(pid, THU, "AM", "/", seen_code="")],
                      reason="Late entry")

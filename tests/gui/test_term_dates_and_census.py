@@ -24,6 +24,7 @@ def test_trackers_without_term_dates_say_so(qtbot, ctx) -> None:  # type: ignore
     add_pupil(ctx.engine, "Ada", "Nodates", "A400000000099")
     board = TrackersWidget(ctx)
     qtbot.addWidget(board)
+    qtbot.waitUntil(lambda: board.loader.loads > 0 and not board.loader.busy, timeout=10_000)
     assert MESSAGE in board.heading.text()
     assert board.model.rowCount() == 0
     assert not board.open_button.isEnabled()
@@ -34,6 +35,7 @@ def test_trackers_with_term_dates_list_pupils(qtbot, ctx, school_year) -> None: 
     add_pupil(ctx.engine, "Ada", "Dated", "A400000000098")
     board = TrackersWidget(ctx)
     qtbot.addWidget(board)
+    qtbot.waitUntil(lambda: board.loader.loads > 0 and not board.loader.busy, timeout=10_000)
     assert "no term dates" not in board.heading.text()
     assert "of 1 pupils" in board.heading.text()
 
@@ -41,6 +43,7 @@ def test_trackers_with_term_dates_list_pupils(qtbot, ctx, school_year) -> None: 
 def test_today_without_term_dates_says_so(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
     page = TodayWidget(ctx)
     qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.loader.loads > 0 and not page.loader.busy, timeout=10_000)
     assert MESSAGE in page.heading.text()
     assert page.registers_note.text() == MESSAGE
 

@@ -29,6 +29,11 @@ def office_ctx(ctx):
                       clock=lambda: dt.datetime(2025, 11, 20, 9, 50))
 
 
+def loaded(qtbot, page, after: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """The board is read off the GUI thread: wait for load number `after + 1`."""
+    qtbot.waitUntil(lambda: page.loader.loads > after and not page.loader.busy, timeout=10_000)
+
+
 def _accept_with(monkeypatch, cls, fill):
     def fake_exec(self):
         fill(self)
@@ -49,13 +54,16 @@ def test_n_follow_up_call_then_reason(qtbot, office_ctx, school, monkeypatch):
     qtbot.addWidget(page)
     page.resize(1196, 740)
     page.show()
+    loaded(qtbot, page)
     assert page.registers.item(0, 0).text() == "Ash"
     assert page.selected_absentee().pupil_id == pid  # N first
     assert page.contacts.rowCount() == 2
     _accept_with(monkeypatch, today_widget.LogCallDialog,
                  lambda d: (d.outcome.setCurrentText("message left"),
                             d.notes.setText("voicemail")))
+    n = page.loader.loads
     page.log_call()
+    loaded(qtbot, page, n)
     assert page.calls.rowCount() == 1
     assert "message left" in page.calls.item(0, 3).text()
     assert page.calls.item(0, 1).text() == "Test Office"
@@ -63,7 +71,9 @@ def test_n_follow_up_call_then_reason(qtbot, office_ctx, school, monkeypatch):
     _accept_with(monkeypatch, today_widget.ResolveDialog,
                  lambda d: (d.code.setCurrentIndex(d.code.findData("M")),
                             d.reason.setText("Dad rang 09:48: dentist")))
+    n = page.loader.loads
     page.resolve()
+    loaded(qtbot, page, n)
     assert rs.read_cell(office_ctx.engine, pid, THU, "AM").code == "M"
     (entry,) = rs.cell_history(office_ctx.engine, pid, THU, "AM")
     assert (entry.old_code, entry.new_code, entry.reason) == ("N", "M",
@@ -74,7 +84,9 @@ def test_n_follow_up_call_then_reason(qtbot, office_ctx, school, monkeypatch):
     page.overdue.selectRow(0)
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    n = page.loader.loads
     page.convert_to_o()
+    loaded(qtbot, page, n)
     assert rs.read_cell(office_ctx.engine, pid, dt.date(2025, 11, 10), "AM").code == "O"
     assert page.overdue.rowCount() == 0
 
@@ -87,6 +99,7 @@ def test_teacher_cannot_change_n_to_o(qtbot, ctx, school, monkeypatch):
                       clock=ctx.clock)
     page = TodayWidget(here)
     qtbot.addWidget(page)
+    loaded(qtbot, page)
     assert page.overdue.rowCount() == 1
     assert not page.to_o_btn.isEnabled()
 
@@ -97,6 +110,7 @@ def test_open_register_from_today(qtbot, office_ctx, school):
     window.resize(1366, 768)
     window.show()
     page = window.current_page()
+    loaded(qtbot, page)
     page.registers.selectRow(0)
     page.open_register()
     register = window.current_page()

@@ -47,11 +47,17 @@ def open_case(qtbot, ctx, pupil_id: int):  # type: ignore[no-untyped-def]
     return case
 
 
+def loaded(qtbot, board) -> None:  # type: ignore[no-untyped-def]
+    """The board is worked out off the GUI thread."""
+    qtbot.waitUntil(lambda: board.loader.loads > 0 and not board.loader.busy, timeout=10_000)
+
+
 def test_board_lists_pupils_with_something_due_most_urgent_first(qtbot, ctx, school):
     board = TrackersWidget(ctx)
     qtbot.addWidget(board)
     board.resize(1366, 768)
     board.show()
+    loaded(qtbot, board)
     names = [p.name for p in board.model.rows]
     assert names == ["Eve Gone", "Cal Away", "Fin Amber", "Dot Late"]  # Ada has nothing due
     assert board.model.index(0, 0).data() == "Urgent"
@@ -75,6 +81,7 @@ def test_enter_opens_the_case_with_calendar_and_history(qtbot, ctx, school):
     board = TrackersWidget(ctx)
     qtbot.addWidget(board)
     board.show()
+    loaded(qtbot, board)
     board.table.setFocus()
     board.table.selectRow(1)
     qtbot.keyClick(board.table, Qt.Key.Key_Return)
@@ -228,6 +235,7 @@ def test_full_profile_opens_the_pupil_page(qtbot, ctx, school):
     window.show()
     window.show_area(window.area_index("Trackers"))
     board = window.current_page()
+    loaded(qtbot, board)
     board.table.selectRow(0)
     board.open_case()
     dialog = board.case_dialog

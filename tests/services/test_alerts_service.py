@@ -6,10 +6,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from sqlalchemy import update
+from sqlmodel import select
+
 from attendance_desktop.db.engine import session_scope
-from attendance_desktop.db.models import CallLog, LeaveDecision, LeaveRequest
-from attendance_desktop.services import alerts_service, policy_service
-from tests.conftest import HEAD
+from attendance_desktop.db.models import CallLog, LeaveDecision, LeaveRequest, Mark
+from attendance_desktop.domain import escalation
+from attendance_desktop.services import (
+    alerts_service,
+    calendar_service,
+    letter_service,
+    policy_service,
+)
+from tests.conftest import HEAD, clock_at
 from tests.services.tracker_data import ON, D, add_pupil, fill
 
 
@@ -107,6 +116,9 @@ def test_not_back_after_leave_uses_the_granted_dates(engine, school_year):
 
 
 def test_illness_weekly_contact_is_cleared_by_a_recent_call(engine, school_year):
+    policy = policy_service.load_policy(engine)
+    policy_service.save_policy(engine, HEAD, dataclasses.replace(
+        policy, flag_illness_weekly_contact=True))  # Vale's rule, switched on
     pid = add_pupil(engine, "Hal", "Poorly", "A100000000008")
     fill(engine, pid, D(2025, 9, 3), D(2025, 11, 11))
     fill(engine, pid, D(2025, 11, 12), ON, "I")  # 7 school days
@@ -136,7 +148,10 @@ def test_alert_row_has_the_cli_fields(engine, school_year):
     row = alerts_service.alert_row(alerts_service.snapshot(engine, ON).find(pid))
     assert row == {"upn": "A100000000010", "attendance_pct": 100.0, "band": "green",
                    "lateness_level": "none", "persistent": False, "severe": False,
-                   "penalty_threshold_met": False, "missing_education": []}
+                   "penalty_threshold_met": False, "missing_education": [],
+                   "n_overdue": False, "n_replace_by": [], "band_period": "Autumn 1",
+                   "band_period_pct": 100.0, "running_period": "Autumn 2",
+                   "running_pct": 100.0}
 
 
 def test_every_preset_names_letters_that_exist():
@@ -194,3 +209,118 @@ def test_year_monitoring_uses_the_year_to_date(engine, school_year):
     assert got.period == "2025/26"
     assert got.period_pct == 92.3
     assert got.band_key == "lower_amber"
+
+
+# --- closed sessions, leave marks, N ageing, the band period, long runs -----------------
+
+
+def test_a_planned_closed_afternoon_inside_twenty_days_of_o_keeps_the_run(engine, school_year):
+    calendar_service.add_closure(engine, HEAD, D(2025, 11, 6), "PM", description="INSET")
+    pid = add_pupil(engine, "Cy", "Closed", "A100000000031")
+    fill(engine, pid, D(2025, 9, 3), D(2025, 10, 10))
+    fill(engine, pid, D(2025, 10, 13), D(2025, 11, 14), "O")  # 20 school days
+    with session_scope(engine) as s:  # the closed afternoon as an import would bring it
+        s.execute(update(Mark).where(Mark.pupil_id == pid, Mark.date == D(2025, 11, 6),
+                                     Mark.session == "PM").values(code="#"))
+    got = alerts_service.snapshot(engine, D(2025, 11, 14)).find(pid).missing_education
+    assert {"missing_20_days", "absent_10_days"} <= set(got)
+    fill(engine, pid, D(2025, 10, 13), D(2025, 10, 13))  # 19 days: no 20-day flag
+    got = alerts_service.snapshot(engine, D(2025, 11, 14)).find(pid).missing_education
+    assert "missing_20_days" not in got
+    assert "absent_10_days" in got
+
+
+def test_leave_imported_as_c_marks_and_illness_after_it(engine, school_year):
+    pid = add_pupil(engine, "Lee", "Leave", "A100000000032")
+    fill(engine, pid, D(2025, 9, 3), D(2025, 10, 31))
+    fill(engine, pid, D(2025, 11, 3), D(2025, 11, 7), "C")  # no leave request held
+    fill(engine, pid, D(2025, 11, 10), D(2025, 11, 21), "O")
+    assert "not_back_after_leave" in alerts_service.snapshot(engine, D(2025, 11, 21)).find(
+        pid).missing_education
+    fill(engine, pid, D(2025, 11, 10), D(2025, 11, 21), "I")  # off sick instead
+    assert "not_back_after_leave" not in alerts_service.snapshot(engine, D(2025, 11, 21)).find(
+        pid).missing_education
+
+
+def test_a_run_longer_than_the_recent_window_keeps_its_first_day(engine, school_year):
+    pid = add_pupil(engine, "Ro", "Long", "A100000000033")
+    fill(engine, pid, D(2025, 9, 3), D(2025, 9, 12))
+    fill(engine, pid, D(2025, 9, 15), ON, "O")  # 44 school days of O
+    got = alerts_service.snapshot(engine, ON).find(pid)
+    flag = next(f for f in got.flags if f.name == "missing_20_days")
+    assert flag.since == D(2025, 9, 15)
+    assert flag.detail.startswith("44 school days")
+
+
+def test_n_overdue_after_the_fifth_school_day_and_the_deadline_before(engine, school_year):
+    pid = add_pupil(engine, "Nia", "Unknown", "A100000000034")
+    fill(engine, pid, D(2025, 9, 3), ON)
+    fill(engine, pid, D(2025, 11, 3), D(2025, 11, 3), "N", ("AM",))
+    on_day = alerts_service.snapshot(engine, D(2025, 11, 10)).find(pid)  # 5th school day
+    assert not on_day.n_overdue
+    assert [(n.day, n.deadline) for n in on_day.n_pending] == [(D(2025, 11, 3),
+                                                                D(2025, 11, 10))]
+    row = alerts_service.alert_row(on_day)
+    assert row["n_replace_by"] == [{"date": "2025-11-03", "session": "AM",
+                                    "replace_by": "2025-11-10"}]
+    after = alerts_service.snapshot(engine, D(2025, 11, 11)).find(pid)
+    assert after.n_overdue
+    assert after.n_pending == ()
+    assert alerts_service.alert_row(after)["n_overdue"] is True
+    assert any(d.key == "n_overdue" and d.overdue(D(2025, 11, 11)) for d in after.due)
+
+
+def test_band_period_turns_over_when_the_last_registers_close(engine, school_year):
+    pid = add_pupil(engine, "Ty", "Turn", "A100000000035")
+    fill(engine, pid, D(2025, 9, 3), D(2025, 12, 19))
+    fill(engine, pid, D(2025, 12, 15), D(2025, 12, 19), "O")  # Autumn 2: 5 of 35 days
+    clock_at(engine, dt.datetime(2025, 12, 19, 13, 39))
+    before = alerts_service.snapshot(engine, D(2025, 12, 19)).find(pid)
+    assert (before.period, before.band_key) == ("Autumn 1", "green")
+    assert before.running_period == "Autumn 2"
+    clock_at(engine, dt.datetime(2025, 12, 19, 13, 40))
+    after = alerts_service.snapshot(engine, D(2025, 12, 19)).find(pid)
+    assert (after.period, after.period_pct) == ("Autumn 2", 85.7)
+    assert after.band_key == "red"
+    # the letters use the very same period
+    policy = policy_service.load_policy(engine)
+    assert letter_service.resolve_period(engine, policy, D(2025, 12, 19)) == after.period_span
+
+
+def test_persistent_absence_shows_beside_a_green_band(engine, school_year):
+    pid = add_pupil(engine, "Pa", "Green", "A100000000036")
+    fill(engine, pid, D(2025, 9, 3), D(2025, 10, 24), "O")  # Autumn 1 all absent
+    fill(engine, pid, D(2025, 11, 3), ON)
+    policy = policy_service.load_policy(engine)
+    policy_service.save_policy(engine, HEAD, dataclasses.replace(policy, band_period="current"))
+    got = alerts_service.snapshot(engine, ON).find(pid)
+    assert got.band_key == "green"
+    assert "severe absence" in got.warnings
+
+
+def test_sql_period_counts_agree_with_counting_the_marks(engine, school_year):
+    pid = add_pupil(engine, "Mo", "Mixed", "A100000000037")
+    fill(engine, pid, D(2025, 9, 3), ON)
+    for code, start, end in (("L", D(2025, 9, 8), D(2025, 9, 9)),
+                             ("I", D(2025, 10, 1), D(2025, 10, 2)),
+                             ("X", D(2025, 10, 6), D(2025, 10, 6)),
+                             ("U", D(2025, 11, 4), D(2025, 11, 4)),
+                             ("M", D(2025, 11, 5), D(2025, 11, 5)),
+                             ("V", D(2025, 11, 6), D(2025, 11, 6)),
+                             ("O", D(2025, 11, 12), D(2025, 11, 13))):
+        fill(engine, pid, start, end, code, ("AM",))
+    with session_scope(engine) as s:
+        marks = [(m.date, m.session, m.code)
+                 for m in s.exec(select(Mark).where(Mark.pupil_id == pid))]
+    got = alerts_service.snapshot(engine, ON).find(pid)
+    want = escalation.counts_of(marks, D(2025, 9, 1), ON)
+    assert (got.year_counts.present, got.year_counts.approved, got.year_counts.authorised,
+            got.year_counts.unauthorised, got.year_counts.not_counted, got.year_counts.late_l,
+            got.year_counts.late_u) == (want.present, want.approved, want.authorised,
+                                        want.unauthorised, want.not_counted, want.late_l,
+                                        want.late_u)
+    autumn1 = escalation.counts_of(marks, D(2025, 9, 3), D(2025, 10, 24))
+    assert got.period == "Autumn 1"
+    assert got.period_pct == round(autumn1.attendance_pct(), 1)
+    autumn2 = escalation.counts_of(marks, D(2025, 11, 3), ON)
+    assert got.running_pct == round(autumn2.attendance_pct(), 1)

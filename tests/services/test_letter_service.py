@@ -151,7 +151,14 @@ def school(engine: Engine) -> dict[str, int]:
 # --- merge and figures --------------------------------------------------------------------
 
 
+def _band_on_running_period(engine: Engine) -> None:
+    """These letters quote the half term under way (the school bands on the current one)."""
+    policy = policy_service.load_policy(engine)
+    policy_service.save_policy(engine, HEAD, policy.replace(band_period="current"))
+
+
 def test_concern_letter_names_figures_and_addressee(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
+    _band_on_running_period(engine)
     pdf = letter_service.render_family_letter(engine, "concern_lower_amber", [school["amy"]],
                                               today=TODAY)
     text = pdf_text(pdf)
@@ -201,6 +208,7 @@ def test_every_ready_made_letter_renders(engine: Engine, school) -> None:  # typ
 
 
 def test_family_report_puts_siblings_in_one_letter(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
+    _band_on_running_period(engine)
     pdf = letter_service.render_family_letter(
         engine, "half_termly_report", [school["ben"], school["amy"]], today=TODAY)
     text = pdf_text(pdf)

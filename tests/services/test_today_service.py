@@ -70,7 +70,12 @@ def test_old_n_codes_listed_and_changed_to_o(engine, school):
     clock_at(engine, NOW)
     rs.set_mark(engine, OFFICE, MarkChange(pid, recent, "AM", "N"))
     board = ds.load_board(engine, NOW)
-    assert [(o.day, o.session, o.school_days) for o in board.overdue] == [(old, "PM", 8)]
+    # overdue first; the one still in time shows the last day it may stay N
+    assert [(o.day, o.session, o.school_days, o.overdue) for o in board.overdue] == [
+        (old, "PM", 8, True), (recent, "AM", 2, False)]
+    assert [o.deadline for o in board.overdue] == [dt.date(2025, 11, 17), dt.date(2025, 11, 25)]
+    clock_at(engine, NOW)
+    assert ds.convert_overdue_to_o(engine, OFFICE, [(pid, recent, "AM")]) == 0  # in time
     clock_at(engine, NOW)
     with pytest.raises(PermissionDenied):
         ds.convert_overdue_to_o(engine, school.teacher, [(pid, old, "PM")])
@@ -79,4 +84,17 @@ def test_old_n_codes_listed_and_changed_to_o(engine, school):
     *_entered, entry = rs.cell_history(engine, pid, old, "PM")
     assert (entry.old_code, entry.new_code, entry.after_close) == ("N", "O", True)
     assert "5 school days" in entry.reason
-    assert ds.load_board(engine, NOW).overdue == ()
+    assert [o.day for o in ds.load_board(engine, NOW).overdue] == [recent]
+
+
+@pytest.mark.parametrize(("today", "overdue"), [
+    (dt.date(2025, 11, 17), False),  # the 5th school day after Mon 10th: still in time
+    (dt.date(2025, 11, 18), True),  # the 6th: overdue
+])
+def test_n_is_overdue_after_the_fifth_school_day(engine, school, today, overdue):
+    pid = school.ash_pupils[0]
+    clock_at(engine, NOW)
+    rs.set_mark(engine, OFFICE, MarkChange(pid, dt.date(2025, 11, 10), "AM", "N"))
+    at = dt.datetime.combine(today, dt.time(10, 0))
+    (o,) = ds.load_board(engine, at).overdue
+    assert (o.deadline, o.overdue) == (dt.date(2025, 11, 17), overdue)

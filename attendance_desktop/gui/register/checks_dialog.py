@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.services import checks_service
 from attendance_desktop.services.checks_service import KINDS, CheckItem
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
 
 
 class ChecksDialog(QDialog):
@@ -78,11 +80,30 @@ class ChecksDialog(QDialog):
         bottom.addWidget(close)
         layout.addLayout(bottom)
         self.resize(1000, 560)
+        self.loader = BackgroundLoad(self, self._read)
+        self.loader.loaded.connect(self._show)
+        self.loader.failed.connect(self._load_failed)
         self.refresh()
 
     @Slot()
     def refresh(self) -> None:
-        result = checks_service.run_checks(self.ctx.engine, self.ctx.now())
+        """Run the checks off the GUI thread: the register stays usable meanwhile."""
+        if not self.loader.busy:
+            self.summary.setText("Running the checks…")
+        self.loader.request()
+
+    def _read(self) -> checks_service.ChecksResult:
+        return checks_service.run_checks(self.ctx.engine, self.ctx.now())
+
+    @Slot()
+    def _load_failed(self) -> None:
+        exc = self.loader.error
+        self.summary.setText(str(exc) if isinstance(exc, ServiceError)
+                             else "The checks could not be run: see the log.")
+
+    @Slot()
+    def _show(self) -> None:
+        result: checks_service.ChecksResult = self.loader.result
         self.items = list(result.items)
         parts = [f"{KINDS[k]}: <b>{n}</b>" for k, n in result.totals.items()]
         since = f" (register checked from {result.since:%d %b %Y})" if result.since else ""

@@ -71,6 +71,23 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
         "min_emergency_contacts": ("Emergency contacts expected per pupil", "The pupil"
                                    " profile warns when fewer are held"),
     }),
+    ("Flags the trackers raise", {
+        "flag_missing_20_days": ("Missing education: 20 school days of G, N or O in a row",
+                                 "National deletion ground (reg 9): every school"),
+        "flag_not_back_after_leave": ("Missing education: not back after leave",
+                                      "National deletion ground: illness is not counted"),
+        "flag_absent_10_days": ("LA attendance return: 10 school days unauthorised in a row",
+                                "National attendance return"),
+        "flag_illness_15_days": ("Tell the LA: illness reaching 15 school days",
+                                 "National sickness return"),
+        "flag_n_overdue": ("N codes not replaced within the limit", "National: an N must"
+                           " be replaced within 5 school days"),
+        "flag_illness_weekly_contact": ("Weekly contact during a long illness",
+                                        "Vale's rule: contact at least weekly after 5 days"),
+        "flag_signed_letter": ("Signed letter after days absent", "Wessex's rule 5.4"),
+        "flag_termly_unauthorised": ("Tell the LA termly: unauthorised days in a term",
+                                     "Vale's rule: 10 or more school days a term"),
+    }),
     ("Leave", {
         "leave_notice_amount": ("Notice needed for leave requests", ""),
         "leave_notice_unit": ("Notice measured in", ""),
@@ -93,6 +110,8 @@ GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
     }),
     ("Escalation and bands", {
         "monitoring_period": ("Attendance is reviewed each", ""),
+        "band_period": ("Bands and letters use", "The board, alerts and letters all use this"
+                        " period; the running figure always shows beside the band"),
         "target_pct": ("Attendance target (%)", ""),
         "at_risk_margin_points": ("At risk within (percentage points)", "How close to the"
                                   " persistent-absence line counts as at risk"),
@@ -140,6 +159,8 @@ CHOICES = {
     "leave_notice_unit": [("weeks", "weeks"), ("school_weeks", "school weeks"),
                           ("school_days", "school days"), ("days", "days")],
     "monitoring_period": [("half_term", "half term"), ("term", "term"), ("year", "year")],
+    "band_period": [("completed", "the last completed period (from the day its registers"
+                     " close)"), ("current", "the period running now, so far")],
     "lateness_continues_rule": [("after_contract", "a significant week follows a contract"),
                                 ("weeks", "after a number of significant weeks")],
 }

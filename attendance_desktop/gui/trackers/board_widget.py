@@ -23,15 +23,20 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.band_moves_widget import BandMovesWidget
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
 from attendance_desktop.services import alerts_service
 from attendance_desktop.services.alerts_service import PupilAlert, Snapshot
-from attendance_desktop.services.calendar_service import NoTermDates
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
 
-COLUMNS = ["Urgency", "Pupil", "Class", "This year", "Band (period)", "Lateness", "Flags",
-           "Next step", "Due"]
+COLUMNS = ["Urgency", "Pupil", "Class", "This year", "Band (period) · now", "Lateness",
+           "Flags", "Next step", "Due"]
+# beside any band: what the band alone could hide
+SHORT_WARNINGS = {"severe absence": "SA", "persistent absence": "PA",
+                  "missing education (20 days)": "missing",
+                  "missing education (not back after leave)": "missing"}
 FILTERS = [
     ("due", "Everyone with something due"),
     ("absence", "Absence escalation"),
@@ -48,9 +53,20 @@ SHORT_FLAGS = {
     "missing_20_days": "20 days G/N/O", "absent_10_days": "10 days unauthorised",
     "not_back_after_leave": "not back from leave", "illness_15_days": "illness 15 days",
     "illness_weekly_contact": "illness: weekly contact", "signed_letter": "signed letter",
-    "termly_unauthorised": "termly unauthorised",
+    "termly_unauthorised": "termly unauthorised", "n_overdue": "N overdue",
 }
 URGENCY_COLOURS = {0: "#f6c4c4", 1: "#fbe0c2", 2: "#fbe0c2", 3: "#fff6cc", 4: "#fff6cc"}
+
+
+def band_text(p: PupilAlert) -> str:
+    """The band for the period letters use, the running figure beside it when another
+    period is under way, and PA / SA / missing education whatever the band."""
+    name = p.band_label.split(" (")[0] if p.band_label else "–"
+    text = f"{name} · {format_pct(p.period_pct)}"
+    if p.running_period and p.running_period != p.period:
+        text += f" · now {format_pct(p.running_pct)}"
+    tags = dict.fromkeys(SHORT_WARNINGS.get(w, w) for w in p.warnings)
+    return text + (f" · ⚠ {', '.join(tags)}" if tags else "")
 
 
 def _matches(p: PupilAlert, key: str) -> bool:
@@ -102,8 +118,7 @@ class BoardModel(QAbstractTableModel):
                                              ("at risk", p.at_risk)) if on)
             return f"{format_pct(p.attendance_pct)}{f' ({tags})' if tags else ''}"
         if col == 4:
-            name = p.band_label.split(" (")[0] if p.band_label else "–"
-            return f"{name} · {format_pct(p.period_pct)}"
+            return band_text(p)
         if col == 5:
             return SHORT_LEVELS.get(p.lateness_level, "")
         if col == 6:
@@ -136,12 +151,15 @@ class BoardModel(QAbstractTableModel):
                 return "\n".join(escalation.FLAG_LABELS[f.name] + f": {f.detail}"
                                  for f in p.flags) or None
             if index.column() == 4:
-                return (f"{p.band_label or 'No band'} in {p.period or '–'} "
-                        f"({format_pct(p.period_pct)}); {p.running_period} so far "
-                        f"{format_pct(p.running_pct)}")
+                warn = "".join(f"\n⚠ {w}" for w in p.warnings)
+                return (f"{p.band_label or 'No band'} for {p.period or '–'} "
+                        f"({format_pct(p.period_pct)}): the period letters use.\n"
+                        f"{p.running_period} so far: {format_pct(p.running_pct)}{warn}")
             return self._text(p, index.column()) or None
         if role == Qt.ItemDataRole.BackgroundRole and index.column() == 0 and p.due:
             return QBrush(QColor(URGENCY_COLOURS.get(p.urgency, "#ffffff")))
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 4 and p.warnings:
+            return QBrush(QColor("#a00000"))
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 8 and p.due \
                 and self.on and p.due[0].overdue(self.on):
             return QBrush(QColor("#a00000"))
@@ -215,7 +233,7 @@ class TrackersWidget(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
-        widths = [62, 140, 104, 112, 140, 88, 160, 300, 124]
+        widths = [62, 130, 80, 100, 250, 84, 160, 300, 110]
         for i, w in enumerate(widths):
             self.table.setColumnWidth(i, w)
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
@@ -258,21 +276,39 @@ class TrackersWidget(QWidget):
         self.filter.currentIndexChanged.connect(self.apply_filters)
         self.class_filter.currentIndexChanged.connect(self.apply_filters)
         self.search.textChanged.connect(self.apply_filters)
+        self.loader = BackgroundLoad(self, self._read)
+        self.loader.loaded.connect(self._show)
+        self.loader.failed.connect(self._load_failed)
         self.refresh()
 
     @Slot()
     def refresh(self) -> None:
-        on = self.ctx.today()
-        try:
-            self.snapshot = alerts_service.snapshot(self.ctx.engine, on)
-        except NoTermDates as exc:  # no school days: say so rather than list nobody
-            self.snapshot = None
-            self.moves.show_snapshot(None)
-            self.heading.setText(f"<h2>Trackers — who needs what next</h2><p><b>{exc}</b></p>")
-            self.model.set_rows([], on)
-            self.count.setText("")
-            self.open_button.setEnabled(False)
-            return
+        """Work the board out again off the GUI thread; the window stays usable and the
+        rows shown stay until the new ones are ready."""
+        if self.snapshot is None and not self.loader.busy:
+            self.heading.setText("<h2>Trackers — who needs what next</h2>"
+                                 "<p>Working out the trackers from the registers…</p>")
+        self.loader.request()
+
+    def _read(self) -> Snapshot:
+        return alerts_service.snapshot(self.ctx.engine, self.ctx.today())
+
+    @Slot()
+    def _load_failed(self) -> None:
+        exc = self.loader.error
+        self.snapshot = None
+        text = str(exc) if isinstance(exc, ServiceError) else \
+            "The trackers could not be worked out: see the log."
+        self.heading.setText(f"<h2>Trackers — who needs what next</h2><p><b>{text}</b></p>")
+        self.moves.show_snapshot(None)
+        self.model.set_rows([], self.ctx.today())
+        self.count.setText("")
+        self.open_button.setEnabled(False)
+
+    @Slot()
+    def _show(self) -> None:
+        self.snapshot = self.loader.result
+        on = self.snapshot.on
         snap = self.snapshot
         self.moves.show_snapshot(snap)
         board = snap.board()
@@ -283,7 +319,10 @@ class TrackersWidget(QWidget):
             f"<h2>Trackers — who needs what next</h2><p>{on:%A %d %B %Y}: "
             f"<b>{len(board)}</b> of {len(snap.pupils)} pupils have something due · "
             f"{counts[0]} persistently absent · {counts[1]} severely absent · {counts[2]} at "
-            f"risk · {counts[3]} over the penalty-notice threshold</p>")
+            f"risk · {counts[3]} over the penalty-notice threshold"
+            f"{f' · bands for {snap.pupils[0].period}, the period letters use' if snap.pupils else ''}"  # noqa: E501
+            "</p>")
+        keep = self.selected()
         current = self.class_filter.currentText()
         self.class_filter.blockSignals(True)
         self.class_filter.clear()
@@ -294,6 +333,10 @@ class TrackersWidget(QWidget):
         self.class_filter.setCurrentIndex(max(i, 0))
         self.class_filter.blockSignals(False)
         self.apply_filters()
+        if keep is not None:  # a refresh keeps the pupil someone was looking at
+            rows = [p.pupil_id for p in self.model.rows]
+            if keep.pupil_id in rows:
+                self.table.selectRow(rows.index(keep.pupil_id))
 
     @Slot()
     def apply_filters(self) -> None:
@@ -324,7 +367,10 @@ class TrackersWidget(QWidget):
         items = "".join(f"<li>{d.label} — <i>{due_text(d, self.snapshot.on)}</i></li>"
                         for d in p.due) if self.snapshot else ""
         flags = "; ".join(f"{escalation.FLAG_LABELS[f.name]} ({f.detail})" for f in p.flags)
-        self.detail.setText(f"<b>{p.name}</b> ({p.class_name})"
+        band = (f"{p.band_label or 'No band'} for {p.period} ({format_pct(p.period_pct)})"
+                f"{f', {p.running_period} so far {format_pct(p.running_pct)}' if p.running_period != p.period else ''}"  # noqa: E501
+                f"{''.join(f' · <b style=color:#a00000>{w}</b>' for w in p.warnings)}")
+        self.detail.setText(f"<b>{p.name}</b> ({p.class_name}) — {band}"
                             f"{' — ' + flags if flags else ''}"
                             f"<ul style='margin:2px'>{items or '<li>Nothing due</li>'}</ul>")
 

@@ -196,6 +196,7 @@ class PupilCaseWidget(QWidget):
             f"<b>{a.period}:</b> {format_pct(a.period_pct)} — {a.band_label or 'no band'}"
             f"{f'; {a.previous_period}: {format_pct(a.previous_pct)} → {comparison}' if comparison else ''}"  # noqa: E501
             f"{f' &nbsp; <b>{a.running_period} so far:</b> {format_pct(a.running_pct)}' if a.running_period != a.period else ''}"  # noqa: E501
+            f"{''.join(f' &nbsp; <b style=color:#a00000>⚠ {w}</b>' for w in a.warnings)}"
             f"<br><b>Lateness:</b> {a.lateness.label} ({a.lateness.this_week} this week) &nbsp; "
             f"<b>Absence stage:</b> {stage} &nbsp; <b>Penalty window:</b> {a.pn.sessions} "
             f"unauthorised sessions in {self.policy.pn_window_school_weeks} school weeks "
