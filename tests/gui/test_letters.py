@@ -18,12 +18,20 @@ from attendance_desktop.db.models import LetterLog
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
 from attendance_desktop.services import letter_service
 from tests.gui.conftest import save_screenshot
-from tests.services.test_letter_service import build_school, pdf_text
+from tests.services.test_letter_service import (
+    _band_on_running_period,
+    build_school,
+    pdf_text,
+)
 
 
 @pytest.fixture
 def school(ctx):  # type: ignore[no-untyped-def]
-    return build_school(ctx.engine)
+    """build_school's figures are Autumn 2's, the half term under way on 20 Nov: this
+    school bands on the running period (the board and the letters both use it)."""
+    ids = build_school(ctx.engine)
+    _band_on_running_period(ctx.engine)
+    return ids
 
 
 @pytest.fixture
