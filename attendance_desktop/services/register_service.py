@@ -372,10 +372,42 @@ def apply_changes(target: Engine | Session, actor: Actor, changes: Sequence[Mark
     return _apply(target, actor, changes, source, reason, only_empty)
 
 
+@dataclass(slots=True)
+class Batch:
+    """A batch decided (checked and turned into rows) but not yet written, with what the
+    decision was read from: see _decide and _write_batch; mark_import_writer prepares one
+    outside the write lock and checks these inputs are unchanged once it holds it."""
+
+    inserts: list[tuple[Any, ...]]  # _MARK_COLS order (SQLite: dates and times as text)
+    updates: list[dict[str, object]]
+    deletes: list[dict[str, object]]
+    amendments: list[dict[str, object]]
+    writes: list[tuple[Any, ...]]  # every cell written, for the ledger (MARK.fields order)
+    cells: list[CellMark]
+    unchanged: int
+    skipped: int
+    amended: int
+    keys: set[_Key]
+    facts: dict[int, _Facts]
+    policy: Policy
+    calendar: Any  # SchoolCalendar
+
+
 def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
            reason: str, only_empty: bool) -> BulkResult:
+    batch = _decide(s, actor, changes, source, reason, only_empty)
+    return BulkResult(0, 0, 0) if batch is None else _write_batch(s, batch)
+
+
+def _decide(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
+            reason: str, only_empty: bool,
+            admitted_from: dict[int, dt.date] | None = None) -> Batch | None:
+    """Check every change against the cells, the pupils, the calendar, the policy and the
+    clock as `s` sees them, and turn the batch into rows (nothing written). Raises like
+    apply_changes. `admitted_from`: pupils whose assumed admission date an import moves
+    back to that day in the same transaction (it counts as moved already)."""
     if not changes:
-        return BulkResult(0, 0, 0)
+        return None
     if source not in SOURCES:
         raise ServiceError(f"unknown source '{source}'")
     if not actor.can_write_register:
@@ -385,6 +417,13 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
     now = clock.now(s)
     policy, calendar = register_facts.facts_in(s)  # read now; parsed once per version
     facts = _pupil_facts(s, pupil_ids)
+    checked = facts
+    if admitted_from:
+        checked = dict(facts)
+        for pid, day in admitted_from.items():
+            f = checked.get(pid)
+            if f is not None and day < f.admitted:
+                checked[pid] = f._replace(admitted=day)
     keys = {(c.pupil_id, c.day, c.session) for c in changes}
     if len(keys) != len(changes):
         raise ServiceError("the same cell appears twice in one change")
@@ -424,7 +463,7 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
     for ch in changes:
         if ch.session not in ("AM", "PM"):
             raise ServiceError(f"session must be AM or PM, not '{ch.session}'")
-        f = facts.get(ch.pupil_id)
+        f = checked.get(ch.pupil_id)
         if f is None:
             raise ServiceError(f"pupil {ch.pupil_id} is not on the register")
         key = (ch.pupil_id, ch.day, ch.session)
@@ -528,21 +567,33 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
                                   who[1] if new_code else "", now if new_code else None))
     if conflicts:
         raise MarkConflict(tuple(conflicts))
+    return Batch(inserts, updates, deletes, amendments, writes, cells, unchanged, skipped,
+                 amended, keys, facts, policy, calendar)
+
+
+def _write_batch(s: Session, b: Batch, inserts: bool = True, ledger: bool = True
+                 ) -> BulkResult:
+    """Write a decided batch in `s` (holding the write lock). `inserts` / `ledger` False:
+    the caller writes the new marks / the ledger rows itself (mark_import_writer)."""
+    mt = Mark.__table__  # type: ignore[attr-defined]
     conn = s.connection()
-    _bulk_insert_rows(s, mt, _MARK_COLS, inserts, stored=as_text)
-    if updates:
+    if inserts:
+        _bulk_insert_rows(s, mt, _MARK_COLS, b.inserts,
+                          stored=conn.dialect.paramstyle == "qmark")
+    if b.updates:
         conn.execute(sa_update(mt).where(mt.c.id == bindparam("_id")).values(
             code=bindparam("code"), minutes_late=bindparam("minutes_late"),
             comment=bindparam("comment"), source=bindparam("source"),
             entered_by=bindparam("entered_by"), entered_role=bindparam("entered_role"),
-            entered_at=bindparam("entered_at")), updates)
-    if deletes:
-        conn.execute(sa_delete(mt).where(mt.c.id == bindparam("_id")), deletes)
-    _write_chained(s, writes, amendments)
-    written = len(inserts) + len(updates) + len(deletes)
+            entered_at=bindparam("entered_at")), b.updates)
+    if b.deletes:
+        conn.execute(sa_delete(mt).where(mt.c.id == bindparam("_id")), b.deletes)
+    _write_chained(s, b.writes if ledger else [], b.amendments)
+    written = len(b.inserts) + len(b.updates) + len(b.deletes)
     if written:
         live_revision.mark_changed(s)  # open screens everywhere reload after the commit
-    return BulkResult(written, unchanged, skipped, tuple(cells), len(inserts), amended)
+    return BulkResult(written, b.unchanged, b.skipped, tuple(b.cells), len(b.inserts),
+                      b.amended)
 
 
 def set_mark(engine: Engine, actor: Actor, change: MarkChange, *, reason: str = "",
