@@ -108,8 +108,10 @@ def prepare(conn: Connection, actor: Actor, changes: Sequence[rs.MarkChange], re
         conn.exec_driver_sql(
             f"CREATE TEMP TABLE {_STAGE} (seq INTEGER PRIMARY KEY, ins INTEGER,"
             f" {', '.join(_COLS)})")
-        conn.exec_driver_sql(
-            f"INSERT INTO temp.{_STAGE} VALUES ({', '.join('?' * (len(_COLS) + 2))})", rows)
+        if rows:  # (every cell may already hold the file's mark by now)
+            conn.exec_driver_sql(
+                f"INSERT INTO temp.{_STAGE} VALUES ({', '.join('?' * (len(_COLS) + 2))})",
+                rows)
         prepared = Prepared(batch, tail_id, tail_hash, links, _chain(head, links), tail_id)
         conn.commit()  # only the TEMP table was written
         return prepared

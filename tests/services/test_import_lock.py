@@ -44,9 +44,10 @@ def _counts(engine: Engine) -> tuple[int, int]:
                 int(conn.exec_driver_sql("SELECT count(*) FROM markledger").scalar() or 0))
 
 
-def _run_with(engine: Engine, path: Path, meanwhile, token: CancelToken | None = None):  # type: ignore[no-untyped-def]
-    """Run the import job; `meanwhile()` runs once, when the rows are staged and the
-    write is next (another writer's moment)."""
+def _run_with(engine: Engine, path: Path, meanwhile, token: CancelToken | None = None,  # type: ignore[no-untyped-def]
+              at: str = "Saving marks"):
+    """Run the import job; `meanwhile()` runs once, at the progress step `at`: by default
+    when the rows are staged and the write is next (another writer's moment)."""
     job = imp.import_marks_job(engine, path, OFFICE, token)
     done = False
     while True:
@@ -55,7 +56,7 @@ def _run_with(engine: Engine, path: Path, meanwhile, token: CancelToken | None =
         except StopIteration as stop:
             return stop.value
         assert isinstance(progress, Progress)
-        if progress.label == "Saving marks" and not done:
+        if progress.label == at and not done:
             done = True
             meanwhile()
 
@@ -136,4 +137,20 @@ def test_cancel_after_staging_leaves_nothing(engine, pupils, tmp_path):
     assert _counts(engine) == (0, 0)
     # The pooled connection's TEMP rows went with it: the next import starts clean.
     assert imp.import_marks(engine, _file(tmp_path), OFFICE).new == 24
+    _clean(engine)
+
+
+def test_cells_set_to_the_files_marks_meanwhile_leave_nothing_to_write(
+        engine, paths, pupils, tmp_path):
+    path = marks_csv(tmp_path, [f"{UPNS[1]},{DAYS[1].isoformat()},AM,/,,"])
+    other = open_database(paths)
+    clock_at(other, dt.datetime.combine(DAYS[1], dt.time(9, 10)))
+    try:
+        result = _run_with(engine, path, lambda: rs.apply_changes(
+            other, OFFICE, [MarkChange(pupils[UPNS[1]], DAYS[1], "AM", "/")]),
+            at="Preparing marks")
+    finally:
+        other.dispose()
+    assert (result.new, result.changed, result.unchanged) == (0, 0, 1)
+    assert _counts(engine) == (1, 1)
     _clean(engine)
