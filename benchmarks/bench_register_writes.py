@@ -5,10 +5,15 @@ the same run (ratios, never pass/fail on machine speed).
 
 1. "All present" for every pupil (one session) and a whole-school closure (two sessions):
    milliseconds, statements sent, and the ratio to a raw executemany of the same rows.
-2. `import marks` of a big file: how long the write lock is held (BEGIN IMMEDIATE to
-   COMMIT), against a raw executemany of the same rows; extrapolated to 1M marks.
-3. Kiosk sign-ins in this process while another process runs that import: p50/p99 and
-   failures.
+2. `import marks` of a big file (school days from the calendar, over four academic years
+   so 1M marks fit at 2,000 pupils): how long the write lock is held, measured where it
+   is taken and released (services/write_lock.watch_held), against a raw executemany of
+   the same rows; extrapolated to 1M marks. The import process logs the phases inside
+   the lock.
+3. Kiosk sign-ins in this process while another process runs that import (on days the
+   file does not hold): p50/p99 and failures.
+
+    --only bulk|import   run one part
 """
 
 from __future__ import annotations

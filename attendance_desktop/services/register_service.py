@@ -99,6 +99,7 @@ class BulkResult:
     unchanged: int
     skipped: int  # cells left alone (already marked, closed, off roll)
     cells: tuple[CellMark, ...] = ()  # the cells as they now are, for the grid to refresh
+    # (none for a closure, or above CELLS_RETURNED_UP_TO)
     new: int = 0  # of `written`, cells that had no mark
     amended_after_close: int = 0  # existing marks changed after their register closed
 
@@ -442,7 +443,9 @@ def _decide(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str
     writes: list[tuple[Any, ...]] = []  # every cell written, for the ledger (db/chains.py)
     conflicts: list[CellConflict] = []
     cells: list[CellMark] = []
-    want_cells = len(changes) <= CELLS_RETURNED_UP_TO
+    # A closure's cells are not returned: its columns close, so a page showing them
+    # reloads; an import of a year does not need its cells back either.
+    want_cells = len(changes) <= CELLS_RETURNED_UP_TO and source != "closure"
     # SQLite: new rows carry the date and time as the text stored, converted once here.
     mt = Mark.__table__  # type: ignore[attr-defined]
     as_text = s.connection().dialect.paramstyle == "qmark"
