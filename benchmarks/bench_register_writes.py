@@ -5,10 +5,15 @@ the same run (ratios, never pass/fail on machine speed).
 
 1. "All present" for every pupil (one session) and a whole-school closure (two sessions):
    milliseconds, statements sent, and the ratio to a raw executemany of the same rows.
-2. `import marks` of a big file: how long the write lock is held (BEGIN IMMEDIATE to
-   COMMIT), against a raw executemany of the same rows; extrapolated to 1M marks.
-3. Kiosk sign-ins in this process while another process runs that import: p50/p99 and
-   failures.
+2. `import marks` of a big file (school days from the calendar, over four academic years
+   so 1M marks fit at 2,000 pupils): how long the write lock is held, measured where it
+   is taken and released (services/write_lock.watch_held), against a raw executemany of
+   the same rows; extrapolated to 1M marks. The import process logs the phases inside
+   the lock.
+3. Kiosk sign-ins in this process while another process runs that import (on days the
+   file does not hold): p50/p99 and failures.
+
+    --only bulk|import   run one part
 """
 
 from __future__ import annotations
@@ -145,19 +150,33 @@ def bench_bulk(tmp: Path, pupils: int) -> None:
     engine.dispose()
 
 
-def write_file(path: Path, upns: list[str], n: int) -> list[tuple[str, str, str]]:
-    """n marks: every pupil, school days from 1 Sep 2025 onwards, AM and PM."""
-    cal_days = []
-    d = dt.date(2025, 9, 1)
-    while len(cal_days) * 2 * len(upns) < n:
-        if d.weekday() < 5:
-            cal_days.append(d)
+IMPORT_YEARS = (2022, 2023, 2024, 2025)  # the file's marks; the kiosk signs in in 2026/27
+
+
+def add_years(engine) -> None:  # type: ignore[no-untyped-def]
+    for year in (*IMPORT_YEARS, 2026):
+        if year != 2025:  # make_school made 2025/26
+            calendar_service.create_academic_year(engine, HEAD, default_term_dates(year))
+
+
+def open_days(engine, first: dt.date, last: dt.date) -> list[dt.date]:  # type: ignore[no-untyped-def]
+    cal = calendar_service.load_calendar(engine)
+    out, d = [], first
+    while d <= last:
+        if cal.is_open(d, "AM") and cal.is_open(d, "PM"):
+            out.append(d)
         d += dt.timedelta(days=1)
-    cells = []
+    return out
+
+
+def write_file(path: Path, upns: list[str], days: list[dt.date],
+               n: int) -> list[tuple[str, str, str]]:
+    """Up to n marks: every pupil, open school days oldest first, AM and PM."""
+    cells: list[tuple[str, str, str]] = []
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["upn", "date", "session", "code", "minutes_late", "comment"])
-        for day in cal_days:
+        for day in days:
             for ss in ("AM", "PM"):
                 for u in upns:
                     if len(cells) == n:
@@ -168,33 +187,58 @@ def write_file(path: Path, upns: list[str], n: int) -> list[tuple[str, str, str]
 
 
 def _run_import(db_file: str, csv_file: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    import logging
+
+    from attendance_desktop.services import write_lock
+
+    logging.basicConfig(level=logging.INFO, format="  (import process) %(message)s")
     paths = resolve_paths(Path(db_file).parent, environ={})
     engine = open_database(paths)
-    stmts = Statements(engine)
-    t = time.perf_counter()
-    result = import_service.import_marks(engine, Path(csv_file), OFFICE, reason="bench")
-    out.put((time.perf_counter() - t, max(stmts.lock_held, default=0.0), result.new))
+    held: list[float] = []
+    stmts = Statements(engine)  # BEGIN IMMEDIATE to COMMIT, seen from the driver
+    watch = getattr(write_lock, "watch_held", None)  # where the lock is taken and released
+    if watch is not None:
+        watch(held.append)
+    try:
+        t = time.perf_counter()
+        result = import_service.import_marks(engine, Path(csv_file), OFFICE, reason="bench")
+        out.put((time.perf_counter() - t, max(held or stmts.lock_held or [0.0]), result.new))
+    except Exception as exc:  # reported by the parent, never a hang
+        import traceback
+
+        traceback.print_exc()
+        out.put(exc)
     engine.dispose()
 
 
 def bench_import(tmp: Path, pupils: int, n: int) -> None:
     paths, engine, ids = make_school(tmp / "imp", pupils)
+    add_years(engine)
     with engine.connect() as conn:
         upns = [u for (u,) in conn.exec_driver_sql("SELECT upn FROM pupil ORDER BY id")]
+    days = open_days(engine, dt.date(IMPORT_YEARS[0], 9, 1), dt.date(IMPORT_YEARS[-1] + 1, 7, 31))
+    kiosk_days = open_days(engine, dt.date(2026, 9, 1), dt.date(2026, 12, 18))
+    capacity = len(days) * 2 * len(upns)
+    if n > capacity:
+        print(f"(only {capacity} school sessions x pupils in {len(IMPORT_YEARS)} years at"
+              f" {pupils} pupils: importing {capacity} marks, not {n})")
+        n = capacity
     big = tmp / "big.csv"
-    cells = write_file(big, upns, n)
+    cells = write_file(big, upns, days, n)
     by_upn = dict(zip(upns, ids, strict=True))
     rows = [(by_upn[u], d, ss, "/", None, "", "import", "x", "office",
              "2025-11-03 09:00:00.000000") for u, d, ss in cells]
     raw = raw_marks(paths.sqlite_file, rows)
+    del rows
     engine.dispose()
 
-    # The import in another process; kiosk sign-ins here all the while.
+    # The import in another process; kiosk sign-ins here all the while (on days the file
+    # does not hold, so the two never write the same cell).
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     proc = ctx.Process(target=_run_import, args=(str(paths.sqlite_file), str(big), out))
     kiosk = open_database(paths)
-    clock = FixedClock(dt.datetime(2025, 11, 20, 9, 10))
+    clock = FixedClock(dt.datetime.combine(kiosk_days[0], dt.time(9, 10)))
     bind_clock(kiosk, clock)
     times: list[float] = []
     failures = 0
@@ -202,8 +246,8 @@ def bench_import(tmp: Path, pupils: int, n: int) -> None:
     i = 0
     while proc.is_alive() or not times:
         pid = ids[i % len(ids)]
-        day_offset = i // len(ids)
-        clock.set(dt.datetime(2025, 11, 20, 9, 10) + dt.timedelta(days=7 * day_offset))
+        day = kiosk_days[(i // len(ids)) % len(kiosk_days)]
+        clock.set(dt.datetime.combine(day, dt.time(9, 10)))
         t = time.perf_counter()
         try:
             r = kiosk_service.sign_in(kiosk, pid, REASON, "Parent")
@@ -214,29 +258,38 @@ def bench_import(tmp: Path, pupils: int, n: int) -> None:
             print("kiosk failure:", exc)
         times.append((time.perf_counter() - t) * 1000)
         i += 1
-    took, held, new = out.get()
+    got = out.get(timeout=60)
     proc.join()
     kiosk.dispose()
+    if isinstance(got, Exception):
+        print(f"import FAILED: {got}")
+        return
+    took, held, new = got
     per_m = held / n * 1_000_000
     print(f"import {new} marks: {took:5.2f} s in all, write lock held {held:5.2f} s;"
           f" raw executemany of the same rows {raw:5.2f} s (ratio {held / raw:.2f}x);"
-          f" extrapolated to 1M marks: lock {per_m:4.1f} s (raw {raw / n * 1e6:4.1f} s)")
+          f" extrapolated to 1M marks: lock {per_m:4.1f} s (raw {raw / n * 1e6:4.1f} s);"
+          f" target lock < 3 s at 1M -> {'met' if per_m < 3 else 'NOT met'}")
     times.sort()
     p99 = times[max(0, int(len(times) * 0.99) - 1)]
     print(f"kiosk sign-ins during the import: n={len(times)}, median"
           f" {statistics.median(times):5.1f} ms, p99 {p99:6.1f} ms, max {times[-1]:6.1f} ms,"
-          f" failures {failures}")
+          f" failures {failures}; target p99 <= 50 ms, 0 failures ->"
+          f" {'met' if p99 <= 50 and not failures else 'NOT met'}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pupils", type=int, default=2000)
     parser.add_argument("--import-marks", type=int, default=200_000)
+    parser.add_argument("--only", choices=("bulk", "import"), default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        bench_bulk(tmp, args.pupils)
-        bench_import(tmp, args.pupils, args.import_marks)
+        if args.only != "import":
+            bench_bulk(tmp, args.pupils)
+        if args.only != "bulk":
+            bench_import(tmp, args.pupils, args.import_marks)
     return 0
 
 

@@ -173,33 +173,86 @@ def lock_chain(conn: Connection, kind: ChainKind) -> None:
                      {"ns": _CHAIN_LOCK, "k": kind.lock_key})
 
 
+_GENESIS_Q = text("SELECT value FROM appmeta WHERE key = :k")
+_MARK_HEAD_SQL = "SELECT hash FROM markledger ORDER BY id DESC LIMIT 1"
+_LINK_HEAD_Q = text("SELECT hash FROM chainlink WHERE kind = :k ORDER BY id DESC LIMIT 1")
+_LINK_INSERT = text("INSERT INTO chainlink (kind, record_id, prev_hash, hash) VALUES"
+                    " (:kind, :record_id, :prev_hash, :hash)")
+
+
 def _genesis(conn: Connection) -> str:
-    got = conn.execute(text("SELECT value FROM appmeta WHERE key = :k"),
-                       {"k": GENESIS_KEY}).scalar()
+    got = conn.execute(_GENESIS_Q, {"k": GENESIS_KEY}).scalar()
     return str(got) if got is not None else ""
 
 
 def head(conn: Connection, kind: ChainKind) -> str:
     """The hash the next link chains to (after lock_chain)."""
+    # Statements built once: a keystroke's write reads two heads.
     if kind is MARK:
-        got = conn.execute(text("SELECT hash FROM markledger ORDER BY id DESC LIMIT 1")).scalar()
+        got = conn.exec_driver_sql(_MARK_HEAD_SQL).scalar()
     else:
-        got = conn.execute(text("SELECT hash FROM chainlink WHERE kind = :k ORDER BY id DESC"
-                                " LIMIT 1"), {"k": kind.name}).scalar()
+        got = conn.execute(_LINK_HEAD_Q, {"k": kind.name}).scalar()
     return str(got) if got is not None else genesis_hash(kind.name, _genesis(conn))
+
+
+_CACHEABLE = frozenset({str, int, dt.date, dt.datetime, type(None)})
+
+
+def mark_forms(writes: Iterable[Sequence[Any]]) -> Iterable[tuple[tuple[Any, ...], str]]:
+    """For each mark write (MARK.fields order): its values normalised (dates and times as
+    the text SQLite stores) and its canonical form, exactly as canonicaliser(MARK.fields)
+    writes it. Fast for big batches: each distinct value of each field is normalised and
+    JSON-encoded once (a batch repeats a few dates, codes and names), and the array is
+    joined from those pieces; with separators (",", ":") the JSON of an array of scalars
+    is the same text."""
+    kinds = [t for _, t in MARK.fields]
+    caches: list[dict[Any, tuple[Any, str]]] = [{} for _ in kinds]
+    pairs = list(zip(kinds, caches, strict=True))
+    for w in writes:
+        values = []
+        parts = []
+        for v, (t, cache) in zip(w, pairs, strict=True):
+            if type(v) is int and t == INT:  # ids: many distinct values, JSON is repr
+                values.append(v)
+                parts.append(repr(v))
+                continue
+            # Only exact types are cached: True == 1 and 1.0 == 1 as dict keys.
+            got = cache.get(v) if type(v) in _CACHEABLE else None
+            if got is None:
+                n = _plain(t, v)
+                got = cache[v] = (n, _ENCODE(n))
+            values.append(got[0])
+            parts.append(got[1])
+        yield tuple(values), "[" + ",".join(parts) + "]"
+
+
+def _plain(kind: str, v: Any) -> Any:
+    if v is None:
+        return None
+    if (type(v) is str and kind == STR) or (type(v) is int and kind == INT):
+        return v
+    return _norm(kind, v)
 
 
 def ledger_rows(conn: Connection, writes: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
     """The markledger rows (LEDGER_COLS order) for mark writes given as tuples in MARK.fields
-    order (code "" = the cell was cleared), chained in one pass; the caller inserts them."""
+    order (code "" = the cell was cleared), chained in one pass; the caller inserts them.
+    On SQLite the values come back normalised (dates and times as the text it stores)."""
     lock_chain(conn, MARK)
-    prev = head(conn, MARK)
-    canon = canonicaliser(MARK.fields)
+    if conn.dialect.name == "sqlite":
+        return chain_marks(head(conn, MARK), writes)
+    writes = list(writes)  # PostgreSQL gets its date and time objects, as before
+    linked = chain_marks(head(conn, MARK), writes)
+    return [(*w, *r[-2:]) for w, r in zip(writes, linked, strict=True)]
+
+
+def chain_marks(prev: str, writes: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Ledger rows for `writes` chained after the hash `prev` (see ledger_rows)."""
     sha = hashlib.sha256
     out = []
-    for w in writes:
-        h = sha(f"{prev}\n{canon(w)}".encode()).hexdigest()
-        out.append((*w, prev, h))
+    for values, canon in mark_forms(writes):
+        h = sha(f"{prev}\n{canon}".encode()).hexdigest()
+        out.append((*values, prev, h))
         prev = h
     return out
 
@@ -233,8 +286,7 @@ def link_rows(conn: Connection, kind: ChainKind, rows: Sequence[Mapping[str, Any
         links.append({"kind": kind.name, "record_id": int(row["id"]), "prev_hash": prev,
                       "hash": h})
         prev = h
-    conn.execute(text("INSERT INTO chainlink (kind, record_id, prev_hash, hash) VALUES"
-                      " (:kind, :record_id, :prev_hash, :hash)"), links)
+    conn.execute(_LINK_INSERT, links)
 
 
 # --- writing at commit ----------------------------------------------------------------------
@@ -302,23 +354,18 @@ def table_of(kind: ChainKind) -> Table:
 
 def insert_ledger(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """One executemany of ledger rows (LEDGER_COLS order). SQLite gets dates and times as
-    the text SQLAlchemy itself stores, straight to the driver (an import writes 1M)."""
+    the text SQLAlchemy itself stores, straight to the driver (an import writes 1M); rows
+    from ledger_rows are in that form already and go as they are."""
     if not rows:
         return
     cols = ", ".join(LEDGER_COLS)
     if conn.dialect.paramstyle == "qmark":
         d, at = LEDGER_COLS.index("date"), LEDGER_COLS.index("entered_at")
-        days: dict[Any, str] = {}
-        times: dict[Any, str] = {}
-        out = []
-        for r in rows:
-            row = list(r)
-            day, moment = row[d], row[at]
-            row[d] = days.get(day) or days.setdefault(day, _norm(DATE, day))
-            row[at] = times.get(moment) or times.setdefault(moment, _norm(DATETIME, moment))
-            out.append(tuple(row))
+        if not all(type(r[d]) is str and type(r[at]) is str for r in rows):
+            rows = [tuple(_plain(t, v) for (_, t), v in zip(MARK.fields, r, strict=False))
+                    + tuple(r[len(MARK.fields):]) for r in rows]
         conn.exec_driver_sql(f"INSERT INTO markledger ({cols}) VALUES "
-                             f"({', '.join('?' for _ in LEDGER_COLS)})", out)
+                             f"({', '.join('?' for _ in LEDGER_COLS)})", rows)
     else:
         conn.execute(text(f"INSERT INTO markledger ({cols}) VALUES "
                           f"({', '.join(':' + c for c in LEDGER_COLS)})"),

@@ -14,8 +14,7 @@ from attendance_desktop.db.models import Closure, Mark, Pupil, SettingChange
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import SESSIONS, SchoolCalendar, england_bank_holidays
 from attendance_desktop.domain.roles import SYSTEM_ACTOR, Actor
-from attendance_desktop.services import clock, register_service
-from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services import clock, register_facts, register_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.register_service import BulkResult, MarkChange
 from attendance_desktop.services.write_lock import run_write
@@ -50,7 +49,7 @@ def fill_closures(engine: Engine, start: dt.date, end: dt.date) -> int:
     marks it wrote (0 and no write when everything is filled)."""
 
     def work(s: Session) -> int:
-        calendar = read_calendar(s)
+        calendar = register_facts.calendar_in(s)
         closures = s.exec(select(Closure).where(Closure.date >= start,
                                                 Closure.date <= end)).all()
         days = sorted({c.date for c in closures})
@@ -99,7 +98,7 @@ def emergency_closure(engine: Engine, actor: Actor, day: dt.date, session: str, 
     sessions = SESSIONS if session == "DAY" else (session,)
 
     def work(s: Session) -> BulkResult:
-        calendar = read_calendar(s)
+        calendar = register_facts.calendar_in(s)
         problem = closure_day_problem(calendar, day, "emergency")
         if problem:
             raise ServiceError(f"no closure recorded: {problem}")

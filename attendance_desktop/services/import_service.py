@@ -42,6 +42,7 @@ from attendance_desktop.domain.roles import CLI_ACTOR, Actor
 from attendance_desktop.services import (
     audit_service,
     clock,
+    mark_import_writer,
     office_files,
     pupil_service,
     register_service,
@@ -1295,15 +1296,14 @@ def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
             raise ServiceError(
                 f"{source.name} would change {plan.closed_changed} marks in registers that"
                 " have closed; give the reason for the amendments (--reason)")
-        token.check()
-        yield Progress(n + plan.unchanged, 2 * n, "Saving marks")
-        token.check()  # the last moment Cancel can stop it: the write is one transaction
         why = f"Imported from {source.name}" + (f": {reason}" if reason else "")
+        moved: list[int] = []
 
-        def write(s: Session, plan: _Plan = plan, why: str = why) -> MarkImportResult:
-            moved = _move_assumed_admissions(s, checked.admissions)
-            done = register_service.apply_changes(s, actor, plan.changes, source="import",
-                                                  reason=why)
+        def before(s: Session, moved: list[int] = moved) -> None:
+            moved.append(_move_assumed_admissions(s, checked.admissions))
+
+        def after(s: Session, done: register_service.BulkResult, plan: _Plan = plan,
+                  moved: list[int] = moved) -> MarkImportResult:
             # What the write did (a cell set to the file's value meanwhile is unchanged).
             got = MarkImportResult(source.name, done.new, done.written - done.new,
                                    plan.unchanged + done.unchanged)
@@ -1312,13 +1312,35 @@ def import_marks_job(engine: Engine, source: Path, actor: Actor = CLI_ACTOR,
                 new_value=(f"{got.new} new, {got.changed} changed, {got.unchanged}"
                            f" unchanged" + (f"; reason: {reason}" if reason else "")
                            + (f"; admission dates not given set from the history for "
-                              f"{moved} pupils" if moved else "")),
+                              f"{moved[-1]} pupils" if moved[-1] else "")),
                 staff_name=actor.name, staff_role=actor.role.value))
             return got
 
+        def locked(s: Session, plan: _Plan = plan, why: str = why) -> MarkImportResult:
+            before(s)
+            return after(s, register_service.apply_changes(s, actor, plan.changes,
+                                                           source="import", reason=why))
+
         try:
-            result = (run_write(engine, write) if plan.changes else
-                      MarkImportResult(source.name, 0, 0, plan.unchanged))
+            if not plan.changes:
+                result = MarkImportResult(source.name, 0, 0, plan.unchanged)
+            elif not mark_import_writer.usable(engine):
+                token.check()
+                yield Progress(n + plan.unchanged, 2 * n, "Saving marks")
+                token.check()  # the last moment Cancel can stop it: one transaction
+                result = run_write(engine, locked)
+            else:
+                # Decided and staged before the write lock; the lock is held only for
+                # the checks that nothing moved and the INSERT ... SELECT (see the module).
+                with mark_import_writer.staging(engine) as conn:
+                    yield Progress(n + plan.unchanged // 2, 2 * n, "Preparing marks")
+                    prepared = mark_import_writer.prepare(conn, actor, plan.changes, why,
+                                                          checked.admissions)
+                    token.check()
+                    yield Progress(n + plan.unchanged, 2 * n, "Saving marks")
+                    token.check()  # the last moment Cancel can stop it: one transaction
+                    result = mark_import_writer.write(conn, prepared, actor, plan.changes,
+                                                      why, before, after)
             break
         except MarkConflict:
             if attempt:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
@@ -32,6 +32,9 @@ from attendance_desktop.db.models import (
 CHANGED_KEY = "register_changed"
 # Tables whose rows the live screens show; an ORM flush touching one counts as a change.
 _WATCHED = (Mark, MarkAmendment, KioskEvent, CallLog)
+
+
+_RAISE_SQL = "UPDATE register_revision SET revision = revision + 1 WHERE id = 1"
 
 
 def mark_changed(session: OrmSession) -> None:
@@ -58,10 +61,9 @@ def _raise_on_commit(session: OrmSession) -> None:
     session.flush()  # pending ORM rows first, so nothing is flushed after the row lock
     session.info.pop(CHANGED_KEY, None)
     conn = session.connection()
-    done = conn.execute(text(
-        "UPDATE register_revision SET revision = revision + 1 WHERE id = 1"))
+    done = conn.exec_driver_sql(_RAISE_SQL)
     if done.rowcount == 0:  # a database made without the migration's first row
-        conn.execute(text("INSERT INTO register_revision (id, revision) VALUES (1, 1)"))
+        conn.exec_driver_sql("INSERT INTO register_revision (id, revision) VALUES (1, 1)")
 
 
 @event.listens_for(OrmSession, "after_rollback")

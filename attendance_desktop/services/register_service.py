@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam
 from sqlalchemy import delete as sa_delete
@@ -24,15 +24,13 @@ from attendance_desktop.domain.calendar import compulsory_school_age_start
 from attendance_desktop.domain.codes import CodeError
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import clock, live_revision
-from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services import clock, live_revision, register_facts
 from attendance_desktop.services.errors import (
     CellConflict,
     MarkConflict,
     PermissionDenied,
     ServiceError,
 )
-from attendance_desktop.services.policy_service import read_policy
 from attendance_desktop.services.write_lock import holds_write_lock, lock_pupils, run_write
 
 SOURCES = ("register", "kiosk", "leave", "closure", "import", "demo")
@@ -101,6 +99,7 @@ class BulkResult:
     unchanged: int
     skipped: int  # cells left alone (already marked, closed, off roll)
     cells: tuple[CellMark, ...] = ()  # the cells as they now are, for the grid to refresh
+    # (none for a closure, or above CELLS_RETURNED_UP_TO)
     new: int = 0  # of `written`, cells that had no mark
     amended_after_close: int = 0  # existing marks changed after their register closed
 
@@ -145,8 +144,7 @@ def code_problem(found: codes.AttendanceCode, day: dt.date, dob: dt.date, admitt
     return ""
 
 
-@dataclass(frozen=True, slots=True)
-class _Facts:
+class _Facts(NamedTuple):  # a tuple: a whole school's are made on every bulk write
     name: str
     class_id: int | None
     admitted: dt.date
@@ -154,19 +152,53 @@ class _Facts:
     dob: dt.date
 
 
+_P = Pupil.__table__.c  # type: ignore[attr-defined]
+# Built once: constructing a statement costs more than running it for one keystroke.
+_FACTS_Q = sa_select(_P.id, _P.preferred_forename, _P.legal_forename, _P.legal_surname,
+                     _P.class_id, _P.admission_date, _P.leaving_date, _P.dob).where(
+    _P.id.in_(bindparam("ids", expanding=True)))
+
+
 def _pupil_facts(s: Session, pupil_ids: set[int]) -> dict[int, _Facts]:
     out: dict[int, _Facts] = {}
     ids = sorted(pupil_ids)
-    p = Pupil.__table__.c  # type: ignore[attr-defined]
     conn = s.connection()
+    if conn.dialect.name == "sqlite" and len(ids) > 40:
+        # A whole school: plain tuples from the driver, each distinct date parsed once.
+        days: dict[Any, dt.date] = {}
+
+        def day(v: Any) -> Any:
+            if v is None or isinstance(v, dt.date):
+                return v
+            got = days.get(v)
+            if got is None:
+                got = days[v] = _as_date(v)
+            return got
+
+        raw = conn.connection.cursor()
+        try:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                raw.execute("SELECT id, preferred_forename, legal_forename, legal_surname,"
+                            " class_id, admission_date, leaving_date, dob FROM pupil WHERE id"
+                            f" IN ({','.join('?' * len(chunk))})", chunk)
+                for pid, pref, legal, surname, cls, adm, left, dob in raw:
+                    out[pid] = _Facts(f"{pref or legal} {surname}", cls, day(adm), day(left),
+                                      day(dob))
+        finally:
+            raw.close()
+        return out
     for i in range(0, len(ids), 500):
-        for row in conn.execute(sa_select(
-                p.id, p.preferred_forename, p.legal_forename, p.legal_surname, p.class_id,
-                p.admission_date, p.leaving_date, p.dob).where(p.id.in_(ids[i:i + 500]))):
+        for row in conn.execute(_FACTS_Q, {"ids": ids[i:i + 500]}):
             out[row.id] = _Facts(f"{row.preferred_forename or row.legal_forename} "
                                  f"{row.legal_surname}", row.class_id, row.admission_date,
                                  row.leaving_date, row.dob)
     return out
+
+
+def _where(f: _Facts, ch: MarkChange) -> str:
+    """The cell, in a message."""
+    return f"{f.name}, {ch.day:%a %d %b} {ch.session}"
 
 
 def check_may_write(actor: Actor, pupil_name: str, class_id: int | None, day: dt.date,
@@ -204,26 +236,27 @@ def _as_datetime(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
+_M = Mark.__table__.c  # type: ignore[attr-defined]
+_MARK_READ = (_M.id, _M.pupil_id, _M.date, _M.session, _M.code, _M.minutes_late, _M.comment,
+              _M.source, _M.entered_by, _M.entered_role, _M.entered_at)
+_CELL_Q = sa_select(*_MARK_READ).where(_M.pupil_id == bindparam("p"), _M.date == bindparam("d"),
+                                       _M.session == bindparam("s"))
+_RANGE_Q = sa_select(*_MARK_READ).where(_M.date >= bindparam("lo"), _M.date <= bindparam("hi"),
+                                        _M.pupil_id.in_(bindparam("ids", expanding=True)))
+
+
 def _existing_marks(s: Session, keys: set[_Key]) -> dict[_Key, _Existing]:
     """The marks now in these cells (read inside the write lock)."""
     if not keys:
         return {}
     conn = s.connection()
-    m = Mark.__table__.c  # type: ignore[attr-defined]
-    cols = (m.id, m.pupil_id, m.date, m.session, m.code, m.minutes_late, m.comment, m.source,
-            m.entered_by, m.entered_role, m.entered_at)
     out: dict[_Key, _Existing] = {}
     pupils = sorted({k[0] for k in keys})
     if len(keys) <= 40:
-        queries = [sa_select(*cols).where(m.pupil_id == p, m.date == d, m.session == ss)
-                   for p, d, ss in keys]
-    else:
-        lo, hi = min(k[1] for k in keys), max(k[1] for k in keys)
-        queries = [sa_select(*cols).where(m.date >= lo, m.date <= hi,
-                                          m.pupil_id.in_(pupils[i:i + 500]))
-                   for i in range(0, len(pupils), 500)]
-    if conn.dialect.name == "sqlite" and len(keys) > 40:
+        rows = [r for p, d, ss in keys for r in conn.execute(_CELL_Q, {"p": p, "d": d, "s": ss})]
+    elif conn.dialect.name == "sqlite":
         # Plain tuples straight from the driver: an import reads up to a year of marks.
+        lo, hi = min(k[1] for k in keys), max(k[1] for k in keys)
         raw = conn.connection.cursor()
         try:
             for i in range(0, len(pupils), 500):
@@ -240,12 +273,16 @@ def _existing_marks(s: Session, keys: set[_Key]) -> dict[_Key, _Existing]:
         finally:
             raw.close()
         return out
-    for q in queries:
-        for r in conn.execute(q):
-            key = (r.pupil_id, r.date, r.session)
-            if key in keys:
-                out[key] = (r.id, r.code, r.minutes_late, r.comment or "", r.source,
-                            r.entered_by, r.entered_role, r.entered_at)
+    else:
+        lo, hi = min(k[1] for k in keys), max(k[1] for k in keys)
+        rows = [r for i in range(0, len(pupils), 500)
+                for r in conn.execute(_RANGE_Q, {"lo": lo, "hi": hi,
+                                                 "ids": pupils[i:i + 500]})]
+    for r in rows:
+        key = (r.pupil_id, r.date, r.session)
+        if key in keys:
+            out[key] = (r.id, r.code, r.minutes_late, r.comment or "", r.source,
+                        r.entered_by, r.entered_role, r.entered_at)
     return out
 
 
@@ -264,21 +301,34 @@ def _bulk_insert(s: Session, table: Any, rows: list[dict[str, object]]) -> None:
         _bulk_insert_rows(s, table, cols, [tuple(r[c] for c in cols) for r in rows])
 
 
+def _processor(dialect: Any, table: Any, column: str) -> Any:
+    """SQLAlchemy's own conversion of a value of `column` for the driver (None: as is)."""
+    return table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _bulk_insert_rows(s: Session, table: Any, cols: list[str],
-                      rows: list[tuple[Any, ...]]) -> None:
+                      rows: list[tuple[Any, ...]], stored: bool = False) -> None:
     """One executemany INSERT of tuples in `cols` order. On SQLite the few columns that
     need converting (dates, times) are converted once per distinct value with SQLAlchemy's
     own bind processors and the rows handed straight to the driver, skipping SQLAlchemy's
-    per-row work while storing exactly what it would store."""
+    per-row work while storing exactly what it would store. `stored`: the rows hold
+    those converted values already (SQLite only)."""
     if not rows:
         return
     conn = s.connection()
     dialect = conn.dialect
+    if stored and dialect.paramstyle == "qmark":
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(cols)}) "
+                             f"VALUES ({', '.join('?' for _ in cols)})", rows)
+        return
     if dialect.paramstyle != "qmark":
         conn.execute(sa_insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
         return
+    # The dialect's own type (SQLite's DATE/DATETIME): its processor writes the text
+    # SQLAlchemy stores everywhere, and sqlite3's deprecated default adapters (Python
+    # 3.12+) are never used.
     procs = [(k, proc) for k, c in enumerate(cols)
-             if (proc := table.c[c].type.bind_processor(dialect)) is not None]
+             if (proc := _processor(dialect, table, c)) is not None]
     if procs:
         caches: list[dict[Any, Any]] = [{} for _ in procs]
         out = []
@@ -323,10 +373,42 @@ def apply_changes(target: Engine | Session, actor: Actor, changes: Sequence[Mark
     return _apply(target, actor, changes, source, reason, only_empty)
 
 
+@dataclass(slots=True)
+class Batch:
+    """A batch decided (checked and turned into rows) but not yet written, with what the
+    decision was read from: see _decide and _write_batch; mark_import_writer prepares one
+    outside the write lock and checks these inputs are unchanged once it holds it."""
+
+    inserts: list[tuple[Any, ...]]  # _MARK_COLS order (SQLite: dates and times as text)
+    updates: list[dict[str, object]]
+    deletes: list[dict[str, object]]
+    amendments: list[dict[str, object]]
+    writes: list[tuple[Any, ...]]  # every cell written, for the ledger (MARK.fields order)
+    cells: list[CellMark]
+    unchanged: int
+    skipped: int
+    amended: int
+    keys: set[_Key]
+    facts: dict[int, _Facts]
+    policy: Policy
+    calendar: Any  # SchoolCalendar
+
+
 def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
            reason: str, only_empty: bool) -> BulkResult:
+    batch = _decide(s, actor, changes, source, reason, only_empty)
+    return BulkResult(0, 0, 0) if batch is None else _write_batch(s, batch)
+
+
+def _decide(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
+            reason: str, only_empty: bool,
+            admitted_from: dict[int, dt.date] | None = None) -> Batch | None:
+    """Check every change against the cells, the pupils, the calendar, the policy and the
+    clock as `s` sees them, and turn the batch into rows (nothing written). Raises like
+    apply_changes. `admitted_from`: pupils whose assumed admission date an import moves
+    back to that day in the same transaction (it counts as moved already)."""
     if not changes:
-        return BulkResult(0, 0, 0)
+        return None
     if source not in SOURCES:
         raise ServiceError(f"unknown source '{source}'")
     if not actor.can_write_register:
@@ -334,9 +416,15 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
     pupil_ids = {c.pupil_id for c in changes}
     lock_pupils(s, pupil_ids)  # PostgreSQL; SQLite holds its write lock already
     now = clock.now(s)
-    policy = read_policy(s)
-    calendar = read_calendar(s)
+    policy, calendar = register_facts.facts_in(s)  # read now; parsed once per version
     facts = _pupil_facts(s, pupil_ids)
+    checked = facts
+    if admitted_from:
+        checked = dict(facts)
+        for pid, day in admitted_from.items():
+            f = checked.get(pid)
+            if f is not None and day < f.admitted:
+                checked[pid] = f._replace(admitted=day)
     keys = {(c.pupil_id, c.day, c.session) for c in changes}
     if len(keys) != len(changes):
         raise ServiceError("the same cell appears twice in one change")
@@ -355,7 +443,15 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
     writes: list[tuple[Any, ...]] = []  # every cell written, for the ledger (db/chains.py)
     conflicts: list[CellConflict] = []
     cells: list[CellMark] = []
-    want_cells = len(changes) <= CELLS_RETURNED_UP_TO
+    # A closure's cells are not returned: its columns close, so a page showing them
+    # reloads; an import of a year does not need its cells back either.
+    want_cells = len(changes) <= CELLS_RETURNED_UP_TO and source != "closure"
+    # SQLite: new rows carry the date and time as the text stored, converted once here.
+    mt = Mark.__table__  # type: ignore[attr-defined]
+    as_text = s.connection().dialect.paramstyle == "qmark"
+    to_day = _processor(s.connection().dialect, mt, "date") if as_text else None
+    now_w = _processor(s.connection().dialect, mt, "entered_at")(now) if as_text else now
+    day_w: dict[dt.date, Any] = {}
     unchanged = skipped = amended = 0
 
     def amendment(ch: MarkChange, old: _Existing | None, code: str, minutes: int | None,
@@ -370,14 +466,11 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
     for ch in changes:
         if ch.session not in ("AM", "PM"):
             raise ServiceError(f"session must be AM or PM, not '{ch.session}'")
-        f = facts.get(ch.pupil_id)
+        f = checked.get(ch.pupil_id)
         if f is None:
             raise ServiceError(f"pupil {ch.pupil_id} is not on the register")
         key = (ch.pupil_id, ch.day, ch.session)
         old = existing.get(key)
-
-        def where(f: _Facts = f, ch: MarkChange = ch) -> str:  # only built for a message
-            return f"{f.name}, {ch.day:%a %d %b} {ch.session}"
 
         if only_empty and old is not None:
             skipped += 1
@@ -403,17 +496,17 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
                 try:
                     found = valid[(ch.code, ch.day)] = codes.validate(ch.code, ch.day)
                 except CodeError as exc:
-                    raise ServiceError(f"{where()}: {exc}") from None
+                    raise ServiceError(f"{_where(f, ch)}: {exc}") from None
             try:
                 codes.check_note(found, comment)
             except CodeError as exc:
-                raise ServiceError(f"{where()}: {exc}") from None
+                raise ServiceError(f"{_where(f, ch)}: {exc}") from None
             problem = code_problem(found, ch.day, f.dob, f.admitted, f.left, source)
             if problem:
                 if only_empty and "not on roll" in problem:
                     skipped += 1
                     continue
-                raise ServiceError(f"{where()}: {problem}")
+                raise ServiceError(f"{_where(f, ch)}: {problem}")
             minutes = ch.minutes_late
             if minutes is not None and (minutes < 0 or not found.is_late):
                 minutes = None if not found.is_late else max(0, minutes)
@@ -445,17 +538,20 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
             try:
                 check_may_write(actor, f.name, f.class_id, ch.day, ch.session, closed, policy)
             except PermissionDenied as exc:
-                raise PermissionDenied(f"{where()}: {exc}") from None
+                raise PermissionDenied(f"{_where(f, ch)}: {exc}") from None
         if old is None:
-            inserts.append((ch.pupil_id, ch.day, ch.session, new_code, minutes, comment,
-                            source, who[0], who[1], now))
+            day = ch.day
+            if to_day is not None:
+                day = day_w.get(ch.day) or day_w.setdefault(ch.day, to_day(ch.day))
+            inserts.append((ch.pupil_id, day, ch.session, new_code, minutes, comment,
+                            source, who[0], who[1], now_w))
             writes.append(inserts[-1])
             if closed and record_fills:
                 amendments.append(amendment(ch, None, new_code, minutes, comment, True,
                                             reason or DEFAULT_LATE_ENTRY_REASON))
         else:
             if closed and not reason:
-                raise ServiceError(f"{where()}: the register has closed: an amendment needs"
+                raise ServiceError(f"{_where(f, ch)}: the register has closed: an amendment needs"
                                    " a reason")
             amended += closed
             amendments.append(amendment(ch, old, new_code, minutes, comment, closed, reason))
@@ -474,22 +570,33 @@ def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
                                   who[1] if new_code else "", now if new_code else None))
     if conflicts:
         raise MarkConflict(tuple(conflicts))
+    return Batch(inserts, updates, deletes, amendments, writes, cells, unchanged, skipped,
+                 amended, keys, facts, policy, calendar)
+
+
+def _write_batch(s: Session, b: Batch, inserts: bool = True, ledger: bool = True
+                 ) -> BulkResult:
+    """Write a decided batch in `s` (holding the write lock). `inserts` / `ledger` False:
+    the caller writes the new marks / the ledger rows itself (mark_import_writer)."""
     mt = Mark.__table__  # type: ignore[attr-defined]
     conn = s.connection()
-    _bulk_insert_rows(s, mt, _MARK_COLS, inserts)
-    if updates:
+    if inserts:
+        _bulk_insert_rows(s, mt, _MARK_COLS, b.inserts,
+                          stored=conn.dialect.paramstyle == "qmark")
+    if b.updates:
         conn.execute(sa_update(mt).where(mt.c.id == bindparam("_id")).values(
             code=bindparam("code"), minutes_late=bindparam("minutes_late"),
             comment=bindparam("comment"), source=bindparam("source"),
             entered_by=bindparam("entered_by"), entered_role=bindparam("entered_role"),
-            entered_at=bindparam("entered_at")), updates)
-    if deletes:
-        conn.execute(sa_delete(mt).where(mt.c.id == bindparam("_id")), deletes)
-    _write_chained(s, writes, amendments)
-    written = len(inserts) + len(updates) + len(deletes)
+            entered_at=bindparam("entered_at")), b.updates)
+    if b.deletes:
+        conn.execute(sa_delete(mt).where(mt.c.id == bindparam("_id")), b.deletes)
+    _write_chained(s, b.writes if ledger else [], b.amendments)
+    written = len(b.inserts) + len(b.updates) + len(b.deletes)
     if written:
         live_revision.mark_changed(s)  # open screens everywhere reload after the commit
-    return BulkResult(written, unchanged, skipped, tuple(cells), len(inserts), amended)
+    return BulkResult(written, b.unchanged, b.skipped, tuple(b.cells), len(b.inserts),
+                      b.amended)
 
 
 def set_mark(engine: Engine, actor: Actor, change: MarkChange, *, reason: str = "",

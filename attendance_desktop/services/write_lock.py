@@ -11,16 +11,22 @@ register for big batches) before it reads, and `lock_timeout` bounds any wait.
 
 A wait longer than the busy timeout becomes DatabaseBusy, a plain message, never the
 driver's "database is locked".
+
+How long each write transaction held the lock (from taking it to the end of its commit or
+rollback) is measured here, where it is taken and released: a hold over HELD_LOG_SECONDS
+is logged, and `watch_held` lets a benchmark or a test see every one.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
@@ -32,6 +38,28 @@ PG_LOCK_TIMEOUT = "10s"  # as long as SQLite's busy timeout (db/engine.py)
 _REGISTER_LOCK = 73_011  # advisory lock namespace: (namespace, 0) = whole register
 _PUPIL_LOCK = 73_012  # (namespace, pupil id)
 BIG_BATCH_PUPILS = 400  # above this, one exclusive register lock instead of per-pupil locks
+HELD_LOG_SECONDS = 1.0
+_HELD_SINCE = "write_lock_taken_at"
+log = logging.getLogger(__name__)
+_watchers: list[Callable[[float], None]] = []
+
+
+def watch_held(watcher: Callable[[float], None]) -> Callable[[], None]:
+    """Call `watcher(seconds)` after every write transaction in this process with how long
+    it held the write lock; returns a function that stops watching."""
+    _watchers.append(watcher)
+    return lambda: _watchers.remove(watcher)
+
+
+def _released(s: Session) -> None:
+    taken = s.info.pop(_HELD_SINCE, None)
+    if taken is None:
+        return
+    held = time.perf_counter() - taken
+    if held > HELD_LOG_SECONDS:
+        log.info("a write transaction held the write lock for %.2f s", held)
+    for watcher in list(_watchers):
+        watcher(held)
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -56,6 +84,7 @@ def begin_write(s: Session) -> None:
     elif conn.dialect.name == "postgresql":
         conn.execute(text(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'"))
     s.info[LOCKED_KEY] = True
+    s.info[_HELD_SINCE] = time.perf_counter()
 
 
 def holds_write_lock(s: Session) -> bool:
@@ -80,10 +109,12 @@ def lock_pupils(s: Session, pupil_ids: set[int]) -> None:
 
 
 @contextmanager
-def write_scope(engine: Engine) -> Iterator[Session]:
+def write_scope(bind: Engine | Connection) -> Iterator[Session]:
     """One write transaction holding the write lock from its first statement; commits on
-    success, rolls back on any error; a lock wait that ran out raises DatabaseBusy."""
-    session = Session(engine, expire_on_commit=False)
+    success, rolls back on any error; a lock wait that ran out raises DatabaseBusy.
+    `bind` is usually the engine; a Connection when the work needs that very connection
+    (an import stages rows in its TEMP tables first)."""
+    session = Session(bind, expire_on_commit=False)
     try:
         begin_write(session)
         yield session
@@ -97,6 +128,7 @@ def write_scope(engine: Engine) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        _released(session)
         session.close()
 
 
