@@ -10,8 +10,9 @@ Reuse it for any printed page (letters, reports, registers):
 
 Layout happens once: `Composer` turns text into pages of drawing operations (`Page`),
 which `draw_pages` replays on any canvas. A batch replays each letter onto its own file
-and onto the combined batch file without laying it out twice. Type is Helvetica 11 pt on
-15 pt leading (readable for parents and for photocopies), margins 20 mm.
+and onto the combined batch file without laying it out twice. Type is DejaVu Sans 11 pt on
+15 pt leading (readable for parents and for photocopies), margins 20 mm; the font is
+shipped with the app and embedded (services/pdf_fonts.py) so every name prints.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from attendance_desktop.services import pdf_fonts
+
 PAGE_W, PAGE_H = A4
 MARGIN = 20 * mm
 TOP = PAGE_H - 16 * mm
@@ -37,8 +40,8 @@ BOTTOM = 22 * mm
 TEXT_W = PAGE_W - 2 * MARGIN
 BODY_SIZE = 11.0
 LEADING = 15.0
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
+REGULAR = pdf_fonts.REGULAR
+BOLD = pdf_fonts.BOLD
 INK = "#1a1a1a"
 ACCENT = "#1f4e79"
 GREY = "#555555"
@@ -117,11 +120,12 @@ def logo_reader(png: bytes | None) -> ImageReader | None:
 
 @lru_cache(maxsize=50_000)
 def _width(text: str, font: str, size: float) -> float:
+    pdf_fonts.ensure_fonts()  # measuring needs the font registered (cheap once done)
     return float(stringWidth(text, font, size))
 
 
 def text_width(text: str, font: str, size: float) -> float:
-    """Width in points of `text` in a ReportLab standard font (cached)."""
+    """Width in points of `text` in a registered font (cached)."""
     return _width(text, font, size)
 
 
@@ -599,7 +603,8 @@ def draw_pages(c: Canvas, head: Letterhead, pages: Sequence[Page]) -> None:
 
 
 def new_canvas(buffer: io.BytesIO | str, title: str, author: str = "") -> Canvas:
-    c = Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf_fonts.ensure_fonts()
+    c = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=REGULAR)
     c.setTitle(title)
     if author:
         c.setAuthor(author)
