@@ -30,6 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from attendance_desktop.services import letter_templates_leave
+
 MERGE_FIELDS: dict[str, str] = {
     # pupil(s)
     "forename": "Pupil's first name (in a family letter: the children's first names)",
@@ -653,3 +655,4 @@ Yours sincerely,
 
 DEFAULTS: dict[str, TemplateDef] = {t.key: t for t in _T}
 LETTER_KEYS: tuple[str, ...] = tuple(DEFAULTS)
+LETTER_KEYS = letter_templates_leave.register(DEFAULTS, LETTER_KEYS, TemplateDef)  # leave letters
