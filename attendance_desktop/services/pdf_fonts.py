@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -67,6 +68,9 @@ def ensure_fonts() -> None:
             pdfmetrics.registerFont(TTFont(name, str(path)))
         pdfmetrics.registerFontFamily(FAMILY, normal=REGULAR, bold=BOLD, italic=ITALIC,
                                       boldItalic=BOLD_ITALIC)
+        # Binary (Flate only) streams instead of ASCII85 on top: smaller files, and the
+        # logo is not re-encoded to ASCII in pure Python for every letter of a batch.
+        rl_config.useA85 = 0
         _done = True
 
 
