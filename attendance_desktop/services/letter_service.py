@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import re
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +68,7 @@ from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import (
     audit_service,
     calendar_service,
+    letter_batch,
     policy_service,
     school_service,
     stats_service,
@@ -181,6 +181,7 @@ class BatchResult:
     letters_made: int
     skipped_repeats: int
     log_ids: tuple[int, ...]
+    combined_parts: tuple[Path, ...] = ()  # over 250 letters: the combined file in parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -1022,43 +1023,16 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
     all_ids = [i for x in letters for i in x.pupil_ids]
     facts = _gather(engine, all_ids, today, plan.period, _period_kind(d))
     cancel.check()
-    combined_buf = io.BytesIO()
-    combined = lh.new_canvas(combined_buf, f"{tpl.title}: {total} letters",
-                             facts.head.school_name)
-    made: list[tuple[FamilyLetter, bytes]] = []
-    for n, letter in enumerate(letters, start=1):
-        cancel.check()
-        docs = _documents(facts, d, tpl, letter, today, extra)
-        buf = io.BytesIO()
-        c = lh.new_canvas(buf, f"{tpl.title}: {letter.addressee}", facts.head.school_name)
-        for doc in docs:
-            lh.draw_pages(c, facts.head, doc)
-            lh.draw_pages(combined, facts.head, doc)
-        c.save()
-        made.append((letter, buf.getvalue()))
-        yield Progress(n, total, f"Letter {n} of {total}: {letter.addressee}")
-    cancel.check()
-    if not made:
+    if not letters:
         return BatchResult(Path(out_dir), None, (), 0, skipped, ())
-    combined.save()
+    # Written to disk as made, in letter_batch (flat memory at 2,000 families).
     folder = _new_folder(Path(out_dir), today, tpl.title)
-    paths: list[Path] = []
-    try:
-        folder.mkdir(parents=True)
-        for n, (letter, pdf) in enumerate(made, start=1):
-            path = folder / f"{n:03d} {_safe(letter.pupil_names[0])}.pdf"
-            path.write_bytes(pdf)
-            paths.append(path)
-        combined_path = folder / f"All {total} letters.pdf"
-        combined_path.write_bytes(combined_buf.getvalue())
-        log_ids = _record(engine, actor, plan.template_key, made, today, folder.name)
-    except BaseException:
-        for p in [*paths, folder / f"All {total} letters.pdf"]:
-            p.unlink(missing_ok=True)
-        if folder.exists() and not any(folder.iterdir()):
-            folder.rmdir()
-        raise
-    return BatchResult(folder, combined_path, tuple(paths), len(made), skipped, log_ids)
+    items = ((letter, _documents(facts, d, tpl, letter, today, extra)) for letter in letters)
+    paths, combined, log_ids, _ = yield from letter_batch.write_batch(
+        engine, actor, plan.template_key, tpl.title, facts.head, items, total, folder=folder,
+        today=today, cancel=cancel, safe_name=_safe)
+    return BatchResult(folder, combined[0] if combined else None, paths, len(paths), skipped,
+                       log_ids, combined)
 
 
 def _record(engine: Engine, actor: Actor, key: str, made: list[tuple[FamilyLetter, bytes]],
