@@ -107,9 +107,12 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
                   "Tick each pupil as they are seen at the assembly point.", body),
         Spacer(1, 4 * mm),
     ]
+    head_cell = ParagraphStyle("head_cell", parent=body, fontSize=9, leading=11,
+                               alignment=1)  # wraps inside its box
     summary = Table(
-        [["On site now", "Not yet accounted for", "Late arrivals today", "Early leavers",
-          "Still signed out"],
+        [[Paragraph(t, head_cell) for t in ("On site now", "Not yet accounted for",
+                                             "Late arrivals today", "Early leavers",
+                                             "Still signed out")],
          [str(len(pupils)), str(len(unknown)), str(len(late)), str(len(leavers)),
           str(len(still_out))]],
         colWidths=[34 * mm] * 5)
@@ -117,6 +120,7 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
         ("FONT", (0, 0), (-1, 0), REGULAR, 10),
         ("FONT", (0, 1), (-1, 1), BOLD, 18),
         ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
         ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
         ("INNERGRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
