@@ -41,7 +41,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1007,6 +1007,9 @@ def _new_folder(out_dir: Path, today: dt.date, title: str) -> Path:
     return folder
 
 
+GATHER_CHUNK = 200  # letters whose figures run_batch holds at once
+
+
 def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
               out_dir: Path | str, cancel: CancelToken,
               include_repeats: bool = False) -> Generator[Progress, None, BatchResult]:
@@ -1020,17 +1023,29 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
     _check_ready(tpl, extra)
     d = _definition(plan.template_key)
     yield Progress(0, total, "Gathering attendance figures…")
-    all_ids = [i for x in letters for i in x.pupil_ids]
-    facts = _gather(engine, all_ids, today, plan.period, _period_kind(d))
+    facts = _gather(engine, [i for x in letters[:GATHER_CHUNK] for i in x.pupil_ids], today,
+                    plan.period, _period_kind(d))
     cancel.check()
     if not letters:
         return BatchResult(Path(out_dir), None, (), 0, skipped, ())
+
+    def items() -> Iterator[tuple[FamilyLetter, list[list[lh.Page]]]]:
+        # Figures are gathered GATHER_CHUNK letters at a time, so a batch for 2,000
+        # families holds no more than one chunk's figures (flat memory).
+        chunk_facts = facts
+        for start in range(0, total, GATHER_CHUNK):
+            chunk = letters[start:start + GATHER_CHUNK]
+            if start:
+                chunk_facts = _gather(engine, [i for x in chunk for i in x.pupil_ids], today,
+                                      plan.period, _period_kind(d))
+            for letter in chunk:
+                yield letter, _documents(chunk_facts, d, tpl, letter, today, extra)
+
     # Written to disk as made, in letter_batch (flat memory at 2,000 families).
     folder = _new_folder(Path(out_dir), today, tpl.title)
-    items = ((letter, _documents(facts, d, tpl, letter, today, extra)) for letter in letters)
     paths, combined, log_ids, _ = yield from letter_batch.write_batch(
-        engine, actor, plan.template_key, tpl.title, facts.head, items, total, folder=folder,
-        today=today, cancel=cancel, safe_name=_safe)
+        engine, actor, plan.template_key, tpl.title, facts.head, items(), total,
+        folder=folder, today=today, cancel=cancel, safe_name=_safe)
     return BatchResult(folder, combined[0] if combined else None, paths, len(paths), skipped,
                        log_ids, combined)
 

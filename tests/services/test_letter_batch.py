@@ -16,7 +16,7 @@ from attendance_desktop.db.models import LetterLog
 from attendance_desktop.domain.progress import Cancelled, CancelToken
 from attendance_desktop.services import letter_batch, letter_service
 from tests.conftest import HEAD
-from tests.services.test_letter_service import TODAY, build_school
+from tests.services.test_letter_service import TODAY, build_school, pdf_text
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def _pages(path: Path) -> int:
 def test_combined_file_in_parts_and_the_log_holds_each_file(engine, pupils, tmp_path,  # type: ignore[no-untyped-def]
                                                             monkeypatch) -> None:
     monkeypatch.setattr(letter_batch, "COMBINED_PART", 3)
+    monkeypatch.setattr(letter_service, "GATHER_CHUNK", 2)  # figures gathered in chunks
     plan = letter_service.plan_batch(engine, "half_termly_report", pupils, today=TODAY)
     gen = letter_service.run_batch(engine, HEAD, plan, today=TODAY, out_dir=tmp_path,
                                    cancel=CancelToken())
@@ -52,6 +53,10 @@ def test_combined_file_in_parts_and_the_log_holds_each_file(engine, pupils, tmp_
         logged = {r.id: r.pdf for r in s.exec(select(LetterLog))}
     assert sorted(logged) == sorted(result.log_ids)
     assert sorted(logged.values()) == sorted(p.read_bytes() for p in result.letter_pdfs)
+    for letter, path in zip(plan.letters, result.letter_pdfs, strict=True):
+        text = pdf_text(path.read_bytes())
+        assert all(name in text for name in letter.pupil_names), path.name
+        assert letter.salutation in text
 
 
 def test_one_combined_file_for_a_normal_batch(engine, pupils, tmp_path) -> None:  # type: ignore[no-untyped-def]
