@@ -320,7 +320,8 @@ def test_dialog_lists_each_session_and_keeps_illness_for_the_office(qtbot, ctx, 
     dialog.show()
     rows = dialog.rows_text()
     assert rows[0].startswith("Mon 3 Nov AM: O → G — Will change to G")
-    assert rows[1].startswith("Mon 3 Nov PM: I → G — Recorded reason")
+    assert rows[1].startswith("Mon 3 Nov PM: I stays — Recorded reason: stays (only the"
+                              " headteacher")
     assert rows[2].startswith("Tue 4 Nov AM: / stays — Left alone (the pupil was in school)")
     assert len(rows) == 4
     assert "only the headteacher" in dialog.intro.text()

@@ -90,11 +90,15 @@ class TakenDialog(QDialog):
         grey = QBrush(QColor("#777777"))
         for row, c in enumerate(self.plan):
             when = QTableWidgetItem(rules.slot_text(c.day, c.session))
-            change = QTableWidgetItem(f"{c.old_code or 'no mark'} → G" if c.action != "keep"
-                                      else f"{c.old_code} stays")
+            stays = c.action == "keep" or (c.action == "confirm" and not may_confirm)
+            change = QTableWidgetItem(f"{c.old_code} stays" if stays
+                                      else f"{c.old_code or 'no mark'} → G")
             change.setToolTip(f"Now: {_code_text(c.old_code)}. G: leave of absence not"
                               " authorised by the school (unauthorised).")
-            what = QTableWidgetItem(ACTION_TEXT[c.action] + (f" ({c.why})" if c.why else ""))
+            what = QTableWidgetItem(
+                ACTION_TEXT[c.action] + (f" ({c.why})" if c.why else "") if may_confirm
+                or c.action != "confirm" else "Recorded reason: stays (only the headteacher"
+                " can replace it with G)")
             if c.action == "confirm":
                 flags = Qt.ItemFlag.ItemIsUserCheckable
                 if may_confirm:
