@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import SchoolCalendar
 from attendance_desktop.domain.policy import Policy
 
@@ -320,3 +321,95 @@ def _assessment_clashes(facts: RequestFacts, sessions: list[Slot], calendar: Sch
 
 def worst(checks: list[Check]) -> str:
     return WARN if any(c.status == WARN for c in checks) else PASS
+
+
+# --- describing sessions, and the "refused but taken" step ---------------------------------
+
+# A "refused but taken" G replaces only a session with no reason recorded: no mark, N (no
+# reason yet) or O (unauthorised, other). Any other absence code (I illness, M medical,
+# an authorised code...) is a reason the school recorded and stays unless the head
+# confirms that session; a session the pupil attended is never changed.
+G_REPLACES = frozenset({"", "N", "O"})
+
+
+def slot_text(day: dt.date, session: str) -> str:
+    """'Mon 3 Mar AM'."""
+    return f"{day:%a} {day.day} {day:%b} {session}"
+
+
+def runs(slots: list[Slot] | tuple[Slot, ...], open_sessions: list[Slot]) -> list[list[Slot]]:
+    """Consecutive runs of `slots` (consecutive in the school's open sessions)."""
+    index = {k: i for i, k in enumerate(open_sessions)}
+    out: list[list[Slot]] = []
+    for k in sorted(slots, key=lambda x: slot_key(*x)):
+        if out and k in index and out[-1][-1] in index and index[k] == index[out[-1][-1]] + 1:
+            out[-1].append(k)
+        else:
+            out.append([k])
+    return out
+
+
+def _half(session: str) -> str:
+    return "morning" if session == "AM" else "afternoon"
+
+
+def run_text(run: list[Slot]) -> str:
+    """'Monday 2 March 2026' (whole day), 'Monday 2 March 2026 (morning)', or
+    'Monday 2 March 2026 to Wednesday 4 March 2026' with the half days named when a run
+    starts in an afternoon or ends in a morning."""
+    (f_day, f_s), (l_day, l_s) = run[0], run[-1]
+    if f_day == l_day:
+        whole = (f_s, l_s) == ("AM", "PM")
+        return f"{f_day:%A} {f_day.day} {f_day:%B %Y}" + ("" if whole else f" ({_half(f_s)})")
+    first = f"{f_day:%A} {f_day.day} {f_day:%B %Y}" + (" (afternoon)" if f_s == "PM" else "")
+    last = f"{l_day:%A} {l_day.day} {l_day:%B %Y}" + (" (morning)" if l_s == "AM" else "")
+    return f"{first} to {last}"
+
+
+def slots_text(slots: list[Slot] | tuple[Slot, ...], open_sessions: list[Slot]) -> str:
+    """Sessions as a short list of date ranges for a letter ('' when there are none)."""
+    parts = [run_text(r) for r in runs(slots, open_sessions)]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return "; ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def sessions_count_text(n: int) -> str:
+    days = n / 2
+    day_word = "school day" if days == 1 else "school days"
+    return f"{n} school session{'s' if n != 1 else ''} ({days:g} {day_word})"
+
+
+@dataclass(frozen=True, slots=True)
+class GChange:
+    """One session of refused-but-taken leave and what the G step would do to it."""
+
+    day: dt.date
+    session: str
+    old_code: str  # "" no mark
+    action: str  # "change" | "confirm" (a recorded reason: only if the head confirms) | "keep"
+    why: str = ""  # for "keep": why it is left alone
+
+    @property
+    def text(self) -> str:
+        old = self.old_code or "no mark"
+        if self.action == "keep":
+            return f"{slot_text(self.day, self.session)}: {old} stays ({self.why})"
+        return f"{slot_text(self.day, self.session)}: {old} → G"
+
+
+def plan_g_step(slots: list[Slot], marks: dict[Slot, str]) -> list[GChange]:
+    """What 'refused but taken → G' would do to each session that has happened."""
+    out = []
+    for day, session in sorted(slots, key=lambda x: slot_key(*x)):
+        old = marks.get((day, session), "")
+        found = codes.CODES.get(old)
+        if old == "G":
+            out.append(GChange(day, session, old, "keep", "already G"))
+        elif found is not None and found.category.attending:
+            out.append(GChange(day, session, old, "keep", "the pupil was in school"))
+        elif old in G_REPLACES:
+            out.append(GChange(day, session, old, "change"))
+        else:
+            out.append(GChange(day, session, old, "confirm"))
+    return out

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.engine import Engine
@@ -17,7 +16,7 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import School
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import audit_service
+from attendance_desktop.services import audit_service, pdf_fonts
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.register_service import AmendmentRow, amendments_between
 
@@ -63,7 +62,7 @@ def write_pdf(engine: Engine, start: dt.date, end: dt.date, path: Path, *,
     with session_scope(engine) as s:
         school = s.exec(select(School)).first()
         school_name = school.name if school else ""
-    styles = getSampleStyleSheet()
+    styles = pdf_fonts.platypus_styles()  # embedded DejaVu Sans: every name prints
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     when = now or dt.datetime.now()
     kind = "after the register closed" if after_close_only else "all changes"
@@ -80,9 +79,10 @@ def write_pdf(engine: Engine, start: dt.date, end: dt.date, path: Path, *,
         data = [[Paragraph(f"<b>{h}</b>", small) for h in HEADERS]]
         for r in rows:
             data.append([Paragraph(_escape(v), small) for v in row_values(r)])
-        widths = [20, 15, 38, 22, 22, 22, 55, 25, 28, 16, 14]  # 277 mm: A4 landscape
+        widths = [23, 17, 38, 22, 20, 20, 52, 25, 28, 16, 16]  # 277 mm: A4 landscape
         table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
         table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), pdf_fonts.REGULAR, 8),  # not the table's Helvetica
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef7")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -94,7 +94,8 @@ def write_pdf(engine: Engine, start: dt.date, end: dt.date, path: Path, *,
                            "cannot be edited.", small))
     doc = SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=10 * mm,
                             rightMargin=10 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
-                            title="Register amendments", author=school_name)
+                            title="Register amendments", author=school_name,
+                            initialFontName=pdf_fonts.REGULAR)
     doc.build(story)
     if actor is not None:
         audit_service.record_export(engine, actor, "amendments report PDF",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
@@ -23,7 +23,8 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import KioskEvent, Mark, Pupil
-from attendance_desktop.services import kiosk_service, policy_service
+from attendance_desktop.services import kiosk_service, pdf_fonts, policy_service
+from attendance_desktop.services.pdf_fonts import BOLD, REGULAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
     session = "morning" if kiosk_service.session_at(
         policy_service.load_policy(engine), now) == "AM" else "afternoon"
 
-    styles = getSampleStyleSheet()
+    styles = pdf_fonts.platypus_styles()  # embedded DejaVu Sans: every name prints
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=11, leading=14)
     h1 = ParagraphStyle("h1", parent=styles["Title"], fontSize=20, leading=24,
                         alignment=0, spaceAfter=2 * mm)
@@ -106,16 +107,20 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
                   "Tick each pupil as they are seen at the assembly point.", body),
         Spacer(1, 4 * mm),
     ]
+    head_cell = ParagraphStyle("head_cell", parent=body, fontSize=9, leading=11,
+                               alignment=1)  # wraps inside its box
     summary = Table(
-        [["On site now", "Not yet accounted for", "Late arrivals today", "Early leavers",
-          "Still signed out"],
+        [[Paragraph(t, head_cell) for t in ("On site now", "Not yet accounted for",
+                                             "Late arrivals today", "Early leavers",
+                                             "Still signed out")],
          [str(len(pupils)), str(len(unknown)), str(len(late)), str(len(leavers)),
           str(len(still_out))]],
         colWidths=[34 * mm] * 5)
     summary.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, 0), "Helvetica", 10),
-        ("FONT", (0, 1), (-1, 1), "Helvetica-Bold", 18),
+        ("FONT", (0, 0), (-1, 0), REGULAR, 10),
+        ("FONT", (0, 1), (-1, 1), BOLD, 18),
         ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
         ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
         ("INNERGRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
@@ -167,11 +172,12 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                             topMargin=16 * mm, bottomMargin=16 * mm,
-                            title=f"Fire roll {now:%d %B %Y %H:%M}", author=school)
+                            title=f"Fire roll {now:%d %B %Y %H:%M}", author=school,
+                            initialFontName=REGULAR)
 
     def footer(canvas, doc_) -> None:  # type: ignore[no-untyped-def]
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(REGULAR, 8)
         canvas.drawString(18 * mm, 9 * mm, f"Fire roll {now:%d/%m/%Y %H:%M}")
         canvas.drawRightString(A4[0] - 18 * mm, 9 * mm, f"Page {doc_.page}")
         canvas.restoreState()
@@ -183,8 +189,8 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
 
 def _grid_style(tick: bool = True) -> TableStyle:
     style = [
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 10),
-        ("FONT", (0, 1), (-1, -1), "Helvetica", 11),
+        ("FONT", (0, 0), (-1, 0), BOLD, 10),
+        ("FONT", (0, 1), (-1, -1), REGULAR, 11),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e4e4")),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

@@ -10,6 +10,7 @@ to an existing mark leaves an amendment.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -423,6 +424,9 @@ def decide(engine: Engine, actor: Actor, request_id: int, outcome: str, *,
             if len(part) == len(asked):
                 raise ServiceError("those are all the sessions asked for: choose 'granted in"
                                    " full' instead")
+            if not reasons.strip():
+                raise ServiceError("reasons: say why the other dates are not agreed (it goes"
+                                   " in the letter)")
             (decision.granted_first_date, decision.granted_first_session) = granted_first
             (decision.granted_last_date, decision.granted_last_session) = granted_last
         elif outcome == "granted":
@@ -466,52 +470,84 @@ def withdraw(engine: Engine, actor: Actor, request_id: int, *, reason: str,
         return RegisterResult(0, 0, 0, done.written)
 
 
+def _taken_plan(s: Session, r: LeaveRequest, now: dt.datetime) -> list[rules.GChange]:
+    if r.status not in ("refused", "taken_unauthorised"):
+        raise ServiceError(f"request #{r.id} is {rules.STATUS_LABELS[r.status].lower()},"
+                           " not refused: only refused leave can be marked as taken")
+    cal = read_calendar(s)
+    pupil = s.get(Pupil, r.pupil_id)
+    assert pupil is not None
+    today = now.date()
+    policy = read_policy(s)
+
+    def started(day: dt.date, session: str) -> bool:
+        return day < today or (day == today
+                               and now.time() >= policy.session_times(session).late_after)
+
+    slots = [k for k in _sessions(cal, r) if started(*k) and _on_roll(pupil, k[0])]
+    if not slots:
+        raise ServiceError("none of the sessions asked for has happened yet")
+    marks = {(m.date, m.session): m.code for m in s.exec(select(Mark).where(
+        Mark.pupil_id == r.pupil_id, Mark.date >= r.first_date, Mark.date <= today))}
+    return rules.plan_g_step(slots, marks)
+
+
+def taken_unauthorised_plan(engine: Engine, request_id: int, *,
+                            now: dt.datetime) -> list[rules.GChange]:
+    """What 'refused but taken → G' would do, session by session, before anything is
+    written: 'change' (no reason recorded), 'confirm' (a recorded reason such as I: changed
+    only if the head confirms that session) or 'keep' (attended, or already G)."""
+    with session_scope(engine) as s:
+        return _taken_plan(s, _request(s, request_id), now)
+
+
 def mark_taken_unauthorised(engine: Engine, actor: Actor, request_id: int, *,
-                            now: dt.datetime) -> RegisterResult:
-    """Refused leave taken anyway: the asked-for sessions up to now become G (unauthorised
-    holiday), each change audited. Sessions with an attendance mark are left alone."""
+                            now: dt.datetime,
+                            confirmed: Collection[tuple[dt.date, str]] = ()) -> RegisterResult:
+    """Refused leave taken anyway: the asked-for sessions up to now with no reason recorded
+    (no mark, N, O) become G (unauthorised holiday). A session with another recorded
+    reason (illness I, medical M...) changes only when listed in `confirmed`, which only
+    the headteacher may do; attended sessions never change. Every change goes through
+    register_service.apply_changes, so each past session keeps an amendment with the
+    original and new code, the reason, who and their role."""
     if not actor.can_amend:
         raise PermissionDenied(f"{actor.role.label} users cannot amend the register")
+    wanted = set(confirmed)
+    if wanted and not actor.can_decide_leave:
+        raise PermissionDenied("only the headteacher can replace a recorded reason (such as"
+                               " illness) with G")
     with write_scope(engine) as s:
         r = _request(s, request_id)
         assert r.id is not None
-        if r.status not in ("refused", "taken_unauthorised"):
-            raise ServiceError(f"request #{r.id} is {rules.STATUS_LABELS[r.status].lower()},"
-                               " not refused: only refused leave can be marked as taken")
-        cal = read_calendar(s)
-        pupil = s.get(Pupil, r.pupil_id)
-        assert pupil is not None
-        today = now.date()
-        policy = read_policy(s)
+        plan = _taken_plan(s, r, now)
+        confirmable = {(c.day, c.session) for c in plan if c.action == "confirm"}
+        stray = sorted(wanted - confirmable)
+        if stray:
+            raise ServiceError("nothing to confirm for " + ", ".join(
+                rules.slot_text(*k) for k in stray) + ": look at the list again")
 
-        def started(day: dt.date, session: str) -> bool:
-            return day < today or (day == today
-                                   and now.time() >= policy.session_times(session).late_after)
+        def change(c: rules.GChange) -> MarkChange:
+            return MarkChange(r.pupil_id, c.day, c.session, "G", comment=mark_comment(r.id),
+                              seen_code=c.old_code)
 
-        slots = [k for k in _sessions(cal, r) if started(*k) and _on_roll(pupil, k[0])]
-        if not slots:
-            raise ServiceError("none of the sessions asked for has happened yet")
-        marks = {(m.date, m.session): m.code for m in s.exec(select(Mark).where(
-            Mark.pupil_id == r.pupil_id, Mark.date >= r.first_date, Mark.date <= today))}
-        todo = []
-        skipped = 0
-        for d, ss in slots:
-            found = codes.CODES.get(marks.get((d, ss), ""))
-            if found is not None and found.category.attending:
-                skipped += 1  # the pupil was in school that session
-                continue
-            todo.append(MarkChange(r.pupil_id, d, ss, "G", comment=mark_comment(r.id),
-                                   seen_code=marks.get((d, ss), "")))
-        res = apply_changes(s, actor, todo, source="leave",
+        plain = [change(c) for c in plan if c.action == "change"]
+        over = [change(c) for c in plan if (c.day, c.session) in wanted]
+        res = apply_changes(s, actor, plain, source="leave",
                             reason=f"Leave refused and taken (request #{r.id})")
+        res2 = apply_changes(s, actor, over, source="leave",
+                             reason=f"Leave refused and taken (request #{r.id}); the head"
+                                    " confirmed the recorded reason is replaced")
         if r.status != "taken_unauthorised":
             s.add(LeaveDecision(request_id=r.id, outcome="taken_unauthorised",
                                 reasons="Leave refused but taken: sessions marked G",
-                                decided_on=today, decided_at=now, staff_name=actor.name,
+                                decided_on=now.date(), decided_at=now, staff_name=actor.name,
                                 staff_role=actor.role.value))
             r.status = "taken_unauthorised"
             s.add(r)
-        return RegisterResult(res.written, res.unchanged, skipped + res.skipped)
+        left = sum(1 for c in plan if c.action == "keep" or (
+            c.action == "confirm" and (c.day, c.session) not in wanted))
+        return RegisterResult(res.written + res2.written, res.unchanged + res2.unchanged,
+                              left + res.skipped + res2.skipped)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -634,6 +670,18 @@ def letter_extra(engine: Engine, request_id: int) -> dict[str, str]:
             "granted_from": "", "granted_to": "", "return_date": "",
             "leave_dates": asked,
         }
+        # Part grants and refused-and-taken letters: what was refused, what was taken.
+        asked_slots = _sessions(cal, r)
+        open_slots = list(cal.sessions(r.first_date, r.last_date))
+        refused = [k for k in asked_slots if k not in set(granted)] if granted else []
+        taken = sorted(k for k, m in _our_marks(s, r).items() if m.code == "G")
+        out.update({
+            "dates_granted": rules.slots_text(granted, open_slots),
+            "dates_refused": rules.slots_text(refused, open_slots),
+            "sessions_refused": rules.sessions_count_text(len(refused)) if refused else "",
+            "dates_taken": rules.slots_text(taken, open_slots),
+            "sessions_taken": rules.sessions_count_text(len(taken)) if taken else "",
+        })
         if granted:
             (f_day, f_s), (l_day, l_s) = granted[0], granted[-1]
             out["granted_from"] = f"{f_day:%A %d %B %Y} ({_half(f_s)})"

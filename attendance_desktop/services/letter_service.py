@@ -50,9 +50,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import re
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +79,7 @@ from attendance_desktop.services import (
     alerts_service,
     audit_service,
     calendar_service,
+    letter_batch,
     letter_rules,
     policy_service,
     school_service,
@@ -198,6 +198,7 @@ class BatchResult:
     letters_made: int
     skipped_repeats: int
     log_ids: tuple[int, ...]
+    combined_parts: tuple[Path, ...] = ()  # over 250 letters: the combined file in parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -1146,6 +1147,9 @@ def _new_folder(out_dir: Path, today: dt.date, title: str) -> Path:
     return folder
 
 
+GATHER_CHUNK = 200  # letters whose figures run_batch holds at once
+
+
 def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
               out_dir: Path | str, cancel: CancelToken,
               include_repeats: bool = False) -> Generator[Progress, None, BatchResult]:
@@ -1162,47 +1166,32 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
     _check_ready(tpl, extra)
     d = _definition(plan.template_key)
     yield Progress(0, total, "Gathering attendance figures…")
-    all_ids = [i for x in letters for i in x.pupil_ids]
-    facts = _gather(engine, all_ids, today, plan.period, _period_kind(d))
+    facts = _gather(engine, [i for x in letters[:GATHER_CHUNK] for i in x.pupil_ids], today,
+                    plan.period, _period_kind(d))
     cancel.check()
-    combined_buf = io.BytesIO()
-    combined = lh.new_canvas(combined_buf, f"{tpl.title}: {total} letters",
-                             facts.head.school_name)
-    made: list[tuple[FamilyLetter, bytes]] = []
-    for n, letter in enumerate(letters, start=1):
-        cancel.check()
-        docs = _documents(facts, d, tpl, letter, today, extra)
-        buf = io.BytesIO()
-        c = lh.new_canvas(buf, f"{tpl.title}: {letter.addressee}", facts.head.school_name)
-        for doc in docs:
-            lh.draw_pages(c, facts.head, doc)
-            lh.draw_pages(combined, facts.head, doc)
-        c.save()
-        made.append((letter, buf.getvalue()))
-        yield Progress(n, total, f"Letter {n} of {total}: {letter.addressee}")
-    cancel.check()
-    if not made:
+    if not letters:
         return BatchResult(Path(out_dir), None, (), 0, skipped, ())
-    combined.save()
+
+    def items() -> Iterator[tuple[FamilyLetter, list[list[lh.Page]]]]:
+        # Figures are gathered GATHER_CHUNK letters at a time, so a batch for 2,000
+        # families holds no more than one chunk's figures (flat memory).
+        chunk_facts = facts
+        for start in range(0, total, GATHER_CHUNK):
+            chunk = letters[start:start + GATHER_CHUNK]
+            if start:
+                chunk_facts = _gather(engine, [i for x in chunk for i in x.pupil_ids], today,
+                                      plan.period, _period_kind(d))
+            for letter in chunk:
+                yield letter, _documents(chunk_facts, d, tpl, letter, today, extra)
+
+    # Written to disk as made, in letter_batch (flat memory at 2,000 families).
     folder = _new_folder(Path(out_dir), today, tpl.title)
-    paths: list[Path] = []
-    try:
-        folder.mkdir(parents=True)
-        for n, (letter, pdf) in enumerate(made, start=1):
-            path = folder / f"{n:03d} {_safe(letter.pupil_names[0])}.pdf"
-            path.write_bytes(pdf)
-            paths.append(path)
-        combined_path = folder / f"All {total} letters.pdf"
-        combined_path.write_bytes(combined_buf.getvalue())
-        log_ids = _record(engine, actor, plan.template_key, made, today, folder.name,
-                          plan.included)
-    except BaseException:
-        for p in [*paths, folder / f"All {total} letters.pdf"]:
-            p.unlink(missing_ok=True)
-        if folder.exists() and not any(folder.iterdir()):
-            folder.rmdir()
-        raise
-    return BatchResult(folder, combined_path, tuple(paths), len(made), skipped, log_ids)
+    paths, combined, log_ids, _ = yield from letter_batch.write_batch(
+        engine, actor, plan.template_key, tpl.title, facts.head, items(), total,
+        folder=folder, today=today, cancel=cancel, safe_name=_safe,
+        included=plan.included)
+    return BatchResult(folder, combined[0] if combined else None, paths, len(paths), skipped,
+                       log_ids, combined)
 
 
 def _record(engine: Engine, actor: Actor, key: str, made: list[tuple[FamilyLetter, bytes]],

@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from attendance_desktop.services import letter_templates_leave
 from attendance_desktop.services.letter_rules import (
     CERTIFICATE,
     COMPARISON,
@@ -544,6 +545,8 @@ def for_preset(preset: str) -> tuple[str, ...]:
 
 
 register(*_T)
+register(*(TemplateDef(key, title, body, description=description)  # leave letters
+           for key, title, body, description in letter_templates_leave.LETTERS))
 # the presets' own letters register themselves when their package is imported
 from attendance_desktop.services import preset_letters  # noqa: E402, F401
 

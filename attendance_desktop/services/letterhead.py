@@ -10,8 +10,9 @@ Reuse it for any printed page (letters, reports, registers):
 
 Layout happens once: `Composer` turns text into pages of drawing operations (`Page`),
 which `draw_pages` replays on any canvas. A batch replays each letter onto its own file
-and onto the combined batch file without laying it out twice. Type is Helvetica 11 pt on
-15 pt leading (readable for parents and for photocopies), margins 20 mm.
+and onto the combined batch file without laying it out twice. Type is DejaVu Sans 11 pt on
+15 pt leading (readable for parents and for photocopies), margins 20 mm; the font is
+shipped with the app and embedded (services/pdf_fonts.py) so every name prints.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from attendance_desktop.services import pdf_fonts
+
 PAGE_W, PAGE_H = A4
 MARGIN = 20 * mm
 TOP = PAGE_H - 16 * mm
@@ -37,8 +40,8 @@ BOTTOM = 22 * mm
 TEXT_W = PAGE_W - 2 * MARGIN
 BODY_SIZE = 11.0
 LEADING = 15.0
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
+REGULAR = pdf_fonts.REGULAR
+BOLD = pdf_fonts.BOLD
 INK = "#1a1a1a"
 ACCENT = "#1f4e79"
 GREY = "#555555"
@@ -117,11 +120,12 @@ def logo_reader(png: bytes | None) -> ImageReader | None:
 
 @lru_cache(maxsize=50_000)
 def _width(text: str, font: str, size: float) -> float:
+    pdf_fonts.ensure_fonts()  # measuring needs the font registered (cheap once done)
     return float(stringWidth(text, font, size))
 
 
 def text_width(text: str, font: str, size: float) -> float:
-    """Width in points of `text` in a ReportLab standard font (cached)."""
+    """Width in points of `text` in a registered font (cached)."""
     return _width(text, font, size)
 
 
@@ -446,6 +450,7 @@ def png_size(png: bytes) -> tuple[int, int] | None:
     return None
 
 
+@lru_cache(maxsize=8)  # the same heading on every page of a batch
 def letterhead_ops(head: Letterhead) -> list[Op]:
     ops: list[Op] = []
     x = MARGIN
@@ -531,75 +536,112 @@ def _colour(hex_: str) -> Any:
     return HexColor(hex_)
 
 
-def _draw_op(c: Canvas, op: Op) -> None:
-    kind = op[0]
-    if kind == "words":
-        _, x, y, size, line, colour = op
-        c.setFillColor(_colour(colour))
-        space = _width(" ", REGULAR, size)
-        run: list[str] = []
-        run_bold = False
-        for word, bold in line:
-            if run and bold != run_bold:
-                text = " ".join(run)
-                font = BOLD if run_bold else REGULAR
-                c.setFont(font, size)
-                c.drawString(x, y, text)
-                x += _width(text, font, size) + space
-                run = []
-            run_bold = bold
-            run.append(word)
-        if run:
-            c.setFont(BOLD if run_bold else REGULAR, size)
-            c.drawString(x, y, " ".join(run))
-    elif kind == "text":
-        _, x, y, font, size, text, align, colour = op
-        c.setFillColor(_colour(colour))
-        c.setFont(font, size)
-        if align == "right":
-            c.drawRightString(x, y, text)
-        elif align == "center":
-            c.drawCentredString(x, y, text)
-        else:
-            c.drawString(x, y, text)
-    elif kind == "line":
-        _, x1, y1, x2, y2, width, colour, dashed = op
-        c.setStrokeColor(_colour(colour))
-        c.setLineWidth(width)
-        if dashed:
-            c.setDash(3, 2)
-        c.line(x1, y1, x2, y2)
-        if dashed:
-            c.setDash()
-    elif kind == "rect":
-        _, x, y, w, h, stroke, fill, width = op
-        if stroke:
-            c.setStrokeColor(_colour(stroke))
+class _Painter:
+    """Replays operations on a canvas, putting consecutive text into ONE text object and
+    setting font and colour only when they change: a letter page is ~30 strings, and a
+    text object per string (what drawString does) costs more than laying the page out."""
+
+    def __init__(self, c: Canvas) -> None:
+        self.c = c
+        self.text: Any = None
+        self.font: tuple[str, float] | None = None
+        self.fill: str | None = None
+
+    def _text(self) -> Any:
+        if self.text is None:
+            self.text = self.c.beginText()
+            self.font = None
+            self.fill = None
+        return self.text
+
+    def flush(self) -> None:
+        if self.text is not None:
+            self.c.drawText(self.text)
+            self.text = None
+            self.fill = None  # the canvas keeps the colour set inside the text object
+
+    def string(self, x: float, y: float, font: str, size: float, text: str,
+               colour: str) -> None:
+        t = self._text()
+        if self.fill != colour:
+            t.setFillColor(_colour(colour))
+            self.fill = colour
+        if self.font != (font, size):
+            t.setFont(font, size)
+            self.font = (font, size)
+        t.setTextOrigin(x, y)
+        t.textOut(text)
+
+    def op(self, op: Op) -> None:
+        kind = op[0]
+        if kind == "words":
+            _, x, y, size, line, colour = op
+            space = _width(" ", REGULAR, size)
+            run: list[str] = []
+            run_bold = False
+            for word, bold in line:
+                if run and bold != run_bold:
+                    text = " ".join(run)
+                    font = BOLD if run_bold else REGULAR
+                    self.string(x, y, font, size, text, colour)
+                    x += _width(text, font, size) + space
+                    run = []
+                run_bold = bold
+                run.append(word)
+            if run:
+                self.string(x, y, BOLD if run_bold else REGULAR, size, " ".join(run), colour)
+            return
+        if kind == "text":
+            _, x, y, font, size, text, align, colour = op
+            if align == "right":
+                x -= _width(text, font, size)
+            elif align == "center":
+                x -= _width(text, font, size) / 2
+            self.string(x, y, font, size, text, colour)
+            return
+        self.flush()
+        c = self.c
+        if kind == "line":
+            _, x1, y1, x2, y2, width, colour, dashed = op
+            c.setStrokeColor(_colour(colour))
             c.setLineWidth(width)
-        if fill:
-            c.setFillColor(_colour(fill))
-        c.rect(x, y, w, h, stroke=1 if stroke else 0, fill=1 if fill else 0)
-    elif kind == "circle":
-        _, x, y, r, colour = op
-        c.setFillColor(_colour(colour))
-        c.circle(x, y, r, stroke=0, fill=1)
-    elif kind == "image":
-        _, png, x, y, w, h = op
-        reader = logo_reader(png)
-        if reader is not None:
-            c.drawImage(reader, x, y, width=w, height=h, mask="auto")
+            if dashed:
+                c.setDash(3, 2)
+            c.line(x1, y1, x2, y2)
+            if dashed:
+                c.setDash()
+        elif kind == "rect":
+            _, x, y, w, h, stroke, fill, width = op
+            if stroke:
+                c.setStrokeColor(_colour(stroke))
+                c.setLineWidth(width)
+            if fill:
+                c.setFillColor(_colour(fill))
+            c.rect(x, y, w, h, stroke=1 if stroke else 0, fill=1 if fill else 0)
+        elif kind == "circle":
+            _, x, y, r, colour = op
+            c.setFillColor(_colour(colour))
+            c.circle(x, y, r, stroke=0, fill=1)
+        elif kind == "image":
+            _, png, x, y, w, h = op
+            reader = logo_reader(png)
+            if reader is not None:
+                c.drawImage(reader, x, y, width=w, height=h, mask="auto")
 
 
 def draw_pages(c: Canvas, head: Letterhead, pages: Sequence[Page]) -> None:
     """Replay one document's pages onto a canvas (page numbers count within `pages`)."""
     for ops in full_pages(head, pages):
+        painter = _Painter(c)
         for op in ops:
-            _draw_op(c, op)
+            painter.op(op)
+        painter.flush()
         c.showPage()
 
 
 def new_canvas(buffer: io.BytesIO | str, title: str, author: str = "") -> Canvas:
-    c = Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf_fonts.ensure_fonts()
+    c = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=REGULAR)
     c.setTitle(title)
     if author:
         c.setAuthor(author)

@@ -5,8 +5,8 @@ optional totals per pupil, the legend of the codes used, who took each session (
 entered the first mark of that session in the class) and who printed it when. A long class
 carries on over several pages, each with the heading and the column headings repeated.
 
-Names come in every alphabet, so a Unicode TrueType font is used (DejaVu Sans, or Arial on
-Windows); Helvetica only when neither is installed.
+Names come in every alphabet, so the app's shipped Unicode font is used (DejaVu Sans,
+services/pdf_fonts.py), embedded in the PDF.
 """
 
 from __future__ import annotations
@@ -17,20 +17,18 @@ import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain import codes
-from attendance_desktop.services import grid_service, school_service
+from attendance_desktop.services import grid_service, pdf_fonts, school_service
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.grid_service import GridColumn
 from attendance_desktop.services.letterhead import (
@@ -56,31 +54,10 @@ CLOSED_FILL = "#d9d9d9"
 OFF_ROLL_FILL = "#f1f1f1"
 ZEBRA = "#f7f9fc"
 
-# Unicode fonts tried in order (regular, bold): Linux, Windows, macOS.
-FONT_FILES = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
-    ("C:/Windows/Fonts/DejaVuSans.ttf", "C:/Windows/Fonts/DejaVuSans-Bold.ttf"),
-    ("C:/Windows/Fonts/arial.ttf", "C:/Windows/Fonts/arialbd.ttf"),
-    ("/Library/Fonts/Arial Unicode.ttf", "/Library/Fonts/Arial Unicode.ttf"),
-)
-
-
-@lru_cache(maxsize=1)
 def fonts() -> tuple[str, str]:
-    """(regular, bold) font names registered with ReportLab."""
-    for regular, bold in FONT_FILES:
-        if Path(regular).is_file() and Path(bold).is_file():
-            try:
-                pdfmetrics.registerFont(TTFont("RegisterSans", regular))
-                pdfmetrics.registerFont(TTFont("RegisterSans-Bold", bold))
-            except Exception:  # a damaged font file: try the next one
-                continue
-            return "RegisterSans", "RegisterSans-Bold"
-    log.warning("no Unicode font found for the printed register; names outside Latin-1"
-                " may not print")
-    return "Helvetica", "Helvetica-Bold"
+    """(regular, bold): the shipped DejaVu Sans (services/pdf_fonts.py), embedded."""
+    pdf_fonts.ensure_fonts()
+    return pdf_fonts.REGULAR, pdf_fonts.BOLD
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,7 +330,7 @@ def render_register_pdf(registers: Sequence[PrintedRegister], head: Letterhead, 
     """The registers one after another (each from a new page). Returns (PDF, pages)."""
     regular, bold = fonts()
     buf = io.BytesIO()
-    c = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+    c = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1, initialFontName=regular)
     c.setTitle("Class register")
     c.setAuthor(head.school_name)
     pages = 0

@@ -25,7 +25,7 @@ from attendance_desktop.services.letterhead import (
 )
 from attendance_desktop.services.report_service import FigureRow, Report, pct, points
 
-TABLE_SIZE = 9.5
+TABLE_SIZE = 8.5  # DejaVu Sans (embedded for every alphabet) runs ~10% wider than Helvetica
 
 
 def _pa(row: FigureRow) -> str:
@@ -107,7 +107,7 @@ def _pupil_table(comp: Composer, rows: tuple[rs.PupilRow, ...], anonymise: bool)
     header = ["Pupil", "Class", "Attendance", "Sessions missed", "Unauthorised"]
     body = [[rs.initials(r.name) if anonymise else r.name, r.class_name, pct(r.attendance_pct),
              str(r.missed), str(r.unauthorised)] for r in rows]
-    _long_table(comp, header, body, [0.22, 0.26, 0.14, 0.20, 0.18])
+    _long_table(comp, header, body, [0.26, 0.22, 0.16, 0.19, 0.17])
 
 
 def _long_table(comp: Composer, header: list[str], body: list[list[str]],
@@ -195,7 +195,7 @@ def compose(report: Report, head: Letterhead, *, anonymise: bool = True) -> Comp
                  points(None if g.attendance() is None or school.attendance() is None
                         else g.attendance() - school.attendance()),  # type: ignore[operator]
                  pct(g.unauthorised()), _pa(g)] for g in report.groups],
-               [0.34, 0.09, 0.14, 0.15, 0.12, 0.16], size=TABLE_SIZE)
+               [0.32, 0.09, 0.13, 0.16, 0.13, 0.17], size=TABLE_SIZE)
 
     _section(comp, "Absence by day of the week")
     by_day: dict[str, dict[str, rs.WeekdayRow]] = {}
@@ -205,7 +205,7 @@ def compose(report: Report, head: Letterhead, *, anonymise: bool = True) -> Comp
                 "Unauthorised (AM/PM)"],
                [[day, f"{s['AM'].possible}/{s['PM'].possible}", pct(s["AM"].absence_pct()),
                  pct(s["PM"].absence_pct()), f"{s['AM'].unauthorised}/{s['PM'].unauthorised}"]
-                for day, s in by_day.items()], [0.16, 0.2, 0.2, 0.2, 0.24], size=TABLE_SIZE)
+                for day, s in by_day.items()], [0.13, 0.19, 0.2, 0.21, 0.27], size=TABLE_SIZE)
 
     _section(comp, "Codes used")
     comp.table(["Code", "Meaning", "Sessions", "% of possible"],

@@ -9,12 +9,13 @@ import datetime as dt
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
 
 from attendance_desktop.domain.calendar import daterange
 from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.leave.request_dialog import RequestDialog
+from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.settings.common import qdate
 from attendance_desktop.services import class_service, leave_service, pupil_service
@@ -49,6 +50,12 @@ def school(engine, school_year):  # type: ignore[no-untyped-def]
     clock_at(engine, NOW)
     reg.apply_changes(engine, OFFICE, marks, reason="test data")
     return {"oak": oak, "tilly": tilly}
+
+
+def _press_mark_g(dialog: TakenDialog) -> int:
+    """Stands in for exec(): the user reads the list and presses Mark G."""
+    dialog.apply_button.click()
+    return int(dialog.result())
 
 
 def _request(engine, pupil: int, **kw):  # type: ignore[no-untyped-def]
@@ -139,6 +146,7 @@ def test_head_decides_and_the_register_is_filled(qtbot, ctx, school, monkeypatch
     assert dialog.part_first.isVisible()
     dialog.part_last.setDate(qdate(D(2025, 12, 2)))
     dialog.conditions.setPlainText("Back on Wednesday morning")
+    dialog.reasons.setPlainText("Wednesday to Friday is assessment week")
     save_screenshot(dialog, "leave_decision_dialog")
     with qtbot.waitSignal(dialog.decided, timeout=3000):
         dialog.record.click()
@@ -200,8 +208,7 @@ def test_lists_filters_withdraw_and_taken_anyway(qtbot, ctx, school, monkeypatch
     page.status.setCurrentIndex(page.status.findData("refused"))
     assert page.select_request(refused)
     assert page.taken_button.isEnabled()
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(TakenDialog, "exec", _press_mark_g)
     page.mark_taken_selected()
     assert "6 session(s) marked G" in page.message.text()
     assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 18), "PM").code == "G"
@@ -252,7 +259,8 @@ def test_decision_letter_and_request_form_are_saved_and_logged(qtbot, ctx, schoo
     leave_service.decide(ctx.engine, HEAD, granted, "part_granted", decided_on=NOW.date(),
                          now=NOW, granted_first=(D(2025, 12, 1), "AM"),
                          granted_last=(D(2025, 12, 2), "PM"),
-                         conditions="Tilly keeps a diary of the visit to share with her class.")
+                         conditions="Tilly keeps a diary of the visit to share with her class.",
+                         reasons="The rest of the week is assessment week.")
     refused = _request(ctx.engine, tilly, first_date=D(2026, 1, 12), last_date=D(2026, 1, 16),
                        reason="Family holiday")
     leave_service.decide(ctx.engine, HEAD, refused, "refused", decided_on=NOW.date(), now=NOW,
@@ -275,7 +283,7 @@ def test_decision_letter_and_request_form_are_saved_and_logged(qtbot, ctx, schoo
     for name in ("granted", "refused", "form"):
         assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
     logged = [e.template_key for e in letter_service.letters_for_pupil(ctx.engine, tilly)]
-    assert sorted(logged) == ["leave_granted", "leave_refused", "leave_request_form"]
+    assert sorted(logged) == ["leave_part_granted", "leave_refused", "leave_request_form"]
     # A blank form for families to take away: nobody's name on it, not logged.
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (a[3][0], True))
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
@@ -287,4 +295,71 @@ def test_decision_letter_and_request_form_are_saved_and_logged(qtbot, ctx, schoo
     assert "2 weeks" in text
     assert "Tilly" not in text
     logged = [e.template_key for e in letter_service.letters_for_pupil(ctx.engine, tilly)]
-    assert sorted(logged) == ["leave_granted", "leave_refused", "leave_request_form"]
+    assert sorted(logged) == ["leave_part_granted", "leave_refused", "leave_request_form"]
+
+
+# --- refused leave taken anyway: the G step lists each session and what changes ---------
+
+
+def _refused(ctx, tilly: int) -> int:  # type: ignore[no-untyped-def]
+    # Tilly's marks (fixture): Mon 3 Nov AM O, PM I; present every other session.
+    rid = _request(ctx.engine, tilly, received_date=D(2025, 10, 1), first_date=D(2025, 11, 3),
+                   last_date=D(2025, 11, 4), reason="Holiday")
+    leave_service.decide(ctx.engine, HEAD, rid, "refused", reasons="A holiday is not"
+                         " exceptional", decided_on=D(2025, 10, 2),
+                         now=dt.datetime(2025, 10, 2, 9, 0))
+    return rid
+
+
+def test_dialog_lists_each_session_and_keeps_illness_for_the_office(qtbot, ctx, school) -> None:  # type: ignore[no-untyped-def]
+    tilly = school["tilly"]
+    rid = _refused(ctx, tilly)
+    ctx.actor = OFFICE
+    dialog = TakenDialog(ctx, rid, "Tilly Brook")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    rows = dialog.rows_text()
+    assert rows[0].startswith("Mon 3 Nov AM: O → G — Will change to G")
+    assert rows[1].startswith("Mon 3 Nov PM: I stays — Recorded reason: stays (only the"
+                              " headteacher")
+    assert rows[2].startswith("Tue 4 Nov AM: / stays — Left alone (the pupil was in school)")
+    assert len(rows) == 4
+    assert "only the headteacher" in dialog.intro.text()
+    box = dialog.table.item(1, 2)
+    assert not box.flags() & Qt.ItemFlag.ItemIsEnabled  # the office cannot tick it
+    assert dialog.apply_button.text() == "&Mark 1 session G"
+    save_screenshot(dialog, "leave_taken_office")
+    dialog.apply_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 3), "AM").code == "G"
+    assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 3), "PM").code == "I"
+    h = reg.cell_history(ctx.engine, tilly, D(2025, 11, 3), "AM")[-1]
+    assert (h.old_code, h.new_code) == ("O", "G")
+    assert h.reason == f"Leave refused and taken (request #{rid})"
+
+
+def test_head_confirms_one_session_and_the_amendment_says_so(qtbot, ctx, school) -> None:  # type: ignore[no-untyped-def]
+    tilly = school["tilly"]
+    rid = _refused(ctx, tilly)
+    ctx.actor = HEAD
+    dialog = TakenDialog(ctx, rid, "Tilly Brook")
+    qtbot.addWidget(dialog)
+    dialog.resize(1000, 420)
+    dialog.show()
+    box = dialog.table.item(1, 2)
+    assert box.flags() & Qt.ItemFlag.ItemIsEnabled
+    assert dialog.apply_button.text() == "&Mark 1 session G"
+    box.setCheckState(Qt.CheckState.Checked)
+    assert dialog.confirmed() == [(D(2025, 11, 3), "PM")]
+    assert dialog.apply_button.text() == "&Mark 2 sessions G"
+    save_screenshot(dialog, "leave_taken_head")
+    dialog.apply_button.click()
+    assert dialog.outcome is not None
+    assert dialog.outcome.written == 2
+    h = reg.cell_history(ctx.engine, tilly, D(2025, 11, 3), "PM")[-1]
+    assert (h.old_code, h.new_code) == ("I", "G")
+    assert "the head confirmed the recorded reason is replaced" in h.reason
+    assert h.staff_name == HEAD.name
+    assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 4), "AM").code == "/"
+    assert h.staff_role == HEAD.role.value
+    assert h.after_close  # a past session: kept as an amendment of the legal record

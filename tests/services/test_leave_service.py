@@ -238,7 +238,7 @@ def test_taken_anyway_marks_only_sessions_that_have_started(engine, pupil) -> No
     # Running it again on Friday afternoon adds the rest (the action can be repeated).
     later = leave_service.mark_taken_unauthorised(engine, OFFICE, rid,
                                                   now=dt.datetime(2025, 11, 21, 14, 0))
-    assert (later.written, later.unchanged) == (3, 3)
+    assert (later.written, later.skipped) == (3, 3)  # those already G are left alone
     assert len(leave_service.decisions(engine, rid)) == 2  # refused, taken anyway (once)
 
 
@@ -291,7 +291,8 @@ def test_letter_extra_has_dates_sessions_and_return_day(engine, pupil) -> None: 
                                                            D(2025, 12, 5)), now=NOW)
     leave_service.decide(engine, HEAD, rid, "part_granted", decided_on=NOW.date(), now=NOW,
                          granted_first=(D(2025, 12, 1), "AM"),
-                         granted_last=(D(2025, 12, 2), "PM"), conditions="Bring homework")
+                         granted_last=(D(2025, 12, 2), "PM"), conditions="Bring homework",
+                         reasons="The last three days are the class's assessment week")
     extra = leave_service.letter_extra(engine, rid)
     assert extra["sessions_granted"] == "4 school sessions (2 school days)"
     assert extra["return_date"] == "Wednesday 03 December 2025 (morning)"

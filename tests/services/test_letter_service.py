@@ -46,6 +46,13 @@ EXTRAS = {
     "reasons": "The request is for a family holiday, and a holiday is not an exceptional "
                "circumstance.",
     "personal_target": "attending 9 out of 10 sessions every week this half term",
+    # leave letters after a decision (services/letter_templates_leave.py)
+    "dates_requested": "Monday 2 to Friday 6 March 2026", "dates_granted": "Monday 2 March 2026",
+    "dates_refused": "Tuesday 3 to Friday 6 March 2026",
+    "sessions_refused": "8 school sessions (4 school days)",
+    "return_date": "Tuesday 3 March 2026 (morning)", "decision_date": "10 February 2026",
+    "dates_taken": "Monday 2 to Friday 6 March 2026",
+    "sessions_taken": "10 school sessions (5 school days)",
 }
 
 

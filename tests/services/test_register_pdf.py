@@ -121,5 +121,5 @@ def test_bad_requests_are_plain_errors(engine, school, tmp_path):
 
 def test_a_unicode_font_is_used():
     regular, bold = register_pdf.fonts()
-    assert regular == "RegisterSans"  # DejaVu Sans is installed here (fonts-dejavu-core)
-    assert bold == "RegisterSans-Bold"
+    assert regular == "AppSans"  # the DejaVu Sans shipped in the package
+    assert bold == "AppSans-Bold"

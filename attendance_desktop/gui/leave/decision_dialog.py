@@ -128,7 +128,8 @@ class DecisionDialog(QDialog):
         self.reasons.setAccessibleName("Reasons")
         self.reasons.setTabChangesFocus(True)
         self.reasons.setFixedHeight(54)
-        self.reasons.setPlaceholderText("Why (needed when refused; goes in the letter)")
+        self.reasons.setPlaceholderText("Why (needed when refused or granted in part; goes in the"
+                                        " letter)")
         self.conditions = QPlainTextEdit()
         self.conditions.setObjectName("conditions")
         self.conditions.setAccessibleName("Conditions")

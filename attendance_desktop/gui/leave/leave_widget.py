@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
 from attendance_desktop.gui.leave.request_dialog import RequestDialog, date_edit
+from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.settings.common import MessageLabel, pydate
 from attendance_desktop.services import (
     class_service,
@@ -315,23 +317,18 @@ class LeaveWidget(QWidget):
 
     @Slot()
     def mark_taken_selected(self) -> None:
+        """Show exactly which sessions become G (and from what) before anything is written."""
         row = self.selected_row()
         if row is None:
             return
-        answer = QMessageBox.question(
-            self, "Refused leave taken",
-            f"{row.pupil_name} was absent on refused leave ({row.dates_text}).\n\nMark those"
-            " sessions up to today G (holiday not granted, unauthorised)? Sessions the pupil"
-            " attended are left alone; every change is recorded. G counts towards a penalty"
-            " notice.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
         try:
-            res = leave_service.mark_taken_unauthorised(self.ctx.engine, self.ctx.actor, row.id,
-                                                        now=self.ctx.now())
+            dialog = TakenDialog(self.ctx, row.id, row.pupil_name, self)
         except ServiceError as exc:
             self.message.show_error(f"Not marked: {exc}")
             return
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.outcome is None:
+            return
+        res = dialog.outcome
         self.refresh()
         self.message.show_ok(f"{res.written} session(s) marked G for {row.pupil_name}"
                              + (f"; {res.skipped} left alone" if res.skipped else "") + ".")
@@ -345,10 +342,9 @@ class LeaveWidget(QWidget):
     @Slot(int)
     def print_letter_for(self, request_id: int) -> None:
         row = leave_service.get_request(self.ctx.engine, request_id)
-        key = "leave_refused" if row.status in ("refused", "taken_unauthorised") \
-            else "leave_granted"
+        key = letter_key(row.status)
         extra = leave_service.letter_extra(self.ctx.engine, request_id)
-        stem = f"leave {request_id} {row.pupil_name} {'refused' if 'refused' in key else 'granted'}"
+        stem = f"leave {request_id} {row.pupil_name} {row.status.replace('_', ' ')}"
         saved = print_letter(self, self.ctx, key, [row.pupil_id], extra, stem)
         if saved is not None:
             self.message.show_ok(f"Decision letter for request #{request_id} saved to {saved}"
@@ -402,3 +398,10 @@ class LeaveWidget(QWidget):
         tabs, calendar = getattr(page, "tabs", None), getattr(page, "calendar", None)
         if tabs is not None and calendar is not None:
             tabs.setCurrentWidget(calendar)
+
+
+def letter_key(status: str) -> str:
+    """The decision letter for a request's status (refused-and-taken has its own, written
+    after the event; a part grant lists what was and was not agreed)."""
+    return {"refused": "leave_refused", "taken_unauthorised": "leave_refused_taken",
+            "part_granted": "leave_part_granted"}.get(status, "leave_granted")

@@ -8,19 +8,40 @@ render the PDF itself).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPen,
+)
 from PySide6.QtPrintSupport import QPrinter
 
+from attendance_desktop.services import pdf_fonts
 from attendance_desktop.services.letterhead import BOLD, PAGE_H, PAGE_W, REGULAR, text_width
 
 Op = tuple[Any, ...]
 
 
+@lru_cache(maxsize=1)
+def _family() -> str:
+    """The PDFs' own font (DejaVu Sans, shipped in the package) for the preview and the
+    printer, so every name prints and words sit where the PDF puts them."""
+    ids = [QFontDatabase.addApplicationFont(str(pdf_fonts.font_path(name)))
+           for name in (pdf_fonts.REGULAR, pdf_fonts.BOLD)]
+    families = QFontDatabase.applicationFontFamilies(ids[0]) if ids[0] >= 0 else []
+    return families[0] if families else "Helvetica"
+
+
 def _font(name: str, size: float, points_per_unit: float) -> QFont:
-    font = QFont("Helvetica")
+    font = QFont(_family())
     font.setStyleHint(QFont.StyleHint.SansSerif)
     font.setPointSizeF(size * points_per_unit)
     font.setBold(name == BOLD)
@@ -28,7 +49,7 @@ def _font(name: str, size: float, points_per_unit: float) -> QFont:
 
 
 def _fitted(painter: QPainter, font: QFont, text: str, width: float | None) -> None:
-    """Use the font, squeezed a little if the screen font is wider than Helvetica."""
+    """Use the font, squeezed a little if the screen font is wider than the PDF's."""
     if width is not None and width > 0:
         real = QFontMetricsF(font).horizontalAdvance(text)
         if real > width * 1.01:

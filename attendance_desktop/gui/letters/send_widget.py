@@ -657,6 +657,19 @@ class SendLettersWidget(QWidget):
     def save_copy(self) -> None:
         if self.result is None or self.result.combined_pdf is None:
             return
+        parts = self.result.combined_parts
+        if len(parts) > 1:  # a big batch: the combined file is in parts of 250 letters
+            folder = QFileDialog.getExistingDirectory(
+                self, f"Save the {len(parts)} combined PDFs in a folder", str(Path.home()))
+            if folder:
+                try:
+                    for part in parts:
+                        shutil.copyfile(part, Path(folder) / part.name)
+                except OSError as exc:
+                    QMessageBox.warning(self, "Save", f"The PDFs could not be saved: {exc}")
+                    return
+                self.status.setText(f"Saved {len(parts)} combined PDFs in {folder}.")
+            return
         name, _ = QFileDialog.getSaveFileName(self, "Save the letters as one PDF",
                                               str(Path.home() / self.result.combined_pdf.name),
                                               "PDF files (*.pdf)")
