@@ -32,7 +32,7 @@ from attendance_desktop.services.errors import PermissionDenied
 from attendance_desktop.services.letter_rules import PupilFacts, why_not
 from attendance_desktop.services.letter_templates import DEFAULTS
 from tests.conftest import HEAD, OFFICE, put_marks
-from tests.services.test_letter_service import TODAY, build_school
+from tests.services.test_letter_service import TODAY, _band_on_running_period, build_school
 
 LOWTHER = preset("lowther")
 
@@ -295,6 +295,7 @@ def test_leavers_left_out_unless_the_head_includes_them_with_a_reason(  # type: 
 
 
 def test_wording_preview_is_shown_for_a_pupil_the_letter_fits(engine, school) -> None:  # type: ignore[no-untyped-def]
+    _band_on_running_period(engine)  # the school's figures are Autumn 2's, under way
     assert letter_service.preview_pupil(engine, "concern_red", TODAY) == (school["cara"], "")
     pid, note = letter_service.preview_pupil(engine, "concern_upper_amber", TODAY)
     assert note.startswith("No pupil fits this letter today; it is shown for ")

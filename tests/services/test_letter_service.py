@@ -321,6 +321,7 @@ def test_batch_writes_letters_and_logs_them(engine: Engine, school, tmp_path: Pa
 
 
 def test_same_letter_within_the_repeat_period_needs_confirming(engine, school, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _band_on_running_period(engine)
     plan = letter_service.plan_batch(engine, "concern_lower_amber", [school["amy"]],
                                      today=TODAY)
     assert plan.repeats == ()

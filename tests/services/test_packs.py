@@ -97,7 +97,9 @@ def _term(engine: Engine) -> report_service.ReportPeriod:
 
 
 def _text(pdf: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    """The PDF's words with any line breaks as single spaces (wrapping varies by font)."""
+    return " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _head(engine: Engine) -> Letterhead:
