@@ -10,7 +10,6 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
-from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.reports.reports_widget import ReportsWidget
 from attendance_desktop.services import audit_service, demo_service
 from tests.conftest import HEAD
@@ -21,16 +20,12 @@ from tests.gui.conftest import save_screenshot
 def page(qtbot, ctx):  # type: ignore[no-untyped-def]
     demo_service.create_demo(ctx.engine, seed=2026, pupils=60, today=dt.date(2025, 11, 20),
                              years=2)
-    window = MainWindow(ctx)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    window.nav.setCurrentRow(window.area_index("Reports"))
-    reports = window.pages.currentWidget()
-    assert isinstance(reports, ReportsWidget)
+    reports = ReportsWidget(ctx)
+    qtbot.addWidget(reports)
+    reports.resize(1366 - 170, 740)
+    reports.show()
     qtbot.waitUntil(lambda: reports.report is not None and reports.build_button.isEnabled(),
                     timeout=20_000)
-    reports.window_ref = window  # keep the window alive with the page
     return reports
 
 
@@ -58,4 +53,4 @@ def test_each_pack_is_made_for_the_chosen_period_and_logged(  # type: ignore[no-
     assert [a.text() for a in page.packs.menu().actions()] == [
         "Governors' termly pack (PDF and CSV)…", "LA termly return (PDF and CSV)…",
         "Staff briefing (PDF and CSV)…"]
-    save_screenshot(page.window(), "reports_packs")
+    save_screenshot(page, "reports_packs")
