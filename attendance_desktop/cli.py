@@ -635,6 +635,9 @@ def _cmd_benchmarks(engine: Engine, args: argparse.Namespace) -> int:
         f = r.figure
         print(f"{f.academic_year}  {PERIOD_LABELS[f.period]:<24} {AREA_LABELS[f.area]:<16}"
               f" attendance {f.attendance_pct:5.1f}%  ({r.source})")
+    return 0
+
+
 # --- outbox: send or list the queued email (issue 17 point 5) --------------------------
 
 

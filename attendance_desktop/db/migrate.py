@@ -160,7 +160,10 @@ def upgrade(engine: Engine, backup_dir: Path | None = None,
         current = _revision(conn)
         if current == head:
             return None
-        _check_known(conn, script, current, head)
+        if current is not None:  # a newer app's revision: say so before any lock or copy
+            _check_known(conn, script, current, head)
+        # No revision: "tables but no revision" is only decided under the lock, because
+        # another process may commit the first migration between these two reads.
     say = notify or (lambda _text: None)
     if engine.dialect.name == "sqlite":
         return _upgrade_sqlite(engine, script, head, backup_dir, app_version, seed)

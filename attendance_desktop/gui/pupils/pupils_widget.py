@@ -202,7 +202,7 @@ class PupilProfileWidget(QWidget):
         self.chronology = ChronologyWidget(ctx)  # issue 16: the pupil's chronology
         self.tabs.addTab(self.chronology, "Chron&ology")
         self.chart = PupilChartWidget(ctx)  # counted when its tab is shown
-        self.tabs.addTab(self.chart, "Attendance c&hart")
+        self.tabs.addTab(self.chart, "Attendance &graph")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addLayout(actions)
