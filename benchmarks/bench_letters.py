@@ -48,7 +48,9 @@ TIME_TARGET_S = 10.0
 
 
 def ours(engine, pupil_ids: list[int], out: Path) -> int:  # type: ignore[no-untyped-def]
-    plan = letter_service.plan_batch(engine, KEY, pupil_ids, today=TODAY)
+    # Every pupil gets the letter (as if the head included them all): the guard rails
+    # would leave most out, and this measures drawing 200 letters.
+    plan = letter_service.plan_batch(engine, KEY, pupil_ids, today=TODAY, guard=False)
     gen = letter_service.run_batch(engine, SYSTEM_ACTOR, plan, today=TODAY, out_dir=out,
                                    cancel=CancelToken(), include_repeats=True)
     try:
@@ -60,7 +62,7 @@ def ours(engine, pupil_ids: list[int], out: Path) -> int:  # type: ignore[no-unt
 
 def merged_texts(engine, pupil_ids: list[int]) -> list[tuple[list[str], list[str]]]:  # type: ignore[no-untyped-def]
     """(address lines, paragraphs) of every letter, merged with the service's own values."""
-    plan = letter_service.plan_batch(engine, KEY, pupil_ids, today=TODAY)
+    plan = letter_service.plan_batch(engine, KEY, pupil_ids, today=TODAY, guard=False)
     facts = letter_service._gather(engine, pupil_ids, TODAY, None)
     body = letter_service.get_template(engine, KEY).body
     out = []
