@@ -29,6 +29,14 @@ from attendance_desktop.services.chart_data import (
 _pg: Any = None
 
 
+def preload() -> None:
+    """Import pyqtgraph ahead of the first chart (called from the background count, so the
+    first chart the user opens only draws). Importing defines classes and value types only;
+    nothing is created until pg() is used on the GUI thread."""
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    import pyqtgraph  # noqa: F401
+
+
 def pg() -> Any:
     """pyqtgraph, imported and configured once, on first use."""
     global _pg

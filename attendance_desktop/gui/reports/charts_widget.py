@@ -58,8 +58,10 @@ class ChartsWidget(QTabWidget):
         engine, today = self.ctx.engine, self.ctx.today()
 
         def job(token: CancelToken) -> Any:
-            return (yield from report_charts.build_chart_set(engine, report, today=today,
-                                                             token=token))
+            charts = yield from report_charts.build_chart_set(engine, report, today=today,
+                                                              token=token)
+            plots.preload()  # here, off the GUI thread, not on the first tab opened
+            return charts
 
         signals = JobSignals(self)
         signals.succeeded.connect(self._loaded)
