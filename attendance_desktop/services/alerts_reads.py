@@ -167,16 +167,33 @@ def recent_and_picked(s: Session, ids: Sequence[int] | None, start: dt.date,
     """In one read: every mark from `recent_start` (none of a closed session), and the
     marks with `picked_codes` from `start`, per pupil."""
     wanted = frozenset(picked_codes)
-    q = select(Mark.pupil_id, type_coerce(Mark.date, String), Mark.session, Mark.code).where(
-        Mark.date >= start, Mark.date <= on,
-        or_(Mark.date >= recent_start, col(Mark.code).in_(sorted(wanted))))
-    if ids is not None:
-        q = q.where(col(Mark.pupil_id).in_(list(ids)))
+    conn = s.connection()
+    if conn.dialect.name == "sqlite" and ids is None:
+        # the whole school's rows straight from the driver (SQLAlchemy's row handling is
+        # a third of this read at 2,000 pupils); the same statement as below
+        marks = ",".join("?" * len(wanted))
+        cur = conn.connection.cursor()
+        try:
+            cur.execute("SELECT pupil_id, date, session, code FROM mark WHERE date >= ?"
+                        f" AND date <= ? AND (date >= ? OR code IN ({marks}))",
+                        (start.isoformat(), on.isoformat(), recent_start.isoformat(),
+                         *sorted(wanted)))
+            rows: Sequence[Any] = cur.fetchall()
+        finally:
+            cur.close()
+    else:
+        q = select(Mark.pupil_id, type_coerce(Mark.date, String), Mark.session,
+                   Mark.code).where(Mark.date >= start, Mark.date <= on,
+                                    or_(Mark.date >= recent_start,
+                                        col(Mark.code).in_(sorted(wanted))))
+        if ids is not None:
+            q = q.where(col(Mark.pupil_id).in_(list(ids)))
+        rows = conn.execute(q).all()
     recent: dict[int, list[Session3]] = {}
     picked: dict[int, list[Session3]] = {}
     days: dict[Any, dt.date] = {}
     shut_days = {d for d, _s in closed}
-    for pid, raw, session, code in s.connection().execute(q).all():
+    for pid, raw, session, code in rows:
         day = days.get(raw)
         if day is None:
             day = days[raw] = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(raw)
