@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from attendance_desktop.db import chains  # noqa: F401  (links ORM-added chained records)
@@ -32,6 +33,13 @@ def make_engine(url: str | URL, echo: bool = False,
     backend = url.get_backend_name()
     if backend == "sqlite":
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": wait_seconds}
+        if url.database and url.database != ":memory:":
+            # A fresh connection per checkout, closed on return: a pooled sqlite3
+            # connection would pass from one thread to another (the GUI's background
+            # reads), and a cursor left open by one thread can then be finalised by the
+            # garbage collector while another thread is using the connection, which
+            # crashes the interpreter. Opening a SQLite file costs well under a millisecond.
+            kwargs["poolclass"] = NullPool
     elif backend == "postgresql" and url.get_driver_name() == "psycopg":
         # libpq wants whole seconds, at least 2.
         kwargs["connect_args"] = {"connect_timeout": max(2, round(wait_seconds))}
