@@ -56,6 +56,15 @@ class GeneratorRunnable(QRunnable):
 
     def run(self) -> None:
         try:
+            self._run()
+        except RuntimeError as exc:
+            # The page that started the job was closed while it ran, so its signals
+            # object is gone: there is no one left to tell.
+            if "deleted" not in str(exc):
+                raise
+
+    def _run(self) -> None:
+        try:
             gen = self.job(self.token)
             try:
                 while True:
@@ -68,6 +77,8 @@ class GeneratorRunnable(QRunnable):
         except Cancelled:
             self.signals.cancelled.emit()
         except Exception as exc:  # reported to the GUI, which shows the message
+            if isinstance(exc, RuntimeError) and "Signal source has been deleted" in str(exc):
+                raise
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
             self.signals.error = exc
             self.signals.failed.emit()

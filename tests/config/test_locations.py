@@ -279,13 +279,17 @@ def test_a_new_data_folder_and_its_files_are_private(tmp_path: Path) -> None:
     paths = resolve_paths(data, environ={})
     engine = open_database(paths)
     try:
-        with engine.begin() as conn:  # a write while open: -wal and -shm exist now
-            conn.exec_driver_sql("UPDATE school SET name = 'Zoë''s school'")
-        assert (data / f"{DB_FILE}-wal").exists()
-        assert (data / f"{DB_FILE}-shm").exists()
-        assert mode(data) == 0o700
-        for name in (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm"):
-            assert mode(data / name) == 0o600, name
+        # A write while another connection stays open (as while the app runs): -wal and
+        # -shm exist now (SQLite removes them when the last connection closes).
+        with engine.connect() as held:
+            held.exec_driver_sql("SELECT 1").all()
+            with engine.begin() as conn:
+                conn.exec_driver_sql("UPDATE school SET name = 'Zoë''s school'")
+            assert (data / f"{DB_FILE}-wal").exists()
+            assert (data / f"{DB_FILE}-shm").exists()
+            assert mode(data) == 0o700
+            for name in (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm"):
+                assert mode(data / name) == 0o600, name
         # Anything else the app writes there later (backups, logs, letters) is private too.
         paths.backup_dir.mkdir()
         (paths.backup_dir / "before-migration.sqlite3").write_bytes(b"x")
@@ -320,10 +324,12 @@ def test_a_group_shared_machine_folder_keeps_files_usable_by_the_group(
     os.chmod(shared, 0o2770)  # as IT sets up /var/lib/attendance-desktop for a group
     engine = open_database(resolve_paths(shared, environ={}))
     try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("UPDATE school SET name = 'Shared'")
-        for name in (DB_FILE, f"{DB_FILE}-wal"):
-            assert mode(shared / name) == 0o660, name
+        with engine.connect() as held:  # the app running: the -wal file stays
+            held.exec_driver_sql("SELECT 1").all()
+            with engine.begin() as conn:
+                conn.exec_driver_sql("UPDATE school SET name = 'Shared'")
+            for name in (DB_FILE, f"{DB_FILE}-wal"):
+                assert mode(shared / name) == 0o660, name
         (shared / "backups").mkdir()
         assert mode(shared / "backups") & 0o777 == 0o770
     finally:

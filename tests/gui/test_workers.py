@@ -48,3 +48,37 @@ def test_cancel_stops_the_job_and_hides_the_dialog(qtbot):
         gate.set()
     assert finished == []
     assert not task.dialog.isVisible()
+
+
+def test_a_job_outliving_its_page_ends_quietly(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A page closed while its background read runs: the job's signals object is deleted
+    with the page, and the job must end without an error (none reaches the event loop)."""
+    import threading
+
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QWidget
+
+    from attendance_desktop.domain.progress import Progress
+    from attendance_desktop.gui.workers import JobSignals, start_job
+
+    go = threading.Event()
+
+    def job(_token):  # type: ignore[no-untyped-def]
+        go.wait(5)
+        yield Progress(1, 1, "")
+        return 42
+
+    page = QWidget()
+    signals = JobSignals(page)
+    start_job(job, signals)
+    page.deleteLater()
+    qtbot.waitUntil(lambda: _deleted(signals), timeout=2000)
+    go.set()
+    assert QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.wait(20)  # anything the job emitted is delivered (or dropped) now
+
+
+def _deleted(obj) -> bool:  # type: ignore[no-untyped-def]
+    from shiboken6 import isValid
+
+    return not isValid(obj)
