@@ -96,3 +96,7 @@ def put_mark(engine: Engine, actor: Actor, pupil_id: int, day: dt.date, session:
     """One mark of history (default source 'import': no term dates needed)."""
     put_marks(engine, actor, [(pupil_id, day, session, code, minutes_late, comment)],
               source=source, reason=reason)
+
+
+# The PostgreSQL test server's fixtures (pg_base, pg_engine), for any test that asks.
+from tests.db.pg_fixtures import pg_base, pg_engine  # noqa: E402, F401

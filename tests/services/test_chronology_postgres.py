@@ -4,17 +4,14 @@ guard and the chain (issue 16 point 6)."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services import chronology_service, integrity_service
-from attendance_desktop.services.database import open_database
 from tests.conftest import HEAD
-from tests.db.pg_server import running_server, server_binaries
+from tests.db.pg_fixtures import requires_pg
 from tests.services.test_chronology_service import (  # noqa: F401 (run here on PostgreSQL)
     family,
     test_family_is_linked_through_parental_responsibility,
@@ -23,31 +20,13 @@ from tests.services.test_chronology_service import (  # noqa: F401 (run here on 
     test_the_timeline_reads_every_record_in_date_order,
 )
 
-pytestmark = pytest.mark.skipif(
-    server_binaries() is None,
-    reason="PostgreSQL server binaries are not installed (CI installs them)",
-)
-pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
-
-_counter = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def pg_base():  # type: ignore[no-untyped-def]
-    with running_server() as base:
-        yield base
+pytestmark = requires_pg
 
 
 @pytest.fixture
-def engine(pg_base, tmp_path):  # type: ignore[no-untyped-def]
-    name = f"chronology_{next(_counter)}"
-    admin = create_engine(f"{pg_base}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    eng = open_database(resolve_paths(tmp_path, f"{pg_base}/{name}", environ={}))
-    yield eng
-    eng.dispose()
+def engine(pg_engine):  # type: ignore[no-untyped-def]
+    """The chronology tests' own engine fixture, on the PostgreSQL test server."""
+    return pg_engine
 
 
 def test_append_only_and_chained_on_postgresql(engine, family) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

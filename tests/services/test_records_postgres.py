@@ -3,45 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services import retention_service
-from attendance_desktop.services.database import open_database
 from tests.conftest import HEAD
-from tests.db.pg_server import running_server, server_binaries
+from tests.db.pg_fixtures import requires_pg
 from tests.services import test_records_service as records
 from tests.services import test_retention_service as retention
 
-pytestmark = pytest.mark.skipif(
-    server_binaries() is None,
-    reason="PostgreSQL server binaries are not installed (CI installs them)",
-)
-pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
-
-_counter = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def pg_base():  # type: ignore[no-untyped-def]
-    with running_server() as base:
-        yield base
-
-
-@pytest.fixture
-def pg_engine(pg_base, tmp_path):  # type: ignore[no-untyped-def]
-    name = f"records_{next(_counter)}"
-    admin = create_engine(f"{pg_base}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    engine = open_database(resolve_paths(tmp_path, f"{pg_base}/{name}", environ={}))
-    yield engine
-    engine.dispose()
+pytestmark = requires_pg
 
 
 @pytest.mark.parametrize("table", ["pupilchange", "accesslog", "markamendment"])
