@@ -8,6 +8,7 @@ thread, so connected `@Slot` methods run in the GUI thread. Workers never touch 
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Callable, Generator
 from typing import Any
@@ -41,7 +42,35 @@ class JobSignals(QObject):
 
     @Slot()
     def _release(self) -> None:
-        self.runnable = None  # dropped in the GUI thread, never by the pool
+        self.runnable = None  # the job has ended (the runnable itself lives on in _LIVE)
+        _prune()
+
+
+# Every runnable started, kept here until a few seconds after it finished and only then
+# dropped, in the GUI thread: a Python QRunnable freed while its thread is still returning
+# from run() (or freed by the garbage collector on another thread, when its page was
+# closed mid-job) crashes the interpreter.
+_LIVE: list[GeneratorRunnable] = []
+_GRACE_S = 5.0
+
+
+def _prune() -> None:
+    """Drop runnables that finished more than _GRACE_S ago, breaking their references
+    here so that everything they held is freed in the GUI thread."""
+    cutoff = time.monotonic() - _GRACE_S
+    keep = []
+    for r in _LIVE:
+        if r.finished_at is None or r.finished_at > cutoff:
+            keep.append(r)
+            continue
+        try:
+            if r.signals.runnable is r:
+                r.signals.runnable = None
+        except RuntimeError:  # its page (and signals object) is gone
+            pass
+        r.job = None  # type: ignore[assignment]
+        r.signals = None  # type: ignore[assignment]
+    _LIVE[:] = keep
 
 
 class GeneratorRunnable(QRunnable):
@@ -50,8 +79,9 @@ class GeneratorRunnable(QRunnable):
         self.job = job
         self.token = token
         self.signals = signals
-        # Python owns the runnable: a pool thread deleting a Python subclass has been
-        # seen to corrupt reference counts at shutdown.
+        self.finished_at: float | None = None  # set by the worker, read in the GUI thread
+        # Python owns the runnable (see _LIVE): a pool thread deleting a Python subclass
+        # has been seen to corrupt reference counts.
         self.setAutoDelete(False)
 
     def run(self) -> None:
@@ -83,14 +113,19 @@ class GeneratorRunnable(QRunnable):
             self.signals.error = exc
             self.signals.failed.emit()
         finally:
-            self.signals.ended.emit()
+            try:
+                self.signals.ended.emit()
+            finally:
+                self.finished_at = time.monotonic()
 
 
 def start_job(job: Job, signals: JobSignals, token: CancelToken | None = None,
               pool: QThreadPool | None = None) -> CancelToken:
     """Start `job` on `pool` (the global pool by default); returns its cancel token."""
     token = token or CancelToken()
+    _prune()
     runnable = GeneratorRunnable(job, token, signals)
     signals.runnable = runnable
+    _LIVE.append(runnable)
     (pool or QThreadPool.globalInstance()).start(runnable)
     return token
