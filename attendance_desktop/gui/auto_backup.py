@@ -35,7 +35,7 @@ class AutoBackup(PeriodicJob):
                  check_every_ms: int = CHECK_EVERY_MS,
                  first_check_ms: int = FIRST_CHECK_MS) -> None:
         self.ctx = ctx
-        super().__init__(parent, every_ms=check_every_ms, first_ms=first_check_ms)
+        super().__init__(parent, self.job, every_ms=check_every_ms, first_ms=first_check_ms)
         self.finished.connect(self._log)
 
     def job(self, token: CancelToken):  # type: ignore[no-untyped-def]
@@ -62,7 +62,7 @@ class BackupWarningLabel(StatusLabel):
     """A warning banner shown only when backups need attention."""
 
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__("backupWarning", "Backup warning")
+        super().__init__("backupWarning", "Backup warning", read=self.read, show=self.show_result)
         self.ctx = ctx
 
     def read(self) -> BackupStatus:

@@ -11,6 +11,7 @@ then every `every_ms`, and on `run_now()`; a request while a run is going is dro
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
@@ -24,9 +25,10 @@ log = logging.getLogger(__name__)
 class PeriodicJob(QObject):
     finished = Signal(object)  # the result (None skipped unless emit_none), or the exception
 
-    def __init__(self, parent: QObject | None, *, every_ms: int, first_ms: int,
+    def __init__(self, parent: QObject | None, job: Job, *, every_ms: int, first_ms: int,
                  emit_none: bool = True) -> None:
         super().__init__(parent)
+        self.work = job  # the work, as a generator job (see gui.workers)
         self.emit_none = emit_none
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -43,17 +45,12 @@ class PeriodicJob(QObject):
         self.timer.start()
         QTimer.singleShot(first_ms, self.run_now)
 
-    def job(self, token: CancelToken):  # type: ignore[no-untyped-def]
-        """The work, as a generator job (see gui.workers); subclasses say what it is."""
-        raise NotImplementedError
-
     @Slot()
     def run_now(self) -> None:
         if self.running:
             return
         self.running = True
-        work: Job = self.job
-        start_job(work, self.signals, self.token, self.pool)
+        start_job(self.work, self.signals, self.token, self.pool)
 
     def stop(self, wait_ms: int, *, cancel: bool) -> None:
         """No more runs; cancel the running one if asked, and wait for it to end."""
@@ -84,20 +81,16 @@ class StatusLabel(MessageLabel):
     large table): `refresh()` reads off the GUI thread and `show_result` puts it up; a
     refresh while one is under way is dropped."""
 
-    def __init__(self, object_name: str, accessible_name: str) -> None:
+    def __init__(self, object_name: str, accessible_name: str, *,
+                 read: Callable[[], object], show: Callable[[object], None]) -> None:
         super().__init__(object_name)
         self.setAccessibleName(accessible_name)
+        self.read = read  # the value to show (runs on a worker thread)
+        self.show_result = show  # puts it up (GUI thread)
         self.busy = False
         self.signals = JobSignals(self)
         self.signals.succeeded.connect(self._succeeded)
         self.signals.ended.connect(self._ended)
-
-    def read(self) -> object:
-        """The value to show (runs on a worker thread); subclasses say what it is."""
-        raise NotImplementedError
-
-    def show_result(self, value: object) -> None:
-        raise NotImplementedError
 
     @Slot()
     def refresh(self) -> None:

@@ -40,7 +40,7 @@ class WeeklyCheck(PeriodicJob):
     def __init__(self, ctx: AppContext, parent: QObject | None = None, *,
                  every_ms: int = CHECK_DUE_EVERY_MS, first_ms: int = FIRST_CHECK_MS) -> None:
         self.ctx = ctx
-        super().__init__(parent, every_ms=every_ms, first_ms=first_ms, emit_none=False)
+        super().__init__(parent, self.job, every_ms=every_ms, first_ms=first_ms, emit_none=False)
 
     def job(self, token: CancelToken) -> Generator[Progress, None, object]:
         yield Progress(0, 0, "")
@@ -61,7 +61,7 @@ class CheckResultLabel(StatusLabel):
     with the count of problems."""
 
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__("registerCheck", "Register check")
+        super().__init__("registerCheck", "Register check", read=self.read, show=self.show_result)
         self.ctx = ctx
 
     def read(self) -> integrity_service.LastCheck | None:

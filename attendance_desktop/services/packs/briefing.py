@@ -17,6 +17,7 @@ from attendance_desktop.domain.escalation import FLAG_LABELS
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.services import alerts_service, report_service
 from attendance_desktop.services.csv_safe import safe_row
+from attendance_desktop.services.packs import one_dp
 from attendance_desktop.services.report_service import FigureRow, ReportPeriod
 
 NO_CLASS = "No class"
@@ -85,16 +86,12 @@ def briefing_csv(b: Briefing) -> str:
     w.writerow(["Class", "Pupils", "Attendance %", "PA pupils", "Unauthorised %"])
     for c in b.classes:
         f = c.figures
-        w.writerow(safe_row([f.label, f.pupils, _num(f.attendance()), f.pa,
-                             _num(f.unauthorised())]))
+        w.writerow(safe_row([f.label, f.pupils, one_dp(f.attendance()), f.pa,
+                             one_dp(f.unauthorised())]))
     w.writerow([])
     w.writerow(["Class", "Pupil", "Attendance this year %", "Why"])
     for c in b.classes:
         for a in c.attention:
-            w.writerow(safe_row([c.figures.label, a.name, _num(a.attendance_pct),
+            w.writerow(safe_row([c.figures.label, a.name, one_dp(a.attendance_pct),
                                  "; ".join(a.reasons)]))
     return out.getvalue()
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"

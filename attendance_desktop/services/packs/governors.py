@@ -27,6 +27,7 @@ from attendance_desktop.services import (
 )
 from attendance_desktop.services import stats_service as stats
 from attendance_desktop.services.csv_safe import safe_row
+from attendance_desktop.services.packs import one_dp
 from attendance_desktop.services.packs.la_return import (
     CHRONOLOGY_NOTIFICATIONS,
     LA_NOTIFICATIONS,
@@ -192,13 +193,13 @@ def governors_csv(pack: GovernorsPack) -> str:
                       ("Unauthorised absence %", FigureRow.unauthorised),
                       ("Persistent absence % of pupils", FigureRow.pa_pct),
                       ("Severe absence % of pupils", FigureRow.sa_pct)):
-        w.writerow(safe_row([label, _num(fn(r.school)), _num(fn(last)) if last else ""]))
+        w.writerow(safe_row([label, one_dp(fn(r.school)), one_dp(fn(last)) if last else ""]))
     w.writerow([])
     w.writerow(["Year", "To", "Pupils", "Attendance %", "Unauthorised %", "PA pupils",
                 "SA pupils"])
     for y in pack.years:
         w.writerow(safe_row([y.name, f"{y.to:%d/%m/%Y}", y.school.pupils,
-                             _num(y.school.attendance()), _num(y.school.unauthorised()),
+                             one_dp(y.school.attendance()), one_dp(y.school.unauthorised()),
                              y.school.pa, y.school.sa]))
     w.writerow([])
     w.writerow(["Action", "Number"])
@@ -209,7 +210,3 @@ def governors_csv(pack: GovernorsPack) -> str:
                      ("Notifications to the local authority", a.la_notifications)):
         w.writerow(safe_row([label, n]))
     return out.getvalue()
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"

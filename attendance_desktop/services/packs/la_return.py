@@ -44,6 +44,7 @@ from attendance_desktop.services import (
     stats_service,
 )
 from attendance_desktop.services.csv_safe import safe_row
+from attendance_desktop.services.packs import one_dp
 
 # The flags whose recorded action is a notification to the LA.
 LA_NOTIFICATIONS = ("missing_20_days", "not_back_after_leave", "illness_15_days",
@@ -194,7 +195,7 @@ def la_return_csv(r: LaReturn) -> str:
     for u in r.unauthorised:
         w.writerow(safe_row([u.upn, u.name, f"{u.dob:%d/%m/%Y}", u.year_group, u.class_name,
                              f"{u.unauthorised_days:g}",
-                             "" if u.attendance_pct is None else f"{u.attendance_pct:.1f}"]))
+                             one_dp(u.attendance_pct)]))
     for title, rows in (("Notifications to the local authority", r.notifications),
                         ("Penalty notices considered", r.considered)):
         w.writerow([])
