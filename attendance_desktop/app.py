@@ -53,6 +53,9 @@ def run_window(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     guard_none_refcount()  # PySide6 6.12.0 on Python 3.11 loses references to None
+    from attendance_desktop.gui.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)  # garbage (Qt objects too) freed on this thread
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("AttendanceDesktop")
@@ -67,6 +70,7 @@ def run_window(args: argparse.Namespace) -> int:
     try:
         return _run(args, app)
     finally:
+        collector.stop()
         restore_signals()
         hook.uninstall()
         hook.deleteLater()

@@ -29,13 +29,28 @@ def _isolated_qsettings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _collect_on_the_gui_thread():  # type: ignore[no-untyped-def]
+    """As the app does (gui/gc_guard.py): no automatic collection, which could run on a
+    background job's thread and free a closed page's widgets there; each test's garbage
+    is collected on the GUI thread after it (below)."""
+    import gc
+
+    gc.disable()
+    yield
+    gc.enable()
+
+
 @pytest.fixture(autouse=True)
 def _no_leaked_threads(qapp):  # type: ignore[no-untyped-def]
+    import gc
+
     from PySide6.QtCore import QThreadPool
 
     yield
     pool = QThreadPool.globalInstance()
     assert pool.waitForDone(5000), "a test left work running on the thread pool"
+    gc.collect()  # this test's garbage, freed here on the GUI thread
 
 
 @pytest.fixture
