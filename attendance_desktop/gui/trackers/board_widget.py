@@ -174,6 +174,7 @@ class CaseDialog(QDialog):
         # The case page needs the context and the pupil: built here, placed in the form.
         self.case = PupilCaseWidget(ctx, pupil_id)
         self.ui.case_area.addWidget(self.case)
+        QWidget.setTabOrder(self.case, self.ui.buttons)  # the case first, Close last
         self.main_window = parent.window()
         self.ui.buttons.rejected.connect(self.reject)
 
