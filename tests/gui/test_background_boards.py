@@ -121,13 +121,13 @@ def test_data_checks_run_off_the_gui_thread(qtbot, ctx, pupils, monkeypatch):
     dialog.show()
     qtbot.waitUntil(lambda: bool(gate.threads), timeout=5000)
     assert gate.threads[0] is not threading.main_thread()
-    assert dialog.summary.text() == "Running the checks…"
-    dialog.kind.setCurrentIndex(1)  # usable meanwhile
-    qtbot.keyClick(dialog.kind, Qt.Key.Key_Down)
+    assert dialog.ui.summary.text() == "Running the checks…"
+    dialog.ui.kind.setCurrentIndex(1)  # usable meanwhile
+    qtbot.keyClick(dialog.ui.kind, Qt.Key.Key_Down)
     gate.opened.set()
     qtbot.waitUntil(lambda: dialog.loader.loads >= 1 and not dialog.loader.busy,
                     timeout=10_000)
-    assert "Missing mark" in dialog.summary.text()
+    assert "Missing mark" in dialog.ui.summary.text()
 
 
 def test_a_board_closed_while_loading_does_not_break(qtbot, ctx, pupils, monkeypatch):

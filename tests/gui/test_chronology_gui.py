@@ -87,11 +87,11 @@ def test_add_search_filter_correct_and_family(qtbot, ctx, school_year, monkeypat
     assert any(r[2] == "Marks summary" for r in _rows(chron))
 
     def fill(dialog: AddEntryDialog) -> int:
-        assert "Oli Office (Office staff)" in dialog.recorded.text()
-        dialog.kind.setCurrentIndex(dialog.kind.findData("early_help"))
-        dialog.date.setDate(QDate(2025, 11, 18))
-        dialog.with_whom.setText("Early Help hub")
-        dialog.details.setPlainText("Referral for family support with mornings")
+        assert "Oli Office (Office staff)" in dialog.ui.recorded.text()
+        dialog.ui.kind.setCurrentIndex(dialog.ui.kind.findData("early_help"))
+        dialog.ui.date.setDate(QDate(2025, 11, 18))
+        dialog.ui.with_whom.setText("Early Help hub")
+        dialog.ui.details.setPlainText("Referral for family support with mornings")
         SHOTS.mkdir(parents=True, exist_ok=True)
         dialog.grab().save(str(SHOTS / "chronology_add_dialog.png"))
         dialog.save()
@@ -118,8 +118,8 @@ def test_add_search_filter_correct_and_family(qtbot, ctx, school_year, monkeypat
 
     # the outcome arrives later: a correction pointing at the entry
     def outcome(dialog: AddEntryDialog) -> int:
-        assert dialog.with_whom.text() == "Early Help hub"  # filled from the original
-        dialog.outcome.setText("Accepted: family worker allocated")
+        assert dialog.ui.with_whom.text() == "Early Help hub"  # filled from the original
+        dialog.ui.outcome.setText("Accepted: family worker allocated")
         dialog.save()
         return dialog.result()
 

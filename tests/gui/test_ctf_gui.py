@@ -53,8 +53,8 @@ def dialog(qtbot, ctx, path):  # type: ignore[no-untyped-def]
 
 def rows(d) -> list[str]:  # type: ignore[no-untyped-def]
     out = []
-    for i in range(d.tree.topLevelItemCount()):
-        top = d.tree.topLevelItem(i)
+    for i in range(d.ui.tree.topLevelItemCount()):
+        top = d.ui.tree.topLevelItem(i)
         out.append(f"{top.text(0)} | {top.text(1)}")
         out += [f"  {top.child(j).text(1)}" for j in range(top.childCount())]
     return out
@@ -68,17 +68,17 @@ def test_preview_then_cancel_saves_nothing(qtbot, ctx, tmp_path):
     assert "  Date of birth: 03/04/2017" in shown
     assert any(r.startswith("  Contact added: Ms Jane Marwood (Mother") for r in shown)
     assert any(r.startswith("  Previous school: 2025/26 at Brookfield") for r in shown)
-    assert "2 pupils: 2 new" in d.summary.text()
-    assert d.import_button.isEnabled()
+    assert "2 pupils: 2 new" in d.ui.summary.text()
+    assert d.ui.import_button.isEnabled()
     SHOTS.mkdir(parents=True, exist_ok=True)
     d.grab().save(str(SHOTS / "ctf_preview.png"))
     d.sections["contacts"].setChecked(False)
     d.sections["attendance"].setChecked(False)
     assert not any("Contact added" in r or "Previous school" in r for r in rows(d))
     d.sections["details"].setChecked(False)
-    assert d.error.text() == "Choose at least one section to import."
-    assert not d.import_button.isEnabled()
-    qtbot.mouseClick(d.buttons.button(d.buttons.StandardButton.Cancel),
+    assert d.ui.error.text() == "Choose at least one section to import."
+    assert not d.ui.import_button.isEnabled()
+    qtbot.mouseClick(d.ui.buttons.button(d.ui.buttons.StandardButton.Cancel),
                      Qt.MouseButton.LeftButton)
     assert not d.isVisible()
     assert count(ctx.engine, Pupil) == 0
@@ -88,7 +88,7 @@ def test_preview_then_cancel_saves_nothing(qtbot, ctx, tmp_path):
 def test_confirm_saves_only_the_chosen_sections(qtbot, ctx, tmp_path):
     d = dialog(qtbot, ctx, ctf_path(tmp_path))
     d.sections["attendance"].setChecked(False)
-    qtbot.mouseClick(d.import_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(d.ui.import_button, Qt.MouseButton.LeftButton)
     assert d.result() == d.DialogCode.Accepted
     assert d.result_text.startswith("Imported the CTF: 2 pupils added")
     assert count(ctx.engine, Pupil) == 2
@@ -96,13 +96,13 @@ def test_confirm_saves_only_the_chosen_sections(qtbot, ctx, tmp_path):
     assert count(ctx.engine, PreviousAttendance) == 0
     # the same file again: warned, and "No" saves nothing more
     again = dialog(qtbot, ctx, d.path)
-    assert again.warning.isVisible()
-    assert "this same file was imported on 20 Nov 2025" in again.warning.text()
+    assert again.ui.warning.isVisible()
+    assert "this same file was imported on 20 Nov 2025" in again.ui.warning.text()
     asked = []
     qtbot_patch = QMessageBox.question
     try:
         QMessageBox.question = lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No
-        qtbot.mouseClick(again.import_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(again.ui.import_button, Qt.MouseButton.LeftButton)
     finally:
         QMessageBox.question = qtbot_patch
     assert asked
@@ -113,14 +113,14 @@ def test_problems_are_listed_and_import_is_off(qtbot, ctx, tmp_path):
     d = dialog(qtbot, ctx, ctf_path(tmp_path, f.pupil(sex="Q"), f.pupil(f.UPN_B, dob="x")))
     assert rows(d) == [f"Problem | pupil {f.UPN_A}, <Sex>: 'Q' is not M or F",
                        f"Problem | pupil {f.UPN_B}, <DOB>: 'x' is not a date (YYYY-MM-DD)"]
-    assert d.error.text().startswith("2 problems in the file")
-    assert not d.import_button.isEnabled()
+    assert d.ui.error.text().startswith("2 problems in the file")
+    assert not d.ui.import_button.isEnabled()
     attack = tmp_path / "attack.xml"
     attack.write_text('<!DOCTYPE CTfile SYSTEM "http://example.com/x.dtd"><CTfile/>',
                       encoding="utf-8")
     d2 = dialog(qtbot, ctx, attack)
-    assert "refers to an external DTD" in d2.error.text()
-    assert not d2.import_button.isEnabled()
+    assert "refers to an external DTD" in d2.ui.error.text()
+    assert not d2.ui.import_button.isEnabled()
 
 
 def test_pupils_page_import_and_profile_history_and_export(qtbot, ctx, tmp_path, monkeypatch):
@@ -135,7 +135,7 @@ def test_pupils_page_import_and_profile_history_and_export(qtbot, ctx, tmp_path,
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))
 
     def run_dialog(self):  # the user presses Import in the preview
-        qtbot.mouseClick(self.import_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(self.ui.import_button, Qt.MouseButton.LeftButton)
         return self.result()
 
     monkeypatch.setattr(ctf_import_dialog.CtfImportDialog, "exec", run_dialog)
@@ -157,7 +157,7 @@ def test_pupils_page_import_and_profile_history_and_export(qtbot, ctx, tmp_path,
     from attendance_desktop.gui.pupils import ctf_profile
 
     monkeypatch.setattr(ctf_profile.CtfExportDialog, "exec", lambda self: (
-        self.lea.setText("201"), self.estab.setText("2998"), self._save(), self.result())[-1])
+        self.ui.lea.setText("201"), self.ui.estab.setText("2998"), self._save(), self.result())[-1])
     qtbot.mouseClick(w.profile.ctf_button, Qt.MouseButton.LeftButton)
     root = SafeET.parse(out).getroot()
     assert root.findtext("Header/SourceSchool/Estab") == "2998"

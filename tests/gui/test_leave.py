@@ -54,7 +54,7 @@ def school(engine, school_year):  # type: ignore[no-untyped-def]
 
 def _press_mark_g(dialog: TakenDialog) -> int:
     """Stands in for exec(): the user reads the list and presses Mark G."""
-    dialog.apply_button.click()
+    dialog.ui.apply_button.click()
     return int(dialog.result())
 
 
@@ -73,45 +73,45 @@ def test_request_form_fills_in_figures_and_checks_then_records(qtbot, ctx, schoo
     qtbot.addWidget(dialog)
     dialog.resize(1300, 700)
     dialog.show()
-    assert "Choose a pupil" in dialog.figures.checks.toPlainText()
+    assert "Choose a pupil" in dialog.ui.figures.checks.toPlainText()
     # Search: type part of the name, pick from the list.
-    dialog.pupil.lineEdit().setText("brook")
-    dialog.pupil.setCurrentIndex(dialog.pupil.findText("Tilly Brook",
+    dialog.ui.pupil.lineEdit().setText("brook")
+    dialog.ui.pupil.setCurrentIndex(dialog.ui.pupil.findText("Tilly Brook",
                                                        Qt.MatchFlag.MatchStartsWith))
     assert dialog.pupil_id() == school["tilly"]
-    dialog.requested_by.setCurrentIndex(dialog.requested_by.findText("Ms Sam Brook"))
-    assert dialog.relationship.currentText() == "Mother"  # from the contact
-    dialog.received.setDate(qdate(D(2025, 11, 20)))
-    dialog.first.setDate(qdate(D(2025, 11, 27)))
-    dialog.first_session.setCurrentIndex(1)  # Thursday afternoon
-    dialog.last.setDate(qdate(D(2025, 12, 2)))
-    dialog.last_session.setCurrentIndex(0)  # Tuesday morning
-    dialog.reason.setPlainText("Family holiday in Spain, flights are cheaper")
-    qtbot.waitUntil(lambda: "holiday" in dialog.figures.checks.toPlainText().lower(),
+    dialog.ui.requested_by.setCurrentIndex(dialog.ui.requested_by.findText("Ms Sam Brook"))
+    assert dialog.ui.relationship.currentText() == "Mother"  # from the contact
+    dialog.ui.received.setDate(qdate(D(2025, 11, 20)))
+    dialog.ui.first.setDate(qdate(D(2025, 11, 27)))
+    dialog.ui.first_session.setCurrentIndex(1)  # Thursday afternoon
+    dialog.ui.last.setDate(qdate(D(2025, 12, 2)))
+    dialog.ui.last_session.setCurrentIndex(0)  # Tuesday morning
+    dialog.ui.reason.setPlainText("Family holiday in Spain, flights are cheaper")
+    qtbot.waitUntil(lambda: "holiday" in dialog.ui.figures.checks.toPlainText().lower(),
                     timeout=3000)
-    text = dialog.figures.checks.toPlainText()
+    text = dialog.ui.figures.checks.toPlainText()
     assert "not an exceptional circumstance" in text
     assert "1 week given; the policy asks for 2 weeks" in text  # 7 days
     assert "1 session of unauthorised absence" in text
-    assert dialog.figures.sessions.text().startswith("<b>6</b>")  # Thu PM to Tue AM
-    assert "90.0%" in dialog.figures.attendance.text()  # 18 of 20 sessions
-    assert "None" in dialog.figures.earlier.text()
+    assert dialog.ui.figures.sessions.text().startswith("<b>6</b>")  # Thu PM to Tue AM
+    assert "90.0%" in dialog.ui.figures.attendance.text()  # 18 of 20 sessions
+    assert "None" in dialog.ui.figures.earlier.text()
     save_screenshot(dialog, "leave_request_form")
     # C1 shows the licence field; C2 the review date.
-    dialog.ground.setCurrentIndex(dialog.ground.findData("C1"))
-    assert dialog.licence.isVisible()
-    assert not dialog.review_row.isVisible()
+    dialog.ui.ground.setCurrentIndex(dialog.ui.ground.findData("C1"))
+    assert dialog.ui.licence.isVisible()
+    assert not dialog.ui.review_row.isVisible()
     qtbot.waitUntil(
-        lambda: "If the 6 sessions asked for are missed" in dialog.figures.checks.toPlainText(),
+        lambda: "If the 6 sessions asked for are missed" in dialog.ui.figures.checks.toPlainText(),
         timeout=3000)
-    dialog.licence.setText("LA/2025/0042")
-    qtbot.waitUntil(lambda: "Performance licence" not in dialog.figures.checks.toPlainText(),
+    dialog.ui.licence.setText("LA/2025/0042")
+    qtbot.waitUntil(lambda: "Performance licence" not in dialog.ui.figures.checks.toPlainText(),
                     timeout=3000)
     dialog.resize(1180, 640)  # the dialog's own size, within 1366x768
     save_screenshot(dialog, "leave_request_form_c1")
-    dialog.ground.setCurrentIndex(dialog.ground.findData("C"))
-    dialog.holiday.setChecked(True)
-    dialog.record.click()
+    dialog.ui.ground.setCurrentIndex(dialog.ui.ground.findData("C"))
+    dialog.ui.holiday.setChecked(True)
+    dialog.ui.record.click()
     assert dialog.result() == dialog.DialogCode.Accepted
     rid = dialog.submitted_id
     assert rid is not None
@@ -125,9 +125,9 @@ def test_form_refuses_without_a_pupil(qtbot, ctx, school) -> None:  # type: igno
     ctx.actor = OFFICE
     dialog = RequestDialog(ctx)
     qtbot.addWidget(dialog)
-    dialog.record.click()
+    dialog.ui.record.click()
     assert dialog.submitted_id is None
-    assert "choose the pupil" in dialog.message.text()
+    assert "choose the pupil" in dialog.ui.message.text()
 
 
 def test_head_decides_and_the_register_is_filled(qtbot, ctx, school, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -139,31 +139,31 @@ def test_head_decides_and_the_register_is_filled(qtbot, ctx, school, monkeypatch
     qtbot.addWidget(dialog)
     dialog.resize(1300, 720)
     dialog.show()
-    assert dialog.decision_box.isEnabled()
-    assert "No decision yet" in dialog.history.text()
-    assert not dialog.part_first.isVisible()
-    dialog.part.setChecked(True)
-    assert dialog.part_first.isVisible()
-    dialog.part_last.setDate(qdate(D(2025, 12, 2)))
-    dialog.conditions.setPlainText("Back on Wednesday morning")
-    dialog.reasons.setPlainText("Wednesday to Friday is assessment week")
+    assert dialog.ui.decision_box.isEnabled()
+    assert "No decision yet" in dialog.ui.history.text()
+    assert not dialog.ui.part_first.isVisible()
+    dialog.ui.part_granted.setChecked(True)
+    assert dialog.ui.part_first.isVisible()
+    dialog.ui.part_last.setDate(qdate(D(2025, 12, 2)))
+    dialog.ui.conditions.setPlainText("Back on Wednesday morning")
+    dialog.ui.reasons.setPlainText("Wednesday to Friday is assessment week")
     save_screenshot(dialog, "leave_decision_dialog")
     with qtbot.waitSignal(dialog.decided, timeout=3000):
-        dialog.record.click()
+        dialog.ui.record.click()
     assert leave_service.get_request(ctx.engine, rid).status == "part_granted"
     assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == "C"
     assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 3), "AM").code == ""
-    assert "Granted in part" in dialog.history.text()
-    assert "Correct the decision" in dialog.decision_box.title()
+    assert "Granted in part" in dialog.ui.history.text()
+    assert "Correct the decision" in dialog.ui.decision_box.title()
     # A correction is a new entry; the first stays in the history.
-    dialog.refused.setChecked(True)
-    dialog.reasons.setPlainText("Correction: the dates clash with the class trip")
+    dialog.ui.refused.setChecked(True)
+    dialog.ui.reasons.setPlainText("Correction: the dates clash with the class trip")
     with qtbot.waitSignal(dialog.decided, timeout=3000):
-        dialog.record.click()
+        dialog.ui.record.click()
     assert [d.outcome for d in leave_service.decisions(ctx.engine, rid)] == [
         "part_granted", "refused"]
     assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == ""
-    assert dialog.history.text().count("by Test Head") == 2
+    assert dialog.ui.history.text().count("by Test Head") == 2
     dialog.resize(1180, 680)
     save_screenshot(dialog, "leave_decision_corrected")
 
@@ -173,10 +173,10 @@ def test_office_sees_the_request_but_cannot_decide(qtbot, ctx, school) -> None: 
     ctx.actor = OFFICE
     dialog = DecisionDialog(ctx, rid)
     qtbot.addWidget(dialog)
-    assert not dialog.decision_box.isEnabled()
-    assert not dialog.record.isEnabled()
-    assert "only the headteacher" in dialog.decision_box.title()
-    assert "Tilly Brook" in dialog.summary.text()
+    assert not dialog.ui.decision_box.isEnabled()
+    assert not dialog.ui.record.isEnabled()
+    assert "only the headteacher" in dialog.ui.decision_box.title()
+    assert "Tilly Brook" in dialog.ui.summary.text()
 
 
 def test_lists_filters_withdraw_and_taken_anyway(qtbot, ctx, school, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -324,12 +324,12 @@ def test_dialog_lists_each_session_and_keeps_illness_for_the_office(qtbot, ctx, 
                               " headteacher")
     assert rows[2].startswith("Tue 4 Nov AM: / stays — Left alone (the pupil was in school)")
     assert len(rows) == 4
-    assert "only the headteacher" in dialog.intro.text()
-    box = dialog.table.item(1, 2)
+    assert "only the headteacher" in dialog.ui.intro.text()
+    box = dialog.ui.table.item(1, 2)
     assert not box.flags() & Qt.ItemFlag.ItemIsEnabled  # the office cannot tick it
-    assert dialog.apply_button.text() == "&Mark 1 session G"
+    assert dialog.ui.apply_button.text() == "&Mark 1 session G"
     save_screenshot(dialog, "leave_taken_office")
-    dialog.apply_button.click()
+    dialog.ui.apply_button.click()
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 3), "AM").code == "G"
     assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 3), "PM").code == "I"
@@ -346,14 +346,14 @@ def test_head_confirms_one_session_and_the_amendment_says_so(qtbot, ctx, school)
     qtbot.addWidget(dialog)
     dialog.resize(1000, 420)
     dialog.show()
-    box = dialog.table.item(1, 2)
+    box = dialog.ui.table.item(1, 2)
     assert box.flags() & Qt.ItemFlag.ItemIsEnabled
-    assert dialog.apply_button.text() == "&Mark 1 session G"
+    assert dialog.ui.apply_button.text() == "&Mark 1 session G"
     box.setCheckState(Qt.CheckState.Checked)
     assert dialog.confirmed() == [(D(2025, 11, 3), "PM")]
-    assert dialog.apply_button.text() == "&Mark 2 sessions G"
+    assert dialog.ui.apply_button.text() == "&Mark 2 sessions G"
     save_screenshot(dialog, "leave_taken_head")
-    dialog.apply_button.click()
+    dialog.ui.apply_button.click()
     assert dialog.outcome is not None
     assert dialog.outcome.written == 2
     h = reg.cell_history(ctx.engine, tilly, D(2025, 11, 3), "PM")[-1]

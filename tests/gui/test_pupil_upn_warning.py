@@ -18,18 +18,18 @@ def _dialog(qtbot, ctx) -> PupilEditDialog:
     ctx.actor = OFFICE
     dialog = PupilEditDialog(ctx, [])
     qtbot.addWidget(dialog)
-    dialog.forename.setText("Ivy")
-    dialog.surname.setText("Example")
-    dialog.dob.setDate(QDate(2019, 5, 6))
-    dialog.year.setCurrentIndex(dialog.year.findData("1"))
+    dialog.ui.forename.setText("Ivy")
+    dialog.ui.surname.setText("Example")
+    dialog.ui.dob.setDate(QDate(2019, 5, 6))
+    dialog.ui.year.setCurrentIndex(dialog.ui.year.findData("1"))
     return dialog
 
 
 def test_new_council_upn_saves_with_no_warning(qtbot, ctx) -> None:
     dialog = _dialog(qtbot, ctx)
     upn = with_check_letter("943200125001")  # Westmorland and Furness, from April 2023
-    dialog.upn.setText(upn)
-    assert dialog.upn_warning.isHidden()
+    dialog.ui.upn.setText(upn)
+    assert dialog.ui.upn_warning.isHidden()
     dialog._save()
     assert dialog.saved_id is not None
     assert pupil_service.get_pupil(ctx.engine, dialog.saved_id).data.upn == upn
@@ -38,23 +38,23 @@ def test_new_council_upn_saves_with_no_warning(qtbot, ctx) -> None:
 def test_unknown_la_and_temporary_upn_are_shown_and_saved(qtbot, ctx) -> None:
     dialog = _dialog(qtbot, ctx)
     dialog.show()
-    dialog.upn.setText(with_check_letter("99920012500A"))
-    assert not dialog.upn_warning.isHidden()
-    text = dialog.upn_warning.text()
+    dialog.ui.upn.setText(with_check_letter("99920012500A"))
+    assert not dialog.ui.upn_warning.isHidden()
+    text = dialog.ui.upn_warning.text()
     assert "temporary UPN" in text
     assert "(999) are not on the DfE's list" in text
     save_screenshot(dialog, "pupil_upn_warning")
     dialog._save()
     assert dialog.saved_id is not None
-    dialog.upn.setText("")
-    assert dialog.upn_warning.isHidden()
+    dialog.ui.upn.setText("")
+    assert dialog.ui.upn_warning.isHidden()
 
 
 def test_wrong_check_letter_is_refused(qtbot, ctx) -> None:
     dialog = _dialog(qtbot, ctx)
     good = with_check_letter("838200125001")
-    dialog.upn.setText(("A" if good[0] != "A" else "B") + good[1:])
+    dialog.ui.upn.setText(("A" if good[0] != "A" else "B") + good[1:])
     dialog._save()
     assert dialog.saved_id is None
-    assert "check letter does not match" in dialog.message.text()
+    assert "check letter does not match" in dialog.ui.message.text()
     assert pupil_service.list_pupils(ctx.engine) == []

@@ -80,16 +80,16 @@ def test_add_pupil_with_validation_then_profile_shows_it(qtbot, ctx, monkeypatch
     seen = {}
 
     def fill(dialog):
-        dialog.forename.setText("Dev")
-        dialog.surname.setText("")
-        dialog.upn.setText("A1234")
+        dialog.ui.forename.setText("Dev")
+        dialog.ui.surname.setText("")
+        dialog.ui.upn.setText("A1234")
         dialog._save()  # refused: messages for each field, nothing saved
-        seen["message"] = dialog.message.text()
-        dialog.surname.setText("Evans")
-        dialog.upn.setText("")
-        dialog.dob.setDate(QDate(2019, 5, 6))
-        dialog.year.setCurrentIndex(dialog.year.findData("1"))
-        dialog.klass.setCurrentIndex(dialog.klass.findData(oak))
+        seen["message"] = dialog.ui.message.text()
+        dialog.ui.surname.setText("Evans")
+        dialog.ui.upn.setText("")
+        dialog.ui.dob.setDate(QDate(2019, 5, 6))
+        dialog.ui.year.setCurrentIndex(dialog.ui.year.findData("1"))
+        dialog.ui.klass.setCurrentIndex(dialog.ui.klass.findData(oak))
         dialog.flags["fsm"].setChecked(True)
         save_screenshot(dialog, "pupils_add_dialog")
         dialog._save()
@@ -114,10 +114,10 @@ def test_contacts_priority_and_emergency_warning(qtbot, ctx, monkeypatch):
 
     def fill(dialog):
         sur, fore, rel, phone = next(answers)
-        dialog.surname.setText(sur)
-        dialog.forename.setText(fore)
-        dialog.relationship.setCurrentText(rel)
-        dialog.mobile.setText(phone)
+        dialog.ui.surname.setText(sur)
+        dialog.ui.forename.setText(fore)
+        dialog.ui.relationship.setCurrentText(rel)
+        dialog.ui.mobile.setText(phone)
         dialog._save()
         return dialog.result()
 
@@ -166,10 +166,10 @@ def test_leave_keeps_history_and_leavers_show_on_demand(qtbot, ctx, school_year,
     assert pupil_service.get_pupil(ctx.engine, ids["Cara"]).data.class_id == ash
 
     def leave(dialog):
-        dialog.date.setDate(QDate(2025, 11, 18))
+        dialog.ui.date.setDate(QDate(2025, 11, 18))
         dialog._save()  # no reason: refused
-        assert "Leaving reason" in dialog.message.text()
-        dialog.reason.setCurrentText("Moved away")
+        assert "Leaving reason" in dialog.ui.message.text()
+        dialog.ui.reason.setCurrentText("Moved away")
         save_screenshot(dialog, "pupils_leave_dialog")
         dialog._save()
         return dialog.result()

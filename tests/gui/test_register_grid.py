@@ -136,7 +136,7 @@ def test_amendment_after_close_needs_reason_and_is_kept(qtbot, ctx, school, monk
     page.go_to(pupil, THU, "AM")
     page.show_history()
     qtbot.waitUntil(page.history_dialog.isVisible, timeout=2000)
-    assert page.history_dialog.table.item(0, 4).text() == "Mum phoned 10:05: dentist"
+    assert page.history_dialog.ui.table.item(0, 4).text() == "Mum phoned 10:05: dentist"
     save_screenshot(page.history_dialog, "register_history")
     page.history_dialog.close()
 
@@ -193,8 +193,8 @@ def test_emergency_closure_from_the_grid(qtbot, ctx, school, monkeypatch):
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
 
     def fake_exec(dialog):
-        dialog.session.setCurrentIndex(dialog.session.findData("PM"))
-        dialog.reason.setText("Snow: site unsafe from 12:00")
+        dialog.ui.session.setCurrentIndex(dialog.ui.session.findData("PM"))
+        dialog.ui.reason.setText("Snow: site unsafe from 12:00")
         dialog._apply()
         return dialog.result()
 
@@ -213,13 +213,13 @@ def test_code_picker_lists_codes_for_the_date(qtbot, ctx, school, monkeypatch):
 
     picker = CodePickerDialog(None, THU)
     qtbot.addWidget(picker)
-    codes_listed = {picker.table.item(r, 0).text() for r in range(picker.table.rowCount())}
+    codes_listed = {picker.ui.table.item(r, 0).text() for r in range(picker.ui.table.rowCount())}
     assert {"C1", "Y7", "N", "#"} <= codes_listed
     assert "H" not in codes_listed  # withdrawn in 2024
-    qtbot.keyClicks(picker.filter, "religious")
+    qtbot.keyClicks(picker.ui.filter, "religious")
     assert picker.selected_code() == "R"
-    picker.filter.clear()
-    qtbot.keyClicks(picker.filter, "m")  # the code itself wins over meanings with an m
+    picker.ui.filter.clear()
+    qtbot.keyClicks(picker.ui.filter, "m")  # the code itself wins over meanings with an m
     assert picker.selected_code() == "M"
     monkeypatch.setattr(CodePickerDialog, "pick", staticmethod(lambda *_a: "M"))
     page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)

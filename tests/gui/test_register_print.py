@@ -42,7 +42,7 @@ def test_print_the_class_week_and_month(qtbot, ctx, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_save))
     page.print_register()
     dialog = page.print_dialog
-    assert dialog.class_box.currentText() == class_name  # the class on screen
+    assert dialog.ui.class_box.currentText() == class_name  # the class on screen
     assert dialog.period() == (dt.date(2025, 11, 17), dt.date(2025, 11, 21))
     dialog.save()
     assert asked[0].endswith(".pdf")
@@ -56,9 +56,9 @@ def test_print_the_class_week_and_month(qtbot, ctx, tmp_path, monkeypatch):
     # The month, every class, without totals.
     page.print_register()
     dialog = page.print_dialog
-    dialog.period_box.setCurrentIndex(1)
-    dialog.class_box.setCurrentIndex(dialog.class_box.count() - 1)
-    dialog.totals.setChecked(False)
+    dialog.ui.period_box.setCurrentIndex(1)
+    dialog.ui.class_box.setCurrentIndex(dialog.ui.class_box.count() - 1)
+    dialog.ui.totals.setChecked(False)
     assert len(dialog.class_ids()) == 7
     dialog.save()
     reader = PdfReader(io.BytesIO(saved.read_bytes()))

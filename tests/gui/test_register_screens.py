@@ -62,25 +62,25 @@ def test_data_checks_go_to_cell(qtbot, window, demo_ctx):
     dialog = page.checks_dialog
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.loader.loads > 0 and not dialog.loader.busy, timeout=10_000)
-    dialog.kind.setCurrentIndex(dialog.kind.findData("missing"))
-    rows = [r for r in range(dialog.table.rowCount())
-            if dialog.table.item(r, 3).text() == f"{day:%a %d %b} PM"]
+    dialog.ui.kind.setCurrentIndex(dialog.ui.kind.findData("missing"))
+    rows = [r for r in range(dialog.ui.table.rowCount())
+            if dialog.ui.table.item(r, 3).text() == f"{day:%a %d %b} PM"]
     assert rows
-    dialog.table.selectRow(rows[0])
+    dialog.ui.table.selectRow(rows[0])
     item = dialog.selected_item()
     assert (item.pupil_id, item.day, item.session) == (pupil, day, "PM")
-    dialog.kind.setCurrentIndex(0)
+    dialog.ui.kind.setCurrentIndex(0)
     save_screenshot(dialog, "register_data_checks")
-    dialog.kind.setCurrentIndex(dialog.kind.findData("missing"))
-    dialog.table.selectRow(rows[0])
+    dialog.ui.kind.setCurrentIndex(dialog.ui.kind.findData("missing"))
+    dialog.ui.table.selectRow(rows[0])
     dialog.go_there()
     idx = page.view.currentIndex()
     assert page.model.snap.pupils[idx.row()].id == pupil
     col = page.model.snap.columns[idx.column()]
     assert (col.day, col.session) == (day, "PM")
     # a pupil-record problem opens the pupil in the Pupils area
-    dialog.kind.setCurrentIndex(dialog.kind.findData("contacts"))
-    dialog.table.selectRow(0)
+    dialog.ui.kind.setCurrentIndex(dialog.ui.kind.findData("contacts"))
+    dialog.ui.table.selectRow(0)
     dialog.go_there()
     assert window.nav.currentRow() == window.area_index("Pupils")
     dialog.close()
@@ -94,7 +94,7 @@ def test_amendments_report_saved(qtbot, window, demo_ctx, tmp_path, monkeypatch)
                 reason="Letter from the dentist")
     dialog = AmendmentsDialog(window, demo_ctx, dt.date(2025, 11, 17), dt.date(2025, 11, 20))
     qtbot.addWidget(dialog)
-    assert "change(s)" in dialog.count.text()
+    assert "change(s)" in dialog.ui.count.text()
     infos: list[str] = []
     monkeypatch.setattr(QMessageBox, "information",
                         staticmethod(lambda _p, _t, text, *a: infos.append(text)))

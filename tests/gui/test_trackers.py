@@ -108,8 +108,8 @@ def test_stage_change_from_the_case_view(qtbot, ctx, school, monkeypatch):
     assert case.alert.band_key == "lower_amber"
 
     def accept(dlg):  # type: ignore[no-untyped-def]
-        assert dlg.choice.currentData() == "letter"  # the next stage is offered first
-        dlg.notes.setPlainText("Band letter stage agreed")
+        assert dlg.ui.choice.currentData() == "letter"  # the next stage is offered first
+        dlg.ui.notes.setPlainText("Band letter stage agreed")
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(step_dialog.StepDialog, "exec", accept)
@@ -153,9 +153,9 @@ def test_penalty_form_needs_every_answer(qtbot, ctx, school):
         edit.setText("Yes")
     dlg._check()
     assert dlg.result() != QDialog.DialogCode.Accepted
-    assert "reasonable adjustments" in dlg.error.text()
+    assert "reasonable adjustments" in dlg.ui.error.text()
     dlg.answers[-1].setText("Yes")
-    dlg.reasons.setPlainText("Holiday in term time after a refusal")
+    dlg.ui.reasons.setPlainText("Holiday in term time after a refusal")
     save_screenshot(dlg, "trackers_penalty_form")
     dlg._check()
     assert dlg.result() == QDialog.DialogCode.Accepted

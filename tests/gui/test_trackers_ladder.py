@@ -59,9 +59,9 @@ def test_a_notice_is_entered_with_its_dates_and_its_payment_checked(qtbot, ctx, 
     seen: dict[str, str] = {}
 
     def fill_notice(dlg: NoticeDialog):  # type: ignore[no-untyped-def]
-        dlg.date.setDate(QDate(2025, 10, 1))  # issued earlier, logged today
-        dlg.notes.setText("Holiday in term time after a refusal")
-        seen["terms"] = dlg.terms.text()
+        dlg.ui.date.setDate(QDate(2025, 10, 1))  # issued earlier, logged today
+        dlg.ui.notes.setText("Holiday in term time after a refusal")
+        seen["terms"] = dlg.ui.terms.text()
         dlg.resize(640, dlg.sizeHint().height())
         shot(dlg, "notice_dialog")
         return QDialog.DialogCode.Accepted
@@ -76,15 +76,15 @@ def test_a_notice_is_entered_with_its_dates_and_its_payment_checked(qtbot, ctx, 
     assert case.notices.item(0, 3).text().startswith("not paid by 29 Oct 2025")
 
     def pay(dlg: NoticeUpdateDialog):  # type: ignore[no-untyped-def]
-        dlg.date.setDate(QDate(2025, 10, 23))  # day 22: the full amount
-        assert dlg.amount.value() == 160  # filled in from the framework
-        dlg.amount.setValue(80)
+        dlg.ui.date.setDate(QDate(2025, 10, 23))  # day 22: the full amount
+        assert dlg.ui.amount.value() == 160  # filled in from the framework
+        dlg.ui.amount.setValue(80)
         dlg._check()
-        seen["error"] = dlg.error.text()
+        seen["error"] = dlg.ui.error.text()
         assert dlg.result() != QDialog.DialogCode.Accepted
-        dlg.date.setDate(QDate(2025, 10, 22))  # day 21: the reduced amount
-        assert dlg.amount.value() == 80
-        seen["check"] = dlg.check.text()
+        dlg.ui.date.setDate(QDate(2025, 10, 22))  # day 21: the reduced amount
+        assert dlg.ui.amount.value() == 80
+        seen["check"] = dlg.ui.check.text()
         dlg.resize(640, dlg.sizeHint().height())
         shot(dlg, "payment_dialog")
         return QDialog.DialogCode.Accepted
@@ -107,12 +107,12 @@ def test_a_payment_too_late_cannot_be_saved(qtbot, ctx, pupils):
     dlg = NoticeUpdateDialog(None, "Notice", "", D(2025, 10, 1), ON,
                              lambda day: tracker_service.expected_payment(ctx.engine, nid, day))
     qtbot.addWidget(dlg)
-    dlg.date.setDate(QDate(2025, 10, 30))  # day 29
-    assert "Too late to pay" in dlg.check.text()
+    dlg.ui.date.setDate(QDate(2025, 10, 30))  # day 29
+    assert "Too late to pay" in dlg.ui.check.text()
     dlg._check()
     assert dlg.result() != QDialog.DialogCode.Accepted
-    dlg.outcome.setCurrentIndex(dlg.outcome.findData("withdrawn"))
-    assert not dlg.amount.isEnabled()
+    dlg.ui.outcome.setCurrentIndex(dlg.ui.outcome.findData("withdrawn"))
+    assert not dlg.ui.amount.isEnabled()
     dlg._check()
     assert dlg.result() == QDialog.DialogCode.Accepted
 
@@ -144,7 +144,7 @@ def test_the_stage_list_is_the_ladder_for_the_pupils_band(qtbot, ctx, pupils, mo
     offered: list[list[str]] = []
 
     def look(dlg):  # type: ignore[no-untyped-def]
-        offered.append([str(dlg.choice.itemData(i)) for i in range(dlg.choice.count())])
+        offered.append([str(dlg.ui.choice.itemData(i)) for i in range(dlg.ui.choice.count())])
         return QDialog.DialogCode.Rejected
 
     monkeypatch.setattr(step_dialog.StepDialog, "exec", look)

@@ -23,6 +23,7 @@ QWidget#kiosk { background: #eef3f8; }
 QWidget#kiosk QLabel { font-size: 20pt; color: #1b2733; }
 QWidget#kiosk QLabel[role="heading"] { font-size: 30pt; font-weight: 600; }
 QWidget#kiosk QLabel[role="hint"] { font-size: 16pt; color: #3d4f61; }
+QWidget#kiosk QLabel[role="error"] { font-size: 16pt; color: #a40e26; }
 QWidget#kiosk QLabel[role="clock"] { font-size: 24pt; font-weight: 600; }
 QWidget#kiosk QLabel[role="title"] { font-size: 24pt; font-weight: 600; }
 QWidget#kiosk QPushButton, QWidget#kiosk QToolButton {

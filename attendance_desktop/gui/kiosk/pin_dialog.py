@@ -7,19 +7,11 @@ from collections.abc import Callable, Generator
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (
-    QDialog,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.gui.generated.kiosk.ui_pin_dialog import Ui_ExitPinDialog
 from attendance_desktop.gui.kiosk.kiosk_widgets import KIOSK_STYLE, big_button
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 from attendance_desktop.services.errors import ServiceError
@@ -37,55 +29,27 @@ class ExitPinDialog(QDialog):
         self.clock = clock
         self.actor: Actor | None = None
         self._job: JobSignals | None = None
-        self.setObjectName("kiosk")
-        self.setStyleSheet(KIOSK_STYLE)
-        self.setWindowTitle("Staff only")
-        self.setModal(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 24)
-        layout.setSpacing(14)
-        heading = QLabel("Staff only")
-        heading.setProperty("role", "heading")
-        hint = QLabel("Enter a staff PIN to close the kiosk.")
-        hint.setProperty("role", "hint")
-        self.pin = QLineEdit()
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setAccessibleName("Staff PIN")
-        self.pin.setPlaceholderText("PIN")
-        self.message = QLabel(" ")
-        self.message.setProperty("role", "hint")
-        self.message.setStyleSheet("color: #a40e26;")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("PIN message")
-        pad = QGridLayout()
-        pad.setSpacing(8)
+        self.ui = Ui_ExitPinDialog()
+        self.ui.setupUi(self)
+        self.setStyleSheet(KIOSK_STYLE)  # the kiosk's own large-type look, as its window
+        self.pin = self.ui.pin
+        self.message = self.ui.message
+        self.cancel_button = self.ui.cancel_button
+        self.unlock_button = self.ui.unlock_button
+        # The number pad stays code: ten keys, rub out and clear, made like the kiosk's.
         for i, digit in enumerate("123456789"):
-            pad.addWidget(self._digit(digit), i // 3, i % 3)
-        erase = big_button("⌫", "Rub out")
-        erase.setProperty("key", "true")
-        erase.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self.ui.pad.addWidget(self._digit(digit), i // 3, i % 3)
+        erase = self._key("⌫", "Rub out")
         erase.clicked.connect(self.pin.backspace)
-        pad.addWidget(erase, 3, 0)
-        pad.addWidget(self._digit("0"), 3, 1)
-        clear = big_button("Clear", "Clear the PIN")
-        clear.setProperty("key", "true")
-        clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.ui.pad.addWidget(erase, 3, 0)
+        self.ui.pad.addWidget(self._digit("0"), 3, 1)
+        clear = self._key("Clear", "Clear the PIN")
         clear.clicked.connect(self.pin.clear)
-        pad.addWidget(clear, 3, 2)
-        buttons = QHBoxLayout()
-        self.cancel_button = big_button("Cancel", "Cancel: stay in the kiosk")
-        self.unlock_button = big_button("Close kiosk", "Close the kiosk", primary=True)
-        self.cancel_button.clicked.connect(self.reject)
-        self.unlock_button.clicked.connect(self.try_pin)
+        self.ui.pad.addWidget(clear, 3, 2)
         for b in (self.cancel_button, self.unlock_button):
-            b.setAutoDefault(False)  # Enter is handled once, in keyPressEvent
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.unlock_button)
-        for w in (heading, hint, self.pin, self.message):
-            layout.addWidget(w)
-        layout.addLayout(pad)
-        layout.addLayout(buttons)
-        self.setMinimumWidth(520)
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.cancel_button.clicked.connect(self.reject)
+        self.unlock_button.clicked.connect(self.try_pin)  # Enter: keyPressEvent, once
         self.pin.setFocus()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -94,10 +58,15 @@ class ExitPinDialog(QDialog):
             return
         super().keyPressEvent(event)
 
-    def _digit(self, digit: str) -> QPushButton:
-        button = big_button(digit, f"Digit {digit}")
+    @staticmethod
+    def _key(text: str, accessible: str) -> QPushButton:
+        button = big_button(text, accessible)
         button.setProperty("key", "true")
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return button
+
+    def _digit(self, digit: str) -> QPushButton:
+        button = self._key(digit, f"Digit {digit}")
         button.clicked.connect(lambda: self.pin.insert(digit))
         return button
 

@@ -6,26 +6,12 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QRadioButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QButtonGroup, QDialog, QMessageBox, QWidget
 
 from attendance_desktop.domain import leave as rules
-from attendance_desktop.gui.leave.figures_widget import FiguresWidget
-from attendance_desktop.gui.leave.request_dialog import date_edit, pair, session_box
-from attendance_desktop.gui.settings.common import MessageLabel, pydate, qdate
+from attendance_desktop.gui.generated.leave.ui_decision_dialog import Ui_DecisionDialog
+from attendance_desktop.gui.leave.request_dialog import fill_sessions
+from attendance_desktop.gui.settings.common import pydate, qdate
 from attendance_desktop.services import leave_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -79,140 +65,67 @@ class DecisionDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.request_id = request_id
-        self.setObjectName("leaveDecisionDialog")
+        self.ui = Ui_DecisionDialog()
+        self.ui.setupUi(self)
+        ui = self.ui
         self.setWindowTitle(f"Leave request #{request_id}")
-        outer = QVBoxLayout(self)
-        body = QHBoxLayout()
-        outer.addLayout(body, 1)
-
-        left = QVBoxLayout()
-        req_box = QGroupBox("The request")
-        self.summary = QLabel()
-        self.summary.setObjectName("requestSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setAccessibleName("Request details")
-        QVBoxLayout(req_box).addWidget(self.summary)
-        left.addWidget(req_box)
-        hist_box = QGroupBox("Decisions recorded (never edited; a correction is a new entry)")
-        self.history = QLabel()
-        self.history.setObjectName("decisionHistory")
-        self.history.setWordWrap(True)
-        self.history.setAccessibleName("Decisions recorded")
-        QVBoxLayout(hist_box).addWidget(self.history)
-        left.addWidget(hist_box)
-
-        self.decision_box = QGroupBox("The headteacher's decision")
-        form = QFormLayout(self.decision_box)
-        self.granted = QRadioButton("Granted in &full")
-        self.part = QRadioButton("Granted in &part")
-        self.refused = QRadioButton("Re&fused")
         self.outcome = QButtonGroup(self)
-        for i, (button, name) in enumerate(((self.granted, "granted"),
-                                            (self.part, "part_granted"),
-                                            (self.refused, "refused"))):
-            button.setObjectName(name)
-            button.setAccessibleName(button.text().replace("&", ""))
+        for i, button in enumerate((ui.granted, ui.part_granted, ui.refused)):
             self.outcome.addButton(button, i)
-        form.addRow("Decision:", pair(self.granted, self.part, self.refused))
         today = ctx.today()
-        self.part_first = date_edit("First day granted", today)
-        self.part_first_session = session_box("First session granted", "AM")
-        self.part_last = date_edit("Last day granted", today)
-        self.part_last_session = session_box("Last session granted", "PM")
-        self.part_row_1 = pair(self.part_first, self.part_first_session)
-        self.part_row_2 = pair(self.part_last, self.part_last_session)
-        form.addRow("Granted from:", self.part_row_1)
-        form.addRow("Granted to:", self.part_row_2)
-        self.reasons = QPlainTextEdit()
-        self.reasons.setObjectName("reasons")
-        self.reasons.setAccessibleName("Reasons")
-        self.reasons.setTabChangesFocus(True)
-        self.reasons.setFixedHeight(54)
-        self.reasons.setPlaceholderText("Why (needed when refused or granted in part; goes in the"
-                                        " letter)")
-        self.conditions = QPlainTextEdit()
-        self.conditions.setObjectName("conditions")
-        self.conditions.setAccessibleName("Conditions")
-        self.conditions.setTabChangesFocus(True)
-        self.conditions.setFixedHeight(44)
-        self.conditions.setPlaceholderText("e.g. return on the agreed date; reading each day")
-        self.decided_on = date_edit("Decision date", today)
-        form.addRow("Reasons:", self.reasons)
-        form.addRow("Conditions:", self.conditions)
-        form.addRow("Date:", pair(self.decided_on))
-        self.form = form
-        left.addWidget(self.decision_box)
-        self.message = MessageLabel("decisionMessage")
-        left.addWidget(self.message)
-        left.addStretch(1)
-        holder = QWidget()
-        holder.setLayout(left)
-        holder.setMinimumWidth(560)
-        body.addWidget(holder, 6)
-        self.figures = FiguresWidget()
-        self.figures.setMinimumWidth(440)
-        body.addWidget(self.figures, 5)
-
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.record = QPushButton("&Record decision")
-        self.record.setObjectName("recordDecision")
-        self.record.setToolTip("Record the decision; granted leave fills the register")
-        self.letter = QPushButton("Print decision &letter…")
-        self.letter.setObjectName("printDecisionLetter")
-        self.letter.setToolTip("The granted or refused letter for the family, as a PDF")
-        buttons.addButton(self.record, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.letter, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        self.record.clicked.connect(self._record)
-        self.letter.clicked.connect(self._letter)
-        outer.addWidget(buttons)
+        for edit in (ui.part_first, ui.part_last, ui.decided_on):
+            edit.setDate(qdate(today))
+        fill_sessions(ui.part_first_session, "AM")
+        fill_sessions(ui.part_last_session, "PM")
+        ui.buttons.rejected.connect(self.reject)
+        ui.record.clicked.connect(self._record)
+        ui.letter.clicked.connect(self._letter)
         self.outcome.idToggled.connect(self._outcome_changed)
         self.load()
-        self.resize(1180, 680)
 
     def load(self) -> None:
         row = leave_service.get_request(self.ctx.engine, self.request_id)
         self.row = row
-        self.summary.setText(request_summary(row))
+        self.ui.summary.setText(request_summary(row))
         rows = leave_service.decisions(self.ctx.engine, self.request_id)
-        self.history.setText(history_text(rows))
-        for edit, day in ((self.part_first, row.first_date), (self.part_last, row.last_date)):
+        self.ui.history.setText(history_text(rows))
+        for edit, day in ((self.ui.part_first, row.first_date), (self.ui.part_last, row.last_date)):
             edit.setMinimumDate(qdate(row.first_date))
             edit.setMaximumDate(qdate(row.last_date))
             edit.setDate(qdate(day))
-        self.part_first_session.setCurrentIndex(0 if row.first_session == "AM" else 1)
-        self.part_last_session.setCurrentIndex(0 if row.last_session == "AM" else 1)
+        self.ui.part_first_session.setCurrentIndex(0 if row.first_session == "AM" else 1)
+        self.ui.part_last_session.setCurrentIndex(0 if row.last_session == "AM" else 1)
         try:
-            self.figures.show_preview(leave_service.preview_request(
+            self.ui.figures.show_preview(leave_service.preview_request(
                 self.ctx.engine, self.request_id, today=self.ctx.today()))
         except ServiceError as exc:
-            self.figures.clear(str(exc))
+            self.ui.figures.clear(str(exc))
         may = self.ctx.actor.can_decide_leave and row.status != "withdrawn"
-        self.decision_box.setEnabled(may)
-        self.record.setEnabled(may)
+        self.ui.decision_box.setEnabled(may)
+        self.ui.record.setEnabled(may)
         if not self.ctx.actor.can_decide_leave:
-            self.decision_box.setTitle("The headteacher's decision (only the headteacher can"
-                                       " record it)")
+            self.ui.decision_box.setTitle("The headteacher's decision (only the headteacher"
+                                          " can record it)")
         elif row.status == "withdrawn":
-            self.decision_box.setTitle("The headteacher's decision (the request was withdrawn)")
+            self.ui.decision_box.setTitle("The headteacher's decision (the request was"
+                                          " withdrawn)")
         elif rows:
-            self.decision_box.setTitle("Correct the decision (recorded as a new entry)")
-        self.letter.setEnabled(row.status in ("granted", "part_granted", "refused",
-                                              "taken_unauthorised"))
+            self.ui.decision_box.setTitle("Correct the decision (recorded as a new entry)")
+        self.ui.letter.setEnabled(row.status in ("granted", "part_granted", "refused",
+                                                 "taken_unauthorised"))
         self._outcome_changed()
 
     @Slot()
     def _outcome_changed(self) -> None:
-        part = self.part.isChecked()
-        for w in (self.part_row_1, self.part_row_2):
-            w.setVisible(part)
-            self.form.labelForField(w).setVisible(part)
+        part = self.ui.part_granted.isChecked()
+        for row in (self.ui.part_row_1, self.ui.part_row_2):
+            self.ui.form.setRowVisible(row, part)
 
     @Slot()
     def _record(self) -> None:
         chosen = {0: "granted", 1: "part_granted", 2: "refused"}.get(self.outcome.checkedId())
         if chosen is None:
-            self.message.show_error("Decision: choose granted in full, in part, or refused.")
+            self.ui.message.show_error("Decision: choose granted in full, in part, or refused.")
             return
         label = rules.STATUS_LABELS[chosen].lower()
         answer = QMessageBox.question(
@@ -226,24 +139,24 @@ class DecisionDialog(QDialog):
         try:
             res = leave_service.decide(
                 self.ctx.engine, self.ctx.actor, self.request_id, chosen,
-                decided_on=pydate(self.decided_on.date()), now=self.ctx.now(),
-                reasons=self.reasons.toPlainText(), conditions=self.conditions.toPlainText(),
-                granted_first=(pydate(self.part_first.date()),
-                               str(self.part_first_session.currentData())),
-                granted_last=(pydate(self.part_last.date()),
-                              str(self.part_last_session.currentData())))
+                decided_on=pydate(self.ui.decided_on.date()), now=self.ctx.now(),
+                reasons=self.ui.reasons.toPlainText(), conditions=self.ui.conditions.toPlainText(),
+                granted_first=(pydate(self.ui.part_first.date()),
+                               str(self.ui.part_first_session.currentData())),
+                granted_last=(pydate(self.ui.part_last.date()),
+                              str(self.ui.part_last_session.currentData())))
         except ServiceError as exc:
-            self.message.show_error(f"The decision was not recorded: {exc}")
+            self.ui.message.show_error(f"The decision was not recorded: {exc}")
             return
-        self.reasons.clear()
-        self.conditions.clear()
+        self.ui.reasons.clear()
+        self.ui.conditions.clear()
         self.load()
         msg = f"Decision recorded: {label}."
         if res.written:
             msg += f" {res.written} register session(s) filled with code {self.row.ground}."
         if res.removed:
             msg += f" {res.removed} leave mark(s) still to come taken off the register."
-        self.message.show_ok(msg)
+        self.ui.message.show_ok(msg)
         self.decided.emit(self.request_id)
 
     @Slot()

@@ -12,23 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidgetItem, QWidget
 
 from attendance_desktop.domain import codes
 from attendance_desktop.domain import leave as rules
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.generated.leave.ui_taken_dialog import Ui_TakenDialog
 from attendance_desktop.services import leave_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -54,9 +43,9 @@ class TakenDialog(QDialog):
         self.ctx = ctx
         self.request_id = request_id
         self.outcome: leave_service.RegisterResult | None = None
-        self.setObjectName("leaveTakenDialog")
+        self.ui = Ui_TakenDialog()
+        self.ui.setupUi(self)
         self.setWindowTitle(f"Refused leave taken: {pupil_name}")
-        layout = QVBoxLayout(self)
         self.plan = leave_service.taken_unauthorised_plan(ctx.engine, request_id,
                                                           now=ctx.now())
         may_confirm = ctx.actor.can_decide_leave
@@ -72,22 +61,13 @@ class TakenDialog(QDialog):
                       + ((" unless you tick it." if one else " unless you tick them.")
                          if may_confirm
                          else ": only the headteacher can replace a recorded reason."))
-        self.intro = QLabel(intro)
-        self.intro.setWordWrap(True)
-        layout.addWidget(self.intro)
-
-        self.table = QTableWidget(len(self.plan), 3)
-        self.table.setObjectName("takenSessions")
-        self.table.setAccessibleName("Sessions and what will change")
-        self.table.setHorizontalHeaderLabels(["Session", "Change", "What happens"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()
+        self.ui.intro.setText(intro)
+        self.ui.table.setRowCount(len(self.plan))
+        header = self.ui.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        grey = QBrush(QColor("#777777"))
+        # Sessions left alone are drawn in the palette's placeholder text colour (no literal).
+        grey = self.palette().brush(QPalette.ColorRole.PlaceholderText)
         for row, c in enumerate(self.plan):
             when = QTableWidgetItem(rules.slot_text(c.day, c.session))
             stays = c.action == "keep" or (c.action == "confirm" and not may_confirm)
@@ -109,41 +89,30 @@ class TakenDialog(QDialog):
                 for item in (when, change, what):
                     item.setForeground(grey)
             for col, item in enumerate((when, change, what)):
-                self.table.setItem(row, col, item)
-        self.table.itemChanged.connect(self._update)
-        layout.addWidget(self.table, 1)
-        self.message = MessageLabel("takenMessage")
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.apply_button = QPushButton()
-        self.apply_button.setObjectName("markG")
-        self.apply_button.setToolTip("Write G to the sessions listed as changing; each change"
-                                     " is kept as an amendment with the reason and who")
-        buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.rejected.connect(self.reject)
-        self.apply_button.clicked.connect(self.apply)
-        layout.addWidget(buttons)
+                self.ui.table.setItem(row, col, item)
+        self.ui.table.itemChanged.connect(self._update)
+        self.ui.buttons.rejected.connect(self.reject)
+        self.ui.apply_button.clicked.connect(self.apply)
         self._update()
-        self.resize(720, 480)
 
     def confirmed(self) -> list[tuple[dt.date, str]]:
         out = []
         for row, c in enumerate(self.plan):
-            item = self.table.item(row, 2)
+            item = self.ui.table.item(row, 2)
             if c.action == "confirm" and item.checkState() == Qt.CheckState.Checked:
                 out.append((c.day, c.session))
         return out
 
     def rows_text(self) -> list[str]:
         """Each row as read aloud: 'Mon 17 Nov AM: I → G (…)'."""
-        return [f"{self.table.item(r, 0).text()}: {self.table.item(r, 1).text()}"
-                f" — {self.table.item(r, 2).text()}" for r in range(self.table.rowCount())]
+        return [f"{self.ui.table.item(r, 0).text()}: {self.ui.table.item(r, 1).text()}"
+                f" — {self.ui.table.item(r, 2).text()}" for r in range(self.ui.table.rowCount())]
 
     @Slot()
     def _update(self) -> None:
         n = sum(1 for c in self.plan if c.action == "change") + len(self.confirmed())
-        self.apply_button.setText(f"&Mark {n} session{'s' if n != 1 else ''} G")
-        self.apply_button.setEnabled(n > 0)
+        self.ui.apply_button.setText(f"&Mark {n} session{'s' if n != 1 else ''} G")
+        self.ui.apply_button.setEnabled(n > 0)
 
     @Slot()
     def apply(self) -> None:
@@ -152,6 +121,6 @@ class TakenDialog(QDialog):
                 self.ctx.engine, self.ctx.actor, self.request_id, now=self.ctx.now(),
                 confirmed=self.confirmed())
         except ServiceError as exc:
-            self.message.show_error(f"Not marked: {exc}")
+            self.ui.message.show_error(f"Not marked: {exc}")
             return
         self.accept()

@@ -6,16 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QPalette, QPixmap
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
+from attendance_desktop.gui.generated.letters.ui_preview_dialog import Ui_PagesPreviewDialog
 from attendance_desktop.gui.letters.page_painter import page_image
 
 PAGE_WIDTH = 620
@@ -25,16 +19,16 @@ class PagesPreviewDialog(QDialog):
     def __init__(self, pages: Sequence[Sequence[tuple[Any, ...]]], title: str,
                  parent: QWidget | None = None, note: str = "") -> None:
         super().__init__(parent)
+        self.ui = Ui_PagesPreviewDialog()
+        self.ui.setupUi(self)
         self.setWindowTitle(title)
-        layout = QVBoxLayout(self)
         # e.g. "No pupil fits this letter today; it is shown for ..., whom it does not fit"
-        self.note = QLabel(note)
-        self.note.setWordWrap(True)
+        self.note = self.ui.note
         self.note.setAccessibleName("About this preview")
-        self.note.setStyleSheet("background: #fff4d6; border: 1px solid #e0c070; padding: 6px;")
-        self.note.setVisible(bool(note))
-        layout.addWidget(self.note)
+        self.note.show_warning(note)  # hidden when there is nothing to say
+        # The pages are pictures drawn here, one under another.
         inner = QWidget()
+        inner.setObjectName("letterPages")
         col = QVBoxLayout(inner)
         col.setSpacing(12)
         self.page_labels: list[QLabel] = []
@@ -45,13 +39,7 @@ class PagesPreviewDialog(QDialog):
             label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             col.addWidget(label)
             self.page_labels.append(label)
-        scroll = QScrollArea()
-        scroll.setWidget(inner)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setStyleSheet("QScrollArea { background: #d9dde2; }")
-        layout.addWidget(scroll, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.ui.scroll.setWidget(inner)
+        self.ui.scroll.setBackgroundRole(QPalette.ColorRole.Dark)  # paper on a darker desk
+        self.ui.buttons.rejected.connect(self.reject)
         self.resize(PAGE_WIDTH + 100, 680)

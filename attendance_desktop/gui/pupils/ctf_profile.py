@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.generated.pupils.ui_ctf_export_dialog import Ui_CtfExportDialog
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services import audit_service, pupil_service
 from attendance_desktop.services.context import AppContext
@@ -53,33 +43,17 @@ class CtfExportDialog(QDialog):
         p = pupil_service.get_pupil(ctx.engine, pupil_id)
         self.upn = p.data.upn
         self.setWindowTitle(f"Export CTF – {p.name}")
-        self.lea, self.estab = QLineEdit(), QLineEdit()
-        self.to_lea, self.to_estab = QLineEdit(), QLineEdit()
-        form = QFormLayout()
-        for edit, label, size, name in (
-                (self.lea, "This school's &LA number", 3, "ctfLea"),
-                (self.estab, "This school's &establishment number", 4, "ctfEstab"),
-                (self.to_lea, "Next school's LA number (blank: not known)", 3, "ctfToLea"),
-                (self.to_estab, "Next school's establishment number", 4, "ctfToEstab")):
-            edit.setMaxLength(size)
-            edit.setObjectName(name)
-            form.addRow(label, edit)
-        self.message = MessageLabel("ctfExportMessage")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"A Common Transfer File for {p.name} (UPN {self.upn or '—'}):"
-                                " details, contacts and attendance here and at earlier "
-                                "schools, for the next school's system to import."))
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        self.ui = Ui_CtfExportDialog()
+        self.ui.setupUi(self)
+        self.ui.intro.setText(f"A Common Transfer File for {p.name} (UPN {self.upn or '—'}):"
+                              " details, contacts and attendance here and at earlier schools,"
+                              " for the next school's system to import.")
+        self.ui.buttons.accepted.connect(self._save)
+        self.ui.buttons.rejected.connect(self.reject)
 
     def _save(self) -> None:
         if not self.upn:
-            self.message.show_error("Add the pupil's UPN first (Edit details): a CTF is "
+            self.ui.message.show_error("Add the pupil's UPN first (Edit details): a CTF is "
                                     "matched by UPN.")
             return
         name, _ = QFileDialog.getSaveFileName(self, "Save Common Transfer File",
@@ -88,11 +62,11 @@ class CtfExportDialog(QDialog):
             return
         try:
             result = ctf_export.export_ctf(
-                self.ctx.engine, self.upn, Path(name), lea=self.lea.text(),
-                estab=self.estab.text(), dest_lea=self.to_lea.text(),
-                dest_estab=self.to_estab.text())
+                self.ctx.engine, self.upn, Path(name), lea=self.ui.lea.text(),
+                estab=self.ui.estab.text(), dest_lea=self.ui.to_lea.text(),
+                dest_estab=self.ui.to_estab.text())
         except ServiceError as exc:
-            self.message.show_error(str(exc))
+            self.ui.message.show_error(str(exc))
             return
         audit_service.record_export(self.ctx.engine, self.ctx.actor, "CTF export", 1, name)
         self.saved = result.path

@@ -8,19 +8,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Slot
 from PySide6.QtGui import QPageLayout
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
+from attendance_desktop.gui.generated.register.ui_amendments_dialog import Ui_AmendmentsDialog
 from attendance_desktop.services import amendments_report, audit_service, register_service
 from attendance_desktop.services.context import AppContext
 
@@ -34,52 +24,29 @@ class AmendmentsDialog(QDialog):
                  end: dt.date) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("Amendments report")
-        form = QFormLayout(self)
-        self.start = QDateEdit(_qdate(start))
-        self.end = QDateEdit(_qdate(end))
-        for w, name in ((self.start, "From"), (self.end, "To")):
-            w.setCalendarPopup(True)
-            w.setDisplayFormat("dd MMM yyyy")
-            w.setAccessibleName(name)
-            form.addRow(f"&{name}", w)
-        self.after_close = QCheckBox("Only changes made after the register closed")
-        self.after_close.setChecked(True)
-        self.after_close.setToolTip("Untick to include corrections made while the register"
-                                    " was still open")
-        form.addRow(self.after_close)
-        self.count = QLabel()
-        form.addRow(self.count)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        pdf = QPushButton("Save &PDF…")
-        pdf.setToolTip("Save the report as a PDF to print or keep")
-        pdf.clicked.connect(self.save_pdf)
-        csv_btn = QPushButton("Save C&SV…")
-        csv_btn.setToolTip("Save the report as a spreadsheet (CSV)")
-        csv_btn.clicked.connect(self.save_csv)
-        print_btn = QPushButton("P&rint…")
-        print_btn.setToolTip("Print the report on a printer")
-        print_btn.clicked.connect(self.print_report)
-        buttons.addButton(pdf, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(csv_btn, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(print_btn, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        for w in (self.start, self.end):
+        self.ui = Ui_AmendmentsDialog()
+        self.ui.setupUi(self)
+        self.ui.start.setDate(_qdate(start))
+        self.ui.end.setDate(_qdate(end))
+        self.ui.pdf.clicked.connect(self.save_pdf)
+        self.ui.csv.clicked.connect(self.save_csv)
+        self.ui.print.clicked.connect(self.print_report)
+        self.ui.buttons.rejected.connect(self.reject)
+        for w in (self.ui.start, self.ui.end):
             w.dateChanged.connect(self._count)
-        self.after_close.toggled.connect(self._count)
+        self.ui.after_close.toggled.connect(self._count)
         self._count()
 
     def _range(self) -> tuple[dt.date, dt.date]:
-        a, b = self.start.date(), self.end.date()
+        a, b = self.ui.start.date(), self.ui.end.date()
         return dt.date(a.year(), a.month(), a.day()), dt.date(b.year(), b.month(), b.day())
 
     @Slot()
     def _count(self) -> None:
         start, end = self._range()
         n = len(register_service.amendments_between(
-            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked()))
-        self.count.setText(f"{n} change(s) in this range")
+            self.ctx.engine, start, end, after_close_only=self.ui.after_close.isChecked()))
+        self.ui.count.setText(f"{n} change(s) in this range")
 
     def _ask_path(self, suffix: str, filter_text: str) -> Path | None:
         start, end = self._range()
@@ -98,7 +65,7 @@ class AmendmentsDialog(QDialog):
             return
         start, end = self._range()
         n = amendments_report.write_pdf(self.ctx.engine, start, end, path,
-                                        after_close_only=self.after_close.isChecked(),
+                                        after_close_only=self.ui.after_close.isChecked(),
                                         printed_by=self.ctx.actor.name, now=self.ctx.now(),
                                         actor=self.ctx.actor)
         QMessageBox.information(self, "Amendments report", f"Saved {n} change(s) to {path}")
@@ -107,7 +74,7 @@ class AmendmentsDialog(QDialog):
         """The report as an HTML table, for printing."""
         start, end = self._range()
         rows = register_service.amendments_between(
-            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
+            self.ctx.engine, start, end, after_close_only=self.ui.after_close.isChecked())
         head = "".join(f"<th>{escape(h)}</th>" for h in amendments_report.HEADERS)
         body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>"
                                         for v in amendments_report.row_values(r)) + "</tr>"
@@ -132,7 +99,7 @@ class AmendmentsDialog(QDialog):
         doc.print_(printer)
         start, end = self._range()
         rows = register_service.amendments_between(
-            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
+            self.ctx.engine, start, end, after_close_only=self.ui.after_close.isChecked())
         audit_service.record_export(self.ctx.engine, self.ctx.actor, "amendments report",
                                     [r.pupil_id for r in rows], "printer", kind="print")
 
@@ -143,6 +110,6 @@ class AmendmentsDialog(QDialog):
             return
         start, end = self._range()
         n = amendments_report.write_csv(self.ctx.engine, start, end, path,
-                                        after_close_only=self.after_close.isChecked(),
+                                        after_close_only=self.ui.after_close.isChecked(),
                                         actor=self.ctx.actor)
         QMessageBox.information(self, "Amendments report", f"Saved {n} change(s) to {path}")

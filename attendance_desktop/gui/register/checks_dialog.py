@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QTableWidgetItem, QWidget
 
 from attendance_desktop.gui.background_load import BackgroundLoad
+from attendance_desktop.gui.generated.register.ui_checks_dialog import Ui_ChecksDialog
 from attendance_desktop.services import checks_service
 from attendance_desktop.services.checks_service import KINDS, CheckItem
 from attendance_desktop.services.context import AppContext
@@ -31,55 +20,19 @@ class ChecksDialog(QDialog):
     def __init__(self, parent: QWidget | None, ctx: AppContext) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("Data checks")
         self.items: list[CheckItem] = []
-        layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        top.addWidget(self.summary, 1)
-        self.kind = QComboBox()
-        self.kind.setAccessibleName("Show")
-        self.kind.addItem("All problems", "")
+        self.ui = Ui_ChecksDialog()
+        self.ui.setupUi(self)
+        self.ui.kind.addItem("All problems", "")
         for key, label in KINDS.items():
-            self.kind.addItem(label, key)
-        self.kind.currentIndexChanged.connect(self._fill)
-        top.addWidget(QLabel("Show"))
-        top.addWidget(self.kind)
-        refresh = QPushButton("&Refresh")
-        refresh.setToolTip("Run the checks again (F5)")
-        refresh.setShortcut("F5")
-        refresh.clicked.connect(self.refresh)
-        top.addWidget(refresh)
-        layout.addLayout(top)
-        self.table = QTableWidget(0, 5)
-        self.table.setAccessibleName("Problems found")
-        self.table.setHorizontalHeaderLabels(["Problem", "Pupil", "Class", "Where", "Detail"])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        h = self.table.horizontalHeader()
-        h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        h.setStretchLastSection(True)
+            self.ui.kind.addItem(label, key)
+        self.ui.kind.currentIndexChanged.connect(self._fill)
+        self.ui.refresh.clicked.connect(self.refresh)
         for col, width in enumerate((250, 170, 150, 130)):
-            self.table.setColumnWidth(col, width)
-        self.table.doubleClicked.connect(self.go_there)
-        layout.addWidget(self.table, 1)
-        bottom = QHBoxLayout()
-        hint = QLabel("Double-click a row or press Go there to fix it.")
-        hint.setStyleSheet("color: #555;")
-        bottom.addWidget(hint, 1)
-        go = QPushButton("&Go there")
-        go.setToolTip("Open the register cell, or the pupil's record (Enter)")
-        go.setDefault(True)
-        go.clicked.connect(self.go_there)
-        bottom.addWidget(go)
-        close = QPushButton("Close")
-        close.clicked.connect(self.close)
-        bottom.addWidget(close)
-        layout.addLayout(bottom)
-        self.resize(1000, 560)
+            self.ui.table.setColumnWidth(col, width)
+        self.ui.table.doubleClicked.connect(self.go_there)
+        self.ui.go.clicked.connect(self.go_there)
+        self.ui.close_button.clicked.connect(self.close)
         self.loader = BackgroundLoad(self, self._read)
         self.loader.loaded.connect(self._show)
         self.loader.failed.connect(self._load_failed)
@@ -89,7 +42,7 @@ class ChecksDialog(QDialog):
     def refresh(self) -> None:
         """Run the checks off the GUI thread: the register stays usable meanwhile."""
         if not self.loader.busy:
-            self.summary.setText("Running the checks…")
+            self.ui.summary.setText("Running the checks…")
         self.loader.request()
 
     def _read(self) -> checks_service.ChecksResult:
@@ -98,7 +51,7 @@ class ChecksDialog(QDialog):
     @Slot()
     def _load_failed(self) -> None:
         exc = self.loader.error
-        self.summary.setText(str(exc) if isinstance(exc, ServiceError)
+        self.ui.summary.setText(str(exc) if isinstance(exc, ServiceError)
                              else "The checks could not be run: see the log.")
 
     @Slot()
@@ -107,14 +60,14 @@ class ChecksDialog(QDialog):
         self.items = list(result.items)
         parts = [f"{KINDS[k]}: <b>{n}</b>" for k, n in result.totals.items()]
         since = f" (register checked from {result.since:%d %b %Y})" if result.since else ""
-        self.summary.setText(" · ".join(parts) + since)
+        self.ui.summary.setText(" · ".join(parts) + since)
         self._fill()
 
     @Slot()
     def _fill(self) -> None:
-        wanted = self.kind.currentData()
+        wanted = self.ui.kind.currentData()
         shown = [(n, i) for n, i in enumerate(self.items) if not wanted or i.kind == wanted]
-        self.table.setRowCount(len(shown))
+        self.ui.table.setRowCount(len(shown))
         for row, (number, item) in enumerate(shown):
             where = (f"{item.day:%a %d %b} {item.session}" if item.day else "Pupil record")
             for col, value in enumerate((item.kind_label, item.pupil_name, item.class_name,
@@ -122,15 +75,15 @@ class ChecksDialog(QDialog):
                 cell = QTableWidgetItem(value)
                 if col == 0:
                     cell.setData(Qt.ItemDataRole.UserRole, number)
-                self.table.setItem(row, col, cell)
+                self.ui.table.setItem(row, col, cell)
         if shown:
-            self.table.selectRow(0)
+            self.ui.table.selectRow(0)
 
     def selected_item(self) -> CheckItem | None:
-        rows = self.table.selectionModel().selectedRows()
+        rows = self.ui.table.selectionModel().selectedRows()
         if not rows:
             return None
-        index = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        index = self.ui.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
         return self.items[int(index)]
 
     @Slot()

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QHeaderView,
-    QLabel,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidgetItem, QWidget
 
+from attendance_desktop.gui.generated.register.ui_history_dialog import Ui_HistoryDialog
 from attendance_desktop.services.register_service import CellMark, HistoryEntry
 
 
@@ -30,37 +21,22 @@ class HistoryDialog(QDialog):
     def __init__(self, parent: QWidget | None, heading: str, current: CellMark,
                  entries: list[HistoryEntry]) -> None:
         super().__init__(parent)
-        self.setWindowTitle("History of a mark")
-        layout = QVBoxLayout(self)
+        self.ui = Ui_HistoryDialog()
+        self.ui.setupUi(self)
         now = _show(current.code, current.minutes_late, current.comment)
         who = (f" — entered by {current.entered_by} ({current.entered_role}) on "
                f"{current.entered_at:%d %b %Y %H:%M}" if current.entered_at else "")
-        label = QLabel(f"<b>{heading}</b><br>Now: <b>{now}</b>{who}")
-        label.setWordWrap(True)
-        layout.addWidget(label)
-        self.table = QTableWidget(len(entries), 6)
-        self.table.setAccessibleName("Changes to this mark")
-        self.table.setHorizontalHeaderLabels(["When", "Who", "From", "To", "Reason",
-                                              "After close"])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.ui.heading.setText(f"<b>{heading}</b><br>Now: <b>{now}</b>{who}")
+        self.ui.table.setRowCount(len(entries))
         for row, e in enumerate(entries):
             values = (f"{e.at:%d %b %Y %H:%M}", f"{e.staff_name} ({e.staff_role})",
                       _show(e.old_code, e.old_minutes_late, e.old_comment),
                       _show(e.new_code, e.new_minutes_late, e.new_comment),
                       e.reason or "—", "Yes (amendment)" if e.after_close else "No")
             for col, value in enumerate(values):
-                self.table.setItem(row, col, QTableWidgetItem(value))
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        if not entries:
-            layout.addWidget(QLabel("No changes: this is the mark as first entered."))
-        layout.addWidget(self.table)
-        note = QLabel("Changes are kept permanently and cannot be edited.")
-        note.setStyleSheet("color: #555;")
-        layout.addWidget(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        buttons.accepted.connect(self.accept)
-        layout.addWidget(buttons)
-        self.resize(860, 360)
+                self.ui.table.setItem(row, col, QTableWidgetItem(value))
+        self.ui.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.ui.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.ui.no_changes.setVisible(not entries)
+        self.ui.buttons.rejected.connect(self.reject)
+        self.ui.buttons.accepted.connect(self.accept)

@@ -7,19 +7,11 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Signal, Slot
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QLabel,
-    QMessageBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QMessageBox, QWidget
 
+from attendance_desktop.gui.generated.register.ui_print_register_dialog import (
+    Ui_PrintRegisterDialog,
+)
 from attendance_desktop.services import audit_service, grid_service, register_pdf
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -34,55 +26,37 @@ class PrintRegisterDialog(QDialog):
                  day: dt.date) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("Print register")
-        self.setMinimumWidth(480)
-        layout = QVBoxLayout(self)
-        intro = QLabel("A class register on A4 landscape: pupils, the code for each morning"
-                       " and afternoon, the codes' legend and who took each register.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.class_box = QComboBox()
-        self.class_box.setAccessibleName("Class")
+        self.ui = Ui_PrintRegisterDialog()
+        self.ui.setupUi(self)
         for c in grid_service.list_classes(ctx.engine):
-            self.class_box.addItem(c.name, c.id)
-        self.class_box.addItem("Every class (each from a new page)", EVERY_CLASS)
-        self.class_box.setCurrentIndex(max(0, self.class_box.findData(
+            self.ui.class_box.addItem(c.name, c.id)
+        self.ui.class_box.addItem("Every class (each from a new page)", EVERY_CLASS)
+        self.ui.class_box.setCurrentIndex(max(0, self.ui.class_box.findData(
             EVERY_CLASS if class_id is None else class_id)))
-        form.addRow("&Class", self.class_box)
-        self.period_box = QComboBox()
-        self.period_box.setAccessibleName("Period")
         monday, friday = register_pdf.week_of(day)
         first, last = register_pdf.month_of(day)
-        self.period_box.addItem(f"Week of {monday:%d %B %Y}", (monday, friday))
-        self.period_box.addItem(f"{first:%B %Y}", (first, last))
-        form.addRow("&Period", self.period_box)
-        self.totals = QCheckBox("Sessions attended and possible, per pupil")
-        self.totals.setChecked(True)
-        form.addRow("&Totals", self.totals)
-        layout.addLayout(form)
-        buttons = QDialogButtonBox()
-        save = buttons.addButton("&Save PDF…", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ui.period_box.addItem(f"Week of {monday:%d %B %Y}", (monday, friday))
+        self.ui.period_box.addItem(f"{first:%B %Y}", (first, last))
+        save = self.ui.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setText("&Save PDF…")
         save.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.ui.buttons.accepted.connect(self.save)
+        self.ui.buttons.rejected.connect(self.reject)
 
     def class_ids(self) -> list[int]:
-        chosen = self.class_box.currentData()
+        chosen = self.ui.class_box.currentData()
         if chosen == EVERY_CLASS:
-            return [self.class_box.itemData(i) for i in range(self.class_box.count())
-                    if self.class_box.itemData(i) != EVERY_CLASS]
+            return [self.ui.class_box.itemData(i) for i in range(self.ui.class_box.count())
+                    if self.ui.class_box.itemData(i) != EVERY_CLASS]
         return [int(chosen)]
 
     def period(self) -> tuple[dt.date, dt.date]:
-        start, end = self.period_box.currentData()
+        start, end = self.ui.period_box.currentData()
         return start, end
 
     def _suggested_name(self) -> str:
         start, _end = self.period()
-        who = self.class_box.currentText() if self.class_box.currentData() != EVERY_CLASS \
+        who = self.ui.class_box.currentText() if self.ui.class_box.currentData() != EVERY_CLASS \
             else "all classes"
         safe = re.sub(r"[^\w-]+", "-", who).strip("-").lower() or "class"
         return f"register-{safe}-{start:%Y-%m-%d}.pdf"
@@ -101,7 +75,7 @@ class PrintRegisterDialog(QDialog):
             result = register_pdf.write_register_pdf(
                 self.ctx.engine, self.class_ids(), start, end, path,
                 printed_by=self.ctx.actor.name, now=self.ctx.now(),
-                totals=self.totals.isChecked())
+                totals=self.ui.totals.isChecked())
         except ServiceError as exc:
             text = str(exc)
             QMessageBox.warning(self, "Print register", text[:1].upper() + text[1:])

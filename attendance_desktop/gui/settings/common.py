@@ -19,7 +19,10 @@ OK_STYLE = ("QLabel { color: #1e5128; background: #e8f5e9; border: 1px solid #a5
 class MessageLabel(QLabel):
     """A word-wrapped banner for errors, warnings and confirmations; hidden when empty."""
 
-    def __init__(self, name: str = "message", parent: QWidget | None = None) -> None:
+    def __init__(self, name: str | QWidget | None = "message",
+                 parent: QWidget | None = None) -> None:
+        if not isinstance(name, str):  # built by a Designer form: MessageLabel(parent)
+            name, parent = "message", name
         super().__init__(parent)
         self.setObjectName(name)
         self.setWordWrap(True)

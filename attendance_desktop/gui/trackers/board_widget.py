@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,6 +24,7 @@ from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.band_moves_widget import BandMovesWidget
+from attendance_desktop.gui.generated.trackers.ui_case_dialog import Ui_CaseDialog
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
 from attendance_desktop.services import alerts_service
 from attendance_desktop.services.alerts_service import PupilAlert, Snapshot
@@ -169,15 +169,14 @@ class BoardModel(QAbstractTableModel):
 class CaseDialog(QDialog):
     def __init__(self, parent: QWidget, ctx: AppContext, pupil_id: int) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Pupil case")
+        self.ui = Ui_CaseDialog()
+        self.ui.setupUi(self)
+        # The case page needs the context and the pupil: built here, placed in the form.
         self.case = PupilCaseWidget(ctx, pupil_id)
+        self.ui.case_area.addWidget(self.case)
+        QWidget.setTabOrder(self.case, self.ui.buttons)  # the case first, Close last
         self.main_window = parent.window()
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.case)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.resize(1200, 680)
+        self.ui.buttons.rejected.connect(self.reject)
 
     def show_pupil(self, pupil_id: int) -> None:
         """Full profile: hand over to the main window (if it has the pupil pages)."""

@@ -9,19 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Qt, Slot
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QWidget
 
+from attendance_desktop.gui.generated.trackers.ui_add_entry_dialog import Ui_AddEntryDialog
 from attendance_desktop.services import chronology_service
 from attendance_desktop.services.chronology_service import ENTRY_KINDS, EntryInfo
 from attendance_desktop.services.context import AppContext
@@ -52,89 +42,55 @@ class AddEntryDialog(QDialog):
         self.pupil_id = pupil_id
         self.corrects = corrects
         self.entry_id: int | None = None
+        self.ui = Ui_AddEntryDialog()
+        self.ui.setupUi(self)
         self.setWindowTitle("Correct a chronology entry" if corrects else
                             "Add to the chronology")
-        self.setMinimumWidth(560)
-        layout = QVBoxLayout(self)
         intro = (f"A correction of entry #{corrects.id} for {pupil_name}. The original stays"
                  " on the record; this entry is shown as correcting it." if corrects else
                  f"A new entry in {pupil_name}'s chronology. Entries cannot be changed or"
                  " deleted later: a correction is a new entry.")
-        text = QLabel(intro)
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        form = QFormLayout()
-        self.kind = QComboBox()
-        self.kind.setAccessibleName("Kind of entry")
+        self.ui.intro.setText(intro)
         for key, label in ENTRY_KINDS.items():
-            self.kind.addItem(label, key)
-            self.kind.setItemData(self.kind.count() - 1, KIND_TIPS.get(key, ""),
-                                  Qt.ItemDataRole.ToolTipRole)
-        self.kind.currentIndexChanged.connect(self._kind_tip)
-        form.addRow("&Kind:", self.kind)
-        today = ctx.today()
-        self.date = QDateEdit(QDate(today.year, today.month, today.day))
-        self.date.setAccessibleName("Date it happened")
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("ddd d MMM yyyy")
-        self.date.setMaximumDate(QDate(today.year, today.month, today.day))
-        form.addRow("&Date:", self.date)
-        self.with_whom = QLineEdit()
-        self.with_whom.setAccessibleName("Who with")
-        self.with_whom.setPlaceholderText("e.g. Mother; Early Help hub; LA attendance officer")
-        form.addRow("&With:", self.with_whom)
-        self.outcome = QLineEdit()
-        self.outcome.setAccessibleName("Outcome")
-        self.outcome.setPlaceholderText("What was agreed or decided (can follow later as a"
-                                        " correction)")
-        form.addRow("&Outcome:", self.outcome)
-        self.details = QPlainTextEdit()
-        self.details.setAccessibleName("Details")
-        self.details.setTabChangesFocus(True)
-        self.details.setFixedHeight(110)
-        form.addRow("De&tails:", self.details)
+            self.ui.kind.addItem(label, key)
+            self.ui.kind.setItemData(self.ui.kind.count() - 1, KIND_TIPS.get(key, ""),
+                                     Qt.ItemDataRole.ToolTipRole)
+        self.ui.kind.currentIndexChanged.connect(self._kind_tip)
+        day = ctx.today()
+        today = QDate(day.year, day.month, day.day)
+        self.ui.date.setMaximumDate(today)
+        self.ui.date.setDate(today)
         who = ctx.actor
-        self.recorded = QLabel(f"{who.name} ({who.role.label}), at the time you press OK")
-        self.recorded.setObjectName("chronologyRecordedBy")
-        form.addRow("Recorded by:", self.recorded)
-        layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("chronologyError")
-        self.error.setStyleSheet("color: #a00000;")
-        self.error.setWordWrap(True)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.ui.recorded.setText(f"{who.name} ({who.role.label}), at the time you press OK")
+        self.ui.buttons.accepted.connect(self.save)
+        self.ui.buttons.rejected.connect(self.reject)
         if corrects is not None:
-            i = self.kind.findData(corrects.kind)
-            self.kind.setCurrentIndex(max(i, 0))
+            i = self.ui.kind.findData(corrects.kind)
+            self.ui.kind.setCurrentIndex(max(i, 0))
             d = corrects.occurred_on
-            self.date.setDate(QDate(d.year, d.month, d.day))
-            self.with_whom.setText(corrects.with_whom)
-            self.outcome.setText(corrects.outcome)
-            self.details.setPlainText(corrects.details)
+            self.ui.date.setDate(QDate(d.year, d.month, d.day))
+            self.ui.with_whom.setText(corrects.with_whom)
+            self.ui.outcome.setText(corrects.outcome)
+            self.ui.details.setPlainText(corrects.details)
         self._kind_tip()
 
     @Slot()
     def _kind_tip(self) -> None:
-        self.kind.setToolTip(KIND_TIPS.get(str(self.kind.currentData()), ""))
+        self.ui.kind.setToolTip(KIND_TIPS.get(str(self.ui.kind.currentData()), ""))
 
     def picked_date(self) -> dt.date:
-        q = self.date.date()
+        q = self.ui.date.date()
         return dt.date(q.year(), q.month(), q.day())
 
     @Slot()
     def save(self) -> None:
         try:
             self.entry_id = chronology_service.add_entry(
-                self.ctx.engine, self.ctx.actor, self.pupil_id, str(self.kind.currentData()),
-                self.picked_date(), with_whom=self.with_whom.text(),
-                outcome=self.outcome.text(), details=self.details.toPlainText(),
+                self.ctx.engine, self.ctx.actor, self.pupil_id, str(self.ui.kind.currentData()),
+                self.picked_date(), with_whom=self.ui.with_whom.text(),
+                outcome=self.ui.outcome.text(), details=self.ui.details.toPlainText(),
                 corrects_id=self.corrects.id if self.corrects else None)
         except ServiceError as exc:
-            self.error.setText(str(exc))
+            self.ui.error.setText(str(exc))
             return
         self.accept()

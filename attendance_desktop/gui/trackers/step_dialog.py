@@ -6,19 +6,16 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate, Slot
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
+from PySide6.QtWidgets import QDateEdit, QDialog, QLineEdit, QWidget
+
+from attendance_desktop.gui.generated.trackers.ui_notice_dialog import Ui_NoticeDialog
+from attendance_desktop.gui.generated.trackers.ui_notice_update_dialog import (
+    Ui_NoticeUpdateDialog,
 )
+from attendance_desktop.gui.generated.trackers.ui_penalty_decision_dialog import (
+    Ui_PenaltyDecisionDialog,
+)
+from attendance_desktop.gui.generated.trackers.ui_step_dialog import Ui_StepDialog
 
 
 class StepDialog(QDialog):
@@ -29,50 +26,34 @@ class StepDialog(QDialog):
                  notes_label: str = "Notes (who, what was said, outcome)",
                  selected: str = "", notes_required: bool = False) -> None:
         super().__init__(parent)
+        self.ui = Ui_StepDialog()
+        self.ui.setupUi(self)
         self.setWindowTitle(title)
-        self.setMinimumWidth(520)
         self.notes_required = notes_required
-        layout = QVBoxLayout(self)
-        text = QLabel(intro)
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        form = QFormLayout()
-        self.choice = QComboBox()
-        self.choice.setAccessibleName(choice_label)
+        self.ui.intro.setText(intro)
+        self.ui.choice_label.setText(f"{choice_label}:")
+        self.ui.choice.setAccessibleName(choice_label)
         for key, label in choices or []:
-            self.choice.addItem(label, key)
+            self.ui.choice.addItem(label, key)
         if selected:
-            i = self.choice.findData(selected)
+            i = self.ui.choice.findData(selected)
             if i >= 0:
-                self.choice.setCurrentIndex(i)
-        if choices:
-            form.addRow(f"{choice_label}:", self.choice)
-        else:
-            self.choice.hide()
-        self.notes = QPlainTextEdit()
-        self.notes.setAccessibleName(notes_label)
-        self.notes.setTabChangesFocus(True)
-        self.notes.setFixedHeight(90)
-        form.addRow(f"{notes_label}:", self.notes)
-        layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #a00000;")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+                self.ui.choice.setCurrentIndex(i)
+        self.ui.form.setRowVisible(self.ui.choice, bool(choices))
+        self.ui.notes_label.setText(f"{notes_label}:")
+        self.ui.notes.setAccessibleName(notes_label)
+        self.ui.buttons.accepted.connect(self._check)
+        self.ui.buttons.rejected.connect(self.reject)
 
     def _check(self) -> None:
-        if self.notes_required and not self.notes.toPlainText().strip():
-            self.error.setText("Please write what was done.")
-            self.notes.setFocus()
+        if self.notes_required and not self.ui.notes.toPlainText().strip():
+            self.ui.error.setText("Please write what was done.")
+            self.ui.notes.setFocus()
             return
         self.accept()
 
     def value(self) -> tuple[str, str]:
-        return str(self.choice.currentData() or ""), self.notes.toPlainText().strip()
+        return str(self.ui.choice.currentData() or ""), self.ui.notes.toPlainText().strip()
 
 
 class PenaltyDecisionDialog(QDialog):
@@ -81,58 +62,42 @@ class PenaltyDecisionDialog(QDialog):
     def __init__(self, parent: QWidget | None, pupil: str, threshold: str,
                  questions: tuple[str, ...], decisions: dict[str, str]) -> None:
         super().__init__(parent)
+        self.ui = Ui_PenaltyDecisionDialog()
+        self.ui.setupUi(self)
         self.setWindowTitle(f"Penalty notice: considerations for {pupil}")
-        self.setMinimumWidth(680)
-        layout = QVBoxLayout(self)
-        intro = QLabel(f"<b>{threshold}</b><br>Meeting the threshold means the school must "
-                       "<i>consider</i> a notice. Answer each question, then record the "
-                       "decision and why.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.ui.intro.setText(f"<b>{threshold}</b><br>Meeting the threshold means the school"
+                              " must <i>consider</i> a notice. Answer each question, then"
+                              " record the decision and why.")
+        # The policy's questions, one answer each, above the decision.
         self.answers: list[QLineEdit] = []
-        for q in questions:
+        for row, q in enumerate(questions):
             edit = QLineEdit()
             edit.setAccessibleName(q)
             edit.setPlaceholderText("Answer (required)")
-            form.addRow(q, edit)
+            self.ui.form.insertRow(row, q, edit)
             self.answers.append(edit)
-        self.decision = QComboBox()
-        self.decision.setAccessibleName("Decision")
+        if self.answers:
+            QWidget.setTabOrder(self.answers[-1], self.ui.decision)
         for key, label in decisions.items():
-            self.decision.addItem(label, key)
-        form.addRow("Decision:", self.decision)
-        self.reasons = QPlainTextEdit()
-        self.reasons.setAccessibleName("Reasons for the decision")
-        self.reasons.setTabChangesFocus(True)
-        self.reasons.setFixedHeight(70)
-        form.addRow("Reasons for the decision:", self.reasons)
-        layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #a00000;")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+            self.ui.decision.addItem(label, key)
+        self.ui.buttons.accepted.connect(self._check)
+        self.ui.buttons.rejected.connect(self.reject)
 
     def _check(self) -> None:
         for edit in self.answers:
             if not edit.text().strip():
-                self.error.setText(f"Please answer: {edit.accessibleName()}")
+                self.ui.error.setText(f"Please answer: {edit.accessibleName()}")
                 edit.setFocus()
                 return
-        if not self.reasons.toPlainText().strip():
-            self.error.setText("Please write down the reasons for the decision.")
-            self.reasons.setFocus()
+        if not self.ui.reasons.toPlainText().strip():
+            self.ui.error.setText("Please write down the reasons for the decision.")
+            self.ui.reasons.setFocus()
             return
         self.accept()
 
     def value(self) -> tuple[list[str], str, str]:
-        return ([e.text().strip() for e in self.answers], str(self.decision.currentData()),
-                self.reasons.toPlainText().strip())
+        return ([e.text().strip() for e in self.answers], str(self.ui.decision.currentData()),
+                self.ui.reasons.toPlainText().strip())
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -153,48 +118,28 @@ class NoticeDialog(QDialog):
                  today: dt.date,
                  preview: Callable[[int, dt.date], str] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Log a penalty notice")
-        self.setMinimumWidth(520)
+        self.ui = Ui_NoticeDialog()
+        self.ui.setupUi(self)
         self._preview = preview
-        layout = QFormLayout(self)
-        self.parent_box = QComboBox()
-        self.parent_box.setAccessibleName("Parent the notice is issued to")
         for cid, name in parents:
-            self.parent_box.addItem(name, cid)
-        layout.addRow("Issued &to:", self.parent_box)
-        self.date = QDateEdit(_qdate(today))
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd/MM/yyyy")
-        self.date.setMaximumDate(_qdate(today))
-        self.date.setAccessibleName("Date of issue")
-        self.date.setToolTip("The date the local authority issued the notice; the payment "
-                             "days are counted from it")
-        layout.addRow("Issued &on:", self.date)
-        self.notes = QLineEdit()
-        self.notes.setAccessibleName("Notes")
-        layout.addRow("&Notes:", self.notes)
-        self.terms = QLabel()
-        self.terms.setObjectName("noticeTerms")
-        self.terms.setWordWrap(True)
-        self.terms.setAccessibleName("What the notice costs")
-        layout.addRow("Payment:", self.terms)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addRow(buttons)
-        self.parent_box.currentIndexChanged.connect(self._update)
-        self.date.dateChanged.connect(self._update)
+            self.ui.parent_box.addItem(name, cid)
+        self.ui.date.setMaximumDate(_qdate(today))
+        self.ui.date.setDate(_qdate(today))
+        self.ui.buttons.accepted.connect(self.accept)
+        self.ui.buttons.rejected.connect(self.reject)
+        self.ui.parent_box.currentIndexChanged.connect(self._update)
+        self.ui.date.dateChanged.connect(self._update)
         self._update()
 
     @Slot()
     def _update(self) -> None:
-        if self._preview is not None and self.parent_box.count():
-            self.terms.setText(self._preview(int(self.parent_box.currentData()),
-                                             _pydate(self.date)))
+        if self._preview is not None and self.ui.parent_box.count():
+            self.ui.terms.setText(self._preview(int(self.ui.parent_box.currentData()),
+                                                _pydate(self.ui.date)))
 
     def value(self) -> tuple[int, dt.date, str]:
-        return int(self.parent_box.currentData()), _pydate(self.date), self.notes.text().strip()
+        return (int(self.ui.parent_box.currentData()), _pydate(self.ui.date),
+                self.ui.notes.text().strip())
 
 
 NOTICE_OUTCOMES = (("paid", "Paid"), ("withdrawn", "Withdrawn by the local authority"),
@@ -209,80 +154,51 @@ class NoticeUpdateDialog(QDialog):
     def __init__(self, parent: QWidget | None, notice: str, terms: str, issued_on: dt.date,
                  today: dt.date, expected: Callable[[dt.date], int | None]) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Penalty notice: payment or outcome")
-        self.setMinimumWidth(560)
+        self.ui = Ui_NoticeUpdateDialog()
+        self.ui.setupUi(self)
         self._expected = expected
-        layout = QVBoxLayout(self)
-        intro = QLabel(f"<b>{notice}</b><br>{terms}")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.outcome = QComboBox()
-        self.outcome.setAccessibleName("Outcome")
+        self.ui.intro.setText(f"<b>{notice}</b><br>{terms}")
         for key, label in NOTICE_OUTCOMES:
-            self.outcome.addItem(label, key)
-        form.addRow("&Outcome:", self.outcome)
-        self.date = QDateEdit(_qdate(today))
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd/MM/yyyy")
-        self.date.setMinimumDate(_qdate(issued_on))
-        self.date.setMaximumDate(_qdate(today))
-        self.date.setAccessibleName("Date paid, withdrawn or prosecuted")
-        form.addRow("&Date:", self.date)
-        self.amount = QSpinBox()
-        self.amount.setRange(0, 10000)
-        self.amount.setPrefix("£")
-        self.amount.setAccessibleName("Amount paid")
-        self.amount.setToolTip("The amount the parent paid; it must be what the national "
-                               "framework asks on that date")
-        form.addRow("&Amount paid:", self.amount)
-        layout.addLayout(form)
-        self.check = QLabel()
-        self.check.setObjectName("paymentCheck")
-        self.check.setWordWrap(True)
-        layout.addWidget(self.check)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #a00000;")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.outcome.currentIndexChanged.connect(self._update)
-        self.date.dateChanged.connect(self._update)
+            self.ui.outcome.addItem(label, key)
+        self.ui.date.setDateRange(_qdate(issued_on), _qdate(today))
+        self.ui.date.setDate(_qdate(today))
+        self.ui.buttons.accepted.connect(self._check)
+        self.ui.buttons.rejected.connect(self.reject)
+        self.ui.outcome.currentIndexChanged.connect(self._update)
+        self.ui.date.dateChanged.connect(self._update)
         self._update()
 
     @Slot()
     def _update(self) -> None:
-        paid = self.outcome.currentData() == "paid"
-        self.amount.setEnabled(paid)
-        self.error.clear()
+        paid = self.ui.outcome.currentData() == "paid"
+        self.ui.amount.setEnabled(paid)
+        self.ui.error.clear()
         if not paid:
-            self.check.setText("")
+            self.ui.check.setText("")
             return
-        due = self._expected(_pydate(self.date))
+        due = self._expected(_pydate(self.ui.date))
         if due is None:
-            self.check.setText("Too late to pay on this date: after the days to pay the "
-                               "local authority decides on prosecution or withdraws it.")
+            self.ui.check.setText("Too late to pay on this date: after the days to pay the "
+                                  "local authority decides on prosecution or withdraws it.")
         else:
-            self.amount.setValue(due)
-            self.check.setText(f"£{due} settles the notice when paid on "
-                               f"{_pydate(self.date):%d %b %Y}.")
+            self.ui.amount.setValue(due)
+            self.ui.check.setText(f"£{due} settles the notice when paid on "
+                                  f"{_pydate(self.ui.date):%d %b %Y}.")
 
     def _check(self) -> None:
-        if self.outcome.currentData() == "paid":
-            due = self._expected(_pydate(self.date))
+        if self.ui.outcome.currentData() == "paid":
+            due = self._expected(_pydate(self.ui.date))
             if due is None:
-                self.error.setText("A payment on this date is too late.")
-                self.date.setFocus()
+                self.ui.error.setText("A payment on this date is too late.")
+                self.ui.date.setFocus()
                 return
-            if self.amount.value() != due:
-                self.error.setText(f"£{due} settles the notice on this date, not "
-                                   f"£{self.amount.value()}.")
-                self.amount.setFocus()
+            if self.ui.amount.value() != due:
+                self.ui.error.setText(f"£{due} settles the notice on this date, not "
+                                      f"£{self.ui.amount.value()}.")
+                self.ui.amount.setFocus()
                 return
         self.accept()
 
     def value(self) -> tuple[str, dt.date, int]:
-        return str(self.outcome.currentData()), _pydate(self.date), self.amount.value()
+        return (str(self.ui.outcome.currentData()), _pydate(self.ui.date),
+                self.ui.amount.value())
