@@ -34,9 +34,9 @@ class Ui_CalendarSettingsPage(object):
 
         self.top.addWidget(self.year_choice)
 
-        self.spacer5 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.top.addItem(self.spacer5)
+        self.top.addItem(self.spacer1)
 
         self.save_button = QPushButton(CalendarSettingsPage)
         self.save_button.setObjectName(u"save_button")
@@ -108,9 +108,9 @@ class Ui_CalendarSettingsPage(object):
 
         self.closureButtons.addWidget(self.remove_closure_button)
 
-        self.spacer6 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer2 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.closureButtons.addItem(self.spacer6)
+        self.closureButtons.addItem(self.spacer2)
 
 
         self.closuresLayout.addLayout(self.closureButtons)
@@ -168,9 +168,9 @@ class Ui_CalendarSettingsPage(object):
 
         self.assessButtons.addWidget(self.remove_assess_button)
 
-        self.spacer7 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer3 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.assessButtons.addItem(self.spacer7)
+        self.assessButtons.addItem(self.spacer3)
 
 
         self.assessLayout.addLayout(self.assessButtons)

@@ -46,9 +46,9 @@ class Ui_ChangeLogWidget(object):
 
         self.buttonRow.addWidget(self.refreshButton)
 
-        self.spacer10 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.buttonRow.addItem(self.spacer10)
+        self.buttonRow.addItem(self.spacer1)
 
 
         self.layout.addLayout(self.buttonRow)

@@ -101,9 +101,9 @@ class Ui_ClassesEditor(object):
 
         self.buttons.addWidget(self.remove_button)
 
-        self.spacer8 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.buttons.addItem(self.spacer8)
+        self.buttons.addItem(self.spacer1)
 
 
         self.layout.addLayout(self.buttons)

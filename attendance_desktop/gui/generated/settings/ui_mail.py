@@ -137,9 +137,9 @@ class Ui_MailSettingsPage(object):
 
         self.saveRow.addWidget(self.save_button)
 
-        self.spacer3 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.saveRow.addItem(self.spacer3)
+        self.saveRow.addItem(self.spacer1)
 
 
         self.layout.addLayout(self.saveRow)
@@ -170,9 +170,9 @@ class Ui_MailSettingsPage(object):
 
         self.layout.addWidget(self.mailTestResult)
 
-        self.spacer4 = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+        self.spacer2 = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
 
-        self.layout.addItem(self.spacer4)
+        self.layout.addItem(self.spacer2)
 
 #if QT_CONFIG(shortcut)
         self.hostLabel.setBuddy(self.host)

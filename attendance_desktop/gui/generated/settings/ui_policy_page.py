@@ -32,9 +32,9 @@ class Ui_PolicySettingsPage(object):
 
         self.saveRow = QHBoxLayout()
         self.saveRow.setObjectName(u"saveRow")
-        self.spacer5 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.saveRow.addItem(self.spacer5)
+        self.saveRow.addItem(self.spacer1)
 
         self.save_button = QPushButton(PolicySettingsPage)
         self.save_button.setObjectName(u"save_button")

@@ -76,9 +76,9 @@ class Ui_RecordsPage(object):
 
         self.filters.addWidget(self.showButton)
 
-        self.spacer2 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.filters.addItem(self.spacer2)
+        self.filters.addItem(self.spacer1)
 
 
         self.layout.addLayout(self.filters)

@@ -26,9 +26,9 @@ class Ui_SchoolSettingsPage(object):
 
         self.saveRow = QHBoxLayout()
         self.saveRow.setObjectName(u"saveRow")
-        self.spacer3 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.saveRow.addItem(self.spacer3)
+        self.saveRow.addItem(self.spacer1)
 
         self.save_button = QPushButton(SchoolSettingsPage)
         self.save_button.setObjectName(u"save_button")
@@ -38,9 +38,9 @@ class Ui_SchoolSettingsPage(object):
 
         self.layout.addLayout(self.saveRow)
 
-        self.spacer4 = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+        self.spacer2 = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
 
-        self.layout.addItem(self.spacer4)
+        self.layout.addItem(self.spacer2)
 
 
         self.retranslateUi(SchoolSettingsPage)

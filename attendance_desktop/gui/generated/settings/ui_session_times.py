@@ -102,9 +102,9 @@ class Ui_SessionTimesForm(object):
 
         self.grid.addWidget(self.pm_open, 2, 4, 1, 1)
 
-        self.spacer5 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.grid.addItem(self.spacer5, 1, 5, 1, 1)
+        self.grid.addItem(self.spacer1, 1, 5, 1, 1)
 
         self.grid.setColumnStretch(5, 1)
 

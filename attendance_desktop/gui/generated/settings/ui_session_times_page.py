@@ -32,9 +32,9 @@ class Ui_SessionTimesPage(object):
 
         self.saveRow = QHBoxLayout()
         self.saveRow.setObjectName(u"saveRow")
-        self.spacer6 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.saveRow.addItem(self.spacer6)
+        self.saveRow.addItem(self.spacer1)
 
         self.save_button = QPushButton(SessionTimesPage)
         self.save_button.setObjectName(u"save_button")
@@ -44,9 +44,9 @@ class Ui_SessionTimesPage(object):
 
         self.layout.addLayout(self.saveRow)
 
-        self.spacer7 = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+        self.spacer2 = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
 
-        self.layout.addItem(self.spacer7)
+        self.layout.addItem(self.spacer2)
 
 
         self.retranslateUi(SessionTimesPage)

@@ -118,9 +118,9 @@ class Ui_StaffEditor(object):
 
         self.buttons.addWidget(self.active_button)
 
-        self.spacer9 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.spacer1 = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.buttons.addItem(self.spacer9)
+        self.buttons.addItem(self.spacer1)
 
 
         self.layout.addLayout(self.buttons)
