@@ -87,13 +87,6 @@ def image_file_to_png(path: str, max_side: int) -> bytes | None:
     return bytes(data.data())
 
 
-def heading(text: str, name: str = "") -> QLabel:
-    label = QLabel(f"<h2>{text}</h2>")
-    if name:
-        label.setObjectName(name)
-    return label
-
-
 def hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
