@@ -8,7 +8,14 @@ from collections.abc import Generator
 from pathlib import Path
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QDialog, QDoubleSpinBox, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHeaderView,
+    QMessageBox,
+    QWidget,
+)
 
 from attendance_desktop.domain import benchmarks as rules
 from attendance_desktop.domain.benchmarks import AREA_LABELS, PERIOD_LABELS, Figure
@@ -83,6 +90,9 @@ class BenchmarksPage(QWidget):
         self.table, self.la_code, self.message = ui.benchmarks, ui.la_code, ui.benchmarksMessage
         self.import_button, self.add_button, self.remove_button = (
             ui.import_button, ui.add_button, ui.remove_button)
+        # columns fit their contents; the last one stretches (set in the form)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.import_button.clicked.connect(self.choose_file)
         self.add_button.clicked.connect(self.add_figure)
         self.remove_button.clicked.connect(self.remove_selected)
