@@ -1,4 +1,5 @@
-"""Help → About: the version and where everything is, with Copy for support."""
+"""Help → About: the version and where everything is, with Copy for support
+(ui/common/about_dialog.ui; the rows of facts are added here)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,13 @@ import platform
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, Slot, qVersion
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLayout,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 import attendance_desktop.gui.generated.resources_rc  # noqa: F401  (registers :/icon.svg)
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.config import logs
 from attendance_desktop.config.paths import AppPaths
+from attendance_desktop.gui.generated.common.ui_about_dialog import Ui_AboutDialog
 
 
 def support_facts(paths: AppPaths) -> list[tuple[str, str]]:
@@ -49,48 +41,25 @@ class AboutDialog(QDialog):
         self.setObjectName("aboutDialog")
         self.setWindowTitle(f"About {APP_NAME}")
         self.paths = paths
-        layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        icon = QLabel()
-        icon.setPixmap(QIcon(":/icon.svg").pixmap(72, 72))
-        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-        top.addWidget(icon)
-        heading = QLabel(f"<b style='font-size:15pt'>{APP_NAME}</b><br>"
-                         "Attendance registers, kiosk, leave, trackers, letters and reports "
-                         "for a primary school.")
-        heading.setWordWrap(True)
-        top.addWidget(heading, 1)
-        layout.addLayout(top)
-        layout.addSpacing(6)
-
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.ui = Ui_AboutDialog()
+        self.ui.setupUi(self)
+        ui = self.ui
+        ui.icon.setPixmap(QIcon(":/icon.svg").pixmap(72, 72))
+        ui.heading.setText(f"<b style='font-size:15pt'>{APP_NAME}</b><br>"
+                           "Attendance registers, kiosk, leave, trackers, letters and reports "
+                           "for a primary school.")
         self.values: dict[str, QLabel] = {}
         for name, value in support_facts(paths):
             label = QLabel(value)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setObjectName(f"about{name.replace(' ', '')}")
-            form.addRow(f"{name}:", label)
+            label.setMinimumWidth(560)  # the dialog's size is fixed by its layout
+            ui.facts.addRow(f"{name}:", label)
             self.values[name] = label
-        layout.addLayout(form)
-        layout.addSpacing(6)
-        hint = QLabel("When you contact support, press Copy and paste the text into your "
-                      "message. The log file is written to leave out pupils' details.")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy these details for support")
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button = ui.copyButton
         self.copy_button.clicked.connect(self.copy)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        # Wrapped paths need the height for the final width: let the layout fix the size.
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
-        for label in self.values.values():
-            label.setMinimumWidth(560)
+        ui.buttons.rejected.connect(self.reject)
 
     @Slot()
     def copy(self) -> None:

@@ -3,6 +3,7 @@
 A bug must never make the window vanish or show a traceback: the hook writes the
 traceback to the log, then tells the user in one plain sentence, with the details one
 click away for whoever supports the app, and lets them carry on or quit.
+The dialog's layout is ui/common/error_dialog.ui.
 """
 
 from __future__ import annotations
@@ -15,22 +16,13 @@ import traceback
 from types import TracebackType
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot, qVersion
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot, qVersion
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QStyle,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QDialog, QStyle, QWidget
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.config import logs
+from attendance_desktop.gui.generated.common.ui_error_dialog import Ui_ErrorDialog
 
 log = logging.getLogger(__name__)
 
@@ -73,65 +65,30 @@ class ErrorDialog(QDialog):
         self.setObjectName("errorDialog")
         self.setWindowTitle(f"{APP_NAME}: something went wrong")
         self.quit_chosen = False
-        layout = QVBoxLayout(self)
-
-        top = QHBoxLayout()
-        icon = QLabel()
-        icon.setPixmap(self.style().standardIcon(
+        self.ui = Ui_ErrorDialog()
+        self.ui.setupUi(self)
+        ui = self.ui
+        ui.icon.setPixmap(self.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(48, 48))
-        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-        top.addWidget(icon)
-        text = QVBoxLayout()
-        heading = QLabel("Something went wrong")
-        heading.setObjectName("errorHeading")
-        heading.setStyleSheet("font-size: 13pt; font-weight: bold;")
-        text.addWidget(heading)
-        sentence = QLabel(f"{SENTENCE} {CONTINUE_HINT if can_continue else STARTUP_HINT}")
-        sentence.setWordWrap(True)
-        text.addWidget(sentence)
-        where = QLabel(log_file_sentence())
-        where.setObjectName("logFileLabel")
-        where.setWordWrap(True)
-        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        text.addWidget(where)
-        top.addLayout(text, 1)
-        layout.addLayout(top)
-
-        self.details = QPlainTextEdit(details)
-        self.details.setObjectName("errorDetails")
-        self.details.setReadOnly(True)
-        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        ui.sentence.setText(f"{SENTENCE} {CONTINUE_HINT if can_continue else STARTUP_HINT}")
+        ui.logFileLabel.setText(log_file_sentence())
+        self.details, self.toggle, self.copy = ui.errorDetails, ui.toggle, ui.copy
+        self.quit_button, self.continue_button = ui.quit_button, ui.continue_button
+        self.details.setPlainText(details)
         self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.details.setMinimumHeight(220)
-        self.details.setVisible(False)
-        layout.addWidget(self.details, 1)
-
-        buttons = QHBoxLayout()
-        self.toggle = QPushButton("Show details")
-        self.toggle.setCheckable(True)
         self.toggle.toggled.connect(self._show_details)
-        self.copy = QPushButton("Copy details")
-        self.copy.setToolTip("Copy the details to paste into an e-mail to support")
         self.copy.clicked.connect(self.copy_details)
-        buttons.addWidget(self.toggle)
-        buttons.addWidget(self.copy)
-        buttons.addStretch(1)
-        self.quit_button = QPushButton(f"Quit {APP_NAME}")
+        self.quit_button.setText(f"&Quit {APP_NAME}")
         self.quit_button.clicked.connect(self._quit)
-        buttons.addWidget(self.quit_button)
-        self.continue_button = QPushButton("Continue")
         self.continue_button.clicked.connect(self.accept)
         self.continue_button.setVisible(can_continue)
-        buttons.addWidget(self.continue_button)
         (self.continue_button if can_continue else self.quit_button).setDefault(True)
-        layout.addLayout(buttons)
-        self.setMinimumWidth(560)
         self.resize(600, self.sizeHint().height())
 
     @Slot(bool)
     def _show_details(self, shown: bool) -> None:
         self.details.setVisible(shown)
-        self.toggle.setText("Hide details" if shown else "Show details")
+        self.toggle.setText("Hide &details" if shown else "Show &details")
         if shown:
             self.resize(max(self.width(), 760), max(self.height(), 480))
         else:

@@ -1,18 +1,14 @@
-"""F1: the short user guide, compiled into the app so it works offline and when frozen."""
+"""F1: the short user guide, compiled into the app so it works offline and when frozen.
+Layout: ui/common/help_window.ui."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QUrl, Slot
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QPushButton,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
 import attendance_desktop.gui.generated.resources_rc  # noqa: F401  (registers :/help)
 from attendance_desktop import APP_NAME
+from attendance_desktop.gui.generated.common.ui_help_window import Ui_HelpWindow
 
 GUIDE_URL = QUrl("qrc:/help/guide.html")
 
@@ -25,19 +21,10 @@ class HelpWindow(QWidget):
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setObjectName("helpWindow")
         self.setWindowTitle(f"{APP_NAME}: user guide")
-        layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        self.back = QPushButton("Back")
-        self.contents = QPushButton("Contents")
-        bar.addWidget(self.back)
-        bar.addWidget(self.contents)
-        bar.addStretch(1)
-        layout.addLayout(bar)
-        self.browser = QTextBrowser()
-        self.browser.setObjectName("guide")
-        self.browser.setOpenExternalLinks(True)  # e-mail and web links open outside
+        self.ui = Ui_HelpWindow()
+        self.ui.setupUi(self)
+        self.back, self.contents, self.browser = self.ui.back, self.ui.contents, self.ui.guide
         self.browser.setSource(GUIDE_URL)
-        layout.addWidget(self.browser, 1)
         self.back.setEnabled(False)
         self.browser.backwardAvailable.connect(self.back.setEnabled)
         self.back.clicked.connect(self.browser.backward)

@@ -8,6 +8,8 @@ were disabled when real pupils were imported) shows the "create the headteacher'
 form instead: nothing opens without an account. A PIN that no longer meets the school's
 rules (shorter than the role's minimum, or easy to guess) must be changed right after
 signing in with it; cancelling that signs nobody in.
+
+Layouts: ui/common/login_dialog.ui, first_head_form.ui and change_pin_dialog.ui.
 """
 
 from __future__ import annotations
@@ -16,23 +18,14 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QListWidgetItem, QVBoxLayout, QWidget
 from sqlalchemy.engine import Engine
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.gui.generated.common.ui_change_pin_dialog import Ui_ChangePinDialog
+from attendance_desktop.gui.generated.common.ui_first_head_form import Ui_FirstHeadForm
+from attendance_desktop.gui.generated.common.ui_login_dialog import Ui_LoginDialog
 from attendance_desktop.services import auth_service
 from attendance_desktop.services.auth_service import SignInRefused
 from attendance_desktop.services.errors import ServiceError
@@ -49,27 +42,24 @@ class LoginDialog(QDialog):
         self.locked_actor = locked_actor
         self.setWindowTitle(f"{APP_NAME} — {'locked' if locked_actor else 'sign in'}")
         self.setObjectName("loginDialog")
-        layout = QVBoxLayout(self)
         self.head_form: FirstHeadForm | None = None
         if locked_actor is None and auth_service.needs_head_account(engine):
             self.setWindowTitle(f"{APP_NAME} — create the headteacher's account")
             self.head_form = FirstHeadForm(engine, school_name)
             self.head_form.created.connect(self._head_created)
-            layout.addWidget(self.head_form)
+            QVBoxLayout(self).addWidget(self.head_form)  # the form is ui/common too
             return
-        title = (f"<h2>Locked</h2><p>{APP_NAME} locked itself after a quiet spell. "
-                 f"{locked_actor.name}, type your PIN to carry on, or choose another name"
-                 " to switch user.</p>" if locked_actor else
-                 f"<h2>{school_name or APP_NAME}</h2><p>Choose your name and type your PIN"
-                 " or password.</p>")
-        heading = QLabel(title)
-        heading.setWordWrap(True)
-        layout.addWidget(heading)
-        self.names = QListWidget()
-        self.names.setAccessibleName("Staff name")
-        self.names.setToolTip("Your name (type the first letters to jump to it)")
-        self.names.setStyleSheet("QListWidget { font-size: 12pt; } "
-                                 "QListWidget::item { padding: 5px; }")
+        self.ui = Ui_LoginDialog()
+        self.ui.setupUi(self)
+        ui = self.ui
+        self.names, self.pin = ui.staffNames, ui.pin
+        self.sign_in_btn, self.message = ui.signIn, ui.loginMessage
+        ui.heading.setText(
+            f"<h2>Locked</h2><p>{APP_NAME} locked itself after a quiet spell. "
+            f"{locked_actor.name}, type your PIN to carry on, or choose another name"
+            " to switch user.</p>" if locked_actor else
+            f"<h2>{school_name or APP_NAME}</h2><p>Choose your name and type your PIN"
+            " or password.</p>")
         for staff in auth_service.list_staff(engine):
             item = QListWidgetItem(f"{staff.name}  ({staff.role.label})")
             item.setData(Qt.ItemDataRole.UserRole, staff.id)
@@ -79,27 +69,8 @@ class LoginDialog(QDialog):
         if self.names.currentRow() < 0 and self.names.count():
             self.names.setCurrentRow(0)
         self.names.itemActivated.connect(self._focus_pin)
-        layout.addWidget(self.names, 1)
-        row = QHBoxLayout()
-        pin_label = QLabel("&PIN or password")
-        self.pin = QLineEdit()
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setAccessibleName("PIN or password")
         self.pin.returnPressed.connect(self.try_sign_in)
-        pin_label.setBuddy(self.pin)
-        row.addWidget(pin_label)
-        row.addWidget(self.pin, 1)
-        self.sign_in_btn = QPushButton("&Sign in")
-        self.sign_in_btn.setDefault(True)
-        self.sign_in_btn.setToolTip("Sign in (Enter)")
         self.sign_in_btn.clicked.connect(self.try_sign_in)
-        row.addWidget(self.sign_in_btn)
-        layout.addLayout(row)
-        self.message = QLabel()
-        self.message.setObjectName("loginMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        layout.addWidget(self.message)
         self._wait_left = 0
         self._wait_timer = QTimer(self)
         self._wait_timer.setInterval(1000)
@@ -179,14 +150,6 @@ def _sentence(exc: Exception) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _pin_field(name: str) -> QLineEdit:
-    field = QLineEdit()
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    field.setObjectName(name)
-    field.setAccessibleName(name)
-    return field
-
-
 class FirstHeadForm(QWidget):
     """Name and PIN (twice) for the first headteacher account."""
 
@@ -197,36 +160,19 @@ class FirstHeadForm(QWidget):
         self.engine = engine
         self.actor: Actor | None = None
         senior, _ = auth_service.pin_rules(engine)
-        layout = QVBoxLayout(self)
-        intro = QLabel(
+        self.ui = Ui_FirstHeadForm()
+        self.ui.setupUi(self)
+        ui = self.ui
+        ui.intro.setText(
             f"<h2>{school_name or APP_NAME}</h2><p>This school's records hold pupils but no"
             " staff account can sign in (the demo accounts stop working once real pupils"
             " are imported). Create the headteacher's account to carry on; the headteacher"
             " then adds the other staff in Settings → Staff accounts.</p>"
             f"<p>The PIN needs at least {senior} digits and must not be easy to guess"
             " (no repeated or running digits).</p>")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.name = QLineEdit()
-        self.name.setObjectName("headName")
-        self.name.setAccessibleName("Headteacher's name")
-        self.pin = _pin_field("headPin")
-        self.again = _pin_field("headPinAgain")
-        form.addRow("&Headteacher's name", self.name)
-        form.addRow("&PIN or password", self.pin)
-        form.addRow("PIN &again", self.again)
-        layout.addLayout(form)
-        self.message = QLabel()
-        self.message.setObjectName("headMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        layout.addWidget(self.message)
-        self.create_btn = QPushButton("&Create the account and sign in")
-        self.create_btn.setObjectName("createHead")
-        self.create_btn.setDefault(True)
+        self.name, self.pin, self.again = ui.headName, ui.headPin, ui.headPinAgain
+        self.message, self.create_btn = ui.headMessage, ui.createHead
         self.create_btn.clicked.connect(self.create)
-        layout.addWidget(self.create_btn)
         self.name.setFocus()
 
     @Slot()
@@ -251,28 +197,14 @@ class ChangePinDialog(QDialog):
         super().__init__(parent)
         self.engine, self.actor, self.old_pin = engine, actor, old_pin
         self.setObjectName("changePinDialog")
-        self.setWindowTitle("Choose a new PIN")
-        layout = QVBoxLayout(self)
-        intro = QLabel(f"<p>{actor.name}, your PIN no longer meets the school's rules: "
-                       f"{why}.</p><p>Choose a new one to carry on.</p>")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.pin = _pin_field("newPin")
-        self.again = _pin_field("newPinAgain")
-        form.addRow("&New PIN", self.pin)
-        form.addRow("New PIN &again", self.again)
-        layout.addLayout(form)
-        self.message = QLabel()
-        self.message.setObjectName("changePinMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.ui = Ui_ChangePinDialog()
+        self.ui.setupUi(self)
+        ui = self.ui
+        ui.intro.setText(f"<p>{actor.name}, your PIN no longer meets the school's rules: "
+                         f"{why}.</p><p>Choose a new one to carry on.</p>")
+        self.pin, self.again, self.message = ui.newPin, ui.newPinAgain, ui.changePinMessage
+        ui.buttons.accepted.connect(self.save)
+        ui.buttons.rejected.connect(self.reject)
 
     @Slot()
     def save(self) -> None:

@@ -55,7 +55,7 @@ def test_check_from_settings_and_the_today_line(qtbot, ctx):  # type: ignore[no-
     save_screenshot(w, "settings-backups-check-problems")
     today = _today_line(qtbot, ctx)
     assert today.check_line.text().startswith("Register checked today: 2 problems found")
-    assert "color" in today.check_line.styleSheet()  # shown as an error, not a note
+    assert today.check_line.property("role") == "error"  # shown as an error, not a note
     today.resize(1100, 300)
     save_screenshot(today, "today-register-check-warning")
 

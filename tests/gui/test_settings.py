@@ -56,7 +56,7 @@ def _settings(qtbot, ctx, actor):
 def test_head_changes_are_saved_and_recorded_in_the_change_log(qtbot, ctx, school_year):
     w = _settings(qtbot, ctx, HEAD_ACTOR)
     # school details
-    w.school.form.urn.setText("654321")
+    w.school.form.ui.urn.setText("654321")
     w.school.save_button.click()
     assert school_service.get_school(ctx.engine).details.urn == "654321"
     # policy
@@ -119,9 +119,9 @@ def test_office_staff_can_look_but_not_change(qtbot, ctx, monkeypatch):
     assert not w.school.save_button.isEnabled()
     assert not w.policy.save_button.isEnabled()
     assert not w.tabs.isTabEnabled(5)  # staff accounts
-    assert not w.classes.add_button.isEnabled()
+    assert not w.classes.ui.addClass.isEnabled()
     # even if a button were reachable, the service refuses and says so
-    w.school.form.name.setText("Renamed")
+    w.school.form.ui.name.setText("Renamed")
     assert not w.school.form.save(ctx)
     assert "only the headteacher" in w.school.form.message.text()
     assert school_service.recent_changes(ctx.engine) == []
@@ -132,43 +132,44 @@ def test_staff_accounts_screen_add_reset_disable_and_last_head(qtbot, ctx, monke
     w = _settings(qtbot, ctx, Actor("Pat Head", Role.HEAD, staff_id=head_id))
     w.tabs.setCurrentIndex(5)
     ed = w.staff
-    ed.name.setText("Tia Teacher")
-    ed.role.setCurrentIndex(ed.role.findData("teacher"))
-    ed.pin.setText("4719")
-    ed.pin2.setText("4718")
-    ed.add_button.click()
-    assert "two PINs are different" in ed.message.text()
-    ed.pin2.setText("4719")
-    ed.add_button.click()
+    ui = ed.ui
+    ui.staffName.setText("Tia Teacher")
+    ui.staffRole.setCurrentIndex(ui.staffRole.findData("teacher"))
+    ui.staffPin.setText("4719")
+    ui.staffPin2.setText("4718")
+    ui.addStaff.click()
+    assert "two PINs are different" in ui.staffMessage.text()
+    ui.staffPin2.setText("4719")
+    ui.addStaff.click()
     assert [s.name for s in ed.staff] == ["Pat Head", "Tia Teacher"]
     # change role
-    ed.table.selectRow(1)
-    ed.role.setCurrentIndex(ed.role.findData("office"))
-    ed.role_button.click()
+    ui.staffTable.selectRow(1)
+    ui.staffRole.setCurrentIndex(ui.staffRole.findData("office"))
+    ui.role_button.click()
     assert ed.staff[1].role is Role.OFFICE
     # reset PIN
     monkeypatch.setattr("attendance_desktop.gui.settings.staff_widget.QInputDialog.getText",
                         staticmethod(lambda *a, **k: ("550913", True)))
-    ed.table.selectRow(1)
-    ed.pin_button.click()
+    ui.staffTable.selectRow(1)
+    ui.pin_button.click()
     from attendance_desktop.services import auth_service
     assert auth_service.sign_in(ctx.engine, ed.staff[1].id, "550913").role is Role.OFFICE
     # disable (confirmed), and the last head cannot be disabled
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
-    ed.table.selectRow(1)
-    ed.active_button.click()
+    ui.staffTable.selectRow(1)
+    ui.active_button.click()
     assert not ed.staff[1].active
-    ed.table.selectRow(0)
-    ed.active_button.click()
-    assert "only active headteacher" in ed.message.text()
+    ui.staffTable.selectRow(0)
+    ui.active_button.click()
+    assert "only active headteacher" in ui.staffMessage.text()
     assert ed.staff[0].active
     save_screenshot(w, "settings_staff")
     # classes tab lists the (active) head as a possible teacher
     w.tabs.setCurrentIndex(4)
-    w.classes.name.setText("Oak")
-    w.classes.teacher.setCurrentIndex(1)
-    w.classes.add_button.click()
+    w.classes.ui.className.setText("Oak")
+    w.classes.ui.teacher.setCurrentIndex(1)
+    w.classes.ui.addClass.click()
     assert class_service.list_classes(ctx.engine)[0].teacher_name == "Pat Head"
     save_screenshot(w, "settings_classes")
     assert dataclasses.is_dataclass(ed.staff[0])

@@ -70,20 +70,20 @@ def test_wizard_walks_from_empty_database_to_imported_pupils(qtbot, ctx, tmp_pat
     school, policy, calendar, sessions, staff, classes, pupils, finish = wizard.pages
 
     # 1. School details: a bad URN is explained and blocks Next
-    school.form.name.setText("Brook Lane Primary")
-    school.form.urn.setText("12345")
-    school.form.local_authority.setText("Exshire")
-    school.form.head_name.setText("Pat Head")
-    school.form.lead_name.setText("Sam Lead")
-    school.form.address.setPlainText("1 Brook Lane\nExtown")
+    school.form.ui.name.setText("Brook Lane Primary")
+    school.form.ui.urn.setText("12345")
+    school.form.ui.local_authority.setText("Exshire")
+    school.form.ui.head_name.setText("Pat Head")
+    school.form.ui.lead_name.setText("Sam Lead")
+    school.form.ui.address.setPlainText("1 Brook Lane\nExtown")
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(_logo(tmp_path)), "")))
-    school.form.choose_logo.click()
+    school.form.ui.choose_logo.click()
     assert _next(qtbot, wizard) == 0
     assert "URN" in school.form.message.text()
     assert school.form.message.isVisible()
     _shot(wizard, "1_school_error")
-    school.form.urn.setText("123456")
+    school.form.ui.urn.setText("123456")
     _shot(wizard, "1_school")
     assert _next(qtbot, wizard) == 1
 
@@ -98,7 +98,7 @@ def test_wizard_walks_from_empty_database_to_imported_pupils(qtbot, ctx, tmp_pat
     assert calendar.editor.term_dates().year_name == "2025/26"
     assert calendar.editor.holidays.count() >= 5  # bank holidays shown
     calendar.editor.inset_date.setDate(QDate(2026, 1, 5))
-    calendar.editor.add_inset.click()
+    calendar.editor.ui.add_inset.click()
     _shot(wizard, "3_term_dates")
     assert _next(qtbot, wizard) == 1
 
@@ -117,35 +117,35 @@ def test_wizard_walks_from_empty_database_to_imported_pupils(qtbot, ctx, tmp_pat
     # 5. Staff: a head account is needed before Next
     assert _next(qtbot, wizard) == 0
     assert "headteacher" in staff.message.text()
-    assert staff.editor.name.text() == "Pat Head"  # pre-filled from the school page
-    staff.editor.pin.setText("284617")
-    staff.editor.pin2.setText("284617")
-    staff.editor.add_button.click()
-    staff.editor.name.setText("Oli Office")
-    staff.editor.role.setCurrentIndex(staff.editor.role.findData("office"))
-    staff.editor.pin.setText("550913")
-    staff.editor.pin2.setText("550913")
-    staff.editor.add_button.click()
-    staff.editor.name.setText("Tia Teacher")
-    staff.editor.role.setCurrentIndex(staff.editor.role.findData("teacher"))
-    staff.editor.pin.setText("9753")
-    staff.editor.pin2.setText("9753")
-    staff.editor.add_button.click()
-    assert staff.editor.table.rowCount() == 3
+    assert staff.editor.ui.staffName.text() == "Pat Head"  # pre-filled from the school page
+    staff.editor.ui.staffPin.setText("284617")
+    staff.editor.ui.staffPin2.setText("284617")
+    staff.editor.ui.addStaff.click()
+    staff.editor.ui.staffName.setText("Oli Office")
+    staff.editor.ui.staffRole.setCurrentIndex(staff.editor.ui.staffRole.findData("office"))
+    staff.editor.ui.staffPin.setText("550913")
+    staff.editor.ui.staffPin2.setText("550913")
+    staff.editor.ui.addStaff.click()
+    staff.editor.ui.staffName.setText("Tia Teacher")
+    staff.editor.ui.staffRole.setCurrentIndex(staff.editor.ui.staffRole.findData("teacher"))
+    staff.editor.ui.staffPin.setText("9753")
+    staff.editor.ui.staffPin2.setText("9753")
+    staff.editor.ui.addStaff.click()
+    assert staff.editor.ui.staffTable.rowCount() == 3
     _shot(wizard, "5_staff")
     assert _next(qtbot, wizard) == 1
 
     # 6. Classes
     assert _next(qtbot, wizard) == 0
-    classes.editor.name.setText("Oak (Y1/2)")
-    classes.editor.teacher.setCurrentIndex(classes.editor.teacher.findText(
+    classes.editor.ui.className.setText("Oak (Y1/2)")
+    classes.editor.ui.teacher.setCurrentIndex(classes.editor.ui.teacher.findText(
         "Tia Teacher (Teacher)"))
-    classes.editor.add_button.click()
-    classes.editor.name.setText("Ash")
-    classes.editor.add_button.click()
-    classes.editor.table.selectRow(0)
-    classes.editor.name.setText("Oak")
-    classes.editor.save_button.click()
+    classes.editor.ui.addClass.click()
+    classes.editor.ui.className.setText("Ash")
+    classes.editor.ui.addClass.click()
+    classes.editor.ui.classesTable.selectRow(0)
+    classes.editor.ui.className.setText("Oak")
+    classes.editor.ui.save_button.click()
     assert [c.name for c in class_service.list_classes(engine)] == ["Oak", "Ash"]
     _shot(wizard, "6_classes")
     assert _next(qtbot, wizard) == 1
@@ -226,10 +226,10 @@ def test_wizard_pages_validate_and_back_is_safe(qtbot, ctx, monkeypatch):
     school = wizard.pages[0]
     assert _next(qtbot, wizard) == 0  # no name
     assert "School name" in school.form.message.text()
-    school.form.name.setText("Hill Top")
+    school.form.ui.name.setText("Hill Top")
     assert _next(qtbot, wizard) == 1
     wizard.back()
-    school.form.name.setText("Hill Top Primary")
+    school.form.ui.name.setText("Hill Top Primary")
     assert _next(qtbot, wizard) == 1
     assert school_service.get_school(ctx.engine).details.name == "Hill Top Primary"
     # Calendar: a half term ending before it starts is refused with a clear message

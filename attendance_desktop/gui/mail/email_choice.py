@@ -2,7 +2,7 @@
 
 Added to SendLettersWidget with a few lines there; it reads the page's chosen letter and
 ticked pupils through the page's own methods and runs services/mail/batch.py instead of
-the paper-only batch when ticked.
+the paper-only batch when ticked. Layouts: ui/mail/email_choice.ui, delivery_dialog.ui.
 """
 
 from __future__ import annotations
@@ -12,22 +12,17 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QGroupBox,
-    QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMessageBox,
-    QPushButton,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from attendance_desktop.domain.progress import CancelToken
-from attendance_desktop.gui.tables import read_only_table
+from attendance_desktop.gui.generated.mail.ui_delivery_dialog import Ui_DeliveryDialog
+from attendance_desktop.gui.generated.mail.ui_email_choice import Ui_EmailChoice
 from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -40,11 +35,12 @@ class DeliveryDialog(QDialog):
 
     def __init__(self, parent: QWidget, delivery: batch.DeliveryPlan) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Who gets email and who gets paper")
+        self.ui = Ui_DeliveryDialog()
+        self.ui.setupUi(self)
         self.resize(820, 420)
-        layout = QVBoxLayout(self)
-        self.table = read_only_table(["Children", "Letter to", "Sent by", "Email addresses"],
-                                     "Who gets email and who gets paper")
+        self.table = self.ui.table
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         rows = [(", ".join(x.letter.pupil_names), x.letter.addressee, "Email",
                  ", ".join(f"{r.name} <{r.email}>" for r in x.recipients))
                 for x in delivery.email]
@@ -58,36 +54,20 @@ class DeliveryDialog(QDialog):
                 item.setToolTip(text)
                 self.table.setItem(r, c, item)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(self.table)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.ui.buttons.rejected.connect(self.reject)
 
 
 class EmailChoice(QGroupBox):
     def __init__(self, ctx: AppContext, page: Any) -> None:
-        super().__init__("How to send")
+        super().__init__()
+        self.ui = Ui_EmailChoice()
+        self.ui.setupUi(self)
         self.ctx = ctx
         self.page = page  # SendLettersWidget: ticked_ids(), template_combo, extra(), period()
-        layout = QVBoxLayout(self)
-        self.check = QCheckBox("&Email where we can, print the rest")
-        self.check.setAccessibleName("Email where we can, print the rest")
-        self.check.setToolTip("Each family's letter goes as a PDF to every parent with parental"
-                              " responsibility who has an email address; the others are"
-                              " printed. Emails wait in the Outbox until they can be sent.")
+        self.check, self.summary, self.who = self.ui.check, self.ui.emailSummary, self.ui.who
         self._wanted = False  # read by the batch job on a worker thread: no widget calls
         self.check.toggled.connect(self._toggled)
-        row = QHBoxLayout()
-        self.summary = QLabel("All letters on paper.")
-        self.summary.setObjectName("emailSummary")
-        self.summary.setWordWrap(True)
-        self.who = QPushButton("&Who gets what…")
-        self.who.setToolTip("List each letter with email or paper and the addresses")
         self.who.clicked.connect(self.show_who)
-        row.addWidget(self.summary, 1)
-        row.addWidget(self.who)
-        layout.addWidget(self.check)
-        layout.addLayout(row)
         self.delivery: batch.DeliveryPlan | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

@@ -1,28 +1,14 @@
 """First-day absence messages from the Today board's "no reason yet" list: tick pupils,
-choose and edit the wording, preview, queue in the outbox."""
+choose and edit the wording, preview, queue in the outbox (ui/mail/first_day_dialog.ui)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidgetItem, QMessageBox, QWidget
 
+from attendance_desktop.gui.generated.mail.ui_first_day_dialog import Ui_FirstDayDialog
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.dashboard_service import Absentee
 from attendance_desktop.services.errors import ServiceError
@@ -36,13 +22,13 @@ class FirstDayDialog(QDialog):
         self.ctx = ctx
         self.items: list[absence.Preview] = []
         self.queued: list[int] = []
-        self.setWindowTitle("Email families: no reason yet")
+        self.ui = Ui_FirstDayDialog()
+        self.ui.setupUi(self)
+        ui = self.ui
         self.resize(980, 600)
-        layout = QHBoxLayout(self)
-        left = QVBoxLayout()
-        left.addWidget(QLabel("Pupils with no reason yet (tick to email):"))
-        self.pupils = QListWidget()
-        self.pupils.setAccessibleName("Pupils to email")
+        self.pupils, self.template, self.subject = ui.pupils, ui.template, ui.subject
+        self.body, self.preview, self.note = ui.body, ui.preview, ui.note
+        self.save_wording = ui.save_wording
         for a in absentees:
             mark = "N" if a.code == "N" else "no mark"
             item = QListWidgetItem(f"{a.name} ({a.class_name}, {mark})")
@@ -52,52 +38,20 @@ class FirstDayDialog(QDialog):
                                else Qt.CheckState.Unchecked)
             self.pupils.addItem(item)
         self.pupils.itemChanged.connect(self._schedule)
-        left.addWidget(self.pupils, 1)
-        layout.addLayout(left, 1)
-        right = QVBoxLayout()
-        form = QFormLayout()
-        self.template = QComboBox()
-        self.template.setAccessibleName("Wording")
         for t in absence.templates(ctx.engine):
             self.template.addItem(t.title, t.key)
         self.template.currentIndexChanged.connect(self._load_template)
-        self.subject = QLineEdit()
-        self.subject.setAccessibleName("Subject")
-        self.body = QPlainTextEdit()
-        self.body.setAccessibleName("Message text")
-        self.body.setTabChangesFocus(True)
         fields = ", ".join(f"{{{k}}}" for k in absence.FIELDS)
         self.body.setToolTip("Merge fields: " + fields)
         self.subject.setToolTip("Merge fields: " + fields)
-        form.addRow("&Wording", self.template)
-        form.addRow("&Subject", self.subject)
-        form.addRow("&Text", self.body)
-        fields_hint = QLabel("Merge fields: " + fields)
-        fields_hint.setWordWrap(True)
-        fields_hint.setStyleSheet("color: #555;")
-        form.addRow("", fields_hint)
-        right.addLayout(form, 2)
-        self.save_wording = QPushButton("Save &wording")
-        self.save_wording.setToolTip("Keep this wording for next time")
+        ui.fieldsHint.setText("Merge fields: " + fields)
         self.save_wording.clicked.connect(self.save_template)
-        right.addWidget(self.save_wording, 0, Qt.AlignmentFlag.AlignLeft)
-        right.addWidget(QLabel("Preview:"))
-        self.preview = QPlainTextEdit()
-        self.preview.setReadOnly(True)
-        self.preview.setAccessibleName("Preview of the emails")
-        right.addWidget(self.preview, 3)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        right.addWidget(self.note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.queue_button = buttons.addButton("&Queue emails",
-                                              QDialogButtonBox.ButtonRole.AcceptRole)
+        self.queue_button = ui.buttons.addButton("&Queue emails",
+                                                 QDialogButtonBox.ButtonRole.AcceptRole)
         self.queue_button.setToolTip("Put the messages in the Outbox; they are sent as soon"
                                      " as the mail server can be reached")
-        buttons.accepted.connect(self.queue)
-        buttons.rejected.connect(self.reject)
-        right.addWidget(buttons)
-        layout.addLayout(right, 2)
+        ui.buttons.accepted.connect(self.queue)
+        ui.buttons.rejected.connect(self.reject)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(250)

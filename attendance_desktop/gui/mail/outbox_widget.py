@@ -1,32 +1,27 @@
 """The Outbox: every email with its status, attempts and error; Send now, Retry, Cancel and
-"It arrived" for a message that needs checking."""
+"It arrived" for a message that needs checking. Layout: ui/mail/outbox.ui."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
+from attendance_desktop.gui.generated.mail.ui_outbox import Ui_OutboxWidget
 from attendance_desktop.gui.mail.pump import MailPump
-from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.mail import credentials, outbox
 from attendance_desktop.services.mail.outbox import OutboxRow
 from attendance_desktop.services.mail.settings import get_settings
 
-HEADERS = ["Status", "To", "Subject", "Tries", "Queued", "Sent / next try", "Problem"]
 TIPS = {
     "queued": "Waiting to be sent: it goes when the mail server can be reached",
     "sending": "Being handed to the mail server now",
@@ -49,44 +44,22 @@ class OutboxWidget(QWidget):
         self.pump.finished.connect(self._flushed)
         self.rows: list[OutboxRow] = []
         self._watched: MailPump | None = None
-        layout = QVBoxLayout(self)
-        self.summary = QLabel()
-        self.summary.setObjectName("outboxSummary")
-        self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
-        self.table = read_only_table(HEADERS, "Outbox messages")
+        self.ui = Ui_OutboxWidget()
+        self.ui.setupUi(self)
+        ui = self.ui
+        self.summary, self.table, self.status = ui.outboxSummary, ui.table, ui.outboxStatus
+        self.send_button, self.retry_button = ui.send_button, ui.retry_button
+        self.cancel_button, self.arrived_button = ui.cancel_button, ui.arrived_button
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         h.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         h.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        layout.addWidget(self.table, 1)
-        buttons = QHBoxLayout()
-        self.send_button = QPushButton("Send &now")
-        self.send_button.setToolTip("Send every waiting message now (in the background)")
-        self.send_button.clicked.connect(self.send_now)
-        self.retry_button = QPushButton("&Retry")
-        self.retry_button.setToolTip("Send the selected message again as soon as possible")
-        self.retry_button.clicked.connect(self.retry)
-        self.cancel_button = QPushButton("Ca&ncel message")
-        self.cancel_button.setToolTip("Do not send the selected message")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.arrived_button = QPushButton("It &arrived")
-        self.arrived_button.setToolTip("You found it in the sent items or the family has it:"
-                                       " record it as sent")
-        self.arrived_button.clicked.connect(self.confirm)
-        refresh = QPushButton("Re&fresh")
-        refresh.clicked.connect(self.refresh)
-        for b in (self.send_button, self.retry_button, self.cancel_button,
-                  self.arrived_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        buttons.addWidget(refresh)
-        layout.addLayout(buttons)
-        self.status = QLabel()
-        self.status.setObjectName("outboxStatus")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        for button, slot in ((self.send_button, self.send_now), (self.retry_button, self.retry),
+                             (self.cancel_button, self.cancel),
+                             (self.arrived_button, self.confirm),
+                             (ui.refresh_button, self.refresh)):
+            button.clicked.connect(slot)
         self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:

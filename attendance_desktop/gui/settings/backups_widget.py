@@ -1,6 +1,7 @@
 """Settings > Backups: the backups in both folders, make / verify / restore one, and the
 backup settings. Backup, verify and restore run off the GUI thread with a progress dialog.
 Restoring and changing settings are the headteacher's (domain.roles.can_edit_settings).
+Layout: ui/settings/backups.ui; the register check box is added below it in code.
 """
 
 from __future__ import annotations
@@ -9,34 +10,18 @@ from collections.abc import Generator
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLineEdit,
-    QMessageBox,
-    QPushButton,
-    QSpinBox,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QHeaderView, QMessageBox, QTableWidgetItem, QWidget
 
 from attendance_desktop.domain.backups import BackupSettings
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.generated.settings.ui_backups import Ui_BackupsPage
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.register_check import RegisterCheckBox
-from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
-from attendance_desktop.gui.tables import read_only_table
+from attendance_desktop.gui.settings.common import bullet_list
 from attendance_desktop.services import backup_service, backup_store, restore_service
 from attendance_desktop.services.backup_store import BackupFile
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-
-COLUMNS = ["Taken", "Kind", "Where", "Size", "Verified"]
 
 
 def _size(n: int) -> str:
@@ -50,14 +35,6 @@ def _verified(b: BackupFile) -> str:
     return f"OK{when}" if b.verified else f"FAILED{when}"
 
 
-def _spin(low: int, high: int, suffix: str, name: str) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setSuffix(suffix)
-    box.setAccessibleName(name)
-    return box
-
-
 class BackupsPage(QWidget):
     saved = Signal()
     restored = Signal()
@@ -68,82 +45,30 @@ class BackupsPage(QWidget):
         self.files: list[BackupFile] = []
         self.task: BackgroundTask | None = None
         head = ctx.actor.can_edit_settings
-        self.message = MessageLabel("backupsMessage")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.message)
-        row = QHBoxLayout()
-        layout.addLayout(row, 1)
-
-        listing = QGroupBox("Backups in the data folder and the second folder")
-        lv = QVBoxLayout(listing)
-        self.table = read_only_table(COLUMNS, "Backups")
-        self.table.setObjectName("backupsTable")
+        self.ui = Ui_BackupsPage()
+        self.ui.setupUi(self)
+        ui = self.ui
+        self.message, self.summary, self.table = ui.backupsMessage, ui.backupsSummary, \
+            ui.backupsTable
+        self.backup_button, self.verify_button = ui.backup_button, ui.verify_button
+        self.restore_button = ui.restore_button
+        self.automatic, self.interval, self.warn = ui.automatic, ui.interval, ui.warn
+        self.daily, self.weekly, self.monthly = ui.daily, ui.weekly, ui.monthly
+        self.second, self.save_button = ui.second, ui.save_button
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.summary = hint("")
-        self.summary.setObjectName("backupsSummary")
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        lv.addWidget(self.summary)
-        lv.addWidget(self.table, 1)
-        buttons = QHBoxLayout()
-        self.backup_button = QPushButton("&Make a backup now")
-        self.verify_button = QPushButton("&Verify")
-        self.verify_button.setToolTip("Check the chosen backup again (integrity, links, "
-                                      "schema)")
-        self.restore_button = QPushButton("&Restore…")
-        self.restore_button.setToolTip("Put the register back as it was in the chosen "
-                                       "backup (headteacher only)")
-        refresh = QPushButton("Re&fresh")
         for b, slot in ((self.backup_button, self.make_backup),
                         (self.verify_button, self.verify), (self.restore_button, self.restore),
-                        (refresh, self.refresh)):
+                        (ui.refresh_button, self.refresh), (ui.choose_button, self.choose_folder),
+                        (ui.clear_button, self.second.clear), (self.save_button, self.save)):
             b.clicked.connect(slot)
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        lv.addLayout(buttons)
-        row.addWidget(listing, 3)
-
-        form_box = QGroupBox("Backup settings")
-        form = QFormLayout(form_box)
-        self.automatic = QCheckBox("Back up automatically after changes")
-        form.addRow(self.automatic)
-        self.interval = _spin(1, 168, " hours", "At most every")
-        form.addRow("At &most every", self.interval)
-        self.daily = _spin(0, 366, " days", "Keep daily")
-        self.weekly = _spin(0, 520, " weeks", "Keep weekly")
-        self.monthly = _spin(0, 600, " months", "Keep monthly")
-        form.addRow("Keep one a &day for", self.daily)
-        form.addRow("Keep one a &week for", self.weekly)
-        form.addRow("Keep one a m&onth for", self.monthly)
-        self.warn = _spin(1, 24 * 31, " hours", "Warn when older than")
-        form.addRow("Warn on Today &after", self.warn)
-        self.second = QLineEdit()
-        self.second.setReadOnly(True)
-        self.second.setPlaceholderText("not chosen: a USB stick or network share")
-        self.second.setAccessibleName("Second backup folder")
-        choose = QPushButton("C&hoose…")
-        choose.clicked.connect(self.choose_folder)
-        clear = QPushButton("Clear")
-        clear.clicked.connect(self.second.clear)
         self.second.textChanged.connect(self._show_folder)
-        form.addRow("Second folder", self.second)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(choose)
-        folder_row.addWidget(clear)
-        folder_row.addStretch(1)
-        form.addRow("", folder_row)
-        form.addRow(hint("Backups hold pupils' personal data. Keep the second folder on an "
-                         "encrypted drive (BitLocker To Go) or a share only staff can open; "
-                         "the app warns about an unencrypted USB stick where Windows can "
-                         "tell."))
-        self.save_button = QPushButton("&Save backup settings")
-        self.save_button.clicked.connect(self.save)
-        form.addRow(self.save_button)
-        row.addWidget(form_box, 2)
-        self.check_box = RegisterCheckBox(ctx)  # tamper evidence: "Check the register"
-        layout.addWidget(self.check_box)
+        choose, clear = ui.choose_button, ui.clear_button
+        # tamper evidence: "Check the register" (built here: it takes the context)
+        self.check_box = RegisterCheckBox(ctx)
+        ui.layout.addWidget(self.check_box)
         for w in (self.automatic, self.interval, self.daily, self.weekly, self.monthly,
                   self.warn, choose, clear, self.save_button):
             w.setEnabled(head)

@@ -1,5 +1,6 @@
 """Settings → Benchmarks: national and local-authority figures to set the school's beside
-(services.benchmark_service). Typed in, or imported from the DfE's statistics file."""
+(services.benchmark_service). Typed in, or imported from the DfE's statistics file.
+Layout: ui/settings/benchmarks.ui and figure_dialog.ui."""
 
 from __future__ import annotations
 
@@ -8,33 +9,25 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
+    QHeaderView,
     QMessageBox,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from attendance_desktop.domain import benchmarks as rules
 from attendance_desktop.domain.benchmarks import AREA_LABELS, PERIOD_LABELS, Figure
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.generated.settings.ui_benchmarks import Ui_BenchmarksPage
+from attendance_desktop.gui.generated.settings.ui_figure_dialog import Ui_FigureDialog
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.gui.settings.common import MessageLabel, hint
-from attendance_desktop.gui.tables import fill_table, read_only_table
+from attendance_desktop.gui.tables import fill_table
 from attendance_desktop.services import benchmark_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
-HEADERS = ("Academic year", "Period", "Area", "Attendance", "Overall absence",
-           "Persistent absence", "Severe absence", "Source", "Recorded")
 NOT_GIVEN = -1.0  # the spin boxes' "not given" value (shown as a dash)
 
 
@@ -47,36 +40,22 @@ class FigureDialog(QDialog):
 
     def __init__(self, parent: QWidget, current: Figure | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Benchmark figure")
-        form = QFormLayout(self)
-        self.area = QComboBox()
+        self.ui = Ui_FigureDialog()
+        self.ui.setupUi(self)
+        ui = self.ui
+        self.area, self.area_name, self.year, self.period = (ui.area, ui.area_name, ui.year,
+                                                             ui.period)
+        self.overall, self.persistent, self.severe = ui.overall, ui.persistent, ui.severe
         for key, label in AREA_LABELS.items():
             self.area.addItem(label, key)
-        self.area_name = QLineEdit()
-        self.area_name.setPlaceholderText("e.g. England, or the council's name")
-        self.year = QLineEdit()
-        self.year.setPlaceholderText("2024/25")
-        self.period = QComboBox()
         for key in rules.PERIODS:
             self.period.addItem(PERIOD_LABELS[key], key)
-        self.overall = self._spin("Overall absence: the percentage of possible sessions "
-                                  "missed, for any reason", required=True)
-        self.persistent = self._spin("Persistent absence: the percentage of pupils who "
-                                     "missed 10% or more of their sessions")
-        self.severe = self._spin("Severe absence: the percentage of pupils who missed 50% "
-                                 "or more of their sessions")
-        for label, widget in (("&Area", self.area), ("Area &name", self.area_name),
-                              ("Academic &year", self.year), ("&Period", self.period),
-                              ("&Overall absence (%)", self.overall),
-                              ("P&ersistent absence (%)", self.persistent),
-                              ("&Severe absence (%)", self.severe)):
-            widget.setAccessibleName(label.replace("&", ""))
-            form.addRow(label, widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        for box in (self.persistent, self.severe):  # optional: "not given" below zero
+            box.setMinimum(NOT_GIVEN)
+            box.setSpecialValueText("not given")
+            box.setValue(NOT_GIVEN)
+        ui.buttons.accepted.connect(self.accept)
+        ui.buttons.rejected.connect(self.reject)
         if current is not None:
             self.area.setCurrentIndex(self.area.findData(current.area))
             self.area_name.setText(current.area_name)
@@ -86,18 +65,6 @@ class FigureDialog(QDialog):
             for box, value in ((self.persistent, current.persistent_absence_pct),
                                (self.severe, current.severe_absence_pct)):
                 box.setValue(NOT_GIVEN if value is None else value)
-
-    @staticmethod
-    def _spin(tip: str, required: bool = False) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setDecimals(1)
-        box.setRange(0.0 if required else NOT_GIVEN, 100.0)
-        box.setSingleStep(0.1)
-        box.setToolTip(tip)
-        if not required:
-            box.setSpecialValueText("not given")
-            box.setValue(NOT_GIVEN)
-        return box
 
     def figure(self) -> Figure:
         def value(box: QDoubleSpinBox) -> float | None:
@@ -117,36 +84,15 @@ class BenchmarksPage(QWidget):
         self.ctx = ctx
         self.rows: list[benchmark_service.StoredFigure] = []
         self.task: BackgroundTask | None = None
-        layout = QVBoxLayout(self)
-        layout.addWidget(hint(
-            "Figures for England and for your local authority, shown beside the school's on "
-            "Reports. Import them from the DfE's statistics service (Pupil absence in "
-            "schools in England → data files → absence rates by geographic level, CSV), or "
-            "type them in. Where a period has no figure yet, Reports use the latest earlier "
-            "one and say which."))
-        self.table = read_only_table(HEADERS, "Benchmark figures", object_name="benchmarks")
-        self.table.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        self.la_code = QLineEdit()
-        self.la_code.setMaximumWidth(80)
-        self.la_code.setPlaceholderText("e.g. 330")
-        self.la_code.setAccessibleName("Local authority number")
-        self.la_code.setToolTip("The three-digit local authority number (as in the "
-                                "statistics file's old_la_code column)")
-        self.import_button = QPushButton("&Import a statistics file…")
-        self.add_button = QPushButton("&Add or correct a figure…")
-        self.remove_button = QPushButton("&Remove the selected figure…")
-        la_label = QLabel("Local a&uthority number:")
-        la_label.setBuddy(self.la_code)
-        row.addWidget(la_label)
-        row.addWidget(self.la_code)
-        for button in (self.import_button, self.add_button, self.remove_button):
-            row.addWidget(button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.message = MessageLabel("benchmarksMessage")
-        layout.addWidget(self.message)
+        self.ui = Ui_BenchmarksPage()
+        self.ui.setupUi(self)
+        ui = self.ui
+        self.table, self.la_code, self.message = ui.benchmarks, ui.la_code, ui.benchmarksMessage
+        self.import_button, self.add_button, self.remove_button = (
+            ui.import_button, ui.add_button, ui.remove_button)
+        # columns fit their contents; the last one stretches (set in the form)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.import_button.clicked.connect(self.choose_file)
         self.add_button.clicked.connect(self.add_figure)
         self.remove_button.clicked.connect(self.remove_selected)

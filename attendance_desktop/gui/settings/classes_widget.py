@@ -1,24 +1,13 @@
-"""Classes: names, class teacher and the order they are listed in (mixed-age is fine)."""
+"""Classes: names, class teacher and the order they are listed in (mixed-age is fine).
+Layout: ui/settings/classes.ui."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLineEdit,
-    QMessageBox,
-    QPushButton,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableWidgetItem, QWidget
 
 from attendance_desktop.domain.roles import Role
-from attendance_desktop.gui.settings.common import MessageLabel, hint
-from attendance_desktop.gui.tables import read_only_table
+from attendance_desktop.gui.generated.settings.ui_classes import Ui_ClassesEditor
 from attendance_desktop.services import class_service, staff_service
 from attendance_desktop.services.class_service import ClassInfo
 from attendance_desktop.services.context import AppContext
@@ -33,94 +22,62 @@ class ClassesEditor(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.ui = Ui_ClassesEditor()
+        self.ui.setupUi(self)
+        ui = self.ui
         can = ctx.actor.can_edit_settings
-        self.table = read_only_table(["Class", "Class teacher", "Pupils"], "Classes",
-                                     object_name="classesTable")
-        self.table.verticalHeader().setVisible(True)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selected)
-        self.name = QLineEdit()
-        self.name.setObjectName("className")
-        self.name.setAccessibleName("Class name")
-        self.name.setPlaceholderText("e.g. Oak, Year 1/2, Reception")
-        self.name.returnPressed.connect(self._add)
-        self.teacher = QComboBox()
-        self.teacher.setAccessibleName("Class teacher")
-        self.teacher.setToolTip("A teacher can take their own class's register")
-        form = QFormLayout()
-        form.addRow("Class &name", self.name)
-        form.addRow("Class &teacher", self.teacher)
-        self.add_button = QPushButton("&Add class")
-        self.add_button.setObjectName("addClass")
-        self.save_button = QPushButton("Save &changes to selected")
-        self.up_button = QPushButton("Move &up")
-        self.down_button = QPushButton("Move do&wn")
-        self.remove_button = QPushButton("&Remove")
-        self.remove_button.setToolTip("Only a class that has never had pupils can be removed")
-        for b, slot in ((self.add_button, self._add), (self.save_button, self._save),
-                        (self.up_button, self._up), (self.down_button, self._down),
-                        (self.remove_button, self._remove)):
+        header = ui.classesTable.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        ui.classesTable.itemSelectionChanged.connect(self._selected)
+        ui.className.returnPressed.connect(self._add)
+        for b, slot in ((ui.addClass, self._add), (ui.save_button, self._save),
+                        (ui.up_button, self._up), (ui.down_button, self._down),
+                        (ui.remove_button, self._remove)):
             b.clicked.connect(slot)
             b.setEnabled(can)
-        buttons = QHBoxLayout()
-        for b in (self.add_button, self.save_button, self.up_button, self.down_button,
-                  self.remove_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        self.message = MessageLabel("classesMessage")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(hint("Mixed-age classes are fine: a pupil's year group is recorded"
-                              " on the pupil, not the class. The order here is the order"
-                              " classes are listed in registers and reports."))
-        layout.addWidget(self.table, 1)
-        form_box = QWidget()
-        form_box.setLayout(form)
-        form_box.setMaximumWidth(720)
-        layout.addWidget(form_box)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message)
         self.refresh()
 
     def refresh(self, select_id: int | None = None) -> None:
-        self.teacher.clear()
-        self.teacher.addItem("(none yet)", None)
+        self.ui.teacher.clear()
+        self.ui.teacher.addItem("(none yet)", None)
         for s in staff_service.list_staff(self.ctx.engine, include_inactive=False):
             if s.role in (Role.TEACHER, Role.HEAD):
-                self.teacher.addItem(f"{s.name} ({s.role.label})", s.id)
+                self.ui.teacher.addItem(f"{s.name} ({s.role.label})", s.id)
         self.classes: list[ClassInfo] = class_service.list_classes(self.ctx.engine)
-        self.table.setRowCount(len(self.classes))
+        self.ui.classesTable.setRowCount(len(self.classes))
         for r, c in enumerate(self.classes):
             for col, text in enumerate((c.name, c.teacher_name or "—", str(c.pupil_count))):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, c.id)
-                self.table.setItem(r, col, item)
+                self.ui.classesTable.setItem(r, col, item)
             if c.id == select_id:
-                self.table.selectRow(r)
+                self.ui.classesTable.selectRow(r)
         self._selected()
 
     def current(self) -> ClassInfo | None:
-        rows = self.table.selectionModel().selectedRows()
+        rows = self.ui.classesTable.selectionModel().selectedRows()
         return self.classes[rows[0].row()] if rows else None
 
     @Slot()
     def _selected(self) -> None:
         c = self.current()
         can = self.ctx.actor.can_edit_settings
-        for b in (self.save_button, self.up_button, self.down_button, self.remove_button):
+        ui = self.ui
+        for b in (ui.save_button, ui.up_button, ui.down_button, ui.remove_button):
             b.setEnabled(can and c is not None)
         if c is not None:
-            self.name.setText(c.name)
-            self.teacher.setCurrentIndex(max(0, self.teacher.findData(c.teacher_id)))
+            self.ui.className.setText(c.name)
+            self.ui.teacher.setCurrentIndex(max(0, self.ui.teacher.findData(c.teacher_id)))
 
     def _run(self, action, ok: str, select_id: int | None = None) -> bool:  # type: ignore[no-untyped-def]
         try:
             result = action()
         except ServiceError as exc:
-            self.message.show_error(str(exc))
+            self.ui.classesMessage.show_error(str(exc))
             return False
-        self.message.show_ok(ok)
+        self.ui.classesMessage.show_ok(ok)
         self.refresh(select_id if select_id is not None else
                      result if isinstance(result, int) else None)
         self.changed.emit()
@@ -128,14 +85,14 @@ class ClassesEditor(QWidget):
 
     @Slot()
     def _add(self) -> None:
-        name = self.name.text()
+        name = self.ui.className.text()
         if self._run(lambda: class_service.save_class(
-                self.ctx.engine, self.ctx.actor, name, self.teacher.currentData()),
+                self.ctx.engine, self.ctx.actor, name, self.ui.teacher.currentData()),
                 f"Added class '{name.strip()}'."):
-            self.table.clearSelection()
-            self.name.clear()
-            self.teacher.setCurrentIndex(0)
-            self.name.setFocus()
+            self.ui.classesTable.clearSelection()
+            self.ui.className.clear()
+            self.ui.teacher.setCurrentIndex(0)
+            self.ui.className.setFocus()
 
     @Slot()
     def _save(self) -> None:
@@ -143,7 +100,8 @@ class ClassesEditor(QWidget):
         if c is None:
             return
         self._run(lambda: class_service.save_class(
-            self.ctx.engine, self.ctx.actor, self.name.text(), self.teacher.currentData(),
+            self.ctx.engine, self.ctx.actor, self.ui.className.text(),
+            self.ui.teacher.currentData(),
             c.sort_order, c.id), "Saved.", c.id)
 
     def _move(self, step: int) -> None:

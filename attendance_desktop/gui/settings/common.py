@@ -8,20 +8,16 @@ from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt, QTime
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QWidget
 
-ERROR_STYLE = ("QLabel { color: #8a1c1c; background: #fdecea; border: 1px solid #e6b0aa;"
-               " border-radius: 4px; padding: 6px; }")
-WARNING_STYLE = ("QLabel { color: #5c4400; background: #fff4d6; border: 1px solid #e8c766;"
-                 " border-radius: 4px; padding: 6px; }")
-OK_STYLE = ("QLabel { color: #1e5128; background: #e8f5e9; border: 1px solid #a5d6a7;"
-            " border-radius: 4px; padding: 6px; }")
-
 
 class MessageLabel(QLabel):
-    """A word-wrapped banner for errors, warnings and confirmations; hidden when empty."""
+    """A word-wrapped banner for errors, warnings and confirmations; hidden when empty.
+
+    Its look comes from the application stylesheet through the dynamic property "role"
+    ("error", "warning" or "ok"), never from colours here."""
 
     def __init__(self, name: str | QWidget | None = "message",
                  parent: QWidget | None = None) -> None:
-        if not isinstance(name, str):  # built by a Designer form: MessageLabel(parent)
+        if not isinstance(name, str):  # uic builds promoted widgets as MessageLabel(parent)
             name, parent = "message", name
         super().__init__(parent)
         self.setObjectName(name)
@@ -31,23 +27,26 @@ class MessageLabel(QLabel):
         self.hide()
 
     def show_error(self, text: str) -> None:
-        self._show(text, ERROR_STYLE)
+        self._show(text, "error")
 
     def show_warning(self, text: str) -> None:
-        self._show(text, WARNING_STYLE)
+        self._show(text, "warning")
 
     def show_ok(self, text: str) -> None:
-        self._show(text, OK_STYLE)
+        self._show(text, "ok")
 
     def clear_message(self) -> None:
         self.setText("")
         self.hide()
 
-    def _show(self, text: str, style: str) -> None:
+    def _show(self, text: str, role: str) -> None:
         if not text:
             self.clear_message()
             return
-        self.setStyleSheet(style)
+        if self.property("role") != role:
+            self.setProperty("role", role)
+            self.style().unpolish(self)  # the stylesheet's [role=...] rules apply again
+            self.style().polish(self)
         self.setText(text)
         self.show()
 
@@ -88,15 +87,8 @@ def image_file_to_png(path: str, max_side: int) -> bytes | None:
     return bytes(data.data())
 
 
-def heading(text: str, name: str = "") -> QLabel:
-    label = QLabel(f"<h2>{text}</h2>")
-    if name:
-        label.setObjectName(name)
-    return label
-
-
 def hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet("QLabel { color: #444; }")
+    label.setProperty("role", "hint")  # styled by the application stylesheet
     return label

@@ -1,25 +1,17 @@
-"""Settings > Email: the school's mail server, the password (credential store) and a test."""
+"""Settings > Email: the school's mail server, the password (credential store) and a test.
+Layout: ui/settings/mail.ui."""
 
 from __future__ import annotations
 
 import functools
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.generated.settings.ui_mail import Ui_MailSettingsPage
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
+from attendance_desktop.gui.settings.common import bullet_list
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.mail import credentials, sender
@@ -39,73 +31,22 @@ class MailSettingsPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.task: BackgroundTask | None = None
-        layout = QVBoxLayout(self)
-        layout.addWidget(hint("Letters and first-day absence messages are sent through the"
-                              " school's own email account. Ask IT or your email provider for"
-                              " these details (Microsoft 365: smtp.office365.com, port 587,"
-                              " STARTTLS)."))
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.host = self._line("Mail server", "The outgoing (SMTP) server's name")
-        self.port = QSpinBox()
-        self.port.setRange(1, 65535)
-        self.port.setAccessibleName("Port")
-        self.port.setToolTip("587 for STARTTLS, 465 for implicit TLS")
-        self.security = QComboBox()
-        self.security.setAccessibleName("Connection security")
+        self.ui = Ui_MailSettingsPage()
+        self.ui.setupUi(self)
+        ui = self.ui
+        self.host, self.port, self.security = ui.host, ui.port, ui.security
+        self.account, self.password = ui.account, ui.password
+        self.from_address, self.from_name, self.reply_to = (ui.from_address, ui.from_name,
+                                                            ui.reply_to)
+        self.store, self.message = ui.mailPasswordStore, ui.mailMessage
+        self.save_button, self.test_to, self.test_button = (ui.save_button, ui.test_to,
+                                                            ui.test_button)
+        self.test_result = ui.mailTestResult
         for key, label in mail_settings.SECURITY_LABELS.items():
             self.security.addItem(label, key)
-        self.security.setToolTip("How the connection is encrypted. None sends everything"
-                                 " readable: only for a mail relay on this computer")
         self.security.currentIndexChanged.connect(self._security_changed)
-        self.account = self._line("Account name", "The login name, usually the full email"
-                                  " address. Leave empty if the server needs no login")
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password")
-        self.password.setToolTip("Kept in this computer's credential store (Windows"
-                                 " Credential Manager), never in the database")
-        self.from_address = self._line("From address", "The address families see and reply to")
-        self.from_name = self._line("From name", "e.g. Hillside Primary School office")
-        self.reply_to = self._line("Reply-to", "Optional: where replies go if not the From"
-                                   " address (e.g. the attendance lead)")
-        form.addRow("Mail &server *", self.host)
-        form.addRow("&Port", self.port)
-        form.addRow("Se&curity", self.security)
-        form.addRow("&Account name", self.account)
-        form.addRow("Pass&word", self.password)
-        form.addRow("&From address *", self.from_address)
-        form.addRow("From &name", self.from_name)
-        form.addRow("&Reply-to", self.reply_to)
-        box = QWidget()  # not stretched across a wide screen
-        box.setLayout(form)
-        box.setMaximumWidth(760)
-        layout.addWidget(box)
-        self.store = QLabel()
-        self.store.setObjectName("mailPasswordStore")
-        self.store.setWordWrap(True)
-        layout.addWidget(self.store)
-        self.message = MessageLabel("mailMessage")
-        layout.addWidget(self.message)
-        row = QHBoxLayout()
-        self.save_button = QPushButton("&Save email settings")
         self.save_button.clicked.connect(self.save)
-        row.addWidget(self.save_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        test_row = QHBoxLayout()
-        self.test_to = self._line("Test recipient", "Where to send the test message")
-        self.test_button = QPushButton("Send &test message")
-        self.test_button.setToolTip("Send a short message now with the saved settings, to"
-                                    " check they work (runs in the background)")
         self.test_button.clicked.connect(self.send_test)
-        test_row.addWidget(QLabel("Send a test to:"))
-        test_row.addWidget(self.test_to, 1)
-        test_row.addWidget(self.test_button)
-        layout.addLayout(test_row)
-        self.test_result = MessageLabel("mailTestResult")
-        layout.addWidget(self.test_result)
-        layout.addStretch(1)
         for w in (self.host, self.account, self.from_address, self.reply_to):
             w.textChanged.connect(self._show_warnings)
         self.port.valueChanged.connect(self._show_warnings)
@@ -114,12 +55,6 @@ class MailSettingsPage(QWidget):
                       self.from_address, self.from_name, self.reply_to, self.save_button):
                 w.setEnabled(False)
         self.load()
-
-    def _line(self, name: str, tip: str) -> QLineEdit:
-        e = QLineEdit()
-        e.setAccessibleName(name)
-        e.setToolTip(tip)
-        return e
 
     def load(self) -> None:
         cfg = mail_settings.get_settings(self.ctx.engine)
@@ -146,9 +81,12 @@ class MailSettingsPage(QWidget):
         has = cfg.account and credentials.get_password(cfg) is not None
         state = ("A password is set for this account." if has else
                  "No password is set for this account yet." if cfg.account else "")
-        colour = "#1e5128" if status.usable else "#8a1c1c"
         self.password.setPlaceholderText("set: type a new one to change it" if has else "")
-        self.store.setText(f"<span style='color:{colour}'>{status.message}</span> {state}")
+        # The stylesheet colours the line by its state ("ok" or "error").
+        self.store.setProperty("role", "ok" if status.usable else "error")
+        self.store.style().unpolish(self.store)
+        self.store.style().polish(self.store)
+        self.store.setText(f"{status.message} {state}".strip())
 
     @Slot()
     def _security_changed(self) -> None:

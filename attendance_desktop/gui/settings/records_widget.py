@@ -1,49 +1,23 @@
 """Settings → Records: who took personal data out (exports, printouts, retention removals)
-and who changed pupils' records. Read-only lists with filters; the head's."""
+and who changed pupils' records. Read-only lists with filters; the head's.
+Layout: ui/settings/records.ui."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from PySide6.QtCore import QDate, Slot
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QDateEdit,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.generated.settings.ui_records import Ui_RecordsPage
 from attendance_desktop.services import audit_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
-ACCESS_HEADERS = ["When", "Kind", "What", "Pupils", "File", "Details", "Who"]
-CHANGE_HEADERS = ["When", "Pupil", "Field", "Old value", "New value", "From", "Who"]
 KIND_LABELS = {"": "All kinds", "export": "Exports", "print": "Printouts",
                "retention": "Retention removals"}
 SOURCE_LABELS = {"": "All sources", "editor": "Pupil editor", "import": "Pupil import",
                  "demo": "Demo", "retention": "Retention"}
-
-
-def _table(name: str, headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
@@ -60,50 +34,21 @@ class RecordsPage(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        layout = QVBoxLayout(self)
-        intro = QLabel("Every export and printout that names pupils (who, what, when, how many"
-                       " pupils, which file), retention removals, and every change to a"
-                       " pupil's record or contacts. These lists cannot be edited.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        filters = QHBoxLayout()
-        self.kind = QComboBox()
-        self.kind.setObjectName("accessKind")
-        self.kind.setAccessibleName("Kind of access")
+        self.ui = Ui_RecordsPage()
+        self.ui.setupUi(self)
+        ui = self.ui
+        self.kind, self.source = ui.accessKind, ui.changeSource
+        self.start, self.end = ui.recordsFrom, ui.recordsTo
+        self.message, self.lists = ui.recordsMessage, ui.lists
+        self.access, self.changes = ui.accessLog, ui.pupilChanges
         for key, label in KIND_LABELS.items():
             self.kind.addItem(label, key)
-        self.source = QComboBox()
-        self.source.setObjectName("changeSource")
-        self.source.setAccessibleName("Source of pupil changes")
         for key, label in SOURCE_LABELS.items():
             self.source.addItem(label, key)
         today = ctx.today()
-        self.start = QDateEdit(QDate(today.year - 1, today.month, min(today.day, 28)))
-        self.start.setObjectName("recordsFrom")
-        self.end = QDateEdit(QDate(today.year, today.month, today.day))
-        self.end.setObjectName("recordsTo")
-        for w in (self.start, self.end):
-            w.setCalendarPopup(True)
-            w.setDisplayFormat("dd/MM/yyyy")
-        show = QPushButton("&Show")
-        show.clicked.connect(self.refresh)
-        for label, w in (("Exports:", self.kind), ("Pupil changes:", self.source),
-                         ("From", self.start), ("to", self.end)):
-            filters.addWidget(QLabel(label))
-            filters.addWidget(w)
-        filters.addWidget(show)
-        filters.addStretch(1)
-        layout.addLayout(filters)
-        self.message = MessageLabel("recordsMessage")
-        layout.addWidget(self.message)
-        self.lists = QTabWidget()
-        self.access = _table("accessLog", ACCESS_HEADERS)
-        self.access.setAccessibleName("Exports and printouts")
-        self.changes = _table("pupilChanges", CHANGE_HEADERS)
-        self.changes.setAccessibleName("Pupil record changes")
-        self.lists.addTab(self.access, "Exports and printouts")
-        self.lists.addTab(self.changes, "Pupil record changes")
-        layout.addWidget(self.lists, 1)
+        self.start.setDate(QDate(today.year - 1, today.month, min(today.day, 28)))
+        self.end.setDate(QDate(today.year, today.month, today.day))
+        ui.showButton.clicked.connect(self.refresh)
         for combo in (self.kind, self.source):
             combo.currentIndexChanged.connect(self.refresh)
         self.refresh()

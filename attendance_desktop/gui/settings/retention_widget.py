@@ -1,22 +1,14 @@
 """Settings → Retention: what is past the retention periods; removal by the head only,
-after a confirmation naming the counts."""
+after a confirmation naming the counts. Layout: ui/settings/retention.ui."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import (
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMessageBox, QTableWidgetItem, QWidget
 
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.domain.wording import counted
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.generated.settings.ui_retention import Ui_RetentionPage
 from attendance_desktop.services import retention_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -30,30 +22,13 @@ class RetentionPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.current: RetentionReport | None = None
-        layout = QVBoxLayout(self)
-        self.summary = QLabel()
-        self.summary.setObjectName("retentionSummary")
-        self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
-        self.years = QTableWidget(0, 2)
-        self.years.setObjectName("retentionYears")
-        self.years.setAccessibleName("Register entries past the period, by academic year")
-        self.years.setHorizontalHeaderLabels(["Academic year", "Register entries due"])
-        layout.addWidget(self.years, 1)
-        self.leavers = QTableWidget(0, 3)
-        self.leavers.setObjectName("retentionLeavers")
-        self.leavers.setAccessibleName("Leavers whose personal details are past the period")
-        self.leavers.setHorizontalHeaderLabels(["Leaver", "Left on", "Register entries"])
-        layout.addWidget(self.leavers, 1)
-        self.message = MessageLabel("retentionMessage")
-        layout.addWidget(self.message)
-        for table in (self.years, self.leavers):
-            table.verticalHeader().hide()
-            table.horizontalHeader().setStretchLastSection(True)
-            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.remove_button = QPushButton("&Remove what is past its retention period…")
-        self.remove_button.setObjectName("retentionRemove")
-        layout.addWidget(self.remove_button)
+        self.ui = Ui_RetentionPage()
+        self.ui.setupUi(self)
+        self.summary = self.ui.retentionSummary
+        self.years = self.ui.retentionYears
+        self.leavers = self.ui.retentionLeavers
+        self.message = self.ui.retentionMessage
+        self.remove_button = self.ui.retentionRemove
         self.remove_button.clicked.connect(self.remove)
         self.refresh()
 

@@ -1,24 +1,18 @@
-"""Settings area: one tab per part of the school's set-up, plus the change log."""
+"""Settings area: one tab per part of the school's set-up, plus the change log
+(ui/settings/settings.ui and change_log.ui; the tabs are added here, each page taking
+the application context)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHeaderView, QTableWidgetItem, QVBoxLayout, QWidget
 
+from attendance_desktop.gui.generated.settings.ui_change_log import Ui_ChangeLogWidget
+from attendance_desktop.gui.generated.settings.ui_settings import Ui_SettingsWidget
 from attendance_desktop.gui.settings.backups_widget import BackupsPage
 from attendance_desktop.gui.settings.benchmarks_widget import BenchmarksPage
 from attendance_desktop.gui.settings.calendar_widget import CalendarSettingsPage
 from attendance_desktop.gui.settings.classes_widget import ClassesEditor
-from attendance_desktop.gui.settings.common import MessageLabel, heading
 from attendance_desktop.gui.settings.mail_widget import MailSettingsPage
 from attendance_desktop.gui.settings.policy_widget import PolicySettingsPage
 from attendance_desktop.gui.settings.records_widget import RecordsPage
@@ -34,21 +28,13 @@ class ChangeLogWidget(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.table = QTableWidget(0, 6)
-        self.table.setObjectName("changeLog")
-        self.table.setAccessibleName("Settings change log")
-        self.table.setHorizontalHeaderLabels(["When", "Area", "Setting", "Old value",
-                                              "New value", "Who"])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.ui = Ui_ChangeLogWidget()
+        self.ui.setupUi(self)
+        self.table = self.ui.changeLog
         header = self.table.horizontalHeader()
         for col in (3, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-        refresh = QPushButton("&Refresh")
-        refresh.clicked.connect(self.refresh)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        layout.addWidget(refresh)
+        self.ui.refreshButton.clicked.connect(self.refresh)
         self.refresh()
 
     @Slot()
@@ -71,15 +57,13 @@ class SettingsWidget(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading("Settings", "settingsHeading"))
-        self.notice = MessageLabel("settingsNotice")
+        self.ui = Ui_SettingsWidget()
+        self.ui.setupUi(self)
+        self.notice = self.ui.settingsNotice
         if not ctx.actor.can_edit_settings:
             self.notice.show_warning("Only the headteacher can change settings; you can look"
                                      " at them here.")
-        layout.addWidget(self.notice)
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Settings sections")
+        self.tabs = self.ui.tabs
         self.school = SchoolSettingsPage(ctx)
         self.policy = PolicySettingsPage(ctx)
         self.sessions = SessionTimesPage(ctx)
@@ -110,7 +94,6 @@ class SettingsWidget(QWidget):
             signal.connect(self.log.refresh)
         self.staff.changed.connect(self.classes.refresh)
         self._add_records_tabs(ctx)
-        layout.addWidget(self.tabs, 1)
 
     def _add_records_tabs(self, ctx: AppContext) -> None:
         # The logs say who looked at which pupils, and removal is the head's: head only.

@@ -1,7 +1,8 @@
 """First start on the shared folder: offer to move a school left in an old per-user folder.
 
 Shown before the database is opened (a move replaces only a new, empty database), so the
-work is Qt-free in config.locations; this dialog just explains and asks.
+work is Qt-free in config.locations; this dialog just explains and asks
+(ui/setup/legacy_data_dialog.ui).
 """
 
 from __future__ import annotations
@@ -12,21 +13,13 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.config import locations
 from attendance_desktop.config.locations import LegacyData
 from attendance_desktop.config.paths import AppPaths
+from attendance_desktop.gui.generated.setup.ui_legacy_data_dialog import Ui_LegacyDataDialog
 from attendance_desktop.services.errors import ServiceError
 
 TITLE = "School data from an earlier version"
@@ -43,7 +36,6 @@ class LegacyDataDialog(QDialog):
         self.data_dir = data_dir
         self.clock = clock
         self.choice = "later"
-        self.setWindowTitle(TITLE)
         can_move = in_use in (None, (0, 0)) and found.problem is None
 
         what = (f"{found.pupils} pupils and {found.staff} staff" if found.problem is None
@@ -68,31 +60,17 @@ class LegacyDataDialog(QDialog):
                      "copy. The old folder is left as it was, with a note in it.</p>")
         text += ("<p><b>Not now</b> asks again next time. <b>Never ask</b> leaves the old "
                  "data where it is, unused.</p>")
-        label = QLabel(text)
-        label.setObjectName("legacyText")
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.move_button = QPushButton("&Move it here")
-        self.move_button.setObjectName("moveData")
+        self.ui = Ui_LegacyDataDialog()
+        self.ui.setupUi(self)
+        self.setWindowTitle(TITLE)
+        self.ui.legacyText.setText(text)
+        self.move_button, self.later_button = self.ui.moveData, self.ui.notNow
+        self.never_button = self.ui.neverAsk
         self.move_button.setEnabled(can_move)
         self.move_button.setDefault(can_move)
-        self.later_button = QPushButton("&Not now")
-        self.later_button.setObjectName("notNow")
-        self.never_button = QPushButton("Ne&ver ask")
-        self.never_button.setObjectName("neverAsk")
         self.move_button.clicked.connect(self._move)
         self.later_button.clicked.connect(self.reject)
         self.never_button.clicked.connect(self._never)
-
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        for b in (self.move_button, self.later_button, self.never_button):
-            buttons.addWidget(b)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addLayout(buttons)
-        self.setMinimumWidth(560)
 
     @Slot()
     def _move(self) -> None:

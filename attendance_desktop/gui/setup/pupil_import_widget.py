@@ -1,7 +1,8 @@
 """Import pupils from a CSV file: column mapping, a preview with every problem, then import.
 
 Nothing is saved until Import is pressed, and Import stays disabled while any problem is
-shown (the service imports all or nothing).
+shown (the service imports all or nothing). Layout: ui/setup/pupil_import.ui; the
+field-to-column rows are built here from import_service.PUPIL_FIELDS.
 """
 
 from __future__ import annotations
@@ -10,26 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFileDialog,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QListWidget,
-    QPushButton,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QTableWidgetItem, QWidget
 
+from attendance_desktop.gui.generated.setup.ui_pupil_import import Ui_PupilImportWidget
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.services import import_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ImportRejected, ServiceError
@@ -57,21 +42,19 @@ class PupilImportWidget(QWidget):
         self.preview: PupilImportPreview | None = None
         self.task: BackgroundTask | None = None
         self._updating = False
-        self.choose = QPushButton("&Choose CSV file…")
-        self.choose.setObjectName("chooseCsv")
-        self.choose.setToolTip("A CSV export of pupils from your MIS, with a header row")
+        self.ui = Ui_PupilImportWidget()
+        self.ui.setupUi(self)
+        ui = self.ui
+        self.choose, self.file_label = ui.chooseCsv, ui.csvFile
+        self.mapping_box, self.summary = ui.mappingBox, ui.importSummary
+        self.problem_list, self.table = ui.importProblems, ui.importRows
+        self.import_button, self.message = ui.importPupils, ui.importMessage
         self.choose.clicked.connect(self._choose)
-        self.file_label = QLabel("No file chosen.")
-        self.file_label.setObjectName("csvFile")
-        top = QHBoxLayout()
-        top.addWidget(self.choose)
-        top.addWidget(self.file_label, 1)
-
-        self.mapping_box = QGroupBox("Columns: which column of the file holds each field"
-                                     " (* = required)")
-        grid = QGridLayout(self.mapping_box)
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(2)
+        self.problem_list.itemActivated.connect(self._go_to_problem)
+        self.import_button.clicked.connect(self._import)
+        ui.split.setSizes([300, 120])
+        # One row per field the import knows (import_service.PUPIL_FIELDS), in three columns.
+        grid = ui.mappingGrid
         self.combos: dict[str, QComboBox] = {}
         per_col = (len(PUPIL_FIELDS) + 2) // 3
         for n, f in enumerate(PUPIL_FIELDS):
@@ -89,44 +72,6 @@ class PupilImportWidget(QWidget):
             self.combos[f.key] = combo
         for c in (1, 3, 5):
             grid.setColumnStretch(c, 1)
-        self.mapping_box.setEnabled(False)
-
-        self.summary = QLabel("")
-        self.summary.setObjectName("importSummary")
-        self.summary.setWordWrap(True)
-        self.problem_list = QListWidget()
-        self.problem_list.setObjectName("importProblems")
-        self.problem_list.setAccessibleName("Problems found in the file")
-        self.problem_list.itemActivated.connect(self._go_to_problem)
-        self.table = QTableWidget(0, len(SHOWN) + 2)
-        self.table.setObjectName("importRows")
-        self.table.setAccessibleName("Pupils in the file")
-        self.table.setHorizontalHeaderLabels(["Row", *[t for _, t in SHOWN], "Result"])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(self.problem_list)
-        split.setSizes([300, 120])
-        self.import_button = QPushButton("&Import pupils")
-        self.import_button.setObjectName("importPupils")
-        self.import_button.setEnabled(False)
-        self.import_button.setToolTip("Available when the file has no problems")
-        self.import_button.clicked.connect(self._import)
-        self.message = MessageLabel("importMessage")
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.summary, 1)
-        bottom.addWidget(self.import_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.mapping_box)
-        layout.addWidget(split, 1)
-        layout.addLayout(bottom)
-        layout.addWidget(self.message)
 
     # -- loading -----------------------------------------------------------------------
     def load_file(self, path: Path) -> None:

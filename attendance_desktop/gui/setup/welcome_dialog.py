@@ -1,4 +1,4 @@
-"""First start: open the demo school or set up a real one."""
+"""First start: open the demo school or set up a real one (ui/setup/welcome_dialog.ui)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,12 @@ from collections.abc import Generator
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (
-    QDialog,
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.generated.setup.ui_welcome_dialog import Ui_WelcomeDialog
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
 
@@ -39,50 +31,17 @@ class WelcomeDialog(QDialog):
         self.demo_pupils = demo_pupils
         self.choice = ""
         self.task: BackgroundTask | None = None
+        self.ui = Ui_WelcomeDialog()
+        self.ui.setupUi(self)
+        ui = self.ui
         self.setWindowTitle(f"Welcome to {APP_NAME}")
-        title = QLabel(f"<h1>Welcome to {APP_NAME}</h1>")
-        title.setObjectName("welcomeHeading")
-        intro = QLabel(
-            "Registers, late arrivals, leave requests, trackers and letters for your school,"
-            " kept on this computer.<br><br>There is no school here yet. You can look around"
-            " a <b>demo school</b> with made-up pupils and a term of registers, or <b>set up"
-            " your school</b> now: school details, attendance policy, term dates, session"
-            " times, staff, classes and pupils (about 15 minutes with a pupil CSV from your"
-            " MIS).")
-        intro.setWordWrap(True)
-        self.demo_button = QPushButton("Open the &demo school")
-        self.demo_button.setObjectName("openDemo")
-        self.demo_button.setToolTip("A made-up school to explore; nothing in it is real")
-        self.setup_button = QPushButton("&Set up my school")
-        self.setup_button.setObjectName("setUpSchool")
-        self.setup_button.setToolTip("Step by step, from school details to the first register")
-        self.setup_button.setDefault(True)
-        for b in (self.demo_button, self.setup_button):
-            b.setMinimumHeight(56)
-            b.setStyleSheet("QPushButton { font-size: 12pt; padding: 8px 18px; }")
+        ui.welcomeHeading.setText(f"<h1>Welcome to {APP_NAME}</h1>")
+        ui.dataFolder.setText(f"Data folder: {ctx.paths.data_dir}")
+        self.demo_button, self.setup_button = ui.openDemo, ui.setUpSchool
+        self.message = ui.welcomeMessage
         self.demo_button.clicked.connect(self._open_demo)
         self.setup_button.clicked.connect(self._set_up)
-        quit_button = QPushButton("&Quit")
-        quit_button.clicked.connect(self.reject)
-        self.message = MessageLabel("welcomeMessage")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.setup_button, 1)
-        buttons.addWidget(self.demo_button, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(36, 28, 36, 24)
-        layout.addWidget(title)
-        layout.addWidget(intro)
-        layout.addSpacing(18)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        bottom = QHBoxLayout()
-        where = QLabel(f"Data folder: {ctx.paths.data_dir}")
-        where.setStyleSheet("QLabel { color: #666; }")
-        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        bottom.addWidget(where, 1)
-        bottom.addWidget(quit_button)
-        layout.addLayout(bottom)
+        ui.quitButton.clicked.connect(self.reject)
         self.resize(760, 420)
 
     @Slot()

@@ -2,36 +2,32 @@
 
 Each page saves through the services when Next is pressed (so Back and Next are safe to
 repeat, and the pupil import can find the classes); Finish marks the school as set up.
+The pages are Designer forms (ui/setup/*_page.ui); the staff and classes editors and the
+pupil import take the application context, so they are placed into their forms here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QMessageBox,
-    QPushButton,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-    QWizard,
-    QWizardPage,
-)
+from PySide6.QtWidgets import QMessageBox, QWidget, QWizard, QWizardPage
 
 from attendance_desktop.domain.calendar import academic_year_start, default_term_dates
 from attendance_desktop.domain.policy import PRESET_LABELS, PolicyError
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.gui.generated.setup.ui_calendar_page import Ui_CalendarPage
+from attendance_desktop.gui.generated.setup.ui_classes_page import Ui_ClassesPage
+from attendance_desktop.gui.generated.setup.ui_finish_page import Ui_FinishPage
+from attendance_desktop.gui.generated.setup.ui_policy_page import Ui_PolicyPage
+from attendance_desktop.gui.generated.setup.ui_pupils_page import Ui_PupilsPage
+from attendance_desktop.gui.generated.setup.ui_school_page import Ui_SchoolPage
+from attendance_desktop.gui.generated.setup.ui_sessions_page import Ui_SessionsPage
+from attendance_desktop.gui.generated.setup.ui_staff_page import Ui_StaffPage
 from attendance_desktop.gui.pupils.pupil_dialogs import PupilEditDialog
-from attendance_desktop.gui.settings.calendar_widget import TermDatesEditor
 from attendance_desktop.gui.settings.classes_widget import ClassesEditor
-from attendance_desktop.gui.settings.common import MessageLabel, hint
-from attendance_desktop.gui.settings.policy_widget import PolicyEditor
-from attendance_desktop.gui.settings.school_widget import SchoolDetailsForm
-from attendance_desktop.gui.settings.session_times_widget import SessionTimesForm
+from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.gui.settings.staff_widget import StaffEditor
 from attendance_desktop.gui.setup.pupil_import_widget import PupilImportWidget
 from attendance_desktop.services import (
@@ -49,13 +45,16 @@ SETUP_ACTOR = Actor("Set-up wizard", Role.SYSTEM)
 
 
 class _Page(QWizardPage):
-    def __init__(self, ctx: AppContext, title: str, subtitle: str) -> None:
+    """Each page's title, subtitle and layout are a form in ui/setup/ (`setup(Ui_X())`)."""
+
+    def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.setTitle(title)
-        self.setSubTitle(subtitle)
-        self.message = MessageLabel("pageMessage")
-        self.body = QVBoxLayout(self)
+
+    def setup(self, ui: Any) -> None:
+        self.ui = ui
+        ui.setupUi(self)
+        self.message: MessageLabel = ui.pageMessage
 
     def fail(self, text: str) -> bool:
         self.message.show_error(text)
@@ -64,12 +63,9 @@ class _Page(QWizardPage):
 
 class SchoolPage(_Page):
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "1. Your school", "The school's details appear on letters and"
-                         " reports. Only the name is required now; the rest can be added"
-                         " later in Settings.")
-        self.form = SchoolDetailsForm()
-        self.body.addWidget(self.form)
-        self.body.addStretch(1)
+        super().__init__(ctx)
+        self.setup(Ui_SchoolPage())
+        self.form = self.ui.form
 
     def initializePage(self) -> None:
         details = school_service.get_school(self.ctx.engine).details
@@ -83,11 +79,9 @@ class SchoolPage(_Page):
 
 class PolicyPage(_Page):
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "2. Attendance policy", "Choose the model policy closest to"
-                         " yours and press 'Use this preset', then adjust any setting. Session"
-                         " times come next.")
-        self.editor = PolicyEditor()
-        self.body.addWidget(self.editor, 1)
+        super().__init__(ctx)
+        self.setup(Ui_PolicyPage())
+        self.editor = self.ui.editor
 
     def initializePage(self) -> None:
         self.editor.load(policy_service.load_policy(self.ctx.engine))
@@ -104,11 +98,9 @@ class PolicyPage(_Page):
 
 class CalendarPage(_Page):
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "3. Term dates", "Typical dates are filled in: change them to"
-                         " your school's dates. England's bank holidays are closed"
-                         " automatically; add your INSET days.")
-        self.editor = TermDatesEditor()
-        self.body.addWidget(self.editor, 1)
+        super().__init__(ctx)
+        self.setup(Ui_CalendarPage())
+        self.editor = self.ui.editor
 
     def initializePage(self) -> None:
         year = calendar_service.year_containing(self.ctx.engine, self.ctx.today())
@@ -134,11 +126,9 @@ class CalendarPage(_Page):
 
 class SessionsPage(_Page):
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "4. Session times", "When the morning and afternoon registers"
-                         " open, start and close.")
-        self.form = SessionTimesForm()
-        self.body.addWidget(self.form)
-        self.body.addStretch(1)
+        super().__init__(ctx)
+        self.setup(Ui_SessionsPage())
+        self.form = self.ui.form
 
     def initializePage(self) -> None:
         self.form.load(policy_service.load_policy(self.ctx.engine))
@@ -155,20 +145,19 @@ class SessionsPage(_Page):
 
 class StaffPage(_Page):
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "5. Staff accounts", "Everyone signs in with their own PIN."
-                         " Add the headteacher first, then office staff, teachers and"
-                         " read-only accounts (more can be added later).")
-        self.editor = StaffEditor(ctx)
+        super().__init__(ctx)
+        self.setup(Ui_StaffPage())
+        self.editor = StaffEditor(ctx)  # takes the context: placed in the form's slot
+        self.ui.editorSlot.addWidget(self.editor)
         self.editor.changed.connect(self.message.clear_message)
-        self.body.addWidget(self.editor, 1)
-        self.body.addWidget(self.message)
 
     def initializePage(self) -> None:
         self.editor.refresh()
         if not self.editor.staff:
-            self.editor.role.setCurrentIndex(self.editor.role.findData(Role.HEAD.value))
+            role = self.editor.ui.staffRole
+            role.setCurrentIndex(role.findData(Role.HEAD.value))
             head = school_service.get_school(self.ctx.engine).details.head_name
-            self.editor.name.setText(head)
+            self.editor.ui.staffName.setText(head)
 
     def validatePage(self) -> bool:
         if not self.editor.has_active_head():
@@ -179,12 +168,11 @@ class StaffPage(_Page):
 
 class ClassesPage(_Page):
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "6. Classes", "Add each class, its teacher and the order to list"
-                         " them in.")
-        self.editor = ClassesEditor(ctx)
+        super().__init__(ctx)
+        self.setup(Ui_ClassesPage())
+        self.editor = ClassesEditor(ctx)  # takes the context: placed in the form's slot
+        self.ui.editorSlot.addWidget(self.editor)
         self.editor.changed.connect(self.message.clear_message)
-        self.body.addWidget(self.editor, 1)
-        self.body.addWidget(self.message)
 
     def initializePage(self) -> None:
         self.editor.refresh()
@@ -197,31 +185,14 @@ class ClassesPage(_Page):
 
 class PupilsPage(_Page):
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "7. Pupils", "Import pupils from a CSV file exported from your"
-                         " MIS, or add them by hand. Every problem in the file is shown before"
-                         " anything is saved.")
-        self.tabs = QTabWidget()
-        self.importer = PupilImportWidget(ctx)
+        super().__init__(ctx)
+        self.setup(Ui_PupilsPage())
+        self.tabs, self.list, self.count = self.ui.tabs, self.ui.list, self.ui.pupilCount
+        self.importer = PupilImportWidget(ctx)  # takes the context: its tab is added here
         self.importer.imported.connect(self._refresh)
-        by_hand = QWidget()
-        self.list = QListWidget()
-        self.list.setAccessibleName("Pupils on roll")
-        add = QPushButton("&Add a pupil…")
-        add.setObjectName("addPupilByHand")
-        add.clicked.connect(self._add_pupil)
-        hand = QVBoxLayout(by_hand)
-        hand.addWidget(hint("Pupils added so far (from the file or by hand):"))
-        hand.addWidget(self.list, 1)
-        row = QHBoxLayout()
-        row.addWidget(add)
-        row.addStretch(1)
-        hand.addLayout(row)
-        self.tabs.addTab(self.importer, "Import from a CSV file")
-        self.tabs.addTab(by_hand, "Add by hand")
-        self.count = QLabel("")
-        self.count.setObjectName("pupilCount")
-        self.body.addWidget(self.tabs, 1)
-        self.body.addWidget(self.count)
+        self.tabs.insertTab(0, self.importer, "Import from a CSV file")
+        self.tabs.setCurrentIndex(0)
+        self.ui.addPupilByHand.clicked.connect(self._add_pupil)
 
     def initializePage(self) -> None:
         self._refresh()
@@ -251,14 +222,9 @@ class PupilsPage(_Page):
 
 class FinishPage(_Page):
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "8. Ready", "Check the summary, then press Finish to open the"
-                         " registers.")
-        self.summary = QLabel("")
-        self.summary.setObjectName("setupSummary")
-        self.summary.setWordWrap(True)
-        self.body.addWidget(self.summary)
-        self.body.addStretch(1)
-        self.body.addWidget(self.message)
+        super().__init__(ctx)
+        self.setup(Ui_FinishPage())
+        self.summary = self.ui.setupSummary
 
     def initializePage(self) -> None:
         e = self.ctx.engine
