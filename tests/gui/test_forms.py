@@ -33,9 +33,11 @@ def test_each_form_loads_in_qt_form_builder(qapp, form: Path) -> None:
         f.close()
     assert widget is not None, loader.errorString()
     assert not loader.errorString()
-    # The top widget is named after the Python class that holds the form.
-    assert widget.objectName() == re.search(r"<class>(\w+)</class>",
-                                            form.read_text(encoding="utf-8"))[1]
+    assert widget.objectName()
+    # Every form is held by a Python class somewhere in gui/ (no orphan .ui files).
+    ui_class = "Ui_" + re.search(r"<class>(\w+)</class>", form.read_text(encoding="utf-8"))[1]
+    assert any(ui_class in p.read_text(encoding="utf-8") for p in GUI.rglob("*.py")
+               if "generated" not in p.parts), f"{form.name}: {ui_class} is not used"
     widget.deleteLater()
 
 
