@@ -1,7 +1,8 @@
 """The reads behind `alerts_service.snapshot`, shaped so their cost does not grow with the
-years held or the pupil's history: period counts as one SQL aggregate (GROUP BY pupil,
-code and date segment), the marks runs need from a bounded recent window, and the few
-marks other rules need (late, penalty-notice codes, N) filtered in SQL.
+years held or the pupil's history: marks per pupil and date segment counted in SQL, and
+one read of the rest: the marks runs need from a bounded recent window, and over the
+counted window only the marks that are not on time (late, absent, not counted: a small
+share, which give the period counts their categories and the other rules their marks).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import String, bindparam, case, func, or_, select, type_coerce
+from sqlalchemy import String, func, or_, select, type_coerce
 from sqlmodel import Session, col
 
-from attendance_desktop.db.models import AcademicYear, Mark, Term
+from attendance_desktop.db.models import AcademicYear, Mark, Pupil, Term
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.codes import Category
@@ -69,54 +70,55 @@ class PeriodCounts:
         return self._sum(start, end)[7]
 
 
-# marked on time: by far the most common codes, counted without grouping by code
-_ON_TIME = ("/", "\\")
+# marked on time: by far the most common codes, counted without being read
+ON_TIME = frozenset({"/", "\\"})
 
 
-def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | None],
-                  on: dt.date) -> tuple[dict[int, PeriodCounts], dt.date]:
-    """Counts per pupil for every span (clipped to `on`), and the window's first day.
-
-    The spans' edges cut the window into segments. Per segment, one GROUP BY pupil counts
-    every mark; one GROUP BY (pupil, code, segment) over the other marks (late, absent,
-    not counted: a small share) gives the rest; on time = all - the rest. Grouping all the
-    marks by code as well would cost as much as reading them."""
+def segment_bounds(spans: Iterable[Span | None], on: dt.date) -> list[dt.date]:
+    """The spans' edges (clipped to `on`): segment i is [bounds[i], bounds[i+1])."""
     cuts = {on + dt.timedelta(days=1)}
     for sp in spans:
         if sp is not None and sp.start <= on:
             cuts.add(sp.start)
             cuts.add(min(sp.end, on) + dt.timedelta(days=1))
-    bounds = sorted(cuts)
-    lo = bounds[0]
-    out: dict[int, PeriodCounts] = {}
+    return sorted(cuts)
 
-    def tally(pid: int, segment: int) -> list[int]:
+
+def on_roll(on: dt.date) -> tuple[Any, ...]:
+    """The conditions for a pupil on roll on `on`."""
+    return (col(Pupil.admission_date) <= on,
+            or_(col(Pupil.leaving_date).is_(None), col(Pupil.leaving_date) >= on))
+
+
+def segment_totals(s: Session, ids: Sequence[int] | None, on: dt.date,
+                   bounds: Sequence[dt.date]) -> dict[int, list[int]]:
+    """Marks per segment for every pupil on roll (or those asked for), in one statement.
+
+    A correlated count per segment walks the (pupil, date, session) index for each pupil:
+    no sorting, where a GROUP BY pupil over the date index sorts every mark of the window."""
+    cols = [select(func.count()).select_from(Mark).where(
+        col(Mark.pupil_id) == Pupil.id, col(Mark.date) >= a, col(Mark.date) < b
+    ).scalar_subquery() for a, b in pairwise(bounds)]
+    q = select(col(Pupil.id), *cols).where(*on_roll(on))
+    if ids is not None:
+        q = q.where(col(Pupil.id).in_(list(ids)))
+    return {row[0]: list(row[1:]) for row in s.connection().execute(q).all()}
+
+
+def period_counts(totals: dict[int, list[int]], others: dict[tuple[int, int, str], int],
+                  bounds: Sequence[dt.date]) -> dict[int, PeriodCounts]:
+    """Each pupil's counts per segment: the marks that are not on time (late, absent, not
+    counted: a small share, read as rows) by category; on time = all marks - the rest."""
+    out = {pid: PeriodCounts(bounds, {i: [n, 0, 0, 0, 0, 0, 0, 0]
+                                      for i, n in enumerate(ns) if n})
+           for pid, ns in totals.items()}
+    for (pid, segment, code), n in others.items():
         pc = out.get(pid)
-        if pc is None:
-            pc = out[pid] = PeriodCounts(bounds, {})
+        if pc is None:  # not a pupil asked about
+            continue
         t = pc.tallies.get(segment)
         if t is None:
             t = pc.tallies[segment] = [0] * 8
-        return t
-
-    only = list(ids) if ids is not None else None
-    conn = s.connection()  # plain rows: no ORM processing for these reads
-    per_segment = (select(Mark.pupil_id, func.count())
-                   .where(Mark.date >= bindparam("a"), Mark.date < bindparam("b"))
-                   .group_by(Mark.pupil_id))
-    if only is not None:
-        per_segment = per_segment.where(col(Mark.pupil_id).in_(only))
-    for segment, (a, b) in enumerate(pairwise(bounds)):
-        for pid, n in conn.execute(per_segment, {"a": a, "b": b}).all():
-            tally(pid, segment)[0] += n  # all marks for now; the others come off below
-    seg = case(*((Mark.date < b, i) for i, b in enumerate(bounds[1:])), else_=len(bounds) - 1)
-    q = (select(Mark.pupil_id, Mark.code, seg, func.count())
-         .where(Mark.date >= lo, Mark.date <= on, col(Mark.code).not_in(_ON_TIME))
-         .group_by(Mark.pupil_id, Mark.code, seg))
-    if only is not None:
-        q = q.where(col(Mark.pupil_id).in_(only))
-    for pid, code, segment, n in conn.execute(q).all():
-        t = tally(pid, segment)
         t[0] -= n
         found = codes.CODES.get(code)
         if found is None:  # not a code: counted nowhere
@@ -128,7 +130,7 @@ def period_counts(s: Session, ids: Sequence[int] | None, spans: Iterable[Span | 
             t[6] += n
         elif code == "I":
             t[7] += n
-    return out, lo
+    return out
 
 
 def some_marks(s: Session, ids: Sequence[int] | None, start: dt.date, on: dt.date,
@@ -162,50 +164,67 @@ def some_marks(s: Session, ids: Sequence[int] | None, start: dt.date, on: dt.dat
 
 def recent_and_picked(s: Session, ids: Sequence[int] | None, start: dt.date,
                       recent_start: dt.date, on: dt.date, picked_codes: Iterable[str],
-                      closed: set[tuple[dt.date, str]]
-                      ) -> tuple[dict[int, list[Session3]], dict[int, list[Session3]]]:
-    """In one read: every mark from `recent_start` (none of a closed session), and the
-    marks with `picked_codes` from `start`, per pupil."""
+                      closed: set[tuple[dt.date, str]], bounds: Sequence[dt.date]
+                      ) -> tuple[dict[int, list[Session3]], dict[int, list[Session3]],
+                                 dict[tuple[int, int, str], int]]:
+    """In one read: every mark from `recent_start` (none of a closed session), the marks
+    with `picked_codes` from `start`, per pupil, and the marks that are not on time
+    counted per (pupil, segment of `bounds`, code) from the first bound up to `on`."""
     wanted = frozenset(picked_codes)
+    start = min(start, bounds[0])
     conn = s.connection()
+    # on-time marks before the recent window are the bulk of the window and not read
+    also = sorted(wanted & ON_TIME)  # (never, with real policies)
     if conn.dialect.name == "sqlite" and ids is None:
         # the whole school's rows straight from the driver (SQLAlchemy's row handling is
         # a third of this read at 2,000 pupils); the same statement as below
-        marks = ",".join("?" * len(wanted))
+        extra = f" OR code IN ({','.join('?' * len(also))})" if also else ""
         cur = conn.connection.cursor()
         try:
             cur.execute("SELECT pupil_id, date, session, code FROM mark WHERE date >= ?"
-                        f" AND date <= ? AND (date >= ? OR code IN ({marks}))",
+                        f" AND date <= ? AND (date >= ? OR code NOT IN (?, ?){extra})",
                         (start.isoformat(), on.isoformat(), recent_start.isoformat(),
-                         *sorted(wanted)))
+                         *sorted(ON_TIME), *also))
             rows: Sequence[Any] = cur.fetchall()
         finally:
             cur.close()
     else:
+        which: list[Any] = [Mark.date >= recent_start, col(Mark.code).not_in(sorted(ON_TIME))]
+        if also:
+            which.append(col(Mark.code).in_(also))
         q = select(Mark.pupil_id, type_coerce(Mark.date, String), Mark.session,
-                   Mark.code).where(Mark.date >= start, Mark.date <= on,
-                                    or_(Mark.date >= recent_start,
-                                        col(Mark.code).in_(sorted(wanted))))
+                   Mark.code).where(Mark.date >= start, Mark.date <= on, or_(*which))
         if ids is not None:
             q = q.where(col(Mark.pupil_id).in_(list(ids)))
         rows = conn.execute(q).all()
     recent: dict[int, list[Session3]] = {}
     picked: dict[int, list[Session3]] = {}
+    others: dict[tuple[int, int, str], int] = {}
     days: dict[Any, dt.date] = {}
+    segments: dict[Any, int] = {}  # -1: outside the counted window
+    first, last = bounds[0], on
     shut_days = {d for d, _s in closed}
     for pid, raw, session, code in rows:
         day = days.get(raw)
         if day is None:
             day = days[raw] = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(raw)
+            segments[raw] = (bisect_right(bounds, day) - 1 if first <= day <= last else -1)
         mark = (day, session, code)
-        if code in wanted:
-            got = picked.get(pid)
-            if got is None:
-                got = picked[pid] = []
-            got.append(mark)
+        if code not in ON_TIME:
+            segment = segments[raw]
+            if segment >= 0:
+                key = (pid, segment, code)
+                others[key] = others.get(key, 0) + 1
+            if code in wanted:
+                got = picked.get(pid)
+                if got is None:
+                    got = picked[pid] = []
+                got.append(mark)
+        elif code in wanted:
+            picked.setdefault(pid, []).append(mark)
         if day >= recent_start and not (day in shut_days and (day, session) in closed):
             got = recent.get(pid)
             if got is None:
                 got = recent[pid] = []
             got.append(mark)
-    return recent, picked
+    return recent, picked, others

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
@@ -202,8 +202,7 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
                          Pupil.legal_surname, Pupil.preferred_surname, Pupil.year_group,
                          SchoolClass.name, SchoolClass.sort_order, Pupil.dob).outerjoin(
             SchoolClass, SchoolClass.id == Pupil.class_id).where(
-            Pupil.admission_date <= on,
-            or_(Pupil.leaving_date.is_(None), Pupil.leaving_date >= on))  # type: ignore[union-attr]
+            *alerts_reads.on_roll(on))
         if pupil_ids is not None:
             pupil_q = pupil_q.where(Pupil.id.in_(list(pupil_ids)))  # type: ignore[union-attr]
         pupils = s.execute(pupil_q).all()
@@ -215,8 +214,10 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
                          + [sp.start for sp in (per.year, per.previous) if sp is not None])
         all_weeks = cal.school_weeks(first_week, on)
         pn_weeks = all_weeks[-policy.pn_window_school_weeks:]
-        counts, window_start = alerts_reads.period_counts(
-            s, only, (per.band, per.previous, per.running, per.year, per.term), on)
+        bounds = alerts_reads.segment_bounds(
+            (per.band, per.previous, per.running, per.year, per.term), on)
+        window_start = bounds[0]
+        totals = alerts_reads.segment_totals(s, only, on, bounds)
         recent_days = cal.school_days(window_start, on)[-escalation.run_lookback(policy):]
         recent_start = recent_days[0] if recent_days else on
         # sessions the calendar has closed (a planned closed afternoon): never in a run
@@ -225,11 +226,12 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         year_start = per.year.start if per.year else window_start
         late_from = min(year_start - dt.timedelta(days=6), window_start)
         pn_from = pn_weeks[0] if pn_weeks else on
-        # one read: every mark of the recent window, and over the year only the late,
-        # penalty-notice and N marks
-        recent, picked = alerts_reads.recent_and_picked(
+        # one read: every mark of the recent window, and over the year only the marks
+        # that are not on time (the period counts' categories; late, PN and N marks)
+        recent, picked, others = alerts_reads.recent_and_picked(
             s, only, min(late_from, pn_from), recent_start, on,
-            {*lateness.LATE_CODES, *policy.pn_codes, "N"}, closed)
+            {*lateness.LATE_CODES, *policy.pn_codes, "N"}, closed, bounds)
+        counts = alerts_reads.period_counts(totals, others, bounds)
         events: dict[int, list[tuple[str, Event]]] = {i: [] for i in ids}
         eq = select(TrackerEvent.pupil_id, TrackerEvent.tracker, TrackerEvent.kind,
                     TrackerEvent.value, TrackerEvent.at).order_by(
