@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import String, func, or_, select, type_coerce
+from sqlalchemy import Date, String, bindparam, func, or_, select, type_coerce
 from sqlmodel import Session, col
 
 from attendance_desktop.db.models import AcademicYear, Mark, Pupil, Term
@@ -29,23 +29,29 @@ _INDEX = {Category.PRESENT: 0, Category.APPROVED: 1, Category.AUTHORISED: 2,
           Category.UNAUTHORISED: 3, Category.NOT_COUNTED: 4}
 
 
+_TERMS = select(col(Term.academic_year_id), col(Term.name), col(Term.start_date),
+                col(Term.end_date), col(Term.term_name)).order_by(col(Term.start_date),
+                                                                   col(Term.id))
+_YEARS = select(col(AcademicYear.id), col(AcademicYear.name), col(AcademicYear.start_date),
+                col(AcademicYear.end_date)).order_by(col(AcademicYear.start_date))
+
+
 def read_years(s: Session) -> list[YearInfo]:
-    """Every academic year with its half terms and terms, in two queries."""
-    halves: dict[int, list[Term]] = {}
-    for t in s.execute(select(Term).order_by(col(Term.start_date))).scalars():
-        halves.setdefault(t.academic_year_id, []).append(t)
+    """Every academic year with its half terms and terms, in two queries of plain rows."""
+    conn = s.connection()
+    halves: dict[int, list[Span]] = {}
+    names: dict[int, list[str]] = {}  # each half's term name
+    for yid, name, start, end, term_name in conn.execute(_TERMS).all():
+        halves.setdefault(yid, []).append(Span(name, start, end))
+        names.setdefault(yid, []).append(term_name)
     out = []
-    for y in s.execute(select(AcademicYear).order_by(
-            col(AcademicYear.start_date))).scalars():
-        assert y.id is not None
-        mine = halves.get(y.id, [])
-        terms: dict[str, list[Term]] = {}
-        for h in mine:
-            terms.setdefault(h.term_name, []).append(h)
-        out.append(YearInfo(y.id, y.name, y.start_date, y.end_date,
-                            tuple(Span(h.name, h.start_date, h.end_date) for h in mine),
-                            tuple(Span(n, v[0].start_date, v[-1].end_date)
-                                  for n, v in terms.items())))
+    for yid, name, start, end in conn.execute(_YEARS).all():
+        mine = halves.get(yid, [])
+        terms: dict[str, list[Span]] = {}
+        for h, term_name in zip(mine, names.get(yid, []), strict=True):
+            terms.setdefault(term_name, []).append(h)
+        out.append(YearInfo(yid, name, start, end, tuple(mine),
+                            tuple(Span(n, v[0].start, v[-1].end) for n, v in terms.items())))
     return out
 
 
@@ -55,19 +61,36 @@ class PeriodCounts:
 
     bounds: Sequence[dt.date]  # segment i is [bounds[i], bounds[i+1]); shared
     tallies: dict[int, list[int]]  # segment -> present, aec, auth, unauth, nc, L, U, I
+    # sums and Counts already worked out, per range of segments (spans often coincide)
+    _sums: dict[tuple[int, int], list[int]] = field(default_factory=dict, repr=False)
+    _counts: dict[tuple[int, int], Counts] = field(default_factory=dict, repr=False)
 
-    def _sum(self, start: dt.date, end: dt.date) -> list[int]:
-        first = bisect_right(self.bounds, start) - 1
-        last = bisect_right(self.bounds, end)  # segments first..last-1 make up the span
-        rows = [t for seg, t in self.tallies.items() if first <= seg < last]
-        return [sum(c) for c in zip(*rows, strict=True)] if rows else [0] * 8
+    def _range(self, start: dt.date, end: dt.date) -> tuple[int, int]:
+        # segments first..last-1 make up the span
+        return bisect_right(self.bounds, start) - 1, bisect_right(self.bounds, end)
+
+    def _sum(self, key: tuple[int, int]) -> list[int]:
+        got = self._sums.get(key)
+        if got is None:
+            first, last = key
+            rows = [t for seg, t in self.tallies.items() if first <= seg < last]
+            if len(rows) == 1:
+                got = rows[0]
+            else:
+                got = [sum(c) for c in zip(*rows, strict=True)] if rows else [0] * 8
+            self._sums[key] = got
+        return got
 
     def counts(self, start: dt.date, end: dt.date) -> Counts:
-        return Counts(*self._sum(start, end)[:7])
+        key = self._range(start, end)
+        got = self._counts.get(key)
+        if got is None:
+            got = self._counts[key] = Counts(*self._sum(key)[:7])
+        return got
 
     def illness(self, start: dt.date, end: dt.date) -> int:
         """Sessions coded I between the dates."""
-        return self._sum(start, end)[7]
+        return self._sum(self._range(start, end))[7]
 
 
 # marked on time: by far the most common codes, counted without being read
@@ -84,10 +107,23 @@ def segment_bounds(spans: Iterable[Span | None], on: dt.date) -> list[dt.date]:
     return sorted(cuts)
 
 
-def on_roll(on: dt.date) -> tuple[Any, ...]:
-    """The conditions for a pupil on roll on `on`."""
-    return (col(Pupil.admission_date) <= on,
-            or_(col(Pupil.leaving_date).is_(None), col(Pupil.leaving_date) >= on))
+_totals_statements: dict[int, Any] = {}
+
+
+def _totals_statement(segments: int) -> Any:
+    """The segment totals statement for that many segments, with bound dates (built once:
+    building it costs as much as running it at 210 pupils)."""
+    got = _totals_statements.get(segments)
+    if got is None:
+        cols = [select(func.count()).select_from(Mark).where(
+            col(Mark.pupil_id) == Pupil.id, col(Mark.date) >= bindparam(f"a{i}", type_=Date),
+            col(Mark.date) < bindparam(f"b{i}", type_=Date)).scalar_subquery()
+            for i in range(segments)]
+        got = _totals_statements[segments] = select(col(Pupil.id), *cols).where(
+            col(Pupil.admission_date) <= bindparam("on", type_=Date),
+            or_(col(Pupil.leaving_date).is_(None),
+                col(Pupil.leaving_date) >= bindparam("on", type_=Date)))
+    return got
 
 
 def segment_totals(s: Session, ids: Sequence[int] | None, on: dt.date,
@@ -96,13 +132,13 @@ def segment_totals(s: Session, ids: Sequence[int] | None, on: dt.date,
 
     A correlated count per segment walks the (pupil, date, session) index for each pupil:
     no sorting, where a GROUP BY pupil over the date index sorts every mark of the window."""
-    cols = [select(func.count()).select_from(Mark).where(
-        col(Mark.pupil_id) == Pupil.id, col(Mark.date) >= a, col(Mark.date) < b
-    ).scalar_subquery() for a, b in pairwise(bounds)]
-    q = select(col(Pupil.id), *cols).where(*on_roll(on))
+    q = _totals_statement(len(bounds) - 1)
     if ids is not None:
         q = q.where(col(Pupil.id).in_(list(ids)))
-    return {row[0]: list(row[1:]) for row in s.connection().execute(q).all()}
+    params: dict[str, dt.date] = {"on": on}
+    for i, (a, b) in enumerate(pairwise(bounds)):
+        params[f"a{i}"], params[f"b{i}"] = a, b
+    return {row[0]: list(row[1:]) for row in s.connection().execute(q, params).all()}
 
 
 def period_counts(totals: dict[int, list[int]], others: dict[tuple[int, int, str], int],

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, or_, select
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
@@ -31,10 +31,8 @@ from attendance_desktop.domain.lateness import Event, LatenessStatus
 from attendance_desktop.domain.penalty import PnWindow
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import alerts_reads, calendar_service, clock
-from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services import alerts_reads, calendar_service, clock, register_facts
 from attendance_desktop.services.interchange import previous_school
-from attendance_desktop.services.policy_service import read_policy
 
 # Lower is more urgent. Overdue items move up one.
 FLAG_URGENCY = {
@@ -186,6 +184,23 @@ def periods(policy: Policy, years: Sequence[calendar_service.YearInfo], cal: Sch
     return Periods(band, previous, running, year, term)
 
 
+# the statements, built once (building them cost as much as running some)
+_PUPILS = select(Pupil.id, Pupil.upn, Pupil.legal_forename, Pupil.preferred_forename,
+                 Pupil.legal_surname, Pupil.preferred_surname, Pupil.year_group,
+                 SchoolClass.name, SchoolClass.sort_order, Pupil.dob).outerjoin(
+    SchoolClass, SchoolClass.id == Pupil.class_id).where(
+    Pupil.admission_date <= bindparam("on", type_=Date),
+    or_(Pupil.leaving_date.is_(None),  # type: ignore[union-attr]
+        Pupil.leaving_date >= bindparam("on", type_=Date)))  # type: ignore[operator]
+_EVENTS = select(TrackerEvent.pupil_id, TrackerEvent.tracker, TrackerEvent.kind,
+                 TrackerEvent.value, TrackerEvent.at).order_by(
+    TrackerEvent.at, TrackerEvent.id)  # type: ignore[arg-type]
+_CONTACTS = select(CallLog.pupil_id, func.max(CallLog.called_at)).group_by(CallLog.pupil_id)
+_LEAVE = select(LeaveRequest.pupil_id, LeaveDecision.id, LeaveDecision.outcome,
+                LeaveDecision.granted_last_date, LeaveRequest.id).join(
+    LeaveDecision, LeaveDecision.request_id == LeaveRequest.id)  # type: ignore[arg-type]
+
+
 def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None) -> Snapshot:
     """Every tracker for the pupils on roll on `on` (or just the pupils asked for).
 
@@ -196,16 +211,12 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         years = alerts_reads.read_years(s)
         if not calendar_service.covers(years, on):
             raise calendar_service.NoTermDates(on)
-        policy = read_policy(s)
-        cal = read_calendar(s)
-        pupil_q = select(Pupil.id, Pupil.upn, Pupil.legal_forename, Pupil.preferred_forename,
-                         Pupil.legal_surname, Pupil.preferred_surname, Pupil.year_group,
-                         SchoolClass.name, SchoolClass.sort_order, Pupil.dob).outerjoin(
-            SchoolClass, SchoolClass.id == Pupil.class_id).where(
-            *alerts_reads.on_roll(on))
+        policy, cal = register_facts.facts_in(s)  # the calendar read once, kept by content
+        conn = s.connection()  # plain rows below: no ORM processing
+        pupil_q = _PUPILS
         if pupil_ids is not None:
             pupil_q = pupil_q.where(Pupil.id.in_(list(pupil_ids)))  # type: ignore[union-attr]
-        pupils = s.execute(pupil_q).all()
+        pupils = conn.execute(pupil_q, {"on": on}).all()
         ids = [r[0] for r in pupils]
         only = ids if pupil_ids is not None else None
         per = periods(policy, years, cal, on, now)
@@ -233,16 +244,13 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
             {*lateness.LATE_CODES, *policy.pn_codes, "N"}, closed, bounds)
         counts = alerts_reads.period_counts(totals, others, bounds)
         events: dict[int, list[tuple[str, Event]]] = {i: [] for i in ids}
-        eq = select(TrackerEvent.pupil_id, TrackerEvent.tracker, TrackerEvent.kind,
-                    TrackerEvent.value, TrackerEvent.at).order_by(
-            TrackerEvent.at, TrackerEvent.id)  # type: ignore[arg-type]
+        eq = _EVENTS
         if pupil_ids is not None:
             eq = eq.where(TrackerEvent.pupil_id.in_(ids))  # type: ignore[attr-defined]
-        for pid, tracker, kind, value, at in s.execute(eq).all():
+        for pid, tracker, kind, value, at in conn.execute(eq).all():
             if pid in events:
                 events[pid].append((tracker, Event(kind, value, at.date())))
-        contacts = dict(s.execute(select(CallLog.pupil_id, func.max(CallLog.called_at))
-                                  .group_by(CallLog.pupil_id)).all())
+        contacts = dict(conn.execute(_CONTACTS).all())
         leave_ends = _leave_ends(s, on)
         elsewhere = previous_school.pn_history(s, ids, on)  # CTF history spans settings
         # a pupil who has not attended in the recent window may have a run (or leave not
@@ -290,9 +298,7 @@ class _Context:
 
 def _leave_ends(s, on: dt.date) -> dict[int, dt.date]:  # type: ignore[no-untyped-def]
     """The last granted day of each pupil's latest leave that ended before `on`."""
-    rows = s.execute(select(LeaveRequest.pupil_id, LeaveDecision.id, LeaveDecision.outcome,
-                            LeaveDecision.granted_last_date, LeaveRequest.id).join(
-        LeaveDecision, LeaveDecision.request_id == LeaveRequest.id)).all()
+    rows = s.connection().execute(_LEAVE).all()
     latest: dict[int, tuple[int, int, str, dt.date | None]] = {}
     for pid, did, outcome, last, rid in rows:  # the newest decision per request wins
         if rid not in latest or did > latest[rid][1]:
@@ -356,11 +362,11 @@ def _assess(ctx: _Context, pid: int, upn: str, name: str, class_name: str, year_
     contact_days = [e.on for e in flag_events if e.value == "illness_weekly_contact"]
     if last_call is not None:
         contact_days.append(last_call.date())
+    term_counts = pc.counts(term.start, on) if term else Counts()
     totals = escalation.FlagTotals(
         year_ill_sessions=pc.illness(year.start, on) if year else 0,
-        term_absent_sessions=(lambda c: c.authorised + c.unauthorised)(
-            pc.counts(term.start, on)) if term else 0,
-        term_unauthorised_sessions=pc.counts(term.start, on).unauthorised if term else 0)
+        term_absent_sessions=term_counts.authorised + term_counts.unauthorised,
+        term_unauthorised_sessions=term_counts.unauthorised)
     n_ages = tuple(escalation.NAge(d, s, escalation.n_deadline(
         ctx.cal.add_school_days, d, policy.n_code_limit_school_days))
         for d, s, c in picked if c == "N" and d <= on)
