@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Date, String, bindparam, func, or_, select, type_coerce
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    bindparam,
+    func,
+    not_,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlmodel import Session, col
 
 from attendance_desktop.db.models import AcademicYear, Mark, Pupil, Term
@@ -107,19 +117,29 @@ def segment_bounds(spans: Iterable[Span | None], on: dt.date) -> list[dt.date]:
     return sorted(cuts)
 
 
-_totals_statements: dict[int, Any] = {}
+_totals_statements: dict[tuple[int, int], Any] = {}
 
 
-def _totals_statement(segments: int) -> Any:
-    """The segment totals statement for that many segments, with bound dates (built once:
-    building it costs as much as running it at 210 pupils)."""
-    got = _totals_statements.get(segments)
+def _totals_statement(segments: int, closed: int) -> Any:
+    """The per-pupil statement for that many segments and closed sessions, with bound
+    values (built once: building it costs as much as running it at 210 pupils)."""
+    got = _totals_statements.get((segments, closed))
     if got is None:
         cols = [select(func.count()).select_from(Mark).where(
             col(Mark.pupil_id) == Pupil.id, col(Mark.date) >= bindparam(f"a{i}", type_=Date),
             col(Mark.date) < bindparam(f"b{i}", type_=Date)).scalar_subquery()
             for i in range(segments)]
-        got = _totals_statements[segments] = select(col(Pupil.id), *cols).where(
+        # the last day with an on-time mark in the recent window, none of a closed session:
+        # the index walked back from the day, usually one row
+        last = select(col(Mark.date)).where(
+            col(Mark.pupil_id) == Pupil.id, col(Mark.date) >= bindparam("recent", type_=Date),
+            col(Mark.date) <= bindparam("on", type_=Date),
+            col(Mark.code).in_(sorted(ON_TIME)),
+            *(not_(and_(col(Mark.date) == bindparam(f"cd{i}", type_=Date),
+                        col(Mark.session) == bindparam(f"cs{i}", type_=String)))
+              for i in range(closed))).order_by(col(Mark.date).desc()).limit(1)
+        got = _totals_statements[(segments, closed)] = select(
+            col(Pupil.id), last.scalar_subquery(), *cols).where(
             col(Pupil.admission_date) <= bindparam("on", type_=Date),
             or_(col(Pupil.leaving_date).is_(None),
                 col(Pupil.leaving_date) >= bindparam("on", type_=Date)))
@@ -127,18 +147,31 @@ def _totals_statement(segments: int) -> Any:
 
 
 def segment_totals(s: Session, ids: Sequence[int] | None, on: dt.date,
-                   bounds: Sequence[dt.date]) -> dict[int, list[int]]:
-    """Marks per segment for every pupil on roll (or those asked for), in one statement.
+                   bounds: Sequence[dt.date], recent_start: dt.date,
+                   closed: Iterable[tuple[dt.date, str]]
+                   ) -> tuple[dict[int, list[int]], dict[int, dt.date]]:
+    """For every pupil on roll (or those asked for), in one statement: marks per segment,
+    and the last day from `recent_start` with an on-time mark (none of a session in
+    `closed`), for pupils with one.
 
     A correlated count per segment walks the (pupil, date, session) index for each pupil:
     no sorting, where a GROUP BY pupil over the date index sorts every mark of the window."""
-    q = _totals_statement(len(bounds) - 1)
+    shut = sorted((d, ss) for d, ss in closed if recent_start <= d <= on)
+    q = _totals_statement(len(bounds) - 1, len(shut))
     if ids is not None:
         q = q.where(col(Pupil.id).in_(list(ids)))
-    params: dict[str, dt.date] = {"on": on}
+    params: dict[str, Any] = {"on": on, "recent": recent_start}
     for i, (a, b) in enumerate(pairwise(bounds)):
         params[f"a{i}"], params[f"b{i}"] = a, b
-    return {row[0]: list(row[1:]) for row in s.connection().execute(q, params).all()}
+    for i, (d, ss) in enumerate(shut):
+        params[f"cd{i}"], params[f"cs{i}"] = d, ss
+    totals: dict[int, list[int]] = {}
+    last: dict[int, dt.date] = {}
+    for row in s.connection().execute(q, params).all():
+        totals[row[0]] = list(row[2:])
+        if row[1] is not None:
+            last[row[0]] = row[1]
+    return totals, last
 
 
 def period_counts(totals: dict[int, list[int]], others: dict[tuple[int, int, str], int],
@@ -203,13 +236,15 @@ def recent_and_picked(s: Session, ids: Sequence[int] | None, start: dt.date,
                       closed: set[tuple[dt.date, str]], bounds: Sequence[dt.date]
                       ) -> tuple[dict[int, list[Session3]], dict[int, list[Session3]],
                                  dict[tuple[int, int, str], int]]:
-    """In one read: every mark from `recent_start` (none of a closed session), the marks
-    with `picked_codes` from `start`, per pupil, and the marks that are not on time
-    counted per (pupil, segment of `bounds`, code) from the first bound up to `on`."""
+    """In one read of the marks that are not on time (a small share: late, absent, not
+    counted), per pupil: those from `recent_start` (none of a closed session), those with
+    `picked_codes` from `start`, and their count per (pupil, segment of `bounds`, code)
+    from the first bound up to `on`."""
     wanted = frozenset(picked_codes)
     start = min(start, bounds[0])
     conn = s.connection()
-    # on-time marks before the recent window are the bulk of the window and not read
+    # on-time marks are the bulk of the window and not read (segment_totals has the
+    # rest: their number, and the last day with one)
     also = sorted(wanted & ON_TIME)  # (never, with real policies)
     if conn.dialect.name == "sqlite" and ids is None:
         # the whole school's rows straight from the driver (SQLAlchemy's row handling is
@@ -218,14 +253,13 @@ def recent_and_picked(s: Session, ids: Sequence[int] | None, start: dt.date,
         cur = conn.connection.cursor()
         try:
             cur.execute("SELECT pupil_id, date, session, code FROM mark WHERE date >= ?"
-                        f" AND date <= ? AND (date >= ? OR code NOT IN (?, ?){extra})",
-                        (start.isoformat(), on.isoformat(), recent_start.isoformat(),
-                         *sorted(ON_TIME), *also))
+                        f" AND date <= ? AND (code NOT IN (?, ?){extra})",
+                        (start.isoformat(), on.isoformat(), *sorted(ON_TIME), *also))
             rows: Sequence[Any] = cur.fetchall()
         finally:
             cur.close()
     else:
-        which: list[Any] = [Mark.date >= recent_start, col(Mark.code).not_in(sorted(ON_TIME))]
+        which: list[Any] = [col(Mark.code).not_in(sorted(ON_TIME))]
         if also:
             which.append(col(Mark.code).in_(also))
         q = select(Mark.pupil_id, type_coerce(Mark.date, String), Mark.session,
@@ -246,18 +280,17 @@ def recent_and_picked(s: Session, ids: Sequence[int] | None, start: dt.date,
             day = days[raw] = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(raw)
             segments[raw] = (bisect_right(bounds, day) - 1 if first <= day <= last else -1)
         mark = (day, session, code)
-        if code not in ON_TIME:
-            segment = segments[raw]
-            if segment >= 0:
-                key = (pid, segment, code)
-                others[key] = others.get(key, 0) + 1
-            if code in wanted:
-                got = picked.get(pid)
-                if got is None:
-                    got = picked[pid] = []
-                got.append(mark)
-        elif code in wanted:
-            picked.setdefault(pid, []).append(mark)
+        if code in wanted:
+            got = picked.get(pid)
+            if got is None:
+                got = picked[pid] = []
+            got.append(mark)
+        if code in ON_TIME:  # read for `picked` only
+            continue
+        segment = segments[raw]
+        if segment >= 0:
+            key = (pid, segment, code)
+            others[key] = others.get(key, 0) + 1
         if day >= recent_start and not (day in shut_days and (day, session) in closed):
             got = recent.get(pid)
             if got is None:

@@ -228,20 +228,25 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         bounds = alerts_reads.segment_bounds(
             (per.band, per.previous, per.running, per.year, per.term), on)
         window_start = bounds[0]
-        totals = alerts_reads.segment_totals(s, only, on, bounds)
         recent_days = cal.school_days(window_start, on)[-escalation.run_lookback(policy):]
         recent_start = recent_days[0] if recent_days else on
         # sessions the calendar has closed (a planned closed afternoon): never in a run
         closed = {(d, ss) for d in cal.closures if window_start <= d <= on
                   for ss in ("AM", "PM") if not cal.is_open(d, ss)}
+        totals, last_on_time = alerts_reads.segment_totals(s, only, on, bounds, recent_start,
+                                                           closed)
         year_start = per.year.start if per.year else window_start
         late_from = min(year_start - dt.timedelta(days=6), window_start)
         pn_from = pn_weeks[0] if pn_weeks else on
-        # one read: every mark of the recent window, and over the year only the marks
-        # that are not on time (the period counts' categories; late, PN and N marks)
+        # one read of the marks that are not on time: the recent window's, the period
+        # counts' categories, the late, PN and N marks
         recent, picked, others = alerts_reads.recent_and_picked(
             s, only, min(late_from, pn_from), recent_start, on,
             {*lateness.LATE_CODES, *policy.pn_codes, "N"}, closed, bounds)
+        # A pupil's on-time marks matter to the run rules only through the last day that
+        # holds one: it ends every run and is a day attended. So that day stands for them.
+        for pid, day in last_on_time.items():
+            recent.setdefault(pid, []).append((day, "AM", "/"))
         counts = alerts_reads.period_counts(totals, others, bounds)
         events: dict[int, list[tuple[str, Event]]] = {i: [] for i in ids}
         eq = _EVENTS

@@ -87,7 +87,7 @@ def test_period_counts_agree_with_counting_every_mark(demo: Engine, on: dt.date)
     bounds = alerts_reads.segment_bounds(spans(demo, on, now), on)
     marks = every_mark(demo)
     with session_scope(demo) as s:
-        totals = alerts_reads.segment_totals(s, None, on, bounds)
+        totals, _last = alerts_reads.segment_totals(s, None, on, bounds, on, set())
         _recent, _picked, others = alerts_reads.recent_and_picked(
             s, None, bounds[0], on, on, (), set(), bounds)
     counts = alerts_reads.period_counts(totals, others, bounds)
@@ -139,12 +139,18 @@ def test_recent_and_picked_marks_agree_with_a_plain_read(demo: Engine, on: dt.da
         ids = [i for i in s.execute(select(Pupil.id)).scalars()]
         plain = alerts_reads.recent_and_picked(s, ids, start, recent_start, on, wanted, closed,
                                                bounds)
+        totals, last = alerts_reads.segment_totals(s, None, on, bounds, recent_start, closed)
     assert fast == plain  # the driver's rows and SQLAlchemy's, sorted alike
     recent, picked, others = fast
+    assert set(totals) >= set(last)
     for pid, mine in marks.items():
         mine = sorted(mine)
+        kept = [m for m in mine if recent_start <= m[0] <= on and (m[0], m[1]) not in closed]
         assert sorted(recent.get(pid, [])) == [
-            m for m in mine if recent_start <= m[0] <= on and (m[0], m[1]) not in closed]
+            m for m in kept if m[2] not in alerts_reads.ON_TIME]
+        if pid in totals:
+            assert last.get(pid) == max(
+                (d for d, _s, c in kept if c in alerts_reads.ON_TIME), default=None)
         assert sorted(picked.get(pid, [])) == [
             m for m in mine if start <= m[0] <= on and m[2] in wanted]
         for segment in range(len(bounds) - 1):
@@ -182,3 +188,84 @@ def test_flags_one_pass_grouping_matches_open_marks_by_day() -> None:
             leave = max((d for d, _s, c in kept if c in escalation.LEAVE_CODES), default=None)
             assert escalation._open_days(marks, on, is_open) == (
                 escalation.by_day(kept), closed, leave)
+
+
+def test_runs_from_the_last_on_time_day_equal_runs_from_every_mark(
+        engine: Engine, school_year: calendar_service.YearInfo,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run rules see a pupil's on-time marks only through the last day holding one;
+    against reading every mark of the recent window (as before), on random runs of absence,
+    illness, leave and attendance, unmarked days and a closed afternoon."""
+    from tests.services.tracker_data import add_pupil, school_days
+
+    rng = random.Random(1616)
+    on = dt.date(2025, 12, 12)
+    clock_at(engine, dt.datetime(2025, 10, 1, 8, 0))
+    calendar_service.add_closure(engine, HEAD, dt.date(2025, 12, 3), "PM",
+                                 description="Planned closed afternoon")
+    days = school_days(engine, dt.date(2025, 10, 6), on)
+    cells: list[tuple[int, dt.date, str, str, int | None, str]] = []
+    for k in range(36):
+        pid = add_pupil(engine, f"Run{k}", "Example", f"A2000000001{k:02d}")
+        i = 0
+        while i < len(days):
+            length = rng.randint(1, 25)
+            kind = rng.choice(("attend", "attend", "O", "G", "N", "U", "I", "C", "M", "mixed",
+                               "gap", "O|G|N"))
+            for d in days[i:i + length]:
+                if kind == "gap":
+                    continue
+                for session in ("AM", "PM"):
+                    if (d, session) == (dt.date(2025, 12, 3), "PM"):
+                        continue  # closed
+                    if kind == "attend":
+                        code = "/" if session == "AM" else "\\"
+                    elif kind == "mixed":
+                        code = rng.choice(("/", "L", "O", "I"))
+                    else:
+                        code = rng.choice(kind.split("|"))
+                    cells.append((pid, d, session, code, 5 if code == "L" else None,
+                                  "reason given" if code in ("C", "M") else ""))
+            i += length
+    cells = [c for c in cells if c[1] <= on - dt.timedelta(days=rng.choice((0, 0, 1, 3)))
+             or c[0] % 4]  # some pupils' last days not marked yet
+    # and by hand: a run ended by one day attended, the days after it not marked yet;
+    # the same with half that day absent; leave, one day back, then absent
+    for k, (last_am, last_pm) in enumerate((("/", "\\"), ("/", "O"))):
+        pid = add_pupil(engine, f"Tail{k}", "Example", f"A3000000001{k:02d}")
+        cells += [(pid, d, ss, "O", None, "") for d in days[-24:-3] for ss in ("AM", "PM")]
+        cells += [(pid, days[-3], "AM", last_am, None, ""),
+                  (pid, days[-3], "PM", last_pm, None, "")]
+    pid = add_pupil(engine, "Back", "Example", "A300000000199")
+    cells += [(pid, d, ss, "C", None, "reason given") for d in days[-30:-16]
+              for ss in ("AM", "PM")]
+    cells += [(pid, days[-16], "AM", "/", None, "")]
+    cells += [(pid, d, ss, "G", None, "") for d in days[-15:] for ss in ("AM", "PM")]
+    cells = [c for c in cells if (c[1], c[2]) != (dt.date(2025, 12, 3), "PM")]  # closed
+    put_marks(engine, HEAD, cells)  # type: ignore[arg-type]
+
+    real_recent, real_totals = alerts_reads.recent_and_picked, alerts_reads.segment_totals
+
+    def every_recent_mark(s, ids, start, recent_start, on, wanted, closed, bounds):  # type: ignore[no-untyped-def]
+        _r, picked, others = real_recent(s, ids, start, recent_start, on, wanted, closed,
+                                         bounds)
+        return (alerts_reads.some_marks(s, ids, recent_start, on, closed=closed), picked,
+                others)
+
+    def no_last_day(*args):  # type: ignore[no-untyped-def]
+        return real_totals(*args)[0], {}
+
+    seen: set[str] = set()
+    for day in (on, on - dt.timedelta(days=1), dt.date(2025, 12, 3), dt.date(2025, 11, 21)):
+        for hour in (9, 16):
+            clock_at(engine, dt.datetime.combine(day, dt.time(hour)))
+            now = alerts_service.snapshot(engine, day).pupils
+            with monkeypatch.context() as m:
+                m.setattr(alerts_reads, "recent_and_picked", every_recent_mark)
+                m.setattr(alerts_reads, "segment_totals", no_last_day)
+                before = alerts_service.snapshot(engine, day).pupils
+            assert now == before, day
+            seen |= {f.name for p in now for f in p.flags}
+    # the default policy's run flags, all raised somewhere
+    assert {"missing_20_days", "absent_10_days", "illness_15_days",
+            "not_back_after_leave"} <= seen
