@@ -55,12 +55,13 @@ def read_years(s: Session) -> list[YearInfo]:
         halves.setdefault(yid, []).append(Span(name, start, end))
         names.setdefault(yid, []).append(term_name)
     out = []
-    for yid, name, start, end in conn.execute(_YEARS).all():
-        mine = halves.get(yid, [])
+    for year_id, name, start, end in conn.execute(_YEARS).all():
+        assert year_id is not None  # a stored row
+        mine = halves.get(year_id, [])
         terms: dict[str, list[Span]] = {}
-        for h, term_name in zip(mine, names.get(yid, []), strict=True):
+        for h, term_name in zip(mine, names.get(year_id, []), strict=True):
             terms.setdefault(term_name, []).append(h)
-        out.append(YearInfo(yid, name, start, end, tuple(mine),
+        out.append(YearInfo(year_id, name, start, end, tuple(mine),
                             tuple(Span(n, v[0].start, v[-1].end) for n, v in terms.items())))
     return out
 
@@ -95,7 +96,8 @@ class PeriodCounts:
         key = self._range(start, end)
         got = self._counts.get(key)
         if got is None:
-            got = self._counts[key] = Counts(*self._sum(key)[:7])
+            t = self._sum(key)
+            got = self._counts[key] = Counts(t[0], t[1], t[2], t[3], t[4], t[5], t[6])
         return got
 
     def illness(self, start: dt.date, end: dt.date) -> int:
@@ -210,8 +212,9 @@ def some_marks(s: Session, ids: Sequence[int] | None, start: dt.date, on: dt.dat
     shut_days = {d for d, _s in closed} if closed else set()
     # the date as the database hands it over (SQLite: text), turned into a date once per
     # distinct day rather than once per row
-    q = select(Mark.pupil_id, type_coerce(Mark.date, String), Mark.session, Mark.code).where(
-        Mark.date >= start, Mark.date <= on)
+    q = select(col(Mark.pupil_id), type_coerce(Mark.date, String), col(Mark.session),
+               col(Mark.code)).where(
+        col(Mark.date) >= start, col(Mark.date) <= on)
     if only is not None:
         q = q.where(col(Mark.code).in_(sorted(set(only))))
     if ids is not None:
@@ -262,8 +265,9 @@ def recent_and_picked(s: Session, ids: Sequence[int] | None, start: dt.date,
         which: list[Any] = [col(Mark.code).not_in(sorted(ON_TIME))]
         if also:
             which.append(col(Mark.code).in_(also))
-        q = select(Mark.pupil_id, type_coerce(Mark.date, String), Mark.session,
-                   Mark.code).where(Mark.date >= start, Mark.date <= on, or_(*which))
+        q = select(col(Mark.pupil_id), type_coerce(Mark.date, String), col(Mark.session),
+                   col(Mark.code)).where(col(Mark.date) >= start, col(Mark.date) <= on,
+                                         or_(*which))
         if ids is not None:
             q = q.where(col(Mark.pupil_id).in_(list(ids)))
         rows = conn.execute(q).all()

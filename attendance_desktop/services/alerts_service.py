@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Date, bindparam, func, or_, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
@@ -185,20 +187,22 @@ def periods(policy: Policy, years: Sequence[calendar_service.YearInfo], cal: Sch
 
 
 # the statements, built once (building them cost as much as running some)
-_PUPILS = select(Pupil.id, Pupil.upn, Pupil.legal_forename, Pupil.preferred_forename,
-                 Pupil.legal_surname, Pupil.preferred_surname, Pupil.year_group,
-                 SchoolClass.name, SchoolClass.sort_order, Pupil.dob).outerjoin(
-    SchoolClass, SchoolClass.id == Pupil.class_id).where(
-    Pupil.admission_date <= bindparam("on", type_=Date),
-    or_(Pupil.leaving_date.is_(None),  # type: ignore[union-attr]
-        Pupil.leaving_date >= bindparam("on", type_=Date)))  # type: ignore[operator]
-_EVENTS = select(TrackerEvent.pupil_id, TrackerEvent.tracker, TrackerEvent.kind,
-                 TrackerEvent.value, TrackerEvent.at).order_by(
-    TrackerEvent.at, TrackerEvent.id)  # type: ignore[arg-type]
-_CONTACTS = select(CallLog.pupil_id, func.max(CallLog.called_at)).group_by(CallLog.pupil_id)
-_LEAVE = select(LeaveRequest.pupil_id, LeaveDecision.id, LeaveDecision.outcome,
-                LeaveDecision.granted_last_date, LeaveRequest.id).join(
-    LeaveDecision, LeaveDecision.request_id == LeaveRequest.id)  # type: ignore[arg-type]
+_PUPILS = select(col(Pupil.id), col(Pupil.upn), col(Pupil.legal_forename),
+                 col(Pupil.preferred_forename), col(Pupil.legal_surname),
+                 col(Pupil.preferred_surname), col(Pupil.year_group), col(SchoolClass.name),
+                 col(SchoolClass.sort_order), col(Pupil.dob)).outerjoin(
+    SchoolClass, col(SchoolClass.id) == col(Pupil.class_id)).where(
+    col(Pupil.admission_date) <= bindparam("on", type_=Date),
+    or_(col(Pupil.leaving_date).is_(None),
+        col(Pupil.leaving_date) >= bindparam("on", type_=Date)))
+_EVENTS = select(col(TrackerEvent.pupil_id), col(TrackerEvent.tracker),
+                 col(TrackerEvent.kind), col(TrackerEvent.value), col(TrackerEvent.at)
+                 ).order_by(col(TrackerEvent.at), col(TrackerEvent.id))
+_CONTACTS = select(col(CallLog.pupil_id), func.max(col(CallLog.called_at))).group_by(
+    col(CallLog.pupil_id))
+_LEAVE = select(col(LeaveRequest.pupil_id), col(LeaveDecision.id), col(LeaveDecision.outcome),
+                col(LeaveDecision.granted_last_date), col(LeaveRequest.id)).join(
+    LeaveDecision, col(LeaveDecision.request_id) == col(LeaveRequest.id))
 
 
 def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None) -> Snapshot:
@@ -215,8 +219,8 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         conn = s.connection()  # plain rows below: no ORM processing
         pupil_q = _PUPILS
         if pupil_ids is not None:
-            pupil_q = pupil_q.where(Pupil.id.in_(list(pupil_ids)))  # type: ignore[union-attr]
-        pupils = conn.execute(pupil_q, {"on": on}).all()
+            pupil_q = pupil_q.where(col(Pupil.id).in_(list(pupil_ids)))
+        pupils: Sequence[Any] = conn.execute(pupil_q, {"on": on}).all()
         ids = [r[0] for r in pupils]
         only = ids if pupil_ids is not None else None
         per = periods(policy, years, cal, on, now)
@@ -251,7 +255,7 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         events: dict[int, list[tuple[str, Event]]] = {i: [] for i in ids}
         eq = _EVENTS
         if pupil_ids is not None:
-            eq = eq.where(TrackerEvent.pupil_id.in_(ids))  # type: ignore[attr-defined]
+            eq = eq.where(col(TrackerEvent.pupil_id).in_(ids))
         for pid, tracker, kind, value, at in conn.execute(eq).all():
             if pid in events:
                 events[pid].append((tracker, Event(kind, value, at.date())))
