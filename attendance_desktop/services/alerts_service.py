@@ -1,7 +1,8 @@
 """Who needs what next: every tracker's rules applied to the whole school at once.
 
-Reads the data with a handful of set queries (pupils, one query of marks over the
-window, tracker events, last contacts, leave ends) and applies the pure rules in
+Reads the data with a handful of set queries (the policy and calendar, pupils with their
+marks per period segment and last on-time day, one read of the marks that are not on time,
+tracker events, last contacts, leave ends; see alerts_reads) and applies the pure rules in
 domain.lateness / domain.escalation / domain.penalty per pupil. No query per pupil.
 """
 
