@@ -336,6 +336,32 @@ def by_day(marks: Iterable[tuple[dt.date, str, str]]) -> dict[dt.date, list[str]
     return out
 
 
+def _open_days(marks: Iterable[tuple[dt.date, str, str]], on: dt.date,
+               is_open: Callable[[dt.date, str], bool] | None
+               ) -> tuple[dict[dt.date, list[str]], set[dt.date], dt.date | None]:
+    """`by_day(open_marks(...))` of the marks up to `on` in one pass (it runs for every
+    pupil), with the days that had only closed sessions and the last leave mark's day."""
+    days: dict[dt.date, list[str]] = {}
+    closed: set[dt.date] = set()
+    leave: dt.date | None = None
+    for day, session, code in marks:
+        if day > on:
+            continue
+        if code == CLOSED or (is_open is not None and not is_open(day, session)):
+            closed.add(day)
+            continue
+        got = days.get(day)
+        if got is None:
+            days[day] = [code]
+        else:
+            got.append(code)
+        if code in LEAVE_CODES and (leave is None or day > leave):
+            leave = day
+    if closed:
+        closed.difference_update(days)
+    return days, closed, leave
+
+
 def sessions_as_days(sessions: int) -> float:
     return sessions / 2
 
@@ -410,12 +436,12 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
     `last_contact` is the latest call or message to the family. `totals` are the year's
     and term's counts (worked out from `marks` when not given); `n_marks` the pupil's N
     marks with their deadlines."""
-    kept, closed_only = open_marks((m for m in marks if m[0] <= on), is_open)
+    days, closed_only, marked_leave = _open_days(marks, on, is_open)
     run_days = [d for d in school_days if d not in closed_only] if closed_only \
-        else list(school_days)
-    days = by_day(kept)
+        else school_days
     if totals is None:
-        totals = flag_totals(kept, on, year, term)
+        totals = flag_totals(open_marks((m for m in marks if m[0] <= on), is_open)[0], on,
+                             year, term)
     out: list[Flag] = []
 
     def run(allowed: frozenset[str]) -> tuple[int, dt.date | None]:
@@ -429,7 +455,6 @@ def flags(policy: Policy, school_days: Sequence[dt.date],
     if n >= policy.la_continuous_absence_days and first:
         out.append(Flag("absent_10_days", f"{n} school days of G/N/O/U since {first:%d %b %Y}",
                         on, first))
-    marked_leave = max((d for d, _s, c in kept if c in LEAVE_CODES), default=None)
     ends = [d for d in (leave_end, marked_leave) if d is not None]
     latest_leave = max(ends) if ends else None
     if latest_leave is not None and latest_leave < on:

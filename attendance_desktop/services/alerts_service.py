@@ -1,7 +1,8 @@
 """Who needs what next: every tracker's rules applied to the whole school at once.
 
-Reads the data with a handful of set queries (pupils, one query of marks over the
-window, tracker events, last contacts, leave ends) and applies the pure rules in
+Reads the data with a handful of set queries (the policy and calendar, pupils with their
+marks per period segment and last on-time day, one read of the marks that are not on time,
+tracker events, last contacts, leave ends; see alerts_reads) and applies the pure rules in
 domain.lateness / domain.escalation / domain.penalty per pupil. No query per pupil.
 """
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, bindparam, func, or_, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
@@ -31,10 +34,8 @@ from attendance_desktop.domain.lateness import Event, LatenessStatus
 from attendance_desktop.domain.penalty import PnWindow
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import alerts_reads, calendar_service, clock
-from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services import alerts_reads, calendar_service, clock, register_facts
 from attendance_desktop.services.interchange import previous_school
-from attendance_desktop.services.policy_service import read_policy
 
 # Lower is more urgent. Overdue items move up one.
 FLAG_URGENCY = {
@@ -186,6 +187,25 @@ def periods(policy: Policy, years: Sequence[calendar_service.YearInfo], cal: Sch
     return Periods(band, previous, running, year, term)
 
 
+# the statements, built once (building them cost as much as running some)
+_PUPILS = select(col(Pupil.id), col(Pupil.upn), col(Pupil.legal_forename),
+                 col(Pupil.preferred_forename), col(Pupil.legal_surname),
+                 col(Pupil.preferred_surname), col(Pupil.year_group), col(SchoolClass.name),
+                 col(SchoolClass.sort_order), col(Pupil.dob)).outerjoin(
+    SchoolClass, col(SchoolClass.id) == col(Pupil.class_id)).where(
+    col(Pupil.admission_date) <= bindparam("on", type_=Date),
+    or_(col(Pupil.leaving_date).is_(None),
+        col(Pupil.leaving_date) >= bindparam("on", type_=Date)))
+_EVENTS = select(col(TrackerEvent.pupil_id), col(TrackerEvent.tracker),
+                 col(TrackerEvent.kind), col(TrackerEvent.value), col(TrackerEvent.at)
+                 ).order_by(col(TrackerEvent.at), col(TrackerEvent.id))
+_CONTACTS = select(col(CallLog.pupil_id), func.max(col(CallLog.called_at))).group_by(
+    col(CallLog.pupil_id))
+_LEAVE = select(col(LeaveRequest.pupil_id), col(LeaveDecision.id), col(LeaveDecision.outcome),
+                col(LeaveDecision.granted_last_date), col(LeaveRequest.id)).join(
+    LeaveDecision, col(LeaveDecision.request_id) == col(LeaveRequest.id))
+
+
 def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None) -> Snapshot:
     """Every tracker for the pupils on roll on `on` (or just the pupils asked for).
 
@@ -196,17 +216,12 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
         years = alerts_reads.read_years(s)
         if not calendar_service.covers(years, on):
             raise calendar_service.NoTermDates(on)
-        policy = read_policy(s)
-        cal = read_calendar(s)
-        pupil_q = select(Pupil.id, Pupil.upn, Pupil.legal_forename, Pupil.preferred_forename,
-                         Pupil.legal_surname, Pupil.preferred_surname, Pupil.year_group,
-                         SchoolClass.name, SchoolClass.sort_order, Pupil.dob).outerjoin(
-            SchoolClass, SchoolClass.id == Pupil.class_id).where(
-            Pupil.admission_date <= on,
-            or_(Pupil.leaving_date.is_(None), Pupil.leaving_date >= on))  # type: ignore[union-attr]
+        policy, cal = register_facts.facts_in(s)  # the calendar read once, kept by content
+        conn = s.connection()  # plain rows below: no ORM processing
+        pupil_q = _PUPILS
         if pupil_ids is not None:
-            pupil_q = pupil_q.where(Pupil.id.in_(list(pupil_ids)))  # type: ignore[union-attr]
-        pupils = s.execute(pupil_q).all()
+            pupil_q = pupil_q.where(col(Pupil.id).in_(list(pupil_ids)))
+        pupils: Sequence[Any] = conn.execute(pupil_q, {"on": on}).all()
         ids = [r[0] for r in pupils]
         only = ids if pupil_ids is not None else None
         per = periods(policy, years, cal, on, now)
@@ -215,32 +230,37 @@ def snapshot(engine: Engine, on: dt.date, pupil_ids: Sequence[int] | None = None
                          + [sp.start for sp in (per.year, per.previous) if sp is not None])
         all_weeks = cal.school_weeks(first_week, on)
         pn_weeks = all_weeks[-policy.pn_window_school_weeks:]
-        counts, window_start = alerts_reads.period_counts(
-            s, only, (per.band, per.previous, per.running, per.year, per.term), on)
+        bounds = alerts_reads.segment_bounds(
+            (per.band, per.previous, per.running, per.year, per.term), on)
+        window_start = bounds[0]
         recent_days = cal.school_days(window_start, on)[-escalation.run_lookback(policy):]
         recent_start = recent_days[0] if recent_days else on
         # sessions the calendar has closed (a planned closed afternoon): never in a run
         closed = {(d, ss) for d in cal.closures if window_start <= d <= on
                   for ss in ("AM", "PM") if not cal.is_open(d, ss)}
+        totals, last_on_time = alerts_reads.segment_totals(s, only, on, bounds, recent_start,
+                                                           closed)
         year_start = per.year.start if per.year else window_start
         late_from = min(year_start - dt.timedelta(days=6), window_start)
         pn_from = pn_weeks[0] if pn_weeks else on
-        # one read: every mark of the recent window, and over the year only the late,
-        # penalty-notice and N marks
-        recent, picked = alerts_reads.recent_and_picked(
+        # one read of the marks that are not on time: the recent window's, the period
+        # counts' categories, the late, PN and N marks
+        recent, picked, others = alerts_reads.recent_and_picked(
             s, only, min(late_from, pn_from), recent_start, on,
-            {*lateness.LATE_CODES, *policy.pn_codes, "N"}, closed)
+            {*lateness.LATE_CODES, *policy.pn_codes, "N"}, closed, bounds)
+        # A pupil's on-time marks matter to the run rules only through the last day that
+        # holds one: it ends every run and is a day attended. So that day stands for them.
+        for pid, day in last_on_time.items():
+            recent.setdefault(pid, []).append((day, "AM", "/"))
+        counts = alerts_reads.period_counts(totals, others, bounds)
         events: dict[int, list[tuple[str, Event]]] = {i: [] for i in ids}
-        eq = select(TrackerEvent.pupil_id, TrackerEvent.tracker, TrackerEvent.kind,
-                    TrackerEvent.value, TrackerEvent.at).order_by(
-            TrackerEvent.at, TrackerEvent.id)  # type: ignore[arg-type]
+        eq = _EVENTS
         if pupil_ids is not None:
-            eq = eq.where(TrackerEvent.pupil_id.in_(ids))  # type: ignore[attr-defined]
-        for pid, tracker, kind, value, at in s.execute(eq).all():
+            eq = eq.where(col(TrackerEvent.pupil_id).in_(ids))
+        for pid, tracker, kind, value, at in conn.execute(eq).all():
             if pid in events:
                 events[pid].append((tracker, Event(kind, value, at.date())))
-        contacts = dict(s.execute(select(CallLog.pupil_id, func.max(CallLog.called_at))
-                                  .group_by(CallLog.pupil_id)).all())
+        contacts = dict(conn.execute(_CONTACTS).all())
         leave_ends = _leave_ends(s, on)
         elsewhere = previous_school.pn_history(s, ids, on)  # CTF history spans settings
         # a pupil who has not attended in the recent window may have a run (or leave not
@@ -288,9 +308,7 @@ class _Context:
 
 def _leave_ends(s, on: dt.date) -> dict[int, dt.date]:  # type: ignore[no-untyped-def]
     """The last granted day of each pupil's latest leave that ended before `on`."""
-    rows = s.execute(select(LeaveRequest.pupil_id, LeaveDecision.id, LeaveDecision.outcome,
-                            LeaveDecision.granted_last_date, LeaveRequest.id).join(
-        LeaveDecision, LeaveDecision.request_id == LeaveRequest.id)).all()
+    rows = s.connection().execute(_LEAVE).all()
     latest: dict[int, tuple[int, int, str, dt.date | None]] = {}
     for pid, did, outcome, last, rid in rows:  # the newest decision per request wins
         if rid not in latest or did > latest[rid][1]:
@@ -354,11 +372,11 @@ def _assess(ctx: _Context, pid: int, upn: str, name: str, class_name: str, year_
     contact_days = [e.on for e in flag_events if e.value == "illness_weekly_contact"]
     if last_call is not None:
         contact_days.append(last_call.date())
+    term_counts = pc.counts(term.start, on) if term else Counts()
     totals = escalation.FlagTotals(
         year_ill_sessions=pc.illness(year.start, on) if year else 0,
-        term_absent_sessions=(lambda c: c.authorised + c.unauthorised)(
-            pc.counts(term.start, on)) if term else 0,
-        term_unauthorised_sessions=pc.counts(term.start, on).unauthorised if term else 0)
+        term_absent_sessions=term_counts.authorised + term_counts.unauthorised,
+        term_unauthorised_sessions=term_counts.unauthorised)
     n_ages = tuple(escalation.NAge(d, s, escalation.n_deadline(
         ctx.cal.add_school_days, d, policy.n_code_limit_school_days))
         for d, s, c in picked if c == "N" and d <= on)
