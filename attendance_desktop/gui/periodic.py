@@ -16,7 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from attendance_desktop.domain.progress import CancelToken, Progress
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 
 log = logging.getLogger(__name__)

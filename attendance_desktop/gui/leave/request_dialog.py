@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain import leave as rules
+from attendance_desktop.gui.common import MessageLabel, pydate, qdate
 from attendance_desktop.gui.leave.figures_widget import FiguresWidget
-from attendance_desktop.gui.settings.common import MessageLabel, pydate, qdate
 from attendance_desktop.services import leave_service, pupil_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import codes
 from attendance_desktop.domain import leave as rules
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.services import leave_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

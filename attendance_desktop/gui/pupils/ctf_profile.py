@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services import audit_service, pupil_service
 from attendance_desktop.services.context import AppContext

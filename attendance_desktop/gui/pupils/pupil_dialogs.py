@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.gui.settings.common import MessageLabel, pydate, qdate
+from attendance_desktop.gui.common import MessageLabel, pydate, qdate
 from attendance_desktop.services import pupil_service
 from attendance_desktop.services.class_service import ClassInfo
 from attendance_desktop.services.context import AppContext

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.backups import BackupSettings
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.common import MessageLabel, bullet_list, hint
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.register_check import RegisterCheckBox
-from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import backup_service, backup_store, restore_service
 from attendance_desktop.services.backup_store import BackupFile
@@ -60,7 +60,7 @@ def _spin(low: int, high: int, suffix: str, name: str) -> QSpinBox:
 
 class BackupsPage(QWidget):
     saved = Signal()
-    restored = Signal()
+    restored = Signal(str)  # what was restored, in a sentence
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -310,11 +310,7 @@ class BackupsPage(QWidget):
         text = (f"Restored {result.restored_from.name}. The database as it was is kept in "
                 f"{result.kept_copy}.")
         self.message.show_ok(text)
-        self.restored.emit()
-        window = self.window()
-        if hasattr(window, "rebuild_for_user"):  # every page reads the restored register
-            QMessageBox.information(self, "Backup restored", text)
-            QTimer.singleShot(0, window.rebuild_for_user)
+        self.restored.emit(text)  # the Settings page has every page built again
 
     @Slot(object)
     def _failed(self, exc: BaseException) -> None:

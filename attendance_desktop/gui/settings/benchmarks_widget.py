@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import benchmarks as rules
 from attendance_desktop.domain.benchmarks import AREA_LABELS, PERIOD_LABELS, Figure
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.common import MessageLabel, hint
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.gui.settings.common import MessageLabel, hint
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services import benchmark_service
 from attendance_desktop.services.context import AppContext

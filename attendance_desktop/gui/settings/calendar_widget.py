@@ -30,7 +30,7 @@ from attendance_desktop.domain.calendar import (
     default_term_dates,
     england_bank_holidays,
 )
-from attendance_desktop.gui.settings.common import MessageLabel, hint, pydate, qdate
+from attendance_desktop.gui.common import MessageLabel, hint, pydate, qdate
 from attendance_desktop.services import calendar_service, school_service
 from attendance_desktop.services.calendar_service import YearInfo
 from attendance_desktop.services.context import AppContext

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.common import MessageLabel, bullet_list, hint
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.mail import credentials, sender

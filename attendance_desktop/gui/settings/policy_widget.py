@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.policy import PRESET_LABELS, PRESETS, Policy, PolicyError
-from attendance_desktop.gui.settings.common import MessageLabel, pytime, qtime
+from attendance_desktop.gui.common import MessageLabel, pytime, qtime
 from attendance_desktop.gui.settings.records_table import RecordsTable
 from attendance_desktop.gui.settings.workflow_editors import LadderEndsEditor, PnCodesEditor
 from attendance_desktop.services import policy_service

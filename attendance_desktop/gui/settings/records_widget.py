@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.services import audit_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.domain.wording import counted
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.services import retention_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.gui.settings.common import MessageLabel, image_file_to_png
+from attendance_desktop.gui.common import MessageLabel, image_file_to_png
 from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

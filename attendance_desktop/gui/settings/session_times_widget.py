@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.policy import Policy, PolicyError, SessionTimes
-from attendance_desktop.gui.settings.common import MessageLabel, hint, pytime, qtime
+from attendance_desktop.gui.common import MessageLabel, hint, pytime, qtime
 from attendance_desktop.services import policy_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

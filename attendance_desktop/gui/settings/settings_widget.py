@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -14,11 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.common import MessageLabel, heading
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.settings.backups_widget import BackupsPage
 from attendance_desktop.gui.settings.benchmarks_widget import BenchmarksPage
 from attendance_desktop.gui.settings.calendar_widget import CalendarSettingsPage
 from attendance_desktop.gui.settings.classes_widget import ClassesEditor
-from attendance_desktop.gui.settings.common import MessageLabel, heading
 from attendance_desktop.gui.settings.mail_widget import MailSettingsPage
 from attendance_desktop.gui.settings.policy_widget import PolicySettingsPage
 from attendance_desktop.gui.settings.records_widget import RecordsPage
@@ -68,9 +70,10 @@ class ChangeLogWidget(QWidget):
 
 
 class SettingsWidget(QWidget):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Settings", "settingsHeading"))
         self.notice = MessageLabel("settingsNotice")
@@ -88,6 +91,7 @@ class SettingsWidget(QWidget):
         self.staff = StaffEditor(ctx)
         self.log = ChangeLogWidget(ctx)
         self.backups = BackupsPage(ctx)
+        self.backups.restored.connect(self._restored)
         self.benchmarks = BenchmarksPage(ctx)
         self.mail = MailSettingsPage(ctx)
         classes_page = QWidget()
@@ -101,6 +105,12 @@ class SettingsWidget(QWidget):
                             (self.benchmarks, "Benchmarks"),
                             (self.log, "Change log")):
             self.tabs.addTab(page, title)
+        # for links from other areas (Navigator.show_settings)
+        self.sections: dict[str, QWidget] = {
+            "school": self.school, "policy": self.policy, "sessions": self.sessions,
+            "calendar": self.calendar, "classes": classes_page, "staff": staff_page,
+            "backups": self.backups, "mail": self.mail, "benchmarks": self.benchmarks,
+            "log": self.log}
         if not ctx.actor.can_manage_staff:
             self.tabs.setTabEnabled(5, False)
             self.tabs.setTabToolTip(5, "Only the headteacher can manage staff accounts")
@@ -111,6 +121,22 @@ class SettingsWidget(QWidget):
         self.staff.changed.connect(self.classes.refresh)
         self._add_records_tabs(ctx)
         layout.addWidget(self.tabs, 1)
+
+    def show_section(self, section: str) -> bool:
+        """Bring one section's tab forward; False if there is no such (enabled) tab."""
+        page = self.sections.get(section)
+        index = -1 if page is None else self.tabs.indexOf(page)
+        if index < 0 or not self.tabs.isTabEnabled(index):
+            return False
+        self.tabs.setCurrentIndex(index)
+        return True
+
+    @Slot(str)
+    def _restored(self, text: str) -> None:
+        """Every page reads the restored database: the window builds them again."""
+        if self.navigator.attached:
+            QMessageBox.information(self, "Backup restored", text)
+            QTimer.singleShot(0, self.navigator.reload_all)
 
     def _add_records_tabs(self, ctx: AppContext) -> None:
         # The logs say who looked at which pupils, and removal is the head's: head only.

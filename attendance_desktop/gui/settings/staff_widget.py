@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.roles import Role
-from attendance_desktop.gui.settings.common import MessageLabel, hint
+from attendance_desktop.gui.common import MessageLabel, hint
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import staff_service
 from attendance_desktop.services.auth_service import MIN_PIN_LENGTH, StaffInfo

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
 

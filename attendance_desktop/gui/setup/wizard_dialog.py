@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain.calendar import academic_year_start, default_term_dates
 from attendance_desktop.domain.policy import PRESET_LABELS, PolicyError
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.gui.common import MessageLabel, hint
 from attendance_desktop.gui.pupils.pupil_dialogs import PupilEditDialog
 from attendance_desktop.gui.settings.calendar_widget import TermDatesEditor
 from attendance_desktop.gui.settings.classes_widget import ClassesEditor
-from attendance_desktop.gui.settings.common import MessageLabel, hint
 from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.settings.school_widget import SchoolDetailsForm
 from attendance_desktop.gui.settings.session_times_widget import SessionTimesForm
