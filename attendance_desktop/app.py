@@ -70,6 +70,9 @@ def run_window(args: argparse.Namespace) -> int:
     try:
         return _run(args, app)
     finally:
+        from attendance_desktop.gui import serial_worker
+
+        serial_worker.shutdown_all()  # a job still running is told to stop; threads end
         collector.stop()
         restore_signals()
         hook.uninstall()
