@@ -2,6 +2,7 @@
 the demo school, against a bare PySide6 window process, alternated in one run.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_startup.py [--rounds 7] [--pupils 210]
+        [--before OTHER_CHECKOUT] [--importtime]
 
 Each round starts three fresh processes in turn: a bare QApplication showing one QWidget,
 `attendance-desktop gui` (stopped when its sign-in dialog is shown) and
@@ -64,10 +65,9 @@ else:
 """
 
 
-def one(want: str, args: list[str], env: dict[str, str], extra: list[str] | None = None
-        ) -> float:
-    env = dict(env, BENCH_T0=repr(time.time()), BENCH_WANT=want)
-    done = subprocess.run([sys.executable, *(extra or []), "-c", PROBE, *args], env=env,
+def one(want: str, args: list[str], env: dict[str, str], root: Path = ROOT) -> float:
+    env = dict(env, BENCH_T0=repr(time.time()), BENCH_WANT=want, PYTHONPATH=str(root))
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("SHOWN "):
@@ -91,28 +91,36 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--pupils", type=int, default=210)
     parser.add_argument("--importtime", action="store_true")
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT",
+                        help="also time another checkout (e.g. the main branch) in the same run")
     a = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         make_school(data, a.pupils)
-        env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen",
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
                    HOME=tmp, XDG_CONFIG_HOME=str(Path(tmp) / "config"))
         env.pop("ATTENDANCE_DATA_DIR", None)
-        runs = {
-            "bare PySide6 window": ("QWidget", []),
-            "sign-in dialog (gui)": ("LoginDialog", ["gui", "--data-dir", str(data)]),
-            "kiosk window (kiosk)": ("KioskWindow", ["kiosk", "--data-dir", str(data)]),
+        runs: dict[str, tuple[str, list[str], Path]] = {
+            "bare PySide6 window": ("QWidget", [], ROOT),
+            "sign-in dialog (gui)": ("LoginDialog", ["gui", "--data-dir", str(data)], ROOT),
+            "kiosk window (kiosk)": ("KioskWindow", ["kiosk", "--data-dir", str(data)], ROOT),
         }
-        for want, args in runs.values():  # warm the disk cache and .pyc files
-            one(want, args, env)
+        if a.before is not None:
+            runs["sign-in, before"] = ("LoginDialog", ["gui", "--data-dir", str(data)],
+                                       a.before.resolve())
+            runs["kiosk, before"] = ("KioskWindow", ["kiosk", "--data-dir", str(data)],
+                                     a.before.resolve())
+        for want, args, root in runs.values():  # warm the disk cache and .pyc files
+            one(want, args, env, root)
         times: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(a.rounds):
-            for name, (want, args) in runs.items():
-                times[name].append(one(want, args, env))
+            for name, (want, args, root) in runs.items():
+                times[name].append(one(want, args, env, root))
         if a.importtime:
-            for name, (want, args) in runs.items():
-                log = Path(tempfile.gettempdir()) / f"importtime-{want}.txt"
-                env_it = dict(env, BENCH_T0=repr(time.time()), BENCH_WANT=want)
+            for name, (want, args, root) in runs.items():
+                log = Path(tempfile.gettempdir()) / f"importtime-{name.split()[0]}-{want}.txt"
+                env_it = dict(env, BENCH_T0=repr(time.time()), BENCH_WANT=want,
+                              PYTHONPATH=str(root))
                 with log.open("w") as fh:
                     subprocess.run([sys.executable, "-X", "importtime", "-c", PROBE, *args],
                                    env=env_it, stdout=subprocess.DEVNULL, stderr=fh,
