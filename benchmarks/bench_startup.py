@@ -67,7 +67,8 @@ else:
 
 def one(want: str, args: list[str], env: dict[str, str], root: Path = ROOT) -> float:
     env = dict(env, BENCH_T0=repr(time.time()), BENCH_WANT=want, PYTHONPATH=str(root))
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], env=env,
+    # cwd: `-c` puts the current folder first on sys.path, ahead of PYTHONPATH
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, cwd=root,
                           capture_output=True, text=True, timeout=120, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("SHOWN "):
@@ -123,7 +124,7 @@ def main() -> int:
                               PYTHONPATH=str(root))
                 with log.open("w") as fh:
                     subprocess.run([sys.executable, "-X", "importtime", "-c", PROBE, *args],
-                                   env=env_it, stdout=subprocess.DEVNULL, stderr=fh,
+                                   env=env_it, cwd=root, stdout=subprocess.DEVNULL, stderr=fh,
                                    timeout=120, check=False)
                 print(f"import times of {name}: {log}")
     print(f"demo school, {a.pupils} pupils; {a.rounds} rounds, alternated; "
