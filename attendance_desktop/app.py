@@ -70,6 +70,9 @@ def run_window(args: argparse.Namespace) -> int:
     try:
         return _run(args, app)
     finally:
+        from attendance_desktop.gui import serial_worker
+
+        serial_worker.shutdown_all()  # a job still running is told to stop; threads end
         collector.stop()
         restore_signals()
         hook.uninstall()
@@ -168,7 +171,12 @@ def _bring_forward(shown: dict[str, Any]) -> None:
     target = QApplication.activeModalWidget()  # sign-in, welcome or a dialog in progress
     window = shown.get("main window")
     if target is None and window is not None:
-        kiosk = getattr(window, "kiosk", None)  # the staff window hides behind its kiosk
+        from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
+        from attendance_desktop.gui.main_window import MainWindow
+
+        # the kiosk started alone, or the staff window hiding behind the kiosk it opened
+        kiosk = window if isinstance(window, KioskWindow) else \
+            window.kiosk if isinstance(window, MainWindow) else None
         if kiosk is not None and kiosk.isMinimized():
             kiosk.showFullScreen()
         target = kiosk if kiosk is not None else window
@@ -228,34 +236,65 @@ def _quit_on_signals() -> Callable[[], None]:
 def open_windows(args: argparse.Namespace, ctx: AppContext) -> tuple[Any, Any] | None:
     """First start (welcome/wizard), sign-in, then the main window or the kiosk.
 
-    Returns (main window, idle lock or None), or None when the user stopped at the welcome
-    screen or at sign-in. Needs a QApplication.
+    Returns (main window or kiosk window, idle lock or None), or None when the user
+    stopped at the welcome screen or at sign-in. Needs a QApplication.
     """
-    if args.command != "kiosk":
-        from attendance_desktop.gui.setup.welcome_dialog import run_first_start
+    if args.command == "kiosk":
+        return _open_kiosk(ctx), None
+    from attendance_desktop.gui.setup.welcome_dialog import run_first_start
 
-        # A new database: offer the demo school or the set-up wizard before anything else.
-        if not run_first_start(ctx):
-            return None
-        if not _sign_in(ctx):
-            return None
+    # A new database: offer the demo school or the set-up wizard before anything else.
+    if not run_first_start(ctx):
+        return None
+    if not _sign_in(ctx):
+        return None
     # Once signed in: the pages' modules (ReportLab among them) and the closure fill
     # would otherwise hold up the sign-in dialog.
     _fill_planned_closures(ctx)
     from attendance_desktop.gui.main_window import MainWindow
 
     window = MainWindow(ctx)
-    lock = None
-    if args.command == "kiosk":
-        window.open_kiosk()
-    else:
-        from attendance_desktop.gui.idle_lock import install_lock
-        from attendance_desktop.services import policy_service
+    from attendance_desktop.gui.idle_lock import install_lock
+    from attendance_desktop.services import policy_service
 
-        minutes = policy_service.load_policy(ctx.engine).staff_idle_lock_minutes
-        lock = install_lock(window, ctx, minutes)
-        window.show()
+    minutes = policy_service.load_policy(ctx.engine).staff_idle_lock_minutes
+    lock = install_lock(window, ctx, minutes)
+    window.show()
     return window, lock
+
+
+def _open_kiosk(ctx: AppContext) -> Any:
+    """`attendance-desktop kiosk`: the kiosk alone, full screen, with no staff window
+    behind it (so none is built: a quicker start, and nothing for pupils to reach). A staff
+    PIN closes it and the app ends. The staff window's background duties (automatic
+    backups, the weekly register check, the email outbox) start once it is shown."""
+    from PySide6.QtCore import Qt, QTimer
+
+    from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
+
+    kiosk = KioskWindow(ctx)
+    kiosk.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+    kiosk.showFullScreen()
+    QTimer.singleShot(0, kiosk, functools.partial(_kiosk_duties, ctx, kiosk))
+    return kiosk
+
+
+def _kiosk_duties(ctx: AppContext, kiosk: Any) -> None:
+    from attendance_desktop.gui.auto_backup import AutoBackup
+    from attendance_desktop.gui.mail.pump import MailPump
+    from attendance_desktop.gui.register_check import WeeklyCheck
+
+    _fill_planned_closures(ctx)
+    backup = AutoBackup(ctx, kiosk)
+    check = WeeklyCheck(ctx, kiosk)
+    kiosk.duties = (backup, check, MailPump(ctx, kiosk))
+
+    def closed() -> None:  # as the staff window does on quit
+        check.stop()
+        backup.at_quit()
+        kiosk.deleteLater()
+
+    kiosk.kioskClosed.connect(closed)
 
 
 def _sign_in(ctx: AppContext) -> bool:

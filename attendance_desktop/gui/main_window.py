@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QFile, QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -17,37 +18,13 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.gui.auto_backup import AutoBackup
-from attendance_desktop.gui.kiosk.office_widget import FireRollButton, KioskOfficeWidget
-from attendance_desktop.gui.leave.leave_widget import LeaveWidget
-from attendance_desktop.gui.letters.letters_widget import LettersWidget
-from attendance_desktop.gui.mail.pump import MailPump
-from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
-from attendance_desktop.gui.register.register_widget import RegisterWidget
-from attendance_desktop.gui.register_check import WeeklyCheck
-from attendance_desktop.gui.reports.reports_widget import ReportsWidget
-from attendance_desktop.gui.settings.settings_widget import SettingsWidget
-from attendance_desktop.gui.today_widget import TodayWidget
-from attendance_desktop.gui.trackers.board_widget import TrackersWidget
+from attendance_desktop.gui.navigator import AREAS, Navigator, load
 from attendance_desktop.services.context import AppContext
 
-PageFactory = Callable[[AppContext], QWidget]
+if TYPE_CHECKING:
+    from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
 
-
-# (name, tooltip, page factory); Ctrl+1 .. Ctrl+9 follow this order.
-AREAS: list[tuple[str, str, PageFactory]] = [
-    ("Today", "Today's registers, absences to chase and figures", TodayWidget),
-    ("Register", "Take and correct the registers", RegisterWidget),
-    ("Kiosk", "Front desk: open the sign-in kiosk, late log, who is on site, fire roll",
-     KioskOfficeWidget),
-    ("Leave", "Leave of absence requests and decisions", LeaveWidget),
-    ("Trackers", "Lateness and absence escalation: who needs what next", TrackersWidget),
-    ("Letters", "Letters and printing", LettersWidget),
-    ("Pupils", "Pupils and contacts", PupilsWidget),
-    ("Reports", "Attendance reports for staff and governors: half term, term, year",
-     ReportsWidget),
-    ("Settings", "School, policy, calendar and staff settings", SettingsWidget),
-]
+PageFactory = Callable[[AppContext, Navigator], QWidget]
 
 
 class MainWindow(QMainWindow):
@@ -66,14 +43,17 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet("QListWidget { font-size: 11pt; } "
                                "QListWidget::item { padding: 8px 10px; }")
         self.pages = QStackedWidget()
-        self._factories: list[PageFactory] = []
-        for number, (name, tip, factory) in enumerate(AREAS, start=1):
-            item = QListWidgetItem(name)
+        self.navigator = Navigator(ctx, self)  # how pages open one another
+        self.kiosk: KioskWindow | None = None
+        for number, area in enumerate(AREAS, start=1):
+            item = QListWidgetItem(area.label)
+            icon = f":/icons/{area.icon}.svg"
+            if QFile.exists(icon):
+                item.setIcon(QIcon(icon))
             shortcut = f"Ctrl+{number}"
-            item.setToolTip(f"{tip} ({shortcut})")
+            item.setToolTip(f"{area.tip} ({shortcut})")
             self.nav.addItem(item)
-            self.pages.addWidget(QWidget())  # built on first visit
-            self._factories.append(factory)
+            self.pages.addWidget(QWidget())  # built, and its module imported, on first visit
             action = QAction(self)
             action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(self._go_to_shortcut)
@@ -86,6 +66,11 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.show_area)
         self.nav.setCurrentRow(0)
         self.statusBar().showMessage(self._status_text())
+        from attendance_desktop.gui.auto_backup import AutoBackup
+        from attendance_desktop.gui.kiosk.office_widget import FireRollButton
+        from attendance_desktop.gui.mail.pump import MailPump
+        from attendance_desktop.gui.register_check import WeeklyCheck
+
         self.statusBar().addPermanentWidget(FireRollButton(ctx))  # one click from any page
         self._restore_geometry()
         self._build_help_menu()
@@ -93,6 +78,7 @@ class MainWindow(QMainWindow):
         self.weekly_check = WeeklyCheck(ctx, self)  # the register check, when a week old
         self.weekly_check.finished.connect(self._register_checked)
         self.mail_pump = MailPump(ctx, self)  # sends the email outbox every minute
+        self.navigator.mail_pump = self.mail_pump
 
     def _build_help_menu(self) -> None:
         menu = self.menuBar().addMenu("&Help")
@@ -123,14 +109,24 @@ class MainWindow(QMainWindow):
         return f"Signed in as {self.ctx.actor.name} ({self.ctx.actor.role.label}) · data: {where}"
 
     def area_index(self, name: str) -> int:
-        return [a[0] for a in AREAS].index(name)
+        """The row of an area, by its label ("Pupils") or key ("pupils")."""
+        for index, area in enumerate(AREAS):
+            if name in (area.label, area.key):
+                return index
+        raise ValueError(name)
+
+    def show_area_key(self, key: str) -> QWidget | None:
+        """For the navigator: switch to the area and return its page."""
+        self.show_area(self.area_index(key))
+        return self.current_page()
 
     @Slot(int)
     def show_area(self, index: int) -> None:
         if index < 0:
             return
         if index not in self._built:
-            page = self._factories[index](self.ctx)
+            factory: PageFactory = load(AREAS[index].factory)
+            page = factory(self.ctx, self.navigator)
             old = self.pages.widget(index)
             self.pages.removeWidget(old)
             old.deleteLater()
@@ -147,11 +143,8 @@ class MainWindow(QMainWindow):
             self.show_area(int(action.data()))
 
     def show_pupil(self, pupil_id: int) -> None:
-        """Switch to Pupils and open this pupil's profile (for links from other pages)."""
-        self.show_area(self.area_index("Pupils"))
-        page = self.current_page()
-        if isinstance(page, PupilsWidget):
-            page.show_pupil(pupil_id)
+        """Switch to Pupils and open this pupil's profile."""
+        self.navigator.show_pupil(pupil_id)
 
     def current_page(self) -> QWidget:
         return self.pages.currentWidget()
@@ -178,9 +171,8 @@ class MainWindow(QMainWindow):
         """
         from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
 
-        kiosk = getattr(self, "kiosk", None)
-        if kiosk is not None:
-            kiosk.activateWindow()
+        if self.kiosk is not None:
+            self.kiosk.activateWindow()
             return
         self._return_from_kiosk = self.isVisible()
         self.kiosk = KioskWindow(self.ctx)
@@ -207,7 +199,9 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _register_checked(self, _outcome: object) -> None:
-        for i in range(self.pages.count()):  # the Today board's line, if it is built
+        from attendance_desktop.gui.today_widget import TodayWidget
+
+        for i in sorted(self._built):  # the Today board's line, if it is built
             page = self.pages.widget(i)
             if isinstance(page, TodayWidget):
                 page.check_line.refresh()

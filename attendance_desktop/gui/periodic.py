@@ -1,9 +1,10 @@
 """A job that runs by itself now and then, off the GUI thread (automatic backups, the
 weekly register check).
 
-Each `PeriodicJob` has its own one-thread pool, so its runs never overlap and never wait
-behind (or hold up) the pages' work on the global pool. It runs `first_ms` after start,
-then every `every_ms`, and on `run_now()`; a request while a run is going is dropped.
+Each `PeriodicJob` has its own serial worker (gui.serial_worker), so its runs never
+overlap and never wait behind (or hold up) the pages' work on the app's worker. It runs
+`first_ms` after start, then every `every_ms`, and on `run_now()`; a request while a run
+is going is dropped.
 `finished` carries the run's result, or the exception it raised, once the run has ended
 (so a slot may call `run_now()` again).
 """
@@ -13,10 +14,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from attendance_desktop.domain.progress import CancelToken, Progress
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
+from attendance_desktop.gui.serial_worker import own_worker
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,7 @@ class PeriodicJob(QObject):
         super().__init__(parent)
         self.work = job  # the work, as a generator job (see gui.workers)
         self.emit_none = emit_none
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.worker = own_worker(type(self).__name__)
         self.running = False
         self.token = CancelToken()
         self._outcome: object = None
@@ -50,14 +51,14 @@ class PeriodicJob(QObject):
         if self.running:
             return
         self.running = True
-        start_job(self.work, self.signals, self.token, self.pool)
+        start_job(self.work, self.signals, self.token, self.worker)
 
     def stop(self, wait_ms: int, *, cancel: bool) -> None:
         """No more runs; cancel the running one if asked, and wait for it to end."""
         self.timer.stop()
         if cancel:
             self.token.cancel()
-        self.pool.waitForDone(wait_ms)
+        self.worker.shutdown(wait_ms / 1000, drop_queued=False)
 
     @Slot()
     def _succeeded(self) -> None:

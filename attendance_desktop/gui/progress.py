@@ -11,10 +11,11 @@ the job's CancelToken, and the job stops at its next `token.check()`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.serial_worker import SerialWorker
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 
 
@@ -26,12 +27,12 @@ class BackgroundTask(QObject):
     ended = Signal()
 
     def __init__(self, parent: QWidget, title: str, job: Job, *, delay_ms: int = 500,
-                 pool: QThreadPool | None = None) -> None:
+                 worker: SerialWorker | None = None) -> None:
         super().__init__(parent)
         self.parent_widget = parent
         self.title = title
         self.job = job
-        self.pool = pool
+        self.worker = worker
         self.token = CancelToken()
         self.running = False
         self.signals = JobSignals(self)
@@ -56,7 +57,7 @@ class BackgroundTask(QObject):
 
     def start(self) -> None:
         self.running = True
-        start_job(self.job, self.signals, self.token, self.pool)
+        start_job(self.job, self.signals, self.token, self.worker)
         self._timer.start()
 
     @Slot()

@@ -10,9 +10,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QGroupBox, QPushButton, QVBoxLayout, QWidget
 
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.common import MessageLabel, bullet_list, hint
 from attendance_desktop.gui.periodic import PeriodicJob, StatusLabel
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
 from attendance_desktop.services import integrity_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

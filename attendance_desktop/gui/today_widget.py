@@ -29,7 +29,8 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.auto_backup import BackupWarningLabel
 from attendance_desktop.gui.background_load import BackgroundLoad
-from attendance_desktop.gui.register.live_view import LiveWatcher
+from attendance_desktop.gui.live_view import LiveWatcher
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.register_check import CheckResultLabel
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import calendar_service, dashboard_service
@@ -136,9 +137,10 @@ class ResolveDialog(QDialog):
 
 
 class TodayWidget(QWidget):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         self.board: TodayBoard | None = None
         self.keep_scroll: list[int] = []
         layout = QVBoxLayout(self)
@@ -525,12 +527,4 @@ class TodayWidget(QWidget):
             (rows[0] if rows else -1)  # the row last chosen, when several are selected
         class_id = self.registers.item(row, 0).data(Qt.ItemDataRole.UserRole) \
             if row >= 0 else None
-        window = self.window()
-        show_area = getattr(window, "show_area", None)
-        if show_area is None:
-            return
-        show_area(window.area_index("Register"))  # type: ignore[attr-defined]
-        page = window.current_page()  # type: ignore[attr-defined]
-        chooser = getattr(page, "show_class_today", None)
-        if chooser is not None:
-            chooser(class_id)
+        self.navigator.show_register_today(class_id)

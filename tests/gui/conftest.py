@@ -47,9 +47,16 @@ def _no_leaked_threads(qapp):  # type: ignore[no-untyped-def]
 
     from PySide6.QtCore import QThreadPool
 
+    from attendance_desktop.gui import serial_worker
+
     yield
     pool = QThreadPool.globalInstance()
     assert pool.waitForDone(5000), "a test left work running on the thread pool"
+    # every background job handed over (or dropped) and the worker threads ended, as at
+    # app exit
+    idle = serial_worker.wait_idle(5.0)
+    assert serial_worker.shutdown_all(5.0), "a background job did not end"
+    assert idle, "a test left background work running"
     gc.collect()  # this test's garbage, freed here on the GUI thread
 
 

@@ -138,5 +138,5 @@ def test_a_board_closed_while_loading_does_not_break(qtbot, ctx, pupils, monkeyp
     board.deleteLater()
     qtbot.wait(50)
     gate.opened.set()
-    qtbot.waitUntil(lambda: loader.signals.runnable is None, timeout=10_000)
+    qtbot.waitUntil(lambda: not loader.signals.running, timeout=10_000)
     assert dt.date(2025, 11, 20) == ctx.today()

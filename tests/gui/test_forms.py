@@ -53,7 +53,7 @@ def test_forms_set_no_inline_style_sheets(module: Path) -> None:
 
 
 def test_message_label_looks_come_from_its_role(qapp) -> None:
-    from attendance_desktop.gui.settings.common import MessageLabel
+    from attendance_desktop.gui.common import MessageLabel
 
     label = MessageLabel("m")
     label.show_error("Wrong")

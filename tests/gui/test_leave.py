@@ -12,12 +12,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
 
 from attendance_desktop.domain.calendar import daterange
+from attendance_desktop.gui.common import qdate
 from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.leave.request_dialog import RequestDialog
 from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.main_window import MainWindow
-from attendance_desktop.gui.settings.common import qdate
 from attendance_desktop.services import class_service, leave_service, pupil_service
 from attendance_desktop.services import register_service as reg
 from attendance_desktop.services.leave_service import RequestInput

@@ -131,7 +131,7 @@ def test_letters_by_email_then_the_outbox(qtbot, ctx, server, store, boxes) -> N
     assert choice.summary.text() == ("By email: 3 letters to 4 addresses. On paper: 2"
                                      " letters.")
     save_screenshot(w, "mail_letters_choice")
-    from attendance_desktop.gui.mail.email_choice import DeliveryDialog
+    from attendance_desktop.gui.letters.email_choice import DeliveryDialog
 
     who = DeliveryDialog(w, choice.delivery)
     qtbot.addWidget(who)

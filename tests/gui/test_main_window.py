@@ -29,3 +29,36 @@ def test_keyboard_shortcut_moves_between_areas(qtbot, ctx):
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     qtbot.keyClick(window.nav, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
     assert window.nav.currentRow() == 8
+
+
+def test_the_navigator_opens_areas_by_key_and_builds_each_page_once(qtbot, ctx):
+    from attendance_desktop.gui.navigator import PANELS, load
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    assert len({a.key for a in AREAS}) == len(AREAS)
+    for path in [a.factory for a in AREAS] + list(PANELS.values()):
+        assert callable(load(path)), path
+    nav = window.navigator
+    assert nav.attached
+    page = nav.show_area("settings")
+    assert window.nav.currentRow() == window.area_index("Settings")
+    assert nav.show_area("settings") is page  # built once
+    assert nav.show_settings("calendar")
+    assert page.tabs.currentWidget() is page.calendar
+    assert not nav.show_settings("no such section")
+
+
+def test_a_page_on_its_own_has_a_detached_navigator(qtbot, ctx):
+    from attendance_desktop.gui.leave.leave_widget import LeaveWidget
+
+    page = LeaveWidget(ctx)
+    qtbot.addWidget(page)
+    assert not page.navigator.attached
+    assert page.navigator.show_area("settings") is None
+    assert not page.navigator.show_pupil(1)
+    assert not page.navigator.open_kiosk()
+    # panels other areas own still work without a window
+    outbox = page.navigator.panel("mail.outbox")
+    qtbot.addWidget(outbox)
+    assert type(outbox).__name__ == "OutboxWidget"

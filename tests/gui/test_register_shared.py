@@ -23,8 +23,8 @@ from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
+from attendance_desktop.gui.live_view import POLL_MS
 from attendance_desktop.gui.register.conflict_dialog import ConflictBox
-from attendance_desktop.gui.register.live_view import POLL_MS
 from attendance_desktop.gui.register.mark_dialog import MarkDetails, MarkDialog
 from attendance_desktop.gui.register.register_widget import RegisterWidget
 from attendance_desktop.gui.today_widget import TodayWidget

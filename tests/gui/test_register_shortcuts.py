@@ -69,11 +69,11 @@ def test_no_key_has_two_actions_on_any_page(qtbot, ctx):
     window.resize(1366, 768)
     window.show()
     problems = []
-    for index, (name, _tip, _factory) in enumerate(AREAS):
+    for index, area in enumerate(AREAS):
         window.show_area(index)
         for key, users in sorted(active_shortcuts(window).items()):
             if len(users) > 1:
-                problems.append(f"{name} page: {key} -> {users}")
+                problems.append(f"{area.label} page: {key} -> {users}")
     assert not problems, "\n".join(problems)
 
 

@@ -148,7 +148,7 @@ def test_reports_page_periods_exports_and_screenshots(qtbot, demo, tmp_path: Pat
     pa_table.setFocus()
     pa_table.setCurrentCell(0, 0)
     opened: list[int] = []
-    monkeypatch.setattr(window, "show_pupil", opened.append)
+    monkeypatch.setattr(window.navigator, "show_pupil", opened.append)
     qtbot.keyClick(pa_table, Qt.Key.Key_Return)
     assert opened == [page.report.persistent[0].pupil_id]
 

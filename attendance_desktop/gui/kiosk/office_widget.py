@@ -3,6 +3,8 @@ early leavers and the fire roll."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QDate, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -20,11 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.gui.register.live_view import LiveWatcher
+from attendance_desktop.gui.live_view import LiveWatcher
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.services import audit_service, fire_roll, kiosk_service
+from attendance_desktop.services import audit_service, kiosk_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+
+if TYPE_CHECKING:  # ReportLab loads when a roll is made, not with the window
+    from attendance_desktop.services import fire_roll
 
 
 def _table(headers: list[str], name: str, stretch: int = 0) -> QTableWidget:
@@ -41,9 +47,10 @@ def _table(headers: list[str], name: str, stretch: int = 0) -> QTableWidget:
 class KioskOfficeWidget(QWidget):
     """Office staff's view of the front desk (read-only except the fire roll file)."""
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         self.last_fire_roll: fire_roll.FireRoll | None = None
         layout = QVBoxLayout(self)
         heading = QLabel("<h2>Front desk: late arrivals, who is on site, fire roll</h2>")
@@ -171,9 +178,7 @@ class KioskOfficeWidget(QWidget):
 
     @Slot()
     def open_kiosk(self) -> None:
-        opener = getattr(self.window(), "open_kiosk", None)
-        if callable(opener):
-            opener()
+        self.navigator.open_kiosk()
 
     @Slot()
     def make_fire_roll(self) -> None:
@@ -188,6 +193,8 @@ class KioskOfficeWidget(QWidget):
 
 def make_fire_roll(parent: QWidget, ctx: AppContext) -> fire_roll.FireRoll | None:
     """Write the fire roll PDF to letters/reports and offer to open it for printing."""
+    from attendance_desktop.services import fire_roll
+
     now = ctx.now()
     path = fire_roll.default_path(ctx.paths.letters_dir / "reports", now)
     try:

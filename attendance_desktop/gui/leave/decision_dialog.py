@@ -9,9 +9,9 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QButtonGroup, QDialog, QMessageBox, QWidget
 
 from attendance_desktop.domain import leave as rules
+from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.leave.ui_decision_dialog import Ui_DecisionDialog
 from attendance_desktop.gui.leave.request_dialog import fill_sessions
-from attendance_desktop.gui.settings.common import pydate, qdate
 from attendance_desktop.services import leave_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

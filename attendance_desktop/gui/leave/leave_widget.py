@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.common import MessageLabel, pydate
 from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
 from attendance_desktop.gui.leave.request_dialog import RequestDialog, date_edit
 from attendance_desktop.gui.leave.taken_dialog import TakenDialog
-from attendance_desktop.gui.settings.common import MessageLabel, pydate
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.services import (
     class_service,
     leave_service,
@@ -69,9 +70,10 @@ def print_letter(parent: QWidget, ctx: AppContext, template_key: str, pupil_ids:
 
 
 class LeaveWidget(QWidget):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         self.setObjectName("leavePage")
         self.rows: list[RequestRow] = []
         layout = QVBoxLayout(self)
@@ -388,16 +390,7 @@ class LeaveWidget(QWidget):
 
     @Slot()
     def open_assessment_dates(self) -> None:
-        window = self.window()
-        show_area = getattr(window, "show_area", None)
-        area_index = getattr(window, "area_index", None)
-        if show_area is None or area_index is None:
-            return
-        show_area(area_index("Settings"))
-        page = window.current_page()  # type: ignore[attr-defined]
-        tabs, calendar = getattr(page, "tabs", None), getattr(page, "calendar", None)
-        if tabs is not None and calendar is not None:
-            tabs.setCurrentWidget(calendar)
+        self.navigator.show_settings("calendar")
 
 
 def letter_key(status: str) -> str:

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain import leave as rules
+from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.leave.ui_request_dialog import Ui_RequestDialog
-from attendance_desktop.gui.settings.common import pydate, qdate
 from attendance_desktop.services import leave_service, pupil_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

@@ -52,6 +52,11 @@ class LetterLogWidget(QWidget):
                 w.hide()
         self.refresh()
 
+    def show_pupil(self, pupil_id: int | None) -> None:
+        """In a pupil's profile (a navigator panel): this pupil's letters; None, nobody's."""
+        self.pupil_id = -1 if pupil_id is None else pupil_id
+        self.refresh()
+
     def _build(self) -> None:
         col = QVBoxLayout(self)
         row = QHBoxLayout()

@@ -8,14 +8,16 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from attendance_desktop.gui.letters.letter_log_widget import LetterLogWidget
 from attendance_desktop.gui.letters.send_widget import SendLettersWidget
 from attendance_desktop.gui.letters.template_editor_widget import TemplateEditorWidget
-from attendance_desktop.gui.mail.outbox_widget import OutboxWidget
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.services.context import AppContext
 
 
 class LettersWidget(QWidget):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Letters")
@@ -25,7 +27,8 @@ class LettersWidget(QWidget):
         self.tabs.addTab(self.send, "Make letters")
         self.tabs.addTab(self.templates, "Templates")
         self.tabs.addTab(self.log, "Letters sent")
-        self.outbox = OutboxWidget(ctx)  # email waiting, sent or failed (issue 17)
+        # email waiting, sent or failed (issue 17), from the mail area
+        self.outbox = self.navigator.panel("mail.outbox", navigator=self.navigator)
         self.tabs.addTab(self.outbox, "Outbox")
         self.tabs.setTabToolTip(0, "Choose a letter and pupils, preview, make and print")
         self.tabs.setTabToolTip(1, "Change the wording of the letters")

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import Role
+from attendance_desktop.gui.letters.email_choice import EmailChoice
 from attendance_desktop.gui.letters.page_painter import page_image, print_pages
-from attendance_desktop.gui.mail.email_choice import EmailChoice
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.services import class_service, letter_service
 from attendance_desktop.services.context import AppContext

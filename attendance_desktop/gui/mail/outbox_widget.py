@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.gui.generated.mail.ui_outbox import Ui_OutboxWidget
 from attendance_desktop.gui.mail.pump import MailPump
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.mail import credentials, outbox
@@ -35,9 +36,10 @@ TIPS = {
 
 class OutboxWidget(QWidget):
     def __init__(self, ctx: AppContext, pump: MailPump | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, navigator: Navigator | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         # Its own pump for "Send now"; the main window's sends every minute. Both may run:
         # each message is claimed before it is sent.
         self.pump = pump or MailPump(ctx, self, interval_ms=0)
@@ -65,7 +67,7 @@ class OutboxWidget(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         # The main window's background sender: say what it last did, refresh after it.
-        main = getattr(self.window(), "mail_pump", None)
+        main = self.navigator.mail_pump
         if isinstance(main, MailPump) and main is not self._watched:
             main.finished.connect(self._background_flushed)
             self._watched = main

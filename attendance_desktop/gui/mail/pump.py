@@ -3,9 +3,10 @@ thread (one flush at a time); "Send now" asks for one straight away."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.serial_worker import own_worker
 from attendance_desktop.gui.workers import JobSignals, start_job
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.mail import sender
@@ -19,10 +20,11 @@ class MailPump(QObject):
     finished = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None, *,
-                 interval_ms: int = INTERVAL_MS, pool: QThreadPool | None = None) -> None:
+                 interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.pool = pool
+        # its own thread: a slow mail server never holds up the pages' reads
+        self.worker = own_worker("mail")
         self.running = False
         self.last = ""
         self.signals: JobSignals | None = None
@@ -45,7 +47,7 @@ class MailPump(QObject):
         self.signals.succeeded.connect(self._done)
         self.signals.failed.connect(self._failed)
         self.signals.ended.connect(self._ended)
-        start_job(self._job, self.signals, pool=self.pool)
+        start_job(self._job, self.signals, worker=self.worker)
         return True
 
     @Slot()

@@ -7,10 +7,10 @@ import datetime as dt
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QCheckBox, QDialog, QWidget
 
+from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.pupils.ui_contact_dialog import Ui_ContactDialog
 from attendance_desktop.gui.generated.pupils.ui_leave_dialog import Ui_LeaveDialog
 from attendance_desktop.gui.generated.pupils.ui_pupil_edit_dialog import Ui_PupilEditDialog
-from attendance_desktop.gui.settings.common import pydate, qdate
 from attendance_desktop.services import pupil_service
 from attendance_desktop.services.class_service import ClassInfo
 from attendance_desktop.services.context import AppContext

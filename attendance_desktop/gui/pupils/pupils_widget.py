@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
@@ -28,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui.charts.pupil_chart_widget import PupilChartWidget
-from attendance_desktop.gui.letters.letter_log_widget import LetterLogWidget
+from attendance_desktop.gui.common import MessageLabel, image_file_to_png
+from attendance_desktop.gui.navigator import Navigator, PupilPanel
 from attendance_desktop.gui.pupils import ctf_profile
 from attendance_desktop.gui.pupils.ctf_import_dialog import import_ctf_file
 from attendance_desktop.gui.pupils.pupil_dialogs import (
@@ -37,10 +40,7 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     LeaveDialog,
     PupilEditDialog,
 )
-from attendance_desktop.gui.settings.common import MessageLabel, image_file_to_png
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.gui.trackers.chronology_widget import ChronologyWidget
-from attendance_desktop.gui.trackers.whatif_panel import WhatIfPanel
 from attendance_desktop.services import (
     class_service,
     leave_service,
@@ -94,7 +94,9 @@ class PupilProfileWidget(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.photo)
         head.addLayout(titles, 1)
-        self.whatif = WhatIfPanel(ctx)  # issue 16: the what-if figures, beside the name
+        navigator = owner.navigator
+        # the what-if figures beside the name (issue 16), from the trackers area
+        self.whatif = navigator.panel("trackers.whatif")
         head.addWidget(self.whatif, 0, Qt.AlignmentFlag.AlignTop)
 
         self.edit_button = QPushButton("&Edit details…")
@@ -194,14 +196,17 @@ class PupilProfileWidget(QWidget):
         self.leave_table.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
         self.tabs.addTab(self.leave_table, "Lea&ve requests")
-        self.letters = LetterLogWidget(ctx, pupil_id=-1)
+        self.letters = navigator.panel("letters.log", pupil_id=-1)
         self.letters.setObjectName("pupilLetters")
         self.tabs.addTab(self.letters, "Le&tters sent")
         self.previous = ctf_profile.previous_schools_table()
         self.tabs.addTab(self.previous, "&Previous schools")
-        self.chronology = ChronologyWidget(ctx)  # issue 16: the pupil's chronology
+        self.chronology = navigator.panel("trackers.chronology")  # issue 16
         self.tabs.addTab(self.chronology, "Chron&ology")
         self.chart = PupilChartWidget(ctx)  # counted when its tab is shown
+        # panels other areas own, told which pupil to show (Navigator.PupilPanel)
+        self.panels: list[PupilPanel] = [
+            cast(PupilPanel, w) for w in (self.whatif, self.chronology, self.letters)]
         self.tabs.addTab(self.chart, "Attendance &graph")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
@@ -214,8 +219,8 @@ class PupilProfileWidget(QWidget):
     # -- showing -----------------------------------------------------------------------
     def show_pupil(self, pupil_id: int | None) -> None:
         self.pupil_id = pupil_id
-        self.whatif.show_pupil(pupil_id)
-        self.chronology.show_pupil(pupil_id)
+        for panel in self.panels[:2]:  # the letters follow with the details below
+            panel.show_pupil(pupil_id)
         self.chart.show_pupil(pupil_id)
         self.message.clear_message()
         if pupil_id is None:
@@ -259,8 +264,7 @@ class PupilProfileWidget(QWidget):
         self._show_attendance()
         self._show_contacts()
         self._show_leave()
-        self.letters.pupil_id = pupil_id
-        self.letters.refresh()
+        self.panels[2].show_pupil(pupil_id)
         ctf_profile.show_previous_schools(self.previous, self.ctx, pupil_id)
 
     @Slot()
@@ -505,9 +509,10 @@ class PupilProfileWidget(QWidget):
 
 
 class PupilsWidget(QWidget):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         self.search = QLineEdit()
         self.search.setObjectName("pupilSearch")
         self.search.setPlaceholderText("Search name, UPN or class (Ctrl+F)")

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.codes import NoteRequirement
 from attendance_desktop.domain.roles import Role
+from attendance_desktop.gui.live_view import LiveWatcher, user_is_busy
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.register.code_picker_dialog import CodePickerDialog
 from attendance_desktop.gui.register.colours import (
     CATEGORY_COLOURS,
@@ -38,7 +40,6 @@ from attendance_desktop.gui.register.conflict_dialog import ConflictBox, Conflic
 from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from attendance_desktop.gui.register.grid_view import KEY_HELP, RegisterGridView
 from attendance_desktop.gui.register.history_dialog import HistoryDialog
-from attendance_desktop.gui.register.live_view import LiveWatcher, user_is_busy
 from attendance_desktop.gui.register.mark_dialog import MarkDialog, ask_reason
 from attendance_desktop.services import (
     calendar_service,
@@ -58,10 +59,12 @@ WHOLE_SCHOOL = -1
 class RegisterWidget(QWidget):
     pupilRequested = Signal(int)  # "go there" for pupil records
 
-    def __init__(self, ctx: AppContext, *, span: str = "week", class_id: int | None = None,
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None, *,
+                 span: str = "week", class_id: int | None = None,
                  anchor: dt.date | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         self.setObjectName("registerPage")
         self.policy = policy_service.load_policy(ctx.engine)
         self.model: RegisterGridModel | None = None
@@ -808,20 +811,7 @@ class RegisterWidget(QWidget):
     def open_pupil(self, pupil_id: int) -> None:
         """Open the pupil's record in the Pupils area (if that page offers show_pupil)."""
         self.pupilRequested.emit(pupil_id)
-        window = self.window()
-        direct = getattr(window, "show_pupil", None)
-        if direct is not None:
-            direct(pupil_id)
-            return
-        show_area = getattr(window, "show_area", None)
-        area_index = getattr(window, "area_index", None)
-        if show_area is None or area_index is None:
-            return
-        show_area(area_index("Pupils"))
-        page = window.current_page()  # type: ignore[attr-defined]
-        show = getattr(page, "show_pupil", None)
-        if show is not None:
-            show(pupil_id)
+        self.navigator.show_pupil(pupil_id)
 
     @Slot()
     def show_keys(self) -> None:

@@ -71,7 +71,7 @@ class ChartsWidget(QTabWidget):
 
     @property
     def loading(self) -> bool:
-        return self._signals is not None and self._signals.runnable is not None
+        return self._signals is not None and self._signals.running
 
     @Slot()
     def _loaded(self) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.reports.charts_widget import ChartsWidget
 from attendance_desktop.gui.reports.packs_menu import PacksButton
@@ -69,9 +70,10 @@ def _pydate(q: QDate) -> dt.date:
 
 
 class ReportsWidget(QWidget):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         self.report: Report | None = None
         self.task: BackgroundTask | None = None
         layout = QVBoxLayout(self)
@@ -372,9 +374,8 @@ class ReportsWidget(QWidget):
             return
         rows = getattr(self.report, PUPIL_TABS[key])
         row = self.tables[key].currentRow()
-        window = self.window()
-        if 0 <= row < len(rows) and hasattr(window, "show_pupil"):
-            window.show_pupil(rows[row].pupil_id)
+        if 0 <= row < len(rows):
+            self.navigator.show_pupil(rows[row].pupil_id)
 
     # -- saving ------------------------------------------------------------------------
     def _file_stem(self) -> str:

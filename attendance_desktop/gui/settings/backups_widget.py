@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Generator
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QHeaderView, QMessageBox, QTableWidgetItem, QWidget
 
 from attendance_desktop.domain.backups import BackupSettings
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.common import bullet_list
 from attendance_desktop.gui.generated.settings.ui_backups import Ui_BackupsPage
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.register_check import RegisterCheckBox
-from attendance_desktop.gui.settings.common import bullet_list
 from attendance_desktop.services import backup_service, backup_store, restore_service
 from attendance_desktop.services.backup_store import BackupFile
 from attendance_desktop.services.context import AppContext
@@ -37,7 +37,7 @@ def _verified(b: BackupFile) -> str:
 
 class BackupsPage(QWidget):
     saved = Signal()
-    restored = Signal()
+    restored = Signal(str)  # what was restored, in a sentence
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -235,11 +235,7 @@ class BackupsPage(QWidget):
         text = (f"Restored {result.restored_from.name}. The database as it was is kept in "
                 f"{result.kept_copy}.")
         self.message.show_ok(text)
-        self.restored.emit()
-        window = self.window()
-        if hasattr(window, "rebuild_for_user"):  # every page reads the restored register
-            QMessageBox.information(self, "Backup restored", text)
-            QTimer.singleShot(0, window.rebuild_for_user)
+        self.restored.emit(text)  # the Settings page has every page built again
 
     @Slot(object)
     def _failed(self, exc: BaseException) -> None:

@@ -10,8 +10,8 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QListWidgetItem, QMessageBox, QWidget
 
 from attendance_desktop.domain.calendar import default_term_dates
+from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.settings.ui_calendar_page import Ui_CalendarSettingsPage
-from attendance_desktop.gui.settings.common import pydate, qdate
 from attendance_desktop.gui.settings.term_dates_editor import DAY_FMT, TERMS, TermDatesEditor
 from attendance_desktop.services import calendar_service, school_service
 from attendance_desktop.services.context import AppContext

@@ -9,9 +9,9 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui.common import bullet_list
 from attendance_desktop.gui.generated.settings.ui_mail import Ui_MailSettingsPage
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.gui.settings.common import bullet_list
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.mail import credentials, sender

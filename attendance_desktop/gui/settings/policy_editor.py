@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.policy import PRESET_LABELS, PRESETS, Policy, PolicyError
+from attendance_desktop.gui.common import pytime, qtime
 from attendance_desktop.gui.generated.settings.ui_policy_editor import Ui_PolicyEditor
-from attendance_desktop.gui.settings.common import pytime, qtime
 from attendance_desktop.gui.settings.records_table import RecordsTable
 from attendance_desktop.gui.settings.workflow_editors import LadderEndsEditor, PnCodesEditor
 

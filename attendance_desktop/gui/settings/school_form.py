@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from attendance_desktop.gui.common import image_file_to_png
 from attendance_desktop.gui.generated.settings.ui_school_details import Ui_SchoolDetailsForm
-from attendance_desktop.gui.settings.common import image_file_to_png
 from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

@@ -9,8 +9,8 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QLabel, QTimeEdit, QWidget
 
 from attendance_desktop.domain.policy import Policy, PolicyError, SessionTimes
+from attendance_desktop.gui.common import pytime, qtime
 from attendance_desktop.gui.generated.settings.ui_session_times import Ui_SessionTimesForm
-from attendance_desktop.gui.settings.common import pytime, qtime
 
 
 class SessionTimesForm(QWidget):

@@ -4,11 +4,12 @@ the application context)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QHeaderView, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableWidgetItem, QVBoxLayout, QWidget
 
 from attendance_desktop.gui.generated.settings.ui_change_log import Ui_ChangeLogWidget
 from attendance_desktop.gui.generated.settings.ui_settings import Ui_SettingsWidget
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.settings.backups_widget import BackupsPage
 from attendance_desktop.gui.settings.benchmarks_widget import BenchmarksPage
 from attendance_desktop.gui.settings.calendar_widget import CalendarSettingsPage
@@ -54,9 +55,10 @@ class ChangeLogWidget(QWidget):
 
 
 class SettingsWidget(QWidget):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         self.ui = Ui_SettingsWidget()
         self.ui.setupUi(self)
         self.notice = self.ui.settingsNotice
@@ -72,6 +74,7 @@ class SettingsWidget(QWidget):
         self.staff = StaffEditor(ctx)
         self.log = ChangeLogWidget(ctx)
         self.backups = BackupsPage(ctx)
+        self.backups.restored.connect(self._restored)
         self.benchmarks = BenchmarksPage(ctx)
         self.mail = MailSettingsPage(ctx)
         classes_page = QWidget()
@@ -85,6 +88,12 @@ class SettingsWidget(QWidget):
                             (self.benchmarks, "Benchmarks"),
                             (self.log, "Change log")):
             self.tabs.addTab(page, title)
+        # for links from other areas (Navigator.show_settings)
+        self.sections: dict[str, QWidget] = {
+            "school": self.school, "policy": self.policy, "sessions": self.sessions,
+            "calendar": self.calendar, "classes": classes_page, "staff": staff_page,
+            "backups": self.backups, "mail": self.mail, "benchmarks": self.benchmarks,
+            "log": self.log}
         if not ctx.actor.can_manage_staff:
             self.tabs.setTabEnabled(5, False)
             self.tabs.setTabToolTip(5, "Only the headteacher can manage staff accounts")
@@ -94,6 +103,22 @@ class SettingsWidget(QWidget):
             signal.connect(self.log.refresh)
         self.staff.changed.connect(self.classes.refresh)
         self._add_records_tabs(ctx)
+
+    def show_section(self, section: str) -> bool:
+        """Bring one section's tab forward; False if there is no such (enabled) tab."""
+        page = self.sections.get(section)
+        index = -1 if page is None else self.tabs.indexOf(page)
+        if index < 0 or not self.tabs.isTabEnabled(index):
+            return False
+        self.tabs.setCurrentIndex(index)
+        return True
+
+    @Slot(str)
+    def _restored(self, text: str) -> None:
+        """Every page reads the restored database: the window builds them again."""
+        if self.navigator.attached:
+            QMessageBox.information(self, "Backup restored", text)
+            QTimer.singleShot(0, self.navigator.reload_all)
 
     def _add_records_tabs(self, ctx: AppContext) -> None:
         # The logs say who looked at which pupils, and removal is the head's: head only.

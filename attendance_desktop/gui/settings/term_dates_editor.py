@@ -15,8 +15,8 @@ from attendance_desktop.domain.calendar import (
     default_term_dates,
     england_bank_holidays,
 )
+from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.settings.ui_term_dates_editor import Ui_TermDatesEditor
-from attendance_desktop.gui.settings.common import pydate, qdate
 from attendance_desktop.services import calendar_service
 from attendance_desktop.services.calendar_service import YearInfo
 

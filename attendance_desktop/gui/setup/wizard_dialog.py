@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget, QWizard, QWizardPage
 from attendance_desktop.domain.calendar import academic_year_start, default_term_dates
 from attendance_desktop.domain.policy import PRESET_LABELS, PolicyError
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.gui.generated.setup.ui_calendar_page import Ui_CalendarPage
 from attendance_desktop.gui.generated.setup.ui_classes_page import Ui_ClassesPage
 from attendance_desktop.gui.generated.setup.ui_finish_page import Ui_FinishPage
@@ -27,7 +28,6 @@ from attendance_desktop.gui.generated.setup.ui_sessions_page import Ui_SessionsP
 from attendance_desktop.gui.generated.setup.ui_staff_page import Ui_StaffPage
 from attendance_desktop.gui.pupils.pupil_dialogs import PupilEditDialog
 from attendance_desktop.gui.settings.classes_widget import ClassesEditor
-from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.gui.settings.staff_widget import StaffEditor
 from attendance_desktop.gui.setup.pupil_import_widget import PupilImportWidget
 from attendance_desktop.services import (

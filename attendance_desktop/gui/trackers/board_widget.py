@@ -25,6 +25,7 @@ from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.band_moves_widget import BandMovesWidget
 from attendance_desktop.gui.generated.trackers.ui_case_dialog import Ui_CaseDialog
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
 from attendance_desktop.services import alerts_service
 from attendance_desktop.services.alerts_service import PupilAlert, Snapshot
@@ -167,28 +168,24 @@ class BoardModel(QAbstractTableModel):
 
 
 class CaseDialog(QDialog):
-    def __init__(self, parent: QWidget, ctx: AppContext, pupil_id: int) -> None:
+    def __init__(self, parent: QWidget, ctx: AppContext, pupil_id: int,
+                 navigator: Navigator | None = None) -> None:
         super().__init__(parent)
         self.ui = Ui_CaseDialog()
         self.ui.setupUi(self)
         # The case page needs the context and the pupil: built here, placed in the form.
-        self.case = PupilCaseWidget(ctx, pupil_id)
+        self.case = PupilCaseWidget(ctx, pupil_id, navigator)
+        self.case.profileOpened.connect(self.accept)  # the profile replaces this dialog
         self.ui.case_area.addWidget(self.case)
         QWidget.setTabOrder(self.case, self.ui.buttons)  # the case first, Close last
-        self.main_window = parent.window()
         self.ui.buttons.rejected.connect(self.reject)
-
-    def show_pupil(self, pupil_id: int) -> None:
-        """Full profile: hand over to the main window (if it has the pupil pages)."""
-        if hasattr(self.main_window, "show_pupil"):
-            self.accept()
-            self.main_window.show_pupil(pupil_id)
 
 
 class TrackersWidget(QWidget):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         self.snapshot: Snapshot | None = None
         layout = QVBoxLayout(self)
         self.heading = QLabel()
@@ -384,7 +381,7 @@ class TrackersWidget(QWidget):
         p = self.selected()
         if p is None:
             return
-        dialog = CaseDialog(self, self.ctx, p.pupil_id)
+        dialog = CaseDialog(self, self.ctx, p.pupil_id, self.navigator)
         dialog.case.changed.connect(self.refresh)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.case_dialog = dialog

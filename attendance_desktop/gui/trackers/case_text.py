@@ -1,22 +1,12 @@
-"""Small texts for the case view: due dates as read aloud, letter titles, and the letters
-service when this build has it."""
+"""Small texts for the case view: due dates as read aloud, letter titles."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from attendance_desktop.services import letter_service
 from attendance_desktop.services.alerts_service import DueItem
 from attendance_desktop.services.errors import ServiceError
-
-
-def letter_service_module() -> Any | None:
-    """The letters service, when this build has it (built by another part of the app)."""
-    try:
-        from attendance_desktop.services import letter_service
-    except ImportError:
-        return None
-    return letter_service if hasattr(letter_service, "record_letter") else None
 
 
 def due_text(d: DueItem, on: dt.date) -> str:
@@ -27,12 +17,11 @@ def due_text(d: DueItem, on: dt.date) -> str:
     return f"{d.due:%a %d %b}"
 
 
-def letter_title(letters: Any | None, key: str) -> str:
+def letter_title(key: str) -> str:
+    """The letter's title, or its key when the template is gone."""
     if not key:
         return ""
-    if letters is not None and hasattr(letters, "letter_title"):
-        try:
-            return str(letters.letter_title(key))
-        except (KeyError, ServiceError):
-            return key
-    return key
+    try:
+        return str(letter_service.letter_title(key))
+    except (KeyError, ServiceError):
+        return key

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.gui.trackers.case_text import (
     due_text,
-    letter_service_module,
     letter_title,
 )
 from attendance_desktop.gui.trackers.marks_calendar_widget import MarksCalendarWidget
@@ -37,6 +37,8 @@ from attendance_desktop.gui.trackers.step_dialog import StepDialog
 from attendance_desktop.services import (
     alerts_service,
     calendar_service,
+    kiosk_service,
+    letter_service,
     policy_service,
     tracker_service,
 )
@@ -58,10 +60,13 @@ def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
 
 class PupilCaseWidget(QWidget):
     changed = Signal()
+    profileOpened = Signal()  # the full profile is being shown in the Pupils area
 
-    def __init__(self, ctx: AppContext, pupil_id: int) -> None:
+    def __init__(self, ctx: AppContext, pupil_id: int,
+                 navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.navigator = navigator or Navigator(ctx)
         self.pupil_id = pupil_id
         self.alert: PupilAlert | None = None
         self.policy = policy_service.load_policy(ctx.engine)
@@ -202,7 +207,6 @@ class PupilCaseWidget(QWidget):
             f"unauthorised sessions in {self.policy.pn_window_school_weeks} school weeks "
             f"(threshold {self.policy.pn_sessions})"
             f"{' — threshold met' if a.pn.met else ''}")
-        letters = letter_service_module()
         hist = tracker_service.history(self.ctx.engine, self.pupil_id)
         self._history = hist
         # an invitation sent for a meeting still to be held is shown beside its step
@@ -214,7 +218,7 @@ class PupilCaseWidget(QWidget):
                 invited[(h.tracker, h.value)] = h.at.date()
 
         def letter_cell(d: DueItem) -> str:
-            title = letter_title(letters, d.letter)
+            title = letter_title(d.letter)
             sent = invited.get((d.tracker, d.key))
             return f"{title} (sent {sent:%d %b})" if sent and title else title
 
@@ -231,10 +235,9 @@ class PupilCaseWidget(QWidget):
         _fill(self.calls, [[f"{c.called_at:%d %b %Y %H:%M}", c.method, c.outcome, c.notes,
                             c.staff_name] for c in tracker_service.calls_for(
             self.ctx.engine, self.pupil_id)])
-        if letters is not None and hasattr(letters, "letters_for_pupil"):
-            _fill(self.letters, [[f"{x.sent_on:%d %b %Y}", x.title, x.addressee, x.staff_name]
-                                 for x in letters.letters_for_pupil(self.ctx.engine,
-                                                                    self.pupil_id)])
+        _fill(self.letters, [[f"{x.sent_on:%d %b %Y}", x.title, x.addressee, x.staff_name]
+                             for x in letter_service.letters_for_pupil(
+                                 self.ctx.engine, self.pupil_id)])
         self.penalty.show_alert(a, self.policy)
 
     def _load_marks(self, on: dt.date) -> None:
@@ -260,19 +263,15 @@ class PupilCaseWidget(QWidget):
 
     def _kiosk_reasons(self, start: dt.date, end: dt.date) -> dict[tuple[dt.date, str], str]:
         try:
-            from attendance_desktop.services import kiosk_service
             rows = kiosk_service.late_log(self.ctx.engine, start, end)
-        except (ImportError, AttributeError, ServiceError):
+        except ServiceError:
             return {}
         return {(r.date, r.session): r.reason for r in rows if r.pupil_id == self.pupil_id}
 
     def _update_buttons(self) -> None:
         item = self.selected_item()
         self.done_button.setEnabled(item is not None)
-        self.letter_button.setEnabled(item is not None and bool(item.letter)
-                                      and letter_service_module() is not None)
-        if letter_service_module() is None:
-            self.letter_button.setToolTip("Letters are not available in this version")
+        self.letter_button.setEnabled(item is not None and bool(item.letter))
 
     def selected_item(self) -> DueItem | None:
         if self.alert is None:
@@ -420,22 +419,22 @@ class PupilCaseWidget(QWidget):
     @Slot()
     def send_letter(self) -> None:
         item = self.selected_item()
-        letters = letter_service_module()
-        if item is None or not item.letter or letters is None or self.alert is None:
+        if item is None or not item.letter or self.alert is None:
             return
         extra: dict[str, str] = {}
         try:
-            for name in letters.inputs_needed(self.ctx.engine, item.letter):
+            for name in letter_service.inputs_needed(self.ctx.engine, item.letter):
                 key = name.split(":", 1)[-1] if name.startswith("extra:") else name
-                text, ok = QInputDialog.getText(self, "Letter", f"{letters.input_label(name)}:")
+                label = letter_service.input_label(name)
+                text, ok = QInputDialog.getText(self, "Letter", f"{label}:")
                 if not ok:
                     return
                 extra[key] = text
             # a band or review letter quotes the figures the band came from
             period = self.alert.period_span if item.tracker == "absence" else None
-            _log_id, pdf = letters.record_letter(self.ctx.engine, self.ctx.actor, item.letter,
-                                                 [self.pupil_id], today=self.ctx.today(),
-                                                 extra=extra, period=period)
+            _log_id, pdf = letter_service.record_letter(
+                self.ctx.engine, self.ctx.actor, item.letter, [self.pupil_id],
+                today=self.ctx.today(), extra=extra, period=period)
         except ServiceError as exc:
             QMessageBox.warning(self, "Letter", str(exc))
             return
@@ -453,7 +452,7 @@ class PupilCaseWidget(QWidget):
                 try:
                     tracker_service.record_invitation(
                         self.ctx.engine, self.ctx.actor, self.pupil_id, item.tracker, item.key,
-                        f"Letter “{letters.letter_title(item.letter)}” sent")
+                        f"Letter “{letter_service.letter_title(item.letter)}” sent")
                 except ServiceError as exc:
                     QMessageBox.warning(self, "Trackers", str(exc))
                 self.refresh()
@@ -465,7 +464,7 @@ class PupilCaseWidget(QWidget):
         if item.kind in ("action", "start") and QMessageBox.question(
                 self, "Letter sent", f"The letter is in the letters log. Record "
                 f"“{item.label}” as done now?") == QMessageBox.StandardButton.Yes:
-            note = f"Letter “{letters.letter_title(item.letter)}” sent"
+            note = f"Letter “{letter_service.letter_title(item.letter)}” sent"
             if item.tracker == "lateness":
                 self._run(tracker_service.record_lateness_action, self.pupil_id, item.key, note)
             elif item.tracker == "absence":
@@ -473,13 +472,8 @@ class PupilCaseWidget(QWidget):
 
     @Slot()
     def full_profile(self) -> None:
-        window = self.window()
-        target = window.parent() if not hasattr(window, "show_pupil") else window
-        while target is not None and not hasattr(target, "show_pupil"):
-            target = target.parent()
-        if target is not None:
-            target.show_pupil(self.pupil_id)  # type: ignore[attr-defined]
-            if window is not target and hasattr(window, "accept"):
-                window.accept()  # type: ignore[attr-defined]
-        else:
+        if not self.navigator.attached:
             QMessageBox.information(self, "Pupil", "The full profile is not available here.")
+            return
+        self.profileOpened.emit()
+        self.navigator.show_pupil(self.pupil_id)

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDateEd
     QRadioButton, QSizePolicy, QSpacerItem, QVBoxLayout,
     QWidget)
 
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.gui.leave.figures_widget import FiguresWidget
-from attendance_desktop.gui.settings.common import MessageLabel
 
 class Ui_DecisionDialog(object):
     def setupUi(self, leaveDecisionDialog):

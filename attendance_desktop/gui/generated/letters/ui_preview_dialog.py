@@ -11,7 +11,7 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QDialog, QDialogButtonBox,
     QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_PagesPreviewDialog(object):
     def setupUi(self, PagesPreviewDialog):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QComboB
     QLineEdit, QPlainTextEdit, QSizePolicy, QSpinBox,
     QVBoxLayout, QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_ContactDialog(object):
     def setupUi(self, ContactDialog):

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QDateEdit, QDialog
     QSpacerItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
     QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_CtfImportDialog(object):
     def setupUi(self, ctfImportDialog):

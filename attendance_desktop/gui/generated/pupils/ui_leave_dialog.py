@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDateEd
     QDialog, QDialogButtonBox, QFormLayout, QLabel,
     QSizePolicy, QVBoxLayout, QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_LeaveDialog(object):
     def setupUi(self, LeaveDialog):

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDateEd
     QPlainTextEdit, QSizePolicy, QSpacerItem, QVBoxLayout,
     QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_PupilEditDialog(object):
     def setupUi(self, PupilEditDialog):

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QForm
     QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
     QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_BackupsPage(object):
     def setupUi(self, BackupsPage):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDateEdit, QGroupBox,
     QListWidgetItem, QPushButton, QSizePolicy, QSpacerItem,
     QVBoxLayout, QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.gui.settings.term_dates_editor import TermDatesEditor
 
 class Ui_CalendarSettingsPage(object):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QHBoxLayout
     QLabel, QLineEdit, QPushButton, QSizePolicy,
     QSpacerItem, QSpinBox, QVBoxLayout, QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_MailSettingsPage(object):
     def setupUi(self, MailSettingsPage):

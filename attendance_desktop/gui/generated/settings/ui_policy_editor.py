@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel,
     QPushButton, QSizePolicy, QTabWidget, QVBoxLayout,
     QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_PolicyEditor(object):
     def setupUi(self, PolicyEditor):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QApplication, QFormLayout, QFrame, QHBoxLayout,
     QLabel, QLineEdit, QPlainTextEdit, QPushButton,
     QSizePolicy, QSpacerItem, QVBoxLayout, QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_SchoolDetailsForm(object):
     def setupUi(self, SchoolDetailsForm):

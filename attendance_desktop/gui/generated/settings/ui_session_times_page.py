@@ -11,7 +11,7 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QPushButton, QSizePolicy,
     QSpacerItem, QVBoxLayout, QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 from attendance_desktop.gui.settings.session_times_form import SessionTimesForm
 
 class Ui_SessionTimesPage(object):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QApplication, QDateEdit, QGridLayout, QGroupBox,
     QPushButton, QSizePolicy, QSpacerItem, QSpinBox,
     QVBoxLayout, QWidget)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_TermDatesEditor(object):
     def setupUi(self, TermDatesEditor):

@@ -11,7 +11,7 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
 from PySide6.QtWidgets import (QApplication, QSizePolicy, QVBoxLayout, QWidget,
     QWizardPage)
 
-from attendance_desktop.gui.settings.common import MessageLabel
+from attendance_desktop.gui.common import MessageLabel
 
 class Ui_StaffPage(object):
     def setupUi(self, StaffPage):

@@ -2,7 +2,7 @@
 
 Added to SendLettersWidget with a few lines there; it reads the page's chosen letter and
 ticked pupils through the page's own methods and runs services/mail/batch.py instead of
-the paper-only batch when ticked. Layouts: ui/mail/email_choice.ui, delivery_dialog.ui.
+the paper-only batch when ticked. Layouts: ui/letters/email_choice.ui, delivery_dialog.ui.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.progress import CancelToken
-from attendance_desktop.gui.generated.mail.ui_delivery_dialog import Ui_DeliveryDialog
-from attendance_desktop.gui.generated.mail.ui_email_choice import Ui_EmailChoice
+from attendance_desktop.gui.generated.letters.ui_delivery_dialog import Ui_DeliveryDialog
+from attendance_desktop.gui.generated.letters.ui_email_choice import Ui_EmailChoice
 from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError

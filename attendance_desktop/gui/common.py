@@ -1,4 +1,4 @@
-"""Small pieces shared by the settings screens, the set-up wizard and the pupil pages."""
+"""Small pieces shared by the pages and dialogs of every area (messages, dates, headings)."""
 
 from __future__ import annotations
 
