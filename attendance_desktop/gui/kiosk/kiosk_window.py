@@ -43,6 +43,7 @@ from attendance_desktop.services.kiosk_service import KioskPupil
 
 MAX_TILES = 40  # more than this: ask for another letter rather than a long scroll
 DONE_SECONDS = 8
+CONFIRM_TEXT = "Yes, that's right"
 IN, OUT, BACK = "in", "out", "back"
 BROUGHT_BY = ("Parent or carer", "Grandparent", "Childminder", "Other family member")
 INPUT_EVENTS = frozenset({
@@ -300,8 +301,7 @@ class KioskWindow(QWidget):
         row.addWidget(self.confirm_text, 1)
         layout.addWidget(card)
         layout.addSpacing(12)
-        self.confirm_button = big_button("Yes, that's right", "Confirm", primary=True,
-                                         big=True)
+        self.confirm_button = big_button(CONFIRM_TEXT, "Confirm", primary=True, big=True)
         self.confirm_button.clicked.connect(self.confirm)
         layout.addWidget(self.confirm_button)
         self.saving_label = _label("Saving… please wait a moment.")
@@ -567,7 +567,7 @@ class KioskWindow(QWidget):
         self.idle_timer.stop()
         self.confirm_button.setEnabled(False)
         try:
-            result = kiosk_saver.save(call, self.saving_label.show)
+            result = kiosk_saver.save(call, self._saving_slowly)
             text = result.message
             self.result = result
         except ServiceError as exc:
@@ -576,8 +576,13 @@ class KioskWindow(QWidget):
         finally:
             self.saving = False
             self.saving_label.hide()
+            self.confirm_button.setText(CONFIRM_TEXT)
             self.confirm_button.setEnabled(True)
         self._show_done(text, pupil)
+
+    def _saving_slowly(self) -> None:
+        self.confirm_button.setText("Saving…")
+        self.saving_label.show()
 
     def _show_done(self, text: str, pupil: KioskPupil | None = None) -> None:
         self.done_text.setText(text)
