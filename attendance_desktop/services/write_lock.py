@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
+from attendance_desktop.config.paths import WAIT_ENV
 from attendance_desktop.services.errors import DatabaseBusy
 
 T = TypeVar("T")
@@ -85,13 +86,22 @@ def is_busy(exc: BaseException) -> bool:
 @event.listens_for(Engine, "handle_error")
 def _plain_busy(ctx: ExceptionContext) -> BaseException | None:
     """SQLite "database is locked" anywhere (a read or commit outside write_scope that
-    waited out the busy timeout) becomes DatabaseBusy, whose message is plain."""
+    waited out the busy timeout) becomes DatabaseBusy, saying which file and how long it
+    waited, as at start-up (services/database.explain), never the driver's words."""
     if ctx.dialect is None or ctx.dialect.name != "sqlite":
         return None  # PostgreSQL's lock timeouts keep their sqlstate for run_write
-    if isinstance(ctx.sqlalchemy_exception, OperationalError) and is_busy(
-            ctx.sqlalchemy_exception):
-        return DatabaseBusy()
-    return None
+    if not (isinstance(ctx.sqlalchemy_exception, OperationalError)
+            and is_busy(ctx.sqlalchemy_exception)):
+        return None
+    waited = ""
+    with suppress(Exception):  # the driver connection is still usable after a busy error
+        raw = ctx.connection.connection.dbapi_connection  # type: ignore[union-attr]
+        ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]  # type: ignore[union-attr]
+        waited = f" for more than {ms / 1000:g} seconds"
+    where = ctx.engine.url.database if ctx.engine is not None else ""
+    return DatabaseBusy(f"The database {where} was busy: another program kept it locked"
+                        f"{waited}; nothing was saved: try again in a moment (or set"
+                        f" {WAIT_ENV} to wait longer)")
 
 
 def begin_write(s: Session) -> None:
@@ -152,7 +162,7 @@ def write_scope(bind: Engine | Connection, wait_seconds: float | None = None
         if is_busy(exc):
             raise DatabaseBusy() from None
         raise
-    except DatabaseBusy:  # mapped by _plain_busy already
+    except DatabaseBusy:  # mapped by _plain_busy: the usual words inside write_scope
         session.rollback()
         raise DatabaseBusy() from None
     except BaseException:
