@@ -126,6 +126,8 @@ def main() -> int:
         kiosk.unlocked_by = "bench"
         kiosk.close()
 
+        print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+              + f" ({os.cpu_count()} CPUs)")
         print(f"ratio sign_in / bare insert: {service / baseline:.1f}x; "
               f"target: median under 50 ms -> {'met' if service < 50 else 'NOT met'} "
               f"(window: {'met' if window < 50 else 'NOT met'})")

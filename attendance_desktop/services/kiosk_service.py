@@ -36,7 +36,7 @@ from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services import auth_service, clock, policy_service, register_service
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.register_service import MarkChange
-from attendance_desktop.services.write_lock import write_scope
+from attendance_desktop.services.write_lock import PATIENT_WAIT_SECONDS, write_scope
 
 KIOSK_ACTOR = Actor("Kiosk sign-in", Role.SYSTEM)
 EXIT_ROLES = frozenset({Role.OFFICE, Role.HEAD, Role.TEACHER})
@@ -238,7 +238,7 @@ def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
     mark (N replaced is an amendment recorded as the kiosk); any other mark is left alone
     ("already signed in"), and a second sign-in for the same session adds nothing.
     """
-    with write_scope(engine) as s:
+    with write_scope(engine, PATIENT_WAIT_SECONDS) as s:  # an import may hold it
         now = clock.now(s)
         day = now.date()
         pol = policy or policy_service.read_policy(s)
@@ -299,7 +299,7 @@ def sign_out(engine: Engine, pupil_id: int, reason: str, collected_by: str) -> K
         raise ServiceError("choose a reason for leaving")
     if not collected_by.strip():
         raise ServiceError("say who is collecting the pupil")
-    with write_scope(engine) as s:
+    with write_scope(engine, PATIENT_WAIT_SECONDS) as s:
         now = clock.now(s)
         day = now.date()
         pol = policy_service.read_policy(s)
@@ -316,7 +316,7 @@ def sign_out(engine: Engine, pupil_id: int, reason: str, collected_by: str) -> K
 
 def sign_back(engine: Engine, pupil_id: int, accompanied_by: str = "") -> KioskResult:
     """A pupil who signed out today coming back now."""
-    with write_scope(engine) as s:
+    with write_scope(engine, PATIENT_WAIT_SECONDS) as s:
         now = clock.now(s)
         day = now.date()
         pol = policy_service.read_policy(s)

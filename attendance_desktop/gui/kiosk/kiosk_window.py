@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.kiosk import kiosk_saver
 from attendance_desktop.gui.kiosk.kiosk_widgets import (
     KIOSK_STYLE,
     TILE_SIZE,
@@ -42,6 +43,7 @@ from attendance_desktop.services.kiosk_service import KioskPupil
 
 MAX_TILES = 40  # more than this: ask for another letter rather than a long scroll
 DONE_SECONDS = 8
+CONFIRM_TEXT = "Yes, that's right"
 IN, OUT, BACK = "in", "out", "back"
 BROUGHT_BY = ("Parent or carer", "Grandparent", "Childminder", "Other family member")
 INPUT_EVENTS = frozenset({
@@ -82,6 +84,7 @@ class KioskWindow(QWidget):
         self.guard = kiosk_service.ExitGuard(ctx.engine)
         self.unlocked_by = None
         self.pin_dialog: ExitPinDialog | None = None
+        self.saving = False  # a save is running off the GUI thread (kiosk_saver)
         self.mode = IN
         self.pupil: KioskPupil | None = None
         self.reason = ""
@@ -298,10 +301,14 @@ class KioskWindow(QWidget):
         row.addWidget(self.confirm_text, 1)
         layout.addWidget(card)
         layout.addSpacing(12)
-        self.confirm_button = big_button("Yes, that's right", "Confirm", primary=True,
-                                         big=True)
+        self.confirm_button = big_button(CONFIRM_TEXT, "Confirm", primary=True, big=True)
         self.confirm_button.clicked.connect(self.confirm)
         layout.addWidget(self.confirm_button)
+        self.saving_label = _label("Saving… please wait a moment.")
+        self.saving_label.setAccessibleName("Saving")
+        self.saving_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.saving_label.hide()
+        layout.addWidget(self.saving_label)
         layout.addStretch(1)
         return page
 
@@ -329,6 +336,8 @@ class KioskWindow(QWidget):
     @Slot()
     def reset(self) -> None:
         """Back to the start screen, forgetting everything about the last pupil."""
+        if self.saving:
+            return  # the done screen follows the save
         self.done_timer.stop()
         if self.pin_dialog is not None:
             self.pin_dialog.reject()
@@ -538,23 +547,42 @@ class KioskWindow(QWidget):
 
     @Slot()
     def confirm(self) -> None:
-        """Write it: one service call, one transaction, then the done screen."""
+        """Write it: one service call, one transaction, then the done screen. The call
+        runs off the GUI thread (kiosk_saver): while a big import holds the write lock the
+        kiosk keeps answering and, after a second, says it is saving."""
         assert self.pupil is not None
+        if self.saving:
+            return
+        engine, pupil, mode, reason, adult = (self.ctx.engine, self.pupil, self.mode,
+                                              self.reason, self.adult)
+
+        def call() -> kiosk_service.KioskResult:
+            if mode == IN:
+                return kiosk_service.sign_in(engine, pupil.id, reason, adult)
+            if mode == OUT:
+                return kiosk_service.sign_out(engine, pupil.id, reason, adult)
+            return kiosk_service.sign_back(engine, pupil.id)
+
+        self.saving = True
+        self.idle_timer.stop()
+        self.confirm_button.setEnabled(False)
         try:
-            if self.mode == IN:
-                result = kiosk_service.sign_in(self.ctx.engine, self.pupil.id, self.reason,
-                                               self.adult)
-            elif self.mode == OUT:
-                result = kiosk_service.sign_out(self.ctx.engine, self.pupil.id, self.reason,
-                                                self.adult)
-            else:
-                result = kiosk_service.sign_back(self.ctx.engine, self.pupil.id)
+            result = kiosk_saver.save(call, self._saving_slowly)
             text = result.message
             self.result = result
         except ServiceError as exc:
             text = f"Sorry, that did not work: {exc}. Please see the office."
             self.result = None
-        self._show_done(text, self.pupil)
+        finally:
+            self.saving = False
+            self.saving_label.hide()
+            self.confirm_button.setText(CONFIRM_TEXT)
+            self.confirm_button.setEnabled(True)
+        self._show_done(text, pupil)
+
+    def _saving_slowly(self) -> None:
+        self.confirm_button.setText("Saving…")
+        self.saving_label.show()
 
     def _show_done(self, text: str, pupil: KioskPupil | None = None) -> None:
         self.done_text.setText(text)
@@ -567,6 +595,8 @@ class KioskWindow(QWidget):
 
     @Slot()
     def go_back(self) -> None:
+        if self.saving:
+            return
         screen = self.current_screen()
         if screen == "find" or screen == "done":
             self.reset()
@@ -595,7 +625,7 @@ class KioskWindow(QWidget):
 
     @Slot()
     def request_exit(self) -> None:
-        if self.pin_dialog is not None:
+        if self.pin_dialog is not None or self.saving:
             return
         if not kiosk_service.can_be_unlocked(self.ctx.engine):
             # A new install with no staff PINs: nobody could ever close it otherwise.
