@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.config import logs
+from attendance_desktop.gui import theme
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class ErrorDialog(QDialog):
         text = QVBoxLayout()
         heading = QLabel("Something went wrong")
         heading.setObjectName("errorHeading")
-        heading.setStyleSheet("font-size: 13pt; font-weight: bold;")
+        theme.set_role(heading, "dialog-heading")
         text.addWidget(heading)
         sentence = QLabel(f"{SENTENCE} {CONTINUE_HINT if can_continue else STARTUP_HINT}")
         sentence.setWordWrap(True)

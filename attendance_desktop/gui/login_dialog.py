@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.gui import theme
 from attendance_desktop.services import auth_service
 from attendance_desktop.services.auth_service import SignInRefused
 from attendance_desktop.services.errors import ServiceError
@@ -68,8 +69,7 @@ class LoginDialog(QDialog):
         self.names = QListWidget()
         self.names.setAccessibleName("Staff name")
         self.names.setToolTip("Your name (type the first letters to jump to it)")
-        self.names.setStyleSheet("QListWidget { font-size: 12pt; } "
-                                 "QListWidget::item { padding: 5px; }")
+        self.names.setObjectName("signInNames")  # larger type: see resources/style.qss
         for staff in auth_service.list_staff(engine):
             item = QListWidgetItem(f"{staff.name}  ({staff.role.label})")
             item.setData(Qt.ItemDataRole.UserRole, staff.id)
@@ -98,7 +98,7 @@ class LoginDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("loginMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        theme.set_role(self.message, "error")
         layout.addWidget(self.message)
         self._wait_left = 0
         self._wait_timer = QTimer(self)
@@ -220,7 +220,7 @@ class FirstHeadForm(QWidget):
         self.message = QLabel()
         self.message.setObjectName("headMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        theme.set_role(self.message, "error")
         layout.addWidget(self.message)
         self.create_btn = QPushButton("&Create the account and sign in")
         self.create_btn.setObjectName("createHead")
@@ -266,7 +266,7 @@ class ChangePinDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("changePinMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        theme.set_role(self.message, "error")
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)

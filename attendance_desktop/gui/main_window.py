@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtCore import QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.auto_backup import AutoBackup
 from attendance_desktop.gui.kiosk.office_widget import FireRollButton, KioskOfficeWidget
 from attendance_desktop.gui.leave.leave_widget import LeaveWidget
@@ -32,6 +33,7 @@ from attendance_desktop.gui.trackers.board_widget import TrackersWidget
 from attendance_desktop.services.context import AppContext
 
 PageFactory = Callable[[AppContext], QWidget]
+MINIMUM_SIZE = (880, 480)
 
 
 # (name, tooltip, page factory); Ctrl+1 .. Ctrl+9 follow this order.
@@ -53,22 +55,23 @@ AREAS: list[tuple[str, str, PageFactory]] = [
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
+        theme.ensure_applied()
         self.ctx = ctx
         self.setWindowTitle(APP_NAME)
-        self.setMinimumSize(1000, 640)
+        # Fits 1366x768 at 150% scaling (911x512 logical pixels, less the title bar).
+        self.setMinimumSize(*MINIMUM_SIZE)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Areas")
-        self.nav.setFixedWidth(170)
-        self.nav.setStyleSheet("QListWidget { font-size: 11pt; } "
-                               "QListWidget::item { padding: 8px 10px; }")
+        self.nav.setFixedWidth(150)
+        self.nav.setIconSize(QSize(20, 20))
         self.pages = QStackedWidget()
         self._factories: list[PageFactory] = []
         for number, (name, tip, factory) in enumerate(AREAS, start=1):
-            item = QListWidgetItem(name)
+            item = QListWidgetItem(theme.icon(name.lower()), name)
             shortcut = f"Ctrl+{number}"
             item.setToolTip(f"{tip} ({shortcut})")
             self.nav.addItem(item)
@@ -217,7 +220,11 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 760)
+            size = QSize(1280, 760)
+            screen = self.screen()
+            if screen is not None:  # a first start on a small screen: fit it
+                size = size.boundedTo(screen.availableGeometry().size() - QSize(16, 48))
+            self.resize(size.expandedTo(self.minimumSize()))
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         QSettings().setValue("main_window/geometry", self.saveGeometry())

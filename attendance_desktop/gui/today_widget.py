@@ -4,7 +4,7 @@ call log, one step from N to the right code, and old N codes to change to O."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.auto_backup import BackupWarningLabel
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.register.live_view import LiveWatcher
@@ -168,11 +169,11 @@ class TodayWidget(QWidget):
                            ("unmarked", "No mark yet (AM / PM)")):
             box = QVBoxLayout()
             name = QLabel(label)
-            name.setStyleSheet("color: #555;")
+            theme.set_role(name, "muted")
             value = QLabel()
             value.setObjectName(f"value_{key}")
             value.setAccessibleName(label)
-            value.setStyleSheet("font-size: 13pt; font-weight: 600;")
+            theme.set_role(value, "figure")
             box.addWidget(name)
             box.addWidget(value)
             strip.addLayout(box)
@@ -312,7 +313,8 @@ class TodayWidget(QWidget):
         keep = self.selected_absentee()
         s, board, missing = self.loader.result
         self.board = board
-        demo = " <span style='color:#8a5a00'>(demo school: synthetic data)</span>" \
+        amber = theme.hex_colour("warning")
+        demo = f" <span style='color:{amber}'>(demo school: synthetic data)</span>" \
             if s.is_demo else ""
         when = "morning" if board.session == "AM" else "afternoon"
         status = (f"{when} session — the register closes at {board.closes:%H:%M};"
@@ -357,7 +359,7 @@ class TodayWidget(QWidget):
                 item = _item(value, a.pupil_id if col == 0 else None)
                 item.setToolTip(value)
                 if a.code == "N":
-                    item.setForeground(QColor("#b00020"))
+                    item.setForeground(theme.colour("error"))
                 self.chase.setItem(row, col, item)
         late = [o for o in board.overdue if o.overdue]
         self.overdue_box.setTitle(
@@ -372,7 +374,7 @@ class TodayWidget(QWidget):
             for col, value in enumerate(values):
                 item = _item(value, (o.pupil_id, o.day, o.session) if col == 0 else None)
                 if o.overdue:
-                    item.setForeground(QColor("#b00020"))
+                    item.setForeground(theme.colour("error"))
                 self.overdue.setItem(row, col, item)
         actor = self.ctx.actor
         self.log_btn.setEnabled(actor.can_write_register)

@@ -4,6 +4,319 @@
 from PySide6 import QtCore
 
 qt_resource_data = b"\
+\x00\x00\x13d\
+/\
+* Attendance Des\
+ktop: the one st\
+ylesheet for the\
+ whole app.\x0a   C\
+olours are writt\
+en @name and fil\
+led in by gui/th\
+eme.py from its \
+light or dark ta\
+ble,\x0a   so nothi\
+ng here (or in w\
+idget code) is t\
+ied to one palet\
+te. Widgets pick\
+ a look with\x0a   \
+a dynamic proper\
+ty: role=\x22error\x22\
+ | \x22warning\x22 | \x22\
+ok\x22 | \x22muted\x22 | \
+\x22info\x22 | \x22figure\
+\x22 |\x0a   \x22subheadi\
+ng\x22 | \x22banner-er\
+ror\x22 | \x22banner-w\
+arning\x22 | \x22banne\
+r-ok\x22 | \x22chip\x22 |\
+ ... */\x0a\x0a/* ----\
+ Messages and qu\
+iet text ---- */\
+\x0aQLabel[role=\x22er\
+ror\x22] { color: @\
+error; }\x0aQLabel[\
+role=\x22warning\x22] \
+{ color: @warnin\
+g; }\x0aQLabel[role\
+=\x22ok\x22] { color: \
+@ok; }\x0aQLabel[ro\
+le=\x22info\x22] { col\
+or: @info; }\x0aQLa\
+bel[role=\x22muted\x22\
+] { color: @mute\
+d; }\x0aQLabel[role\
+=\x22subheading\x22] {\
+ font-weight: 60\
+0; }\x0aQLabel[role\
+=\x22dialog-heading\
+\x22] { font-size: \
+13pt; font-weigh\
+t: bold; }\x0aQLabe\
+l[role=\x22figure\x22]\
+ { font-size: 13\
+pt; font-weight:\
+ 600; }\x0aQLabel[r\
+ole=\x22banner-erro\
+r\x22] {\x0a    color:\
+ @error; backgro\
+und: @error_bg; \
+border: 1px soli\
+d @error_border;\
+\x0a    border-radi\
+us: 4px; padding\
+: 6px;\x0a}\x0aQLabel[\
+role=\x22banner-war\
+ning\x22] {\x0a    col\
+or: @warning; ba\
+ckground: @warni\
+ng_bg; border: 1\
+px solid @warnin\
+g_border;\x0a    bo\
+rder-radius: 4px\
+; padding: 6px;\x0a\
+}\x0aQLabel[role=\x22b\
+anner-ok\x22] {\x0a   \
+ color: @ok; bac\
+kground: @ok_bg;\
+ border: 1px sol\
+id @ok_border;\x0a \
+   border-radius\
+: 4px; padding: \
+6px;\x0a}\x0aQLabel[ro\
+le=\x22panel\x22] {\x0a  \
+  background: pa\
+lette(alternate-\
+base); border: 1\
+px solid palette\
+(mid); padding: \
+8px;\x0a}\x0aQLabel[ro\
+le=\x22picture\x22] { \
+border: 1px soli\
+d @frame; backgr\
+ound: @base; col\
+or: @muted; }\x0aQT\
+extBrowser[role=\
+\x22plain\x22] { backg\
+round: transpare\
+nt; border: none\
+; }\x0aQScrollArea[\
+role=\x22paper-back\
+drop\x22] { backgro\
+und: @preview_ba\
+ckdrop; }\x0a\x0a/* --\
+-- The register'\
+s legend: the gr\
+id's own cell co\
+lours with the g\
+rid's text ---- \
+*/\x0aQLabel[role=\x22\
+chip\x22] { padding\
+: 2px 6px; borde\
+r: 1px solid @fr\
+ame; color: @cel\
+l_text; }\x0aQLabel\
+[chip=\x22present\x22]\
+ { background: @\
+cell_present; }\x0a\
+QLabel[chip=\x22app\
+roved\x22] { backgr\
+ound: @cell_appr\
+oved; }\x0aQLabel[c\
+hip=\x22authorised\x22\
+] { background: \
+@cell_authorised\
+; }\x0aQLabel[chip=\
+\x22unauthorised\x22] \
+{ background: @c\
+ell_unauthorised\
+; }\x0aQLabel[chip=\
+\x22not_counted\x22] {\
+ background: @ce\
+ll_not_counted; \
+}\x0aQLabel[chip=\x22c\
+losed\x22] { backgr\
+ound: @cell_clos\
+ed; }\x0aQLabel[chi\
+p=\x22today\x22] { bac\
+kground: @cell_t\
+oday; }\x0aQLabel[c\
+hip=\x22missing\x22] {\
+ background: @ce\
+ll_missing; }\x0aQL\
+abel[chip=\x22leave\
+\x22] { background:\
+ @cell_empty; co\
+lor: @leave_text\
+; }\x0a\x0a/* ---- Nav\
+igation, sign-in\
+ names, welcome \
+choices ---- */\x0a\
+QListWidget#navi\
+gation { font-si\
+ze: 11pt; }\x0aQLis\
+tWidget#navigati\
+on::item { paddi\
+ng: 7px 8px; }\x0aQ\
+ListWidget#signI\
+nNames { font-si\
+ze: 12pt; }\x0aQLis\
+tWidget#signInNa\
+mes::item { padd\
+ing: 6px; }\x0aQPus\
+hButton[role=\x22ch\
+oice\x22] { font-si\
+ze: 12pt; paddin\
+g: 8px 18px; }\x0a\x0a\
+/* ---- The kios\
+k: touch sized, \
+high contrast --\
+-- */\x0aQWidget#ki\
+osk { background\
+: @kiosk_backdro\
+p; }\x0aQWidget#kio\
+sk QLabel { font\
+-size: 20pt; col\
+or: @kiosk_text;\
+ }\x0aQWidget#kiosk\
+ QLabel[role=\x22he\
+ading\x22] { font-s\
+ize: 30pt; font-\
+weight: 600; }\x0aQ\
+Widget#kiosk QLa\
+bel[role=\x22hint\x22]\
+ { font-size: 16\
+pt; color: @kios\
+k_hint; }\x0aQWidge\
+t#kiosk QLabel[r\
+ole=\x22error\x22] { f\
+ont-size: 16pt; \
+color: @error; }\
+\x0aQWidget#kiosk Q\
+Label[role=\x22cloc\
+k\x22] { font-size:\
+ 24pt; font-weig\
+ht: 600; }\x0aQWidg\
+et#kiosk QLabel[\
+role=\x22title\x22] { \
+font-size: 24pt;\
+ font-weight: 60\
+0; }\x0aQWidget#kio\
+sk QPushButton, \
+QWidget#kiosk QT\
+oolButton {\x0a    \
+font-size: 20pt;\
+ padding: 6px 18\
+px; border-radiu\
+s: 12px;\x0a    bac\
+kground: @kiosk_\
+button; border: \
+2px solid @kiosk\
+_border; color: \
+@kiosk_text;\x0a}\x0aQ\
+Widget#kiosk QPu\
+shButton { min-h\
+eight: 60px; }  \
+/* + padding and\
+ border: 76 px *\
+/\x0aQWidget#kiosk \
+QToolButton { fo\
+nt-size: 15pt; p\
+adding: 4px; }\x0aQ\
+Widget#tiles { b\
+ackground: trans\
+parent; }\x0aQWidge\
+t#kiosk QScrollB\
+ar:vertical { wi\
+dth: 30px; }\x0aQWi\
+dget#kiosk QPush\
+Button:pressed, \
+QWidget#kiosk QT\
+oolButton:presse\
+d { background: \
+@kiosk_pressed; \
+}\x0aQWidget#kiosk \
+QPushButton:focu\
+s, QWidget#kiosk\
+ QToolButton:foc\
+us {\x0a    border:\
+ 4px solid @kios\
+k_accent;\x0a}\x0aQWid\
+get#kiosk QPushB\
+utton:checked {\x0a\
+    background: \
+@kiosk_accent; c\
+olor: @on_accent\
+; border-color: \
+@kiosk_accent;\x0a}\
+\x0aQWidget#kiosk Q\
+PushButton[prima\
+ry=\x22true\x22] {\x0a   \
+ background: @ki\
+osk_go; color: @\
+on_accent; borde\
+r-color: @kiosk_\
+go; font-weight:\
+ 600;\x0a}\x0aQWidget#\
+kiosk QPushButto\
+n[big=\x22true\x22] { \
+font-size: 26pt;\
+ min-height: 104\
+px; }\x0aQWidget#ki\
+osk QPushButton[\
+hero=\x22true\x22] { f\
+ont-size: 26pt; \
+min-height: 170p\
+x; padding: 6px;\
+ }\x0aQWidget#kiosk\
+ QPushButton[qui\
+et=\x22true\x22] {\x0a   \
+ font-size: 14pt\
+; min-height: 48\
+px; background: \
+transparent; bor\
+der-color: @kios\
+k_soft_border;\x0a \
+   color: @kiosk\
+_hint;\x0a}\x0aQWidget\
+#kiosk QPushButt\
+on[key=\x22true\x22] {\
+\x0a    font-size: \
+22pt; padding: 0\
+; font-weight: 6\
+00; min-height: \
+60px;\x0a}\x0aQWidget#\
+kiosk QPushButto\
+n[chip=\x22true\x22] {\
+ font-size: 15pt\
+; min-height: 52\
+px; padding: 4px\
+ 10px; }\x0aQWidget\
+#kiosk QLineEdit\
+ {\x0a    font-size\
+: 28pt; min-heig\
+ht: 64px; paddin\
+g: 0 16px; borde\
+r-radius: 12px;\x0a\
+    border: 2px \
+solid @kiosk_bor\
+der; background:\
+ @kiosk_button; \
+color: @kiosk_te\
+xt;\x0a}\x0aQWidget#ki\
+osk QScrollArea \
+{ border: none; \
+background: tran\
+sparent; }\x0aQWidg\
+et#kiosk QFrame#\
+card {\x0a    backg\
+round: @kiosk_bu\
+tton; border: 2p\
+x solid @kiosk_s\
+oft_border; bord\
+er-radius: 18px;\
+\x0a}\x0a\
 \x00\x00\x02e\
 <\
 svg xmlns=\x22http:\
@@ -475,9 +788,355 @@ and\x0athe staff wi\
 ndow can run sid\
 e by side.</p>\x0a<\
 /body>\x0a</html>\x0a\
+\x00\x00\x01\x1d\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M7 \
+9V3h10v6\x22/><rect\
+ x=\x223\x22 y=\x229\x22 wid\
+th=\x2218\x22 height=\x22\
+8\x22 rx=\x222\x22/><path\
+ d=\x22M7 14h10v7H7\
+z\x22/>\x0a</svg>\x0a\
+\x00\x00\x01)\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <rect x=\x225\x22 \
+y=\x223\x22 width=\x2214\x22\
+ height=\x2212\x22 rx=\
+\x221.5\x22/><path d=\x22\
+M12 15v4M8 21h8\x22\
+/><circle cx=\x2212\
+\x22 cy=\x229\x22 r=\x222\x22/>\
+\x0a</svg>\x0a\
+\x00\x00\x01\x1a\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M20\
+ 11a8 8 0 0 0-14\
+.6-4.5M4 13a8 8 \
+0 0 0 14.6 4.5\x22/\
+><path d=\x22M5 3v4\
+h4M19 21v-4h-4\x22/\
+>\x0a</svg>\x0a\
+\x00\x00\x011\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+12\x22 cy=\x2212\x22 r=\x229\
+\x22/><path d=\x22M9.5\
+ 9.5a2.5 2.5 0 1\
+ 1 3.5 2.3c-.7.3\
+-1 .9-1 1.7v.5\x22/\
+><path d=\x22M12 17\
+.2v.1\x22/>\x0a</svg>\x0a\
+\
+\x00\x00\x01V\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+9\x22 cy=\x228\x22 r=\x223\x22/\
+><path d=\x22M3.5 2\
+0c0-3.3 2.5-6 5.\
+5-6s5.5 2.7 5.5 \
+6\x22/><circle cx=\x22\
+16.5\x22 cy=\x229\x22 r=\x22\
+2.3\x22/><path d=\x22M\
+15.5 14.2c2.9-.4\
+ 5 2 5 5.3\x22/>\x0a</\
+svg>\x0a\
+\x00\x00\x01\x22\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M14\
+ 3H6a2 2 0 0 0-2\
+ 2v14a2 2 0 0 0 \
+2 2h12a2 2 0 0 0\
+ 2-2v-6\x22/><path \
+d=\x22M14 10l7-7M16\
+ 3h5v5\x22/>\x0a</svg>\
+\x0a\
+\x00\x00\x01P\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M4 \
+6h9M17 6h3M4 12h\
+3M11 12h9M4 18h1\
+1M19 18h1\x22/><cir\
+cle cx=\x2215\x22 cy=\x22\
+6\x22 r=\x222\x22/><circl\
+e cx=\x229\x22 cy=\x2212\x22\
+ r=\x222\x22/><circle \
+cx=\x2217\x22 cy=\x2218\x22 \
+r=\x222\x22/>\x0a</svg>\x0a\
+\x00\x00\x01<\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+12\x22 cy=\x2211\x22 r=\x224\
+\x22/><path d=\x22M12 \
+3v2M12 17v2M4 11\
+h2M18 11h2M6.3 5\
+.3l1.4 1.4M16.3 \
+5.3l-1.4 1.4\x22/><\
+path d=\x22M3 21h18\
+\x22/>\x0a</svg>\x0a\
+\x00\x00\x011\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <rect x=\x224\x22 \
+y=\x223\x22 width=\x2216\x22\
+ height=\x2218\x22 rx=\
+\x222\x22/><path d=\x22M7\
+ 8l1.5 1.5L11 7M\
+7 14l1.5 1.5L11 \
+13M13 8.5h4M13 1\
+4.5h4\x22/>\x0a</svg>\x0a\
+\
+\x00\x00\x01P\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M3 \
+21h18\x22/><rect x=\
+\x225\x22 y=\x2212\x22 width\
+=\x223\x22 height=\x227\x22/\
+><rect x=\x2210.5\x22 \
+y=\x227\x22 width=\x223\x22 \
+height=\x2212\x22/><re\
+ct x=\x2216\x22 y=\x224\x22 \
+width=\x223\x22 height\
+=\x2215\x22/>\x0a</svg>\x0a\
+\x00\x00\x00\xf6\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+12\x22 cy=\x2212\x22 r=\x229\
+\x22/><path d=\x22M12 \
+8v8M8 12h8\x22/>\x0a</\
+svg>\x0a\
+\x00\x00\x01\x0c\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <rect x=\x223\x22 \
+y=\x225\x22 width=\x2218\x22\
+ height=\x2214\x22 rx=\
+\x222\x22/><path d=\x22M3\
+.5 6l8.5 7 8.5-7\
+\x22/>\x0a</svg>\x0a\
+\x00\x00\x018\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <rect x=\x223\x22 \
+y=\x228\x22 width=\x2218\x22\
+ height=\x2212\x22 rx=\
+\x222\x22/><path d=\x22M9\
+ 8V5.5A1.5 1.5 0\
+ 0 1 10.5 4h3A1.\
+5 1.5 0 0 1 15 5\
+.5V8M3 13h18\x22/>\x0a\
+</svg>\x0a\
+\x00\x00\x00\xfa\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M3 \
+20h5v-5h5v-5h5V5\
+\x22/><path d=\x22M18 \
+5V2l3 1.5L18 5\x22/\
+>\x0a</svg>\x0a\
+\x00\x00\x01K\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M12\
+ 21c-3.9 0-6.5-2\
+.6-6.5-6 0-3.5 2\
+.8-5.4 3.5-9 2 1\
+.2 3.2 3 3.5 5 .\
+9-.8 1.5-1.9 1.6\
+-3.2 2.3 1.9 4.4\
+ 4.6 4.4 7.2 0 3\
+.4-2.6 6-6.5 6z\x22\
+/>\x0a</svg>\x0a\
+\x00\x00\x01\x1c\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M12\
+ 3v11M7.5 9.5L12\
+ 14l4.5-4.5\x22/><p\
+ath d=\x22M4 15v4a2\
+ 2 0 0 0 2 2h12a\
+2 2 0 0 0 2-2v-4\
+\x22/>\x0a</svg>\x0a\
 "
 
 qt_resource_name = b"\
+\x00\x05\
+\x00o\xa6S\
+\x00i\
+\x00c\x00o\x00n\x00s\
+\x00\x09\
+\x00(\xad#\
+\x00s\
+\x00t\x00y\x00l\x00e\x00.\x00q\x00s\x00s\
 \x00\x08\
 \x0aaW'\
 \x00i\
@@ -490,13 +1149,95 @@ qt_resource_name = b"\
 \x0a\x89,\xdc\
 \x00g\
 \x00u\x00i\x00d\x00e\x00.\x00h\x00t\x00m\x00l\
+\x00\x09\
+\x00W\xb5\xe7\
+\x00p\
+\x00r\x00i\x00n\x00t\x00.\x00s\x00v\x00g\
+\x00\x09\
+\x06\x9e\xbe\xc7\
+\x00k\
+\x00i\x00o\x00s\x00k\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x0cj!\xc7\
+\x00r\
+\x00e\x00f\x00r\x00e\x00s\x00h\x00.\x00s\x00v\x00g\
+\x00\x08\
+\x0c3W\x07\
+\x00h\
+\x00e\x00l\x00p\x00.\x00s\x00v\x00g\
+\x00\x0a\
+\x00<\xa2'\
+\x00p\
+\x00u\x00p\x00i\x00l\x00s\x00.\x00s\x00v\x00g\
+\x00\x0a\
+\x06\x9a\xc4'\
+\x00e\
+\x00x\x00p\x00o\x00r\x00t\x00.\x00s\x00v\x00g\
+\x00\x0c\
+\x0b\xdf,\xc7\
+\x00s\
+\x00e\x00t\x00t\x00i\x00n\x00g\x00s\x00.\x00s\x00v\x00g\
+\x00\x09\
+\x0a\x8c\xacg\
+\x00t\
+\x00o\x00d\x00a\x00y\x00.\x00s\x00v\x00g\
+\x00\x0c\
+\x05\xd2\x9b\x87\
+\x00r\
+\x00e\x00g\x00i\x00s\x00t\x00e\x00r\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x09G\xd4\x07\
+\x00r\
+\x00e\x00p\x00o\x00r\x00t\x00s\x00.\x00s\x00v\x00g\
+\x00\x07\
+\x07\xa7Z\x07\
+\x00a\
+\x00d\x00d\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x0cs\xcd\x87\
+\x00l\
+\x00e\x00t\x00t\x00e\x00r\x00s\x00.\x00s\x00v\x00g\
+\x00\x09\
+\x08\xc8\xbf\xa7\
+\x00l\
+\x00e\x00a\x00v\x00e\x00.\x00s\x00v\x00g\
+\x00\x0c\
+\x03\xe6\xae\xe7\
+\x00t\
+\x00r\x00a\x00c\x00k\x00e\x00r\x00s\x00.\x00s\x00v\x00g\
+\x00\x08\
+\x00\x88Wg\
+\x00f\
+\x00i\x00r\x00e\x00.\x00s\x00v\x00g\
+\x00\x08\
+\x08\xc8U\xe7\
+\x00s\
+\x00a\x00v\x00e\x00.\x00s\x00v\x00g\
 "
 
 qt_resource_struct = b"\
-\x00\x00\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x01\
-\x00\x00\x00\x16\x00\x02\x00\x00\x00\x01\x00\x00\x00\x03\
-\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\
-\x00\x00\x00$\x00\x00\x00\x00\x00\x01\x00\x00\x02i\
+\x00\x00\x00\x00\x00\x02\x00\x00\x00\x04\x00\x00\x00\x01\
+\x00\x00\x00>\x00\x02\x00\x00\x00\x01\x00\x00\x00\x15\
+\x00\x00\x00\x10\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\
+\x00\x00\x00\x00\x00\x02\x00\x00\x00\x10\x00\x00\x00\x05\
+\x00\x00\x00(\x00\x00\x00\x00\x00\x01\x00\x00\x13h\
+\x00\x00\x00\xc8\x00\x00\x00\x00\x00\x01\x00\x0056\
+\x00\x00\x00f\x00\x00\x00\x00\x00\x01\x00\x000\x95\
+\x00\x00\x01\xd2\x00\x00\x00\x00\x00\x01\x00\x00A\x17\
+\x00\x00\x01\xb4\x00\x00\x00\x00\x00\x01\x00\x00@\x19\
+\x00\x00\x012\x00\x00\x00\x00\x00\x01\x00\x00:J\
+\x00\x00\x00\xe2\x00\x00\x00\x00\x00\x01\x00\x006\x90\
+\x00\x00\x00~\x00\x00\x00\x00\x00\x01\x00\x001\xb6\
+\x00\x00\x01l\x00\x00\x00\x00\x00\x01\x00\x00<\xd3\
+\x00\x00\x01\xe8\x00\x00\x00\x00\x00\x01\x00\x00Bf\
+\x00\x00\x01\x9c\x00\x00\x00\x00\x00\x01\x00\x00>\xdd\
+\x00\x00\x01P\x00\x00\x00\x00\x00\x01\x00\x00;\x7f\
+\x00\x00\x01\x1a\x00\x00\x00\x00\x00\x01\x00\x009\x0a\
+\x00\x00\x00\xfc\x00\x00\x00\x00\x00\x01\x00\x007\xb6\
+\x00\x00\x00\xb2\x00\x00\x00\x00\x00\x01\x00\x004\x01\
+\x00\x00\x00\x96\x00\x00\x00\x00\x00\x01\x00\x002\xe3\
+\x00\x00\x01\x80\x00\x00\x00\x00\x00\x01\x00\x00=\xcd\
+\x00\x00\x00L\x00\x00\x00\x00\x00\x01\x00\x00\x15\xd1\
 "
 
 def qInitResources():

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.kiosk.kiosk_widgets import (
-    KIOSK_STYLE,
     TILE_SIZE,
     LetterPad,
     PupilTile,
@@ -76,7 +76,7 @@ class KioskWindow(QWidget):
         self.setObjectName("kiosk")
         self.setWindowTitle("Sign-in kiosk")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(KIOSK_STYLE)
+        theme.ensure_applied()  # the kiosk look is in resources/style.qss (#kiosk)
         self.setMinimumSize(1024, 700)
         self.policy = policy_service.load_policy(ctx.engine)
         self.guard = kiosk_service.ExitGuard(ctx.engine)

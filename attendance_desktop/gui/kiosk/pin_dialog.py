@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.gui.kiosk.kiosk_widgets import KIOSK_STYLE, big_button
+from attendance_desktop.gui import theme
+from attendance_desktop.gui.kiosk.kiosk_widgets import big_button
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.kiosk_service import ExitGuard, ExitLocked
@@ -38,7 +39,7 @@ class ExitPinDialog(QDialog):
         self.actor: Actor | None = None
         self._job: JobSignals | None = None
         self.setObjectName("kiosk")
-        self.setStyleSheet(KIOSK_STYLE)
+        theme.ensure_applied()  # the kiosk look is in resources/style.qss (#kiosk)
         self.setWindowTitle("Staff only")
         self.setModal(True)
         layout = QVBoxLayout(self)
@@ -54,7 +55,7 @@ class ExitPinDialog(QDialog):
         self.pin.setPlaceholderText("PIN")
         self.message = QLabel(" ")
         self.message.setProperty("role", "hint")
-        self.message.setStyleSheet("color: #a40e26;")
+        theme.set_role(self.message, "error")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("PIN message")
         pad = QGridLayout()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import codes
 from attendance_desktop.domain import leave as rules
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.services import leave_service
 from attendance_desktop.services.context import AppContext
@@ -87,7 +88,7 @@ class TakenDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        grey = QBrush(QColor("#777777"))
+        grey = QBrush(theme.colour("muted"))
         for row, c in enumerate(self.plan):
             when = QTableWidgetItem(rules.slot_text(c.day, c.session))
             stays = c.action == "keep" or (c.action == "confirm" and not may_confirm)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.letters.page_painter import page_image
 
 PAGE_WIDTH = 620
@@ -31,7 +32,7 @@ class PagesPreviewDialog(QDialog):
         self.note = QLabel(note)
         self.note.setWordWrap(True)
         self.note.setAccessibleName("About this preview")
-        self.note.setStyleSheet("background: #fff4d6; border: 1px solid #e0c070; padding: 6px;")
+        theme.set_role(self.note, "banner-warning")
         self.note.setVisible(bool(note))
         layout.addWidget(self.note)
         inner = QWidget()
@@ -49,7 +50,7 @@ class PagesPreviewDialog(QDialog):
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setStyleSheet("QScrollArea { background: #d9dde2; }")
+        theme.set_role(scroll, "paper-backdrop")
         layout.addWidget(scroll, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.dashboard_service import Absentee
 from attendance_desktop.services.errors import ServiceError
@@ -74,7 +75,7 @@ class FirstDayDialog(QDialog):
         form.addRow("&Text", self.body)
         fields_hint = QLabel("Merge fields: " + fields)
         fields_hint.setWordWrap(True)
-        fields_hint.setStyleSheet("color: #555;")
+        theme.set_role(fields_hint, "muted")
         form.addRow("", fields_hint)
         right.addLayout(form, 2)
         self.save_wording = QPushButton("Save &wording")

@@ -10,7 +10,6 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Slot
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -28,13 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ImportRejected, ServiceError
 from attendance_desktop.services.interchange import ctf_import
 from attendance_desktop.services.interchange.ctf_model import SECTION_LABELS, SECTIONS
-
-RED = QBrush(QColor("#8a1c1c"))
 
 
 class CtfImportDialog(QDialog):
@@ -124,7 +122,7 @@ class CtfImportDialog(QDialog):
                                   "nothing can be imported until they are fixed:")
             for problem in exc.problems:
                 item = QTreeWidgetItem(["Problem", str(problem)])
-                item.setForeground(1, RED)
+                item.setForeground(1, theme.colour("error"))
                 item.setToolTip(1, str(problem))
                 self.tree.addTopLevelItem(item)
             return

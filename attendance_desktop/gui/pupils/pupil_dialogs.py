@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.settings.common import MessageLabel, pydate, qdate
 from attendance_desktop.services import pupil_service
 from attendance_desktop.services.class_service import ClassInfo
@@ -114,7 +115,7 @@ class PupilEditDialog(QDialog):
         self.upn_warning = QLabel()
         self.upn_warning.setObjectName("upnWarning")
         self.upn_warning.setWordWrap(True)
-        self.upn_warning.setStyleSheet("color: #7a4b00")
+        theme.set_role(self.upn_warning, "warning")
         self.upn_warning.setVisible(False)
         form.addRow("", self.upn_warning)
         self.upn.textChanged.connect(self._upn_changed)

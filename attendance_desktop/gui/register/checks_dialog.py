@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.services import checks_service
 from attendance_desktop.services.checks_service import KINDS, CheckItem
@@ -68,7 +69,7 @@ class ChecksDialog(QDialog):
         layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()
         hint = QLabel("Double-click a row or press Go there to fix it.")
-        hint.setStyleSheet("color: #555;")
+        theme.set_role(hint, "muted")
         bottom.addWidget(hint, 1)
         go = QPushButton("&Go there")
         go.setToolTip("Open the register cell, or the pupil's record (Enter)")

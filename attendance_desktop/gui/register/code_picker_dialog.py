@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain import codes
-from attendance_desktop.gui.register.colours import CATEGORY_COLOURS
+from attendance_desktop.gui import theme
+from attendance_desktop.gui.register.colours import category_colour
 
 
 class CodePickerDialog(QDialog):
@@ -42,7 +43,8 @@ class CodePickerDialog(QDialog):
         for row, c in enumerate(valid):
             for col, value in enumerate((c.code, c.meaning, c.category.label)):
                 item = QTableWidgetItem(value)
-                item.setBackground(CATEGORY_COLOURS[c.category])
+                item.setBackground(category_colour(c.category))
+                item.setForeground(theme.colour("cell_text"))
                 item.setData(Qt.ItemDataRole.UserRole, c.code)
                 self.table.setItem(row, col, item)
         h = self.table.horizontalHeader()

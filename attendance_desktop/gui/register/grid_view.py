@@ -16,16 +16,12 @@ second for a digit (C then 1 = C1, Y then 4 = Y4); Enter or another key finishes
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
+from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from attendance_desktop.domain import codes
-from attendance_desktop.gui.register.grid_model import TEXT_COLOUR, RegisterGridModel
-
-_CURRENT = QColor(30, 90, 200)
-_SELECTION = QColor(30, 90, 200, 55)  # see-through: the code's colour stays visible
-_NO_HIGHLIGHT = QColor(0, 0, 0, 0)  # Qt's item highlight would hide the code's colour
-_COMMENT = QColor("#5b3fa0")
+from attendance_desktop.gui import theme
+from attendance_desktop.gui.register.grid_model import RegisterGridModel
 
 PRESENT_KEYS = {".", "/", "\\", " "}
 PREFIXES = {"C", "J", "Y"}  # letters that start two-character codes
@@ -57,8 +53,10 @@ class RegisterGridView(QTableView):
         self.setAccessibleName("Register grid")
         palette = self.palette()
         for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-            palette.setColor(group, QPalette.ColorRole.Highlight, _NO_HIGHLIGHT)
-            palette.setColor(group, QPalette.ColorRole.HighlightedText, TEXT_COLOUR)
+            # Qt's item highlight would hide the code's colour: see paintEvent instead.
+            palette.setColor(group, QPalette.ColorRole.Highlight, theme.TRANSPARENT)
+            palette.setColor(group, QPalette.ColorRole.HighlightedText,
+                             theme.colour("cell_text"))
         self.setPalette(palette)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -102,7 +100,7 @@ class RegisterGridView(QTableView):
                    for r, c in model.notes_in(top, bottom, left, right)]
         if corners:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(_COMMENT)
+            painter.setBrush(theme.colour("comment_mark"))
             for rect in corners:
                 painter.drawPolygon(QPolygonF([
                     QPointF(rect.right() - 6, rect.top()), QPointF(rect.right() + 1, rect.top()),
@@ -113,11 +111,11 @@ class RegisterGridView(QTableView):
                     block.left() > right):
                 continue
             area = self.visualRect(block.topLeft()).united(self.visualRect(block.bottomRight()))
-            painter.fillRect(area, _SELECTION)
+            painter.fillRect(area, theme.colour("selection_tint"))  # see-through
         current = self.currentIndex()
         if current.isValid():
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(_CURRENT, 2))
+            painter.setPen(QPen(theme.colour("current_cell"), 2))
             painter.drawRect(self.visualRect(current).adjusted(1, 1, -1, -1))
         painter.end()
 

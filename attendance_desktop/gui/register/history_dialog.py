@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.services.register_service import CellMark, HistoryEntry
 
 
@@ -57,7 +58,7 @@ class HistoryDialog(QDialog):
             layout.addWidget(QLabel("No changes: this is the mark as first entered."))
         layout.addWidget(self.table)
         note = QLabel("Changes are kept permanently and cannot be edited.")
-        note.setStyleSheet("color: #555;")
+        theme.set_role(note, "muted")
         layout.addWidget(note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.reports.charts_widget import ChartsWidget
 from attendance_desktop.gui.reports.packs_menu import PacksButton
@@ -128,9 +129,7 @@ class ReportsWidget(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Report summary")
-        # palette colours, so the summary reads in dark palettes too
-        self.summary.setStyleSheet("QLabel#reportSummary { background: palette(alternate-base);"
-                                   " border: 1px solid palette(mid); padding: 8px; }")
+        theme.set_role(self.summary, "panel")  # palette colours: reads in dark too
         layout.addWidget(self.summary)
 
         self.tabs = QTabWidget()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.backups import BackupSettings
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.register_check import RegisterCheckBox
 from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
@@ -175,7 +176,7 @@ class BackupsPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(str(b.path) if c < 3 else "; ".join(b.problems) or text)
                 if c == 4 and b.verified is False:
-                    item.setForeground(Qt.GlobalColor.red)
+                    item.setForeground(theme.colour("error"))
                 self.table.setItem(r, c, item)
         last = backup_store.last_good(self.ctx.paths)
         self.summary.setText(

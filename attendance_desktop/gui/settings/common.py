@@ -8,12 +8,12 @@ from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt, QTime
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QWidget
 
-ERROR_STYLE = ("QLabel { color: #8a1c1c; background: #fdecea; border: 1px solid #e6b0aa;"
-               " border-radius: 4px; padding: 6px; }")
-WARNING_STYLE = ("QLabel { color: #5c4400; background: #fff4d6; border: 1px solid #e8c766;"
-                 " border-radius: 4px; padding: 6px; }")
-OK_STYLE = ("QLabel { color: #1e5128; background: #e8f5e9; border: 1px solid #a5d6a7;"
-            " border-radius: 4px; padding: 6px; }")
+from attendance_desktop.gui import theme
+
+# Roles styled by resources/style.qss (gui/theme.py fills in the palette's colours).
+ERROR_STYLE = "banner-error"
+WARNING_STYLE = "banner-warning"
+OK_STYLE = "banner-ok"
 
 
 class MessageLabel(QLabel):
@@ -44,7 +44,7 @@ class MessageLabel(QLabel):
         if not text:
             self.clear_message()
             return
-        self.setStyleSheet(style)
+        theme.set_role(self, style)
         self.setText(text)
         self.show()
 
@@ -95,5 +95,5 @@ def heading(text: str, name: str = "") -> QLabel:
 def hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet("QLabel { color: #444; }")
+    theme.set_role(label, "muted")
     return label

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
 from attendance_desktop.services.context import AppContext
@@ -146,7 +147,7 @@ class MailSettingsPage(QWidget):
         has = cfg.account and credentials.get_password(cfg) is not None
         state = ("A password is set for this account." if has else
                  "No password is set for this account yet." if cfg.account else "")
-        colour = "#1e5128" if status.usable else "#8a1c1c"
+        colour = theme.hex_colour("ok" if status.usable else "error")
         self.password.setPlaceholderText("set: type a new one to change it" if has else "")
         self.store.setText(f"<span style='color:{colour}'>{status.message}</span> {state}")
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.settings.common import MessageLabel, image_file_to_png
 from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
@@ -63,7 +64,7 @@ class SchoolDetailsForm(QWidget):
         self.logo_preview.setObjectName("logoPreview")
         self.logo_preview.setFixedSize(120, 80)
         self.logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.logo_preview.setStyleSheet("QLabel { border: 1px solid #bbb; background: white; }")
+        theme.set_role(self.logo_preview, "picture")
         self.choose_logo = QPushButton("Choose l&ogo…")
         self.choose_logo.setToolTip("A PNG or JPEG image of the school's logo (for letters)")
         self.choose_logo.setAccessibleName("Choose logo")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.roles import Role
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.settings.common import MessageLabel, hint
 from attendance_desktop.gui.tables import read_only_table
 from attendance_desktop.services import staff_service
@@ -111,7 +112,7 @@ class StaffEditor(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, s.id)
                 if not s.active:
-                    item.setForeground(Qt.GlobalColor.gray)
+                    item.setForeground(theme.colour("muted"))
                 self.table.setItem(r, col, item)
             if s.id == select_id:
                 self.table.selectRow(r)

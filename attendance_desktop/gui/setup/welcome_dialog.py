@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.services import school_service
@@ -59,7 +60,7 @@ class WelcomeDialog(QDialog):
         self.setup_button.setDefault(True)
         for b in (self.demo_button, self.setup_button):
             b.setMinimumHeight(56)
-            b.setStyleSheet("QPushButton { font-size: 12pt; padding: 8px 18px; }")
+            theme.set_role(b, "choice")
         self.demo_button.clicked.connect(self._open_demo)
         self.setup_button.clicked.connect(self._set_up)
         quit_button = QPushButton("&Quit")
@@ -78,7 +79,7 @@ class WelcomeDialog(QDialog):
         layout.addStretch(1)
         bottom = QHBoxLayout()
         where = QLabel(f"Data folder: {ctx.paths.data_dir}")
-        where.setStyleSheet("QLabel { color: #666; }")
+        theme.set_role(where, "muted")
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bottom.addWidget(where, 1)
         bottom.addWidget(quit_button)

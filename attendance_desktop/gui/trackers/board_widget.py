@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
-from PySide6.QtGui import QBrush, QColor, QKeySequence
+from PySide6.QtGui import QBrush, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.band_moves_widget import BandMovesWidget
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
@@ -55,7 +56,9 @@ SHORT_FLAGS = {
     "illness_weekly_contact": "illness: weekly contact", "signed_letter": "signed letter",
     "termly_unauthorised": "termly unauthorised", "n_overdue": "N overdue",
 }
-URGENCY_COLOURS = {0: "#f6c4c4", 1: "#fbe0c2", 2: "#fbe0c2", 3: "#fff6cc", 4: "#fff6cc"}
+# Row tints by urgency (named in gui/theme.py, light and dark).
+URGENCY_COLOURS = {0: "tint_urgent", 1: "tint_soon", 2: "tint_soon", 3: "tint_later",
+                   4: "tint_later"}
 
 
 def band_text(p: PupilAlert) -> str:
@@ -157,12 +160,12 @@ class BoardModel(QAbstractTableModel):
                         f"{p.running_period} so far: {format_pct(p.running_pct)}{warn}")
             return self._text(p, index.column()) or None
         if role == Qt.ItemDataRole.BackgroundRole and index.column() == 0 and p.due:
-            return QBrush(QColor(URGENCY_COLOURS.get(p.urgency, "#ffffff")))
+            return QBrush(theme.colour(URGENCY_COLOURS.get(p.urgency, "tint_later")))
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 4 and p.warnings:
-            return QBrush(QColor("#a00000"))
+            return QBrush(theme.colour("error"))
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 8 and p.due \
                 and self.on and p.due[0].overdue(self.on):
-            return QBrush(QColor("#a00000"))
+            return QBrush(theme.colour("error"))
         return None
 
 
@@ -367,9 +370,10 @@ class TrackersWidget(QWidget):
         items = "".join(f"<li>{d.label} — <i>{due_text(d, self.snapshot.on)}</i></li>"
                         for d in p.due) if self.snapshot else ""
         flags = "; ".join(f"{escalation.FLAG_LABELS[f.name]} ({f.detail})" for f in p.flags)
+        red = theme.hex_colour("error")
         band = (f"{p.band_label or 'No band'} for {p.period} ({format_pct(p.period_pct)})"
                 f"{f', {p.running_period} so far {format_pct(p.running_pct)}' if p.running_period != p.period else ''}"  # noqa: E501
-                f"{''.join(f' · <b style=color:#a00000>{w}</b>' for w in p.warnings)}")
+                f"{''.join(f' · <b style=color:{red}>{w}</b>' for w in p.warnings)}")
         self.detail.setText(f"<b>{p.name}</b> ({p.class_name}) — {band}"
                             f"{' — ' + flags if flags else ''}"
                             f"<ul style='margin:2px'>{items or '<li>Nothing due</li>'}</ul>")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.services import chronology_service
 from attendance_desktop.services.chronology_service import ENTRY_KINDS, EntryInfo
 from attendance_desktop.services.context import AppContext
@@ -100,7 +101,7 @@ class AddEntryDialog(QDialog):
         layout.addLayout(form)
         self.error = QLabel()
         self.error.setObjectName("chronologyError")
-        self.error.setStyleSheet("color: #a00000;")
+        theme.set_role(self.error, "error")
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
+
 
 class StepDialog(QDialog):
     """Pick one of `choices` (key, label) if any, and write notes."""
@@ -56,7 +58,7 @@ class StepDialog(QDialog):
         form.addRow(f"{notes_label}:", self.notes)
         layout.addLayout(form)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #a00000;")
+        theme.set_role(self.error, "error")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -110,7 +112,7 @@ class PenaltyDecisionDialog(QDialog):
         form.addRow("Reasons for the decision:", self.reasons)
         layout.addLayout(form)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #a00000;")
+        theme.set_role(self.error, "error")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -242,7 +244,7 @@ class NoticeUpdateDialog(QDialog):
         self.check.setWordWrap(True)
         layout.addWidget(self.check)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #a00000;")
+        theme.set_role(self.error, "error")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
