@@ -130,6 +130,7 @@ TRANSPARENT = QColor(0, 0, 0, 0)
 
 _state: dict[str, bool | None] = {"dark": None}
 _TOKEN = re.compile(r"@([a-z_]+)")
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 
 def chosen_theme() -> str:
@@ -212,7 +213,7 @@ def stylesheet(dark: bool) -> str:
     def fill(m: re.Match[str]) -> str:
         light_value, dark_value = NAMED[m.group(1)]
         return dark_value if dark else light_value
-    return _TOKEN.sub(fill, stylesheet_source())
+    return _TOKEN.sub(fill, _COMMENT.sub("", stylesheet_source()))
 
 
 def apply_theme(app: QApplication, name: str | None = None) -> bool:

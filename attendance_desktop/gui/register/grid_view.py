@@ -16,7 +16,16 @@ second for a digit (C then 1 = C1, Y then 4 = Y4); Enter or another key finishes
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from attendance_desktop.domain import codes
@@ -74,7 +83,8 @@ class RegisterGridView(QTableView):
         v.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         v.setDefaultSectionSize(24)
         v.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        v.setFixedWidth(300)
+        v.setFixedWidth(300)  # until a model is set: then from the names (fit_row_header)
+        v.setTextElideMode(Qt.TextElideMode.ElideRight)  # beyond the cap: "…" and a tooltip
         v.setHighlightSections(True)
         self.setToolTip("")
         self._pending = ""
@@ -171,3 +181,20 @@ class RegisterGridView(QTableView):
             self.detailsRequested.emit()
             return
         super().keyPressEvent(event)
+
+    ROW_HEADER_CAP = 380  # px: wider would leave too few days on a 1366-pixel screen
+
+    def fit_row_header(self) -> None:
+        """The names' column as wide as its longest label (up to the cap): no cut names."""
+        model = self.model()
+        v = self.verticalHeader()
+        if model is None:
+            return
+        metrics = v.fontMetrics()
+        bold = QFont(v.font())
+        bold.setBold(True)  # the current row's name is drawn bold
+        widest = max((metrics.horizontalAdvance(str(model.headerData(r, Qt.Orientation.Vertical)))
+                      for r in range(model.rowCount())), default=100)
+        widest = round(widest * QFontMetrics(bold).averageCharWidth()
+                       / max(1, metrics.averageCharWidth()))
+        v.setFixedWidth(max(120, min(self.ROW_HEADER_CAP, widest + 20)))

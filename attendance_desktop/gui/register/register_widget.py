@@ -291,6 +291,7 @@ class RegisterWidget(QWidget):
         self.model.writeFailed.connect(self._show_error)
         self.model.marksWritten.connect(self.live.own_write)
         self.view.setModel(self.model)
+        self.view.fit_row_header()
         # Fixed sizes (never sized to contents): wider cells when a day or week is shown.
         self.view.horizontalHeader().setDefaultSectionSize(84 if len(snap.columns) <= 10
                                                            else 56)
