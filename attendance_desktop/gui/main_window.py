@@ -7,10 +7,12 @@ from collections.abc import Callable
 from PySide6.QtCore import QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
             action.setData(number - 1)
             self.addAction(action)
         self._built: set[int] = set()
+        self._page_of: dict[int, QWidget] = {}  # the page inside each area's scroll area
         layout.addWidget(self.nav)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
@@ -101,6 +104,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Help")
         guide = menu.addAction("User &guide")
         guide.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        guide.setIcon(theme.icon("help"))
         guide.triggered.connect(self.show_help)
         about = menu.addAction(f"&About {APP_NAME}")
         about.triggered.connect(self.show_about)
@@ -137,7 +141,8 @@ class MainWindow(QMainWindow):
             old = self.pages.widget(index)
             self.pages.removeWidget(old)
             old.deleteLater()
-            self.pages.insertWidget(index, page)
+            self.pages.insertWidget(index, _scrolling(page))
+            self._page_of[index] = page
             self._built.add(index)
         self.pages.setCurrentIndex(index)
         if self.nav.currentRow() != index:
@@ -157,7 +162,7 @@ class MainWindow(QMainWindow):
             page.show_pupil(pupil_id)
 
     def current_page(self) -> QWidget:
-        return self.pages.currentWidget()
+        return self._page_of.get(self.pages.currentIndex(), self.pages.currentWidget())
 
     @Slot()
     def rebuild_for_user(self) -> None:
@@ -169,6 +174,7 @@ class MainWindow(QMainWindow):
             old.deleteLater()
             self.pages.insertWidget(index, QWidget())
         self._built.clear()
+        self._page_of.clear()
         self.show_area(current)
         self.statusBar().showMessage(self._status_text())
 
@@ -210,8 +216,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _register_checked(self, _outcome: object) -> None:
-        for i in range(self.pages.count()):  # the Today board's line, if it is built
-            page = self.pages.widget(i)
+        for page in self._page_of.values():  # the Today board's line, if it is built
             if isinstance(page, TodayWidget):
                 page.check_line.refresh()
 
@@ -231,6 +236,17 @@ class MainWindow(QMainWindow):
         self.weekly_check.stop()
         self.auto_backup.at_quit()
         super().closeEvent(event)
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    """The page in a frameless scroll area: on a small screen or at 125-150% scaling a
+    page larger than the window scrolls instead of being cut off or pushing the window
+    past the screen."""
+    area = QScrollArea()
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setWidget(page)
+    return area
 
 
 __all__ = ["AREAS", "MainWindow", "Qt"]

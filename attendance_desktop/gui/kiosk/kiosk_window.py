@@ -390,7 +390,9 @@ class KioskWindow(QWidget):
         self.class_group.addButton(everyone, -1)
         self.class_row.addWidget(everyone)
         for c in classes:
-            button = big_button(c.name, f"Class {c.name}")
+            # "Year 1 — Saplings" on two lines: eight classes fit across the screen
+            button = big_button(c.name.replace(" — ", "\n"), f"Class {c.name}")
+            button.setToolTip(c.name)
             button.setProperty("chip", "true")
             button.setCheckable(True)
             self.class_group.addButton(button, c.id)

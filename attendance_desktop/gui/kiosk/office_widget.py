@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.register.live_view import LiveWatcher
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services import audit_service, fire_roll, kiosk_service
@@ -70,6 +71,7 @@ class KioskOfficeWidget(QWidget):
         layout.addLayout(buttons)
         self.summary = QLabel()
         self.summary.setAccessibleName("Front desk summary")
+        self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
 
         self.tabs = QTabWidget()
@@ -218,6 +220,7 @@ class FireRollButton(QPushButton):
         self.ctx = ctx
         self.setToolTip("Print who is on site now, by class (Ctrl+Shift+F)")
         self.setAccessibleName("Make the fire roll PDF")
+        self.setIcon(theme.icon("fire"))
         self.setShortcut("Ctrl+Shift+F")
         self.clicked.connect(self._make)
 

@@ -160,6 +160,7 @@ class RegisterWidget(QWidget):
                " date range", self.amendments_report)
         button("print", "P&rint register…", "Save a class's register for this week or month"
                " as a PDF to print", self.print_register, "Ctrl+P")
+        self.buttons["print"].setIcon(theme.icon("print"))
         button("checks", "&Checks…", "Data checks: list missing marks and other problems, with a"
                " link to each", self.data_checks)
         keys = QToolButton()

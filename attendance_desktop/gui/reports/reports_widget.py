@@ -87,7 +87,7 @@ class ReportsWidget(QWidget):
         self.period = QComboBox()
         self.period.setAccessibleName("Report period")
         self.period.setToolTip("The half term, term or year to report on, or your own dates")
-        self.period.setMinimumContentsLength(34)
+        self.period.setMinimumContentsLength(22)  # the list shows the whole names
         self.period.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         period_label.setBuddy(self.period)
@@ -120,6 +120,7 @@ class ReportsWidget(QWidget):
         self.build_button.setToolTip("Count the registers for this period (F5)")
         self.build_button.setShortcut(QKeySequence("F5"))
         self.build_button.setDefault(True)
+        self.build_button.setIcon(theme.icon("refresh"))
         self.build_button.clicked.connect(self.build)
         bar.addWidget(self.build_button)
         layout.addLayout(bar)
@@ -172,6 +173,7 @@ class ReportsWidget(QWidget):
         out.addWidget(self.status)
         self.csv_button = QPushButton("Save table as C&SV…")
         self.csv_button.setAccessibleName("Save table as CSV")
+        self.csv_button.setIcon(theme.icon("export"))
         self.csv_button.setToolTip("Save the table on the open tab as a CSV file (Ctrl+Shift+S)")
         self.csv_button.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.csv_button.clicked.connect(self.save_csv)

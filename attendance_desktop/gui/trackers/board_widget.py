@@ -198,6 +198,7 @@ class TrackersWidget(QWidget):
         self.heading = QLabel()
         self.heading.setObjectName("trackersHeading")
         self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.heading.setWordWrap(True)  # a long heading wraps rather than widen the window
         layout.addWidget(self.heading)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("&Show:"))
