@@ -66,7 +66,7 @@ NAMED: dict[str, tuple[str, str]] = {
     "cell_missing": ("#fbe3ec", "#55243a"),
     "cell_empty": ("#ffffff", "#1b1d20"),
     "cell_text": ("#1a1a1a", "#f1f3f5"),
-    "needs_follow_up": ("#c62828", "#ff9a94"),
+    "needs_follow_up": ("#a31515", "#ff9a94"),
     "leave_text": ("#4a2c8a", "#cdb8ff"),
     "comment_mark": ("#5b3fa0", "#b59cff"),
     "current_cell": ("#1e5ac8", "#78aaff"),

@@ -55,7 +55,7 @@ def _cell_clips(view: QTableView, rows: int = 40) -> list[str]:
             room = header.sectionSize(col) - CELL_PADDING
             if view.wordWrap() and view.rowHeight(row) > 2 * metrics.height():
                 continue
-            if not index.data(Qt.ItemDataRole.DecorationRole) is None:
+            if index.data(Qt.ItemDataRole.DecorationRole) is not None:
                 room -= view.iconSize().width() or 16
             if metrics.horizontalAdvance(text) > room \
                     and not index.data(Qt.ItemDataRole.ToolTipRole):

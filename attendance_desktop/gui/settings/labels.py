@@ -8,13 +8,15 @@ areas, and turns a recorded value back into plain words.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from typing import Any
 
 from attendance_desktop.domain.policy import PRESET_LABELS
 from attendance_desktop.domain.roles import Role
 
-# Policy fields not in policy_widget.GROUPS: (label, tooltip).
+# Policy fields not in policy_widget.GROUPS (edited elsewhere or new): (label, tooltip).
 MORE_POLICY_LABELS: dict[str, tuple[str, str]] = {
     "year_groups": ("Year groups the school has (one per line)", "An imported pupil in another"
                     " national curriculum year is refused; N is nursery, R reception"),
@@ -27,11 +29,6 @@ MORE_POLICY_LABELS: dict[str, tuple[str, str]] = {
     "preset": ("Preset", ""),
     "am": ("Morning session times", ""),
     "pm": ("Afternoon session times", ""),
-    "bands": ("Attendance bands", ""),
-    "escalation_stages": ("Absence stages", ""),
-    "lateness_steps": ("Lateness steps", ""),
-    "pn_codes": ("Codes that count towards a penalty notice", ""),
-    "band_ladder_ends": ("Where each band's ladder ends", ""),
     "extra": ("Other settings", ""),
 }
 
@@ -50,9 +47,18 @@ AREA_LABELS = {"policy": "Policy", "calendar": "Calendar", "school": "School",
                "benchmarks": "Benchmarks", "backups": "Backups", "retention": "Retention",
                "sessions": "Session times"}
 
+SCHOOL_LABELS = {"name": "School name", "address": "Address", "postcode": "Postcode",
+                 "phone": "Phone", "email": "Email", "urn": "URN",
+                 "local_authority": "Local authority", "head_name": "Headteacher",
+                 "attendance_lead_name": "Attendance lead", "logo": "Logo",
+                 "set_up_complete": "Set-up finished", "demo": "Demo school"}
+
 CHOICE_LABELS = {"weeks": "weeks", "school_weeks": "school weeks",
                  "school_days": "school days", "days": "days", "half_term": "half term",
                  "term": "term", "year": "year", "after_contract": "after a contract"}
+
+
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def field_label(name: str) -> str:
@@ -81,8 +87,21 @@ def setting_label(area: str, key: str) -> str:
     already record words ("class Hazels", "year 2025/26"), shown with a capital."""
     if area == "policy":
         return policy_label(key)
-    words = key.replace("_", " ")
+    if area == "school" and key in SCHOOL_LABELS:
+        return SCHOOL_LABELS[key]
+    words = _dates(key.replace("_", " "))
+    words = re.sub(r" DAY$", " (whole day)", words)
     return words[:1].upper() + words[1:]
+
+
+def _dates(text: str) -> str:
+    """ISO dates (2026-03-02) as people write them (02 Mar 2026)."""
+    def one(m: re.Match[str]) -> str:
+        try:
+            return f"{dt.date.fromisoformat(m.group(0)):%d %b %Y}"
+        except ValueError:
+            return m.group(0)
+    return _ISO_DATE.sub(one, text)
 
 
 def role_label(role: str) -> str:
@@ -102,7 +121,8 @@ def _words(value: Any) -> str:
     if isinstance(value, str):
         if value in PRESET_LABELS:
             return PRESET_LABELS[value]
-        return CHOICE_LABELS.get(value, value)
+        # a band, stage or letter's short name: its words ("upper_amber": "upper amber")
+        return CHOICE_LABELS.get(value, _dates(value).replace("_", " "))
     if isinstance(value, dict):
         if not value:
             return "none"
@@ -130,8 +150,8 @@ def value_text(recorded: str) -> str:
         try:
             return _words(json.loads(text))
         except ValueError:
-            return recorded
-    return recorded
+            return _dates(recorded)
+    return _dates(recorded).replace(" # ", ": ")
 
 
 def _is_number(text: str) -> bool:
