@@ -35,7 +35,7 @@ from attendance_desktop.gui.trackers.board_widget import TrackersWidget
 from attendance_desktop.services.context import AppContext
 
 PageFactory = Callable[[AppContext], QWidget]
-MINIMUM_SIZE = (880, 480)
+MINIMUM_SIZE = (880, 440)
 
 
 # (name, tooltip, page factory); Ctrl+1 .. Ctrl+9 follow this order.

@@ -57,10 +57,15 @@ def _modes(t: QTableWidget, modes: list[str]) -> None:
     for col, mode in enumerate(modes):
         h.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if mode == "stretch"
                                else QHeaderView.ResizeMode.ResizeToContents)
+    # never so narrow that a heading is cut (a stretched column could shrink past it)
+    titles = [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())]
+    need = sum(h.fontMetrics().horizontalAdvance(x) + 16 for x in titles)
+    t.setMinimumWidth(need + 2 * t.frameWidth())
 
 
 def _item(text: str, data: object = None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
+    item.setToolTip(text)  # the whole text when a narrow window cuts the column short
     if data is not None:
         item.setData(Qt.ItemDataRole.UserRole, data)
     return item
@@ -214,8 +219,7 @@ class TodayWidget(QWidget):
         self.pupil_label.setWordWrap(True)
         pupil_layout.addWidget(self.pupil_label)
         self.contacts = _table(["#", "Contact", "Phone"], "Contacts in priority order")
-        self.contacts.setColumnWidth(0, 24)
-        self.contacts.setColumnWidth(1, 210)
+        _modes(self.contacts, ["contents", "stretch", "contents"])
         pupil_layout.addWidget(self.contacts, 1)
         self.calls = _table(["When", "By", "Contact", "Outcome"],
                             "Calls in the last two weeks")

@@ -7,7 +7,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
 # Room Qt's styles take around a header's or a cell's text (margins, sort arrow, frame).
-HEADER_PADDING = 8
+HEADER_PADDING = 6
 CELL_PADDING = 6
 
 
