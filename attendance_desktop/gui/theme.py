@@ -18,7 +18,7 @@ import os
 import re
 
 from PySide6.QtCore import QFile, QIODevice, QSettings, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
 THEMES = ("system", "light", "dark")
@@ -252,11 +252,28 @@ def text_on(background: QColor) -> QColor:
     return BLACK if contrast(BLACK, background) >= contrast(WHITE, background) else WHITE
 
 
+ICON_STROKE = "#4f86c6"  # the colour the icons in resources/icons/ are drawn in
+
+
 def icon(name: str) -> QIcon:
-    """One of our icons in resources/icons/ (navigation and main actions)."""
+    """One of our icons in resources/icons/ (navigation and main actions); drawn in the
+    highlighted text colour when its row or button is selected."""
     import attendance_desktop.gui.generated.resources_rc  # noqa: F401  (registers :/)
 
-    return QIcon(f":/icons/{name}.svg")
+    path = f":/icons/{name}.svg"
+    result = QIcon(path)
+    f = QFile(path)
+    if f.open(QIODevice.OpenModeFlag.ReadOnly):
+        svg = bytes(f.readAll().data()).replace(
+            ICON_STROKE.encode(), hex_colour("highlighted_text").encode())
+        f.close()
+        for size in (16, 20, 24, 32):
+            selected = QPixmap()
+            if selected.loadFromData(svg.replace(b'width="24" height="24"',
+                                                 f'width="{size}" height="{size}"'.encode()),
+                                     "SVG"):
+                result.addPixmap(selected, QIcon.Mode.Selected)
+    return result
 
 
 def ensure_applied() -> None:

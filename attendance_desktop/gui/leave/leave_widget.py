@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui import theme
+from attendance_desktop.gui.column_widths import fit_columns
 from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
 from attendance_desktop.gui.leave.request_dialog import RequestDialog, date_edit
 from attendance_desktop.gui.leave.taken_dialog import TakenDialog
@@ -149,7 +150,7 @@ class LeaveWidget(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for col, width in enumerate((44, 170, 80, 300, 70, 60, 180, 100)):
-            self.table.setColumnWidth(col, width)
+            self.table.setColumnWidth(col, width)  # until the rows arrive: fit_columns
         self.table.doubleClicked.connect(self.open_selected)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
@@ -231,6 +232,7 @@ class LeaveWidget(QWidget):
                 item.setToolTip(f"{r.pupil_name}: {r.dates_text}\n{r.status_label}"
                                 + (f"\nReason: {r.reason}" if r.reason else ""))
                 self.table.setItem(i, col, item)
+        fit_columns(self.table, {3: 300})
         self.count.setText(f"{len(self.rows)} request(s)")
         for i, r in enumerate(self.rows):
             if r.id == kept:

@@ -294,7 +294,7 @@ class RegisterWidget(QWidget):
         self.view.setModel(self.model)
         self.view.fit_row_header()
         # Fixed sizes (never sized to contents): wider cells when a day or week is shown.
-        self.view.horizontalHeader().setDefaultSectionSize(84 if len(snap.columns) <= 10
+        self.view.horizontalHeader().setDefaultSectionSize(76 if len(snap.columns) <= 10
                                                            else 56)
         if old is not None:
             old.deleteLater()

@@ -26,6 +26,7 @@ from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.band_moves_widget import BandMovesWidget
+from attendance_desktop.gui.column_widths import fit_columns
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
 from attendance_desktop.services import alerts_service
 from attendance_desktop.services.alerts_service import PupilAlert, Snapshot
@@ -213,6 +214,7 @@ class TrackersWidget(QWidget):
         self.class_filter = QComboBox()
         self.class_filter.setAccessibleName("Class")
         self.class_filter.setToolTip("Only this class")
+        self.class_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         bar.addWidget(self.class_filter)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Find a pupil (name or UPN)")
@@ -237,10 +239,11 @@ class TrackersWidget(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
-        widths = [62, 130, 80, 100, 250, 84, 160, 300, 110]
+        widths = [62, 130, 80, 100, 250, 84, 160, 300, 110]  # until the rows arrive
         for i, w in enumerate(widths):
             self.table.setColumnWidth(i, w)
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
+        self.model.modelReset.connect(lambda: fit_columns(self.table, {4: 260, 6: 180}))
         # Enter and double-click both "activate" a row
         self.table.activated.connect(self.open_case)
         layout.addWidget(self.table, 1)
