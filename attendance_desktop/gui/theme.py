@@ -78,9 +78,9 @@ NAMED: dict[str, tuple[str, str]] = {
     "cal_unauthorised": ("#d9534f", "#d0504a"),
     "cal_not_counted": ("#b0b0b0", "#6e7378"),
     "cal_late": ("#f08a24", "#e0801f"),
-    "cal_unmarked": ("#ffffff", "#2a2d31"),
+    "cal_unmarked": ("#ffffff", "#454b53"),
     "cal_closed": ("#ececec", "#34383c"),
-    "cal_future": ("#f8f8f8", "#222528"),
+    "cal_future": ("#f8f8f8", "#1f2225"),
     "cal_line": ("#dddddd", "#3c4046"),
     "cal_label": ("#6b7178", "#a3a9b0"),
     # Row tints in tables (status of a leave request, urgency on the trackers board)

@@ -38,6 +38,7 @@ class ChangeLogWidget(QWidget):
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("changeLog")
         self.table.setAccessibleName("Settings change log")
+        self.table.verticalHeader().hide()
         self.table.setHorizontalHeaderLabels(["When", "Area", "Setting", "Old value",
                                               "New value", "Who"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
