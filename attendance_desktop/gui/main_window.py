@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, QSize, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QListWidget,
@@ -94,11 +95,34 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self._status_text())
         self.statusBar().addPermanentWidget(FireRollButton(ctx))  # one click from any page
         self._restore_geometry()
+        self._build_view_menu()
         self._build_help_menu()
         self.auto_backup = AutoBackup(ctx, self)  # on start, every few minutes, on quit
         self.weekly_check = WeeklyCheck(ctx, self)  # the register check, when a week old
         self.weekly_check.finished.connect(self._register_checked)
         self.mail_pump = MailPump(ctx, self)  # sends the email outbox every minute
+
+    def _build_view_menu(self) -> None:
+        """View → Colours: as the computer, light or dark (kept for this user)."""
+        menu = self.menuBar().addMenu("&View").addMenu("&Colours")
+        group = QActionGroup(self)
+        chosen = theme.chosen_theme()
+        for name in theme.THEMES:
+            action = menu.addAction(theme.THEME_LABELS[name])
+            action.setCheckable(True)
+            action.setChecked(name == chosen)
+            action.setData(name)
+            group.addAction(action)
+        group.triggered.connect(self._choose_theme)
+
+    @Slot(QAction)
+    def _choose_theme(self, action: QAction) -> None:
+        theme.save_theme(str(action.data()))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, str(action.data()))
+            for page in self._page_of.values():
+                page.update()
 
     def _build_help_menu(self) -> None:
         menu = self.menuBar().addMenu("&Help")

@@ -188,3 +188,24 @@ def test_roles_change_the_look(qtbot) -> None:
     error = label.palette().color(label.foregroundRole())
     assert ok != error
     assert error.name() == theme.hex_colour("error")
+
+
+def test_view_menu_switches_to_dark_and_remembers(qtbot, qapp, request, ctx,
+                                                  monkeypatch) -> None:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QPalette
+
+    from attendance_desktop.gui.main_window import MainWindow
+
+    monkeypatch.delenv(theme.ENV, raising=False)
+    request.addfinalizer(lambda: theme.apply_theme(qapp, "light"))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    colours = view.actions()[0].menu()
+    dark = next(a for a in colours.actions() if a.text() == "Dark")
+    dark.trigger()
+    assert theme.is_dark()
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
+    assert QSettings().value(theme.SETTING) == "dark"
+    assert theme.chosen_theme() == "dark"
