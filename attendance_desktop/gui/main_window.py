@@ -8,12 +8,10 @@ from PySide6.QtCore import QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -30,6 +28,7 @@ from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
 from attendance_desktop.gui.register.register_widget import RegisterWidget
 from attendance_desktop.gui.register_check import WeeklyCheck
 from attendance_desktop.gui.reports.reports_widget import ReportsWidget
+from attendance_desktop.gui.scrolling import scrolling
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.gui.trackers.board_widget import TrackersWidget
@@ -165,7 +164,7 @@ class MainWindow(QMainWindow):
             old = self.pages.widget(index)
             self.pages.removeWidget(old)
             old.deleteLater()
-            self.pages.insertWidget(index, _scrolling(page))
+            self.pages.insertWidget(index, scrolling(page))
             self._page_of[index] = page
             self._built.add(index)
         self.pages.setCurrentIndex(index)
@@ -260,17 +259,6 @@ class MainWindow(QMainWindow):
         self.weekly_check.stop()
         self.auto_backup.at_quit()
         super().closeEvent(event)
-
-
-def _scrolling(page: QWidget) -> QScrollArea:
-    """The page in a frameless scroll area: on a small screen or at 125-150% scaling a
-    page larger than the window scrolls instead of being cut off or pushing the window
-    past the screen."""
-    area = QScrollArea()
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidgetResizable(True)
-    area.setWidget(page)
-    return area
 
 
 __all__ = ["AREAS", "MainWindow", "Qt"]

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.scrolling import scrolling
 from attendance_desktop.gui.settings import labels
 from attendance_desktop.gui.settings.backups_widget import BackupsPage
 from attendance_desktop.gui.settings.benchmarks_widget import BenchmarksPage
@@ -100,7 +101,8 @@ class SettingsWidget(QWidget):
         staff_page = QWidget()
         QVBoxLayout(staff_page).addWidget(self.staff)
         for page, title in ((self.school, "School"), (self.policy, "Policy"),
-                            (self.sessions, "Session times"), (self.calendar, "Calendar"),
+                            (self.sessions, "Session times"),
+                            (scrolling(self.calendar), "Calendar"),  # the widest page
                             (classes_page, "Classes"), (staff_page, "Staff accounts"),
                             (self.backups, "Backups"), (self.mail, "Email"),
                             (self.benchmarks, "Benchmarks"),
