@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QPolygonF,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
@@ -185,7 +186,9 @@ class RegisterGridView(QTableView):
     ROW_HEADER_CAP = 380  # px: wider would leave too few days on a 1366-pixel screen
 
     def fit_row_header(self) -> None:
-        """The names' column as wide as its longest label (up to the cap): no cut names."""
+        """The names' column as wide as its longest label, up to the cap and to 40% of the
+        view (a narrow window at 150% keeps room for the days); beyond that "…" and the
+        tooltip."""
         model = self.model()
         v = self.verticalHeader()
         if model is None:
@@ -195,6 +198,16 @@ class RegisterGridView(QTableView):
         bold.setBold(True)  # the current row's name is drawn bold
         widest = max((metrics.horizontalAdvance(str(model.headerData(r, Qt.Orientation.Vertical)))
                       for r in range(model.rowCount())), default=100)
-        widest = round(widest * QFontMetrics(bold).averageCharWidth()
-                       / max(1, metrics.averageCharWidth()))
-        v.setFixedWidth(max(120, min(self.ROW_HEADER_CAP, widest + 20)))
+        self._names_width = round(widest * QFontMetrics(bold).averageCharWidth()
+                                  / max(1, metrics.averageCharWidth())) + 20
+        self._apply_row_header_width()
+
+    def _apply_row_header_width(self) -> None:
+        wanted = getattr(self, "_names_width", 0)
+        if wanted:
+            cap = min(self.ROW_HEADER_CAP, max(160, self.width() * 2 // 5))
+            self.verticalHeader().setFixedWidth(max(120, min(cap, wanted)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_row_header_width()
