@@ -192,6 +192,9 @@ def _set_window_icon(app: Any) -> None:
     import attendance_desktop.gui.generated.resources_rc  # noqa: F401  (registers :/)
 
     app.setWindowIcon(QIcon(":/icon.svg"))
+    from attendance_desktop.gui.theme import apply_theme
+
+    apply_theme(app)  # the palette (light or dark) and resources/style.qss
 
 
 def _log_gui_versions(app: Any) -> None:

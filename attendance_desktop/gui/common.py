@@ -8,12 +8,15 @@ from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt, QTime
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QWidget
 
+from attendance_desktop.gui import theme
+
 
 class MessageLabel(QLabel):
     """A word-wrapped banner for errors, warnings and confirmations; hidden when empty.
 
-    Its look comes from the application stylesheet through the dynamic property "role"
-    ("error", "warning" or "ok"), never from colours here."""
+    Its look comes from the application stylesheet (resources/style.qss) through the
+    dynamic properties "banner" and "role" ("error", "warning" or "ok"), never from
+    colours here."""
 
     def __init__(self, name: str | QWidget | None = "message",
                  parent: QWidget | None = None) -> None:
@@ -24,6 +27,7 @@ class MessageLabel(QLabel):
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setAccessibleName("Message")
+        self.setProperty("banner", True)  # styled as a banner: QLabel[banner="true"][role=...]
         self.hide()
 
     def show_error(self, text: str) -> None:
@@ -44,9 +48,7 @@ class MessageLabel(QLabel):
             self.clear_message()
             return
         if self.property("role") != role:
-            self.setProperty("role", role)
-            self.style().unpolish(self)  # the stylesheet's [role=...] rules apply again
-            self.style().polish(self)
+            theme.set_role(self, role)  # the stylesheet's [banner][role=...] rules apply
         self.setText(text)
         self.show()
 
@@ -90,5 +92,5 @@ def image_file_to_png(path: str, max_side: int) -> bytes | None:
 def hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setProperty("role", "hint")  # styled by the application stylesheet
+    theme.set_role(label, "muted")
     return label

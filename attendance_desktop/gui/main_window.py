@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QFile, QSettings, Qt, Slot
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt, Slot
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -18,11 +19,15 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.navigator import AREAS, Navigator, load
+from attendance_desktop.gui.scrolling import scrolling
 from attendance_desktop.services.context import AppContext
 
 if TYPE_CHECKING:
     from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
+
+MINIMUM_SIZE = (880, 440)
 
 PageFactory = Callable[[AppContext, Navigator], QWidget]
 
@@ -30,26 +35,24 @@ PageFactory = Callable[[AppContext, Navigator], QWidget]
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
+        theme.ensure_applied()
         self.ctx = ctx
         self.setWindowTitle(APP_NAME)
-        self.setMinimumSize(1000, 640)
+        # Fits 1366x768 at 150% scaling (911x512 logical pixels, less the title bar).
+        self.setMinimumSize(*MINIMUM_SIZE)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Areas")
-        self.nav.setFixedWidth(170)
-        self.nav.setStyleSheet("QListWidget { font-size: 11pt; } "
-                               "QListWidget::item { padding: 8px 10px; }")
+        self.nav.setFixedWidth(150)
+        self.nav.setIconSize(QSize(20, 20))
         self.pages = QStackedWidget()
         self.navigator = Navigator(ctx, self)  # how pages open one another
         self.kiosk: KioskWindow | None = None
         for number, area in enumerate(AREAS, start=1):
-            item = QListWidgetItem(area.label)
-            icon = f":/icons/{area.icon}.svg"
-            if QFile.exists(icon):
-                item.setIcon(QIcon(icon))
+            item = QListWidgetItem(theme.icon(area.icon), area.label)
             shortcut = f"Ctrl+{number}"
             item.setToolTip(f"{area.tip} ({shortcut})")
             self.nav.addItem(item)
@@ -60,6 +63,7 @@ class MainWindow(QMainWindow):
             action.setData(number - 1)
             self.addAction(action)
         self._built: set[int] = set()
+        self._page_of: dict[int, QWidget] = {}  # the page inside each area's scroll area
         layout.addWidget(self.nav)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
@@ -73,6 +77,7 @@ class MainWindow(QMainWindow):
 
         self.statusBar().addPermanentWidget(FireRollButton(ctx))  # one click from any page
         self._restore_geometry()
+        self._build_view_menu()
         self._build_help_menu()
         self.auto_backup = AutoBackup(ctx, self)  # on start, every few minutes, on quit
         self.weekly_check = WeeklyCheck(ctx, self)  # the register check, when a week old
@@ -80,10 +85,33 @@ class MainWindow(QMainWindow):
         self.mail_pump = MailPump(ctx, self)  # sends the email outbox every minute
         self.navigator.mail_pump = self.mail_pump
 
+    def _build_view_menu(self) -> None:
+        """View → Colours: as the computer, light or dark (kept for this user)."""
+        menu = self.menuBar().addMenu("&View").addMenu("&Colours")
+        group = QActionGroup(self)
+        chosen = theme.chosen_theme()
+        for name in theme.THEMES:
+            action = menu.addAction(theme.THEME_LABELS[name])
+            action.setCheckable(True)
+            action.setChecked(name == chosen)
+            action.setData(name)
+            group.addAction(action)
+        group.triggered.connect(self._choose_theme)
+
+    @Slot(QAction)
+    def _choose_theme(self, action: QAction) -> None:
+        theme.save_theme(str(action.data()))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, str(action.data()))
+            for page in self._page_of.values():
+                page.update()
+
     def _build_help_menu(self) -> None:
         menu = self.menuBar().addMenu("&Help")
         guide = menu.addAction("User &guide")
         guide.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        guide.setIcon(theme.icon("help"))
         guide.triggered.connect(self.show_help)
         about = menu.addAction(f"&About {APP_NAME}")
         about.triggered.connect(self.show_about)
@@ -130,7 +158,8 @@ class MainWindow(QMainWindow):
             old = self.pages.widget(index)
             self.pages.removeWidget(old)
             old.deleteLater()
-            self.pages.insertWidget(index, page)
+            self.pages.insertWidget(index, scrolling(page))
+            self._page_of[index] = page
             self._built.add(index)
         self.pages.setCurrentIndex(index)
         if self.nav.currentRow() != index:
@@ -147,7 +176,7 @@ class MainWindow(QMainWindow):
         self.navigator.show_pupil(pupil_id)
 
     def current_page(self) -> QWidget:
-        return self.pages.currentWidget()
+        return self._page_of.get(self.pages.currentIndex(), self.pages.currentWidget())
 
     @Slot()
     def rebuild_for_user(self) -> None:
@@ -159,6 +188,7 @@ class MainWindow(QMainWindow):
             old.deleteLater()
             self.pages.insertWidget(index, QWidget())
         self._built.clear()
+        self._page_of.clear()
         self.show_area(current)
         self.statusBar().showMessage(self._status_text())
 
@@ -201,8 +231,7 @@ class MainWindow(QMainWindow):
     def _register_checked(self, _outcome: object) -> None:
         from attendance_desktop.gui.today_widget import TodayWidget
 
-        for i in sorted(self._built):  # the Today board's line, if it is built
-            page = self.pages.widget(i)
+        for page in self._page_of.values():  # the Today board's line, if it is built
             if isinstance(page, TodayWidget):
                 page.check_line.refresh()
 
@@ -211,7 +240,11 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 760)
+            size = QSize(1280, 760)
+            screen = self.screen()
+            if screen is not None:  # a first start on a small screen: fit it
+                size = size.boundedTo(screen.availableGeometry().size() - QSize(16, 48))
+            self.resize(size.expandedTo(self.minimumSize()))
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         QSettings().setValue("main_window/geometry", self.saveGeometry())

@@ -4,7 +4,7 @@ call log, one step from N to the right code, and old N codes to change to O."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.auto_backup import BackupWarningLabel
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.live_view import LiveWatcher
@@ -46,7 +47,8 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     t.horizontalHeader().setStretchLastSection(True)
     t.horizontalHeader().setMinimumSectionSize(24)
-    t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # a narrow window (125-150% scaling) scrolls the columns rather than hiding the last
+    t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     return t
 
 
@@ -57,10 +59,15 @@ def _modes(t: QTableWidget, modes: list[str]) -> None:
     for col, mode in enumerate(modes):
         h.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if mode == "stretch"
                                else QHeaderView.ResizeMode.ResizeToContents)
+    # never so narrow that a heading is cut (a stretched column could shrink past it)
+    titles = [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())]
+    need = sum(h.fontMetrics().horizontalAdvance(x) + 16 for x in titles)
+    t.setMinimumWidth(need + 2 * t.frameWidth())
 
 
 def _item(text: str, data: object = None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
+    item.setToolTip(text)  # the whole text when a narrow window cuts the column short
     if data is not None:
         item.setData(Qt.ItemDataRole.UserRole, data)
     return item
@@ -170,11 +177,11 @@ class TodayWidget(QWidget):
                            ("unmarked", "No mark yet (AM / PM)")):
             box = QVBoxLayout()
             name = QLabel(label)
-            name.setStyleSheet("color: #555;")
+            theme.set_role(name, "muted")
             value = QLabel()
             value.setObjectName(f"value_{key}")
             value.setAccessibleName(label)
-            value.setStyleSheet("font-size: 13pt; font-weight: 600;")
+            theme.set_role(value, "figure")
             box.addWidget(name)
             box.addWidget(value)
             strip.addLayout(box)
@@ -215,8 +222,7 @@ class TodayWidget(QWidget):
         self.pupil_label.setWordWrap(True)
         pupil_layout.addWidget(self.pupil_label)
         self.contacts = _table(["#", "Contact", "Phone"], "Contacts in priority order")
-        self.contacts.setColumnWidth(0, 24)
-        self.contacts.setColumnWidth(1, 210)
+        _modes(self.contacts, ["contents", "stretch", "contents"])
         pupil_layout.addWidget(self.contacts, 1)
         self.calls = _table(["When", "By", "Contact", "Outcome"],
                             "Calls in the last two weeks")
@@ -314,7 +320,8 @@ class TodayWidget(QWidget):
         keep = self.selected_absentee()
         s, board, missing = self.loader.result
         self.board = board
-        demo = " <span style='color:#8a5a00'>(demo school: synthetic data)</span>" \
+        amber = theme.hex_colour("warning")
+        demo = f" <span style='color:{amber}'>(demo school: synthetic data)</span>" \
             if s.is_demo else ""
         when = "morning" if board.session == "AM" else "afternoon"
         status = (f"{when} session — the register closes at {board.closes:%H:%M};"
@@ -359,7 +366,7 @@ class TodayWidget(QWidget):
                 item = _item(value, a.pupil_id if col == 0 else None)
                 item.setToolTip(value)
                 if a.code == "N":
-                    item.setForeground(QColor("#b00020"))
+                    item.setForeground(theme.colour("error"))
                 self.chase.setItem(row, col, item)
         late = [o for o in board.overdue if o.overdue]
         self.overdue_box.setTitle(
@@ -374,7 +381,7 @@ class TodayWidget(QWidget):
             for col, value in enumerate(values):
                 item = _item(value, (o.pupil_id, o.day, o.session) if col == 0 else None)
                 if o.overdue:
-                    item.setForeground(QColor("#b00020"))
+                    item.setForeground(theme.colour("error"))
                 self.overdue.setItem(row, col, item)
         actor = self.ctx.actor
         self.log_btn.setEnabled(actor.can_write_register)

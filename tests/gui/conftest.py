@@ -41,6 +41,15 @@ def _collect_on_the_gui_thread():  # type: ignore[no-untyped-def]
     gc.enable()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _app_theme(qapp):  # type: ignore[no-untyped-def]
+    """The app's light theme (Fusion, palette, resources/style.qss) from the first test on,
+    as the app applies it at start, so no test depends on which window was built first."""
+    from attendance_desktop.gui import theme
+
+    theme.apply_theme(qapp, "light")
+
+
 @pytest.fixture(autouse=True)
 def _no_leaked_threads(qapp):  # type: ignore[no-untyped-def]
     import gc

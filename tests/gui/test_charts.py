@@ -131,9 +131,12 @@ def test_reports_usable_while_charts_count(qtbot, chart_ctx) -> None:  # type: i
     assert w.charts.charts.same_point.now.period.start == w.options[1].start
 
 
-def test_dark_palette_draws_dark_charts(qtbot, chart_ctx) -> None:  # type: ignore[no-untyped-def]
+def test_dark_palette_draws_dark_charts(qtbot, qapp, request, chart_ctx) -> None:  # type: ignore[no-untyped-def]
+    from attendance_desktop.gui import theme
+
+    theme.apply_theme(qapp, "dark")  # as the app does: the whole app's palette and style
+    request.addfinalizer(lambda: theme.apply_theme(qapp, "light"))
     w = _reports(qtbot, chart_ctx)
-    w.setPalette(dark_palette())
     w.tabs.setCurrentWidget(w.charts)
     for key, panel in w.charts.panels.items():
         w.charts.setCurrentWidget(panel)

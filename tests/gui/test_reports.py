@@ -50,7 +50,7 @@ def test_reports_page_periods_exports_and_screenshots(qtbot, demo, tmp_path: Pat
     window.resize(1366, 768)
     window.show()
     window.nav.setCurrentRow(window.area_index("Reports"))
-    page = window.pages.currentWidget()
+    page = window.current_page()
     assert isinstance(page, ReportsWidget)
     _built(qtbot, page)
     # opens on this half term so far

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 from PySide6.QtCore import QDate, QTime
@@ -87,10 +88,16 @@ def test_head_changes_are_saved_and_recorded_in_the_change_log(qtbot, ctx, schoo
     w.tabs.setCurrentIndex(6)
     log = w.log.table
     rows = [[log.item(r, c).text() for c in range(6)] for r in range(log.rowCount())]
-    assert any(r[2] == "urn" and r[4] == "654321" and "Pat Head" in r[5] for r in rows)
-    assert any(r[2] == "target_pct" and r[3] == "96.0" and r[4] == "97.0" for r in rows)
-    assert any(r[2] == "2025/26 Spring 1" and "2026-01-06" in r[4] for r in rows)
-    assert any(r[2] == "closure 2026-03-02 DAY" for r in rows)
+    # in words: labels for the keys, values unpacked from JSON, dates and roles readable
+    assert any(r[1] == "School" and r[2] == "URN" and r[4] == "654321"
+               and r[5] == "Pat Head (Headteacher / attendance lead)" for r in rows)
+    assert any(r[1] == "Policy" and r[2] == "Attendance target (%)" and r[3] == "96"
+               and r[4] == "97" for r in rows)
+    assert any(r[2] == "2025/26 Spring 1" and "06 Jan 2026" in r[4] for r in rows)
+    assert any(r[2] == "Closure 02 Mar 2026 (whole day)" for r in rows)
+    raw = [cell for r in rows for cell in r
+           if re.search(r"[\[\]{}\"_]|\b\d{4}-\d\d-\d\d\b|\((head|office)\)", cell)]
+    assert not raw, f"keys or JSON in the change log: {raw}"
     save_screenshot(w, "settings_change_log")
 
 

@@ -4,6 +4,334 @@
 from PySide6 import QtCore
 
 qt_resource_data = b"\
+\x00\x00\x14[\
+/\
+* Attendance Des\
+ktop: the one st\
+ylesheet for the\
+ whole app.\x0a   C\
+olours are writt\
+en @name and fil\
+led in by gui/th\
+eme.py from its \
+light or dark ta\
+ble,\x0a   so nothi\
+ng here (or in w\
+idget code) is t\
+ied to one palet\
+te. Widgets pick\
+ a look with\x0a   \
+a dynamic proper\
+ty: role=\x22error\x22\
+ | \x22warning\x22 | \x22\
+ok\x22 | \x22muted\x22 | \
+\x22info\x22 | \x22figure\
+\x22 |\x0a   \x22subheadi\
+ng\x22 | \x22banner-er\
+ror\x22 | \x22banner-w\
+arning\x22 | \x22banne\
+r-ok\x22 | \x22chip\x22 |\
+ ... */\x0a\x0a/* ----\
+ Messages and qu\
+iet text ---- */\
+\x0aQLabel[role=\x22er\
+ror\x22] { color: @\
+error; }\x0aQLabel[\
+role=\x22warning\x22] \
+{ color: @warnin\
+g; }\x0aQLabel[role\
+=\x22ok\x22] { color: \
+@ok; }\x0aQLabel[ro\
+le=\x22info\x22] { col\
+or: @info; }\x0aQLa\
+bel[role=\x22muted\x22\
+] { color: @mute\
+d; }\x0aQLabel[role\
+=\x22hint\x22] { color\
+: @muted; }\x0aQLab\
+el[role=\x22subhead\
+ing\x22] { font-wei\
+ght: 600; }\x0aQLab\
+el[role=\x22dialog-\
+heading\x22] { font\
+-size: 13pt; fon\
+t-weight: bold; \
+}\x0aQLabel[role=\x22f\
+igure\x22] { font-s\
+ize: 13pt; font-\
+weight: 600; }\x0aQ\
+Label[role=\x22bann\
+er-error\x22], QLab\
+el[banner=\x22true\x22\
+][role=\x22error\x22] \
+{\x0a    color: @er\
+ror; background:\
+ @error_bg; bord\
+er: 1px solid @e\
+rror_border;\x0a   \
+ border-radius: \
+4px; padding: 6p\
+x;\x0a}\x0aQLabel[role\
+=\x22banner-warning\
+\x22], QLabel[banne\
+r=\x22true\x22][role=\x22\
+warning\x22] {\x0a    \
+color: @warning;\
+ background: @wa\
+rning_bg; border\
+: 1px solid @war\
+ning_border;\x0a   \
+ border-radius: \
+4px; padding: 6p\
+x;\x0a}\x0aQLabel[role\
+=\x22banner-ok\x22], Q\
+Label[banner=\x22tr\
+ue\x22][role=\x22ok\x22] \
+{\x0a    color: @ok\
+; background: @o\
+k_bg; border: 1p\
+x solid @ok_bord\
+er;\x0a    border-r\
+adius: 4px; padd\
+ing: 6px;\x0a}\x0aQLab\
+el[role=\x22panel\x22]\
+ {\x0a    backgroun\
+d: palette(alter\
+nate-base); bord\
+er: 1px solid pa\
+lette(mid); padd\
+ing: 8px;\x0a}\x0aQLab\
+el[role=\x22picture\
+\x22], QLabel#logoP\
+review { border:\
+ 1px solid @fram\
+e; background: @\
+base; color: @mu\
+ted; }\x0aQTextBrow\
+ser[role=\x22plain\x22\
+] { background: \
+transparent; bor\
+der: none; }\x0aQSc\
+rollArea[role=\x22p\
+aper-backdrop\x22] \
+{ background: @p\
+review_backdrop;\
+ }\x0a\x0a/* ---- The \
+register's legen\
+d: the grid's ow\
+n cell colours w\
+ith the grid's t\
+ext ---- */\x0aQLab\
+el[role=\x22chip\x22] \
+{ padding: 2px 6\
+px; border: 1px \
+solid @frame; co\
+lor: @cell_text;\
+ }\x0aQLabel[chip=\x22\
+present\x22] { back\
+ground: @cell_pr\
+esent; }\x0aQLabel[\
+chip=\x22approved\x22]\
+ { background: @\
+cell_approved; }\
+\x0aQLabel[chip=\x22au\
+thorised\x22] { bac\
+kground: @cell_a\
+uthorised; }\x0aQLa\
+bel[chip=\x22unauth\
+orised\x22] { backg\
+round: @cell_una\
+uthorised; }\x0aQLa\
+bel[chip=\x22not_co\
+unted\x22] { backgr\
+ound: @cell_not_\
+counted; }\x0aQLabe\
+l[chip=\x22closed\x22]\
+ { background: @\
+cell_closed; }\x0aQ\
+Label[chip=\x22toda\
+y\x22] { background\
+: @cell_today; }\
+\x0aQLabel[chip=\x22mi\
+ssing\x22] { backgr\
+ound: @cell_miss\
+ing; }\x0aQLabel[ch\
+ip=\x22leave\x22] { ba\
+ckground: @cell_\
+empty; color: @l\
+eave_text; }\x0a\x0a/*\
+ ---- Navigation\
+, sign-in names,\
+ welcome choices\
+ ---- */\x0aQListWi\
+dget#navigation \
+{ font-size: 11p\
+t; }\x0aQListWidget\
+#navigation::ite\
+m { padding: 7px\
+ 8px; }\x0aQListWid\
+get#signInNames,\
+ QListWidget#sta\
+ffNames { font-s\
+ize: 12pt; }\x0aQLi\
+stWidget#signInN\
+ames::item, QLis\
+tWidget#staffNam\
+es::item { paddi\
+ng: 6px; }\x0aQPush\
+Button[role=\x22cho\
+ice\x22] { font-siz\
+e: 12pt; padding\
+: 8px 18px; }\x0a\x0a/\
+* ---- The kiosk\
+: touch sized, h\
+igh contrast ---\
+- */\x0aQWidget#kio\
+sk { background:\
+ @kiosk_backdrop\
+; }\x0aQWidget#kios\
+k QLabel { font-\
+size: 20pt; colo\
+r: @kiosk_text; \
+}\x0aQWidget#kiosk \
+QLabel[role=\x22hea\
+ding\x22] { font-si\
+ze: 30pt; font-w\
+eight: 600; }\x0aQW\
+idget#kiosk QLab\
+el[role=\x22hint\x22] \
+{ font-size: 16p\
+t; color: @kiosk\
+_hint; }\x0aQWidget\
+#kiosk QLabel[ro\
+le=\x22error\x22] { fo\
+nt-size: 16pt; c\
+olor: @error; }\x0a\
+QWidget#kiosk QL\
+abel[role=\x22clock\
+\x22] { font-size: \
+24pt; font-weigh\
+t: 600; }\x0aQWidge\
+t#kiosk QLabel[r\
+ole=\x22title\x22] { f\
+ont-size: 24pt; \
+font-weight: 600\
+; }\x0aQWidget#kios\
+k QPushButton, Q\
+Widget#kiosk QTo\
+olButton {\x0a    f\
+ont-size: 20pt; \
+padding: 6px 18p\
+x; border-radius\
+: 12px;\x0a    back\
+ground: @kiosk_b\
+utton; border: 2\
+px solid @kiosk_\
+border; color: @\
+kiosk_text;\x0a}\x0aQW\
+idget#kiosk QPus\
+hButton { min-he\
+ight: 60px; }  /\
+* + padding and \
+border: 76 px */\
+\x0aQWidget#kiosk Q\
+ToolButton { fon\
+t-size: 15pt; pa\
+dding: 4px; }\x0aQW\
+idget#tiles { ba\
+ckground: transp\
+arent; }\x0aQWidget\
+#kiosk QScrollBa\
+r:vertical { wid\
+th: 30px; }\x0aQWid\
+get#kiosk QPushB\
+utton:pressed, Q\
+Widget#kiosk QTo\
+olButton:pressed\
+ { background: @\
+kiosk_pressed; }\
+\x0aQWidget#kiosk Q\
+PushButton:focus\
+, QWidget#kiosk \
+QToolButton:focu\
+s {\x0a    border: \
+4px solid @kiosk\
+_accent;\x0a}\x0aQWidg\
+et#kiosk QPushBu\
+tton:checked {\x0a \
+   background: @\
+kiosk_accent; co\
+lor: @on_accent;\
+ border-color: @\
+kiosk_accent;\x0a}\x0a\
+QWidget#kiosk QP\
+ushButton[primar\
+y=\x22true\x22] {\x0a    \
+background: @kio\
+sk_go; color: @o\
+n_accent; border\
+-color: @kiosk_g\
+o; font-weight: \
+600;\x0a}\x0aQWidget#k\
+iosk QPushButton\
+[big=\x22true\x22] { f\
+ont-size: 26pt; \
+min-height: 104p\
+x; }\x0aQWidget#kio\
+sk QPushButton[h\
+ero=\x22true\x22] { fo\
+nt-size: 26pt; m\
+in-height: 170px\
+; padding: 6px; \
+}\x0aQWidget#kiosk \
+QPushButton[quie\
+t=\x22true\x22] {\x0a    \
+font-size: 14pt;\
+ min-height: 48p\
+x; background: t\
+ransparent; bord\
+er-color: @kiosk\
+_soft_border;\x0a  \
+  color: @kiosk_\
+hint;\x0a}\x0aQWidget#\
+kiosk QPushButto\
+n[key=\x22true\x22] {\x0a\
+    font-size: 2\
+2pt; padding: 0;\
+ font-weight: 60\
+0; min-height: 6\
+0px;\x0a}\x0aQWidget#k\
+iosk QPushButton\
+[chip=\x22true\x22] {\x0a\
+    font-size: 1\
+3pt; min-height:\
+ 56px; padding: \
+2px 8px; border-\
+radius: 10px;\x0a}\x0a\
+QWidget#kiosk QL\
+ineEdit {\x0a    fo\
+nt-size: 28pt; m\
+in-height: 64px;\
+ padding: 0 16px\
+; border-radius:\
+ 12px;\x0a    borde\
+r: 2px solid @ki\
+osk_border; back\
+ground: @kiosk_b\
+utton; color: @k\
+iosk_text;\x0a}\x0aQWi\
+dget#kiosk QScro\
+llArea { border:\
+ none; backgroun\
+d: transparent; \
+}\x0aQWidget#kiosk \
+QFrame#card {\x0a  \
+  background: @k\
+iosk_button; bor\
+der: 2px solid @\
+kiosk_soft_borde\
+r; border-radius\
+: 18px;\x0a}\x0a\
 \x00\x00\x02e\
 <\
 svg xmlns=\x22http:\
@@ -475,9 +803,355 @@ and\x0athe staff wi\
 ndow can run sid\
 e by side.</p>\x0a<\
 /body>\x0a</html>\x0a\
+\x00\x00\x01\x1d\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M7 \
+9V3h10v6\x22/><rect\
+ x=\x223\x22 y=\x229\x22 wid\
+th=\x2218\x22 height=\x22\
+8\x22 rx=\x222\x22/><path\
+ d=\x22M7 14h10v7H7\
+z\x22/>\x0a</svg>\x0a\
+\x00\x00\x01)\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <rect x=\x225\x22 \
+y=\x223\x22 width=\x2214\x22\
+ height=\x2212\x22 rx=\
+\x221.5\x22/><path d=\x22\
+M12 15v4M8 21h8\x22\
+/><circle cx=\x2212\
+\x22 cy=\x229\x22 r=\x222\x22/>\
+\x0a</svg>\x0a\
+\x00\x00\x01\x1a\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M20\
+ 11a8 8 0 0 0-14\
+.6-4.5M4 13a8 8 \
+0 0 0 14.6 4.5\x22/\
+><path d=\x22M5 3v4\
+h4M19 21v-4h-4\x22/\
+>\x0a</svg>\x0a\
+\x00\x00\x011\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+12\x22 cy=\x2212\x22 r=\x229\
+\x22/><path d=\x22M9.5\
+ 9.5a2.5 2.5 0 1\
+ 1 3.5 2.3c-.7.3\
+-1 .9-1 1.7v.5\x22/\
+><path d=\x22M12 17\
+.2v.1\x22/>\x0a</svg>\x0a\
+\
+\x00\x00\x01V\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+9\x22 cy=\x228\x22 r=\x223\x22/\
+><path d=\x22M3.5 2\
+0c0-3.3 2.5-6 5.\
+5-6s5.5 2.7 5.5 \
+6\x22/><circle cx=\x22\
+16.5\x22 cy=\x229\x22 r=\x22\
+2.3\x22/><path d=\x22M\
+15.5 14.2c2.9-.4\
+ 5 2 5 5.3\x22/>\x0a</\
+svg>\x0a\
+\x00\x00\x01\x22\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M14\
+ 3H6a2 2 0 0 0-2\
+ 2v14a2 2 0 0 0 \
+2 2h12a2 2 0 0 0\
+ 2-2v-6\x22/><path \
+d=\x22M14 10l7-7M16\
+ 3h5v5\x22/>\x0a</svg>\
+\x0a\
+\x00\x00\x01P\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M4 \
+6h9M17 6h3M4 12h\
+3M11 12h9M4 18h1\
+1M19 18h1\x22/><cir\
+cle cx=\x2215\x22 cy=\x22\
+6\x22 r=\x222\x22/><circl\
+e cx=\x229\x22 cy=\x2212\x22\
+ r=\x222\x22/><circle \
+cx=\x2217\x22 cy=\x2218\x22 \
+r=\x222\x22/>\x0a</svg>\x0a\
+\x00\x00\x01<\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+12\x22 cy=\x2211\x22 r=\x224\
+\x22/><path d=\x22M12 \
+3v2M12 17v2M4 11\
+h2M18 11h2M6.3 5\
+.3l1.4 1.4M16.3 \
+5.3l-1.4 1.4\x22/><\
+path d=\x22M3 21h18\
+\x22/>\x0a</svg>\x0a\
+\x00\x00\x011\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <rect x=\x224\x22 \
+y=\x223\x22 width=\x2216\x22\
+ height=\x2218\x22 rx=\
+\x222\x22/><path d=\x22M7\
+ 8l1.5 1.5L11 7M\
+7 14l1.5 1.5L11 \
+13M13 8.5h4M13 1\
+4.5h4\x22/>\x0a</svg>\x0a\
+\
+\x00\x00\x01P\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M3 \
+21h18\x22/><rect x=\
+\x225\x22 y=\x2212\x22 width\
+=\x223\x22 height=\x227\x22/\
+><rect x=\x2210.5\x22 \
+y=\x227\x22 width=\x223\x22 \
+height=\x2212\x22/><re\
+ct x=\x2216\x22 y=\x224\x22 \
+width=\x223\x22 height\
+=\x2215\x22/>\x0a</svg>\x0a\
+\x00\x00\x00\xf6\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+12\x22 cy=\x2212\x22 r=\x229\
+\x22/><path d=\x22M12 \
+8v8M8 12h8\x22/>\x0a</\
+svg>\x0a\
+\x00\x00\x01\x0c\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <rect x=\x223\x22 \
+y=\x225\x22 width=\x2218\x22\
+ height=\x2214\x22 rx=\
+\x222\x22/><path d=\x22M3\
+.5 6l8.5 7 8.5-7\
+\x22/>\x0a</svg>\x0a\
+\x00\x00\x018\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <rect x=\x223\x22 \
+y=\x228\x22 width=\x2218\x22\
+ height=\x2212\x22 rx=\
+\x222\x22/><path d=\x22M9\
+ 8V5.5A1.5 1.5 0\
+ 0 1 10.5 4h3A1.\
+5 1.5 0 0 1 15 5\
+.5V8M3 13h18\x22/>\x0a\
+</svg>\x0a\
+\x00\x00\x00\xfa\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M3 \
+20h5v-5h5v-5h5V5\
+\x22/><path d=\x22M18 \
+5V2l3 1.5L18 5\x22/\
+>\x0a</svg>\x0a\
+\x00\x00\x01K\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M12\
+ 21c-3.9 0-6.5-2\
+.6-6.5-6 0-3.5 2\
+.8-5.4 3.5-9 2 1\
+.2 3.2 3 3.5 5 .\
+9-.8 1.5-1.9 1.6\
+-3.2 2.3 1.9 4.4\
+ 4.6 4.4 7.2 0 3\
+.4-2.6 6-6.5 6z\x22\
+/>\x0a</svg>\x0a\
+\x00\x00\x01\x1c\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#4f86c6\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M12\
+ 3v11M7.5 9.5L12\
+ 14l4.5-4.5\x22/><p\
+ath d=\x22M4 15v4a2\
+ 2 0 0 0 2 2h12a\
+2 2 0 0 0 2-2v-4\
+\x22/>\x0a</svg>\x0a\
 "
 
 qt_resource_name = b"\
+\x00\x05\
+\x00o\xa6S\
+\x00i\
+\x00c\x00o\x00n\x00s\
+\x00\x09\
+\x00(\xad#\
+\x00s\
+\x00t\x00y\x00l\x00e\x00.\x00q\x00s\x00s\
 \x00\x08\
 \x0aaW'\
 \x00i\
@@ -490,13 +1164,95 @@ qt_resource_name = b"\
 \x0a\x89,\xdc\
 \x00g\
 \x00u\x00i\x00d\x00e\x00.\x00h\x00t\x00m\x00l\
+\x00\x09\
+\x00W\xb5\xe7\
+\x00p\
+\x00r\x00i\x00n\x00t\x00.\x00s\x00v\x00g\
+\x00\x09\
+\x06\x9e\xbe\xc7\
+\x00k\
+\x00i\x00o\x00s\x00k\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x0cj!\xc7\
+\x00r\
+\x00e\x00f\x00r\x00e\x00s\x00h\x00.\x00s\x00v\x00g\
+\x00\x08\
+\x0c3W\x07\
+\x00h\
+\x00e\x00l\x00p\x00.\x00s\x00v\x00g\
+\x00\x0a\
+\x00<\xa2'\
+\x00p\
+\x00u\x00p\x00i\x00l\x00s\x00.\x00s\x00v\x00g\
+\x00\x0a\
+\x06\x9a\xc4'\
+\x00e\
+\x00x\x00p\x00o\x00r\x00t\x00.\x00s\x00v\x00g\
+\x00\x0c\
+\x0b\xdf,\xc7\
+\x00s\
+\x00e\x00t\x00t\x00i\x00n\x00g\x00s\x00.\x00s\x00v\x00g\
+\x00\x09\
+\x0a\x8c\xacg\
+\x00t\
+\x00o\x00d\x00a\x00y\x00.\x00s\x00v\x00g\
+\x00\x0c\
+\x05\xd2\x9b\x87\
+\x00r\
+\x00e\x00g\x00i\x00s\x00t\x00e\x00r\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x09G\xd4\x07\
+\x00r\
+\x00e\x00p\x00o\x00r\x00t\x00s\x00.\x00s\x00v\x00g\
+\x00\x07\
+\x07\xa7Z\x07\
+\x00a\
+\x00d\x00d\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x0cs\xcd\x87\
+\x00l\
+\x00e\x00t\x00t\x00e\x00r\x00s\x00.\x00s\x00v\x00g\
+\x00\x09\
+\x08\xc8\xbf\xa7\
+\x00l\
+\x00e\x00a\x00v\x00e\x00.\x00s\x00v\x00g\
+\x00\x0c\
+\x03\xe6\xae\xe7\
+\x00t\
+\x00r\x00a\x00c\x00k\x00e\x00r\x00s\x00.\x00s\x00v\x00g\
+\x00\x08\
+\x00\x88Wg\
+\x00f\
+\x00i\x00r\x00e\x00.\x00s\x00v\x00g\
+\x00\x08\
+\x08\xc8U\xe7\
+\x00s\
+\x00a\x00v\x00e\x00.\x00s\x00v\x00g\
 "
 
 qt_resource_struct = b"\
-\x00\x00\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x01\
-\x00\x00\x00\x16\x00\x02\x00\x00\x00\x01\x00\x00\x00\x03\
-\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\
-\x00\x00\x00$\x00\x00\x00\x00\x00\x01\x00\x00\x02i\
+\x00\x00\x00\x00\x00\x02\x00\x00\x00\x04\x00\x00\x00\x01\
+\x00\x00\x00>\x00\x02\x00\x00\x00\x01\x00\x00\x00\x15\
+\x00\x00\x00\x10\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\
+\x00\x00\x00\x00\x00\x02\x00\x00\x00\x10\x00\x00\x00\x05\
+\x00\x00\x00(\x00\x00\x00\x00\x00\x01\x00\x00\x14_\
+\x00\x00\x00\xc8\x00\x00\x00\x00\x00\x01\x00\x006-\
+\x00\x00\x00f\x00\x00\x00\x00\x00\x01\x00\x001\x8c\
+\x00\x00\x01\xd2\x00\x00\x00\x00\x00\x01\x00\x00B\x0e\
+\x00\x00\x01\xb4\x00\x00\x00\x00\x00\x01\x00\x00A\x10\
+\x00\x00\x012\x00\x00\x00\x00\x00\x01\x00\x00;A\
+\x00\x00\x00\xe2\x00\x00\x00\x00\x00\x01\x00\x007\x87\
+\x00\x00\x00~\x00\x00\x00\x00\x00\x01\x00\x002\xad\
+\x00\x00\x01l\x00\x00\x00\x00\x00\x01\x00\x00=\xca\
+\x00\x00\x01\xe8\x00\x00\x00\x00\x00\x01\x00\x00C]\
+\x00\x00\x01\x9c\x00\x00\x00\x00\x00\x01\x00\x00?\xd4\
+\x00\x00\x01P\x00\x00\x00\x00\x00\x01\x00\x00<v\
+\x00\x00\x01\x1a\x00\x00\x00\x00\x00\x01\x00\x00:\x01\
+\x00\x00\x00\xfc\x00\x00\x00\x00\x00\x01\x00\x008\xad\
+\x00\x00\x00\xb2\x00\x00\x00\x00\x00\x01\x00\x004\xf8\
+\x00\x00\x00\x96\x00\x00\x00\x00\x00\x01\x00\x003\xda\
+\x00\x00\x01\x80\x00\x00\x00\x00\x00\x01\x00\x00>\xc4\
+\x00\x00\x00L\x00\x00\x00\x00\x00\x01\x00\x00\x16\xc8\
 "
 
 def qInitResources():

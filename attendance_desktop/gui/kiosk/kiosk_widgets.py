@@ -12,56 +12,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.services.kiosk_service import KioskPupil
 
 MIN_TARGET = 72  # px: comfortably above the ~64 px a finger needs
 TILE_SIZE = QSize(224, 176)
 AVATAR = 80
-
-KIOSK_STYLE = """
-QWidget#kiosk { background: #eef3f8; }
-QWidget#kiosk QLabel { font-size: 20pt; color: #1b2733; }
-QWidget#kiosk QLabel[role="heading"] { font-size: 30pt; font-weight: 600; }
-QWidget#kiosk QLabel[role="hint"] { font-size: 16pt; color: #3d4f61; }
-QWidget#kiosk QLabel[role="error"] { font-size: 16pt; color: #a40e26; }
-QWidget#kiosk QLabel[role="clock"] { font-size: 24pt; font-weight: 600; }
-QWidget#kiosk QLabel[role="title"] { font-size: 24pt; font-weight: 600; }
-QWidget#kiosk QPushButton, QWidget#kiosk QToolButton {
-    font-size: 20pt; padding: 6px 18px; border-radius: 12px;
-    background: #ffffff; border: 2px solid #9fb3c8; color: #1b2733;
-}
-QWidget#kiosk QPushButton { min-height: 60px; }  /* + padding and border: 76 px */
-QWidget#kiosk QToolButton { font-size: 15pt; padding: 4px; }
-QWidget#tiles { background: transparent; }
-QWidget#kiosk QScrollBar:vertical { width: 30px; }
-QWidget#kiosk QPushButton:pressed, QWidget#kiosk QToolButton:pressed { background: #d3e3f3; }
-QWidget#kiosk QPushButton:focus, QWidget#kiosk QToolButton:focus {
-    border: 4px solid #1f6feb;
-}
-QWidget#kiosk QPushButton:checked { background: #1f6feb; color: white; border-color: #1f6feb; }
-QWidget#kiosk QPushButton[primary="true"] {
-    background: #1a7f37; color: white; border-color: #1a7f37; font-weight: 600;
-}
-QWidget#kiosk QPushButton[big="true"] { font-size: 26pt; min-height: 104px; }
-QWidget#kiosk QPushButton[hero="true"] { font-size: 26pt; min-height: 170px; padding: 6px; }
-QWidget#kiosk QPushButton[quiet="true"] {
-    font-size: 14pt; min-height: 48px; background: transparent; border-color: #b8c6d4;
-    color: #3d4f61;
-}
-QWidget#kiosk QPushButton[key="true"] {
-    font-size: 22pt; padding: 0; font-weight: 600; min-height: 60px;
-}
-QWidget#kiosk QPushButton[chip="true"] { font-size: 17pt; min-height: 52px; padding: 4px 12px; }
-QWidget#kiosk QLineEdit {
-    font-size: 28pt; min-height: 64px; padding: 0 16px; border-radius: 12px;
-    border: 2px solid #9fb3c8; background: white;
-}
-QWidget#kiosk QScrollArea { border: none; background: transparent; }
-QWidget#kiosk QFrame#card {
-    background: white; border: 2px solid #c9d6e2; border-radius: 18px;
-}
-"""
-
 
 def big_button(text: str, accessible: str = "", *, primary: bool = False,
                big: bool = False, quiet: bool = False) -> QPushButton:
@@ -79,7 +35,7 @@ def big_button(text: str, accessible: str = "", *, primary: bool = False,
 def avatar(pupil: KioskPupil, size: int = AVATAR) -> QPixmap:
     """The pupil's photo cropped to a circle, or their initials on a coloured circle."""
     out = QPixmap(size, size)
-    out.fill(Qt.GlobalColor.transparent)
+    out.fill(theme.TRANSPARENT)
     painter = QPainter(out)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     path = QPainterPath()
@@ -91,14 +47,12 @@ def avatar(pupil: KioskPupil, size: int = AVATAR) -> QPixmap:
                               Qt.TransformationMode.SmoothTransformation)
         painter.drawPixmap((size - scaled.width()) // 2, (size - scaled.height()) // 2, scaled)
     else:
-        palette = ("#1f6feb", "#8250df", "#bf3989", "#cf222e", "#bc4c00", "#1a7f37",
-                   "#0969da", "#6639ba")
-        painter.fillPath(path, QColor(palette[pupil.id % len(palette)]))
+        painter.fillPath(path, QColor(theme.AVATARS[pupil.id % len(theme.AVATARS)]))
         font = QFont()
         font.setPixelSize(int(size * 0.4))
         font.setBold(True)
         painter.setFont(font)
-        painter.setPen(QColor("white"))
+        painter.setPen(theme.WHITE)
         painter.drawText(out.rect(), Qt.AlignmentFlag.AlignCenter, pupil.initials)
     painter.end()
     return out

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.kiosk import kiosk_saver
 from attendance_desktop.gui.kiosk.kiosk_widgets import (
-    KIOSK_STYLE,
     TILE_SIZE,
     LetterPad,
     PupilTile,
@@ -78,7 +78,7 @@ class KioskWindow(QWidget):
         self.setObjectName("kiosk")
         self.setWindowTitle("Sign-in kiosk")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(KIOSK_STYLE)
+        theme.ensure_applied()  # the kiosk look is in resources/style.qss (#kiosk)
         self.setMinimumSize(1024, 700)
         self.policy = policy_service.load_policy(ctx.engine)
         self.guard = kiosk_service.ExitGuard(ctx.engine)
@@ -399,7 +399,9 @@ class KioskWindow(QWidget):
         self.class_group.addButton(everyone, -1)
         self.class_row.addWidget(everyone)
         for c in classes:
-            button = big_button(c.name, f"Class {c.name}")
+            # "Year 1 — Saplings" on two lines: eight classes fit across the screen
+            button = big_button(c.name.replace(" — ", "\n"), f"Class {c.name}")
+            button.setToolTip(c.name)
             button.setProperty("chip", "true")
             button.setCheckable(True)
             self.class_group.addButton(button, c.id)

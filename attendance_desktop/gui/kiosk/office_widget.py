@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.live_view import LiveWatcher
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.tables import fill_table, read_only_table
@@ -77,6 +78,7 @@ class KioskOfficeWidget(QWidget):
         layout.addLayout(buttons)
         self.summary = QLabel()
         self.summary.setAccessibleName("Front desk summary")
+        self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
 
         self.tabs = QTabWidget()
@@ -225,6 +227,7 @@ class FireRollButton(QPushButton):
         self.ctx = ctx
         self.setToolTip("Print who is on site now, by class (Ctrl+Shift+F)")
         self.setAccessibleName("Make the fire roll PDF")
+        self.setIcon(theme.icon("fire"))
         self.setShortcut("Ctrl+Shift+F")
         self.clicked.connect(self._make)
 

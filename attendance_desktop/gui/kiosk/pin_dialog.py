@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.kiosk.ui_pin_dialog import Ui_ExitPinDialog
-from attendance_desktop.gui.kiosk.kiosk_widgets import KIOSK_STYLE, big_button
+from attendance_desktop.gui.kiosk.kiosk_widgets import big_button
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.kiosk_service import ExitGuard, ExitLocked
@@ -31,7 +32,7 @@ class ExitPinDialog(QDialog):
         self._job: JobSignals | None = None
         self.ui = Ui_ExitPinDialog()
         self.ui.setupUi(self)
-        self.setStyleSheet(KIOSK_STYLE)  # the kiosk's own large-type look, as its window
+        theme.ensure_applied()  # the kiosk's large-type look is in resources/style.qss (#kiosk)
         self.pin = self.ui.pin
         self.message = self.ui.message
         self.cancel_button = self.ui.cancel_button

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain import leave as rules
+from attendance_desktop.gui import theme
 from attendance_desktop.services.leave_service import Preview
 
-_COLOURS = {rules.PASS: "#1e6b2c", rules.WARN: "#9a5b00", rules.INFO: "#2f4f7f"}
+_COLOURS = {rules.PASS: "ok", rules.WARN: "warning", rules.INFO: "info"}  # gui/theme.py
 _WORDS = {rules.PASS: "OK", rules.WARN: "Check", rules.INFO: "Note"}
 
 
@@ -31,15 +32,15 @@ def _n(count: int) -> str:
 
 
 def checks_html(preview: Preview) -> str:
-    rows = []
+    rows, muted = [], theme.hex_colour("muted")
     for c in preview.checks:
-        colour = _COLOURS[c.status]
+        colour = theme.hex_colour(_COLOURS[c.status])
         rows.append(
             f"<tr><td style='color:{colour}; font-weight:bold; padding-right:6px'>"
             f"{c.symbol}&nbsp;{_WORDS[c.status]}</td>"
             f"<td><b>{html.escape(c.title)}</b><br>{html.escape(c.text)}</td></tr>")
     return ("<table cellspacing='0' cellpadding='3'>" + "".join(rows) + "</table>"
-            "<p style='color:#555'><i>The checks advise; the headteacher decides.</i></p>")
+            f"<p style='color:{muted}'><i>The checks advise; the headteacher decides.</i></p>")
 
 
 class FiguresWidget(QWidget):
@@ -72,7 +73,7 @@ class FiguresWidget(QWidget):
         self.checks.setObjectName("leaveChecks")
         self.checks.setAccessibleName("Policy checks")
         self.checks.setFrameShape(QFrame.Shape.NoFrame)
-        self.checks.setStyleSheet("QTextBrowser { background: transparent; }")
+        theme.set_role(self.checks, "plain")
         self.checks.setOpenLinks(False)
         inner.addWidget(self.checks)
         layout.addWidget(box, 1)
@@ -97,7 +98,8 @@ class FiguresWidget(QWidget):
         self.attendance.setText(f"<b>{_pct(rec.attendance_pct())}</b> ({since})")
         self.authorised.setText(f"{_pct(rec.authorised_pct())} ({_n(rec.authorised)})")
         if rec.unauthorised:
-            self.unauthorised.setText(f"<span style='color:#9a5b00'><b>{_n(rec.unauthorised)}"
+            amber = theme.hex_colour("warning")
+            self.unauthorised.setText(f"<span style='color:{amber}'><b>{_n(rec.unauthorised)}"
                                       f"</b> ({_pct(rec.unauthorised_pct())})</span>")
         else:
             self.unauthorised.setText("None")

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
+from attendance_desktop.gui.column_widths import fit_columns
 from attendance_desktop.gui.common import MessageLabel, pydate
 from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
 from attendance_desktop.gui.leave.request_dialog import RequestDialog, date_edit
@@ -45,9 +47,10 @@ FILTERS = (("Waiting for a decision", "pending"), ("Upcoming granted leave", "up
            ("All requests", "all"))
 COLUMNS = ("#", "Pupil", "Class", "Dates", "Sessions", "Ground", "Status", "Received",
            "Decided")
-STATUS_COLOURS = {"pending": "#fff4d6", "granted": "#e8f5e9", "part_granted": "#e8f5e9",
-                  "refused": "#fdecea", "taken_unauthorised": "#f6c1c1",
-                  "withdrawn": "#eeeeee"}
+# Row tints by status (named in gui/theme.py, light and dark).
+STATUS_COLOURS = {"pending": "tint_pending", "granted": "tint_granted",
+                  "part_granted": "tint_granted", "refused": "tint_refused",
+                  "taken_unauthorised": "tint_unauthorised", "withdrawn": "tint_neutral"}
 
 
 def print_letter(parent: QWidget, ctx: AppContext, template_key: str, pupil_ids: list[int],
@@ -149,7 +152,7 @@ class LeaveWidget(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for col, width in enumerate((44, 170, 80, 300, 70, 60, 180, 100)):
-            self.table.setColumnWidth(col, width)
+            self.table.setColumnWidth(col, width)  # until the rows arrive: fit_columns
         self.table.doubleClicked.connect(self.open_selected)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
@@ -220,7 +223,7 @@ class LeaveWidget(QWidget):
             values = (str(r.id), r.pupil_name, r.class_name, r.dates_text, str(r.sessions),
                       r.ground, r.status_label, f"{r.received_date:%d %b %Y}",
                       f"{r.decided_on:%d %b %Y} {r.decided_by}" if r.decided_on else "")
-            colour = QColor(STATUS_COLOURS.get(r.status, "#ffffff"))
+            colour = theme.colour(STATUS_COLOURS.get(r.status, "tint_neutral"))
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if col == 6:
@@ -231,6 +234,7 @@ class LeaveWidget(QWidget):
                 item.setToolTip(f"{r.pupil_name}: {r.dates_text}\n{r.status_label}"
                                 + (f"\nReason: {r.reason}" if r.reason else ""))
                 self.table.setItem(i, col, item)
+        fit_columns(self.table, {3: 300})
         self.count.setText(f"{len(self.rows)} request(s)")
         for i, r in enumerate(self.rows):
             if r.id == kept:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidgetItem, QWidget
 
 from attendance_desktop.domain import codes
 from attendance_desktop.domain import leave as rules
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.leave.ui_taken_dialog import Ui_TakenDialog
 from attendance_desktop.services import leave_service
 from attendance_desktop.services.context import AppContext
@@ -66,8 +67,8 @@ class TakenDialog(QDialog):
         header = self.ui.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        # Sessions left alone are drawn in the palette's placeholder text colour (no literal).
-        grey = self.palette().brush(QPalette.ColorRole.PlaceholderText)
+        header.setStretchLastSection(True)
+        grey = QBrush(theme.colour("muted"))
         for row, c in enumerate(self.plan):
             when = QTableWidgetItem(rules.slot_text(c.day, c.session))
             stays = c.action == "keep" or (c.action == "confirm" and not may_confirm)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui.column_widths import fit_columns
 from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -102,7 +103,7 @@ class LetterLogWidget(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for i, w in enumerate((100, 260, 260, 220)):
-            self.table.setColumnWidth(i, w)
+            self.table.setColumnWidth(i, w)  # until the rows arrive: fit_columns
         self.table.doubleClicked.connect(self.open_pdf)
         col.addWidget(self.table, 1)
         row = QHBoxLayout()
@@ -141,6 +142,7 @@ class LetterLogWidget(QWidget):
                 if c == 0:
                     item.setData(Qt.ItemDataRole.UserRole, e.id)
                 self.table.setItem(r, c, item)
+        fit_columns(self.table)
         self._apply_text(self.pupil.text())
 
     @Slot(str)

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtPrintSupport import QPrinter
 
+from attendance_desktop.gui import theme
 from attendance_desktop.services import pdf_fonts
 from attendance_desktop.services.letterhead import BOLD, PAGE_H, PAGE_W, REGULAR, text_width
 
@@ -124,7 +125,7 @@ def page_image(ops: Sequence[Op], width_px: int) -> QImage:
     """One page as a white A4 image `width_px` wide (for the preview)."""
     scale = width_px / PAGE_W
     image = QImage(width_px, round(PAGE_H * scale), QImage.Format.Format_RGB32)
-    image.fill(QColor("white"))
+    image.fill(theme.WHITE)  # paper is white in any palette
     painter = QPainter(image)
     paint_page(painter, ops, scale)
     painter.end()

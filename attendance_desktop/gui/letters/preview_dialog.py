@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.letters.ui_preview_dialog import Ui_PagesPreviewDialog
 from attendance_desktop.gui.letters.page_painter import page_image
 
@@ -40,6 +41,6 @@ class PagesPreviewDialog(QDialog):
             col.addWidget(label)
             self.page_labels.append(label)
         self.ui.scroll.setWidget(inner)
-        self.ui.scroll.setBackgroundRole(QPalette.ColorRole.Dark)  # paper on a darker desk
+        theme.set_role(self.ui.scroll, "paper-backdrop")  # paper on a darker desk
         self.ui.buttons.rejected.connect(self.reject)
         self.resize(PAGE_WIDTH + 100, 680)

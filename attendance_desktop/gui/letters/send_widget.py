@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import Role
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.letters.email_choice import EmailChoice
 from attendance_desktop.gui.letters.page_painter import page_image, print_pages
 from attendance_desktop.gui.progress import BackgroundTask
@@ -85,7 +86,7 @@ class SendLettersWidget(QWidget):
         self.template_combo.currentIndexChanged.connect(self._template_changed)
         self.description = QLabel()
         self.description.setWordWrap(True)
-        self.description.setStyleSheet("color: #555;")
+        theme.set_role(self.description, "muted")
         period_row = QHBoxLayout()
         period_row.addWidget(QLabel("Figures for:"))
         self.period_combo = QComboBox()
@@ -220,7 +221,7 @@ class SendLettersWidget(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.preview)
-        scroll.setStyleSheet("QScrollArea { background: #d9dde2; }")
+        theme.set_role(scroll, "paper-backdrop")
         rc.addWidget(scroll, 1)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 1)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.letters.preview_dialog import PagesPreviewDialog
 from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
@@ -69,10 +70,10 @@ class TemplateEditorWidget(QWidget):
         row.addWidget(self.title, 1)
         mid.addLayout(row)
         self.info = QLabel()
-        self.info.setStyleSheet("color: #555;")
+        theme.set_role(self.info, "muted")
         self.when_used = QLabel()
         self.when_used.setWordWrap(True)
-        self.when_used.setStyleSheet("color: #555;")
+        theme.set_role(self.when_used, "muted")
         # a wrapped label is not given its height next to a stretching editor: reserve it
         self.when_used.setMinimumHeight(self.when_used.fontMetrics().lineSpacing() * 2 + 4)
         mid.addWidget(self.info)
@@ -228,10 +229,10 @@ class TemplateEditorWidget(QWidget):
     def check(self) -> list[str]:
         found = letter_service.check_template(self.body.toPlainText(), family=self._family())
         if found:
-            self.problems.setStyleSheet("color: #a40000;")
+            theme.set_role(self.problems, "error")
             self.problems.setText("Problems:\n" + "\n".join(f"• {p}" for p in found))
         else:
-            self.problems.setStyleSheet("color: #1d6b2c;")
+            theme.set_role(self.problems, "ok")
             self.problems.setText("No problems found.")
         return found
 
@@ -265,7 +266,7 @@ class TemplateEditorWidget(QWidget):
             QMessageBox.warning(self, "Not saved", str(exc))
             return
         self.saved_title, self.saved_body = info.title, info.body
-        self.problems.setStyleSheet("color: #1d6b2c;")
+        theme.set_role(self.problems, "ok")
         self.problems.setText("Saved.")
         self._show_info(info)
         self._refresh_list_item(info)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QBrush, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.charts.pupil_chart_widget import PupilChartWidget
 from attendance_desktop.gui.common import MessageLabel, image_file_to_png
 from attendance_desktop.gui.navigator import Navigator, PupilPanel
@@ -79,8 +80,7 @@ class PupilProfileWidget(QWidget):
         self.photo.setObjectName("pupilPhoto")
         self.photo.setFixedSize(96, 120)
         self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.photo.setStyleSheet("QLabel { border: 1px solid #bbb; background: white;"
-                                 " color: #777; }")
+        theme.set_role(self.photo, "picture")
         self.name = QLabel("")
         self.name.setObjectName("pupilName")
         self.subtitle = QLabel("")
@@ -308,11 +308,11 @@ class PupilProfileWidget(QWidget):
             return
         policy = policy_service.load_policy(self.ctx.engine)
         absence = c.absence_pct() or 0.0
-        flag = ""
+        flag, red = "", theme.hex_colour("error")
         if absence >= policy.severe_absence_pct:
-            flag = "<br><b style='color:#8a1c1c'>Severely absent</b>"
+            flag = f"<br><b style='color:{red}'>Severely absent</b>"
         elif absence >= policy.persistent_absence_pct:
-            flag = "<br><b style='color:#8a1c1c'>Persistently absent</b>"
+            flag = f"<br><b style='color:{red}'>Persistently absent</b>"
         self.attendance.setText(
             f"<span style='font-size:18pt'><b>{pct:.1f}%</b></span> "
             f"({summary.start:%d %b} to {summary.end:%d %b %Y}){flag}<br>"
@@ -610,7 +610,7 @@ class PupilsWidget(QWidget):
                                                 self.leavers.isChecked())
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.pupils))
-        grey = QBrush(QColor("#777777"))
+        grey = QBrush(theme.colour("muted"))
         selected_row = -1
         for r, p in enumerate(self.pupils):
             name = p.name if p.on_roll else f"{p.name} (left {p.leaving_date:%d/%m/%Y})"

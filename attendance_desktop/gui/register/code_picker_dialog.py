@@ -8,8 +8,9 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidgetItem, QWidget
 
 from attendance_desktop.domain import codes
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.register.ui_code_picker_dialog import Ui_CodePickerDialog
-from attendance_desktop.gui.register.colours import CATEGORY_COLOURS
+from attendance_desktop.gui.register.colours import category_colour
 
 
 class CodePickerDialog(QDialog):
@@ -24,7 +25,8 @@ class CodePickerDialog(QDialog):
         for row, c in enumerate(valid):
             for col, value in enumerate((c.code, c.meaning, c.category.label)):
                 item = QTableWidgetItem(value)
-                item.setBackground(CATEGORY_COLOURS[c.category])
+                item.setBackground(category_colour(c.category))
+                item.setForeground(theme.colour("cell_text"))
                 item.setData(Qt.ItemDataRole.UserRole, c.code)
                 self.ui.table.setItem(row, col, item)
         h = self.ui.table.horizontalHeader()

@@ -1,25 +1,51 @@
-"""Cell colours by statistical category (shared by the grid, legend and code picker)."""
+"""Cell colours by statistical category (shared by the grid, legend and code picker).
+
+The colours themselves are named in gui/theme.py (cell_*), light and dark; the grid asks
+for its brushes each time it paints, so a change of palette shows at once."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
+from dataclasses import dataclass
+
+from PySide6.QtGui import QBrush, QColor
 
 from attendance_desktop.domain.codes import Category
+from attendance_desktop.gui import theme
 
-CATEGORY_COLOURS: dict[Category, QColor] = {
-    Category.PRESENT: QColor("#d4efd4"),
-    Category.APPROVED: QColor("#cfe2f7"),
-    Category.AUTHORISED: QColor("#fde9b0"),
-    Category.UNAUTHORISED: QColor("#f6c1c1"),
-    Category.NOT_COUNTED: QColor("#e2e2e2"),
-}
-CLOSED_COLOUR = QColor("#bdbdbd")  # closure session with no mark
-OFF_ROLL_COLOUR = QColor("#f3f3f3")
-TODAY_COLOUR = QColor("#fff6c8")  # today's empty cells
-MISSING_COLOUR = QColor("#fbe3ec")  # register closed and still no mark
-EMPTY_COLOUR = QColor("#ffffff")
-NEEDS_FOLLOW_UP = QColor("#c62828")  # N text colour: still to chase
-LEAVE_TEXT_COLOUR = QColor("#4a2c8a")  # leave prefilled from a granted request
+
+def category_colour(category: Category) -> QColor:
+    return theme.colour(f"cell_{category.value}")
+
+
+@dataclass(frozen=True, slots=True)
+class GridBrushes:
+    categories: dict[Category, QBrush]
+    closed: QBrush  # closure session with no mark
+    off_roll: QBrush
+    today: QBrush  # today's empty cells
+    missing: QBrush  # register closed and still no mark
+    empty: QBrush
+    needs_follow_up: QBrush  # N text colour: still to chase
+    leave_text: QBrush  # leave prefilled from a granted request
+    text: QBrush
+
+
+_cache: dict[bool, GridBrushes] = {}
+
+
+def grid_brushes() -> GridBrushes:
+    """The grid's brushes for the palette in use (built once per palette)."""
+    dark = theme.is_dark()
+    found = _cache.get(dark)
+    if found is None:
+        def b(name: str) -> QBrush:
+            return QBrush(theme.colour(name, dark))
+        found = _cache[dark] = GridBrushes(
+            {c: b(f"cell_{c.value}") for c in Category}, b("cell_closed"), b("cell_off_roll"),
+            b("cell_today"), b("cell_missing"), b("cell_empty"), b("needs_follow_up"),
+            b("leave_text"), b("cell_text"))
+    return found
+
 
 LEGEND = [
     (Category.PRESENT, "Present", "Present: / \\ L"),

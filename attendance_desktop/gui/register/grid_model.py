@@ -19,19 +19,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from attendance_desktop.domain import codes
-from attendance_desktop.gui.register.colours import (
-    CATEGORY_COLOURS,
-    CLOSED_COLOUR,
-    EMPTY_COLOUR,
-    LEAVE_TEXT_COLOUR,
-    MISSING_COLOUR,
-    NEEDS_FOLLOW_UP,
-    OFF_ROLL_COLOUR,
-    TODAY_COLOUR,
-)
+from attendance_desktop.gui.register.colours import grid_brushes
 from attendance_desktop.services.errors import CellConflict, MarkConflict, ServiceError
 from attendance_desktop.services.grid_service import DISTINCT_SOURCES, GridSnapshot
 from attendance_desktop.services.register_service import BulkResult, CellMark, MarkChange
@@ -44,16 +35,6 @@ CodeRole = Qt.ItemDataRole.UserRole + 1
 CommentRole = Qt.ItemDataRole.UserRole + 2
 EditableRole = Qt.ItemDataRole.UserRole + 3
 
-_BRUSHES = {cat: QBrush(colour) for cat, colour in CATEGORY_COLOURS.items()}
-_CLOSED = QBrush(CLOSED_COLOUR)
-_OFF_ROLL = QBrush(OFF_ROLL_COLOUR)
-_TODAY = QBrush(TODAY_COLOUR)
-_EMPTY = QBrush(EMPTY_COLOUR)
-_MISSING = QBrush(MISSING_COLOUR)
-_N_TEXT = QBrush(NEEDS_FOLLOW_UP)
-_LEAVE_TEXT = QBrush(LEAVE_TEXT_COLOUR)
-TEXT_COLOUR = QColor("#1a1a1a")
-_TEXT = QBrush(TEXT_COLOUR)
 _STRONG_CODES = frozenset({"N", "U", "G", "O"})  # unauthorised: bold in the grid
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -109,22 +90,24 @@ class RegisterGridModel(QAbstractTableModel):
         return self.snap.codes[row][col]
 
     def _background(self, row: int, col: int, code: str) -> QBrush:
+        b = grid_brushes()
         column = self.snap.columns[col]
         if not column.open:
-            return _CLOSED  # closure sessions stay shaded whatever their code
+            return b.closed  # closure sessions stay shaded whatever their code
         if code:
             found = codes.CODES.get(code)
-            return _BRUSHES[found.category] if found else _EMPTY
+            return b.categories[found.category] if found else b.empty
         if not self.snap.pupils[row].on_roll(column.day):
-            return _OFF_ROLL
+            return b.off_roll
         if column.day == self.today:
-            return _MISSING if self.closed_columns[col] else _TODAY
-        return _MISSING if self.closed_columns[col] else _EMPTY
+            return b.missing if self.closed_columns[col] else b.today
+        return b.missing if self.closed_columns[col] else b.empty
 
     def _foreground(self, row: int, col: int, code: str) -> QBrush:
+        b = grid_brushes()
         if code == "N":
-            return _N_TEXT
-        return _LEAVE_TEXT if self.snap.sources.get((row, col)) == "leave" else _TEXT
+            return b.needs_follow_up
+        return b.leave_text if self.snap.sources.get((row, col)) == "leave" else b.text
 
     def has_comment(self, row: int, col: int) -> bool:
         extra = self.snap.extras.get((row, col))
@@ -212,9 +195,11 @@ class RegisterGridModel(QAbstractTableModel):
                 return self._bold if c.day == self.today else self._plain
             if role == Qt.ItemDataRole.BackgroundRole:
                 if c.day == self.today:
-                    return _TODAY
+                    return grid_brushes().today
                 if not c.open:
-                    return _CLOSED
+                    return grid_brushes().closed
+            if role == Qt.ItemDataRole.ForegroundRole and (c.day == self.today or not c.open):
+                return grid_brushes().text  # the cells' text colour on the cells' tint
             return None
         if not 0 <= section < len(self.snap.pupils):
             return None

@@ -16,16 +16,22 @@ second for a digit (C then 1 = C1, Y then 4 = Y4); Enter or another key finishes
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from attendance_desktop.domain import codes
-from attendance_desktop.gui.register.grid_model import TEXT_COLOUR, RegisterGridModel
-
-_CURRENT = QColor(30, 90, 200)
-_SELECTION = QColor(30, 90, 200, 55)  # see-through: the code's colour stays visible
-_NO_HIGHLIGHT = QColor(0, 0, 0, 0)  # Qt's item highlight would hide the code's colour
-_COMMENT = QColor("#5b3fa0")
+from attendance_desktop.gui import theme
+from attendance_desktop.gui.register.grid_model import RegisterGridModel
 
 PRESENT_KEYS = {".", "/", "\\", " "}
 PREFIXES = {"C", "J", "Y"}  # letters that start two-character codes
@@ -57,8 +63,10 @@ class RegisterGridView(QTableView):
         self.setAccessibleName("Register grid")
         palette = self.palette()
         for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-            palette.setColor(group, QPalette.ColorRole.Highlight, _NO_HIGHLIGHT)
-            palette.setColor(group, QPalette.ColorRole.HighlightedText, TEXT_COLOUR)
+            # Qt's item highlight would hide the code's colour: see paintEvent instead.
+            palette.setColor(group, QPalette.ColorRole.Highlight, theme.TRANSPARENT)
+            palette.setColor(group, QPalette.ColorRole.HighlightedText,
+                             theme.colour("cell_text"))
         self.setPalette(palette)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -76,7 +84,8 @@ class RegisterGridView(QTableView):
         v.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         v.setDefaultSectionSize(24)
         v.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        v.setFixedWidth(300)
+        v.setFixedWidth(300)  # until a model is set: then from the names (fit_row_header)
+        v.setTextElideMode(Qt.TextElideMode.ElideRight)  # beyond the cap: "…" and a tooltip
         v.setHighlightSections(True)
         self.setToolTip("")
         self._pending = ""
@@ -102,7 +111,7 @@ class RegisterGridView(QTableView):
                    for r, c in model.notes_in(top, bottom, left, right)]
         if corners:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(_COMMENT)
+            painter.setBrush(theme.colour("comment_mark"))
             for rect in corners:
                 painter.drawPolygon(QPolygonF([
                     QPointF(rect.right() - 6, rect.top()), QPointF(rect.right() + 1, rect.top()),
@@ -113,11 +122,11 @@ class RegisterGridView(QTableView):
                     block.left() > right):
                 continue
             area = self.visualRect(block.topLeft()).united(self.visualRect(block.bottomRight()))
-            painter.fillRect(area, _SELECTION)
+            painter.fillRect(area, theme.colour("selection_tint"))  # see-through
         current = self.currentIndex()
         if current.isValid():
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(_CURRENT, 2))
+            painter.setPen(QPen(theme.colour("current_cell"), 2))
             painter.drawRect(self.visualRect(current).adjusted(1, 1, -1, -1))
         painter.end()
 
@@ -173,3 +182,32 @@ class RegisterGridView(QTableView):
             self.detailsRequested.emit()
             return
         super().keyPressEvent(event)
+
+    ROW_HEADER_CAP = 380  # px: wider would leave too few days on a 1366-pixel screen
+
+    def fit_row_header(self) -> None:
+        """The names' column as wide as its longest label, up to the cap and to 40% of the
+        view (a narrow window at 150% keeps room for the days); beyond that "…" and the
+        tooltip."""
+        model = self.model()
+        v = self.verticalHeader()
+        if model is None:
+            return
+        metrics = v.fontMetrics()
+        bold = QFont(v.font())
+        bold.setBold(True)  # the current row's name is drawn bold
+        widest = max((metrics.horizontalAdvance(str(model.headerData(r, Qt.Orientation.Vertical)))
+                      for r in range(model.rowCount())), default=100)
+        self._names_width = round(widest * QFontMetrics(bold).averageCharWidth()
+                                  / max(1, metrics.averageCharWidth())) + 20
+        self._apply_row_header_width()
+
+    def _apply_row_header_width(self) -> None:
+        wanted = getattr(self, "_names_width", 0)
+        if wanted:
+            cap = min(self.ROW_HEADER_CAP, max(160, self.width() * 2 // 5))
+            self.verticalHeader().setFixedWidth(max(120, min(cap, wanted)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_row_header_width()

@@ -25,16 +25,12 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.codes import NoteRequirement
 from attendance_desktop.domain.roles import Role
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.live_view import LiveWatcher, user_is_busy
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.register.code_picker_dialog import CodePickerDialog
 from attendance_desktop.gui.register.colours import (
-    CATEGORY_COLOURS,
-    CLOSED_COLOUR,
-    LEAVE_TEXT_COLOUR,
     LEGEND,
-    MISSING_COLOUR,
-    TODAY_COLOUR,
 )
 from attendance_desktop.gui.register.conflict_dialog import ConflictBox, ConflictChoice
 from attendance_desktop.gui.register.grid_model import RegisterGridModel
@@ -115,7 +111,7 @@ class RegisterWidget(QWidget):
         today_btn.clicked.connect(self.go_today)
         self.span_label = QLabel()
         self.span_label.setObjectName("spanLabel")
-        self.span_label.setStyleSheet("font-weight: 600;")
+        theme.set_role(self.span_label, "subheading")
         # Clip rather than widen the window when the text is long.
         self.span_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for w, text in ((self.class_box, "C&lass"), (self.span_box, "&Span")):
@@ -167,6 +163,7 @@ class RegisterWidget(QWidget):
                " date range", self.amendments_report)
         button("print", "P&rint register…", "Save a class's register for this week or month"
                " as a PDF to print", self.print_register, "Ctrl+P")
+        self.buttons["print"].setIcon(theme.icon("print"))
         button("checks", "&Checks…", "Data checks: list missing marks and other problems, with a"
                " link to each", self.data_checks)
         keys = QToolButton()
@@ -180,30 +177,21 @@ class RegisterWidget(QWidget):
         # -- legend ---------------------------------------------------------------------
         legend = QHBoxLayout()
         legend.setSpacing(4)
-        for cat, text, tip in LEGEND:
+        # The chips take the grid's own colours from the stylesheet (role="chip").
+        chips = [(cat.value, text, tip) for cat, text, tip in LEGEND] + [
+            ("closed", "School closed", "No session: the school is closed"),
+            ("today", "Today", "Today's sessions"),
+            ("missing", "Missing", "The register has closed and there is no mark"),
+            ("leave", "<i><b>C</b></i> leave", "Italic: filled in from granted leave of"
+             " absence; a mark taken on the day replaces it as an amendment")]
+        self.legend_chips: list[QLabel] = []
+        for kind, text, tip in chips:
             chip = QLabel(text)
-            chip.setStyleSheet(f"background: {CATEGORY_COLOURS[cat].name()}; padding: 2px 6px;"
-                               " border: 1px solid #bbb;")
+            chip.setProperty("chip", kind)
+            theme.set_role(chip, "chip")
             chip.setToolTip(tip)
             legend.addWidget(chip)
-        chip = QLabel("School closed")
-        chip.setStyleSheet(f"background: {CLOSED_COLOUR.name()}; padding: 2px 6px;"
-                           " border: 1px solid #bbb;")
-        legend.addWidget(chip)
-        for text, colour, tip in (
-                ("Today", TODAY_COLOUR, "Today's sessions"),
-                ("Missing", MISSING_COLOUR, "The register has closed and there is no mark")):
-            chip = QLabel(text)
-            chip.setToolTip(tip)
-            chip.setStyleSheet(f"background: {colour.name()}; padding: 2px 6px;"
-                               " border: 1px solid #bbb;")
-            legend.addWidget(chip)
-        chip = QLabel("<i><b>C</b></i> leave")
-        chip.setToolTip("Italic: filled in from granted leave of absence; a mark taken on the"
-                        " day replaces it as an amendment")
-        chip.setStyleSheet(f"color: {LEAVE_TEXT_COLOUR.name()}; padding: 2px 6px;"
-                           " border: 1px solid #bbb;")
-        legend.addWidget(chip)
+            self.legend_chips.append(chip)
         legend.addStretch(1)
         layout.addLayout(legend)
 
@@ -307,8 +295,9 @@ class RegisterWidget(QWidget):
         self.model.writeFailed.connect(self._show_error)
         self.model.marksWritten.connect(self.live.own_write)
         self.view.setModel(self.model)
+        self.view.fit_row_header()
         # Fixed sizes (never sized to contents): wider cells when a day or week is shown.
-        self.view.horizontalHeader().setDefaultSectionSize(84 if len(snap.columns) <= 10
+        self.view.horizontalHeader().setDefaultSectionSize(76 if len(snap.columns) <= 10
                                                            else 56)
         if old is not None:
             old.deleteLater()
@@ -826,16 +815,15 @@ class RegisterWidget(QWidget):
 
     @Slot(str)
     def _status_error(self, text: str) -> None:
-        self._status_colour("#b00020")
+        self._status_colour("error")
         self.status.setText(text)
 
     @Slot(str)
     def _status(self, text: str) -> None:
-        self._status_colour("#1b5e20")
+        self._status_colour("ok")
         self.status.setText(text)
 
-    def _status_colour(self, colour: str) -> None:
-        # A style sheet change restyles the label (~0.5 ms): only when the colour changes.
-        if self.status.property("colour") != colour:
-            self.status.setProperty("colour", colour)
-            self.status.setStyleSheet(f"color: {colour};")
+    def _status_colour(self, role: str) -> None:
+        # A restyle costs ~0.5 ms: only when the role changes.
+        if self.status.property("role") != role:
+            theme.set_role(self.status, role)

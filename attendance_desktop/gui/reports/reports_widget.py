@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.reports.charts_widget import ChartsWidget
@@ -88,51 +89,54 @@ class ReportsWidget(QWidget):
         self.period = QComboBox()
         self.period.setAccessibleName("Report period")
         self.period.setToolTip("The half term, term or year to report on, or your own dates")
-        self.period.setMinimumContentsLength(34)
+        self.period.setMinimumContentsLength(22)  # the list shows the whole names
         self.period.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         period_label.setBuddy(self.period)
         bar.addWidget(self.period, 1)
+        # dates and the age filter on a second row: the page fits at 125-150% scaling
+        dates = QHBoxLayout()
         from_label = QLabel("&From")
-        bar.addWidget(from_label)
+        dates.addWidget(from_label)
         self.start = QDateEdit()
         self.start.setCalendarPopup(True)
         self.start.setDisplayFormat("dd/MM/yyyy")
         self.start.setAccessibleName("First day of the report")
         self.start.setToolTip("First day (for custom dates)")
         from_label.setBuddy(self.start)
-        bar.addWidget(self.start)
+        dates.addWidget(self.start)
         to_label = QLabel("&to")
-        bar.addWidget(to_label)
+        dates.addWidget(to_label)
         self.end = QDateEdit()
         self.end.setCalendarPopup(True)
         self.end.setDisplayFormat("dd/MM/yyyy")
         self.end.setAccessibleName("Last day of the report")
         self.end.setToolTip("Last day, included (for custom dates)")
         to_label.setBuddy(self.end)
-        bar.addWidget(self.end)
+        dates.addWidget(self.end)
         self.compulsory = QCheckBox("&Compulsory school age only")
         self.compulsory.setAccessibleName("Compulsory school age only")
         self.compulsory.setToolTip("Leave out sessions before each pupil reached compulsory "
                                    "school age (the DfE headline figures do this)")
-        bar.addWidget(self.compulsory)
+        dates.addWidget(self.compulsory)
+        dates.addStretch(1)
         self.build_button = QPushButton("&Build report")
         self.build_button.setAccessibleName("Build report")
         self.build_button.setToolTip("Count the registers for this period (F5)")
         self.build_button.setShortcut(QKeySequence("F5"))
         self.build_button.setDefault(True)
+        self.build_button.setIcon(theme.icon("refresh"))
         self.build_button.clicked.connect(self.build)
         bar.addWidget(self.build_button)
         layout.addLayout(bar)
+        layout.addLayout(dates)
 
         self.summary = QLabel()
         self.summary.setObjectName("reportSummary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Report summary")
-        # palette colours, so the summary reads in dark palettes too
-        self.summary.setStyleSheet("QLabel#reportSummary { background: palette(alternate-base);"
-                                   " border: 1px solid palette(mid); padding: 8px; }")
+        theme.set_role(self.summary, "panel")  # palette colours: reads in dark too
         layout.addWidget(self.summary)
 
         self.tabs = QTabWidget()
@@ -162,19 +166,22 @@ class ReportsWidget(QWidget):
         self.tabs.addTab(self.charts.trends, "T&rends")
         layout.addWidget(self.tabs, 1)
 
+        notes = QHBoxLayout()  # above the buttons, so the buttons' row fits narrow windows
         out = QHBoxLayout()
         self.anonymise = QCheckBox("Pupils by &initials in saved files")
         self.anonymise.setChecked(True)
         self.anonymise.setAccessibleName("Pupils by initials in saved files")
         self.anonymise.setToolTip("Governors' reports should not name pupils: the PDF and CSV "
                                   "files show initials unless you untick this")
-        out.addWidget(self.anonymise)
-        out.addStretch(1)
+        notes.addWidget(self.anonymise)
+        notes.addStretch(1)
         self.status = QLabel()
         self.status.setAccessibleName("Report status")
-        out.addWidget(self.status)
+        notes.addWidget(self.status)
+        out.addStretch(1)
         self.csv_button = QPushButton("Save table as C&SV…")
         self.csv_button.setAccessibleName("Save table as CSV")
+        self.csv_button.setIcon(theme.icon("export"))
         self.csv_button.setToolTip("Save the table on the open tab as a CSV file (Ctrl+Shift+S)")
         self.csv_button.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.csv_button.clicked.connect(self.save_csv)
@@ -200,6 +207,7 @@ class ReportsWidget(QWidget):
         self.packs = PacksButton(ctx, self.chosen_period)
         self.packs.saved.connect(self.status.setText)
         out.addWidget(self.packs)
+        layout.addLayout(notes)
         layout.addLayout(out)
 
         self.start.setDate(_qdate(ctx.today()))  # for a school with no calendar yet

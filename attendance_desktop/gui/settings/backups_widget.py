@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Generator
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QHeaderView, QMessageBox, QTableWidgetItem, QWidget
 
 from attendance_desktop.domain.backups import BackupSettings
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.common import bullet_list
 from attendance_desktop.gui.generated.settings.ui_backups import Ui_BackupsPage
 from attendance_desktop.gui.progress import BackgroundTask
@@ -100,7 +101,7 @@ class BackupsPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(str(b.path) if c < 3 else "; ".join(b.problems) or text)
                 if c == 4 and b.verified is False:
-                    item.setForeground(Qt.GlobalColor.red)
+                    item.setForeground(theme.colour("error"))
                 self.table.setItem(r, c, item)
         last = backup_store.last_good(self.ctx.paths)
         self.summary.setText(

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain.policy import PRESET_LABELS, PRESETS, Policy, PolicyError
 from attendance_desktop.gui.common import pytime, qtime
 from attendance_desktop.gui.generated.settings.ui_policy_editor import Ui_PolicyEditor
+from attendance_desktop.gui.settings.labels import MORE_POLICY_LABELS, policy_label
 from attendance_desktop.gui.settings.records_table import RecordsTable
 from attendance_desktop.gui.settings.workflow_editors import LadderEndsEditor, PnCodesEditor
 
@@ -187,10 +188,11 @@ class PolicyEditor(QWidget):
             present = {k: v for k, v in items.items() if k in fields}
             known.update(present)
             self._add_group(group, present)
-        other = {name: (name.replace("_", " ").capitalize(), "") for name in fields
+        other = {name: MORE_POLICY_LABELS.get(name, (name.replace("_", " ").capitalize(), ""))
+                 for name in fields
                  if name not in known and name not in NOT_EDITED_HERE}
         if other:
-            self._add_group("Other", other)
+            self._add_group("Imports and letters", other)
 
     # -- building ---------------------------------------------------------------------
     def _add_group(self, title: str, items: dict[str, tuple[str, str]]) -> None:
@@ -233,7 +235,7 @@ class PolicyEditor(QWidget):
             combo.currentIndexChanged.connect(self._changed)
             return combo
         if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
-            table = RecordsTable(type(value[0]), name.replace("_", " "))
+            table = RecordsTable(type(value[0]), policy_label(name).lower())
             table.changed.connect(self._changed)
             if name in ("bands", "escalation_stages"):
                 table.changed.connect(self._refresh_ladder)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.policy import PolicyError
+from attendance_desktop.gui.settings.labels import field_label
 
 
 class RecordsTable(QWidget):
@@ -34,7 +35,7 @@ class RecordsTable(QWidget):
         self.fields = list(dataclasses.fields(record_type))
         self.table = QTableWidget(0, len(self.fields))
         self.table.setHorizontalHeaderLabels(
-            [f.name.replace("_", " ").capitalize() for f in self.fields])
+            [field_label(f.name) for f in self.fields])
         header = self.table.horizontalHeader()
         for col, f in enumerate(self.fields):
             if f.name in ("label", "action"):

@@ -10,12 +10,14 @@ from PySide6.QtCore import QDate, Slot
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from attendance_desktop.gui.generated.settings.ui_records import Ui_RecordsPage
+from attendance_desktop.gui.settings.labels import role_label, value_text
 from attendance_desktop.services import audit_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 
 KIND_LABELS = {"": "All kinds", "export": "Exports", "print": "Printouts",
                "retention": "Retention removals"}
+KIND_WORDS = {"export": "Export", "print": "Printout", "retention": "Retention removal"}
 SOURCE_LABELS = {"": "All sources", "editor": "Pupil editor", "import": "Pupil import",
                  "demo": "Demo", "retention": "Retention"}
 
@@ -72,9 +74,11 @@ class RecordsPage(QWidget):
             _fill(self.changes, [])
             return
         self.message.clear_message()
-        _fill(self.access, [(f"{a.at:%d/%m/%Y %H:%M}", a.kind, a.what, str(a.pupils),
-                             a.target, a.details, f"{a.staff_name} ({a.staff_role})")
+        _fill(self.access, [(f"{a.at:%d/%m/%Y %H:%M}", KIND_WORDS.get(a.kind, a.kind), a.what,
+                             str(a.pupils), a.target, value_text(a.details),
+                             f"{a.staff_name} ({role_label(a.staff_role)})")
                             for a in access])
         _fill(self.changes, [(f"{c.at:%d/%m/%Y %H:%M}", c.pupil_name, c.field_label,
                               c.old_value, c.new_value, SOURCE_LABELS.get(c.source, c.source),
-                              f"{c.staff_name} ({c.staff_role})") for c in changes])
+                              f"{c.staff_name} ({role_label(c.staff_role)})")
+                             for c in changes])

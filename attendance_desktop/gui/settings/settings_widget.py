@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableWidgetItem, QVBoxL
 from attendance_desktop.gui.generated.settings.ui_change_log import Ui_ChangeLogWidget
 from attendance_desktop.gui.generated.settings.ui_settings import Ui_SettingsWidget
 from attendance_desktop.gui.navigator import Navigator
+from attendance_desktop.gui.scrolling import scrolling
+from attendance_desktop.gui.settings import labels
 from attendance_desktop.gui.settings.backups_widget import BackupsPage
 from attendance_desktop.gui.settings.benchmarks_widget import BenchmarksPage
 from attendance_desktop.gui.settings.calendar_widget import CalendarSettingsPage
@@ -43,15 +45,18 @@ class ChangeLogWidget(QWidget):
         rows = school_service.recent_changes(self.ctx.engine)
         self.table.setRowCount(len(rows))
         for r, c in enumerate(rows):
-            values = (f"{c.at:%d/%m/%Y %H:%M}", c.area, c.key, c.old, c.new,
-                      f"{c.staff_name} ({c.staff_role})")
+            # Words, not the stored keys and JSON (gui/settings/labels.py).
+            values = (f"{c.at:%d/%m/%Y %H:%M}", labels.area_label(c.area),
+                      labels.setting_label(c.area, c.key), labels.value_text(c.old),
+                      labels.value_text(c.new),
+                      f"{c.staff_name} ({labels.role_label(c.staff_role)})")
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(r, col, item)
-        self.table.resizeColumnToContents(0)
-        self.table.resizeColumnToContents(1)
-        self.table.setColumnWidth(2, 200)
+        for col in (0, 1, 2, 5):
+            self.table.resizeColumnToContents(col)
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), 320))
 
 
 class SettingsWidget(QWidget):
@@ -82,7 +87,8 @@ class SettingsWidget(QWidget):
         staff_page = QWidget()
         QVBoxLayout(staff_page).addWidget(self.staff)
         for page, title in ((self.school, "School"), (self.policy, "Policy"),
-                            (self.sessions, "Session times"), (self.calendar, "Calendar"),
+                            (self.sessions, "Session times"),
+                            (scrolling(self.calendar), "Calendar"),  # the widest page
                             (classes_page, "Classes"), (staff_page, "Staff accounts"),
                             (self.backups, "Backups"), (self.mail, "Email"),
                             (self.benchmarks, "Benchmarks"),

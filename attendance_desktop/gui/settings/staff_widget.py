@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain.roles import Role
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.settings.ui_staff import Ui_StaffEditor
 from attendance_desktop.services import staff_service
 from attendance_desktop.services.auth_service import MIN_PIN_LENGTH, StaffInfo
@@ -67,7 +68,7 @@ class StaffEditor(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, s.id)
                 if not s.active:
-                    item.setForeground(Qt.GlobalColor.gray)
+                    item.setForeground(theme.colour("muted"))
                 self.ui.staffTable.setItem(r, col, item)
             if s.id == select_id:
                 self.ui.staffTable.selectRow(r)

@@ -10,9 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QTableWidgetItem,
+    QWidget,
+)
 
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.setup.ui_pupil_import import Ui_PupilImportWidget
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.services import import_service
@@ -28,8 +34,6 @@ NOT_IN_FILE = "(not in file)"
 SHOWN = [("upn", "UPN"), ("legal_forename", "Forename"), ("legal_surname", "Surname"),
          ("dob", "Date of birth"), ("year_group", "Year"), ("class_name", "Class"),
          ("sex", "Sex"), ("admission_date", "Admitted"), ("contact1_name", "Contact")]
-PROBLEM_BRUSH = QBrush(QColor("#f9d6d5"))
-ROW_BRUSH = QBrush(QColor("#fdecea"))
 
 
 class PupilImportWidget(QWidget):
@@ -137,11 +141,11 @@ class PupilImportWidget(QWidget):
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if problems:
-                    item.setBackground(ROW_BRUSH)
+                    item.setBackground(theme.colour("tint_refused"))
                     item.setToolTip("\n".join(problems))
                     if 1 <= col <= len(SHOWN) and SHOWN[col - 1][0] in bad_keys:
-                        item.setBackground(PROBLEM_BRUSH)
-                        item.setForeground(QBrush(QColor("#8a1c1c")))
+                        item.setBackground(theme.colour("tint_problem"))
+                        item.setForeground(theme.colour("error"))
                 self.table.setItem(r, col, item)
         self.table.resizeColumnsToContents()
         self.problem_list.clear()
@@ -162,7 +166,8 @@ class PupilImportWidget(QWidget):
             text += (f" {len(p.warnings)} warning{'s' if len(p.warnings) != 1 else ''} listed"
                      " below (they do not stop the import).")
         if p.problems:
-            text = (f"<b style='color:#8a1c1c'>{len(p.problems)} problem"
+            red = theme.hex_colour("error")
+            text = (f"<b style='color:{red}'>{len(p.problems)} problem"
                     f"{'s' if len(p.problems) != 1 else ''} to fix before importing</b>"
                     f" (listed below; nothing has been saved). {text}")
         self.summary.setText(text)

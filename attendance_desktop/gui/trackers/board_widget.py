@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
-from PySide6.QtGui import QBrush, QColor, QKeySequence
+from PySide6.QtGui import QBrush, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.band_moves_widget import BandMovesWidget
+from attendance_desktop.gui.column_widths import fit_columns
 from attendance_desktop.gui.generated.trackers.ui_case_dialog import Ui_CaseDialog
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
@@ -56,7 +58,9 @@ SHORT_FLAGS = {
     "illness_weekly_contact": "illness: weekly contact", "signed_letter": "signed letter",
     "termly_unauthorised": "termly unauthorised", "n_overdue": "N overdue",
 }
-URGENCY_COLOURS = {0: "#f6c4c4", 1: "#fbe0c2", 2: "#fbe0c2", 3: "#fff6cc", 4: "#fff6cc"}
+# Row tints by urgency (named in gui/theme.py, light and dark).
+URGENCY_COLOURS = {0: "tint_urgent", 1: "tint_soon", 2: "tint_soon", 3: "tint_later",
+                   4: "tint_later"}
 
 
 def band_text(p: PupilAlert) -> str:
@@ -158,12 +162,12 @@ class BoardModel(QAbstractTableModel):
                         f"{p.running_period} so far: {format_pct(p.running_pct)}{warn}")
             return self._text(p, index.column()) or None
         if role == Qt.ItemDataRole.BackgroundRole and index.column() == 0 and p.due:
-            return QBrush(QColor(URGENCY_COLOURS.get(p.urgency, "#ffffff")))
+            return QBrush(theme.colour(URGENCY_COLOURS.get(p.urgency, "tint_later")))
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 4 and p.warnings:
-            return QBrush(QColor("#a00000"))
+            return QBrush(theme.colour("error"))
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 8 and p.due \
                 and self.on and p.due[0].overdue(self.on):
-            return QBrush(QColor("#a00000"))
+            return QBrush(theme.colour("error"))
         return None
 
 
@@ -191,6 +195,7 @@ class TrackersWidget(QWidget):
         self.heading = QLabel()
         self.heading.setObjectName("trackersHeading")
         self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.heading.setWordWrap(True)  # a long heading wraps rather than widen the window
         layout.addWidget(self.heading)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("&Show:"))
@@ -205,6 +210,7 @@ class TrackersWidget(QWidget):
         self.class_filter = QComboBox()
         self.class_filter.setAccessibleName("Class")
         self.class_filter.setToolTip("Only this class")
+        self.class_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         bar.addWidget(self.class_filter)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Find a pupil (name or UPN)")
@@ -229,10 +235,11 @@ class TrackersWidget(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
-        widths = [62, 130, 80, 100, 250, 84, 160, 300, 110]
+        widths = [62, 130, 80, 100, 250, 84, 160, 300, 110]  # until the rows arrive
         for i, w in enumerate(widths):
             self.table.setColumnWidth(i, w)
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
+        self.model.modelReset.connect(lambda: fit_columns(self.table, {4: 260, 6: 180}))
         # Enter and double-click both "activate" a row
         self.table.activated.connect(self.open_case)
         layout.addWidget(self.table, 1)
@@ -363,9 +370,10 @@ class TrackersWidget(QWidget):
         items = "".join(f"<li>{d.label} — <i>{due_text(d, self.snapshot.on)}</i></li>"
                         for d in p.due) if self.snapshot else ""
         flags = "; ".join(f"{escalation.FLAG_LABELS[f.name]} ({f.detail})" for f in p.flags)
+        red = theme.hex_colour("error")
         band = (f"{p.band_label or 'No band'} for {p.period} ({format_pct(p.period_pct)})"
                 f"{f', {p.running_period} so far {format_pct(p.running_pct)}' if p.running_period != p.period else ''}"  # noqa: E501
-                f"{''.join(f' · <b style=color:#a00000>{w}</b>' for w in p.warnings)}")
+                f"{''.join(f' · <b style=color:{red}>{w}</b>' for w in p.warnings)}")
         self.detail.setText(f"<b>{p.name}</b> ({p.class_name}) — {band}"
                             f"{' — ' + flags if flags else ''}"
                             f"<ul style='margin:2px'>{items or '<li>Nothing due</li>'}</ul>")

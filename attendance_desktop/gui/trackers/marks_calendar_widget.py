@@ -1,54 +1,57 @@
-"""A year of marks as small coloured month grids: each school day split AM (left) / PM."""
+"""A year of marks as small coloured month grids: each school day split AM (left) / PM,
+with its day number on it. As many months a row as the width allows."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.codes import Category
+from attendance_desktop.gui import theme
 
-COLOURS = {
-    Category.PRESENT: QColor("#5cb85c"),
-    Category.APPROVED: QColor("#5b9bd5"),
-    Category.AUTHORISED: QColor("#f0c23b"),
-    Category.UNAUTHORISED: QColor("#d9534f"),
-    Category.NOT_COUNTED: QColor("#b0b0b0"),
-}
-LATE = QColor("#f08a24")
-UNMARKED = QColor("#ffffff")
-CLOSED = QColor("#ececec")
-FUTURE = QColor("#f8f8f8")
-LEGEND = [("Present", COLOURS[Category.PRESENT]), ("Late (L)", LATE),
-          ("Approved activity", COLOURS[Category.APPROVED]),
-          ("Authorised absence", COLOURS[Category.AUTHORISED]),
-          ("Unauthorised (incl. U)", COLOURS[Category.UNAUTHORISED]),
-          ("Not counted", COLOURS[Category.NOT_COUNTED]), ("No mark", UNMARKED),
-          ("Still to come", FUTURE), ("No school", CLOSED)]
+# Legend text and the colour's name in gui/theme.py.
+LEGEND = [("Present", "cal_present"), ("Late (L)", "cal_late"),
+          ("Approved activity", "cal_approved"), ("Authorised absence", "cal_authorised"),
+          ("Unauthorised (incl. U)", "cal_unauthorised"), ("Not counted", "cal_not_counted"),
+          ("No mark", "cal_unmarked"), ("Still to come", "cal_future"),
+          ("No school", "cal_closed")]
 
 
 def colour_for(code: str) -> QColor:
     if code == "L":
-        return LATE
+        return theme.colour("cal_late")
     found = codes.CODES.get(code)
-    return COLOURS[found.category] if found else UNMARKED
+    return theme.colour(f"cal_{found.category.value}" if found else "cal_unmarked")
+
+
+def category_colour(category: Category) -> QColor:
+    return theme.colour(f"cal_{category.value}")
+
+
+def _mix(a: QColor, b: QColor) -> QColor:
+    return QColor((a.red() + b.red()) // 2, (a.green() + b.green()) // 2,
+                  (a.blue() + b.blue()) // 2)
 
 
 class MarksCalendarWidget(QWidget):
-    CELL = 19
-    COLS = 6
+    CELL = 22
+    LEGEND_ROW = 20
 
     def __init__(self) -> None:
         super().__init__()
         self.setAccessibleName("Calendar of marks for the school year")
+        self.setToolTip("Each school day: the morning mark on the left, the afternoon on"
+                        " the right. Point at a day for its marks.")
         self.months: list[tuple[int, int]] = []
         self.marks: dict[tuple[dt.date, str], str] = {}
         self.school_days: set[dt.date] = set()
         self.today: dt.date | None = None
+        self._day_rects: list[tuple[QRect, dt.date]] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_data(self, start: dt.date, end: dt.date, marks: dict[tuple[dt.date, str], str],
@@ -61,61 +64,135 @@ class MarksCalendarWidget(QWidget):
         self.marks = marks
         self.school_days = school_days
         self.today = today
-        self.setFixedHeight(self.sizeHint().height())
+        self._fit()
         self.update()
 
+    # -- layout: months per row and legend lines from the width --------------------------
     def _month_size(self) -> QSize:
-        return QSize(7 * self.CELL + 22, 8 * self.CELL + 10)
+        return QSize(7 * self.CELL + 14, 8 * self.CELL + 8)
+
+    def columns(self, width: int | None = None) -> int:
+        w = self.width() if width is None else width
+        return max(1, min(6, w // self._month_size().width()))
+
+    def _legend_lines(self, width: int) -> list[list[tuple[str, str, int]]]:
+        fm = self.fontMetrics()
+        lines: list[list[tuple[str, str, int]]] = [[]]
+        x = 0
+        for label, name in LEGEND:
+            item = 16 + fm.horizontalAdvance(label) + 18
+            if lines[-1] and x + item > width:
+                lines.append([])
+                x = 0
+            lines[-1].append((label, name, x))
+            x += item
+        return lines
+
+    def _height_for(self, width: int) -> int:
+        rows = (len(self.months) + self.columns(width) - 1) // self.columns(width)
+        legend = len(self._legend_lines(width)) * self.LEGEND_ROW
+        return rows * self._month_size().height() + legend + 8
+
+    def _fit(self) -> None:
+        self.setFixedHeight(self._height_for(max(self.width(), self._month_size().width())))
 
     def sizeHint(self) -> QSize:
-        ms = self._month_size()
-        rows = (len(self.months) + self.COLS - 1) // self.COLS
-        return QSize(self.COLS * ms.width(), rows * ms.height() + 30)
+        width = 6 * self._month_size().width()
+        return QSize(width, self._height_for(width))
 
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._month_size().width(), 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    # -- painting ------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         ms = self._month_size()
         c = self.CELL
+        cols = self.columns()
+        text = self.palette().windowText().color()
+        line, label_colour = theme.colour("cal_line"), theme.colour("cal_label")
+        number_font = QFont(self.font())
+        number_font.setPixelSize(max(8, c * 9 // 20))
+        self._day_rects = []
         for i, (y, m) in enumerate(self.months):
-            ox = (i % self.COLS) * ms.width()
-            oy = (i // self.COLS) * ms.height()
-            p.setPen(self.palette().windowText().color())
+            ox = (i % cols) * ms.width()
+            oy = (i // cols) * ms.height()
+            p.setFont(self.font())
+            p.setPen(text)
             p.drawText(QRect(ox, oy, 7 * c, c + 2), Qt.AlignmentFlag.AlignLeft,
                        f"{calendar.month_abbr[m]} {y}")
+            p.setPen(label_colour)
             for col, letter in enumerate("MTWTFSS"):
                 p.drawText(QRect(ox + col * c, oy + c + 1, c, c),
                            Qt.AlignmentFlag.AlignCenter, letter)
+            p.setFont(number_font)
             for week, days in enumerate(calendar.Calendar().monthdatescalendar(y, m)):
                 for col, day in enumerate(days):
                     if day.month != m:
                         continue
                     r = QRect(ox + col * c, oy + (week + 2) * c + 2, c - 1, c - 1)
+                    self._day_rects.append((r, day))
                     if day not in self.school_days:
-                        p.fillRect(r, CLOSED)
-                        continue
-                    if self.today is not None and day > self.today:
-                        p.fillRect(r, FUTURE)
-                        p.setPen(QColor("#dddddd"))
+                        behind = theme.colour("cal_closed")
+                        p.fillRect(r, behind)
+                    elif self.today is not None and day > self.today:
+                        behind = theme.colour("cal_future")
+                        p.fillRect(r, behind)
+                        p.setPen(line)
                         p.drawRect(r)
-                        continue
-                    am = self.marks.get((day, "AM"))
-                    pm = self.marks.get((day, "PM"))
-                    half = r.width() // 2
-                    p.fillRect(QRect(r.x(), r.y(), half, r.height()),
-                               colour_for(am) if am else UNMARKED)
-                    p.fillRect(QRect(r.x() + half, r.y(), r.width() - half, r.height()),
-                               colour_for(pm) if pm else UNMARKED)
-                    p.setPen(QColor("#999999"))
-                    p.drawRect(r)
-        # legend along the bottom
-        x = 0
-        y0 = self.height() - 20
-        for label, colour in LEGEND:
-            p.fillRect(QRect(x, y0 + 3, 12, 12), colour)
-            p.setPen(QColor("#999999"))
-            p.drawRect(QRect(x, y0 + 3, 12, 12))
-            p.setPen(self.palette().windowText().color())
-            width = p.fontMetrics().horizontalAdvance(label) + 12
-            p.drawText(QRect(x + 16, y0, width, 18), Qt.AlignmentFlag.AlignVCenter, label)
-            x += width + 24
+                    else:
+                        am = self.marks.get((day, "AM"))
+                        pm = self.marks.get((day, "PM"))
+                        left = colour_for(am) if am else theme.colour("cal_unmarked")
+                        right = colour_for(pm) if pm else theme.colour("cal_unmarked")
+                        half = r.width() // 2
+                        p.fillRect(QRect(r.x(), r.y(), half, r.height()), left)
+                        p.fillRect(QRect(r.x() + half, r.y(), r.width() - half, r.height()),
+                                   right)
+                        p.setPen(label_colour)
+                        p.drawRect(r)
+                        behind = _mix(left, right)
+                    p.setPen(theme.text_on(behind) if day in self.school_days
+                             else label_colour)
+                    p.drawText(r, Qt.AlignmentFlag.AlignCenter, str(day.day))
+        # legend along the bottom, wrapped to the width
+        p.setFont(self.font())
+        y0 = self.height() - len(self._legend_lines(self.width())) * self.LEGEND_ROW - 4
+        for n, items in enumerate(self._legend_lines(self.width())):
+            top = y0 + n * self.LEGEND_ROW
+            for label, name, x in items:
+                p.fillRect(QRect(x, top + 3, 12, 12), theme.colour(name))
+                p.setPen(label_colour)
+                p.drawRect(QRect(x, top + 3, 12, 12))
+                p.setPen(text)
+                width = p.fontMetrics().horizontalAdvance(label) + 4
+                p.drawText(QRect(x + 16, top, width, 18), Qt.AlignmentFlag.AlignVCenter, label)
         p.end()
+
+    # -- a day's marks on hover ----------------------------------------------------------
+    def day_at(self, point: QPoint) -> dt.date | None:
+        for rect, day in self._day_rects:
+            if rect.contains(point):
+                return day
+        return None
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            day = self.day_at(event.pos())
+            if day is not None:
+                QToolTip.showText(event.globalPos(), self.day_text(day), self)
+                return True
+        return super().event(event)
+
+    def day_text(self, day: dt.date) -> str:
+        if day not in self.school_days:
+            return f"{day:%a %d %b %Y}: no school"
+        if self.today is not None and day > self.today:
+            return f"{day:%a %d %b %Y}: still to come"
+        am = self.marks.get((day, "AM")) or "no mark"
+        pm = self.marks.get((day, "PM")) or "no mark"
+        return f"{day:%a %d %b %Y}: morning {am}, afternoon {pm}"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.stats import format_pct
+from attendance_desktop.gui import theme
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.gui.trackers.case_text import (
@@ -195,13 +196,14 @@ class PupilCaseWidget(QWidget):
         stage = a.absence.stage.label if a.absence.stage else "not started"
         if a.absence.paused:
             stage += " — <b>paused (mitigating circumstances)</b>"
+        red = theme.hex_colour("error")
         self.summary.setText(
             f"<b>This year:</b> {format_pct(a.attendance_pct)}"
             f"{' (' + ', '.join(tags) + ')' if tags else ''} &nbsp; "
             f"<b>{a.period}:</b> {format_pct(a.period_pct)} — {a.band_label or 'no band'}"
             f"{f'; {a.previous_period}: {format_pct(a.previous_pct)} → {comparison}' if comparison else ''}"  # noqa: E501
             f"{f' &nbsp; <b>{a.running_period} so far:</b> {format_pct(a.running_pct)}' if a.running_period != a.period else ''}"  # noqa: E501
-            f"{''.join(f' &nbsp; <b style=color:#a00000>⚠ {w}</b>' for w in a.warnings)}"
+            f"{''.join(f' &nbsp; <b style=color:{red}>⚠ {w}</b>' for w in a.warnings)}"
             f"<br><b>Lateness:</b> {a.lateness.label} ({a.lateness.this_week} this week) &nbsp; "
             f"<b>Absence stage:</b> {stage} &nbsp; <b>Penalty window:</b> {a.pn.sessions} "
             f"unauthorised sessions in {self.policy.pn_window_school_weeks} school weeks "
