@@ -9,20 +9,25 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.cli import paths_for
 from attendance_desktop.config.paths import AppPaths
-from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ServiceError
+
+if TYPE_CHECKING:  # the database stack: imported while the sign-in dialog is up (quick_start)
+    from attendance_desktop.db.quick_read import FirstScreen
+    from attendance_desktop.services.context import AppContext
 
 log = logging.getLogger(__name__)
 
 
 def build_context(args: argparse.Namespace, paths: AppPaths | None = None) -> AppContext:
     """Open the database (migrating it) and make the context every window is handed."""
+    from attendance_desktop.services.context import AppContext
+    from attendance_desktop.services.database import open_database
+
     paths = paths or paths_for(args)
     engine = open_database(paths)
     return AppContext(paths=paths, engine=engine, clock=dt.datetime.now)
@@ -111,7 +116,9 @@ def _run(args: argparse.Namespace, app: Any) -> int:
     try:
         try:
             _offer_first_release_data(paths)
-            opened = open_windows(args, build_context(args, paths))
+            first = _quick_first_screen(args, paths)
+            opened = open_windows(args, build_context(args, paths)) if first is None \
+                else _quick_sign_in(args, paths, first)
         except ServiceError as exc:
             return _refuse_start(exc)
         except Exception:
@@ -251,6 +258,10 @@ def open_windows(args: argparse.Namespace, ctx: AppContext) -> tuple[Any, Any] |
         return None
     if not _sign_in(ctx):
         return None
+    return _open_staff_window(ctx)
+
+
+def _open_staff_window(ctx: AppContext) -> tuple[Any, Any]:
     # Once signed in: the pages' modules (ReportLab among them) and the closure fill
     # would otherwise hold up the sign-in dialog.
     _fill_planned_closures(ctx)
@@ -298,6 +309,49 @@ def _kiosk_duties(ctx: AppContext, kiosk: Any) -> None:
         kiosk.deleteLater()
 
     kiosk.kioskClosed.connect(closed)
+
+
+def _quick_first_screen(args: argparse.Namespace, paths: AppPaths) -> FirstScreen | None:
+    """What the sign-in dialog shows, read without the database stack, when the start
+    is the usual one: a SQLite database at the shipped revision with staff accounts."""
+    if args.command == "kiosk" or paths.sqlite_file is None:
+        return None
+    from attendance_desktop.db.quick_read import read_first_screen
+
+    first = read_first_screen(paths.sqlite_file)
+    return first if first is not None and first.sign_in_dialog else None
+
+
+def _quick_sign_in(args: argparse.Namespace, paths: AppPaths,
+                   first: FirstScreen) -> tuple[Any, Any] | None:
+    """The sign-in dialog at once; the database opened behind it (quick_start). A fault
+    in opening closes the dialog and is raised here, to be reported as on any start."""
+    from PySide6.QtCore import QTimer
+
+    from attendance_desktop.gui.login_dialog import LoginDialog
+    from attendance_desktop.quick_start import BackgroundOpen
+
+    opening = BackgroundOpen(functools.partial(build_context, args, paths))
+    dialog = LoginDialog(opening.engine, dt.datetime.now, school_name=first.school_name,
+                         staff=first.staff)
+    watch = QTimer(dialog)
+    watch.setInterval(100)
+
+    def check() -> None:
+        if opening.done():
+            watch.stop()
+            if opening.failed():
+                dialog.done(LoginDialog.DialogCode.Rejected)
+
+    watch.timeout.connect(check)
+    QTimer.singleShot(0, dialog, opening.start)  # once the dialog is up
+    watch.start()
+    signed_in = dialog.exec() == LoginDialog.DialogCode.Accepted
+    ctx = opening.wait()  # raises the fault, if opening failed
+    if not signed_in or dialog.actor is None:
+        return None
+    ctx.actor = dialog.actor
+    return _open_staff_window(ctx)
 
 
 def _sign_in(ctx: AppContext) -> bool:
