@@ -117,8 +117,12 @@ def _run(args: argparse.Namespace, app: Any) -> int:
         try:
             _offer_first_release_data(paths)
             first = _quick_first_screen(args, paths)
-            opened = open_windows(args, build_context(args, paths)) if first is None \
-                else _quick_sign_in(args, paths, first)
+            if first is None:
+                opened = open_windows(args, build_context(args, paths))
+            elif args.command == "kiosk":
+                opened = _quick_kiosk(args, paths, first), None
+            else:
+                opened = _quick_sign_in(args, paths, first)
         except ServiceError as exc:
             return _refuse_start(exc)
         except Exception:
@@ -312,14 +316,55 @@ def _kiosk_duties(ctx: AppContext, kiosk: Any) -> None:
 
 
 def _quick_first_screen(args: argparse.Namespace, paths: AppPaths) -> FirstScreen | None:
-    """What the sign-in dialog shows, read without the database stack, when the start
-    is the usual one: a SQLite database at the shipped revision with staff accounts."""
-    if args.command == "kiosk" or paths.sqlite_file is None:
+    """What the sign-in dialog or the kiosk shows, read without the database stack, when
+    the start is the usual one: a SQLite database at the shipped revision (with staff
+    accounts, for the sign-in dialog)."""
+    if paths.sqlite_file is None:
         return None
     from attendance_desktop.db.quick_read import read_first_screen
 
     first = read_first_screen(paths.sqlite_file)
-    return first if first is not None and first.sign_in_dialog else None
+    if first is None or (args.command != "kiosk" and not first.sign_in_dialog):
+        return None
+    return first
+
+
+def _quick_kiosk(args: argparse.Namespace, paths: AppPaths, first: FirstScreen) -> Any:
+    """The kiosk shown at once, the database opened behind it (as _open_kiosk once it is
+    open). Its start screen needs only the school's name; a tap before the database is
+    open waits for it. A fault in opening closes the kiosk and is raised here."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
+    from attendance_desktop.quick_start import BackgroundOpen, PendingContext
+
+    opening = BackgroundOpen(functools.partial(build_context, args, paths))
+    kiosk = KioskWindow(PendingContext(opening), school_name=first.school_name,  # type: ignore[arg-type]
+                        database_ready=False)
+    kiosk.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+    kiosk.showFullScreen()
+    loop = QEventLoop()
+    watch = QTimer()
+    watch.setInterval(50)
+
+    def check() -> None:
+        if opening.done():
+            loop.quit()
+
+    watch.timeout.connect(check)
+    QTimer.singleShot(0, opening.start)  # once the kiosk is up
+    watch.start()
+    loop.exec()
+    watch.stop()
+    try:
+        ctx = opening.wait()
+    except BaseException:
+        kiosk.hide()
+        kiosk.deleteLater()
+        raise
+    kiosk.database_opened(ctx)
+    QTimer.singleShot(0, kiosk, functools.partial(_kiosk_duties, ctx, kiosk))
+    return kiosk
 
 
 def _quick_sign_in(args: argparse.Namespace, paths: AppPaths,

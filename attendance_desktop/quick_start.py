@@ -10,6 +10,7 @@ is reported exactly as on the usual start.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -67,3 +68,24 @@ class BackgroundOpen:
     def engine(self) -> Engine:
         """For LoginDialog: the engine, waiting for it if need be."""
         return self.wait().engine
+
+
+class PendingContext:
+    """Stands in for the AppContext while BackgroundOpen opens it (the quick kiosk): the
+    time at once, the engine when first asked for (waiting for it). The window is handed
+    the real context as soon as it is open."""
+
+    def __init__(self, opening: BackgroundOpen,
+                 clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
+        self.opening = opening
+        self.clock = clock
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    @property
+    def engine(self) -> Engine:
+        return self.opening.engine()

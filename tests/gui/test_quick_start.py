@@ -18,6 +18,7 @@ from attendance_desktop import app, cli
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.login_dialog import LoginDialog
 from attendance_desktop.services import demo_service
+from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
 
 REPO = Path(__file__).resolve().parents[2]
@@ -140,3 +141,22 @@ def test_a_fault_behind_the_dialog_is_reported_as_on_any_start(qtbot, tmp_path, 
     assert first is not None  # the quick path was taken
     assert shown[0] == "sign-in"
     assert shown[-1].startswith(f"The disk holding {data} is full")
+
+
+def test_the_quick_kiosk_shows_at_once_and_works_once_the_database_is_open(qtbot, tmp_path):
+    data = tmp_path / "data"
+    _demo(data)
+    args = cli.parse(["kiosk", "--data-dir", str(data)])
+    first = app._quick_first_screen(args, cli.paths_for(args))
+    assert first is not None
+    kiosk = app._quick_kiosk(args, cli.paths_for(args), first)
+    qtbot.addWidget(kiosk)
+    assert kiosk.isVisible()
+    assert kiosk.school_label.text() == first.school_name
+    assert isinstance(kiosk.ctx, AppContext)  # handed the real context once open
+    assert kiosk.policy is not None
+    assert kiosk.idle_timer.interval() == kiosk.policy.kiosk_idle_seconds * 1000
+    kiosk.begin("in")  # the demo's pupils, from the database opened behind the kiosk
+    assert kiosk.current_screen() in ("find", "done")  # "done": a closed day says so
+    qtbot.waitUntil(lambda: hasattr(kiosk, "duties"), timeout=5000)  # backups etc.
+    kiosk.ctx.engine.dispose()
