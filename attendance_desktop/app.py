@@ -17,6 +17,8 @@ from attendance_desktop.config.paths import AppPaths
 from attendance_desktop.services.errors import ServiceError
 
 if TYPE_CHECKING:  # the database stack: imported while the sign-in dialog is up (quick_start)
+    from sqlalchemy.engine import Engine
+
     from attendance_desktop.db.quick_read import FirstScreen
     from attendance_desktop.services.context import AppContext
 
@@ -26,11 +28,18 @@ log = logging.getLogger(__name__)
 def build_context(args: argparse.Namespace, paths: AppPaths | None = None) -> AppContext:
     """Open the database (migrating it) and make the context every window is handed."""
     from attendance_desktop.services.context import AppContext
-    from attendance_desktop.services.database import open_database
 
     paths = paths or paths_for(args)
     engine = open_database(paths)
     return AppContext(paths=paths, engine=engine, clock=dt.datetime.now)
+
+
+def open_database(paths: AppPaths) -> Engine:
+    """services.database.open_database, imported when first called: the database stack
+    is imported behind the first window (quick_start) or just before it opens."""
+    from attendance_desktop.services.database import open_database as open_db
+
+    return open_db(paths)
 
 
 def _fill_planned_closures(ctx: AppContext) -> None:
