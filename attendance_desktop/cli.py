@@ -224,7 +224,7 @@ def _holds_demo_school(engine: Engine) -> bool:
 
 
 def _cmd_demo(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import demo_service
+    from attendance_desktop.services.demo import demo_service
 
     if args.open and _holds_demo_school(engine):
         print("The demo school is already in this data folder; opening it.")
@@ -236,28 +236,31 @@ def _cmd_demo(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import import_service
+    from attendance_desktop.services.interchange import mark_import, pupil_import
 
     if args.what == "ctf":
         return _cmd_import_ctf(engine, args)
     if args.what == "pupils":
-        result = import_service.import_pupils(engine, args.file)
+        result = pupil_import.import_pupils(engine, args.file)
     else:
         # Recorded as the operating-system account that ran the command.
         who = Actor(getpass.getuser(), Role.COMMAND_LINE)
-        result = import_service.import_marks(engine, args.file, who, reason=args.reason)
+        result = mark_import.import_marks(engine, args.file, who, reason=args.reason)
     print(result)
     return 0
 
 
 def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import audit_service, import_service
+    from attendance_desktop.services.interchange import (
+        mark_export,
+    )
+    from attendance_desktop.services.records import audit_service
 
     if args.what == "census":
         return _cmd_export_census(engine, args)
     if args.what == "ctf":
         return _cmd_export_ctf(engine, args)
-    result = import_service.export_marks(engine, args.file, args.start, args.end)
+    result = mark_export.export_marks(engine, args.file, args.start, args.end)
     # Logged as the operating-system account that ran the command (no pupil names).
     audit_service.record_export(engine, audit_service.command_line_actor(), "export marks",
                                 result.pupils, args.file, details=f"{result.exported} marks")
@@ -267,7 +270,7 @@ def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
 
 def _default_range(engine: Engine, start: dt.date | None,
                    end: dt.date | None) -> tuple[dt.date, dt.date]:
-    from attendance_desktop.services import calendar_service
+    from attendance_desktop.services.school import calendar_service
 
     end = end or dt.date.today()
     if start is None:
@@ -289,11 +292,11 @@ def counts_row(c: Counts) -> dict[str, Any]:
 
 
 def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import policy_service
+    from attendance_desktop.services.school import policy_service
 
     policy = policy_service.load_policy(engine)
     start, end = _default_range(engine, args.start, args.end)
-    from attendance_desktop.services import stats_service
+    from attendance_desktop.services.reports import stats_service
 
     scope = stats_service.Scope(compulsory_only=args.compulsory_only)
     school = stats_service.totals(engine, start, end, scope)
@@ -315,7 +318,7 @@ def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
     rows = [{"upn": p.upn, "name": p.name, "class": p.class_name} | row(p.counts)
             for p in pupils]
     if args.json:
-        from attendance_desktop.services import audit_service
+        from attendance_desktop.services.records import audit_service
 
         # The JSON names every pupil: logged as the account that ran the command.
         audit_service.record_export(engine, audit_service.command_line_actor(),
@@ -338,7 +341,7 @@ def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_alerts(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import alerts_service
+    from attendance_desktop.services.trackers import alerts_service
 
     on = args.on or dt.date.today()
     rows = [alerts_service.alert_row(p) for p in alerts_service.alerts(engine, on)]
@@ -413,7 +416,7 @@ def _add_calendar_census_parsers(sub: Any, exp_sub: Any, common: argparse.Argume
 
 def _cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.domain.roles import CLI_ACTOR
-    from attendance_desktop.services import calendar_io
+    from attendance_desktop.services.interchange import calendar_io
 
     if args.what == "import":
         print(calendar_io.import_calendar(engine, CLI_ACTOR, args.file, replace=args.replace))
@@ -423,7 +426,8 @@ def _cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_export_census(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import audit_service, census_service
+    from attendance_desktop.services.records import audit_service
+    from attendance_desktop.services.reports import census_service
 
     periods = census_service.periods_for(args.term, args.year, dt.date.today())
     result = census_service.export_census(engine, args.file, periods)
@@ -484,8 +488,8 @@ def _cmd_import_ctf(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_export_ctf(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import audit_service
     from attendance_desktop.services.interchange import ctf_export
+    from attendance_desktop.services.records import audit_service
 
     result = ctf_export.export_ctf(engine, args.upn, args.file, lea=args.lea, estab=args.estab,
                                   dest_lea=args.to_lea, dest_estab=args.to_estab)
@@ -525,7 +529,7 @@ def _add_backup_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _cmd_backup(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import backup_service
+    from attendance_desktop.services.records import backup_service
 
     result = backup_service.run_job(backup_service.make_backup(paths_for(args), engine,
                                                                to=args.to))
@@ -541,7 +545,7 @@ def _cmd_backup(engine: Engine, args: argparse.Namespace) -> int:
 def _cmd_restore(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.domain.backups import parse_name
     from attendance_desktop.domain.roles import CLI_ACTOR
-    from attendance_desktop.services import backup_service, restore_service
+    from attendance_desktop.services.records import backup_service, restore_service
 
     paths = paths_for(args)
     checked = backup_service.verify_database(args.file)
@@ -566,7 +570,7 @@ def _cmd_restore(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_verify_backup(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import backup_service
+    from attendance_desktop.services.records import backup_service
 
     result = backup_service.verify_database(args.file)
     if result.ok:
@@ -589,7 +593,7 @@ def _add_check_command(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _cmd_check(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import integrity_service
+    from attendance_desktop.services.register import integrity_service
 
     result = integrity_service.check(engine)
     for problem in result.problems:
@@ -622,7 +626,8 @@ def _add_benchmark_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _cmd_benchmarks(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.domain.benchmarks import AREA_LABELS, PERIOD_LABELS
-    from attendance_desktop.services import audit_service, benchmark_service
+    from attendance_desktop.services.records import audit_service
+    from attendance_desktop.services.reports import benchmark_service
 
     if args.what == "import":
         preview, saved = benchmark_service.import_file(
@@ -717,8 +722,9 @@ def _cmd_chronology(engine: Engine, args: argparse.Namespace) -> int:
 
     from attendance_desktop.db.engine import session_scope
     from attendance_desktop.db.models import Pupil
-    from attendance_desktop.services import audit_service, chronology_output
-    from attendance_desktop.services import chronology_service as chron
+    from attendance_desktop.services.records import audit_service
+    from attendance_desktop.services.trackers import chronology_output
+    from attendance_desktop.services.trackers import chronology_service as chron
 
     if args.kind not in chron.FILTERS:
         raise ServiceError(f"--kind must be one of: {', '.join(chron.FILTERS)}")

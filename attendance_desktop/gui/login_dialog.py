@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the database stack is imported on first use: the dialog may
     from sqlalchemy.engine import Engine  # before it is (see attendance_desktop.quick_start)
 
     from attendance_desktop.db.quick_read import StaffName
-    from attendance_desktop.services import auth_service
+    from attendance_desktop.services.school import auth_service
 
 
 class LoginDialog(QDialog):
@@ -125,8 +125,8 @@ class LoginDialog(QDialog):
         except Exception:  # the database could not be opened: the start
             self.done(QDialog.DialogCode.Rejected)  # reports why once the dialog is closed
             return
-        from attendance_desktop.services import auth_service
-        from attendance_desktop.services.auth_service import SignInRefused
+        from attendance_desktop.services.school import auth_service
+        from attendance_desktop.services.school.auth_service import SignInRefused
 
         try:
             self.actor = auth_service.sign_in(engine, staff_id, self.pin.text(),
@@ -176,19 +176,19 @@ class LoginDialog(QDialog):
 def has_staff_accounts(engine: Engine) -> bool:
     """Whether sign-in is needed: accounts exist, or pupils do and the head's account must
     be created first (the dialog then shows that form)."""
-    from attendance_desktop.services import auth_service
+    from attendance_desktop.services.school import auth_service
 
     return bool(auth_service.list_staff(engine)) or auth_service.needs_head_account(engine)
 
 
 def _needs_head_account(engine: Engine) -> bool:
-    from attendance_desktop.services import auth_service
+    from attendance_desktop.services.school import auth_service
 
     return auth_service.needs_head_account(engine)
 
 
 def _list_staff(engine: Engine) -> Sequence[StaffName | auth_service.StaffInfo]:
-    from attendance_desktop.services import auth_service
+    from attendance_desktop.services.school import auth_service
 
     return auth_service.list_staff(engine)
 
@@ -205,7 +205,7 @@ class FirstHeadForm(QWidget):
 
     def __init__(self, engine: Engine, school_name: str = "") -> None:
         super().__init__()
-        from attendance_desktop.services import auth_service
+        from attendance_desktop.services.school import auth_service
 
         self.engine = engine
         self.actor: Actor | None = None
@@ -230,7 +230,7 @@ class FirstHeadForm(QWidget):
         if self.pin.text() != self.again.text():
             self.message.setText("The two PINs are not the same.")
             return
-        from attendance_desktop.services import auth_service
+        from attendance_desktop.services.school import auth_service
 
         try:
             self.actor = auth_service.create_first_head(self.engine, self.name.text(),
@@ -263,7 +263,7 @@ class ChangePinDialog(QDialog):
         if self.pin.text() != self.again.text():
             self.message.setText("The two PINs are not the same.")
             return
-        from attendance_desktop.services import auth_service
+        from attendance_desktop.services.school import auth_service
 
         try:
             auth_service.change_own_pin(self.engine, self.actor, self.old_pin, self.pin.text())

@@ -32,7 +32,7 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.codes import Category
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services.calendar_service import YearInfo
+from attendance_desktop.services.school.calendar_service import YearInfo
 
 Session3 = tuple[dt.date, str, str]
 _INDEX = {Category.PRESENT: 0, Category.APPROVED: 1, Category.AUTHORISED: 2,

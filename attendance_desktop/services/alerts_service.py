@@ -34,8 +34,11 @@ from attendance_desktop.domain.lateness import Event, LatenessStatus
 from attendance_desktop.domain.penalty import PnWindow
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import alerts_reads, calendar_service, clock, register_facts
+from attendance_desktop.services import clock
 from attendance_desktop.services.interchange import previous_school
+from attendance_desktop.services.register import register_facts
+from attendance_desktop.services.school import calendar_service
+from attendance_desktop.services.trackers import alerts_reads
 
 # Lower is more urgent. Overdue items move up one.
 FLAG_URGENCY = {

@@ -16,9 +16,10 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import School
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import audit_service, pdf_fonts
 from attendance_desktop.services.csv_safe import safe_row
-from attendance_desktop.services.register_service import AmendmentRow, amendments_between
+from attendance_desktop.services.pdf import pdf_fonts
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.register.mark_reads import AmendmentRow, amendments_between
 
 HEADERS = ["Session date", "Session", "Pupil", "Class", "Original", "New", "Reason",
            "Changed at", "By", "Role", "After close"]

@@ -22,8 +22,8 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil, School, SchoolClass, SettingChange, Staff
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import policy_service
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import policy_service
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,9 +41,9 @@ from attendance_desktop.config.paths import AppPaths
 from attendance_desktop.db import migrate
 from attendance_desktop.domain import backups as rules
 from attendance_desktop.domain.progress import CancelToken, Progress
-from attendance_desktop.services import at_rest
-from attendance_desktop.services import backup_store as store
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.records import at_rest
+from attendance_desktop.services.records import backup_store as store
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def _revision_of(conn: sqlite3.Connection, problems: list[str]) -> str | None:
 def _extra_checks() -> list[Callable[[Path], Iterable[str]]]:
     checks = list(EXTRA_CHECKS)
     try:
-        module = importlib.import_module("attendance_desktop.services.integrity_service")
+        module = importlib.import_module("attendance_desktop.services.register.integrity_service")
     except ImportError:
         return checks
     verify_file = getattr(module, "verify_file", None)

@@ -42,9 +42,9 @@ from attendance_desktop.domain.calendar import (
     england_bank_holidays,
 )
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import stats_service
 from attendance_desktop.services.csv_safe import safe_cell
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.reports import stats_service
 
 PERIODS = ("Autumn", "Spring", "Summer 1", "Summer 2")
 # (CSV column, what it holds) — the one place the census field names live.

@@ -24,10 +24,13 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain.codes import Category
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import calendar_service
 from attendance_desktop.services.csv_safe import safe_row
-from attendance_desktop.services.report_service import FigureRow, Report, pct
-from attendance_desktop.services.stats_service import Scope, _code_columns, _filters, _fold
+from attendance_desktop.services.reports.report_service import FigureRow, Report, pct
+from attendance_desktop.services.reports.stats_service import Scope
+from attendance_desktop.services.reports.stats_service import code_columns as _code_columns
+from attendance_desktop.services.reports.stats_service import fold_counts as _fold
+from attendance_desktop.services.reports.stats_service import scope_filters as _filters
+from attendance_desktop.services.school import calendar_service
 
 M = Mark.__table__.c  # type: ignore[attr-defined]
 P = Pupil.__table__.c  # type: ignore[attr-defined]

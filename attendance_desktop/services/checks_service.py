@@ -13,9 +13,9 @@ from sqlmodel import col, select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Closure, Mark, Pupil, PupilContact, SchoolClass
 from attendance_desktop.domain import upn as upn_rules
-from attendance_desktop.services.calendar_service import read_calendar, year_containing
-from attendance_desktop.services.policy_service import read_policy
-from attendance_desktop.services.register_service import register_closed
+from attendance_desktop.services.register.mark_rules import register_closed
+from attendance_desktop.services.school.calendar_service import read_calendar, year_containing
+from attendance_desktop.services.school.policy_service import read_policy
 
 KINDS = {
     "missing": "Missing mark",

@@ -1,6 +1,6 @@
 """The chronology on paper (a PDF for a meeting or a referral) and as CSV.
 
-The PDF uses the school's letterhead (services/letterhead.py) and a Unicode font (the
+The PDF uses the school's letterhead (services/pdf/letterhead.py) and a Unicode font (the
 DejaVu Sans that register_pdf registers), because children's and parents' names come in
 every alphabet. Both outputs are what the screen shows: the same filters, the same order.
 Each file written is recorded in the access log (how many pupils, the file name).
@@ -17,12 +17,14 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import audit_service, clock, school_service
-from attendance_desktop.services import letterhead as lh
-from attendance_desktop.services.chronology_service import Item, Timeline
+from attendance_desktop.services import clock
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.register_pdf import fonts
+from attendance_desktop.services.pdf import letterhead as lh
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.register.register_pdf import fonts
+from attendance_desktop.services.school import school_service
+from attendance_desktop.services.trackers.chronology_service import Item, Timeline
 
 PURPOSES = {"meeting": "for a meeting", "referral": "for a referral", "record": "for the record"}
 CSV_HEADERS = ["Date", "Time", "Pupil", "Kind", "What", "With", "Outcome", "Details",

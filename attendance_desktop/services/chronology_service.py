@@ -41,8 +41,10 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain.codes import Category
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import calendar_service, clock, tracker_service
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
+from attendance_desktop.services.school import calendar_service
+from attendance_desktop.services.trackers import tracker_service
 
 # The chronology's own entries (stored in chronologyentry.kind).
 ENTRY_KINDS: dict[str, str] = {
@@ -293,7 +295,7 @@ def _leave_items(s: Session, ids: Sequence[int], names: dict[int, str]) -> list[
 def _other_items(engine: Engine, ids: Sequence[int], names: dict[int, str],
                  roles: dict[str, str]) -> list[Item]:
     """Tracker steps, penalty notices and letters, read through their own services."""
-    from attendance_desktop.services import letter_service  # the letters log's reader
+    from attendance_desktop.services.letters import letter_service  # the letters log's reader
 
     out: list[Item] = []
     letters_seen: set[int] = set()

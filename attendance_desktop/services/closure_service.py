@@ -14,9 +14,10 @@ from attendance_desktop.db.models import Closure, Mark, Pupil, SettingChange
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import SESSIONS, SchoolCalendar, england_bank_holidays
 from attendance_desktop.domain.roles import SYSTEM_ACTOR, Actor
-from attendance_desktop.services import clock, register_facts, register_service
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
-from attendance_desktop.services.register_service import BulkResult, MarkChange
+from attendance_desktop.services.register import register_facts, register_service
+from attendance_desktop.services.register.register_service import BulkResult, MarkChange
 from attendance_desktop.services.write_lock import run_write
 
 EMERGENCY_CODES = ("Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "#")

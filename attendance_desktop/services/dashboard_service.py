@@ -24,17 +24,14 @@ from attendance_desktop.domain import escalation
 from attendance_desktop.domain.calendar import SchoolCalendar
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import (
-    calendar_service,
-    clock,
-    policy_service,
-    register_service,
-    stats_service,
-)
-from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
-from attendance_desktop.services.policy_service import read_policy
-from attendance_desktop.services.register_service import CellMark, MarkChange
+from attendance_desktop.services.register import register_service
+from attendance_desktop.services.register.register_service import CellMark, MarkChange
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.school.calendar_service import read_calendar
+from attendance_desktop.services.school.policy_service import read_policy
 from attendance_desktop.services.write_lock import run_write
 
 

@@ -45,15 +45,11 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import Progress
 from attendance_desktop.domain.roles import SYSTEM_ACTOR, Role
 from attendance_desktop.domain.upn import with_check_letter
-from attendance_desktop.services import (
-    audit_service,
-    auth_service,
-    calendar_service,
-    demo_names,
-    policy_service,
-    register_service,
-)
+from attendance_desktop.services.demo import demo_names
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.register import register_service
+from attendance_desktop.services.school import auth_service, calendar_service, policy_service
 from attendance_desktop.services.write_lock import write_scope
 
 # PINs the README documents for signing in to the demo school.

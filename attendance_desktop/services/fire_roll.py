@@ -23,8 +23,10 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import KioskEvent, Mark, Pupil
-from attendance_desktop.services import kiosk_service, pdf_fonts, policy_service
-from attendance_desktop.services.pdf_fonts import BOLD, REGULAR
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.pdf import pdf_fonts
+from attendance_desktop.services.pdf.pdf_fonts import BOLD, REGULAR
+from attendance_desktop.services.school import policy_service
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ def not_accounted_for(engine: Engine, now: dt.datetime,
         session = kiosk_service.session_at(policy_service.read_policy(s), now)
         marked = set(s.execute(select(Mark.pupil_id).where(
             Mark.date == day, Mark.session == session)).scalars().all())
-        names = kiosk_service._names(s)
+        names = kiosk_service.on_site_names(s)
         roll = s.execute(select(Pupil.id).where(
             Pupil.admission_date <= day,
             Pupil.leaving_date.is_(None) | (Pupil.leaving_date >= day))  # type: ignore[union-attr]

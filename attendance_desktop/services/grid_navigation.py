@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain.calendar import Span
-from attendance_desktop.services.calendar_service import YearInfo
+from attendance_desktop.services.school.calendar_service import YearInfo
 
 
 def _spans(kind: str, years: Sequence[YearInfo]) -> list[Span]:

@@ -18,9 +18,9 @@ from sqlmodel import col, select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Closure, Pupil, SchoolClass
 from attendance_desktop.domain.calendar import SESSIONS, Span, daterange
-from attendance_desktop.services import calendar_service
-from attendance_desktop.services.calendar_service import YearInfo
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import calendar_service
+from attendance_desktop.services.school.calendar_service import YearInfo
 
 SPANS = ("day", "week", "half_term", "term", "year")
 # Marks shown distinctly in the grid: prefilled from granted leave, or signed in at the kiosk.

@@ -39,15 +39,7 @@ from attendance_desktop.domain.codes import CodeError
 from attendance_desktop.domain.policy import ALL_YEAR_GROUPS
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor
-from attendance_desktop.services import (
-    audit_service,
-    clock,
-    mark_import_writer,
-    office_files,
-    pupil_service,
-    register_service,
-)
-from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services import clock, office_files
 from attendance_desktop.services.csv_safe import restore_cell, safe_row
 from attendance_desktop.services.errors import (
     ImportRejected,
@@ -56,7 +48,11 @@ from attendance_desktop.services.errors import (
     Problem,
     ServiceError,
 )
-from attendance_desktop.services.policy_service import read_policy
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.register import mark_import_writer, mark_rules, register_service
+from attendance_desktop.services.school.calendar_service import read_calendar
+from attendance_desktop.services.school.policy_service import read_policy
 from attendance_desktop.services.write_lock import run_write
 
 log = logging.getLogger(__name__)  # file names and counts only, never pupils' data
@@ -1004,7 +1000,7 @@ def _plan(s: Session, marks: Sequence[_MarkInput], now: dt.datetime) -> _Plan:
             plan.changed += 1
             slot = (x.day, x.session)
             if slot not in closed:
-                closed[slot] = register_service.register_closed(policy, x.day, x.session, now)
+                closed[slot] = mark_rules.register_closed(policy, x.day, x.session, now)
             plan.closed_changed += closed[slot]
         plan.changes.append(register_service.MarkChange(
             x.pupil_id, x.day, x.session, found.code, minutes, x.comment,
@@ -1226,7 +1222,7 @@ def _check_marks(s: Session, source: Path,
             out.admissions[pupil.id] = day
     for (row_no, pupil, day, found, pupil_upn), mark in zip(pending, candidates, strict=True):
         admitted = out.admissions.get(pupil.id, pupil.admission)
-        problem = register_service.code_problem(found, day, pupil.dob, admitted,
+        problem = mark_rules.code_problem(found, day, pupil.dob, admitted,
                                                 pupil.leaving, "import")
         if "not on roll" in problem:
             left = f", left {pupil.leaving:%d/%m/%Y}" if pupil.leaving else ""

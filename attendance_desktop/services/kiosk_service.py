@@ -33,9 +33,11 @@ from attendance_desktop.db.models import (
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.policy import LATE_BY_TIME, Policy
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import auth_service, clock, policy_service, register_service
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.register import register_service
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.school import auth_service, policy_service
 from attendance_desktop.services.write_lock import PATIENT_WAIT_SECONDS, write_scope
 
 KIOSK_ACTOR = Actor("Kiosk sign-in", Role.SYSTEM)

@@ -31,10 +31,10 @@ from attendance_desktop.domain import leave as rules
 from attendance_desktop.domain.calendar import SchoolCalendar, academic_year_start
 from attendance_desktop.domain.leave import Assessment, Check, PupilRecord, RequestFacts
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services.calendar_service import read_calendar
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
-from attendance_desktop.services.policy_service import read_policy
-from attendance_desktop.services.register_service import MarkChange, apply_changes
+from attendance_desktop.services.register.register_service import MarkChange, apply_changes
+from attendance_desktop.services.school.calendar_service import read_calendar
+from attendance_desktop.services.school.policy_service import read_policy
 from attendance_desktop.services.write_lock import write_scope
 
 # --- what goes in and comes out ------------------------------------------------------------

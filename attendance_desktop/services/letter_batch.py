@@ -22,8 +22,8 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import audit_service
-from attendance_desktop.services import letterhead as lh
+from attendance_desktop.services.pdf import letterhead as lh
+from attendance_desktop.services.records import audit_service
 
 COMBINED_PART = 250  # letters per combined file: half a ream, a sensible print job
 _FLUSH_EVERY = 50  # log rows written to the database between releases of memory

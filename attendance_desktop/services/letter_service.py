@@ -75,19 +75,9 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import (
-    alerts_service,
-    audit_service,
-    calendar_service,
-    letter_batch,
-    letter_rules,
-    policy_service,
-    school_service,
-    stats_service,
-)
-from attendance_desktop.services import letterhead as lh
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
-from attendance_desktop.services.letter_templates import (
+from attendance_desktop.services.letters import letter_batch, letter_rules
+from attendance_desktop.services.letters.letter_templates import (
     CHILD_FIELDS,
     DEFAULTS,
     DIRECTIVE_RE,
@@ -101,7 +91,12 @@ from attendance_desktop.services.letter_templates import (
     for_preset,
     substitute,
 )
-from attendance_desktop.services.letter_templates import inputs_needed as _inputs_needed
+from attendance_desktop.services.letters.letter_templates import inputs_needed as _inputs_needed
+from attendance_desktop.services.pdf import letterhead as lh
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.school import calendar_service, policy_service, school_service
+from attendance_desktop.services.trackers import alerts_service
 
 __all__ = [
     "DEFAULTS",
@@ -365,7 +360,8 @@ def resolve_period(engine: Engine, policy: Policy, today: dt.date, kind: str = "
     the board and `alerts` band on (escalation.band_periods): the last one completed, or
     the one running when the policy bands on the current period or none has completed
     this school year yet."""
-    from attendance_desktop.services import alerts_service, clock
+    from attendance_desktop.services import clock
+    from attendance_desktop.services.trackers import alerts_service
 
     kind = kind or policy.monitoring_period
     year = calendar_service.year_containing(engine, today)
@@ -435,7 +431,7 @@ def _gather(engine: Engine, pupil_ids: Sequence[int], today: dt.date,
                                      stats_service.Scope(pupil_ids=ids),
                                      include_unmarked=False):
         facts.year_counts[f.pupil_id] = f.counts
-    from attendance_desktop.services.whatif_service import letter_values
+    from attendance_desktop.services.trackers.whatif_service import letter_values
     facts.whatif = letter_values(engine, ids, today)
     return facts
 
@@ -778,7 +774,7 @@ def _values(facts: _Facts, letter: FamilyLetter, ids: Sequence[int], today: dt.d
     else:
         values.update(_family_values(facts, ids))
     if len(ids) <= 1:  # the what-if fields (lines to write on in a blank form)
-        from attendance_desktop.services.letter_templates import WHATIF_FIELDS
+        from attendance_desktop.services.letters.letter_templates import WHATIF_FIELDS
         values.update((facts.whatif.get(ids[0]) or dict.fromkeys(WHATIF_FIELDS, "not known"))
                       if ids else dict.fromkeys(WHATIF_FIELDS, _BLANK))
     values["parent_names"] = letter.addressee

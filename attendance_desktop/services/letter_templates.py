@@ -24,9 +24,9 @@ name fields join the children ("Amy and Ben") and one child's figures (e.g.
 Numbers the school sets (targets, notice periods, penalty amounts) come from the policy
 through fields such as `{target_pct}` and `{pn_first_amount}`; none is written into a text.
 
-Each ready-made letter carries its `condition` (services/letter_rules.py: which pupils it
+Each ready-made letter carries its `condition` (services/letters/letter_rules.py: which pupils it
 fits) and the policy `presets` whose procedure has it (none: every school). The shared
-letters are below; each preset's own are in services/preset_letters/<preset>.py. All go
+letters are below; each preset's own are in services/letters/preset_letters/<preset>.py. All go
 into one registry, `DEFAULTS`, through `register(*defs)`; `for_preset(name)` lists a
 school's letters.
 """
@@ -36,8 +36,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from attendance_desktop.services import letter_templates_leave
-from attendance_desktop.services.letter_rules import (
+from attendance_desktop.services.letters import letter_templates_leave
+from attendance_desktop.services.letters.letter_rules import (
     CERTIFICATE,
     COMPARISON,
     CONCERN,
@@ -155,7 +155,7 @@ class TemplateDef:
     layout: str = "letter"  # letter (addressed) | form | certificate
     family: bool = False  # one letter for brothers and sisters together
     description: str = ""  # when the policies use it
-    # which pupils the letter fits (services/letter_rules.py); a batch leaves out the rest
+    # which pupils the letter fits (services/letters/letter_rules.py); a batch leaves out the rest
     condition: Condition = ANY_PUPIL
     # the policy presets whose procedure has this letter; () = every school
     presets: tuple[str, ...] = ()
@@ -516,7 +516,7 @@ Yours sincerely,
 
 # --- the registry ---------------------------------------------------------------------
 # Every ready-made letter, by key. Other modules add theirs with `register` (the presets'
-# own letters in services/preset_letters/, leave letters...); code that lists letters
+# own letters in services/letters/preset_letters/, leave letters...); code that lists letters
 # reads DEFAULTS (or `keys()`), never a copy taken at import time.
 DEFAULTS: dict[str, TemplateDef] = {}
 
@@ -548,6 +548,6 @@ register(*_T)
 register(*(TemplateDef(key, title, body, description=description)  # leave letters
            for key, title, body, description in letter_templates_leave.LETTERS))
 # the presets' own letters register themselves when their package is imported
-from attendance_desktop.services import preset_letters  # noqa: E402, F401
+from attendance_desktop.services.letters import preset_letters  # noqa: E402, F401
 
 LETTER_KEYS: tuple[str, ...] = tuple(DEFAULTS)  # kept for callers; prefer keys()

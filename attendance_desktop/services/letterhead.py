@@ -12,7 +12,7 @@ Layout happens once: `Composer` turns text into pages of drawing operations (`Pa
 which `draw_pages` replays on any canvas. A batch replays each letter onto its own file
 and onto the combined batch file without laying it out twice. Type is DejaVu Sans 11 pt on
 15 pt leading (readable for parents and for photocopies), margins 20 mm; the font is
-shipped with the app and embedded (services/pdf_fonts.py) so every name prints.
+shipped with the app and embedded (services/pdf/pdf_fonts.py) so every name prints.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from attendance_desktop.services import pdf_fonts
+from attendance_desktop.services.pdf import pdf_fonts
 
 PAGE_W, PAGE_H = A4
 MARGIN = 20 * mm

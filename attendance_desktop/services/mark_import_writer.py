@@ -56,8 +56,8 @@ from sqlmodel import Session
 
 from attendance_desktop.db import chains
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import register_facts
-from attendance_desktop.services import register_service as rs
+from attendance_desktop.services.register import mark_rules, register_facts, register_service
+from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.write_lock import write_scope
 
 R = TypeVar("R")
@@ -124,7 +124,7 @@ def prepare(conn: Connection, actor: Actor, changes: Sequence[rs.MarkChange], re
     s = Session(bind=conn)
     try:
         tail_id, tail_hash = _tail(conn)
-        batch = rs._decide(s, actor, changes, "import", reason, False, admitted_from)
+        batch = register_service.decide_batch(s, actor, changes, "import", reason, False, admitted_from)
         if batch is None:
             conn.commit()
             return None
@@ -177,7 +177,7 @@ def _moved(s: Session, p: Prepared) -> str:
     if (calendar.half_terms, calendar.closures) != (p.batch.calendar.half_terms,
                                                     p.batch.calendar.closures):
         return "the calendar changed"
-    if rs._pupil_facts(s, set(p.batch.facts)) != p.batch.facts:
+    if mark_rules.pupil_facts(s, set(p.batch.facts)) != p.batch.facts:
         return "a pupil's roll dates changed"
     return ""
 
@@ -269,7 +269,7 @@ def _write_locked(conn: Connection, p: Prepared | None, actor: Actor,
             " CAST(substr(?, seq * 64 + 1, 64) AS TEXT)"
             f" FROM temp.{_STAGE} ORDER BY seq", (chain, chain))
         t3 = time.perf_counter()
-        done = rs._write_batch(s, p.batch, inserts=False, ledger=False)
+        done = register_service.write_mark_batch(s, p.batch, inserts=False, ledger=False)
         result = after(s, done)
         log.info("mark import inside the write lock: checks %.2f s, marks %.2f s (chain"
                  " hashed again meanwhile: %s), ledger %.2f s, the rest %.2f s before the"

@@ -20,11 +20,11 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, ServiceError
-from attendance_desktop.services.policy_service import read_policy
-from attendance_desktop.services.tracker_records import add_event as _add
-from attendance_desktop.services.tracker_records import get_pupil as _pupil
-from attendance_desktop.services.tracker_records import need_head as _need_head
-from attendance_desktop.services.tracker_records import record_time as _now
+from attendance_desktop.services.school.policy_service import read_policy
+from attendance_desktop.services.trackers.tracker_records import add_event as _add
+from attendance_desktop.services.trackers.tracker_records import get_pupil as _pupil
+from attendance_desktop.services.trackers.tracker_records import need_head as _need_head
+from attendance_desktop.services.trackers.tracker_records import record_time as _now
 
 PN_DECISIONS = {
     "issue": "Issue a penalty notice",

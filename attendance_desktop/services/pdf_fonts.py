@@ -7,7 +7,7 @@ as a black box. DejaVu Sans covers Latin, Greek, Cyrillic and Vietnamese, its li
 files are in the package so a Windows PC with nothing installed prints the same as here.
 ReportLab embeds a subset of each TrueType font in every PDF that uses it.
 
-    from attendance_desktop.services.pdf_fonts import REGULAR, BOLD, ensure_fonts
+    from attendance_desktop.services.pdf.pdf_fonts import REGULAR, BOLD, ensure_fonts
     ensure_fonts()                 # before drawing; cheap after the first call
     canvas.setFont(REGULAR, 11)
 

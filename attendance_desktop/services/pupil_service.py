@@ -19,13 +19,10 @@ from attendance_desktop.db.models import Contact, Mark, Pupil, PupilContact, Sch
 from attendance_desktop.domain import upn as upn_rules
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import (
-    audit_service,
-    calendar_service,
-    policy_service,
-    stats_service,
-)
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.school import calendar_service, policy_service
 
 YEAR_GROUPS = ("N", "R", "1", "2", "3", "4", "5", "6")
 SEN_LABELS = {"N": "None", "K": "SEN support", "E": "EHC plan"}

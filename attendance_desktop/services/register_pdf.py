@@ -6,7 +6,7 @@ entered the first mark of that session in the class) and who printed it when. A 
 carries on over several pages, each with the heading and the column headings repeated.
 
 Names come in every alphabet, so the app's shipped Unicode font is used (DejaVu Sans,
-services/pdf_fonts.py), embedded in the PDF.
+services/pdf/pdf_fonts.py), embedded in the PDF.
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain import codes
-from attendance_desktop.services import grid_service, pdf_fonts, school_service
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.grid_service import GridColumn
-from attendance_desktop.services.letterhead import (
+from attendance_desktop.services.pdf import pdf_fonts
+from attendance_desktop.services.pdf.letterhead import (
     ACCENT,
     GREY,
     HEADER_FILL,
@@ -41,6 +40,9 @@ from attendance_desktop.services.letterhead import (
     logo_reader,
     png_size,
 )
+from attendance_desktop.services.register import grid_service
+from attendance_desktop.services.register.grid_service import GridColumn
+from attendance_desktop.services.school import school_service
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ OFF_ROLL_FILL = "#f1f1f1"
 ZEBRA = "#f7f9fc"
 
 def fonts() -> tuple[str, str]:
-    """(regular, bold): the shipped DejaVu Sans (services/pdf_fonts.py), embedded."""
+    """(regular, bold): the shipped DejaVu Sans (services/pdf/pdf_fonts.py), embedded."""
     pdf_fonts.ensure_fonts()
     return pdf_fonts.REGULAR, pdf_fonts.BOLD
 

@@ -24,13 +24,14 @@ from attendance_desktop.domain.calendar import compulsory_school_age_start
 from attendance_desktop.domain.codes import CodeError
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import clock, live_revision, register_facts
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import (
     CellConflict,
     MarkConflict,
     PermissionDenied,
     ServiceError,
 )
+from attendance_desktop.services.register import live_revision, register_facts
 from attendance_desktop.services.write_lock import holds_write_lock, lock_pupils, run_write
 
 SOURCES = ("register", "kiosk", "leave", "closure", "import", "demo")

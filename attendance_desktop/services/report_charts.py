@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain.progress import CancelToken, Progress
-from attendance_desktop.services import chart_data, policy_service, trend_service
-from attendance_desktop.services.report_service import Report
-from attendance_desktop.services.stats_service import Scope
+from attendance_desktop.services.reports import chart_data, trend_service
+from attendance_desktop.services.reports.report_service import Report
+from attendance_desktop.services.reports.stats_service import Scope
+from attendance_desktop.services.school import policy_service
 
 
 @dataclass(frozen=True, slots=True)

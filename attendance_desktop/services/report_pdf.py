@@ -7,8 +7,7 @@ appear at all).
 
 from __future__ import annotations
 
-from attendance_desktop.services import report_service as rs
-from attendance_desktop.services.letterhead import (
+from attendance_desktop.services.pdf.letterhead import (
     ACCENT,
     BOLD,
     BOTTOM,
@@ -23,7 +22,8 @@ from attendance_desktop.services.letterhead import (
     render_pdf,
     text_width,
 )
-from attendance_desktop.services.report_service import FigureRow, Report, pct, points
+from attendance_desktop.services.reports import report_service as rs
+from attendance_desktop.services.reports.report_service import FigureRow, Report, pct, points
 
 TABLE_SIZE = 8.5  # DejaVu Sans (embedded for every alphabet) runs ~10% wider than Helvetica
 

@@ -26,22 +26,15 @@ from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import (
-    benchmark_service,
-    calendar_service,
-    policy_service,
-    stats_service,
-)
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.stats_service import (
-    GROUPS,
-    Scope,
-    _code_columns,
-    _filters,
-    _fold,
-    _group_condition,
-)
+from attendance_desktop.services.reports import benchmark_service, stats_service
+from attendance_desktop.services.reports.stats_service import GROUPS, Scope
+from attendance_desktop.services.reports.stats_service import code_columns as _code_columns
+from attendance_desktop.services.reports.stats_service import fold_counts as _fold
+from attendance_desktop.services.reports.stats_service import group_condition as _group_condition
+from attendance_desktop.services.reports.stats_service import scope_filters as _filters
+from attendance_desktop.services.school import calendar_service, policy_service
 
 M = Mark.__table__.c  # type: ignore[attr-defined]
 P = Pupil.__table__.c  # type: ignore[attr-defined]

@@ -27,9 +27,9 @@ from attendance_desktop.db import migrate
 from attendance_desktop.domain import backups as rules
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import backup_service
-from attendance_desktop.services.backup_service import BackupFailed, Clock, verify_database
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
+from attendance_desktop.services.records import backup_service
+from attendance_desktop.services.records.backup_service import BackupFailed, Clock, verify_database
 
 log = logging.getLogger(__name__)
 
@@ -118,4 +118,4 @@ def _pg_restore(paths: AppPaths, file: Path) -> None:
                           env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BackupFailed(f"pg_restore failed, nothing was changed: "
-                           f"{backup_service._first_line(done.stderr)}")
+                           f"{backup_service.first_line(done.stderr)}")

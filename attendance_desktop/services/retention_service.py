@@ -48,9 +48,10 @@ from attendance_desktop.domain.calendar import academic_year_name, academic_year
 from attendance_desktop.domain.policy import LEGAL_REGISTER_YEARS
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.wording import counted
-from attendance_desktop.services import audit_service, policy_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.mail import outbox
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.school import policy_service
 
 
 def years_before(day: dt.date, years: int) -> dt.date:

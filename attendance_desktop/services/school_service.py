@@ -35,9 +35,10 @@ from attendance_desktop.domain.calendar import (
     england_bank_holidays,
 )
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import calendar_service, closure_service, register_service
-from attendance_desktop.services.closure_service import closure_day_problem
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
+from attendance_desktop.services.register import closure_service, register_service
+from attendance_desktop.services.register.closure_service import closure_day_problem
+from attendance_desktop.services.school import calendar_service
 from attendance_desktop.services.write_lock import run_write
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

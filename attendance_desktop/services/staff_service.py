@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import SchoolClass, SettingChange, Staff
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services.auth_service import StaffInfo, check_pin, hash_pin
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
+from attendance_desktop.services.school.auth_service import StaffInfo, check_pin, hash_pin
 
 ASSIGNABLE_ROLES = (Role.HEAD, Role.OFFICE, Role.TEACHER, Role.READONLY)
 

@@ -28,27 +28,30 @@ from attendance_desktop.domain import escalation, lateness
 from attendance_desktop.domain.due_dates import due_after
 from attendance_desktop.domain.policy import Band, Policy
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import alerts_service, clock
-from attendance_desktop.services.calendar_service import read_calendar
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, ServiceError
-from attendance_desktop.services.notice_service import NOTICE_STATUSES as NOTICE_STATUSES
-from attendance_desktop.services.notice_service import PN_DECISIONS as PN_DECISIONS
-from attendance_desktop.services.notice_service import Consideration as Consideration
-from attendance_desktop.services.notice_service import NoticeInfo as NoticeInfo
-from attendance_desktop.services.notice_service import considerations as considerations
-from attendance_desktop.services.notice_service import decision_answers as decision_answers
-from attendance_desktop.services.notice_service import expected_payment as expected_payment
-from attendance_desktop.services.notice_service import issue_notice as issue_notice
-from attendance_desktop.services.notice_service import notice_preview as notice_preview
-from attendance_desktop.services.notice_service import notices_for as notices_for
-from attendance_desktop.services.notice_service import record_payment as record_payment
-from attendance_desktop.services.notice_service import set_notice_status as set_notice_status
-from attendance_desktop.services.policy_service import read_policy
-from attendance_desktop.services.tracker_records import add_event as _add
-from attendance_desktop.services.tracker_records import get_pupil as _pupil
-from attendance_desktop.services.tracker_records import need_head as _need_head
-from attendance_desktop.services.tracker_records import need_staff as _need_staff
-from attendance_desktop.services.tracker_records import record_time as _now
+from attendance_desktop.services.school.calendar_service import read_calendar
+from attendance_desktop.services.school.policy_service import read_policy
+from attendance_desktop.services.trackers import alerts_service
+from attendance_desktop.services.trackers.notice_service import NOTICE_STATUSES as NOTICE_STATUSES
+from attendance_desktop.services.trackers.notice_service import PN_DECISIONS as PN_DECISIONS
+from attendance_desktop.services.trackers.notice_service import Consideration as Consideration
+from attendance_desktop.services.trackers.notice_service import NoticeInfo as NoticeInfo
+from attendance_desktop.services.trackers.notice_service import considerations as considerations
+from attendance_desktop.services.trackers.notice_service import decision_answers as decision_answers
+from attendance_desktop.services.trackers.notice_service import expected_payment as expected_payment
+from attendance_desktop.services.trackers.notice_service import issue_notice as issue_notice
+from attendance_desktop.services.trackers.notice_service import notice_preview as notice_preview
+from attendance_desktop.services.trackers.notice_service import notices_for as notices_for
+from attendance_desktop.services.trackers.notice_service import record_payment as record_payment
+from attendance_desktop.services.trackers.notice_service import (
+    set_notice_status as set_notice_status,
+)
+from attendance_desktop.services.trackers.tracker_records import add_event as _add
+from attendance_desktop.services.trackers.tracker_records import get_pupil as _pupil
+from attendance_desktop.services.trackers.tracker_records import need_head as _need_head
+from attendance_desktop.services.trackers.tracker_records import need_staff as _need_staff
+from attendance_desktop.services.trackers.tracker_records import record_time as _now
 
 REVIEW_OUTCOMES = {
     "better_band": "Moved to a better band",

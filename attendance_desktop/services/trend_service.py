@@ -33,24 +33,22 @@ from attendance_desktop.domain.calendar import (
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import benchmark_service, calendar_service, policy_service
-from attendance_desktop.services.chart_data import ChartTable, pct_text
-from attendance_desktop.services.report_service import (
+from attendance_desktop.services.reports import benchmark_service
+from attendance_desktop.services.reports.chart_data import ChartTable, pct_text
+from attendance_desktop.services.reports.report_service import (
     REPORT_GROUPS,
     FigureRow,
     ReportPeriod,
-    _year_key,
-    _year_label,
     group_members,
     points,
 )
-from attendance_desktop.services.stats_service import (
-    GROUPS,
-    Scope,
-    _code_columns,
-    _filters,
-    _fold,
-)
+from attendance_desktop.services.reports.report_service import year_key as _year_key
+from attendance_desktop.services.reports.report_service import year_label as _year_label
+from attendance_desktop.services.reports.stats_service import GROUPS, Scope
+from attendance_desktop.services.reports.stats_service import code_columns as _code_columns
+from attendance_desktop.services.reports.stats_service import fold_counts as _fold
+from attendance_desktop.services.reports.stats_service import scope_filters as _filters
+from attendance_desktop.services.school import calendar_service, policy_service
 
 M = Mark.__table__.c  # type: ignore[attr-defined]
 P = Pupil.__table__.c  # type: ignore[attr-defined]

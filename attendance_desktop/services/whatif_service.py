@@ -23,7 +23,8 @@ from attendance_desktop.db.models import Mark, Pupil
 from attendance_desktop.domain import codes, whatif
 from attendance_desktop.domain.calendar import SchoolCalendar, Span
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import calendar_service, clock, policy_service
+from attendance_desktop.services import clock
+from attendance_desktop.services.school import calendar_service, policy_service
 
 
 @dataclass(frozen=True, slots=True)

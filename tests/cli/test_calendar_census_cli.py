@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.reports import census_service
 
 from attendance_desktop.__main__ import main
-from attendance_desktop.services import census_service
 from attendance_desktop.services.csv_safe import safe_cell, unsafe_cell
 
 ROOT = Path(__file__).resolve().parents[2]

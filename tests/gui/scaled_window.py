@@ -20,11 +20,11 @@ import time
 def main(scale: float, data_dir: str) -> dict[str, object]:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ["QT_SCALE_FACTOR"] = str(scale)
+    from attendance_desktop.services.demo import demo_service
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from attendance_desktop.config.paths import resolve_paths
-    from attendance_desktop.services import demo_service
     from attendance_desktop.services.context import AppContext
     from attendance_desktop.services.database import open_database
     from tests.conftest import HEAD

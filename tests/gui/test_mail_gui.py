@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from attendance_desktop.services.today import dashboard_service
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -15,7 +16,6 @@ from attendance_desktop.gui.letters.letters_widget import LettersWidget
 from attendance_desktop.gui.mail.first_day_dialog import FirstDayDialog
 from attendance_desktop.gui.mail.outbox_widget import OutboxWidget
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
-from attendance_desktop.services import dashboard_service
 from attendance_desktop.services.mail import credentials, outbox
 from attendance_desktop.services.mail.settings import get_settings
 from tests.gui.conftest import save_screenshot

@@ -12,12 +12,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.demo import demo_service
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from attendance_desktop import app, cli
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.login_dialog import LoginDialog
-from attendance_desktop.services import demo_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
 

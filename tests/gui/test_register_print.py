@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from attendance_desktop.services.demo import demo_service
 from pypdf import PdfReader
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from attendance_desktop.gui.register.register_widget import RegisterWidget
-from attendance_desktop.services import demo_service
 from attendance_desktop.services.context import AppContext
 from tests.conftest import OFFICE
 

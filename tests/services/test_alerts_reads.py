@@ -13,6 +13,9 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.trackers import alerts_reads, alerts_service
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -21,13 +24,6 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, Pupil
 from attendance_desktop.domain import escalation
 from attendance_desktop.domain.calendar import Span
-from attendance_desktop.services import (
-    alerts_reads,
-    alerts_service,
-    calendar_service,
-    demo_service,
-    policy_service,
-)
 from attendance_desktop.services.database import open_database
 from tests.conftest import HEAD, clock_at, put_marks
 

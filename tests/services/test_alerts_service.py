@@ -6,18 +6,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from attendance_desktop.services.letters import letter_facts
+from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.trackers import alerts_service
 from sqlalchemy import update
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import CallLog, LeaveDecision, LeaveRequest, Mark
 from attendance_desktop.domain import escalation
-from attendance_desktop.services import (
-    alerts_service,
-    calendar_service,
-    letter_service,
-    policy_service,
-)
 from tests.conftest import HEAD, clock_at
 from tests.services.tracker_data import ON, D, add_pupil, fill
 
@@ -155,8 +152,9 @@ def test_alert_row_has_the_cli_fields(engine, school_year):
 
 
 def test_every_preset_names_letters_that_exist():
+    from attendance_desktop.services.letters.letter_templates import DEFAULTS
+
     from attendance_desktop.domain.policy import PRESETS
-    from attendance_desktop.services.letter_templates import DEFAULTS
 
     for name, policy in PRESETS.items():
         keys = {s.letter for s in policy.escalation_stages if s.letter != "{band}"}
@@ -284,7 +282,7 @@ def test_band_period_turns_over_when_the_last_registers_close(engine, school_yea
     assert after.band_key == "red"
     # the letters use the very same period
     policy = policy_service.load_policy(engine)
-    assert letter_service.resolve_period(engine, policy, D(2025, 12, 19)) == after.period_span
+    assert letter_facts.resolve_period(engine, policy, D(2025, 12, 19)) == after.period_span
 
 
 def test_persistent_absence_shows_beside_a_green_band(engine, school_year):

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.records import backup_service, backup_store, restore_service
 from sqlalchemy import create_engine, text
 
 from attendance_desktop.config.paths import AppPaths, resolve_paths
-from attendance_desktop.services import backup_service, backup_store, restore_service
 from attendance_desktop.services.database import open_database
 from tests.conftest import HEAD
 from tests.db.pg_server import running_server, server_binaries

@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.records import backup_service, backup_store
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.config.paths import AppPaths
-from attendance_desktop.services import backup_service, backup_store
 from tests.services import backup_helpers as h
 
 REPO = Path(__file__).resolve().parents[2]

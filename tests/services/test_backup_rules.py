@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.records import at_rest
 
 from attendance_desktop.domain import backups as rules
 from attendance_desktop.domain.backups import BackupSettings, DriveFacts
-from attendance_desktop.services import at_rest
 
 NOW = dt.datetime(2026, 12, 1, 20, 0)
 

@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.records import backup_service, backup_store, restore_service
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -18,7 +19,6 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import SettingChange
 from attendance_desktop.domain import backups as rules
 from attendance_desktop.domain.backups import BackupSettings
-from attendance_desktop.services import backup_service, backup_store, restore_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from tests.conftest import HEAD, OFFICE
 from tests.services import backup_helpers as h
@@ -212,7 +212,7 @@ def test_settings_are_the_heads_and_recorded(engine: Engine) -> None:
         assert {(r.key, r.old_value, r.new_value, r.staff_name) for r in rows} == {
             ("interval_hours", "4", "2", HEAD.name), ("keep_daily", "14", "20", HEAD.name)}
     # A policy preset does not reset the backup settings.
-    from attendance_desktop.services import policy_service
+    from attendance_desktop.services.school import policy_service
     policy_service.apply_preset(engine, HEAD, "vale")
     assert backup_store.load_settings(engine).keep_daily == 20
 

@@ -12,6 +12,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.reports import benchmark_service, report_service
+from attendance_desktop.services.school import school_service
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -19,7 +21,6 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import BenchmarkFigure, SettingChange
 from attendance_desktop.domain import benchmarks as rules
 from attendance_desktop.domain.benchmarks import Figure
-from attendance_desktop.services import benchmark_service, report_service, school_service
 from attendance_desktop.services.errors import ImportRejected, PermissionDenied, ServiceError
 from tests.conftest import HEAD, OFFICE, clock_at
 

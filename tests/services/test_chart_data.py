@@ -16,21 +16,20 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy.engine import Engine
-
-from attendance_desktop.domain.benchmarks import Figure
-from attendance_desktop.domain.policy import Policy
-from attendance_desktop.services import (
+from attendance_desktop.services.reports import (
     benchmark_service,
-    calendar_service,
     chart_data,
-    policy_service,
     report_charts,
     report_service,
     stats_service,
     trend_service,
 )
-from attendance_desktop.services.stats_service import Scope
+from attendance_desktop.services.reports.stats_service import Scope
+from attendance_desktop.services.school import calendar_service, policy_service
+from sqlalchemy.engine import Engine
+
+from attendance_desktop.domain.benchmarks import Figure
+from attendance_desktop.domain.policy import Policy
 from tests.conftest import HEAD, clock_at
 from tests.services.chart_school import TODAY, WEEKS, make_chart_school
 

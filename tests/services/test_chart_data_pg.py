@@ -6,14 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from attendance_desktop.services.reports import chart_data, report_service, trend_service
+from attendance_desktop.services.school import calendar_service, policy_service
 
-from attendance_desktop.services import (
-    calendar_service,
-    chart_data,
-    policy_service,
-    report_service,
-    trend_service,
-)
 from tests.db.pg_fixtures import requires_pg
 from tests.services.chart_school import TODAY, WEEKS, make_chart_school
 

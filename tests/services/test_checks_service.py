@@ -3,13 +3,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from attendance_desktop.services.register import checks_service, closure_service
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, Pupil
-from attendance_desktop.services import checks_service, closure_service
-from attendance_desktop.services import register_service as rs
-from attendance_desktop.services.register_service import MarkChange
 from tests.conftest import OFFICE, clock_at
 from tests.services.register_school import make_school
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from attendance_desktop.services.register import integrity_service
+from attendance_desktop.services.trackers import chronology_service
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from attendance_desktop.services import chronology_service, integrity_service
 from tests.conftest import HEAD
 from tests.db.pg_fixtures import requires_pg
-from tests.services.test_chronology_service import (  # noqa: F401 (run here on PostgreSQL)
+from tests.services.trackers.test_chronology_service import (  # noqa: F401 (run here on PostgreSQL)
     family,
     test_family_is_linked_through_parental_responsibility,
     test_search_by_words_and_kinds,

@@ -9,6 +9,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.register import integrity_service
+from attendance_desktop.services.today import dashboard_service
+from attendance_desktop.services.trackers import (
+    chronology_output,
+    chronology_service,
+    tracker_service,
+)
 from pypdf import PdfReader
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -23,15 +32,6 @@ from attendance_desktop.db.models import (
     PupilContact,
 )
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import (
-    audit_service,
-    chronology_output,
-    chronology_service,
-    dashboard_service,
-    integrity_service,
-    letter_service,
-    tracker_service,
-)
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
 from tests.services.tracker_data import add_pupil

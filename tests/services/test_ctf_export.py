@@ -6,16 +6,14 @@ import datetime as dt
 
 import defusedxml.ElementTree as SafeET
 import pytest
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.school import school_service
 from sqlmodel import select
 
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, PreviousAttendance
-from attendance_desktop.services import (
-    pupil_service,
-    school_service,
-    stats_service,
-)
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import NotFound, ServiceError
 from attendance_desktop.services.interchange import ctf_export, ctf_import, previous_school
@@ -45,7 +43,7 @@ def _leaver(engine, school_year, tmp_path) -> int:  # type: ignore[no-untyped-de
 
 
 def school_year_days(engine, start, end):  # type: ignore[no-untyped-def]
-    from attendance_desktop.services import calendar_service
+    from attendance_desktop.services.school import calendar_service
 
     return calendar_service.load_calendar(engine).school_days(start, end)
 

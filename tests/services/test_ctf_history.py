@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from attendance_desktop.services import alerts_service, pupil_service, stats_service
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.trackers import alerts_service
+
 from attendance_desktop.services.interchange import ctf_import, previous_school
 from tests.conftest import OFFICE
 from tests.services import ctf_files as f

@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils.pupil_service import PupilInput
 from sqlmodel import func, select
 
 from attendance_desktop.db.engine import session_scope
@@ -18,10 +20,8 @@ from attendance_desktop.db.models import (
     PupilHome,
 )
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import pupil_service
 from attendance_desktop.services.errors import ImportRejected, PermissionDenied, ServiceError
 from attendance_desktop.services.interchange import ctf_import, previous_school
-from attendance_desktop.services.pupil_service import PupilInput
 from tests.conftest import OFFICE
 from tests.services import ctf_files as f
 

@@ -7,6 +7,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.school import auth_service, calendar_service
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -32,7 +35,6 @@ from attendance_desktop.domain.calendar import academic_year_start, compulsory_s
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import Cancelled, Progress
 from attendance_desktop.domain.roles import Role
-from attendance_desktop.services import auth_service, calendar_service, demo_service, stats_service
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ServiceError
 

@@ -8,15 +8,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.records import backup_service
+from attendance_desktop.services.register import integrity_service, register_service
+from attendance_desktop.services.register.register_service import MarkChange
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from attendance_desktop.config.paths import AppPaths
 from attendance_desktop.domain.progress import CancelToken
-from attendance_desktop.services import backup_service, integrity_service, register_service
 from attendance_desktop.services.clock import FixedClock, bind_clock
-from attendance_desktop.services.register_service import MarkChange
 from tests.conftest import HEAD
 from tests.services import integrity_scenarios as sc
 

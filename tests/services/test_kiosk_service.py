@@ -6,18 +6,14 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.school import auth_service, calendar_service, policy_service
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import KioskEvent, Mark, MarkAmendment, Pupil, SchoolClass, Staff
 from attendance_desktop.domain.policy import LATE_BY_TIME, Policy
 from attendance_desktop.domain.roles import Role
-from attendance_desktop.services import (
-    auth_service,
-    calendar_service,
-    kiosk_service,
-    policy_service,
-)
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.errors import ServiceError
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
@@ -298,9 +294,8 @@ def test_exit_pin_is_checked_and_slowed_down_after_wrong_attempts(engine):  # ty
 
 
 def test_fire_roll_pdf_lists_on_site_pupils_by_class_with_counts(engine, pupils, tmp_path):  # type: ignore[no-untyped-def]
+    from attendance_desktop.services.kiosk import fire_roll
     from pypdf import PdfReader
-
-    from attendance_desktop.services import fire_roll
 
     put_marks(engine, OFFICE, [(pupils[0], THU, "AM", "/"),
                                (pupils[1], THU, "AM", "/")])

@@ -5,10 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from pypdf import PdfReader
-
-from attendance_desktop.services import letterhead as lh
-from attendance_desktop.services.letter_templates import (
+from attendance_desktop.services.letters.letter_templates import (
     CHILD_FIELDS,
     DEFAULTS,
     LETTER_KEYS,
@@ -18,6 +15,8 @@ from attendance_desktop.services.letter_templates import (
     inputs_needed,
     substitute,
 )
+from attendance_desktop.services.pdf import letterhead as lh
+from pypdf import PdfReader
 
 REQUIRED_KEYS = {
     "concern_upper_amber", "concern_lower_amber", "concern_red", "concern_vale_92",

@@ -6,15 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import live_revision
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.today import dashboard_service
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain.policy import Policy
-from attendance_desktop.services import dashboard_service, kiosk_service, live_revision
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import MarkConflict
-from attendance_desktop.services.register_service import MarkChange
 from tests.conftest import OFFICE, clock_at
 
 THU = dt.date(2025, 11, 20)

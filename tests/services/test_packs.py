@@ -16,24 +16,19 @@ import datetime as dt
 import io
 
 import pytest
+from attendance_desktop.services.pdf.letterhead import Letterhead
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.reports import report_service
+from attendance_desktop.services.reports.packs import briefing, governors, la_return, pack_pdf
+from attendance_desktop.services.school import calendar_service, school_service
+from attendance_desktop.services.trackers import chronology_service, tracker_service
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain.calendar import Span, default_term_dates
 from attendance_desktop.domain.escalation import FLAG_LABELS
 from attendance_desktop.domain.policy import PN_CONSIDERATIONS
-from attendance_desktop.services import (
-    calendar_service,
-    chronology_service,
-    class_service,
-    pupil_service,
-    report_service,
-    school_service,
-    tracker_service,
-)
-from attendance_desktop.services.letterhead import Letterhead
-from attendance_desktop.services.packs import briefing, governors, la_return, pack_pdf
-from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
 from tests.conftest import HEAD, clock_at, put_marks
 
 D = dt.date

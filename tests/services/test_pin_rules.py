@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 from argon2 import PasswordHasher
+from attendance_desktop.services.school import auth_service, policy_service, staff_service
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Staff
 from attendance_desktop.domain.policy import PolicyError
 from attendance_desktop.domain.roles import Role
-from attendance_desktop.services import auth_service, policy_service, staff_service
 from attendance_desktop.services.errors import ServiceError
 from tests.conftest import HEAD
 
@@ -104,8 +104,9 @@ def test_short_pins_are_flagged_for_change_at_sign_in(engine: Engine) -> None:
 
 
 def test_no_usable_account_and_pupils_needs_the_head_first(engine: Engine) -> None:
-    from attendance_desktop.services import pupil_service
-    from tests.services.test_records_service import TODAY, _data
+    from attendance_desktop.services.pupils import pupil_service
+
+    from tests.services.records.test_records_service import TODAY, _data
 
     assert not auth_service.needs_head_account(engine)  # a new, empty database
     pupil_service.add_pupil(engine, HEAD, _data(), today=TODAY)

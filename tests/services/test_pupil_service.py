@@ -4,13 +4,13 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.reports.stats_service import Scope, totals
 
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
-from attendance_desktop.services import class_service, pupil_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
-from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
-from attendance_desktop.services.stats_service import Scope, totals
 from tests.conftest import HEAD, OFFICE, put_marks
 
 TODAY = dt.date(2025, 11, 20)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from attendance_desktop.services.records import retention_service
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from attendance_desktop.services import retention_service
 from tests.conftest import HEAD
 from tests.db.pg_fixtures import requires_pg
-from tests.services import test_records_service as records
-from tests.services import test_retention_service as retention
+from tests.services.records import test_records_service as records
+from tests.services.records import test_retention_service as retention
 
 pytestmark = requires_pg
 

@@ -1,4 +1,4 @@
-"""The register path's cached policy and calendar (services/register_facts.py): a change
+"""The register path's cached policy and calendar (services/register/register_facts.py): a change
 made through another engine on the same file (another process or office PC) is seen by the
 very next write of an engine that has written (and cached) before."""
 
@@ -8,15 +8,16 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from attendance_desktop.services.register import mark_reads, register_facts
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.school import calendar_service, policy_service
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain.policy import SessionTimes
-from attendance_desktop.services import calendar_service, policy_service, register_facts
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.register_service import MarkChange
 from tests.conftest import HEAD, OFFICE, clock_at
 
 MON, TUE = dt.date(2025, 11, 17), dt.date(2025, 11, 18)
@@ -53,7 +54,7 @@ def test_a_policy_change_by_another_engine_is_seen_by_the_next_write(engine, pat
     done = rs.apply_changes(engine, OFFICE, [MarkChange(pupils[0], MON, "AM", "L", 5)],
                             reason="arrived late; office error")
     assert done.amended_after_close == 1
-    assert rs.cell_history(engine, pupils[0], MON, "AM")[-1].after_close
+    assert mark_reads.cell_history(engine, pupils[0], MON, "AM")[-1].after_close
 
 
 def test_a_closure_added_by_another_engine_is_seen_by_the_next_write(engine, paths, pupils):

@@ -9,14 +9,14 @@ import logging
 from pathlib import Path
 
 import pytest
+from attendance_desktop.services.register import register_pdf
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
 from pypdf import PdfReader
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
-from attendance_desktop.services import register_pdf
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.register_service import MarkChange
 from tests.conftest import HEAD, OFFICE, clock_at
 from tests.services.register_school import make_school
 
@@ -50,7 +50,7 @@ def test_week_register_names_codes_legend_and_takers(engine, school, tmp_path, c
     clock_at(engine, dt.datetime(2025, 11, 17, 13, 20))
     rs.set_mark(engine, HEAD, MarkChange(oak[2], MON, "PM", "N"))
     path = tmp_path / "register.pdf"
-    with caplog.at_level(logging.INFO, logger="attendance_desktop.services.register_pdf"):
+    with caplog.at_level(logging.INFO, logger="attendance_desktop.services.register.register_pdf"):
         result = register_pdf.write_register_pdf(
             engine, [school.oak], *register_pdf.week_of(THU), path, printed_by="Test Office",
             now=dt.datetime(2025, 11, 20, 15, 30))

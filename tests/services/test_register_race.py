@@ -66,7 +66,7 @@ def run_race(engine: Engine, url: str) -> Counter[str]:
         # every acknowledged write is on record: the first entry, then one per amendment
         assert acked[key] == len(chain) + (1 if key in marks else 0), (key, acked[key], chain)
     # The tamper-evident chains survived the race: no fork, every write in the ledger.
-    from attendance_desktop.services import integrity_service
+    from attendance_desktop.services.register import integrity_service
     checked = integrity_service.check(engine, record=False)
     assert checked.ok, checked.problems
     assert checked.records >= sum(acked.values())
@@ -81,11 +81,11 @@ def test_four_processes_on_one_sqlite_file_lose_nothing(engine: Engine, school_y
 @pytest.mark.skipif(not __import__("tests.db.pg_server", fromlist=["x"]).server_binaries(),
                     reason="PostgreSQL server binaries are not installed")
 def test_four_processes_on_postgresql_lose_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from attendance_desktop.services.school import calendar_service
     from sqlalchemy import create_engine
 
     from attendance_desktop.config.paths import resolve_paths
     from attendance_desktop.domain.calendar import default_term_dates
-    from attendance_desktop.services import calendar_service
     from attendance_desktop.services.database import open_database
     from tests.conftest import HEAD
     from tests.db.pg_server import running_server

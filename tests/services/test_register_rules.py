@@ -8,6 +8,18 @@ import datetime as dt
 import inspect
 
 import pytest
+from attendance_desktop.services.kiosk import fire_roll, kiosk_service
+from attendance_desktop.services.register import (
+    calendar_changes,
+    checks_service,
+    closure_service,
+    grid_service,
+    mark_reads,
+    mark_rules,
+)
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.today import dashboard_service
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
@@ -15,24 +27,13 @@ from attendance_desktop.db.engine import make_engine, session_scope
 from attendance_desktop.db.models import KioskEvent, Mark, Pupil
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import default_term_dates
-from attendance_desktop.services import (
-    checks_service,
-    closure_service,
-    dashboard_service,
-    fire_roll,
-    grid_service,
-    import_service,
-    kiosk_service,
-    school_service,
-)
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.errors import (
     DatabaseBusy,
     MarkConflict,
     PermissionDenied,
     ServiceError,
 )
-from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.interchange import mark_import
 from attendance_desktop.services.write_lock import write_scope
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
 from tests.services.register_school import make_school
@@ -72,11 +73,11 @@ def test_a_changed_cell_is_a_conflict_naming_who_when_and_what(engine, school): 
             c.changed_at) == (a, "", "/", "Tess Teacher", "teacher", BEFORE_CLOSE)
     assert "Tess Teacher (teacher) changed it at 09:05" in str(err.value)
     assert "Nothing was saved" in str(err.value)
-    assert rs.read_cell(engine, b, THU, "AM").code == ""  # nothing in the batch was written
-    assert rs.read_cell(engine, a, THU, "AM").code == "/"
+    assert mark_reads.read_cell(engine, b, THU, "AM").code == ""  # nothing in the batch was written
+    assert mark_reads.read_cell(engine, a, THU, "AM").code == "/"
     # Seeing the new value, the change goes through and the chain holds.
     rs.set_mark(engine, OFFICE, MarkChange(a, THU, "AM", "I", seen_code="/"))
-    assert [(h.old_code, h.new_code) for h in rs.cell_history(engine, a, THU, "AM")] == [
+    assert [(h.old_code, h.new_code) for h in mark_reads.cell_history(engine, a, THU, "AM")] == [
         ("/", "I")]
 
 
@@ -101,8 +102,8 @@ def test_the_kiosk_source_never_overwrites_anything_but_a_blank_or_n(engine, sch
                          source="kiosk")
     rs.apply_changes(engine, kiosk_service.KIOSK_ACTOR,
                      [MarkChange(b, THU, "AM", "L", 5, "late", seen_code="N")], source="kiosk")
-    assert rs.read_cell(engine, a, THU, "AM").code == "/"
-    assert rs.read_cell(engine, b, THU, "AM").code == "L"
+    assert mark_reads.read_cell(engine, a, THU, "AM").code == "/"
+    assert mark_reads.read_cell(engine, b, THU, "AM").code == "L"
 
 
 def test_a_wait_longer_than_the_busy_timeout_is_a_plain_message(engine, school):  # type: ignore[no-untyped-def]
@@ -127,7 +128,7 @@ def test_no_write_path_takes_a_time_or_an_after_close_flag() -> None:
              kiosk_service.sign_in, kiosk_service.sign_out, kiosk_service.sign_back,
              closure_service.fill_closures, closure_service.emergency_closure,
              dashboard_service.resolve_absence, dashboard_service.convert_overdue_to_o,
-             import_service.import_marks, import_service.import_marks_job]
+             mark_import.import_marks, mark_import.import_marks_job]
     for f in funcs:
         params = set(inspect.signature(f).parameters)
         assert not params & {"now", "after_close", "when"}, f.__name__
@@ -185,28 +186,28 @@ def test_x_only_below_compulsory_school_age_at_the_boundary() -> None:
     x = codes.lookup("X")
     dob = dt.date(2020, 12, 1)  # five on 1 Dec 2025: compulsory school age from 31 Dec 2025
     admitted = dt.date(2024, 9, 1)
-    assert rs.code_problem(x, dt.date(2025, 12, 30), dob, admitted, None, "register") == ""
-    assert "compulsory school age" in rs.code_problem(x, dt.date(2025, 12, 31), dob, admitted,
+    assert mark_rules.code_problem(x, dt.date(2025, 12, 30), dob, admitted, None, "register") == ""
+    assert "compulsory school age" in mark_rules.code_problem(x, dt.date(2025, 12, 31), dob, admitted,
                                                       None, "register")
 
 
 def test_z_only_before_admission_at_the_boundary() -> None:
     z = codes.lookup("Z")
     dob, admitted = dt.date(2018, 1, 1), dt.date(2025, 11, 20)
-    assert rs.code_problem(z, dt.date(2025, 11, 19), dob, admitted, None, "register") == ""
-    assert "admitted" in rs.code_problem(z, admitted, dob, admitted, None, "register")
+    assert mark_rules.code_problem(z, dt.date(2025, 11, 19), dob, admitted, None, "register") == ""
+    assert "admitted" in mark_rules.code_problem(z, admitted, dob, admitted, None, "register")
     # Any other code before admission is off roll.
     slash = codes.lookup("/")
-    assert "not on roll" in rs.code_problem(slash, dt.date(2025, 11, 19), dob, admitted, None,
+    assert "not on roll" in mark_rules.code_problem(slash, dt.date(2025, 11, 19), dob, admitted, None,
                                             "register")
 
 
 def test_hash_only_from_a_closure() -> None:
     h = codes.lookup("#")
     args = (dt.date(2025, 11, 20), dt.date(2018, 1, 1), dt.date(2022, 9, 1), None)
-    assert "closure" in rs.code_problem(h, *args, "register")
-    assert "closure" in rs.code_problem(h, *args, "kiosk")
-    assert rs.code_problem(h, *args, "closure") == ""
+    assert "closure" in mark_rules.code_problem(h, *args, "register")
+    assert "closure" in mark_rules.code_problem(h, *args, "kiosk")
+    assert mark_rules.code_problem(h, *args, "closure") == ""
 
 
 def test_codes_are_checked_against_the_pupil_through_the_register(engine, school):  # type: ignore[no-untyped-def]
@@ -233,14 +234,14 @@ def test_closures_only_on_school_days_and_inset_never_on_a_bank_holiday(engine, 
     with pytest.raises(ServiceError, match="weekend"):
         closure_service.emergency_closure(engine, OFFICE, saturday, "DAY", "Y4", "snow")
     with pytest.raises(ServiceError, match="weekend"):
-        school_service.add_closure(engine, HEAD, saturday, kind="planned")
+        calendar_changes.add_closure(engine, HEAD, saturday, kind="planned")
     with pytest.raises(ServiceError, match="holiday, not a school day"):
-        school_service.add_closure(engine, HEAD, half_term, kind="inset")
+        calendar_changes.add_closure(engine, HEAD, half_term, kind="inset")
     may_day = dt.date(2026, 5, 4)  # Early May bank holiday, in the summer term
     with pytest.raises(ServiceError, match="bank holiday"):
-        school_service.save_year(engine, HEAD, default_term_dates(2025), [may_day])
+        calendar_changes.save_year(engine, HEAD, default_term_dates(2025), [may_day])
     # The day before is a school day: fine.
-    school_service.add_closure(engine, HEAD, dt.date(2026, 5, 5), kind="inset")
+    calendar_changes.add_closure(engine, HEAD, dt.date(2026, 5, 5), kind="inset")
 
 
 def test_closure_marks_are_written_when_set_never_by_viewing(engine, school):  # type: ignore[no-untyped-def]
@@ -249,7 +250,7 @@ def test_closure_marks_are_written_when_set_never_by_viewing(engine, school):  #
     grid_service.load_snapshot(engine, friday, friday)
     with session_scope(engine) as s:
         assert s.exec(select(Mark).where(Mark.date == friday)).all() == []  # type: ignore[call-overload]
-    school_service.add_closure(engine, HEAD, friday, kind="inset")
+    calendar_changes.add_closure(engine, HEAD, friday, kind="inset")
     with engine.connect() as conn:
         before = conn.execute(select(Mark.code).where(Mark.date == friday)).all()  # type: ignore[call-overload]
     assert {c for (c,) in before} == {"#"}
@@ -277,7 +278,7 @@ def test_repeated_kiosk_sign_ins_add_one_late_log_row(engine, school):  # type: 
         events = s.execute(select(KioskEvent).where(KioskEvent.pupil_id == pid)).scalars().all()
     assert [e.kind for e in events] == ["late_in"]
     assert len(kiosk_service.late_log(engine, THU, THU)) == 1
-    assert rs.read_cell(engine, pid, THU, "AM").code == "M"
+    assert mark_reads.read_cell(engine, pid, THU, "AM").code == "M"
 
 
 def test_kiosk_records_itself_and_an_office_code_is_left_for_the_office(engine, school):  # type: ignore[no-untyped-def]
@@ -287,12 +288,12 @@ def test_kiosk_records_itself_and_an_office_code_is_left_for_the_office(engine, 
     clock_at(engine, dt.datetime(2025, 11, 20, 9, 40))
     done = kiosk_service.sign_in(engine, a, "Overslept / traffic / other", "Mum")
     assert done.outcome == "signed_in"
-    cell = rs.read_cell(engine, a, THU, "AM")
+    cell = mark_reads.read_cell(engine, a, THU, "AM")
     assert (cell.entered_by, cell.entered_role, cell.source) == (
         "Kiosk sign-in", "system", "kiosk")
     left = kiosk_service.sign_in(engine, b, "Overslept / traffic / other", "Mum")
     assert left.outcome == "see_office"
-    assert rs.read_cell(engine, b, THU, "AM").code == "I"
+    assert mark_reads.read_cell(engine, b, THU, "AM").code == "I"
 
 
 def test_fire_roll_lists_unmarked_pupils_and_labels_on_time_arrivals(engine, school,  # type: ignore[no-untyped-def]

@@ -16,18 +16,19 @@ import datetime as dt
 import io
 
 import pytest
+from attendance_desktop.services.pdf.letterhead import Letterhead
+from attendance_desktop.services.reports import report_service, stats_service
+from attendance_desktop.services.reports.report_pdf import render_report_pdf
+from attendance_desktop.services.reports.report_service import Report, ReportPeriod
+from attendance_desktop.services.reports.stats_service import Scope
+from attendance_desktop.services.school import policy_service
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, Pupil, SchoolClass
 from attendance_desktop.domain.progress import Cancelled, CancelToken
-from attendance_desktop.services import policy_service, report_service, stats_service
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.letterhead import Letterhead
-from attendance_desktop.services.report_pdf import render_report_pdf
-from attendance_desktop.services.report_service import Report, ReportPeriod
-from attendance_desktop.services.stats_service import Scope
 from tests.conftest import HEAD
 
 D = dt.date

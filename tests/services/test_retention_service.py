@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.records import retention_service
 from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -20,7 +22,6 @@ from attendance_desktop.db.models import (
     PupilContact,
     RetentionPermit,
 )
-from attendance_desktop.services import pupil_service, retention_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from tests.conftest import HEAD, OFFICE
 
@@ -146,8 +147,9 @@ def test_history_cannot_be_deleted_outside_a_removal(engine: Engine, school) -> 
 
 
 def test_register_retention_cannot_be_set_below_six_years(engine: Engine) -> None:
+    from attendance_desktop.services.school import policy_service
+
     from attendance_desktop.domain.policy import PolicyError
-    from attendance_desktop.services import policy_service
 
     with pytest.raises(PolicyError, match="at least 6"):
         policy_service.load_policy(engine).replace(retention_years=3)
@@ -156,8 +158,9 @@ def test_register_retention_cannot_be_set_below_six_years(engine: Engine) -> Non
 def test_a_retention_removal_leaves_the_register_check_clean(engine: Engine, school) -> None:
     import sqlite3
 
+    from attendance_desktop.services.register import integrity_service
+
     from attendance_desktop.db import chains
-    from attendance_desktop.services import integrity_service
 
     # The fixture wrote its old marks straight into the table: give them their ledger
     # entries as the app would have written them, so the check starts clean.

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from attendance_desktop.services.school import auth_service, staff_service
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import SettingChange
 from attendance_desktop.domain.roles import Role
-from attendance_desktop.services import auth_service, staff_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from tests.conftest import HEAD, OFFICE
 

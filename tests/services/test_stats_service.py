@@ -6,14 +6,14 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.reports.stats_service import Scope
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil, SchoolClass
 from attendance_desktop.domain.calendar import compulsory_school_age_start
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import stats_service
-from attendance_desktop.services.stats_service import Scope
 from tests.conftest import OFFICE, put_marks
 
 START = dt.date(2025, 9, 1)

@@ -5,11 +5,11 @@ head's considerations as questions and answers."""
 from __future__ import annotations
 
 import pytest
+from attendance_desktop.services.trackers import alerts_service, tracker_service
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import PenaltyNotice
-from attendance_desktop.services import alerts_service, tracker_service
 from attendance_desktop.services.errors import ServiceError
 from tests.conftest import HEAD, OFFICE
 from tests.services.tracker_data import NOW, ON, D, add_parent, add_pupil, fill
@@ -143,7 +143,7 @@ def test_a_notice_unpaid_after_the_days_to_pay_says_so(engine, red):
 @pytest.mark.parametrize(("codes", "met"), [(("G", "N", "O", "U"), True),
                                             (("G", "O", "U"), False)])
 def test_whether_n_counts_follows_the_setting(engine, red, codes, met):
-    from attendance_desktop.services import policy_service
+    from attendance_desktop.services.school import policy_service
 
     fill(engine, red, D(2025, 11, 10), D(2025, 11, 14), "N")  # 10 sessions of N
     policy = policy_service.load_policy(engine)

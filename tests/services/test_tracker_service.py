@@ -7,13 +7,14 @@ import datetime as dt
 import json
 
 import pytest
+from attendance_desktop.services.school import policy_service
+from attendance_desktop.services.trackers import alerts_service, tracker_service
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import PenaltyNotice, TrackerEvent
 from attendance_desktop.domain.policy import preset
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import alerts_service, policy_service, tracker_service
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from tests.conftest import HEAD, OFFICE
 from tests.services.tracker_data import NOW, ON, D, add_parent, add_pupil, fill

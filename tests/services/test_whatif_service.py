@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from attendance_desktop.services.school import calendar_service
+from attendance_desktop.services.trackers import whatif_service
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain import whatif
-from attendance_desktop.services import calendar_service, whatif_service
 from tests.conftest import HEAD, clock_at, put_marks
 from tests.services.tracker_data import add_pupil
 

@@ -43,9 +43,9 @@ from attendance_desktop.services.errors import ServiceError
 if TYPE_CHECKING:  # the database stack is imported on first use: the quick start shows
     # the kiosk while it is still being imported and opened (attendance_desktop.quick_start)
     from attendance_desktop.domain.policy import Policy
-    from attendance_desktop.services import kiosk_service
     from attendance_desktop.services.context import AppContext
-    from attendance_desktop.services.kiosk_service import KioskPupil
+    from attendance_desktop.services.kiosk import kiosk_service
+    from attendance_desktop.services.kiosk.kiosk_service import KioskPupil
 
 MAX_TILES = 40  # more than this: ask for another letter rather than a long scroll
 DONE_SECONDS = 8
@@ -161,13 +161,14 @@ class KioskWindow(QWidget):
     def _school_name(self) -> str:
         if self._given_school_name is not None:
             return self._given_school_name
-        from attendance_desktop.services import kiosk_service
+        from attendance_desktop.services.kiosk import kiosk_service
 
         return kiosk_service.school_name(self.ctx.engine)
 
     def _load_settings(self) -> None:
         """The policy's timings and the exit guard (needs the database)."""
-        from attendance_desktop.services import kiosk_service, policy_service
+        from attendance_desktop.services.kiosk import kiosk_service
+        from attendance_desktop.services.school import policy_service
 
         self.policy = policy_service.load_policy(self.ctx.engine)
         self.guard = kiosk_service.ExitGuard(self.ctx.engine)
@@ -398,7 +399,8 @@ class KioskWindow(QWidget):
             self.begin(str(button.property("mode")))
 
     def begin(self, mode: str, letters: str = "") -> None:
-        from attendance_desktop.services import kiosk_service, policy_service
+        from attendance_desktop.services.kiosk import kiosk_service
+        from attendance_desktop.services.school import policy_service
 
         self.mode = mode
         now = self.ctx.now()
@@ -429,7 +431,7 @@ class KioskWindow(QWidget):
             self.class_row.removeWidget(button)
             button.deleteLater()
         self._class_id = None
-        from attendance_desktop.services import kiosk_service
+        from attendance_desktop.services.kiosk import kiosk_service
 
         classes = kiosk_service.list_classes(self.ctx.engine)
         everyone = big_button("All classes", "Show all classes")
@@ -461,7 +463,7 @@ class KioskWindow(QWidget):
             self.tiles_grid.removeWidget(tile)
             tile.deleteLater()
         self.tiles = []
-        from attendance_desktop.services import kiosk_service
+        from attendance_desktop.services.kiosk import kiosk_service
 
         found = kiosk_service.find(self._pupils, self.search.text(), self._class_id)
         if not self._pupils:
@@ -598,7 +600,7 @@ class KioskWindow(QWidget):
         assert self.pupil is not None
         if self.saving:
             return
-        from attendance_desktop.services import kiosk_service
+        from attendance_desktop.services.kiosk import kiosk_service
 
         engine, pupil, mode, reason, adult = (self.ctx.engine, self.pupil, self.mode,
                                               self.reason, self.adult)
@@ -674,7 +676,7 @@ class KioskWindow(QWidget):
     def request_exit(self) -> None:
         if self.pin_dialog is not None or self.saving:
             return
-        from attendance_desktop.services import kiosk_service
+        from attendance_desktop.services.kiosk import kiosk_service
 
         if not kiosk_service.can_be_unlocked(self.ctx.engine):
             # A new install with no staff PINs: nobody could ever close it otherwise.
@@ -704,7 +706,7 @@ class KioskWindow(QWidget):
         self.pin_dialog = None
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        from attendance_desktop.services import kiosk_service
+        from attendance_desktop.services.kiosk import kiosk_service
 
         if self.unlocked_by is None and not kiosk_service.can_be_unlocked(self.ctx.engine):
             self.unlocked_by = kiosk_service.KIOSK_ACTOR  # no staff PINs exist yet

@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain.escalation import FLAG_LABELS
 from attendance_desktop.domain.progress import CancelToken, Progress
-from attendance_desktop.services import alerts_service, report_service
 from attendance_desktop.services.csv_safe import safe_row
-from attendance_desktop.services.packs import one_dp
-from attendance_desktop.services.report_service import FigureRow, ReportPeriod
+from attendance_desktop.services.reports import report_service
+from attendance_desktop.services.reports.packs import one_dp
+from attendance_desktop.services.reports.report_service import FigureRow, ReportPeriod
+from attendance_desktop.services.trackers import alerts_service
 
 NO_CLASS = "No class"
 

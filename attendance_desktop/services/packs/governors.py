@@ -18,21 +18,17 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.db.models import LetterLog, LetterTemplate, PenaltyNotice, TrackerEvent
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.progress import CancelToken, Progress
-from attendance_desktop.services import (
-    calendar_service,
-    chart_data,
-    chronology_service,
-    policy_service,
-    report_service,
-)
-from attendance_desktop.services import stats_service as stats
 from attendance_desktop.services.csv_safe import safe_row
-from attendance_desktop.services.packs import one_dp
-from attendance_desktop.services.packs.la_return import (
+from attendance_desktop.services.reports import chart_data, report_service
+from attendance_desktop.services.reports import stats_service as stats
+from attendance_desktop.services.reports.packs import one_dp
+from attendance_desktop.services.reports.packs.la_return import (
     CHRONOLOGY_NOTIFICATIONS,
     LA_NOTIFICATIONS,
 )
-from attendance_desktop.services.report_service import FigureRow, Report, ReportPeriod
+from attendance_desktop.services.reports.report_service import FigureRow, Report, ReportPeriod
+from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.trackers import chronology_service
 
 MAX_YEARS = 10
 TRACKER_STEPS = {("absence", "stage"): "Absence stages reached",

@@ -37,14 +37,11 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.codes import Category
 from attendance_desktop.domain.escalation import FLAG_LABELS
-from attendance_desktop.services import (
-    chronology_service,
-    policy_service,
-    school_service,
-    stats_service,
-)
 from attendance_desktop.services.csv_safe import safe_row
-from attendance_desktop.services.packs import one_dp
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.reports.packs import one_dp
+from attendance_desktop.services.school import policy_service, school_service
+from attendance_desktop.services.trackers import chronology_service
 
 # The flags whose recorded action is a notification to the LA.
 LA_NOTIFICATIONS = ("missing_20_days", "not_back_after_leave", "illness_15_days",

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from attendance_desktop.services import report_pdf
-from attendance_desktop.services.chart_data import WeeklyChart
-from attendance_desktop.services.letterhead import (
+from attendance_desktop.services.pdf.letterhead import (
     ACCENT,
     BOLD,
     GREY,
@@ -22,10 +20,12 @@ from attendance_desktop.services.letterhead import (
     Letterhead,
     render_pdf,
 )
-from attendance_desktop.services.packs.briefing import Briefing
-from attendance_desktop.services.packs.governors import GovernorsPack
-from attendance_desktop.services.packs.la_return import LaReturn
-from attendance_desktop.services.report_service import pct, points
+from attendance_desktop.services.reports import report_pdf
+from attendance_desktop.services.reports.chart_data import WeeklyChart
+from attendance_desktop.services.reports.packs.briefing import Briefing
+from attendance_desktop.services.reports.packs.governors import GovernorsPack
+from attendance_desktop.services.reports.packs.la_return import LaReturn
+from attendance_desktop.services.reports.report_service import pct, points
 
 SIZE = report_pdf.TABLE_SIZE
 THIS_YEAR, LAST_YEAR = "#1f77b4", "#999999"

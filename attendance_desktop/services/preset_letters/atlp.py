@@ -8,8 +8,8 @@ later stage as if it were this one, and none promises a panel or a governor."""
 
 from __future__ import annotations
 
-from attendance_desktop.services.letter_rules import BAND, CONCERN, Condition
-from attendance_desktop.services.letter_templates import FIGURES_LINE, SIGN_OFF, TemplateDef
+from attendance_desktop.services.letters.letter_rules import BAND, CONCERN, Condition
+from attendance_desktop.services.letters.letter_templates import FIGURES_LINE, SIGN_OFF, TemplateDef
 
 ATLP = ("atlp",)
 

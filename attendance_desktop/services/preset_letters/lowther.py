@@ -5,8 +5,8 @@ and its review, and the lateness flowchart's written warning and Lateness Panel 
 
 from __future__ import annotations
 
-from attendance_desktop.services.letter_rules import BAND, CONCERN, LATENESS, Condition
-from attendance_desktop.services.letter_templates import (
+from attendance_desktop.services.letters.letter_rules import BAND, CONCERN, LATENESS, Condition
+from attendance_desktop.services.letters.letter_templates import (
     FIGURES_LINE,
     SIGN_OFF,
     TemplateDef,

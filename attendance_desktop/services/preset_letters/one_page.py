@@ -7,8 +7,8 @@ and Early Help may follow). The thank-you letter is the shared `improved_better_
 
 from __future__ import annotations
 
-from attendance_desktop.services.letter_rules import BAND, COMPARISON, Condition
-from attendance_desktop.services.letter_templates import FIGURES_LINE, SIGN_OFF, TemplateDef
+from attendance_desktop.services.letters.letter_rules import BAND, COMPARISON, Condition
+from attendance_desktop.services.letters.letter_templates import FIGURES_LINE, SIGN_OFF, TemplateDef
 
 ONE_PAGE = ("one_page",)
 

@@ -7,8 +7,8 @@ weeks' monitoring, and the final written warning before a fixed penalty notice."
 
 from __future__ import annotations
 
-from attendance_desktop.services.letter_rules import BAND, COMPARISON, CONCERN, Condition
-from attendance_desktop.services.letter_templates import FIGURES_LINE, SIGN_OFF, TemplateDef
+from attendance_desktop.services.letters.letter_rules import BAND, COMPARISON, CONCERN, Condition
+from attendance_desktop.services.letters.letter_templates import FIGURES_LINE, SIGN_OFF, TemplateDef
 
 VALE = ("vale",)
 

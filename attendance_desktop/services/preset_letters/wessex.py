@@ -7,8 +7,8 @@ and further truancy means a penalty notice is considered. The signed-letter requ
 
 from __future__ import annotations
 
-from attendance_desktop.services.letter_rules import BAND, CONCERN, UNAUTHORISED, Condition
-from attendance_desktop.services.letter_templates import (
+from attendance_desktop.services.letters.letter_rules import BAND, CONCERN, UNAUTHORISED, Condition
+from attendance_desktop.services.letters.letter_templates import (
     FIGURES_LINE,
     SIGN_OFF,
     SIGN_OFF_LEAD,
