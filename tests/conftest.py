@@ -178,5 +178,5 @@ def put_mark(engine: Engine, actor: Actor, pupil_id: int, day: dt.date, session:
               source=source, reason=reason)
 
 
-# The PostgreSQL test server's fixtures (pg_base, pg_engine), for any test that asks.
-from tests.db.pg_fixtures import pg_base, pg_engine  # noqa: E402, F401
+# The PostgreSQL test server's fixtures (pg_base, pg_engine, pg_template), for any test that asks.
+from tests.db.pg_fixtures import pg_base, pg_engine, pg_template  # noqa: E402, F401
