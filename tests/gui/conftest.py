@@ -64,12 +64,17 @@ def _no_leaks(qapp, request, monkeypatch):  # type: ignore[no-untyped-def]
     """Fail a test that leaves a Qt thread or pool job running, a timer active, or a
     top-level widget alive (see tests/gui/qt_leaks.py; opt out with leaks_allowed)."""
     watch = QtLeakWatch()
-    watch.arm(monkeypatch)
-    yield
-    threads = watch.running_threads(wait_ms=5000)
-    watch.settle()  # this test's garbage, freed here on the GUI thread
-    timers = watch.active_timers(wait_ms=1000)
-    windows = watch.live_windows()
+    patcher = pytest.MonkeyPatch()  # its own, still in place while the test's is undone
+    watch.arm(patcher)
+    try:
+        yield
+        monkeypatch.undo()  # the test's patches may hold its objects (a lambda's closure)
+        threads = watch.running_threads(wait_ms=5000)
+        watch.settle()  # this test's garbage, freed here on the GUI thread
+        timers = watch.active_timers(wait_ms=1000)
+        windows = watch.live_windows()
+    finally:
+        patcher.undo()
     found = []
     if threads and not allowed(request, "threads"):
         found.append("threads still running: " + ", ".join(threads))
