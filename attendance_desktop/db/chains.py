@@ -69,7 +69,7 @@ def canonicaliser(fields: Sequence[tuple[str, str]]) -> Callable[[Sequence[Any]]
     types = [t for _, t in fields]
 
     def canon(values: Sequence[Any]) -> str:
-        out = []
+        out: list[Any] = []
         for v, t, cache in zip(values, types, caches, strict=True):
             if v is None:
                 out.append(None)
@@ -317,7 +317,7 @@ def _note_flushed(session: OrmSession, _ctx: Any) -> None:
         kind = tables.get(table) if isinstance(table, str) else None
         if kind is not None:
             session.info.setdefault(_NEW_IDS, {}).setdefault(kind.name, []).append(
-                obj.id)  # type: ignore[attr-defined]
+                obj.id)
 
 
 @event.listens_for(OrmSession, "before_commit")

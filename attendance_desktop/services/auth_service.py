@@ -222,7 +222,7 @@ def delay_after(failures: int) -> int:
     """Seconds to wait after this many consecutive failures (0 for the first few)."""
     if failures < FREE_ATTEMPTS:
         return 0
-    return min(MAX_DELAY_SECONDS, 2 ** (failures - FREE_ATTEMPTS + 1) * 5)
+    return min(MAX_DELAY_SECONDS, int(2 ** (failures - FREE_ATTEMPTS + 1)) * 5)
 
 
 def actor_for(staff: Staff, class_ids: frozenset[int]) -> Actor:

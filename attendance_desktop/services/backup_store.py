@@ -49,7 +49,7 @@ SECOND_FOLDER = "second folder"
 def load_settings(engine: Engine) -> BackupSettings:
     with session_scope(engine) as s:
         rows = s.exec(select(PolicySetting).where(
-            PolicySetting.key.startswith(KEY_PREFIX))).all()  # type: ignore[attr-defined]
+            PolicySetting.key.startswith(KEY_PREFIX))).all()
         data = {r.key[len(KEY_PREFIX):]: json.loads(r.value_json) for r in rows}
     try:
         settings = BackupSettings.from_dict(data)

@@ -428,9 +428,10 @@ def _orphaned_marks(engine: Engine, plans: list[PlannedYear]) -> list[str]:
     hi = max(hi, dt.date(academic_year_start(hi) + 1, 7, 31))
     out = []
     with session_scope(engine) as s:
-        rows = s.exec(select(Mark.date, Mark.session, Mark.code, Pupil.upn,
+        rows = s.exec(select(  # type: ignore[call-overload]  # (more than 4 columns)
+                             Mark.date, Mark.session, Mark.code, Pupil.upn,
                              Pupil.legal_forename, Pupil.legal_surname)
-                      .join(Pupil, Pupil.id == Mark.pupil_id)  # type: ignore[arg-type]
+                      .join(Pupil, Pupil.id == Mark.pupil_id)
                       .where(Mark.date >= lo, Mark.date <= hi, Mark.code != "#")
                       .order_by(Mark.date, Mark.session)).all()
     for day, session, code, upn, fore, sur in rows:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import AcademicYear, Closure, SettingChange, Term
@@ -107,16 +107,16 @@ def load_calendar(engine: Engine) -> SchoolCalendar:
 def list_closures(engine: Engine, start: dt.date, end: dt.date) -> list[ClosureInfo]:
     with session_scope(engine) as s:
         rows = s.exec(select(Closure).where(Closure.date >= start, Closure.date <= end)
-                      .order_by(Closure.date)).all()
+                      .order_by(col(Closure.date))).all()
         return [ClosureInfo(c.date, c.session, c.kind, c.code, c.description) for c in rows]
 
 
 def list_years(engine: Engine) -> list[YearInfo]:
     with session_scope(engine) as s:
         out = []
-        for y in s.exec(select(AcademicYear).order_by(AcademicYear.start_date)):
+        for y in s.exec(select(AcademicYear).order_by(col(AcademicYear.start_date))):
             halves = s.exec(select(Term).where(Term.academic_year_id == y.id)
-                            .order_by(Term.start_date)).all()
+                            .order_by(col(Term.start_date))).all()
             terms: dict[str, list[Term]] = {}
             for h in halves:
                 terms.setdefault(h.term_name, []).append(h)

@@ -214,7 +214,7 @@ def family_of(engine: Engine, pupil_id: int) -> list[int]:
             frontier = set(s.exec(select(PupilContact.pupil_id).where(
                 col(PupilContact.contact_id).in_(contacts), pr))) - seen
             seen |= frontier
-        dobs = dict(s.exec(select(Pupil.id, Pupil.dob).where(col(Pupil.id).in_(seen))).all())
+        dobs = dict(s.exec(select(Pupil.id, col(Pupil.dob)).where(col(Pupil.id).in_(seen))).all())
     others = sorted((i for i in seen if i != pupil_id and i in dobs),
                     key=lambda i: (dobs[i], i))
     return [pupil_id, *others]
@@ -331,7 +331,7 @@ def _mark_items(engine: Engine, s: Session, ids: Sequence[int], names: dict[int,
     tally: dict[tuple[int, int], dict[Category, int]] = {}  # (pupil, span index) -> counts
     late: dict[tuple[int, int], int] = {}
     absent: dict[tuple[int, dt.date], list[tuple[dt.date, str, str]]] = {}
-    for pid, day, session, code in s.exec(select(Mark.pupil_id, Mark.date, Mark.session,
+    for pid, day, session, code in s.exec(select(Mark.pupil_id, col(Mark.date), Mark.session,
                                                  Mark.code).where(
             col(Mark.pupil_id).in_(ids), Mark.date <= today)):
         try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil, SchoolClass, SettingChange, Staff
@@ -28,11 +28,11 @@ def list_classes(engine: Engine) -> list[ClassInfo]:
     with session_scope(engine) as s:
         counts = dict(s.exec(
             select(Pupil.class_id, func.count()).where(Pupil.leaving_date.is_(None))  # type: ignore[union-attr]
-            .group_by(Pupil.class_id)).all())
+            .group_by(col(Pupil.class_id))).all())
         staff = {r.id: r.name for r in s.exec(select(Staff))}
         return [ClassInfo(c.id, c.name, c.teacher_id, staff.get(c.teacher_id, ""),
                           c.sort_order, int(counts.get(c.id, 0)))
-                for c in s.exec(select(SchoolClass).order_by(SchoolClass.sort_order,
+                for c in s.exec(select(SchoolClass).order_by(col(SchoolClass.sort_order),
                                                              SchoolClass.name))
                 if c.id is not None]
 
@@ -64,9 +64,10 @@ def save_class(engine: Engine, actor: Actor, name: str, teacher_id: int | None =
                                 staff_name=actor.name, staff_role=actor.role.value))
             assert row.id is not None
             return row.id
-        row = s.get(SchoolClass, class_id)
-        if row is None:
+        found = s.get(SchoolClass, class_id)
+        if found is None:
             raise NotFound("that class no longer exists")
+        row = found
         old = f"{row.name}, teacher {row.teacher_id}, order {row.sort_order}"
         row.name = name
         row.teacher_id = teacher_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -20,6 +21,7 @@ from reportlab.platypus import (
 )
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import KioskEvent, Mark, Pupil
@@ -42,11 +44,11 @@ def late_today_ids(engine: Engine, day: dt.date) -> frozenset[int]:
     """Pupils late today: an L or U mark, or a kiosk late sign-in."""
     start = dt.datetime.combine(day, dt.time())
     with session_scope(engine) as s:
-        marked = s.execute(select(Mark.pupil_id).where(
-            Mark.date == day, Mark.code.in_(("L", "U")))).scalars().all()
-        kiosk = s.execute(select(KioskEvent.pupil_id).where(
-            KioskEvent.kind == "late_in", KioskEvent.at >= start,
-            KioskEvent.at < start + dt.timedelta(days=1))).scalars().all()
+        marked = s.execute(select(col(Mark.pupil_id)).where(
+            col(Mark.date) == day, col(Mark.code).in_(("L", "U")))).scalars().all()
+        kiosk = s.execute(select(col(KioskEvent.pupil_id)).where(
+            col(KioskEvent.kind) == "late_in", col(KioskEvent.at) >= start,
+            col(KioskEvent.at) < start + dt.timedelta(days=1))).scalars().all()
     return frozenset(marked) | frozenset(kiosk)
 
 
@@ -61,12 +63,12 @@ def not_accounted_for(engine: Engine, now: dt.datetime,
     out_ids = kiosk_service.signed_out_ids(engine, day)
     with session_scope(engine) as s:
         session = kiosk_service.session_at(policy_service.read_policy(s), now)
-        marked = set(s.execute(select(Mark.pupil_id).where(
-            Mark.date == day, Mark.session == session)).scalars().all())
+        marked = set(s.execute(select(col(Mark.pupil_id)).where(
+            col(Mark.date) == day, col(Mark.session) == session)).scalars().all())
         names = kiosk_service._names(s)
-        roll = s.execute(select(Pupil.id).where(
-            Pupil.admission_date <= day,
-            Pupil.leaving_date.is_(None) | (Pupil.leaving_date >= day))  # type: ignore[union-attr]
+        roll = s.execute(select(col(Pupil.id)).where(
+            col(Pupil.admission_date) <= day,
+            col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= day))
         ).scalars().all()
     rows = []
     for pid in roll:
@@ -101,7 +103,7 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
                         alignment=0, spaceAfter=2 * mm)
     h2 = ParagraphStyle("h2", parent=styles["Heading2"], fontSize=14, spaceBefore=5 * mm,
                         spaceAfter=2 * mm)
-    story: list = [
+    story: list[Any] = [
         Paragraph(f"Fire roll — {_esc(school)}", h1),
         Paragraph(f"Generated {now:%A %d %B %Y} at {now:%H:%M} ({session} session). "
                   "Tick each pupil as they are seen at the assembly point.", body),
@@ -159,11 +161,11 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
     if leavers:
         cell = ParagraphStyle("cell", parent=body, fontSize=10, leading=12)
         data = [["Pupil", "Class", "Out", "Reason", "Collected by", "Back"]]
-        for r in leavers:
-            data.append([Paragraph(_esc(r.name), cell), Paragraph(_esc(r.class_name), cell),
-                         f"{r.out_at:%H:%M}", Paragraph(_esc(r.reason), cell),
-                         Paragraph(_esc(r.collected_by), cell),
-                         f"{r.back_at:%H:%M}" if r.back_at else "not back"])
+        for lv in leavers:
+            data.append([Paragraph(_esc(lv.name), cell), Paragraph(_esc(lv.class_name), cell),
+                         f"{lv.out_at:%H:%M}", Paragraph(_esc(lv.reason), cell),
+                         Paragraph(_esc(lv.collected_by), cell),
+                         f"{lv.back_at:%H:%M}" if lv.back_at else "not back"])
         table = Table(data, colWidths=[36 * mm, 28 * mm, 14 * mm, 40 * mm, 36 * mm, 20 * mm],
                       repeatRows=1)
         table.setStyle(_grid_style(tick=False))

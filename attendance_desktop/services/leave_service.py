@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
@@ -203,7 +203,7 @@ def _name(p: Pupil) -> str:
 
 
 def _record(s: Session, pupil_id: int, start: dt.date, end: dt.date) -> PupilRecord:
-    rows = s.exec(select(Mark.code, func.count()).where(  # type: ignore[call-overload]
+    rows = s.exec(select(Mark.code, func.count()).where(
         Mark.pupil_id == pupil_id, Mark.date >= start, Mark.date <= end).group_by(Mark.code))
     present = approved = authorised = unauthorised = 0
     for code, n in rows:
@@ -229,7 +229,7 @@ def _year_start(today: dt.date) -> dt.date:
 
 def _assessments(s: Session) -> list[Assessment]:
     out = []
-    for a in s.exec(select(AssessmentPeriod).order_by(AssessmentPeriod.start_date)):
+    for a in s.exec(select(AssessmentPeriod).order_by(col(AssessmentPeriod.start_date))):
         groups = tuple(g.strip() for g in a.year_groups.split(",") if g.strip())
         out.append(Assessment(a.name, a.start_date, a.end_date, groups))
     return out
@@ -274,7 +274,7 @@ def _preview(s: Session, data: RequestInput, today: dt.date,
         raise ServiceError(f"dates: {exc}") from exc
     earlier = []
     q = select(LeaveRequest).where(LeaveRequest.pupil_id == data.pupil_id) \
-        .order_by(LeaveRequest.first_date)
+        .order_by(col(LeaveRequest.first_date))
     for r in s.exec(q):
         if r.id == exclude_request:
             continue
@@ -519,6 +519,7 @@ def mark_taken_unauthorised(engine: Engine, actor: Actor, request_id: int, *,
     with write_scope(engine) as s:
         r = _request(s, request_id)
         assert r.id is not None
+        rid = r.id
         plan = _taken_plan(s, r, now)
         confirmable = {(c.day, c.session) for c in plan if c.action == "confirm"}
         stray = sorted(wanted - confirmable)
@@ -527,7 +528,7 @@ def mark_taken_unauthorised(engine: Engine, actor: Actor, request_id: int, *,
                 rules.slot_text(*k) for k in stray) + ": look at the list again")
 
         def change(c: rules.GChange) -> MarkChange:
-            return MarkChange(r.pupil_id, c.day, c.session, "G", comment=mark_comment(r.id),
+            return MarkChange(r.pupil_id, c.day, c.session, "G", comment=mark_comment(rid),
                               seen_code=c.old_code)
 
         plain = [change(c) for c in plan if c.action == "change"]
@@ -578,7 +579,7 @@ def decisions(engine: Engine, request_id: int) -> list[DecisionInfo]:
     """Every decision recorded for a request, oldest first (the last one stands)."""
     with session_scope(engine) as s:
         rows = s.exec(select(LeaveDecision).where(LeaveDecision.request_id == request_id)
-                      .order_by(LeaveDecision.id)).all()
+                      .order_by(col(LeaveDecision.id))).all()
         return [DecisionInfo(d.id or 0, d.outcome, d.granted_first_date,
                              d.granted_first_session, d.granted_last_date,
                              d.granted_last_session, d.reasons, d.conditions, d.decided_on,
@@ -599,7 +600,7 @@ def list_requests(engine: Engine, *, today: dt.date, status: str = "all",
         q = (select(LeaveRequest, Pupil, SchoolClass)
              .join(Pupil, Pupil.id == LeaveRequest.pupil_id)  # type: ignore[arg-type]
              .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)  # type: ignore[arg-type]
-             .order_by(LeaveRequest.first_date.desc(), LeaveRequest.id.desc()))  # type: ignore[attr-defined]
+             .order_by(col(LeaveRequest.first_date).desc(), col(LeaveRequest.id).desc()))
         if pupil_id is not None:
             q = q.where(LeaveRequest.pupil_id == pupil_id)
         if class_id is not None:

@@ -176,7 +176,7 @@ def gather(engine: Engine, pupil_ids: Sequence[int], letter_date: dt.date, *,
     with session_scope(engine) as s:
         pupils = s.exec(select(Pupil).where(col(Pupil.id).in_(ids))).all()
         if concern_keys:
-            rows = s.exec(select(LetterLog.pupil_ids, LetterLog.sent_on).where(
+            rows = s.exec(select(LetterLog.pupil_ids, col(LetterLog.sent_on)).where(
                 col(LetterLog.template_key).in_(list(concern_keys)),
                 LetterLog.sent_on <= letter_date)).all()
             for pids, sent in rows:

@@ -193,7 +193,7 @@ class Composer:
     # -- pages -------------------------------------------------------------------
     @property
     def top(self) -> float:
-        return PAGE_H - 50 * mm if self.with_letterhead else TOP - 10 * mm
+        return float(PAGE_H - 50 * mm if self.with_letterhead else TOP - 10 * mm)
 
     def new_page(self) -> None:
         self.pages.append(Page(letterhead=self.with_letterhead, border=self.border))
@@ -454,11 +454,11 @@ def png_size(png: bytes) -> tuple[int, int] | None:
 def letterhead_ops(head: Letterhead) -> list[Op]:
     ops: list[Op] = []
     x = MARGIN
-    size = png_size(head.logo_png) if head.logo_png else None
-    if head.logo_png and size and size[0] > 0 and size[1] > 0:
+    logo_size = png_size(head.logo_png) if head.logo_png else None
+    if head.logo_png and logo_size and logo_size[0] > 0 and logo_size[1] > 0:
         h = 22 * mm
-        w = min(h * size[0] / size[1], 45 * mm)
-        h = w * size[1] / size[0]
+        w = min(h * logo_size[0] / logo_size[1], 45 * mm)
+        h = w * logo_size[1] / logo_size[0]
         ops.append(("image", head.logo_png, MARGIN, TOP - h, w, h))
         x = MARGIN + w + 5 * mm
     name_w = PAGE_W - MARGIN - x - 50 * mm
@@ -476,8 +476,8 @@ def letterhead_ops(head: Letterhead) -> list[Op]:
                         _fit(text, BOLD, size, name_w), "left", ACCENT))
         contact_y = TOP - 5.5 * mm - size * 1.15 - 6 * mm
     ay = TOP - 3.2 * mm
-    for line in head.address_lines()[:5]:
-        ops.append(("text", PAGE_W - MARGIN, ay, REGULAR, 9.5, line, "right", GREY))
+    for address_line in head.address_lines()[:5]:
+        ops.append(("text", PAGE_W - MARGIN, ay, REGULAR, 9.5, address_line, "right", GREY))
         ay -= 11.5
     contact = head.contact_line()
     if contact:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Contact, PenaltyNotice, PupilContact, TrackerEvent
@@ -185,6 +185,7 @@ def set_notice_status(engine: Engine, actor: Actor, notice_id: int, status: str,
             if due is None:
                 raise ServiceError(penalty.payment_problem(terms, on, 0) or "too late to pay")
     if status == "paid":
+        assert due is not None
         record_payment(engine, actor, notice_id, on, due)
         return due
     with session_scope(engine) as s:
@@ -206,7 +207,7 @@ def notices_for(engine: Engine, pupil_id: int) -> list[NoticeInfo]:
         policy = read_policy(s)
         rows = s.exec(select(PenaltyNotice, Contact).join(
             Contact, Contact.id == PenaltyNotice.contact_id).where(  # type: ignore[arg-type]
-            PenaltyNotice.pupil_id == pupil_id).order_by(PenaltyNotice.issued_on)).all()
+            PenaltyNotice.pupil_id == pupil_id).order_by(col(PenaltyNotice.issued_on))).all()
         by_parent: dict[int, list[PenaltyNotice]] = {}
         for n, _c in rows:
             by_parent.setdefault(n.contact_id, []).append(n)

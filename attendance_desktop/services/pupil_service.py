@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Contact, Mark, Pupil, PupilContact, SchoolClass
@@ -202,9 +203,10 @@ def get_pupil(engine: Engine, pupil_id: int) -> PupilDetails:
     with session_scope(engine) as s:
         p = _pupil(s, pupil_id)
         cls = s.get(SchoolClass, p.class_id) if p.class_id else None
-        data = PupilInput(**{f.name: getattr(p, f.name) or ("" if f.name == "upn" else
-                                                            getattr(p, f.name))
-                             for f in dataclasses.fields(PupilInput)})
+        values: dict[str, Any] = {f.name: getattr(p, f.name) or ("" if f.name == "upn" else
+                                                                 getattr(p, f.name))
+                                  for f in dataclasses.fields(PupilInput)}
+        data = PupilInput(**values)
         assert p.id is not None
         return PupilDetails(p.id, data, cls.name if cls else "", p.leaving_date,
                             p.leaving_reason, p.photo_png is not None)
@@ -262,9 +264,9 @@ CONFLICTS_LISTED = 8
 def marks_before(s: Session, pupil_id: int, admission: dt.date) -> list[tuple[dt.date, str, str]]:
     """Marks (date, session, code) on record before `admission`, except Z (the code for a
     prospective pupil, the only one allowed before admission)."""
-    rows = s.exec(select(Mark.date, Mark.session, Mark.code).where(
+    rows = s.exec(select(col(Mark.date), Mark.session, Mark.code).where(
         Mark.pupil_id == pupil_id, Mark.date < admission, Mark.code != "Z")
-        .order_by(Mark.date, Mark.session)).all()
+        .order_by(col(Mark.date), Mark.session)).all()
     return [(d, ss, code) for d, ss, code in rows]
 
 
@@ -288,9 +290,9 @@ def _check(s: Session, data: PupilInput, pupil_id: int | None,
     if data.class_id is not None and s.get(SchoolClass, data.class_id) is None:
         found.append("Class: that class no longer exists")
     if pupil_id is not None:
-        clash = marks_before(s, pupil_id, data.admission_date)
-        if clash:
-            found.append(f"Admission date: {marks_before_text(data.admission_date, clash)}")
+        earlier = marks_before(s, pupil_id, data.admission_date)
+        if earlier:
+            found.append(f"Admission date: {marks_before_text(data.admission_date, earlier)}")
     if found:
         raise ServiceError("; ".join(found))
     return dataclasses.replace(
@@ -404,7 +406,7 @@ def list_contacts(engine: Engine, pupil_id: int) -> list[ContactLink]:
     """A pupil's contacts in priority order (1 = call first)."""
     with session_scope(engine) as s:
         links = s.exec(select(PupilContact).where(PupilContact.pupil_id == pupil_id)
-                       .order_by(PupilContact.priority, PupilContact.id)).all()
+                       .order_by(col(PupilContact.priority), col(PupilContact.id))).all()
         out = []
         for ln in links:
             c = s.get(Contact, ln.contact_id)
@@ -441,7 +443,7 @@ def _contact_problems(c: ContactInput) -> list[str]:
 
 def _renumber(s: Session, pupil_id: int, first_link: int | None = None) -> None:
     links = list(s.exec(select(PupilContact).where(PupilContact.pupil_id == pupil_id)
-                        .order_by(PupilContact.priority, PupilContact.id)))
+                        .order_by(col(PupilContact.priority), col(PupilContact.id))))
     if first_link is not None:
         links.sort(key=lambda ln: 0 if ln.id == first_link else 1)
     for n, ln in enumerate(links, start=1):
@@ -522,8 +524,8 @@ def update_contact(engine: Engine, actor: Actor, link_id: int, contact: ContactI
         s.flush()
         if moved:
             others = [x for x in s.exec(select(PupilContact).where(
-                PupilContact.pupil_id == ln.pupil_id).order_by(PupilContact.priority,
-                                                               PupilContact.id))
+                PupilContact.pupil_id == ln.pupil_id).order_by(col(PupilContact.priority),
+                                                               col(PupilContact.id)))
                       if x.id != ln.id]
             others.insert(max(0, min(len(others), link.priority - 1)), ln)
             for n, x in enumerate(others, start=1):
@@ -541,7 +543,7 @@ def move_contact(engine: Engine, actor: Actor, link_id: int, up: bool) -> None:
         if ln is None:
             raise NotFound("that contact is no longer linked to the pupil")
         links = list(s.exec(select(PupilContact).where(PupilContact.pupil_id == ln.pupil_id)
-                            .order_by(PupilContact.priority, PupilContact.id)))
+                            .order_by(col(PupilContact.priority), col(PupilContact.id))))
         i = next(n for n, x in enumerate(links) if x.id == link_id)
         j = i - 1 if up else i + 1
         if 0 <= j < len(links):

@@ -238,7 +238,7 @@ def _draw_heading(c: Canvas, head: Letterhead, reg: PrintedRegister, regular: st
     c.setStrokeColor(HexColor(RULE))
     c.setLineWidth(1)
     c.line(MARGIN, y, PAGE_W - MARGIN, y)
-    return y - 6
+    return float(y - 6)
 
 
 def _draw_column_heads(c: Canvas, reg: PrintedRegister, lay: _Layout, y: float,

@@ -110,7 +110,7 @@ def _due_marks(s: Session, cutoff: dt.date, pupil_ids: Iterable[int] | None = No
     last = _latest_amendment(cutoff)
     start = dt.datetime.combine(cutoff, dt.time())
     q = (sa_select(m.id, m.pupil_id, m.date, m.session)
-         .select_from(Mark.__table__.outerjoin(
+         .select_from(Mark.__table__.outerjoin(  # type: ignore[attr-defined]
              last, (last.c.pupil_id == m.pupil_id) & (last.c.date == m.date)
              & (last.c.session == m.session)))
          .where(m.date < cutoff, m.entered_at < start,
@@ -124,7 +124,7 @@ def _amendments_of(s: Session, cells: set[tuple[int, dt.date, str]], cutoff: dt.
                    ) -> list[int]:
     if not cells:
         return []
-    rows = s.exec(select(MarkAmendment.id, MarkAmendment.pupil_id, MarkAmendment.date,
+    rows = s.exec(select(MarkAmendment.id, MarkAmendment.pupil_id, col(MarkAmendment.date),
                          MarkAmendment.session).where(MarkAmendment.date < cutoff))
     return [r[0] for r in rows if (r[1], r[2], r[3]) in cells and r[0] is not None]
 
@@ -141,7 +141,7 @@ def _leavers(s: Session, leaver_cutoff: dt.date, register_cutoff: dt.date
     q = select(Pupil).where(col(Pupil.leaving_date).is_not(None),
                             col(Pupil.leaving_date) < leaver_cutoff,
                             Pupil.legal_forename != REMOVED_NAME)
-    for p in s.exec(q.order_by(Pupil.leaving_date)):
+    for p in s.exec(q.order_by(col(Pupil.leaving_date))):
         assert p.id is not None
         assert p.leaving_date is not None
         all_marks = s.exec(select(func.count()).select_from(Mark)
@@ -278,7 +278,7 @@ def _erase_leaver(s: Session, actor: Actor, pupil_id: int, now: dt.datetime) -> 
     keep = s.exec(select(func.max(PupilChange.id)).where(
         PupilChange.pupil_id == pupil_id)).one()
     removed = [int(i) for i in s.exec(select(PupilChange.id).where(
-        PupilChange.pupil_id == pupil_id, col(PupilChange.id) != keep))]
+        PupilChange.pupil_id == pupil_id, col(PupilChange.id) != keep)) if i is not None]
     permit = _permit(s, table_name="pupilchange", pupil_id=pupil_id)
     for chunk in _chunks(removed):
         s.execute(delete(PupilChange).where(col(PupilChange.id).in_(chunk)))

@@ -24,6 +24,9 @@ from attendance_desktop.domain.stats import Counts
 M = Mark.__table__.c  # type: ignore[attr-defined]
 P = Pupil.__table__.c  # type: ignore[attr-defined]
 C = SchoolClass.__table__.c  # type: ignore[attr-defined]
+MARKS: Any = Mark.__table__  # type: ignore[attr-defined]
+PUPILS: Any = Pupil.__table__  # type: ignore[attr-defined]
+CLASSES: Any = SchoolClass.__table__  # type: ignore[attr-defined]
 
 GROUPS: dict[str, str] = {
     "sen_any": "SEN (support or EHCP)",
@@ -105,7 +108,8 @@ def _compulsory_condition() -> ColumnElement[Any]:
     md = func.extract("month", P.dob) * 100 + func.extract("day", P.dob)
     year5 = (func.extract("year", P.dob) + 5) * 10000
     start = year5 + case((md <= 331, literal(331)), (md <= 831, literal(831)), else_=literal(1231))
-    return _ymd(M.date) >= start
+    result: ColumnElement[Any] = _ymd(M.date) >= start
+    return result
 
 
 def _group_condition(group: str) -> ColumnElement[Any]:
@@ -157,9 +161,9 @@ def totals(engine: Engine, start: dt.date, end: dt.date, scope: Scope = Scope(),
            with_codes: bool = True) -> Counts:
     """Counts for everyone in scope over the dates, from one GROUP BY code."""
     where, needs_pupil = _filters(start, end, scope)
-    source: Any = Mark.__table__
+    source: Any = MARKS
     if needs_pupil:
-        source = source.join(Pupil.__table__, P.id == M.pupil_id)
+        source = source.join(PUPILS, P.id == M.pupil_id)
     q = select(*_code_columns()).select_from(source).where(and_(*where)).group_by(M.code)
     with engine.connect() as conn:
         return _fold(conn.execute(q), with_codes)
@@ -180,14 +184,14 @@ def per_pupil_and_total(engine: Engine, start: dt.date, end: dt.date, scope: Sco
     """per_pupil, and the whole scope's counts with the codes (as `totals` gives them),
     folded from the same aggregate: one pass over the marks instead of two."""
     where, needs_pupil = _filters(start, end, scope)
-    source: Any = Mark.__table__
+    source: Any = MARKS
     if needs_pupil:
-        source = source.join(Pupil.__table__, P.id == M.pupil_id)
+        source = source.join(PUPILS, P.id == M.pupil_id)
     agg = (select(M.pupil_id, *_code_columns()).select_from(source).where(and_(*where))
            .group_by(M.pupil_id, M.code))
     q = (select(P.id, P.upn, P.legal_forename, P.preferred_forename, P.legal_surname,
                 P.year_group, C.name.label("class_name"))
-         .select_from(Pupil.__table__.outerjoin(SchoolClass.__table__, C.id == P.class_id))
+         .select_from(PUPILS.outerjoin(CLASSES, C.id == P.class_id))
          .order_by(C.sort_order, P.legal_surname, P.legal_forename, P.id))
     if include_unmarked:
         pw = []
@@ -238,8 +242,8 @@ def _grouped(engine: Engine, start: dt.date, end: dt.date, scope: Scope,
              key: Any) -> dict[str, Counts]:
     where, _ = _filters(start, end, scope)
     q = (select(key.label("k"), *_code_columns())
-         .select_from(Mark.__table__.join(Pupil.__table__, P.id == M.pupil_id)
-                      .outerjoin(SchoolClass.__table__, C.id == P.class_id))
+         .select_from(MARKS.join(PUPILS, P.id == M.pupil_id)
+                      .outerjoin(CLASSES, C.id == P.class_id))
          .where(and_(*where)).group_by(key, M.code).order_by(key))
     grouped: dict[str, list[tuple[str, int, int | None]]] = {}
     with engine.connect() as conn:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
@@ -295,7 +295,7 @@ def parents_of(engine: Engine, pupil_id: int) -> list[tuple[int, str]]:
     with session_scope(engine) as s:
         rows = s.exec(select(PupilContact, Contact).join(
             Contact, Contact.id == PupilContact.contact_id).where(  # type: ignore[arg-type]
-            PupilContact.pupil_id == pupil_id).order_by(PupilContact.priority)).all()
+            PupilContact.pupil_id == pupil_id).order_by(col(PupilContact.priority))).all()
         return [(c.id or 0, f"{c.forename} {c.surname}".strip() + (
             f" ({link.relationship})" if link.relationship else ""))
             for link, c in rows if link.parental_responsibility]
@@ -345,7 +345,7 @@ def _label(policy, e: TrackerEvent) -> str:  # type: ignore[no-untyped-def]
         return f"Invitation sent: {name}"
     if e.tracker == "lateness":
         if e.kind == "action":
-            return steps.get(e.value, e.value)
+            return str(steps.get(e.value, e.value))
         if e.kind == "level":
             return f"Level: {lateness.LEVEL_LABELS.get(e.value, e.value)}"
         if e.kind == "review":
@@ -405,6 +405,6 @@ def year_marks(engine: Engine, pupil_id: int, start: dt.date,
                end: dt.date) -> dict[tuple[dt.date, str], tuple[str, int | None]]:
     """(date, session) -> (code, minutes late) for one pupil (the case view's calendar)."""
     with session_scope(engine) as s:
-        rows = s.execute(select(Mark.date, Mark.session, Mark.code, Mark.minutes_late).where(
+        rows = s.execute(select(col(Mark.date), Mark.session, Mark.code, Mark.minutes_late).where(
             Mark.pupil_id == pupil_id, Mark.date >= start, Mark.date <= end)).all()
         return {(d, sess): (code, mins) for d, sess, code, mins in rows}

@@ -92,7 +92,7 @@ def whatif_for(engine: Engine, pupil_ids: Sequence[int], today: dt.date | None =
     with session_scope(engine) as s:
         pupils = {p.id: p for p in s.exec(select(Pupil).where(col(Pupil.id).in_(ids)))}
         for pid, day, session, code in s.exec(select(
-                Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
+                Mark.pupil_id, col(Mark.date), Mark.session, Mark.code).where(
                 col(Mark.pupil_id).in_(ids), Mark.date >= year.start, Mark.date <= year.end)):
             category = _category(code)
             if day >= on:

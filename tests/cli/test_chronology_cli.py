@@ -33,7 +33,8 @@ def test_export_csv_and_pdf(tmp_path: Path) -> None:
                "--kind", "Referrals and notifications")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"Saved 1 rows to {out}"
-    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    with out.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
     assert rows[1][2] == "Юлия Example"
     assert rows[1][3] == "Referral to the LA attendance officer"
 

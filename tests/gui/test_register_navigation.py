@@ -11,7 +11,7 @@ from PySide6.QtCore import QDate
 
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.register.register_widget import WHOLE_SCHOOL, RegisterWidget
-from attendance_desktop.services import calendar_service, demo_service, grid_service
+from attendance_desktop.services import calendar_service, grid_service
 from attendance_desktop.services.context import AppContext
 from tests.conftest import HEAD
 
@@ -19,8 +19,8 @@ THU = dt.date(2025, 11, 20)
 
 
 @pytest.fixture
-def demo_ctx(ctx):
-    demo_service.create_demo(ctx.engine, pupils=120, today=THU)
+def demo_ctx(ctx, demo_school):
+    demo_school(ctx.engine, pupils=120, today=THU)
     return AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD, clock=ctx.clock)
 
 

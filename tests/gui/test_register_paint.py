@@ -14,7 +14,6 @@ import pytest
 
 from attendance_desktop.gui.binding_check import drops_none_references
 from attendance_desktop.gui.register.register_widget import RegisterWidget
-from attendance_desktop.services import demo_service
 from attendance_desktop.services.context import AppContext
 from tests.conftest import HEAD
 
@@ -23,8 +22,8 @@ MORTAL_NONE = sys.version_info < (3, 12)
 
 
 @pytest.fixture
-def year_page(qtbot, ctx):
-    demo_service.create_demo(ctx.engine, pupils=210, today=THU)
+def year_page(qtbot, ctx, demo_school):
+    demo_school(ctx.engine, pupils=210, today=THU)
     page = RegisterWidget(AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD,
                                      clock=ctx.clock), span="year")
     qtbot.addWidget(page)

@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from attendance_desktop.gui.main_window import MainWindow
-from attendance_desktop.services import demo_service
 from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.register_service import MarkChange
@@ -20,8 +19,8 @@ THU = dt.date(2025, 11, 20)
 
 
 @pytest.fixture
-def demo_ctx(ctx):
-    demo_service.create_demo(ctx.engine, pupils=210, today=THU)
+def demo_ctx(ctx, demo_school):
+    demo_school(ctx.engine, pupils=210, today=THU)
     return AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD, clock=ctx.clock)
 
 

@@ -34,7 +34,6 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.register_service import MarkChange
 from tests.conftest import HEAD, clock_at, put_marks
-from tests.db.pg_server import running_server, server_binaries
 from tests.gui.conftest import SCREENSHOTS
 from tests.services.register_school import TinySchool, make_school
 
@@ -59,15 +58,6 @@ class TwoPCs:
 
     def head(self) -> Actor:
         return Actor("Hana Head", Role.HEAD, staff_id=self.school.head_id)
-
-
-@pytest.fixture(scope="module")
-def pg_base() -> Iterator[str]:
-    if server_binaries() is None:
-        pytest.skip("PostgreSQL server binaries are not installed")
-    pytest.importorskip("psycopg")
-    with running_server() as base:
-        yield base
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -32,12 +32,22 @@ def start(*args: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
 
     def pump() -> None:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line.strip())
+        with proc.stdout:  # closed once the process has ended
+            for line in proc.stdout:
+                lines.put(line.strip())
         lines.put("EOF")
 
     threading.Thread(target=pump, daemon=True).start()
     return proc, lines
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Kill the helper if it is still running, and close its error pipe."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=30)
+    if proc.stderr is not None:
+        proc.stderr.close()
 
 
 def next_line(lines: queue.Queue[str], proc: subprocess.Popen[str]) -> str:
@@ -74,8 +84,7 @@ def test_backup_holds_every_mark_another_process_had_committed(paths: AppPaths,
             pass
         assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop(proc)
     conn = sqlite3.connect(result.path)
     held = {(d, s): n for d, s, n in conn.execute(
         "SELECT date, session, count(*) FROM mark GROUP BY date, session")}
@@ -111,8 +120,7 @@ def test_a_kill_during_a_backup_leaves_the_earlier_ones_usable(paths: AppPaths,
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop(proc)
     assert proc.returncode == -signal.SIGKILL
     assert list(paths.backup_dir.glob(".partial-*"))  # killed mid-copy: its half is left
     listed = backup_store.list_folder(paths.backup_dir, backup_store.DATA_FOLDER)

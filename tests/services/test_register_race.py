@@ -80,26 +80,19 @@ def test_four_processes_on_one_sqlite_file_lose_nothing(engine: Engine, school_y
 
 @pytest.mark.skipif(not __import__("tests.db.pg_server", fromlist=["x"]).server_binaries(),
                     reason="PostgreSQL server binaries are not installed")
-def test_four_processes_on_postgresql_lose_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from sqlalchemy import create_engine
-
+def test_four_processes_on_postgresql_lose_nothing(tmp_path, pg_base) -> None:  # type: ignore[no-untyped-def]
     from attendance_desktop.config.paths import resolve_paths
     from attendance_desktop.domain.calendar import default_term_dates
     from attendance_desktop.services import calendar_service
     from attendance_desktop.services.database import open_database
     from tests.conftest import HEAD
-    from tests.db.pg_server import running_server
+    from tests.db.pg_fixtures import new_database
 
-    with running_server() as base:
-        admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE race"))
-        admin.dispose()
-        url = f"{base}/race"
-        engine = open_database(resolve_paths(tmp_path, url, environ={}))
-        calendar_service.create_academic_year(engine, HEAD, default_term_dates(2025))
-        try:
-            acked = run_race(engine, url)
-            assert sum(acked.values()) > 100
-        finally:
-            engine.dispose()
+    url = new_database(pg_base, "race")  # on the run's test server
+    engine = open_database(resolve_paths(tmp_path, url, environ={}))
+    calendar_service.create_academic_year(engine, HEAD, default_term_dates(2025))
+    try:
+        acked = run_race(engine, url)
+        assert sum(acked.values()) > 100
+    finally:
+        engine.dispose()

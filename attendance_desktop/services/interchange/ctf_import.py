@@ -17,6 +17,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
@@ -347,7 +348,7 @@ class _Plan:
                                  .order_by(col(PupilContact.priority))))
         held = {ln.contact_id: ln for ln in links}
         for c in sorted(p.contacts, key=lambda c: c.order):
-            values = self.contact_values(p, c)
+            values: dict[str, Any] = self.contact_values(p, c)
             existing = self.find_contact(c, values, held)
             rel = m.RELATIONSHIPS.get(c.relationship, c.relationship)
             if existing is None:
@@ -370,12 +371,13 @@ class _Plan:
                     setattr(existing, k, v)
             self.s.add(existing)
             assert existing.id is not None
-            link = held.get(existing.id)
-            if link is None:  # a sibling's contact, now linked to this pupil too
+            held_link = held.get(existing.id)
+            if held_link is None:  # a sibling's contact, now linked to this pupil too
                 link = PupilContact(pupil_id=pupil_id, contact_id=existing.id)
                 added.append(f"{c.name} (already a contact of a sibling; linked)")
                 held[existing.id] = link
             else:
+                link = held_link
                 if link.relationship != rel and rel:
                     diffs.append(Change("relationship", link.relationship, rel))
                 if link.parental_responsibility != c.responsibility:
@@ -458,9 +460,10 @@ class _Plan:
 
 
 def _input_of(row: Pupil) -> PupilInput:
-    return PupilInput(**{f.name: getattr(row, f.name) or ("" if f.name == "upn" else
-                                                          getattr(row, f.name))
-                         for f in dataclasses.fields(PupilInput)})
+    values: dict[str, Any] = {f.name: getattr(row, f.name) or ("" if f.name == "upn" else
+                                                               getattr(row, f.name))
+                              for f in dataclasses.fields(PupilInput)}
+    return PupilInput(**values)
 
 
 def _show(value: object) -> str:

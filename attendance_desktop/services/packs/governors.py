@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from attendance_desktop.db.models import LetterLog, LetterTemplate, PenaltyNotice, TrackerEvent
 from attendance_desktop.domain.calendar import Span
@@ -110,16 +111,18 @@ def _actions(engine: Engine, start: dt.date, end: dt.date) -> Actions:
     since = dt.datetime.combine(start, dt.time.min)
     until = dt.datetime.combine(end, dt.time.max)
     with engine.connect() as conn:
-        titles = dict(conn.execute(select(LetterTemplate.key, LetterTemplate.title)).all())
+        titles = dict(conn.execute(select(col(LetterTemplate.key),
+                                          col(LetterTemplate.title))).all())
         letters = conn.execute(
-            select(LetterLog.template_key, func.count())  # type: ignore[call-overload]
-            .where(LetterLog.sent_on >= start, LetterLog.sent_on <= end)
-            .group_by(LetterLog.template_key)).all()
+            select(col(LetterLog.template_key), func.count())
+            .where(col(LetterLog.sent_on) >= start, col(LetterLog.sent_on) <= end)
+            .group_by(col(LetterLog.template_key))).all()
         events = conn.execute(
-            select(TrackerEvent.tracker, TrackerEvent.kind, TrackerEvent.value)
-            .where(TrackerEvent.at >= since, TrackerEvent.at <= until)).all()
+            select(col(TrackerEvent.tracker), col(TrackerEvent.kind), col(TrackerEvent.value))
+            .where(col(TrackerEvent.at) >= since, col(TrackerEvent.at) <= until)).all()
         issued = conn.execute(select(func.count()).select_from(PenaltyNotice).where(
-            PenaltyNotice.issued_on >= start, PenaltyNotice.issued_on <= end)).scalar_one()
+            col(PenaltyNotice.issued_on) >= start,
+            col(PenaltyNotice.issued_on) <= end)).scalar_one()
     notified = len(chronology_service.entries_between(engine, CHRONOLOGY_NOTIFICATIONS,
                                                       start, end))
     steps: Counter[str] = Counter()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
@@ -124,10 +125,10 @@ def build_la_return(engine: Engine, term: Span) -> LaReturn:
     threshold_sessions = 2 * policy.la_termly_unauthorised_days
     with engine.connect() as conn:
         heavy = dict(conn.execute(
-            select(Mark.pupil_id, func.count())  # type: ignore[call-overload]
-            .where(and_(Mark.date >= term.start, Mark.date <= term.end,
-                        Mark.code.in_(_UNAUTHORISED)))  # type: ignore[attr-defined]
-            .group_by(Mark.pupil_id).having(func.count() >= threshold_sessions)).all())
+            select(col(Mark.pupil_id), func.count())
+            .where(and_(col(Mark.date) >= term.start, col(Mark.date) <= term.end,
+                        col(Mark.code).in_(_UNAUTHORISED)))
+            .group_by(col(Mark.pupil_id)).having(func.count() >= threshold_sessions)).all())
     figures = {p.pupil_id: p for p in stats_service.per_pupil(
         engine, term.start, term.end, stats_service.Scope(pupil_ids=tuple(heavy)))} \
         if heavy else {}
@@ -145,8 +146,8 @@ def build_la_return(engine: Engine, term: Span) -> LaReturn:
     issued: list[NoticeRow] = []
     with session_scope(engine) as s:
         events = s.execute(
-            select(TrackerEvent).where(TrackerEvent.at >= start, TrackerEvent.at <= end)
-            .order_by(TrackerEvent.at, TrackerEvent.id)).scalars()  # type: ignore[arg-type]
+            select(TrackerEvent).where(col(TrackerEvent.at) >= start, col(TrackerEvent.at) <= end)
+            .order_by(col(TrackerEvent.at), col(TrackerEvent.id))).scalars()
         for e in events:
             who = f"{e.staff_name} ({e.staff_role})" if e.staff_role else e.staff_name
             name = names.get(e.pupil_id, ("?",))[0]
