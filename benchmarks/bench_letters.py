@@ -35,9 +35,12 @@ from reportlab.pdfgen.canvas import Canvas
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import SYSTEM_ACTOR
-from attendance_desktop.services import demo_service, letter_service, pdf_fonts, stats_service
-from attendance_desktop.services import letter_templates as lt
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters import letter_templates as lt
+from attendance_desktop.services.pdf import pdf_fonts
+from attendance_desktop.services.reports import stats_service
 
 TODAY = dt.date(2025, 11, 20)
 KEY = "concern_lower_amber"

@@ -38,15 +38,12 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
-from attendance_desktop.services import (
-    calendar_service,
-    closure_service,
-    import_service,
-    kiosk_service,
-    register_service,
-)
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.interchange import import_service
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import closure_service, register_service
+from attendance_desktop.services.school import calendar_service
 
 HEAD = Actor("Bench head", Role.HEAD)
 OFFICE = Actor("Bench office", Role.OFFICE)

@@ -33,9 +33,9 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import auth_service
-from attendance_desktop.services.auth_service import SignInRefused
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import auth_service
+from attendance_desktop.services.school.auth_service import SignInRefused
 
 
 class LoginDialog(QDialog):

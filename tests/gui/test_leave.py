@@ -18,10 +18,11 @@ from attendance_desktop.gui.leave.request_dialog import RequestDialog
 from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.settings.common import qdate
-from attendance_desktop.services import class_service, leave_service, pupil_service
-from attendance_desktop.services import register_service as reg
-from attendance_desktop.services.leave_service import RequestInput
-from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.leave.leave_service import RequestInput
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.register import register_service as reg
 from tests.conftest import HEAD, OFFICE, clock_at
 from tests.gui.conftest import save_screenshot
 
@@ -252,7 +253,7 @@ def test_decision_letter_and_request_form_are_saved_and_logged(qtbot, ctx, schoo
                                                                monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QFileDialog
 
-    from attendance_desktop.services import letter_service
+    from attendance_desktop.services.letters import letter_service
 
     tilly = school["tilly"]
     granted = _request(ctx.engine, tilly)

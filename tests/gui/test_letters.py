@@ -16,9 +16,9 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
-from attendance_desktop.services import letter_service
+from attendance_desktop.services.letters import letter_service
 from tests.gui.conftest import save_screenshot
-from tests.services.test_letter_service import (
+from tests.services.letters.test_letter_service import (
     _band_on_running_period,
     build_school,
     pdf_text,
@@ -331,7 +331,7 @@ def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  
         qtbot, ctx, school, messages, monkeypatch) -> None:
     from PySide6.QtWidgets import QInputDialog
 
-    from attendance_desktop.services import audit_service
+    from attendance_desktop.services.records import audit_service
     from tests.conftest import HEAD
 
     w = _widget(qtbot, ctx)

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from attendance_desktop.gui.register.mark_dialog import MarkDetails, MarkDialog
 from attendance_desktop.gui.register.register_widget import RegisterWidget
-from attendance_desktop.services import grid_service
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.register import grid_service
+from attendance_desktop.services.register import register_service as rs
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
 from tests.gui.conftest import save_screenshot
 from tests.services.register_school import make_school
@@ -294,7 +294,7 @@ def test_single_c_is_set_after_a_pause(qtbot, ctx, school):
 
 def test_leave_prefills_are_shown_distinctly_until_a_real_mark_replaces_them(
         qtbot, ctx, school, warnings):
-    from attendance_desktop.services import leave_service
+    from attendance_desktop.services.leave import leave_service
 
     fri = dt.date(2025, 11, 21)
     pupil = school.oak_pupils[0]

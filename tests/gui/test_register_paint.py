@@ -14,8 +14,8 @@ import pytest
 
 from attendance_desktop.gui.binding_check import drops_none_references
 from attendance_desktop.gui.register.register_widget import RegisterWidget
-from attendance_desktop.services import demo_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.demo import demo_service
 from tests.conftest import HEAD
 
 THU = dt.date(2025, 11, 20)

@@ -28,11 +28,12 @@ from attendance_desktop.gui.register.live_view import POLL_MS
 from attendance_desktop.gui.register.mark_dialog import MarkDetails, MarkDialog
 from attendance_desktop.gui.register.register_widget import RegisterWidget
 from attendance_desktop.gui.today_widget import TodayWidget
-from attendance_desktop.services import calendar_service, kiosk_service
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
-from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD, clock_at, put_marks
 from tests.db.pg_server import running_server, server_binaries
 from tests.gui.conftest import SCREENSHOTS

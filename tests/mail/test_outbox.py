@@ -15,12 +15,12 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import AccessLog, Contact, LetterLog, MailEvent, OutboxMessage
 from attendance_desktop.domain.progress import Cancelled, CancelToken
-from attendance_desktop.services import letter_service
+from attendance_desktop.services.letters import letter_service
 from attendance_desktop.services.mail import batch, credentials, outbox, sender
 from attendance_desktop.services.mail.settings import MailConfig, save_settings
 from tests.conftest import HEAD, OFFICE, clock_at
 from tests.mail.mail_fixtures import ACCOUNT, PASSWORD, Inbox, SmtpServer
-from tests.services.test_letter_service import TODAY, build_school
+from tests.services.letters.test_letter_service import TODAY, build_school
 
 NOW = dt.datetime(2025, 11, 20, 9, 40)
 EMAILS = {("Jo", "Example"): "jo@home.example", ("Ian", "Faraway"): "ian@far.example",

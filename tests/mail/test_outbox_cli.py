@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop.__main__ import main
 from attendance_desktop.domain.progress import CancelToken
-from attendance_desktop.services import letter_service
+from attendance_desktop.services.letters import letter_service
 from attendance_desktop.services.mail import batch, outbox
 from tests.conftest import OFFICE
 from tests.mail.mail_fixtures import SmtpServer

@@ -16,10 +16,11 @@ from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, MarkAmendment, Pupil
 from attendance_desktop.domain.upn import with_check_letter
-from attendance_desktop.services import amendments_report, report_service
-from attendance_desktop.services import import_service as imp
 from attendance_desktop.services.csv_safe import restore_cell, safe_cell
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.interchange import import_service as imp
+from attendance_desktop.services.register import amendments_report
+from attendance_desktop.services.reports import report_service
 
 D = dt.date
 WEEK = [D(2025, 11, 10) + dt.timedelta(days=i) for i in range(5)]

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.services.kiosk_service import KioskPupil
+from attendance_desktop.services.kiosk.kiosk_service import KioskPupil
 
 MIN_TARGET = 72  # px: comfortably above the ~64 px a finger needs
 TILE_SIZE = QSize(224, 176)

@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.gui.register.live_view import LiveWatcher
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.services import audit_service, fire_roll, kiosk_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.kiosk import fire_roll, kiosk_service
+from attendance_desktop.services.records import audit_service
 
 
 def _table(headers: list[str], name: str, stretch: int = 0) -> QTableWidget:

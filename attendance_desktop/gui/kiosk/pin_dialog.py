@@ -23,7 +23,7 @@ from attendance_desktop.domain.roles import Actor
 from attendance_desktop.gui.kiosk.kiosk_widgets import KIOSK_STYLE, big_button
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.kiosk_service import ExitGuard, ExitLocked
+from attendance_desktop.services.kiosk.kiosk_service import ExitGuard, ExitLocked
 
 log = logging.getLogger(__name__)
 

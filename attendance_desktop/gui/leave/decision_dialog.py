@@ -26,9 +26,9 @@ from attendance_desktop.domain import leave as rules
 from attendance_desktop.gui.leave.figures_widget import FiguresWidget
 from attendance_desktop.gui.leave.request_dialog import date_edit, pair, session_box
 from attendance_desktop.gui.settings.common import MessageLabel, pydate, qdate
-from attendance_desktop.services import leave_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.leave import leave_service
 
 
 def request_summary(r: leave_service.RequestRow) -> str:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain import leave as rules
-from attendance_desktop.services.leave_service import Preview
+from attendance_desktop.services.leave.leave_service import Preview
 
 _COLOURS = {rules.PASS: "#1e6b2c", rules.WARN: "#9a5b00", rules.INFO: "#2f4f7f"}
 _WORDS = {rules.PASS: "OK", rules.WARN: "Check", rules.INFO: "Note"}

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.letters import letter_service
 from attendance_desktop.services.mail import outbox
 
 COLUMNS = ("Sent on", "Letter", "Pupils", "Addressed to", "Sent by", "How sent")

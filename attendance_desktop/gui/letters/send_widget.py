@@ -34,10 +34,11 @@ from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.letters.page_painter import page_image, print_pages
 from attendance_desktop.gui.mail.email_choice import EmailChoice
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.services import class_service, letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.letter_templates import OPTIONAL_INPUTS
+from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters.letter_templates import OPTIONAL_INPUTS
+from attendance_desktop.services.pupils import class_service
 
 MODES = (("class", "A class"), ("band", "An attendance band in the period"),
          ("all", "All pupils: pick by hand"))

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui.letters.preview_dialog import PagesPreviewDialog
-from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.letter_templates import DIRECTIVES, MERGE_FIELDS
+from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters.letter_templates import DIRECTIVES, MERGE_FIELDS
 
 BLOCK_HELP = {
     "[[signature]]": "The headteacher's signature block",

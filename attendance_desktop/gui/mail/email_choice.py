@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.gui.tables import read_only_table
-from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.letters import letter_service
 from attendance_desktop.services.mail import batch
 from attendance_desktop.services.mail.settings import get_settings
 

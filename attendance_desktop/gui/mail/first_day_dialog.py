@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.dashboard_service import Absentee
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.mail import absence
+from attendance_desktop.services.today.dashboard_service import Absentee
 
 
 class FirstDayDialog(QDialog):

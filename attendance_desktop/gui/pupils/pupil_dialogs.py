@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui.settings.common import MessageLabel, pydate, qdate
-from attendance_desktop.services import pupil_service
-from attendance_desktop.services.class_service import ClassInfo
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.pupil_service import (
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils.class_service import ClassInfo
+from attendance_desktop.services.pupils.pupil_service import (
     GROUP_FLAGS,
     SEN_LABELS,
     YEAR_GROUPS,

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.services import amendments_report, audit_service, register_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.register import amendments_report, register_service
 
 
 def _qdate(day: dt.date) -> QDate:

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.domain import codes
-from attendance_desktop.services import closure_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.register import closure_service
 
 
 class ClosureDialog(QDialog):

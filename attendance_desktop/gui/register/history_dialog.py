@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.services.register_service import CellMark, HistoryEntry
+from attendance_desktop.services.register.register_service import CellMark, HistoryEntry
 
 
 def _show(code: str, minutes: int | None, comment: str) -> str:

@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.services import audit_service, grid_service, register_pdf
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.register import grid_service, register_pdf
 
 EVERY_CLASS = -1
 

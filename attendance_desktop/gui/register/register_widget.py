@@ -40,17 +40,12 @@ from attendance_desktop.gui.register.grid_view import KEY_HELP, RegisterGridView
 from attendance_desktop.gui.register.history_dialog import HistoryDialog
 from attendance_desktop.gui.register.live_view import LiveWatcher, user_is_busy
 from attendance_desktop.gui.register.mark_dialog import MarkDialog, ask_reason
-from attendance_desktop.services import (
-    calendar_service,
-    grid_navigation,
-    grid_service,
-    policy_service,
-    register_service,
-)
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import MarkConflict, ServiceError
-from attendance_desktop.services.grid_service import GridSnapshot
-from attendance_desktop.services.register_service import BulkResult, MarkChange
+from attendance_desktop.services.register import grid_navigation, grid_service, register_service
+from attendance_desktop.services.register.grid_service import GridSnapshot
+from attendance_desktop.services.register.register_service import BulkResult, MarkChange
+from attendance_desktop.services.school import calendar_service, policy_service
 
 WHOLE_SCHOOL = -1
 

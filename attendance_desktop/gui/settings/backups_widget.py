@@ -31,10 +31,10 @@ from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.register_check import RegisterCheckBox
 from attendance_desktop.gui.settings.common import MessageLabel, bullet_list, hint
 from attendance_desktop.gui.tables import read_only_table
-from attendance_desktop.services import backup_service, backup_store, restore_service
-from attendance_desktop.services.backup_store import BackupFile
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.records import backup_service, backup_store, restore_service
+from attendance_desktop.services.records.backup_store import BackupFile
 
 COLUMNS = ["Taken", "Kind", "Where", "Size", "Verified"]
 

@@ -29,9 +29,9 @@ from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.settings.common import MessageLabel, hint
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.services import benchmark_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.reports import benchmark_service
 
 HEADERS = ("Academic year", "Period", "Area", "Attendance", "Overall absence",
            "Persistent absence", "Severe absence", "Source", "Recorded")

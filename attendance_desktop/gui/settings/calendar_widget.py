@@ -31,10 +31,10 @@ from attendance_desktop.domain.calendar import (
     england_bank_holidays,
 )
 from attendance_desktop.gui.settings.common import MessageLabel, hint, pydate, qdate
-from attendance_desktop.services import calendar_service, school_service
-from attendance_desktop.services.calendar_service import YearInfo
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import calendar_service, school_service
+from attendance_desktop.services.school.calendar_service import YearInfo
 
 TERMS = ("Autumn", "Spring", "Summer")
 DAY_FMT = "%a %d %b %Y"

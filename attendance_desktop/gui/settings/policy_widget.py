@@ -29,9 +29,9 @@ from attendance_desktop.domain.policy import PRESET_LABELS, PRESETS, Policy, Pol
 from attendance_desktop.gui.settings.common import MessageLabel, pytime, qtime
 from attendance_desktop.gui.settings.records_table import RecordsTable
 from attendance_desktop.gui.settings.workflow_editors import LadderEndsEditor, PnCodesEditor
-from attendance_desktop.services import policy_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import policy_service
 
 # field -> (label, tooltip). Groups in the order shown; unknown new fields go to "Other".
 GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui.settings.common import MessageLabel
-from attendance_desktop.services import audit_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.records import audit_service
 
 ACCESS_HEADERS = ["When", "Kind", "What", "Pupils", "File", "Details", "Who"]
 CHANGE_HEADERS = ["When", "Pupil", "Field", "Old value", "New value", "From", "Who"]

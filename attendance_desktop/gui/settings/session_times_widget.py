@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain.policy import Policy, PolicyError, SessionTimes
 from attendance_desktop.gui.settings.common import MessageLabel, hint, pytime, qtime
-from attendance_desktop.services import policy_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import policy_service
 
 
 class SessionTimesForm(QWidget):

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.settings.common import MessageLabel
-from attendance_desktop.services import import_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ImportRejected, ServiceError
-from attendance_desktop.services.import_service import (
+from attendance_desktop.services.interchange import import_service
+from attendance_desktop.services.interchange.import_service import (
     PUPIL_FIELDS,
     PupilImportPreview,
     PupilImportResult,

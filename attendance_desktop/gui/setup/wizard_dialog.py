@@ -34,16 +34,15 @@ from attendance_desktop.gui.settings.school_widget import SchoolDetailsForm
 from attendance_desktop.gui.settings.session_times_widget import SessionTimesForm
 from attendance_desktop.gui.settings.staff_widget import StaffEditor
 from attendance_desktop.gui.setup.pupil_import_widget import PupilImportWidget
-from attendance_desktop.services import (
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.school import (
     calendar_service,
-    class_service,
     policy_service,
-    pupil_service,
     school_service,
     staff_service,
 )
-from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.errors import ServiceError
 
 SETUP_ACTOR = Actor("Set-up wizard", Role.SYSTEM)
 

@@ -26,10 +26,10 @@ from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.band_moves_widget import BandMovesWidget
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
-from attendance_desktop.services import alerts_service
-from attendance_desktop.services.alerts_service import PupilAlert, Snapshot
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.trackers import alerts_service
+from attendance_desktop.services.trackers.alerts_service import PupilAlert, Snapshot
 
 COLUMNS = ["Urgency", "Pupil", "Class", "This year", "Band (period) · now", "Lateness",
            "Flags", "Next step", "Due"]

@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from attendance_desktop.services.alerts_service import DueItem
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.trackers.alerts_service import DueItem
 
 
 def letter_service_module() -> Any | None:
     """The letters service, when this build has it (built by another part of the app)."""
     try:
-        from attendance_desktop.services import letter_service
+        from attendance_desktop.services.letters import letter_service
     except ImportError:
         return None
     return letter_service if hasattr(letter_service, "record_letter") else None

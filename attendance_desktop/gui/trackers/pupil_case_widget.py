@@ -34,15 +34,11 @@ from attendance_desktop.gui.trackers.case_text import (
 from attendance_desktop.gui.trackers.marks_calendar_widget import MarksCalendarWidget
 from attendance_desktop.gui.trackers.penalty_widget import PenaltyNoticesWidget
 from attendance_desktop.gui.trackers.step_dialog import StepDialog
-from attendance_desktop.services import (
-    alerts_service,
-    calendar_service,
-    policy_service,
-    tracker_service,
-)
-from attendance_desktop.services.alerts_service import DueItem, PupilAlert
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.trackers import alerts_service, tracker_service
+from attendance_desktop.services.trackers.alerts_service import DueItem, PupilAlert
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
@@ -260,7 +256,7 @@ class PupilCaseWidget(QWidget):
 
     def _kiosk_reasons(self, start: dt.date, end: dt.date) -> dict[tuple[dt.date, str], str]:
         try:
-            from attendance_desktop.services import kiosk_service
+            from attendance_desktop.services.kiosk import kiosk_service
             rows = kiosk_service.late_log(self.ctx.engine, start, end)
         except (ImportError, AttributeError, ServiceError):
             return {}

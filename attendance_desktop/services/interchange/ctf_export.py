@@ -28,9 +28,10 @@ from attendance_desktop.db.models import (
     School,
 )
 from attendance_desktop.domain import upn as upn_rules
-from attendance_desktop.services import calendar_service, stats_service
 from attendance_desktop.services.errors import NotFound, ServiceError
 from attendance_desktop.services.interchange import ctf_model as m
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.school import calendar_service
 
 # Destination unknown: the LA and establishment numbers MIS use for "not known".
 UNKNOWN_LEA, UNKNOWN_ESTAB = "MMM", "MMMM"

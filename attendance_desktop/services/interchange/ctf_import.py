@@ -31,7 +31,6 @@ from attendance_desktop.db.models import (
     PupilHome,
 )
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor
-from attendance_desktop.services import pupil_service
 from attendance_desktop.services.errors import PermissionDenied, Problem, ServiceError
 from attendance_desktop.services.interchange import ctf_model as m
 from attendance_desktop.services.interchange.ctf_parse import (
@@ -40,7 +39,8 @@ from attendance_desktop.services.interchange.ctf_parse import (
     read_ctf,
     year_group,
 )
-from attendance_desktop.services.pupil_service import PupilInput
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils.pupil_service import PupilInput
 
 _log = logging.getLogger(__name__)
 

@@ -21,9 +21,10 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import audit_service, clock, letter_service, school_service
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import PermissionDenied
-from attendance_desktop.services.letter_service import BatchPlan, BatchResult, FamilyLetter
+from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters.letter_service import BatchPlan, BatchResult, FamilyLetter
 from attendance_desktop.services.mail import compose, outbox
 from attendance_desktop.services.mail.contacts import (
     Recipient,
@@ -32,6 +33,8 @@ from attendance_desktop.services.mail.contacts import (
 )
 from attendance_desktop.services.mail.sender import MailNotReady
 from attendance_desktop.services.mail.settings import get_settings
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.school import school_service
 
 
 @dataclass(frozen=True, slots=True)
