@@ -33,7 +33,7 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.leave import leave_service
 from attendance_desktop.services.leave.leave_service import RequestRow
-from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters import letter_layout, letter_service
 from attendance_desktop.services.pupils import class_service, pupil_service
 
 FILTERS = (("Waiting for a decision", "pending"), ("Upcoming granted leave", "upcoming"),
@@ -369,7 +369,7 @@ class LeaveWidget(QWidget):
             if not path:
                 return
             try:
-                pdf = letter_service.render_blank_form(self.ctx.engine, "leave_request_form",
+                pdf = letter_layout.render_blank_form(self.ctx.engine, "leave_request_form",
                                                        today=self.ctx.today())
                 Path(path).write_bytes(pdf)
             except (ServiceError, OSError) as exc:

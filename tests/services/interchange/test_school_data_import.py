@@ -20,7 +20,7 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services.errors import ImportRejected, ServiceError
 from attendance_desktop.services.interchange import import_service as imp
-from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters import letter_plans
 from attendance_desktop.services.pupils import pupil_service
 from attendance_desktop.services.school import policy_service
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
@@ -308,7 +308,7 @@ def test_letters_use_the_pupils_home_address_for_a_parent_without_one(
         "Mrs Dana Abbott,07700 900001\n").encode())
     imp.import_pupils(engine, path, today=TODAY)
     pid = pupils(engine)[UPNS[0]].id
-    plan = letter_service.plan_batch(engine, "half_termly_report", [pid], today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", [pid], today=TODAY)
     [letter] = plan.letters
     assert letter.address_lines == ("Mrs Abbott", "1 Example Road", "Testbury", "TS1 1AA")
 

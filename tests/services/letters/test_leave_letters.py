@@ -11,7 +11,11 @@ import pytest
 from attendance_desktop.domain import leave as rules
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.leave import leave_service
-from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters import (
+    letter_layout,
+    letter_templates,
+    template_store,
+)
 from attendance_desktop.services.pupils import class_service, pupil_service
 from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
 from tests.conftest import HEAD, OFFICE
@@ -35,7 +39,7 @@ def pupil(engine, school_year) -> int:  # type: ignore[no-untyped-def]
 
 
 def _letter(engine, key: str, pupil: int, extra: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
-    pdf = letter_service.render_family_letter(engine, key, [pupil], today=NOW.date(),
+    pdf = letter_layout.render_family_letter(engine, key, [pupil], today=NOW.date(),
                                               extra=extra)
     return pdf_text(pdf)
 
@@ -90,11 +94,11 @@ def test_refused_and_taken_is_in_the_past_tense_with_the_consequence(engine, pup
 
 
 def test_leave_taken_without_permission_letter(engine, pupil) -> None:  # type: ignore[no-untyped-def]
-    assert "leave_without_permission" in letter_service.LETTER_KEYS
-    assert letter_service.inputs_needed(engine, "leave_without_permission") == [
+    assert "leave_without_permission" in letter_templates.LETTER_KEYS
+    assert template_store.inputs_needed(engine, "leave_without_permission") == [
         "extra:absence_dates"]
     with pytest.raises(ServiceError):
-        letter_service.render_family_letter(engine, "leave_without_permission", [pupil],
+        letter_layout.render_family_letter(engine, "leave_without_permission", [pupil],
                                             today=NOW.date())
     text = _letter(engine, "leave_without_permission", pupil,
                    {"absence_dates": "Monday 10 to Friday 14 November 2025"})

@@ -14,7 +14,7 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.domain.progress import Cancelled, CancelToken
-from attendance_desktop.services.letters import letter_batch, letter_service
+from attendance_desktop.services.letters import letter_batch, letter_plans, letter_service
 from tests.conftest import HEAD
 from tests.services.letters.test_letter_service import TODAY, build_school, pdf_text
 
@@ -32,7 +32,7 @@ def test_combined_file_in_parts_and_the_log_holds_each_file(engine, pupils, tmp_
                                                             monkeypatch) -> None:
     monkeypatch.setattr(letter_batch, "COMBINED_PART", 3)
     monkeypatch.setattr(letter_service, "GATHER_CHUNK", 2)  # figures gathered in chunks
-    plan = letter_service.plan_batch(engine, "half_termly_report", pupils, today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", pupils, today=TODAY)
     gen = letter_service.run_batch(engine, HEAD, plan, today=TODAY, out_dir=tmp_path,
                                    cancel=CancelToken())
     labels = []
@@ -60,7 +60,7 @@ def test_combined_file_in_parts_and_the_log_holds_each_file(engine, pupils, tmp_
 
 
 def test_one_combined_file_for_a_normal_batch(engine, pupils, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    plan = letter_service.plan_batch(engine, "half_termly_report", pupils, today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", pupils, today=TODAY)
     gen = letter_service.run_batch(engine, HEAD, plan, today=TODAY, out_dir=tmp_path,
                                    cancel=CancelToken())
     result = None
@@ -74,7 +74,7 @@ def test_one_combined_file_for_a_normal_batch(engine, pupils, tmp_path) -> None:
 
 
 def test_cancel_midway_removes_the_files_already_written(engine, pupils, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    plan = letter_service.plan_batch(engine, "half_termly_report", pupils, today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", pupils, today=TODAY)
     token = CancelToken()
     gen = letter_service.run_batch(engine, HEAD, plan, today=TODAY, out_dir=tmp_path / "out",
                                    cancel=token)

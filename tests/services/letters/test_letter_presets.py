@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain.policy import PRESETS
-from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters import letter_layout, template_store
 from attendance_desktop.services.letters.letter_templates import DEFAULTS, for_preset
 from attendance_desktop.services.school import policy_service
 from tests.conftest import HEAD
@@ -76,7 +76,7 @@ def _render_all(engine: Engine, preset: str, school: dict[str, int]) -> dict[str
     policy_service.apply_preset(engine, HEAD, preset)
     out = {}
     for key in _letters(preset):
-        pdf = letter_service.render_family_letter(engine, key, [school["cara"]], today=TODAY,
+        pdf = letter_layout.render_family_letter(engine, key, [school["cara"]], today=TODAY,
                                                   extra=EXTRAS | {"reasons": "A reason."})
         out[key] = pdf_text(pdf)
     return out
@@ -122,7 +122,7 @@ def test_one_page_meeting_mentions_a_fine_and_early_help(engine, school) -> None
 def test_the_letters_page_lists_the_schools_preset_and_any_letter_its_policy_names(  # type: ignore[no-untyped-def]
         engine) -> None:
     policy_service.apply_preset(engine, HEAD, "atlp")
-    keys = [t.key for t in letter_service.list_templates(engine)]
+    keys = [t.key for t in template_store.list_templates(engine)]
     assert keys[:4] == ["atlp_stage1", "atlp_stage2", "atlp_stage3", "atlp_stage4"]
     assert "concern_red" not in keys
     assert "attendance_panel_invite" not in keys
@@ -130,6 +130,6 @@ def test_the_letters_page_lists_the_schools_preset_and_any_letter_its_policy_nam
     policy = policy_service.load_policy(engine)
     policy_service.save_policy(engine, HEAD, policy.replace(
         band_letters=(("stage1", "atlp_stage1"), ("stage2", "concern_red"))))
-    assert "concern_red" in [t.key for t in letter_service.list_templates(engine)]
-    every = letter_service.list_templates(engine, every_preset=True)
+    assert "concern_red" in [t.key for t in template_store.list_templates(engine)]
+    every = template_store.list_templates(engine, every_preset=True)
     assert {t.key for t in every} == set(DEFAULTS)

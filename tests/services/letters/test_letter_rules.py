@@ -2,7 +2,7 @@
 
 The rules (services/letters/letter_rules.py) on their own, with the figures the issue found
 (95.1% for an "outstanding" certificate, 86.1% -> 75.6% for an "improved" letter), and
-through the batch (letter_service.plan_batch) on the small synthetic school of
+through the batch (letter_plans.plan_batch) on the small synthetic school of
 test_letter_service: Amy 92.9% lower amber with late arrivals, Ben 100%, Cara 85.7% red
 with unauthorised absence, Dan and Eve 100%.
 """
@@ -21,7 +21,12 @@ from attendance_desktop.domain.policy import preset
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services.errors import PermissionDenied
-from attendance_desktop.services.letters import letter_rules, letter_service
+from attendance_desktop.services.letters import (
+    letter_layout,
+    letter_plans,
+    letter_rules,
+    letter_service,
+)
 from attendance_desktop.services.letters.letter_rules import PupilFacts, why_not
 from attendance_desktop.services.letters.letter_templates import DEFAULTS
 from attendance_desktop.services.records import audit_service
@@ -153,7 +158,7 @@ def _autumn_two(engine: Engine):  # type: ignore[no-untyped-def]
 
 def test_batch_leaves_out_pupils_a_band_letter_does_not_fit(engine, school) -> None:  # type: ignore[no-untyped-def]
     half = _autumn_two(engine)
-    plan = letter_service.plan_batch(engine, "concern_red", list(school.values()), today=TODAY,
+    plan = letter_plans.plan_batch(engine, "concern_red", list(school.values()), today=TODAY,
                                      period=half)
     assert [x.pupil_ids for x in plan.letters] == [(school["cara"],)]
     why = {u.name: u.why for u in plan.unfit}
@@ -162,7 +167,7 @@ def test_batch_leaves_out_pupils_a_band_letter_does_not_fit(engine, school) -> N
     assert "Lower amber" in why["Amy Example"]
     assert "100.0%" in why["Ben Example"]
     assert "Green" in why["Ben Example"]
-    upper = letter_service.plan_batch(engine, "concern_upper_amber", list(school.values()),
+    upper = letter_plans.plan_batch(engine, "concern_upper_amber", list(school.values()),
                                       today=TODAY, period=half)
     assert upper.letters == ()
     assert "Red (below 90%)" in next(u.why for u in upper.unfit if u.pupil_id == school["cara"])
@@ -175,7 +180,7 @@ def test_band_is_the_one_the_board_shows(engine, school) -> None:  # type: ignor
     span = snap.pupils[0].period_span
     assert span is not None
     for band, key in policy.band_letters:
-        plan = letter_service.plan_batch(engine, key, list(school.values()), today=TODAY,
+        plan = letter_plans.plan_batch(engine, key, list(school.values()), today=TODAY,
                                          period=span)
         fitted = {i for x in plan.letters for i in x.pupil_ids}
         assert fitted == {p.pupil_id for p in snap.pupils if p.band_key == band}, band
@@ -203,7 +208,7 @@ def test_improvement_letters_compare_with_the_previous_period(engine, school) ->
     _autumn_one(engine, {school["amy"]: "O", school["cara"]: "/"})
     half = _autumn_two(engine)
     ids = [school["amy"], school["cara"]]
-    better = letter_service.plan_batch(engine, "improved_better_band", ids, today=TODAY,
+    better = letter_plans.plan_batch(engine, "improved_better_band", ids, today=TODAY,
                                        period=half)
     # no concern letter was ever sent: "since we last wrote" would be untrue
     assert better.letters == ()
@@ -211,12 +216,12 @@ def test_improvement_letters_compare_with_the_previous_period(engine, school) ->
     for pid in ids:
         letter_service.record_letter(engine, HEAD, "onepage_red", [pid],
                                      today=dt.date(2025, 10, 31))
-    better = letter_service.plan_batch(engine, "improved_better_band", ids, today=TODAY,
+    better = letter_plans.plan_batch(engine, "improved_better_band", ids, today=TODAY,
                                        period=half)
     assert [x.pupil_ids for x in better.letters] == [(school["amy"],)]
     cara = next(u.why for u in better.unfit if u.pupil_id == school["cara"])
     assert "100.0% in Autumn 1 to 85.7% in Autumn 2" in cara
-    worse = letter_service.plan_batch(engine, "not_improved_meeting", ids, today=TODAY,
+    worse = letter_plans.plan_batch(engine, "not_improved_meeting", ids, today=TODAY,
                                       period=half, extra={"meeting_date": "x",
                                                           "meeting_time": "y",
                                                           "meeting_place": "z"})
@@ -226,21 +231,21 @@ def test_improvement_letters_compare_with_the_previous_period(engine, school) ->
 def test_certificates_and_lateness_through_the_batch(engine, school) -> None:  # type: ignore[no-untyped-def]
     ids = list(school.values())
     half = _autumn_two(engine)
-    full = letter_service.plan_batch(engine, "certificate_full", ids, today=TODAY, period=half)
+    full = letter_plans.plan_batch(engine, "certificate_full", ids, today=TODAY, period=half)
     assert {x.pupil_ids[0] for x in full.letters} == {school[k] for k in ("ben", "dan", "eve")}
-    out = letter_service.plan_batch(engine, "certificate_outstanding", ids, today=TODAY,
+    out = letter_plans.plan_batch(engine, "certificate_outstanding", ids, today=TODAY,
                                     period=half)
     assert school["amy"] not in {x.pupil_ids[0] for x in out.letters}
     policy = policy_service.load_policy(engine)
     policy_service.save_policy(engine, HEAD, policy.replace(certificate_excellent_pct=92.0))
-    out = letter_service.plan_batch(engine, "certificate_outstanding", ids, today=TODAY,
+    out = letter_plans.plan_batch(engine, "certificate_outstanding", ids, today=TODAY,
                                     period=half)
     assert school["amy"] in {x.pupil_ids[0] for x in out.letters}
-    late = letter_service.plan_batch(engine, "lateness_warning", ids, today=TODAY, period=half)
+    late = letter_plans.plan_batch(engine, "lateness_warning", ids, today=TODAY, period=half)
     assert [x.pupil_ids for x in late.letters] == [(school["amy"],)]
     assert "no lateness concern" in next(u.why for u in late.unfit
                                          if u.pupil_id == school["ben"])
-    written = letter_service.plan_batch(engine, "lateness_written_warning", ids, today=TODAY)
+    written = letter_plans.plan_batch(engine, "lateness_written_warning", ids, today=TODAY)
     assert written.letters == ()
 
 
@@ -262,12 +267,12 @@ def test_leavers_left_out_unless_the_head_includes_them_with_a_reason(  # type: 
         dan.leaving_date = dt.date(2025, 11, 14)
         s.add(dan)
     ids = list(school.values())
-    plan = letter_service.plan_batch(engine, "half_termly_report", ids, today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", ids, today=TODAY)
     assert school["dan"] not in {i for x in plan.letters for i in x.pupil_ids}
     assert [u.why for u in plan.unfit] == [
         "left the school on 14 Nov 2025 (off roll on the letter date)"]
     reason = "Final report for the family, asked for by his new school"
-    plan = letter_service.plan_batch(engine, "half_termly_report", ids, today=TODAY,
+    plan = letter_plans.plan_batch(engine, "half_termly_report", ids, today=TODAY,
                                      include={school["dan"]: reason})
     assert plan.unfit == ()
     assert plan.included == ((school["dan"], "left the school on 14 Nov 2025 (off roll on "
@@ -285,15 +290,15 @@ def test_leavers_left_out_unless_the_head_includes_them_with_a_reason(  # type: 
     assert "left the school" in logged[0].details
     assert logged[0].staff_name == HEAD.name
     # a blank reason includes no one
-    blank = letter_service.plan_batch(engine, "half_termly_report", ids, today=TODAY,
+    blank = letter_plans.plan_batch(engine, "half_termly_report", ids, today=TODAY,
                                       include={school["dan"]: "  "})
     assert [u.pupil_id for u in blank.unfit] == [school["dan"]]
 
 
 def test_wording_preview_is_shown_for_a_pupil_the_letter_fits(engine, school) -> None:  # type: ignore[no-untyped-def]
     _band_on_running_period(engine)  # the school's figures are Autumn 2's, under way
-    assert letter_service.preview_pupil(engine, "concern_red", TODAY) == (school["cara"], "")
-    pid, note = letter_service.preview_pupil(engine, "concern_upper_amber", TODAY)
+    assert letter_layout.preview_pupil(engine, "concern_red", TODAY) == (school["cara"], "")
+    pid, note = letter_layout.preview_pupil(engine, "concern_upper_amber", TODAY)
     assert note.startswith("No pupil fits this letter today; it is shown for ")
     assert "this letter is for Upper amber" in note
     assert pid in school.values()

@@ -29,7 +29,14 @@ from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.progress import Cancelled, CancelToken
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
-from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters import (
+    letter_facts,
+    letter_layout,
+    letter_plans,
+    letter_service,
+    letter_templates,
+    template_store,
+)
 from attendance_desktop.services.school import calendar_service, policy_service, school_service
 from tests.conftest import HEAD, OFFICE
 
@@ -162,7 +169,7 @@ def _band_on_running_period(engine: Engine) -> None:
 
 def test_concern_letter_names_figures_and_addressee(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
     _band_on_running_period(engine)
-    pdf = letter_service.render_family_letter(engine, "concern_lower_amber", [school["amy"]],
+    pdf = letter_layout.render_family_letter(engine, "concern_lower_amber", [school["amy"]],
                                               today=TODAY)
     text = pdf_text(pdf)
     assert "Dear Mrs and Mr Example" in text
@@ -185,23 +192,23 @@ def test_policy_numbers_come_from_the_settings(engine: Engine, school) -> None: 
     policy_service.save_policy(engine, HEAD, policy.replace(
         target_pct=97.0, pn_first_amount=175, pn_discount_amount=90, pn_discount_days=20,
         leave_notice_amount=4, leave_notice_unit="school_weeks"))
-    refused = pdf_text(letter_service.render_family_letter(
+    refused = pdf_text(letter_layout.render_family_letter(
         engine, "leave_refused", [school["amy"]], today=TODAY, extra=EXTRAS))
     assert "£90 if paid within 20 days" in refused
     assert "£175" in refused
     assert "(code G)" in refused
     assert "penalty notice" in refused
-    form = pdf_text(letter_service.render_family_letter(
+    form = pdf_text(letter_layout.render_family_letter(
         engine, "leave_request_form", [school["amy"]], today=TODAY))
     assert "4 school weeks" in form
-    amber = pdf_text(letter_service.render_family_letter(
+    amber = pdf_text(letter_layout.render_family_letter(
         engine, "concern_upper_amber", [school["amy"]], today=TODAY))
     assert "97% or more" in amber
 
 
 def test_every_ready_made_letter_renders(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
-    for key in letter_service.LETTER_KEYS:
-        pdf = letter_service.render_family_letter(
+    for key in letter_templates.LETTER_KEYS:
+        pdf = letter_layout.render_family_letter(
             engine, key, [school["amy"], school["ben"]], today=TODAY, extra=EXTRAS)
         text = pdf_text(pdf)
         assert "Amy" in text, key
@@ -212,7 +219,7 @@ def test_every_ready_made_letter_renders(engine: Engine, school) -> None:  # typ
 
 def test_family_report_puts_siblings_in_one_letter(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
     _band_on_running_period(engine)
-    pdf = letter_service.render_family_letter(
+    pdf = letter_layout.render_family_letter(
         engine, "half_termly_report", [school["ben"], school["amy"]], today=TODAY)
     text = pdf_text(pdf)
     assert pdf_pages(pdf) == 1
@@ -222,24 +229,24 @@ def test_family_report_puts_siblings_in_one_letter(engine: Engine, school) -> No
     assert "92.9%" in text
     assert "100.0%" in text
     # a letter that is not a family letter gives each child their own pages
-    pdf = letter_service.render_family_letter(
+    pdf = letter_layout.render_family_letter(
         engine, "concern_lower_amber", [school["amy"], school["ben"]], today=TODAY)
     assert pdf_pages(pdf) == 2
 
 
 def test_missing_caller_values_are_named(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ServiceError, match="leave dates"):
-        letter_service.render_family_letter(engine, "leave_granted", [school["amy"]],
+        letter_layout.render_family_letter(engine, "leave_granted", [school["amy"]],
                                              today=TODAY)
-    assert "extra:leave_dates" in letter_service.inputs_needed(engine, "leave_granted")
-    assert "meeting_date" in letter_service.inputs_needed(engine, "attendance_panel_invite")
+    assert "extra:leave_dates" in template_store.inputs_needed(engine, "leave_granted")
+    assert "meeting_date" in template_store.inputs_needed(engine, "attendance_panel_invite")
 
 
 # --- families and addressing ------------------------------------------------------------------
 
 
 def test_plan_groups_siblings_and_addresses_parents_who_live_with_them(engine, school) -> None:  # type: ignore[no-untyped-def]
-    plan = letter_service.plan_batch(engine, "half_termly_report", list(school.values()),
+    plan = letter_plans.plan_batch(engine, "half_termly_report", list(school.values()),
                                      today=TODAY)
     by_child = {n: x for x in plan.letters for n in x.pupil_names}
     assert by_child["Amy Example"] is by_child["Ben Example"]
@@ -261,20 +268,20 @@ def test_plan_groups_siblings_and_addresses_parents_who_live_with_them(engine, s
 
 def test_concern_letters_are_one_per_child(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
     # guard=False: one letter per child whatever the band (the guard rails: test_letter_rules)
-    plan = letter_service.plan_batch(engine, "concern_lower_amber",
+    plan = letter_plans.plan_batch(engine, "concern_lower_amber",
                                      [school["amy"], school["ben"]], today=TODAY, guard=False)
     assert [x.pupil_names for x in plan.letters] == [("Amy Example",), ("Ben Example",)]
 
 
 def test_salutation_rules() -> None:
-    p = letter_service._Person
+    p = letter_facts._Person
     same = [p(1, "Mr", "A", "Example", "", "", 1), p(2, "Mrs", "B", "Example", "", "", 2)]
-    assert letter_service.parent_names(same) == "Mr and Mrs Example"
+    assert letter_facts.parent_names(same) == "Mr and Mrs Example"
     mixed = [p(1, "Ms", "A", "Example", "", "", 1), p(2, "Mr", "B", "Other", "", "", 2)]
-    assert letter_service.parent_names(mixed) == "Ms Example and Mr Other"
+    assert letter_facts.parent_names(mixed) == "Ms Example and Mr Other"
     untitled = [p(1, "", "Jo", "Example", "", "", 1)]
-    assert letter_service.parent_names(untitled) == "Jo Example"
-    assert letter_service.parent_names([], for_greeting=True) == "Parent or Carer"
+    assert letter_facts.parent_names(untitled) == "Jo Example"
+    assert letter_facts.parent_names([], for_greeting=True) == "Parent or Carer"
 
 
 # --- batches, the log and repeats ----------------------------------------------------------------
@@ -293,7 +300,7 @@ def _run(engine, plan, out_dir, **kw):  # type: ignore[no-untyped-def]
 
 
 def test_batch_writes_letters_and_logs_them(engine: Engine, school, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    plan = letter_service.plan_batch(engine, "half_termly_report", list(school.values()),
+    plan = letter_plans.plan_batch(engine, "half_termly_report", list(school.values()),
                                      today=TODAY)
     result, steps = _run(engine, plan, tmp_path)
     assert result.letters_made == 5
@@ -318,11 +325,11 @@ def test_batch_writes_letters_and_logs_them(engine: Engine, school, tmp_path: Pa
 
 def test_same_letter_within_the_repeat_period_needs_confirming(engine, school, tmp_path) -> None:  # type: ignore[no-untyped-def]
     _band_on_running_period(engine)
-    plan = letter_service.plan_batch(engine, "concern_lower_amber", [school["amy"]],
+    plan = letter_plans.plan_batch(engine, "concern_lower_amber", [school["amy"]],
                                      today=TODAY)
     assert plan.repeats == ()
     _run(engine, plan, tmp_path)
-    again = letter_service.plan_batch(engine, "concern_lower_amber",  # Cara is red
+    again = letter_plans.plan_batch(engine, "concern_lower_amber",  # Cara is red
                                       [school["amy"], school["cara"]], today=TODAY,
                                       include={school["cara"]: "wanted the amber wording"})
     assert [x.pupil_names for x in again.repeats] == [("Amy Example",)]
@@ -334,16 +341,16 @@ def test_same_letter_within_the_repeat_period_needs_confirming(engine, school, t
     assert result.letters_made == 2
     # after the policy's period it is no longer a repeat
     days = policy_service.load_policy(engine).letter_repeat_days
-    later = letter_service.plan_batch(engine, "concern_lower_amber", [school["amy"]],
+    later = letter_plans.plan_batch(engine, "concern_lower_amber", [school["amy"]],
                                       today=TODAY + dt.timedelta(days=days + 1))
     assert later.repeats == ()
     # a different letter is not a repeat
-    other = letter_service.plan_batch(engine, "concern_red", [school["amy"]], today=TODAY)
+    other = letter_plans.plan_batch(engine, "concern_red", [school["amy"]], today=TODAY)
     assert other.repeats == ()
 
 
 def test_cancelled_batch_records_nothing(engine: Engine, school, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    plan = letter_service.plan_batch(engine, "concern_upper_amber", list(school.values()),
+    plan = letter_plans.plan_batch(engine, "concern_upper_amber", list(school.values()),
                                      today=TODAY, guard=False)
     token = CancelToken()
     out = tmp_path / "letters"
@@ -360,7 +367,7 @@ def test_cancelled_batch_records_nothing(engine: Engine, school, tmp_path: Path)
 
 
 def test_only_office_and_head_send_letters(engine: Engine, school, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    plan = letter_service.plan_batch(engine, "concern_red", [school["cara"]], today=TODAY)
+    plan = letter_plans.plan_batch(engine, "concern_red", [school["cara"]], today=TODAY)
     teacher = Actor("A Teacher", Role.TEACHER)
     with pytest.raises(PermissionDenied):
         next(letter_service.run_batch(engine, teacher, plan, today=TODAY, out_dir=tmp_path,
@@ -380,52 +387,52 @@ def test_record_letter_for_other_services(engine: Engine, school) -> None:  # ty
 
 
 def test_template_with_unknown_field_is_refused(engine: Engine) -> None:
-    before = letter_service.get_template(engine, "concern_red")
+    before = template_store.get_template(engine, "concern_red")
     with pytest.raises(ServiceError, match=r"\{forname\} is not a merge field"):
-        letter_service.save_template(engine, OFFICE, "concern_red", "Dear {forname},")
-    assert letter_service.get_template(engine, "concern_red").body == before.body
+        template_store.save_template(engine, OFFICE, "concern_red", "Dear {forname},")
+    assert template_store.get_template(engine, "concern_red").body == before.body
 
 
 def test_template_edit_is_used_recorded_and_reset(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
     body = "{salutation},\n\nPlease come and see us about {forename}. {extra:note}\n\n" \
            "[[signature]]"
-    info = letter_service.save_template(engine, OFFICE, "concern_red", body)
+    info = template_store.save_template(engine, OFFICE, "concern_red", body)
     assert not info.is_default
     assert info.updated_by == OFFICE.name
     assert info.inputs == ("extra:note",)
-    text = pdf_text(letter_service.render_family_letter(
+    text = pdf_text(letter_layout.render_family_letter(
         engine, "concern_red", [school["cara"]], today=TODAY, extra={"note": "Thank you."}))
     assert "Please come and see us about Cara. Thank you." in text
     with session_scope(engine) as s:
         change = s.exec(select(SettingChange).where(SettingChange.area == "letters")).one()
         assert change.staff_name == OFFICE.name
         assert "Please come and see us" in change.new_value
-    reset = letter_service.reset_template(engine, HEAD, "concern_red")
+    reset = template_store.reset_template(engine, HEAD, "concern_red")
     assert reset.is_default
-    assert reset.body == letter_service.DEFAULTS["concern_red"].body
+    assert reset.body == letter_templates.DEFAULTS["concern_red"].body
 
 
 def test_family_template_refuses_one_childs_figures(engine: Engine) -> None:
     with pytest.raises(ServiceError, match="one child's detail"):
-        letter_service.save_template(engine, OFFICE, "half_termly_report",
+        template_store.save_template(engine, OFFICE, "half_termly_report",
                                      "{salutation}, {attendance_pct}")
 
 
 def test_readonly_staff_cannot_edit_templates(engine: Engine) -> None:
     with pytest.raises(PermissionDenied):
-        letter_service.save_template(engine, Actor("R", Role.READONLY), "concern_red", "Hi")
+        template_store.save_template(engine, Actor("R", Role.READONLY), "concern_red", "Hi")
 
 
 def test_letters_work_without_term_dates(engine: Engine) -> None:
     ids = build_school(engine, with_year=False)
-    text = pdf_text(letter_service.render_family_letter(engine, "concern_upper_amber",
+    text = pdf_text(letter_layout.render_family_letter(engine, "concern_upper_amber",
                                                         [ids["amy"]], today=TODAY))
     assert "Amy Example" in text
     assert "2025/26" in text
 
 
 def test_blank_leave_request_form_has_the_policy_and_no_child(engine: Engine) -> None:
-    pdf = letter_service.render_blank_form(engine, "leave_request_form",
+    pdf = letter_layout.render_blank_form(engine, "leave_request_form",
                                            today=dt.date(2025, 11, 20))
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Request for leave of absence in term time" in text
@@ -434,4 +441,4 @@ def test_blank_leave_request_form_has_the_policy_and_no_child(engine: Engine) ->
     assert "Child's name" in text
     assert "______%" in text  # the school-use figures are left to write in
     with pytest.raises(ServiceError, match="not a form"):
-        letter_service.render_blank_form(engine, "concern_red", today=dt.date(2025, 11, 20))
+        letter_layout.render_blank_form(engine, "concern_red", today=dt.date(2025, 11, 20))

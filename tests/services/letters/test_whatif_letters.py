@@ -10,7 +10,11 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
-from attendance_desktop.services.letters import letter_service, letter_templates
+from attendance_desktop.services.letters import (
+    letter_layout,
+    letter_templates,
+    template_store,
+)
 from attendance_desktop.services.trackers import whatif_service
 from tests.conftest import HEAD, clock_at, put_marks
 from tests.services.tracker_data import add_pupil, school_days
@@ -46,8 +50,8 @@ def test_a_letter_carries_the_pupils_figures(engine: Engine, school_year: object
     put_marks(engine, HEAD, [(pid, d, sess, "O" if i < 4 else ("/" if sess == "AM" else "\\"))
                              for i, d in enumerate(days) for sess in ("AM", "PM")])
     clock_at(engine, dt.datetime(2025, 11, 20, 8, 0))
-    letter_service.save_template(engine, HEAD, "concern_upper_amber", BODY)
-    pdf = letter_service.render_family_letter(engine, "concern_upper_amber", [pid],
+    template_store.save_template(engine, HEAD, "concern_upper_amber", BODY)
+    pdf = letter_layout.render_family_letter(engine, "concern_upper_amber", [pid],
                                               today=TODAY)
     text = _text(pdf)
     values = whatif_service.letter_values(engine, [pid], TODAY)[pid]
@@ -64,6 +68,6 @@ def test_a_letter_carries_the_pupils_figures(engine: Engine, school_year: object
 
 def test_a_blank_form_leaves_lines_to_write_on(engine: Engine, school_year: object) -> None:
     form = BODY.replace("{salutation},", "").replace("[[signature]]", "")
-    letter_service.save_template(engine, HEAD, "leave_request_form", form)
-    text = _text(letter_service.render_blank_form(engine, "leave_request_form", today=TODAY))
+    template_store.save_template(engine, HEAD, "leave_request_form", form)
+    text = _text(letter_layout.render_blank_form(engine, "leave_request_form", today=TODAY))
     assert "Target by the end of term: ______." in text

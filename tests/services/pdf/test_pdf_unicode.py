@@ -22,7 +22,7 @@ from attendance_desktop.db.models import Contact, Pupil, PupilContact, SchoolCla
 from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.services.kiosk import fire_roll
-from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters import letter_layout, letter_plans, letter_service
 from attendance_desktop.services.pdf import pdf_fonts
 from attendance_desktop.services.pdf.letterhead import Letterhead
 from attendance_desktop.services.register import amendments_report, register_pdf
@@ -126,7 +126,7 @@ def test_the_font_files_and_licence_are_shipped_in_the_package() -> None:
 
 def test_a_letter_prints_every_pupil_and_parent_name(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
     ids = school["ids"]
-    pdfs = [letter_service.render_family_letter(engine, "concern_red", [pid], today=TODAY)
+    pdfs = [letter_layout.render_family_letter(engine, "concern_red", [pid], today=TODAY)
             for pid in ids]
     for pid, pdf in zip(ids, pdfs, strict=True):
         n = ids.index(pid)
@@ -141,7 +141,7 @@ def test_a_batch_of_family_reports_and_certificates_print_every_name(
     for key in ("half_termly_report", "certificate_outstanding"):
         # every pupil here is persistently absent: the certificate's guard would leave them
         # out; this test is about the names, so the guard is set aside
-        plan = letter_service.plan_batch(engine, key, school["ids"], today=TODAY, guard=False)
+        plan = letter_plans.plan_batch(engine, key, school["ids"], today=TODAY, guard=False)
         gen = letter_service.run_batch(engine, HEAD, plan, today=TODAY, out_dir=tmp_path,
                                        cancel=CancelToken(), include_repeats=True)
         try:

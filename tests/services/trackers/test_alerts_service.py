@@ -12,7 +12,7 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import CallLog, LeaveDecision, LeaveRequest, Mark
 from attendance_desktop.domain import escalation
-from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters import letter_facts
 from attendance_desktop.services.school import calendar_service, policy_service
 from attendance_desktop.services.trackers import alerts_service
 from tests.conftest import HEAD, clock_at
@@ -281,7 +281,7 @@ def test_band_period_turns_over_when_the_last_registers_close(engine, school_yea
     assert after.band_key == "red"
     # the letters use the very same period
     policy = policy_service.load_policy(engine)
-    assert letter_service.resolve_period(engine, policy, D(2025, 12, 19)) == after.period_span
+    assert letter_facts.resolve_period(engine, policy, D(2025, 12, 19)) == after.period_span
 
 
 def test_persistent_absence_shows_beside_a_green_band(engine, school_year):
