@@ -16,14 +16,16 @@ absence_dates; `certificate_personal_target` personal_target; the panel, meeting
 contract letters meeting_date, meeting_time, meeting_place. A school's edited wording
 may use others: always ask `inputs_needed`.
 
-* `template_store`: templates live in the `LetterTemplate` table, seeded from the defaults on first use:
+* `template_store`: templates live in the `LetterTemplate` table, seeded from the defaults
+  on first use:
   `list_templates` (the school's preset's letters, then the shared ones), `get_template`,
   `save_template` (refused with the problems when a field is unknown), `reset_template`
   (back to the ready-made wording). Edits are recorded in `SettingChange` (area
   "letters": who, when, old and new text).
-* `letter_layout.render_family_letter(engine, key, pupil_ids, *, today, extra=None, period=None) -> bytes`
-  one PDF for one family (nothing recorded): brothers and sisters share one letter when the
-  template is a family letter, otherwise each child has their own pages in the one PDF.
+* `letter_layout.render_family_letter(engine, key, pupil_ids, *, today, extra=None,
+  period=None) -> bytes` one PDF for one family (nothing recorded): brothers and sisters
+  share one letter when the template is a family letter, otherwise each child has their
+  own pages in the one PDF.
 * `letter_plans.plan_batch(engine, key, pupil_ids, *, today, extra=None, period=None, include=None,
   guard=True) -> BatchPlan` first leaves out the pupils the letter does not fit (its
   `letter_rules.Condition`: band over the letter's period, comparison with the period
@@ -43,8 +45,8 @@ may use others: always ask `inputs_needed`.
   end, so a cancelled batch records nothing and leaves no files.
 * `letters_for_pupil(engine, pupil_id)`, `list_letters(engine, ...)`,
   `letter_pdf(engine, log_id) -> bytes`.
-* `letter_layout.preview_pupil(engine, key, today) -> (pupil_id, note)`: who a wording preview is laid
-  out for (a pupil the letter fits; when none does, a note says why).
+* `letter_layout.preview_pupil(engine, key, today) -> (pupil_id, note)`: who a wording
+  preview is laid out for (a pupil the letter fits; when none does, a note says why).
 * `letter_layout.letter_pages(...)` returns the same letter as page operations for the GUI to paint
   (preview and printing through QPrinter) exactly as the PDF is laid out.
 """
