@@ -232,29 +232,29 @@ def _cmd_demo(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services.interchange import import_service
+    from attendance_desktop.services.interchange import mark_import, pupil_import
 
     if args.what == "ctf":
         return _cmd_import_ctf(engine, args)
     if args.what == "pupils":
-        result = import_service.import_pupils(engine, args.file)
+        result = pupil_import.import_pupils(engine, args.file)
     else:
         # Recorded as the operating-system account that ran the command.
         who = Actor(getpass.getuser(), Role.COMMAND_LINE)
-        result = import_service.import_marks(engine, args.file, who, reason=args.reason)
+        result = mark_import.import_marks(engine, args.file, who, reason=args.reason)
     print(result)
     return 0
 
 
 def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services.interchange import import_service
+    from attendance_desktop.services.interchange import mark_export
     from attendance_desktop.services.records import audit_service
 
     if args.what == "census":
         return _cmd_export_census(engine, args)
     if args.what == "ctf":
         return _cmd_export_ctf(engine, args)
-    result = import_service.export_marks(engine, args.file, args.start, args.end)
+    result = mark_export.export_marks(engine, args.file, args.start, args.end)
     # Logged as the operating-system account that ran the command (no pupil names).
     audit_service.record_export(engine, audit_service.command_line_actor(), "export marks",
                                 result.pupils, args.file, details=f"{result.exported} marks")

@@ -40,7 +40,7 @@ from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
-from attendance_desktop.services.interchange import import_service
+from attendance_desktop.services.interchange import mark_import
 from attendance_desktop.services.kiosk import kiosk_service
 from attendance_desktop.services.register import closure_service, register_service
 from attendance_desktop.services.school import calendar_service
@@ -198,7 +198,7 @@ def _run_import(db_file: str, csv_file: str, out: multiprocessing.Queue) -> None
         watch(held.append)
     try:
         t = time.perf_counter()
-        result = import_service.import_marks(engine, Path(csv_file), OFFICE, reason="bench")
+        result = mark_import.import_marks(engine, Path(csv_file), OFFICE, reason="bench")
         out.put((time.perf_counter() - t, max(held or stmts.lock_held or [0.0]), result.new))
     except Exception as exc:  # reported by the parent, never a hang
         import traceback

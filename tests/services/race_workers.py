@@ -13,7 +13,7 @@ from attendance_desktop.domain.policy import DEFAULT_KIOSK_REASONS
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.errors import DatabaseBusy, MarkConflict
-from attendance_desktop.services.interchange import import_service
+from attendance_desktop.services.interchange import mark_import
 from attendance_desktop.services.kiosk import kiosk_service
 from attendance_desktop.services.register import register_service
 from attendance_desktop.services.register.register_service import MarkChange
@@ -58,7 +58,7 @@ def run(url: str, kind: str, pupils: list[tuple[int, str]], writes: int, seed: i
                     f = tmp / f"m{i}.csv"
                     f.write_text(f"upn,date,session,code,minutes_late,comment\n"
                                  f"{upn},{day.isoformat()},{session},{code},,\n")
-                    result = import_service.import_marks(engine, f, OFFICE)
+                    result = mark_import.import_marks(engine, f, OFFICE)
                     written = result.new + result.changed
             except MarkConflict:
                 conflicts += 1

@@ -32,12 +32,10 @@ from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.settings.common import MessageLabel
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ImportRejected, ServiceError
-from attendance_desktop.services.interchange import import_service
-from attendance_desktop.services.interchange.import_service import (
-    PUPIL_FIELDS,
-    PupilImportPreview,
-    PupilImportResult,
-)
+from attendance_desktop.services.interchange import pupil_import, pupil_import_check
+from attendance_desktop.services.interchange.pupil_fields import PUPIL_FIELDS
+from attendance_desktop.services.interchange.pupil_import import PupilImportResult
+from attendance_desktop.services.interchange.pupil_import_check import PupilImportPreview
 
 NOT_IN_FILE = "(not in file)"
 SHOWN = [("upn", "UPN"), ("legal_forename", "Forename"), ("legal_surname", "Surname"),
@@ -142,7 +140,7 @@ class PupilImportWidget(QWidget):
     def _run_preview(self, mapping: dict[str, str] | None) -> None:
         assert self.path is not None
         try:
-            preview = import_service.preview_pupils(self.ctx.engine, self.path, mapping,
+            preview = pupil_import_check.preview_pupils(self.ctx.engine, self.path, mapping,
                                                     today=self.ctx.today())
         except ServiceError as exc:
             self.preview = None
@@ -261,7 +259,7 @@ class PupilImportWidget(QWidget):
         self.choose.setEnabled(False)
         self.mapping_box.setEnabled(False)
         self.task = BackgroundTask(self, "Importing pupils", lambda token: (
-            import_service.import_pupils_job(engine, path, actor, mapping, today, token)))
+            pupil_import.import_pupils_job(engine, path, actor, mapping, today, token)))
         self.task.succeeded.connect(self._import_done)
         self.task.failed.connect(self._import_failed)
         self.task.cancelled.connect(self._import_cancelled)

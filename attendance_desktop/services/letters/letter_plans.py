@@ -12,9 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
-from attendance_desktop.db.models import (
-    LetterLog,
-)
+from attendance_desktop.db.models import LetterLog
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts

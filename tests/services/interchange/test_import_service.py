@@ -30,6 +30,13 @@ from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ImportRejected, PermissionDenied, ServiceError
 from attendance_desktop.services.interchange import import_service as imp
+from attendance_desktop.services.interchange import (
+    mark_export,
+    mark_import,
+    pupil_fields,
+    pupil_import,
+    pupil_import_check,
+)
 from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD, OFFICE, put_mark, put_marks
 
@@ -69,7 +76,7 @@ def marks_csv(tmp_path: Path, rows: list[str], name: str = "marks.csv") -> Path:
 
 @pytest.fixture
 def pupils(engine: Engine, school_year) -> dict[str, Pupil]:
-    imp.import_pupils(engine, SIMS, today=TODAY)
+    pupil_import.import_pupils(engine, SIMS, today=TODAY)
     return pupils_by_upn(engine)
 
 
@@ -84,14 +91,14 @@ def pupils(engine: Engine, school_year) -> dict[str, Pupil]:
      "Reg Group", "gender"],
 ])
 def test_forgiving_headers_find_every_field(headers: list[str]) -> None:
-    mapping = imp.guess_mapping(headers)
+    mapping = pupil_fields.guess_mapping(headers)
     assert mapping == dict(zip(["upn", "legal_forename", "legal_surname", "dob", "year_group",
                                 "class_name", "sex"], headers, strict=True))
 
 
 def test_preferred_names_are_not_taken_for_legal_names() -> None:
     headers = ["Preferred Forename", "Forename", "Preferred Surname", "Surname"]
-    mapping = imp.guess_mapping(headers)
+    mapping = pupil_fields.guess_mapping(headers)
     assert mapping["legal_forename"] == "Forename"
     assert mapping["legal_surname"] == "Surname"
     assert mapping["preferred_forename"] == "Preferred Forename"
@@ -122,7 +129,7 @@ def test_dates_iso_or_day_first(text: str, expected: dt.date) -> None:
 
 
 def test_import_a_sims_style_file(engine: Engine, school_year) -> None:
-    result = imp.import_pupils(engine, SIMS, today=TODAY)
+    result = pupil_import.import_pupils(engine, SIMS, today=TODAY)
 
     assert str(result) == "imported pupils_sims.csv: 4 new, 0 updated, 3 new classes"
     got = pupils_by_upn(engine)
@@ -154,7 +161,7 @@ def test_import_a_sims_style_file(engine: Engine, school_year) -> None:
         got[UPNS[0]].id, "Mother", 1)
 
     # Importing the same file again updates everyone and duplicates nobody.
-    again = imp.import_pupils(engine, SIMS, today=TODAY)
+    again = pupil_import.import_pupils(engine, SIMS, today=TODAY)
     assert (again.new, again.updated, again.classes_created) == (0, 4, ())
     with session_scope(engine) as s:
         assert len(s.exec(select(Contact)).all()) == 2
@@ -164,7 +171,7 @@ def test_import_a_sims_style_file(engine: Engine, school_year) -> None:
 
 def test_bad_file_names_every_problem_and_saves_nothing(engine: Engine, school_year,
                                                         tmp_path: Path) -> None:
-    imp.import_pupils(engine, SIMS, today=TODAY)
+    pupil_import.import_pupils(engine, SIMS, today=TODAY)
     before = pupil_count(engine)
     bad_letter = ("A" if UPNS[4][0] != "A" else "B") + UPNS[4][1:]
     path = write(tmp_path, "bad.csv", "\n".join([
@@ -183,7 +190,7 @@ def test_bad_file_names_every_problem_and_saves_nothing(engine: Engine, school_y
     ]) + "\n")
 
     with pytest.raises(ImportRejected) as caught:
-        imp.import_pupils(engine, path, today=TODAY)
+        pupil_import.import_pupils(engine, path, today=TODAY)
 
     where = [(p.row, p.column) for p in caught.value.problems]
     assert where == [(3, "UPN"), (4, "DOB"), (5, "Surname"), (6, "UPN"), (7, "Sex"),
@@ -208,14 +215,14 @@ def test_bad_file_names_every_problem_and_saves_nothing(engine: Engine, school_y
 def test_missing_required_column_is_reported_once(engine: Engine, tmp_path: Path) -> None:
     path = write(tmp_path, "p.csv", f"UPN,Forename,DOB,Year\n{UPNS[0]},Mia,2019-05-01,1\n")
     with pytest.raises(ImportRejected) as caught:
-        imp.import_pupils(engine, path, today=TODAY)
+        pupil_import.import_pupils(engine, path, today=TODAY)
     assert [(p.row, p.column) for p in caught.value.problems] == [(None, "Legal surname")]
     assert "no column for legal surname" in caught.value.problems[0].message
     assert pupil_count(engine) == 0
 
 
 def test_reimport_updates_by_upn(engine: Engine, school_year, tmp_path: Path) -> None:
-    imp.import_pupils(engine, SIMS, today=TODAY)
+    pupil_import.import_pupils(engine, SIMS, today=TODAY)
     first = pupils_by_upn(engine)
     changed = write(tmp_path, "again.csv", "\n".join([
         "Forename,Surname,UPN,Date of birth,Year group,Class,FSM,Leaving date",
@@ -224,7 +231,7 @@ def test_reimport_updates_by_upn(engine: Engine, school_year, tmp_path: Path) ->
         f"Ruby,Ellis,{UPNS[5]},01/05/2019,1,Wrens,N,",
     ]) + "\n")
 
-    result = imp.import_pupils(engine, changed, today=TODAY)
+    result = pupil_import.import_pupils(engine, changed, today=TODAY)
 
     assert (result.new, result.updated) == (1, 2)
     now = pupils_by_upn(engine)
@@ -243,12 +250,12 @@ def test_reimport_updates_by_upn(engine: Engine, school_year, tmp_path: Path) ->
     early = write(tmp_path, "early.csv", "UPN,Forename,Surname,DOB,Year,Leaving date\n"
                   f"{UPNS[0]},Mira,Abbott,2021-03-14,R,2025-08-01\n")
     with pytest.raises(ImportRejected, match="before the pupil's admission date 03/09/2025"):
-        imp.import_pupils(engine, early, today=TODAY)
+        pupil_import.import_pupils(engine, early, today=TODAY)
 
 
 def test_preview_reports_counts_and_mapping_without_saving(engine: Engine, school_year,
                                                             tmp_path: Path) -> None:
-    imp.import_pupils(engine, SIMS, today=TODAY)
+    pupil_import.import_pupils(engine, SIMS, today=TODAY)
     path = write(tmp_path, "p.csv", "\n".join([
         "Pupil UPN,First name,Last name,Birth date,NC Year,House",
         f"{UPNS[0]},Mira,Abbott,2021-03-14,R,Blue",
@@ -256,7 +263,7 @@ def test_preview_reports_counts_and_mapping_without_saving(engine: Engine, schoo
         f"{UPNS[7]},Alfie,Hunt,2019-13-01,1,Red",
     ]) + "\n")
 
-    preview = imp.preview_pupils(engine, path, today=TODAY)
+    preview = pupil_import_check.preview_pupils(engine, path, today=TODAY)
 
     assert (preview.new_count, preview.update_count) == (2, 1)
     assert preview.unmapped_headers == ("House",)
@@ -269,7 +276,7 @@ def test_preview_reports_counts_and_mapping_without_saving(engine: Engine, schoo
 
     # A mapping chosen by hand overrides the guess.
     chosen = dict(preview.mapping, class_name="House")
-    again = imp.preview_pupils(engine, path, mapping=chosen, today=TODAY)
+    again = pupil_import_check.preview_pupils(engine, path, mapping=chosen, today=TODAY)
     assert again.rows[0].class_name == "Blue"
     assert again.unmapped_headers == ()
 
@@ -280,7 +287,7 @@ def test_encodings(engine: Engine, tmp_path: Path, encoding: str, bom: bool) -> 
     text = f"UPN,Forename,Surname,DOB,Year\n{UPNS[0]},Zoë,Ní Bhriain,2019-05-01,1\n"
     path = tmp_path / "p.csv"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
-    imp.import_pupils(engine, path, today=TODAY)
+    pupil_import.import_pupils(engine, path, today=TODAY)
     pupil = pupils_by_upn(engine)[UPNS[0]]
     assert (pupil.legal_forename, pupil.legal_surname) == ("Zoë", "Ní Bhriain")
 
@@ -293,12 +300,12 @@ def test_flag_and_sen_values(engine: Engine, tmp_path: Path) -> None:
         f"{UPNS[2]},C,Three,2019-05-01,1,maybe,perhaps,,",
     ]) + "\n")
     with pytest.raises(ImportRejected) as caught:
-        imp.import_pupils(engine, path, today=TODAY)
+        pupil_import.import_pupils(engine, path, today=TODAY)
     assert [(p.row, p.column) for p in caught.value.problems] == [
         (4, "SEN"), (4, "FSM eligible")]
     lines = path.read_text().splitlines()
     path.write_text("\n".join(lines[:3]) + "\n")
-    imp.import_pupils(engine, path, today=TODAY)
+    pupil_import.import_pupils(engine, path, today=TODAY)
     got = pupils_by_upn(engine)
     assert (got[UPNS[0]].sen, got[UPNS[0]].fsm, got[UPNS[0]].looked_after,
             got[UPNS[0]].young_carer) == ("E", True, True, True)
@@ -308,17 +315,17 @@ def test_flag_and_sen_values(engine: Engine, tmp_path: Path) -> None:
 
 def test_missing_file_and_empty_file(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(ServiceError, match="no such file"):
-        imp.import_pupils(engine, tmp_path / "nope.csv")
+        pupil_import.import_pupils(engine, tmp_path / "nope.csv")
     with pytest.raises(ImportRejected, match="empty"):
-        imp.import_pupils(engine, write(tmp_path, "empty.csv", "\n\n"))
+        pupil_import.import_pupils(engine, write(tmp_path, "empty.csv", "\n\n"))
 
 
 def test_read_only_staff_cannot_import(engine: Engine) -> None:
     viewer = Actor("Visitor", Role.READONLY)
     with pytest.raises(PermissionDenied):
-        imp.import_pupils(engine, SIMS, actor=viewer)
+        pupil_import.import_pupils(engine, SIMS, actor=viewer)
     with pytest.raises(PermissionDenied):
-        imp.import_marks(engine, SIMS, actor=viewer)
+        mark_import.import_marks(engine, SIMS, actor=viewer)
 
 
 # --- marks -------------------------------------------------------------------------
@@ -332,7 +339,7 @@ def test_marks_import_writes_new_marks(engine: Engine, pupils, tmp_path: Path) -
         f"{UPNS[1]},2025-11-17,PM,B,,Forest school",
         f"{UPNS[2]},17/11/2025,am,i,,",
     ])
-    result = imp.import_marks(engine, path)
+    result = mark_import.import_marks(engine, path)
     assert str(result) == "imported marks.csv: 5 new, 0 changed, 0 unchanged"
     assert mark_tuples(engine) == sorted([
         (UPNS[0], dt.date(2025, 11, 17), "AM", "/", None, ""),
@@ -353,7 +360,7 @@ def test_marks_import_is_all_or_nothing(engine: Engine, pupils, tmp_path: Path) 
     rows.append(f"{UPNS[0]},2025-11-17,PM,QQ,,")  # row 22: not a code
     path = marks_csv(tmp_path, rows)
     with pytest.raises(ImportRejected) as caught:
-        imp.import_marks(engine, path)
+        mark_import.import_marks(engine, path)
     assert [(p.row, p.column) for p in caught.value.problems] == [(22, "code")]
     assert "'QQ' is not a national attendance code" in caught.value.problems[0].message
     assert mark_tuples(engine) == []
@@ -363,13 +370,13 @@ def test_old_codes_only_before_august_2024(engine: Engine, school_year,
                                            tmp_path: Path) -> None:
     path = write(tmp_path, "p.csv", f"UPN,Forename,Surname,DOB,Year,Admission date\n"
                                     f"{UPNS[0]},Mia,Old,2016-05-01,4,2022-09-05\n")
-    imp.import_pupils(engine, path, today=TODAY)
+    pupil_import.import_pupils(engine, path, today=TODAY)
     ok = marks_csv(tmp_path, [f"{UPNS[0]},2023-06-12,AM,H,,"], "2023.csv")
-    assert imp.import_marks(engine, ok).new == 1
+    assert mark_import.import_marks(engine, ok).new == 1
 
     refused = marks_csv(tmp_path, [f"{UPNS[0]},2025-06-12,AM,H,,"], "2025.csv")
     with pytest.raises(ImportRejected) as caught:
-        imp.import_marks(engine, refused)
+        mark_import.import_marks(engine, refused)
     problem = caught.value.problems[0]
     assert (problem.row, problem.column) == (2, "code")
     assert problem.message == ("code H was withdrawn on 19 August 2024 and cannot be used "
@@ -392,7 +399,7 @@ def test_marks_import_checks_every_row(engine: Engine, pupils, tmp_path: Path) -
         f"{UPNS[3]},2025-11-19,PM,Y1,,",                 # 12 fine
     ])
     with pytest.raises(ImportRejected) as caught:
-        imp.import_marks(engine, path)
+        mark_import.import_marks(engine, path)
     assert [(p.row, p.column) for p in caught.value.problems] == [
         (3, "upn"), (4, "date"), (5, "session"), (6, "minutes_late"), (7, "minutes_late"),
         (8, "comment"), (9, "comment"), (10, "session"), (11, "date")]
@@ -413,8 +420,8 @@ def test_changed_marks_leave_amendments(engine: Engine, pupils, tmp_path: Path) 
 
     # The registers have closed: changing them needs a reason, and nothing is saved without.
     with pytest.raises(ServiceError, match="change 1 marks in registers that have closed"):
-        imp.import_marks(engine, path)
-    result = imp.import_marks(engine, path, reason="MIS correction")
+        mark_import.import_marks(engine, path)
+    result = mark_import.import_marks(engine, path, reason="MIS correction")
 
     assert (result.new, result.changed, result.unchanged) == (1, 1, 1)
     with session_scope(engine) as s:
@@ -424,7 +431,7 @@ def test_changed_marks_leave_amendments(engine: Engine, pupils, tmp_path: Path) 
         ("N", "I", "tummy bug", "Imported from from_mis.csv: MIS correction", CLI_ACTOR.name,
          "system", "import", True)]
     # Importing the same file again changes nothing.
-    again = imp.import_marks(engine, path)
+    again = mark_import.import_marks(engine, path)
     assert (again.new, again.changed, again.unchanged) == (0, 0, 3)
 
 
@@ -432,7 +439,7 @@ def test_minutes_late_are_kept_only_on_late_codes_like_write_mark(
         engine: Engine, pupils, tmp_path: Path) -> None:
     path = marks_csv(tmp_path, [f"{UPNS[0]},2025-11-17,AM,/,7,",
                                 f"{UPNS[0]},2025-11-17,PM,U,25,"])
-    imp.import_marks(engine, path)
+    mark_import.import_marks(engine, path)
     assert [t[4] for t in mark_tuples(engine)] == [None, 25]
 
 
@@ -460,7 +467,7 @@ def test_export_then_import_into_a_fresh_database_is_exact(engine: Engine, pupil
     _varied_marks(engine, pupils)
     out = tmp_path / "export.csv"
 
-    exported = imp.export_marks(engine, out)
+    exported = mark_export.export_marks(engine, out)
 
     assert exported.exported == 24
     assert str(exported) == "exported 24 marks to export.csv"
@@ -473,13 +480,13 @@ def test_export_then_import_into_a_fresh_database_is_exact(engine: Engine, pupil
     fresh = open_database(resolve_paths(tmp_path / "fresh", environ={}))
     try:
         calendar_service.create_academic_year(fresh, HEAD, default_term_dates(2025))
-        imp.import_pupils(fresh, SIMS, today=TODAY)
-        result = imp.import_marks(fresh, out)
+        pupil_import.import_pupils(fresh, SIMS, today=TODAY)
+        result = mark_import.import_marks(fresh, out)
         assert (result.new, result.changed) == (24, 0)
         assert mark_tuples(fresh) == mark_tuples(engine)
     finally:
         fresh.dispose()
-    again = imp.import_marks(engine, out)
+    again = mark_import.import_marks(engine, out)
     assert (again.new, again.changed, again.unchanged) == (0, 0, 24)
 
 
@@ -495,7 +502,7 @@ def test_export_date_range_and_pupils_without_upn(engine: Engine, pupils,
                                (nameless.id, dt.date(2025, 11, 18), "PM", "\\")])
     out = tmp_path / "range.csv"
 
-    result = imp.export_marks(engine, out, dt.date(2025, 11, 18), dt.date(2025, 11, 18))
+    result = mark_export.export_marks(engine, out, dt.date(2025, 11, 18), dt.date(2025, 11, 18))
 
     assert (result.exported, result.skipped_pupils, result.skipped_marks) == (8, 1, 2)
     assert str(result) == ("exported 8 marks to range.csv; 2 marks of 1 pupil without a UPN "
@@ -511,7 +518,7 @@ def _big_marks_file(engine: Engine, tmp_path: Path, rows: int = 6000) -> Path:
     """`rows` marks on the school's open sessions of 2025/26, for the four pupils of the
     SIMS file and twelve more (a year has about 380 sessions)."""
     more = [with_check_letter(f"821200126{i:03d}") for i in range(12)]
-    imp.import_pupils(engine, write(tmp_path, "more.csv", "UPN,Forename,Surname,DOB,Year,"
+    pupil_import.import_pupils(engine, write(tmp_path, "more.csv", "UPN,Forename,Surname,DOB,Year,"
                                     "Admission date\n" + "".join(
                                         f"{u},Kit,Big{i},2019-05-01,1,2024-09-02\n"
                                         for i, u in enumerate(more))), today=TODAY)
@@ -529,7 +536,7 @@ def _big_marks_file(engine: Engine, tmp_path: Path, rows: int = 6000) -> Path:
 def test_cancel_half_way_through_saving_marks_saves_nothing(engine: Engine, pupils,
                                                             tmp_path: Path) -> None:
     token = CancelToken()
-    job = imp.import_marks_job(engine, _big_marks_file(engine, tmp_path), token=token)
+    job = mark_import.import_marks_job(engine, _big_marks_file(engine, tmp_path), token=token)
     seen: list[Progress] = []
     with pytest.raises(Cancelled):  # noqa: PT012 (drives the generator step by step)
         for step in job:
@@ -544,18 +551,19 @@ def test_cancel_half_way_through_saving_marks_saves_nothing(engine: Engine, pupi
 
 
 def test_marks_job_runs_to_the_same_result(engine: Engine, pupils, tmp_path: Path) -> None:
-    result = imp.run_to_end(imp.import_marks_job(engine, _big_marks_file(engine, tmp_path, 40)))
+    job = mark_import.import_marks_job(engine, _big_marks_file(engine, tmp_path, 40))
+    result = imp.run_to_end(job)
     assert (result.new, result.changed) == (40, 0)
     assert len(mark_tuples(engine)) == 40
 
 
 def test_cancelled_export_leaves_the_older_file_alone(engine: Engine, pupils,
                                                       tmp_path: Path) -> None:
-    imp.import_marks(engine, _big_marks_file(engine, tmp_path))
+    mark_import.import_marks(engine, _big_marks_file(engine, tmp_path))
     out = tmp_path / "export.csv"
     out.write_text("an older export\n")
     token = CancelToken()
-    job = imp.export_marks_job(engine, out, token=token)
+    job = mark_export.export_marks_job(engine, out, token=token)
     first = next(job)
     assert (first.done, first.total) == (0, 6000)
     token.cancel()
@@ -574,14 +582,14 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them(engine: Engine, pupils,
         f"{UPNS[1]},2025-11-17,PM,ZZ,,",                                  # row 4
     ]) + "\n")
     with pytest.raises(ImportRejected) as caught:
-        imp.import_marks(engine, path)
+        mark_import.import_marks(engine, path)
     assert [(p.row, p.column) for p in caught.value.problems] == [(4, "code")]
 
 
 def test_imported_marks_are_stored_exactly_like_marks_written_on_screen(
         engine: Engine, pupils, tmp_path: Path) -> None:
     put_mark(engine, OFFICE, pupils[UPNS[0]].id, dt.date(2025, 11, 17), "AM", "L", 9, "bus")
-    imp.import_marks(engine, marks_csv(tmp_path, [f"{UPNS[1]},2025-11-17,AM,L,9,bus"]))
+    mark_import.import_marks(engine, marks_csv(tmp_path, [f"{UPNS[1]},2025-11-17,AM,L,9,bus"]))
     with engine.connect() as conn:
         raw = conn.exec_driver_sql(
             "SELECT date, session, code, minutes_late, comment, typeof(date), "

@@ -20,6 +20,7 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services.errors import ImportRejected, ServiceError
 from attendance_desktop.services.interchange import import_service as imp
+from attendance_desktop.services.interchange import mark_import, pupil_import, pupil_import_check
 from attendance_desktop.services.letters import letter_plans
 from attendance_desktop.services.pupils import pupil_service
 from attendance_desktop.services.school import policy_service
@@ -50,7 +51,7 @@ def marks(engine: Engine) -> list[tuple[str, dt.date, str, str]]:
 
 
 def one_pupil(engine: Engine, tmp_path: Path, admitted: str = "2025-09-03") -> None:
-    imp.import_pupils(engine, write_bytes(tmp_path, "one.csv", (
+    pupil_import.import_pupils(engine, write_bytes(tmp_path, "one.csv", (
         "UPN,Forename,Surname,DOB,Year,Admission date\n"
         f"{UPNS[0]},Mia,Abbott,2019-05-01,1,{admitted}\n").encode()), today=TODAY)
 
@@ -66,10 +67,10 @@ def test_excel_unicode_text_utf16_tab_separated_pupils_and_marks(
         engine: Engine, school_year, tmp_path: Path) -> None:
     path = write_bytes(tmp_path, "unicode.txt", codecs.BOM_UTF16_LE
                        + PUPIL_TEXT.encode("utf-16-le"))
-    imp.import_pupils(engine, path, today=TODAY)
+    pupil_import.import_pupils(engine, path, today=TODAY)
     assert pupils(engine)[UPNS[0]].legal_forename == "Zoë"
     marks_text = MARK_HEADER.replace(",", "\t") + f"{UPNS[0]}\t2025-11-17\tAM\t/\t\t\n"
-    imp.import_marks(engine, write_bytes(tmp_path, "m.txt", codecs.BOM_UTF16_LE
+    mark_import.import_marks(engine, write_bytes(tmp_path, "m.txt", codecs.BOM_UTF16_LE
                                          + marks_text.encode("utf-16-le")))
     assert marks(engine) == [(UPNS[0], dt.date(2025, 11, 17), "AM", "/")]
 
@@ -78,7 +79,7 @@ def test_windows_1252_marks_file(engine: Engine, school_year, tmp_path: Path) ->
     one_pupil(engine, tmp_path)
     path = write_bytes(tmp_path, "m.csv", (MARK_HEADER + f"{UPNS[0]},2025-11-17,AM,B,,"
                                            "Café trip\n").encode("cp1252"))
-    imp.import_marks(engine, path)
+    mark_import.import_marks(engine, path)
     with session_scope(engine) as s:
         from attendance_desktop.db.models import Mark
         assert s.exec(select(Mark.comment)).one() == "Café trip"
@@ -89,7 +90,7 @@ def test_utf8_file_with_one_windows_1252_byte_is_refused_not_garbled(
     data = (f"UPN,Forename,Surname,DOB,Year\n{UPNS[0]},Zoë,Abbott,2019-05-01,1\n"
             .encode() + f"{UPNS[1]},Ren".encode() + b"\xe9" + b"e,Barnes,2019-05-01,1\n")
     with pytest.raises(ImportRejected) as caught:
-        imp.import_pupils(engine, write_bytes(tmp_path, "mixed.csv", data), today=TODAY)
+        pupil_import.import_pupils(engine, write_bytes(tmp_path, "mixed.csv", data), today=TODAY)
     assert caught.value.problems[0].row == 3
     assert "mixes two text encodings" in caught.value.problems[0].message
     assert pupils(engine) == {}  # never "ZoÃ«"
@@ -97,7 +98,7 @@ def test_utf8_file_with_one_windows_1252_byte_is_refused_not_garbled(
     mixed_marks = (MARK_HEADER + f"{UPNS[0]},2025-11-17,AM,B,,Zoë's trip\n").encode() + (
         f"{UPNS[0]},2025-11-17,PM,B,,caf".encode() + b"\xe9\n")
     with pytest.raises(ImportRejected, match=r"row 3.*mixes two text encodings"):
-        imp.import_marks(engine, write_bytes(tmp_path, "mixed_marks.csv", mixed_marks))
+        mark_import.import_marks(engine, write_bytes(tmp_path, "mixed_marks.csv", mixed_marks))
     assert marks(engine) == []
 
 
@@ -105,7 +106,8 @@ def test_semicolon_file_with_a_quoted_comma_in_a_header(engine: Engine, school_y
                                                          tmp_path: Path) -> None:
     text = ('UPN;"Surname, legal";Forename;DOB;Year;Reg Group\n'
             f'{UPNS[0]};"Abbott, Jr";Mia;01/05/2019;1;"Robins, Room 2"\n')
-    preview = imp.preview_pupils(engine, write_bytes(tmp_path, "semi.csv", text.encode()),
+    source = write_bytes(tmp_path, "semi.csv", text.encode())
+    preview = pupil_import_check.preview_pupils(engine, source,
                                  mapping={"upn": "UPN", "legal_surname": "Surname, legal",
                                           "legal_forename": "Forename", "dob": "DOB",
                                           "year_group": "Year", "class_name": "Reg Group"},
@@ -117,7 +119,7 @@ def test_semicolon_file_with_a_quoted_comma_in_a_header(engine: Engine, school_y
     semi = write_bytes(tmp_path, "m.csv", ('upn;date;session;code;minutes_late;"comment, '
                                            'if any"\n' f'{UPNS[0]};2025-11-17;AM;L;5;"bus, '
                                            'late"\n').encode())
-    assert imp.import_marks(engine, semi).new == 1
+    assert mark_import.import_marks(engine, semi).new == 1
 
 
 # --- sizes and numbers: row and column, never a traceback ---------------------------------
@@ -130,14 +132,14 @@ def test_a_cell_bigger_than_the_csv_limit_is_a_row_problem(engine: Engine, schoo
     path = write_bytes(tmp_path, "m.csv", (MARK_HEADER + f"{UPNS[0]},2025-11-17,AM,/,,ok\n"
                                            f'{UPNS[0]},2025-11-17,PM,B,,"{huge}"\n').encode())
     with pytest.raises(ImportRejected) as caught:
-        imp.import_marks(engine, path)
+        mark_import.import_marks(engine, path)
     assert caught.value.problems[0].row == 3
     assert marks(engine) == []
     long_name = write_bytes(tmp_path, "p.csv", ("UPN,Forename,Surname,DOB,Year\n"
                                                 f"{UPNS[1]},{'A' * 5000},Barnes,2019-05-01,1\n"
                                                 ).encode())
     with pytest.raises(ImportRejected) as caught:
-        imp.import_pupils(engine, long_name, today=TODAY)
+        pupil_import.import_pupils(engine, long_name, today=TODAY)
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "Forename")]
 
 
@@ -149,7 +151,7 @@ def test_minutes_late_out_of_range_is_a_row_and_column_problem(
     path = write_bytes(tmp_path, "m.csv", (MARK_HEADER + f"{UPNS[0]},2025-11-17,AM,L,"
                                            f"{minutes},\n").encode())
     with pytest.raises(ImportRejected) as caught:
-        imp.import_marks(engine, path)
+        mark_import.import_marks(engine, path)
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "minutes_late")]
     assert "from 0 to 720" in caught.value.problems[0].message
     assert marks(engine) == []
@@ -173,7 +175,7 @@ def test_marks_on_days_without_a_session_or_in_the_future_are_refused(
     path = write_bytes(tmp_path, "m.csv", (MARK_HEADER + f"{UPNS[0]},2025-11-17,AM,/,,\n"
                                            f"{UPNS[0]},{day},AM,{code},,\n").encode())
     with pytest.raises(ImportRejected) as caught:
-        imp.import_marks(engine, path)
+        mark_import.import_marks(engine, path)
     assert [p.row for p in caught.value.problems] == [3]
     assert why in caught.value.problems[0].message
     assert marks(engine) == []
@@ -189,25 +191,25 @@ def test_closures_take_only_their_own_code_and_future_limit_is_a_setting(
     refused = write_bytes(tmp_path, "m.csv", (MARK_HEADER + f"{UPNS[0]},2025-11-28,AM,/,,\n"
                                               ).encode())
     with pytest.raises(ImportRejected, match=r"INSET day\): only # may be recorded"):
-        imp.import_marks(engine, refused)
+        mark_import.import_marks(engine, refused)
     ok = write_bytes(tmp_path, "ok.csv", (MARK_HEADER + f"{UPNS[0]},2025-11-28,AM,#,,\n"
                                           f"{UPNS[0]},2026-01-12,AM,C,,\n").encode())
-    assert imp.import_marks(engine, ok).new == 2  # leave granted ahead: 53 days, within 92
+    assert mark_import.import_marks(engine, ok).new == 2  # leave granted ahead: 53 days, within 92
     policy_service.save_policy(engine, HEAD, Policy().replace(import_future_days=30))
     later = write_bytes(tmp_path, "later.csv", (MARK_HEADER + f"{UPNS[0]},2026-01-13,AM,C,,\n"
                                                 ).encode())
     with pytest.raises(ImportRejected, match="more than 30 days ahead"):
-        imp.import_marks(engine, later)
+        mark_import.import_marks(engine, later)
 
 
 def test_marks_after_leaving_are_refused(engine: Engine, school_year, tmp_path: Path) -> None:
-    imp.import_pupils(engine, write_bytes(tmp_path, "p.csv", (
+    pupil_import.import_pupils(engine, write_bytes(tmp_path, "p.csv", (
         "UPN,Forename,Surname,DOB,Year,Admission date,Leaving date\n"
         f"{UPNS[0]},Mia,Abbott,2019-05-01,1,2025-09-03,2025-11-14\n").encode()), today=TODAY)
     path = write_bytes(tmp_path, "m.csv", (MARK_HEADER + f"{UPNS[0]},2025-11-17,AM,/,,\n"
                                            ).encode())
     with pytest.raises(ImportRejected, match=r"not on roll on 17/11/2025 .*left 14/11/2025"):
-        imp.import_marks(engine, path)
+        mark_import.import_marks(engine, path)
 
 
 # --- year groups -------------------------------------------------------------------------
@@ -227,7 +229,7 @@ def test_year_group_outside_the_schools_range_is_refused(engine: Engine, school_
                                            f"{UPNS[0]},Mia,Abbott,2022-05-01,N1\n"
                                            f"{UPNS[1]},Theo,Barnes,2019-05-01,-1\n").encode())
     with pytest.raises(ImportRejected) as caught:
-        imp.import_pupils(engine, path, today=TODAY)
+        pupil_import.import_pupils(engine, path, today=TODAY)
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "Year"), (3, "Year")]
     assert "outside the school's year groups (R, 1, 2" in caught.value.problems[0].message
     assert pupils(engine) == {}
@@ -255,7 +257,7 @@ def test_several_contacts_and_the_home_address(engine: Engine, school_year,
         "TS2 2BB,yes,Gran Olive Abbott,Grandparent,07700 900003,N\n"
         f"{UPNS[1]},Leo,Abbott,2020-06-01,R,\"1 Example Road, Flat 2\",Testbury,TS1 1AA,"
         "Mrs Dana Abbott,Mother,1,,07700 900001,,,Y,,,,,,,,,,,,,\n")).encode())
-    imp.import_pupils(engine, path, today=TODAY)
+    pupil_import.import_pupils(engine, path, today=TODAY)
     got = pupils(engine)
     with session_scope(engine) as s:
         home = s.get(PupilHome, got[UPNS[0]].id)
@@ -281,7 +283,7 @@ def test_several_contacts_and_the_home_address(engine: Engine, school_year,
             PupilContact.pupil_id == got[UPNS[1]].id)).all()
         assert [ln.contact_id for ln in leo_links] == dana
     # Importing the file again duplicates nobody.
-    imp.import_pupils(engine, path, today=TODAY)
+    pupil_import.import_pupils(engine, path, today=TODAY)
     with session_scope(engine) as s:
         assert len(s.exec(select(Contact)).all()) == 3
         assert len(s.exec(select(PupilContact)).all()) == 4
@@ -294,7 +296,7 @@ def test_contact_problems_name_row_and_column(engine: Engine, tmp_path: Path) ->
         f"{UPNS[0]},Mia,Abbott,2019-05-01,1,Sam Abbott,first,sam-at-example.com,"
         "07700 900003,maybe\n").encode())
     with pytest.raises(ImportRejected) as caught:
-        imp.import_pupils(engine, path, today=TODAY)
+        pupil_import.import_pupils(engine, path, today=TODAY)
     assert [(p.row, p.column) for p in caught.value.problems] == [
         (2, "Contact 2 priority"), (2, "Contact 2 email"),
         (2, "Contact 2 parental responsibility"), (2, "Contact 3 name")]
@@ -306,7 +308,7 @@ def test_letters_use_the_pupils_home_address_for_a_parent_without_one(
         "UPN,Forename,Surname,DOB,Year,Address,Postcode,Contact 1 name,Contact 1 mobile\n"
         f'{UPNS[0]},Mia,Abbott,2019-05-01,1,"1 Example Road, Testbury",TS1 1AA,'
         "Mrs Dana Abbott,07700 900001\n").encode())
-    imp.import_pupils(engine, path, today=TODAY)
+    pupil_import.import_pupils(engine, path, today=TODAY)
     pid = pupils(engine)[UPNS[0]].id
     plan = letter_plans.plan_batch(engine, "half_termly_report", [pid], today=TODAY)
     [letter] = plan.letters
@@ -326,7 +328,7 @@ def test_new_council_and_temporary_upns_import_with_warnings(engine: Engine, sch
         "UPN,Forename,Surname,DOB,Year\n"
         f"{dorset},Ava,One,2019-05-01,1\n{cumberland},Ben,Two,2019-05-01,1\n"
         f"{unknown},Cai,Three,2019-05-01,1\n{temporary},Dee,Four,2019-05-01,1\n").encode())
-    result = imp.import_pupils(engine, path, today=TODAY)
+    result = pupil_import.import_pupils(engine, path, today=TODAY)
     assert result.new == 4
     assert [(w.row, w.column) for w in result.warnings] == [(4, "UPN"), (5, "UPN")]
     assert "(999) are not on the DfE's list" in result.warnings[0].message
@@ -340,7 +342,7 @@ def test_new_council_and_temporary_upns_import_with_warnings(engine: Engine, sch
 
 def test_history_is_on_roll_for_a_pupil_imported_without_an_admission_date(
         engine: Engine, school_year, tmp_path: Path) -> None:
-    imp.import_pupils(engine, write_bytes(tmp_path, "p.csv", (
+    pupil_import.import_pupils(engine, write_bytes(tmp_path, "p.csv", (
         "UPN,Forename,Surname,DOB,Year\n"
         f"{UPNS[0]},Mia,Abbott,2018-05-01,2\n").encode()), today=TODAY)
     mia = pupils(engine)[UPNS[0]]
@@ -349,7 +351,7 @@ def test_history_is_on_roll_for_a_pupil_imported_without_an_admission_date(
                                               f"{UPNS[0]},2024-11-18,AM,/,,\n"
                                               f"{UPNS[0]},2025-03-04,PM,I,,\n"
                                               f"{UPNS[0]},2025-11-17,AM,/,,\n").encode())
-    assert imp.import_marks(engine, history).new == 4
+    assert mark_import.import_marks(engine, history).new == 4
     mia = pupils(engine)[UPNS[0]]
     assert (mia.admission_date, mia.admission_assumed) == (dt.date(2024, 11, 18), True)
 
@@ -359,7 +361,7 @@ def test_history_is_on_roll_for_a_pupil_imported_without_an_admission_date(
         "UPN,Forename,Surname,DOB,Year,Admission date\n"
         f"{UPNS[0]},Mia,Abbott,2018-05-01,2,2025-09-03\n").encode())
     with pytest.raises(ImportRejected) as caught:
-        imp.import_pupils(engine, late, today=TODAY)
+        pupil_import.import_pupils(engine, late, today=TODAY)
     [problem] = caught.value.problems
     assert (problem.row, problem.column) == (2, "Admission date")
     assert "would leave 2 marks on record before it" in problem.message
@@ -374,14 +376,14 @@ def test_history_is_on_roll_for_a_pupil_imported_without_an_admission_date(
     ok = write_bytes(tmp_path, "ok.csv", (
         "UPN,Forename,Surname,DOB,Year,Admission date\n"
         f"{UPNS[0]},Mia,Abbott,2018-05-01,2,2024-09-04\n").encode())
-    imp.import_pupils(engine, ok, today=TODAY)
+    pupil_import.import_pupils(engine, ok, today=TODAY)
     mia = pupils(engine)[UPNS[0]]
     assert (mia.admission_date, mia.admission_assumed) == (dt.date(2024, 9, 4), False)
     # Now a given date: earlier history is refused as before admission.
     earlier = write_bytes(tmp_path, "e.csv", (MARK_HEADER + f"{UPNS[0]},2024-07-02,AM,/,,\n"
                                               ).encode())
     with pytest.raises(ImportRejected, match="not on roll on 02/07/2024"):
-        imp.import_marks(engine, earlier)
+        mark_import.import_marks(engine, earlier)
 
 
 def test_editor_admission_date_checked_against_marks(engine: Engine, school_year,

@@ -24,7 +24,7 @@ from attendance_desktop.domain.roles import Role
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services.demo import demo_service
 from attendance_desktop.services.errors import PermissionDenied
-from attendance_desktop.services.interchange import import_service as imp
+from attendance_desktop.services.interchange import pupil_import
 from attendance_desktop.services.pupils import pupil_service as ps
 from attendance_desktop.services.records import audit_service
 from attendance_desktop.services.school import auth_service
@@ -86,11 +86,11 @@ def test_pupil_import_records_new_and_changed_fields(engine: Engine, tmp_path: P
     path.write_text(f"UPN,Forename,Surname,DOB,Year,Contact 1 name,Contact 1 phone\n"
                     f"{upn},Ann,Smith,01/05/2017,3,Mrs Jo Smith,07700 900001\n",
                     encoding="utf-8")
-    imp.import_pupils(engine, path, HEAD, today=TODAY)
+    pupil_import.import_pupils(engine, path, HEAD, today=TODAY)
     path.write_text(f"UPN,Forename,Surname,DOB,Year,Contact 1 name,Contact 1 phone\n"
                     f"{upn},Ann,Smyth,01/05/2017,4,Mrs Jo Smith,07700 900002\n",
                     encoding="utf-8")
-    imp.import_pupils(engine, path, HEAD, today=TODAY)
+    pupil_import.import_pupils(engine, path, HEAD, today=TODAY)
     with session_scope(engine) as s:
         pid = s.exec(select(Pupil.id)).one()
         rows = s.exec(select(PupilChange).where(PupilChange.pupil_id == pid)).all()
@@ -119,7 +119,7 @@ def test_demo_records_its_pupils_and_a_real_import_disables_the_demo_staff(
     path.write_text("UPN,Forename,Surname,DOB,Year\n"
                     f"{with_check_letter('821200125001')},Real,Child,01/05/2017,3\n",
                     encoding="utf-8")
-    result = imp.import_pupils(engine, path, HEAD, today=TODAY)
+    result = pupil_import.import_pupils(engine, path, HEAD, today=TODAY)
     assert result.demo_accounts_disabled == len(staff)
     assert "create the headteacher's account" in str(result)
     with pytest.raises(auth_service.SignInRefused):  # the published PIN no longer works

@@ -16,7 +16,7 @@ from attendance_desktop.domain.progress import Cancelled, CancelToken, Progress
 from attendance_desktop.services import write_lock
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.interchange import import_service as imp
+from attendance_desktop.services.interchange import mark_import, pupil_import
 from attendance_desktop.services.register import integrity_service
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
@@ -35,7 +35,7 @@ DAYS = [dt.date(2025, 11, 17), dt.date(2025, 11, 18), dt.date(2025, 11, 19)]
 
 @pytest.fixture
 def pupils(engine: Engine, school_year) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    imp.import_pupils(engine, SIMS, today=TODAY)
+    pupil_import.import_pupils(engine, SIMS, today=TODAY)
     clock_at(engine, dt.datetime.combine(TODAY, dt.time(16, 0)))
     return {u: int(p.id) for u, p in pupils_by_upn(engine).items()}  # type: ignore[arg-type]
 
@@ -56,7 +56,7 @@ def _run_with(engine: Engine, path: Path, meanwhile, token: CancelToken | None =
               at: str = "Saving marks"):
     """Run the import job; `meanwhile()` runs once, at the progress step `at`: by default
     when the rows are staged and the write is next (another writer's moment)."""
-    job = imp.import_marks_job(engine, path, OFFICE, token)
+    job = mark_import.import_marks_job(engine, path, OFFICE, token)
     done = False
     while True:
         try:
@@ -77,7 +77,7 @@ def test_an_import_writes_everything_and_the_ledger_verifies(engine, pupils, tmp
     held: list[float] = []
     stop = write_lock.watch_held(held.append)
     try:
-        result = imp.import_marks(engine, _file(tmp_path), OFFICE)
+        result = mark_import.import_marks(engine, _file(tmp_path), OFFICE)
     finally:
         stop()
     assert (result.new, result.changed, result.unchanged) == (24, 0, 0)
@@ -85,7 +85,7 @@ def test_an_import_writes_everything_and_the_ledger_verifies(engine, pupils, tmp
     assert len(held) == 1  # one write transaction, measured where the lock is taken
     _clean(engine)
     # Again: every mark is unchanged, nothing is written.
-    assert imp.import_marks(engine, _file(tmp_path), OFFICE).unchanged == 24
+    assert mark_import.import_marks(engine, _file(tmp_path), OFFICE).unchanged == 24
     assert _counts(engine) == (24, 24)
 
 
@@ -144,7 +144,7 @@ def test_cancel_after_staging_leaves_nothing(engine, pupils, tmp_path):
         _run_with(engine, _file(tmp_path), token.cancel, token)
     assert _counts(engine) == (0, 0)
     # The pooled connection's TEMP rows went with it: the next import starts clean.
-    assert imp.import_marks(engine, _file(tmp_path), OFFICE).new == 24
+    assert mark_import.import_marks(engine, _file(tmp_path), OFFICE).new == 24
     _clean(engine)
 
 

@@ -21,7 +21,7 @@ from attendance_desktop.services.errors import (
     PermissionDenied,
     ServiceError,
 )
-from attendance_desktop.services.interchange import import_service
+from attendance_desktop.services.interchange import mark_import
 from attendance_desktop.services.kiosk import fire_roll, kiosk_service
 from attendance_desktop.services.register import checks_service, closure_service, grid_service
 from attendance_desktop.services.register import register_service as rs
@@ -122,7 +122,7 @@ def test_no_write_path_takes_a_time_or_an_after_close_flag() -> None:
              kiosk_service.sign_in, kiosk_service.sign_out, kiosk_service.sign_back,
              closure_service.fill_closures, closure_service.emergency_closure,
              dashboard_service.resolve_absence, dashboard_service.convert_overdue_to_o,
-             import_service.import_marks, import_service.import_marks_job]
+             mark_import.import_marks, mark_import.import_marks_job]
     for f in funcs:
         params = set(inspect.signature(f).parameters)
         assert not params & {"now", "after_close", "when"}, f.__name__
