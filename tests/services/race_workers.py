@@ -15,7 +15,7 @@ from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.errors import DatabaseBusy, MarkConflict
 from attendance_desktop.services.interchange import mark_import
 from attendance_desktop.services.kiosk import kiosk_service
-from attendance_desktop.services.register import register_service
+from attendance_desktop.services.register import mark_reads, register_service
 from attendance_desktop.services.register.register_service import MarkChange
 
 DAY = dt.date(2025, 11, 20)  # a Thursday in term
@@ -46,7 +46,7 @@ def run(url: str, kind: str, pupils: list[tuple[int, str]], writes: int, seed: i
             code = rng.choice(_codes(session))
             try:
                 if kind == "grid":
-                    seen = register_service.read_cell(engine, pid, day, session).code
+                    seen = mark_reads.read_cell(engine, pid, day, session).code
                     done = register_service.apply_changes(
                         engine, OFFICE, [MarkChange(pid, day, session, code, seen_code=seen)])
                     written = done.written

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.records import audit_service
-from attendance_desktop.services.register import amendments_report, register_service
+from attendance_desktop.services.register import amendments_report, mark_reads
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -78,7 +78,7 @@ class AmendmentsDialog(QDialog):
     @Slot()
     def _count(self) -> None:
         start, end = self._range()
-        n = len(register_service.amendments_between(
+        n = len(mark_reads.amendments_between(
             self.ctx.engine, start, end, after_close_only=self.after_close.isChecked()))
         self.count.setText(f"{n} change(s) in this range")
 
@@ -107,7 +107,7 @@ class AmendmentsDialog(QDialog):
     def report_html(self) -> str:
         """The report as an HTML table, for printing."""
         start, end = self._range()
-        rows = register_service.amendments_between(
+        rows = mark_reads.amendments_between(
             self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
         head = "".join(f"<th>{escape(h)}</th>" for h in amendments_report.HEADERS)
         body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>"
@@ -132,7 +132,7 @@ class AmendmentsDialog(QDialog):
         doc.setHtml(self.report_html())
         doc.print_(printer)
         start, end = self._range()
-        rows = register_service.amendments_between(
+        rows = mark_reads.amendments_between(
             self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
         audit_service.record_export(self.ctx.engine, self.ctx.actor, "amendments report",
                                     [r.pupil_id for r in rows], "printer", kind="print")

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.services.register.register_service import CellMark, HistoryEntry
+from attendance_desktop.services.register.mark_reads import HistoryEntry
+from attendance_desktop.services.register.register_service import CellMark
 
 
 def _show(code: str, minutes: int | None, comment: str) -> str:

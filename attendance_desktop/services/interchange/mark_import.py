@@ -41,7 +41,7 @@ from attendance_desktop.services.interchange.import_service import (
 )
 from attendance_desktop.services.interchange.pupil_fields import normalise_header
 from attendance_desktop.services.interchange.pupil_import_check import MAX_LONG_TEXT
-from attendance_desktop.services.register import mark_import_writer, register_service
+from attendance_desktop.services.register import mark_import_writer, mark_rules, register_service
 from attendance_desktop.services.school.calendar_service import read_calendar
 from attendance_desktop.services.school.policy_service import read_policy
 from attendance_desktop.services.write_lock import run_write
@@ -124,7 +124,7 @@ def _plan(s: Session, marks: Sequence[_MarkInput], now: dt.datetime) -> _Plan:
             plan.changed += 1
             slot = (x.day, x.session)
             if slot not in closed:
-                closed[slot] = register_service.register_closed(policy, x.day, x.session, now)
+                closed[slot] = mark_rules.register_closed(policy, x.day, x.session, now)
             plan.closed_changed += closed[slot]
         plan.changes.append(register_service.MarkChange(
             x.pupil_id, x.day, x.session, found.code, minutes, x.comment,
@@ -346,7 +346,7 @@ def _check_marks(s: Session, source: Path,
             out.admissions[pupil.id] = day
     for (row_no, pupil, day, found, pupil_upn), mark in zip(pending, candidates, strict=True):
         admitted = out.admissions.get(pupil.id, pupil.admission)
-        problem = register_service.code_problem(found, day, pupil.dob, admitted,
+        problem = mark_rules.code_problem(found, day, pupil.dob, admitted,
                                                 pupil.leaving, "import")
         if "not on roll" in problem:
             left = f", left {pupil.leaving:%d/%m/%Y}" if pupil.leaving else ""

@@ -16,10 +16,11 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import School
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.services import clock
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.pdf import pdf_fonts
 from attendance_desktop.services.records import audit_service
-from attendance_desktop.services.register.register_service import AmendmentRow, amendments_between
+from attendance_desktop.services.register.mark_reads import AmendmentRow, amendments_between
 
 HEADERS = ["Session date", "Session", "Pupil", "Class", "Original", "New", "Reason",
            "Changed at", "By", "Role", "After close"]
@@ -65,7 +66,7 @@ def write_pdf(engine: Engine, start: dt.date, end: dt.date, path: Path, *,
         school_name = school.name if school else ""
     styles = pdf_fonts.platypus_styles()  # embedded DejaVu Sans: every name prints
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    when = now or dt.datetime.now()
+    when = now or clock.now(engine)
     kind = "after the register closed" if after_close_only else "all changes"
     story = [
         Paragraph(f"{school_name} — register amendments", styles["Title"]),

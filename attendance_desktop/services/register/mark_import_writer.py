@@ -43,7 +43,7 @@ from sqlmodel import Session
 
 from attendance_desktop.db import chains
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services.register import register_facts
+from attendance_desktop.services.register import mark_rules, register_facts
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.write_lock import write_scope
 
@@ -140,7 +140,7 @@ def _moved(s: Session, p: Prepared) -> str:
     if (calendar.half_terms, calendar.closures) != (p.batch.calendar.half_terms,
                                                     p.batch.calendar.closures):
         return "the calendar changed"
-    if rs._pupil_facts(s, set(p.batch.facts)) != p.batch.facts:
+    if mark_rules.pupil_facts(s, set(p.batch.facts)) != p.batch.facts:
         return "a pupil's roll dates changed"
     return ""
 

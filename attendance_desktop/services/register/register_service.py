@@ -1,12 +1,13 @@
 """Writing marks, through one path. Every change to an existing mark leaves an append-only
-amendment row; see apply_changes."""
+amendment row; see apply_changes. The rules each write is checked against are in
+mark_rules, reading cells and their history in mark_reads."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import delete as sa_delete
@@ -17,10 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from attendance_desktop.db import chains
-from attendance_desktop.db.engine import session_scope
-from attendance_desktop.db.models import Mark, MarkAmendment, Pupil, SchoolClass
+from attendance_desktop.db.models import Mark, MarkAmendment
 from attendance_desktop.domain import codes
-from attendance_desktop.domain.calendar import compulsory_school_age_start
 from attendance_desktop.domain.codes import CodeError
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor, Role
@@ -32,6 +31,15 @@ from attendance_desktop.services.errors import (
     ServiceError,
 )
 from attendance_desktop.services.register import live_revision, register_facts
+from attendance_desktop.services.register.mark_rules import (
+    PupilFacts,
+    as_date,
+    as_datetime,
+    check_may_write,
+    code_problem,
+    pupil_facts,
+    register_closed,
+)
 from attendance_desktop.services.write_lock import holds_write_lock, lock_pupils, run_write
 
 SOURCES = ("register", "kiosk", "leave", "closure", "import", "demo")
@@ -79,22 +87,6 @@ class CellMark:
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    at: dt.datetime
-    old_code: str
-    old_minutes_late: int | None
-    old_comment: str
-    new_code: str
-    new_minutes_late: int | None
-    new_comment: str
-    reason: str
-    after_close: bool
-    source: str
-    staff_name: str
-    staff_role: str
-
-
-@dataclass(frozen=True, slots=True)
 class BulkResult:
     written: int  # new or changed cells
     unchanged: int
@@ -115,111 +107,9 @@ _BLANK_FILLS_NOT_RECORDED = frozenset({"import", "closure"})
 DEFAULT_LATE_ENTRY_REASON = "Mark entered after the register closed"
 
 
-def register_closed(policy: Policy, day: dt.date, session: str, now: dt.datetime) -> bool:
-    """True when the register for (day, session) has closed at `now` (any earlier date)."""
-    if day != now.date():
-        return day < now.date()
-    return now.time() >= policy.session_times(session).closes
-
-
-def code_problem(found: codes.AttendanceCode, day: dt.date, dob: dt.date, admitted: dt.date,
-                 left: dt.date | None, source: str) -> str:
-    """'' when the code may be used for this pupil on this day, else why not.
-
-    X only below compulsory school age; Z only before admission (the only code for a day
-    before the pupil is on roll); # only from a closure (or imported history); otherwise the
-    pupil must be on roll that day.
-    """
-    if found.code == "Z":
-        return "" if day < admitted else (
-            f"Z is for a prospective pupil; this pupil was admitted on {admitted:%d %b %Y}")
-    if day < admitted or (left is not None and day > left):
-        return f"the pupil was not on roll on {day:%a %d %b %Y}"
-    if found.code == "X":
-        starts = compulsory_school_age_start(dob)
-        if day >= starts:
-            return (f"X is only for pupils below compulsory school age; this pupil reached it"
-                    f" on {starts:%d %b %Y}")
-    if found.code == "#" and source not in ("closure", "import"):
-        return "# is only for a planned whole-school closure; record the closure instead"
-    return ""
-
-
-class _Facts(NamedTuple):  # a tuple: a whole school's are made on every bulk write
-    name: str
-    class_id: int | None
-    admitted: dt.date
-    left: dt.date | None
-    dob: dt.date
-
-
-_P = Pupil.__table__.c  # type: ignore[attr-defined]
-# Built once: constructing a statement costs more than running it for one keystroke.
-_FACTS_Q = sa_select(_P.id, _P.preferred_forename, _P.legal_forename, _P.legal_surname,
-                     _P.class_id, _P.admission_date, _P.leaving_date, _P.dob).where(
-    _P.id.in_(bindparam("ids", expanding=True)))
-
-
-def _pupil_facts(s: Session, pupil_ids: set[int]) -> dict[int, _Facts]:
-    out: dict[int, _Facts] = {}
-    ids = sorted(pupil_ids)
-    conn = s.connection()
-    if conn.dialect.name == "sqlite" and len(ids) > 40:
-        # A whole school: plain tuples from the driver, each distinct date parsed once.
-        days: dict[Any, dt.date] = {}
-
-        def day(v: Any) -> Any:
-            if v is None or isinstance(v, dt.date):
-                return v
-            got = days.get(v)
-            if got is None:
-                got = days[v] = _as_date(v)
-            return got
-
-        raw = conn.connection.cursor()
-        try:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                raw.execute("SELECT id, preferred_forename, legal_forename, legal_surname,"
-                            " class_id, admission_date, leaving_date, dob FROM pupil WHERE id"
-                            f" IN ({','.join('?' * len(chunk))})", chunk)
-                for pid, pref, legal, surname, cls, adm, left, dob in raw:
-                    out[pid] = _Facts(f"{pref or legal} {surname}", cls, day(adm), day(left),
-                                      day(dob))
-        finally:
-            raw.close()
-        return out
-    for i in range(0, len(ids), 500):
-        for row in conn.execute(_FACTS_Q, {"ids": ids[i:i + 500]}):
-            out[row.id] = _Facts(f"{row.preferred_forename or row.legal_forename} "
-                                 f"{row.legal_surname}", row.class_id, row.admission_date,
-                                 row.leaving_date, row.dob)
-    return out
-
-
-def _where(f: _Facts, ch: MarkChange) -> str:
+def _where(f: PupilFacts, ch: MarkChange) -> str:
     """The cell, in a message."""
     return f"{f.name}, {ch.day:%a %d %b} {ch.session}"
-
-
-def check_may_write(actor: Actor, pupil_name: str, class_id: int | None, day: dt.date,
-                    session: str, closed: bool, policy: Policy) -> None:
-    """Raise PermissionDenied unless `actor` may change this pupil's mark for this session."""
-    if not actor.can_write_register:
-        raise PermissionDenied(f"{actor.role.label} users can view the register but not change it")
-    if actor.role is Role.TEACHER:
-        if not actor.may_mark_class(class_id):
-            raise PermissionDenied(
-                f"{pupil_name} is not in your class: teachers take only their own class's"
-                " register")
-        if closed:
-            closes = policy.session_times(session).closes
-            raise PermissionDenied(
-                f"the {session} register for {day:%a %d %b %Y} closed at {closes:%H:%M};"
-                " ask the office or the headteacher to amend it")
-    elif closed and not actor.can_amend:
-        raise PermissionDenied(
-            f"the register has closed; {actor.role.label.lower()}s cannot amend it")
 
 
 # (id, code, minutes_late, comment, source, entered_by, entered_role, entered_at)
@@ -227,21 +117,15 @@ _Existing = tuple[int, str, int | None, str, str, str, str, dt.datetime | None]
 _Key = tuple[int, dt.date, str]
 
 
-def _as_date(value: object) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
-def _as_datetime(value: object) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
-
-
 _M = Mark.__table__.c  # type: ignore[attr-defined]
 _MARK_READ = (_M.id, _M.pupil_id, _M.date, _M.session, _M.code, _M.minutes_late, _M.comment,
               _M.source, _M.entered_by, _M.entered_role, _M.entered_at)
+
+
 _CELL_Q = sa_select(*_MARK_READ).where(_M.pupil_id == bindparam("p"), _M.date == bindparam("d"),
                                        _M.session == bindparam("s"))
+
+
 _RANGE_Q = sa_select(*_MARK_READ).where(_M.date >= bindparam("lo"), _M.date <= bindparam("hi"),
                                         _M.pupil_id.in_(bindparam("ids", expanding=True)))
 
@@ -268,7 +152,7 @@ def _existing_marks(s: Session, keys: set[_Key]) -> dict[_Key, _Existing]:
                     f" date <= ? AND pupil_id IN ({','.join('?' * len(chunk))})",
                     (lo.isoformat(), hi.isoformat(), *chunk))
                 for (i_, pid, d, ss, code, mins, comment, src, by, role, at) in raw:
-                    key = (pid, _as_date(d), ss)
+                    key = (pid, as_date(d), ss)
                     if key in keys:
                         out[key] = (i_, code, mins, comment or "", src, by, role, at)
         finally:
@@ -390,7 +274,7 @@ class Batch:
     skipped: int
     amended: int
     keys: set[_Key]
-    facts: dict[int, _Facts]
+    facts: dict[int, PupilFacts]
     policy: Policy
     calendar: Any  # SchoolCalendar
 
@@ -418,7 +302,7 @@ def _decide(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str
     lock_pupils(s, pupil_ids)  # PostgreSQL; SQLite holds its write lock already
     now = clock.now(s)
     policy, calendar = register_facts.facts_in(s)  # read now; parsed once per version
-    facts = _pupil_facts(s, pupil_ids)
+    facts = pupil_facts(s, pupil_ids)
     checked = facts
     if admitted_from:
         checked = dict(facts)
@@ -521,12 +405,12 @@ def _decide(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str
             unchanged += 1
             if want_cells:
                 cells.append(CellMark(*key, old[1], old[2], old[3], old[4], old[5], old[6],
-                                      _as_datetime(old[7])))
+                                      as_datetime(old[7])))
             continue
         current = old[1] if old else ""
         if (ch.seen_code is not None and ch.seen_code != current) or (
                 source == "kiosk" and current not in ("", "N")):
-            by, role, at = ((old[5], old[6], _as_datetime(old[7])) if old
+            by, role, at = ((old[5], old[6], as_datetime(old[7])) if old
                             else _last_change(s, key))
             conflicts.append(CellConflict(ch.pupil_id, f.name, ch.day, ch.session,
                                           ch.seen_code if ch.seen_code is not None else "",
@@ -642,32 +526,6 @@ def _write_chained(s: Session, writes: list[tuple[Any, ...]],
         chains.defer_links(s, chains.KINDS["markamendment"], amendments)
 
 
-def _read_cell(s: Session, pupil_id: int, day: dt.date, session: str) -> CellMark:
-    m = s.exec(select(Mark).where(Mark.pupil_id == pupil_id, Mark.date == day,
-                                  Mark.session == session)).first()
-    if m is None:
-        return CellMark(pupil_id, day, session, "", None, "", "", "", "", None)
-    return CellMark(pupil_id, day, session, m.code, m.minutes_late, m.comment, m.source,
-                    m.entered_by, m.entered_role, m.entered_at)
-
-
-def read_cell(engine: Engine, pupil_id: int, day: dt.date, session: str) -> CellMark:
-    with session_scope(engine) as s:
-        return _read_cell(s, pupil_id, day, session)
-
-
-def cell_history(engine: Engine, pupil_id: int, day: dt.date,
-                 session: str) -> list[HistoryEntry]:
-    """Every recorded change to one cell, oldest first."""
-    with session_scope(engine) as s:
-        rows = s.exec(select(MarkAmendment).where(
-            MarkAmendment.pupil_id == pupil_id, MarkAmendment.date == day,
-            MarkAmendment.session == session).order_by(col(MarkAmendment.id))).all()
-        return [HistoryEntry(r.amended_at, r.old_code, r.old_minutes_late, r.old_comment,
-                             r.new_code, r.new_minutes_late, r.new_comment, r.reason,
-                             r.after_close, r.source, r.staff_name, r.staff_role) for r in rows]
-
-
 def mark_all_present(engine: Engine, actor: Actor, day: dt.date, session: str,
                      pupil_ids: list[int]) -> BulkResult:
     """Present for every listed pupil without a mark for the session (others untouched)."""
@@ -698,54 +556,3 @@ def copy_am_to_pm(engine: Engine, actor: Actor, day: dt.date,
         return _apply(s, actor, changes, "register", "", True)
 
     return run_write(engine, work)
-
-
-@dataclass(frozen=True, slots=True)
-class AmendmentRow:
-    at: dt.datetime
-    pupil_id: int
-    pupil_name: str
-    class_name: str
-    day: dt.date
-    session: str
-    old_code: str
-    new_code: str
-    old_detail: str
-    new_detail: str
-    reason: str
-    after_close: bool
-    staff_name: str
-    staff_role: str
-
-
-def _detail(minutes: int | None, comment: str) -> str:
-    parts = []
-    if minutes is not None:
-        parts.append(f"{minutes} min late")
-    if comment:
-        parts.append(comment)
-    return "; ".join(parts)
-
-
-def amendments_between(engine: Engine, start: dt.date, end: dt.date, *,
-                       after_close_only: bool = True) -> list[AmendmentRow]:
-    """Changes to marks for sessions from start to end (inclusive), in date order."""
-    with session_scope(engine) as s:
-        q = (select(MarkAmendment, Pupil, SchoolClass)
-             .join(Pupil, Pupil.id == MarkAmendment.pupil_id)  # type: ignore[arg-type]
-             .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)  # type: ignore[arg-type]
-             .where(MarkAmendment.date >= start, MarkAmendment.date <= end)
-             .order_by(col(MarkAmendment.date), col(MarkAmendment.session),
-                       col(MarkAmendment.id)))
-        if after_close_only:
-            q = q.where(MarkAmendment.after_close)
-        out = []
-        for a, p, c in s.exec(q):
-            out.append(AmendmentRow(
-                a.amended_at, a.pupil_id,
-                f"{p.legal_surname}, {p.preferred_forename or p.legal_forename}",
-                c.name if c else "", a.date, a.session, a.old_code, a.new_code,
-                _detail(a.old_minutes_late, a.old_comment),
-                _detail(a.new_minutes_late, a.new_comment), a.reason, a.after_close,
-                a.staff_name, a.staff_role))
-        return out

@@ -16,7 +16,7 @@ from attendance_desktop.services.leave import leave_service
 from attendance_desktop.services.leave.leave_service import RequestInput
 from attendance_desktop.services.pupils import class_service, pupil_service
 from attendance_desktop.services.pupils.pupil_service import PupilInput
-from attendance_desktop.services.register import register_service
+from attendance_desktop.services.register import mark_reads, register_service
 from attendance_desktop.services.register.register_service import MarkChange
 from attendance_desktop.services.reports import stats_service
 from attendance_desktop.services.school import calendar_service, school_service
@@ -46,7 +46,7 @@ def req(pupil_id: int, first: dt.date, last: dt.date, **kw: object) -> RequestIn
 
 
 def cell(engine, pupil_id: int, day: dt.date, session: str):  # type: ignore[no-untyped-def]
-    return register_service.read_cell(engine, pupil_id, day, session)
+    return mark_reads.read_cell(engine, pupil_id, day, session)
 
 
 def test_office_records_but_only_the_head_decides(engine, pupil) -> None:  # type: ignore[no-untyped-def]
@@ -122,14 +122,14 @@ def test_grant_fills_open_sessions_with_the_code_and_amends_existing_marks(engin
     assert cell(engine, pupil, D(2025, 11, 28), "AM").code == ""  # INSET: left alone
     assert cell(engine, pupil, D(2025, 11, 27), "AM").code == ""  # not asked for
     assert cell(engine, pupil, D(2025, 12, 2), "PM").code == ""
-    history = register_service.cell_history(engine, pupil, D(2025, 12, 1), "AM")
+    history = mark_reads.cell_history(engine, pupil, D(2025, 12, 1), "AM")
     assert [(h.old_code, h.new_code, h.reason) for h in history] == [
         ("/", "C", f"Leave granted (request #{rid})")]
     # A real mark taken later replaces the leave mark, as an amendment.
     clock_at(engine, dt.datetime(2025, 12, 2, 9, 0))
     register_service.set_mark(engine, OFFICE, MarkChange(pupil, D(2025, 12, 2), "AM", "/"))
     assert cell(engine, pupil, D(2025, 12, 2), "AM").source == "register"
-    assert register_service.cell_history(engine, pupil, D(2025, 12, 2), "AM")[-1].old_code \
+    assert mark_reads.cell_history(engine, pupil, D(2025, 12, 2), "AM")[-1].old_code \
         == "C"
 
 
@@ -186,7 +186,7 @@ def test_withdrawal_removes_only_future_prefills_and_records_it(engine, pupil) -
     assert cell(engine, pupil, D(2025, 11, 21), "AM").code == ""
     assert cell(engine, pupil, D(2025, 11, 25), "PM").code == ""
     assert cell(engine, pupil, D(2025, 11, 24), "AM").code == "/"  # real mark kept
-    last = register_service.cell_history(engine, pupil, D(2025, 11, 21), "AM")[-1]
+    last = mark_reads.cell_history(engine, pupil, D(2025, 11, 21), "AM")[-1]
     assert (last.old_code, last.new_code) == ("C", "")
     assert "withdrawn" in last.reason
     assert leave_service.get_request(engine, rid).status == "withdrawn"
@@ -210,7 +210,7 @@ def test_refused_and_taken_marks_g_and_stats_count_it(engine, pupil) -> None:  #
     done = leave_service.mark_taken_unauthorised(engine, OFFICE, rid, now=NOW)
     assert (done.written, done.skipped) == (9, 1)
     assert cell(engine, pupil, D(2025, 11, 14), "PM").code == "\\"
-    h = register_service.cell_history(engine, pupil, D(2025, 11, 10), "AM")[-1]
+    h = mark_reads.cell_history(engine, pupil, D(2025, 11, 10), "AM")[-1]
     assert (h.old_code, h.new_code, h.reason) == ("N", "G",
                                                   f"Leave refused and taken (request #{rid})")
     counts = stats_service.totals(engine, D(2025, 9, 1), D(2025, 12, 31),

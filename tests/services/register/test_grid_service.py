@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
-from attendance_desktop.services.register import closure_service, grid_service
+from attendance_desktop.services.register import closure_service, grid_service, mark_reads
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
 from tests.conftest import OFFICE, clock_at
@@ -81,7 +81,7 @@ def test_emergency_closure_is_one_audited_step(engine, school, school_year):
     assert all(code == "Y4" for row in snap.codes for code in row)
     assert not snap.columns[0].open
     assert snap.columns[0].closure == "Snow: site unsafe"
-    (entry,) = rs.cell_history(engine, pid, THU, "AM")
+    (entry,) = mark_reads.cell_history(engine, pid, THU, "AM")
     assert (entry.old_code, entry.new_code, entry.reason) == ("/", "Y4",
                                                               "Closure: Snow: site unsafe")
     clock_at(engine, NOW)

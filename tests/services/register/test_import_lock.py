@@ -17,7 +17,7 @@ from attendance_desktop.services import write_lock
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.interchange import mark_import, pupil_import
-from attendance_desktop.services.register import integrity_service
+from attendance_desktop.services.register import integrity_service, mark_reads
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
 from attendance_desktop.services.school import calendar_service
@@ -103,7 +103,7 @@ def test_another_pcs_write_to_another_cell_meanwhile_is_kept_and_chained(
         other.dispose()
     assert result.new == 24
     assert _counts(engine) == (25, 25)
-    assert rs.read_cell(engine, pupils[UPNS[0]], TODAY, "AM").code == "L"
+    assert mark_reads.read_cell(engine, pupils[UPNS[0]], TODAY, "AM").code == "L"
     _clean(engine)  # the import's rows were chained after the other write
 
 
@@ -120,7 +120,7 @@ def test_a_cell_of_the_file_written_meanwhile_is_never_overwritten(
                 other, OFFICE, [MarkChange(*cell, "L", 7)]))
     finally:
         other.dispose()
-    assert rs.read_cell(engine, *cell).code == "L"
+    assert mark_reads.read_cell(engine, *cell).code == "L"
     assert _counts(engine) == (1, 1)
     _clean(engine)
 

@@ -14,7 +14,7 @@ from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain.policy import SessionTimes
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.register import register_facts
+from attendance_desktop.services.register import mark_reads, register_facts
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
 from attendance_desktop.services.school import calendar_service, policy_service
@@ -54,7 +54,7 @@ def test_a_policy_change_by_another_engine_is_seen_by_the_next_write(engine, pat
     done = rs.apply_changes(engine, OFFICE, [MarkChange(pupils[0], MON, "AM", "L", 5)],
                             reason="arrived late; office error")
     assert done.amended_after_close == 1
-    assert rs.cell_history(engine, pupils[0], MON, "AM")[-1].after_close
+    assert mark_reads.cell_history(engine, pupils[0], MON, "AM")[-1].after_close
 
 
 def test_a_closure_added_by_another_engine_is_seen_by_the_next_write(engine, paths, pupils):

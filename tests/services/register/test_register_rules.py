@@ -23,7 +23,13 @@ from attendance_desktop.services.errors import (
 )
 from attendance_desktop.services.interchange import mark_import
 from attendance_desktop.services.kiosk import fire_roll, kiosk_service
-from attendance_desktop.services.register import checks_service, closure_service, grid_service
+from attendance_desktop.services.register import (
+    checks_service,
+    closure_service,
+    grid_service,
+    mark_reads,
+    mark_rules,
+)
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
 from attendance_desktop.services.school import school_service
@@ -67,11 +73,11 @@ def test_a_changed_cell_is_a_conflict_naming_who_when_and_what(engine, school): 
             c.changed_at) == (a, "", "/", "Tess Teacher", "teacher", BEFORE_CLOSE)
     assert "Tess Teacher (teacher) changed it at 09:05" in str(err.value)
     assert "Nothing was saved" in str(err.value)
-    assert rs.read_cell(engine, b, THU, "AM").code == ""  # nothing in the batch was written
-    assert rs.read_cell(engine, a, THU, "AM").code == "/"
+    assert mark_reads.read_cell(engine, b, THU, "AM").code == ""  # nothing in the batch was written
+    assert mark_reads.read_cell(engine, a, THU, "AM").code == "/"
     # Seeing the new value, the change goes through and the chain holds.
     rs.set_mark(engine, OFFICE, MarkChange(a, THU, "AM", "I", seen_code="/"))
-    assert [(h.old_code, h.new_code) for h in rs.cell_history(engine, a, THU, "AM")] == [
+    assert [(h.old_code, h.new_code) for h in mark_reads.cell_history(engine, a, THU, "AM")] == [
         ("/", "I")]
 
 
@@ -96,8 +102,8 @@ def test_the_kiosk_source_never_overwrites_anything_but_a_blank_or_n(engine, sch
                          source="kiosk")
     rs.apply_changes(engine, kiosk_service.KIOSK_ACTOR,
                      [MarkChange(b, THU, "AM", "L", 5, "late", seen_code="N")], source="kiosk")
-    assert rs.read_cell(engine, a, THU, "AM").code == "/"
-    assert rs.read_cell(engine, b, THU, "AM").code == "L"
+    assert mark_reads.read_cell(engine, a, THU, "AM").code == "/"
+    assert mark_reads.read_cell(engine, b, THU, "AM").code == "L"
 
 
 def test_a_wait_longer_than_the_busy_timeout_is_a_plain_message(engine, school):  # type: ignore[no-untyped-def]
@@ -180,28 +186,28 @@ def test_x_only_below_compulsory_school_age_at_the_boundary() -> None:
     x = codes.lookup("X")
     dob = dt.date(2020, 12, 1)  # five on 1 Dec 2025: compulsory school age from 31 Dec 2025
     admitted = dt.date(2024, 9, 1)
-    assert rs.code_problem(x, dt.date(2025, 12, 30), dob, admitted, None, "register") == ""
-    assert "compulsory school age" in rs.code_problem(x, dt.date(2025, 12, 31), dob, admitted,
-                                                      None, "register")
+    assert mark_rules.code_problem(x, dt.date(2025, 12, 30), dob, admitted, None, "register") == ""
+    assert "compulsory school age" in mark_rules.code_problem(x, dt.date(2025, 12, 31), dob,
+                                                              admitted, None, "register")
 
 
 def test_z_only_before_admission_at_the_boundary() -> None:
     z = codes.lookup("Z")
     dob, admitted = dt.date(2018, 1, 1), dt.date(2025, 11, 20)
-    assert rs.code_problem(z, dt.date(2025, 11, 19), dob, admitted, None, "register") == ""
-    assert "admitted" in rs.code_problem(z, admitted, dob, admitted, None, "register")
+    assert mark_rules.code_problem(z, dt.date(2025, 11, 19), dob, admitted, None, "register") == ""
+    assert "admitted" in mark_rules.code_problem(z, admitted, dob, admitted, None, "register")
     # Any other code before admission is off roll.
     slash = codes.lookup("/")
-    assert "not on roll" in rs.code_problem(slash, dt.date(2025, 11, 19), dob, admitted, None,
-                                            "register")
+    assert "not on roll" in mark_rules.code_problem(slash, dt.date(2025, 11, 19), dob, admitted,
+                                                    None, "register")
 
 
 def test_hash_only_from_a_closure() -> None:
     h = codes.lookup("#")
     args = (dt.date(2025, 11, 20), dt.date(2018, 1, 1), dt.date(2022, 9, 1), None)
-    assert "closure" in rs.code_problem(h, *args, "register")
-    assert "closure" in rs.code_problem(h, *args, "kiosk")
-    assert rs.code_problem(h, *args, "closure") == ""
+    assert "closure" in mark_rules.code_problem(h, *args, "register")
+    assert "closure" in mark_rules.code_problem(h, *args, "kiosk")
+    assert mark_rules.code_problem(h, *args, "closure") == ""
 
 
 def test_codes_are_checked_against_the_pupil_through_the_register(engine, school):  # type: ignore[no-untyped-def]
@@ -272,7 +278,7 @@ def test_repeated_kiosk_sign_ins_add_one_late_log_row(engine, school):  # type: 
         events = s.execute(select(KioskEvent).where(KioskEvent.pupil_id == pid)).scalars().all()
     assert [e.kind for e in events] == ["late_in"]
     assert len(kiosk_service.late_log(engine, THU, THU)) == 1
-    assert rs.read_cell(engine, pid, THU, "AM").code == "M"
+    assert mark_reads.read_cell(engine, pid, THU, "AM").code == "M"
 
 
 def test_kiosk_records_itself_and_an_office_code_is_left_for_the_office(engine, school):  # type: ignore[no-untyped-def]
@@ -282,12 +288,12 @@ def test_kiosk_records_itself_and_an_office_code_is_left_for_the_office(engine, 
     clock_at(engine, dt.datetime(2025, 11, 20, 9, 40))
     done = kiosk_service.sign_in(engine, a, "Overslept / traffic / other", "Mum")
     assert done.outcome == "signed_in"
-    cell = rs.read_cell(engine, a, THU, "AM")
+    cell = mark_reads.read_cell(engine, a, THU, "AM")
     assert (cell.entered_by, cell.entered_role, cell.source) == (
         "Kiosk sign-in", "system", "kiosk")
     left = kiosk_service.sign_in(engine, b, "Overslept / traffic / other", "Mum")
     assert left.outcome == "see_office"
-    assert rs.read_cell(engine, b, THU, "AM").code == "I"
+    assert mark_reads.read_cell(engine, b, THU, "AM").code == "I"
 
 
 def test_fire_roll_lists_unmarked_pupils_and_labels_on_time_arrivals(engine, school,  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
+from attendance_desktop.services.register import mark_reads
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
 from attendance_desktop.services.today import dashboard_service as ds
@@ -54,7 +55,7 @@ def test_call_log_and_resolving_n_with_reason(engine, school):
     cell = ds.resolve_absence(engine, OFFICE, pid, THU, "AM", "I", "Mum rang: sickness bug")
     assert cell.code == "I"
     # The N entered after the register closed is itself in the history, then the change.
-    first, entry = rs.cell_history(engine, pid, THU, "AM")
+    first, entry = mark_reads.cell_history(engine, pid, THU, "AM")
     assert (first.old_code, first.new_code, first.after_close) == ("", "N", True)
     assert (entry.old_code, entry.new_code, entry.reason, entry.after_close) == (
         "N", "I", "Mum rang: sickness bug", True)
@@ -81,7 +82,7 @@ def test_old_n_codes_listed_and_changed_to_o(engine, school):
         ds.convert_overdue_to_o(engine, school.teacher, [(pid, old, "PM")])
     clock_at(engine, NOW)
     assert ds.convert_overdue_to_o(engine, OFFICE, [(pid, old, "PM")]) == 1
-    *_entered, entry = rs.cell_history(engine, pid, old, "PM")
+    *_entered, entry = mark_reads.cell_history(engine, pid, old, "PM")
     assert (entry.old_code, entry.new_code, entry.after_close) == ("N", "O", True)
     assert "5 school days" in entry.reason
     assert [o.day for o in ds.load_board(engine, NOW).overdue] == [recent]
