@@ -25,6 +25,7 @@ from attendance_desktop.db.models import (
 )
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import (
     ImportRejected,
     PermissionDenied,
@@ -96,7 +97,7 @@ def import_pupils(engine: Engine, source: Path, actor: Actor | None = None,
     if not actor.can_edit_pupils:
         raise PermissionDenied(f"{actor.role.label} users cannot import pupils")
     source = Path(source)
-    today = today or dt.date.today()
+    today = today or clock.today(engine)
     with session_scope(engine) as s:
         preview = check_pupil_file(s, source, mapping, today)
         if preview.problems:

@@ -16,6 +16,7 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain import upn
 from attendance_desktop.domain.calendar import academic_year_start
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import Problem
 from attendance_desktop.services.interchange.import_service import (
     parse_date,
@@ -352,4 +353,4 @@ def preview_pupils(engine: Engine, source: Path, mapping: dict[str, str] | None 
                    today: dt.date | None = None) -> PupilImportPreview:
     """Read and check a pupil file without saving anything."""
     with session_scope(engine) as s:
-        return check_pupil_file(s, Path(source), mapping, today or dt.date.today())
+        return check_pupil_file(s, Path(source), mapping, today or clock.today(s))

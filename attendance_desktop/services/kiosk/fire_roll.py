@@ -21,6 +21,7 @@ from reportlab.platypus import (
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import KioskEvent, Mark, Pupil
 from attendance_desktop.services.kiosk import kiosk_service
@@ -67,8 +68,7 @@ def not_accounted_for(engine: Engine, now: dt.datetime,
             Mark.date == day, Mark.session == session)).scalars().all())
         names = kiosk_service._names(s)
         roll = s.execute(select(Pupil.id).where(
-            Pupil.admission_date <= day,
-            Pupil.leaving_date.is_(None) | (Pupil.leaving_date >= day))  # type: ignore[union-attr]
+            queries.on_roll(day))
         ).scalars().all()
     rows = []
     for pid in roll:

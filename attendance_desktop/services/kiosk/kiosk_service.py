@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
     AcademicYear,
@@ -30,7 +31,7 @@ from attendance_desktop.db.models import (
     Staff,
     Term,
 )
-from attendance_desktop.domain import codes
+from attendance_desktop.domain import codes, school_day
 from attendance_desktop.domain.policy import LATE_BY_TIME, Policy
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services import clock
@@ -83,8 +84,7 @@ class KioskClass:
 
 
 def _on_roll(day: dt.date):  # type: ignore[no-untyped-def]
-    return (Pupil.admission_date <= day) & (
-        Pupil.leaving_date.is_(None) | (Pupil.leaving_date >= day))  # type: ignore[union-attr]
+    return queries.on_roll(day)
 
 
 def list_pupils(engine: Engine, day: dt.date) -> tuple[KioskPupil, ...]:
@@ -127,7 +127,7 @@ def _minute(t: dt.time) -> int:
 
 def session_at(policy: Policy, now: dt.datetime) -> str:
     """AM before the afternoon register may be marked, PM from then on."""
-    return "AM" if now.time() < policy.pm.marking_starts else "PM"
+    return school_day.session_at(policy, now)
 
 
 def code_for(policy: Policy, session: str, now: dt.datetime,
@@ -200,8 +200,7 @@ def _in_school(code: str) -> bool:
 
 def _pupil(s: Session, pupil_id: int, day: dt.date) -> Pupil:
     pupil = s.get(Pupil, pupil_id)
-    if pupil is None or pupil.admission_date > day or (
-            pupil.leaving_date is not None and pupil.leaving_date < day):
+    if pupil is None or not queries.is_on_roll(pupil.admission_date, pupil.leaving_date, day):
         raise ServiceError("that pupil is not on roll today; please see the office")
     return pupil
 

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
     AssessmentPeriod,
@@ -354,7 +355,7 @@ def _our_marks(s: Session, r: LeaveRequest) -> dict[tuple[dt.date, str], Mark]:
 
 
 def _on_roll(p: Pupil, day: dt.date) -> bool:
-    return day >= p.admission_date and (p.leaving_date is None or day <= p.leaving_date)
+    return queries.is_on_roll(p.admission_date, p.leaving_date, day)
 
 
 def _prefill(s: Session, actor: Actor, r: LeaveRequest,

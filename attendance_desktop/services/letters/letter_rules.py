@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog, Pupil
 from attendance_desktop.domain.calendar import Span
@@ -186,8 +187,7 @@ def gather(engine: Engine, pupil_ids: Sequence[int], letter_date: dt.date, *,
                         last[int(part)] = sent
         for p in pupils:
             assert p.id is not None
-            on_roll = p.admission_date <= letter_date and (
-                p.leaving_date is None or p.leaving_date >= letter_date)
+            on_roll = queries.is_on_roll(p.admission_date, p.leaving_date, letter_date)
             prev = previous_counts.get(p.id)
             out[p.id] = PupilFacts(
                 p.id, f"{p.preferred_forename or p.legal_forename} "

@@ -15,6 +15,7 @@ from attendance_desktop.db.models import (
 )
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 from attendance_desktop.services.letters.letter_templates import (
     DEFAULTS,
@@ -128,7 +129,7 @@ def save_template(engine: Engine, actor: Actor, key: str, body: str,
         if title is not None:
             row.title = title.strip()
         if (old_body, old_title) != (row.body, row.title):
-            row.updated_at = dt.datetime.now()
+            row.updated_at = clock.now(s)
             row.updated_by = actor.name
             s.add(row)
             s.add(SettingChange(area="letters", key=f"template {key}",

@@ -17,8 +17,10 @@ from sqlmodel import Session, select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Contact, Mark, Pupil, PupilContact, SchoolClass
 from attendance_desktop.domain import upn as upn_rules
+from attendance_desktop.domain.groups import FLAG_GROUPS, GROUP_LABELS
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.domain.stats import Counts
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 from attendance_desktop.services.records import audit_service
 from attendance_desktop.services.reports import stats_service
@@ -26,14 +28,7 @@ from attendance_desktop.services.school import calendar_service, policy_service
 
 YEAR_GROUPS = ("N", "R", "1", "2", "3", "4", "5", "6")
 SEN_LABELS = {"N": "None", "K": "SEN support", "E": "EHC plan"}
-GROUP_FLAGS = {
-    "fsm": "Free school meals",
-    "pupil_premium": "Pupil premium",
-    "looked_after": "Looked after",
-    "child_in_need": "Child in need",
-    "eal": "English as an additional language",
-    "young_carer": "Young carer",
-}
+GROUP_FLAGS = {key: GROUP_LABELS[key] for key in FLAG_GROUPS}
 MAX_PHOTO_BYTES = 1_000_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -215,7 +210,7 @@ def get_photo(engine: Engine, pupil_id: int) -> bytes | None:
 # --- validation and writes ----------------------------------------------------------------
 
 
-def problems(data: PupilInput, today: dt.date | None = None) -> list[str]:
+def problems(data: PupilInput, today: dt.date) -> list[str]:
     """Every problem with the input, each naming its field (empty when it can be saved)."""
     out = []
     if not data.legal_forename.strip():
@@ -232,7 +227,6 @@ def problems(data: PupilInput, today: dt.date | None = None) -> list[str]:
         out.append("SEN: choose none, SEN support or EHC plan")
     if data.sex not in ("", "F", "M", "X"):
         out.append(f"Sex: '{data.sex}' should be F, M or X")
-    today = today or dt.date.today()
     if data.dob >= today:
         out.append(f"Date of birth: {data.dob:%d %b %Y} is not in the past")
     elif not 1 <= (today.year - data.dob.year) <= 19:
@@ -276,7 +270,7 @@ def marks_before_text(admission: dt.date, marks: list[tuple[dt.date, str, str]])
 
 def _check(s: Session, data: PupilInput, pupil_id: int | None,
            today: dt.date | None) -> PupilInput:
-    found = problems(data, today)
+    found = problems(data, today or clock.today(s))
     upn = upn_rules.normalise(data.upn) if data.upn.strip() else ""
     if upn:
         clash = s.exec(select(Pupil).where(Pupil.upn == upn)).first()

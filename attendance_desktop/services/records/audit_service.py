@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import AccessLog, Pupil, PupilChange
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import PermissionDenied
 
 KINDS = ("export", "print", "retention")
@@ -85,7 +86,7 @@ def record_pupil_change(s: Session, actor: Actor, pupil_id: int, field: str, old
         return
     s.add(PupilChange(pupil_id=pupil_id, contact_id=contact_id, field=field,
                       old_value=old_text, new_value=new_text, source=source,
-                      changed_at=at or dt.datetime.now(), staff_name=actor.name,
+                      changed_at=at or clock.now(s), staff_name=actor.name,
                       staff_role=actor.role.value))
 
 
@@ -127,7 +128,7 @@ def add_access(s: Session, actor: Actor, kind: str, what: str, pupils: int | Ite
                at: dt.datetime | None = None) -> None:
     """An access-log entry in the caller's transaction."""
     s.add(AccessLog(kind=kind, what=what, pupils=_count(pupils), target=_target_name(target),
-                    details=details, at=at or dt.datetime.now(), staff_name=actor.name,
+                    details=details, at=at or clock.now(s), staff_name=actor.name,
                     staff_role=actor.role.value))
 
 

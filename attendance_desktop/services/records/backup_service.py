@@ -41,6 +41,7 @@ from attendance_desktop.config.paths import AppPaths
 from attendance_desktop.db import migrate
 from attendance_desktop.domain import backups as rules
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.services import clock as app_clock
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.records import at_rest
 from attendance_desktop.services.records import backup_store as store
@@ -217,7 +218,7 @@ PG_NO_DUMP = ("pg_dump is not installed on this PC, so the app cannot back up th
 
 
 def make_backup(paths: AppPaths, engine: Engine, *, to: Path | None = None,
-                kind: str = rules.REGULAR, clock: Clock = dt.datetime.now,
+                kind: str = rules.REGULAR, clock: Clock | None = None,
                 token: CancelToken | None = None, pages: int = PAGES_PER_STEP,
                 sleep: float = STEP_SLEEP) -> Job:
     """Back up to `to` (default: the data folder's backups/); a regular backup into the
@@ -228,7 +229,7 @@ def make_backup(paths: AppPaths, engine: Engine, *, to: Path | None = None,
     main = to is None and kind == rules.REGULAR
     yield Progress(0, 4, "Copying the database…")
     before = fingerprint(paths, engine)  # taken before the copy: later changes count later
-    now = clock()
+    now = clock() if clock is not None else app_clock.now(engine)
     if paths.sqlite_file is None:
         made = _pg_backup(paths, folder, kind, now)
         if made is None:
@@ -372,13 +373,14 @@ def copy_to_second(made: Path, settings: rules.BackupSettings,
     return target, None
 
 
-def auto_backup(paths: AppPaths, engine: Engine, *, clock: Clock = dt.datetime.now,
+def auto_backup(paths: AppPaths, engine: Engine, *, clock: Clock | None = None,
                 token: CancelToken | None = None) -> Job:
     """The automatic backup (start, every few minutes' check, quit): only when due."""
     settings = store.load_settings(engine)
     last = store.last_good(paths)
     changed = last is None or last.fingerprint != fingerprint(paths, engine)
-    if not rules.backup_due(settings, last.taken_at if last else None, changed, clock()):
+    if not rules.backup_due(settings, last.taken_at if last else None, changed,
+                             clock() if clock is not None else app_clock.now(engine)):
         return BackupResult(None, note="no backup due")
     return (yield from make_backup(paths, engine, clock=clock, token=token))
 

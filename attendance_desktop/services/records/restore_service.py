@@ -11,7 +11,6 @@ PostgreSQL: pg_restore --clean --single-transaction of a pg_dump archive.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import shutil
 import sqlite3
@@ -46,7 +45,7 @@ class RestoreResult:
 
 
 def restore(paths: AppPaths, engine: Engine, file: Path, actor: Actor, *,
-            clock: Clock = dt.datetime.now,
+            clock: Clock | None = None,
             token: CancelToken | None = None) -> Generator[Progress, None, RestoreResult]:
     """Verify `file`, keep a verified copy of the current database, then restore."""
     if not actor.can_edit_settings:

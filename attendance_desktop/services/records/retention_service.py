@@ -48,6 +48,7 @@ from attendance_desktop.domain.calendar import academic_year_name, academic_year
 from attendance_desktop.domain.policy import LEGAL_REGISTER_YEARS
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.wording import counted
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.mail import outbox
 from attendance_desktop.services.records import audit_service
@@ -339,7 +340,7 @@ def remove_due(engine: Engine, actor: Actor, today: dt.date, *, expected: Retent
     """Remove what `report(today)` lists, all in one transaction, if it still lists exactly
     what the head confirmed (`expected`); refused otherwise. Logged in the access log."""
     _need_head(actor)
-    when = now or dt.datetime.now()
+    when = now or clock.now(engine)
     with session_scope(engine) as s:
         reg_years, leaver_years = _periods(s)
         reg_cut, leaver_cut = years_before(today, reg_years), years_before(today, leaver_years)

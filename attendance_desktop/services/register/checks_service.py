@@ -10,10 +10,11 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Closure, Mark, Pupil, PupilContact, SchoolClass
 from attendance_desktop.domain import upn as upn_rules
-from attendance_desktop.services.register.register_service import register_closed
+from attendance_desktop.services.register.mark_rules import register_closed
 from attendance_desktop.services.school.calendar_service import read_calendar, year_containing
 from attendance_desktop.services.school.policy_service import read_policy
 
@@ -69,7 +70,7 @@ def run_checks(engine: Engine, now: dt.datetime, since: dt.date | None = None) -
         calendar = read_calendar(s)
         classes = {c.id: c.name for c in s.exec(select(SchoolClass))}
         pupils = {p.id: p for p in s.exec(select(Pupil).where(
-            col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= since)))
+            queries.not_left_before(since)))
             if p.id is not None}
 
         def who(pid: int) -> tuple[str, str]:
@@ -86,7 +87,7 @@ def run_checks(engine: Engine, now: dt.datetime, since: dt.date | None = None) -
         for pid in sorted(pupils, key=lambda i: who(i)):
             p = pupils[pid]
             for d, ss in sessions:
-                if (p.admission_date <= d and (p.leaving_date is None or d <= p.leaving_date)
+                if (queries.is_on_roll(p.admission_date, p.leaving_date, d)
                         and (pid, d, ss) not in marked):
                     add(CheckItem("missing", pid, *who(pid), "no mark entered", d, ss))
         # marks on closure days that are not the closure's code
@@ -118,8 +119,7 @@ def run_checks(engine: Engine, now: dt.datetime, since: dt.date | None = None) -
             PupilContact.emergency_contact).group_by(col(PupilContact.pupil_id))).all())
         for pid in sorted(pupils, key=lambda i: who(i)):
             p = pupils[pid]
-            if p.admission_date > today or (p.leaving_date is not None
-                                            and p.leaving_date < today):
+            if not queries.is_on_roll(p.admission_date, p.leaving_date, today):
                 continue
             if not p.upn:
                 add(CheckItem("upn", pid, *who(pid), "no UPN recorded"))

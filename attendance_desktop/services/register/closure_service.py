@@ -10,7 +10,8 @@ import datetime as dt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from attendance_desktop.db.models import Closure, Mark, Pupil, SettingChange
+from attendance_desktop.db import queries
+from attendance_desktop.db.models import Closure, Mark, SettingChange
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import SESSIONS, SchoolCalendar, england_bank_holidays
 from attendance_desktop.domain.roles import SYSTEM_ACTOR, Actor
@@ -38,10 +39,7 @@ def closure_day_problem(calendar: SchoolCalendar, day: dt.date, kind: str) -> st
 
 
 def _on_roll_ids(s: Session, day: dt.date) -> list[int]:
-    return [p for p in s.exec(select(Pupil.id).where(
-        Pupil.admission_date <= day).where(
-        col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= day)))
-        if p is not None]
+    return queries.on_roll_ids(s, day)
 
 
 def fill_closures(engine: Engine, start: dt.date, end: dt.date) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
+from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Closure, Pupil, SchoolClass
 from attendance_desktop.domain.calendar import SESSIONS, Span, daterange
@@ -156,8 +157,7 @@ def load_snapshot(engine: Engine, start: dt.date, end: dt.date, class_id: int | 
     columns = columns_for(engine, start, end)
     with session_scope(engine) as s:
         classes = {c.id: (c.name, c.sort_order) for c in s.exec(select(SchoolClass))}
-        q = select(Pupil).where(Pupil.admission_date <= end).where(
-            col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= start))
+        q = select(Pupil).where(queries.on_roll_between(start, end))
         if class_id is not None:
             q = q.where(Pupil.class_id == class_id)
         pupils = []

@@ -344,7 +344,7 @@ def run_check(conn: Connection, token: CancelToken | None = None,
     last = _read_last(conn)
     if last is not None:
         _tail_checks(conn, last.get("tails", {}), found)
-    return CheckResult(tuple(found.listed), records, now or dt.datetime.now(), found.more,
+    return CheckResult(tuple(found.listed), records, now or clock.now(conn), found.more,
                        tails)
 
 

@@ -26,6 +26,7 @@ from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
+from attendance_desktop.services import clock
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.reports import benchmark_service, stats_service
@@ -391,7 +392,7 @@ def build_report(engine: Engine, period: ReportPeriod, *, compulsory_only: bool 
     return Report(period, compulsory_only, school, classes, years, tuple(groups), code_rows,
                   weekdays, persistent, severe, previous, prev_row, comparisons, benchmarks,
                   policy.persistent_absence_pct, policy.severe_absence_pct,
-                  today or dt.date.today())
+                  today or clock.today(engine))
 
 
 def statistics_period(engine: Engine, period: ReportPeriod) -> tuple[str, str] | None:

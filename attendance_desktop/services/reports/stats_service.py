@@ -12,32 +12,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
+from attendance_desktop.db import queries
 from attendance_desktop.db.models import Mark, Pupil, SchoolClass
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.codes import Category
+from attendance_desktop.domain.groups import GROUP_LABELS
 from attendance_desktop.domain.stats import Counts
 
 M = Mark.__table__.c  # type: ignore[attr-defined]
 P = Pupil.__table__.c  # type: ignore[attr-defined]
 C = SchoolClass.__table__.c  # type: ignore[attr-defined]
 
-GROUPS: dict[str, str] = {
-    "sen_any": "SEN (support or EHCP)",
-    "sen_support": "SEN support",
-    "ehcp": "EHC plan",
-    "fsm": "Free school meals",
-    "pupil_premium": "Pupil premium",
-    "looked_after": "Looked after",
-    "child_in_need": "Child in need",
-    "eal": "English as an additional language",
-    "young_carer": "Young carer",
-    "female": "Girls",
-    "male": "Boys",
-}
+GROUPS: dict[str, str] = GROUP_LABELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +189,7 @@ def per_pupil_and_total(engine: Engine, start: dt.date, end: dt.date, scope: Sco
             pw.append(P.year_group == scope.year_group)
         if scope.group is not None:
             pw.append(_group_condition(scope.group))
-        pw.append(or_(P.leaving_date.is_(None), P.leaving_date >= start))
-        pw.append(P.admission_date <= end)
+        pw.append(queries.on_roll_between(start, end))
         q = q.where(and_(*pw))
     per: dict[int, list[tuple[str, int, int | None]]] = {}
     by_code: dict[str, list[int]] = {}

@@ -22,6 +22,7 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil, School, SchoolClass, SettingChange, Staff
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.school import policy_service
 
@@ -232,7 +233,7 @@ def actor_for(staff: Staff, class_ids: frozenset[int]) -> Actor:
 
 def sign_in(engine: Engine, staff_id: int, pin: str, now: dt.datetime | None = None) -> Actor:
     """Check a PIN; return the signed-in Actor or raise SignInRefused (never says which part)."""
-    when = now or dt.datetime.now()
+    when = now or clock.now(engine)
     with session_scope(engine) as s:
         staff = s.get(Staff, staff_id)
         if staff is None or not staff.active:
@@ -275,7 +276,7 @@ def verify_any_staff_pin(engine: Engine, pin: str, roles: frozenset[Role] | None
                          now: dt.datetime | None = None) -> Actor | None:
     """For the kiosk exit: the first active staff member (of the roles) whose PIN matches.
     A miss is not counted against anyone's account (the kiosk has its own slow-down)."""
-    when = now or dt.datetime.now()
+    when = now or clock.now(engine)
     with session_scope(engine) as s:
         for r in s.exec(select(Staff).where(Staff.active)):
             if r.id is None or (roles is not None and Role(r.role) not in roles):

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
     CallLog,
@@ -20,7 +21,7 @@ from attendance_desktop.db.models import (
     SchoolClass,
     Staff,
 )
-from attendance_desktop.domain import escalation
+from attendance_desktop.domain import escalation, school_day
 from attendance_desktop.domain.calendar import SchoolCalendar
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor
@@ -59,8 +60,7 @@ def today_summary(engine: Engine, today: dt.date) -> TodaySummary:
     with session_scope(engine) as s:
         school = s.execute(select(School)).scalars().first()
         on_roll = s.execute(select(func.count()).select_from(Pupil).where(
-            Pupil.admission_date <= today,
-            col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= today))).scalar_one()
+            queries.on_roll(today))).scalar_one()
         by_session = dict(s.execute(
             select(Mark.session, func.count()).where(Mark.date == today)
             .group_by(Mark.session)).all())
@@ -170,7 +170,7 @@ class TodayBoard:
 
 
 def current_session(policy: Policy, now: dt.datetime) -> str:
-    return "AM" if now.time() < policy.pm.marking_starts else "PM"
+    return school_day.session_at(policy, now)
 
 
 def _name(p: Pupil) -> str:
@@ -191,8 +191,7 @@ def _board(s: Session, now: dt.datetime) -> TodayBoard:
     is_open = calendar.is_open(day, session)
     classes = {c.id: c for c in s.exec(select(SchoolClass))}
     staff = {st.id: st.name for st in s.exec(select(Staff))}
-    pupils = [p for p in s.exec(select(Pupil).where(Pupil.admission_date <= day).where(
-        col(Pupil.leaving_date).is_(None) | (col(Pupil.leaving_date) >= day)))]
+    pupils = list(s.exec(select(Pupil).where(queries.on_roll(day))))
     marks: dict[int | None, str] = dict(s.exec(select(col(Mark.pupil_id), col(Mark.code)).where(
         Mark.date == day, Mark.session == session)).all())
     registers: list[ClassRegister] = []
@@ -284,7 +283,7 @@ def _overdue(s: Session, policy: Policy, calendar: SchoolCalendar, today: dt.dat
 def call_history(engine: Engine, pupil_id: int, days: int = 30,
                  now: dt.datetime | None = None) -> list[CallInfo]:
     """A pupil's calls over the last `days` days, newest first."""
-    since = (now or dt.datetime.now()) - dt.timedelta(days=days)
+    since = (now or clock.now(engine)) - dt.timedelta(days=days)
     with session_scope(engine) as s:
         names = {c.id: " ".join(x for x in (c.forename, c.surname) if x)
                  for c in s.exec(select(Contact))}

@@ -35,7 +35,6 @@ from attendance_desktop.db.models import (
 )
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.calendar import Span
-from attendance_desktop.domain.codes import Category
 from attendance_desktop.domain.escalation import FLAG_LABELS
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.reports import stats_service
@@ -55,8 +54,7 @@ PN_DECISION_LABELS = {
 }
 # Chronology entries that are notifications or referrals to the LA.
 CHRONOLOGY_NOTIFICATIONS = ("cme", "illness_15_day", "la_attendance")
-_UNAUTHORISED = tuple(c.code for c in codes.CODES.values()
-                      if c.category is Category.UNAUTHORISED)
+_UNAUTHORISED = tuple(sorted(codes.UNAUTHORISED_CODES))
 
 
 @dataclass(frozen=True, slots=True)
