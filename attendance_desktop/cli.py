@@ -406,7 +406,7 @@ def _add_calendar_census_parsers(sub: Any, exp_sub: Any, common: argparse.Argume
 
 def _cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.domain.roles import CLI_ACTOR
-    from attendance_desktop.services.school import calendar_io
+    from attendance_desktop.services.interchange import calendar_io
 
     if args.what == "import":
         print(calendar_io.import_calendar(engine, CLI_ACTOR, args.file, replace=args.replace))

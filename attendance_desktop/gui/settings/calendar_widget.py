@@ -33,6 +33,7 @@ from attendance_desktop.domain.calendar import (
 from attendance_desktop.gui.settings.common import MessageLabel, hint, pydate, qdate
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.register import calendar_changes
 from attendance_desktop.services.school import calendar_service, school_service
 from attendance_desktop.services.school.calendar_service import YearInfo
 
@@ -377,7 +378,7 @@ class CalendarSettingsPage(QWidget):
             return
         dates = self.editor.term_dates()
         try:
-            school_service.save_year(self.ctx.engine, self.ctx.actor, dates,
+            calendar_changes.save_year(self.ctx.engine, self.ctx.actor, dates,
                                      self.editor.inset_days())
         except ServiceError as exc:
             self.result.show_error(f"Not saved: {exc}")
@@ -390,7 +391,7 @@ class CalendarSettingsPage(QWidget):
     @Slot()
     def _add_closure(self) -> None:
         try:
-            school_service.add_closure(self.ctx.engine, self.ctx.actor,
+            calendar_changes.add_closure(self.ctx.engine, self.ctx.actor,
                                        pydate(self.closure_date.date()),
                                        self.closure_session.currentData(), "planned",
                                        self.closure_text.text())
@@ -413,7 +414,7 @@ class CalendarSettingsPage(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            school_service.remove_closure(self.ctx.engine, self.ctx.actor,
+            calendar_changes.remove_closure(self.ctx.engine, self.ctx.actor,
                                           dt.date.fromisoformat(day), session)
         except ServiceError as exc:
             self.result.show_error(str(exc))

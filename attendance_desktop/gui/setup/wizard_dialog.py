@@ -37,6 +37,7 @@ from attendance_desktop.gui.setup.pupil_import_widget import PupilImportWidget
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.register import calendar_changes
 from attendance_desktop.services.school import (
     calendar_service,
     policy_service,
@@ -123,7 +124,7 @@ class CalendarPage(_Page):
         if self.editor.problems():
             return False  # the editor already lists them
         try:
-            school_service.save_year(self.ctx.engine, self.ctx.actor, self.editor.term_dates(),
+            calendar_changes.save_year(self.ctx.engine, self.ctx.actor, self.editor.term_dates(),
                                      self.editor.inset_days())
         except ServiceError as exc:
             self.editor.message.show_error(f"Not saved: {exc}")

@@ -66,7 +66,7 @@ def not_accounted_for(engine: Engine, now: dt.datetime,
         session = kiosk_service.session_at(policy_service.read_policy(s), now)
         marked = set(s.execute(select(Mark.pupil_id).where(
             Mark.date == day, Mark.session == session)).scalars().all())
-        names = kiosk_service._names(s)
+        names = kiosk_service.on_site_names(s)
         roll = s.execute(select(Pupil.id).where(
             queries.on_roll(day))
         ).scalars().all()

@@ -387,7 +387,7 @@ class LeaverRow:
     back_at: dt.time | None
 
 
-def _names(s: Session) -> dict[int, tuple[str, str, int]]:
+def on_site_names(s: Session) -> dict[int, tuple[str, str, int]]:
     """pupil id -> (name, class name, class sort order) for every pupil."""
     classes = {i: (n, o) for i, n, o in s.execute(
         select(SchoolClass.id, SchoolClass.name, SchoolClass.sort_order)).all()}
@@ -412,7 +412,7 @@ def late_log(engine: Engine, start: dt.date, end: dt.date,
     lo = dt.datetime.combine(start, dt.time())
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
     with session_scope(engine) as s:
-        names = _names(s)
+        names = on_site_names(s)
         q = select(KioskEvent).where(KioskEvent.kind == "late_in", KioskEvent.at >= lo,
                                      KioskEvent.at < hi).order_by(KioskEvent.at, KioskEvent.id)
         if class_id is not None:
@@ -429,7 +429,7 @@ def early_leavers(engine: Engine, day: dt.date) -> tuple[LeaverRow, ...]:
     """Pupils who signed out on `day`, with when they came back (if they did)."""
     start = dt.datetime.combine(day, dt.time())
     with session_scope(engine) as s:
-        names = _names(s)
+        names = on_site_names(s)
         events = s.execute(select(KioskEvent).where(
             KioskEvent.at >= start, KioskEvent.at < start + dt.timedelta(days=1),
             KioskEvent.kind.in_(("out", "back"))).order_by(KioskEvent.at, KioskEvent.id)
@@ -458,7 +458,7 @@ def on_site(engine: Engine, now: dt.datetime) -> tuple[OnSitePupil, ...]:
     with session_scope(engine) as s:
         pol = policy_service.read_policy(s)
         session = session_at(pol, now)
-        names = _names(s)
+        names = on_site_names(s)
         on_roll = set(s.execute(select(Pupil.id).where(_on_roll(day))).scalars().all())
         marks: dict[int, str] = {}
         for pid, sess, code in s.execute(select(Mark.pupil_id, Mark.session, Mark.code).where(

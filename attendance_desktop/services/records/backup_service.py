@@ -173,7 +173,7 @@ def _verify_dump(path: Path) -> VerifyResult:
                           check=False)
     if done.returncode != 0:
         return VerifyResult(path, (f"not a readable pg_dump archive: "
-                                   f"{_first_line(done.stderr)}",), postgres=True)
+                                   f"{first_line(done.stderr)}",), postgres=True)
     return VerifyResult(path, (), postgres=True)
 
 
@@ -425,7 +425,7 @@ def _pg_backup(paths: AppPaths, folder: Path, kind: str, now: dt.datetime) -> Pa
                               env=migrate.libpq_env(paths.url), capture_output=True,
                               text=True, check=False)
         if done.returncode != 0:
-            raise BackupFailed(f"pg_dump failed: {_first_line(done.stderr)}")
+            raise BackupFailed(f"pg_dump failed: {first_line(done.stderr)}")
         result = _verify_dump(tmp)
         if not result.ok:
             raise BackupFailed(f"the dump failed its check: {result.summary()}")
@@ -438,5 +438,5 @@ def _pg_backup(paths: AppPaths, folder: Path, kind: str, now: dt.datetime) -> Pa
     return target
 
 
-def _first_line(text_: str) -> str:
+def first_line(text_: str) -> str:
     return next((line.strip() for line in text_.splitlines() if line.strip()), "no reason")

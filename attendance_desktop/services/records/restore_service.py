@@ -117,4 +117,4 @@ def _pg_restore(paths: AppPaths, file: Path) -> None:
                           env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BackupFailed(f"pg_restore failed, nothing was changed: "
-                           f"{backup_service._first_line(done.stderr)}")
+                           f"{backup_service.first_line(done.stderr)}")

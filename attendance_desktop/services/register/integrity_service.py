@@ -180,7 +180,7 @@ _MARK_TYPES = [t for _, t in chains.MARK.fields]
 
 
 def _norm_row(values: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(map(chains._norm, _MARK_TYPES, values))
+    return tuple(map(chains.norm_value, _MARK_TYPES, values))
 
 
 def _check_marks(conn: Connection, genesis: str, names: dict[int, str], found: _Found,

@@ -7,7 +7,7 @@ everything that can be done before the lock is done before it, on the one connec
 will later write:
 
 1. prepare (no lock; one read snapshot): the batch is decided by the register path's own
-   checks (register_service._decide, exactly what apply_changes would decide), the ledger
+   checks (register_service.decide_batch, exactly what apply_changes would decide), the ledger
    rows get their canonical forms and are chained after the ledger's tail as seen, and
    the rows are staged in TEMP tables of this connection (its own temporary database:
    writing there takes no lock on the register file).
@@ -92,7 +92,7 @@ def prepare(conn: Connection, actor: Actor, changes: Sequence[rs.MarkChange], re
     s = Session(bind=conn)
     try:
         tail_id, tail_hash = _tail(conn)
-        batch = rs._decide(s, actor, changes, "import", reason, False, admitted_from)
+        batch = rs.decide_batch(s, actor, changes, "import", reason, False, admitted_from)
         if batch is None:
             conn.commit()
             return None
@@ -183,7 +183,7 @@ def write(conn: Connection, p: Prepared | None, actor: Actor, changes: Sequence[
             " CAST(substr(?, seq * 64 + 1, 64) AS TEXT)"
             f" FROM temp.{_STAGE} ORDER BY seq", (chain, chain))
         t3 = time.perf_counter()
-        done = rs._write_batch(s, p.batch, inserts=False, ledger=False)
+        done = rs.write_mark_batch(s, p.batch, inserts=False, ledger=False)
         result = after(s, done)
         log.info("mark import inside the write lock: checks and chain %.2f s, marks %.2f s,"
                  " ledger %.2f s, the rest %.2f s before the commit", t1 - t0, t2 - t1,

@@ -261,7 +261,7 @@ def apply_changes(target: Engine | Session, actor: Actor, changes: Sequence[Mark
 @dataclass(slots=True)
 class Batch:
     """A batch decided (checked and turned into rows) but not yet written, with what the
-    decision was read from: see _decide and _write_batch; mark_import_writer prepares one
+    decision was read from: see decide_batch and write_mark_batch; mark_import_writer prepares one
     outside the write lock and checks these inputs are unchanged once it holds it."""
 
     inserts: list[tuple[Any, ...]]  # _MARK_COLS order (SQLite: dates and times as text)
@@ -281,11 +281,11 @@ class Batch:
 
 def _apply(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
            reason: str, only_empty: bool) -> BulkResult:
-    batch = _decide(s, actor, changes, source, reason, only_empty)
-    return BulkResult(0, 0, 0) if batch is None else _write_batch(s, batch)
+    batch = decide_batch(s, actor, changes, source, reason, only_empty)
+    return BulkResult(0, 0, 0) if batch is None else write_mark_batch(s, batch)
 
 
-def _decide(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
+def decide_batch(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str,
             reason: str, only_empty: bool,
             admitted_from: dict[int, dt.date] | None = None) -> Batch | None:
     """Check every change against the cells, the pupils, the calendar, the policy and the
@@ -459,7 +459,7 @@ def _decide(s: Session, actor: Actor, changes: Sequence[MarkChange], source: str
                  amended, keys, facts, policy, calendar)
 
 
-def _write_batch(s: Session, b: Batch, inserts: bool = True, ledger: bool = True
+def write_mark_batch(s: Session, b: Batch, inserts: bool = True, ledger: bool = True
                  ) -> BulkResult:
     """Write a decided batch in `s` (holding the write lock). `inserts` / `ledger` False:
     the caller writes the new marks / the ledger rows itself (mark_import_writer)."""

@@ -26,7 +26,12 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.reports.report_service import FigureRow, Report, pct
-from attendance_desktop.services.reports.stats_service import Scope, _code_columns, _filters, _fold
+from attendance_desktop.services.reports.stats_service import (
+    Scope,
+    code_columns,
+    fold_counts,
+    scope_filters,
+)
 from attendance_desktop.services.school import calendar_service
 
 M = Mark.__table__.c  # type: ignore[attr-defined]
@@ -104,18 +109,18 @@ class WeeklyChart:
 def daily_counts(engine: Engine, start: dt.date, end: dt.date,
                  scope: Scope = WHOLE_SCHOOL) -> dict[dt.date, Counts]:
     """Counts per school day from one GROUP BY date, code (at most ~190 days x codes rows)."""
-    where, needs_pupil = _filters(start, end, scope)
+    where, needs_pupil = scope_filters(start, end, scope)
     source: Any = Mark.__table__  # type: ignore[attr-defined]
     if needs_pupil:
         source = source.join(Pupil.__table__, P.id == M.pupil_id)  # type: ignore[attr-defined]
-    q = (select(M.date, *_code_columns()).select_from(source).where(and_(*where))
+    q = (select(M.date, *code_columns()).select_from(source).where(and_(*where))
          .group_by(M.date, M.code))
     per: dict[dt.date, list[tuple[str, int, int | None]]] = {}
     with engine.connect() as conn:
         for day, code, n, mins in conn.execute(q):
             day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
             per.setdefault(day, []).append((code, n, mins))
-    return {d: _fold(rows) for d, rows in sorted(per.items())}
+    return {d: fold_counts(rows) for d, rows in sorted(per.items())}
 
 
 def weeks_of(days: dict[dt.date, Counts],
@@ -201,19 +206,19 @@ def _months(engine: Engine, start: dt.date, end: dt.date, scope: Scope,
         while first <= end:
             after = (first + dt.timedelta(days=32)).replace(day=1)
             lo, hi = max(start, first), min(end, after - dt.timedelta(days=1))
-            where, needs_pupil = _filters(lo, hi, scope)
+            where, needs_pupil = scope_filters(lo, hi, scope)
             source: Any = Mark.__table__  # type: ignore[attr-defined]
             if needs_pupil:
                 source = source.join(Pupil.__table__,  # type: ignore[attr-defined]
                                      P.id == M.pupil_id)
-            q = (select(M.pupil_id, *_code_columns()).select_from(source)
+            q = (select(M.pupil_id, *code_columns()).select_from(source)
                  .where(and_(*where)).group_by(M.pupil_id, M.code))
             grouped: dict[int, list[tuple[str, int, int | None]]] = {}
             for pid, code, n, mins in conn.execute(q):
                 grouped.setdefault(int(pid), []).append((code, n, mins))
             if grouped:
                 per_month[first.year * 100 + first.month] = {
-                    pid: _fold(rows) for pid, rows in grouped.items()}
+                    pid: fold_counts(rows) for pid, rows in grouped.items()}
             first = after
     running: dict[int, Counts] = {}
     out = []

@@ -33,10 +33,10 @@ from attendance_desktop.services.reports import benchmark_service, stats_service
 from attendance_desktop.services.reports.stats_service import (
     GROUPS,
     Scope,
-    _code_columns,
-    _filters,
-    _fold,
-    _group_condition,
+    code_columns,
+    fold_counts,
+    group_condition,
+    scope_filters,
 )
 from attendance_desktop.services.school import calendar_service, policy_service
 
@@ -261,24 +261,24 @@ def previous_period(engine: Engine, period: ReportPeriod) -> ReportPeriod | None
 def weekday_counts(engine: Engine, start: dt.date, end: dt.date,
                    scope: Scope | None = None) -> dict[tuple[int, str], Counts]:
     """Counts per (weekday 0=Monday .. 4=Friday, session), from one GROUP BY."""
-    where, needs_pupil = _filters(start, end, scope or Scope())
+    where, needs_pupil = scope_filters(start, end, scope or Scope())
     source: Any = Mark.__table__  # type: ignore[attr-defined]
     if needs_pupil:
         source = source.join(Pupil.__table__, P.id == M.pupil_id)  # type: ignore[attr-defined]
     dow = func.extract("dow", M.date)  # 0 = Sunday in SQLite and PostgreSQL
-    q = (select(dow.label("dow"), M.session, *_code_columns()).select_from(source)
+    q = (select(dow.label("dow"), M.session, *code_columns()).select_from(source)
          .where(and_(*where)).group_by(dow, M.session, M.code))
     grouped: dict[tuple[int, str], list[tuple[str, int, int | None]]] = {}
     with engine.connect() as conn:
         for d, session, code, n, mins in conn.execute(q):
             key = ((int(d) + 6) % 7, str(session))
             grouped.setdefault(key, []).append((code, n, mins))
-    return {k: _fold(v) for k, v in grouped.items()}
+    return {k: fold_counts(v) for k, v in grouped.items()}
 
 
 def group_members(engine: Engine) -> dict[str, set[int]]:
     """Pupil ids in each report group, from one query using stats_service's conditions."""
-    cols = [case((_group_condition(k), 1), else_=0).label(k) for k in REPORT_GROUPS]
+    cols = [case((group_condition(k), 1), else_=0).label(k) for k in REPORT_GROUPS]
     out: dict[str, set[int]] = {k: set() for k in REPORT_GROUPS}
     with engine.connect() as conn:
         for row in conn.execute(select(P.id, *cols)):
@@ -350,8 +350,8 @@ def build_report(engine: Engine, period: ReportPeriod, *, compulsory_only: bool 
     # pupils come in class order, so the dict's order is the classes' sort order
     classes = tuple(_row(k, class_counts[k], by_class[k], policy) for k in class_counts)
     year_counts, by_year = _sum_by(pupils, lambda p: p.year_group)
-    years = tuple(_row(_year_label(k), year_counts[k], by_year[k], policy)
-                  for k in sorted(year_counts, key=_year_key))
+    years = tuple(_row(year_label(k), year_counts[k], by_year[k], policy)
+                  for k in sorted(year_counts, key=year_key))
     yield step("Counting pupil groups")
     # Each group's figures are the sum of its members' per-pupil counts (already counted
     # in SQL above); membership comes from stats_service's own group conditions.
@@ -435,14 +435,14 @@ def make_report(engine: Engine, period: ReportPeriod, **kwargs: Any) -> Report:
             return stop.value  # type: ignore[no-any-return]
 
 
-def _year_key(year_group: str) -> tuple[int, str]:
+def year_key(year_group: str) -> tuple[int, str]:
     order = {"N": -1, "R": 0}
     if year_group in order:
         return order[year_group], year_group
     return (int(year_group), "") if year_group.isdigit() else (99, year_group)
 
 
-def _year_label(year_group: str) -> str:
+def year_label(year_group: str) -> str:
     return {"N": "Nursery", "R": "Reception"}.get(
         year_group, f"Year {year_group}" if year_group.isdigit() else year_group)
 

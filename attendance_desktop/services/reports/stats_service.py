@@ -55,12 +55,12 @@ _CATEGORY: dict[str, Category] = {c.code: c.category for c in codes.CODES.values
 _LATE_CODES = ("L", "U")
 
 
-def _code_columns() -> list[Any]:
+def code_columns() -> list[Any]:
     """Per-code count and minutes: cheaper for SQL than one CASE sum per category."""
     return [M.code, func.count().label("n"), func.sum(M.minutes_late).label("minutes")]
 
 
-def _fold(rows: Iterable[Any], with_codes: bool = False) -> Counts:
+def fold_counts(rows: Iterable[Any], with_codes: bool = False) -> Counts:
     """Turn (code, n, minutes) aggregate rows into Counts using the national categories."""
     sums = dict.fromkeys(Category, 0)
     late = {"L": 0, "U": 0}
@@ -98,7 +98,7 @@ def _compulsory_condition() -> ColumnElement[Any]:
     return _ymd(M.date) >= start
 
 
-def _group_condition(group: str) -> ColumnElement[Any]:
+def group_condition(group: str) -> ColumnElement[Any]:
     conds: dict[str, ColumnElement[Any]] = {
         "sen_any": P.sen.in_(["K", "E"]),
         "sen_support": P.sen == "K",
@@ -117,7 +117,7 @@ def _group_condition(group: str) -> ColumnElement[Any]:
     return conds[group]
 
 
-def _filters(start: dt.date, end: dt.date, scope: Scope) -> tuple[list[Any], bool]:
+def scope_filters(start: dt.date, end: dt.date, scope: Scope) -> tuple[list[Any], bool]:
     where: list[Any] = [M.date >= start, M.date <= end]
     needs_pupil = False
     if scope.pupil_ids is not None:
@@ -129,7 +129,7 @@ def _filters(start: dt.date, end: dt.date, scope: Scope) -> tuple[list[Any], boo
         where.append(P.year_group == scope.year_group)
         needs_pupil = True
     if scope.group is not None:
-        where.append(_group_condition(scope.group))
+        where.append(group_condition(scope.group))
         needs_pupil = True
     if scope.compulsory_only:
         where.append(_compulsory_condition())
@@ -146,13 +146,13 @@ def _counts(row: Any, by_code: dict[str, int] | None = None) -> Counts:
 def totals(engine: Engine, start: dt.date, end: dt.date, scope: Scope = Scope(),
            with_codes: bool = True) -> Counts:
     """Counts for everyone in scope over the dates, from one GROUP BY code."""
-    where, needs_pupil = _filters(start, end, scope)
+    where, needs_pupil = scope_filters(start, end, scope)
     source: Any = Mark.__table__
     if needs_pupil:
         source = source.join(Pupil.__table__, P.id == M.pupil_id)
-    q = select(*_code_columns()).select_from(source).where(and_(*where)).group_by(M.code)
+    q = select(*code_columns()).select_from(source).where(and_(*where)).group_by(M.code)
     with engine.connect() as conn:
-        return _fold(conn.execute(q), with_codes)
+        return fold_counts(conn.execute(q), with_codes)
 
 
 def per_pupil(engine: Engine, start: dt.date, end: dt.date, scope: Scope = Scope(),
@@ -169,11 +169,11 @@ def per_pupil_and_total(engine: Engine, start: dt.date, end: dt.date, scope: Sco
                         include_unmarked: bool = False) -> tuple[list[PupilFigures], Counts]:
     """per_pupil, and the whole scope's counts with the codes (as `totals` gives them),
     folded from the same aggregate: one pass over the marks instead of two."""
-    where, needs_pupil = _filters(start, end, scope)
+    where, needs_pupil = scope_filters(start, end, scope)
     source: Any = Mark.__table__
     if needs_pupil:
         source = source.join(Pupil.__table__, P.id == M.pupil_id)
-    agg = (select(M.pupil_id, *_code_columns()).select_from(source).where(and_(*where))
+    agg = (select(M.pupil_id, *code_columns()).select_from(source).where(and_(*where))
            .group_by(M.pupil_id, M.code))
     q = (select(P.id, P.upn, P.legal_forename, P.preferred_forename, P.legal_surname,
                 P.year_group, C.name.label("class_name"))
@@ -188,7 +188,7 @@ def per_pupil_and_total(engine: Engine, start: dt.date, end: dt.date, scope: Sco
         if scope.year_group is not None:
             pw.append(P.year_group == scope.year_group)
         if scope.group is not None:
-            pw.append(_group_condition(scope.group))
+            pw.append(group_condition(scope.group))
         pw.append(queries.on_roll_between(start, end))
         q = q.where(and_(*pw))
     per: dict[int, list[tuple[str, int, int | None]]] = {}
@@ -204,11 +204,11 @@ def per_pupil_and_total(engine: Engine, start: dt.date, end: dt.date, scope: Sco
             rows = per.get(r.id)
             if rows is None and not include_unmarked:
                 continue
-            counts = _fold(rows) if rows is not None else Counts()
+            counts = fold_counts(rows) if rows is not None else Counts()
             forename = r.preferred_forename or r.legal_forename
             out.append(PupilFigures(r.id, r.upn or "", f"{forename} {r.legal_surname}",
                                     r.class_name or "", r.year_group, counts))
-    total = _fold(((code, n, mins) for code, (n, mins) in by_code.items()), with_codes=True)
+    total = fold_counts(((code, n, mins) for code, (n, mins) in by_code.items()), with_codes=True)
     return out, total
 
 
@@ -225,8 +225,8 @@ def per_year_group(engine: Engine, start: dt.date, end: dt.date,
 
 def _grouped(engine: Engine, start: dt.date, end: dt.date, scope: Scope,
              key: Any) -> dict[str, Counts]:
-    where, _ = _filters(start, end, scope)
-    q = (select(key.label("k"), *_code_columns())
+    where, _ = scope_filters(start, end, scope)
+    q = (select(key.label("k"), *code_columns())
          .select_from(Mark.__table__.join(Pupil.__table__, P.id == M.pupil_id)
                       .outerjoin(SchoolClass.__table__, C.id == P.class_id))
          .where(and_(*where)).group_by(key, M.code).order_by(key))
@@ -234,4 +234,4 @@ def _grouped(engine: Engine, start: dt.date, end: dt.date, scope: Scope,
     with engine.connect() as conn:
         for k, code, n, mins in conn.execute(q):
             grouped.setdefault(str(k or "No class"), []).append((code, n, mins))
-    return {k: _fold(rows) for k, rows in grouped.items()}
+    return {k: fold_counts(rows) for k, rows in grouped.items()}

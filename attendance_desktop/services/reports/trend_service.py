@@ -39,17 +39,17 @@ from attendance_desktop.services.reports.report_service import (
     REPORT_GROUPS,
     FigureRow,
     ReportPeriod,
-    _year_key,
-    _year_label,
     group_members,
     points,
+    year_key,
+    year_label,
 )
 from attendance_desktop.services.reports.stats_service import (
     GROUPS,
     Scope,
-    _code_columns,
-    _filters,
-    _fold,
+    code_columns,
+    fold_counts,
+    scope_filters,
 )
 from attendance_desktop.services.school import calendar_service, policy_service
 
@@ -171,17 +171,17 @@ def _per_pupil(engine: Engine, periods: Sequence[Period],
     out: dict[int, dict[int, Counts]] = {}
     with engine.connect() as conn:
         for i, period in enumerate(periods):
-            where, needs_pupil = _filters(period.start, period.end, scope)
+            where, needs_pupil = scope_filters(period.start, period.end, scope)
             source: Any = Mark.__table__  # type: ignore[attr-defined]
             if needs_pupil:
                 source = source.join(Pupil.__table__,  # type: ignore[attr-defined]
                                      P.id == M.pupil_id)
-            q = (select(M.pupil_id, *_code_columns()).select_from(source)
+            q = (select(M.pupil_id, *code_columns()).select_from(source)
                  .where(and_(*where)).group_by(M.pupil_id, M.code))
             rows: dict[int, list[tuple[str, int, int | None]]] = {}
             for pid, code, n, mins in conn.execute(q):
                 rows.setdefault(int(pid), []).append((code, n, mins))
-            out[i] = {pid: _fold(r) for pid, r in rows.items()}
+            out[i] = {pid: fold_counts(r) for pid, r in rows.items()}
     return out
 
 
@@ -232,8 +232,8 @@ def _breakdown(period: Period, per: dict[int, Counts], pupils: dict[int, _PupilI
             by_group.setdefault(g, []).append(one)
     return Breakdown(
         period, _figure("Whole school", everyone),
-        {_year_label(k): _figure(_year_label(k), by_year[k])
-         for k in sorted(by_year, key=_year_key)},
+        {year_label(k): _figure(year_label(k), by_year[k])
+         for k in sorted(by_year, key=year_key)},
         {k: _figure(k, v) for k, v in sorted(by_class.items())},
         {GROUPS[k]: _figure(GROUPS[k], by_group[k])
          for k in REPORT_GROUPS if k in by_group})
@@ -293,7 +293,7 @@ class Trends:
 
 def _label_key(label: str) -> tuple[int, str]:
     back = {"Nursery": "N", "Reception": "R"}.get(label, label.removeprefix("Year "))
-    return _year_key(back)
+    return year_key(back)
 
 
 def build_trends(engine: Engine, today: dt.date, *, compulsory_only: bool = False,

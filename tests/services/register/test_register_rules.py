@@ -24,6 +24,7 @@ from attendance_desktop.services.errors import (
 from attendance_desktop.services.interchange import mark_import
 from attendance_desktop.services.kiosk import fire_roll, kiosk_service
 from attendance_desktop.services.register import (
+    calendar_changes,
     checks_service,
     closure_service,
     grid_service,
@@ -32,7 +33,6 @@ from attendance_desktop.services.register import (
 )
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
-from attendance_desktop.services.school import school_service
 from attendance_desktop.services.today import dashboard_service
 from attendance_desktop.services.write_lock import write_scope
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
@@ -234,14 +234,14 @@ def test_closures_only_on_school_days_and_inset_never_on_a_bank_holiday(engine, 
     with pytest.raises(ServiceError, match="weekend"):
         closure_service.emergency_closure(engine, OFFICE, saturday, "DAY", "Y4", "snow")
     with pytest.raises(ServiceError, match="weekend"):
-        school_service.add_closure(engine, HEAD, saturday, kind="planned")
+        calendar_changes.add_closure(engine, HEAD, saturday, kind="planned")
     with pytest.raises(ServiceError, match="holiday, not a school day"):
-        school_service.add_closure(engine, HEAD, half_term, kind="inset")
+        calendar_changes.add_closure(engine, HEAD, half_term, kind="inset")
     may_day = dt.date(2026, 5, 4)  # Early May bank holiday, in the summer term
     with pytest.raises(ServiceError, match="bank holiday"):
-        school_service.save_year(engine, HEAD, default_term_dates(2025), [may_day])
+        calendar_changes.save_year(engine, HEAD, default_term_dates(2025), [may_day])
     # The day before is a school day: fine.
-    school_service.add_closure(engine, HEAD, dt.date(2026, 5, 5), kind="inset")
+    calendar_changes.add_closure(engine, HEAD, dt.date(2026, 5, 5), kind="inset")
 
 
 def test_closure_marks_are_written_when_set_never_by_viewing(engine, school):  # type: ignore[no-untyped-def]
@@ -250,7 +250,7 @@ def test_closure_marks_are_written_when_set_never_by_viewing(engine, school):  #
     grid_service.load_snapshot(engine, friday, friday)
     with session_scope(engine) as s:
         assert s.exec(select(Mark).where(Mark.date == friday)).all() == []  # type: ignore[call-overload]
-    school_service.add_closure(engine, HEAD, friday, kind="inset")
+    calendar_changes.add_closure(engine, HEAD, friday, kind="inset")
     with engine.connect() as conn:
         before = conn.execute(select(Mark.code).where(Mark.date == friday)).all()  # type: ignore[call-overload]
     assert {c for (c,) in before} == {"#"}

@@ -11,6 +11,7 @@ from attendance_desktop.db.models import SettingChange
 from attendance_desktop.domain.calendar import Span, TermDates, default_term_dates
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
 from attendance_desktop.services.pupils import class_service
+from attendance_desktop.services.register import calendar_changes
 from attendance_desktop.services.school import calendar_service, school_service
 from attendance_desktop.services.school.school_service import SchoolDetails
 from tests.conftest import HEAD, OFFICE
@@ -50,7 +51,7 @@ def test_office_staff_cannot_change_school_calendar_or_classes(engine):
     with pytest.raises(PermissionDenied):
         school_service.save_school(engine, OFFICE, SchoolDetails(name="X"))
     with pytest.raises(PermissionDenied):
-        school_service.save_year(engine, OFFICE, default_term_dates(2025))
+        calendar_changes.save_year(engine, OFFICE, default_term_dates(2025))
     with pytest.raises(PermissionDenied):
         class_service.save_class(engine, OFFICE, "Oak")
     with pytest.raises(PermissionDenied):
@@ -62,7 +63,7 @@ def test_office_staff_cannot_change_school_calendar_or_classes(engine):
 def test_changing_half_term_and_inset_days_is_recorded_and_calendar_follows(engine):
     dates = default_term_dates(2025)
     inset = dt.date(2025, 9, 3)  # first day of Autumn 1
-    school_service.save_year(engine, HEAD, dates, [inset])
+    calendar_changes.save_year(engine, HEAD, dates, [inset])
     cal = calendar_service.load_calendar(engine)
     assert not cal.is_school_day(inset)
     assert not cal.is_school_day(dt.date(2025, 12, 25))  # outside term anyway
@@ -73,7 +74,7 @@ def test_changing_half_term_and_inset_days_is_recorded_and_calendar_follows(engi
     new_a2 = Span(a2.name, a2.start, a2.end - dt.timedelta(days=1))
     changed = TermDates(dates.year_name, ((Span(term.name, term.start, new_a2.end), a1, new_a2),
                                           *rest))
-    school_service.save_year(engine, HEAD, changed, [])
+    calendar_changes.save_year(engine, HEAD, changed, [])
     cal = calendar_service.load_calendar(engine)
     assert cal.is_school_day(inset)
     assert not cal.in_term(a2.end)
@@ -88,17 +89,17 @@ def test_overlapping_half_terms_are_refused(engine):
     (term, a1, a2), *rest = dates.terms
     bad = Span(a2.name, a1.end, a2.end)
     with pytest.raises(ServiceError, match="Autumn 2 starts"):
-        school_service.save_year(engine, HEAD, TermDates(dates.year_name,
+        calendar_changes.save_year(engine, HEAD, TermDates(dates.year_name,
                                                          ((term, a1, bad), *rest)))
 
 
 def test_closures_and_assessment_periods(engine, school_year):
     day = dt.date(2025, 11, 21)
-    school_service.add_closure(engine, HEAD, day, "DAY", "planned", "Polling station")
+    calendar_changes.add_closure(engine, HEAD, day, "DAY", "planned", "Polling station")
     assert not calendar_service.load_calendar(engine).is_school_day(day)
     with pytest.raises(ServiceError, match="already closed"):
-        school_service.add_closure(engine, HEAD, day, "AM")
-    school_service.remove_closure(engine, HEAD, day)
+        calendar_changes.add_closure(engine, HEAD, day, "AM")
+    calendar_changes.remove_closure(engine, HEAD, day)
     assert calendar_service.load_calendar(engine).is_school_day(day)
     pid = school_service.add_assessment_period(engine, HEAD, "KS2 tests", dt.date(2026, 5, 11),
                                                dt.date(2026, 5, 14), "6")
@@ -129,9 +130,9 @@ def test_closure_changes_recalculate_the_register(engine, school_year):
     pid = pupil_service.add_pupil(engine, HEAD, PupilInput(
         "Ada", "Lovel", dt.date(2018, 3, 4), "2", dt.date(2024, 9, 2)), dt.date(2025, 11, 20))
     day = dt.date(2025, 11, 21)
-    school_service.add_closure(engine, HEAD, day, "DAY", "planned", "Polling station")
+    calendar_changes.add_closure(engine, HEAD, day, "DAY", "planned", "Polling station")
     counts = stats_service.totals(engine, day, day, stats_service.Scope(pupil_ids=(pid,)))
     assert counts.by_code == {"#": 2}
-    school_service.remove_closure(engine, HEAD, day)
+    calendar_changes.remove_closure(engine, HEAD, day)
     counts = stats_service.totals(engine, day, day, stats_service.Scope(pupil_ids=(pid,)))
     assert counts.by_code == {}

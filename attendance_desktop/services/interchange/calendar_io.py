@@ -28,8 +28,8 @@ are neither exported nor imported. Imports are all-or-nothing: every problem is 
 by row and column before anything is saved. A year already in the calendar is left alone
 when the file has it unchanged, and is replaced only with `replace=True` (`--replace`);
 a change that would leave existing marks on days the school is closed is refused, with
-the marks listed. Years are written through `school_service.save_year` and closures
-through `school_service.add_closure`, the same path (and records) as Settings.
+the marks listed. Years are written through `calendar_changes.save_year` and closures
+through `calendar_changes.add_closure`, the same path (and records) as Settings.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ from attendance_desktop.services.errors import (
 )
 from attendance_desktop.services.interchange.import_service import parse_date
 from attendance_desktop.services.office_files import read_table
-from attendance_desktop.services.school import calendar_service, school_service
+from attendance_desktop.services.register import calendar_changes
+from attendance_desktop.services.school import calendar_service
 
 COLUMNS = ("kind", "name", "start", "end", "session")
 KINDS = ("year", "term", "half_term", "inset", "closure", "bank_holiday")
@@ -523,7 +524,7 @@ def import_calendar(engine: Engine, actor: Actor, source: Path, *, replace: bool
     for plan in writes:
         old = next((y for y in calendar_service.list_years(engine)
                     if y.name == plan.dates.year_name), None)
-        school_service.save_year(engine, actor, plan.dates, plan.insets)
+        calendar_changes.save_year(engine, actor, plan.dates, plan.insets)
         keep = {(d, s): text for d, s, text in plan.closures}
         keep_extra = dict(plan.extra_bank_holidays)
         if old is not None:
@@ -536,13 +537,13 @@ def import_calendar(engine: Engine, actor: Actor, source: Path, *, replace: bool
                 elif c.kind == "planned" or (
                         c.kind == "bank_holiday"
                         and c.date not in england_bank_holidays(c.date, c.date)):
-                    school_service.remove_closure(engine, actor, c.date, c.session)
+                    calendar_changes.remove_closure(engine, actor, c.date, c.session)
                     removed += 1
         for (day, session), text in sorted(keep.items()):
-            school_service.add_closure(engine, actor, day, session, "planned", text)
+            calendar_changes.add_closure(engine, actor, day, session, "planned", text)
             added += 1
         for day, text in sorted(keep_extra.items()):
-            school_service.add_closure(engine, actor, day, "DAY", "bank_holiday", text)
+            calendar_changes.add_closure(engine, actor, day, "DAY", "bank_holiday", text)
             added += 1
     created = tuple(p.dates.year_name for p in writes if p.dates.year_name not in replacing)
     return CalendarImportResult(source.name, created, tuple(replacing), tuple(unchanged),

@@ -16,7 +16,9 @@ from attendance_desktop.db.models import AcademicYear, Closure, Mark, Pupil
 from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.roles import CLI_ACTOR
 from attendance_desktop.services.errors import ImportRejected, ServiceError
-from attendance_desktop.services.school import calendar_io, calendar_service, school_service
+from attendance_desktop.services.interchange import calendar_io
+from attendance_desktop.services.register import calendar_changes
+from attendance_desktop.services.school import calendar_service
 from tests.services.register_school import make_school
 
 D = dt.date
@@ -78,11 +80,11 @@ def test_import_sets_years_terms_insets_closures_and_bank_holidays(engine, tmp_p
 
 
 def test_export_then_import_round_trips_exactly(engine, paths, tmp_path):
-    school_service.save_year(engine, CLI_ACTOR, default_term_dates(2025), [D(2025, 11, 3)])
-    school_service.save_year(engine, CLI_ACTOR, default_term_dates(2026), [])
-    school_service.add_closure(engine, CLI_ACTOR, D(2026, 5, 7), "PM", "planned",
+    calendar_changes.save_year(engine, CLI_ACTOR, default_term_dates(2025), [D(2025, 11, 3)])
+    calendar_changes.save_year(engine, CLI_ACTOR, default_term_dates(2026), [])
+    calendar_changes.add_closure(engine, CLI_ACTOR, D(2026, 5, 7), "PM", "planned",
                                "=SUM(A1) polling, Zoë's room")
-    school_service.add_closure(engine, CLI_ACTOR, D(2027, 1, 4), "DAY", "bank_holiday",
+    calendar_changes.add_closure(engine, CLI_ACTOR, D(2027, 1, 4), "DAY", "bank_holiday",
                                "One-off bank holiday")
     first = tmp_path / "first.csv"
     exported = calendar_io.export_calendar(engine, first)
