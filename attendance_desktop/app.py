@@ -31,8 +31,9 @@ def build_context(args: argparse.Namespace, paths: AppPaths | None = None) -> Ap
 def _fill_planned_closures(ctx: AppContext) -> None:
     """Closure marks for pupils added since the calendar was saved (the register never
     writes them when it is viewed). A busy database only postpones this to the next start."""
-    from attendance_desktop.services import calendar_service, closure_service
     from attendance_desktop.services.errors import ServiceError
+    from attendance_desktop.services.register import closure_service
+    from attendance_desktop.services.school import calendar_service
 
     year = calendar_service.year_containing(ctx.engine, ctx.today())
     if year is None:
@@ -258,7 +259,7 @@ def open_windows(args: argparse.Namespace, ctx: AppContext) -> tuple[Any, Any] |
 
     window = MainWindow(ctx)
     from attendance_desktop.gui.idle_lock import install_lock
-    from attendance_desktop.services import policy_service
+    from attendance_desktop.services.school import policy_service
 
     minutes = policy_service.load_policy(ctx.engine).staff_idle_lock_minutes
     lock = install_lock(window, ctx, minutes)
@@ -304,7 +305,7 @@ def _sign_in(ctx: AppContext) -> bool:
     """Staff sign in before the main window when accounts exist; False if they cancel."""
     from attendance_desktop.domain.roles import SYSTEM_ACTOR
     from attendance_desktop.gui.login_dialog import LoginDialog, has_staff_accounts
-    from attendance_desktop.services import school_service
+    from attendance_desktop.services.school import school_service
 
     if ctx.actor != SYSTEM_ACTOR or not has_staff_accounts(ctx.engine):
         return True  # signed in already, or a new database with no accounts yet

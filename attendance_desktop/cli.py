@@ -25,9 +25,9 @@ from attendance_desktop.config import locations
 from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services import stats_service
 from attendance_desktop.services.database import explain, open_database
 from attendance_desktop.services.errors import ImportRejected, ServiceError, StartupError
+from attendance_desktop.services.reports import stats_service
 
 _log = logging.getLogger(__name__)
 # Without a configured handler, logging's last resort would print the traceback on
@@ -220,7 +220,7 @@ def _holds_demo_school(engine: Engine) -> bool:
 
 
 def _cmd_demo(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import demo_service
+    from attendance_desktop.services.demo import demo_service
 
     if args.open and _holds_demo_school(engine):
         print("The demo school is already in this data folder; opening it.")
@@ -232,28 +232,29 @@ def _cmd_demo(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import import_service
+    from attendance_desktop.services.interchange import mark_import, pupil_import
 
     if args.what == "ctf":
         return _cmd_import_ctf(engine, args)
     if args.what == "pupils":
-        result = import_service.import_pupils(engine, args.file)
+        result = pupil_import.import_pupils(engine, args.file)
     else:
         # Recorded as the operating-system account that ran the command.
         who = Actor(getpass.getuser(), Role.COMMAND_LINE)
-        result = import_service.import_marks(engine, args.file, who, reason=args.reason)
+        result = mark_import.import_marks(engine, args.file, who, reason=args.reason)
     print(result)
     return 0
 
 
 def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import audit_service, import_service
+    from attendance_desktop.services.interchange import mark_export
+    from attendance_desktop.services.records import audit_service
 
     if args.what == "census":
         return _cmd_export_census(engine, args)
     if args.what == "ctf":
         return _cmd_export_ctf(engine, args)
-    result = import_service.export_marks(engine, args.file, args.start, args.end)
+    result = mark_export.export_marks(engine, args.file, args.start, args.end)
     # Logged as the operating-system account that ran the command (no pupil names).
     audit_service.record_export(engine, audit_service.command_line_actor(), "export marks",
                                 result.pupils, args.file, details=f"{result.exported} marks")
@@ -263,7 +264,7 @@ def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
 
 def _default_range(engine: Engine, start: dt.date | None,
                    end: dt.date | None) -> tuple[dt.date, dt.date]:
-    from attendance_desktop.services import calendar_service
+    from attendance_desktop.services.school import calendar_service
 
     end = end or dt.date.today()
     if start is None:
@@ -285,7 +286,7 @@ def counts_row(c: Counts) -> dict[str, Any]:
 
 
 def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import policy_service
+    from attendance_desktop.services.school import policy_service
 
     policy = policy_service.load_policy(engine)
     start, end = _default_range(engine, args.start, args.end)
@@ -309,7 +310,7 @@ def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
     rows = [{"upn": p.upn, "name": p.name, "class": p.class_name} | row(p.counts)
             for p in pupils]
     if args.json:
-        from attendance_desktop.services import audit_service
+        from attendance_desktop.services.records import audit_service
 
         # The JSON names every pupil: logged as the account that ran the command.
         audit_service.record_export(engine, audit_service.command_line_actor(),
@@ -332,7 +333,7 @@ def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_alerts(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import alerts_service
+    from attendance_desktop.services.trackers import alerts_service
 
     on = args.on or dt.date.today()
     rows = [alerts_service.alert_row(p) for p in alerts_service.alerts(engine, on)]
@@ -405,7 +406,7 @@ def _add_calendar_census_parsers(sub: Any, exp_sub: Any, common: argparse.Argume
 
 def _cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.domain.roles import CLI_ACTOR
-    from attendance_desktop.services import calendar_io
+    from attendance_desktop.services.interchange import calendar_io
 
     if args.what == "import":
         print(calendar_io.import_calendar(engine, CLI_ACTOR, args.file, replace=args.replace))
@@ -415,7 +416,8 @@ def _cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_export_census(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import audit_service, census_service
+    from attendance_desktop.services.records import audit_service
+    from attendance_desktop.services.reports import census_service
 
     periods = census_service.periods_for(args.term, args.year, dt.date.today())
     result = census_service.export_census(engine, args.file, periods)
@@ -476,8 +478,8 @@ def _cmd_import_ctf(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_export_ctf(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import audit_service
     from attendance_desktop.services.interchange import ctf_export
+    from attendance_desktop.services.records import audit_service
 
     result = ctf_export.export_ctf(engine, args.upn, args.file, lea=args.lea, estab=args.estab,
                                   dest_lea=args.to_lea, dest_estab=args.to_estab)
@@ -517,7 +519,7 @@ def _add_backup_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _cmd_backup(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import backup_service
+    from attendance_desktop.services.records import backup_service
 
     result = backup_service.run_job(backup_service.make_backup(paths_for(args), engine,
                                                                to=args.to))
@@ -533,7 +535,7 @@ def _cmd_backup(engine: Engine, args: argparse.Namespace) -> int:
 def _cmd_restore(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.domain.backups import parse_name
     from attendance_desktop.domain.roles import CLI_ACTOR
-    from attendance_desktop.services import backup_service, restore_service
+    from attendance_desktop.services.records import backup_service, restore_service
 
     paths = paths_for(args)
     checked = backup_service.verify_database(args.file)
@@ -558,7 +560,7 @@ def _cmd_restore(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_verify_backup(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import backup_service
+    from attendance_desktop.services.records import backup_service
 
     result = backup_service.verify_database(args.file)
     if result.ok:
@@ -581,7 +583,7 @@ def _add_check_command(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _cmd_check(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services import integrity_service
+    from attendance_desktop.services.register import integrity_service
 
     result = integrity_service.check(engine)
     for problem in result.problems:
@@ -614,7 +616,8 @@ def _add_benchmark_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _cmd_benchmarks(engine: Engine, args: argparse.Namespace) -> int:
     from attendance_desktop.domain.benchmarks import AREA_LABELS, PERIOD_LABELS
-    from attendance_desktop.services import audit_service, benchmark_service
+    from attendance_desktop.services.records import audit_service
+    from attendance_desktop.services.reports import benchmark_service
 
     if args.what == "import":
         preview, saved = benchmark_service.import_file(
@@ -709,8 +712,9 @@ def _cmd_chronology(engine: Engine, args: argparse.Namespace) -> int:
 
     from attendance_desktop.db.engine import session_scope
     from attendance_desktop.db.models import Pupil
-    from attendance_desktop.services import audit_service, chronology_output
-    from attendance_desktop.services import chronology_service as chron
+    from attendance_desktop.services.records import audit_service
+    from attendance_desktop.services.trackers import chronology_output
+    from attendance_desktop.services.trackers import chronology_service as chron
 
     if args.kind not in chron.FILTERS:
         raise ServiceError(f"--kind must be one of: {', '.join(chron.FILTERS)}")

@@ -1,7 +1,7 @@
 """Benchmark: the half-termly report to every family, at 210 and 2,000 pupils.
 
 Builds the demo school in a temporary folder for each size and runs the real batch
-(`letter_service.plan_batch` + `run_batch` for `half_termly_report`: figures, layout, one
+(`letter_plans.plan_batch` + `run_batch` for `half_termly_report`: figures, layout, one
 PDF per family written to disk, the combined files, every letter in the letters log).
 Reports, per size: families, time (plan + run), time per letter, and the peaks of Python
 memory (tracemalloc) while the batch is planned and while the letters are made, written
@@ -28,8 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import SYSTEM_ACTOR
-from attendance_desktop.services import demo_service, letter_service, pupil_service
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.letters import letter_plans, letter_service
+from attendance_desktop.services.pupils import pupil_service
 
 TODAY = dt.date(2025, 11, 20)
 KEY = "half_termly_report"
@@ -50,14 +52,14 @@ def measure(pupils: int) -> tuple[int, float, float, float]:
         engine = open_database(resolve_paths(Path(tmp) / "data", environ={}))
         demo_service.create_demo(engine, pupils=pupils, today=TODAY)
         ids = [p.id for p in pupil_service.list_pupils(engine)]
-        warm = letter_service.plan_batch(engine, KEY, ids[:20], today=TODAY)
+        warm = letter_plans.plan_batch(engine, KEY, ids[:20], today=TODAY)
         run(engine, warm, Path(tmp) / "warm")  # fonts registered, caches warm
         t0 = time.perf_counter()
-        made = run(engine, letter_service.plan_batch(engine, KEY, ids, today=TODAY),
+        made = run(engine, letter_plans.plan_batch(engine, KEY, ids, today=TODAY),
                    Path(tmp) / "timed")
         seconds = time.perf_counter() - t0
         tracemalloc.start()
-        plan = letter_service.plan_batch(engine, KEY, ids, today=TODAY)
+        plan = letter_plans.plan_batch(engine, KEY, ids, today=TODAY)
         _, plan_peak = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
         run(engine, plan, Path(tmp) / "traced")

@@ -32,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from attendance_desktop.config.paths import resolve_paths
-from attendance_desktop.services import calendar_service, demo_service
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.school import calendar_service
 
 TODAY = dt.date(2026, 7, 15)  # a Wednesday near the end of the year: a full year of marks
 
@@ -152,8 +153,8 @@ def run(pupils: int, seed: int, repeats: int, keys: int) -> dict[str, float]:
         written = page.status.text()
         close_pages()
         # The service write alone (the same call the grid makes), for the breakdown.
-        from attendance_desktop.services import register_service
-        from attendance_desktop.services.register_service import MarkChange
+        from attendance_desktop.services.register import register_service
+        from attendance_desktop.services.register.register_service import MarkChange
 
         snap = model.snap
         service_ms = []

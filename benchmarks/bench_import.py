@@ -22,8 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from attendance_desktop.config.paths import resolve_paths
-from attendance_desktop.services import demo_service, import_service
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.interchange import mark_export, mark_import
 
 
 def bare_import(csv_file: Path, db_file: Path) -> float:
@@ -66,7 +67,7 @@ def main() -> int:
         print(f"demo school: {made.pupils_on_roll} pupils, {made.marks} marks, "
               f"{made.years_label}")
         export = tmp / "marks.csv"
-        timed("export marks (whole year)", lambda: import_service.export_marks(engine, export))
+        timed("export marks (whole year)", lambda: mark_export.export_marks(engine, export))
 
         # The same school with no marks yet: a copy of the file with the marks removed.
         empty = tmp / "empty"
@@ -80,11 +81,11 @@ def main() -> int:
         fresh = open_database(resolve_paths(empty, environ={}))
 
         took, result = timed("import marks into the empty register",
-                             lambda: import_service.import_marks(fresh, export))
+                             lambda: mark_import.import_marks(fresh, export))
         timed("import the same file again (all unchanged)",
-              lambda: import_service.import_marks(fresh, export))
+              lambda: mark_import.import_marks(fresh, export))
         again = tmp / "again.csv"
-        import_service.export_marks(fresh, again)
+        mark_export.export_marks(fresh, again)
         print(f"round trip identical: {again.read_bytes() == export.read_bytes()}")
 
         baseline = bare_import(export, tmp / "bare.sqlite3")

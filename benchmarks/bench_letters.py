@@ -2,7 +2,7 @@
 
 Builds the demo school (210 pupils) in a temporary folder, then times, in the same run:
 
-* ours: `letter_service.plan_batch` + `run_batch` for 200 pupils (figures from the
+* ours: `letter_plans.plan_batch` + `run_batch` for 200 pupils (figures from the
   database, merge, layout, one PDF per letter plus the combined PDF written to disk, and
   every letter recorded with its PDF in the letters log);
 * baseline: the same pages drawn with a bare ReportLab canvas: the letters' text (merged
@@ -35,9 +35,12 @@ from reportlab.pdfgen.canvas import Canvas
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import SYSTEM_ACTOR
-from attendance_desktop.services import demo_service, letter_service, pdf_fonts, stats_service
-from attendance_desktop.services import letter_templates as lt
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.letters import letter_plans, letter_service, template_store
+from attendance_desktop.services.letters import letter_templates as lt
+from attendance_desktop.services.pdf import pdf_fonts
+from attendance_desktop.services.reports import stats_service
 
 TODAY = dt.date(2025, 11, 20)
 KEY = "concern_lower_amber"
@@ -50,7 +53,7 @@ TIME_TARGET_S = 10.0
 def ours(engine, pupil_ids: list[int], out: Path) -> int:  # type: ignore[no-untyped-def]
     # Every pupil gets the letter (as if the head included them all): the guard rails
     # would leave most out, and this measures drawing 200 letters.
-    plan = letter_service.plan_batch(engine, KEY, pupil_ids, today=TODAY, guard=False)
+    plan = letter_plans.plan_batch(engine, KEY, pupil_ids, today=TODAY, guard=False)
     gen = letter_service.run_batch(engine, SYSTEM_ACTOR, plan, today=TODAY, out_dir=out,
                                    cancel=CancelToken(), include_repeats=True)
     try:
@@ -62,9 +65,9 @@ def ours(engine, pupil_ids: list[int], out: Path) -> int:  # type: ignore[no-unt
 
 def merged_texts(engine, pupil_ids: list[int]) -> list[tuple[list[str], list[str]]]:  # type: ignore[no-untyped-def]
     """(address lines, paragraphs) of every letter, merged with the service's own values."""
-    plan = letter_service.plan_batch(engine, KEY, pupil_ids, today=TODAY, guard=False)
+    plan = letter_plans.plan_batch(engine, KEY, pupil_ids, today=TODAY, guard=False)
     facts = letter_service._gather(engine, pupil_ids, TODAY, None)
-    body = letter_service.get_template(engine, KEY).body
+    body = template_store.get_template(engine, KEY).body
     out = []
     for letter in plan.letters:
         values = letter_service._values(facts, letter, letter.pupil_ids, TODAY, {})

@@ -41,15 +41,12 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
-from attendance_desktop.services import (
-    calendar_service,
-    closure_service,
-    import_service,
-    kiosk_service,
-    register_service,
-)
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.interchange import mark_import
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import closure_service, register_service
+from attendance_desktop.services.school import calendar_service
 
 HEAD = Actor("Bench head", Role.HEAD)
 OFFICE = Actor("Bench office", Role.OFFICE)
@@ -202,7 +199,7 @@ def _run_import(db_file: str, csv_file: str, out: multiprocessing.Queue) -> None
             if "of CPU in this thread" in record.msg and isinstance(record.args, tuple):
                 cpu_in_lock.append(float(record.args[1]))
 
-    logging.getLogger("attendance_desktop.services.mark_import_writer").addHandler(_Cpu())
+    logging.getLogger("attendance_desktop.services.register.mark_import_writer").addHandler(_Cpu())
     paths = resolve_paths(Path(db_file).parent, environ={})
     engine = open_database(paths)
     held: list[float] = []
@@ -212,7 +209,7 @@ def _run_import(db_file: str, csv_file: str, out: multiprocessing.Queue) -> None
         watch(held.append)
     try:
         t = time.perf_counter()
-        result = import_service.import_marks(engine, Path(csv_file), OFFICE, reason="bench")
+        result = mark_import.import_marks(engine, Path(csv_file), OFFICE, reason="bench")
         out.put((time.perf_counter() - t, max(held or stmts.lock_held or [0.0]), result.new,
                  max(cpu_in_lock or [float("nan")])))
     except Exception as exc:  # reported by the parent, never a hang

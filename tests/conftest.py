@@ -18,9 +18,11 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import calendar_service, clock, demo_service
+from attendance_desktop.services import clock
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.school import calendar_service
 
 pytest_plugins = ["pytester"]  # tests/gui/test_leak_checks.py runs pytest on leaky tests
 
@@ -64,8 +66,8 @@ def paths(tmp_path: Path) -> AppPaths:
 @pytest.fixture(autouse=True)
 def cheap_pin_hashing() -> Iterator[None]:
     """Argon2 at its cheapest in tests (each production hash takes ~0.25 s on purpose);
-    tests/services/test_pin_rules.py checks the production cost itself."""
-    from attendance_desktop.services import auth_service
+    tests/services/school/test_pin_rules.py checks the production cost itself."""
+    from attendance_desktop.services.school import auth_service
 
     old = auth_service.use_hash_cost(auth_service.HashCost(1, 8, 1))
     yield
@@ -153,8 +155,9 @@ def put_marks(engine: Engine, actor: Actor,
               source: str = "register", reason: str = "") -> None:
     """Test set-up: write marks through the register path as if each was entered on its
     day before the register closed (so no amendment is needed or recorded)."""
-    from attendance_desktop.services import clock, register_service
-    from attendance_desktop.services.register_service import MarkChange
+    from attendance_desktop.services import clock
+    from attendance_desktop.services.register import register_service
+    from attendance_desktop.services.register.register_service import MarkChange
 
     before = clock._CLOCKS.get(engine)
     try:

@@ -538,7 +538,7 @@ class BenchmarkFigure(SQLModel, table=True):
     recorded_by: str = ""
 
 
-# --- chronology (issue 16 point 6; services/chronology_service.py) ----------------------------
+# --- chronology (issue 16 point 6; services/trackers/chronology_service.py) -----------------------
 
 
 class ChronologyEntry(SQLModel, table=True):

@@ -16,9 +16,9 @@ from PySide6.QtCore import QObject, Slot
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.gui.common import bullet_list
 from attendance_desktop.gui.periodic import PeriodicJob, StatusLabel
-from attendance_desktop.services import backup_service
-from attendance_desktop.services.backup_store import BackupStatus
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.records import backup_service
+from attendance_desktop.services.records.backup_store import BackupStatus
 
 log = logging.getLogger(__name__)
 

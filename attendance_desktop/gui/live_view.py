@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from attendance_desktop.services import live_revision
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.register import live_revision
 
 log = logging.getLogger(__name__)
 POLL_MS = 2000

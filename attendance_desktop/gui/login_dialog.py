@@ -26,9 +26,9 @@ from attendance_desktop.domain.roles import Actor
 from attendance_desktop.gui.generated.common.ui_change_pin_dialog import Ui_ChangePinDialog
 from attendance_desktop.gui.generated.common.ui_first_head_form import Ui_FirstHeadForm
 from attendance_desktop.gui.generated.common.ui_login_dialog import Ui_LoginDialog
-from attendance_desktop.services import auth_service
-from attendance_desktop.services.auth_service import SignInRefused
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import auth_service
+from attendance_desktop.services.school.auth_service import SignInRefused
 
 
 class LoginDialog(QDialog):

@@ -13,9 +13,9 @@ from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.gui.common import MessageLabel, bullet_list, hint
 from attendance_desktop.gui.periodic import PeriodicJob, StatusLabel
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.services import integrity_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.register import integrity_service
 
 CHECK_DUE_EVERY_MS = 60 * 60 * 1000  # is a weekly check due? asked hourly (one tiny read)
 FIRST_CHECK_MS = 30_000  # after start-up has settled

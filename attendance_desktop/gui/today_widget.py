@@ -34,10 +34,11 @@ from attendance_desktop.gui.live_view import LiveWatcher
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.register_check import CheckResultLabel
 from attendance_desktop.gui.tables import read_only_table
-from attendance_desktop.services import calendar_service, dashboard_service
 from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.dashboard_service import Absentee, TodayBoard
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import calendar_service
+from attendance_desktop.services.today import dashboard_service
+from attendance_desktop.services.today.dashboard_service import Absentee, TodayBoard
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:

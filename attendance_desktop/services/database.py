@@ -25,7 +25,6 @@ from attendance_desktop.config.paths import PASSWORD_ENV, WAIT_ENV, AppPaths
 from attendance_desktop.db import migrate
 from attendance_desktop.db.engine import make_engine, session_scope
 from attendance_desktop.db.models import School
-from attendance_desktop.services import policy_service
 from attendance_desktop.services.errors import (
     BackupFailed,
     BadSetting,
@@ -40,6 +39,7 @@ from attendance_desktop.services.errors import (
     NotADatabase,
     StartupError,
 )
+from attendance_desktop.services.school import policy_service
 
 log = logging.getLogger(__name__)
 

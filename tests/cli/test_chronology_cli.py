@@ -10,8 +10,9 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from attendance_desktop.config.paths import resolve_paths
-from attendance_desktop.services import audit_service, chronology_service
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.trackers import chronology_service
 from tests.conftest import HEAD, clock_at
 from tests.db.migration_tools import cli
 from tests.services.tracker_data import add_pupil

@@ -17,8 +17,8 @@ from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import stats_service
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.reports import stats_service
 from tests.conftest import put_mark
 from tests.db.pg_server import server_binaries
 

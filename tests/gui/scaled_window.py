@@ -24,9 +24,9 @@ def main(scale: float, data_dir: str) -> dict[str, object]:
     from PySide6.QtWidgets import QApplication
 
     from attendance_desktop.config.paths import resolve_paths
-    from attendance_desktop.services import demo_service
     from attendance_desktop.services.context import AppContext
     from attendance_desktop.services.database import open_database
+    from attendance_desktop.services.demo import demo_service
     from tests.conftest import HEAD
     from tests.gui.clipping import clipped_texts
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from attendance_desktop import app, cli
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.login_dialog import LoginDialog
-from attendance_desktop.services import demo_service
+from attendance_desktop.services.demo import demo_service
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_planned_closures_are_filled_once_signed_in_not_before(qtbot, demo_ctx, 
     """A closure planned without filling (or pupils added since) gets its marks at start,
     after sign-in, so the sign-in dialog is not held up and nothing is written for
     someone who cancels."""
-    from attendance_desktop.services import calendar_service
+    from attendance_desktop.services.school import calendar_service
     from tests.conftest import HEAD
 
     day = dt.date(2025, 12, 5)
@@ -123,7 +123,7 @@ def test_planned_closures_are_filled_once_signed_in_not_before(qtbot, demo_ctx, 
 
 def _pupils_on_roll(engine, day: dt.date) -> list[int]:
     from attendance_desktop.db.engine import session_scope
-    from attendance_desktop.services.closure_service import _on_roll_ids
+    from attendance_desktop.services.register.closure_service import _on_roll_ids
 
     with session_scope(engine) as s:
         return _on_roll_ids(s, day)

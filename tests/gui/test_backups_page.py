@@ -12,7 +12,8 @@ from attendance_desktop.gui.auto_backup import AutoBackup
 from attendance_desktop.gui.settings.backups_widget import BackupsPage
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.gui.today_widget import TodayWidget
-from attendance_desktop.services import backup_service, backup_store, school_service
+from attendance_desktop.services.records import backup_service, backup_store
+from attendance_desktop.services.school import school_service
 from tests.gui.conftest import SCREENSHOTS as SHOTS
 from tests.services import backup_helpers as h
 

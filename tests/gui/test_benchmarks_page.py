@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.settings.benchmarks_widget import BenchmarksPage, FigureDialog
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
-from attendance_desktop.services import benchmark_service
+from attendance_desktop.services.reports import benchmark_service
 from tests.conftest import clock_at
 from tests.gui.conftest import save_screenshot
-from tests.services.test_benchmarks import GOOD, write
+from tests.services.reports.test_benchmarks import GOOD, write
 
 HEAD_ACTOR = Actor("Pat Head", Role.HEAD, staff_id=1)
 

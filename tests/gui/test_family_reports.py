@@ -12,8 +12,8 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
-from attendance_desktop.services import letter_service
-from tests.services.test_letter_service import build_school
+from attendance_desktop.services.letters import letter_service
+from tests.services.letters.test_letter_service import build_school
 
 
 @pytest.fixture

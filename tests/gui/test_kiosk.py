@@ -13,8 +13,8 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import KioskEvent, Mark, MarkAmendment, Pupil, SchoolClass, Staff
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
-from attendance_desktop.services import auth_service, policy_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.school import auth_service, policy_service
 from tests.conftest import HEAD, OFFICE, clock_at, put_mark
 from tests.gui.conftest import save_screenshot
 from tests.gui.conftest import save_screenshot as shoot
@@ -308,7 +308,7 @@ def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, sc
     from pypdf import PdfReader
 
     from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
-    from attendance_desktop.services import kiosk_service
+    from attendance_desktop.services.kiosk import kiosk_service
 
     with session_scope(ctx.engine) as s:
         put_mark(s.get_bind(), OFFICE, school["Ava"], THU, "AM", "/")
@@ -387,7 +387,7 @@ def test_screenshots_of_every_kiosk_screen(qtbot, engine, paths, school, clock, 
 
 
 def test_closed_afternoon_is_said_before_choosing_a_name(qtbot, engine, paths, school, clock):  # type: ignore[no-untyped-def]
-    from attendance_desktop.services import calendar_service
+    from attendance_desktop.services.school import calendar_service
 
     calendar_service.add_closure(engine, HEAD, THU, "PM", "planned", "#", "Staff training")
     clock.set(13, 30)

@@ -18,10 +18,12 @@ from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.leave.request_dialog import RequestDialog
 from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.main_window import MainWindow
-from attendance_desktop.services import class_service, leave_service, pupil_service
-from attendance_desktop.services import register_service as reg
-from attendance_desktop.services.leave_service import RequestInput
-from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.leave.leave_service import RequestInput
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.register import mark_reads
+from attendance_desktop.services.register import register_service as reg
 from tests.conftest import HEAD, OFFICE, clock_at
 from tests.gui.conftest import save_screenshot
 
@@ -151,8 +153,8 @@ def test_head_decides_and_the_register_is_filled(qtbot, ctx, school, monkeypatch
     with qtbot.waitSignal(dialog.decided, timeout=3000):
         dialog.ui.record.click()
     assert leave_service.get_request(ctx.engine, rid).status == "part_granted"
-    assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == "C"
-    assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 3), "AM").code == ""
+    assert mark_reads.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == "C"
+    assert mark_reads.read_cell(ctx.engine, school["tilly"], D(2025, 12, 3), "AM").code == ""
     assert "Granted in part" in dialog.ui.history.text()
     assert "Correct the decision" in dialog.ui.decision_box.title()
     # A correction is a new entry; the first stays in the history.
@@ -162,7 +164,7 @@ def test_head_decides_and_the_register_is_filled(qtbot, ctx, school, monkeypatch
         dialog.ui.record.click()
     assert [d.outcome for d in leave_service.decisions(ctx.engine, rid)] == [
         "part_granted", "refused"]
-    assert reg.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == ""
+    assert mark_reads.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == ""
     assert dialog.ui.history.text().count("by Test Head") == 2
     dialog.resize(1180, 680)
     save_screenshot(dialog, "leave_decision_corrected")
@@ -203,7 +205,7 @@ def test_lists_filters_withdraw_and_taken_anyway(qtbot, ctx, school, monkeypatch
                         lambda *a, **k: ("Mother phoned: trip cancelled", True))
     page.withdraw_selected()
     assert "withdrawn" in page.message.text()
-    assert reg.read_cell(ctx.engine, tilly, D(2025, 12, 1), "AM").code == ""
+    assert mark_reads.read_cell(ctx.engine, tilly, D(2025, 12, 1), "AM").code == ""
     # Refused and taken: G for the sessions so far.
     page.status.setCurrentIndex(page.status.findData("refused"))
     assert page.select_request(refused)
@@ -211,7 +213,7 @@ def test_lists_filters_withdraw_and_taken_anyway(qtbot, ctx, school, monkeypatch
     monkeypatch.setattr(TakenDialog, "exec", _press_mark_g)
     page.mark_taken_selected()
     assert "6 session(s) marked G" in page.message.text()
-    assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 18), "PM").code == "G"
+    assert mark_reads.read_cell(ctx.engine, tilly, D(2025, 11, 18), "PM").code == "G"
     assert page.rows[0].status_label == "Refused, taken anyway (G)"
     # Date and class filters.
     page.status.setCurrentIndex(page.status.findData("all"))
@@ -252,7 +254,7 @@ def test_decision_letter_and_request_form_are_saved_and_logged(qtbot, ctx, schoo
                                                                monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QFileDialog
 
-    from attendance_desktop.services import letter_service
+    from attendance_desktop.services.letters import letter_service
 
     tilly = school["tilly"]
     granted = _request(ctx.engine, tilly)
@@ -331,9 +333,9 @@ def test_dialog_lists_each_session_and_keeps_illness_for_the_office(qtbot, ctx, 
     save_screenshot(dialog, "leave_taken_office")
     dialog.ui.apply_button.click()
     assert dialog.result() == QDialog.DialogCode.Accepted
-    assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 3), "AM").code == "G"
-    assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 3), "PM").code == "I"
-    h = reg.cell_history(ctx.engine, tilly, D(2025, 11, 3), "AM")[-1]
+    assert mark_reads.read_cell(ctx.engine, tilly, D(2025, 11, 3), "AM").code == "G"
+    assert mark_reads.read_cell(ctx.engine, tilly, D(2025, 11, 3), "PM").code == "I"
+    h = mark_reads.cell_history(ctx.engine, tilly, D(2025, 11, 3), "AM")[-1]
     assert (h.old_code, h.new_code) == ("O", "G")
     assert h.reason == f"Leave refused and taken (request #{rid})"
 
@@ -356,10 +358,10 @@ def test_head_confirms_one_session_and_the_amendment_says_so(qtbot, ctx, school)
     dialog.ui.apply_button.click()
     assert dialog.outcome is not None
     assert dialog.outcome.written == 2
-    h = reg.cell_history(ctx.engine, tilly, D(2025, 11, 3), "PM")[-1]
+    h = mark_reads.cell_history(ctx.engine, tilly, D(2025, 11, 3), "PM")[-1]
     assert (h.old_code, h.new_code) == ("I", "G")
     assert "the head confirmed the recorded reason is replaced" in h.reason
     assert h.staff_name == HEAD.name
-    assert reg.read_cell(ctx.engine, tilly, D(2025, 11, 4), "AM").code == "/"
+    assert mark_reads.read_cell(ctx.engine, tilly, D(2025, 11, 4), "AM").code == "/"
     assert h.staff_role == HEAD.role.value
     assert h.after_close  # a past session: kept as an amendment of the legal record

@@ -16,9 +16,10 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
-from attendance_desktop.services import letter_service
+from attendance_desktop.services.letters import letter_facts, letter_service, template_store
+from attendance_desktop.services.school import policy_service
 from tests.gui.conftest import save_screenshot
-from tests.services.test_letter_service import (
+from tests.services.letters.test_letter_service import (
     _band_on_running_period,
     build_school,
     pdf_text,
@@ -237,7 +238,7 @@ def test_template_editor_refuses_unknown_fields_and_resets(qtbot, ctx, school, m
     ed.save()
     assert "{forname} is not a merge field" in messages["warning"][-1]
     assert "did you mean {forename}" in ed.problems.text()
-    assert letter_service.get_template(ctx.engine, "concern_red").body == original
+    assert template_store.get_template(ctx.engine, "concern_red").body == original
     # double-clicking a merge field inserts it at the cursor
     ed.body.setPlainText("{salutation},\n\nWe miss ")
     cursor = ed.body.textCursor()
@@ -247,7 +248,7 @@ def test_template_editor_refuses_unknown_fields_and_resets(qtbot, ctx, school, m
     ed.fields.itemDoubleClicked.emit(item)
     assert ed.body.toPlainText().endswith("We miss {forename}")
     ed.save()
-    assert letter_service.get_template(ctx.engine, "concern_red").body.endswith("{forename}")
+    assert template_store.get_template(ctx.engine, "concern_red").body.endswith("{forename}")
     assert "(edited)" in ed.list.currentItem().text()
     save_screenshot(w, "letters_templates")
     dialog = ed.preview()  # unsaved wording, laid out for the first pupil on roll
@@ -265,7 +266,7 @@ def test_template_editor_refuses_unknown_fields_and_resets(qtbot, ctx, school, m
     ed.select("concern_red")
     messages["answers"].append(QMessageBox.StandardButton.Yes)
     ed.reset()
-    assert letter_service.get_template(ctx.engine, "concern_red").is_default
+    assert template_store.get_template(ctx.engine, "concern_red").is_default
     assert ed.body.toPlainText() == original
 
 
@@ -331,7 +332,7 @@ def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  
         qtbot, ctx, school, messages, monkeypatch) -> None:
     from PySide6.QtWidgets import QInputDialog
 
-    from attendance_desktop.services import audit_service
+    from attendance_desktop.services.records import audit_service
     from tests.conftest import HEAD
 
     w = _widget(qtbot, ctx)
@@ -388,10 +389,10 @@ def test_only_the_head_can_include_a_pupil_it_does_not_fit(qtbot, ctx, school, m
 def test_letters_default_to_the_resolved_period(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
     w = _widget(qtbot, ctx)
     send = w.send
-    policy = letter_service.policy_service.load_policy(ctx.engine)
+    policy = policy_service.load_policy(ctx.engine)
     for key in ("concern_red", "certificate_full"):
         send.select_template(key)
-        want = letter_service.resolve_period(ctx.engine, policy, ctx.today())
+        want = letter_facts.resolve_period(ctx.engine, policy, ctx.today())
         assert (send.period().start, send.period().end) == (want.start, want.end)
 
 

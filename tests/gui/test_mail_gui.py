@@ -15,9 +15,9 @@ from attendance_desktop.gui.letters.letters_widget import LettersWidget
 from attendance_desktop.gui.mail.first_day_dialog import FirstDayDialog
 from attendance_desktop.gui.mail.outbox_widget import OutboxWidget
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
-from attendance_desktop.services import dashboard_service
 from attendance_desktop.services.mail import credentials, outbox
 from attendance_desktop.services.mail.settings import get_settings
+from attendance_desktop.services.today import dashboard_service
 from tests.gui.conftest import save_screenshot
 from tests.mail import mail_fixtures as mf
 from tests.mail.test_outbox import configure, school_with_emails

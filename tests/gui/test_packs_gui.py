@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
 from attendance_desktop.gui.reports.reports_widget import ReportsWidget
-from attendance_desktop.services import audit_service
+from attendance_desktop.services.records import audit_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
 

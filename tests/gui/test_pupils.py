@@ -18,8 +18,8 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     PupilEditDialog,
 )
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
-from attendance_desktop.services import class_service, pupil_service
-from attendance_desktop.services.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
 from tests.conftest import HEAD, put_mark
 from tests.gui.conftest import save_screenshot
 
@@ -232,7 +232,8 @@ def test_main_window_links_to_a_pupil(qtbot, ctx):
 
 
 def test_profile_shows_leave_requests_and_letters_sent(qtbot, ctx, school_year):
-    from attendance_desktop.services import leave_service, letter_service
+    from attendance_desktop.services.leave import leave_service
+    from attendance_desktop.services.letters import letter_service
 
     _oak, _ash, ids = _school(ctx.engine)
     ada = ids["Ada"]

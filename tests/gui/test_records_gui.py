@@ -15,8 +15,10 @@ from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import login_dialog
 from attendance_desktop.gui.login_dialog import LoginDialog, has_staff_accounts
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
-from attendance_desktop.services import audit_service, auth_service, pupil_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.school import auth_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
 

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from attendance_desktop.gui.register.mark_dialog import MarkDetails, MarkDialog
 from attendance_desktop.gui.register.register_widget import RegisterWidget
-from attendance_desktop.services import grid_service
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.register import grid_service, mark_reads
+from attendance_desktop.services.register import register_service as rs
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
 from tests.gui.conftest import save_screenshot
 from tests.services.register_school import make_school
@@ -75,7 +75,7 @@ def test_keyboard_entry_sets_codes_and_moves_down(qtbot, ctx, school, warnings):
     qtbot.keyClick(page.view, Qt.Key.Key_I)
     qtbot.keyClicks(page.view, "C2")  # two-character code: C then 2
     assert [_cell(page, p) for p in (first, second, third)] == ["/", "I", "C2"]
-    assert rs.read_cell(ctx.engine, second, THU, "AM").entered_by == "Tess Teacher"
+    assert mark_reads.read_cell(ctx.engine, second, THU, "AM").entered_by == "Tess Teacher"
     assert page.view.currentIndex().row() == 3
     # a code not valid on the date is refused with a message, nothing written
     qtbot.keyClick(page.view, Qt.Key.Key_H)
@@ -84,7 +84,7 @@ def test_keyboard_entry_sets_codes_and_moves_down(qtbot, ctx, school, warnings):
     # undo the last change
     qtbot.keyClick(page.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert _cell(page, third) == ""
-    assert rs.read_cell(ctx.engine, third, THU, "AM").code == ""
+    assert mark_reads.read_cell(ctx.engine, third, THU, "AM").code == ""
     save_screenshot(page, "register_class_week")
 
 
@@ -99,7 +99,7 @@ def test_late_mark_asks_for_minutes(qtbot, ctx, school, monkeypatch):
     page = _page(qtbot, _ctx(ctx, OFFICE, 9, 12), class_id=school.oak)
     qtbot.keyClick(page.view, Qt.Key.Key_L)
     assert asked["minutes_late"] == 12  # 09:12 is 12 minutes after the 09:00 start
-    cell = rs.read_cell(ctx.engine, page.model.snap.pupils[0].id, THU, "AM")
+    cell = mark_reads.read_cell(ctx.engine, page.model.snap.pupils[0].id, THU, "AM")
     assert (cell.code, cell.minutes_late, cell.comment) == ("L", 12, "Traffic")
 
 
@@ -130,7 +130,7 @@ def test_amendment_after_close_needs_reason_and_is_kept(qtbot, ctx, school, monk
     qtbot.keyClick(page.view, Qt.Key.Key_M)
     assert asked["need_reason"] is True
     assert _cell(page, pupil) == "M"
-    (entry,) = rs.cell_history(ctx.engine, pupil, THU, "AM")
+    (entry,) = mark_reads.cell_history(ctx.engine, pupil, THU, "AM")
     assert (entry.old_code, entry.new_code, entry.reason, entry.after_close) == (
         "N", "M", "Mum phoned 10:05: dentist", True)
     page.go_to(pupil, THU, "AM")
@@ -146,7 +146,7 @@ def test_teacher_refused_after_close(qtbot, ctx, school, warnings):
     qtbot.keyClick(page.view, Qt.Key.Key_Slash)
     assert "closed at 09:25" in warnings[-1]
     assert _cell(page, page.model.snap.pupils[0].id) == ""
-    assert rs.read_cell(ctx.engine, page.model.snap.pupils[0].id, THU, "AM").code == ""
+    assert mark_reads.read_cell(ctx.engine, page.model.snap.pupils[0].id, THU, "AM").code == ""
 
 
 def test_read_only_user_cannot_type_marks(qtbot, ctx, school, warnings):
@@ -182,7 +182,7 @@ def test_reason_prompt_for_bulk_after_close(qtbot, ctx, school, monkeypatch):
     page.enter_code("O")
     assert [_cell(page, snap.pupils[r].id) for r in range(3)] == ["O", "O", "/"]
     reasons = {e.reason for r in range(2)
-               for e in rs.cell_history(ctx.engine, snap.pupils[r].id, THU, "AM")}
+               for e in mark_reads.cell_history(ctx.engine, snap.pupils[r].id, THU, "AM")}
     assert reasons == {"Register taken on paper"}
 
 
@@ -250,7 +250,7 @@ def test_undo_a_bulk_fill_in_one_step(qtbot, ctx, school):
     assert {_cell(page, p.id) for p in page.model.snap.pupils} == {""}
     assert "Undone: All present" in page.status.text()
     pid = page.model.snap.pupils[0].id
-    assert [h.new_code for h in rs.cell_history(ctx.engine, pid, THU, "AM")] == [""]
+    assert [h.new_code for h in mark_reads.cell_history(ctx.engine, pid, THU, "AM")] == [""]
 
 
 def test_present_key_over_a_selection_gives_each_session_its_code(qtbot, ctx, school):
@@ -273,7 +273,7 @@ def test_enter_edits_comment_of_a_mark(qtbot, ctx, school, monkeypatch):
     qtbot.keyClick(page.view, Qt.Key.Key_Slash)
     page.view.setCurrentIndex(page.model.index(0, page.view.currentIndex().column()))
     qtbot.keyClick(page.view, Qt.Key.Key_Return)
-    cell = rs.read_cell(ctx.engine, page.model.snap.pupils[0].id, THU, "AM")
+    cell = mark_reads.read_cell(ctx.engine, page.model.snap.pupils[0].id, THU, "AM")
     assert (cell.code, cell.comment) == ("/", "Left at 11:00 for dentist")
     assert "Left at 11:00" in page.model.data(page.model.index(0, page.view.currentIndex()
                                                                .column()),
@@ -294,7 +294,7 @@ def test_single_c_is_set_after_a_pause(qtbot, ctx, school):
 
 def test_leave_prefills_are_shown_distinctly_until_a_real_mark_replaces_them(
         qtbot, ctx, school, warnings):
-    from attendance_desktop.services import leave_service
+    from attendance_desktop.services.leave import leave_service
 
     fri = dt.date(2025, 11, 21)
     pupil = school.oak_pupils[0]
@@ -320,7 +320,7 @@ def test_leave_prefills_are_shown_distinctly_until_a_real_mark_replaces_them(
     qtbot.keyClick(page.view, Qt.Key.Key_Slash)
     assert _cell(page, pupil, fri) == "/"
     assert not page.model.index(row, col).data(Qt.ItemDataRole.FontRole).italic()
-    history = rs.cell_history(ctx.engine, pupil, fri, "AM")
+    history = mark_reads.cell_history(ctx.engine, pupil, fri, "AM")
     assert [(h.old_code, h.new_code) for h in history] == [("M", "/")]
 
 
@@ -348,7 +348,7 @@ def test_undo_after_close_asks_for_the_reason(qtbot, ctx, school, monkeypatch, w
     assert len(page.model.undo_stack) == 1
     page.undo()
     assert _cell(page, pupil) == "N"
-    history = rs.cell_history(ctx.engine, pupil, THU, "AM")
+    history = mark_reads.cell_history(ctx.engine, pupil, THU, "AM")
     assert [(h.old_code, h.new_code, h.reason) for h in history] == [
         ("N", "M", "Mum phoned: dentist"),
         ("M", "N", "Wrong pupil: it was her brother who went")]

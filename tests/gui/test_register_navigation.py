@@ -11,8 +11,9 @@ from PySide6.QtCore import QDate
 
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.register.register_widget import WHOLE_SCHOOL, RegisterWidget
-from attendance_desktop.services import calendar_service, grid_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.register import grid_service
+from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD
 
 THU = dt.date(2025, 11, 20)

@@ -9,8 +9,8 @@ from pypdf import PdfReader
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from attendance_desktop.gui.register.register_widget import RegisterWidget
-from attendance_desktop.services import demo_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.demo import demo_service
 from tests.conftest import OFFICE
 
 THU = dt.date(2025, 11, 20)

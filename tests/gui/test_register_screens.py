@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from attendance_desktop.gui.main_window import MainWindow
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
 from tests.conftest import HEAD, clock_at
 from tests.gui.conftest import save_screenshot
 

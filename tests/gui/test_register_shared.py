@@ -28,11 +28,13 @@ from attendance_desktop.gui.register.conflict_dialog import ConflictBox
 from attendance_desktop.gui.register.mark_dialog import MarkDetails, MarkDialog
 from attendance_desktop.gui.register.register_widget import RegisterWidget
 from attendance_desktop.gui.today_widget import TodayWidget
-from attendance_desktop.services import calendar_service, kiosk_service
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
-from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import mark_reads
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD, clock_at, put_marks
 from tests.gui.conftest import SCREENSHOTS
 from tests.services.register_school import TinySchool, make_school
@@ -107,12 +109,12 @@ def _go(page: RegisterWidget, pupil_id: int, day: dt.date = THU, session: str = 
 
 def _chain_is_true(engine: Engine, pupil_id: int, day: dt.date = THU, session: str = "AM"
                    ) -> list[tuple[str, str]]:
-    history = rs.cell_history(engine, pupil_id, day, session)
+    history = mark_reads.cell_history(engine, pupil_id, day, session)
     chain = [(h.old_code, h.new_code) for h in history]
     for before, after in itertools.pairwise(chain):
         assert after[0] == before[1], f"broken chain {chain}"
     if chain:
-        assert chain[-1][1] == rs.read_cell(engine, pupil_id, day, session).code
+        assert chain[-1][1] == mark_reads.read_cell(engine, pupil_id, day, session).code
     return chain
 
 
@@ -167,7 +169,7 @@ def test_conflict_says_who_when_what_and_each_choice_does_its_job(qtbot, pcs, mo
     assert _cell(page, pid) == "L"
     row, col = page.model.position(pid, THU, "AM")  # type: ignore[union-attr,misc]
     assert page.model.snap.extras[(row, col)] == (4, "Bus")  # type: ignore[union-attr]
-    assert rs.read_cell(pcs.a, pid, THU, "AM").entered_by == "Hana Head"
+    assert mark_reads.read_cell(pcs.a, pid, THU, "AM").entered_by == "Hana Head"
     assert "Kept the other person's mark" in page.status.text()
     assert page.view.currentIndex().row() == row  # did not move on: nothing was entered
 
@@ -178,7 +180,7 @@ def test_conflict_says_who_when_what_and_each_choice_does_its_job(qtbot, pcs, mo
     assert len(chooser.seen) == 2
     assert "changed it to N (" in str(chooser.seen[1]["info"])
     assert _cell(page, pid) == "/"
-    now = rs.read_cell(pcs.b, pid, THU, "AM")
+    now = mark_reads.read_cell(pcs.b, pid, THU, "AM")
     assert (now.code, now.entered_by) == ("/", "Olly Office")
     # The history is true: L (filled before close, not an amendment) -> N -> /.
     assert _chain_is_true(pcs.b, pid) == [("L", "N"), ("N", "/")]
@@ -212,7 +214,7 @@ def test_conflict_after_close_asks_the_reason_and_records_the_amendment(qtbot, p
     assert "11:20" in str(chooser.seen[-1]["info"])
     assert asked == []
     assert _cell(page, pid) == "I"
-    assert rs.read_cell(pcs.a, pid, THU, "AM").code == "I"
+    assert mark_reads.read_cell(pcs.a, pid, THU, "AM").code == "I"
     # B amends once more; A amends over it, with a reason asked after close.
     rs.apply_changes(pcs.b, pcs.head(), [MarkChange(pid, THU, "AM", "R", seen_code="I")],
                      reason="Religious observance letter")
@@ -221,7 +223,7 @@ def test_conflict_after_close_asks_the_reason_and_records_the_amendment(qtbot, p
     assert len(asked) == 1
     assert "Dentist card seen" in asked[0]
     assert _cell(page, pid) == "M"
-    history = rs.cell_history(pcs.b, pid, THU, "AM")
+    history = mark_reads.cell_history(pcs.b, pid, THU, "AM")
     last = history[-1]
     assert (last.old_code, last.new_code, last.after_close, last.staff_name, last.reason) == (
         "R", "M", True, "Olly Office", "Dentist card outranks the phone call")
@@ -241,7 +243,7 @@ def test_a_teacher_cannot_amend_over_a_conflict_after_close(qtbot, pcs, monkeypa
     assert chooser.seen[-1]["buttons"] == ["&Keep theirs"]
     assert "ask the office or the headteacher" in str(chooser.seen[-1]["info"])
     assert _cell(page, pid) == "N"
-    assert rs.read_cell(pcs.a, pid, THU, "AM").code == "N"
+    assert mark_reads.read_cell(pcs.a, pid, THU, "AM").code == "N"
     assert _chain_is_true(pcs.a, pid) == [("", "N")]  # a blank filled after close
 
 

@@ -60,7 +60,7 @@ def active_shortcuts(window: QWidget) -> dict[str, list[str]]:
 def test_no_key_has_two_actions_on_any_page(qtbot, ctx):
     import datetime as dt
 
-    from attendance_desktop.services import demo_service
+    from attendance_desktop.services.demo import demo_service
 
     demo_service.create_demo(ctx.engine, pupils=30, today=dt.date(2025, 11, 20))
     window = MainWindow(AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD,

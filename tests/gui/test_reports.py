@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButto
 from attendance_desktop.domain.progress import Progress
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.reports.reports_widget import TAB_KEYS, ReportsWidget
-from attendance_desktop.services import report_service
+from attendance_desktop.services.reports import report_service
 from tests.gui.conftest import save_screenshot
 
 

@@ -14,9 +14,9 @@ from attendance_desktop.domain.policy import PRESETS
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
-from attendance_desktop.services import (
+from attendance_desktop.services.pupils import class_service
+from attendance_desktop.services.school import (
     calendar_service,
-    class_service,
     policy_service,
     school_service,
     staff_service,
@@ -159,7 +159,7 @@ def test_staff_accounts_screen_add_reset_disable_and_last_head(qtbot, ctx, monke
                         staticmethod(lambda *a, **k: ("550913", True)))
     ui.staffTable.selectRow(1)
     ui.pin_button.click()
-    from attendance_desktop.services import auth_service
+    from attendance_desktop.services.school import auth_service
     assert auth_service.sign_in(ctx.engine, ed.staff[1].id, "550913").role is Role.OFFICE
     # disable (confirmed), and the last head cannot be disabled
     monkeypatch.setattr(QMessageBox, "question",

@@ -13,13 +13,12 @@ from attendance_desktop.domain.roles import Role
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.gui.setup.welcome_dialog import WelcomeDialog
 from attendance_desktop.gui.setup.wizard_dialog import SETUP_ACTOR, SetupWizard
-from attendance_desktop.services import (
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.register import grid_service
+from attendance_desktop.services.school import (
     auth_service,
     calendar_service,
-    class_service,
-    grid_service,
     policy_service,
-    pupil_service,
     school_service,
     staff_service,
 )

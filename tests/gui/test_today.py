@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from attendance_desktop.gui import today_widget
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.today_widget import TodayWidget
-from attendance_desktop.services import register_service as rs
 from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.register import mark_reads
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
 from tests.conftest import OFFICE, clock_at
 from tests.gui.conftest import save_screenshot
 from tests.services.register_school import make_school
@@ -74,8 +75,8 @@ def test_n_follow_up_call_then_reason(qtbot, office_ctx, school, monkeypatch):
     n = page.loader.loads
     page.resolve()
     loaded(qtbot, page, n)
-    assert rs.read_cell(office_ctx.engine, pid, THU, "AM").code == "M"
-    (entry,) = rs.cell_history(office_ctx.engine, pid, THU, "AM")
+    assert mark_reads.read_cell(office_ctx.engine, pid, THU, "AM").code == "M"
+    (entry,) = mark_reads.cell_history(office_ctx.engine, pid, THU, "AM")
     assert (entry.old_code, entry.new_code, entry.reason) == ("N", "M",
                                                               "Dad rang 09:48: dentist")
     assert all(a.pupil_id != pid for a in page.board.absentees)
@@ -87,7 +88,7 @@ def test_n_follow_up_call_then_reason(qtbot, office_ctx, school, monkeypatch):
     n = page.loader.loads
     page.convert_to_o()
     loaded(qtbot, page, n)
-    assert rs.read_cell(office_ctx.engine, pid, dt.date(2025, 11, 10), "AM").code == "O"
+    assert mark_reads.read_cell(office_ctx.engine, pid, dt.date(2025, 11, 10), "AM").code == "O"
     assert page.overdue.rowCount() == 0
 
 

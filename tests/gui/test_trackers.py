@@ -13,7 +13,7 @@ from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.trackers import step_dialog
 from attendance_desktop.gui.trackers.board_widget import CaseDialog, TrackersWidget
 from attendance_desktop.gui.trackers.step_dialog import PenaltyDecisionDialog
-from attendance_desktop.services import alerts_service, tracker_service
+from attendance_desktop.services.trackers import alerts_service, tracker_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
 from tests.services.tracker_data import ON, D, add_parent, add_pupil, fill
@@ -191,7 +191,7 @@ def test_trackers_area_in_the_main_window(qtbot, ctx, school):
 
 
 def test_send_the_letter_for_a_step_from_the_case(qtbot, ctx, school, monkeypatch, tmp_path):
-    from attendance_desktop.services import letter_service
+    from attendance_desktop.services.letters import letter_service
 
     case = open_case(qtbot, ctx, school["amber"])
     row = next(i for i, d in enumerate(case.alert.due) if d.letter == "concern_lower_amber")

@@ -15,7 +15,7 @@ from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.trackers import step_dialog
 from attendance_desktop.gui.trackers.board_widget import CaseDialog, TrackersWidget
 from attendance_desktop.gui.trackers.step_dialog import NoticeDialog, NoticeUpdateDialog
-from attendance_desktop.services import tracker_service
+from attendance_desktop.services.trackers import tracker_service
 from tests.conftest import HEAD
 from tests.services.tracker_data import NOW, ON, D, add_parent, add_pupil, fill
 

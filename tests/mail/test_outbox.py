@@ -15,12 +15,12 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import AccessLog, Contact, LetterLog, MailEvent, OutboxMessage
 from attendance_desktop.domain.progress import Cancelled, CancelToken
-from attendance_desktop.services import letter_service
+from attendance_desktop.services.letters import letter_plans
 from attendance_desktop.services.mail import batch, credentials, outbox, sender
 from attendance_desktop.services.mail.settings import MailConfig, save_settings
 from tests.conftest import HEAD, OFFICE, clock_at
 from tests.mail.mail_fixtures import ACCOUNT, PASSWORD, Inbox, SmtpServer
-from tests.services.test_letter_service import TODAY, build_school
+from tests.services.letters.test_letter_service import TODAY, build_school
 
 NOW = dt.datetime(2025, 11, 20, 9, 40)
 EMAILS = {("Jo", "Example"): "jo@home.example", ("Ian", "Faraway"): "ian@far.example",
@@ -70,7 +70,7 @@ def test_batch_emails_families_with_an_address_and_prints_the_rest(
         engine: Engine, inbox: Inbox, file_keyring: object, tmp_path: Path) -> None:
     ids = school_with_emails(engine)
     configure(engine, inbox.port)
-    plan = letter_service.plan_batch(engine, "half_termly_report", list(ids.values()),
+    plan = letter_plans.plan_batch(engine, "half_termly_report", list(ids.values()),
                                      today=TODAY)
     delivery = batch.plan_delivery(engine, plan)
     by_child = {x.letter.pupil_names[0]: [r.email for r in x.recipients]
@@ -138,7 +138,7 @@ def test_cancel_keeps_nothing(engine: Engine, inbox: Inbox, file_keyring: object
                               tmp_path: Path) -> None:
     ids = school_with_emails(engine)
     configure(engine, inbox.port)
-    plan = letter_service.plan_batch(engine, "half_termly_report", list(ids.values()),
+    plan = letter_plans.plan_batch(engine, "half_termly_report", list(ids.values()),
                                      today=TODAY)
     token = CancelToken()
     gen = batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
@@ -156,7 +156,7 @@ def test_offline_waits_then_sends_exactly_once(engine: Engine, smtp: SmtpServer,
                                                file_keyring: object, tmp_path: Path) -> None:
     ids = school_with_emails(engine)
     configure(engine, smtp.inbox.port)  # the server is down
-    plan = letter_service.plan_batch(engine, "half_termly_report", [ids["cara"]], today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["cara"]], today=TODAY)
     run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
                               cancel=CancelToken()))
     got = sender.flush(engine)
@@ -196,7 +196,7 @@ def test_crash_after_the_server_accepted_is_not_resent_blindly(
         monkeypatch: pytest.MonkeyPatch) -> None:
     ids = school_with_emails(engine)
     configure(engine, inbox.port)
-    plan = letter_service.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
     run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
                               cancel=CancelToken()))
 
@@ -254,7 +254,7 @@ def test_wrong_password_waits_and_says_so(engine: Engine, inbox: Inbox,
     ids = school_with_emails(engine)
     cfg = configure(engine, inbox.port)
     credentials.save_password(cfg, "wrong")
-    plan = letter_service.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
     run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
                               cancel=CancelToken()))
     got = sender.flush(engine)
@@ -268,7 +268,7 @@ def test_the_pdf_is_kept_once_and_retention_blanks_the_messages(
         engine: Engine, inbox: Inbox, file_keyring: object, tmp_path: Path) -> None:
     ids = school_with_emails(engine)
     configure(engine, inbox.port)
-    plan = letter_service.plan_batch(engine, "half_termly_report", [ids["cara"]], today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["cara"]], today=TODAY)
     result = run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
                                        cancel=CancelToken()))
     with session_scope(engine) as s:
@@ -299,7 +299,7 @@ def test_a_letter_whose_pdf_was_removed_fails_plainly(
         engine: Engine, inbox: Inbox, file_keyring: object, tmp_path: Path) -> None:
     ids = school_with_emails(engine)
     configure(engine, inbox.port)
-    plan = letter_service.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
     run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
                               cancel=CancelToken()))
     with session_scope(engine) as s:

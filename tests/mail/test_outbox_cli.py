@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop.__main__ import main
 from attendance_desktop.domain.progress import CancelToken
-from attendance_desktop.services import letter_service
+from attendance_desktop.services.letters import letter_plans
 from attendance_desktop.services.mail import batch, outbox
 from tests.conftest import OFFICE
 from tests.mail.mail_fixtures import SmtpServer
@@ -21,7 +21,7 @@ def test_outbox_send_and_list(engine: Engine, paths: object, smtp: SmtpServer,
                               capsys: pytest.CaptureFixture[str]) -> None:
     ids = school_with_emails(engine)
     configure(engine, smtp.inbox.port)
-    plan = letter_service.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
+    plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
     run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
                               cancel=CancelToken()))
     data = ["--data-dir", str(paths.data_dir)]  # type: ignore[attr-defined]

@@ -20,10 +20,12 @@ from attendance_desktop.db.models import Mark, MarkAmendment
 from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import SYSTEM_ACTOR
-from attendance_desktop.services import backup_service, calendar_service, register_service
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
-from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.records import backup_service
+from attendance_desktop.services.register import register_service
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD
 from tests.services.register_school import make_school
 

@@ -1,4 +1,4 @@
-"""The three-year school of tests/services/test_chart_data.py (see its docstring), shared
+"""The three-year school of tests/services/reports/test_chart_data.py (see its docstring), shared
 with the GUI chart tests."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil, SchoolClass
 from attendance_desktop.domain.calendar import default_term_dates
-from attendance_desktop.services import calendar_service
+from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD, put_marks
 
 D = dt.date

@@ -12,9 +12,9 @@ from sqlalchemy import event
 
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import import_service
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.interchange import mark_import
 
 
 def main(data_dir: str, csv_file: str, marker: str) -> None:
@@ -28,7 +28,7 @@ def main(data_dir: str, csv_file: str, marker: str) -> None:
             time.sleep(120)
 
     event.listen(engine, "before_cursor_execute", hang)
-    import_service.import_marks(engine, Path(csv_file), Actor("Kill test", Role.OFFICE))
+    mark_import.import_marks(engine, Path(csv_file), Actor("Kill test", Role.OFFICE))
 
 
 if __name__ == "__main__":

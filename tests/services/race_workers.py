@@ -11,10 +11,12 @@ from pathlib import Path
 from attendance_desktop.db.engine import make_engine
 from attendance_desktop.domain.policy import DEFAULT_KIOSK_REASONS
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.services import import_service, kiosk_service, register_service
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.errors import DatabaseBusy, MarkConflict
-from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.interchange import mark_import
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import mark_reads, register_service
+from attendance_desktop.services.register.register_service import MarkChange
 
 DAY = dt.date(2025, 11, 20)  # a Thursday in term
 NOW = dt.datetime(2025, 11, 20, 8, 40)  # before any register opens or closes
@@ -44,7 +46,7 @@ def run(url: str, kind: str, pupils: list[tuple[int, str]], writes: int, seed: i
             code = rng.choice(_codes(session))
             try:
                 if kind == "grid":
-                    seen = register_service.read_cell(engine, pid, day, session).code
+                    seen = mark_reads.read_cell(engine, pid, day, session).code
                     done = register_service.apply_changes(
                         engine, OFFICE, [MarkChange(pid, day, session, code, seen_code=seen)])
                     written = done.written
@@ -56,7 +58,7 @@ def run(url: str, kind: str, pupils: list[tuple[int, str]], writes: int, seed: i
                     f = tmp / f"m{i}.csv"
                     f.write_text(f"upn,date,session,code,minutes_late,comment\n"
                                  f"{upn},{day.isoformat()},{session},{code},,\n")
-                    result = import_service.import_marks(engine, f, OFFICE)
+                    result = mark_import.import_marks(engine, f, OFFICE)
                     written = result.new + result.changed
             except MarkConflict:
                 conflicts += 1

@@ -21,14 +21,10 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, Pupil
 from attendance_desktop.domain import escalation
 from attendance_desktop.domain.calendar import Span
-from attendance_desktop.services import (
-    alerts_reads,
-    alerts_service,
-    calendar_service,
-    demo_service,
-    policy_service,
-)
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.trackers import alerts_reads, alerts_service
 from tests.conftest import HEAD, clock_at, put_marks
 
 TODAY = dt.date(2026, 7, 15)

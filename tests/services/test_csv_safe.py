@@ -16,10 +16,11 @@ from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Mark, MarkAmendment, Pupil
 from attendance_desktop.domain.upn import with_check_letter
-from attendance_desktop.services import amendments_report, report_service
-from attendance_desktop.services import import_service as imp
 from attendance_desktop.services.csv_safe import restore_cell, safe_cell
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.interchange import mark_export, mark_import, pupil_import
+from attendance_desktop.services.register import amendments_report
+from attendance_desktop.services.reports import report_service
 
 D = dt.date
 WEEK = [D(2025, 11, 10) + dt.timedelta(days=i) for i in range(5)]
@@ -86,7 +87,7 @@ def test_marks_export_is_guarded_and_imports_back_unchanged(evil_school, tmp_pat
                                                             ) -> None:
     engine, _ = evil_school
     out = tmp_path / "marks.csv"
-    result = imp.export_marks(engine, out)
+    result = mark_export.export_marks(engine, out)
     assert result.exported == 50
     assert result.pupils == 5
     text = out.read_text(encoding="utf-8")
@@ -98,7 +99,7 @@ def test_marks_export_is_guarded_and_imports_back_unchanged(evil_school, tmp_pat
         for p in s.exec(select(Pupil)):
             t.add(Pupil(upn=p.upn, legal_forename="A", legal_surname="B", dob=p.dob,
                         year_group=p.year_group, admission_date=p.admission_date))
-    imp.import_marks(other, out)
+    mark_import.import_marks(other, out)
     with session_scope(engine) as s, session_scope(other) as t:
         def comments(x):  # type: ignore[no-untyped-def]
             return sorted(m.comment for m in x.exec(select(Mark)) if m.comment)
@@ -139,7 +140,7 @@ def test_pupil_import_of_guarded_names_strips_the_apostrophe(engine: Engine,
     path = tmp_path / "pupils.csv"
     path.write_text("UPN,Forename,Surname,DOB,Year\n"
                     f"{upn},'-Ann,'@Smith,01/05/2017,3\n", encoding="utf-8")
-    imp.import_pupils(engine, path, today=TODAY)
+    pupil_import.import_pupils(engine, path, today=TODAY)
     with session_scope(engine) as s:
         p = s.exec(select(Pupil)).one()
         assert (p.legal_forename, p.legal_surname) == ("-Ann", "@Smith")

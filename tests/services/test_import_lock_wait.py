@@ -21,14 +21,16 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.db.engine import make_engine, session_scope
 from attendance_desktop.db.models import SettingChange
 from attendance_desktop.domain.policy import DEFAULT_KIOSK_REASONS
-from attendance_desktop.services import import_service as imp
-from attendance_desktop.services import integrity_service, kiosk_service, write_lock
-from attendance_desktop.services import register_service as rs
+from attendance_desktop.services import write_lock
 from attendance_desktop.services.errors import DatabaseBusy
-from attendance_desktop.services.register_service import MarkChange
+from attendance_desktop.services.interchange import mark_import
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import integrity_service, mark_reads
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
 from tests.conftest import OFFICE, clock_at
-from tests.services.test_import_lock import DAYS, _counts, _file, pupils  # noqa: F401
-from tests.services.test_import_service import TODAY, UPNS
+from tests.services.interchange.test_import_service import TODAY, UPNS
+from tests.services.register.test_import_lock import DAYS, _counts, _file, pupils  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 REASON = DEFAULT_KIOSK_REASONS[0][0]
@@ -80,13 +82,13 @@ def test_a_failure_half_way_through_the_copy_leaves_nothing(engine, pupils, tmp_
     event.listen(engine, "before_cursor_execute", fail)
     try:
         with pytest.raises(OSError, match="disk gone"):
-            imp.import_marks(engine, _file(tmp_path), OFFICE)
+            mark_import.import_marks(engine, _file(tmp_path), OFFICE)
     finally:
         event.remove(engine, "before_cursor_execute", fail)
     assert _counts(engine) == (0, 0)
     assert _records(engine) == records  # nor the import's own record
     _clean(engine)
-    assert imp.import_marks(engine, _file(tmp_path), OFFICE).new == 24  # nothing left over
+    assert mark_import.import_marks(engine, _file(tmp_path), OFFICE).new == 24  # nothing left over
     _clean(engine)
 
 
@@ -124,7 +126,7 @@ def test_an_import_killed_half_way_leaves_nothing_and_a_waiting_kiosk_signs_in(
     assert [r.outcome for r in got] == ["signed_in"]  # type: ignore[attr-defined]
     assert _counts(engine) == (1, 1)  # the kiosk's mark only: none of the import's
     _clean(engine)
-    assert rs.read_cell(engine, pupils[UPNS[0]], TODAY, "AM").code != ""
+    assert mark_reads.read_cell(engine, pupils[UPNS[0]], TODAY, "AM").code != ""
 
 
 def test_the_kiosk_waits_out_a_lock_held_longer_than_the_busy_timeout(engine, paths, pupils):  # noqa: F811
@@ -184,7 +186,7 @@ def test_an_import_checkpoints_the_wal_itself_after_releasing_the_lock(
     stop = write_lock.watch_held(lambda _s: seen.append("lock released"))
     event.listen(engine, "before_cursor_execute", statement)
     try:
-        assert imp.import_marks(engine, _file(tmp_path), OFFICE).new == 24
+        assert mark_import.import_marks(engine, _file(tmp_path), OFFICE).new == 24
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         stop()

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from attendance_desktop.gui.charts import plots
 from attendance_desktop.gui.charts.chart_panel_widget import ChartPanelWidget
-from attendance_desktop.services import chart_data
-from attendance_desktop.services.chart_data import BandMoves
+from attendance_desktop.services.reports import chart_data
+from attendance_desktop.services.reports.chart_data import BandMoves
 
 
 class BandMovesWidget(QWidget):

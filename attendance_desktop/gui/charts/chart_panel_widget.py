@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui.charts.colours import ChartColours, chart_colours
-from attendance_desktop.services.chart_data import ChartTable
+from attendance_desktop.services.reports.chart_data import ChartTable
 
 Draw = Callable[[ChartColours], QWidget]
 

@@ -1,6 +1,6 @@
 """Drawing each chart with pyqtgraph. pyqtgraph (and numpy) are imported on the first
-draw, not at start-up. Each function takes a chart's data (services/chart_data.py,
-services/trend_service.py) and the palette's colours, and returns a new widget."""
+draw, not at start-up. Each function takes a chart's data (services/reports/chart_data.py,
+services/reports/trend_service.py) and the palette's colours, and returns a new widget."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from attendance_desktop.gui.charts.colours import ChartColours
-from attendance_desktop.services.chart_data import (
+from attendance_desktop.services.reports.chart_data import (
     SESSIONS,
     WEEKDAYS,
     BandMoves,

@@ -13,8 +13,9 @@ from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.gui.charts import plots
 from attendance_desktop.gui.charts.chart_panel_widget import ChartPanelWidget
 from attendance_desktop.gui.workers import JobSignals, start_job
-from attendance_desktop.services import chart_data, policy_service, trend_service
-from attendance_desktop.services.chart_data import PupilYear, pct_text
+from attendance_desktop.services.reports import chart_data, trend_service
+from attendance_desktop.services.reports.chart_data import PupilYear, pct_text
+from attendance_desktop.services.school import policy_service
 
 
 def _pupil_job(engine: Any, pupil_id: int, today: Any) -> Any:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui import theme
-from attendance_desktop.services.kiosk_service import KioskPupil
+from attendance_desktop.services.kiosk.kiosk_service import KioskPupil
 
 MIN_TARGET = 72  # px: comfortably above the ~64 px a finger needs
 TILE_SIZE = QSize(224, 176)

@@ -36,10 +36,11 @@ from attendance_desktop.gui.kiosk.kiosk_widgets import (
     big_button,
 )
 from attendance_desktop.gui.kiosk.pin_dialog import ExitPinDialog
-from attendance_desktop.services import kiosk_service, policy_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.kiosk_service import KioskPupil
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.kiosk.kiosk_service import KioskPupil
+from attendance_desktop.services.school import policy_service
 
 MAX_TILES = 40  # more than this: ask for another letter rather than a long scroll
 DONE_SECONDS = 8

@@ -26,12 +26,13 @@ from attendance_desktop.gui import theme
 from attendance_desktop.gui.live_view import LiveWatcher
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.services import audit_service, kiosk_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.kiosk import fire_roll, kiosk_service
+from attendance_desktop.services.records import audit_service
 
 if TYPE_CHECKING:  # ReportLab loads when a roll is made, not with the window
-    from attendance_desktop.services import fire_roll
+    from attendance_desktop.services.kiosk import fire_roll
 
 
 def _table(headers: list[str], name: str, stretch: int = 0) -> QTableWidget:
@@ -195,7 +196,7 @@ class KioskOfficeWidget(QWidget):
 
 def make_fire_roll(parent: QWidget, ctx: AppContext) -> fire_roll.FireRoll | None:
     """Write the fire roll PDF to letters/reports and offer to open it for printing."""
-    from attendance_desktop.services import fire_roll
+    from attendance_desktop.services.kiosk import fire_roll
 
     now = ctx.now()
     path = fire_roll.default_path(ctx.paths.letters_dir / "reports", now)

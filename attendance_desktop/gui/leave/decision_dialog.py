@@ -12,9 +12,9 @@ from attendance_desktop.domain import leave as rules
 from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.leave.ui_decision_dialog import Ui_DecisionDialog
 from attendance_desktop.gui.leave.request_dialog import fill_sessions
-from attendance_desktop.services import leave_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.leave import leave_service
 
 
 def request_summary(r: leave_service.RequestRow) -> str:

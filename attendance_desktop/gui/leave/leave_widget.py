@@ -32,15 +32,12 @@ from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
 from attendance_desktop.gui.leave.request_dialog import RequestDialog, date_edit
 from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.navigator import Navigator
-from attendance_desktop.services import (
-    class_service,
-    leave_service,
-    letter_service,
-    pupil_service,
-)
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave_service import RequestRow
+from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.leave.leave_service import RequestRow
+from attendance_desktop.services.letters import letter_layout, letter_service
+from attendance_desktop.services.pupils import class_service, pupil_service
 
 FILTERS = (("Waiting for a decision", "pending"), ("Upcoming granted leave", "upcoming"),
            ("Granted", "granted"), ("Refused", "refused"), ("Withdrawn", "withdrawn"),
@@ -378,7 +375,7 @@ class LeaveWidget(QWidget):
             if not path:
                 return
             try:
-                pdf = letter_service.render_blank_form(self.ctx.engine, "leave_request_form",
+                pdf = letter_layout.render_blank_form(self.ctx.engine, "leave_request_form",
                                                        today=self.ctx.today())
                 Path(path).write_bytes(pdf)
             except (ServiceError, OSError) as exc:

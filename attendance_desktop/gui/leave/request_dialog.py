@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import leave as rules
 from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.leave.ui_request_dialog import Ui_RequestDialog
-from attendance_desktop.services import leave_service, pupil_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave_service import RequestInput
+from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.leave.leave_service import RequestInput
+from attendance_desktop.services.pupils import pupil_service
 
 RELATIONSHIPS = ("Mother", "Father", "Carer", "Step-parent", "Grandparent", "Guardian",
                  "Foster carer", "Social worker", "Other")

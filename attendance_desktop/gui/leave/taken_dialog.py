@@ -19,9 +19,9 @@ from attendance_desktop.domain import codes
 from attendance_desktop.domain import leave as rules
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.leave.ui_taken_dialog import Ui_TakenDialog
-from attendance_desktop.services import leave_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.leave import leave_service
 
 ACTION_TEXT = {"change": "Will change to G",
                "confirm": "Recorded reason: tick to replace with G (headteacher)",

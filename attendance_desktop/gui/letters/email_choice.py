@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.gui.generated.letters.ui_delivery_dialog import Ui_DeliveryDialog
 from attendance_desktop.gui.generated.letters.ui_email_choice import Ui_EmailChoice
-from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.letters import letter_plans
 from attendance_desktop.services.mail import batch
 from attendance_desktop.services.mail.settings import get_settings
 
@@ -91,12 +91,12 @@ class EmailChoice(QGroupBox):
     def _schedule(self) -> None:
         self._timer.start()
 
-    def _plan(self) -> letter_service.BatchPlan | None:
+    def _plan(self) -> letter_plans.BatchPlan | None:
         ids = self.page.ticked_ids()
         key = self.page.template_combo.currentData()
         if not ids or not key:
             return None
-        return letter_service.plan_batch(self.ctx.engine, key, ids, today=self.ctx.today(),
+        return letter_plans.plan_batch(self.ctx.engine, key, ids, today=self.ctx.today(),
                                          extra=self.page.extra(for_preview=True),
                                          period=self.page.period())
 
@@ -135,7 +135,7 @@ class EmailChoice(QGroupBox):
         self.check.setChecked(was)
 
     # -- used by SendLettersWidget --------------------------------------------------
-    def job(self, plan: letter_service.BatchPlan, include: bool, token: CancelToken):  # type: ignore[no-untyped-def]
+    def job(self, plan: letter_plans.BatchPlan, include: bool, token: CancelToken):  # type: ignore[no-untyped-def]
         return batch.run_email_batch(self.ctx.engine, self.ctx.actor, plan,
                                      today=self.ctx.today(),
                                      out_dir=self.ctx.paths.letters_dir, cancel=token,

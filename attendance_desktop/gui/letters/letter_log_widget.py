@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui.column_widths import fit_columns
-from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.letters import letter_service, template_store
 from attendance_desktop.services.mail import outbox
 
 COLUMNS = ("Sent on", "Letter", "Pupils", "Addressed to", "Sent by", "How sent")
@@ -64,7 +64,7 @@ class LetterLogWidget(QWidget):
         self.type_combo = QComboBox()
         self.type_combo.setAccessibleName("Letter type")
         self.type_combo.addItem("All letters", None)
-        for t in letter_service.list_templates(self.ctx.engine, every_preset=True):
+        for t in template_store.list_templates(self.ctx.engine, every_preset=True):
             self.type_combo.addItem(t.title, t.key)
         self.type_combo.currentIndexChanged.connect(self.refresh)
         today = self.ctx.today()

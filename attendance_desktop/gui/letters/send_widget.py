@@ -35,10 +35,16 @@ from attendance_desktop.gui import theme
 from attendance_desktop.gui.letters.email_choice import EmailChoice
 from attendance_desktop.gui.letters.page_painter import page_image, print_pages
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.services import class_service, letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.letter_templates import OPTIONAL_INPUTS
+from attendance_desktop.services.letters import (
+    letter_layout,
+    letter_plans,
+    letter_service,
+    template_store,
+)
+from attendance_desktop.services.letters.letter_templates import OPTIONAL_INPUTS
+from attendance_desktop.services.pupils import class_service
 
 MODES = (("class", "A class"), ("band", "An attendance band in the period"),
          ("all", "All pupils: pick by hand"))
@@ -51,7 +57,7 @@ class SendLettersWidget(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.plan: letter_service.BatchPlan | None = None
+        self.plan: letter_plans.BatchPlan | None = None
         self.result: letter_service.BatchResult | None = None
         self.include_repeats = False
         self.task: BackgroundTask | None = None
@@ -233,7 +239,7 @@ class SendLettersWidget(QWidget):
         self.template_combo.blockSignals(True)
         current = self.template_combo.currentData()
         self.template_combo.clear()
-        for t in letter_service.list_templates(self.ctx.engine):
+        for t in template_store.list_templates(self.ctx.engine):
             self.template_combo.addItem(t.title, t.key)
         if current:
             self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(current)))
@@ -248,12 +254,12 @@ class SendLettersWidget(QWidget):
         key = self.template_combo.currentData()
         if not key:
             return
-        info = letter_service.get_template(self.ctx.engine, key)
+        info = template_store.get_template(self.ctx.engine, key)
         self.description.setText(info.description)
         self._load_periods(key)
         self.include_reasons.clear()  # a reason is for one letter
         # choosing by band: a band letter starts on its own band
-        wanted = letter_service.letter_bands(self.ctx.engine, key)
+        wanted = letter_plans.letter_bands(self.ctx.engine, key)
         if self.mode_combo.currentData() == "band" and wanted:
             index = self.group_combo.findData(wanted[0])
             if index >= 0 and index != self.group_combo.currentIndex():
@@ -265,7 +271,7 @@ class SendLettersWidget(QWidget):
         self.inputs = {}
         for name in info.inputs:
             edit = QLineEdit(old.get(name, ""))
-            label = letter_service.input_label(name)
+            label = letter_layout.input_label(name)
             edit.setAccessibleName(label)
             edit.setToolTip(f"Printed in the letter where it says {{{name}}}")
             edit.textChanged.connect(self._schedule_preview)
@@ -278,7 +284,7 @@ class SendLettersWidget(QWidget):
         today = self.ctx.today()
         self.period_combo.blockSignals(True)
         self.period_combo.clear()
-        for span in letter_service.period_options(self.ctx.engine, today, key):
+        for span in letter_plans.period_options(self.ctx.engine, today, key):
             end = min(span.end, today)
             self.period_combo.addItem(f"{span.name} ({span.start:%d %b} to {end:%d %b %Y})",
                                       span)
@@ -306,7 +312,7 @@ class SendLettersWidget(QWidget):
                 self.group_combo.addItem(f"{c.name} ({c.pupil_count})", c.id)
         elif mode == "band":
             first_concern = -1
-            for b in letter_service.bands(self.ctx.engine):
+            for b in letter_plans.bands(self.ctx.engine):
                 self.group_combo.addItem(b.label, b.key)
                 if b.concern and first_concern < 0:
                     first_concern = self.group_combo.count() - 1
@@ -324,7 +330,7 @@ class SendLettersWidget(QWidget):
             kwargs["class_id"] = data
         elif mode == "band" and data is not None:
             kwargs["band_key"] = data
-        choices = letter_service.pupil_choices(self.ctx.engine, self.ctx.today(),
+        choices = letter_plans.pupil_choices(self.ctx.engine, self.ctx.today(),
                                                period=self.period(), **kwargs)
         self.pupil_list.blockSignals(True)
         self.pupil_list.clear()
@@ -397,7 +403,7 @@ class SendLettersWidget(QWidget):
             if value or not for_preview:
                 out[key] = value
             else:
-                out[key] = f"[{letter_service.input_label(name).lower()}]"
+                out[key] = f"[{letter_layout.input_label(name).lower()}]"
         return out
 
     # -- preview -------------------------------------------------------------------
@@ -416,13 +422,13 @@ class SendLettersWidget(QWidget):
             self._show_page()
             return
         try:
-            plan = letter_service.plan_batch(self.ctx.engine, key, ids,
+            plan = letter_plans.plan_batch(self.ctx.engine, key, ids,
                                              today=self.ctx.today(),
                                              extra=self.extra(for_preview=True),
                                              period=self.period(),
                                              include=self.includes(ids))
             self._show_unfit(plan)
-            _head, pages = letter_service.plan_pages(self.ctx.engine, plan,
+            _head, pages = letter_layout.plan_pages(self.ctx.engine, plan,
                                                      today=self.ctx.today(),
                                                      include_repeats=True, limit=1)
         except ServiceError as exc:
@@ -449,7 +455,7 @@ class SendLettersWidget(QWidget):
         """The head's reasons for the ticked pupils the letter does not fit."""
         return {i: r for i, r in self.include_reasons.items() if i in ids}
 
-    def _show_unfit(self, plan: letter_service.BatchPlan) -> None:
+    def _show_unfit(self, plan: letter_plans.BatchPlan) -> None:
         rows = [(u.pupil_id, u.name, u.why, "") for u in plan.unfit]
         names = dict(zip((u.pupil_id for u in plan.unfit), (u.name for u in plan.unfit),
                          strict=True))
@@ -541,13 +547,13 @@ class SendLettersWidget(QWidget):
         if not ids:
             QMessageBox.information(self, "Letters", "Tick at least one pupil first.")
             return
-        missing = [letter_service.input_label(n) for n, e in self.inputs.items()
+        missing = [letter_layout.input_label(n) for n, e in self.inputs.items()
                    if not e.text().strip() and n not in OPTIONAL_INPUTS]
         if missing:
             QMessageBox.warning(self, "Letters", "Please fill in: " + ", ".join(missing) + ".")
             return
         try:
-            plan = letter_service.plan_batch(self.ctx.engine, key, ids, today=self.ctx.today(),
+            plan = letter_plans.plan_batch(self.ctx.engine, key, ids, today=self.ctx.today(),
                                              extra=self.extra(), period=self.period(),
                                              include=self.includes(ids))
         except ServiceError as exc:
@@ -590,7 +596,7 @@ class SendLettersWidget(QWidget):
         self.status.setText("Making letters…")
         self.task.start()
 
-    def _job(self, plan: letter_service.BatchPlan, include: bool, token: CancelToken):  # type: ignore[no-untyped-def]
+    def _job(self, plan: letter_plans.BatchPlan, include: bool, token: CancelToken):  # type: ignore[no-untyped-def]
         if self.email_choice.wanted():
             return self.email_choice.job(plan, include, token)
         return letter_service.run_batch(self.ctx.engine, self.ctx.actor, plan,
@@ -645,7 +651,7 @@ class SendLettersWidget(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            _head, pages = letter_service.plan_pages(self.ctx.engine, self.plan,
+            _head, pages = letter_layout.plan_pages(self.ctx.engine, self.plan,
                                                      today=self.ctx.today(),
                                                      include_repeats=self.include_repeats)
             print_pages(printer, pages)

@@ -20,10 +20,14 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.letters.preview_dialog import PagesPreviewDialog
-from attendance_desktop.services import letter_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.letter_templates import DIRECTIVES, MERGE_FIELDS
+from attendance_desktop.services.letters import (
+    letter_layout,
+    letter_templates,
+    template_store,
+)
+from attendance_desktop.services.letters.letter_templates import DIRECTIVES, MERGE_FIELDS
 
 BLOCK_HELP = {
     "[[signature]]": "The headteacher's signature block",
@@ -145,7 +149,7 @@ class TemplateEditorWidget(QWidget):
         current = self.key
         self.list.blockSignals(True)
         self.list.clear()
-        for t in letter_service.list_templates(self.ctx.engine):
+        for t in template_store.list_templates(self.ctx.engine):
             item = QListWidgetItem(t.title + ("" if t.is_default else "  (edited)"))
             item.setData(Qt.ItemDataRole.UserRole, t.key)
             item.setToolTip(t.description)
@@ -188,7 +192,7 @@ class TemplateEditorWidget(QWidget):
                 self.list.setCurrentRow(i)
 
     def _load(self, key: str) -> None:
-        info = letter_service.get_template(self.ctx.engine, key)
+        info = template_store.get_template(self.ctx.engine, key)
         self.key = key
         self.saved_title, self.saved_body = info.title, info.body
         self.title.setText(info.title)
@@ -196,7 +200,7 @@ class TemplateEditorWidget(QWidget):
         self._show_info(info)
         self.problems.clear()
 
-    def _show_info(self, info: letter_service.TemplateInfo) -> None:
+    def _show_info(self, info: template_store.TemplateInfo) -> None:
         kind = {"letter": "Letter addressed to the family", "form": "Form",
                 "certificate": "Certificate"}[info.layout]
         family = " · brothers and sisters share one letter" if info.family else ""
@@ -223,11 +227,11 @@ class TemplateEditorWidget(QWidget):
         self.field_help.setText(item.toolTip() if item else "")
 
     def _family(self) -> bool:
-        return bool(self.key and letter_service.DEFAULTS[self.key].family)
+        return bool(self.key and letter_templates.DEFAULTS[self.key].family)
 
     @Slot()
     def check(self) -> list[str]:
-        found = letter_service.check_template(self.body.toPlainText(), family=self._family())
+        found = letter_templates.check_template(self.body.toPlainText(), family=self._family())
         if found:
             theme.set_role(self.problems, "error")
             self.problems.setText("Problems:\n" + "\n".join(f"• {p}" for p in found))
@@ -241,14 +245,14 @@ class TemplateEditorWidget(QWidget):
         if self.key is None:
             return None
         try:
-            _head, pages = letter_service.preview_wording(
+            _head, pages = letter_layout.preview_wording(
                 self.ctx.engine, self.key, self.body.toPlainText(), today=self.ctx.today(),
                 title=self.title.text())
         except ServiceError as exc:
             self.check()
             QMessageBox.warning(self, "Preview", f"The letter cannot be shown: {exc}")
             return None
-        _pid, note = letter_service.preview_pupil(self.ctx.engine, self.key, self.ctx.today())
+        _pid, note = letter_layout.preview_pupil(self.ctx.engine, self.key, self.ctx.today())
         dialog = PagesPreviewDialog(pages, f"Preview: {self.title.text()}", self, note=note)
         dialog.setModal(True)
         dialog.show()
@@ -259,7 +263,7 @@ class TemplateEditorWidget(QWidget):
         if self.key is None:
             return
         try:
-            info = letter_service.save_template(self.ctx.engine, self.ctx.actor, self.key,
+            info = template_store.save_template(self.ctx.engine, self.ctx.actor, self.key,
                                                 self.body.toPlainText(), self.title.text())
         except ServiceError as exc:
             self.check()
@@ -283,7 +287,7 @@ class TemplateEditorWidget(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            info = letter_service.reset_template(self.ctx.engine, self.ctx.actor, self.key)
+            info = template_store.reset_template(self.ctx.engine, self.ctx.actor, self.key)
         except ServiceError as exc:
             QMessageBox.warning(self, "Not reset", str(exc))
             return
@@ -291,7 +295,7 @@ class TemplateEditorWidget(QWidget):
         self._refresh_list_item(info)
         self.problems.setText("The ready-made wording is back.")
 
-    def _refresh_list_item(self, info: letter_service.TemplateInfo) -> None:
+    def _refresh_list_item(self, info: template_store.TemplateInfo) -> None:
         item = self.list.currentItem()
         if item is not None:
             item.setText(info.title + ("" if info.is_default else "  (edited)"))

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidgetItem, QMessa
 
 from attendance_desktop.gui.generated.mail.ui_first_day_dialog import Ui_FirstDayDialog
 from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.dashboard_service import Absentee
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.mail import absence
+from attendance_desktop.services.today.dashboard_service import Absentee
 
 
 class FirstDayDialog(QDialog):

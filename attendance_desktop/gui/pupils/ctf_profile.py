@@ -8,10 +8,11 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from attendance_desktop.gui.generated.pupils.ui_ctf_export_dialog import Ui_CtfExportDialog
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.services import audit_service, pupil_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.interchange import ctf_export, previous_school
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.records import audit_service
 
 
 def previous_schools_table() -> QWidget:

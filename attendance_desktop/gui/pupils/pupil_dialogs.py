@@ -11,11 +11,11 @@ from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.pupils.ui_contact_dialog import Ui_ContactDialog
 from attendance_desktop.gui.generated.pupils.ui_leave_dialog import Ui_LeaveDialog
 from attendance_desktop.gui.generated.pupils.ui_pupil_edit_dialog import Ui_PupilEditDialog
-from attendance_desktop.services import pupil_service
-from attendance_desktop.services.class_service import ClassInfo
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.pupil_service import (
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils.class_service import ClassInfo
+from attendance_desktop.services.pupils.pupil_service import (
     GROUP_FLAGS,
     SEN_LABELS,
     YEAR_GROUPS,

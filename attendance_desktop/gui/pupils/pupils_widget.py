@@ -42,20 +42,17 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     PupilEditDialog,
 )
 from attendance_desktop.gui.tables import fill_table, read_only_table
-from attendance_desktop.services import (
-    class_service,
-    leave_service,
-    policy_service,
-    pupil_service,
-)
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.pupil_service import (
+from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils.pupil_service import (
     SEN_LABELS,
     ContactLink,
     LinkInput,
     PupilSummary,
 )
+from attendance_desktop.services.school import policy_service
 
 PHOTO_MAX_SIDE = 480
 SEX_LABELS = {"F": "Female", "M": "Male", "X": "Other / not known", "": "Not recorded"}

@@ -11,8 +11,9 @@ from PySide6.QtGui import QPageLayout
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from attendance_desktop.gui.generated.register.ui_amendments_dialog import Ui_AmendmentsDialog
-from attendance_desktop.services import amendments_report, audit_service, register_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.register import amendments_report, mark_reads
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -44,9 +45,12 @@ class AmendmentsDialog(QDialog):
     @Slot()
     def _count(self) -> None:
         start, end = self._range()
-        n = len(register_service.amendments_between(
+        n = len(mark_reads.amendments_between(
             self.ctx.engine, start, end, after_close_only=self.ui.after_close.isChecked()))
         self.ui.count.setText(f"{n} change(s) in this range")
+        n = len(mark_reads.amendments_between(
+            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked()))
+        self.count.setText(f"{n} change(s) in this range")
 
     def _ask_path(self, suffix: str, filter_text: str) -> Path | None:
         start, end = self._range()
@@ -73,8 +77,10 @@ class AmendmentsDialog(QDialog):
     def report_html(self) -> str:
         """The report as an HTML table, for printing."""
         start, end = self._range()
-        rows = register_service.amendments_between(
+        rows = mark_reads.amendments_between(
             self.ctx.engine, start, end, after_close_only=self.ui.after_close.isChecked())
+        rows = mark_reads.amendments_between(
+            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
         head = "".join(f"<th>{escape(h)}</th>" for h in amendments_report.HEADERS)
         body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>"
                                         for v in amendments_report.row_values(r)) + "</tr>"
@@ -98,8 +104,10 @@ class AmendmentsDialog(QDialog):
         doc.setHtml(self.report_html())
         doc.print_(printer)
         start, end = self._range()
-        rows = register_service.amendments_between(
+        rows = mark_reads.amendments_between(
             self.ctx.engine, start, end, after_close_only=self.ui.after_close.isChecked())
+        rows = mark_reads.amendments_between(
+            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
         audit_service.record_export(self.ctx.engine, self.ctx.actor, "amendments report",
                                     [r.pupil_id for r in rows], "printer", kind="print")
 

@@ -7,10 +7,10 @@ from PySide6.QtWidgets import QDialog, QTableWidgetItem, QWidget
 
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.generated.register.ui_checks_dialog import Ui_ChecksDialog
-from attendance_desktop.services import checks_service
-from attendance_desktop.services.checks_service import KINDS, CheckItem
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.register import checks_service
+from attendance_desktop.services.register.checks_service import KINDS, CheckItem
 
 
 class ChecksDialog(QDialog):

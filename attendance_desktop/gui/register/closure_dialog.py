@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QWidget
 
 from attendance_desktop.domain import codes
 from attendance_desktop.gui.generated.register.ui_closure_dialog import Ui_ClosureDialog
-from attendance_desktop.services import closure_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.register import closure_service
 
 
 class ClosureDialog(QDialog):

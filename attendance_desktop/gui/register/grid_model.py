@@ -24,8 +24,8 @@ from PySide6.QtGui import QBrush, QFont
 from attendance_desktop.domain import codes
 from attendance_desktop.gui.register.colours import grid_brushes
 from attendance_desktop.services.errors import CellConflict, MarkConflict, ServiceError
-from attendance_desktop.services.grid_service import DISTINCT_SOURCES, GridSnapshot
-from attendance_desktop.services.register_service import BulkResult, CellMark, MarkChange
+from attendance_desktop.services.register.grid_service import DISTINCT_SOURCES, GridSnapshot
+from attendance_desktop.services.register.register_service import BulkResult, CellMark, MarkChange
 
 Writer = Callable[[list[MarkChange], str], BulkResult]
 DetailLoader = Callable[[int, dt.date, str], CellMark]

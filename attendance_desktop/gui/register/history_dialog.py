@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidgetItem, QWidget
 
 from attendance_desktop.gui.generated.register.ui_history_dialog import Ui_HistoryDialog
-from attendance_desktop.services.register_service import CellMark, HistoryEntry
+from attendance_desktop.services.register.mark_reads import HistoryEntry
+from attendance_desktop.services.register.register_service import CellMark
 
 
 def _show(code: str, minutes: int | None, comment: str) -> str:

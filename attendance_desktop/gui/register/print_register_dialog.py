@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QMessageBo
 from attendance_desktop.gui.generated.register.ui_print_register_dialog import (
     Ui_PrintRegisterDialog,
 )
-from attendance_desktop.services import audit_service, grid_service, register_pdf
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.register import grid_service, register_pdf
 
 EVERY_CLASS = -1
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.domain import codes
+from attendance_desktop.domain import codes, school_day
 from attendance_desktop.domain.codes import NoteRequirement
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import theme
@@ -37,17 +37,18 @@ from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from attendance_desktop.gui.register.grid_view import KEY_HELP, RegisterGridView
 from attendance_desktop.gui.register.history_dialog import HistoryDialog
 from attendance_desktop.gui.register.mark_dialog import MarkDialog, ask_reason
-from attendance_desktop.services import (
-    calendar_service,
-    grid_navigation,
-    grid_service,
-    policy_service,
-    register_service,
-)
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import MarkConflict, ServiceError
-from attendance_desktop.services.grid_service import GridSnapshot
-from attendance_desktop.services.register_service import BulkResult, MarkChange
+from attendance_desktop.services.register import (
+    grid_navigation,
+    grid_service,
+    mark_reads,
+    mark_rules,
+    register_service,
+)
+from attendance_desktop.services.register.grid_service import GridSnapshot
+from attendance_desktop.services.register.register_service import BulkResult, MarkChange
+from attendance_desktop.services.school import calendar_service, policy_service
 
 WHOLE_SCHOOL = -1
 
@@ -240,7 +241,7 @@ class RegisterWidget(QWidget):
             self.date_edit.blockSignals(False)
 
     def _session_now(self) -> str:
-        return "AM" if self.ctx.now().time() < self.policy.pm.marking_starts else "PM"
+        return school_day.session_at(self.policy, self.ctx.now())
 
     @Slot()
     def _class_or_span_changed(self) -> None:
@@ -352,7 +353,7 @@ class RegisterWidget(QWidget):
 
     def _closed_columns(self, snap: GridSnapshot) -> list[bool]:
         now = self.ctx.now()
-        return [register_service.register_closed(self.policy, c.day, c.session, now)
+        return [mark_rules.register_closed(self.policy, c.day, c.session, now)
                 for c in snap.columns]
 
     def _writer(self, changes: list[MarkChange], reason: str) -> BulkResult:
@@ -360,7 +361,7 @@ class RegisterWidget(QWidget):
                                               reason=reason)
 
     def _detail(self, pupil_id: int, day: dt.date, session: str) -> register_service.CellMark:
-        return register_service.read_cell(self.ctx.engine, pupil_id, day, session)
+        return mark_reads.read_cell(self.ctx.engine, pupil_id, day, session)
 
     def _current_key(self) -> tuple[int, dt.date, str] | None:
         if self.model is None:
@@ -452,7 +453,7 @@ class RegisterWidget(QWidget):
     def _closed(self, col: int) -> bool:
         assert self.model is not None
         c = self.model.snap.columns[col]
-        return register_service.register_closed(self.policy, c.day, c.session, self.ctx.now())
+        return mark_rules.register_closed(self.policy, c.day, c.session, self.ctx.now())
 
     def _amending(self, cells: list[tuple[int, int]]) -> bool:
         """True if writing these cells changes a mark after its register closed."""
@@ -738,8 +739,8 @@ class RegisterWidget(QWidget):
             return
         pupil = self.model.snap.pupils[idx.row()]
         col = self.model.snap.columns[idx.column()]
-        current = register_service.read_cell(self.ctx.engine, pupil.id, col.day, col.session)
-        entries = register_service.cell_history(self.ctx.engine, pupil.id, col.day,
+        current = mark_reads.read_cell(self.ctx.engine, pupil.id, col.day, col.session)
+        entries = mark_reads.cell_history(self.ctx.engine, pupil.id, col.day,
                                                 col.session)
         self.history_dialog = HistoryDialog(self, self._heading(idx.row(), idx.column()),
                                             current, entries)

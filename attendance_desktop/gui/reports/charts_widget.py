@@ -1,6 +1,6 @@
 """The Charts and Trends tabs of the Reports page.
 
-After each report is built, the chart data (services/report_charts.py) is counted on the
+After each report is built, the chart data (services/reports/report_charts.py) is counted on the
 thread pool, without a modal dialog, so the tables stay usable while it loads; a newer
 report cancels an older count. Charts are drawn when their tab is first shown, so
 pyqtgraph is imported only then."""
@@ -17,11 +17,11 @@ from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.gui.charts import plots
 from attendance_desktop.gui.charts.chart_panel_widget import ChartPanelWidget
 from attendance_desktop.gui.workers import JobSignals, start_job
-from attendance_desktop.services import report_charts
-from attendance_desktop.services.chart_data import ChartTable, pct_text
-from attendance_desktop.services.report_charts import ReportChartSet
-from attendance_desktop.services.report_service import Report, points
-from attendance_desktop.services.trend_service import KINDS, MEASURES, SamePoint, measure
+from attendance_desktop.services.reports import report_charts
+from attendance_desktop.services.reports.chart_data import ChartTable, pct_text
+from attendance_desktop.services.reports.report_charts import ReportChartSet
+from attendance_desktop.services.reports.report_service import Report, points
+from attendance_desktop.services.reports.trend_service import KINDS, MEASURES, SamePoint, measure
 
 CHARTS = (("weekly", "Week by week"), ("monthly", "PA by month"),
           ("bars", "Classes and years"), ("heatmap", "Weekdays"), ("codes", "Codes"))

@@ -14,12 +14,13 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QPushButton, QWid
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.services import audit_service, school_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.letterhead import Letterhead
-from attendance_desktop.services.packs import briefing, governors, la_return, pack_pdf
-from attendance_desktop.services.report_service import ReportPeriod
+from attendance_desktop.services.pdf.letterhead import Letterhead
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.reports.packs import briefing, governors, la_return, pack_pdf
+from attendance_desktop.services.reports.report_service import ReportPeriod
+from attendance_desktop.services.school import school_service
 
 PACKS = {
     "governors": ("Governors' termly pack (PDF and CSV)…", "Governors pack",

@@ -34,19 +34,15 @@ from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.reports.charts_widget import ChartsWidget
 from attendance_desktop.gui.reports.packs_menu import PacksButton
-from attendance_desktop.services import (
-    audit_service,
-    calendar_service,
-    census_service,
-    report_service,
-    school_service,
-)
-from attendance_desktop.services.chart_data import chart_csv
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.letterhead import Letterhead
-from attendance_desktop.services.report_pdf import render_report_pdf
-from attendance_desktop.services.report_service import TABLE_TITLES, Report, pct, points
+from attendance_desktop.services.pdf.letterhead import Letterhead
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.reports import census_service, report_service
+from attendance_desktop.services.reports.chart_data import chart_csv
+from attendance_desktop.services.reports.report_pdf import render_report_pdf
+from attendance_desktop.services.reports.report_service import TABLE_TITLES, Report, pct, points
+from attendance_desktop.services.school import calendar_service, school_service
 
 CUSTOM = "custom"
 # Tabs in reading order; the whole-school figures are also in the summary above them.

@@ -19,10 +19,10 @@ from attendance_desktop.gui.common import bullet_list
 from attendance_desktop.gui.generated.settings.ui_backups import Ui_BackupsPage
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.register_check import RegisterCheckBox
-from attendance_desktop.services import backup_service, backup_store, restore_service
-from attendance_desktop.services.backup_store import BackupFile
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.records import backup_service, backup_store, restore_service
+from attendance_desktop.services.records.backup_store import BackupFile
 
 
 def _size(n: int) -> str:

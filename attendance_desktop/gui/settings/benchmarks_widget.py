@@ -24,9 +24,9 @@ from attendance_desktop.gui.generated.settings.ui_benchmarks import Ui_Benchmark
 from attendance_desktop.gui.generated.settings.ui_figure_dialog import Ui_FigureDialog
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.tables import fill_table
-from attendance_desktop.services import benchmark_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.reports import benchmark_service
 
 NOT_GIVEN = -1.0  # the spin boxes' "not given" value (shown as a dash)
 

@@ -9,13 +9,16 @@ import datetime as dt
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QListWidgetItem, QMessageBox, QWidget
 
-from attendance_desktop.domain.calendar import default_term_dates
+from attendance_desktop.domain.calendar import (
+    default_term_dates,
+)
 from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.settings.ui_calendar_page import Ui_CalendarSettingsPage
 from attendance_desktop.gui.settings.term_dates_editor import DAY_FMT, TERMS, TermDatesEditor
-from attendance_desktop.services import calendar_service, school_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.register import calendar_changes
+from attendance_desktop.services.school import calendar_service, school_service
 
 __all__ = ["DAY_FMT", "TERMS", "CalendarSettingsPage", "TermDatesEditor"]
 
@@ -113,7 +116,7 @@ class CalendarSettingsPage(QWidget):
             return
         dates = self.editor.term_dates()
         try:
-            school_service.save_year(self.ctx.engine, self.ctx.actor, dates,
+            calendar_changes.save_year(self.ctx.engine, self.ctx.actor, dates,
                                      self.editor.inset_days())
         except ServiceError as exc:
             self.result.show_error(f"Not saved: {exc}")
@@ -126,7 +129,7 @@ class CalendarSettingsPage(QWidget):
     @Slot()
     def _add_closure(self) -> None:
         try:
-            school_service.add_closure(self.ctx.engine, self.ctx.actor,
+            calendar_changes.add_closure(self.ctx.engine, self.ctx.actor,
                                        pydate(self.closure_date.date()),
                                        self.closure_session.currentData(), "planned",
                                        self.closure_text.text())
@@ -149,7 +152,7 @@ class CalendarSettingsPage(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            school_service.remove_closure(self.ctx.engine, self.ctx.actor,
+            calendar_changes.remove_closure(self.ctx.engine, self.ctx.actor,
                                           dt.date.fromisoformat(day), session)
         except ServiceError as exc:
             self.result.show_error(str(exc))

@@ -8,10 +8,11 @@ from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableWidgetItem, QWidge
 
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.generated.settings.ui_classes import Ui_ClassesEditor
-from attendance_desktop.services import class_service, staff_service
-from attendance_desktop.services.class_service import ClassInfo
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.pupils import class_service
+from attendance_desktop.services.pupils.class_service import ClassInfo
+from attendance_desktop.services.school import staff_service
 
 
 class ClassesEditor(QWidget):

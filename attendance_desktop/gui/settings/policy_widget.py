@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QWidget
 from attendance_desktop.domain.policy import PolicyError
 from attendance_desktop.gui.generated.settings.ui_policy_page import Ui_PolicySettingsPage
 from attendance_desktop.gui.settings.policy_editor import GROUPS, PolicyEditor
-from attendance_desktop.services import policy_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import policy_service
 
 __all__ = ["GROUPS", "PolicyEditor", "PolicySettingsPage"]
 

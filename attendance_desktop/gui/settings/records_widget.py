@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from attendance_desktop.gui.generated.settings.ui_records import Ui_RecordsPage
 from attendance_desktop.gui.settings.labels import role_label, value_text
-from attendance_desktop.services import audit_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.records import audit_service
 
 KIND_LABELS = {"": "All kinds", "export": "Exports", "print": "Printouts",
                "retention": "Retention removals"}

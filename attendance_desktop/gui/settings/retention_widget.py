@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QMessageBox, QTableWidgetItem, QWidget
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.domain.wording import counted
 from attendance_desktop.gui.generated.settings.ui_retention import Ui_RetentionPage
-from attendance_desktop.services import retention_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.retention_service import RetentionReport
+from attendance_desktop.services.records import retention_service
+from attendance_desktop.services.records.retention_service import RetentionReport
 
 
 class RetentionPage(QWidget):

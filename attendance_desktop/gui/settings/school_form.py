@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from attendance_desktop.gui.common import image_file_to_png
 from attendance_desktop.gui.generated.settings.ui_school_details import Ui_SchoolDetailsForm
-from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.school_service import SchoolDetails
+from attendance_desktop.services.school import school_service
+from attendance_desktop.services.school.school_service import SchoolDetails
 
 LOGO_MAX_SIDE = 400
 

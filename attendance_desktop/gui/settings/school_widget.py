@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QWidget
 
 from attendance_desktop.gui.generated.settings.ui_school_page import Ui_SchoolSettingsPage
 from attendance_desktop.gui.settings.school_form import LOGO_MAX_SIDE, SchoolDetailsForm
-from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.school import school_service
 
 __all__ = ["LOGO_MAX_SIDE", "SchoolDetailsForm", "SchoolSettingsPage"]
 

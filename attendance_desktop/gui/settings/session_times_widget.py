@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QWidget
 from attendance_desktop.domain.policy import PolicyError
 from attendance_desktop.gui.generated.settings.ui_session_times_page import Ui_SessionTimesPage
 from attendance_desktop.gui.settings.session_times_form import SessionTimesForm
-from attendance_desktop.services import policy_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.school import policy_service
 
 __all__ = ["SessionTimesForm", "SessionTimesPage"]
 

@@ -23,8 +23,8 @@ from attendance_desktop.gui.settings.retention_widget import RetentionPage
 from attendance_desktop.gui.settings.school_widget import SchoolSettingsPage
 from attendance_desktop.gui.settings.session_times_widget import SessionTimesPage
 from attendance_desktop.gui.settings.staff_widget import StaffEditor
-from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.school import school_service
 
 
 class ChangeLogWidget(QWidget):

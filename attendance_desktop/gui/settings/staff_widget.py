@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.settings.ui_staff import Ui_StaffEditor
-from attendance_desktop.services import staff_service
-from attendance_desktop.services.auth_service import MIN_PIN_LENGTH, StaffInfo
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.staff_service import ASSIGNABLE_ROLES
+from attendance_desktop.services.school import staff_service
+from attendance_desktop.services.school.auth_service import MIN_PIN_LENGTH, StaffInfo
+from attendance_desktop.services.school.staff_service import ASSIGNABLE_ROLES
 
 ROLE_HELP = {
     Role.HEAD: "everything, including settings, staff and leave decisions",

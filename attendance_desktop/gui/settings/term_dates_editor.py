@@ -17,8 +17,8 @@ from attendance_desktop.domain.calendar import (
 )
 from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.settings.ui_term_dates_editor import Ui_TermDatesEditor
-from attendance_desktop.services import calendar_service
-from attendance_desktop.services.calendar_service import YearInfo
+from attendance_desktop.services.school import calendar_service
+from attendance_desktop.services.school.calendar_service import YearInfo
 
 TERMS = ("Autumn", "Spring", "Summer")
 DAY_FMT = "%a %d %b %Y"

@@ -2,7 +2,7 @@
 
 Nothing is saved until Import is pressed, and Import stays disabled while any problem is
 shown (the service imports all or nothing). Layout: ui/setup/pupil_import.ui; the
-field-to-column rows are built here from import_service.PUPIL_FIELDS.
+field-to-column rows are built here from pupil_fields.PUPIL_FIELDS.
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from PySide6.QtWidgets import (
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.setup.ui_pupil_import import Ui_PupilImportWidget
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.services import import_service
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ImportRejected, ServiceError
-from attendance_desktop.services.import_service import (
-    PUPIL_FIELDS,
-    PupilImportPreview,
-    PupilImportResult,
+from attendance_desktop.services.interchange import (
+    pupil_import,
+    pupil_import_check,
 )
+from attendance_desktop.services.interchange.pupil_fields import PUPIL_FIELDS
+from attendance_desktop.services.interchange.pupil_import import PupilImportResult
+from attendance_desktop.services.interchange.pupil_import_check import PupilImportPreview
 
 NOT_IN_FILE = "(not in file)"
 SHOWN = [("upn", "UPN"), ("legal_forename", "Forename"), ("legal_surname", "Surname"),
@@ -57,7 +58,7 @@ class PupilImportWidget(QWidget):
         self.problem_list.itemActivated.connect(self._go_to_problem)
         self.import_button.clicked.connect(self._import)
         ui.split.setSizes([300, 120])
-        # One row per field the import knows (import_service.PUPIL_FIELDS), in three columns.
+        # One row per field the import knows (pupil_fields.PUPIL_FIELDS), in three columns.
         grid = ui.mappingGrid
         self.combos: dict[str, QComboBox] = {}
         per_col = (len(PUPIL_FIELDS) + 2) // 3
@@ -91,7 +92,7 @@ class PupilImportWidget(QWidget):
     def _run_preview(self, mapping: dict[str, str] | None) -> None:
         assert self.path is not None
         try:
-            preview = import_service.preview_pupils(self.ctx.engine, self.path, mapping,
+            preview = pupil_import_check.preview_pupils(self.ctx.engine, self.path, mapping,
                                                     today=self.ctx.today())
         except ServiceError as exc:
             self.preview = None
@@ -211,7 +212,7 @@ class PupilImportWidget(QWidget):
         self.choose.setEnabled(False)
         self.mapping_box.setEnabled(False)
         self.task = BackgroundTask(self, "Importing pupils", lambda token: (
-            import_service.import_pupils_job(engine, path, actor, mapping, today, token)))
+            pupil_import.import_pupils_job(engine, path, actor, mapping, today, token)))
         self.task.succeeded.connect(self._import_done)
         self.task.failed.connect(self._import_failed)
         self.task.cancelled.connect(self._import_cancelled)

@@ -12,8 +12,8 @@ from attendance_desktop import APP_NAME
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.gui.generated.setup.ui_welcome_dialog import Ui_WelcomeDialog
 from attendance_desktop.gui.progress import BackgroundTask
-from attendance_desktop.services import school_service
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.school import school_service
 
 DEMO_PUPILS = 210
 # three years of history, so the Reports page's trends and last-year lines have something
@@ -55,7 +55,7 @@ class WelcomeDialog(QDialog):
             self.accept()
 
     def _demo_job(self, token: CancelToken) -> Generator[Progress, None, Any]:
-        from attendance_desktop.services import demo_service
+        from attendance_desktop.services.demo import demo_service
 
         yield Progress(0, 4, "Creating the demo school")
         signals = self.task.signals if self.task else None

@@ -30,16 +30,16 @@ from attendance_desktop.gui.pupils.pupil_dialogs import PupilEditDialog
 from attendance_desktop.gui.settings.classes_widget import ClassesEditor
 from attendance_desktop.gui.settings.staff_widget import StaffEditor
 from attendance_desktop.gui.setup.pupil_import_widget import PupilImportWidget
-from attendance_desktop.services import (
+from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.register import calendar_changes
+from attendance_desktop.services.school import (
     calendar_service,
-    class_service,
     policy_service,
-    pupil_service,
     school_service,
     staff_service,
 )
-from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.errors import ServiceError
 
 SETUP_ACTOR = Actor("Set-up wizard", Role.SYSTEM)
 
@@ -116,7 +116,7 @@ class CalendarPage(_Page):
         if self.editor.problems():
             return False  # the editor already lists them
         try:
-            school_service.save_year(self.ctx.engine, self.ctx.actor, self.editor.term_dates(),
+            calendar_changes.save_year(self.ctx.engine, self.ctx.actor, self.editor.term_dates(),
                                      self.editor.inset_days())
         except ServiceError as exc:
             self.editor.message.show_error(f"Not saved: {exc}")

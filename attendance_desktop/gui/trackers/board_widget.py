@@ -29,10 +29,10 @@ from attendance_desktop.gui.column_widths import fit_columns
 from attendance_desktop.gui.generated.trackers.ui_case_dialog import Ui_CaseDialog
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.trackers.pupil_case_widget import PupilCaseWidget, due_text
-from attendance_desktop.services import alerts_service
-from attendance_desktop.services.alerts_service import PupilAlert, Snapshot
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.trackers import alerts_service
+from attendance_desktop.services.trackers.alerts_service import PupilAlert, Snapshot
 
 COLUMNS = ["Urgency", "Pupil", "Class", "This year", "Band (period) · now", "Lateness",
            "Flags", "Next step", "Due"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from attendance_desktop.services import letter_service
-from attendance_desktop.services.alerts_service import DueItem
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.letters import template_store
+from attendance_desktop.services.trackers.alerts_service import DueItem
 
 
 def due_text(d: DueItem, on: dt.date) -> str:
@@ -22,6 +22,6 @@ def letter_title(key: str) -> str:
     if not key:
         return ""
     try:
-        return str(letter_service.letter_title(key))
+        return str(template_store.letter_title(key))
     except (KeyError, ServiceError):
         return key

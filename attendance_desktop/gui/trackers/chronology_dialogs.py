@@ -12,10 +12,10 @@ from PySide6.QtCore import QDate, Qt, Slot
 from PySide6.QtWidgets import QDialog, QWidget
 
 from attendance_desktop.gui.generated.trackers.ui_add_entry_dialog import Ui_AddEntryDialog
-from attendance_desktop.services import chronology_service
-from attendance_desktop.services.chronology_service import ENTRY_KINDS, EntryInfo
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.trackers import chronology_service
+from attendance_desktop.services.trackers.chronology_service import ENTRY_KINDS, EntryInfo
 
 KIND_TIPS = {
     "note": "Anything worth keeping on the record: what was said, seen or agreed",

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.gui.trackers.chronology_dialogs import AddEntryDialog
-from attendance_desktop.services import chronology_output, chronology_service
-from attendance_desktop.services.chronology_service import FILTERS, Item, Timeline
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.trackers import chronology_output, chronology_service
+from attendance_desktop.services.trackers.chronology_service import FILTERS, Item, Timeline
 
 HEADERS = ["Date", "Pupil", "Kind", "What", "Outcome", "Who"]
 WIDTHS = (88, 140, 150, 0, 150, 160)  # "What" takes the rest

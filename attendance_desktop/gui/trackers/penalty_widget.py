@@ -27,10 +27,10 @@ from attendance_desktop.gui.trackers.step_dialog import (
     NoticeUpdateDialog,
     PenaltyDecisionDialog,
 )
-from attendance_desktop.services import tracker_service
-from attendance_desktop.services.alerts_service import PupilAlert
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.trackers import tracker_service
+from attendance_desktop.services.trackers.alerts_service import PupilAlert
 
 
 def considerations_html(items: list[tracker_service.Consideration]) -> str:

@@ -35,17 +35,13 @@ from attendance_desktop.gui.trackers.case_text import (
 from attendance_desktop.gui.trackers.marks_calendar_widget import MarksCalendarWidget
 from attendance_desktop.gui.trackers.penalty_widget import PenaltyNoticesWidget
 from attendance_desktop.gui.trackers.step_dialog import StepDialog
-from attendance_desktop.services import (
-    alerts_service,
-    calendar_service,
-    kiosk_service,
-    letter_service,
-    policy_service,
-    tracker_service,
-)
-from attendance_desktop.services.alerts_service import DueItem, PupilAlert
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.letters import letter_layout, letter_service, template_store
+from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.trackers import alerts_service, tracker_service
+from attendance_desktop.services.trackers.alerts_service import DueItem, PupilAlert
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
@@ -425,9 +421,9 @@ class PupilCaseWidget(QWidget):
             return
         extra: dict[str, str] = {}
         try:
-            for name in letter_service.inputs_needed(self.ctx.engine, item.letter):
+            for name in template_store.inputs_needed(self.ctx.engine, item.letter):
                 key = name.split(":", 1)[-1] if name.startswith("extra:") else name
-                label = letter_service.input_label(name)
+                label = letter_layout.input_label(name)
                 text, ok = QInputDialog.getText(self, "Letter", f"{label}:")
                 if not ok:
                     return
@@ -454,7 +450,7 @@ class PupilCaseWidget(QWidget):
                 try:
                     tracker_service.record_invitation(
                         self.ctx.engine, self.ctx.actor, self.pupil_id, item.tracker, item.key,
-                        f"Letter “{letter_service.letter_title(item.letter)}” sent")
+                        f"Letter “{template_store.letter_title(item.letter)}” sent")
                 except ServiceError as exc:
                     QMessageBox.warning(self, "Trackers", str(exc))
                 self.refresh()
@@ -466,7 +462,7 @@ class PupilCaseWidget(QWidget):
         if item.kind in ("action", "start") and QMessageBox.question(
                 self, "Letter sent", f"The letter is in the letters log. Record "
                 f"“{item.label}” as done now?") == QMessageBox.StandardButton.Yes:
-            note = f"Letter “{letter_service.letter_title(item.letter)}” sent"
+            note = f"Letter “{template_store.letter_title(item.letter)}” sent"
             if item.tracker == "lateness":
                 self._run(tracker_service.record_lateness_action, self.pupil_id, item.key, note)
             elif item.tracker == "absence":

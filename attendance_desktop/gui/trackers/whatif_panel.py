@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from attendance_desktop.domain import whatif
-from attendance_desktop.services import whatif_service
 from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.whatif_service import PupilWhatIf
+from attendance_desktop.services.trackers import whatif_service
+from attendance_desktop.services.trackers.whatif_service import PupilWhatIf
 
 TIP = ("What if the pupil attends every session from today? Counted from this year's"
        " figures and the school calendar: only the sessions still to come this term or year"

@@ -29,9 +29,11 @@ from attendance_desktop.db.models import (
     School,
 )
 from attendance_desktop.domain import upn as upn_rules
-from attendance_desktop.services import calendar_service, stats_service
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, ServiceError
 from attendance_desktop.services.interchange import ctf_model as m
+from attendance_desktop.services.reports import stats_service
+from attendance_desktop.services.school import calendar_service
 
 # Destination unknown: the LA and establishment numbers MIS use for "not known".
 UNKNOWN_LEA, UNKNOWN_ESTAB = "MMM", "MMMM"
@@ -73,7 +75,7 @@ def build_ctf(engine: Engine, pupil_id: int, *, lea: str = "", estab: str = "",
               dest_lea: str = "", dest_estab: str = "", today: dt.date | None = None,
               now: dt.datetime | None = None) -> tuple[bytes, ExportResult]:
     """The CTF for one pupil as UTF-8 bytes, and what it holds."""
-    now = now or dt.datetime.now()
+    now = now or clock.now(engine)
     today = today or now.date()
     years = calendar_service.list_years(engine)
     with session_scope(engine) as s:

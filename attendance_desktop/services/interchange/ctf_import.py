@@ -32,7 +32,7 @@ from attendance_desktop.db.models import (
     PupilHome,
 )
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor
-from attendance_desktop.services import pupil_service
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import PermissionDenied, Problem, ServiceError
 from attendance_desktop.services.interchange import ctf_model as m
 from attendance_desktop.services.interchange.ctf_parse import (
@@ -41,7 +41,8 @@ from attendance_desktop.services.interchange.ctf_parse import (
     read_ctf,
     year_group,
 )
-from attendance_desktop.services.pupil_service import PupilInput
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils.pupil_service import PupilInput
 
 _log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ def preview(engine: Engine, path: Path, sections: Sequence[str] = m.SECTIONS,
     chosen = _sections(sections)
     ctf, raw = read_ctf(path)
     with session_scope(engine) as s:
-        plan = _Plan(s, ctf, chosen, admission_date or today or dt.date.today(), today,
+        plan = _Plan(s, ctf, chosen, admission_date or today or clock.today(s), today,
                      path.name)
         out = plan.run()
         s.rollback()  # a preview never saves
@@ -174,7 +175,7 @@ def import_ctf(engine: Engine, path: Path, sections: Sequence[str] = m.SECTIONS,
     digest = hashlib.sha256(raw).hexdigest()
     if expect_sha256 is not None and digest != expect_sha256:
         raise ServiceError(f"{path.name} changed after the preview; preview it again")
-    now = now or dt.datetime.now()
+    now = now or clock.now(engine)
     with session_scope(engine) as s:
         record = CtfImport(file_name=path.name, file_sha256=digest,
                            ctf_version=ctf.header.version, header_datetime=ctf.header.date_time,
@@ -247,7 +248,8 @@ class _Plan:
                  admission: dt.date, today: dt.date | None, source: str,
                  import_id: int | None = None) -> None:
         self.s, self.ctf, self.sections = s, ctf, sections
-        self.admission, self.today, self.source = admission, today, source
+        self.admission, self.source = admission, source
+        self.today: dt.date = today or clock.today(s)
         self.import_id = import_id
         self.problems: list[Problem] = []
 

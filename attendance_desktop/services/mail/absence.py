@@ -21,12 +21,14 @@ from sqlmodel import Session, col, select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import MailTemplate, Pupil, SettingChange
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import audit_service, clock, school_service
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
 from attendance_desktop.services.mail import compose, outbox
 from attendance_desktop.services.mail.contacts import email_recipients
 from attendance_desktop.services.mail.sender import MailNotReady
 from attendance_desktop.services.mail.settings import get_settings
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.school import school_service
 
 FIELDS = {
     "child_name": "the child's name (preferred forename and surname)",

@@ -21,9 +21,12 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services import audit_service, clock, letter_service, school_service
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import PermissionDenied
-from attendance_desktop.services.letter_service import BatchPlan, BatchResult, FamilyLetter
+from attendance_desktop.services.letters import letter_layout, letter_service, template_store
+from attendance_desktop.services.letters.letter_facts import FamilyLetter
+from attendance_desktop.services.letters.letter_plans import BatchPlan
+from attendance_desktop.services.letters.letter_service import BatchResult
 from attendance_desktop.services.mail import compose, outbox
 from attendance_desktop.services.mail.contacts import (
     Recipient,
@@ -32,6 +35,8 @@ from attendance_desktop.services.mail.contacts import (
 )
 from attendance_desktop.services.mail.sender import MailNotReady
 from attendance_desktop.services.mail.settings import get_settings
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.school import school_service
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +104,7 @@ def run_email_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.
                     include_repeats: bool = False
                     ) -> Generator[Progress, None, EmailBatchResult]:
     """Make the letters; queue emailed ones in the outbox and print the rest."""
-    if actor.role not in letter_service.SENDER_ROLES:
+    if actor.role not in template_store.SENDER_ROLES:
         raise PermissionDenied("only office staff and the headteacher can send letters")
     cfg = get_settings(engine)
     if not cfg.configured:
@@ -111,7 +116,7 @@ def run_email_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.
     total = len(delivery.email)
     for n, item in enumerate(delivery.email, start=1):
         cancel.check()
-        pdf = letter_service.render_family_letter(engine, plan.template_key,
+        pdf = letter_layout.render_family_letter(engine, plan.template_key,
                                                   item.letter.pupil_ids, today=today,
                                                   extra=extra, period=plan.period)
         made.append((item, pdf))
