@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import theme
+from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.letters.email_choice import EmailChoice
 from attendance_desktop.gui.letters.page_painter import page_image, print_pages
 from attendance_desktop.gui.progress import BackgroundTask
@@ -65,6 +66,12 @@ class SendLettersWidget(QWidget):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(250)
         self._preview_timer.timeout.connect(self.refresh_preview)
+        # The candidates' attendance is worked out on the serial worker (about 2 s for a
+        # whole school of 2,000): the page stays usable, the list says "Loading…".
+        self.pupil_loader = BackgroundLoad(self, lambda: [])
+        self.pupil_loader.loaded.connect(self._show_pupils)
+        self.pupil_loader.failed.connect(self._pupils_failed)
+        self._pending_ticks: list[int] | None = None  # asked for while the list loads
         self._build()
         self._load_templates()
         self._load_mode()
@@ -324,8 +331,35 @@ class SendLettersWidget(QWidget):
             kwargs["class_id"] = data
         elif mode == "band" and data is not None:
             kwargs["band_key"] = data
-        choices = letter_service.pupil_choices(self.ctx.engine, self.ctx.today(),
-                                               period=self.period(), **kwargs)
+        self.pupil_loader.work = functools.partial(
+            letter_service.pupil_choices, self.ctx.engine, self.ctx.today(),
+            period=self.period(), **kwargs)
+        self.pupil_loader.request()
+        self.pupil_list.blockSignals(True)
+        self.pupil_list.clear()
+        self.pupil_list.addItem(QListWidgetItem("Loading the pupils and their attendance…"))
+        self.pupil_list.blockSignals(False)
+        self.pupil_list.setEnabled(False)
+        for b in (self.tick_all, self.untick_all, self.make_button):
+            b.setEnabled(False)
+        self.count_label.setText("Loading…")
+
+    @property
+    def loading(self) -> bool:
+        return self.pupil_loader.busy
+
+    @Slot()
+    def _pupils_failed(self) -> None:
+        error = self.pupil_loader.error
+        self.pupil_list.clear()
+        self.pupil_list.setEnabled(True)
+        self.count_label.setText(str(error) if isinstance(error, ServiceError)
+                                 else "The pupils could not be read: see the log.")
+
+    @Slot()
+    def _show_pupils(self) -> None:
+        choices: list[letter_service.PupilChoice] = self.pupil_loader.result
+        mode = self.mode_combo.currentData()
         self.pupil_list.blockSignals(True)
         self.pupil_list.clear()
         # a class or a band ("every lower-amber pupil") starts with everyone ticked
@@ -339,8 +373,15 @@ class SendLettersWidget(QWidget):
             item.setCheckState(Qt.CheckState.Checked if tick else Qt.CheckState.Unchecked)
             self.pupil_list.addItem(item)
         self.pupil_list.blockSignals(False)
+        self.pupil_list.setEnabled(True)
+        self.tick_all.setEnabled(True)
+        self.untick_all.setEnabled(True)
         self._filter(self.search.text())
-        self._ticks_changed()
+        if self._pending_ticks is not None:
+            ticks, self._pending_ticks = self._pending_ticks, None
+            self.tick_pupils(ticks)
+        else:
+            self._ticks_changed()
 
     @Slot(str)
     def _filter(self, text: str) -> None:
@@ -367,7 +408,11 @@ class SendLettersWidget(QWidget):
         self._ticks_changed()
 
     def tick_pupils(self, pupil_ids: list[int]) -> None:
-        """Tick exactly these pupils (used by other screens and tests)."""
+        """Tick exactly these pupils (used by other screens and tests); while the list
+        loads, once it has loaded."""
+        if self.pupil_loader.busy:
+            self._pending_ticks = list(pupil_ids)
+            return
         wanted = set(pupil_ids)
         self.pupil_list.blockSignals(True)
         for i in range(self.pupil_list.count()):
