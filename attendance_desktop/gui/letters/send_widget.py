@@ -379,7 +379,7 @@ class SendLettersWidget(QWidget):
         self._filter(self.search.text())
         if self._pending_ticks is not None:
             ticks, self._pending_ticks = self._pending_ticks, None
-            self.tick_pupils(ticks)
+            self._tick_exactly(ticks)  # (still "busy" until this slot returns)
         else:
             self._ticks_changed()
 
@@ -413,6 +413,9 @@ class SendLettersWidget(QWidget):
         if self.pupil_loader.busy:
             self._pending_ticks = list(pupil_ids)
             return
+        self._tick_exactly(pupil_ids)
+
+    def _tick_exactly(self, pupil_ids: list[int]) -> None:
         wanted = set(pupil_ids)
         self.pupil_list.blockSignals(True)
         for i in range(self.pupil_list.count()):
