@@ -156,3 +156,38 @@ def test_letters_closed_mid_load_drops_the_result(qtbot, ctx, school, monkeypatc
     gate.opened.set()
     assert wait_idle(10)
     assert not loader.signals.running
+
+
+def test_kiosk_office_lists_load_on_the_worker(qtbot, ctx, school, monkeypatch):
+    from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
+    from attendance_desktop.services import kiosk_service
+
+    gate = Gate(monkeypatch, kiosk_service, "on_site")
+    page = KioskOfficeWidget(_office(ctx))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: bool(gate.threads), timeout=5000)
+    assert gate.threads[0] is not threading.main_thread()
+    assert page.summary.text() == "Loading who is on site…"
+    assert page.open_button.isEnabled()  # the page works meanwhile
+    gate.opened.set()
+    assert wait_idle(10)
+    assert "on site now: <b>0</b>" in page.summary.text()  # 09:05: nobody marked yet
+    assert page.tabs.tabText(0) == "On site now (0)"
+
+
+def test_kiosk_office_closed_mid_load_drops_the_result(qtbot, ctx, school, monkeypatch):
+    from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
+    from attendance_desktop.services import kiosk_service
+
+    gate = Gate(monkeypatch, kiosk_service, "on_site")
+    page = KioskOfficeWidget(_office(ctx))
+    page.show()
+    qtbot.waitUntil(lambda: bool(gate.threads), timeout=5000)
+    loader = page.loader
+    page.close()
+    page.deleteLater()
+    qtbot.waitUntil(lambda: not isValid(page), timeout=5000)
+    gate.opened.set()
+    assert wait_idle(10)
+    assert not loader.signals.running
