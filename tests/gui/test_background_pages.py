@@ -71,6 +71,7 @@ def test_register_shows_loading_then_the_grid(qtbot, ctx, school, monkeypatch):
     assert [c.day for c in page.model.snap.columns] == [THU, THU]
     assert page.view.isEnabled()
     assert page.buttons["present"].isEnabled()
+    assert page.buttons["history"].isEnabled()
     assert "pupils" in page.span_label.text()
     assert page.view.currentIndex().isValid()
     # entering a mark stays synchronous: written and shown before this line returns

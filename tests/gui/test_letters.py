@@ -167,6 +167,7 @@ def test_meeting_details_are_asked_for(qtbot, ctx, school, messages) -> None:  #
     send.inputs["meeting_time"].setText("3.30pm")
     send.inputs["meeting_place"].setText("the library")
     send.refresh_preview()
+    assert wait_idle(30)
     save_screenshot(w, "letters_meeting")
     _make(qtbot, send)
     pdf = letter_service.letter_pdf(ctx.engine, letter_service.list_letters(ctx.engine)[0].id)
@@ -183,6 +184,7 @@ def test_repeat_within_the_policy_period_is_confirmed_once(qtbot, ctx, school, m
     send.tick_pupils([school["amy"], school["cara"]])
     assert wait_idle(30)
     send.include_pupil(school["cara"], "Cara's family asked for the same letter as Amy's")
+    assert wait_idle(30)
     messages["answers"].append(QMessageBox.StandardButton.No)  # leave the repeat out
     _make(qtbot, send)
     assert len(messages["question"]) == 1
@@ -359,6 +361,7 @@ def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  
     _choose(send, "concern_red", "all", [school["cara"], school["amy"], school["ben"]])
     _autumn_two(send)
     send.refresh_preview()
+    assert wait_idle(30)
     assert send.unfit_box.isVisible()
     rows = [send.unfit_list.item(i).text() for i in range(send.unfit_list.count())]
     assert len(rows) == 2
@@ -369,11 +372,13 @@ def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  
     # a blank reason (or Cancel) includes no one
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  ", True))
     send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert wait_idle(30)
     assert send.include_reasons == {}
     assert send.unfit_list.item(0).checkState() == Qt.CheckState.Unchecked
     monkeypatch.setattr(QInputDialog, "getText",
                         lambda *a, **k: ("Attendance fell sharply this week", True))
     send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert wait_idle(30)
     assert send.include_reasons == {school["amy"]: "Attendance fell sharply this week"}
     assert "1 included by the headteacher" in send.unfit_box.title()
     _make(qtbot, send)
@@ -396,8 +401,10 @@ def test_only_the_head_can_include_a_pupil_it_does_not_fit(qtbot, ctx, school, m
     _choose(send, "concern_red", "all", [school["amy"]])
     _autumn_two(send)
     send.refresh_preview()
+    assert wait_idle(30)
     assert "fits none of the ticked pupils" in send.preview.text()
     send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert wait_idle(30)
     assert send.include_reasons == {}
     assert "Only the headteacher" in messages["information"][-1]
     send.make_letters()

@@ -72,6 +72,11 @@ class SendLettersWidget(QWidget):
         self.pupil_loader.loaded.connect(self._show_pupils)
         self.pupil_loader.failed.connect(self._pupils_failed)
         self._pending_ticks: list[int] | None = None  # asked for while the list loads
+        # The preview plans the batch for every ticked pupil (1.3 s for a class of 285):
+        # on the worker too, the newest request wins.
+        self.preview_loader = BackgroundLoad(self, lambda: None)
+        self.preview_loader.loaded.connect(self._show_preview)
+        self.preview_loader.failed.connect(self._preview_failed)
         self._build()
         self._load_templates()
         self._load_mode()
@@ -463,22 +468,27 @@ class SendLettersWidget(QWidget):
             self.preview.setText("Tick a pupil to see their letter here.")
             self._show_page()
             return
-        try:
-            plan = letter_service.plan_batch(self.ctx.engine, key, ids,
-                                             today=self.ctx.today(),
-                                             extra=self.extra(for_preview=True),
-                                             period=self.period(),
-                                             include=self.includes(ids))
-            self._show_unfit(plan)
-            _head, pages = letter_service.plan_pages(self.ctx.engine, plan,
-                                                     today=self.ctx.today(),
-                                                     include_repeats=True, limit=1)
-        except ServiceError as exc:
-            self.preview_pages = []
-            self.preview.setPixmap(QPixmap())
-            self.preview.setText(str(exc))
-            self._show_page()
-            return
+        self.preview_loader.work = functools.partial(
+            _plan_preview, self.ctx.engine, key, ids, self.ctx.today(),
+            self.extra(for_preview=True), self.period(), self.includes(ids))
+        self.preview_loader.request()
+        self.preview_title.setText("<b>Preview</b> (working it out…)")
+
+    @Slot()
+    def _preview_failed(self) -> None:
+        error = self.preview_loader.error
+        self.preview_title.setText("<b>Preview</b>")
+        self.preview_pages = []
+        self.preview.setPixmap(QPixmap())
+        self.preview.setText(str(error) if isinstance(error, ServiceError)
+                             else "The preview could not be made: see the log.")
+        self._show_page()
+
+    @Slot()
+    def _show_preview(self) -> None:
+        plan, pages = self.preview_loader.result
+        self.preview_title.setText("<b>Preview</b>")
+        self._show_unfit(plan)
         if not plan.letters:
             self.preview_pages = []
             self.preview.setPixmap(QPixmap())
@@ -734,3 +744,12 @@ class SendLettersWidget(QWidget):
     def open_folder(self) -> None:
         if self.result is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.result.folder)))
+
+
+def _plan_preview(engine, key, ids, today, extra, period, include):  # type: ignore[no-untyped-def]
+    """On the serial worker: the batch plan and the first letter's pages (no Qt here)."""
+    plan = letter_service.plan_batch(engine, key, ids, today=today, extra=extra,
+                                     period=period, include=include)
+    _head, pages = letter_service.plan_pages(engine, plan, today=today,
+                                             include_repeats=True, limit=1)
+    return plan, pages

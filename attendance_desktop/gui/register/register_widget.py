@@ -379,6 +379,7 @@ class RegisterWidget(QWidget):
         for key in ("present", "fill", "copy", "undo", "closure"):
             self.buttons[key].setEnabled(actor.can_write_register)
         self.buttons["closure"].setEnabled(actor.can_amend)
+        self.buttons["history"].setEnabled(True)  # disabled while a grid loads
 
     def _select(self, target: tuple[int | None, dt.date, str] | None) -> None:
         """Select the target cell; else the same pupil at the anchor's session; else the
