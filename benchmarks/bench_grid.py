@@ -59,6 +59,7 @@ def run(pupils: int, seed: int, repeats: int, keys: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from attendance_desktop.domain.roles import Actor, Role
+    from attendance_desktop.gui import serial_worker
     from attendance_desktop.gui.register.register_widget import RegisterWidget
     from attendance_desktop.services.context import AppContext
 
@@ -106,8 +107,11 @@ def run(pupils: int, seed: int, repeats: int, keys: int) -> dict[str, float]:
             page.view.viewport().installEventFilter(paints)
             before = Paints.count
             page.show()
+            # The grid is read on the serial worker: wait for it, then for a paint of it.
+            assert serial_worker.wait_idle(300)
             while Paints.count == before:  # the view is ready when its cells have painted
                 app.processEvents()
+            app.processEvents()
             pages.append(page)
             return page
 

@@ -308,6 +308,7 @@ def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, sc
     from pypdf import PdfReader
 
     from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
+    from attendance_desktop.gui.serial_worker import wait_idle
     from attendance_desktop.services.kiosk import kiosk_service
 
     with session_scope(ctx.engine) as s:
@@ -324,6 +325,7 @@ def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, sc
     qtbot.addWidget(page)
     page.resize(1100, 600)
     page.show()
+    assert wait_idle(10)  # who is on site is read on the serial worker
     assert page.on_site_table.rowCount() == 2
     assert page.log_table.rowCount() == 1
     row = [page.log_table.item(0, c).text() for c in range(page.log_table.columnCount())]

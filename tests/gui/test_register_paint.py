@@ -14,6 +14,7 @@ import pytest
 
 from attendance_desktop.gui.binding_check import drops_none_references
 from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.context import AppContext
 from tests.conftest import HEAD
 
@@ -30,6 +31,7 @@ def year_page(qtbot, ctx, demo_school):
     page.resize(1366, 768)
     page.show()
     qtbot.waitExposed(page)
+    assert wait_idle(30)  # the grid is read on the serial worker
     assert page.model.rowCount() >= 200
     assert page.model.columnCount() > 350
     return page

@@ -27,6 +27,7 @@ from attendance_desktop.gui.live_view import POLL_MS
 from attendance_desktop.gui.register.conflict_dialog import ConflictBox
 from attendance_desktop.gui.register.mark_dialog import MarkDetails, MarkDialog
 from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
@@ -92,6 +93,7 @@ def _page(qtbot, ctx: AppContext, **kwargs) -> RegisterWidget:  # type: ignore[n
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.show()
+    assert wait_idle(30)  # the grid is read on the serial worker
     page.activateWindow()
     qtbot.waitUntil(page.isActiveWindow, timeout=2000)
     page.view.setFocus()
@@ -259,6 +261,7 @@ def test_screenshot_of_the_conflict_message(qtbot, pcs, monkeypatch):
     pid = pcs.school.oak_pupils[0]
     put_marks(pcs.a, pcs.office(), [(pid, THU, "AM", "/")])
     page.reload()
+    assert wait_idle(30)
     _go(page, pid)
     pcs.ctx(pcs.b, pcs.head(), hour=11, minute=12)
     rs.apply_changes(pcs.b, pcs.head(), [MarkChange(pid, THU, "AM", "I", seen_code="/")],
