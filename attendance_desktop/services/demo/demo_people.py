@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.models import (
     Contact,
@@ -298,7 +298,7 @@ class PeopleMaker(GeneratorState):
             assert fam is not None
             past = c.leaving is not None and c.leaving_reason.startswith("Transferred")
             yg = "6" if past else self.year_group(c, seg)
-            row = Pupil(
+            pupil = Pupil(
                 upn=c.upn, legal_forename=c.forename, legal_surname=c.surname,
                 preferred_forename=c.preferred, dob=c.dob, sex=c.sex, year_group=yg,
                 class_id=None if past else self.class_ids[yg], admission_date=c.admission,
@@ -307,23 +307,24 @@ class PeopleMaker(GeneratorState):
                 child_in_need=c.child_in_need, eal=fam.eal, young_carer=c.young_carer,
                 is_demo=True,
             )
-            s.add(row)
+            s.add(pupil)
         s.flush()
-        ids = s.exec(select(Pupil.id).where(Pupil.is_demo).order_by(Pupil.id)).all()
+        ids = s.exec(select(col(Pupil.id)).where(col(Pupil.is_demo)).order_by(col(Pupil.id))).all()
         for c, pid in zip(self.children, ids, strict=True):
+            assert pid is not None
             c.id = pid
             audit_service.record_pupil_change(s, SYSTEM_ACTOR, pid, "record", "",
                                               "added (demo)", source=SOURCE,
                                               at=self.created_at)
         for fam in self.families:
             for spec in fam.contacts:
-                row = Contact(title=spec.title, forename=spec.forename, surname=spec.surname,
-                              phone_mobile=spec.mobile, phone_home=spec.home,
-                              phone_work=spec.work, email=spec.email, address=spec.address,
-                              postcode=spec.postcode)
-                s.add(row)
+                contact = Contact(title=spec.title, forename=spec.forename,
+                                  surname=spec.surname, phone_mobile=spec.mobile,
+                                  phone_home=spec.home, phone_work=spec.work, email=spec.email,
+                                  address=spec.address, postcode=spec.postcode)
+                s.add(contact)
                 s.flush()
-                spec.id = row.id
+                spec.id = contact.id
             for k in fam.children:
                 for prio, spec in enumerate(fam.contacts, start=1):
                     assert k.id is not None

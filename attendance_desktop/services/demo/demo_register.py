@@ -149,6 +149,8 @@ class RegisterMaker(GeneratorState):
         starts: list[int] = []
         days = list(range(a, b))
         cum = list(itertools.accumulate(self.weights[a:b]))
+        choices: tuple[str, ...]
+        weights: tuple[int, ...]
         if kind == "severe":
             choices, weights = ("illness", "other", "appointment"), (35, 55, 10)
         elif kind == "persistent":
@@ -304,9 +306,9 @@ class RegisterMaker(GeneratorState):
                               staff_name=self.office))
             else:
                 reason = "No reason given within 5 school days"
-                for k, outcome in enumerate(("no answer", "message left")):
+                for n, outcome in enumerate(("no answer", "message left")):
                     s.add(CallLog(pupil_id=c.id, contact_id=contact,
-                                  called_at=self.at(d, late_after, 40 + k * 1440),
+                                  called_at=self.at(d, late_after, 40 + n * 1440),
                                   method="phone", outcome=outcome, staff_name=self.office))
             history.append(dict(
                 pupil_id=c.id, date=d, session=sess, old_code="N", old_minutes_late=None,

@@ -34,7 +34,8 @@ def run_to_end(job: Generator[Progress, None, R]) -> R:
         try:
             next(job)
         except StopIteration as stop:
-            return stop.value
+            result: R = stop.value
+            return result
 
 
 MARK_COLUMNS = ("upn", "date", "session", "code", "minutes_late", "comment")

@@ -67,7 +67,7 @@ def export_marks_job(engine: Engine, dest: Path, start: dt.date | None = None,
     if end:
         where.append(m.date <= end)
     q = (sa_select(p.upn, m.pupil_id, m.date, m.session, m.code, m.minutes_late, m.comment)
-         .select_from(Mark.__table__.join(Pupil.__table__, p.id == m.pupil_id))
+         .select_from(Mark.__table__.join(Pupil.__table__, p.id == m.pupil_id))  # type: ignore[attr-defined]
          .where(*where).order_by(m.date, m.session, p.upn))
     token = token or CancelToken()
     exported = skipped = 0
@@ -78,7 +78,7 @@ def export_marks_job(engine: Engine, dest: Path, start: dt.date | None = None,
     partial = dest.with_name(f".{dest.name}.partial")
     try:
         with engine.connect() as conn, _open_for_writing(partial, dest) as fh:
-            total = conn.execute(sa_select(func.count()).select_from(Mark.__table__)
+            total = conn.execute(sa_select(func.count()).select_from(Mark.__table__)  # type: ignore[attr-defined]
                                  .where(*where)).scalar_one()
             writer = csv.writer(fh, lineterminator="\r\n")
             writer.writerow(MARK_COLUMNS)

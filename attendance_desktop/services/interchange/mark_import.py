@@ -224,7 +224,7 @@ def _check_marks(s: Session, source: Path,
     names = {k: headers[i] for k, i in index.items()}
     roll = {u: _PupilRoll(pid, adm, left, dob, assumed)
             for pid, u, adm, left, dob, assumed in s.exec(
-                select(Pupil.id, Pupil.upn, Pupil.admission_date, Pupil.leaving_date,
+                select(Pupil.id, Pupil.upn, Pupil.admission_date, Pupil.leaving_date,  # type: ignore[call-overload]
                        Pupil.dob, Pupil.admission_assumed)).all() if u}
     today = clock.now(s).date()
     days_ok = _Calendar(s, today, read_policy(s).import_future_days)
@@ -327,12 +327,12 @@ def _check_marks(s: Session, source: Path,
                     bad("date", f"{slots[(day, session)][0]}: only {only_code} may be "
                                 f"recorded, not {found.code}")
         if pupil_upn and day is not None and session in ("AM", "PM"):
-            key = (pupil_upn, day, session)
-            if key in seen:
+            seen_key = (pupil_upn, day, session)
+            if seen_key in seen:
                 bad("session", f"{pupil_upn} {day:%d/%m/%Y} {session} is also on row "
-                               f"{seen[key]}")
+                               f"{seen[seen_key]}")
             else:
-                seen[key] = row_no
+                seen[seen_key] = row_no
         if len(problems) == before and pupil is not None and day is not None \
                 and found is not None:
             pending.append((row_no, pupil, day, found, pupil_upn))

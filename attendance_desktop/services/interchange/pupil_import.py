@@ -130,6 +130,8 @@ def import_pupils(engine: Engine, source: Path, actor: Actor | None = None,
                 # year for now, and flagged so that a mark import of earlier history
                 # moves it back to the first imported mark (see _check_marks).
                 assumed = min(default_admission, r.leaving_date or default_admission)
+                assert r.dob is not None  # required: a row without it is a problem
+                assert r.year_group is not None
                 pupil = Pupil(upn=r.upn, legal_forename=r.legal_forename,
                               legal_surname=r.legal_surname, dob=r.dob,
                               year_group=r.year_group,
@@ -296,7 +298,7 @@ def _sibling_contact(s: Session, name_key: tuple[str, str], c: ContactRow) -> Co
     wanted = {re.sub(r"\D", "", x) for x in (c.phone, c.mobile, c.work_phone) if x}
     email = c.email.casefold()
     for other in s.exec(select(Contact).where(
-            func.lower(Contact.surname) == name_key[1])):  # type: ignore[arg-type]
+            func.lower(Contact.surname) == name_key[1])):
         if _fold(other.forename) != name_key[0]:
             continue
         phones = {re.sub(r"\D", "", x) for x in (other.phone_mobile, other.phone_home,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
@@ -176,7 +176,8 @@ def check_pupil_file(s: Session, source: Path, mapping: dict[str, str] | None,
                                     f"(expected a header like '{hint}')"))
     index = {h: i for i, h in enumerate(headers)}
     existing = {u: _Existing(pid, adm, assumed) for pid, u, adm, assumed in s.exec(
-        select(Pupil.id, Pupil.upn, Pupil.admission_date, Pupil.admission_assumed)).all()
+        select(col(Pupil.id), col(Pupil.upn), col(Pupil.admission_date),
+               col(Pupil.admission_assumed))).all()
         if u and pid is not None}
     year_groups = read_policy(s).year_groups
     seen: dict[str, int] = {}
@@ -192,12 +193,12 @@ def check_pupil_file(s: Session, source: Path, mapping: dict[str, str] | None,
             i = index[header]
             return _cells[i].strip() if i < len(_cells) else ""
 
-        def col(key: str) -> str:
+        def column(key: str) -> str:
             return mapping.get(key, FIELDS_BY_KEY[key].label)
 
         def bad(key: str, message: str, _rp: list[Problem] = row_problems,
                 _row: int = row_no) -> None:
-            _rp.append(Problem(_row, col(key), message))
+            _rp.append(Problem(_row, column(key), message))
 
         for f in PUPIL_FIELDS:
             if f.required and f.key not in missing_required and not cell(f.key):
@@ -214,14 +215,14 @@ def check_pupil_file(s: Session, source: Path, mapping: dict[str, str] | None,
         pupil_upn = upn.normalise(cell("upn")) if cell("upn") and "upn" not in too_long \
             else ""
         if pupil_upn:
-            why = upn.problem(pupil_upn)
-            if why:
-                bad("upn", why)
+            upn_problem = upn.problem(pupil_upn)
+            if upn_problem:
+                bad("upn", upn_problem)
             elif pupil_upn in seen:
                 bad("upn", f"UPN {pupil_upn} is also on row {seen[pupil_upn]}")
             else:
                 seen[pupil_upn] = row_no
-                warnings.extend(Problem(row_no, col("upn"), w) for w in upn.warnings(pupil_upn))
+                warnings.extend(Problem(row_no, column("upn"), w) for w in upn.warnings(pupil_upn))
 
         def parsed(key: str, fn: Callable[[str], T], default: T | None = None,
                    _skip: set[str] = too_long) -> T | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
@@ -90,7 +90,7 @@ def _on_roll(day: dt.date):  # type: ignore[no-untyped-def]
 def list_pupils(engine: Engine, day: dt.date) -> tuple[KioskPupil, ...]:
     """Pupils on roll on `day`, sorted by first name then surname."""
     with session_scope(engine) as s:
-        classes = dict(s.execute(select(SchoolClass.id, SchoolClass.name)).all())
+        classes = dict(s.execute(select(col(SchoolClass.id), col(SchoolClass.name))).all())
         rows = s.execute(select(Pupil).where(_on_roll(day))).scalars().all()
         out = [KioskPupil(
             id=p.id, forename=p.preferred_forename or p.legal_forename,
@@ -102,13 +102,13 @@ def list_pupils(engine: Engine, day: dt.date) -> tuple[KioskPupil, ...]:
 
 def school_name(engine: Engine) -> str:
     with session_scope(engine) as s:
-        return s.execute(select(School.name).order_by(School.id)).scalar() or ""
+        return s.execute(select(col(School.name)).order_by(col(School.id))).scalar() or ""
 
 
 def list_classes(engine: Engine) -> tuple[KioskClass, ...]:
     with session_scope(engine) as s:
-        rows = s.execute(select(SchoolClass.id, SchoolClass.name)
-                         .order_by(SchoolClass.sort_order, SchoolClass.name)).all()
+        rows = s.execute(select(col(SchoolClass.id), col(SchoolClass.name))
+                         .order_by(col(SchoolClass.sort_order), col(SchoolClass.name))).all()
         return tuple(KioskClass(i, n) for i, n in rows)
 
 
@@ -152,13 +152,13 @@ def _session_open(s: Session, day: dt.date, session: str) -> str:
     if day.weekday() >= 5:
         return "It is the weekend: the school is closed today."
     in_term = s.execute(select(func.count()).select_from(Term).where(
-        Term.start_date <= day, Term.end_date >= day)).scalar_one()
+        col(Term.start_date) <= day, col(Term.end_date) >= day)).scalar_one()
     if not in_term:
         known = s.execute(select(func.count()).select_from(AcademicYear)).scalar_one()
         if not known:
             return "The school's term dates are not set up yet. Please see the office."
         return "It is a holiday: the school is closed today."
-    closed = s.execute(select(Closure.session).where(Closure.date == day)).scalars().all()
+    closed = s.execute(select(col(Closure.session)).where(col(Closure.date) == day)).scalars().all()
     if "DAY" in closed:
         return "The school is closed today."
     if session in closed:
@@ -215,20 +215,21 @@ def _full(p: Pupil) -> str:
 
 def _is_out(s: Session, pupil_id: int, day: dt.date) -> bool:
     start = dt.datetime.combine(day, dt.time())
-    last = s.execute(select(KioskEvent.kind).where(
-        KioskEvent.pupil_id == pupil_id, KioskEvent.at >= start,
-        KioskEvent.at < start + dt.timedelta(days=1), KioskEvent.kind.in_(("out", "back")))
-        .order_by(KioskEvent.at.desc(), KioskEvent.id.desc()).limit(1)).scalar()
+    last = s.execute(select(col(KioskEvent.kind)).where(
+        col(KioskEvent.pupil_id) == pupil_id, col(KioskEvent.at) >= start,
+        col(KioskEvent.at) < start + dt.timedelta(days=1),
+        col(KioskEvent.kind).in_(("out", "back")))
+        .order_by(col(KioskEvent.at).desc(), col(KioskEvent.id).desc()).limit(1)).scalar()
     return last == "out"
 
 
 def _arrived_today(s: Session, pupil_id: int, day: dt.date, session: str) -> bool:
     """Whether the kiosk already recorded this pupil's arrival for the session."""
     start = dt.datetime.combine(day, dt.time())
-    return s.execute(select(func.count()).select_from(KioskEvent).where(
-        KioskEvent.pupil_id == pupil_id, KioskEvent.at >= start,
-        KioskEvent.at < start + dt.timedelta(days=1), KioskEvent.session == session,
-        KioskEvent.kind.in_(("in", "late_in")))).scalar_one() > 0
+    return int(s.execute(select(func.count()).select_from(KioskEvent).where(
+        col(KioskEvent.pupil_id) == pupil_id, col(KioskEvent.at) >= start,
+        col(KioskEvent.at) < start + dt.timedelta(days=1), col(KioskEvent.session) == session,
+        col(KioskEvent.kind).in_(("in", "late_in")))).scalar_one()) > 0
 
 
 def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
@@ -252,8 +253,9 @@ def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
         if closed:
             return KioskResult("closed", _full(pupil), now, session,
                                f"{closed} Nothing has been recorded.")
-        existing = s.execute(select(Mark.code).where(
-            Mark.pupil_id == pupil_id, Mark.date == day, Mark.session == session)).scalar()
+        existing = s.execute(select(col(Mark.code)).where(
+            col(Mark.pupil_id) == pupil_id, col(Mark.date) == day,
+            col(Mark.session) == session)).scalar()
         if _is_out(s, pupil_id, day) and (
                 (existing is not None and _in_school(existing))
                 or _arrived_today(s, pupil_id, day, session)):
@@ -338,9 +340,10 @@ def signed_out_ids(engine: Engine, day: dt.date) -> frozenset[int]:
     """Pupils whose last out/back event today is 'out'."""
     start = dt.datetime.combine(day, dt.time())
     with session_scope(engine) as s:
-        rows = s.execute(select(KioskEvent.pupil_id, KioskEvent.kind).where(
-            KioskEvent.at >= start, KioskEvent.at < start + dt.timedelta(days=1),
-            KioskEvent.kind.in_(("out", "back"))).order_by(KioskEvent.at, KioskEvent.id)).all()
+        rows = s.execute(select(col(KioskEvent.pupil_id), col(KioskEvent.kind)).where(
+            col(KioskEvent.at) >= start, col(KioskEvent.at) < start + dt.timedelta(days=1),
+            col(KioskEvent.kind).in_(("out", "back")))
+            .order_by(col(KioskEvent.at), col(KioskEvent.id))).all()
     last: dict[int, str] = {}
     for pid, kind in rows:
         last[pid] = kind
@@ -390,10 +393,10 @@ class LeaverRow:
 def on_site_names(s: Session) -> dict[int, tuple[str, str, int]]:
     """pupil id -> (name, class name, class sort order) for every pupil."""
     classes = {i: (n, o) for i, n, o in s.execute(
-        select(SchoolClass.id, SchoolClass.name, SchoolClass.sort_order)).all()}
-    rows = s.execute(select(Pupil.id, Pupil.preferred_forename, Pupil.legal_forename,
-                            Pupil.preferred_surname, Pupil.legal_surname,
-                            Pupil.class_id)).all()
+        select(col(SchoolClass.id), col(SchoolClass.name), col(SchoolClass.sort_order))).all()}
+    rows = s.execute(select(col(Pupil.id), col(Pupil.preferred_forename),
+                            col(Pupil.legal_forename), col(Pupil.preferred_surname),
+                            col(Pupil.legal_surname), col(Pupil.class_id))).all()
     out = {}
     for pid, pf, lf, ps, ls, cid in rows:
         cls, order = classes.get(cid, ("", 10**6))
@@ -413,10 +416,12 @@ def late_log(engine: Engine, start: dt.date, end: dt.date,
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
     with session_scope(engine) as s:
         names = on_site_names(s)
-        q = select(KioskEvent).where(KioskEvent.kind == "late_in", KioskEvent.at >= lo,
-                                     KioskEvent.at < hi).order_by(KioskEvent.at, KioskEvent.id)
+        q = select(KioskEvent).where(col(KioskEvent.kind) == "late_in", col(KioskEvent.at) >= lo,
+                                     col(KioskEvent.at) < hi).order_by(col(KioskEvent.at),
+                                                                       col(KioskEvent.id))
         if class_id is not None:
-            q = q.join(Pupil, Pupil.id == KioskEvent.pupil_id).where(Pupil.class_id == class_id)
+            q = q.join(Pupil, col(Pupil.id) == KioskEvent.pupil_id).where(
+                col(Pupil.class_id) == class_id)
         events = s.execute(q).scalars().all()
         return tuple(LateRow(
             e.pupil_id, names.get(e.pupil_id, _UNKNOWN)[0],
@@ -431,8 +436,9 @@ def early_leavers(engine: Engine, day: dt.date) -> tuple[LeaverRow, ...]:
     with session_scope(engine) as s:
         names = on_site_names(s)
         events = s.execute(select(KioskEvent).where(
-            KioskEvent.at >= start, KioskEvent.at < start + dt.timedelta(days=1),
-            KioskEvent.kind.in_(("out", "back"))).order_by(KioskEvent.at, KioskEvent.id)
+            col(KioskEvent.at) >= start, col(KioskEvent.at) < start + dt.timedelta(days=1),
+            col(KioskEvent.kind).in_(("out", "back"))).order_by(col(KioskEvent.at),
+                                                                col(KioskEvent.id))
         ).scalars().all()
     rows: list[LeaverRow] = []
     open_out: dict[int, int] = {}
@@ -459,20 +465,22 @@ def on_site(engine: Engine, now: dt.datetime) -> tuple[OnSitePupil, ...]:
         pol = policy_service.read_policy(s)
         session = session_at(pol, now)
         names = on_site_names(s)
-        on_roll = set(s.execute(select(Pupil.id).where(_on_roll(day))).scalars().all())
+        on_roll = set(s.execute(select(col(Pupil.id)).where(_on_roll(day))).scalars().all())
         marks: dict[int, str] = {}
-        for pid, sess, code in s.execute(select(Mark.pupil_id, Mark.session, Mark.code).where(
-                Mark.date == day)).all():
+        for pid, sess, code in s.execute(select(col(Mark.pupil_id), col(Mark.session),
+                                                col(Mark.code)).where(
+                col(Mark.date) == day)).all():
             if sess == session or (sess == "AM" and pid not in marks):
                 marks[pid] = code
         day_start = dt.datetime.combine(day, dt.time())
         arrived: dict[int, dt.time] = {}
         returned: dict[int, dt.time] = {}
         late_in: set[int] = set()
-        for pid, kind, at in s.execute(select(KioskEvent.pupil_id, KioskEvent.kind,
-                                              KioskEvent.at).where(
-                KioskEvent.at >= day_start, KioskEvent.at <= now,
-                KioskEvent.kind.in_(("in", "late_in", "back"))).order_by(KioskEvent.at)).all():
+        for pid, kind, at in s.execute(select(col(KioskEvent.pupil_id), col(KioskEvent.kind),
+                                              col(KioskEvent.at)).where(
+                col(KioskEvent.at) >= day_start, col(KioskEvent.at) <= now,
+                col(KioskEvent.kind).in_(("in", "late_in", "back")))
+                .order_by(col(KioskEvent.at))).all():
             target = returned if kind == "back" else arrived
             target.setdefault(pid, at.time().replace(second=0, microsecond=0))
             if kind == "late_in":
@@ -501,7 +509,8 @@ def on_site(engine: Engine, now: dt.datetime) -> tuple[OnSitePupil, ...]:
 def can_be_unlocked(engine: Engine) -> bool:
     """Whether any active office, teacher or head account has a PIN to close the kiosk."""
     with session_scope(engine) as s:
-        roles = s.execute(select(Staff.role).where(Staff.active, Staff.pin_hash != "")).all()
+        roles = s.execute(select(col(Staff.role)).where(
+            col(Staff.active), col(Staff.pin_hash) != "")).all()
     return any(Role(r) in EXIT_ROLES for (r,) in roles)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
@@ -62,7 +62,7 @@ def _repeat_dates(engine: Engine, key: str, since: dt.date) -> dict[int, dt.date
     """Latest date each pupil was sent this letter on or after `since`."""
     out: dict[int, dt.date] = {}
     with session_scope(engine) as s:
-        rows = s.exec(select(LetterLog.pupil_ids, LetterLog.sent_on)
+        rows = s.exec(select(col(LetterLog.pupil_ids), col(LetterLog.sent_on))
                       .where(LetterLog.template_key == key, LetterLog.sent_on >= since)).all()
     for ids, sent in rows:
         for part in ids.split(","):
@@ -150,7 +150,7 @@ def check_fit(engine: Engine, d: TemplateDef, pupil_ids: Sequence[int], today: d
         previous = _previous_span(engine, facts.policy, facts.period)
         if previous is not None and pupil_ids:
             for f in stats_service.per_pupil(engine, previous.start, previous.end,
-                                             stats_service.Scope(pupil_ids=list(pupil_ids)),
+                                             stats_service.Scope(pupil_ids=tuple(pupil_ids)),
                                              include_unmarked=False):
                 prev_counts[f.pupil_id] = f.counts
     lateness: dict[int, str] | None = None

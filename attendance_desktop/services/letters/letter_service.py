@@ -251,7 +251,7 @@ def list_letters(engine: Engine, *, template_key: str | None = None,
                  pupil_id: int | None = None, limit: int = 2000) -> list[LetterLogEntry]:
     """Letters sent, newest first, filtered by type, dates and pupil (PDFs not loaded)."""
     L = LetterLog.__table__.c  # type: ignore[attr-defined]  # noqa: N806
-    q = select(L.id, L.template_key, L.pupil_ids, L.addressee, L.sent_on, L.staff_name,
+    q = select(L.id, L.template_key, L.pupil_ids, L.addressee, L.sent_on, L.staff_name,  # type: ignore[call-overload]
                L.pdf.is_not(None).label("has_pdf"))
     if template_key:
         q = q.where(L.template_key == template_key)
@@ -265,7 +265,7 @@ def list_letters(engine: Engine, *, template_key: str | None = None,
                     | L.pupil_ids.like(f"%,{pid}") | L.pupil_ids.like(f"%,{pid},%"))
     q = q.order_by(L.sent_on.desc(), L.id.desc()).limit(limit)
     with session_scope(engine) as s:
-        rows = s.exec(q).all()  # type: ignore[call-overload]
+        rows = s.exec(q).all()
         return _entries(s, rows)
 
 

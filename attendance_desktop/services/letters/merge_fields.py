@@ -154,7 +154,7 @@ def merge_values(facts: Facts, letter: FamilyLetter, ids: Sequence[int], today: 
 
 def missing_inputs(body: str, extra: Mapping[str, str]) -> list[str]:
     names = fields_in(body)
-    need = [n for n in ("meeting_date", "meeting_time", "meeting_place") if n in names]
+    need: list[str] = [n for n in ("meeting_date", "meeting_time", "meeting_place") if n in names]
     need += extras_in(body)
     return [n for n in need if n not in extra]
 

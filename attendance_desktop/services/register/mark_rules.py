@@ -79,7 +79,7 @@ def pupil_facts(s: Session, pupil_ids: set[int]) -> dict[int, PupilFacts]:
                 got = days[v] = as_date(v)
             return got
 
-        raw = conn.connection.cursor()
+        raw: Any = conn.connection.cursor()
         try:
             for i in range(0, len(ids), 500):
                 chunk = ids[i:i + 500]

@@ -142,7 +142,7 @@ def _existing_marks(s: Session, keys: set[_Key]) -> dict[_Key, _Existing]:
     elif conn.dialect.name == "sqlite":
         # Plain tuples straight from the driver: an import reads up to a year of marks.
         lo, hi = min(k[1] for k in keys), max(k[1] for k in keys)
-        raw = conn.connection.cursor()
+        raw: Any = conn.connection.cursor()
         try:
             for i in range(0, len(pupils), 500):
                 chunk = pupils[i:i + 500]
@@ -227,7 +227,7 @@ def _bulk_insert_rows(s: Session, table: Any, cols: list[str],
                         got = cache[v] = proc(v)
                     row[k] = got
             out.append(tuple(row))
-        rows = out  # type: ignore[assignment]
+        rows = out
     sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
            f"VALUES ({', '.join('?' for _ in cols)})")
     conn.exec_driver_sql(sql, rows)
@@ -521,7 +521,7 @@ def _write_chained(s: Session, writes: list[tuple[Any, ...]],
     one executemany each, in the same transaction."""
     chains.defer_marks(s, writes)
     if amendments:
-        chains.assign_ids(s.connection(), "markamendment", amendments)  # type: ignore[arg-type]
+        chains.assign_ids(s.connection(), "markamendment", amendments)
         _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
         chains.defer_links(s, chains.KINDS["markamendment"], amendments)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
@@ -79,7 +79,7 @@ def need_settings(actor: Actor, what: str) -> None:
 
 
 def _school_row(s: Session) -> School:
-    row = s.exec(select(School).order_by(School.id)).first()
+    row = s.exec(select(School).order_by(col(School.id))).first()
     if row is None:
         row = School(name="New school")
         s.add(row)
@@ -161,7 +161,7 @@ def complete_setup(engine: Engine, actor: Actor) -> None:
 
 def list_assessment_periods(engine: Engine) -> list[AssessmentInfo]:
     with session_scope(engine) as s:
-        rows = s.exec(select(AssessmentPeriod).order_by(AssessmentPeriod.start_date)).all()
+        rows = s.exec(select(AssessmentPeriod).order_by(col(AssessmentPeriod.start_date))).all()
         return [AssessmentInfo(r.id, r.name, r.start_date, r.end_date, r.year_groups)
                 for r in rows if r.id is not None]
 
