@@ -55,7 +55,8 @@ def main(scale: float, data_dir: str) -> dict[str, object]:
             time.sleep(0.02)
 
     cut: list[str] = []
-    for index, (name, _tip, _factory) in enumerate(AREAS):
+    for index, area in enumerate(AREAS):
+        name = area.label
         window.show_area(index)
         settle(1.2)
         page = window.current_page()

@@ -70,7 +70,19 @@ class Holder:
         assert self.proc.stdin is not None
         self.proc.stdin.write("\n")
         self.proc.stdin.flush()
-        assert self.proc.wait(10) == 0
+        try:
+            assert self.proc.wait(10) == 0
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Its pipes closed (a ResourceWarning otherwise), the process ended."""
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
 
 
 def test_a_failure_half_way_through_the_copy_leaves_nothing(engine, pupils, tmp_path):  # noqa: F811

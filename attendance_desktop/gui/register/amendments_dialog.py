@@ -48,9 +48,6 @@ class AmendmentsDialog(QDialog):
         n = len(mark_reads.amendments_between(
             self.ctx.engine, start, end, after_close_only=self.ui.after_close.isChecked()))
         self.ui.count.setText(f"{n} change(s) in this range")
-        n = len(mark_reads.amendments_between(
-            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked()))
-        self.count.setText(f"{n} change(s) in this range")
 
     def _ask_path(self, suffix: str, filter_text: str) -> Path | None:
         start, end = self._range()
@@ -79,8 +76,6 @@ class AmendmentsDialog(QDialog):
         start, end = self._range()
         rows = mark_reads.amendments_between(
             self.ctx.engine, start, end, after_close_only=self.ui.after_close.isChecked())
-        rows = mark_reads.amendments_between(
-            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
         head = "".join(f"<th>{escape(h)}</th>" for h in amendments_report.HEADERS)
         body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>"
                                         for v in amendments_report.row_values(r)) + "</tr>"
@@ -106,8 +101,6 @@ class AmendmentsDialog(QDialog):
         start, end = self._range()
         rows = mark_reads.amendments_between(
             self.ctx.engine, start, end, after_close_only=self.ui.after_close.isChecked())
-        rows = mark_reads.amendments_between(
-            self.ctx.engine, start, end, after_close_only=self.after_close.isChecked())
         audit_service.record_export(self.ctx.engine, self.ctx.actor, "amendments report",
                                     [r.pupil_id for r in rows], "printer", kind="print")
 
