@@ -15,7 +15,7 @@ from attendance_desktop.gui.letters.letters_widget import LettersWidget
 from attendance_desktop.gui.register.register_widget import LOADING_TEXT, RegisterWidget
 from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.letters import letter_service
+from attendance_desktop.services.letters import letter_plans
 from attendance_desktop.services.register import grid_service, mark_reads
 from tests.conftest import OFFICE
 from tests.gui.test_background_boards import OPENED, Gate
@@ -117,7 +117,7 @@ def test_register_go_to_while_loading_selects_the_cell_once_loaded(qtbot, ctx, s
 
 
 def test_letters_list_shows_loading_then_the_pupils(qtbot, ctx, school, monkeypatch):
-    gate = Gate(monkeypatch, letter_service, "pupil_choices")
+    gate = Gate(monkeypatch, letter_plans, "pupil_choices")
     page = LettersWidget(_office(ctx))
     qtbot.addWidget(page)
     page.resize(1190, 700)
@@ -146,7 +146,7 @@ def test_letters_list_shows_loading_then_the_pupils(qtbot, ctx, school, monkeypa
 
 
 def test_letters_closed_mid_load_drops_the_result(qtbot, ctx, school, monkeypatch):
-    gate = Gate(monkeypatch, letter_service, "pupil_choices")
+    gate = Gate(monkeypatch, letter_plans, "pupil_choices")
     page = LettersWidget(_office(ctx))
     page.show()
     qtbot.waitUntil(lambda: bool(gate.threads), timeout=5000)
