@@ -122,10 +122,10 @@ def test_today_board_warns_until_backups_are_in_order(qtbot, ctx, tmp_path):  # 
     ctx.actor = HEAD
     backup_store.save_settings(ctx.engine, HEAD, backup_store.BackupSettings(
         second_folder=str(stick)))
-    backup_service.run_job(backup_service.make_backup(ctx.paths, ctx.engine))
+    backup_service.run_job(backup_service.make_backup(ctx.paths, ctx.engine, clock=ctx.clock))
     board.refresh()
     qtbot.waitUntil(lambda: not board.backup_warning.busy, timeout=10_000)
-    assert board.backup_warning.isHidden()
+    assert board.backup_warning.isHidden(), board.backup_warning.text()
     stick.rename(tmp_path / "pulled-out")  # the stick is pulled out
     board.refresh()
     qtbot.waitUntil(lambda: not board.backup_warning.busy, timeout=10_000)
