@@ -106,11 +106,7 @@ def record(engine: Engine, actor: Actor, key: str, letters: Sequence[Any],
     ids: list[int] = []
     sent = {int(p) for letter in letters for p in letter.family_key.split(",") if p}
     with session_scope(engine) as s:
-        for pid, why, reason in included:  # the head's decision, kept in the access log
-            if pid in sent:
-                audit_service.add_access(
-                    s, actor, "export", f"letter outside its conditions ({key})", [pid],
-                    folder, details=f"pupil {pid}: {why}. Included because: {reason}")
+        log_included(s, actor, key, folder, included, sent)
         audit_service.record_export(
             s, actor, f"letters batch ({key})",
             {p for letter in letters for p in letter.family_key.split(",") if p},
@@ -135,3 +131,14 @@ def _release(s: Any, rows: list[LetterLog]) -> list[int]:
         s.expunge(r)  # the PDF bytes go with the row
     rows.clear()
     return out
+
+
+def log_included(s: Any, actor: Actor, key: str, folder: str,
+                 included: Iterable[tuple[int, str, str]], sent: set[int]) -> None:
+    """The head's decision to send a letter outside its conditions, in the access log, for
+    each such pupil who was sent one (paper and email batches alike)."""
+    for pid, why, reason in included:
+        if pid in sent:
+            audit_service.add_access(
+                s, actor, "export", f"letter outside its conditions ({key})", [pid],
+                folder, details=f"pupil {pid}: {why}. Included because: {reason}")

@@ -189,11 +189,7 @@ def _record(engine: Engine, actor: Actor, key: str, made: list[tuple[FamilyLette
     rows = []
     sent = {int(p) for letter, _ in made for p in letter.family_key.split(",") if p}
     with session_scope(engine) as s:
-        for pid, why, reason in included:  # the head's decision, kept in the access log
-            if pid in sent:
-                audit_service.add_access(
-                    s, actor, "export", f"letter outside its conditions ({key})", [pid],
-                    folder, details=f"pupil {pid}: {why}. Included because: {reason}")
+        letter_batch.log_included(s, actor, key, folder, included, sent)
         if folder:  # a batch written to files: in the access log too
             audit_service.record_export(
                 s, actor, f"letters batch ({key})",
