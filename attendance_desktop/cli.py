@@ -251,9 +251,7 @@ def _cmd_import(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _cmd_export(engine: Engine, args: argparse.Namespace) -> int:
-    from attendance_desktop.services.interchange import (
-        mark_export,
-    )
+    from attendance_desktop.services.interchange import mark_export
     from attendance_desktop.services.records import audit_service
 
     if args.what == "census":

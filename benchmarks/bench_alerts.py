@@ -35,13 +35,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.school import calendar_service, policy_service
-from attendance_desktop.services.trackers import alerts_service
-
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services import clock
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.trackers import alerts_service
 
 TODAY = dt.date(2026, 7, 15)  # a Wednesday near the end of the year: a full year of marks
 NOW = dt.datetime(2026, 7, 15, 16, 0)  # the day's registers have closed

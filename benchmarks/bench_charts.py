@@ -29,11 +29,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.reports import report_charts, report_service, trend_service
-
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.reports import report_charts, report_service, trend_service
 
 TODAY = dt.date(2026, 12, 1)  # a term under way: this year runs to today
 RUNS = 5

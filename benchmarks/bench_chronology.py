@@ -29,12 +29,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.trackers import chronology_service, whatif_service
-
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.trackers import chronology_service, whatif_service
 
 TODAY = dt.date(2025, 11, 20)
 SAMPLE = 12

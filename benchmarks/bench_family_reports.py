@@ -25,14 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.letters import letter_plans, letter_service
-from attendance_desktop.services.pupils import pupil_service
-
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import SYSTEM_ACTOR
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.letters import letter_plans, letter_service
+from attendance_desktop.services.pupils import pupil_service
 
 TODAY = dt.date(2025, 11, 20)
 KEY = "half_termly_report"

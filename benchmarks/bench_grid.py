@@ -31,11 +31,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.school import calendar_service
-
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.school import calendar_service
 
 TODAY = dt.date(2026, 7, 15)  # a Wednesday near the end of the year: a full year of marks
 
@@ -60,6 +59,7 @@ def run(pupils: int, seed: int, repeats: int, keys: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from attendance_desktop.domain.roles import Actor, Role
+    from attendance_desktop.gui import serial_worker
     from attendance_desktop.gui.register.register_widget import RegisterWidget
     from attendance_desktop.services.context import AppContext
 
@@ -107,8 +107,11 @@ def run(pupils: int, seed: int, repeats: int, keys: int) -> dict[str, float]:
             page.view.viewport().installEventFilter(paints)
             before = Paints.count
             page.show()
+            # The grid is read on the serial worker: wait for it, then for a paint of it.
+            assert serial_worker.wait_idle(300)
             while Paints.count == before:  # the view is ready when its cells have painted
                 app.processEvents()
+            app.processEvents()
             pages.append(page)
             return page
 

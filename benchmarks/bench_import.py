@@ -21,10 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attendance_desktop.services.demo import demo_service
-
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
 from attendance_desktop.services.interchange import mark_export, mark_import
 
 

@@ -23,16 +23,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.kiosk import kiosk_service
-from attendance_desktop.services.register import register_service
-from attendance_desktop.services.school import calendar_service
-
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import register_service
+from attendance_desktop.services.school import calendar_service
 
 OFFICE = Actor("Bench office", Role.OFFICE)
 REASON = "Overslept / traffic / other"

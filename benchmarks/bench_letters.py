@@ -28,11 +28,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.letters import letter_plans, letter_service, template_store
-from attendance_desktop.services.letters import letter_templates as lt
-from attendance_desktop.services.pdf import pdf_fonts
-from attendance_desktop.services.reports import stats_service
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen.canvas import Canvas
@@ -41,6 +36,11 @@ from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import SYSTEM_ACTOR
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.letters import letter_plans, letter_service, template_store
+from attendance_desktop.services.letters import letter_templates as lt
+from attendance_desktop.services.pdf import pdf_fonts
+from attendance_desktop.services.reports import stats_service
 
 TODAY = dt.date(2025, 11, 20)
 KEY = "concern_lower_amber"

@@ -34,9 +34,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attendance_desktop.services.kiosk import kiosk_service
-from attendance_desktop.services.register import closure_service, register_service
-from attendance_desktop.services.school import calendar_service
 from sqlalchemy import event
 
 from attendance_desktop.config.paths import resolve_paths
@@ -47,6 +44,9 @@ from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.interchange import mark_import
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import closure_service, register_service
+from attendance_desktop.services.school import calendar_service
 
 HEAD = Actor("Bench head", Role.HEAD)
 OFFICE = Actor("Bench office", Role.OFFICE)

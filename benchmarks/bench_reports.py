@@ -27,14 +27,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from attendance_desktop.config.paths import resolve_paths
+from attendance_desktop.services.database import open_database
 from attendance_desktop.services.demo import demo_service
 from attendance_desktop.services.pdf.letterhead import Letterhead
 from attendance_desktop.services.reports import report_service
 from attendance_desktop.services.reports.report_pdf import render_report_pdf
 from attendance_desktop.services.school import school_service
-
-from attendance_desktop.config.paths import resolve_paths
-from attendance_desktop.services.database import open_database
 from benchmarks.bench_alerts import copy_history
 
 TODAY = dt.date(2026, 7, 31)

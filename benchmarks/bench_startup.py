@@ -78,10 +78,9 @@ def one(want: str, args: list[str], env: dict[str, str], root: Path = ROOT) -> f
 
 
 def make_school(data: Path, pupils: int) -> None:
-    from attendance_desktop.services.demo import demo_service
-
     from attendance_desktop.config.paths import resolve_paths
     from attendance_desktop.services.database import open_database
+    from attendance_desktop.services.demo import demo_service
 
     engine = open_database(resolve_paths(data, environ={}))
     demo_service.create_demo(engine, pupils=pupils, today=TODAY)

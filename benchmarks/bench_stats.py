@@ -23,12 +23,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from attendance_desktop.config.paths import resolve_paths
+from attendance_desktop.services.database import open_database
 from attendance_desktop.services.demo import demo_service
 from attendance_desktop.services.reports import stats_service
 from attendance_desktop.services.school import calendar_service
-
-from attendance_desktop.config.paths import resolve_paths
-from attendance_desktop.services.database import open_database
 
 TODAY = dt.date(2026, 7, 31)  # after the summer term: 2025/26 is a full year
 RUNS = 7

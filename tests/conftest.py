@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
-from attendance_desktop.services.school import calendar_service
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.services import clock
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.school import calendar_service
+
+pytest_plugins = ["pytester"]  # tests/gui/test_leak_checks.py runs pytest on leaky tests
 
 HEAD = Actor("Test Head", Role.HEAD, staff_id=None)
 OFFICE = Actor("Test Office", Role.OFFICE, staff_id=None)
@@ -27,6 +37,25 @@ def _no_machine_or_user_locations(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("ATTENDANCE_MACHINE_CONFIG", str(home / "no-machine-config.ini"))
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_python_threads(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves a Python thread running (a server, a sender, a worker): each
+    new thread gets two seconds to end. Opt out with
+    @pytest.mark.leaks_allowed("threads", reason=...)."""
+    before = set(threading.enumerate())
+    yield
+    # (a "dummy" thread is Qt's: a pool thread that ran Python code; tests/gui checks those)
+    started = [t for t in threading.enumerate()
+               if t not in before and not isinstance(t, threading._DummyThread)]
+    deadline = time.monotonic() + 2.0
+    for thread in started:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    left = [t.name for t in started if t.is_alive()]
+    marks = list(request.node.iter_markers("leaks_allowed"))
+    if left and not any("threads" in m.args for m in marks):
+        pytest.fail(f"the test left Python threads running: {', '.join(left)}", pytrace=False)
 
 
 @pytest.fixture
@@ -45,8 +74,61 @@ def cheap_pin_hashing() -> Iterator[None]:
     auth_service.use_hash_cost(old)
 
 
+@pytest.fixture(scope="session")
+def _template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new database made once per run (migrated and seeded as open_database makes it);
+    each test's `engine` starts from a copy instead of running every migration again."""
+    paths = resolve_paths(tmp_path_factory.mktemp("template") / "data", environ={})
+    open_database(paths).dispose()  # closing the last connection checkpoints the WAL
+    assert paths.sqlite_file is not None
+    assert paths.sqlite_file.is_file()
+    return paths.sqlite_file
+
+
+@pytest.fixture(scope="session")
+def demo_school(tmp_path_factory: pytest.TempPathFactory, _template_database: Path
+                ) -> Callable[..., demo_service.DemoSummary]:
+    """`demo_school(engine, **kw)` does what `demo_service.create_demo(engine, **kw)` does
+    to a new database, from a copy: each set of arguments is built once per run (in a
+    database of its own) and copied over `engine`'s database, which must be new SQLite."""
+    made: dict[tuple[tuple[str, Any], ...], tuple[Path, demo_service.DemoSummary]] = {}
+
+    def copy_into(engine: Engine, **kw: Any) -> demo_service.DemoSummary:
+        # the engine's application clock, as the demo's records take their times from it
+        bound = clock._CLOCKS.get(engine)
+        at = bound() if bound is not None else None
+        key = (*sorted(kw.items()), ("clock", at))
+        if key not in made:
+            paths = resolve_paths(tmp_path_factory.mktemp("demo") / "data", environ={})
+            assert paths.sqlite_file is not None
+            paths.sqlite_file.parent.mkdir(parents=True, mode=0o700)
+            shutil.copyfile(_template_database, paths.sqlite_file)
+            built = open_database(paths)
+            if at is not None:
+                bind_clock(built, FixedClock(at))
+            try:
+                made[key] = (paths.sqlite_file, demo_service.create_demo(built, **kw))
+            finally:
+                built.dispose()
+        source, summary = made[key]
+        target = engine.url.database
+        assert engine.dialect.name == "sqlite", "demo_school copies SQLite files"
+        assert target
+        engine.dispose()  # no connection open while the file is replaced
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+        return summary
+
+    return copy_into
+
+
 @pytest.fixture
-def engine(paths: AppPaths) -> Engine:
+def engine(paths: AppPaths, _template_database: Path) -> Iterator[Engine]:
+    """A fresh database for this test: a copy of the template, opened by the app."""
+    target = paths.sqlite_file
+    if target is not None and not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.copyfile(_template_database, target)
     eng = open_database(paths)
     yield eng
     eng.dispose()
@@ -73,10 +155,9 @@ def put_marks(engine: Engine, actor: Actor,
               source: str = "register", reason: str = "") -> None:
     """Test set-up: write marks through the register path as if each was entered on its
     day before the register closed (so no amendment is needed or recorded)."""
+    from attendance_desktop.services import clock
     from attendance_desktop.services.register import register_service
     from attendance_desktop.services.register.register_service import MarkChange
-
-    from attendance_desktop.services import clock
 
     before = clock._CLOCKS.get(engine)
     try:
@@ -100,5 +181,5 @@ def put_mark(engine: Engine, actor: Actor, pupil_id: int, day: dt.date, session:
               source=source, reason=reason)
 
 
-# The PostgreSQL test server's fixtures (pg_base, pg_engine), for any test that asks.
-from tests.db.pg_fixtures import pg_base, pg_engine  # noqa: E402, F401
+# The PostgreSQL test server's fixtures (pg_base, pg_engine, pg_template), for any test that asks.
+from tests.db.pg_fixtures import pg_base, pg_engine, pg_template  # noqa: E402, F401

@@ -29,6 +29,7 @@ import os
 import shutil
 import sqlite3
 import sys
+from collections.abc import Mapping
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
@@ -81,7 +82,7 @@ def _native(system: str | None) -> bool:
 
 
 def machine_data_dir(system: str | None = None,
-                     environ: dict[str, str] | None = None) -> PurePath:
+                     environ: Mapping[str, str] | None = None) -> PurePath:
     """The machine-wide data folder every account on the PC shares."""
     kind = _kind(system)
     env = os.environ if environ is None else environ
@@ -92,7 +93,7 @@ def machine_data_dir(system: str | None = None,
 
 
 def machine_config_path(system: str | None = None,
-                        environ: dict[str, str] | None = None) -> PurePath:
+                        environ: Mapping[str, str] | None = None) -> PurePath:
     """The machine config file: $ATTENDANCE_MACHINE_CONFIG, else the system's place for it."""
     kind = _kind(system)
     env = os.environ if environ is None else environ
@@ -106,7 +107,7 @@ def machine_config_path(system: str | None = None,
 
 
 def legacy_data_dir(system: str | None = None,
-                    environ: dict[str, str] | None = None) -> PurePath:
+                    environ: Mapping[str, str] | None = None) -> PurePath:
     """The first release's per-user folder (platformdirs user_data_dir of that scheme)."""
     kind = _kind(system)
     if environ is None and _native(system):
@@ -216,10 +217,10 @@ def read_config(path: Path, *, system: str | None = None,
 
     for section in parser.sections():
         if section != CONFIG_SECTION:
-            number = next((i + 1 - offset for i, s in enumerate(lines)
-                           if s.strip() == f"[{section}]"), None)
+            line_no = next((i + 1 - offset for i, s in enumerate(lines)
+                            if s.strip() == f"[{section}]"), None)
             raise LocationConfigError(
-                f"{path}, line {number}: unknown section [{section}]; use "
+                f"{path}, line {line_no}: unknown section [{section}]; use "
                 f"[{CONFIG_SECTION}]")
     values = dict(parser.items(CONFIG_SECTION)) if parser.has_section(CONFIG_SECTION) else {}
 
@@ -270,7 +271,7 @@ def read_config(path: Path, *, system: str | None = None,
     return MachineConfig(path, data_dir, db_url)
 
 
-def machine_config(environ: dict[str, str] | None = None, *,
+def machine_config(environ: Mapping[str, str] | None = None, *,
                    system: str | None = None) -> MachineConfig | None:
     """The machine config file's settings, or None when there is no such file."""
     # Tested on another system, only a real file named by $ATTENDANCE_MACHINE_CONFIG counts.
@@ -293,7 +294,7 @@ class Location:
     note: str | None = None  # something IT should know (e.g. a per-user fallback)
 
 
-def default_location(environ: dict[str, str] | None = None, *, system: str | None = None,
+def default_location(environ: Mapping[str, str] | None = None, *, system: str | None = None,
                      app_dir: Path | None = None,
                      machine_dir: Path | None = None) -> Location:
     """Portable mode, else the machine config file, else the machine-wide folder.
@@ -328,7 +329,7 @@ def default_location(environ: dict[str, str] | None = None, *, system: str | Non
                          f"{shared} (see the README)")
 
 
-def default_data_dir(environ: dict[str, str] | None = None) -> Path:
+def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The default data folder on this computer (no --data-dir or environment override)."""
     return Path(default_location(environ).data_dir)
 

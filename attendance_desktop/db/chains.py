@@ -39,7 +39,7 @@ MARK_KIND = "mark"
 INT, BOOL, DATE, DATETIME, STR = "int", "bool", "date", "datetime", "str"
 
 
-def _norm(kind: str, v: Any) -> Any:
+def norm_value(kind: str, v: Any) -> Any:
     if v is None:
         return None
     if kind == STR:
@@ -69,17 +69,17 @@ def canonicaliser(fields: Sequence[tuple[str, str]]) -> Callable[[Sequence[Any]]
     types = [t for _, t in fields]
 
     def canon(values: Sequence[Any]) -> str:
-        out = []
+        out: list[Any] = []
         for v, t, cache in zip(values, types, caches, strict=True):
             if v is None:
                 out.append(None)
             elif cache is None:
                 plain = (type(v) is str and t == STR) or (type(v) is int and t == INT)
-                out.append(v if plain else _norm(t, v))
+                out.append(v if plain else norm_value(t, v))
             else:
                 got = cache.get(v)
                 if got is None:
-                    got = cache[v] = _norm(t, v)
+                    got = cache[v] = norm_value(t, v)
                 out.append(got)
         return _ENCODE(out)
 
@@ -231,7 +231,7 @@ def _plain(kind: str, v: Any) -> Any:
         return None
     if (type(v) is str and kind == STR) or (type(v) is int and kind == INT):
         return v
-    return _norm(kind, v)
+    return norm_value(kind, v)
 
 
 def ledger_rows(conn: Connection, writes: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
@@ -317,7 +317,7 @@ def _note_flushed(session: OrmSession, _ctx: Any) -> None:
         kind = tables.get(table) if isinstance(table, str) else None
         if kind is not None:
             session.info.setdefault(_NEW_IDS, {}).setdefault(kind.name, []).append(
-                obj.id)  # type: ignore[attr-defined]
+                obj.id)
 
 
 @event.listens_for(OrmSession, "before_commit")

@@ -254,11 +254,11 @@ def libpq_env(url: URL) -> dict[str, str]:
         value = url.query.get(key)
         if isinstance(value, str):
             env[name] = value
-    for name, value in (("PGHOST", url.host), ("PGPORT", url.port),
-                        ("PGUSER", url.username), ("PGPASSWORD", url.password),
-                        ("PGDATABASE", url.database)):
-        if value is not None:
-            env[name] = str(value)
+    for name, part in (("PGHOST", url.host), ("PGPORT", url.port),
+                       ("PGUSER", url.username), ("PGPASSWORD", url.password),
+                       ("PGDATABASE", url.database)):
+        if part is not None:
+            env[name] = str(part)
     return env
 
 
@@ -365,7 +365,7 @@ def _check_known(conn: Connection, script: ScriptDirectory, current: str | None,
 
 
 def _written_by(conn: Connection) -> str | None:
-    if not inspect(conn).has_table(AppMeta.__tablename__):
+    if not inspect(conn).has_table(str(AppMeta.__tablename__)):
         return None
     table = AppMeta.__table__  # type: ignore[attr-defined]
     value = conn.execute(select(table.c.value).where(table.c.key == WRITTEN_BY)).scalar()
@@ -373,7 +373,7 @@ def _written_by(conn: Connection) -> str | None:
 
 
 def _record_version(conn: Connection, app_version: str) -> None:
-    if not inspect(conn).has_table(AppMeta.__tablename__):
+    if not inspect(conn).has_table(str(AppMeta.__tablename__)):
         return
     table = AppMeta.__table__  # type: ignore[attr-defined]
     conn.execute(delete(table).where(table.c.key == WRITTEN_BY))

@@ -150,7 +150,8 @@ _ALL: tuple[AttendanceCode, ...] = (
 CODES: dict[str, AttendanceCode] = {c.code: c for c in _ALL}
 PRESENT_AM = "/"
 PRESENT_PM = "\\"
-PENALTY_CODES = frozenset({"G", "N", "O", "U"})
+UNAUTHORISED_CODES = frozenset(c.code for c in _ALL if c.category is Category.UNAUTHORISED)
+PENALTY_CODES = UNAUTHORISED_CODES  # a penalty notice counts every unauthorised absence
 MISSING_EDUCATION_CODES = frozenset({"G", "N", "O"})
 
 

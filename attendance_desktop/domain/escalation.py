@@ -240,7 +240,7 @@ def absence_state(policy: Policy, band: Band | None, events: Iterable[Event], on
 # --- missing education and LA flags ----------------------------------------------------
 
 UNAUTH_RUN = frozenset({"G", "N", "O"})  # the 20-day deletion ground (U breaks it)
-UNAUTH_ANY = frozenset({"G", "N", "O", "U"})  # the 10-day attendance return
+UNAUTH_ANY = codes.UNAUTHORISED_CODES  # the 10-day attendance return
 # leave of absence granted under reg 11, however it reached the register (a decision
 # recorded here, or C marks from an import or typed into the grid)
 LEAVE_CODES = frozenset({"C", "C1", "C2", "J1", "S"})

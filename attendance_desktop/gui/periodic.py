@@ -80,7 +80,8 @@ class PeriodicJob(QObject):
 class StatusLabel(MessageLabel):
     """A message line whose text comes from a read that may be slow (a network share, a
     large table): `refresh()` reads off the GUI thread and `show_result` puts it up; a
-    refresh while one is under way is dropped."""
+    refresh asked for while one is under way runs once that one ends (its read may have
+    started before the change the caller wants to see)."""
 
     def __init__(self, object_name: str, accessible_name: str, *,
                  read: Callable[[], object], show: Callable[[object], None]) -> None:
@@ -89,6 +90,7 @@ class StatusLabel(MessageLabel):
         self.read = read  # the value to show (runs on a worker thread)
         self.show_result = show  # puts it up (GUI thread)
         self.busy = False
+        self._again = False
         self.signals = JobSignals(self)
         self.signals.succeeded.connect(self._succeeded)
         self.signals.ended.connect(self._ended)
@@ -96,6 +98,7 @@ class StatusLabel(MessageLabel):
     @Slot()
     def refresh(self) -> None:
         if self.busy:
+            self._again = True
             return
         self.busy = True
         start_job(self._job, self.signals)
@@ -111,3 +114,6 @@ class StatusLabel(MessageLabel):
     @Slot()
     def _ended(self) -> None:
         self.busy = False
+        if self._again:
+            self._again = False
+            self.refresh()

@@ -29,6 +29,12 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[str]], *,
     """Replace the rows (sorting is paused while filling so rows do not jump about)."""
     sorting = table.isSortingEnabled()
     table.setSortingEnabled(False)
+    # Columns sized to their contents are measured again after every setItem (quadratic:
+    # minutes for 2,000 rows): fixed while filling, measured once when put back.
+    header = table.horizontalHeader()
+    modes = [header.sectionResizeMode(c) for c in range(header.count())]
+    for c in range(header.count()):
+        header.setSectionResizeMode(c, QHeaderView.ResizeMode.Fixed)
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
@@ -36,4 +42,6 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[str]], *,
             if tooltips:
                 item.setToolTip(text)
             table.setItem(r, c, item)
+    for c, mode in enumerate(modes):
+        header.setSectionResizeMode(c, mode)
     table.setSortingEnabled(sorting)

@@ -54,3 +54,8 @@ def now(bind: Engine | Connection | Session) -> dt.datetime:
     """The application's time for this database (the wall clock unless one was bound)."""
     clock = _CLOCKS.get(_engine_of(bind))
     return clock() if clock is not None else dt.datetime.now()
+
+
+def today(bind: Engine | Connection | Session) -> dt.date:
+    """The application's date for this database."""
+    return now(bind).date()

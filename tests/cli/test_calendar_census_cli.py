@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.reports import census_service
 
 from attendance_desktop.__main__ import main
 from attendance_desktop.services.csv_safe import safe_cell, unsafe_cell
+from attendance_desktop.services.reports import census_service
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGE = ("attendance-desktop: no term dates cover 19/12/2025: set them in Settings or with "

@@ -7,12 +7,12 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from attendance_desktop.services.records import audit_service
-from attendance_desktop.services.trackers import chronology_service
 from pypdf import PdfReader
 
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.trackers import chronology_service
 from tests.conftest import HEAD, clock_at
 from tests.db.migration_tools import cli
 from tests.services.tracker_data import add_pupil
@@ -34,7 +34,8 @@ def test_export_csv_and_pdf(tmp_path: Path) -> None:
                "--kind", "Referrals and notifications")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"Saved 1 rows to {out}"
-    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    with out.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
     assert rows[1][2] == "Юлия Example"
     assert rows[1][3] == "Referral to the LA attendance officer"
 

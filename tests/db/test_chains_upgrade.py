@@ -8,13 +8,13 @@ import json
 import sqlite3
 from pathlib import Path
 
-from attendance_desktop.services.register import integrity_service
 from sqlalchemy import text
 
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.db import chains, migrate
 from attendance_desktop.db.engine import make_engine
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.register import integrity_service
 from tests.db.migration_tools import migrations_copy
 
 

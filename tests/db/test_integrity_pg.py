@@ -18,19 +18,13 @@ from attendance_desktop.db import migrate
 from attendance_desktop.db.engine import make_engine
 from attendance_desktop.services.database import open_database
 from tests.db.migration_tools import migrations_copy
-from tests.db.pg_server import running_server, server_binaries
+from tests.db.pg_server import server_binaries
 from tests.services import integrity_scenarios as sc
 
 pytestmark = pytest.mark.skipif(server_binaries() is None,
                                 reason="PostgreSQL server binaries are not installed")
 psycopg = pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is missing")
 _counter = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def pg_base() -> Iterator[str]:
-    with running_server() as base:
-        yield base
 
 
 def _new_db(pg_base: str) -> str:

@@ -10,7 +10,6 @@ import datetime as dt
 import itertools
 
 import pytest
-from attendance_desktop.services.reports import stats_service
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -19,8 +18,9 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.reports import stats_service
 from tests.conftest import put_mark
-from tests.db.pg_server import running_server, server_binaries
+from tests.db.pg_server import server_binaries
 
 pytestmark = pytest.mark.skipif(
     server_binaries() is None,
@@ -30,12 +30,6 @@ pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not insta
 
 _counter = itertools.count()
 OFFICE = Actor("Pat Office", Role.OFFICE)
-
-
-@pytest.fixture(scope="module")
-def pg_base():
-    with running_server() as base:
-        yield base
 
 
 @pytest.fixture

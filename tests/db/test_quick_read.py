@@ -7,12 +7,11 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.school import auth_service, school_service
-
 from attendance_desktop.config.paths import AppPaths
 from attendance_desktop.db import migrate
 from attendance_desktop.db.quick_read import read_first_screen
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.school import auth_service, school_service
 
 
 def _digest(file: Path) -> str:

@@ -1,4 +1,5 @@
-"""pytest-qt fixtures: offscreen Qt, a demo-free fresh context, and a thread-leak check."""
+"""pytest-qt fixtures: offscreen Qt, a demo-free fresh context, and leak checks (threads,
+timers, top-level widgets: tests/gui/qt_leaks.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from attendance_desktop.services.context import AppContext
+from tests.gui.qt_leaks import QtLeakWatch, allowed
 
 # Screenshots for a person to look at: a folder of your choice with ATTENDANCE_SCREENSHOTS,
 # otherwise the temporary folder (never the checkout).
@@ -33,11 +35,19 @@ def _isolated_qsettings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def _collect_on_the_gui_thread():  # type: ignore[no-untyped-def]
     """As the app does (gui/gc_guard.py): no automatic collection, which could run on a
     background job's thread and free a closed page's widgets there; each test's garbage
-    is collected on the GUI thread after it (below)."""
+    is collected on the GUI thread after it (below).
+
+    What is alive once the app's modules are imported is frozen (gc.freeze): it lives for
+    the whole run, and leaving it out makes each test's collection ~5 times cheaper."""
     import gc
 
+    import attendance_desktop.gui.main_window  # noqa: F401  (most of the GUI's modules)
+
     gc.disable()
+    gc.collect()
+    gc.freeze()
     yield
+    gc.unfreeze()
     gc.enable()
 
 
@@ -50,23 +60,52 @@ def _app_theme(qapp):  # type: ignore[no-untyped-def]
     theme.apply_theme(qapp, "light")
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed  # a failed test's leaks are not reported again
+    return report
+
+
 @pytest.fixture(autouse=True)
-def _no_leaked_threads(qapp):  # type: ignore[no-untyped-def]
-    import gc
-
-    from PySide6.QtCore import QThreadPool
-
+def _no_leaks(qapp, request, monkeypatch):  # type: ignore[no-untyped-def]
+    """Fail a test that leaves a Qt thread or pool job running, a timer active, or a
+    top-level widget alive (see tests/gui/qt_leaks.py; opt out with leaks_allowed)."""
     from attendance_desktop.gui import serial_worker
 
-    yield
-    pool = QThreadPool.globalInstance()
-    assert pool.waitForDone(5000), "a test left work running on the thread pool"
-    # every background job handed over (or dropped) and the worker threads ended, as at
-    # app exit
-    idle = serial_worker.wait_idle(5.0)
-    assert serial_worker.shutdown_all(5.0), "a background job did not end"
-    assert idle, "a test left background work running"
-    gc.collect()  # this test's garbage, freed here on the GUI thread
+    watch = QtLeakWatch()
+    patcher = pytest.MonkeyPatch()  # its own, still in place while the test's is undone
+    watch.arm(patcher)
+    try:
+        yield
+        monkeypatch.undo()  # the test's patches may hold its objects (a lambda's closure)
+        # every background job handed over (or dropped) and the worker threads ended, as at
+        # app exit
+        idle = serial_worker.wait_idle(5.0)
+        ended = serial_worker.shutdown_all(5.0)
+        threads = watch.running_threads(wait_ms=5000)
+        watch.settle()  # this test's garbage, freed here on the GUI thread
+        timers = watch.active_timers(wait_ms=1000)
+        windows = watch.live_windows()
+    finally:
+        patcher.undo()
+    found = []
+    if not idle and not allowed(request, "threads"):
+        found.append("background work still queued on the serial worker")
+    if not ended and not allowed(request, "threads"):
+        found.append("a serial worker's job did not end")
+    if threads and not allowed(request, "threads"):
+        found.append("threads still running: " + ", ".join(threads))
+    if timers and not allowed(request, "timers"):
+        found.append("timers still active: " + ", ".join(timers))
+    if windows and not allowed(request, "widgets"):
+        found.append("top-level widgets still alive: " + ", ".join(
+            f"{type(w).__name__}({w.objectName()}{', visible' if w.isVisible() else ''})"
+            for w in windows))
+    watch.dispose(windows)
+    if found and not getattr(request.node, "call_failed", False):
+        pytest.fail("the test leaked Qt objects: " + "; ".join(found), pytrace=False)
 
 
 @pytest.fixture

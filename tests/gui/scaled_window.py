@@ -20,13 +20,13 @@ import time
 def main(scale: float, data_dir: str) -> dict[str, object]:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ["QT_SCALE_FACTOR"] = str(scale)
-    from attendance_desktop.services.demo import demo_service
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from attendance_desktop.config.paths import resolve_paths
     from attendance_desktop.services.context import AppContext
     from attendance_desktop.services.database import open_database
+    from attendance_desktop.services.demo import demo_service
     from tests.conftest import HEAD
     from tests.gui.clipping import clipped_texts
 
@@ -55,7 +55,8 @@ def main(scale: float, data_dir: str) -> dict[str, object]:
             time.sleep(0.02)
 
     cut: list[str] = []
-    for index, (name, _tip, _factory) in enumerate(AREAS):
+    for index, area in enumerate(AREAS):
+        name = area.label
         window.show_area(index)
         settle(1.2)
         page = window.current_page()

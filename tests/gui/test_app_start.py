@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from attendance_desktop.services.demo import demo_service
 from PySide6.QtWidgets import QApplication, QDialog
 
 from attendance_desktop import app, cli
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.login_dialog import LoginDialog
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.demo import demo_service
 
 
 @pytest.fixture
@@ -101,7 +101,6 @@ def test_planned_closures_are_filled_once_signed_in_not_before(qtbot, demo_ctx, 
     after sign-in, so the sign-in dialog is not held up and nothing is written for
     someone who cancels."""
     from attendance_desktop.services.school import calendar_service
-
     from tests.conftest import HEAD
 
     day = dt.date(2025, 12, 5)
@@ -124,9 +123,8 @@ def test_planned_closures_are_filled_once_signed_in_not_before(qtbot, demo_ctx, 
 
 
 def _pupils_on_roll(engine, day: dt.date) -> list[int]:
-    from attendance_desktop.services.register.closure_service import _on_roll_ids
-
     from attendance_desktop.db.engine import session_scope
+    from attendance_desktop.services.register.closure_service import _on_roll_ids
 
     with session_scope(engine) as s:
         return _on_roll_ids(s, day)

@@ -8,14 +8,14 @@ import datetime as dt
 import threading
 
 import pytest
-from attendance_desktop.services.register import checks_service
-from attendance_desktop.services.today import dashboard_service
-from attendance_desktop.services.trackers import alerts_service
 from PySide6.QtCore import Qt
 
 from attendance_desktop.gui.register.checks_dialog import ChecksDialog
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.gui.trackers.board_widget import TrackersWidget
+from attendance_desktop.services.register import checks_service
+from attendance_desktop.services.today import dashboard_service
+from attendance_desktop.services.trackers import alerts_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
 from tests.services.tracker_data import ON, D, add_pupil, fill

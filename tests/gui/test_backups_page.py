@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from attendance_desktop.services.records import backup_service, backup_store
-from attendance_desktop.services.school import school_service
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from attendance_desktop.domain.roles import Actor, Role
@@ -14,6 +12,8 @@ from attendance_desktop.gui.auto_backup import AutoBackup
 from attendance_desktop.gui.settings.backups_widget import BackupsPage
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.gui.today_widget import TodayWidget
+from attendance_desktop.services.records import backup_service, backup_store
+from attendance_desktop.services.school import school_service
 from tests.gui.conftest import SCREENSHOTS as SHOTS
 from tests.services import backup_helpers as h
 
@@ -122,10 +122,10 @@ def test_today_board_warns_until_backups_are_in_order(qtbot, ctx, tmp_path):  # 
     ctx.actor = HEAD
     backup_store.save_settings(ctx.engine, HEAD, backup_store.BackupSettings(
         second_folder=str(stick)))
-    backup_service.run_job(backup_service.make_backup(ctx.paths, ctx.engine))
+    backup_service.run_job(backup_service.make_backup(ctx.paths, ctx.engine, clock=ctx.clock))
     board.refresh()
     qtbot.waitUntil(lambda: not board.backup_warning.busy, timeout=10_000)
-    assert board.backup_warning.isHidden()
+    assert board.backup_warning.isHidden(), board.backup_warning.text()
     stick.rename(tmp_path / "pulled-out")  # the stick is pulled out
     board.refresh()
     qtbot.waitUntil(lambda: not board.backup_warning.busy, timeout=10_000)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from attendance_desktop.services.reports import benchmark_service
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.settings.benchmarks_widget import BenchmarksPage, FigureDialog
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
+from attendance_desktop.services.reports import benchmark_service
 from tests.conftest import clock_at
 from tests.gui.conftest import save_screenshot
 from tests.services.reports.test_benchmarks import GOOD, write

@@ -9,13 +9,13 @@ import subprocess
 import sys
 
 import pytest
-from attendance_desktop.services.reports import report_service
 from PySide6.QtGui import QColor, QPalette
 
 from attendance_desktop.gui.charts.chart_panel_widget import ChartPanelWidget
 from attendance_desktop.gui.charts.colours import chart_colours
 from attendance_desktop.gui.reports.reports_widget import ReportsWidget
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.reports import report_service
 from tests.gui.conftest import save_screenshot
 from tests.services.chart_school import make_chart_school
 

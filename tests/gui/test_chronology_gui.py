@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import PupilInput
-from attendance_desktop.services.records import audit_service
-from attendance_desktop.services.school import calendar_service
-from attendance_desktop.services.today import dashboard_service
-from attendance_desktop.services.trackers import chronology_service, tracker_service, whatif_service
 from pypdf import PdfReader
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
@@ -21,6 +15,12 @@ from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
 from attendance_desktop.gui.trackers.chronology_dialogs import AddEntryDialog
 from attendance_desktop.gui.trackers.whatif_panel import short
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils.pupil_service import PupilInput
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.school import calendar_service
+from attendance_desktop.services.today import dashboard_service
+from attendance_desktop.services.trackers import chronology_service, tracker_service, whatif_service
 from tests.conftest import HEAD, put_marks
 from tests.gui.conftest import SCREENSHOTS as SHOTS
 

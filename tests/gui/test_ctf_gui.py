@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
-from attendance_desktop.services.pupils import pupil_service
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlmodel import func, select
@@ -18,6 +17,7 @@ from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.pupils import ctf_import_dialog
 from attendance_desktop.gui.pupils.ctf_import_dialog import CtfImportDialog
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
+from attendance_desktop.services.pupils import pupil_service
 from tests.gui.conftest import SCREENSHOTS as SHOTS
 from tests.services import ctf_files as f
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from attendance_desktop.services.letters import letter_service
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from sqlmodel import select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
+from attendance_desktop.gui.serial_worker import wait_idle
+from attendance_desktop.services.letters import letter_service
 from tests.services.letters.test_letter_service import build_school
 
 
@@ -45,10 +46,14 @@ def test_cancel_stops_the_family_reports_and_removes_what_was_written(qtbot, ctx
     w = LettersWidget(ctx)
     qtbot.addWidget(w)
     w.show()
+    assert wait_idle(30)  # the pupil list loads on the serial worker
     send = w.send
     send.select_template("half_termly_report")
+    assert wait_idle(30)
     send.mode_combo.setCurrentIndex(send.mode_combo.findData("all"))
+    assert wait_idle(30)
     send.tick_pupils(pupils)
+    assert wait_idle(30)
     send.make_letters()
     qtbot.waitUntil(lambda: len(seen) == 3, timeout=10000)
     written = list(ctx.paths.letters_dir.rglob("*.pdf"))

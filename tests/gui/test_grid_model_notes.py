@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from attendance_desktop.services.register import grid_service
 from attendance_desktop.services.register.register_service import CellMark
-
-from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from tests.services.register_school import make_school
 
 THU = dt.date(2025, 11, 20)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from attendance_desktop.services.school import auth_service, policy_service
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlmodel import select
@@ -15,6 +14,7 @@ from attendance_desktop.db.models import KioskEvent, Mark, MarkAmendment, Pupil,
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.school import auth_service, policy_service
 from tests.conftest import HEAD, OFFICE, clock_at, put_mark
 from tests.gui.conftest import save_screenshot
 from tests.gui.conftest import save_screenshot as shoot
@@ -305,10 +305,11 @@ def test_fire_roll_is_one_click_from_any_page(qtbot, ctx, school, monkeypatch): 
 
 def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, school,  # type: ignore[no-untyped-def]
                                                                   monkeypatch):
-    from attendance_desktop.services.kiosk import kiosk_service
     from pypdf import PdfReader
 
     from attendance_desktop.gui.kiosk.office_widget import KioskOfficeWidget
+    from attendance_desktop.gui.serial_worker import wait_idle
+    from attendance_desktop.services.kiosk import kiosk_service
 
     with session_scope(ctx.engine) as s:
         put_mark(s.get_bind(), OFFICE, school["Ava"], THU, "AM", "/")
@@ -324,6 +325,7 @@ def test_office_page_shows_late_log_on_site_and_makes_a_fire_roll(qtbot, ctx, sc
     qtbot.addWidget(page)
     page.resize(1100, 600)
     page.show()
+    assert wait_idle(10)  # who is on site is read on the serial worker
     assert page.on_site_table.rowCount() == 2
     assert page.log_table.rowCount() == 1
     row = [page.log_table.item(0, c).text() for c in range(page.log_table.columnCount())]

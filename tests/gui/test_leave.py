@@ -7,12 +7,6 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from attendance_desktop.services.leave import leave_service
-from attendance_desktop.services.leave.leave_service import RequestInput
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
-from attendance_desktop.services.register import mark_reads
-from attendance_desktop.services.register import register_service as reg
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
@@ -24,6 +18,12 @@ from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.leave.request_dialog import RequestDialog
 from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.main_window import MainWindow
+from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.leave.leave_service import RequestInput
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.register import mark_reads
+from attendance_desktop.services.register import register_service as reg
 from tests.conftest import HEAD, OFFICE, clock_at
 from tests.gui.conftest import save_screenshot
 
@@ -252,8 +252,9 @@ def test_leave_page_in_the_main_window_at_1366x768(qtbot, ctx, school) -> None: 
 
 def test_decision_letter_and_request_form_are_saved_and_logged(qtbot, ctx, school, tmp_path,
                                                                monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from attendance_desktop.services.letters import letter_service
     from PySide6.QtWidgets import QFileDialog
+
+    from attendance_desktop.services.letters import letter_service
 
     tilly = school["tilly"]
     granted = _request(ctx.engine, tilly)

@@ -7,7 +7,6 @@ import io
 import threading
 
 import pytest
-from attendance_desktop.services.letters import letter_facts, letter_service, template_store
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -17,6 +16,9 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.gui.letters.letters_widget import LettersWidget
+from attendance_desktop.gui.serial_worker import wait_idle
+from attendance_desktop.services.letters import letter_facts, letter_service, template_store
+from attendance_desktop.services.school import policy_service
 from tests.gui.conftest import save_screenshot
 from tests.services.letters.test_letter_service import (
     _band_on_running_period,
@@ -64,13 +66,17 @@ def _widget(qtbot, ctx) -> LettersWidget:  # type: ignore[no-untyped-def]
     qtbot.addWidget(w)
     w.resize(1190, 700)
     w.show()
+    assert wait_idle(30)  # the pupil list loads on the serial worker
     return w
 
 
 def _choose(send, key: str, mode: str, ids: list[int]) -> None:  # type: ignore[no-untyped-def]
     send.select_template(key)
+    assert wait_idle(30)
     send.mode_combo.setCurrentIndex(send.mode_combo.findData(mode))
+    assert wait_idle(30)
     send.tick_pupils(ids)
+    assert wait_idle(30)
 
 
 def _make(qtbot, send) -> None:  # type: ignore[no-untyped-def]
@@ -102,14 +108,20 @@ def test_every_lower_amber_pupil_is_listed_and_ticked(qtbot, ctx, school, messag
     w = _widget(qtbot, ctx)
     send = w.send
     send.mode_combo.setCurrentIndex(send.mode_combo.findData("band"))
+    assert wait_idle(30)
     send.group_combo.setCurrentIndex(send.group_combo.findData("lower_amber"))
+    assert wait_idle(30)
     assert send.ticked_ids() == [school["amy"]]
     send.group_combo.setCurrentIndex(send.group_combo.findData("red"))
+    assert wait_idle(30)
     assert send.ticked_ids() == [school["cara"]]
     send.mode_combo.setCurrentIndex(send.mode_combo.findData("class"))
+    assert wait_idle(30)
     send.group_combo.setCurrentIndex(send.group_combo.findText("Oak (2)"))
+    assert wait_idle(30)
     assert sorted(send.ticked_ids()) == sorted([school["amy"], school["cara"]])
     send.mode_combo.setCurrentIndex(send.mode_combo.findData("all"))
+    assert wait_idle(30)
     assert send.ticked_ids() == []  # picked by hand
     send.search.setText("ben")
     send.tick_all.click()
@@ -120,16 +132,21 @@ def test_the_period_can_be_chosen(qtbot, ctx, school, messages) -> None:  # type
     w = _widget(qtbot, ctx)
     send = w.send
     send.select_template("half_termly_report")
+    assert wait_idle(30)
     assert send.period().name == "Autumn 2"
     send.mode_combo.setCurrentIndex(send.mode_combo.findData("band"))
+    assert wait_idle(30)
     send.group_combo.setCurrentIndex(send.group_combo.findData("red"))
+    assert wait_idle(30)
     assert send.ticked_ids() == [school["cara"]]
     names = [send.period_combo.itemData(i).name for i in range(send.period_combo.count())]
     assert names[:2] == ["Autumn 2", "Autumn 1"]
     send.period_combo.setCurrentIndex(1)  # no marks before November in this school
     assert send.ticked_ids() == []
     send.mode_combo.setCurrentIndex(send.mode_combo.findData("all"))
+    assert wait_idle(30)
     send.tick_pupils([school["amy"]])
+    assert wait_idle(30)
     _make(qtbot, send)
     text = pdf_text(letter_service.letter_pdf(
         ctx.engine, letter_service.list_letters(ctx.engine)[0].id))
@@ -141,7 +158,9 @@ def test_meeting_details_are_asked_for(qtbot, ctx, school, messages) -> None:  #
     send = w.send
     _choose(send, "attendance_panel_invite", "class", [])
     send.mode_combo.setCurrentIndex(send.mode_combo.findData("all"))
+    assert wait_idle(30)
     send.tick_pupils([school["cara"]])
+    assert wait_idle(30)
     assert set(send.inputs) == {"meeting_date", "meeting_time", "meeting_place"}
     send.make_letters()
     assert "Please fill in" in messages["warning"][-1]
@@ -149,6 +168,7 @@ def test_meeting_details_are_asked_for(qtbot, ctx, school, messages) -> None:  #
     send.inputs["meeting_time"].setText("3.30pm")
     send.inputs["meeting_place"].setText("the library")
     send.refresh_preview()
+    assert wait_idle(30)
     save_screenshot(w, "letters_meeting")
     _make(qtbot, send)
     pdf = letter_service.letter_pdf(ctx.engine, letter_service.list_letters(ctx.engine)[0].id)
@@ -163,7 +183,9 @@ def test_repeat_within_the_policy_period_is_confirmed_once(qtbot, ctx, school, m
     _choose(send, "concern_lower_amber", "all", [school["amy"]])
     _make(qtbot, send)
     send.tick_pupils([school["amy"], school["cara"]])
+    assert wait_idle(30)
     send.include_pupil(school["cara"], "Cara's family asked for the same letter as Amy's")
+    assert wait_idle(30)
     messages["answers"].append(QMessageBox.StandardButton.No)  # leave the repeat out
     _make(qtbot, send)
     assert len(messages["question"]) == 1
@@ -325,13 +347,14 @@ def _autumn_two(send) -> None:  # type: ignore[no-untyped-def]
     """The half term with the school's marks, whichever period the page starts on."""
     names = [send.period_combo.itemData(i).name for i in range(send.period_combo.count())]
     send.period_combo.setCurrentIndex(names.index("Autumn 2"))
+    assert wait_idle(30)
 
 
 def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  # type: ignore[no-untyped-def]
         qtbot, ctx, school, messages, monkeypatch) -> None:
-    from attendance_desktop.services.records import audit_service
     from PySide6.QtWidgets import QInputDialog
 
+    from attendance_desktop.services.records import audit_service
     from tests.conftest import HEAD
 
     w = _widget(qtbot, ctx)
@@ -339,6 +362,7 @@ def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  
     _choose(send, "concern_red", "all", [school["cara"], school["amy"], school["ben"]])
     _autumn_two(send)
     send.refresh_preview()
+    assert wait_idle(30)
     assert send.unfit_box.isVisible()
     rows = [send.unfit_list.item(i).text() for i in range(send.unfit_list.count())]
     assert len(rows) == 2
@@ -349,11 +373,13 @@ def test_pupils_a_letter_does_not_fit_are_listed_and_the_head_can_include_one(  
     # a blank reason (or Cancel) includes no one
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  ", True))
     send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert wait_idle(30)
     assert send.include_reasons == {}
     assert send.unfit_list.item(0).checkState() == Qt.CheckState.Unchecked
     monkeypatch.setattr(QInputDialog, "getText",
                         lambda *a, **k: ("Attendance fell sharply this week", True))
     send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert wait_idle(30)
     assert send.include_reasons == {school["amy"]: "Attendance fell sharply this week"}
     assert "1 included by the headteacher" in send.unfit_box.title()
     _make(qtbot, send)
@@ -376,8 +402,10 @@ def test_only_the_head_can_include_a_pupil_it_does_not_fit(qtbot, ctx, school, m
     _choose(send, "concern_red", "all", [school["amy"]])
     _autumn_two(send)
     send.refresh_preview()
+    assert wait_idle(30)
     assert "fits none of the ticked pupils" in send.preview.text()
     send.unfit_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert wait_idle(30)
     assert send.include_reasons == {}
     assert "Only the headteacher" in messages["information"][-1]
     send.make_letters()
@@ -388,9 +416,10 @@ def test_only_the_head_can_include_a_pupil_it_does_not_fit(qtbot, ctx, school, m
 def test_letters_default_to_the_resolved_period(qtbot, ctx, school, messages) -> None:  # type: ignore[no-untyped-def]
     w = _widget(qtbot, ctx)
     send = w.send
-    policy = letter_service.policy_service.load_policy(ctx.engine)
+    policy = policy_service.load_policy(ctx.engine)
     for key in ("concern_red", "certificate_full"):
         send.select_template(key)
+        assert wait_idle(30)
         want = letter_facts.resolve_period(ctx.engine, policy, ctx.today())
         assert (send.period().start, send.period().end) == (want.start, want.end)
 
@@ -399,9 +428,12 @@ def test_choosing_by_band_a_band_letter_starts_on_its_band(qtbot, ctx, school, m
     w = _widget(qtbot, ctx)
     send = w.send
     send.mode_combo.setCurrentIndex(send.mode_combo.findData("band"))
+    assert wait_idle(30)
     send.select_template("concern_red")
+    assert wait_idle(30)
     assert send.group_combo.currentData() == "red"
     send.select_template("concern_lower_amber")
+    assert wait_idle(30)
     assert send.group_combo.currentData() == "lower_amber"
     send.select_template("half_termly_report")  # not a band letter: the band stays
     assert send.group_combo.currentData() == "lower_amber"

@@ -102,10 +102,9 @@ def test_login_clock_is_used_for_lockout(qtbot, ctx, school):
 
 
 def test_switching_user_rebuilds_the_main_window_for_their_role(qtbot, ctx, school):
-    from attendance_desktop.services.school import auth_service
-
     from attendance_desktop.gui.idle_lock import install_lock
     from attendance_desktop.gui.main_window import MainWindow
+    from attendance_desktop.services.school import auth_service
 
     office = auth_service.sign_in(ctx.engine, school.office_id, "550913")
     here = AppContext(paths=ctx.paths, engine=ctx.engine, clock=ctx.clock, actor=office)

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from attendance_desktop.services.today import dashboard_service
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -18,6 +17,7 @@ from attendance_desktop.gui.mail.outbox_widget import OutboxWidget
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.services.mail import credentials, outbox
 from attendance_desktop.services.mail.settings import get_settings
+from attendance_desktop.services.today import dashboard_service
 from tests.gui.conftest import save_screenshot
 from tests.mail import mail_fixtures as mf
 from tests.mail.test_outbox import configure, school_with_emails

@@ -45,7 +45,8 @@ def test_the_navigator_opens_areas_by_key_and_builds_each_page_once(qtbot, ctx):
     assert window.nav.currentRow() == window.area_index("Settings")
     assert nav.show_area("settings") is page  # built once
     assert nav.show_settings("calendar")
-    assert page.tabs.currentWidget() is page.calendar
+    assert page.tabs.currentWidget() is page.sections["calendar"]  # the calendar in its scroll area
+    assert page.tabs.currentWidget().widget() is page.calendar
     assert not nav.show_settings("no such section")
 
 

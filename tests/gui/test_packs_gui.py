@@ -7,20 +7,18 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.records import audit_service
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
 from attendance_desktop.gui.reports.reports_widget import ReportsWidget
+from attendance_desktop.services.records import audit_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
 
 
 @pytest.fixture
-def page(qtbot, ctx):  # type: ignore[no-untyped-def]
-    demo_service.create_demo(ctx.engine, seed=2026, pupils=60, today=dt.date(2025, 11, 20),
-                             years=2)
+def page(qtbot, ctx, demo_school):  # type: ignore[no-untyped-def]
+    demo_school(ctx.engine, seed=2026, pupils=60, today=dt.date(2025, 11, 20), years=2)
     reports = ReportsWidget(ctx)
     qtbot.addWidget(reports)
     reports.resize(1366 - 170, 740)

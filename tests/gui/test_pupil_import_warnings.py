@@ -3,10 +3,9 @@ lets the file import: a warning is never a refusal."""
 
 from __future__ import annotations
 
-from attendance_desktop.services.pupils import pupil_service
-
 from attendance_desktop.domain import upn
 from attendance_desktop.gui.setup.pupil_import_widget import PupilImportWidget
+from attendance_desktop.services.pupils import pupil_service
 from tests.conftest import HEAD
 
 

@@ -3,12 +3,12 @@ shown under the field; a wrong check letter is refused."""
 
 from __future__ import annotations
 
-from attendance_desktop.services.pupils import pupil_service
 from PySide6.QtCore import QDate
 
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.gui.pupils.pupil_dialogs import PupilEditDialog
+from attendance_desktop.services.pupils import pupil_service
 from tests.gui.conftest import save_screenshot
 
 OFFICE = Actor("Oli Office", Role.OFFICE, staff_id=2)

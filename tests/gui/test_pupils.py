@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
@@ -20,6 +18,8 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     PupilEditDialog,
 )
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
+from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
 from tests.conftest import HEAD, put_mark
 from tests.gui.conftest import save_screenshot
 

@@ -12,7 +12,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.demo import demo_service
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from attendance_desktop import app, cli
@@ -20,6 +19,7 @@ from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.login_dialog import LoginDialog
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "alembic", "argon2", "reportlab")

@@ -5,9 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from attendance_desktop.services.pupils import pupil_service
-from attendance_desktop.services.records import audit_service
-from attendance_desktop.services.school import auth_service
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QDialog, QMessageBox
 from sqlmodel import select
@@ -19,6 +16,9 @@ from attendance_desktop.gui import login_dialog
 from attendance_desktop.gui.login_dialog import LoginDialog, has_staff_accounts
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.records import audit_service
+from attendance_desktop.services.school import auth_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
 

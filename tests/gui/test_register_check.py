@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from attendance_desktop.services.register import integrity_service
-
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.register_check import WeeklyCheck
 from attendance_desktop.gui.settings.backups_widget import BackupsPage
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services.clock import bind_clock
+from attendance_desktop.services.register import integrity_service
 from tests.gui.conftest import save_screenshot
 from tests.services import integrity_scenarios as sc
 

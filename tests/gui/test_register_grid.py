@@ -3,15 +3,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from attendance_desktop.services.register import grid_service, mark_reads
-from attendance_desktop.services.register import register_service as rs
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from attendance_desktop.gui.register.mark_dialog import MarkDetails, MarkDialog
 from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.register import grid_service, mark_reads
+from attendance_desktop.services.register import register_service as rs
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
 from tests.gui.conftest import save_screenshot
 from tests.services.register_school import make_school
@@ -46,6 +47,7 @@ def _page(qtbot, ctx, **kwargs) -> RegisterWidget:
     qtbot.addWidget(page)
     page.resize(1196, 740)
     page.show()
+    assert wait_idle(30)  # the grid is read on the serial worker
     page.activateWindow()
     qtbot.waitUntil(page.isActiveWindow, timeout=2000)
     page.view.setFocus()
@@ -127,6 +129,7 @@ def test_amendment_after_close_needs_reason_and_is_kept(qtbot, ctx, school, monk
     monkeypatch.setattr(MarkDialog, "get_details", staticmethod(fake))
     page = _page(qtbot, _ctx(ctx, OFFICE, 10, 30), class_id=school.oak)
     page.go_to(pupil, THU, "AM")
+    assert wait_idle(30)
     qtbot.keyClick(page.view, Qt.Key.Key_M)
     assert asked["need_reason"] is True
     assert _cell(page, pupil) == "M"
@@ -134,6 +137,7 @@ def test_amendment_after_close_needs_reason_and_is_kept(qtbot, ctx, school, monk
     assert (entry.old_code, entry.new_code, entry.reason, entry.after_close) == (
         "N", "M", "Mum phoned 10:05: dentist", True)
     page.go_to(pupil, THU, "AM")
+    assert wait_idle(30)
     page.show_history()
     qtbot.waitUntil(page.history_dialog.isVisible, timeout=2000)
     assert page.history_dialog.ui.table.item(0, 4).text() == "Mum phoned 10:05: dentist"
@@ -201,6 +205,7 @@ def test_emergency_closure_from_the_grid(qtbot, ctx, school, monkeypatch):
     monkeypatch.setattr(closure_dialog.ClosureDialog, "exec", fake_exec)
     page = _page(qtbot, _ctx(ctx, OFFICE, 11, 0), class_id=school.oak)
     page.emergency_closure()
+    assert wait_idle(30)
     col = page.model.snap.column_index(THU, "PM")
     assert not page.model.snap.columns[col].open
     assert {row[col] for row in page.model.snap.codes} == {"Y4"}
@@ -339,6 +344,7 @@ def test_undo_after_close_asks_for_the_reason(qtbot, ctx, school, monkeypatch, w
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(fake_text))
     page = _page(qtbot, _ctx(ctx, OFFICE, 10, 30), class_id=school.oak)
     page.go_to(pupil, THU, "AM")
+    assert wait_idle(30)
     qtbot.keyClick(page.view, Qt.Key.Key_M)
     assert _cell(page, pupil) == "M"
     page.undo()  # cancelled: nothing is written, the step is kept
@@ -363,6 +369,7 @@ def test_undo_before_close_does_not_ask(qtbot, ctx, school, monkeypatch):
     page = _page(qtbot, _ctx(ctx, OFFICE, 9, 0), class_id=school.oak)
     pupil = page.model.snap.pupils[0].id
     page.go_to(pupil, THU, "AM")
+    assert wait_idle(30)
     qtbot.keyClick(page.view, Qt.Key.Key_Slash)
     page.undo()
     assert _cell(page, pupil) == ""

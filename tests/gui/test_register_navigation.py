@@ -7,22 +7,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.register import grid_service
-from attendance_desktop.services.school import calendar_service
 from PySide6.QtCore import QDate
 
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.register.register_widget import WHOLE_SCHOOL, RegisterWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.register import grid_service
+from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD
 
 THU = dt.date(2025, 11, 20)
 
 
 @pytest.fixture
-def demo_ctx(ctx):
-    demo_service.create_demo(ctx.engine, pupils=120, today=THU)
+def demo_ctx(ctx, demo_school):
+    demo_school(ctx.engine, pupils=120, today=THU)
     return AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD, clock=ctx.clock)
 
 
@@ -31,6 +31,7 @@ def _page(qtbot, ctx: AppContext, **kwargs) -> RegisterWidget:
     qtbot.addWidget(page)
     page.resize(1366, 700)
     page.show()
+    assert wait_idle(30)  # the grid is read on the serial worker
     return page
 
 
@@ -48,6 +49,7 @@ def _expected_span(engine, kind: str, anchor: dt.date):
 def _check_shown(page: RegisterWidget, class_id: int, kind: str, anchor: dt.date,
                  pupils: set[int]) -> None:
     """The controls AND the loaded snapshot show this class, span and date."""
+    assert wait_idle(30)  # the grid is read on the serial worker
     engine = page.ctx.engine
     assert page.class_box.currentData() == class_id
     assert page.span_box.currentData() == kind
@@ -77,26 +79,34 @@ def test_every_class_and_every_span_forward_and_back(qtbot, demo_ctx):
         pupils = _class_of(engine, None if cid == WHOLE_SCHOOL else cid)
         assert pupils
         page.span_box.setCurrentIndex(page.span_box.findData("week"))
+        assert wait_idle(30)
         page.set_anchor(THU)
+        assert wait_idle(30)
         page.class_box.setCurrentIndex(i)
+        assert wait_idle(30)
         _check_shown(page, cid, "week", THU, pupils)
         for kind in grid_service.SPANS:
             page.span_box.setCurrentIndex(page.span_box.findData(kind))
+            assert wait_idle(30)
             _check_shown(page, cid, kind, page.anchor, pupils)
             first = page.model.snap
             if kind == "year":
                 continue  # the demo has one academic year: ▶ has nowhere to go
             page.next_span()
+            assert wait_idle(30)
             after = page.model.snap
             assert after.start > first.end, (cid, kind)
             _check_shown(page, cid, kind, page.anchor, pupils)
             if kind == "week":
                 assert after.start == first.start + dt.timedelta(days=7)
             page.next_span()
+            assert wait_idle(30)
             assert page.model.snap.start > after.end
             page.previous_span()
+            assert wait_idle(30)
             assert (page.model.snap.start, page.model.snap.end) == (after.start, after.end)
             page.previous_span()
+            assert wait_idle(30)
             assert (page.model.snap.start, page.model.snap.end) == (first.start, first.end)
             _check_shown(page, cid, kind, page.anchor, pupils)
 
@@ -108,13 +118,17 @@ def test_date_box_and_today_keep_the_class(qtbot, demo_ctx):
         cid = page.class_box.itemData(i)
         pupils = _class_of(engine, cid)
         page.class_box.setCurrentIndex(i)
+        assert wait_idle(30)
         page.date_edit.setDate(QDate(2025, 10, 8))
+        assert wait_idle(30)
         _check_shown(page, cid, "week", dt.date(2025, 10, 8), pupils)
         col = page.model.snap.columns[page.view.currentIndex().column()]
         assert col.day == dt.date(2025, 10, 8)  # the date picked is the day selected
         page.date_edit.setDate(QDate(2025, 9, 16))
+        assert wait_idle(30)
         _check_shown(page, cid, "week", dt.date(2025, 9, 16), pupils)
         page.go_today()
+        assert wait_idle(30)
         _check_shown(page, cid, "week", THU, pupils)
         col = page.model.snap.columns[page.view.currentIndex().column()]
         assert (col.day, col.session) == (THU, "AM")  # 10:00: the morning session
@@ -124,6 +138,7 @@ def test_year_with_no_next_year_stays_put(qtbot, demo_ctx):
     page = _page(qtbot, demo_ctx, span="year")
     before = (page.model.snap.start, page.model.snap.end)
     page.next_span()
+    assert wait_idle(30)
     assert (page.model.snap.start, page.model.snap.end) == before
     assert "academic year" in page.status.text()
 
@@ -155,12 +170,14 @@ def test_open_register_from_the_today_board_for_every_class(qtbot, demo_ctx):
     assert rows >= 7
     # Leave the Register page on another class, span and date first.
     win.show_area(win.area_index("Register"))
+    assert wait_idle(30)
     register = win.current_page()
     register.class_box.setCurrentIndex(1)
     register.span_box.setCurrentIndex(register.span_box.findData("term"))
     register.set_anchor(dt.date(2026, 2, 3))
     for row in range(rows):
         win.show_area(win.area_index("Today"))
+        assert wait_idle(30)
         board.registers.selectRow(row)
         cid = board.registers.item(row, 0).data(0x0100)
         board.open_register()
@@ -175,6 +192,7 @@ def test_go_there_opens_the_pupils_class_and_week(qtbot, demo_ctx):
     engine = demo_ctx.engine
     win = _window(qtbot, demo_ctx)
     win.show_area(win.area_index("Register"))
+    assert wait_idle(30)
     page = win.current_page()
     page.class_box.setCurrentIndex(1)  # some class, this week
     whole = grid_service.load_snapshot(engine, dt.date(2025, 9, 1), THU)
@@ -189,6 +207,7 @@ def test_go_there_opens_the_pupils_class_and_week(qtbot, demo_ctx):
     for n, (cid, pid) in enumerate(sorted(by_class.items())):
         day = days[7 * n + 3]  # school days in different weeks
         dialog.cellRequested.emit(pid, day, "PM")  # what "Go there" sends
+        assert wait_idle(30)
         assert "not in the register" not in page.status.text()
         _check_shown(page, cid, "week", day, _class_of(engine, cid))
         idx = page.view.currentIndex()

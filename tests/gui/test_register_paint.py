@@ -11,10 +11,10 @@ import datetime as dt
 import sys
 
 import pytest
-from attendance_desktop.services.demo import demo_service
 
 from attendance_desktop.gui.binding_check import drops_none_references
 from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.context import AppContext
 from tests.conftest import HEAD
 
@@ -23,14 +23,15 @@ MORTAL_NONE = sys.version_info < (3, 12)
 
 
 @pytest.fixture
-def year_page(qtbot, ctx):
-    demo_service.create_demo(ctx.engine, pupils=210, today=THU)
+def year_page(qtbot, ctx, demo_school):
+    demo_school(ctx.engine, pupils=210, today=THU)
     page = RegisterWidget(AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD,
                                      clock=ctx.clock), span="year")
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.show()
     qtbot.waitExposed(page)
+    assert wait_idle(30)  # the grid is read on the serial worker
     assert page.model.rowCount() >= 200
     assert page.model.columnCount() > 350
     return page

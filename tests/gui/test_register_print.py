@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from attendance_desktop.services.demo import demo_service
 from pypdf import PdfReader
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.demo import demo_service
 from tests.conftest import OFFICE
 
 THU = dt.date(2025, 11, 20)
@@ -23,12 +24,14 @@ def _page(qtbot, ctx, **kwargs) -> RegisterWidget:
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.show()
+    assert wait_idle(30)  # the grid is read on the serial worker
     return page
 
 
 def test_print_the_class_week_and_month(qtbot, ctx, tmp_path, monkeypatch):
     page = _page(qtbot, ctx)
     page.class_box.setCurrentIndex(2)
+    assert wait_idle(30)
     class_name = page.class_box.currentText()
     names = {p.name for p in page.model.snap.pupils}
     target = tmp_path / "out" / "register"

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.register import register_service as rs
-from attendance_desktop.services.register.register_service import MarkChange
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from attendance_desktop.gui.main_window import MainWindow
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
 from tests.conftest import HEAD, clock_at
 from tests.gui.conftest import save_screenshot
 
@@ -20,8 +20,8 @@ THU = dt.date(2025, 11, 20)
 
 
 @pytest.fixture
-def demo_ctx(ctx):
-    demo_service.create_demo(ctx.engine, pupils=210, today=THU)
+def demo_ctx(ctx, demo_school):
+    demo_school(ctx.engine, pupils=210, today=THU)
     return AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD, clock=ctx.clock)
 
 
@@ -32,20 +32,25 @@ def window(qtbot, demo_ctx):
     win.resize(1366, 768)
     win.show()
     win.show_area(win.area_index("Register"))
+    assert wait_idle(30)
     return win
 
 
 def test_class_week_and_whole_school_term(qtbot, window):
     page = window.current_page()
     page.class_box.setCurrentIndex(1)
+    assert wait_idle(30)
     assert page.model.rowCount() < 40
     save_screenshot(window, "register_class_week_demo")
     page.class_box.setCurrentIndex(0)
+    assert wait_idle(30)
     page.span_box.setCurrentIndex(page.span_box.findData("term"))
+    assert wait_idle(30)
     assert page.model.rowCount() >= 200
     assert page.view.currentIndex().isValid()
     save_screenshot(window, "register_school_term_demo")
     page.span_box.setCurrentIndex(page.span_box.findData("year"))
+    assert wait_idle(30)
     assert page.model.columnCount() > 350
 
 
@@ -74,6 +79,7 @@ def test_data_checks_go_to_cell(qtbot, window, demo_ctx):
     dialog.ui.kind.setCurrentIndex(dialog.ui.kind.findData("missing"))
     dialog.ui.table.selectRow(rows[0])
     dialog.go_there()
+    assert wait_idle(30)
     idx = page.view.currentIndex()
     assert page.model.snap.pupils[idx.row()].id == pupil
     col = page.model.snap.columns[idx.column()]
@@ -82,6 +88,7 @@ def test_data_checks_go_to_cell(qtbot, window, demo_ctx):
     dialog.ui.kind.setCurrentIndex(dialog.ui.kind.findData("contacts"))
     dialog.ui.table.selectRow(0)
     dialog.go_there()
+    assert wait_idle(30)
     assert window.nav.currentRow() == window.area_index("Pupils")
     dialog.close()
 
@@ -116,6 +123,7 @@ def test_amendments_report_saved(qtbot, window, demo_ctx, tmp_path, monkeypatch)
 
 def test_today_board_on_the_demo_school(qtbot, window):
     window.show_area(window.area_index("Today"))
+    assert wait_idle(30)
     page = window.current_page()
     qtbot.waitUntil(lambda: page.board is not None, timeout=10_000)
     assert page.board.session == "AM"

@@ -13,11 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from attendance_desktop.services.kiosk import kiosk_service
-from attendance_desktop.services.register import mark_reads
-from attendance_desktop.services.register import register_service as rs
-from attendance_desktop.services.register.register_service import MarkChange
-from attendance_desktop.services.school import calendar_service
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QDialog, QInputDialog
 from sqlalchemy import create_engine, text
@@ -32,11 +27,16 @@ from attendance_desktop.gui.live_view import POLL_MS
 from attendance_desktop.gui.register.conflict_dialog import ConflictBox
 from attendance_desktop.gui.register.mark_dialog import MarkDetails, MarkDialog
 from attendance_desktop.gui.register.register_widget import RegisterWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import mark_reads
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD, clock_at, put_marks
-from tests.db.pg_server import running_server, server_binaries
 from tests.gui.conftest import SCREENSHOTS
 from tests.services.register_school import TinySchool, make_school
 
@@ -61,15 +61,6 @@ class TwoPCs:
 
     def head(self) -> Actor:
         return Actor("Hana Head", Role.HEAD, staff_id=self.school.head_id)
-
-
-@pytest.fixture(scope="module")
-def pg_base() -> Iterator[str]:
-    if server_binaries() is None:
-        pytest.skip("PostgreSQL server binaries are not installed")
-    pytest.importorskip("psycopg")
-    with running_server() as base:
-        yield base
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -102,6 +93,7 @@ def _page(qtbot, ctx: AppContext, **kwargs) -> RegisterWidget:  # type: ignore[n
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.show()
+    assert wait_idle(30)  # the grid is read on the serial worker
     page.activateWindow()
     qtbot.waitUntil(page.isActiveWindow, timeout=2000)
     page.view.setFocus()
@@ -269,6 +261,7 @@ def test_screenshot_of_the_conflict_message(qtbot, pcs, monkeypatch):
     pid = pcs.school.oak_pupils[0]
     put_marks(pcs.a, pcs.office(), [(pid, THU, "AM", "/")])
     page.reload()
+    assert wait_idle(30)
     _go(page, pid)
     pcs.ctx(pcs.b, pcs.head(), hour=11, minute=12)
     rs.apply_changes(pcs.b, pcs.head(), [MarkChange(pid, THU, "AM", "I", seen_code="/")],

@@ -9,8 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.reports import report_service
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
@@ -18,12 +16,13 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButto
 from attendance_desktop.domain.progress import Progress
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.reports.reports_widget import TAB_KEYS, ReportsWidget
+from attendance_desktop.services.reports import report_service
 from tests.gui.conftest import save_screenshot
 
 
 @pytest.fixture
-def demo(ctx):  # type: ignore[no-untyped-def]
-    demo_service.create_demo(ctx.engine, seed=2026, pupils=210, today=dt.date(2025, 11, 20))
+def demo(ctx, demo_school):  # type: ignore[no-untyped-def]
+    demo_school(ctx.engine, seed=2026, pupils=210, today=dt.date(2025, 11, 20))
     return ctx
 
 

@@ -7,13 +7,6 @@ import datetime as dt
 import re
 
 import pytest
-from attendance_desktop.services.pupils import class_service
-from attendance_desktop.services.school import (
-    calendar_service,
-    policy_service,
-    school_service,
-    staff_service,
-)
 from PySide6.QtCore import QDate, QTime
 from PySide6.QtWidgets import QMessageBox
 
@@ -21,6 +14,13 @@ from attendance_desktop.domain.policy import PRESETS
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
+from attendance_desktop.services.pupils import class_service
+from attendance_desktop.services.school import (
+    calendar_service,
+    policy_service,
+    school_service,
+    staff_service,
+)
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from attendance_desktop.services.school import policy_service
 from PySide6.QtWidgets import QLabel
 
 from attendance_desktop.domain.policy import Band
@@ -14,6 +13,7 @@ from attendance_desktop.gui.settings import labels
 from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.settings.records_table import RecordsTable
 from attendance_desktop.gui.settings.settings_widget import ChangeLogWidget
+from attendance_desktop.services.school import policy_service
 
 HEAD = Actor("Pat Head", Role.HEAD, staff_id=1)
 RAW = re.compile(r"[\[\]{}\"]|\b[a-z]+_[a-z_]+\b|\b(true|false|null)\b")

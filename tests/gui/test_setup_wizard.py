@@ -5,6 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWizard
+
+from attendance_desktop.domain.roles import Role
+from attendance_desktop.domain.upn import with_check_letter
+from attendance_desktop.gui.setup.welcome_dialog import WelcomeDialog
+from attendance_desktop.gui.setup.wizard_dialog import SETUP_ACTOR, SetupWizard
 from attendance_desktop.services.pupils import class_service, pupil_service
 from attendance_desktop.services.register import grid_service
 from attendance_desktop.services.school import (
@@ -14,14 +22,6 @@ from attendance_desktop.services.school import (
     school_service,
     staff_service,
 )
-from PySide6.QtCore import QDate, Qt, QTime
-from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWizard
-
-from attendance_desktop.domain.roles import Role
-from attendance_desktop.domain.upn import with_check_letter
-from attendance_desktop.gui.setup.welcome_dialog import WelcomeDialog
-from attendance_desktop.gui.setup.wizard_dialog import SETUP_ACTOR, SetupWizard
 from tests.gui.conftest import save_screenshot
 
 UPNS = [with_check_letter(f"8232001250{n:02d}") for n in range(1, 6)]

@@ -194,6 +194,7 @@ def test_a_crashed_copy_leaves_nothing_that_blocks_the_next_start(qtbot, tmp_pat
     assert crashed.stdout.readline().strip() == "first"
     crashed.kill()  # no clean-up: the lock file and the socket file stay behind
     crashed.wait()
+    crashed.stdout.close()
     assert (Path(QDir.tempPath()) / key).exists()  # the stale socket
     assert (Path(QDir.tempPath()) / f"{key}.lock").exists()
     after = SingleInstance(key)

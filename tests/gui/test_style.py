@@ -134,6 +134,7 @@ def _rendered_contrast(image: QImage) -> float:
 def test_legend_chips_and_todays_header_read_in_the_dark_palette(qtbot, qapp, request, ctx,
                                                                   school_year) -> None:
     from attendance_desktop.gui.register.register_widget import RegisterWidget
+    from attendance_desktop.gui.serial_worker import wait_idle
     from attendance_desktop.services.context import AppContext
     from tests.conftest import HEAD
 
@@ -145,6 +146,7 @@ def test_legend_chips_and_todays_header_read_in_the_dark_palette(qtbot, qapp, re
     page.resize(1366, 700)
     page.show()
     qtbot.waitExposed(page)
+    assert wait_idle(30)  # the grid is read on the serial worker
     chips = page.legend_chips
     assert len(chips) == 9
     for chip in chips:

@@ -7,12 +7,12 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from attendance_desktop.services.demo import demo_service
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from attendance_desktop.gui.reports.reports_widget import ReportsWidget
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.gui.trackers.board_widget import TrackersWidget
+from attendance_desktop.services.demo import demo_service
 from tests.gui.conftest import save_screenshot
 from tests.services.tracker_data import add_pupil
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from attendance_desktop.services.register import mark_reads
-from attendance_desktop.services.register import register_service as rs
-from attendance_desktop.services.register.register_service import MarkChange
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from attendance_desktop.gui import today_widget
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services.context import AppContext
+from attendance_desktop.services.register import mark_reads
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
 from tests.conftest import OFFICE, clock_at
 from tests.gui.conftest import save_screenshot
 from tests.services.register_school import make_school

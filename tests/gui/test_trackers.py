@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from attendance_desktop.services.trackers import alerts_service, tracker_service
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
@@ -14,6 +13,7 @@ from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.trackers import step_dialog
 from attendance_desktop.gui.trackers.board_widget import CaseDialog, TrackersWidget
 from attendance_desktop.gui.trackers.step_dialog import PenaltyDecisionDialog
+from attendance_desktop.services.trackers import alerts_service, tracker_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
 from tests.services.tracker_data import ON, D, add_parent, add_pupil, fill

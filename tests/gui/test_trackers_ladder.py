@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.trackers import tracker_service
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox
 
@@ -16,6 +15,7 @@ from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.trackers import step_dialog
 from attendance_desktop.gui.trackers.board_widget import CaseDialog, TrackersWidget
 from attendance_desktop.gui.trackers.step_dialog import NoticeDialog, NoticeUpdateDialog
+from attendance_desktop.services.trackers import tracker_service
 from tests.conftest import HEAD
 from tests.services.tracker_data import NOW, ON, D, add_parent, add_pupil, fill
 

@@ -8,7 +8,6 @@ import io
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.letters import letter_plans
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -16,6 +15,7 @@ from sqlmodel import select
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import AccessLog, Contact, LetterLog, MailEvent, OutboxMessage
 from attendance_desktop.domain.progress import Cancelled, CancelToken
+from attendance_desktop.services.letters import letter_plans
 from attendance_desktop.services.mail import batch, credentials, outbox, sender
 from attendance_desktop.services.mail.settings import MailConfig, save_settings
 from tests.conftest import HEAD, OFFICE, clock_at

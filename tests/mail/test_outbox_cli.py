@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.letters import letter_plans
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.__main__ import main
 from attendance_desktop.domain.progress import CancelToken
+from attendance_desktop.services.letters import letter_plans
 from attendance_desktop.services.mail import batch, outbox
 from tests.conftest import OFFICE
 from tests.mail.mail_fixtures import SmtpServer

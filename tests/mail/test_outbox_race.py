@@ -15,7 +15,6 @@ from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.mail import absence, outbox, sender
 from tests.conftest import OFFICE, clock_at
-from tests.db.pg_server import running_server, server_binaries
 from tests.mail import test_outbox
 from tests.mail.mail_fixtures import Inbox
 from tests.mail.test_outbox import NOW, TODAY, configure, school_with_emails
@@ -60,15 +59,6 @@ def test_two_pcs_flush_at_once_on_sqlite(engine: Engine, paths, inbox: Inbox,  #
         race(engine, second, inbox)
     finally:
         second.dispose()
-
-
-@pytest.fixture(scope="module")
-def pg_base():  # type: ignore[no-untyped-def]
-    if server_binaries() is None:
-        pytest.skip("PostgreSQL server binaries are not installed (CI installs them)")
-    pytest.importorskip("psycopg")
-    with running_server() as base:
-        yield base
 
 
 @pytest.fixture

@@ -11,10 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-from attendance_desktop.services.records import backup_service
-from attendance_desktop.services.register import register_service
-from attendance_desktop.services.register.register_service import MarkChange
-from attendance_desktop.services.school import calendar_service
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -26,6 +22,10 @@ from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import SYSTEM_ACTOR
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.records import backup_service
+from attendance_desktop.services.register import register_service
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD
 from tests.services.register_school import make_school
 

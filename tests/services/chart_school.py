@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from attendance_desktop.services.school import calendar_service
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil, SchoolClass
 from attendance_desktop.domain.calendar import default_term_dates
+from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD, put_marks
 
 D = dt.date

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from attendance_desktop.services.register import integrity_service, register_service
-from attendance_desktop.services.register.register_service import MarkChange
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.services.clock import FixedClock, bind_clock
+from attendance_desktop.services.register import integrity_service, register_service
+from attendance_desktop.services.register.register_service import MarkChange
 from tests.conftest import HEAD
 from tests.services import backup_helpers as h
 

@@ -8,16 +8,15 @@ import random
 import tempfile
 from pathlib import Path
 
-from attendance_desktop.services.kiosk import kiosk_service
-from attendance_desktop.services.register import mark_reads, register_service
-from attendance_desktop.services.register.register_service import MarkChange
-
 from attendance_desktop.db.engine import make_engine
 from attendance_desktop.domain.policy import DEFAULT_KIOSK_REASONS
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.errors import DatabaseBusy, MarkConflict
 from attendance_desktop.services.interchange import mark_import
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import mark_reads, register_service
+from attendance_desktop.services.register.register_service import MarkChange
 
 DAY = dt.date(2025, 11, 20)  # a Thursday in term
 NOW = dt.datetime(2025, 11, 20, 8, 40)  # before any register opens or closes

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from attendance_desktop.services.school.auth_service import hash_pin
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Contact, Pupil, PupilContact, SchoolClass, Staff
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
+from attendance_desktop.services.school.auth_service import hash_pin
 
 
 @dataclass

@@ -7,11 +7,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from attendance_desktop.services.school import calendar_service
-from attendance_desktop.services.trackers import alerts_service
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain.calendar import default_term_dates
+from attendance_desktop.services.school import calendar_service
+from attendance_desktop.services.trackers import alerts_service
 from tests.conftest import HEAD, clock_at
 from tests.db.pg_fixtures import requires_pg
 from tests.services.tracker_data import D, add_pupil, fill

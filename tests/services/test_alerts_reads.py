@@ -13,9 +13,6 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.school import calendar_service, policy_service
-from attendance_desktop.services.trackers import alerts_reads, alerts_service
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -25,6 +22,9 @@ from attendance_desktop.db.models import Mark, Pupil
 from attendance_desktop.domain import escalation
 from attendance_desktop.domain.calendar import Span
 from attendance_desktop.services.database import open_database
+from attendance_desktop.services.demo import demo_service
+from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.trackers import alerts_reads, alerts_service
 from tests.conftest import HEAD, clock_at, put_marks
 
 TODAY = dt.date(2026, 7, 15)

@@ -9,8 +9,6 @@ import io
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.register import amendments_report
-from attendance_desktop.services.reports import report_service
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -21,6 +19,8 @@ from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services.csv_safe import restore_cell, safe_cell
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.interchange import mark_export, mark_import, pupil_import
+from attendance_desktop.services.register import amendments_report
+from attendance_desktop.services.reports import report_service
 
 D = dt.date
 WEEK = [D(2025, 11, 10) + dt.timedelta(days=i) for i in range(5)]

@@ -15,10 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from attendance_desktop.services.kiosk import kiosk_service
-from attendance_desktop.services.register import integrity_service, mark_reads
-from attendance_desktop.services.register import register_service as rs
-from attendance_desktop.services.register.register_service import MarkChange
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -28,6 +24,10 @@ from attendance_desktop.domain.policy import DEFAULT_KIOSK_REASONS
 from attendance_desktop.services import write_lock
 from attendance_desktop.services.errors import DatabaseBusy
 from attendance_desktop.services.interchange import mark_import
+from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.register import integrity_service, mark_reads
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
 from tests.conftest import OFFICE, clock_at
 from tests.services.interchange.test_import_service import TODAY, UPNS
 from tests.services.register.test_import_lock import DAYS, _counts, _file, pupils  # noqa: F401
@@ -70,7 +70,19 @@ class Holder:
         assert self.proc.stdin is not None
         self.proc.stdin.write("\n")
         self.proc.stdin.flush()
-        assert self.proc.wait(10) == 0
+        try:
+            assert self.proc.wait(10) == 0
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Its pipes closed (a ResourceWarning otherwise), the process ended."""
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
 
 
 def test_a_failure_half_way_through_the_copy_leaves_nothing(engine, pupils, tmp_path):  # noqa: F811

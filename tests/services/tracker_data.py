@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from attendance_desktop.services.school import calendar_service
 from sqlmodel import delete, select
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Contact, Mark, Pupil, PupilContact, SchoolClass
+from attendance_desktop.services.school import calendar_service
 
 D = dt.date
 ON = D(2025, 11, 20)  # Thursday, Autumn 2

@@ -80,6 +80,10 @@ def _label_axis(plot: Any, ticks: list[tuple[float, str]]) -> None:
 def _plot_widget(col: ChartColours, title: str) -> Any:
     w = pg().PlotWidget(background=col.background)
     w.setAccessibleName(title)
+    # pyqtgraph's options menu (switched off here, see _style) is a window of its own
+    # with six submenus: parented to the chart it goes with it instead of outliving it.
+    menu = w.getPlotItem().ctrlMenu
+    menu.setParent(w, menu.windowFlags())
     return w
 
 

@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui import theme
+from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.live_view import LiveWatcher
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.kiosk import fire_roll, kiosk_service
 from attendance_desktop.services.records import audit_service
 
 if TYPE_CHECKING:  # ReportLab loads when a roll is made, not with the window
@@ -126,21 +127,47 @@ class KioskOfficeWidget(QWidget):
         # Kiosk sign-ins and marks from other PCs show within seconds (see live_view).
         self.live = LiveWatcher(ctx.engine, self)
         self.live.changed.connect(self.refresh_live)
+        # Who is on site is read on the serial worker (~0.4 s at 2,000 pupils).
+        self.loader = BackgroundLoad(self, self._read)
+        self.loader.loaded.connect(self._show)
+        self.loader.failed.connect(self._load_failed)
+        self.summary.setText("Loading who is on site…")
         self.refresh()
 
     @Slot()
     def refresh(self) -> None:
+        """Read the lists again: on site and signed out off the GUI thread, the late log
+        (one filtered range) here."""
         self.live.baseline()  # before reading: later changes are seen by the next poll
+        self.loader.request()
+        self.refresh_log()
+
+    def _read(self) -> tuple[object, ...]:
+        """On the worker: the time, who is on site, who left early, how many came late."""
         now = self.ctx.now()
-        on_site = kiosk_service.on_site(self.ctx.engine, now)
+        return (now, kiosk_service.on_site(self.ctx.engine, now),
+                kiosk_service.early_leavers(self.ctx.engine, now.date()),
+                len(kiosk_service.late_log(self.ctx.engine, now.date(), now.date())))
+
+    @Slot()
+    def _load_failed(self) -> None:
+        error = self.loader.error
+        self.summary.setText(str(error) if isinstance(error, ServiceError)
+                             else "The front desk lists could not be read: see the log.")
+
+    @Slot()
+    def _show(self) -> None:
+        now, on_site, leavers, late_today = self.loader.result
+        tables = (self.on_site_table, self.leavers_table)
+        where = [t.verticalScrollBar().value() for t in tables]  # kept across a re-read
         fill_table(self.on_site_table, [
             [r.name, r.class_name, r.status, f"{r.arrived:%H:%M}" if r.arrived else "",
              f"{r.returned:%H:%M}" if r.returned else ""] for r in on_site])
-        leavers = kiosk_service.early_leavers(self.ctx.engine, now.date())
         fill_table(self.leavers_table, [
             [r.name, r.class_name, f"{r.out_at:%H:%M}", r.reason, r.collected_by,
              f"{r.back_at:%H:%M}" if r.back_at else "not back"] for r in leavers])
-        late_today = len(kiosk_service.late_log(self.ctx.engine, now.date(), now.date()))
+        for t, value in zip(tables, where, strict=True):
+            t.verticalScrollBar().setValue(value)
         still_out = sum(1 for r in leavers if r.back_at is None)
         self.summary.setText(
             f"{now:%A %d %B %Y, %H:%M} · on site now: <b>{len(on_site)}</b> · signed in late"
@@ -148,20 +175,17 @@ class KioskOfficeWidget(QWidget):
             f"</b> (still out: {still_out})")
         self.tabs.setTabText(0, f"On site now ({len(on_site)})")
         self.tabs.setTabText(2, f"Signed out today ({len(leavers)})")
-        self.refresh_log()
 
     @Slot()
     def refresh_live(self) -> None:
         """Another writer (the kiosk, another PC) changed something: read the lists again,
         keeping where each was scrolled."""
-        tables = (self.on_site_table, self.log_table, self.leavers_table)
-        where = [t.verticalScrollBar().value() for t in tables]
+        where = self.log_table.verticalScrollBar().value()
         try:
             self.refresh()
         except ServiceError:
             return
-        for t, value in zip(tables, where, strict=True):
-            t.verticalScrollBar().setValue(value)
+        self.log_table.verticalScrollBar().setValue(where)
 
     @Slot()
     def refresh_log(self) -> None:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import theme
+from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.letters.email_choice import EmailChoice
 from attendance_desktop.gui.letters.page_painter import page_image, print_pages
 from attendance_desktop.gui.progress import BackgroundTask
@@ -71,6 +72,17 @@ class SendLettersWidget(QWidget):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(250)
         self._preview_timer.timeout.connect(self.refresh_preview)
+        # The candidates' attendance is worked out on the serial worker (about 2 s for a
+        # whole school of 2,000): the page stays usable, the list says "Loading…".
+        self.pupil_loader = BackgroundLoad(self, lambda: [])
+        self.pupil_loader.loaded.connect(self._show_pupils)
+        self.pupil_loader.failed.connect(self._pupils_failed)
+        self._pending_ticks: list[int] | None = None  # asked for while the list loads
+        # The preview plans the batch for every ticked pupil (1.3 s for a class of 285):
+        # on the worker too, the newest request wins.
+        self.preview_loader = BackgroundLoad(self, lambda: None)
+        self.preview_loader.loaded.connect(self._show_preview)
+        self.preview_loader.failed.connect(self._preview_failed)
         self._build()
         self._load_templates()
         self._load_mode()
@@ -330,8 +342,35 @@ class SendLettersWidget(QWidget):
             kwargs["class_id"] = data
         elif mode == "band" and data is not None:
             kwargs["band_key"] = data
-        choices = letter_plans.pupil_choices(self.ctx.engine, self.ctx.today(),
-                                               period=self.period(), **kwargs)
+        self.pupil_loader.work = functools.partial(
+            letter_plans.pupil_choices, self.ctx.engine, self.ctx.today(),
+            period=self.period(), **kwargs)
+        self.pupil_loader.request()
+        self.pupil_list.blockSignals(True)
+        self.pupil_list.clear()
+        self.pupil_list.addItem(QListWidgetItem("Loading the pupils and their attendance…"))
+        self.pupil_list.blockSignals(False)
+        self.pupil_list.setEnabled(False)
+        for b in (self.tick_all, self.untick_all, self.make_button):
+            b.setEnabled(False)
+        self.count_label.setText("Loading…")
+
+    @property
+    def loading(self) -> bool:
+        return self.pupil_loader.busy
+
+    @Slot()
+    def _pupils_failed(self) -> None:
+        error = self.pupil_loader.error
+        self.pupil_list.clear()
+        self.pupil_list.setEnabled(True)
+        self.count_label.setText(str(error) if isinstance(error, ServiceError)
+                                 else "The pupils could not be read: see the log.")
+
+    @Slot()
+    def _show_pupils(self) -> None:
+        choices: list[letter_plans.PupilChoice] = self.pupil_loader.result
+        mode = self.mode_combo.currentData()
         self.pupil_list.blockSignals(True)
         self.pupil_list.clear()
         # a class or a band ("every lower-amber pupil") starts with everyone ticked
@@ -345,8 +384,15 @@ class SendLettersWidget(QWidget):
             item.setCheckState(Qt.CheckState.Checked if tick else Qt.CheckState.Unchecked)
             self.pupil_list.addItem(item)
         self.pupil_list.blockSignals(False)
+        self.pupil_list.setEnabled(True)
+        self.tick_all.setEnabled(True)
+        self.untick_all.setEnabled(True)
         self._filter(self.search.text())
-        self._ticks_changed()
+        if self._pending_ticks is not None:
+            ticks, self._pending_ticks = self._pending_ticks, None
+            self._tick_exactly(ticks)  # (still "busy" until this slot returns)
+        else:
+            self._ticks_changed()
 
     @Slot(str)
     def _filter(self, text: str) -> None:
@@ -373,7 +419,14 @@ class SendLettersWidget(QWidget):
         self._ticks_changed()
 
     def tick_pupils(self, pupil_ids: list[int]) -> None:
-        """Tick exactly these pupils (used by other screens and tests)."""
+        """Tick exactly these pupils (used by other screens and tests); while the list
+        loads, once it has loaded."""
+        if self.pupil_loader.busy:
+            self._pending_ticks = list(pupil_ids)
+            return
+        self._tick_exactly(pupil_ids)
+
+    def _tick_exactly(self, pupil_ids: list[int]) -> None:
         wanted = set(pupil_ids)
         self.pupil_list.blockSignals(True)
         for i in range(self.pupil_list.count()):
@@ -421,22 +474,27 @@ class SendLettersWidget(QWidget):
             self.preview.setText("Tick a pupil to see their letter here.")
             self._show_page()
             return
-        try:
-            plan = letter_plans.plan_batch(self.ctx.engine, key, ids,
-                                             today=self.ctx.today(),
-                                             extra=self.extra(for_preview=True),
-                                             period=self.period(),
-                                             include=self.includes(ids))
-            self._show_unfit(plan)
-            _head, pages = letter_layout.plan_pages(self.ctx.engine, plan,
-                                                     today=self.ctx.today(),
-                                                     include_repeats=True, limit=1)
-        except ServiceError as exc:
-            self.preview_pages = []
-            self.preview.setPixmap(QPixmap())
-            self.preview.setText(str(exc))
-            self._show_page()
-            return
+        self.preview_loader.work = functools.partial(
+            _plan_preview, self.ctx.engine, key, ids, self.ctx.today(),
+            self.extra(for_preview=True), self.period(), self.includes(ids))
+        self.preview_loader.request()
+        self.preview_title.setText("<b>Preview</b> (working it out…)")
+
+    @Slot()
+    def _preview_failed(self) -> None:
+        error = self.preview_loader.error
+        self.preview_title.setText("<b>Preview</b>")
+        self.preview_pages = []
+        self.preview.setPixmap(QPixmap())
+        self.preview.setText(str(error) if isinstance(error, ServiceError)
+                             else "The preview could not be made: see the log.")
+        self._show_page()
+
+    @Slot()
+    def _show_preview(self) -> None:
+        plan, pages = self.preview_loader.result
+        self.preview_title.setText("<b>Preview</b>")
+        self._show_unfit(plan)
         if not plan.letters:
             self.preview_pages = []
             self.preview.setPixmap(QPixmap())
@@ -692,3 +750,12 @@ class SendLettersWidget(QWidget):
     def open_folder(self) -> None:
         if self.result is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.result.folder)))
+
+
+def _plan_preview(engine, key, ids, today, extra, period, include):  # type: ignore[no-untyped-def]
+    """On the serial worker: the batch plan and the first letter's pages (no Qt here)."""
+    plan = letter_plans.plan_batch(engine, key, ids, today=today, extra=extra,
+                                     period=period, include=include)
+    _head, pages = letter_layout.plan_pages(engine, plan, today=today,
+                                             include_repeats=True, limit=1)
+    return plan, pages

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from functools import partial
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -22,10 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desktop.domain import codes
+from attendance_desktop.domain import codes, school_day
 from attendance_desktop.domain.codes import NoteRequirement
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import theme
+from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.live_view import LiveWatcher, user_is_busy
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.register.code_picker_dialog import CodePickerDialog
@@ -51,10 +54,14 @@ from attendance_desktop.services.register.register_service import BulkResult, Ma
 from attendance_desktop.services.school import calendar_service, policy_service
 
 WHOLE_SCHOOL = -1
+LOADING_TEXT = "Loading the register…"
+
+log = logging.getLogger(__name__)
 
 
 class RegisterWidget(QWidget):
     pupilRequested = Signal(int)  # "go there" for pupil records
+    loaded = Signal()  # a grid read off the GUI thread is on screen
 
     def __init__(self, ctx: AppContext, navigator: Navigator | None = None, *,
                  span: str = "week", class_id: int | None = None,
@@ -213,6 +220,22 @@ class RegisterWidget(QWidget):
         # Other writers' changes (another PC, the kiosk, an import) appear within seconds.
         self.live = LiveWatcher(ctx.engine, self, busy=self._live_busy)
         self.live.changed.connect(self.refresh_live)
+        # The grid is read on the serial worker (a whole-school year at 2,000 pupils takes
+        # about a second): the page stays usable and shows "Loading…" meanwhile. Typing a
+        # mark stays synchronous (a few ms). A live re-read runs there too.
+        self.loader = BackgroundLoad(self, lambda: None)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self._load_failed)
+        self.live_loader = BackgroundLoad(self, lambda: None)
+        self.live_loader.loaded.connect(self._live_loaded)
+        self.live_loader.failed.connect(self._live_failed)
+        self._target: tuple[int | None, dt.date, str] | None = None  # select once loaded
+        self._exact = False  # say so when the target cell is not in the loaded grid
+        self._focus_after = False
+        self._scroll_after: tuple[int, int] | None = None
+        self._status_after = ""
+        self._writes = 0  # own writes: a live read started before one of them is stale
+        self._writes_at_live = 0
         self.class_box.currentIndexChanged.connect(self._class_or_span_changed)
         self.span_box.currentIndexChanged.connect(self._class_or_span_changed)
         self.date_edit.dateChanged.connect(self._date_changed)
@@ -241,7 +264,7 @@ class RegisterWidget(QWidget):
             self.date_edit.blockSignals(False)
 
     def _session_now(self) -> str:
-        return "AM" if self.ctx.now().time() < self.policy.pm.marking_starts else "PM"
+        return school_day.session_at(self.policy, self.ctx.now())
 
     @Slot()
     def _class_or_span_changed(self) -> None:
@@ -253,11 +276,17 @@ class RegisterWidget(QWidget):
         self.reload(select=(keep[0] if keep else None, self.anchor,
                             keep[2] if keep else self._session_now()))
 
+    @property
+    def loading(self) -> bool:
+        """A grid is being read: the one on screen (if any) is disabled until it comes."""
+        return self.loader.busy
+
     def reload(self, select: tuple[int | None, dt.date, str] | None = None) -> None:
-        """Load the class, span and date the controls show, then select `select` (pupil,
-        day, session), else the current cell if still shown, else the anchor's session.
-        The controls are never changed here: what they say is what is loaded."""
-        keep = select or self._current_key()
+        """Load the class, span and date the controls show (on the serial worker), then
+        select `select` (pupil, day, session), else the current cell if still shown, else
+        the anchor's session. The controls are never changed here: what they say is what
+        is loaded. Asked again while a load runs, the latest request wins."""
+        keep = select or self._target or self._current_key()
         engine = self.ctx.engine
         self.live.baseline()  # before reading: a change committed later is seen by a poll
         cid = self.class_box.currentData()
@@ -271,8 +300,38 @@ class RegisterWidget(QWidget):
             self.span_label.setText("No term dates")
             self._status_error(f"{str(exc)[0].upper()}{str(exc)[1:]}.")
             return
-        snap = grid_service.load_snapshot(engine, span.start, span.end, class_id, span.name)
+        self._target = keep
+        if not self.loader.busy:
+            self._focus_after = self._focus_after or self.view.hasFocus()
+        self.loader.work = partial(_read_grid, engine, span, class_id)
+        self.loader.request()
+        self._show_loading()
+
+    def _show_loading(self) -> None:
+        """What needs the grid waits for it; the class, span and date controls stay live."""
+        self.span_label.setText(LOADING_TEXT)
+        self.view.setEnabled(False)
+        for key in ("present", "fill", "copy", "undo", "history", "closure"):
+            self.buttons[key].setEnabled(False)
+
+    @Slot()
+    def _load_failed(self) -> None:
+        error = self.loader.error
+        if not isinstance(error, ServiceError):
+            log.error("The register could not be read", exc_info=error)
+        self._install(GridSnapshot(self.anchor, self.anchor, "", None, [], [], []))
+        self.view.setEnabled(True)
+        self.span_label.setText("Not loaded")
+        self._status_error(str(error) if isinstance(error, ServiceError)
+                           else "The register could not be read: see the log.")
+        self._target = None
+
+    @Slot()
+    def _loaded(self) -> None:
+        span, snap = self.loader.result
+        keep, self._target = self._target, None
         self._install(snap)
+        self.view.setEnabled(True)
         actor = self.ctx.actor
         who = "" if actor.can_write_register else " · read only"
         name = span.name if self.span_box.currentData() in ("day", "week") else (
@@ -284,6 +343,21 @@ class RegisterWidget(QWidget):
             self._status_error("No school sessions in this span (weekend, holiday, or no term"
                                " dates set for it in Settings).")
         self._select(keep)
+        if self._exact and keep is not None and keep[0] is not None and (
+                snap.row_index(keep[0]) is None or snap.column_index(keep[1], keep[2]) is None):
+            self._status_error("That cell is not in the register grid")
+        self._exact = False
+        if self._status_after:
+            self._status(self._status_after)
+            self._status_after = ""
+        if self._scroll_after is not None:
+            self.view.horizontalScrollBar().setValue(self._scroll_after[0])
+            self.view.verticalScrollBar().setValue(self._scroll_after[1])
+            self._scroll_after = None
+        if self._focus_after:
+            self.view.setFocus()
+            self._focus_after = False
+        self.loaded.emit()
 
     def _install(self, snap: GridSnapshot) -> None:
         actor = self.ctx.actor
@@ -295,6 +369,7 @@ class RegisterWidget(QWidget):
                                        closed_columns=closed, parent=self)
         self.model.writeFailed.connect(self._show_error)
         self.model.marksWritten.connect(self.live.own_write)
+        self.model.marksWritten.connect(self._count_write)
         self.view.setModel(self.model)
         self.view.fit_row_header()
         # Fixed sizes (never sized to contents): wider cells when a day or week is shown.
@@ -305,6 +380,7 @@ class RegisterWidget(QWidget):
         for key in ("present", "fill", "copy", "undo", "closure"):
             self.buttons[key].setEnabled(actor.can_write_register)
         self.buttons["closure"].setEnabled(actor.can_amend)
+        self.buttons["history"].setEnabled(True)  # disabled while a grid loads
 
     def _select(self, target: tuple[int | None, dt.date, str] | None) -> None:
         """Select the target cell; else the same pupil at the anchor's session; else the
@@ -335,21 +411,42 @@ class RegisterWidget(QWidget):
         """Someone else changed marks: read the shown span again. The same pupils and
         sessions (the usual case) update in place, so the selection, the current cell, the
         scroll position and the undo steps stay as they are."""
-        if self.model is None:
+        if self.model is None or self.loader.busy:
+            return  # a load under way reads the marks as they are now anyway
+        snap = self.model.snap
+        self._writes_at_live = self._writes
+        self.live_loader.work = partial(grid_service.load_snapshot, self.ctx.engine,
+                                        snap.start, snap.end, snap.class_id, snap.label)
+        self.live_loader.request()
+
+    @Slot()
+    def _live_loaded(self) -> None:
+        fresh: GridSnapshot = self.live_loader.result
+        if self.model is None or self.loader.busy:
             return
         snap = self.model.snap
-        try:
-            fresh = grid_service.load_snapshot(self.ctx.engine, snap.start, snap.end,
-                                               snap.class_id, snap.label)
-        except ServiceError:
-            return  # e.g. busy: the next change or visit reads it again
+        if (fresh.start, fresh.end, fresh.class_id) != (snap.start, snap.end, snap.class_id):
+            return  # the page moved on meanwhile
+        if self._writes != self._writes_at_live:
+            self.refresh_live()  # read before a mark typed here: read again
+            return
         if self.model.take_values(fresh):
             self.model.closed_columns[:] = self._closed_columns(fresh)
             return
-        h, v = self.view.horizontalScrollBar().value(), self.view.verticalScrollBar().value()
-        self.reload()  # pupils joined or left: a new model, keeping the current cell
-        self.view.horizontalScrollBar().setValue(h)
-        self.view.verticalScrollBar().setValue(v)
+        # pupils joined or left: a new model, keeping the current cell and the scroll
+        self._scroll_after = (self.view.horizontalScrollBar().value(),
+                              self.view.verticalScrollBar().value())
+        self.reload()
+
+    @Slot()
+    def _live_failed(self) -> None:
+        # e.g. busy: the next change or visit reads it again
+        if not isinstance(self.live_loader.error, ServiceError):
+            log.error("The register could not be re-read", exc_info=self.live_loader.error)
+
+    @Slot(int)
+    def _count_write(self, _n: int) -> None:
+        self._writes += 1
 
     def _closed_columns(self, snap: GridSnapshot) -> list[bool]:
         now = self.ctx.now()
@@ -381,19 +478,23 @@ class RegisterWidget(QWidget):
 
     def go_to(self, pupil_id: int, day: dt.date, session: str, focus: bool = True) -> bool:
         """Select a cell. When it is not shown, open the pupil's class (the whole school
-        if the pupil has none) and the week of the day."""
-        assert self.model is not None
-        snap = self.model.snap
-        in_span = snap.start <= day <= snap.end and snap.column_index(day, session) is not None
-        if not in_span or snap.row_index(pupil_id) is None:
+        if the pupil has none) and the week of the day: the cell is selected when that
+        grid has loaded (the status line says so if it is not there)."""
+        snap = self.model.snap if self.model is not None and not self.loader.busy else None
+        in_span = snap is not None and snap.start <= day <= snap.end \
+            and snap.column_index(day, session) is not None
+        has_row = snap is not None and snap.row_index(pupil_id) is not None
+        if snap is None or not in_span or not has_row:
             class_id = self.class_box.currentData()
-            if snap.row_index(pupil_id) is None:
+            if not has_row:
                 found = grid_navigation.pupil_class_id(self.ctx.engine, pupil_id)
                 class_id = found if self.class_box.findData(found) >= 0 else WHOLE_SCHOOL
             self._set_controls(class_id=class_id, span=None if in_span else "week",
                                anchor=None if in_span else day)
+            self._exact = True
+            self._focus_after = self._focus_after or focus
             self.reload(select=(pupil_id, day, session))
-            snap = self.model.snap
+            return True
         row, col = snap.row_index(pupil_id), snap.column_index(day, session)
         if row is None or col is None:
             return False
@@ -409,8 +510,8 @@ class RegisterWidget(QWidget):
         span = "day" if self.span_box.currentData() == "day" else "week"
         self._set_controls(class_id=WHOLE_SCHOOL if class_id is None else class_id,
                            span=span, anchor=today)
+        self._focus_after = True
         self.reload(select=(None, today, self._session_now()))
-        self.view.setFocus()
 
     @Slot()
     def previous_span(self) -> None:
@@ -436,8 +537,8 @@ class RegisterWidget(QWidget):
         today = self.ctx.today()
         keep = self._current_key()
         self._set_controls(anchor=today)
+        self._focus_after = True
         self.reload(select=(keep[0] if keep else None, today, self._session_now()))
-        self.view.setFocus()
 
     # -- helpers --------------------------------------------------------------------------
     def _targets(self) -> list[tuple[int, int]]:
@@ -531,7 +632,7 @@ class RegisterWidget(QWidget):
     # -- entering marks -------------------------------------------------------------------
     @Slot(str)
     def enter_code(self, typed: str) -> None:
-        if self.model is None:
+        if self.model is None or self.loader.busy:
             return
         cells = self._targets()
         if not cells:
@@ -587,7 +688,7 @@ class RegisterWidget(QWidget):
 
     @Slot()
     def edit_details(self) -> None:
-        if self.model is None:
+        if self.model is None or self.loader.busy:
             return
         cells = self._targets()[:1]
         if not cells:
@@ -628,7 +729,7 @@ class RegisterWidget(QWidget):
 
     @Slot()
     def clear_cells(self) -> None:
-        if self.model is None:
+        if self.model is None or self.loader.busy:
             return
         cells = [c for c in self._targets() if self.model.code_at(*c)]
         if not cells:
@@ -643,7 +744,7 @@ class RegisterWidget(QWidget):
 
     @Slot()
     def pick_code(self) -> None:
-        if self.model is None or not self._targets():
+        if self.model is None or self.loader.busy or not self._targets():
             return
         col = self._targets()[0][1]
         code = CodePickerDialog.pick(self, self.model.snap.columns[col].day)
@@ -652,7 +753,7 @@ class RegisterWidget(QWidget):
 
     @Slot()
     def undo(self) -> None:
-        if self.model is None or not self.model.undo_stack:
+        if self.model is None or self.loader.busy or not self.model.undo_stack:
             self._status("Nothing to undo")
             return
         step = self.model.undo_stack[-1]
@@ -691,7 +792,7 @@ class RegisterWidget(QWidget):
 
     @Slot()
     def mark_all_present(self) -> None:
-        if self.model is None:
+        if self.model is None or self.loader.busy:
             return
         idx = self.view.currentIndex()
         if not idx.isValid():
@@ -713,7 +814,7 @@ class RegisterWidget(QWidget):
 
     @Slot()
     def copy_am_to_pm(self) -> None:
-        if self.model is None:
+        if self.model is None or self.loader.busy:
             return
         idx = self.view.currentIndex()
         if not idx.isValid():
@@ -732,7 +833,7 @@ class RegisterWidget(QWidget):
 
     @Slot()
     def show_history(self) -> None:
-        if self.model is None:
+        if self.model is None or self.loader.busy:
             return
         idx = self.view.currentIndex()
         if not idx.isValid():
@@ -756,8 +857,8 @@ class RegisterWidget(QWidget):
             day = self.model.snap.columns[idx.column()].day
         dialog = ClosureDialog(self, self.ctx, day)
         if dialog.exec():
+            self._status_after = dialog.result_text  # shown once the grid has loaded
             self.reload()
-            self._status(dialog.result_text)
 
     @Slot()
     def amendments_report(self) -> None:
@@ -828,3 +929,10 @@ class RegisterWidget(QWidget):
         # A restyle costs ~0.5 ms: only when the role changes.
         if self.status.property("role") != role:
             theme.set_role(self.status, role)
+
+
+def _read_grid(engine: object, span: grid_service.Span,
+               class_id: int | None) -> tuple[grid_service.Span, GridSnapshot]:
+    """On the serial worker: the span and its snapshot (no Qt here)."""
+    return span, grid_service.load_snapshot(engine, span.start, span.end,  # type: ignore[arg-type]
+                                            class_id, span.name)

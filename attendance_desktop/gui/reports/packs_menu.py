@@ -130,7 +130,7 @@ class PacksButton(QPushButton):
 
     @Slot()
     def _ended(self) -> None:
-        task, self.task = self.task, None
-        if task is not None:
-            task.deleteLater()
+        # The finished task stays a child of this widget and goes with it: deleting it
+        # just after its job ended (deleteLater) crashed Qt now and then (gui/progress.py).
+        self.task = None
         self.setEnabled(True)

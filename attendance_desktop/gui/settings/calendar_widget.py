@@ -9,7 +9,9 @@ import datetime as dt
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QListWidgetItem, QMessageBox, QWidget
 
-from attendance_desktop.domain.calendar import default_term_dates
+from attendance_desktop.domain.calendar import (
+    default_term_dates,
+)
 from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.settings.ui_calendar_page import Ui_CalendarSettingsPage
 from attendance_desktop.gui.settings.term_dates_editor import DAY_FMT, TERMS, TermDatesEditor

@@ -86,9 +86,9 @@ class SettingsWidget(QWidget):
         QVBoxLayout(classes_page).addWidget(self.classes)
         staff_page = QWidget()
         QVBoxLayout(staff_page).addWidget(self.staff)
+        calendar_tab = scrolling(self.calendar)  # the widest page
         for page, title in ((self.school, "School"), (self.policy, "Policy"),
-                            (self.sessions, "Session times"),
-                            (scrolling(self.calendar), "Calendar"),  # the widest page
+                            (self.sessions, "Session times"), (calendar_tab, "Calendar"),
                             (classes_page, "Classes"), (staff_page, "Staff accounts"),
                             (self.backups, "Backups"), (self.mail, "Email"),
                             (self.benchmarks, "Benchmarks"),
@@ -97,7 +97,7 @@ class SettingsWidget(QWidget):
         # for links from other areas (Navigator.show_settings)
         self.sections: dict[str, QWidget] = {
             "school": self.school, "policy": self.policy, "sessions": self.sessions,
-            "calendar": self.calendar, "classes": classes_page, "staff": staff_page,
+            "calendar": calendar_tab, "classes": classes_page, "staff": staff_page,
             "backups": self.backups, "mail": self.mail, "benchmarks": self.benchmarks,
             "log": self.log}
         if not ctx.actor.can_manage_staff:

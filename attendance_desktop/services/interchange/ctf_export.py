@@ -13,6 +13,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET  # writing only; reading goes through defusedxml
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -28,6 +29,7 @@ from attendance_desktop.db.models import (
     School,
 )
 from attendance_desktop.domain import upn as upn_rules
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, ServiceError
 from attendance_desktop.services.interchange import ctf_model as m
 from attendance_desktop.services.reports import stats_service
@@ -73,7 +75,7 @@ def build_ctf(engine: Engine, pupil_id: int, *, lea: str = "", estab: str = "",
               dest_lea: str = "", dest_estab: str = "", today: dt.date | None = None,
               now: dt.datetime | None = None) -> tuple[bytes, ExportResult]:
     """The CTF for one pupil as UTF-8 bytes, and what it holds."""
-    now = now or dt.datetime.now()
+    now = now or clock.now(engine)
     today = today or now.date()
     years = calendar_service.list_years(engine)
     with session_scope(engine) as s:
@@ -137,7 +139,8 @@ def build_ctf(engine: Engine, pupil_id: int, *, lea: str = "", estab: str = "",
                 continue
             counts = stats_service.totals(engine, first, last,
                                           stats_service.Scope(pupil_ids=(pupil_id,)))
-            marks = {(d, ss): c for d, ss, c in s.exec(select(Mark.date, Mark.session, Mark.code)
+            marks = {(d, ss): c for d, ss, c in s.exec(
+                     select(col(Mark.date), Mark.session, Mark.code)
                      .where(Mark.pupil_id == pupil_id, Mark.date >= first, Mark.date <= last))}
             _year(att, m.YearData(y.start.year, lea, estab, school.name if school else "",
                                   counts.possible, counts.authorised, counts.attended,
@@ -158,7 +161,7 @@ def build_ctf(engine: Engine, pupil_id: int, *, lea: str = "", estab: str = "",
     return data, ExportResult(Path(), upn, n_years, n_sessions)
 
 
-def export_ctf(engine: Engine, upn: str, dest: Path, **kw: str) -> ExportResult:
+def export_ctf(engine: Engine, upn: str, dest: Path, **kw: Any) -> ExportResult:
     """Write the CTF for the pupil with this UPN to `dest`."""
     with session_scope(engine) as s:
         row = s.exec(select(Pupil).where(Pupil.upn == upn_rules.normalise(upn))).first()

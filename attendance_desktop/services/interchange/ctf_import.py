@@ -17,6 +17,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
@@ -31,6 +32,7 @@ from attendance_desktop.db.models import (
     PupilHome,
 )
 from attendance_desktop.domain.roles import CLI_ACTOR, Actor
+from attendance_desktop.services import clock
 from attendance_desktop.services.errors import PermissionDenied, Problem, ServiceError
 from attendance_desktop.services.interchange import ctf_model as m
 from attendance_desktop.services.interchange.ctf_parse import (
@@ -151,7 +153,7 @@ def preview(engine: Engine, path: Path, sections: Sequence[str] = m.SECTIONS,
     chosen = _sections(sections)
     ctf, raw = read_ctf(path)
     with session_scope(engine) as s:
-        plan = _Plan(s, ctf, chosen, admission_date or today or dt.date.today(), today,
+        plan = _Plan(s, ctf, chosen, admission_date or today or clock.today(s), today,
                      path.name)
         out = plan.run()
         s.rollback()  # a preview never saves
@@ -173,7 +175,7 @@ def import_ctf(engine: Engine, path: Path, sections: Sequence[str] = m.SECTIONS,
     digest = hashlib.sha256(raw).hexdigest()
     if expect_sha256 is not None and digest != expect_sha256:
         raise ServiceError(f"{path.name} changed after the preview; preview it again")
-    now = now or dt.datetime.now()
+    now = now or clock.now(engine)
     with session_scope(engine) as s:
         record = CtfImport(file_name=path.name, file_sha256=digest,
                            ctf_version=ctf.header.version, header_datetime=ctf.header.date_time,
@@ -246,7 +248,8 @@ class _Plan:
                  admission: dt.date, today: dt.date | None, source: str,
                  import_id: int | None = None) -> None:
         self.s, self.ctf, self.sections = s, ctf, sections
-        self.admission, self.today, self.source = admission, today, source
+        self.admission, self.source = admission, source
+        self.today: dt.date = today or clock.today(s)
         self.import_id = import_id
         self.problems: list[Problem] = []
 
@@ -347,7 +350,7 @@ class _Plan:
                                  .order_by(col(PupilContact.priority))))
         held = {ln.contact_id: ln for ln in links}
         for c in sorted(p.contacts, key=lambda c: c.order):
-            values = self.contact_values(p, c)
+            values: dict[str, Any] = self.contact_values(p, c)
             existing = self.find_contact(c, values, held)
             rel = m.RELATIONSHIPS.get(c.relationship, c.relationship)
             if existing is None:
@@ -370,12 +373,13 @@ class _Plan:
                     setattr(existing, k, v)
             self.s.add(existing)
             assert existing.id is not None
-            link = held.get(existing.id)
-            if link is None:  # a sibling's contact, now linked to this pupil too
+            held_link = held.get(existing.id)
+            if held_link is None:  # a sibling's contact, now linked to this pupil too
                 link = PupilContact(pupil_id=pupil_id, contact_id=existing.id)
                 added.append(f"{c.name} (already a contact of a sibling; linked)")
                 held[existing.id] = link
             else:
+                link = held_link
                 if link.relationship != rel and rel:
                     diffs.append(Change("relationship", link.relationship, rel))
                 if link.parental_responsibility != c.responsibility:
@@ -458,9 +462,10 @@ class _Plan:
 
 
 def _input_of(row: Pupil) -> PupilInput:
-    return PupilInput(**{f.name: getattr(row, f.name) or ("" if f.name == "upn" else
-                                                          getattr(row, f.name))
-                         for f in dataclasses.fields(PupilInput)})
+    values: dict[str, Any] = {f.name: getattr(row, f.name) or ("" if f.name == "upn" else
+                                                               getattr(row, f.name))
+                              for f in dataclasses.fields(PupilInput)}
+    return PupilInput(**values)
 
 
 def _show(value: object) -> str:

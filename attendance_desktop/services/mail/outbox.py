@@ -279,7 +279,8 @@ def confirm_sent(engine: Engine, actor: Actor, message_id: int) -> None:
 def list_messages(engine: Engine, statuses: Sequence[str] = (),
                   limit: int = 1000) -> list[OutboxRow]:
     c = _OT.c
-    q = select(c.id, c.message_id, c.kind, c.recipient, c.recipient_name, c.subject, c.status,
+    q = select(  # type: ignore[call-overload]  # (more columns than sqlmodel's overloads)
+               c.id, c.message_id, c.kind, c.recipient, c.recipient_name, c.subject, c.status,
                c.attempts, c.last_error, c.next_attempt_at, c.queued_at, c.sent_at,
                c.letterlog_id, c.attachment.is_not(None) | c.letterlog_id.is_not(None))
     if statuses:
@@ -311,8 +312,8 @@ def deliveries(engine: Engine, letterlog_ids: Sequence[int]) -> dict[int, Delive
         return {}
     c = _OT.c
     with session_scope(engine) as s:
-        rows = s.execute(select(c.letterlog_id, c.recipient, c.status, c.sent_at, c.attempts,
-                                c.last_error)
+        rows = s.execute(select(  # type: ignore[call-overload]
+            c.letterlog_id, c.recipient, c.status, c.sent_at, c.attempts, c.last_error)
                          .where(c.letterlog_id.in_(list(letterlog_ids)))
                          .order_by(c.id)).all()
     grouped: dict[int, list[tuple[str, str, dt.datetime | None, int, str]]] = {}

@@ -1,0 +1,1 @@
+"""The demo wing: the synthetic demo school."""

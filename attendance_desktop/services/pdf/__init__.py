@@ -1,0 +1,1 @@
+"""The PDF wing: the one typeface and the letterhead page composer every PDF is drawn with."""

@@ -1,0 +1,1 @@
+"""The pupils wing: pupil records and contacts, and classes."""

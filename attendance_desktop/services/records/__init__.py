@@ -1,0 +1,1 @@
+"""The records wing: who did what (audit), retention, backups and restores."""

@@ -1,0 +1,2 @@
+"""The reports wing: attendance figures, reports, charts, trends, benchmarks, census and the
+termly packs."""

@@ -1,0 +1,2 @@
+"""The trackers wing: absence and lateness trackers, alerts, penalty notices, chronologies,
+what-if counts."""

@@ -1,0 +1,164 @@
+"""`import marks` decides and stages its rows before the write lock
+(services/register/mark_import_writer.py) and then writes in one short transaction. Another writer
+working between the two (a kiosk, a second office PC on the same file) never loses a mark
+or forks the ledger: the register check stays clean in every case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from attendance_desktop.db.engine import session_scope
+from attendance_desktop.domain.progress import Cancelled, CancelToken, Progress
+from attendance_desktop.services import write_lock
+from attendance_desktop.services.database import open_database
+from attendance_desktop.services.errors import ServiceError
+from attendance_desktop.services.interchange import mark_import, pupil_import
+from attendance_desktop.services.register import integrity_service, mark_reads
+from attendance_desktop.services.register import register_service as rs
+from attendance_desktop.services.register.register_service import MarkChange
+from attendance_desktop.services.school import calendar_service
+from tests.conftest import HEAD, OFFICE, clock_at
+from tests.services.interchange.test_import_service import (
+    SIMS,
+    TODAY,
+    UPNS,
+    marks_csv,
+    pupils_by_upn,
+)
+
+DAYS = [dt.date(2025, 11, 17), dt.date(2025, 11, 18), dt.date(2025, 11, 19)]
+
+
+@pytest.fixture
+def pupils(engine: Engine, school_year) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    pupil_import.import_pupils(engine, SIMS, today=TODAY)
+    clock_at(engine, dt.datetime.combine(TODAY, dt.time(16, 0)))
+    return {u: int(p.id) for u, p in pupils_by_upn(engine).items()}  # type: ignore[arg-type]
+
+
+def _file(tmp_path: Path) -> Path:
+    return marks_csv(tmp_path, [f"{u},{d.isoformat()},{ss},{'/' if ss == 'AM' else chr(92)},,"
+                                for u in UPNS[:4] for d in DAYS for ss in ("AM", "PM")])
+
+
+def _counts(engine: Engine) -> tuple[int, int]:
+    with session_scope(engine) as s:
+        conn = s.connection()
+        return (int(conn.exec_driver_sql("SELECT count(*) FROM mark").scalar() or 0),
+                int(conn.exec_driver_sql("SELECT count(*) FROM markledger").scalar() or 0))
+
+
+def _run_with(engine: Engine, path: Path, meanwhile, token: CancelToken | None = None,  # type: ignore[no-untyped-def]
+              at: str = "Saving marks"):
+    """Run the import job; `meanwhile()` runs once, at the progress step `at`: by default
+    when the rows are staged and the write is next (another writer's moment)."""
+    job = mark_import.import_marks_job(engine, path, OFFICE, token)
+    done = False
+    while True:
+        try:
+            progress = next(job)
+        except StopIteration as stop:
+            return stop.value
+        assert isinstance(progress, Progress)
+        if progress.label == at and not done:
+            done = True
+            meanwhile()
+
+
+def _clean(engine: Engine) -> None:
+    assert integrity_service.check(engine, record=False).problems == ()
+
+
+def test_an_import_writes_everything_and_the_ledger_verifies(engine, pupils, tmp_path):
+    held: list[float] = []
+    stop = write_lock.watch_held(held.append)
+    try:
+        result = mark_import.import_marks(engine, _file(tmp_path), OFFICE)
+    finally:
+        stop()
+    assert (result.new, result.changed, result.unchanged) == (24, 0, 0)
+    assert _counts(engine) == (24, 24)
+    assert len(held) == 1  # one write transaction, measured where the lock is taken
+    _clean(engine)
+    # Again: every mark is unchanged, nothing is written.
+    assert mark_import.import_marks(engine, _file(tmp_path), OFFICE).unchanged == 24
+    assert _counts(engine) == (24, 24)
+
+
+def test_another_pcs_write_to_another_cell_meanwhile_is_kept_and_chained(
+        engine, paths, pupils, tmp_path):
+    other = open_database(paths)
+    clock_at(other, dt.datetime.combine(TODAY, dt.time(9, 10)))
+    try:
+        def kiosk_like() -> None:  # a cell the file does not hold
+            rs.apply_changes(other, OFFICE, [MarkChange(pupils[UPNS[0]], TODAY, "AM", "L",
+                                                        12)])
+
+        result = _run_with(engine, _file(tmp_path), kiosk_like)
+    finally:
+        other.dispose()
+    assert result.new == 24
+    assert _counts(engine) == (25, 25)
+    assert mark_reads.read_cell(engine, pupils[UPNS[0]], TODAY, "AM").code == "L"
+    _clean(engine)  # the import's rows were chained after the other write
+
+
+def test_a_cell_of_the_file_written_meanwhile_is_never_overwritten(
+        engine, paths, pupils, tmp_path):
+    other = open_database(paths)
+    clock_at(other, dt.datetime.combine(DAYS[0], dt.time(9, 10)))
+    cell = (pupils[UPNS[0]], DAYS[0], "AM")
+    try:
+        # The import plans again, sees the late mark, and would have to amend a closed
+        # register: without a reason it refuses, and writes nothing at all.
+        with pytest.raises(ServiceError, match="registers that have closed"):
+            _run_with(engine, _file(tmp_path), lambda: rs.apply_changes(
+                other, OFFICE, [MarkChange(*cell, "L", 7)]))
+    finally:
+        other.dispose()
+    assert mark_reads.read_cell(engine, *cell).code == "L"
+    assert _counts(engine) == (1, 1)
+    _clean(engine)
+
+
+def test_a_calendar_change_meanwhile_is_decided_again_inside_the_lock(
+        engine, paths, pupils, tmp_path):
+    other = open_database(paths)
+    try:
+        result = _run_with(engine, _file(tmp_path), lambda: calendar_service.add_closure(
+            other, HEAD, dt.date(2025, 11, 21), "DAY", description="Boiler"))
+    finally:
+        other.dispose()
+    assert result.new == 24
+    assert _counts(engine) == (24, 24)
+    _clean(engine)
+
+
+def test_cancel_after_staging_leaves_nothing(engine, pupils, tmp_path):
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        _run_with(engine, _file(tmp_path), token.cancel, token)
+    assert _counts(engine) == (0, 0)
+    # The pooled connection's TEMP rows went with it: the next import starts clean.
+    assert mark_import.import_marks(engine, _file(tmp_path), OFFICE).new == 24
+    _clean(engine)
+
+
+def test_cells_set_to_the_files_marks_meanwhile_leave_nothing_to_write(
+        engine, paths, pupils, tmp_path):
+    path = marks_csv(tmp_path, [f"{UPNS[1]},{DAYS[1].isoformat()},AM,/,,"])
+    other = open_database(paths)
+    clock_at(other, dt.datetime.combine(DAYS[1], dt.time(9, 10)))
+    try:
+        result = _run_with(engine, path, lambda: rs.apply_changes(
+            other, OFFICE, [MarkChange(pupils[UPNS[1]], DAYS[1], "AM", "/")]),
+            at="Preparing marks")
+    finally:
+        other.dispose()
+    assert (result.new, result.changed, result.unchanged) == (0, 0, 1)
+    assert _counts(engine) == (1, 1)
+    _clean(engine)
