@@ -401,11 +401,18 @@ def _quick_sign_in(args: argparse.Namespace, paths: AppPaths,
     watch.timeout.connect(check)
     QTimer.singleShot(0, dialog, opening.start)  # once the dialog is up
     watch.start()
-    signed_in = dialog.exec() == LoginDialog.DialogCode.Accepted
+    try:
+        signed_in = dialog.exec() == LoginDialog.DialogCode.Accepted
+        actor = dialog.actor
+    finally:
+        # signed in before the database was open: the watch would poll on for ever; and
+        # the dialog, held by its watch's closure, is not freed by reference counting
+        watch.stop()
+        dialog.deleteLater()
     ctx = opening.wait()  # raises the fault, if opening failed
-    if not signed_in or dialog.actor is None:
+    if not signed_in or actor is None:
         return None
-    ctx.actor = dialog.actor
+    ctx.actor = actor
     return _open_staff_window(ctx)
 
 
