@@ -232,17 +232,17 @@ def test_main_window_links_to_a_pupil(qtbot, ctx):
 
 
 def test_profile_shows_leave_requests_and_letters_sent(qtbot, ctx, school_year):
-    from attendance_desktop.services.leave import leave_service
+    from attendance_desktop.services.leave import leave_decisions, leave_records, leave_requests
     from attendance_desktop.services.letters import letter_service
 
     _oak, _ash, ids = _school(ctx.engine)
     ada = ids["Ada"]
     now = dt.datetime(2025, 11, 20, 10, 0)
-    request = leave_service.submit_request(ctx.engine, OFFICE, leave_service.RequestInput(
+    request = leave_requests.submit_request(ctx.engine, OFFICE, leave_records.RequestInput(
         pupil_id=ada, requested_by="Mrs Brook", relationship="Mother",
         received_date=dt.date(2025, 11, 3), first_date=dt.date(2025, 12, 1),
         last_date=dt.date(2025, 12, 1), ground="M", reason="Hospital appointment"), now=now)
-    leave_service.decide(ctx.engine, HEAD, request, "granted", decided_on=now.date(), now=now)
+    leave_decisions.decide(ctx.engine, HEAD, request, "granted", decided_on=now.date(), now=now)
     letter_service.record_letter(ctx.engine, HEAD, "first_day_absence", [ada], today=now.date(),
                                  extra={"absence_date": "Wednesday 19 November"})
 
