@@ -7,7 +7,9 @@ appear at all).
 
 from __future__ import annotations
 
-from attendance_desktop.services.pdf.letterhead import (
+from attendance_desktop.services.pdf.composer import Composer
+from attendance_desktop.services.pdf.letterhead import Letterhead
+from attendance_desktop.services.pdf.page_layout import (
     ACCENT,
     BOLD,
     BOTTOM,
@@ -17,11 +19,9 @@ from attendance_desktop.services.pdf.letterhead import (
     REGULAR,
     RULE,
     TEXT_W,
-    Composer,
-    Letterhead,
-    render_pdf,
     text_width,
 )
+from attendance_desktop.services.pdf.pdf_canvas import render_pdf
 from attendance_desktop.services.reports import report_service as rs
 from attendance_desktop.services.reports.report_service import FigureRow, Report, pct, points
 

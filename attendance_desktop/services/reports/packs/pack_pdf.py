@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from attendance_desktop.services.pdf.letterhead import (
+from attendance_desktop.services.pdf.composer import Composer
+from attendance_desktop.services.pdf.letterhead import Letterhead
+from attendance_desktop.services.pdf.page_layout import (
     ACCENT,
     BOLD,
     GREY,
@@ -16,10 +18,8 @@ from attendance_desktop.services.pdf.letterhead import (
     REGULAR,
     RULE,
     TEXT_W,
-    Composer,
-    Letterhead,
-    render_pdf,
 )
+from attendance_desktop.services.pdf.pdf_canvas import render_pdf
 from attendance_desktop.services.reports import report_pdf
 from attendance_desktop.services.reports.chart_data import WeeklyChart
 from attendance_desktop.services.reports.packs.briefing import Briefing
