@@ -20,8 +20,9 @@ from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.services.leave import leave_decisions, leave_reads, leave_requests
 from attendance_desktop.services.leave.leave_records import RequestInput
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.pupils import class_service, pupil_contacts, pupil_service
+from attendance_desktop.services.pupils.pupil_contacts import ContactInput, LinkInput
+from attendance_desktop.services.pupils.pupil_service import PupilInput
 from attendance_desktop.services.register import mark_reads
 from attendance_desktop.services.register import register_service as reg
 from tests.conftest import HEAD, OFFICE, clock_at
@@ -41,7 +42,7 @@ def school(engine, school_year):  # type: ignore[no-untyped-def]
     pupil_service.add_pupil(engine, OFFICE, PupilInput(
         legal_forename="Omar", legal_surname="Fenwick", dob=D(2016, 2, 1), year_group="4",
         admission_date=D(2022, 9, 5), class_id=oak), NOW.date())
-    pupil_service.add_contact(engine, OFFICE, tilly, ContactInput(
+    pupil_contacts.add_contact(engine, OFFICE, tilly, ContactInput(
         surname="Brook", forename="Sam", title="Ms", phone_mobile="07700 900123"),
         LinkInput(relationship="Mother"))
     days = [d for d in daterange(D(2025, 11, 3), D(2025, 11, 14)) if d.weekday() < 5]

@@ -21,7 +21,7 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.leave import leave_requests
 from attendance_desktop.services.leave.leave_records import RequestInput
-from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils import pupil_contacts, pupil_service
 
 RELATIONSHIPS = ("Mother", "Father", "Carer", "Step-parent", "Grandparent", "Guardian",
                  "Foster carer", "Social worker", "Other")
@@ -151,7 +151,7 @@ class RequestDialog(QDialog):
         self.ui.requested_by.clear()
         self._contacts = {}
         if pid is not None:
-            for c in pupil_service.list_contacts(self.ctx.engine, pid):
+            for c in pupil_contacts.list_contacts(self.ctx.engine, pid):
                 self.ui.requested_by.addItem(c.name)
                 self._contacts[c.name] = c.link.relationship
         self.ui.requested_by.setCurrentIndex(-1)

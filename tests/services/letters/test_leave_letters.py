@@ -16,8 +16,9 @@ from attendance_desktop.services.letters import (
     letter_templates,
     template_store,
 )
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.pupils import class_service, pupil_contacts, pupil_service
+from attendance_desktop.services.pupils.pupil_contacts import ContactInput, LinkInput
+from attendance_desktop.services.pupils.pupil_service import PupilInput
 from tests.conftest import HEAD, OFFICE
 from tests.services.leave.test_leave_service import req
 from tests.services.letters.test_letter_service import pdf_text
@@ -32,7 +33,7 @@ def pupil(engine, school_year) -> int:  # type: ignore[no-untyped-def]
     pid = pupil_service.add_pupil(engine, OFFICE, PupilInput(
         legal_forename="Tilly", legal_surname="Brook", dob=D(2016, 5, 4), year_group="4",
         admission_date=D(2022, 9, 5), class_id=oak), NOW.date())
-    pupil_service.add_contact(engine, OFFICE, pid, ContactInput(
+    pupil_contacts.add_contact(engine, OFFICE, pid, ContactInput(
         surname="Brook", forename="Sam", title="Ms", address="4 Elm Road", postcode="EX1 4CD"),
         LinkInput(relationship="Mother"))
     return pid
