@@ -25,7 +25,7 @@ from attendance_desktop.services.reports.chart_data import WeeklyChart
 from attendance_desktop.services.reports.packs.briefing import Briefing
 from attendance_desktop.services.reports.packs.governors import GovernorsPack
 from attendance_desktop.services.reports.packs.la_return import LaReturn
-from attendance_desktop.services.reports.report_service import pct, points
+from attendance_desktop.services.reports.report_tables import pct, points
 
 SIZE = report_pdf.TABLE_SIZE
 THIS_YEAR, LAST_YEAR = "#1f77b4", "#999999"
