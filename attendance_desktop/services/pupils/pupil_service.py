@@ -25,7 +25,7 @@ from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, ServiceError
 from attendance_desktop.services.pupils.pupil_access import find_pupil, require_editor
 
-# The contacts moved to pupil_contacts; gui/pupils still reaches them through this module.
+# Names imported "as" themselves are re-exported for gui/pupils (edited by another change).
 from attendance_desktop.services.pupils.pupil_contacts import ContactInput as ContactInput
 from attendance_desktop.services.pupils.pupil_contacts import ContactLink as ContactLink
 from attendance_desktop.services.pupils.pupil_contacts import LinkInput as LinkInput
