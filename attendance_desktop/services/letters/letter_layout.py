@@ -24,14 +24,7 @@ from attendance_desktop.services.letters.letter_plans import (
     pupil_choices,
     template_period_kind,
 )
-from attendance_desktop.services.letters.letter_templates import (
-    DIRECTIVE_RE,
-    EXTRA_RE,
-    TemplateDef,
-    check_template,
-    substitute,
-)
-from attendance_desktop.services.letters.letter_templates import inputs_needed as _inputs_needed
+from attendance_desktop.services.letters.letter_templates import TemplateDef
 from attendance_desktop.services.letters.merge_fields import (
     child_values,
     long_date,
@@ -43,6 +36,13 @@ from attendance_desktop.services.letters.template_store import (
     get_template,
     template_definition,
 )
+from attendance_desktop.services.letters.template_syntax import (
+    DIRECTIVE_RE,
+    EXTRA_RE,
+    check_template,
+    substitute,
+)
+from attendance_desktop.services.letters.template_syntax import inputs_needed as _inputs_needed
 from attendance_desktop.services.pdf.composer import Composer
 from attendance_desktop.services.pdf.letterhead import Letterhead, full_pages, png_size
 from attendance_desktop.services.pdf.page_layout import ACCENT, BOTTOM, INK, Op, Page, shift_page

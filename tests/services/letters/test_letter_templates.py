@@ -7,10 +7,9 @@ import re
 
 from pypdf import PdfReader
 
-from attendance_desktop.services.letters.letter_templates import (
+from attendance_desktop.services.letters.letter_templates import DEFAULTS, LETTER_KEYS
+from attendance_desktop.services.letters.template_syntax import (
     CHILD_FIELDS,
-    DEFAULTS,
-    LETTER_KEYS,
     MERGE_FIELDS,
     check_template,
     extras_in,
