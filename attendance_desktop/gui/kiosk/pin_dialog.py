@@ -16,7 +16,7 @@ from attendance_desktop.gui.generated.kiosk.ui_pin_dialog import Ui_ExitPinDialo
 from attendance_desktop.gui.kiosk.kiosk_widgets import big_button
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.kiosk.kiosk_service import ExitGuard, ExitLocked
+from attendance_desktop.services.kiosk.kiosk_exit import ExitGuard, ExitLocked
 
 log = logging.getLogger(__name__)
 
