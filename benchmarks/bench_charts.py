@@ -32,7 +32,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.demo import demo_service
-from attendance_desktop.services.reports import report_charts, report_service, trend_service
+from attendance_desktop.services.reports import (
+    report_charts,
+    report_periods,
+    report_service,
+    trend_service,
+)
 
 TODAY = dt.date(2026, 12, 1)  # a term under way: this year runs to today
 RUNS = 5
@@ -142,7 +147,7 @@ def part_one(tmp: Path) -> tuple[bool, list[str]]:
 
 def part_two(tmp: Path, pupils: int, years_n: int) -> tuple[bool, list[str]]:
     engine, db = build(tmp, pupils, years_n)
-    options = report_service.period_options(engine, TODAY)
+    options = report_periods.period_options(engine, TODAY)
     period = next(p for p in options if p.kind == "year")
     report = report_service.make_report(engine, period, today=TODAY)
     years = trend_service.history_years(engine, TODAY)

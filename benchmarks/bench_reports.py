@@ -31,7 +31,7 @@ from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.demo import demo_service
 from attendance_desktop.services.pdf.letterhead import Letterhead
-from attendance_desktop.services.reports import report_service
+from attendance_desktop.services.reports import report_periods, report_service
 from attendance_desktop.services.reports.report_pdf import render_report_pdf
 from attendance_desktop.services.school import school_service
 from benchmarks.bench_alerts import copy_history
@@ -87,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
             copy_history(engine, paths.sqlite_file, args.years)
         print(f"built {args.pupils} pupils, {args.years} years in "
               f"{time.perf_counter() - built:.0f} s", flush=True)
-        year = next(p for p in report_service.period_options(engine, TODAY)
+        year = next(p for p in report_periods.period_options(engine, TODAY)
                     if p.kind == "year")
-        before = report_service.previous_period(engine, year)
+        before = report_periods.previous_period(engine, year)
         head = Letterhead.from_details(school_service.get_school(engine).details)
         db = sqlite3.connect(paths.sqlite_file)  # type: ignore[arg-type]
         spans = [(year.start.isoformat(), year.end.isoformat())]

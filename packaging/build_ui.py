@@ -18,10 +18,13 @@ RCC format 1, which stores no file modification times.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +47,19 @@ _RC_REPLACEMENT = "from attendance_desktop.gui.generated import resources_rc  # 
 
 
 def _find_tool(tool: str) -> list[str]:
-    """pyside6-<tool> next to this Python (a virtual environment), else on PATH."""
+    """Qt's own compiler shipped inside PySide6, else the pyside6-<tool> wrapper.
+
+    The wrapper is a Python script that starts an interpreter only to run the binary
+    (about 0.3 s per form); calling the binary directly gives the same output. uic and rcc
+    live in PySide6/Qt/libexec on Linux and macOS and beside the package on Windows.
+    """
+    spec = importlib.util.find_spec("PySide6")
+    if spec is not None and spec.origin:
+        package = Path(spec.origin).parent
+        for candidate in (package / "Qt" / "libexec" / tool, package / f"{tool}.exe",
+                          package / tool):
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return [str(candidate)]
     scripts = Path(sys.executable).parent
     for name in (f"pyside6-{tool}", f"pyside6-{tool}.exe"):
         if (scripts / name).exists():
@@ -114,9 +129,11 @@ def forms() -> list[Path]:
 
 
 def compile_all(out_dir: Path = GENERATED) -> list[Path]:
-    written = [compile_resources(out_dir)]
-    written += [compile_form(form, out_dir) for form in forms()]
-    return written
+    # One compiler process per form, run side by side (each is a short external process).
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        resources = pool.submit(compile_resources, out_dir)
+        compiled = list(pool.map(lambda form: compile_form(form, out_dir), forms()))
+    return [resources.result(), *compiled]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from attendance_desktop.gui.charts.chart_panel_widget import ChartPanelWidget
 from attendance_desktop.gui.charts.colours import chart_colours
 from attendance_desktop.gui.reports.reports_widget import ReportsWidget
 from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.reports import report_service
+from attendance_desktop.services.reports import report_periods
 from tests.gui.conftest import save_screenshot
 from tests.services.chart_school import make_chart_school
 
@@ -200,7 +200,7 @@ def test_band_moves_on_the_trackers_board(qtbot, chart_ctx) -> None:  # type: ig
 
 def test_report_period_options_exist(chart_ctx) -> None:  # type: ignore[no-untyped-def]
     """The GUI tests above rely on this half term being the first period offered."""
-    options = report_service.period_options(chart_ctx.engine, chart_ctx.today())
+    options = report_periods.period_options(chart_ctx.engine, chart_ctx.today())
     assert options[0].kind == "half_term"
     assert options[0].start == dt.date(2025, 11, 3)
 

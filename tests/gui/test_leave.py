@@ -18,10 +18,11 @@ from attendance_desktop.gui.leave.leave_widget import LeaveWidget
 from attendance_desktop.gui.leave.request_dialog import RequestDialog
 from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.main_window import MainWindow
-from attendance_desktop.services.leave import leave_service
-from attendance_desktop.services.leave.leave_service import RequestInput
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.leave import leave_decisions, leave_reads, leave_requests
+from attendance_desktop.services.leave.leave_records import RequestInput
+from attendance_desktop.services.pupils import class_service, pupil_contacts, pupil_service
+from attendance_desktop.services.pupils.pupil_contacts import ContactInput, LinkInput
+from attendance_desktop.services.pupils.pupil_service import PupilInput
 from attendance_desktop.services.register import mark_reads
 from attendance_desktop.services.register import register_service as reg
 from tests.conftest import HEAD, OFFICE, clock_at
@@ -41,7 +42,7 @@ def school(engine, school_year):  # type: ignore[no-untyped-def]
     pupil_service.add_pupil(engine, OFFICE, PupilInput(
         legal_forename="Omar", legal_surname="Fenwick", dob=D(2016, 2, 1), year_group="4",
         admission_date=D(2022, 9, 5), class_id=oak), NOW.date())
-    pupil_service.add_contact(engine, OFFICE, tilly, ContactInput(
+    pupil_contacts.add_contact(engine, OFFICE, tilly, ContactInput(
         surname="Brook", forename="Sam", title="Ms", phone_mobile="07700 900123"),
         LinkInput(relationship="Mother"))
     days = [d for d in daterange(D(2025, 11, 3), D(2025, 11, 14)) if d.weekday() < 5]
@@ -66,7 +67,7 @@ def _request(engine, pupil: int, **kw):  # type: ignore[no-untyped-def]
                 last_date=D(2025, 12, 3), ground="C", reason="Grandparent's funeral abroad",
                 evidence="Order of service")
     base.update(kw)
-    return leave_service.submit_request(engine, OFFICE, RequestInput(**base), now=NOW)
+    return leave_requests.submit_request(engine, OFFICE, RequestInput(**base), now=NOW)
 
 
 def test_request_form_fills_in_figures_and_checks_then_records(qtbot, ctx, school) -> None:  # type: ignore[no-untyped-def]
@@ -117,7 +118,7 @@ def test_request_form_fills_in_figures_and_checks_then_records(qtbot, ctx, schoo
     assert dialog.result() == dialog.DialogCode.Accepted
     rid = dialog.submitted_id
     assert rid is not None
-    row = leave_service.get_request(ctx.engine, rid)
+    row = leave_reads.get_request(ctx.engine, rid)
     assert (row.status, row.sessions, row.requested_by, row.is_holiday) == (
         "pending", 6, "Ms Sam Brook", True)
     assert row.licence_reference == ""  # only kept for C1
@@ -152,7 +153,7 @@ def test_head_decides_and_the_register_is_filled(qtbot, ctx, school, monkeypatch
     save_screenshot(dialog, "leave_decision_dialog")
     with qtbot.waitSignal(dialog.decided, timeout=3000):
         dialog.ui.record.click()
-    assert leave_service.get_request(ctx.engine, rid).status == "part_granted"
+    assert leave_reads.get_request(ctx.engine, rid).status == "part_granted"
     assert mark_reads.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == "C"
     assert mark_reads.read_cell(ctx.engine, school["tilly"], D(2025, 12, 3), "AM").code == ""
     assert "Granted in part" in dialog.ui.history.text()
@@ -162,7 +163,7 @@ def test_head_decides_and_the_register_is_filled(qtbot, ctx, school, monkeypatch
     dialog.ui.reasons.setPlainText("Correction: the dates clash with the class trip")
     with qtbot.waitSignal(dialog.decided, timeout=3000):
         dialog.ui.record.click()
-    assert [d.outcome for d in leave_service.decisions(ctx.engine, rid)] == [
+    assert [d.outcome for d in leave_reads.decisions(ctx.engine, rid)] == [
         "part_granted", "refused"]
     assert mark_reads.read_cell(ctx.engine, school["tilly"], D(2025, 12, 2), "PM").code == ""
     assert dialog.ui.history.text().count("by Test Head") == 2
@@ -188,9 +189,9 @@ def test_lists_filters_withdraw_and_taken_anyway(qtbot, ctx, school, monkeypatch
     refused = _request(ctx.engine, tilly, received_date=D(2025, 11, 1),
                        first_date=D(2025, 11, 17), last_date=D(2025, 11, 19),
                        reason="Holiday")
-    leave_service.decide(ctx.engine, HEAD, granted, "granted", decided_on=NOW.date(), now=NOW)
-    leave_service.decide(ctx.engine, HEAD, refused, "refused", reasons="Holiday",
-                         decided_on=D(2025, 11, 3), now=dt.datetime(2025, 11, 3, 9, 0))
+    leave_decisions.decide(ctx.engine, HEAD, granted, "granted", decided_on=NOW.date(), now=NOW)
+    leave_decisions.decide(ctx.engine, HEAD, refused, "refused", reasons="Holiday",
+                           decided_on=D(2025, 11, 3), now=dt.datetime(2025, 11, 3, 9, 0))
     ctx.actor = OFFICE
     page = LeaveWidget(ctx)
     qtbot.addWidget(page)
@@ -234,7 +235,7 @@ def test_leave_page_in_the_main_window_at_1366x768(qtbot, ctx, school) -> None: 
     _request(ctx.engine, tilly, first_date=D(2026, 1, 12), last_date=D(2026, 1, 13))
     rid = _request(ctx.engine, tilly, ground="M", reason="Hospital appointment in Leeds",
                    first_session="PM", last_date=D(2025, 12, 1))
-    leave_service.decide(ctx.engine, HEAD, rid, "granted", decided_on=NOW.date(), now=NOW)
+    leave_decisions.decide(ctx.engine, HEAD, rid, "granted", decided_on=NOW.date(), now=NOW)
     ctx.actor = HEAD
     window = MainWindow(ctx)
     qtbot.addWidget(window)
@@ -258,15 +259,15 @@ def test_decision_letter_and_request_form_are_saved_and_logged(qtbot, ctx, schoo
 
     tilly = school["tilly"]
     granted = _request(ctx.engine, tilly)
-    leave_service.decide(ctx.engine, HEAD, granted, "part_granted", decided_on=NOW.date(),
-                         now=NOW, granted_first=(D(2025, 12, 1), "AM"),
-                         granted_last=(D(2025, 12, 2), "PM"),
-                         conditions="Tilly keeps a diary of the visit to share with her class.",
-                         reasons="The rest of the week is assessment week.")
+    leave_decisions.decide(ctx.engine, HEAD, granted, "part_granted", decided_on=NOW.date(),
+                           now=NOW, granted_first=(D(2025, 12, 1), "AM"),
+                           granted_last=(D(2025, 12, 2), "PM"),
+                           conditions="Tilly keeps a diary of the visit to share with her class.",
+                           reasons="The rest of the week is assessment week.")
     refused = _request(ctx.engine, tilly, first_date=D(2026, 1, 12), last_date=D(2026, 1, 16),
                        reason="Family holiday")
-    leave_service.decide(ctx.engine, HEAD, refused, "refused", decided_on=NOW.date(), now=NOW,
-                         reasons="A family holiday is not an exceptional circumstance.")
+    leave_decisions.decide(ctx.engine, HEAD, refused, "refused", decided_on=NOW.date(), now=NOW,
+                           reasons="A family holiday is not an exceptional circumstance.")
     ctx.actor = OFFICE
     page = LeaveWidget(ctx)
     qtbot.addWidget(page)
@@ -307,9 +308,9 @@ def _refused(ctx, tilly: int) -> int:  # type: ignore[no-untyped-def]
     # Tilly's marks (fixture): Mon 3 Nov AM O, PM I; present every other session.
     rid = _request(ctx.engine, tilly, received_date=D(2025, 10, 1), first_date=D(2025, 11, 3),
                    last_date=D(2025, 11, 4), reason="Holiday")
-    leave_service.decide(ctx.engine, HEAD, rid, "refused", reasons="A holiday is not"
-                         " exceptional", decided_on=D(2025, 10, 2),
-                         now=dt.datetime(2025, 10, 2, 9, 0))
+    leave_decisions.decide(ctx.engine, HEAD, rid, "refused", reasons="A holiday is not"
+                           " exceptional", decided_on=D(2025, 10, 2),
+                           now=dt.datetime(2025, 10, 2, 9, 0))
     return rid
 
 

@@ -18,8 +18,9 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     PupilEditDialog,
 )
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.pupils import class_service, pupil_contacts, pupil_service
+from attendance_desktop.services.pupils.pupil_contacts import ContactInput, LinkInput
+from attendance_desktop.services.pupils.pupil_service import PupilInput
 from tests.conftest import HEAD, put_mark
 from tests.gui.conftest import save_screenshot
 
@@ -136,7 +137,7 @@ def test_contacts_priority_and_emergency_warning(qtbot, ctx, monkeypatch):
     table.selectRow(0)
     w.profile.unlink_contact.click()
     assert "Only 1 emergency contact" in w.profile.contact_warning.text()
-    assert [c.name for c in pupil_service.list_contacts(ctx.engine, ids["Ada"])] == [
+    assert [c.name for c in pupil_contacts.list_contacts(ctx.engine, ids["Ada"])] == [
         "Mary Brook"]
     # a sibling shares Mary as a contact
     w.show_pupil(ids["Ben"])
@@ -147,7 +148,7 @@ def test_contacts_priority_and_emergency_warning(qtbot, ctx, monkeypatch):
         next(i for i in items if "Mary" in i), True)))
     w.profile.link_contact.click()
     assert [(c.name, c.link.relationship, c.other_pupils)
-            for c in pupil_service.list_contacts(ctx.engine, ids["Ben"])] == [
+            for c in pupil_contacts.list_contacts(ctx.engine, ids["Ben"])] == [
         ("Mary Brook", "Mother", 1)]
 
 
@@ -187,8 +188,8 @@ def test_leave_keeps_history_and_leavers_show_on_demand(qtbot, ctx, school_year,
 
 def test_photo_and_profile_screenshot(qtbot, ctx, school_year, tmp_path, monkeypatch):
     _oak, _ash, ids = _school(ctx.engine)
-    pupil_service.add_contact(ctx.engine, HEAD, ids["Ada"], ContactInput("Brook", "Mary"),
-                              LinkInput("Mother"))
+    pupil_contacts.add_contact(ctx.engine, HEAD, ids["Ada"], ContactInput("Brook", "Mary"),
+                               LinkInput("Mother"))
     with session_scope(ctx.engine) as s:
         for day in (17, 18, 19):
             put_mark(s.get_bind(), HEAD, ids["Ada"], dt.date(2025, 11, day), "AM", "/")
@@ -232,17 +233,17 @@ def test_main_window_links_to_a_pupil(qtbot, ctx):
 
 
 def test_profile_shows_leave_requests_and_letters_sent(qtbot, ctx, school_year):
-    from attendance_desktop.services.leave import leave_service
+    from attendance_desktop.services.leave import leave_decisions, leave_records, leave_requests
     from attendance_desktop.services.letters import letter_service
 
     _oak, _ash, ids = _school(ctx.engine)
     ada = ids["Ada"]
     now = dt.datetime(2025, 11, 20, 10, 0)
-    request = leave_service.submit_request(ctx.engine, OFFICE, leave_service.RequestInput(
+    request = leave_requests.submit_request(ctx.engine, OFFICE, leave_records.RequestInput(
         pupil_id=ada, requested_by="Mrs Brook", relationship="Mother",
         received_date=dt.date(2025, 11, 3), first_date=dt.date(2025, 12, 1),
         last_date=dt.date(2025, 12, 1), ground="M", reason="Hospital appointment"), now=now)
-    leave_service.decide(ctx.engine, HEAD, request, "granted", decided_on=now.date(), now=now)
+    leave_decisions.decide(ctx.engine, HEAD, request, "granted", decided_on=now.date(), now=now)
     letter_service.record_letter(ctx.engine, HEAD, "first_day_absence", [ada], today=now.date(),
                                  extra={"absence_date": "Wednesday 19 November"})
 

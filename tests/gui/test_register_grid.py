@@ -299,16 +299,16 @@ def test_single_c_is_set_after_a_pause(qtbot, ctx, school):
 
 def test_leave_prefills_are_shown_distinctly_until_a_real_mark_replaces_them(
         qtbot, ctx, school, warnings):
-    from attendance_desktop.services.leave import leave_service
+    from attendance_desktop.services.leave import leave_decisions, leave_records, leave_requests
 
     fri = dt.date(2025, 11, 21)
     pupil = school.oak_pupils[0]
     now = dt.datetime(2025, 11, 3, 10, 0)
-    request = leave_service.submit_request(ctx.engine, OFFICE, leave_service.RequestInput(
+    request = leave_requests.submit_request(ctx.engine, OFFICE, leave_records.RequestInput(
         pupil_id=pupil, requested_by="A parent", relationship="Mother",
         received_date=now.date(), first_date=fri, last_date=fri, ground="M",
         reason="Hospital appointment"), now=now)
-    leave_service.decide(ctx.engine, HEAD, request, "granted", decided_on=now.date(), now=now)
+    leave_decisions.decide(ctx.engine, HEAD, request, "granted", decided_on=now.date(), now=now)
 
     page = _page(qtbot, _ctx(ctx, OFFICE), class_id=school.oak)
     snap = page.model.snap

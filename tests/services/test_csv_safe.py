@@ -20,7 +20,7 @@ from attendance_desktop.services.csv_safe import restore_cell, safe_cell
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.interchange import mark_export, mark_import, pupil_import
 from attendance_desktop.services.register import amendments_report
-from attendance_desktop.services.reports import report_service
+from attendance_desktop.services.reports import report_periods, report_service, report_tables
 
 D = dt.date
 WEEK = [D(2025, 11, 10) + dt.timedelta(days=i) for i in range(5)]
@@ -110,13 +110,13 @@ def test_marks_export_is_guarded_and_imports_back_unchanged(evil_school, tmp_pat
 @pytest.mark.parametrize("anonymise", [False, True])
 def test_every_report_table_csv_is_guarded(evil_school, anonymise: bool) -> None:
     engine, _ = evil_school
-    period = report_service.period_options(engine, TODAY)[0]
+    period = report_periods.period_options(engine, TODAY)[0]
     rep = report_service.make_report(engine, period, today=TODAY)
-    assert report_service.pupils_named(rep) == 5  # all five in the absence lists
-    for key in report_service.TABLE_TITLES:
-        text = report_service.table_csv(rep, key, anonymise=anonymise)
+    assert report_tables.pupils_named(rep) == 5  # all five in the absence lists
+    for key in report_tables.TABLE_TITLES:
+        text = report_tables.table_csv(rep, key, anonymise=anonymise)
         assert_all_safe(text)
-    named = report_service.table_csv(rep, "persistent_absence", anonymise=anonymise)
+    named = report_tables.table_csv(rep, "persistent_absence", anonymise=anonymise)
     if not anonymise:
         assert "'=HYPERLINK" in named
         assert "'+cmd" in named

@@ -19,7 +19,7 @@ from attendance_desktop.gui.workers import Job, JobSignals, start_job
 from attendance_desktop.services.errors import ServiceError
 
 if TYPE_CHECKING:  # the database stack: imported once the kiosk is shown
-    from attendance_desktop.services.kiosk.kiosk_service import ExitGuard
+    from attendance_desktop.services.kiosk.kiosk_exit import ExitGuard
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class ExitPinDialog(QDialog):
     @Slot()
     def _check_failed(self) -> None:
         error = self._job.error if self._job is not None else None
-        from attendance_desktop.services.kiosk.kiosk_service import ExitLocked
+        from attendance_desktop.services.kiosk.kiosk_exit import ExitLocked
 
         if isinstance(error, ExitLocked):
             self.message.setText(str(error))

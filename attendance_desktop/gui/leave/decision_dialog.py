@@ -14,10 +14,15 @@ from attendance_desktop.gui.generated.leave.ui_decision_dialog import Ui_Decisio
 from attendance_desktop.gui.leave.request_dialog import fill_sessions
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.leave import (
+    leave_decisions,
+    leave_reads,
+    leave_records,
+    leave_requests,
+)
 
 
-def request_summary(r: leave_service.RequestRow) -> str:
+def request_summary(r: leave_records.RequestRow) -> str:
     lines = [
         f"<b>{html.escape(r.pupil_name)}</b> ({html.escape(r.class_name or 'no class')},"
         f" year {html.escape(r.year_group)}) — request #{r.id}",
@@ -38,7 +43,7 @@ def request_summary(r: leave_service.RequestRow) -> str:
     return "<br>".join(lines)
 
 
-def history_text(rows: list[leave_service.DecisionInfo]) -> str:
+def history_text(rows: list[leave_records.DecisionInfo]) -> str:
     if not rows:
         return "<i>No decision yet.</i>"
     out = []
@@ -84,10 +89,10 @@ class DecisionDialog(QDialog):
         self.load()
 
     def load(self) -> None:
-        row = leave_service.get_request(self.ctx.engine, self.request_id)
+        row = leave_reads.get_request(self.ctx.engine, self.request_id)
         self.row = row
         self.ui.summary.setText(request_summary(row))
-        rows = leave_service.decisions(self.ctx.engine, self.request_id)
+        rows = leave_reads.decisions(self.ctx.engine, self.request_id)
         self.ui.history.setText(history_text(rows))
         for edit, day in ((self.ui.part_first, row.first_date), (self.ui.part_last, row.last_date)):
             edit.setMinimumDate(qdate(row.first_date))
@@ -96,7 +101,7 @@ class DecisionDialog(QDialog):
         self.ui.part_first_session.setCurrentIndex(0 if row.first_session == "AM" else 1)
         self.ui.part_last_session.setCurrentIndex(0 if row.last_session == "AM" else 1)
         try:
-            self.ui.figures.show_preview(leave_service.preview_request(
+            self.ui.figures.show_preview(leave_requests.preview_request(
                 self.ctx.engine, self.request_id, today=self.ctx.today()))
         except ServiceError as exc:
             self.ui.figures.clear(str(exc))
@@ -137,7 +142,7 @@ class DecisionDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            res = leave_service.decide(
+            res = leave_decisions.decide(
                 self.ctx.engine, self.ctx.actor, self.request_id, chosen,
                 decided_on=pydate(self.ui.decided_on.date()), now=self.ctx.now(),
                 reasons=self.ui.reasons.toPlainText(), conditions=self.ui.conditions.toPlainText(),

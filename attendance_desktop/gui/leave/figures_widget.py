@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.domain import leave as rules
 from attendance_desktop.gui import theme
-from attendance_desktop.services.leave.leave_service import Preview
+from attendance_desktop.services.leave.leave_records import Preview
 
 _COLOURS = {rules.PASS: "ok", rules.WARN: "warning", rules.INFO: "info"}  # gui/theme.py
 _WORDS = {rules.PASS: "OK", rules.WARN: "Check", rules.INFO: "Note"}

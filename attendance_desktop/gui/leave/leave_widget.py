@@ -34,8 +34,8 @@ from attendance_desktop.gui.leave.taken_dialog import TakenDialog
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave import leave_service
-from attendance_desktop.services.leave.leave_service import RequestRow
+from attendance_desktop.services.leave import leave_decisions, leave_reads
+from attendance_desktop.services.leave.leave_records import RequestRow
 from attendance_desktop.services.letters import letter_layout, letter_service
 from attendance_desktop.services.pupils import class_service, pupil_service
 
@@ -207,7 +207,7 @@ class LeaveWidget(QWidget):
         self.end.setEnabled(dated)
         kept = self.selected_id()
         try:
-            self.rows = leave_service.list_requests(
+            self.rows = leave_reads.list_requests(
                 self.ctx.engine, today=self.ctx.today(), status=str(self.status.currentData()),
                 class_id=self.klass.currentData(),
                 start=pydate(self.start.date()) if dated else None,
@@ -309,8 +309,8 @@ class LeaveWidget(QWidget):
         if not ok:
             return
         try:
-            res = leave_service.withdraw(self.ctx.engine, self.ctx.actor, row.id, reason=reason,
-                                         now=self.ctx.now())
+            res = leave_decisions.withdraw(self.ctx.engine, self.ctx.actor, row.id, reason=reason,
+                                           now=self.ctx.now())
         except ServiceError as exc:
             self.message.show_error(f"Not withdrawn: {exc}")
             return
@@ -344,9 +344,9 @@ class LeaveWidget(QWidget):
 
     @Slot(int)
     def print_letter_for(self, request_id: int) -> None:
-        row = leave_service.get_request(self.ctx.engine, request_id)
+        row = leave_reads.get_request(self.ctx.engine, request_id)
         key = letter_key(row.status)
-        extra = leave_service.letter_extra(self.ctx.engine, request_id)
+        extra = leave_reads.letter_extra(self.ctx.engine, request_id)
         stem = f"leave {request_id} {row.pupil_name} {row.status.replace('_', ' ')}"
         saved = print_letter(self, self.ctx, key, [row.pupil_id], extra, stem)
         if saved is not None:

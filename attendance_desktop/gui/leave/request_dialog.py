@@ -19,9 +19,9 @@ from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.leave.ui_request_dialog import Ui_RequestDialog
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave import leave_service
-from attendance_desktop.services.leave.leave_service import RequestInput
-from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.leave import leave_requests
+from attendance_desktop.services.leave.leave_records import RequestInput
+from attendance_desktop.services.pupils import pupil_contacts, pupil_service
 
 RELATIONSHIPS = ("Mother", "Father", "Carer", "Step-parent", "Grandparent", "Guardian",
                  "Foster carer", "Social worker", "Other")
@@ -151,7 +151,7 @@ class RequestDialog(QDialog):
         self.ui.requested_by.clear()
         self._contacts = {}
         if pid is not None:
-            for c in pupil_service.list_contacts(self.ctx.engine, pid):
+            for c in pupil_contacts.list_contacts(self.ctx.engine, pid):
                 self.ui.requested_by.addItem(c.name)
                 self._contacts[c.name] = c.link.relationship
         self.ui.requested_by.setCurrentIndex(-1)
@@ -171,7 +171,7 @@ class RequestDialog(QDialog):
             self.ui.figures.clear("Choose a pupil to see their figures and the checks.")
             return
         try:
-            p = leave_service.preview(self.ctx.engine, data, today=self.ctx.today())
+            p = leave_requests.preview(self.ctx.engine, data, today=self.ctx.today())
         except ServiceError as exc:
             self.ui.figures.clear(str(exc))
             return
@@ -186,8 +186,8 @@ class RequestDialog(QDialog):
             self.ui.pupil.setFocus()
             return
         try:
-            self.submitted_id = leave_service.submit_request(self.ctx.engine, self.ctx.actor,
-                                                             data, now=self.ctx.now())
+            self.submitted_id = leave_requests.submit_request(self.ctx.engine, self.ctx.actor,
+                                                              data, now=self.ctx.now())
         except ServiceError as exc:
             self.ui.message.show_error(f"The request was not saved: {exc}")
             return

@@ -21,7 +21,7 @@ from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.leave.ui_taken_dialog import Ui_TakenDialog
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.leave import leave_decisions, leave_records
 
 ACTION_TEXT = {"change": "Will change to G",
                "confirm": "Recorded reason: tick to replace with G (headteacher)",
@@ -36,19 +36,19 @@ def _code_text(code: str) -> str:
 
 
 class TakenDialog(QDialog):
-    """Lists the plan from leave_service.taken_unauthorised_plan and applies it."""
+    """Lists the plan from leave_decisions.taken_unauthorised_plan and applies it."""
 
     def __init__(self, ctx: AppContext, request_id: int, pupil_name: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.request_id = request_id
-        self.outcome: leave_service.RegisterResult | None = None
+        self.outcome: leave_records.RegisterResult | None = None
         self.ui = Ui_TakenDialog()
         self.ui.setupUi(self)
         self.setWindowTitle(f"Refused leave taken: {pupil_name}")
-        self.plan = leave_service.taken_unauthorised_plan(ctx.engine, request_id,
-                                                          now=ctx.now())
+        self.plan = leave_decisions.taken_unauthorised_plan(ctx.engine, request_id,
+                                                            now=ctx.now())
         may_confirm = ctx.actor.can_decide_leave
         changes = sum(1 for c in self.plan if c.action == "change")
         confirm = sum(1 for c in self.plan if c.action == "confirm")
@@ -118,7 +118,7 @@ class TakenDialog(QDialog):
     @Slot()
     def apply(self) -> None:
         try:
-            self.outcome = leave_service.mark_taken_unauthorised(
+            self.outcome = leave_decisions.mark_taken_unauthorised(
                 self.ctx.engine, self.ctx.actor, self.request_id, now=self.ctx.now(),
                 confirmed=self.confirmed())
         except ServiceError as exc:

@@ -26,7 +26,7 @@ from PySide6.QtPrintSupport import QPrinter
 
 from attendance_desktop.gui import theme
 from attendance_desktop.services.pdf import pdf_fonts
-from attendance_desktop.services.pdf.letterhead import BOLD, PAGE_H, PAGE_W, REGULAR, text_width
+from attendance_desktop.services.pdf.page_layout import BOLD, PAGE_H, PAGE_W, REGULAR, text_width
 
 Op = tuple[Any, ...]
 

@@ -44,7 +44,7 @@ from attendance_desktop.services.letters import (
     letter_service,
     template_store,
 )
-from attendance_desktop.services.letters.letter_templates import OPTIONAL_INPUTS
+from attendance_desktop.services.letters.template_syntax import OPTIONAL_INPUTS
 from attendance_desktop.services.pupils import class_service
 
 MODES = (("class", "A class"), ("band", "An attendance band in the period"),

@@ -26,8 +26,9 @@ from attendance_desktop.services.letters import (
     letter_layout,
     letter_templates,
     template_store,
+    template_syntax,
 )
-from attendance_desktop.services.letters.letter_templates import DIRECTIVES, MERGE_FIELDS
+from attendance_desktop.services.letters.template_syntax import DIRECTIVES, MERGE_FIELDS
 
 BLOCK_HELP = {
     "[[signature]]": "The headteacher's signature block",
@@ -231,7 +232,7 @@ class TemplateEditorWidget(QWidget):
 
     @Slot()
     def check(self) -> list[str]:
-        found = letter_templates.check_template(self.body.toPlainText(), family=self._family())
+        found = template_syntax.check_template(self.body.toPlainText(), family=self._family())
         if found:
             theme.set_role(self.problems, "error")
             self.problems.setText("Problems:\n" + "\n".join(f"• {p}" for p in found))

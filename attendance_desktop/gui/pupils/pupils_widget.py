@@ -44,7 +44,7 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.leave import leave_reads as leave_service
 from attendance_desktop.services.pupils import class_service, pupil_service
 from attendance_desktop.services.pupils.pupil_service import (
     SEN_LABELS,

@@ -20,7 +20,8 @@ from attendance_desktop.gui.workers import JobSignals, start_job
 from attendance_desktop.services.reports import report_charts
 from attendance_desktop.services.reports.chart_data import ChartTable, pct_text
 from attendance_desktop.services.reports.report_charts import ReportChartSet
-from attendance_desktop.services.reports.report_service import Report, points
+from attendance_desktop.services.reports.report_service import Report
+from attendance_desktop.services.reports.report_tables import points
 from attendance_desktop.services.reports.trend_service import KINDS, MEASURES, SamePoint, measure
 
 CHARTS = (("weekly", "Week by week"), ("monthly", "PA by month"),

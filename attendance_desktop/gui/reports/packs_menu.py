@@ -19,7 +19,7 @@ from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.pdf.letterhead import Letterhead
 from attendance_desktop.services.records import audit_service
 from attendance_desktop.services.reports.packs import briefing, governors, la_return, pack_pdf
-from attendance_desktop.services.reports.report_service import ReportPeriod
+from attendance_desktop.services.reports.report_periods import ReportPeriod
 from attendance_desktop.services.school import school_service
 
 PACKS = {

@@ -38,10 +38,16 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.pdf.letterhead import Letterhead
 from attendance_desktop.services.records import audit_service
-from attendance_desktop.services.reports import census_service, report_service
+from attendance_desktop.services.reports import (
+    census_service,
+    report_periods,
+    report_service,
+    report_tables,
+)
 from attendance_desktop.services.reports.chart_data import chart_csv
 from attendance_desktop.services.reports.report_pdf import render_report_pdf
-from attendance_desktop.services.reports.report_service import TABLE_TITLES, Report, pct, points
+from attendance_desktop.services.reports.report_service import Report
+from attendance_desktop.services.reports.report_tables import TABLE_TITLES, pct, points
 from attendance_desktop.services.school import calendar_service, school_service
 
 CUSTOM = "custom"
@@ -221,15 +227,15 @@ class ReportsWidget(QWidget):
     def _fill_periods(self) -> None:
         self.period.clear()
         self.missing = calendar_service.missing_term_dates(self.ctx.engine, self.ctx.today())
-        self.options = report_service.period_options(self.ctx.engine, self.ctx.today())
+        self.options = report_periods.period_options(self.ctx.engine, self.ctx.today())
         for i, option in enumerate(self.options):
             self.period.addItem(option.label, i)
         self.period.addItem("Custom dates…", CUSTOM)
 
-    def chosen_period(self) -> report_service.ReportPeriod:
+    def chosen_period(self) -> report_periods.ReportPeriod:
         data = self.period.currentData()
         if data == CUSTOM:
-            return report_service.custom_period(_pydate(self.start.date()),
+            return report_periods.custom_period(_pydate(self.start.date()),
                                                 _pydate(self.end.date()))
         return self.options[int(data)]
 
@@ -335,7 +341,7 @@ class ReportsWidget(QWidget):
                 "have been taken.")
         if self.missing:  # no term dates: say so above whatever the custom dates found
             self.summary.setText(f"<b>{self.missing}</b><br>{self.summary.text()}")
-        for key, (header, rows) in report_service.tables(report).items():
+        for key, (header, rows) in report_tables.tables(report).items():
             self._fill(self.tables[key], header, rows)
         self.tabs.setTabText(TAB_KEYS.index("persistent_absence"),
                              f"PA pupils ({len(report.persistent)})")
@@ -400,10 +406,10 @@ class ReportsWidget(QWidget):
                                               str(Path.home() / name), "CSV files (*.csv)")
         if not path:
             return
-        text = report_service.table_csv(self.report, key, anonymise=self.anonymise.isChecked())
+        text = report_tables.table_csv(self.report, key, anonymise=self.anonymise.isChecked())
         if self._write(path, text.encode("utf-8-sig")):  # the BOM lets Excel read £, dashes
             self._log(f"report CSV ({TABLE_TITLES[key]})",
-                      report_service.pupils_named(self.report, (key,)), path)
+                      report_tables.pupils_named(self.report, (key,)), path)
 
     def _save_chart_csv(self) -> None:
         table = self.charts.current_table(self.tabs.currentWidget())
@@ -425,7 +431,7 @@ class ReportsWidget(QWidget):
             return
         anonymise = self.anonymise.isChecked()
         files = {Path(folder) / f"{self._file_stem()} - {TABLE_TITLES[key]}.csv":
-                 report_service.table_csv(self.report, key, anonymise=anonymise)
+                 report_tables.table_csv(self.report, key, anonymise=anonymise)
                  for key in TAB_KEYS}
         existing = [p.name for p in files if p.exists()]
         if existing and QMessageBox.question(
@@ -441,7 +447,7 @@ class ReportsWidget(QWidget):
             QMessageBox.warning(self, "Reports", f"Could not save the CSV files in {folder}: "
                                 f"{exc.strerror}.")
             return
-        self._log("report CSV (all tables)", report_service.pupils_named(self.report),
+        self._log("report CSV (all tables)", report_tables.pupils_named(self.report),
                   Path(folder).name)
         self.status.setText(f"Saved {len(files)} CSV files in {Path(folder).name}")
 
@@ -457,7 +463,7 @@ class ReportsWidget(QWidget):
         head = Letterhead.from_details(school_service.get_school(self.ctx.engine).details)
         data = render_report_pdf(self.report, head, anonymise=self.anonymise.isChecked())
         if self._write(path, data):
-            self._log("report PDF", report_service.pupils_named(self.report), path)
+            self._log("report PDF", report_tables.pupils_named(self.report), path)
 
     @Slot()
     def export_census(self) -> None:

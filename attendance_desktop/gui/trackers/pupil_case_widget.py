@@ -37,7 +37,7 @@ from attendance_desktop.gui.trackers.penalty_widget import PenaltyNoticesWidget
 from attendance_desktop.gui.trackers.step_dialog import StepDialog
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.kiosk import kiosk_office
 from attendance_desktop.services.letters import letter_layout, letter_service, template_store
 from attendance_desktop.services.school import calendar_service, policy_service
 from attendance_desktop.services.trackers import alerts_service, tracker_service
@@ -261,7 +261,7 @@ class PupilCaseWidget(QWidget):
 
     def _kiosk_reasons(self, start: dt.date, end: dt.date) -> dict[tuple[dt.date, str], str]:
         try:
-            rows = kiosk_service.late_log(self.ctx.engine, start, end)
+            rows = kiosk_office.late_log(self.ctx.engine, start, end)
         except ServiceError:
             return {}
         return {(r.date, r.session): r.reason for r in rows if r.pupil_id == self.pupil_id}

@@ -26,7 +26,7 @@ from sqlmodel import col
 from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import KioskEvent, Mark, Pupil
-from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.kiosk import kiosk_office, kiosk_rules, kiosk_service
 from attendance_desktop.services.pdf import pdf_fonts
 from attendance_desktop.services.pdf.pdf_fonts import BOLD, REGULAR
 from attendance_desktop.services.school import policy_service
@@ -56,19 +56,19 @@ def late_today_ids(engine: Engine, day: dt.date) -> frozenset[int]:
 
 
 def not_accounted_for(engine: Engine, now: dt.datetime,
-                      on_site: tuple[kiosk_service.OnSitePupil, ...]
-                      ) -> list[kiosk_service.OnSitePupil]:
+                      on_site: tuple[kiosk_office.OnSitePupil, ...]
+                      ) -> list[kiosk_office.OnSitePupil]:
     """Pupils on roll today who are neither on site (marked in, or signed in at the
     kiosk) nor signed out nor recorded absent this session: nobody knows yet where they
     are, so the fire roll lists them to be checked."""
     day = now.date()
     here = {p.pupil_id for p in on_site}
-    out_ids = kiosk_service.signed_out_ids(engine, day)
+    out_ids = kiosk_rules.signed_out_ids(engine, day)
     with session_scope(engine) as s:
-        session = kiosk_service.session_at(policy_service.read_policy(s), now)
+        session = kiosk_rules.session_at(policy_service.read_policy(s), now)
         marked = set(s.execute(select(col(Mark.pupil_id)).where(
             col(Mark.date) == day, col(Mark.session) == session)).scalars().all())
-        names = kiosk_service.on_site_names(s)
+        names = kiosk_office.on_site_names(s)
         roll = s.execute(select(col(Pupil.id)).where(
             queries.on_roll(day))
         ).scalars().all()
@@ -77,8 +77,8 @@ def not_accounted_for(engine: Engine, now: dt.datetime,
         if pid in here or pid in marked or pid in out_ids:
             continue
         name, cls, order = names[pid]
-        rows.append((order, kiosk_service.OnSitePupil(pid, name, cls, "Not yet accounted for",
-                                                      None)))
+        rows.append((order, kiosk_office.OnSitePupil(pid, name, cls, "Not yet accounted for",
+                                                     None)))
     rows.sort(key=lambda r: (r[0], r[1].class_name, r[1].name.lower()))
     return [r for _, r in rows]
 
@@ -90,13 +90,13 @@ def default_path(reports_dir: Path, now: dt.datetime) -> Path:
 def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
     """Write the fire roll for `now` to `path` and return its counts."""
     day = now.date()
-    pupils = kiosk_service.on_site(engine, now)
+    pupils = kiosk_office.on_site(engine, now)
     unknown = not_accounted_for(engine, now, pupils)
-    leavers = kiosk_service.early_leavers(engine, day)
+    leavers = kiosk_office.early_leavers(engine, day)
     late = late_today_ids(engine, day)
     still_out = [r for r in leavers if r.back_at is None]
     school = kiosk_service.school_name(engine) or "School"
-    session = "morning" if kiosk_service.session_at(
+    session = "morning" if kiosk_rules.session_at(
         policy_service.load_policy(engine), now) == "AM" else "afternoon"
 
     styles = pdf_fonts.platypus_styles()  # embedded DejaVu Sans: every name prints
@@ -132,7 +132,7 @@ def build(engine: Engine, now: dt.datetime, path: Path) -> FireRoll:
     ]))
     story.append(summary)
 
-    by_class: dict[str, list[kiosk_service.OnSitePupil]] = {}
+    by_class: dict[str, list[kiosk_office.OnSitePupil]] = {}
     for p in pupils:
         by_class.setdefault(p.class_name or "No class", []).append(p)
     if unknown:

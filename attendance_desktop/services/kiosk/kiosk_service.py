@@ -1,11 +1,12 @@
-"""The front-desk kiosk: late sign-in, sign out and back, who is on site, the late log.
+"""The front-desk kiosk: late sign-in, sign out and back, and the pupils and classes it
+shows (the rules it follows are in kiosk_rules, the office's lists in kiosk_office, the
+exit PIN in kiosk_exit).
 
 Every kiosk action is one transaction holding the write lock. Marks go through
 register_service.apply_changes with source "kiosk" and the kiosk as the actor, so that
 replacing an absence leaves an amendment; a present or late mark is never overwritten.
 Sign-in, out and back happen now: the time is the application's clock (services.clock),
-never a caller's.
-"""
+never a caller's."""
 
 from __future__ import annotations
 
@@ -20,29 +21,39 @@ from sqlmodel import Session, col
 from attendance_desktop.db import queries
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import (
-    AcademicYear,
-    Closure,
     KioskEvent,
-    KioskGuard,
     Mark,
     Pupil,
     School,
     SchoolClass,
-    Staff,
-    Term,
 )
-from attendance_desktop.domain import codes, school_day
-from attendance_desktop.domain.policy import LATE_BY_TIME, Policy
+from attendance_desktop.domain import codes
+from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services import clock
 from attendance_desktop.services.errors import ServiceError
+
+# Names imported "as" themselves are re-exported for gui/kiosk (edited by another change).
+from attendance_desktop.services.kiosk.kiosk_exit import ExitGuard as ExitGuard
+from attendance_desktop.services.kiosk.kiosk_exit import can_be_unlocked as can_be_unlocked
+from attendance_desktop.services.kiosk.kiosk_office import early_leavers as early_leavers
+from attendance_desktop.services.kiosk.kiosk_office import late_log as late_log
+from attendance_desktop.services.kiosk.kiosk_office import on_site as on_site
+from attendance_desktop.services.kiosk.kiosk_rules import closed_message as closed_message
+from attendance_desktop.services.kiosk.kiosk_rules import (
+    code_for,
+    in_school,
+    on_roll_condition,
+    session_at,
+    session_open,
+)
+from attendance_desktop.services.kiosk.kiosk_rules import signed_out_ids as signed_out_ids
 from attendance_desktop.services.register import register_service
 from attendance_desktop.services.register.register_service import MarkChange
-from attendance_desktop.services.school import auth_service, policy_service
+from attendance_desktop.services.school import policy_service
 from attendance_desktop.services.write_lock import PATIENT_WAIT_SECONDS, write_scope
 
 KIOSK_ACTOR = Actor("Kiosk sign-in", Role.SYSTEM)
-EXIT_ROLES = frozenset({Role.OFFICE, Role.HEAD, Role.TEACHER})
 
 
 # --- what the kiosk shows ----------------------------------------------------------
@@ -83,15 +94,11 @@ class KioskClass:
     name: str
 
 
-def _on_roll(day: dt.date):  # type: ignore[no-untyped-def]
-    return queries.on_roll(day)
-
-
 def list_pupils(engine: Engine, day: dt.date) -> tuple[KioskPupil, ...]:
     """Pupils on roll on `day`, sorted by first name then surname."""
     with session_scope(engine) as s:
         classes = dict(s.execute(select(col(SchoolClass.id), col(SchoolClass.name))).all())
-        rows = s.execute(select(Pupil).where(_on_roll(day))).scalars().all()
+        rows = s.execute(select(Pupil).where(on_roll_condition(day))).scalars().all()
         out = [KioskPupil(
             id=p.id, forename=p.preferred_forename or p.legal_forename,
             surname=p.preferred_surname or p.legal_surname, class_id=p.class_id,
@@ -118,62 +125,6 @@ def find(pupils: Iterable[KioskPupil], letters: str = "",
             if (class_id is None or p.class_id == class_id) and p.matches(letters)]
 
 
-# --- time rules ---------------------------------------------------------------------
-
-
-def _minute(t: dt.time) -> int:
-    return t.hour * 60 + t.minute
-
-
-def session_at(policy: Policy, now: dt.datetime) -> str:
-    """AM before the afternoon register may be marked, PM from then on."""
-    return school_day.session_at(policy, now)
-
-
-def code_for(policy: Policy, session: str, now: dt.datetime,
-             reason_code: str = LATE_BY_TIME) -> tuple[str, int]:
-    """The mark and minutes late for an arrival now (times compared to the minute).
-
-    At or before the register starts: present. Then L until the register closes, U after;
-    a reason with its own code (e.g. M) uses that code instead.
-    """
-    times = policy.session_times(session)
-    arrived = now.hour * 60 + now.minute
-    late = max(0, arrived - _minute(times.late_after))
-    if arrived <= _minute(times.late_after):
-        return codes.present_code(session), 0
-    if reason_code != LATE_BY_TIME:
-        return reason_code, late
-    return ("L" if arrived <= _minute(times.closes) else "U"), late
-
-
-def _session_open(s: Session, day: dt.date, session: str) -> str:
-    """'' when the session is open, else why not (for the kiosk to say)."""
-    if day.weekday() >= 5:
-        return "It is the weekend: the school is closed today."
-    in_term = s.execute(select(func.count()).select_from(Term).where(
-        col(Term.start_date) <= day, col(Term.end_date) >= day)).scalar_one()
-    if not in_term:
-        known = s.execute(select(func.count()).select_from(AcademicYear)).scalar_one()
-        if not known:
-            return "The school's term dates are not set up yet. Please see the office."
-        return "It is a holiday: the school is closed today."
-    closed = s.execute(select(col(Closure.session)).where(col(Closure.date) == day)).scalars().all()
-    if "DAY" in closed:
-        return "The school is closed today."
-    if session in closed:
-        part = "this morning" if session == "AM" else "this afternoon"
-        return f"The school is closed {part}."
-    return ""
-
-
-def closed_message(engine: Engine, now: dt.datetime) -> str:
-    """'' when the session now is open for sign-in, else what the kiosk should say."""
-    with session_scope(engine) as s:
-        pol = policy_service.read_policy(s)
-        return _session_open(s, now.date(), session_at(pol, now))
-
-
 # --- sign in ------------------------------------------------------------------------
 
 
@@ -190,12 +141,6 @@ class KioskResult:
     code: str = ""
     minutes_late: int = 0
     amended_from: str = ""
-
-
-def _in_school(code: str) -> bool:
-    """Present, late (L or U) or on an approved activity: never overwritten by the kiosk."""
-    found = codes.lookup(code)
-    return found.category.attending or found.is_late
 
 
 def _pupil(s: Session, pupil_id: int, day: dt.date) -> Pupil:
@@ -249,7 +194,7 @@ def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
             raise ServiceError(f"'{reason}' is not one of the school's kiosk reasons")
         pupil = _pupil(s, pupil_id, day)
         session = session_at(pol, now)
-        closed = _session_open(s, day, session)
+        closed = session_open(s, day, session)
         if closed:
             return KioskResult("closed", _full(pupil), now, session,
                                f"{closed} Nothing has been recorded.")
@@ -257,14 +202,14 @@ def sign_in(engine: Engine, pupil_id: int, reason: str, accompanied_by: str,
             col(Mark.pupil_id) == pupil_id, col(Mark.date) == day,
             col(Mark.session) == session)).scalar()
         if _is_out(s, pupil_id, day) and (
-                (existing is not None and _in_school(existing))
+                (existing is not None and in_school(existing))
                 or _arrived_today(s, pupil_id, day, session)):
             s.add(KioskEvent(pupil_id=pupil_id, kind="back", at=now, session=session,
                              reason="Returned (signed in)", accompanied_by=accompanied_by))
             return KioskResult("back", _full(pupil), now, session,
                                f"Welcome back, {_first(pupil)}! You are signed back in"
                                f" at {now:%H:%M}.")
-        if (existing is not None and _in_school(existing)) or _arrived_today(
+        if (existing is not None and in_school(existing)) or _arrived_today(
                 s, pupil_id, day, session):
             return KioskResult("already_in", _full(pupil), now, session,
                                f"You are already signed in, {_first(pupil)}. "
@@ -334,240 +279,3 @@ def sign_back(engine: Engine, pupil_id: int, accompanied_by: str = "") -> KioskR
         return KioskResult("back", _full(pupil), now, session,
                            f"Welcome back, {_first(pupil)}! You are signed back in at"
                            f" {now:%H:%M}.")
-
-
-def signed_out_ids(engine: Engine, day: dt.date) -> frozenset[int]:
-    """Pupils whose last out/back event today is 'out'."""
-    start = dt.datetime.combine(day, dt.time())
-    with session_scope(engine) as s:
-        rows = s.execute(select(col(KioskEvent.pupil_id), col(KioskEvent.kind)).where(
-            col(KioskEvent.at) >= start, col(KioskEvent.at) < start + dt.timedelta(days=1),
-            col(KioskEvent.kind).in_(("out", "back")))
-            .order_by(col(KioskEvent.at), col(KioskEvent.id))).all()
-    last: dict[int, str] = {}
-    for pid, kind in rows:
-        last[pid] = kind
-    return frozenset(p for p, k in last.items() if k == "out")
-
-
-# --- for office staff ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OnSitePupil:
-    pupil_id: int
-    name: str
-    class_name: str
-    status: str  # Present | Late (L) | ...
-    arrived: dt.time | None  # kiosk sign-in time, if any
-    returned: dt.time | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LateRow:
-    """One late arrival at the kiosk (what the lateness tracker reads)."""
-
-    pupil_id: int
-    name: str
-    class_name: str
-    date: dt.date
-    time: dt.time
-    session: str
-    minutes_late: int
-    reason: str
-    code: str
-    accompanied_by: str
-
-
-@dataclass(frozen=True, slots=True)
-class LeaverRow:
-    pupil_id: int
-    name: str
-    class_name: str
-    out_at: dt.time
-    reason: str
-    collected_by: str
-    back_at: dt.time | None
-
-
-def on_site_names(s: Session) -> dict[int, tuple[str, str, int]]:
-    """pupil id -> (name, class name, class sort order) for every pupil."""
-    classes = {i: (n, o) for i, n, o in s.execute(
-        select(col(SchoolClass.id), col(SchoolClass.name), col(SchoolClass.sort_order))).all()}
-    rows = s.execute(select(col(Pupil.id), col(Pupil.preferred_forename),
-                            col(Pupil.legal_forename), col(Pupil.preferred_surname),
-                            col(Pupil.legal_surname), col(Pupil.class_id))).all()
-    out = {}
-    for pid, pf, lf, ps, ls, cid in rows:
-        cls, order = classes.get(cid, ("", 10**6))
-        out[pid] = (f"{pf or lf} {ps or ls}", cls, order)
-    return out
-
-
-_UNKNOWN = ("?", "", 10**6)
-
-
-def late_log(engine: Engine, start: dt.date, end: dt.date,
-             class_id: int | None = None) -> tuple[LateRow, ...]:
-    """Every kiosk late arrival from start to end (inclusive), oldest first."""
-    if end < start:
-        raise ServiceError("the late log's end date is before its start date")
-    lo = dt.datetime.combine(start, dt.time())
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
-    with session_scope(engine) as s:
-        names = on_site_names(s)
-        q = select(KioskEvent).where(col(KioskEvent.kind) == "late_in", col(KioskEvent.at) >= lo,
-                                     col(KioskEvent.at) < hi).order_by(col(KioskEvent.at),
-                                                                       col(KioskEvent.id))
-        if class_id is not None:
-            q = q.join(Pupil, col(Pupil.id) == KioskEvent.pupil_id).where(
-                col(Pupil.class_id) == class_id)
-        events = s.execute(q).scalars().all()
-        return tuple(LateRow(
-            e.pupil_id, names.get(e.pupil_id, _UNKNOWN)[0],
-            names.get(e.pupil_id, _UNKNOWN)[1], e.at.date(), e.at.time().replace(
-                microsecond=0), e.session, e.minutes_late or 0, e.reason, e.code,
-            e.accompanied_by) for e in events)
-
-
-def early_leavers(engine: Engine, day: dt.date) -> tuple[LeaverRow, ...]:
-    """Pupils who signed out on `day`, with when they came back (if they did)."""
-    start = dt.datetime.combine(day, dt.time())
-    with session_scope(engine) as s:
-        names = on_site_names(s)
-        events = s.execute(select(KioskEvent).where(
-            col(KioskEvent.at) >= start, col(KioskEvent.at) < start + dt.timedelta(days=1),
-            col(KioskEvent.kind).in_(("out", "back"))).order_by(col(KioskEvent.at),
-                                                                col(KioskEvent.id))
-        ).scalars().all()
-    rows: list[LeaverRow] = []
-    open_out: dict[int, int] = {}
-    for e in events:
-        name, cls, _ = names.get(e.pupil_id, _UNKNOWN)
-        if e.kind == "out":
-            open_out[e.pupil_id] = len(rows)
-            rows.append(LeaverRow(e.pupil_id, name, cls, e.at.time().replace(microsecond=0),
-                                  e.reason, e.accompanied_by, None))
-        elif e.pupil_id in open_out:
-            i = open_out.pop(e.pupil_id)
-            old = rows[i]
-            rows[i] = LeaverRow(old.pupil_id, old.name, old.class_name, old.out_at, old.reason,
-                                old.collected_by, e.at.time().replace(microsecond=0))
-    return tuple(rows)
-
-
-def on_site(engine: Engine, now: dt.datetime) -> tuple[OnSitePupil, ...]:
-    """Who is on site now: marked present/late this session (the morning mark until the
-    afternoon register is taken) or signed in at the kiosk, less those signed out."""
-    day = now.date()
-    out_ids = signed_out_ids(engine, day)
-    with session_scope(engine) as s:
-        pol = policy_service.read_policy(s)
-        session = session_at(pol, now)
-        names = on_site_names(s)
-        on_roll = set(s.execute(select(col(Pupil.id)).where(_on_roll(day))).scalars().all())
-        marks: dict[int, str] = {}
-        for pid, sess, code in s.execute(select(col(Mark.pupil_id), col(Mark.session),
-                                                col(Mark.code)).where(
-                col(Mark.date) == day)).all():
-            if sess == session or (sess == "AM" and pid not in marks):
-                marks[pid] = code
-        day_start = dt.datetime.combine(day, dt.time())
-        arrived: dict[int, dt.time] = {}
-        returned: dict[int, dt.time] = {}
-        late_in: set[int] = set()
-        for pid, kind, at in s.execute(select(col(KioskEvent.pupil_id), col(KioskEvent.kind),
-                                              col(KioskEvent.at)).where(
-                col(KioskEvent.at) >= day_start, col(KioskEvent.at) <= now,
-                col(KioskEvent.kind).in_(("in", "late_in", "back")))
-                .order_by(col(KioskEvent.at))).all():
-            target = returned if kind == "back" else arrived
-            target.setdefault(pid, at.time().replace(second=0, microsecond=0))
-            if kind == "late_in":
-                late_in.add(pid)
-    out: list[tuple[int, OnSitePupil]] = []
-    for pid in on_roll:
-        code = marks.get(pid)
-        here = code is not None and _in_school(code)
-        if not (here or pid in arrived) or pid in out_ids:
-            continue
-        # A kiosk arrival with a reason's own code (e.g. M) is on site whatever the code;
-        # an arrival before the register started ("in") is on time, not late.
-        status = "Late" if pid in late_in or code in ("L", "U") else "Present"
-        if code and codes.lookup(code).category is codes.Category.APPROVED:
-            status = f"Approved activity ({code})"
-        name, cls, order = names[pid]
-        out.append((order, OnSitePupil(pid, name, cls, status, arrived.get(pid),
-                                       returned.get(pid))))
-    out.sort(key=lambda r: (r[0], r[1].class_name, r[1].name.lower()))
-    return tuple(r for _, r in out)
-
-
-# --- leaving the kiosk -----------------------------------------------------------------
-
-
-def can_be_unlocked(engine: Engine) -> bool:
-    """Whether any active office, teacher or head account has a PIN to close the kiosk."""
-    with session_scope(engine) as s:
-        roles = s.execute(select(col(Staff.role)).where(
-            col(Staff.active), col(Staff.pin_hash) != "")).all()
-    return any(Role(r) in EXIT_ROLES for (r,) in roles)
-
-
-class ExitLocked(ServiceError):
-    def __init__(self, message: str, wait_seconds: int) -> None:
-        super().__init__(message)
-        self.wait_seconds = wait_seconds
-
-
-class ExitGuard:
-    """The kiosk's own slow-down after wrong exit PINs, on top of the per-account one.
-
-    A wrong PIN at the kiosk is tried against every account, so the kiosk also counts
-    failures itself and makes the next attempt wait (the same curve as staff sign-in).
-    The count lives in the database, so restarting the kiosk does not reset it; the time
-    is the application's clock.
-    """
-
-    NAME = "exit"
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def _row(self, s: Session) -> KioskGuard:
-        row = s.get(KioskGuard, self.NAME)
-        return row if row is not None else KioskGuard(name=self.NAME)
-
-    @property
-    def failures(self) -> int:
-        with session_scope(self.engine) as s:
-            return self._row(s).failures
-
-    def wait_seconds(self) -> int:
-        with session_scope(self.engine) as s:
-            return self._wait(self._row(s), clock.now(s))
-
-    @staticmethod
-    def _wait(row: KioskGuard, now: dt.datetime) -> int:
-        if row.locked_until is None or row.locked_until <= now:
-            return 0
-        return int((row.locked_until - now).total_seconds()) + 1
-
-    def check(self, pin: str) -> Actor | None:
-        """The staff member whose PIN this is, or None; raises ExitLocked while waiting."""
-        with session_scope(self.engine) as s:
-            wait = self._wait(self._row(s), clock.now(s))
-        if wait:
-            raise ExitLocked(f"Too many wrong PINs: try again in {wait} seconds.", wait)
-        actor = auth_service.verify_any_staff_pin(self.engine, pin, EXIT_ROLES)
-        with write_scope(self.engine) as s:
-            row = self._row(s)
-            if actor is not None:
-                row.failures, row.locked_until = 0, None
-            else:
-                row.failures += 1
-                delay = auth_service.delay_after(row.failures)
-                now = clock.now(s)
-                row.locked_until = now + dt.timedelta(seconds=delay) if delay else None
-            s.add(row)
-        return actor

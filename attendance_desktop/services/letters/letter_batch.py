@@ -22,7 +22,7 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import LetterLog
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
-from attendance_desktop.services.pdf import letterhead as lh
+from attendance_desktop.services.pdf import letterhead, page_layout, pdf_canvas
 from attendance_desktop.services.records import audit_service
 
 COMBINED_PART = 250  # letters per combined file: half a ream, a sensible print job
@@ -35,8 +35,8 @@ def combined_name(total: int, part: int, parts: int, first: int, last: int) -> s
     return f"All {total} letters, part {part} of {parts} (letters {first}-{last}).pdf"
 
 
-def write_batch(engine: Engine, actor: Actor, key: str, title: str, head: lh.Letterhead,
-                items: Iterable[tuple[Any, Sequence[Sequence[lh.Page]]]], total: int, *,
+def write_batch(engine: Engine, actor: Actor, key: str, title: str, head: letterhead.Letterhead,
+                items: Iterable[tuple[Any, Sequence[Sequence[page_layout.Page]]]], total: int, *,
                 folder: Path, today: dt.date, cancel: CancelToken, safe_name: Any,
                 included: Sequence[tuple[int, str, str]] = ()
                 ) -> Generator[Progress, None, tuple[tuple[Path, ...], tuple[Path, ...],
@@ -69,13 +69,13 @@ def write_batch(engine: Engine, actor: Actor, key: str, title: str, head: lh.Let
             if part_canvas is None:
                 part_buf = io.BytesIO()
                 part_first = n
-                part_canvas = lh.new_canvas(part_buf, f"{title}: {total} letters",
-                                            head.school_name)
+                part_canvas = pdf_canvas.new_canvas(part_buf, f"{title}: {total} letters",
+                                                    head.school_name)
             buf = io.BytesIO()
-            c = lh.new_canvas(buf, f"{title}: {letter.addressee}", head.school_name)
+            c = pdf_canvas.new_canvas(buf, f"{title}: {letter.addressee}", head.school_name)
             for doc in docs:
-                lh.draw_pages(c, head, doc)
-                lh.draw_pages(part_canvas, head, doc)
+                pdf_canvas.draw_pages(c, head, doc)
+                pdf_canvas.draw_pages(part_canvas, head, doc)
             c.save()
             path = folder / f"{n:03d} {safe_name(letter.pupil_names[0])}.pdf"
             path.write_bytes(buf.getvalue())

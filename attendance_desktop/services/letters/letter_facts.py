@@ -23,7 +23,7 @@ from attendance_desktop.domain.calendar import Span, academic_year_name, academi
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services.errors import NotFound
-from attendance_desktop.services.pdf import letterhead as lh
+from attendance_desktop.services.pdf import letterhead
 from attendance_desktop.services.reports import stats_service
 from attendance_desktop.services.school import calendar_service, policy_service, school_service
 
@@ -71,7 +71,7 @@ class _Person:
 @dataclass
 class Facts:
     policy: Policy
-    head: lh.Letterhead
+    head: letterhead.Letterhead
     period: Span
     year: Span
     children: dict[int, _Child] = field(default_factory=dict)
@@ -116,7 +116,7 @@ def gather_facts(engine: Engine, pupil_ids: Sequence[int], today: dt.date,
     policy = policy_service.load_policy(engine)
     details = school_service.get_school(engine).details
     span = period or resolve_period(engine, policy, today, period_kind)
-    facts = Facts(policy, lh.Letterhead.from_details(details), span,
+    facts = Facts(policy, letterhead.Letterhead.from_details(details), span,
                    _year_span(engine, today))
     ids = tuple(dict.fromkeys(pupil_ids))
     if not ids:

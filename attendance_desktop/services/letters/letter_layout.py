@@ -24,14 +24,7 @@ from attendance_desktop.services.letters.letter_plans import (
     pupil_choices,
     template_period_kind,
 )
-from attendance_desktop.services.letters.letter_templates import (
-    DIRECTIVE_RE,
-    EXTRA_RE,
-    TemplateDef,
-    check_template,
-    substitute,
-)
-from attendance_desktop.services.letters.letter_templates import inputs_needed as _inputs_needed
+from attendance_desktop.services.letters.letter_templates import TemplateDef
 from attendance_desktop.services.letters.merge_fields import (
     child_values,
     long_date,
@@ -43,7 +36,17 @@ from attendance_desktop.services.letters.template_store import (
     get_template,
     template_definition,
 )
-from attendance_desktop.services.pdf import letterhead as lh
+from attendance_desktop.services.letters.template_syntax import (
+    DIRECTIVE_RE,
+    EXTRA_RE,
+    check_template,
+    substitute,
+)
+from attendance_desktop.services.letters.template_syntax import inputs_needed as _inputs_needed
+from attendance_desktop.services.pdf.composer import Composer
+from attendance_desktop.services.pdf.letterhead import Letterhead, full_pages, png_size
+from attendance_desktop.services.pdf.page_layout import ACCENT, BOTTOM, INK, Op, Page, shift_page
+from attendance_desktop.services.pdf.pdf_canvas import render_pdf
 
 # --- composing pages --------------------------------------------------------------------
 
@@ -58,21 +61,21 @@ def _figures_rows(facts: Facts, ids: Sequence[int]) -> list[list[str]]:
 
 
 def _compose(facts: Facts, d: TemplateDef, title: str, body: str, letter: FamilyLetter,
-             ids: Sequence[int], today: dt.date, extra: Mapping[str, str]) -> list[lh.Page]:
+             ids: Sequence[int], today: dt.date, extra: Mapping[str, str]) -> list[Page]:
     values = merge_values(facts, letter, ids, today, extra)
     head = facts.head
     cert = d.layout == "certificate"
-    comp = lh.Composer(head, with_letterhead=not cert, border=cert)
+    comp = Composer(head, with_letterhead=not cert, border=cert)
     if d.layout == "letter":
         comp.address_and_date(letter.address_lines, long_date(today))
     elif d.layout == "certificate":
         if head.logo_png:
-            size = lh.png_size(head.logo_png)
+            size = png_size(head.logo_png)
             if size and size[1]:
                 h = 26 * 2.8346
                 comp.image(head.logo_png, h * size[0] / size[1], h)
         comp.paragraph(head.school_name, size=16, bold=True, align="center",
-                       colour=lh.ACCENT, space_after=30)
+                       colour=ACCENT, space_after=30)
     para: list[str] = []
 
     def flush() -> None:
@@ -84,7 +87,7 @@ def _compose(facts: Facts, d: TemplateDef, title: str, body: str, letter: Family
             if cert:
                 whole_bold = text.startswith("**") and text.endswith("**")
                 comp.paragraph(text, size=26 if whole_bold else 15, align="center",
-                               space_after=20, colour=lh.ACCENT if whole_bold else lh.INK)
+                               space_after=20, colour=ACCENT if whole_bold else INK)
             else:
                 comp.paragraph(text)
 
@@ -106,7 +109,7 @@ def _compose(facts: Facts, d: TemplateDef, title: str, body: str, letter: Family
             flush()
             text = substitute(stripped[2:], values)
             if cert:
-                comp.paragraph(text, size=32, bold=True, align="center", colour=lh.ACCENT,
+                comp.paragraph(text, size=32, bold=True, align="center", colour=ACCENT,
                                space_after=26)
             else:
                 comp.heading(text, level=1)
@@ -119,12 +122,12 @@ def _compose(facts: Facts, d: TemplateDef, title: str, body: str, letter: Family
             para.append(line)
     flush()
     if cert and len(comp.pages) == 1:
-        lh.shift_page(comp.pages[0], -(comp.y - lh.BOTTOM) * 0.45)  # centre on the page
+        shift_page(comp.pages[0], -(comp.y - BOTTOM) * 0.45)  # centre on the page
     return comp.pages
 
 
-def _directive(comp: lh.Composer, facts: Facts, name: str, arg: str,
-               values: dict[str, str], ids: Sequence[int], head: lh.Letterhead,
+def _directive(comp: Composer, facts: Facts, name: str, arg: str,
+               values: dict[str, str], ids: Sequence[int], head: Letterhead,
                centred: bool) -> None:
     arg = substitute(arg, values)
     if name == "signature":
@@ -159,7 +162,7 @@ def _directive(comp: lh.Composer, facts: Facts, name: str, arg: str,
 
 
 def letter_documents(facts: Facts, d: TemplateDef, tpl: TemplateInfo, letter: FamilyLetter,
-               today: dt.date, extra: Mapping[str, str]) -> list[list[lh.Page]]:
+               today: dt.date, extra: Mapping[str, str]) -> list[list[Page]]:
     groups = [list(letter.pupil_ids)] if d.family else [[i] for i in letter.pupil_ids]
     return [_compose(facts, d, tpl.title, tpl.body, letter, g, today, extra) for g in groups]
 
@@ -190,18 +193,18 @@ def input_label(name: str) -> str:
 
 def letter_pages(engine: Engine, template_key: str, pupil_ids: Sequence[int], *,
                  today: dt.date, extra: Mapping[str, str] | None = None,
-                 period: Span | None = None) -> tuple[lh.Letterhead, list[list[lh.Op]]]:
+                 period: Span | None = None) -> tuple[Letterhead, list[list[Op]]]:
     """The letters for these pupils as page operations (for preview and printing)."""
     head, docs = _family_documents(engine, template_key, pupil_ids, today, extra, period)
-    pages: list[list[lh.Op]] = []
+    pages: list[list[Op]] = []
     for doc in docs:
-        pages.extend(lh.full_pages(head, doc))
+        pages.extend(full_pages(head, doc))
     return head, pages
 
 
 def _family_documents(engine: Engine, template_key: str, pupil_ids: Sequence[int],
                       today: dt.date, extra: Mapping[str, str] | None,
-                      period: Span | None) -> tuple[lh.Letterhead, list[list[lh.Page]]]:
+                      period: Span | None) -> tuple[Letterhead, list[list[Page]]]:
     if not pupil_ids:
         raise ServiceError("choose at least one pupil for the letter")
     extra = dict(extra or {})
@@ -211,7 +214,7 @@ def _family_documents(engine: Engine, template_key: str, pupil_ids: Sequence[int
     facts = gather_facts(engine, pupil_ids, today, period, template_period_kind(d))
     ids = list(dict.fromkeys(pupil_ids))
     groups = group_families(facts, ids) if d.family else [ids]
-    docs: list[list[lh.Page]] = []
+    docs: list[list[Page]] = []
     for group in groups:
         for letter in family_letters(facts, group):
             docs.extend(letter_documents(facts, d, tpl, letter, today, extra))
@@ -223,7 +226,7 @@ def render_family_letter(engine: Engine, template_key: str, pupil_ids: Sequence[
                          period: Span | None = None) -> bytes:
     """One PDF for one family's letter (nothing is recorded in the letters log)."""
     head, docs = _family_documents(engine, template_key, pupil_ids, today, extra, period)
-    return lh.render_pdf(docs, head, get_template(engine, template_key).title)
+    return render_pdf(docs, head, get_template(engine, template_key).title)
 
 
 def render_blank_form(engine: Engine, template_key: str, *, today: dt.date) -> bytes:
@@ -237,12 +240,12 @@ def render_blank_form(engine: Engine, template_key: str, *, today: dt.date) -> b
     facts = gather_facts(engine, [], today, None, template_period_kind(d))
     blank = FamilyLetter("", (), (), "", "Dear Parent or Carer", (), ())
     doc = _compose(facts, d, tpl.title, tpl.body, blank, [], today, {})
-    return lh.render_pdf([doc], facts.head, tpl.title)
+    return render_pdf([doc], facts.head, tpl.title)
 
 
 def plan_pages(engine: Engine, plan: BatchPlan, *, today: dt.date,
                include_repeats: bool = False, limit: int | None = None,
-               ) -> tuple[lh.Letterhead, list[list[lh.Op]]]:
+               ) -> tuple[Letterhead, list[list[Op]]]:
     """The plan's letters as page operations (preview: `limit=1`; printing: all)."""
     letters = [x for x in plan.letters if include_repeats or x.repeat_of is None]
     if limit is not None:
@@ -253,15 +256,15 @@ def plan_pages(engine: Engine, plan: BatchPlan, *, today: dt.date,
     d = template_definition(plan.template_key)
     facts = gather_facts(engine, [i for x in letters for i in x.pupil_ids], today, plan.period,
                     template_period_kind(d))
-    pages: list[list[lh.Op]] = []
+    pages: list[list[Op]] = []
     for letter in letters:
         for doc in letter_documents(facts, d, tpl, letter, today, extra):
-            pages.extend(lh.full_pages(facts.head, doc))
+            pages.extend(full_pages(facts.head, doc))
     return facts.head, pages
 
 
 def preview_wording(engine: Engine, template_key: str, body: str, *, today: dt.date,
-                    title: str | None = None) -> tuple[lh.Letterhead, list[list[lh.Op]]]:
+                    title: str | None = None) -> tuple[Letterhead, list[list[Op]]]:
     """Unsaved wording laid out for the first pupil on roll the letter fits (see
     `preview_pupil`), with values still to be typed shown in [brackets]."""
     d = template_definition(template_key)
@@ -274,9 +277,9 @@ def preview_wording(engine: Engine, template_key: str, body: str, *, today: dt.d
     pid, _note = preview_pupil(engine, template_key, today)
     facts = gather_facts(engine, [pid], today, None, template_period_kind(d))
     letter = family_letters(facts, [pid])[0]
-    pages: list[list[lh.Op]] = []
+    pages: list[list[Op]] = []
     for doc in letter_documents(facts, d, tpl, letter, today, extra):
-        pages.extend(lh.full_pages(facts.head, doc))
+        pages.extend(full_pages(facts.head, doc))
     return facts.head, pages
 
 

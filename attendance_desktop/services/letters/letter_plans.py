@@ -25,10 +25,7 @@ from attendance_desktop.services.letters.letter_facts import (
     group_families,
     resolve_period,
 )
-from attendance_desktop.services.letters.letter_templates import (
-    DEFAULTS,
-    TemplateDef,
-)
+from attendance_desktop.services.letters.letter_templates import DEFAULTS, TemplateDef
 from attendance_desktop.services.letters.template_store import get_template, template_definition
 from attendance_desktop.services.reports import stats_service
 from attendance_desktop.services.school import calendar_service, policy_service

@@ -92,7 +92,7 @@ from attendance_desktop.services.letters.template_store import (
     need_sender,
     template_definition,
 )
-from attendance_desktop.services.pdf import letterhead as lh
+from attendance_desktop.services.pdf import page_layout
 from attendance_desktop.services.records import audit_service
 
 
@@ -161,7 +161,7 @@ def run_batch(engine: Engine, actor: Actor, plan: BatchPlan, *, today: dt.date,
     if not letters:
         return BatchResult(Path(out_dir), None, (), 0, skipped, ())
 
-    def items() -> Iterator[tuple[FamilyLetter, list[list[lh.Page]]]]:
+    def items() -> Iterator[tuple[FamilyLetter, list[list[page_layout.Page]]]]:
         # Figures are gathered GATHER_CHUNK letters at a time, so a batch for 2,000
         # families holds no more than one chunk's figures (flat memory).
         chunk_facts = facts

@@ -11,7 +11,7 @@
 
 Registered into letter_templates' registry (`DEFAULTS`, `LETTER_KEYS`) by `register`,
 called once at the end of letter_templates, so the letters live here and the shared
-module only needs that one hook. The extras come from leave_service.letter_extra (part
+module only needs that one hook. The extras come from leave_reads.letter_extra (part
 grants and refused-and-taken) or are typed on the Letters page (without permission).
 """
 

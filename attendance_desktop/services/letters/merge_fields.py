@@ -12,11 +12,7 @@ from attendance_desktop.services.letters.letter_facts import (
     FamilyLetter,
     join_names,
 )
-from attendance_desktop.services.letters.letter_templates import (
-    CHILD_FIELDS,
-    extras_in,
-    fields_in,
-)
+from attendance_desktop.services.letters.template_syntax import CHILD_FIELDS, extras_in, fields_in
 
 # --- merging ------------------------------------------------------------------------------
 
@@ -138,7 +134,7 @@ def merge_values(facts: Facts, letter: FamilyLetter, ids: Sequence[int], today: 
     else:
         values.update(_family_values(facts, ids))
     if len(ids) <= 1:  # the what-if fields (lines to write on in a blank form)
-        from attendance_desktop.services.letters.letter_templates import WHATIF_FIELDS
+        from attendance_desktop.services.letters.template_syntax import WHATIF_FIELDS
         values.update((facts.whatif.get(ids[0]) or dict.fromkeys(WHATIF_FIELDS, "not known"))
                       if ids else dict.fromkeys(WHATIF_FIELDS, _BLANK))
     values["parent_names"] = letter.addressee

@@ -17,13 +17,9 @@ from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, PermissionDenied, ServiceError
-from attendance_desktop.services.letters.letter_templates import (
-    DEFAULTS,
-    TemplateDef,
-    check_template,
-    for_preset,
-)
-from attendance_desktop.services.letters.letter_templates import inputs_needed as _inputs_needed
+from attendance_desktop.services.letters.letter_templates import DEFAULTS, TemplateDef, for_preset
+from attendance_desktop.services.letters.template_syntax import check_template
+from attendance_desktop.services.letters.template_syntax import inputs_needed as _inputs_needed
 from attendance_desktop.services.school import policy_service
 
 SENDER_ROLES = (Role.OFFICE, Role.HEAD, Role.SYSTEM)

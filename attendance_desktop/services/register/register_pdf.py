@@ -30,16 +30,8 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.domain import codes
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.pdf import pdf_fonts
-from attendance_desktop.services.pdf.letterhead import (
-    ACCENT,
-    GREY,
-    HEADER_FILL,
-    INK,
-    RULE,
-    Letterhead,
-    logo_reader,
-    png_size,
-)
+from attendance_desktop.services.pdf.letterhead import Letterhead, logo_reader, png_size
+from attendance_desktop.services.pdf.page_layout import ACCENT, GREY, HEADER_FILL, INK, RULE
 from attendance_desktop.services.register import grid_service
 from attendance_desktop.services.register.grid_service import GridColumn
 from attendance_desktop.services.school import school_service

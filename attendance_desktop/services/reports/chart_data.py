@@ -25,7 +25,8 @@ from attendance_desktop.domain.codes import Category
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services.csv_safe import safe_row
-from attendance_desktop.services.reports.report_service import FigureRow, Report, pct
+from attendance_desktop.services.reports.report_service import FigureRow, Report
+from attendance_desktop.services.reports.report_tables import pct
 from attendance_desktop.services.reports.stats_service import (
     Scope,
     code_columns,

@@ -7,7 +7,9 @@ appear at all).
 
 from __future__ import annotations
 
-from attendance_desktop.services.pdf.letterhead import (
+from attendance_desktop.services.pdf.composer import Composer
+from attendance_desktop.services.pdf.letterhead import Letterhead
+from attendance_desktop.services.pdf.page_layout import (
     ACCENT,
     BOLD,
     BOTTOM,
@@ -17,13 +19,16 @@ from attendance_desktop.services.pdf.letterhead import (
     REGULAR,
     RULE,
     TEXT_W,
-    Composer,
-    Letterhead,
-    render_pdf,
     text_width,
 )
-from attendance_desktop.services.reports import report_service as rs
-from attendance_desktop.services.reports.report_service import FigureRow, Report, pct, points
+from attendance_desktop.services.pdf.pdf_canvas import render_pdf
+from attendance_desktop.services.reports.report_service import (
+    FigureRow,
+    PupilRow,
+    Report,
+    WeekdayRow,
+)
+from attendance_desktop.services.reports.report_tables import initials, pct, points
 
 TABLE_SIZE = 8.5  # DejaVu Sans (embedded for every alphabet) runs ~10% wider than Helvetica
 
@@ -103,9 +108,9 @@ def _class_chart(comp: Composer, bars: list[tuple[str, float | None]],
     comp.y = axis_y - 34
 
 
-def _pupil_table(comp: Composer, rows: tuple[rs.PupilRow, ...], anonymise: bool) -> None:
+def _pupil_table(comp: Composer, rows: tuple[PupilRow, ...], anonymise: bool) -> None:
     header = ["Pupil", "Class", "Attendance", "Sessions missed", "Unauthorised"]
-    body = [[rs.initials(r.name) if anonymise else r.name, r.class_name, pct(r.attendance_pct),
+    body = [[initials(r.name) if anonymise else r.name, r.class_name, pct(r.attendance_pct),
              str(r.missed), str(r.unauthorised)] for r in rows]
     _long_table(comp, header, body, [0.26, 0.22, 0.16, 0.19, 0.17])
 
@@ -198,7 +203,7 @@ def compose(report: Report, head: Letterhead, *, anonymise: bool = True) -> Comp
                [0.32, 0.09, 0.13, 0.16, 0.13, 0.17], size=TABLE_SIZE)
 
     _section(comp, "Absence by day of the week")
-    by_day: dict[str, dict[str, rs.WeekdayRow]] = {}
+    by_day: dict[str, dict[str, WeekdayRow]] = {}
     for w in report.weekdays:
         by_day.setdefault(w.day, {})[w.session] = w
     comp.table(["Day", "Possible (AM/PM)", "Morning absence", "Afternoon absence",

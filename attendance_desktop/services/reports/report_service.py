@@ -1,19 +1,16 @@
 """Attendance reports for staff and governors (policies.md §7, dfe_rules.md §2).
 
-A report covers one period (half term, term, year to date or custom dates) and holds every
-table the Reports page, the CSV export and the governors' PDF show. Figures come from SQL
-aggregates (stats_service, plus the weekday aggregate here); Python only folds per-code
-rows and walks pupils, never marks.
-"""
+A report covers one period (half term, term, year to date or custom dates; report_periods)
+and holds every table the Reports page, the CSV export and the governors' PDF show
+(report_tables turns them into text). Figures come from SQL aggregates (stats_service,
+plus the weekday aggregate here); Python only folds per-code rows and walks pupils, never
+marks."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -22,14 +19,16 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.db.models import Mark, Pupil
 from attendance_desktop.domain import benchmarks as published
 from attendance_desktop.domain import codes
-from attendance_desktop.domain.calendar import Span
 from attendance_desktop.domain.policy import Policy
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import clock
-from attendance_desktop.services.csv_safe import safe_row
-from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.reports import benchmark_service, stats_service
+from attendance_desktop.services.reports.report_periods import (
+    ReportPeriod,
+    previous_period,
+    statistics_period,
+)
 from attendance_desktop.services.reports.stats_service import (
     GROUPS,
     Scope,
@@ -38,7 +37,7 @@ from attendance_desktop.services.reports.stats_service import (
     group_condition,
     scope_filters,
 )
-from attendance_desktop.services.school import calendar_service, policy_service
+from attendance_desktop.services.school import policy_service
 
 M = Mark.__table__.c  # type: ignore[attr-defined]
 P = Pupil.__table__.c  # type: ignore[attr-defined]
@@ -47,16 +46,6 @@ P = Pupil.__table__.c  # type: ignore[attr-defined]
 REPORT_GROUPS = ("sen_support", "ehcp", "fsm", "pupil_premium", "looked_after",
                  "child_in_need", "eal", "young_carer", "female", "male")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
-KIND_LABELS = {"half_term": "half term", "term": "term", "year": "year to date",
-               "custom": "custom dates"}
-
-
-@dataclass(frozen=True, slots=True)
-class ReportPeriod:
-    label: str  # "Autumn 1 2025/26", "Year to date 2025/26 (to 20 Nov 2025)"
-    kind: str  # half_term | term | year | custom
-    start: dt.date
-    end: dt.date  # inclusive
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,94 +154,6 @@ class Report:
     pa_threshold: float
     sa_threshold: float
     made_on: dt.date
-
-
-# -- periods ------------------------------------------------------------------------------
-
-
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
-def period_options(engine: Engine, today: dt.date) -> list[ReportPeriod]:
-    """The periods offered on the Reports page, current ones first, then earlier ones.
-
-    Current periods run to today; earlier half terms and terms of this and past years are
-    listed most recent first."""
-    years = calendar_service.list_years(engine)
-    current: list[ReportPeriod] = []
-    earlier: list[ReportPeriod] = []
-    for year in years:
-        if year.start <= today <= year.end:
-            half = next((h for h in year.half_terms if today in h), None)
-            if half is None:  # a holiday: the last half term that has started
-                half = next((h for h in reversed(year.half_terms) if h.start <= today), None)
-            term = next((t for t in reversed(year.terms) if t.start <= today), None)
-            if half is not None:
-                current.append(ReportPeriod(
-                    f"This half term: {half.name} {year.name} (to {_long(min(today, half.end))})",
-                    "half_term", half.start, min(today, half.end)))
-            if term is not None:
-                current.append(ReportPeriod(
-                    f"This term: {term.name} {year.name} (to {_long(min(today, term.end))})",
-                    "term", term.start, min(today, term.end)))
-            current.append(ReportPeriod(
-                f"Year to date: {year.name} (to {_long(today)})", "year", year.start, today))
-        for span, kind in [*((h, "half_term") for h in year.half_terms),
-                           *((t, "term") for t in year.terms)]:
-            if span.end < today:
-                earlier.append(ReportPeriod(f"{span.name} {year.name} ({KIND_LABELS[kind]})",
-                                            kind, span.start, span.end))
-        if year.end < today:
-            earlier.append(ReportPeriod(f"Whole year {year.name}", "year", year.start,
-                                        year.end))
-    earlier.sort(key=lambda p: (p.end, p.kind != "half_term"), reverse=True)
-    return current + earlier
-
-
-def custom_period(start: dt.date, end: dt.date) -> ReportPeriod:
-    if end < start:
-        raise ServiceError(f"the report period ends ({end:%d/%m/%Y}) before it starts "
-                           f"({start:%d/%m/%Y})")
-    return ReportPeriod(f"{_long(start)} to {_long(end)}", "custom", start, end)
-
-
-def previous_period(engine: Engine, period: ReportPeriod) -> ReportPeriod | None:
-    """The period of the same kind before this one, as far into it as this one runs.
-
-    A half term (or term) compares with the half term (term) before it, whole; the year to
-    date compares with the same stretch of the previous year; custom dates compare with the
-    same number of school days just before them (weekends and holidays skipped)."""
-    if period.kind == "custom":
-        cal = calendar_service.load_calendar(engine)
-        wanted = len(cal.school_days(period.start, period.end))
-        days = cal.school_days(period.start - dt.timedelta(days=400),
-                               period.start - dt.timedelta(days=1))[-wanted:]
-        if not wanted or not days:
-            return None
-        start, end = days[0], days[-1]
-        return ReportPeriod(f"{_long(start)} to {_long(end)}", "custom", start, end)
-    years = calendar_service.list_years(engine)
-    if period.kind == "year":
-        for i, year in enumerate(years):
-            if year.start == period.start and i > 0:
-                before = years[i - 1]
-                offset = period.end - period.start
-                end = min(before.end, before.start + offset)
-                label = (f"Whole year {before.name}" if end == before.end
-                         else f"{before.name} to {_long(end)}")
-                return ReportPeriod(label, "year", before.start, end)
-        return None
-    spans: list[tuple[Span, str]] = []
-    for year in years:
-        for s in (year.half_terms if period.kind == "half_term" else year.terms):
-            spans.append((s, year.name))
-    spans.sort(key=lambda x: x[0].start)
-    for i, (span, _name) in enumerate(spans):
-        if span.start == period.start and i > 0:
-            prior, name = spans[i - 1]
-            return ReportPeriod(f"{prior.name} {name}", period.kind, prior.start, prior.end)
-    return None
 
 
 # -- extra SQL aggregates -------------------------------------------------------------------
@@ -395,17 +296,6 @@ def build_report(engine: Engine, period: ReportPeriod, *, compulsory_only: bool 
                   today or clock.today(engine))
 
 
-def statistics_period(engine: Engine, period: ReportPeriod) -> tuple[str, str] | None:
-    """The academic year and the published statistics' period (domain.benchmarks) that
-    match a report's dates: a term, autumn and spring together, or the year."""
-    year = next((y for y in calendar_service.list_years(engine)
-                 if y.start <= period.start <= y.end), None)
-    if year is None:
-        return None
-    terms = [t.name for t in year.terms if t.start <= period.end and t.end >= period.start]
-    return year.name, published.period_for_dates(terms)
-
-
 def _area_benchmarks(engine: Engine, period: ReportPeriod,
                      policy: Policy) -> tuple[Benchmark, Benchmark]:
     """Local-authority and national attendance beside the school's: the imported or
@@ -472,123 +362,3 @@ def _comparisons(now: FigureRow, then: FigureRow | None) -> tuple[Comparison, ..
     ]
     return tuple(Comparison(label, f(now), f(then) if then is not None else None)
                  for label, f in pairs)
-
-
-# -- text for tables, CSV and PDF -----------------------------------------------------------
-
-
-def pct(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{Decimal(str(value)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
-
-
-def points(value: float | None) -> str:
-    """A change in percentage points, signed: '+0.4 pts', '−1.2 pts'."""
-    if value is None:
-        return "–"
-    q = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    if q == 0:
-        return "0.0 pts"
-    return f"{'+' if q > 0 else '−'}{abs(q)} pts"
-
-
-def initials(name: str) -> str:
-    """'Amy Example-Smith' -> 'A.E.' (governors' copies do not name pupils)."""
-    parts = [w for w in name.replace("-", " ").split() if w]
-    if not parts:
-        return "?"
-    return ".".join(w[0].upper() for w in (parts[0], parts[-1]) if w) + "."
-
-
-FIGURE_HEADER = ["", "Pupils", "Possible sessions", "Attendance", "Authorised",
-                 "Unauthorised", "PA pupils", "PA %", "SA pupils", "SA %", "Late (L)",
-                 "Late (U)", "Minutes late"]
-
-
-def figure_cells(row: FigureRow) -> list[str]:
-    c = row.counts
-    return [row.label, str(row.pupils), str(row.possible), pct(row.attendance()),
-            pct(row.authorised()), pct(row.unauthorised()), str(row.pa), pct(row.pa_pct()),
-            str(row.sa), pct(row.sa_pct()), str(c.late_l), str(c.late_u), str(c.minutes_late)]
-
-
-def group_cells(row: FigureRow, school: FigureRow) -> list[str]:
-    gap = None
-    if row.attendance() is not None and school.attendance() is not None:
-        gap = row.attendance() - school.attendance()  # type: ignore[operator]
-    return [row.label, str(row.pupils), str(row.possible), pct(row.attendance()), points(gap),
-            pct(row.authorised()), pct(row.unauthorised()), str(row.pa), pct(row.pa_pct())]
-
-
-GROUP_HEADER = ["Group", "Pupils", "Possible sessions", "Attendance", "Gap to school",
-                "Authorised", "Unauthorised", "PA pupils", "PA %"]
-CODE_HEADER = ["Code", "Meaning", "Category", "Sessions", "% of possible"]
-WEEKDAY_HEADER = ["Day", "Session", "Possible sessions", "Absent", "Absence %", "Unauthorised"]
-PUPIL_HEADER = ["Pupil", "Class", "Year", "Attendance", "Sessions missed", "Unauthorised",
-                "Possible"]
-COMPARE_HEADER = ["Measure", "This period", "Previous period", "Change"]
-BENCH_HEADER = ["Benchmark", "Attendance", "School", "Gap"]
-
-
-def pupil_cells(row: PupilRow, anonymise: bool) -> list[str]:
-    return [initials(row.name) if anonymise else row.name, row.class_name, row.year_group,
-            pct(row.attendance_pct), str(row.missed), str(row.unauthorised), str(row.possible)]
-
-
-def tables(report: Report, *, anonymise: bool = False) -> dict[str, tuple[list[str],
-                                                                          list[list[str]]]]:
-    """Every table as (header, rows of text), keyed by a short name (CSV files, GUI tabs)."""
-    school = report.school
-    return {
-        "whole_school": (FIGURE_HEADER, [figure_cells(school)]),
-        # the whole school last, to read each row against
-        "classes": (["Class", *FIGURE_HEADER[1:]],
-                    [*(figure_cells(r) for r in report.classes), figure_cells(school)]),
-        "year_groups": (["Year group", *FIGURE_HEADER[1:]],
-                        [*(figure_cells(r) for r in report.year_groups), figure_cells(school)]),
-        "pupil_groups": (GROUP_HEADER, [group_cells(r, school) for r in report.groups]),
-        "codes": (CODE_HEADER, [[r.code, r.meaning, r.category, str(r.sessions),
-                                 pct(r.share_pct)] for r in report.codes]),
-        "weekdays": (WEEKDAY_HEADER, [[r.day, r.session, str(r.possible), str(r.absent),
-                                       pct(r.absence_pct()), str(r.unauthorised)]
-                                      for r in report.weekdays]),
-        "persistent_absence": (PUPIL_HEADER, [pupil_cells(r, anonymise)
-                                              for r in report.persistent]),
-        "severe_absence": (PUPIL_HEADER, [pupil_cells(r, anonymise) for r in report.severe]),
-        "comparison": (COMPARE_HEADER, [[c.label, pct(c.now), pct(c.then), points(c.change())]
-                                        for c in report.comparisons]),
-        "benchmarks": (BENCH_HEADER, [[b.label, pct(b.value) if b.value is not None
-                                       else "not entered", pct(school.attendance()),
-                                       points(b.gap(school.attendance()))]
-                                      for b in report.benchmarks]),
-    }
-
-
-TABLE_TITLES = {
-    "whole_school": "Whole school", "classes": "By class", "year_groups": "By year group",
-    "pupil_groups": "Pupil groups", "codes": "Codes used", "weekdays": "Days of the week",
-    "persistent_absence": "Persistent absence", "severe_absence": "Severe absence",
-    "comparison": "Previous period", "benchmarks": "Target and benchmarks",
-}
-
-
-def pupils_named(report: Report, keys: tuple[str, ...] | None = None) -> int:
-    """How many pupils the report's pupil tables list (persistent and severe absence),
-    for the access log; `keys` limits it to the tables being saved."""
-    chosen = {"persistent_absence": report.persistent, "severe_absence": report.severe}
-    return len({r.pupil_id for key, rows in chosen.items() if keys is None or key in keys
-                for r in rows})
-
-
-def table_csv(report: Report, key: str, *, anonymise: bool = False) -> str:
-    """One table as CSV text (UTF-8, a heading line naming the period first)."""
-    header, rows = tables(report, anonymise=anonymise)[key]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([f"{TABLE_TITLES[key]}: {report.period.label}"
-                + (" (compulsory school age only)" if report.compulsory_only else "")])
-    w.writerow(safe_row(h or "Scope" for h in header))
-    # Names (and anything else) that a spreadsheet would run as a formula are guarded.
-    w.writerows(safe_row(r) for r in rows)
-    return buf.getvalue()

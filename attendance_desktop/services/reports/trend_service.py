@@ -35,15 +35,15 @@ from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services.reports import benchmark_service
 from attendance_desktop.services.reports.chart_data import ChartTable, pct_text
+from attendance_desktop.services.reports.report_periods import ReportPeriod
 from attendance_desktop.services.reports.report_service import (
     REPORT_GROUPS,
     FigureRow,
-    ReportPeriod,
     group_members,
-    points,
     year_key,
     year_label,
 )
+from attendance_desktop.services.reports.report_tables import points
 from attendance_desktop.services.reports.stats_service import (
     GROUPS,
     Scope,

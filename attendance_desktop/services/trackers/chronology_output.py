@@ -20,7 +20,10 @@ from attendance_desktop.domain.roles import Actor
 from attendance_desktop.services import clock
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.pdf import letterhead as lh
+from attendance_desktop.services.pdf import pdf_canvas
+from attendance_desktop.services.pdf.composer import Composer
+from attendance_desktop.services.pdf.letterhead import Letterhead
+from attendance_desktop.services.pdf.page_layout import ACCENT, GREY, INK, MARGIN, RULE, TEXT_W
 from attendance_desktop.services.records import audit_service
 from attendance_desktop.services.register.register_pdf import fonts
 from attendance_desktop.services.school import school_service
@@ -60,8 +63,8 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 class _Page:
     """Unicode text on the letterhead composer (its own ops take any registered font)."""
 
-    def __init__(self, head: lh.Letterhead) -> None:
-        self.comp = lh.Composer(head)
+    def __init__(self, head: Letterhead) -> None:
+        self.comp = Composer(head)
         self.regular, self.bold = fonts()
         self.running = ""  # repeated at the top of every later page (whose chronology)
 
@@ -70,12 +73,12 @@ class _Page:
         self.comp.ensure(height)
         if len(self.comp.pages) > pages and self.running:
             self.comp.y -= LEAD
-            self.comp.add(("text", lh.MARGIN, self.comp.y + 3, self.bold, SIZE, self.running,
-                           "left", lh.GREY))
+            self.comp.add(("text", MARGIN, self.comp.y + 3, self.bold, SIZE, self.running,
+                           "left", GREY))
             self.comp.y -= 6
 
     def line(self, x: float, text: str, *, bold: bool = False, size: float = SIZE,
-             colour: str = lh.INK, leading: float = LEAD) -> None:
+             colour: str = INK, leading: float = LEAD) -> None:
         self.ensure(leading)
         self.comp.y -= leading
         self.comp.add(("text", x, self.comp.y + 3, self.bold if bold else self.regular, size,
@@ -89,8 +92,8 @@ class _Page:
 
     def rule(self) -> None:
         self.comp.y -= 3
-        self.comp.add(("line", lh.MARGIN, self.comp.y, lh.MARGIN + lh.TEXT_W, self.comp.y,
-                       0.5, lh.RULE, False))
+        self.comp.add(("line", MARGIN, self.comp.y, MARGIN + TEXT_W, self.comp.y,
+                       0.5, RULE, False))
 
 
 def _item_lines(item: Item, family: bool) -> tuple[str, list[tuple[str, str]]]:
@@ -107,46 +110,46 @@ def _item_lines(item: Item, family: bool) -> tuple[str, list[tuple[str, str]]]:
     return head, rows
 
 
-def render_pdf(tl: Timeline, head: lh.Letterhead, *, purpose: str, printed_by: str,
+def render_pdf(tl: Timeline, head: Letterhead, *, purpose: str, printed_by: str,
                printed_at: dt.datetime, filters: str = "") -> tuple[bytes, int]:
     """The PDF and its page count."""
     page = _Page(head)
-    x_text = lh.MARGIN + DATE_W
-    width = lh.TEXT_W - DATE_W
+    x_text = MARGIN + DATE_W
+    width = TEXT_W - DATE_W
     who = "Family chronology" if tl.family else "Chronology"
-    page.block(lh.MARGIN, f"{who}: {tl.title()}", lh.TEXT_W, bold=True, size=14,
-               colour=lh.ACCENT, leading=18)
-    page.line(lh.MARGIN, f"Prepared {PURPOSES.get(purpose, purpose)} · printed by "
-              f"{printed_by} on {printed_at:%d %B %Y at %H:%M}", colour=lh.GREY)
+    page.block(MARGIN, f"{who}: {tl.title()}", TEXT_W, bold=True, size=14,
+               colour=ACCENT, leading=18)
+    page.line(MARGIN, f"Prepared {PURPOSES.get(purpose, purpose)} · printed by "
+              f"{printed_by} on {printed_at:%d %B %Y at %H:%M}", colour=GREY)
     shown = f"{len(tl.items)} of {tl.total} rows" + (f" · {filters}" if filters else "")
-    page.line(lh.MARGIN, shown, colour=lh.GREY)
-    page.line(lh.MARGIN, "Confidential: personal information about children. Keep securely"
-              " and share only with those who need it.", colour=lh.GREY, size=8.5)
+    page.line(MARGIN, shown, colour=GREY)
+    page.line(MARGIN, "Confidential: personal information about children. Keep securely"
+              " and share only with those who need it.", colour=GREY, size=8.5)
     page.rule()
-    page.running = _wrap(f"{who}: {tl.title()}", page.bold, SIZE, lh.TEXT_W - 80)[0] \
+    page.running = _wrap(f"{who}: {tl.title()}", page.bold, SIZE, TEXT_W - 80)[0] \
         + " (continued)"
     if not tl.items:
-        page.line(lh.MARGIN, "Nothing recorded matches.")
+        page.line(MARGIN, "Nothing recorded matches.")
     for item in tl.items:
         title, rows = _item_lines(item, tl.family)
         need = LEAD * (1 + len(rows)) + 6
         page.ensure(min(need, 6 * LEAD))
         page.comp.y -= 4
-        page.line(lh.MARGIN, f"{item.on:%d %b %Y}", bold=True)
+        page.line(MARGIN, f"{item.on:%d %b %Y}", bold=True)
         page.comp.y += LEAD  # the kind on the same line as the date
-        page.line(x_text, title, bold=True, colour=lh.ACCENT)
+        page.line(x_text, title, bold=True, colour=ACCENT)
         for label, value in rows:
             text = f"{label}: {value}" if label else value
             page.block(x_text, text, width)
         page.rule()
     pages = page.comp.pages
-    return lh.render_pdf([pages], head, f"Chronology — {tl.title()}"), len(pages)
+    return pdf_canvas.render_pdf([pages], head, f"Chronology — {tl.title()}"), len(pages)
 
 
 def write_pdf(engine: Engine, actor: Actor, tl: Timeline, path: Path, *,
               purpose: str = "meeting", filters: str = "") -> int:
     """Save the timeline as a PDF; returns its page count. Logged as a printout."""
-    head = lh.Letterhead.from_details(school_service.get_school(engine).details)
+    head = Letterhead.from_details(school_service.get_school(engine).details)
     now = clock.now(engine)
     pdf, pages = render_pdf(tl, head, purpose=purpose, printed_by=f"{actor.name} "
                      f"({actor.role.label})", printed_at=now, filters=filters)

@@ -190,7 +190,7 @@ def profile_lines(w: PupilWhatIf) -> list[tuple[str, str]]:
 
 def letter_values(engine: Engine, pupil_ids: Sequence[int], today: dt.date
                   ) -> dict[int, dict[str, str]]:
-    """The what-if merge fields (letter_templates.WHATIF_FIELDS) of each pupil."""
+    """The what-if merge fields (template_syntax.WHATIF_FIELDS) of each pupil."""
     out = {}
     for pid, w in whatif_for(engine, pupil_ids, today).items():
         out[pid] = {

@@ -15,7 +15,7 @@ from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import NotFound, ServiceError
 from attendance_desktop.services.interchange import ctf_export, ctf_import, previous_school
 from attendance_desktop.services.interchange.ctf_model import CURRENT_VERSION
-from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils import pupil_contacts, pupil_service
 from attendance_desktop.services.reports import stats_service
 from attendance_desktop.services.school import school_service
 from tests.conftest import HEAD, OFFICE, put_marks
@@ -97,7 +97,7 @@ def test_round_trip_into_a_fresh_school(engine, school_year, tmp_path):
     contacts_before = [(c.name, c.link.relationship, c.link.priority,
                         c.link.parental_responsibility, c.best_phone, c.contact.email,
                         c.contact.address, c.contact.postcode)
-                       for c in pupil_service.list_contacts(engine, pid)]
+                       for c in pupil_contacts.list_contacts(engine, pid)]
     fresh = open_database(resolve_paths(tmp_path / "next-school", environ={}))
     try:
         ctf_import.import_ctf(fresh, out, actor=OFFICE, admission_date=D(2025, 11, 17),
@@ -109,7 +109,7 @@ def test_round_trip_into_a_fresh_school(engine, school_year, tmp_path):
             assert getattr(after, field) == getattr(before, field), field
         assert [(c.name, c.link.relationship, c.link.priority, c.link.parental_responsibility,
                  c.best_phone, c.contact.email, c.contact.address, c.contact.postcode)
-                for c in pupil_service.list_contacts(fresh, p.id)] == contacts_before
+                for c in pupil_contacts.list_contacts(fresh, p.id)] == contacts_before
         history = {(y.academic_year, y.school): y for y in previous_school.history(fresh, p.id)}
         school_a = school_service.get_school(engine).details.name
         assert set(history) == {("2024/25", "Brookfield Primary (201/2999)"),

@@ -20,7 +20,7 @@ from attendance_desktop.db.models import (
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services.errors import ImportRejected, PermissionDenied, ServiceError
 from attendance_desktop.services.interchange import ctf_import, previous_school
-from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils import pupil_contacts, pupil_service
 from attendance_desktop.services.pupils.pupil_service import PupilInput
 from tests.conftest import OFFICE
 from tests.services import ctf_files as f
@@ -82,7 +82,7 @@ def test_import_creates_pupil_contacts_and_keeps_history_out_of_the_register(eng
                                                                                  "F")
     assert (details.sen, details.fsm, details.ethnicity, details.admission_date) == (
         "K", True, "WBRI", TODAY)
-    contacts = pupil_service.list_contacts(engine, summary.id)
+    contacts = pupil_contacts.list_contacts(engine, summary.id)
     mum, dad = contacts
     assert (mum.link.priority, mum.link.relationship, mum.link.parental_responsibility) == (
         1, "Mother", True)
@@ -135,7 +135,7 @@ def test_only_the_chosen_sections_are_saved(engine, tmp_path):
     assert preview.pupils[0].years == ()
     ctf_import.import_ctf(engine, path, ["contacts"], actor=OFFICE, today=TODAY)
     assert pupil_service.get_pupil(engine, pid).data.year_group == "2"
-    assert len(pupil_service.list_contacts(engine, pid)) == 2
+    assert len(pupil_contacts.list_contacts(engine, pid)) == 2
     assert count(engine, PreviousAttendance) == 0
     with pytest.raises(ServiceError, match="not a CTF section"):
         ctf_import.preview(engine, path, ["photos"], today=TODAY)

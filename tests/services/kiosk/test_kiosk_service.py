@@ -14,7 +14,7 @@ from attendance_desktop.domain.policy import LATE_BY_TIME, Policy
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.services.clock import FixedClock, bind_clock
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.kiosk import kiosk_service
+from attendance_desktop.services.kiosk import kiosk_exit, kiosk_office, kiosk_rules, kiosk_service
 from attendance_desktop.services.school import auth_service, calendar_service, policy_service
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
 
@@ -96,8 +96,8 @@ def test_arrival_before_the_register_starts_is_present_and_not_late(engine, pupi
     result = kiosk_service.sign_in(engine, pupils[0], OTHER, "")
     assert (result.code, result.minutes_late) == ("/", 0)
     assert "in time for the register" in result.message
-    assert kiosk_service.late_log(engine, THU, THU) == ()  # not a late arrival
-    assert [r.pupil_id for r in kiosk_service.on_site(engine, at(9, 5))] == [pupils[0]]
+    assert kiosk_office.late_log(engine, THU, THU) == ()  # not a late arrival
+    assert [r.pupil_id for r in kiosk_office.on_site(engine, at(9, 5))] == [pupils[0]]
 
 
 def test_reason_with_its_own_code_is_used_instead_of_l_or_u(engine, pupils):  # type: ignore[no-untyped-def]
@@ -151,9 +151,9 @@ def test_closed_day_or_session_records_nothing(engine, pupils):  # type: ignore[
 
 
 def test_whole_day_closure(engine, pupils):  # type: ignore[no-untyped-def]
-    assert kiosk_service.closed_message(engine, at(9, 10)) == ""
+    assert kiosk_rules.closed_message(engine, at(9, 10)) == ""
     calendar_service.add_closure(engine, HEAD, THU, "DAY", "emergency", "Y4", "Snow")
-    assert kiosk_service.closed_message(engine, at(9, 10)) == "The school is closed today."
+    assert kiosk_rules.closed_message(engine, at(9, 10)) == "The school is closed today."
     clock_at(engine, at(9, 10))
     result = kiosk_service.sign_in(engine, pupils[0], OTHER, "")
     assert result.outcome == "closed"
@@ -199,7 +199,7 @@ def test_sign_out_and_back_and_who_is_on_site(engine, pupils):  # type: ignore[n
                                (pupils[1], THU, "AM", "N")])
     clock_at(engine, at(9, 20))
     kiosk_service.sign_in(engine, pupils[2], OTHER, "")
-    on = {r.pupil_id: r for r in kiosk_service.on_site(engine, at(10, 0))}
+    on = {r.pupil_id: r for r in kiosk_office.on_site(engine, at(10, 0))}
     assert set(on) == {pupils[0], pupils[2]}
     assert on[pupils[2]].status == "Late"
     assert on[pupils[2]].arrived == dt.time(9, 20)
@@ -210,8 +210,8 @@ def test_sign_out_and_back_and_who_is_on_site(engine, pupils):  # type: ignore[n
     clock_at(engine, at(10, 31))
     assert kiosk_service.sign_out(engine, pupils[0], "Other", "Mum").outcome == (
         "already_out")
-    assert {r.pupil_id for r in kiosk_service.on_site(engine, at(10, 45))} == {pupils[2]}
-    [left] = kiosk_service.early_leavers(engine, THU)
+    assert {r.pupil_id for r in kiosk_office.on_site(engine, at(10, 45))} == {pupils[2]}
+    [left] = kiosk_office.early_leavers(engine, THU)
     assert (left.name, left.reason, left.collected_by, left.back_at) == (
         "Ava Brook", "Feeling unwell", "Mum", None)
 
@@ -220,9 +220,9 @@ def test_sign_out_and_back_and_who_is_on_site(engine, pupils):  # type: ignore[n
     clock_at(engine, at(11, 15))
     back = kiosk_service.sign_back(engine, pupils[0], "Mum")
     assert back.outcome == "back"
-    assert {r.pupil_id for r in kiosk_service.on_site(engine, at(11, 20))} == {
+    assert {r.pupil_id for r in kiosk_office.on_site(engine, at(11, 20))} == {
         pupils[0], pupils[2]}
-    assert kiosk_service.early_leavers(engine, THU)[0].back_at == dt.time(11, 15, 17)
+    assert kiosk_office.early_leavers(engine, THU)[0].back_at == dt.time(11, 15, 17)
     assert [e.kind for e in events(engine)] == ["late_in", "out", "back"]
 
 
@@ -230,7 +230,7 @@ def test_morning_marks_count_until_the_afternoon_register_is_taken(engine, pupil
     put_marks(engine, OFFICE, [(pupils[0], THU, "AM", "/"),
                                (pupils[1], THU, "AM", "/"),
                                (pupils[1], THU, "PM", "M")])
-    assert {r.pupil_id for r in kiosk_service.on_site(engine, at(13, 20))} == {pupils[0]}
+    assert {r.pupil_id for r in kiosk_office.on_site(engine, at(13, 20))} == {pupils[0]}
 
 
 def test_late_log_filters_by_date_and_class_and_rows_are_frozen(engine, pupils):  # type: ignore[no-untyped-def]
@@ -240,20 +240,20 @@ def test_late_log_filters_by_date_and_class_and_rows_are_frozen(engine, pupils):
     kiosk_service.sign_in(engine, pupils[2], MEDICAL, "")
     clock_at(engine, at(9, 12, dt.date(2025, 11, 21)))
     kiosk_service.sign_in(engine, pupils[0], OTHER, "")
-    rows = kiosk_service.late_log(engine, THU, THU)
+    rows = kiosk_office.late_log(engine, THU, THU)
     assert [(r.name, r.code, r.minutes_late, r.reason, r.accompanied_by) for r in rows] == [
         ("Ava Brook", "L", 10, OTHER, "Mum"), ("Cara Dale", "M", 50, MEDICAL, "")]
     assert rows[0].time == dt.time(9, 10, 17)
     assert rows[0].class_name == "Oak"
     with session_scope(engine) as s:
         ash = s.exec(select(SchoolClass).where(SchoolClass.name == "Ash")).one().id
-    assert [r.name for r in kiosk_service.late_log(engine, THU, dt.date(2025, 11, 21), ash)] == [
+    assert [r.name for r in kiosk_office.late_log(engine, THU, dt.date(2025, 11, 21), ash)] == [
         "Cara Dale"]
-    assert len(kiosk_service.late_log(engine, THU, dt.date(2025, 11, 21))) == 3
+    assert len(kiosk_office.late_log(engine, THU, dt.date(2025, 11, 21))) == 3
     with pytest.raises(dataclasses.FrozenInstanceError):
         rows[0].code = "X"  # type: ignore[misc]
     with pytest.raises(ServiceError, match="before its start"):
-        kiosk_service.late_log(engine, THU, dt.date(2025, 11, 1))
+        kiosk_office.late_log(engine, THU, dt.date(2025, 11, 1))
 
 
 def test_picker_matches_first_letters_and_class(engine, pupils):  # type: ignore[no-untyped-def]
@@ -270,21 +270,21 @@ def test_exit_pin_is_checked_and_slowed_down_after_wrong_attempts(engine):  # ty
     with session_scope(engine) as s:
         s.add(Staff(name="Office", role="office", pin_hash=auth_service.hash_pin("2345")))
         s.add(Staff(name="Viewer", role="readonly", pin_hash=auth_service.hash_pin("4567")))
-    guard = kiosk_service.ExitGuard(engine)
+    guard = kiosk_exit.ExitGuard(engine)
     clock = FixedClock(at(10, 0))
     bind_clock(engine, clock)
     assert guard.check("4567") is None  # read-only staff cannot unlock the kiosk
     assert guard.check("0000") is None
     assert guard.check("1111") is None  # third failure: a wait is imposed
     clock.advance(seconds=1)
-    with pytest.raises(kiosk_service.ExitLocked) as waited:
+    with pytest.raises(kiosk_exit.ExitLocked) as waited:
         guard.check("2345")
     assert waited.value.wait_seconds > 0
     # A restarted kiosk (a new guard) still waits: the count is in the database.
-    restarted = kiosk_service.ExitGuard(engine)
+    restarted = kiosk_exit.ExitGuard(engine)
     assert restarted.failures == 3
     assert restarted.wait_seconds() > 0
-    with pytest.raises(kiosk_service.ExitLocked):
+    with pytest.raises(kiosk_exit.ExitLocked):
         restarted.check("2345")
     clock.advance(minutes=10)
     actor = restarted.check("2345")

@@ -10,14 +10,15 @@ import pytest
 
 from attendance_desktop.domain import leave as rules
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave import leave_service
+from attendance_desktop.services.leave import leave_decisions, leave_reads, leave_requests
 from attendance_desktop.services.letters import (
     letter_layout,
     letter_templates,
     template_store,
 )
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.pupils import class_service, pupil_contacts, pupil_service
+from attendance_desktop.services.pupils.pupil_contacts import ContactInput, LinkInput
+from attendance_desktop.services.pupils.pupil_service import PupilInput
 from tests.conftest import HEAD, OFFICE
 from tests.services.leave.test_leave_service import req
 from tests.services.letters.test_letter_service import pdf_text
@@ -32,7 +33,7 @@ def pupil(engine, school_year) -> int:  # type: ignore[no-untyped-def]
     pid = pupil_service.add_pupil(engine, OFFICE, PupilInput(
         legal_forename="Tilly", legal_surname="Brook", dob=D(2016, 5, 4), year_group="4",
         admission_date=D(2022, 9, 5), class_id=oak), NOW.date())
-    pupil_service.add_contact(engine, OFFICE, pid, ContactInput(
+    pupil_contacts.add_contact(engine, OFFICE, pid, ContactInput(
         surname="Brook", forename="Sam", title="Ms", address="4 Elm Road", postcode="EX1 4CD"),
         LinkInput(relationship="Mother"))
     return pid
@@ -45,17 +46,17 @@ def _letter(engine, key: str, pupil: int, extra: dict[str, str]) -> str:  # type
 
 
 def test_part_grant_lists_the_dates_agreed_and_not_agreed_and_why(engine, pupil) -> None:  # type: ignore[no-untyped-def]
-    rid = leave_service.submit_request(engine, OFFICE, req(pupil, D(2025, 12, 1),
-                                                           D(2025, 12, 5)), now=NOW)
+    rid = leave_requests.submit_request(engine, OFFICE, req(pupil, D(2025, 12, 1),
+                                                            D(2025, 12, 5)), now=NOW)
     with pytest.raises(ServiceError, match="why the other dates"):
-        leave_service.decide(engine, HEAD, rid, "part_granted", decided_on=NOW.date(),
-                             now=NOW, granted_first=(D(2025, 12, 1), "AM"),
-                             granted_last=(D(2025, 12, 2), "PM"))
-    leave_service.decide(engine, HEAD, rid, "part_granted", decided_on=NOW.date(), now=NOW,
-                         granted_first=(D(2025, 12, 1), "AM"),
-                         granted_last=(D(2025, 12, 2), "PM"),
-                         reasons="Wednesday to Friday is the Year 4 multiplication check.")
-    extra = leave_service.letter_extra(engine, rid)
+        leave_decisions.decide(engine, HEAD, rid, "part_granted", decided_on=NOW.date(),
+                               now=NOW, granted_first=(D(2025, 12, 1), "AM"),
+                               granted_last=(D(2025, 12, 2), "PM"))
+    leave_decisions.decide(engine, HEAD, rid, "part_granted", decided_on=NOW.date(), now=NOW,
+                           granted_first=(D(2025, 12, 1), "AM"),
+                           granted_last=(D(2025, 12, 2), "PM"),
+                           reasons="Wednesday to Friday is the Year 4 multiplication check.")
+    extra = leave_reads.letter_extra(engine, rid)
     assert extra["dates_granted"] == "Monday 1 December 2025 to Tuesday 2 December 2025"
     assert extra["dates_refused"] == "Wednesday 3 December 2025 to Friday 5 December 2025"
     assert extra["sessions_refused"] == "6 school sessions (3 school days)"
@@ -71,14 +72,14 @@ def test_part_grant_lists_the_dates_agreed_and_not_agreed_and_why(engine, pupil)
 
 
 def test_refused_and_taken_is_in_the_past_tense_with_the_consequence(engine, pupil) -> None:  # type: ignore[no-untyped-def]
-    rid = leave_service.submit_request(engine, OFFICE, req(
+    rid = leave_requests.submit_request(engine, OFFICE, req(
         pupil, D(2025, 11, 10), D(2025, 11, 14), received_date=D(2025, 10, 1),
         reason="Family holiday"), now=NOW)
-    leave_service.decide(engine, HEAD, rid, "refused", reasons="A holiday is not an"
-                         " exceptional circumstance.", decided_on=D(2025, 10, 2),
-                         now=dt.datetime(2025, 10, 2, 9, 0))
-    leave_service.mark_taken_unauthorised(engine, OFFICE, rid, now=NOW)
-    extra = leave_service.letter_extra(engine, rid)
+    leave_decisions.decide(engine, HEAD, rid, "refused", reasons="A holiday is not an"
+                           " exceptional circumstance.", decided_on=D(2025, 10, 2),
+                           now=dt.datetime(2025, 10, 2, 9, 0))
+    leave_decisions.mark_taken_unauthorised(engine, OFFICE, rid, now=NOW)
+    extra = leave_reads.letter_extra(engine, rid)
     assert extra["dates_taken"] == "Monday 10 November 2025 to Friday 14 November 2025"
     text = _letter(engine, "leave_refused_taken", pupil, extra)
     assert "On 02 October 2025 I wrote to tell you that I could not agree" in text

@@ -7,17 +7,16 @@ import re
 
 from pypdf import PdfReader
 
-from attendance_desktop.services.letters.letter_templates import (
+from attendance_desktop.services.letters.letter_templates import DEFAULTS, LETTER_KEYS
+from attendance_desktop.services.letters.template_syntax import (
     CHILD_FIELDS,
-    DEFAULTS,
-    LETTER_KEYS,
     MERGE_FIELDS,
     check_template,
     extras_in,
     inputs_needed,
     substitute,
 )
-from attendance_desktop.services.pdf import letterhead as lh
+from attendance_desktop.services.pdf import composer, letterhead, pdf_canvas
 
 REQUIRED_KEYS = {
     "concern_upper_amber", "concern_lower_amber", "concern_red", "concern_vale_92",
@@ -101,11 +100,11 @@ def test_extras_and_inputs() -> None:
 
 
 def test_a_long_school_name_wraps_instead_of_being_cut() -> None:
-    head = lh.Letterhead("Saint Bartholomew and All Angels Church of England Voluntary "
-                         "Aided Primary School", "1 Long Road\nTown", "AB1 2CD", "01234")
-    comp = lh.Composer(head)
+    head = letterhead.Letterhead("Saint Bartholomew and All Angels Church of England Voluntary "
+                                 "Aided Primary School", "1 Long Road\nTown", "AB1 2CD", "01234")
+    comp = composer.Composer(head)
     comp.paragraph("Dear **Parent**, hello.")
-    pdf = lh.render_pdf([comp.pages], head, "test")
+    pdf = pdf_canvas.render_pdf([comp.pages], head, "test")
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
                     .split())
     assert "Voluntary Aided Primary School" in text

@@ -12,8 +12,8 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.services.letters import (
     letter_layout,
-    letter_templates,
     template_store,
+    template_syntax,
 )
 from attendance_desktop.services.trackers import whatif_service
 from tests.conftest import HEAD, clock_at, put_marks
@@ -31,13 +31,13 @@ def _text(pdf: bytes) -> str:
 
 
 def test_fields_are_registered_as_one_childs_details() -> None:
-    for name in letter_templates.WHATIF_FIELDS:
-        assert name in letter_templates.MERGE_FIELDS
-        assert name in letter_templates.CHILD_FIELDS
-    assert letter_templates.check_template(BODY) == []
+    for name in template_syntax.WHATIF_FIELDS:
+        assert name in template_syntax.MERGE_FIELDS
+        assert name in template_syntax.CHILD_FIELDS
+    assert template_syntax.check_template(BODY) == []
     # refused in a letter to a family of several children
     assert any("sessions_to_target_term" in p
-               for p in letter_templates.check_template(BODY, family=True))
+               for p in template_syntax.check_template(BODY, family=True))
 
 
 def test_a_letter_carries_the_pupils_figures(engine: Engine, school_year: object) -> None:

@@ -27,7 +27,7 @@ from attendance_desktop.services.pdf import pdf_fonts
 from attendance_desktop.services.pdf.letterhead import Letterhead
 from attendance_desktop.services.register import amendments_report, register_pdf
 from attendance_desktop.services.register.register_service import MarkChange, apply_changes
-from attendance_desktop.services.reports import report_service
+from attendance_desktop.services.reports import report_periods, report_service
 from attendance_desktop.services.reports.report_pdf import render_report_pdf
 from attendance_desktop.services.school import calendar_service, school_service
 from tests.conftest import HEAD, OFFICE, clock_at, put_marks
@@ -156,7 +156,7 @@ def test_a_batch_of_family_reports_and_certificates_print_every_name(
 
 
 def test_the_governors_report_prints_every_name(engine: Engine, school) -> None:  # type: ignore[no-untyped-def]
-    period = report_service.period_options(engine, TODAY)[0]
+    period = report_periods.period_options(engine, TODAY)[0]
     report = report_service.make_report(engine, period, today=TODAY)
     assert len(report.persistent) == 6
     head = Letterhead.from_details(school_service.get_school(engine).details)

@@ -8,8 +8,9 @@ import pytest
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
+from attendance_desktop.services.pupils import class_service, pupil_contacts, pupil_service
+from attendance_desktop.services.pupils.pupil_contacts import ContactInput, LinkInput
+from attendance_desktop.services.pupils.pupil_service import PupilInput
 from attendance_desktop.services.reports.stats_service import Scope, totals
 from tests.conftest import HEAD, OFFICE, put_marks
 
@@ -73,27 +74,27 @@ def test_leaver_is_kept_and_still_reported(engine, school_year):
 
 def test_contacts_in_priority_order_and_emergency_warning(engine):
     pid = pupil_service.add_pupil(engine, OFFICE, _pupil(), TODAY)
-    assert "Only 0 emergency contacts" in pupil_service.emergency_warning(engine, pid)
-    mum = pupil_service.add_contact(engine, OFFICE, pid, ContactInput("Lovel", "Mary"),
-                                    LinkInput("Mother", 1))
-    assert "Only 1 emergency contact" in pupil_service.emergency_warning(engine, pid)
-    pupil_service.add_contact(engine, OFFICE, pid, ContactInput("Lovel", "Gran"),
-                              LinkInput("Grandparent", 1, parental_responsibility=False))
-    links = pupil_service.list_contacts(engine, pid)
+    assert "Only 0 emergency contacts" in pupil_contacts.emergency_warning(engine, pid)
+    mum = pupil_contacts.add_contact(engine, OFFICE, pid, ContactInput("Lovel", "Mary"),
+                                     LinkInput("Mother", 1))
+    assert "Only 1 emergency contact" in pupil_contacts.emergency_warning(engine, pid)
+    pupil_contacts.add_contact(engine, OFFICE, pid, ContactInput("Lovel", "Gran"),
+                               LinkInput("Grandparent", 1, parental_responsibility=False))
+    links = pupil_contacts.list_contacts(engine, pid)
     assert [(c.contact.forename, c.link.priority) for c in links] == [("Gran", 1), ("Mary", 2)]
-    assert pupil_service.emergency_warning(engine, pid) is None
-    pupil_service.move_contact(engine, OFFICE, links[1].link_id, up=True)
-    assert [c.contact.forename for c in pupil_service.list_contacts(engine, pid)] == [
+    assert pupil_contacts.emergency_warning(engine, pid) is None
+    pupil_contacts.move_contact(engine, OFFICE, links[1].link_id, up=True)
+    assert [c.contact.forename for c in pupil_contacts.list_contacts(engine, pid)] == [
         "Mary", "Gran"]
-    gran = pupil_service.list_contacts(engine, pid)[1]
-    pupil_service.update_contact(engine, OFFICE, gran.link_id, gran.contact,
-                                 dataclasses.replace(gran.link, emergency_contact=False))
-    assert "Only 1" in pupil_service.emergency_warning(engine, pid)
+    gran = pupil_contacts.list_contacts(engine, pid)[1]
+    pupil_contacts.update_contact(engine, OFFICE, gran.link_id, gran.contact,
+                                  dataclasses.replace(gran.link, emergency_contact=False))
+    assert "Only 1" in pupil_contacts.emergency_warning(engine, pid)
     sib = pupil_service.add_pupil(engine, OFFICE, _pupil(legal_forename="Tom"), TODAY)
-    pupil_service.link_contact(engine, OFFICE, sib, mum, LinkInput("Mother"))
-    assert pupil_service.list_contacts(engine, pid)[0].other_pupils == 1
-    pupil_service.remove_link(engine, OFFICE, gran.link_id)
-    assert [c.contact.forename for c in pupil_service.list_contacts(engine, pid)] == ["Mary"]
+    pupil_contacts.link_contact(engine, OFFICE, sib, mum, LinkInput("Mother"))
+    assert pupil_contacts.list_contacts(engine, pid)[0].other_pupils == 1
+    pupil_contacts.remove_link(engine, OFFICE, gran.link_id)
+    assert [c.contact.forename for c in pupil_contacts.list_contacts(engine, pid)] == ["Mary"]
 
 
 def test_teachers_and_readonly_cannot_change_pupils(engine):

@@ -21,7 +21,7 @@ from attendance_desktop.db.models import (
     RetentionPermit,
 )
 from attendance_desktop.services.errors import PermissionDenied, ServiceError
-from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils import pupil_contacts
 from attendance_desktop.services.records import retention_service
 from tests.conftest import HEAD, OFFICE
 
@@ -70,8 +70,8 @@ def school(engine: Engine) -> dict[str, int]:
         eve = _pupil(s, "Eve", leaving=D(2024, 7, 19))  # left long ago, but a mark of hers
         _mark(s, eve, D(2024, 7, 1))  # was amended within the period: held back
         _amend(s, eve, D(2024, 7, 1), D(2026, 1, 10))
-    cid = pupil_service.add_contact(engine, HEAD, ben, pupil_service.ContactInput(
-        surname="Parent", phone_mobile="07700 900123"), pupil_service.LinkInput("Mother"))
+    cid = pupil_contacts.add_contact(engine, HEAD, ben, pupil_contacts.ContactInput(
+        surname="Parent", phone_mobile="07700 900123"), pupil_contacts.LinkInput("Mother"))
     return {"ann": ann, "ben": ben, "cat": cat, "dan": dan, "eve": eve, "contact": cid}
 
 

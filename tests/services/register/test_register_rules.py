@@ -22,7 +22,7 @@ from attendance_desktop.services.errors import (
     ServiceError,
 )
 from attendance_desktop.services.interchange import mark_import
-from attendance_desktop.services.kiosk import fire_roll, kiosk_service
+from attendance_desktop.services.kiosk import fire_roll, kiosk_office, kiosk_service
 from attendance_desktop.services.register import (
     calendar_changes,
     checks_service,
@@ -277,7 +277,7 @@ def test_repeated_kiosk_sign_ins_add_one_late_log_row(engine, school):  # type: 
     with session_scope(engine) as s:
         events = s.execute(select(KioskEvent).where(KioskEvent.pupil_id == pid)).scalars().all()
     assert [e.kind for e in events] == ["late_in"]
-    assert len(kiosk_service.late_log(engine, THU, THU)) == 1
+    assert len(kiosk_office.late_log(engine, THU, THU)) == 1
     assert mark_reads.read_cell(engine, pid, THU, "AM").code == "M"
 
 
@@ -306,9 +306,9 @@ def test_fire_roll_lists_unmarked_pupils_and_labels_on_time_arrivals(engine, sch
     now = dt.datetime(2025, 11, 20, 9, 45)
     clock_at(engine, now)
     kiosk_service.sign_in(engine, oak[3], "Overslept / traffic / other", "Mum")  # late
-    on_site = {p.pupil_id: p.status for p in kiosk_service.on_site(engine, now)}
+    on_site = {p.pupil_id: p.status for p in kiosk_office.on_site(engine, now)}
     assert on_site == {oak[0]: "Present", oak[1]: "Present", oak[3]: "Late"}
-    unknown = fire_roll.not_accounted_for(engine, now, kiosk_service.on_site(engine, now))
+    unknown = fire_roll.not_accounted_for(engine, now, kiosk_office.on_site(engine, now))
     assert {p.pupil_id for p in unknown} == set(school.ash_pupils)  # no mark, not signed in
     assert {p.status for p in unknown} == {"Not yet accounted for"}
     made = fire_roll.build(engine, now, tmp_path / "fire.pdf")

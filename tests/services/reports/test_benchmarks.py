@@ -20,7 +20,7 @@ from attendance_desktop.db.models import BenchmarkFigure, SettingChange
 from attendance_desktop.domain import benchmarks as rules
 from attendance_desktop.domain.benchmarks import Figure
 from attendance_desktop.services.errors import ImportRejected, PermissionDenied, ServiceError
-from attendance_desktop.services.reports import benchmark_service, report_service
+from attendance_desktop.services.reports import benchmark_service, report_periods, report_service
 from attendance_desktop.services.school import school_service
 from tests.conftest import HEAD, OFFICE, clock_at
 
@@ -213,9 +213,9 @@ def test_the_report_sets_the_school_beside_the_figures_for_its_period(
     benchmark_service.save_figure(engine, HEAD, Figure("national", "England", "2025/26",
                                                        "autumn", 4.5))
     benchmark_service.save_figure(engine, HEAD, Figure("la", "Shire", "2024/25", "year", 6.0))
-    autumn = next(p for p in report_service.period_options(engine, dt.date(2025, 11, 20))
+    autumn = next(p for p in report_periods.period_options(engine, dt.date(2025, 11, 20))
                   if p.kind == "term")
-    assert report_service.statistics_period(engine, autumn) == ("2025/26", "autumn")
+    assert report_periods.statistics_period(engine, autumn) == ("2025/26", "autumn")
     report = report_service.make_report(engine, autumn, today=dt.date(2025, 11, 20))
     shown = {b.label: b.value for b in report.benchmarks}
     assert shown["National"] == 95.5

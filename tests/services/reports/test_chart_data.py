@@ -24,6 +24,7 @@ from attendance_desktop.services.reports import (
     benchmark_service,
     chart_data,
     report_charts,
+    report_periods,
     report_service,
     stats_service,
     trend_service,
@@ -81,7 +82,7 @@ def test_monthly_pa_in_month_and_year_so_far(engine: Engine, school) -> None:
 
 
 def test_from_report_matches_the_report_and_stats(engine: Engine, school) -> None:
-    period = report_service.ReportPeriod("Autumn 2", "half_term", D(2025, 11, 3), TODAY)
+    period = report_periods.ReportPeriod("Autumn 2", "half_term", D(2025, 11, 3), TODAY)
     report = report_service.make_report(engine, period, today=TODAY)
     charts = chart_data.from_report(report, 96.0)
     per_class = stats_service.per_class(engine, period.start, period.end)
@@ -155,7 +156,7 @@ def test_each_year_agrees_with_the_report_service(engine: Engine, school) -> Non
     trends = trend_service.Trends(tuple(trend_service.breakdowns(
         engine, _years(engine), today=TODAY)))
     for b in trends.years:
-        report = report_service.make_report(engine, report_service.ReportPeriod(
+        report = report_service.make_report(engine, report_periods.ReportPeriod(
             b.period.name, "custom", b.period.start, b.period.end), today=TODAY)
         assert b.school.counts.possible == report.school.possible
         assert b.school.attendance() == report.school.attendance()
@@ -167,7 +168,7 @@ def test_each_year_agrees_with_the_report_service(engine: Engine, school) -> Non
 
 def test_same_point_last_year(engine: Engine, school) -> None:
     years = calendar_service.list_years(engine)
-    period = report_service.ReportPeriod("Year to date", "year", years[2].start, TODAY)
+    period = report_periods.ReportPeriod("Year to date", "year", years[2].start, TODAY)
     last = trend_service.same_point_last_year(engine, period)
     assert last is not None
     # the tenth school day of Autumn 2 this year is Fri 14 Nov; last year Fri 15 Nov
@@ -181,7 +182,7 @@ def test_same_point_last_year(engine: Engine, school) -> None:
                r[1].startswith("Attendance"))
     assert row == ("Whole school", "Attendance %", "95.0%", "96.7%", "−1.7 pts")
     # a week this half term lines up with the same week of last year's Autumn 2
-    week = report_service.ReportPeriod("w", "custom", WEEKS[2025],
+    week = report_periods.ReportPeriod("w", "custom", WEEKS[2025],
                                        WEEKS[2025] + dt.timedelta(days=4))
     last = trend_service.same_point_last_year(engine, week)
     assert last is not None
@@ -190,7 +191,7 @@ def test_same_point_last_year(engine: Engine, school) -> None:
 
 
 def test_chart_set_for_a_report(engine: Engine, school) -> None:
-    period = report_service.ReportPeriod("Year", "year", D(2025, 9, 3), TODAY)
+    period = report_periods.ReportPeriod("Year", "year", D(2025, 9, 3), TODAY)
     report = report_service.make_report(engine, period, today=TODAY)
     gen = report_charts.build_chart_set(engine, report, today=TODAY)
     while True:

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from attendance_desktop.services.reports import chart_data, report_service, trend_service
+from attendance_desktop.services.reports import chart_data, report_periods, trend_service
 from attendance_desktop.services.school import calendar_service, policy_service
 from tests.db.pg_fixtures import requires_pg
 from tests.services.chart_school import TODAY, WEEKS, make_chart_school
@@ -35,6 +35,6 @@ def test_charts_and_trends_on_postgresql(pg_engine) -> None:  # type: ignore[no-
     assert pupil.days[-1] == (dt.date(2025, 11, 14), 90.0)
     start = calendar_service.list_years(pg_engine)[2].start
     same = trend_service.build_same_point(
-        pg_engine, report_service.ReportPeriod("YTD", "year", start, TODAY), today=TODAY)
+        pg_engine, report_periods.ReportPeriod("YTD", "year", start, TODAY), today=TODAY)
     assert same.then is not None
     assert same.then.school.attendance() == pytest.approx(100 * 29 / 30)

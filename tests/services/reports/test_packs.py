@@ -23,9 +23,10 @@ from attendance_desktop.domain.calendar import Span, default_term_dates
 from attendance_desktop.domain.escalation import FLAG_LABELS
 from attendance_desktop.domain.policy import PN_CONSIDERATIONS
 from attendance_desktop.services.pdf.letterhead import Letterhead
-from attendance_desktop.services.pupils import class_service, pupil_service
-from attendance_desktop.services.pupils.pupil_service import ContactInput, LinkInput, PupilInput
-from attendance_desktop.services.reports import report_service
+from attendance_desktop.services.pupils import class_service, pupil_contacts, pupil_service
+from attendance_desktop.services.pupils.pupil_contacts import ContactInput, LinkInput
+from attendance_desktop.services.pupils.pupil_service import PupilInput
+from attendance_desktop.services.reports import report_periods
 from attendance_desktop.services.reports.packs import briefing, governors, la_return, pack_pdf
 from attendance_desktop.services.school import calendar_service, school_service
 from attendance_desktop.services.trackers import chronology_service, tracker_service
@@ -70,7 +71,7 @@ def school(engine: Engine, school_year) -> dict[str, int]:  # type: ignore[no-un
         for s in ("AM", "PM"):
             cells += [(ids["Ann"], day, s, "/"), (ids["Ben"], day, s, "/")]
     put_marks(engine, HEAD, cells)
-    mother = pupil_service.add_contact(engine, HEAD, ids["Ann"], ContactInput(
+    mother = pupil_contacts.add_contact(engine, HEAD, ids["Ann"], ContactInput(
         "Test", "Mary", "Mrs"), LinkInput("Mother"))
     when = dt.datetime(2025, 11, 20, 10, 0)
     clock_at(engine, when)
@@ -87,8 +88,8 @@ def school(engine: Engine, school_year) -> dict[str, int]:  # type: ignore[no-un
     return ids
 
 
-def _term(engine: Engine) -> report_service.ReportPeriod:
-    return next(p for p in report_service.period_options(engine, TODAY) if p.kind == "term")
+def _term(engine: Engine) -> report_periods.ReportPeriod:
+    return next(p for p in report_periods.period_options(engine, TODAY) if p.kind == "term")
 
 
 def _text(pdf: bytes) -> str:

@@ -24,9 +24,15 @@ from attendance_desktop.db.models import Mark, Pupil, SchoolClass
 from attendance_desktop.domain.progress import Cancelled, CancelToken
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.pdf.letterhead import Letterhead
-from attendance_desktop.services.reports import report_service, stats_service
+from attendance_desktop.services.reports import (
+    report_periods,
+    report_service,
+    report_tables,
+    stats_service,
+)
 from attendance_desktop.services.reports.report_pdf import render_report_pdf
-from attendance_desktop.services.reports.report_service import Report, ReportPeriod
+from attendance_desktop.services.reports.report_periods import ReportPeriod
+from attendance_desktop.services.reports.report_service import Report
 from attendance_desktop.services.reports.stats_service import Scope
 from attendance_desktop.services.school import policy_service
 from tests.conftest import HEAD
@@ -84,7 +90,7 @@ def school(engine: Engine, school_year) -> Engine:  # type: ignore[no-untyped-de
 
 
 def this_half_term(engine: Engine) -> ReportPeriod:
-    return report_service.period_options(engine, TODAY)[0]
+    return report_periods.period_options(engine, TODAY)[0]
 
 
 def report(engine: Engine, **kw) -> Report:  # type: ignore[no-untyped-def]
@@ -92,25 +98,25 @@ def report(engine: Engine, **kw) -> Report:  # type: ignore[no-untyped-def]
 
 
 def test_periods_offered_run_to_today_then_earlier_ones(school: Engine) -> None:
-    options = report_service.period_options(school, TODAY)
+    options = report_periods.period_options(school, TODAY)
     kinds = [(p.kind, p.start, p.end) for p in options[:3]]
     assert kinds == [("half_term", D(2025, 11, 3), TODAY), ("term", D(2025, 9, 3), TODAY),
                      ("year", D(2025, 9, 3), TODAY)]
     assert options[3].label.startswith("Autumn 1 2025/26")
     assert (options[3].start, options[3].end) == (D(2025, 9, 3), D(2025, 10, 24))
     with pytest.raises(ServiceError, match=r"ends .* before it starts"):
-        report_service.custom_period(D(2025, 11, 14), D(2025, 11, 10))
+        report_periods.custom_period(D(2025, 11, 14), D(2025, 11, 10))
 
 
 def test_whole_school_figures(school: Engine) -> None:
     r = report(school)
     s = r.school
     assert (s.pupils, s.possible, s.counts.attended) == (4, 40, 32)
-    assert report_service.pct(s.attendance()) == "80.0%"
-    assert report_service.pct(s.authorised()) == "5.0%"
-    assert report_service.pct(s.unauthorised()) == "15.0%"
-    assert (s.pa, report_service.pct(s.pa_pct())) == (3, "75.0%")
-    assert (s.sa, report_service.pct(s.sa_pct())) == (1, "25.0%")
+    assert report_tables.pct(s.attendance()) == "80.0%"
+    assert report_tables.pct(s.authorised()) == "5.0%"
+    assert report_tables.pct(s.unauthorised()) == "15.0%"
+    assert (s.pa, report_tables.pct(s.pa_pct())) == (3, "75.0%")
+    assert (s.sa, report_tables.pct(s.sa_pct())) == (1, "25.0%")
     assert (s.counts.late_l, s.counts.late_u, s.counts.minutes_late) == (1, 0, 10)
 
 
@@ -129,7 +135,7 @@ def test_class_year_and_group_breakdowns(school: Engine) -> None:
     assert groups["Looked after"].sa == 1
     assert groups["EHC plan"].pupils == 0
     assert groups["EHC plan"].attendance() is None
-    rows = {row[0]: row for row in report_service.tables(r)["pupil_groups"][1]}
+    rows = {row[0]: row for row in report_tables.tables(r)["pupil_groups"][1]}
     assert rows["Free school meals"][4] == "+20.0 pts"
     assert rows["SEN support"][4] == "0.0 pts"
     assert rows["Looked after"][4] == "−30.0 pts"
@@ -156,7 +162,7 @@ def test_pa_and_sa_lists_worst_first(school: Engine) -> None:
             for p in r.persistent] == [("Cat Test", "Ash", 5, 50.0), ("Ben Test", "Oak", 2, 80.0),
                                        ("Dan Test", "Acorn", 1, 90.0)]
     assert [p.name for p in r.severe] == ["Cat Test"]
-    anon = report_service.tables(r, anonymise=True)["persistent_absence"][1]
+    anon = report_tables.tables(r, anonymise=True)["persistent_absence"][1]
     assert [row[0] for row in anon] == ["C.T.", "B.T.", "D.T."]
 
 
@@ -166,15 +172,15 @@ def test_previous_period_and_benchmarks(school: Engine) -> None:
     assert (r.previous.start, r.previous.end) == (D(2025, 9, 3), D(2025, 10, 24))
     attendance = r.comparisons[0]
     assert (attendance.now, attendance.then) == (80.0, 95.0)
-    assert report_service.points(attendance.change()) == "−15.0 pts"
-    bench = report_service.tables(r)["benchmarks"][1]
+    assert report_tables.points(attendance.change()) == "−15.0 pts"
+    bench = report_tables.tables(r)["benchmarks"][1]
     assert bench[0] == ["School target", "96.0%", "80.0%", "−16.0 pts"]
     assert bench[1] == ["Local authority", "95.5%", "80.0%", "−15.5 pts"]
     assert bench[2] == ["National", "not entered", "80.0%", "–"]
 
 
 def test_year_to_date_has_no_previous_year_to_compare(school: Engine) -> None:
-    year = report_service.period_options(school, TODAY)[2]
+    year = report_periods.period_options(school, TODAY)[2]
     r = report_service.make_report(school, year, today=TODAY)
     assert r.previous is None
     assert r.previous_school is None
@@ -184,19 +190,19 @@ def test_year_to_date_has_no_previous_year_to_compare(school: Engine) -> None:
 def test_compulsory_age_filter_leaves_out_the_reception_child(school: Engine) -> None:
     r = report(school, compulsory_only=True)
     assert (r.school.pupils, r.school.possible, r.school.counts.attended) == (3, 30, 23)
-    assert report_service.pct(r.school.attendance()) == "76.7%"
+    assert report_tables.pct(r.school.attendance()) == "76.7%"
     assert [c.label for c in r.classes] == ["Oak", "Ash"]
     assert [p.name for p in r.persistent] == ["Cat Test", "Ben Test"]
 
 
 def test_csv_of_a_table(school: Engine) -> None:
     r = report(school)
-    rows = list(csv.reader(io.StringIO(report_service.table_csv(r, "classes"))))
+    rows = list(csv.reader(io.StringIO(report_tables.table_csv(r, "classes"))))
     assert rows[0][0].startswith("By class: This half term")
     assert rows[1][:4] == ["Class", "Pupils", "Possible sessions", "Attendance"]
     assert rows[3][:4] == ["Oak", "2", "20", "90.0%"]
     names = list(csv.reader(io.StringIO(
-        report_service.table_csv(r, "persistent_absence", anonymise=True))))
+        report_tables.table_csv(r, "persistent_absence", anonymise=True))))
     assert [row[0] for row in names[2:]] == ["C.T.", "B.T.", "D.T."]
 
 
@@ -230,13 +236,13 @@ def test_governors_pdf_has_figures_and_no_names_when_anonymised(school: Engine) 
 
 def test_custom_dates_compare_with_as_many_school_days_before(school: Engine) -> None:
     # Mon 10 – Fri 14 Nov: five school days, so the five before are Mon 3 – Fri 7 Nov
-    period = report_service.custom_period(D(2025, 11, 10), D(2025, 11, 14))
-    before = report_service.previous_period(school, period)
+    period = report_periods.custom_period(D(2025, 11, 10), D(2025, 11, 14))
+    before = report_periods.previous_period(school, period)
     assert before is not None
     assert (before.start, before.end) == (D(2025, 11, 3), D(2025, 11, 7))
     # Mon 3 Nov, the first day after half term: the day before is Fri 24 Oct
-    first = report_service.custom_period(D(2025, 11, 3), D(2025, 11, 3))
-    assert report_service.previous_period(school, first).start == D(2025, 10, 24)  # type: ignore[union-attr]
+    first = report_periods.custom_period(D(2025, 11, 3), D(2025, 11, 3))
+    assert report_periods.previous_period(school, first).start == D(2025, 10, 24)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("compulsory", [False, True])

@@ -6,11 +6,7 @@ and its review, and the lateness flowchart's written warning and Lateness Panel 
 from __future__ import annotations
 
 from attendance_desktop.services.letters.letter_rules import BAND, CONCERN, LATENESS, Condition
-from attendance_desktop.services.letters.letter_templates import (
-    FIGURES_LINE,
-    SIGN_OFF,
-    TemplateDef,
-)
+from attendance_desktop.services.letters.letter_templates import FIGURES_LINE, SIGN_OFF, TemplateDef
 
 LOWTHER = ("lowther",)
 

@@ -18,7 +18,8 @@ from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.services.csv_safe import safe_row
 from attendance_desktop.services.reports import report_service
 from attendance_desktop.services.reports.packs import one_dp
-from attendance_desktop.services.reports.report_service import FigureRow, ReportPeriod
+from attendance_desktop.services.reports.report_periods import ReportPeriod
+from attendance_desktop.services.reports.report_service import FigureRow
 from attendance_desktop.services.trackers import alerts_service
 
 NO_CLASS = "No class"

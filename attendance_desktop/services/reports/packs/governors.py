@@ -27,7 +27,8 @@ from attendance_desktop.services.reports.packs.la_return import (
     CHRONOLOGY_NOTIFICATIONS,
     LA_NOTIFICATIONS,
 )
-from attendance_desktop.services.reports.report_service import FigureRow, Report, ReportPeriod
+from attendance_desktop.services.reports.report_periods import ReportPeriod
+from attendance_desktop.services.reports.report_service import FigureRow, Report
 from attendance_desktop.services.school import calendar_service, policy_service
 from attendance_desktop.services.trackers import chronology_service
 

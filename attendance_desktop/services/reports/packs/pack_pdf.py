@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from attendance_desktop.services.pdf.letterhead import (
+from attendance_desktop.services.pdf.composer import Composer
+from attendance_desktop.services.pdf.letterhead import Letterhead
+from attendance_desktop.services.pdf.page_layout import (
     ACCENT,
     BOLD,
     GREY,
@@ -16,16 +18,14 @@ from attendance_desktop.services.pdf.letterhead import (
     REGULAR,
     RULE,
     TEXT_W,
-    Composer,
-    Letterhead,
-    render_pdf,
 )
+from attendance_desktop.services.pdf.pdf_canvas import render_pdf
 from attendance_desktop.services.reports import report_pdf
 from attendance_desktop.services.reports.chart_data import WeeklyChart
 from attendance_desktop.services.reports.packs.briefing import Briefing
 from attendance_desktop.services.reports.packs.governors import GovernorsPack
 from attendance_desktop.services.reports.packs.la_return import LaReturn
-from attendance_desktop.services.reports.report_service import pct, points
+from attendance_desktop.services.reports.report_tables import pct, points
 
 SIZE = report_pdf.TABLE_SIZE
 THIS_YEAR, LAST_YEAR = "#1f77b4", "#999999"
