@@ -61,13 +61,13 @@ def test_a_second_command_appends_to_the_same_log(tmp_path, capsys):
 def test_rotated_files_stay_private_and_the_log_stays_small(tmp_path):
     path = logs.setup_logging(tmp_path)
     logger = logging.getLogger("attendance_desktop.test")
-    for i in range(80_000):  # ~9 MB of lines: more than the 5 old files kept
-        logger.info("line %06d %s", i, "x" * 60)
+    for i in range(8_000):  # ~9 MB of long lines: more than the 5 old files kept
+        logger.info("line %06d %s", i, "x" * 1_100)
     logs.teardown_logging()
     files = sorted(path.parent.iterdir())
     assert [f.name for f in files] == ["attendance-desktop.log"] + [
         f"attendance-desktop.log.{n}" for n in range(1, logs.BACKUP_COUNT + 1)]
-    assert "line 079999" in path.read_text(encoding="utf-8")
+    assert "line 007999" in path.read_text(encoding="utf-8")
     assert all(f.stat().st_size <= logs.MAX_BYTES for f in files)
     if POSIX:
         assert {_mode(f) for f in files} == {0o600}
