@@ -363,6 +363,7 @@ def _quick_kiosk(args: argparse.Namespace, paths: AppPaths, first: FirstScreen) 
 
     watch.timeout.connect(check)
     QTimer.singleShot(0, opening.start)  # once the kiosk is up
+    QTimer.singleShot(0, kiosk, kiosk.build_screens)  # after its first paint
     watch.start()
     loop.exec()
     watch.stop()

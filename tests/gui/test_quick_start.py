@@ -160,3 +160,30 @@ def test_the_quick_kiosk_shows_at_once_and_works_once_the_database_is_open(qtbot
     assert kiosk.current_screen() in ("find", "done")  # "done": a closed day says so
     qtbot.waitUntil(lambda: hasattr(kiosk, "duties"), timeout=5000)  # backups etc.
     kiosk.ctx.engine.dispose()
+
+
+def test_the_quick_kiosk_builds_its_other_screens_after_the_first(qtbot, tmp_path):
+    """Only the start screen is built before the quick kiosk is shown; a tap before the
+    rest were built (or the database opened) builds them and goes on as usual."""
+    import functools
+
+    from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
+    from attendance_desktop.quick_start import BackgroundOpen, PendingContext
+
+    data = tmp_path / "data"
+    _demo(data)
+    args = cli.parse(["kiosk", "--data-dir", str(data)])
+    opening = BackgroundOpen(functools.partial(app.build_context, args, cli.paths_for(args)))
+    kiosk = KioskWindow(PendingContext(opening), school_name="Quick school",  # type: ignore[arg-type]
+                        database_ready=False)
+    qtbot.addWidget(kiosk)
+    assert not hasattr(kiosk, "find_screen")
+    assert kiosk.current_screen() == "start"
+    kiosk.reset()  # the idle timer's reset, before the other screens exist
+    kiosk.resize(1200, 800)
+    qtbot.keyClicks(kiosk, "a")  # a letter on the start screen: "in", names from "a"
+    assert hasattr(kiosk, "find_screen")
+    assert kiosk.current_screen() in ("find", "done")  # "done": a closed day says so
+    if kiosk.current_screen() == "find":
+        assert kiosk.search.text() == "a"
+    opening.wait().engine.dispose()

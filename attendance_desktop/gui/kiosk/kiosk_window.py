@@ -106,14 +106,10 @@ class KioskWindow(QWidget):
 
         self.stack = QStackedWidget()
         self.start_screen = self._build_start()
-        self.find_screen = self._build_find()
-        self.reason_screen = self._build_reason()
-        self.adult_screen = self._build_adult()
-        self.confirm_screen = self._build_confirm()
-        self.done_screen = self._build_done()
-        for screen in (self.start_screen, self.find_screen, self.reason_screen,
-                       self.adult_screen, self.confirm_screen, self.done_screen):
-            self.stack.addWidget(screen)
+        self.stack.addWidget(self.start_screen)
+        self._screens_built = False
+        if database_ready:
+            self.build_screens()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(32, 14, 32, 16)
         outer.setSpacing(12)
@@ -178,10 +174,27 @@ class KioskWindow(QWidget):
     def database_opened(self, ctx: AppContext) -> None:
         """The quick start: the real context, once opened behind the shown kiosk."""
         self.ctx = ctx
+        self.build_screens()
         if self.policy is None:
             self._load_settings()
         if self.stack.currentWidget() is self.start_screen and not self.saving:
             self.idle_timer.start()  # now at the school's own interval
+
+    def build_screens(self) -> None:
+        """The screens after the start screen. The quick start shows the start screen
+        first and builds these just after (or on the first tap): the first text box and
+        the letter pad cost a noticeable part of the start."""
+        if self._screens_built:
+            return
+        self._screens_built = True
+        self.find_screen = self._build_find()
+        self.reason_screen = self._build_reason()
+        self.adult_screen = self._build_adult()
+        self.confirm_screen = self._build_confirm()
+        self.done_screen = self._build_done()
+        for screen in (self.find_screen, self.reason_screen, self.adult_screen,
+                       self.confirm_screen, self.done_screen):
+            self.stack.addWidget(screen)
 
     def _build_start(self) -> QWidget:
         page = QWidget()
@@ -380,13 +393,16 @@ class KioskWindow(QWidget):
         self.pupil = None
         self.reason = self.adult = ""
         self.result = None
-        self.search.clear()
-        self.adult_name.clear()
+        if self._screens_built:
+            self.search.clear()
+            self.adult_name.clear()
         self.stack.setCurrentWidget(self.start_screen)
         self.start_in.setFocus()
         self.idle_timer.start()
 
     def current_screen(self) -> str:
+        if not self._screens_built:
+            return "start"
         return {self.start_screen: "start", self.find_screen: "find",
                 self.reason_screen: "reason", self.adult_screen: "adult",
                 self.confirm_screen: "confirm", self.done_screen: "done"}[
@@ -402,6 +418,7 @@ class KioskWindow(QWidget):
         from attendance_desktop.services.kiosk import kiosk_service
         from attendance_desktop.services.school import policy_service
 
+        self.build_screens()  # (the quick start: a tap before they were built)
         self.mode = mode
         now = self.ctx.now()
         if self.guard is None:
@@ -492,7 +509,7 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
-        if self.stack.currentWidget() is self.find_screen:
+        if self._screens_built and self.stack.currentWidget() is self.find_screen:
             self._refresh_tiles()
 
     @Slot()
