@@ -154,6 +154,11 @@ def _offer_first_release_data(paths: AppPaths) -> None:
     """Before the database opens: a move replaces only a new, empty database."""
     if paths.sqlite_file is None:
         return
+    from attendance_desktop.config import locations
+
+    found = locations.find_legacy_data(paths.data_dir)
+    if found is None or not found.worth_offering:
+        return  # the usual start: the dialog's module (~0.1 s to import) is not needed
     from attendance_desktop.gui.setup.legacy_data_dialog import offer_legacy_data
 
     offer_legacy_data(paths)

@@ -187,3 +187,33 @@ def test_the_quick_kiosk_builds_its_other_screens_after_the_first(qtbot, tmp_pat
     if kiosk.current_screen() == "find":
         assert kiosk.search.text() == "a"
     opening.wait().engine.dispose()
+
+
+def test_the_old_data_offer_is_imported_only_when_there_is_old_data(tmp_path, monkeypatch):
+    """The first release's folder is looked at with the stdlib; the dialog's module is
+    imported (and the offer made) only when that folder holds something to offer."""
+    xdg = tmp_path / "xdg"
+    data = tmp_path / "data"
+    code = ("import sys\n"
+            "from attendance_desktop import app, cli\n"
+            "args = cli.parse(['gui', '--data-dir', sys.argv[1]])\n"
+            "app._offer_first_release_data(cli.paths_for(args))\n"
+            "print('attendance_desktop.gui.setup.legacy_data_dialog' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(data)], cwd=REPO,
+                          env=dict(os.environ, PYTHONPATH=str(REPO), XDG_DATA_HOME=str(xdg),
+                                   QT_QPA_PLATFORM="offscreen"),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+    from attendance_desktop.gui.setup import legacy_data_dialog
+
+    old = xdg / "AttendanceDesktop"
+    old.mkdir(parents=True)
+    (old / "attendance.sqlite3").write_bytes(b"not a database")  # unreadable: offered
+    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
+    offered: list[object] = []
+    monkeypatch.setattr(legacy_data_dialog, "offer_legacy_data", offered.append)
+    args = cli.parse(["gui", "--data-dir", str(data)])
+    app._offer_first_release_data(cli.paths_for(args))
+    assert len(offered) == 1
