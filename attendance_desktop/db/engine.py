@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from attendance_desktop.db import chains  # noqa: F401  (links ORM-added chained records)
+from attendance_desktop.db.sqlite_pool import MainThreadPool, TrackingConnection
 
 DEFAULT_WAIT_SECONDS = 10.0
 
@@ -34,12 +34,11 @@ def make_engine(url: str | URL, echo: bool = False,
     if backend == "sqlite":
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": wait_seconds}
         if url.database and url.database != ":memory:":
-            # A fresh connection per checkout, closed on return: a pooled sqlite3
-            # connection would pass from one thread to another (the GUI's background
-            # reads), and a cursor left open by one thread can then be finalised by the
-            # garbage collector while another thread is using the connection, which
-            # crashes the interpreter. Opening a SQLite file costs well under a millisecond.
-            kwargs["poolclass"] = NullPool
+            # A fresh connection per checkout in every thread but the main one (a pooled
+            # sqlite3 connection must never pass between threads: see sqlite_pool.py);
+            # the main thread keeps its one connection (a keystroke's write saves ~1-2 ms).
+            kwargs["connect_args"]["factory"] = TrackingConnection
+            kwargs["poolclass"] = MainThreadPool
     elif backend == "postgresql" and url.get_driver_name() == "psycopg":
         # libpq wants whole seconds, at least 2.
         kwargs["connect_args"] = {"connect_timeout": max(2, round(wait_seconds))}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from attendance_desktop.gui.today_widget import TodayWidget
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.database import open_database
 from attendance_desktop.services.kiosk import kiosk_service
-from attendance_desktop.services.register import mark_reads
+from attendance_desktop.services.register import grid_service, mark_reads
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
 from attendance_desktop.services.school import calendar_service
@@ -347,6 +348,64 @@ def test_refresh_waits_while_a_dialog_is_open_and_stops_when_hidden(qtbot, pcs):
     page.show()
     qtbot.waitUntil(lambda: _cell(page, pid, session="PM") == "M", timeout=1000)
     assert page.live.timer.isActive()
+
+
+def test_own_writes_are_not_read_back_but_another_writers_are(qtbot, pcs):
+    page = _page(qtbot, pcs.ctx(pcs.a, pcs.office()), span="year")
+    reads, loads = page.live_grid.reads, page.loader.loads
+    model = page.model
+    for pid in pcs.school.ash_pupils[:2]:
+        _go(page, pid)
+        qtbot.keyClick(page.view, Qt.Key.Key_Slash)
+        assert _cell(page, pid) == "/"
+    page.live.poll()  # at once after the writes, and again after a poll interval
+    qtbot.wait(POLL_MS + 500)
+    assert page.live_grid.reads == reads  # no re-read of the grid for its own writes
+    assert page.loader.loads == loads
+    assert page.model is model
+    # Another writer's change is read and shown without asking, once.
+    other = pcs.school.oak_pupils[0]
+    rs.apply_changes(pcs.b, pcs.head(), [MarkChange(other, THU, "AM", "I", seen_code="")])
+    qtbot.waitUntil(lambda: _cell(page, other) == "I", timeout=WAIT_MS)
+    assert page.live_grid.reads == reads + 1
+    assert page.model is model
+    assert [_cell(page, pid) for pid in pcs.school.ash_pupils[:2]] == ["/"] * 2
+
+
+def test_a_mark_typed_while_a_re_read_runs_is_kept_without_reading_again(
+        qtbot, pcs, monkeypatch):
+    page = _page(qtbot, pcs.ctx(pcs.a, pcs.office()), span="year")
+    page.live.timer.stop()  # polled by hand below
+    mine, theirs = pcs.school.ash_pupils[0], pcs.school.ash_pupils[1]
+    gate, read = threading.Event(), threading.Event()
+    real = grid_service.load_snapshot
+
+    def read_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
+        snap = real(*args, **kwargs)  # read BEFORE the mark below is typed
+        read.set()
+        gate.wait(10)
+        return snap
+
+    monkeypatch.setattr(grid_service, "load_snapshot", read_then_wait)
+    reads = page.live_grid.reads
+    rs.apply_changes(pcs.b, pcs.head(), [MarkChange(theirs, THU, "AM", "I", seen_code="")])
+    try:
+        page.live.poll()
+        assert page.live_grid.reads == reads + 1
+        assert page.live_grid.loader.busy
+        assert read.wait(10)
+        _go(page, mine)
+        qtbot.keyClick(page.view, Qt.Key.Key_Slash)  # committed while the read waits
+        assert _cell(page, mine) == "/"
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: _cell(page, theirs) == "I", timeout=WAIT_MS)
+    assert _cell(page, mine) == "/"  # the read predates it: what this page wrote stays
+    assert wait_idle(30)
+    page.live.poll()
+    qtbot.wait(200)
+    assert page.live_grid.reads == reads + 1  # and the grid was not read a second time
+    assert _cell(page, mine) == "/"
 
 
 def test_today_board_shows_another_writers_mark(qtbot, pcs):

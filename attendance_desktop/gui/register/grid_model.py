@@ -63,6 +63,9 @@ class RegisterGridModel(QAbstractTableModel):
         self.detail = detail
         self.read_only = read_only or writer is None
         self.undo_stack: list[UndoStep] = []
+        # Cells written here (or read again after a conflict) since the owner last
+        # cleared it: a live re-read running meanwhile keeps them (see live_grid.py).
+        self.touched: set[tuple[int, int]] = set()
         # Columns whose register has closed: empty cells there are missing marks.
         self.closed_columns = closed_columns or [False] * len(snapshot.columns)
         self._bold = QFont()
@@ -346,13 +349,28 @@ class RegisterGridModel(QAbstractTableModel):
         c = self._col_of.get((day, session))
         return None if r is None or c is None else (r, c)
 
-    def take_values(self, fresh: GridSnapshot) -> bool:
+    def take_values(self, fresh: GridSnapshot,
+                    keep: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset()
+                    ) -> bool:
         """Take the marks of a snapshot re-read for the same pupils and sessions, with one
-        dataChanged; False (nothing changed here) when the rows or columns differ."""
+        dataChanged, except the `keep` cells (newer here than in the read); False (nothing
+        changed here) when the rows or columns differ."""
         snap = self.snap
         if ([p.id for p in fresh.pupils] != [p.id for p in snap.pupils]
                 or fresh.columns != snap.columns):
             return False
+        for cell in keep:
+            r, c = cell
+            fresh.codes[r][c] = snap.codes[r][c]
+            extra, source = snap.extras.get(cell), snap.sources.get(cell)
+            if extra is None:
+                fresh.extras.pop(cell, None)
+            else:
+                fresh.extras[cell] = extra
+            if source is None:
+                fresh.sources.pop(cell, None)
+            else:
+                fresh.sources[cell] = source
         snap.codes, snap.extras, snap.sources = fresh.codes, fresh.extras, fresh.sources
         self._notes_by_row = None
         if snap.pupils and snap.columns:
@@ -385,6 +403,7 @@ class RegisterGridModel(QAbstractTableModel):
                 notes[r].discard(c)
             rows.append(r)
             cols.append(c)
+            self.touched.add(pos)
         if rows:
             self.dataChanged.emit(self.index(min(rows), min(cols)),
                                   self.index(max(rows), max(cols)))

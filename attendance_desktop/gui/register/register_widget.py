@@ -29,7 +29,7 @@ from attendance_desktop.domain.codes import NoteRequirement
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.background_load import BackgroundLoad
-from attendance_desktop.gui.live_view import LiveWatcher, user_is_busy
+from attendance_desktop.gui.live_view import user_is_busy
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.register.code_picker_dialog import CodePickerDialog
 from attendance_desktop.gui.register.colours import (
@@ -39,6 +39,7 @@ from attendance_desktop.gui.register.conflict_dialog import ConflictBox, Conflic
 from attendance_desktop.gui.register.grid_model import RegisterGridModel
 from attendance_desktop.gui.register.grid_view import KEY_HELP, RegisterGridView
 from attendance_desktop.gui.register.history_dialog import HistoryDialog
+from attendance_desktop.gui.register.live_grid import LiveGrid
 from attendance_desktop.gui.register.mark_dialog import MarkDialog, ask_reason
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import MarkConflict, ServiceError
@@ -217,25 +218,24 @@ class RegisterWidget(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
 
-        # Other writers' changes (another PC, the kiosk, an import) appear within seconds.
-        self.live = LiveWatcher(ctx.engine, self, busy=self._live_busy)
-        self.live.changed.connect(self.refresh_live)
+        # Other writers' changes (another PC, the kiosk, an import) appear within seconds;
+        # the page's own writes are not read back (live_grid.py).
+        self.live_grid = LiveGrid(self, ctx.engine, model=lambda: self.model,
+                                  page_loading=lambda: self.loader.busy, busy=self._live_busy)
+        self.live = self.live_grid.watcher
+        self.live_grid.reshaped.connect(self._reshaped)
+        self.live_grid.refreshed.connect(self._refreshed)
         # The grid is read on the serial worker (a whole-school year at 2,000 pupils takes
         # about a second): the page stays usable and shows "Loading…" meanwhile. Typing a
         # mark stays synchronous (a few ms). A live re-read runs there too.
         self.loader = BackgroundLoad(self, lambda: None)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._load_failed)
-        self.live_loader = BackgroundLoad(self, lambda: None)
-        self.live_loader.loaded.connect(self._live_loaded)
-        self.live_loader.failed.connect(self._live_failed)
         self._target: tuple[int | None, dt.date, str] | None = None  # select once loaded
         self._exact = False  # say so when the target cell is not in the loaded grid
         self._focus_after = False
         self._scroll_after: tuple[int, int] | None = None
         self._status_after = ""
-        self._writes = 0  # own writes: a live read started before one of them is stale
-        self._writes_at_live = 0
         self.class_box.currentIndexChanged.connect(self._class_or_span_changed)
         self.span_box.currentIndexChanged.connect(self._class_or_span_changed)
         self.date_edit.dateChanged.connect(self._date_changed)
@@ -368,8 +368,7 @@ class RegisterWidget(QWidget):
                                        read_only=not actor.can_write_register,
                                        closed_columns=closed, parent=self)
         self.model.writeFailed.connect(self._show_error)
-        self.model.marksWritten.connect(self.live.own_write)
-        self.model.marksWritten.connect(self._count_write)
+        self.live_grid.attach(self.model)
         self.view.setModel(self.model)
         self.view.fit_row_header()
         # Fixed sizes (never sized to contents): wider cells when a day or week is shown.
@@ -407,46 +406,17 @@ class RegisterWidget(QWidget):
                 or self.view.state() == QAbstractItemView.State.EditingState)
 
     @Slot()
-    def refresh_live(self) -> None:
-        """Someone else changed marks: read the shown span again. The same pupils and
-        sessions (the usual case) update in place, so the selection, the current cell, the
-        scroll position and the undo steps stay as they are."""
-        if self.model is None or self.loader.busy:
-            return  # a load under way reads the marks as they are now anyway
-        snap = self.model.snap
-        self._writes_at_live = self._writes
-        self.live_loader.work = partial(grid_service.load_snapshot, self.ctx.engine,
-                                        snap.start, snap.end, snap.class_id, snap.label)
-        self.live_loader.request()
+    def _refreshed(self) -> None:
+        if self.model is not None:  # registers may have closed since the grid was read
+            self.model.closed_columns[:] = self._closed_columns(self.model.snap)
 
     @Slot()
-    def _live_loaded(self) -> None:
-        fresh: GridSnapshot = self.live_loader.result
-        if self.model is None or self.loader.busy:
-            return
-        snap = self.model.snap
-        if (fresh.start, fresh.end, fresh.class_id) != (snap.start, snap.end, snap.class_id):
-            return  # the page moved on meanwhile
-        if self._writes != self._writes_at_live:
-            self.refresh_live()  # read before a mark typed here: read again
-            return
-        if self.model.take_values(fresh):
-            self.model.closed_columns[:] = self._closed_columns(fresh)
-            return
-        # pupils joined or left: a new model, keeping the current cell and the scroll
+    def _reshaped(self) -> None:
+        """Another writer's change added or removed pupils: a new model, keeping the
+        current cell and the scroll position."""
         self._scroll_after = (self.view.horizontalScrollBar().value(),
                               self.view.verticalScrollBar().value())
         self.reload()
-
-    @Slot()
-    def _live_failed(self) -> None:
-        # e.g. busy: the next change or visit reads it again
-        if not isinstance(self.live_loader.error, ServiceError):
-            log.error("The register could not be re-read", exc_info=self.live_loader.error)
-
-    @Slot(int)
-    def _count_write(self, _n: int) -> None:
-        self._writes += 1
 
     def _closed_columns(self, snap: GridSnapshot) -> list[bool]:
         now = self.ctx.now()
