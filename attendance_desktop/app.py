@@ -9,23 +9,37 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.cli import paths_for
 from attendance_desktop.config.paths import AppPaths
-from attendance_desktop.services.context import AppContext
-from attendance_desktop.services.database import open_database
 from attendance_desktop.services.errors import ServiceError
+
+if TYPE_CHECKING:  # the database stack: imported while the sign-in dialog is up (quick_start)
+    from sqlalchemy.engine import Engine
+
+    from attendance_desktop.db.quick_read import FirstScreen
+    from attendance_desktop.services.context import AppContext
 
 log = logging.getLogger(__name__)
 
 
 def build_context(args: argparse.Namespace, paths: AppPaths | None = None) -> AppContext:
     """Open the database (migrating it) and make the context every window is handed."""
+    from attendance_desktop.services.context import AppContext
+
     paths = paths or paths_for(args)
     engine = open_database(paths)
     return AppContext(paths=paths, engine=engine, clock=dt.datetime.now)
+
+
+def open_database(paths: AppPaths) -> Engine:
+    """services.database.open_database, imported when first called: the database stack
+    is imported behind the first window (quick_start) or just before it opens."""
+    from attendance_desktop.services.database import open_database as open_db
+
+    return open_db(paths)
 
 
 def _fill_planned_closures(ctx: AppContext) -> None:
@@ -112,7 +126,13 @@ def _run(args: argparse.Namespace, app: Any) -> int:
     try:
         try:
             _offer_first_release_data(paths)
-            opened = open_windows(args, build_context(args, paths))
+            first = _quick_first_screen(args, paths)
+            if first is None:
+                opened = open_windows(args, build_context(args, paths))
+            elif args.command == "kiosk":
+                opened = _quick_kiosk(args, paths, first), None
+            else:
+                opened = _quick_sign_in(args, paths, first)
         except ServiceError as exc:
             return _refuse_start(exc)
         except Exception:
@@ -134,6 +154,11 @@ def _offer_first_release_data(paths: AppPaths) -> None:
     """Before the database opens: a move replaces only a new, empty database."""
     if paths.sqlite_file is None:
         return
+    from attendance_desktop.config import locations
+
+    found = locations.find_legacy_data(paths.data_dir)
+    if found is None or not found.worth_offering:
+        return  # the usual start: the dialog's module (~0.1 s to import) is not needed
     from attendance_desktop.gui.setup.legacy_data_dialog import offer_legacy_data
 
     offer_legacy_data(paths)
@@ -252,6 +277,10 @@ def open_windows(args: argparse.Namespace, ctx: AppContext) -> tuple[Any, Any] |
         return None
     if not _sign_in(ctx):
         return None
+    return _open_staff_window(ctx)
+
+
+def _open_staff_window(ctx: AppContext) -> tuple[Any, Any]:
     # Once signed in: the pages' modules (ReportLab among them) and the closure fill
     # would otherwise hold up the sign-in dialog.
     _fill_planned_closures(ctx)
@@ -299,6 +328,98 @@ def _kiosk_duties(ctx: AppContext, kiosk: Any) -> None:
         kiosk.deleteLater()
 
     kiosk.kioskClosed.connect(closed)
+
+
+def _quick_first_screen(args: argparse.Namespace, paths: AppPaths) -> FirstScreen | None:
+    """What the sign-in dialog or the kiosk shows, read without the database stack, when
+    the start is the usual one: a SQLite database at the shipped revision (with staff
+    accounts, for the sign-in dialog)."""
+    if paths.sqlite_file is None:
+        return None
+    from attendance_desktop.db.quick_read import read_first_screen
+
+    first = read_first_screen(paths.sqlite_file)
+    if first is None or (args.command != "kiosk" and not first.sign_in_dialog):
+        return None
+    return first
+
+
+def _quick_kiosk(args: argparse.Namespace, paths: AppPaths, first: FirstScreen) -> Any:
+    """The kiosk shown at once, the database opened behind it (as _open_kiosk once it is
+    open). Its start screen needs only the school's name; a tap before the database is
+    open waits for it. A fault in opening closes the kiosk and is raised here."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
+    from attendance_desktop.quick_start import BackgroundOpen, PendingContext
+
+    opening = BackgroundOpen(functools.partial(build_context, args, paths))
+    kiosk = KioskWindow(PendingContext(opening), school_name=first.school_name,  # type: ignore[arg-type]
+                        database_ready=False)
+    kiosk.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+    kiosk.showFullScreen()
+    loop = QEventLoop()
+    watch = QTimer()
+    watch.setInterval(50)
+
+    def check() -> None:
+        if opening.done():
+            loop.quit()
+
+    watch.timeout.connect(check)
+    QTimer.singleShot(0, opening.start)  # once the kiosk is up
+    QTimer.singleShot(0, kiosk, kiosk.build_screens)  # after its first paint
+    watch.start()
+    loop.exec()
+    watch.stop()
+    try:
+        ctx = opening.wait()
+    except BaseException:
+        kiosk.hide()
+        kiosk.deleteLater()
+        raise
+    kiosk.database_opened(ctx)
+    QTimer.singleShot(0, kiosk, functools.partial(_kiosk_duties, ctx, kiosk))
+    return kiosk
+
+
+def _quick_sign_in(args: argparse.Namespace, paths: AppPaths,
+                   first: FirstScreen) -> tuple[Any, Any] | None:
+    """The sign-in dialog at once; the database opened behind it (quick_start). A fault
+    in opening closes the dialog and is raised here, to be reported as on any start."""
+    from PySide6.QtCore import QTimer
+
+    from attendance_desktop.gui.login_dialog import LoginDialog
+    from attendance_desktop.quick_start import BackgroundOpen
+
+    opening = BackgroundOpen(functools.partial(build_context, args, paths))
+    dialog = LoginDialog(opening.engine, dt.datetime.now, school_name=first.school_name,
+                         staff=first.staff)
+    watch = QTimer(dialog)
+    watch.setInterval(100)
+
+    def check() -> None:
+        if opening.done():
+            watch.stop()
+            if opening.failed():
+                dialog.done(LoginDialog.DialogCode.Rejected)
+
+    watch.timeout.connect(check)
+    QTimer.singleShot(0, dialog, opening.start)  # once the dialog is up
+    watch.start()
+    try:
+        signed_in = dialog.exec() == LoginDialog.DialogCode.Accepted
+        actor = dialog.actor
+    finally:
+        # signed in before the database was open: the watch would poll on for ever; and
+        # the dialog, held by its watch's closure, is not freed by reference counting
+        watch.stop()
+        dialog.deleteLater()
+    ctx = opening.wait()  # raises the fault, if opening failed
+    if not signed_in or actor is None:
+        return None
+    ctx.actor = actor
+    return _open_staff_window(ctx)
 
 
 def _sign_in(ctx: AppContext) -> bool:

@@ -16,18 +16,18 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from attendance_desktop import __version__
 from attendance_desktop.config import locations
 from attendance_desktop.config.paths import AppPaths, resolve_paths
 from attendance_desktop.domain.roles import Actor, Role
-from attendance_desktop.domain.stats import Counts
-from attendance_desktop.services.database import explain, open_database
 from attendance_desktop.services.errors import ImportRejected, ServiceError, StartupError
-from attendance_desktop.services.reports import stats_service
+
+if TYPE_CHECKING:  # the database stack is imported by the commands that use it (start-up time)
+    from sqlalchemy.engine import Engine
+
+    from attendance_desktop.domain.stats import Counts
 
 _log = logging.getLogger(__name__)
 # Without a configured handler, logging's last resort would print the traceback on
@@ -152,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
     paths: AppPaths | None = None
     try:
         paths = paths_for(args)
+        from attendance_desktop.services.database import open_database
+
         engine = open_database(paths, notify=_note)
         if args.command != "move-data":
             legacy = locations.legacy_note(paths.data_dir, paths.sqlite_file)
@@ -185,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:
         # A disk, lock or file fault met after start-up (e.g. the disk fills during an
         # import) reads as at start-up; anything else is a bug. No traceback either way.
+        from attendance_desktop.services.database import explain
+
         known = explain(exc, paths) if paths is not None else None
         _log.exception("%s failed", args.command)
         if known is not None:
@@ -290,6 +294,8 @@ def _cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
 
     policy = policy_service.load_policy(engine)
     start, end = _default_range(engine, args.start, args.end)
+    from attendance_desktop.services.reports import stats_service
+
     scope = stats_service.Scope(compulsory_only=args.compulsory_only)
     school = stats_service.totals(engine, start, end, scope)
     pupils = stats_service.per_pupil(engine, start, end, scope)
@@ -373,6 +379,8 @@ def _cmd_move_data(engine: Engine, args: argparse.Namespace) -> int:
               f"({locations.MARKER_NAME} written there).")
         return 0
     result = locations.move_legacy_data(source, paths.data_dir)
+    from attendance_desktop.services.database import open_database
+
     open_database(paths).dispose()  # brings the moved school to the current schema now
     print(result)
     return 0

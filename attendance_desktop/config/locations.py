@@ -34,9 +34,6 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from attendance_desktop.config.private_files import shared_with_group, strip_access
 from attendance_desktop.services.errors import ServiceError
 
@@ -251,6 +248,9 @@ def read_config(path: Path, *, system: str | None = None,
         if not value:
             raise LocationConfigError(f"{where(key)}: is empty; give a value or remove the line")
         if key == "db_url":
+            from sqlalchemy.engine import make_url  # only here: SQLAlchemy is slow to import
+            from sqlalchemy.exc import ArgumentError
+
             try:
                 make_url(value)
             except (ArgumentError, ValueError):

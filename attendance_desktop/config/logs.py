@@ -18,6 +18,7 @@ import platform
 import re
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.config.private_files import shared_with_group
@@ -154,6 +155,12 @@ def _make_private_dir(data_dir: Path, logs_dir: Path, shared: bool) -> None:
 
 def describe_database(db_url: str) -> str:
     """The database as support needs it: the SQLite file, or the URL without password."""
+    plain = "sqlite:///"
+    rest = db_url[len(plain):]
+    if db_url.startswith(plain) and rest and "?" not in rest and rest != ":memory:":
+        # A data folder's file, as config.paths writes it: read without SQLAlchemy (slow
+        # to import; the log's first line is written before the first window)
+        return f"SQLite file {unquote(rest)}"
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 

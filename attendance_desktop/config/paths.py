@@ -16,14 +16,16 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from attendance_desktop.config import locations
 from attendance_desktop.services.errors import BadSetting
+
+if TYPE_CHECKING:  # SQLAlchemy takes a good part of a second to import: not before the
+    from sqlalchemy.engine import URL  # sign-in dialog (a data folder needs no URL yet)
 
 APP_DIR_NAME = "AttendanceDesktop"
 APP_AUTHOR = "AttendanceDesktop"
@@ -38,16 +40,29 @@ DEFAULT_WAIT_SECONDS = 10.0
 @dataclass(frozen=True, slots=True)
 class AppPaths:
     data_dir: Path
-    url: URL
+    # The database: a URL, or a SQLite file (its URL is made when first asked for, so a
+    # start with a data folder does not import SQLAlchemy before the first window).
+    where: URL | PurePath
     # How long to wait for a lock another program holds (SQLite busy timeout, PostgreSQL
     # lock_timeout and connect timeout) before saying the database is busy.
     wait_seconds: float = DEFAULT_WAIT_SECONDS
     # pg_dump before a PostgreSQL upgrade: "" = find it on PATH, "off" = never, else a path.
     pg_dump: str = ""
+    _url: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.url, str):  # accept text for convenience; parsed once here
-            object.__setattr__(self, "url", parse_db_url(self.url, {}))
+        if isinstance(self.where, str):  # accept text for convenience; parsed once here
+            object.__setattr__(self, "where", parse_db_url(self.where, {}))
+
+    @property
+    def url(self) -> URL:
+        """The SQLAlchemy URL to connect with (it keeps any password)."""
+        if not isinstance(self.where, PurePath):
+            return self.where
+        if self._url is None:
+            object.__setattr__(self, "_url", sqlite_url(self.where))
+        url: URL = self._url
+        return url
 
     @property
     def db_url(self) -> str:
@@ -55,7 +70,9 @@ class AppPaths:
 
         Connect with ``url``, which keeps the password.
         """
-        return self.url.render_as_string(hide_password=True)
+        if isinstance(self.where, PurePath):  # as SQLAlchemy writes it, without importing it
+            return "sqlite:///" + quote(str(self.where), safe=" +/")
+        return self.where.render_as_string(hide_password=True)
 
     @property
     def backup_dir(self) -> Path:
@@ -67,11 +84,15 @@ class AppPaths:
 
     @property
     def sqlite_file(self) -> Path | None:
-        return sqlite_file_of(self.url)
+        if isinstance(self.where, PurePath):
+            return Path(self.where)
+        return sqlite_file_of(self.where)
 
 
 def sqlite_url(file: PurePath | str) -> URL:
     """The URL of a SQLite file; the path is stored verbatim, whatever it contains."""
+    from sqlalchemy.engine import URL
+
     return URL.create("sqlite", database=str(file))
 
 
@@ -88,6 +109,9 @@ def sqlite_file_of(url: URL) -> Path | None:
 def parse_db_url(text: str, environ: Mapping[str, str]) -> URL:
     """A URL given as text (--db-url, $ATTENDANCE_DB_URL), with the password from the
     environment when the URL has none."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(text.strip())
     except (ArgumentError, ValueError):
@@ -134,6 +158,6 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None,
         folder, default_url = Path(where.data_dir), where.db_url
     folder = folder.resolve()
     text = db_url or env.get("ATTENDANCE_DB_URL") or default_url
-    url = parse_db_url(text, env) if text else sqlite_url(folder / DB_FILE)
-    return AppPaths(folder, url, wait_seconds=_wait_seconds(env),
+    database = parse_db_url(text, env) if text else folder / DB_FILE
+    return AppPaths(folder, database, wait_seconds=_wait_seconds(env),
                     pg_dump=env.get(PG_DUMP_ENV, "").strip())

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -31,6 +30,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 
 from attendance_desktop import __version__
 from attendance_desktop.db.models import AppMeta
+from attendance_desktop.db.shipped import shipped_head_in
 
 if TYPE_CHECKING:  # Alembic is imported only when a migration is due (start-up time)
     from alembic.script import ScriptDirectory
@@ -85,30 +85,13 @@ def script_directory(script_location: Path | None = None) -> ScriptDirectory:
     return ScriptDirectory(str(script_location or MIGRATIONS))
 
 
-_REVISION_LINE = re.compile(r"""^(down_)?revision\s*(?::[^=]+)?=\s*(?:['"]([^'"]+)['"]|None)""",
-                            re.MULTILINE)
-
-
 def shipped_head() -> str | None:
     """The newest revision shipped with this copy, read from the version files' text.
 
     Alembic takes a good part of a second to import and to load every revision, so an
     up-to-date database (the usual start) is recognised without it. None when the files
     do not show one clear head (then Alembic decides)."""
-    revisions: set[str] = set()
-    replaced: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        found = {bool(m.group(1)): m.group(2)
-                 for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))}
-        if not found:
-            continue  # __init__.py
-        if found.get(False) is None:
-            return None
-        revisions.add(found[False])
-        if found.get(True) is not None:
-            replaced.add(found[True])
-    heads = revisions - replaced
-    return heads.pop() if len(heads) == 1 else None
+    return shipped_head_in(MIGRATIONS)
 
 
 def _stored_revision(conn: Connection) -> str | None:

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QStyle, QWidget
 
 from attendance_desktop import APP_NAME, __version__
 from attendance_desktop.config import logs
-from attendance_desktop.gui.generated.common.ui_error_dialog import Ui_ErrorDialog
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +64,9 @@ class ErrorDialog(QDialog):
         self.setObjectName("errorDialog")
         self.setWindowTitle(f"{APP_NAME}: something went wrong")
         self.quit_chosen = False
+        # imported when a dialog is shown: every start installs the hook, few show it
+        from attendance_desktop.gui.generated.common.ui_error_dialog import Ui_ErrorDialog
+
         self.ui = Ui_ErrorDialog()
         self.ui.setupUi(self)
         ui = self.ui

@@ -15,11 +15,11 @@ Layouts: ui/common/login_dialog.ui, first_head_form.ui and change_pin_dialog.ui.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QDialog, QListWidgetItem, QVBoxLayout, QWidget
-from sqlalchemy.engine import Engine
+from PySide6.QtWidgets import QApplication, QDialog, QListWidgetItem, QVBoxLayout, QWidget
 
 from attendance_desktop import APP_NAME
 from attendance_desktop.domain.roles import Actor
@@ -27,25 +27,37 @@ from attendance_desktop.gui.generated.common.ui_change_pin_dialog import Ui_Chan
 from attendance_desktop.gui.generated.common.ui_first_head_form import Ui_FirstHeadForm
 from attendance_desktop.gui.generated.common.ui_login_dialog import Ui_LoginDialog
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.school import auth_service
-from attendance_desktop.services.school.auth_service import SignInRefused
+
+if TYPE_CHECKING:  # the database stack is imported on first use: the dialog may be shown
+    from sqlalchemy.engine import Engine  # before it is (see attendance_desktop.quick_start)
+
+    from attendance_desktop.db.quick_read import StaffName
+    from attendance_desktop.services.school import auth_service
 
 
 class LoginDialog(QDialog):
-    def __init__(self, engine: Engine, clock: Callable[[], dt.datetime] = dt.datetime.now,
+    """engine: the Engine, or a function that waits for it and returns it (the quick start
+    opens the database behind the dialog; the PIN check waits for it). staff: the names
+    to offer when already read (quick_read); then the head's-account form is not asked.
+    """
+
+    def __init__(self, engine: Engine | Callable[[], Engine],
+                 clock: Callable[[], dt.datetime] = dt.datetime.now,
                  *, locked_actor: Actor | None = None, school_name: str = "",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 staff: Sequence[StaffName] | None = None) -> None:
         super().__init__(parent)
-        self.engine = engine
+        self._engine: Engine | None = None if callable(engine) else engine
+        self._engine_source = engine
         self.clock = clock
         self.actor: Actor | None = None
         self.locked_actor = locked_actor
         self.setWindowTitle(f"{APP_NAME} — {'locked' if locked_actor else 'sign in'}")
         self.setObjectName("loginDialog")
         self.head_form: FirstHeadForm | None = None
-        if locked_actor is None and auth_service.needs_head_account(engine):
+        if locked_actor is None and staff is None and _needs_head_account(self.engine):
             self.setWindowTitle(f"{APP_NAME} — create the headteacher's account")
-            self.head_form = FirstHeadForm(engine, school_name)
+            self.head_form = FirstHeadForm(self.engine, school_name)
             self.head_form.created.connect(self._head_created)
             QVBoxLayout(self).addWidget(self.head_form)  # the form is ui/common too
             return
@@ -60,11 +72,11 @@ class LoginDialog(QDialog):
             " to switch user.</p>" if locked_actor else
             f"<h2>{school_name or APP_NAME}</h2><p>Choose your name and type your PIN"
             " or password.</p>")
-        for staff in auth_service.list_staff(engine):
-            item = QListWidgetItem(f"{staff.name}  ({staff.role.label})")
-            item.setData(Qt.ItemDataRole.UserRole, staff.id)
+        for person in _list_staff(self.engine) if staff is None else staff:
+            item = QListWidgetItem(f"{person.name}  ({person.role.label})")
+            item.setData(Qt.ItemDataRole.UserRole, person.id)
             self.names.addItem(item)
-            if locked_actor is not None and staff.id == locked_actor.staff_id:
+            if locked_actor is not None and person.id == locked_actor.staff_id:
                 self.names.setCurrentItem(item)
         if self.names.currentRow() < 0 and self.names.count():
             self.names.setCurrentRow(0)
@@ -77,6 +89,20 @@ class LoginDialog(QDialog):
         self._wait_timer.timeout.connect(self._tick)
         self.resize(460, 440)
         self.pin.setFocus()
+
+    @property
+    def engine(self) -> Engine:
+        """The database; waits (busy cursor) if it is still being opened behind the dialog.
+        Normally it is ready long before a PIN is typed."""
+        if self._engine is None:
+            source = self._engine_source
+            assert callable(source)
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self._engine = source()
+            finally:
+                QApplication.restoreOverrideCursor()
+        return self._engine
 
     @Slot()
     def _focus_pin(self) -> None:
@@ -95,7 +121,15 @@ class LoginDialog(QDialog):
         if self._wait_left > 0:
             return
         try:
-            self.actor = auth_service.sign_in(self.engine, staff_id, self.pin.text(),
+            engine = self.engine
+        except Exception:  # the database could not be opened: the start
+            self.done(QDialog.DialogCode.Rejected)  # reports why once the dialog is closed
+            return
+        from attendance_desktop.services.school import auth_service
+        from attendance_desktop.services.school.auth_service import SignInRefused
+
+        try:
+            self.actor = auth_service.sign_in(engine, staff_id, self.pin.text(),
                                               now=self.clock())
         except SignInRefused as exc:
             self.pin.clear()
@@ -142,7 +176,21 @@ class LoginDialog(QDialog):
 def has_staff_accounts(engine: Engine) -> bool:
     """Whether sign-in is needed: accounts exist, or pupils do and the head's account must
     be created first (the dialog then shows that form)."""
+    from attendance_desktop.services.school import auth_service
+
     return bool(auth_service.list_staff(engine)) or auth_service.needs_head_account(engine)
+
+
+def _needs_head_account(engine: Engine) -> bool:
+    from attendance_desktop.services.school import auth_service
+
+    return auth_service.needs_head_account(engine)
+
+
+def _list_staff(engine: Engine) -> Sequence[StaffName | auth_service.StaffInfo]:
+    from attendance_desktop.services.school import auth_service
+
+    return auth_service.list_staff(engine)
 
 
 def _sentence(exc: Exception) -> str:
@@ -157,6 +205,8 @@ class FirstHeadForm(QWidget):
 
     def __init__(self, engine: Engine, school_name: str = "") -> None:
         super().__init__()
+        from attendance_desktop.services.school import auth_service
+
         self.engine = engine
         self.actor: Actor | None = None
         senior, _ = auth_service.pin_rules(engine)
@@ -180,6 +230,8 @@ class FirstHeadForm(QWidget):
         if self.pin.text() != self.again.text():
             self.message.setText("The two PINs are not the same.")
             return
+        from attendance_desktop.services.school import auth_service
+
         try:
             self.actor = auth_service.create_first_head(self.engine, self.name.text(),
                                                         self.pin.text())
@@ -211,6 +263,8 @@ class ChangePinDialog(QDialog):
         if self.pin.text() != self.again.text():
             self.message.setText("The two PINs are not the same.")
             return
+        from attendance_desktop.services.school import auth_service
+
         try:
             auth_service.change_own_pin(self.engine, self.actor, self.old_pin, self.pin.text())
         except ServiceError as exc:

@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 import time
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from PySide6.QtCore import QDir, QLockFile, QObject, Qt, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -44,12 +44,15 @@ class Claim(enum.Enum):
 
 def instance_key(paths: AppPaths, mode: str) -> str:
     """A short name from the data folder, the database (without password), user and mode."""
-    from sqlalchemy.engine import make_url
+    if isinstance(paths.where, PurePath):
+        database = paths.db_url  # a data folder's file: rendered already, no SQLAlchemy
+    else:
+        from sqlalchemy.engine import make_url
 
-    try:
-        database = make_url(paths.db_url).render_as_string(hide_password=True)
-    except Exception:  # an unreadable URL still names one database
-        database = paths.db_url
+        try:
+            database = make_url(paths.db_url).render_as_string(hide_password=True)
+        except Exception:  # an unreadable URL still names one database
+            database = paths.db_url
     try:
         user = getpass.getuser()
     except Exception:

@@ -10,14 +10,15 @@ from PySide6.QtWidgets import QApplication, QDialog
 from attendance_desktop import app, cli
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui.login_dialog import LoginDialog
+from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.demo import demo_service
 
 
 @pytest.fixture
 def demo_ctx(engine, paths):
     demo_service.create_demo(engine, seed=7, pupils=35, today=dt.date(2025, 11, 20))
-    return app.AppContext(paths=paths, engine=engine,
-                          clock=lambda: dt.datetime(2025, 11, 20, 10, 0))
+    return AppContext(paths=paths, engine=engine,
+                      clock=lambda: dt.datetime(2025, 11, 20, 10, 0))
 
 
 def _sign_in_as(monkeypatch, name_part: str, pin: str, seen: list[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import (
@@ -13,7 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui import theme
-from attendance_desktop.services.kiosk.kiosk_service import KioskPupil
+
+if TYPE_CHECKING:  # the database stack: not needed to show the kiosk's first screen
+    from attendance_desktop.services.kiosk.kiosk_service import KioskPupil
 
 MIN_TARGET = 72  # px: comfortably above the ~64 px a finger needs
 TILE_SIZE = QSize(224, 176)

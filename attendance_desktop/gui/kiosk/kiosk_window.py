@@ -7,6 +7,8 @@ photos or initials only. Every action is one service call (one transaction).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
@@ -36,14 +38,18 @@ from attendance_desktop.gui.kiosk.kiosk_widgets import (
     big_button,
 )
 from attendance_desktop.gui.kiosk.pin_dialog import ExitPinDialog
-from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.kiosk import kiosk_service
-from attendance_desktop.services.kiosk.kiosk_service import KioskPupil
-from attendance_desktop.services.school import policy_service
+
+if TYPE_CHECKING:  # the database stack is imported on first use: the quick start shows
+    # the kiosk while it is still being imported and opened (attendance_desktop.quick_start)
+    from attendance_desktop.domain.policy import Policy
+    from attendance_desktop.services.context import AppContext
+    from attendance_desktop.services.kiosk import kiosk_service
+    from attendance_desktop.services.kiosk.kiosk_service import KioskPupil
 
 MAX_TILES = 40  # more than this: ask for another letter rather than a long scroll
 DONE_SECONDS = 8
+FIRST_IDLE_SECONDS = 60  # the policy's default, until the database is open (quick start)
 CONFIRM_TEXT = "Yes, that's right"
 IN, OUT, BACK = "in", "out", "back"
 BROUGHT_BY = ("Parent or carer", "Grandparent", "Childminder", "Other family member")
@@ -73,7 +79,10 @@ class Entry(QLineEdit):
 class KioskWindow(QWidget):
     kioskClosed = Signal()  # emitted once, after a staff PIN closed it
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *,
+                 school_name: str | None = None, database_ready: bool = True) -> None:
+        """school_name and database_ready=False: the quick start, with ctx standing in
+        for the context still being opened; `database_opened` is called once it is."""
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("kiosk")
@@ -81,8 +90,9 @@ class KioskWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         theme.ensure_applied()  # the kiosk look is in resources/style.qss (#kiosk)
         self.setMinimumSize(1024, 700)
-        self.policy = policy_service.load_policy(ctx.engine)
-        self.guard = kiosk_service.ExitGuard(ctx.engine)
+        self.policy: Policy | None = None  # with the exit guard, once the database is open
+        self.guard: kiosk_service.ExitGuard | None = None
+        self._given_school_name = school_name
         self.unlocked_by = None
         self.pin_dialog: ExitPinDialog | None = None
         self.saving = False  # a save is running off the GUI thread (kiosk_saver)
@@ -96,14 +106,10 @@ class KioskWindow(QWidget):
 
         self.stack = QStackedWidget()
         self.start_screen = self._build_start()
-        self.find_screen = self._build_find()
-        self.reason_screen = self._build_reason()
-        self.adult_screen = self._build_adult()
-        self.confirm_screen = self._build_confirm()
-        self.done_screen = self._build_done()
-        for screen in (self.start_screen, self.find_screen, self.reason_screen,
-                       self.adult_screen, self.confirm_screen, self.done_screen):
-            self.stack.addWidget(screen)
+        self.stack.addWidget(self.start_screen)
+        self._screens_built = False
+        if database_ready:
+            self.build_screens()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(32, 14, 32, 16)
         outer.setSpacing(12)
@@ -112,12 +118,14 @@ class KioskWindow(QWidget):
 
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
-        self.idle_timer.setInterval(max(1, self.policy.kiosk_idle_seconds) * 1000)
+        self.idle_timer.setInterval(FIRST_IDLE_SECONDS * 1000)
         self.idle_timer.timeout.connect(self.reset)
         self.done_timer = QTimer(self)
         self.done_timer.setSingleShot(True)
-        self.done_timer.setInterval(min(DONE_SECONDS, self.policy.kiosk_idle_seconds) * 1000)
+        self.done_timer.setInterval(DONE_SECONDS * 1000)
         self.done_timer.timeout.connect(self.reset)
+        if database_ready:
+            self._load_settings()
         self.clock_timer = QTimer(self)
         self.clock_timer.setInterval(10_000)
         self.clock_timer.timeout.connect(self._tick)
@@ -147,7 +155,46 @@ class KioskWindow(QWidget):
         return bar
 
     def _school_name(self) -> str:
+        if self._given_school_name is not None:
+            return self._given_school_name
+        from attendance_desktop.services.kiosk import kiosk_service
+
         return kiosk_service.school_name(self.ctx.engine)
+
+    def _load_settings(self) -> None:
+        """The policy's timings and the exit guard (needs the database)."""
+        from attendance_desktop.services.kiosk import kiosk_service
+        from attendance_desktop.services.school import policy_service
+
+        self.policy = policy_service.load_policy(self.ctx.engine)
+        self.guard = kiosk_service.ExitGuard(self.ctx.engine)
+        self.idle_timer.setInterval(max(1, self.policy.kiosk_idle_seconds) * 1000)
+        self.done_timer.setInterval(min(DONE_SECONDS, self.policy.kiosk_idle_seconds) * 1000)
+
+    def database_opened(self, ctx: AppContext) -> None:
+        """The quick start: the real context, once opened behind the shown kiosk."""
+        self.ctx = ctx
+        self.build_screens()
+        if self.policy is None:
+            self._load_settings()
+        if self.stack.currentWidget() is self.start_screen and not self.saving:
+            self.idle_timer.start()  # now at the school's own interval
+
+    def build_screens(self) -> None:
+        """The screens after the start screen. The quick start shows the start screen
+        first and builds these just after (or on the first tap): the first text box and
+        the letter pad cost a noticeable part of the start."""
+        if self._screens_built:
+            return
+        self._screens_built = True
+        self.find_screen = self._build_find()
+        self.reason_screen = self._build_reason()
+        self.adult_screen = self._build_adult()
+        self.confirm_screen = self._build_confirm()
+        self.done_screen = self._build_done()
+        for screen in (self.find_screen, self.reason_screen, self.adult_screen,
+                       self.confirm_screen, self.done_screen):
+            self.stack.addWidget(screen)
 
     def _build_start(self) -> QWidget:
         page = QWidget()
@@ -346,13 +393,16 @@ class KioskWindow(QWidget):
         self.pupil = None
         self.reason = self.adult = ""
         self.result = None
-        self.search.clear()
-        self.adult_name.clear()
+        if self._screens_built:
+            self.search.clear()
+            self.adult_name.clear()
         self.stack.setCurrentWidget(self.start_screen)
         self.start_in.setFocus()
         self.idle_timer.start()
 
     def current_screen(self) -> str:
+        if not self._screens_built:
+            return "start"
         return {self.start_screen: "start", self.find_screen: "find",
                 self.reason_screen: "reason", self.adult_screen: "adult",
                 self.confirm_screen: "confirm", self.done_screen: "done"}[
@@ -365,8 +415,14 @@ class KioskWindow(QWidget):
             self.begin(str(button.property("mode")))
 
     def begin(self, mode: str, letters: str = "") -> None:
+        from attendance_desktop.services.kiosk import kiosk_service
+        from attendance_desktop.services.school import policy_service
+
+        self.build_screens()  # (the quick start: a tap before they were built)
         self.mode = mode
         now = self.ctx.now()
+        if self.guard is None:
+            self._load_settings()
         self.policy = policy_service.load_policy(self.ctx.engine)  # reasons may have changed
         closed = kiosk_service.closed_message(self.ctx.engine, now) if mode == IN else ""
         if closed:  # say so before anyone picks a name; nothing is recorded
@@ -392,6 +448,8 @@ class KioskWindow(QWidget):
             self.class_row.removeWidget(button)
             button.deleteLater()
         self._class_id = None
+        from attendance_desktop.services.kiosk import kiosk_service
+
         classes = kiosk_service.list_classes(self.ctx.engine)
         everyone = big_button("All classes", "Show all classes")
         everyone.setProperty("chip", "true")
@@ -422,6 +480,8 @@ class KioskWindow(QWidget):
             self.tiles_grid.removeWidget(tile)
             tile.deleteLater()
         self.tiles = []
+        from attendance_desktop.services.kiosk import kiosk_service
+
         found = kiosk_service.find(self._pupils, self.search.text(), self._class_id)
         if not self._pupils:
             self.tiles_note.setText("Nobody is signed out at the moment." if self.mode == BACK
@@ -449,7 +509,7 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
-        if self.stack.currentWidget() is self.find_screen:
+        if self._screens_built and self.stack.currentWidget() is self.find_screen:
             self._refresh_tiles()
 
     @Slot()
@@ -480,6 +540,7 @@ class KioskWindow(QWidget):
             button.deleteLater()
         self.reason_buttons = []
         assert self.pupil is not None
+        assert self.policy is not None  # loaded by begin()
         first = self.pupil.forename
         if self.mode == IN:
             self.reason_title.setText(f"Hello {first}! Why are you late today?")
@@ -556,6 +617,8 @@ class KioskWindow(QWidget):
         assert self.pupil is not None
         if self.saving:
             return
+        from attendance_desktop.services.kiosk import kiosk_service
+
         engine, pupil, mode, reason, adult = (self.ctx.engine, self.pupil, self.mode,
                                               self.reason, self.adult)
 
@@ -630,11 +693,16 @@ class KioskWindow(QWidget):
     def request_exit(self) -> None:
         if self.pin_dialog is not None or self.saving:
             return
+        from attendance_desktop.services.kiosk import kiosk_service
+
         if not kiosk_service.can_be_unlocked(self.ctx.engine):
             # A new install with no staff PINs: nobody could ever close it otherwise.
             self.unlocked_by = kiosk_service.KIOSK_ACTOR
             self.close()
             return
+        if self.guard is None:
+            self._load_settings()
+        assert self.guard is not None
         dialog = ExitPinDialog(self.guard, self.ctx.now, self)
         dialog.setAccessibleName("Staff PIN to close the kiosk")
         dialog.accepted.connect(self._pin_accepted)
@@ -655,6 +723,8 @@ class KioskWindow(QWidget):
         self.pin_dialog = None
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        from attendance_desktop.services.kiosk import kiosk_service
+
         if self.unlocked_by is None and not kiosk_service.can_be_unlocked(self.ctx.engine):
             self.unlocked_by = kiosk_service.KIOSK_ACTOR  # no staff PINs exist yet
         if self.unlocked_by is None:

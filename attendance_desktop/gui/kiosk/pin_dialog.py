@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeyEvent
@@ -16,7 +17,9 @@ from attendance_desktop.gui.generated.kiosk.ui_pin_dialog import Ui_ExitPinDialo
 from attendance_desktop.gui.kiosk.kiosk_widgets import big_button
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.kiosk.kiosk_exit import ExitGuard, ExitLocked
+
+if TYPE_CHECKING:  # the database stack: imported once the kiosk is shown
+    from attendance_desktop.services.kiosk.kiosk_exit import ExitGuard
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +114,8 @@ class ExitPinDialog(QDialog):
     @Slot()
     def _check_failed(self) -> None:
         error = self._job.error if self._job is not None else None
+        from attendance_desktop.services.kiosk.kiosk_exit import ExitLocked
+
         if isinstance(error, ExitLocked):
             self.message.setText(str(error))
         elif isinstance(error, ServiceError):
