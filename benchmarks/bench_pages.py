@@ -145,7 +145,7 @@ def run(pupils: int, seed: int, repeats: int, areas: list[str]) -> dict[str, dic
             for tab in ("calendar", "log"):
                 cases[f"settings: {tab} tab"] = _settings_tab(ctx, navigator, app,
                                                               open_pages, tab)
-        for name, case in cases.items():  # warm up (imports, fonts, first queries)
+        for _name, case in cases.items():  # warm up (imports, fonts, first queries)
             case()
             close_pages()
         runs: dict[str, list[Meter]] = {name: [] for name in cases}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import cast
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,10 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui import theme
+from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.pupil_chart_widget import PupilChartWidget
 from attendance_desktop.gui.common import MessageLabel, image_file_to_png
 from attendance_desktop.gui.navigator import Navigator, PupilPanel
-from attendance_desktop.gui.pupils import ctf_profile
+from attendance_desktop.gui.pupils import ctf_profile, pupil_reads
 from attendance_desktop.gui.pupils.ctf_import_dialog import import_ctf_file
 from attendance_desktop.gui.pupils.pupil_dialogs import (
     YEAR_LABELS,
@@ -44,7 +47,6 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave import leave_service
 from attendance_desktop.services.pupils import class_service, pupil_service
 from attendance_desktop.services.pupils.pupil_service import (
     SEN_LABELS,
@@ -52,9 +54,11 @@ from attendance_desktop.services.pupils.pupil_service import (
     LinkInput,
     PupilSummary,
 )
-from attendance_desktop.services.school import policy_service
+
+log = logging.getLogger(__name__)
 
 PHOTO_MAX_SIDE = 480
+LOADING_TEXT = "Loading…"
 SEX_LABELS = {"F": "Female", "M": "Male", "X": "Other / not known", "": "Not recorded"}
 YES = "✓"
 
@@ -65,6 +69,8 @@ def _yes(flag: bool) -> str:
 
 class PupilProfileWidget(QWidget):
     """Details, groups, attendance this year, contacts and photo of one pupil."""
+
+    loaded = Signal()  # a pupil's record has been read and shown
 
     def __init__(self, ctx: AppContext, owner: PupilsWidget) -> None:
         super().__init__()
@@ -212,29 +218,77 @@ class PupilProfileWidget(QWidget):
         layout.addLayout(upper)
         layout.addWidget(self.tabs, 1)
         self.setEnabled(False)
+        self.loaded_id: int | None = None  # whose record the fields show
+        self.select_contact: int | None = None  # a contact row to choose once read
+        self.loader = BackgroundLoad(self, lambda: None)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self._load_failed)
 
     # -- showing -----------------------------------------------------------------------
     def show_pupil(self, pupil_id: int | None) -> None:
+        """Show this pupil (None: nobody). The record is read on the serial worker; the
+        profile says "Loading…" and takes no edits until it has come."""
+        changed = pupil_id != self.pupil_id
         self.pupil_id = pupil_id
         for panel in self.panels[:2]:  # the letters follow with the details below
             panel.show_pupil(pupil_id)
         self.chart.show_pupil(pupil_id)
         self.message.clear_message()
         if pupil_id is None:
-            self.setEnabled(False)
-            self.name.setText("<h2>No pupil selected</h2>")
-            self.subtitle.setText("Choose a pupil in the list (Ctrl+F to search).")
-            self.leaver.clear_message()
-            self.contact_table.setRowCount(0)
-            self.contact_warning.clear_message()
-            self.attendance.setText("")
-            for f in self.fields.values():
-                f.setText("")
-            self.photo.setPixmap(QPixmap())
-            self.photo.setText("No photo")
+            self.loaded_id = None
+            self.loader.work = lambda: None
+            if self.loader.busy:
+                self.loader.request()  # the read under way is dropped
+            self._show_nobody()
             return
+        self.setEnabled(False)  # no edits to a record not yet read
+        if changed or self.loaded_id != pupil_id:
+            self.name.setText(f"<h2>{LOADING_TEXT}</h2>")
+            self.subtitle.setText("")
+        self.loader.work = partial(pupil_reads.read_profile, self.ctx.engine, pupil_id,
+                                   self.ctx.today())
+        self.loader.request()
+
+    @property
+    def loading(self) -> bool:
+        return self.loader.busy
+
+    def _show_nobody(self) -> None:
+        self.setEnabled(False)
+        self.name.setText("<h2>No pupil selected</h2>")
+        self.subtitle.setText("Choose a pupil in the list (Ctrl+F to search).")
+        self.leaver.clear_message()
+        self.contacts = []
+        self.contact_table.setRowCount(0)
+        self.contact_warning.clear_message()
+        self.attendance.setText("")
+        for f in self.fields.values():
+            f.setText("")
+        self.photo.setPixmap(QPixmap())
+        self.photo.setText("No photo")
+        self.leave_table.setRowCount(0)
+        self.previous.setRowCount(0)
+
+    @Slot()
+    def _load_failed(self) -> None:
+        exc = self.loader.error
+        if not isinstance(exc, ServiceError):
+            log.error("A pupil's record could not be read", exc_info=exc)
+        self.loaded_id = None
+        self._show_nobody()
+        self.name.setText("<h2>This pupil's record could not be read</h2>")
+        self.subtitle.setText("")
+        self.message.show_error(str(exc) if isinstance(exc, ServiceError) else
+                                "The record could not be read: see the log.")
+
+    @Slot()
+    def _loaded(self) -> None:
+        data: pupil_reads.Profile | None = self.loader.result
+        if data is None or data.pupil_id != self.pupil_id:
+            return  # nobody, or a pupil chosen since: that read is on its way
+        self.loaded_id = data.pupil_id
         self.setEnabled(True)
-        p = pupil_service.get_pupil(self.ctx.engine, pupil_id)
+        p = data.pupil
         d = p.data
         self.name.setText(f"<h2>{p.name}</h2>")
         year = YEAR_LABELS.get(d.year_group, f"Year {d.year_group}")
@@ -257,31 +311,31 @@ class PupilProfileWidget(QWidget):
         self.fields["groups"].setText(", ".join(p.groups) or "None recorded")
         self.fields["ethnicity"].setText(d.ethnicity or "—")
         self.fields["notes"].setText(d.notes or "—")
-        self._show_photo()
-        self._show_attendance()
-        self._show_contacts()
-        self._show_leave()
-        self.panels[2].show_pupil(pupil_id)
-        ctf_profile.show_previous_schools(self.previous, self.ctx, pupil_id)
+        self._show_photo(data.photo)
+        self._show_attendance(data)
+        self._show_contacts(data)
+        self._show_leave(data)
+        self.panels[2].show_pupil(data.pupil_id)
+        ctf_profile.show_previous_schools(self.previous, data.previous)
+        if self.select_contact is not None:
+            self.contact_table.selectRow(self.select_contact)
+            self.select_contact = None
+        self.loaded.emit()
 
     @Slot()
     def _export_ctf(self) -> None:
         if self.pupil_id is not None:
             ctf_profile.CtfExportDialog(self.ctx, self.pupil_id, self).exec()
 
-    def _show_leave(self) -> None:
-        assert self.pupil_id is not None
-        rows = leave_service.leave_history(self.ctx.engine, self.pupil_id)
+    def _show_leave(self, data: pupil_reads.Profile) -> None:
         fill_table(self.leave_table, [
             (f"{row.first_date:%a %d %b %Y} {row.first_session} to "
              f"{row.last_date:%a %d %b %Y} {row.last_session}", row.ground, str(row.sessions),
              row.status_label,
              f"{row.decided_on:%d %b %Y} by {row.decided_by}" if row.decided_on else "—")
-            for row in rows])
+            for row in data.leave])
 
-    def _show_photo(self) -> None:
-        assert self.pupil_id is not None
-        data = pupil_service.get_photo(self.ctx.engine, self.pupil_id)
+    def _show_photo(self, data: bytes | None) -> None:
         if not data:
             self.photo.setPixmap(QPixmap())
             self.photo.setText("No photo")
@@ -291,10 +345,8 @@ class PupilProfileWidget(QWidget):
         self.photo.setPixmap(pix.scaled(94, 118, Qt.AspectRatioMode.KeepAspectRatio,
                                         Qt.TransformationMode.SmoothTransformation))
 
-    def _show_attendance(self) -> None:
-        assert self.pupil_id is not None
-        summary = pupil_service.attendance_summary(self.ctx.engine, self.pupil_id,
-                                                   self.ctx.today())
+    def _show_attendance(self, data: pupil_reads.Profile) -> None:
+        summary = data.summary
         if summary is None:
             self.attendance.setText("No academic year is set up for today's date.")
             return
@@ -303,7 +355,7 @@ class PupilProfileWidget(QWidget):
         if pct is None:
             self.attendance.setText(f"{summary.year_name}: no sessions recorded yet.")
             return
-        policy = policy_service.load_policy(self.ctx.engine)
+        policy = data.policy
         absence = c.absence_pct() or 0.0
         flag, red = "", theme.hex_colour("error")
         if absence >= policy.severe_absence_pct:
@@ -317,9 +369,8 @@ class PupilProfileWidget(QWidget):
             f"Authorised absence {c.authorised} · unauthorised {c.unauthorised}<br>"
             f"Late before the register closed (L) {c.late_l} · after (U) {c.late_u}")
 
-    def _show_contacts(self) -> None:
-        assert self.pupil_id is not None
-        self.contacts = pupil_service.list_contacts(self.ctx.engine, self.pupil_id)
+    def _show_contacts(self, data: pupil_reads.Profile) -> None:
+        self.contacts = data.contacts
         self.contact_table.setRowCount(len(self.contacts))
         for r, c in enumerate(self.contacts):
             sib = f" (also {c.other_pupils} other pupil{'s' if c.other_pupils > 1 else ''})" \
@@ -332,10 +383,8 @@ class PupilProfileWidget(QWidget):
                 if col >= 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.contact_table.setItem(r, col, item)
-        warning = pupil_service.emergency_warning(self.ctx.engine, self.pupil_id,
-                                                  self.contacts)
-        if warning:
-            self.contact_warning.show_warning(warning)
+        if data.warning:
+            self.contact_warning.show_warning(data.warning)
         else:
             self.contact_warning.clear_message()
 
@@ -344,9 +393,9 @@ class PupilProfileWidget(QWidget):
         return self.contacts[row] if 0 <= row < len(self.contacts) else None
 
     def _after_change(self, select_contact: int | None = None) -> None:
-        self.owner.refresh(keep=self.pupil_id)
-        if select_contact is not None:
-            self.contact_table.selectRow(select_contact)
+        """Read the list and this record again; the contact row is chosen once it has come."""
+        self.select_contact = select_contact
+        self.owner.refresh(keep=self.pupil_id, reload_profile=True)
 
     def _try(self, action) -> bool:  # type: ignore[no-untyped-def]
         try:
@@ -506,6 +555,8 @@ class PupilProfileWidget(QWidget):
 
 
 class PupilsWidget(QWidget):
+    list_loaded = Signal()  # the list has been read and shown
+
     def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
@@ -580,16 +631,28 @@ class PupilsWidget(QWidget):
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.focus_search)
         self.pupils: list[PupilSummary] = []
-        self._load_classes()
-        self.refresh()
+        self.classes: tuple[tuple[int, str], ...] = ()
+        self.keep: int | None = None  # the pupil to keep chosen when the list comes
+        self.reload_profile = False
+        self.loader = BackgroundLoad(self, lambda: None)
+        self.loader.loaded.connect(self._list_loaded)
+        self.loader.failed.connect(self._list_failed)
+        self.klass.addItem("All classes", None)
         self.profile.show_pupil(None)
+        self.refresh()
 
-    def _load_classes(self) -> None:
+    def _show_classes(self, classes: tuple[tuple[int, str], ...]) -> None:
+        """The class filter follows the school's classes, keeping the one chosen."""
+        if classes == self.classes:
+            return
+        self.classes = classes
+        chosen = self.klass.currentData()
         self.klass.blockSignals(True)
         self.klass.clear()
         self.klass.addItem("All classes", None)
-        for c in class_service.list_classes(self.ctx.engine):
-            self.klass.addItem(c.name, c.id)
+        for cid, name in classes:
+            self.klass.addItem(name, cid)
+        self.klass.setCurrentIndex(max(0, self.klass.findData(chosen)))
         self.klass.blockSignals(False)
 
     @Slot()
@@ -601,10 +664,48 @@ class PupilsWidget(QWidget):
     def _filter_changed(self) -> None:
         self.refresh(keep=self.profile.pupil_id)
 
-    def refresh(self, keep: int | None = None) -> None:
-        self.pupils = pupil_service.list_pupils(self.ctx.engine, self.search.text(),
-                                                self.klass.currentData(),
-                                                self.leavers.isChecked())
+    @property
+    def loading(self) -> bool:
+        return self.loader.busy
+
+    def refresh(self, keep: int | None = None, reload_profile: bool = False) -> None:
+        """Read the list again on the serial worker with the filters as they are now; the
+        rows shown stay (disabled) until it comes, and only the latest read is shown."""
+        self.keep = keep
+        self.reload_profile = self.reload_profile or reload_profile
+        self.loader.work = partial(pupil_reads.read_list, self.ctx.engine, self.search.text(),
+                                   self.klass.currentData(), self.leavers.isChecked())
+        self.loader.request()
+        self.table.setEnabled(False)
+        self.add_button.setEnabled(False)
+        self.ctf_import.setEnabled(False)
+        self.count.setText(LOADING_TEXT)
+
+    def _loaded_controls(self) -> None:
+        self.table.setEnabled(True)
+        self.add_button.setEnabled(self.ctx.actor.can_edit_pupils)
+        self.ctf_import.setEnabled(self.ctx.actor.can_edit_pupils)
+
+    @Slot()
+    def _list_failed(self) -> None:
+        exc = self.loader.error
+        if not isinstance(exc, ServiceError):
+            log.error("The pupil list could not be read", exc_info=exc)
+        self._loaded_controls()
+        self.reload_profile = False
+        self.count.setText(str(exc) if isinstance(exc, ServiceError) else
+                           "The pupil list could not be read: see the log.")
+        theme.set_role(self.count, "error")
+
+    @Slot()
+    def _list_loaded(self) -> None:
+        data: pupil_reads.PupilList = self.loader.result
+        keep, reload_profile = self.keep, self.reload_profile
+        self.reload_profile = False
+        theme.set_role(self.count, "")
+        self._loaded_controls()
+        self._show_classes(data.classes)
+        self.pupils = data.pupils
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.pupils))
         grey = QBrush(theme.colour("muted"))
@@ -628,9 +729,11 @@ class PupilsWidget(QWidget):
         on_roll = sum(1 for p in self.pupils if p.on_roll)
         self.count.setText(f"{len(self.pupils)} shown ({on_roll} on roll)")
         if keep is not None and (selected_row >= 0 or self.profile.pupil_id == keep):
-            self.profile.show_pupil(keep)
-        elif selected_row < 0:
+            if reload_profile or self.profile.pupil_id != keep:
+                self.profile.show_pupil(keep)
+        elif selected_row < 0 and self.profile.pupil_id is not None:
             self.profile.show_pupil(None)
+        self.list_loaded.emit()
 
     @Slot()
     def _selected(self) -> None:
@@ -649,14 +752,13 @@ class PupilsWidget(QWidget):
             self.leavers.blockSignals(True)
             self.leavers.setChecked(True)
             self.leavers.blockSignals(False)
+        self.profile.show_pupil(pupil_id)  # read now; the list follows and keeps it
         self.refresh(keep=pupil_id)
-        self.profile.show_pupil(pupil_id)
 
     @Slot()
     def _import_ctf(self) -> None:
-        if import_ctf_file(self.ctx, self):
-            self._load_classes()
-            self.refresh(keep=self.profile.pupil_id)
+        if import_ctf_file(self.ctx, self):  # the list brings any new classes
+            self.refresh(keep=self.profile.pupil_id, reload_profile=True)
 
     @Slot()
     def _add(self) -> None:
