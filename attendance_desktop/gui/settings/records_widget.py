@@ -5,12 +5,17 @@ Layout: ui/settings/records.ui."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
+from typing import Any
 
 from PySide6.QtCore import QDate, Slot
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
+from sqlalchemy.engine import Engine
 
+from attendance_desktop.domain.roles import Actor
 from attendance_desktop.gui.generated.settings.ui_records import Ui_RecordsPage
 from attendance_desktop.gui.settings.labels import role_label, value_text
+from attendance_desktop.gui.settings.page_load import PageLoad
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.records import audit_service
@@ -32,6 +37,14 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
     table.resizeColumnsToContents()  # a few hundred rows at most (the lists are limited)
 
 
+def _read(engine: Engine, actor: Actor, kind: str, source: str,
+          start: dt.date, end: dt.date) -> tuple[list[Any], list[Any]]:
+    """Both logs (on the serial worker; no Qt)."""
+    return (audit_service.list_access(engine, actor, kind=kind, start=start, end=end),
+            audit_service.list_pupil_changes(engine, actor, source=source, start=start,
+                                             end=end))
+
+
 class RecordsPage(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -50,6 +63,10 @@ class RecordsPage(QWidget):
         today = ctx.today()
         self.start.setDate(QDate(today.year - 1, today.month, min(today.day, 28)))
         self.end.setDate(QDate(today.year, today.month, today.day))
+        self.loader = PageLoad(self, lambda: ([], []), self._show, self.message,
+                               "the records")
+        self.loader.failed.disconnect(self.loader._fail)
+        self.loader.failed.connect(self._failed)
         ui.showButton.clicked.connect(self.refresh)
         for combo in (self.kind, self.source):
             combo.currentIndexChanged.connect(self.refresh)
@@ -60,20 +77,25 @@ class RecordsPage(QWidget):
 
     @Slot()
     def refresh(self) -> None:
+        """Read the logs on the serial worker with the filters as they are now."""
         start, end = self._range()
-        try:
-            access = audit_service.list_access(self.ctx.engine, self.ctx.actor,
-                                               kind=self.kind.currentData(), start=start,
-                                               end=end)
-            changes = audit_service.list_pupil_changes(
-                self.ctx.engine, self.ctx.actor, source=self.source.currentData(),
-                start=start, end=end)
-        except ServiceError as exc:
-            self.message.show_warning(str(exc)[:1].upper() + str(exc)[1:] + ".")
-            _fill(self.access, [])
-            _fill(self.changes, [])
+        self.loader.work = partial(_read, self.ctx.engine, self.ctx.actor,
+                                   self.kind.currentData(), self.source.currentData(), start,
+                                   end)
+        self.loader.request()
+
+    def _failed(self) -> None:
+        exc = self.loader.error
+        if not isinstance(exc, ServiceError):
+            PageLoad._fail(self.loader)
             return
-        self.message.clear_message()
+        self.message.show_warning(str(exc)[:1].upper() + str(exc)[1:] + ".")
+        _fill(self.access, [])
+        _fill(self.changes, [])
+        self.setEnabled(True)  # the filters can be changed and tried again
+
+    def _show(self, read: tuple[list[Any], list[Any]]) -> None:
+        access, changes = read
         _fill(self.access, [(f"{a.at:%d/%m/%Y %H:%M}", KIND_WORDS.get(a.kind, a.kind), a.what,
                              str(a.pupils), a.target, value_text(a.details),
                              f"{a.staff_name} ({role_label(a.staff_role)})")
