@@ -14,8 +14,8 @@ from attendance_desktop.db.models import Mark, Pupil, Staff
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import login_dialog
 from attendance_desktop.gui.login_dialog import LoginDialog, has_staff_accounts
-from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.gui.serial_worker import wait_idle
+from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.pupils import pupil_service
 from attendance_desktop.services.records import audit_service

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from attendance_desktop.domain.policy import PRESETS
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
-from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.pupils import class_service
 from attendance_desktop.services.school import (
     calendar_service,

@@ -9,11 +9,11 @@ from PySide6.QtWidgets import QLabel
 
 from attendance_desktop.domain.policy import Band
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.gui.settings import labels
 from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.settings.records_table import RecordsTable
 from attendance_desktop.gui.settings.settings_widget import ChangeLogWidget
-from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.school import policy_service
 
 HEAD = Actor("Pat Head", Role.HEAD, staff_id=1)

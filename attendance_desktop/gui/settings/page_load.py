@@ -35,30 +35,33 @@ class PageLoad(BackgroundLoad):
         self.show = show
         self.message = message
         self.what = what  # "the policy", for the failure line
+        self.broken = False  # the last read failed: its line goes when one succeeds
         self.loaded.connect(self._show)
         self.failed.connect(self._fail)
 
     @Slot()
     def request(self) -> None:
         self.page.setEnabled(False)
-        if self.loads == 0:  # a later read keeps the line a save left ("Saved …")
+        if self.loads == 0 or self.broken:  # a later read keeps a save's "Saved …"
             self.message.show_warning(LOADING_TEXT)
         super().request()
 
     @Slot()
     def _show(self) -> None:
-        if self.message.text() == LOADING_TEXT:
+        if self.message.text() == LOADING_TEXT or self.broken:
             self.message.clear_message()
+        self.broken = False
         self.show(self.result)
         self.page.setEnabled(True)
 
     @Slot()
     def _fail(self) -> None:
         exc = self.error
+        self.broken = True
         if isinstance(exc, ServiceError):
             text = str(exc)
         else:
             log.error("Settings: %s could not be read", self.what, exc_info=exc)
             text = "see the log"
         self.message.show_error(f"{self.what[:1].upper()}{self.what[1:]} could not be read:"
-                                f" {text}")
+                                f" {text.rstrip('.')}.")

@@ -89,6 +89,7 @@ class RecordsPage(QWidget):
         if not isinstance(exc, ServiceError):
             PageLoad._fail(self.loader)
             return
+        self.loader.broken = True  # the line goes when a read succeeds
         self.message.show_warning(str(exc)[:1].upper() + str(exc)[1:] + ".")
         _fill(self.access, [])
         _fill(self.changes, [])
