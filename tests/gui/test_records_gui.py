@@ -137,6 +137,7 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     page.tabs.setCurrentWidget(page.retention)
     ret = page.retention
     ret.refresh()  # today 20/11/2025: the 2019 mark is due, the leaver is too
+    assert wait_idle(10)  # counted on the serial worker
     assert ret.years.rowCount() == 1
     assert ret.years.item(0, 1).text() == "1"
     assert ret.leavers.rowCount() == 1
@@ -150,6 +151,7 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", answer)
     with qtbot.waitSignal(ret.removed, timeout=3000):
         ret.remove_button.click()
+    assert wait_idle(10)
     assert "Remove 1 register entry dated" in asked[0]
     assert "of 1 leaver who left" in asked[0]
     assert ret.years.rowCount() == 0

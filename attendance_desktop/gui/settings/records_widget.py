@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QDate, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 from sqlalchemy.engine import Engine
 
@@ -34,7 +35,9 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
             item = QTableWidgetItem(text)
             item.setToolTip(text)
             table.setItem(r, c, item)
-    table.resizeColumnsToContents()  # a few hundred rows at most (the lists are limited)
+    # widths from the first rows only: measuring all (up to 2,000) held the GUI for seconds
+    table.horizontalHeader().setResizeContentsPrecision(200)
+    table.resizeColumnsToContents()
 
 
 def _read(engine: Engine, actor: Actor, kind: str, source: str,
@@ -63,6 +66,7 @@ class RecordsPage(QWidget):
         today = ctx.today()
         self.start.setDate(QDate(today.year - 1, today.month, min(today.day, 28)))
         self.end.setDate(QDate(today.year, today.month, today.day))
+        self.stale = True  # read when first shown
         self.loader = PageLoad(self, lambda: ([], []), self._show, self.message,
                                "the records")
         self.loader.failed.disconnect(self.loader._fail)
@@ -75,9 +79,18 @@ class RecordsPage(QWidget):
     def _range(self) -> tuple[dt.date, dt.date]:
         return self.start.date().toPython(), self.end.date().toPython()  # type: ignore[return-value]
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()
+
     @Slot()
     def refresh(self) -> None:
-        """Read the logs on the serial worker with the filters as they are now."""
+        """Read the logs on the serial worker with the filters as they are now; a page not
+        shown yet reads when it is first shown (they are long lists, and the head's only)."""
+        self.stale = not self.isVisible()
+        if self.stale:
+            return
         start, end = self._range()
         self.loader.work = partial(_read, self.ctx.engine, self.ctx.actor,
                                    self.kind.currentData(), self.source.currentData(), start,
