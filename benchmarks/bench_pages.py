@@ -178,7 +178,7 @@ def _choose_pupil(ctx: Any, navigator: Any, app: Any,
         page.show()
         open_pages.append(page)
         settle(Meter(), app)
-        rows = page.table.rowCount()
+        rows = page.model.rowCount()
         turn[0] = (turn[0] + 37) % max(rows, 1)
         meter = Meter()
         meter.busy(lambda: page.table.selectRow(turn[0]))

@@ -144,7 +144,7 @@ def test_pupils_page_import_and_profile_history_and_export(qtbot, ctx, tmp_path,
     qtbot.mouseClick(w.ctf_import, Qt.MouseButton.LeftButton)
     assert wait_idle(10)
     assert told[0].startswith("Imported the CTF: 2 pupils added")
-    assert w.table.rowCount() == 2
+    assert w.model.rowCount() == 2
     izzy = next(p for p in pupil_service.list_pupils(ctx.engine) if p.upn == f.UPN_A)
     w.show_pupil(izzy.id)
     assert wait_idle(10)

@@ -59,7 +59,7 @@ def _read(_w=None):
 
 def _names(w):
     _read()
-    return [w.table.item(r, 0).text() for r in range(w.table.rowCount())]
+    return w.names()
 
 
 def test_search_by_name_upn_or_class_with_ctrl_f_and_class_filter(qtbot, ctx):

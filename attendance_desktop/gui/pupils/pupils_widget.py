@@ -7,7 +7,7 @@ from functools import partial
 from typing import cast
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -44,6 +45,7 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     LeaveDialog,
     PupilEditDialog,
 )
+from attendance_desktop.gui.pupils.pupil_list_model import PupilListModel, row_texts
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -574,11 +576,14 @@ class PupilsWidget(QWidget):
         self.leavers = QCheckBox("Sho&w leavers")
         self.leavers.setObjectName("showLeavers")
         self.leavers.toggled.connect(self._filter_changed)
-        self.table = QTableWidget(0, 3)
+        self.model = PupilListModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setObjectName("pupilList")
         self.table.setAccessibleName("Pupils")
-        self.table.setHorizontalHeaderLabels(["Name", "Class", "Year"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # class and year widths from the first rows, not all 2,000 at every change
+        self.table.horizontalHeader().setResizeContentsPrecision(100)
         self.table.horizontalHeader().setSectionResizeMode(
             1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(
@@ -587,7 +592,7 @@ class PupilsWidget(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.itemSelectionChanged.connect(self._selected)
+        self.table.selectionModel().selectionChanged.connect(self._selected)
         self.count = QLabel("")
         self.count.setObjectName("pupilListCount")
         self.add_button = QPushButton("&Add pupil…")
@@ -706,26 +711,16 @@ class PupilsWidget(QWidget):
         self._loaded_controls()
         self._show_classes(data.classes)
         self.pupils = data.pupils
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(self.pupils))
-        grey = QBrush(theme.colour("muted"))
-        selected_row = -1
-        for r, p in enumerate(self.pupils):
-            name = p.name if p.on_roll else f"{p.name} (left {p.leaving_date:%d/%m/%Y})"
-            for col, text in enumerate((name, p.class_name, p.year_group)):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, p.id)
-                item.setToolTip(f"{p.name} · UPN {p.upn or '—'}")
-                if not p.on_roll:
-                    item.setForeground(grey)
-                self.table.setItem(r, col, item)
-            if p.id == keep:
-                selected_row = r
+        selections = self.table.selectionModel()
+        selections.blockSignals(True)
+        self.model.set_pupils(self.pupils)
+        selected_row = self.model.row_of(keep) if keep is not None else -1
         if selected_row >= 0:
             self.table.selectRow(selected_row)
+            self.table.scrollTo(self.model.index(selected_row, 0))
         else:
             self.table.clearSelection()
-        self.table.blockSignals(False)
+        selections.blockSignals(False)
         on_roll = sum(1 for p in self.pupils if p.on_roll)
         self.count.setText(f"{len(self.pupils)} shown ({on_roll} on roll)")
         if keep is not None and (selected_row >= 0 or self.profile.pupil_id == keep):
@@ -735,8 +730,11 @@ class PupilsWidget(QWidget):
             self.profile.show_pupil(None)
         self.list_loaded.emit()
 
-    @Slot()
-    def _selected(self) -> None:
+    def names(self) -> list[str]:
+        """The list as shown (first column)."""
+        return [row_texts(p)[0] for p in self.model.pupils]
+
+    def _selected(self, *_changes: object) -> None:
         rows = self.table.selectionModel().selectedRows()
         self.profile.show_pupil(self.pupils[rows[0].row()].id if rows else None)
 
