@@ -195,3 +195,24 @@ def test_a_settings_read_that_fails_shows_a_plain_line(qtbot, ctx, school, monke
     assert wait_idle(10)
     assert page.log.isEnabled()
     assert page.log.ui.changeLogMessage.text() == ""
+
+
+def test_the_profiles_what_if_figures_are_worked_out_on_the_worker(qtbot, ctx, school,
+                                                                    monkeypatch):
+    from attendance_desktop.services.trackers import whatif_service
+
+    page = PupilsWidget(_as(ctx, OFFICE))
+    qtbot.addWidget(page)
+    page.show()
+    assert wait_idle(10)
+    gate = Gate(monkeypatch, whatif_service, "pupil_whatif")
+    pid = school.ash_pupils[0]
+    page.show_pupil(pid)
+    qtbot.waitUntil(lambda: bool(gate.threads), timeout=5000)
+    assert gate.threads[0] is not threading.main_thread()
+    gate.opened.set()
+    assert wait_idle(10)
+    panel = page.profile.whatif
+    expected = whatif_service.profile_lines(gate.real(ctx.engine, pid))
+    assert panel.rows == expected
+    assert panel.isVisible() == bool(expected)
