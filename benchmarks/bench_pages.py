@@ -18,6 +18,8 @@ Figures, per page (medians of the repeats):
 * gui: all the time spent on the GUI thread for the page (constructor, show, every
   hand-over and paint; time spent only waiting for the worker is left out).
 * ready: wall time until the page shows its data (for context).
+* sql: statements the page ran on the GUI thread, and the time spent in them (from
+  SQLAlchemy's cursor events; fetching is counted only as far as execute does it).
 
 Baseline: a bare QWidget with a QTableWidget of the same size shown the same way. Prints
 the figures; never fails on machine speed.
@@ -31,6 +33,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +49,32 @@ from attendance_desktop.services.demo import demo_service
 TODAY = dt.date(2026, 7, 15)  # a Wednesday near the end of the year: a full year of marks
 
 
+class SqlOnGui:
+    """Counts the statements run on the GUI thread (main thread) and their time."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.count = 0
+        self.ms = 0.0
+        self._t: dict[int, float] = {}
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, *_: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._t[id(conn)] = time.perf_counter()
+
+    def _after(self, conn: Any, *_: Any) -> None:
+        t = self._t.pop(id(conn), None)
+        if t is not None:
+            self.count += 1
+            self.ms += (time.perf_counter() - t) * 1000
+
+
+SQL: SqlOnGui | None = None
+
+
 class Meter:
     """Times the GUI thread's busy stretches: each call made through `busy` is one."""
 
@@ -53,6 +82,8 @@ class Meter:
         self.stretches: list[float] = []
         self.start = time.perf_counter()
         self.end = self.start
+        self.sql0 = (SQL.count, SQL.ms) if SQL is not None else (0, 0.0)
+        self.sql = (0, 0.0)
 
     def busy(self, fn: Callable[[], Any]) -> Any:
         t = time.perf_counter()
@@ -79,6 +110,8 @@ def settle(meter: Meter, app: Any) -> None:
             settle(meter, app)
             return
     meter.end = time.perf_counter()
+    if SQL is not None:
+        meter.sql = (SQL.count - meter.sql0[0], SQL.ms - meter.sql0[1])
 
 
 def run(pupils: int, seed: int, repeats: int, areas: list[str]) -> dict[str, dict[str, float]]:
@@ -99,6 +132,8 @@ def run(pupils: int, seed: int, repeats: int, areas: list[str]) -> dict[str, dic
                                            years=1)
         print(f"\n== {summary.pupils_on_roll} pupils on roll, {summary.marks} marks "
               f"({time.perf_counter() - t:.1f} s to create the demo school)")
+        global SQL
+        SQL = SqlOnGui(engine)
         ctx = AppContext(paths=paths, engine=engine, actor=Actor("Bench Head", Role.HEAD),
                          clock=lambda: dt.datetime.combine(TODAY, dt.time(10, 30)))
         navigator = Navigator(ctx)
@@ -154,13 +189,16 @@ def run(pupils: int, seed: int, repeats: int, areas: list[str]) -> dict[str, dic
                 runs[name].append(case())
                 close_pages()
         engine.dispose()
-    print(f"{'page':<30} {'block ms':>9} {'gui ms':>9} {'ready ms':>9}   (medians, n={repeats})")
+    print(f"{'page':<30} {'block ms':>9} {'gui ms':>9} {'ready ms':>9} {'sql n':>6}"
+          f" {'sql ms':>7}   (medians, n={repeats})")
     for name, meters in runs.items():
         block, gui, ready = (statistics.median(m.figures()[i] for m in meters)
                              for i in range(3))
-        results[name] = {"block": block, "gui": gui, "ready": ready}
+        n = statistics.median(m.sql[0] for m in meters)
+        sql_ms = statistics.median(m.sql[1] for m in meters)
+        results[name] = {"block": block, "gui": gui, "ready": ready, "sql": sql_ms}
         flag = "  > 100 ms" if block > 100 else ""
-        print(f"{name:<30} {block:9.1f} {gui:9.1f} {ready:9.1f}{flag}")
+        print(f"{name:<30} {block:9.1f} {gui:9.1f} {ready:9.1f} {n:6.0f} {sql_ms:7.1f}{flag}")
     return results
 
 
