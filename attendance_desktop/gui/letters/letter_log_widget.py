@@ -127,11 +127,13 @@ class LetterLogWidget(QWidget):
             start, end = self.start.date().toPython(), self.end.date().toPython()
         else:
             start = end = None
-        self.entries = letter_service.list_letters(
+        # -1: a pupil's profile with nobody chosen (nothing to read)
+        self.entries = [] if self.pupil_id == -1 else letter_service.list_letters(
             self.ctx.engine, template_key=self.type_combo.currentData(), start=start, end=end,
             pupil_id=self.pupil_id)
         self.table.setRowCount(len(self.entries))
-        emailed = outbox.deliveries(self.ctx.engine, [e.id for e in self.entries])
+        emailed = outbox.deliveries(self.ctx.engine, [e.id for e in self.entries]) \
+            if self.entries else {}
         for r, e in enumerate(self.entries):
             how = emailed[e.id].summary if e.id in emailed else "paper"  # email outcome
             values = (f"{e.sent_on:%d %b %Y}", e.title, e.pupil_names, e.addressee,
