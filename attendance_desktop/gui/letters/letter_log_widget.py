@@ -39,10 +39,11 @@ def _qdate(day: dt.date) -> QDate:
 
 class LetterLogWidget(QWidget):
     """All letters sent; with `pupil_id`, only that pupil's letters (for a pupil's profile:
-    `LetterLogWidget(ctx, pupil_id=12)`), every date, without the pupil filter."""
+    `LetterLogWidget(ctx, pupil_id=12)`), every date, without the pupil filter.
+    `read_now=False`: nothing is read until `refresh` (a tab not shown yet)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *,
-                 pupil_id: int | None = None) -> None:
+                 pupil_id: int | None = None, read_now: bool = True) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.pupil_id = pupil_id
@@ -51,7 +52,8 @@ class LetterLogWidget(QWidget):
         if pupil_id is not None:
             for w in (self.start, self.end, self.pupil, *self._date_labels):
                 w.hide()
-        self.refresh()
+        if read_now:  # else its owner refreshes it when it is shown
+            self.refresh()
 
     def show_pupil(self, pupil_id: int | None) -> None:
         """In a pupil's profile (a navigator panel): this pupil's letters; None, nobody's."""
