@@ -37,7 +37,7 @@ class PageLoad(BackgroundLoad):
         self.what = what  # "the policy", for the failure line
         self.broken = False  # the last read failed: its line goes when one succeeds
         self.loaded.connect(self._show)
-        self.failed.connect(self._fail)
+        self.failed.connect(self.show_failure)
 
     @Slot()
     def request(self) -> None:
@@ -55,7 +55,7 @@ class PageLoad(BackgroundLoad):
         self.page.setEnabled(True)
 
     @Slot()
-    def _fail(self) -> None:
+    def show_failure(self) -> None:
         exc = self.error
         self.broken = True
         if isinstance(exc, ServiceError):

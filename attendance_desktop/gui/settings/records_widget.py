@@ -69,7 +69,7 @@ class RecordsPage(QWidget):
         self.stale = True  # read when first shown
         self.loader = PageLoad(self, lambda: ([], []), self._show, self.message,
                                "the records")
-        self.loader.failed.disconnect(self.loader._fail)
+        self.loader.failed.disconnect(self.loader.show_failure)
         self.loader.failed.connect(self._failed)
         ui.showButton.clicked.connect(self.refresh)
         for combo in (self.kind, self.source):
@@ -100,7 +100,7 @@ class RecordsPage(QWidget):
     def _failed(self) -> None:
         exc = self.loader.error
         if not isinstance(exc, ServiceError):
-            PageLoad._fail(self.loader)
+            self.loader.show_failure()
             return
         self.loader.broken = True  # the line goes when a read succeeds
         self.message.show_warning(str(exc)[:1].upper() + str(exc)[1:] + ".")
