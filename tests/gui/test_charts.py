@@ -158,13 +158,16 @@ def test_dark_palette_draws_dark_charts(qtbot, qapp, request, chart_ctx) -> None
 
 def test_pupil_profile_chart(qtbot, chart_ctx) -> None:  # type: ignore[no-untyped-def]
     from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
+    from attendance_desktop.gui.serial_worker import wait_idle
 
     w = PupilsWidget(chart_ctx)
     qtbot.addWidget(w)
     w.resize(1366, 768)
     w.show()
+    assert wait_idle(10)  # the list is read on the serial worker
     ann = next(p.id for p in w.pupils if p.name.startswith("Ann"))
     w.show_pupil(ann)
+    assert wait_idle(10)
     profile = w.profile
     profile.tabs.setCurrentWidget(profile.chart)
     panel = profile.chart.panel

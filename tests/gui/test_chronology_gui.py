@@ -13,6 +13,7 @@ from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Contact, PupilContact
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.gui.trackers.chronology_dialogs import AddEntryDialog
 from attendance_desktop.gui.trackers.whatif_panel import short
 from attendance_desktop.services.pupils import class_service, pupil_service
@@ -58,11 +59,13 @@ def _widget(qtbot, ctx, actor=OFFICE):  # type: ignore[no-untyped-def]
     qtbot.addWidget(w)
     w.resize(1366, 768)
     w.show()
+    assert wait_idle(10)  # the list is read on the serial worker
     return w
 
 
 def _open_chronology(w, pupil_id):  # type: ignore[no-untyped-def]
     w.show_pupil(pupil_id)
+    assert wait_idle(10)
     tabs = w.profile.tabs
     tabs.setCurrentWidget(w.profile.chronology)
     return w.profile.chronology
@@ -198,6 +201,7 @@ def test_what_if_figures_on_the_profile_and_screenshots(qtbot, ctx, school_year)
                                  details="Family support for morning routines")
     w = _widget(qtbot, ctx)
     w.show_pupil(ids["Zoë"])
+    assert wait_idle(10)
     expected = whatif_service.profile_lines(
         whatif_service.whatif_for(ctx.engine, [ids["Zoë"]], TODAY)[ids["Zoë"]])
     panel = w.profile.whatif

@@ -17,6 +17,7 @@ from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.pupils import ctf_import_dialog
 from attendance_desktop.gui.pupils.ctf_import_dialog import CtfImportDialog
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.pupils import pupil_service
 from tests.gui.conftest import SCREENSHOTS as SHOTS
 from tests.services import ctf_files as f
@@ -130,6 +131,7 @@ def test_pupils_page_import_and_profile_history_and_export(qtbot, ctx, tmp_path,
     qtbot.addWidget(w)
     w.resize(1366 - 170, 720)
     w.show()
+    assert wait_idle(10)  # the list is read on the serial worker
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
     told = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))
@@ -140,10 +142,12 @@ def test_pupils_page_import_and_profile_history_and_export(qtbot, ctx, tmp_path,
 
     monkeypatch.setattr(ctf_import_dialog.CtfImportDialog, "exec", run_dialog)
     qtbot.mouseClick(w.ctf_import, Qt.MouseButton.LeftButton)
+    assert wait_idle(10)
     assert told[0].startswith("Imported the CTF: 2 pupils added")
-    assert w.table.rowCount() == 2
+    assert w.model.rowCount() == 2
     izzy = next(p for p in pupil_service.list_pupils(ctx.engine) if p.upn == f.UPN_A)
     w.show_pupil(izzy.id)
+    assert wait_idle(10)
     table = w.profile.previous
     assert table.rowCount() == 2
     assert [table.item(0, c).text() for c in range(8)] == [
@@ -169,4 +173,5 @@ def test_read_only_users_cannot_import(qtbot, ctx):
     ctx.actor = Actor("Rea Der", Role.READONLY)
     w = PupilsWidget(ctx)
     qtbot.addWidget(w)
+    assert wait_idle(10)  # enabled or not once the list has come
     assert not w.ctf_import.isEnabled()

@@ -18,6 +18,7 @@ from attendance_desktop.gui.pupils.pupil_dialogs import (
     PupilEditDialog,
 )
 from attendance_desktop.gui.pupils.pupils_widget import PupilsWidget
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.pupils import class_service, pupil_contacts, pupil_service
 from attendance_desktop.services.pupils.pupil_contacts import ContactInput, LinkInput
 from attendance_desktop.services.pupils.pupil_service import PupilInput
@@ -48,11 +49,18 @@ def _widget(qtbot, ctx, actor=OFFICE):
     qtbot.addWidget(w)
     w.resize(1366 - 170, 720)
     w.show()
+    _read(w)
     return w
 
 
+def _read(_w=None):
+    """The page reads on the serial worker: let the reads asked for so far be shown."""
+    assert wait_idle(10)
+
+
 def _names(w):
-    return [w.table.item(r, 0).text() for r in range(w.table.rowCount())]
+    _read()
+    return w.names()
 
 
 def test_search_by_name_upn_or_class_with_ctrl_f_and_class_filter(qtbot, ctx):
@@ -98,6 +106,7 @@ def test_add_pupil_with_validation_then_profile_shows_it(qtbot, ctx, monkeypatch
 
     monkeypatch.setattr(PupilEditDialog, "exec", fill)
     w.add_button.click()
+    _read()
     assert "Legal surname" in seen["message"]
     assert "UPN" in seen["message"]
     assert "Dev Evans" in _names(w)
@@ -110,6 +119,7 @@ def test_contacts_priority_and_emergency_warning(qtbot, ctx, monkeypatch):
     _oak, _ash, ids = _school(ctx.engine)
     w = _widget(qtbot, ctx)
     w.show_pupil(ids["Ada"])
+    _read()
     answers = iter([("Brook", "Mary", "Mother", "07700 900001"),
                     ("Brook", "Joe", "Grandparent", "07700 900002")])
 
@@ -124,29 +134,35 @@ def test_contacts_priority_and_emergency_warning(qtbot, ctx, monkeypatch):
 
     monkeypatch.setattr(ContactDialog, "exec", fill)
     w.profile.add_contact.click()
+    _read()
     assert "Only 1 emergency contact" in w.profile.contact_warning.text()
     w.profile.add_contact.click()
+    _read()
     assert not w.profile.contact_warning.isVisible()
     table = w.profile.contact_table
     assert [table.item(r, 1).text() for r in range(2)] == ["Mary Brook", "Joe Brook"]
     table.selectRow(1)
     w.profile.up_contact.click()
+    _read()
     assert [table.item(r, 1).text() for r in range(2)] == ["Joe Brook", "Mary Brook"]
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
     table.selectRow(0)
     w.profile.unlink_contact.click()
+    _read()
     assert "Only 1 emergency contact" in w.profile.contact_warning.text()
     assert [c.name for c in pupil_contacts.list_contacts(ctx.engine, ids["Ada"])] == [
         "Mary Brook"]
     # a sibling shares Mary as a contact
     w.show_pupil(ids["Ben"])
+    _read()
     texts = iter([("brook", True), ("Mother", True)])
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: next(texts)))
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda parent, title, label,
                                                               items, *a: (
         next(i for i in items if "Mary" in i), True)))
     w.profile.link_contact.click()
+    _read()
     assert [(c.name, c.link.relationship, c.other_pupils)
             for c in pupil_contacts.list_contacts(ctx.engine, ids["Ben"])] == [
         ("Mary Brook", "Mother", 1)]
@@ -159,11 +175,13 @@ def test_leave_keeps_history_and_leavers_show_on_demand(qtbot, ctx, school_year,
         put_mark(s.get_bind(), HEAD, ids["Cara"], dt.date(2025, 11, 17), "PM", "O")
     w = _widget(qtbot, ctx)
     w.show_pupil(ids["Cara"])
+    _read()
     assert "50.0%" in w.profile.attendance.text()
     # move class
     monkeypatch.setattr(QInputDialog, "getItem",
                         staticmethod(lambda *a, **k: ("Ash", True)))
     w.profile.move_button.click()
+    _read()
     assert pupil_service.get_pupil(ctx.engine, ids["Cara"]).data.class_id == ash
 
     def leave(dialog):
@@ -177,10 +195,13 @@ def test_leave_keeps_history_and_leavers_show_on_demand(qtbot, ctx, school_year,
 
     monkeypatch.setattr(LeaveDialog, "exec", leave)
     w.profile.leave_button.click()
+    _read()
     assert "Cara Dale" not in _names(w)
     w.leavers.setChecked(True)
+    _read()
     assert "Cara Dale (left 18/11/2025)" in _names(w)
     w.show_pupil(ids["Cara"])
+    _read()
     assert "Left on 18 November 2025: Moved away" in w.profile.leaver.text()
     assert "50.0%" in w.profile.attendance.text()  # history still reported
     assert pupil_service.get_pupil(ctx.engine, ids["Cara"]).leaving_reason == "Moved away"
@@ -203,7 +224,9 @@ def test_photo_and_profile_screenshot(qtbot, ctx, school_year, tmp_path, monkeyp
                         staticmethod(lambda *a, **k: (str(path), "")))
     w = _widget(qtbot, ctx)
     w.show_pupil(ids["Ada"])
+    _read()
     w.profile.photo_button.click()
+    _read()
     assert pupil_service.get_pupil(ctx.engine, ids["Ada"]).has_photo
     assert not w.profile.photo.pixmap().isNull()
     save_screenshot(w, "pupils_profile")
@@ -227,6 +250,7 @@ def test_main_window_links_to_a_pupil(qtbot, ctx):
     qtbot.addWidget(window)
     window.show()
     window.show_pupil(ids["Ben"])
+    _read()
     page = window.current_page()
     assert isinstance(page, PupilsWidget)
     assert page.profile.name.text() == "<h2>Ben Carter</h2>"
@@ -249,6 +273,7 @@ def test_profile_shows_leave_requests_and_letters_sent(qtbot, ctx, school_year):
 
     w = _widget(qtbot, ctx)
     w.show_pupil(ada)
+    _read()
     profile = w.profile
     leave = profile.leave_table
     assert leave.rowCount() == 1
@@ -260,5 +285,6 @@ def test_profile_shows_leave_requests_and_letters_sent(qtbot, ctx, school_year):
     assert letters.table.rowCount() == 1
     assert "Brook" in letters.table.item(0, 2).text()
     w.show_pupil(ids["Ben"])
+    _read()
     assert profile.leave_table.rowCount() == 0
     assert profile.letters.table.rowCount() == 0

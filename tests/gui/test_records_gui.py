@@ -14,6 +14,7 @@ from attendance_desktop.db.models import Mark, Pupil, Staff
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import login_dialog
 from attendance_desktop.gui.login_dialog import LoginDialog, has_staff_accounts
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.pupils import pupil_service
@@ -114,12 +115,14 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     page = SettingsWidget(head)
     qtbot.addWidget(page)
     page.show()
+    assert wait_idle(10)  # the pages read on the serial worker
     page.tabs.setCurrentWidget(page.records)
     rec = page.records
     rec.start.setDate(rec.start.date().addYears(-1))
     # The services stamp changes with the computer's clock, the page with the test's.
     rec.end.setDate(QDate(2030, 1, 1))
     rec.refresh()
+    assert wait_idle(10)  # the pages read on the serial worker
     assert rec.access.rowCount() == 1
     assert rec.access.item(0, 2).text() == "export marks"
     assert rec.access.item(0, 4).text() == "marks.csv"  # the file name only
@@ -128,11 +131,13 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     assert ("Legal surname", "Real", "Realname") in surnames
     save_screenshot(page, "settings_records")
     rec.kind.setCurrentIndex(rec.kind.findData("print"))
+    assert wait_idle(10)
     assert rec.access.rowCount() == 0
 
     page.tabs.setCurrentWidget(page.retention)
     ret = page.retention
     ret.refresh()  # today 20/11/2025: the 2019 mark is due, the leaver is too
+    assert wait_idle(10)  # counted on the serial worker
     assert ret.years.rowCount() == 1
     assert ret.years.item(0, 1).text() == "1"
     assert ret.leavers.rowCount() == 1
@@ -146,6 +151,7 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", answer)
     with qtbot.waitSignal(ret.removed, timeout=3000):
         ret.remove_button.click()
+    assert wait_idle(10)
     assert "Remove 1 register entry dated" in asked[0]
     assert "of 1 leaver who left" in asked[0]
     assert ret.years.rowCount() == 0
@@ -160,6 +166,7 @@ def test_records_and_retention_are_the_heads(qtbot, ctx):
                         actor=auth_service.Actor("Olly", Role.OFFICE, 5))
     page = SettingsWidget(office)
     qtbot.addWidget(page)
+    assert wait_idle(10)
     for w in (page.records, page.retention):
         assert not page.tabs.isTabEnabled(page.tabs.indexOf(w))
     assert not page.retention.remove_button.isEnabled()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from attendance_desktop.domain.policy import PRESETS
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.services.pupils import class_service
@@ -51,6 +52,7 @@ def _settings(qtbot, ctx, actor):
     qtbot.addWidget(widget)
     widget.resize(1366 - 170, 720)
     widget.show()
+    assert wait_idle(10)  # the pages read on the serial worker
     return widget
 
 
@@ -59,17 +61,20 @@ def test_head_changes_are_saved_and_recorded_in_the_change_log(qtbot, ctx, schoo
     # school details
     w.school.form.ui.urn.setText("654321")
     w.school.save_button.click()
+    assert wait_idle(10)  # the pages read on the serial worker
     assert school_service.get_school(ctx.engine).details.urn == "654321"
     # policy
     w.tabs.setCurrentIndex(1)
     w.policy.editor._editors["target_pct"].setValue(97.0)
     w.policy.save_button.click()
+    assert wait_idle(10)  # the pages read on the serial worker
     assert policy_service.load_policy(ctx.engine).target_pct == 97.0
     # session times: a broken rule is refused and nothing changes
     w.tabs.setCurrentIndex(2)
     w.sessions.form.edits["pm"][2].setTime(QTime(13, 30))  # pm open 15 min, am 25
     assert "same length" in w.sessions.form.message.text()
     w.sessions.save_button.click()
+    assert wait_idle(10)  # the pages read on the serial worker
     assert "Not saved" in w.sessions.result.text()
     assert policy_service.load_policy(ctx.engine).pm.closes == dt.time(13, 40)
     # calendar: move Spring 1's first day, add a closure
@@ -77,11 +82,13 @@ def test_head_changes_are_saved_and_recorded_in_the_change_log(qtbot, ctx, schoo
     spring1_first = w.calendar.editor.halves[2][2]
     spring1_first.setDate(QDate(2026, 1, 6))
     w.calendar.save_button.click()
+    assert wait_idle(10)  # the pages read on the serial worker
     year = calendar_service.list_years(ctx.engine)[0]
     assert year.half_terms[2].start == dt.date(2026, 1, 6)
     w.calendar.closure_date.setDate(QDate(2026, 3, 2))
     w.calendar.closure_text.setText("Boiler repair")
     w.calendar.add_closure_button.click()
+    assert wait_idle(10)  # the pages read on the serial worker
     assert not calendar_service.load_calendar(ctx.engine).is_school_day(dt.date(2026, 3, 2))
     save_screenshot(w, "settings_calendar")
     # the change log shows who, when, old and new

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel
 
 from attendance_desktop.domain.policy import Band
 from attendance_desktop.domain.roles import Actor, Role
+from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.gui.settings import labels
 from attendance_desktop.gui.settings.policy_widget import PolicyEditor
 from attendance_desktop.gui.settings.records_table import RecordsTable
@@ -30,6 +31,7 @@ def test_policy_changes_are_logged_in_words(qtbot, ctx) -> None:
     assert {"bands", "kiosk_reasons", "leave_notice_unit", "flag_signed_letter",
             "band_letters", "n_code_limit_school_days"} <= set(changed)
     log = ChangeLogWidget(ctx)
+    assert wait_idle(10)  # the pages read on the serial worker
     qtbot.addWidget(log)
     rows = [[log.table.item(r, c).text() for c in range(6)] for r in range(log.table.rowCount())]
     by_setting = {r[2]: r for r in rows}

@@ -39,10 +39,11 @@ def _qdate(day: dt.date) -> QDate:
 
 class LetterLogWidget(QWidget):
     """All letters sent; with `pupil_id`, only that pupil's letters (for a pupil's profile:
-    `LetterLogWidget(ctx, pupil_id=12)`), every date, without the pupil filter."""
+    `LetterLogWidget(ctx, pupil_id=12)`), every date, without the pupil filter.
+    `read_now=False`: nothing is read until `refresh` (a tab not shown yet)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *,
-                 pupil_id: int | None = None) -> None:
+                 pupil_id: int | None = None, read_now: bool = True) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.pupil_id = pupil_id
@@ -51,7 +52,8 @@ class LetterLogWidget(QWidget):
         if pupil_id is not None:
             for w in (self.start, self.end, self.pupil, *self._date_labels):
                 w.hide()
-        self.refresh()
+        if read_now:  # else its owner refreshes it when it is shown
+            self.refresh()
 
     def show_pupil(self, pupil_id: int | None) -> None:
         """In a pupil's profile (a navigator panel): this pupil's letters; None, nobody's."""
@@ -127,11 +129,13 @@ class LetterLogWidget(QWidget):
             start, end = self.start.date().toPython(), self.end.date().toPython()
         else:
             start = end = None
-        self.entries = letter_service.list_letters(
+        # -1: a pupil's profile with nobody chosen (nothing to read)
+        self.entries = [] if self.pupil_id == -1 else letter_service.list_letters(
             self.ctx.engine, template_key=self.type_combo.currentData(), start=start, end=end,
             pupil_id=self.pupil_id)
         self.table.setRowCount(len(self.entries))
-        emailed = outbox.deliveries(self.ctx.engine, [e.id for e in self.entries])
+        emailed = outbox.deliveries(self.ctx.engine, [e.id for e in self.entries]) \
+            if self.entries else {}
         for r, e in enumerate(self.entries):
             how = emailed[e.id].summary if e.id in emailed else "paper"  # email outcome
             values = (f"{e.sent_on:%d %b %Y}", e.title, e.pupil_names, e.addressee,

@@ -23,7 +23,7 @@ class LettersWidget(QWidget):
         self.tabs.setAccessibleName("Letters")
         self.send = SendLettersWidget(ctx)
         self.templates = TemplateEditorWidget(ctx)
-        self.log = LetterLogWidget(ctx)
+        self.log = LetterLogWidget(ctx, read_now=False)  # read when its tab is shown
         self.tabs.addTab(self.send, "Make letters")
         self.tabs.addTab(self.templates, "Templates")
         self.tabs.addTab(self.log, "Letters sent")

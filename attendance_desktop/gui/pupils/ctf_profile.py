@@ -24,8 +24,8 @@ def previous_schools_table() -> QWidget:
     return table
 
 
-def show_previous_schools(table, ctx: AppContext, pupil_id: int) -> None:  # type: ignore[no-untyped-def]
-    rows = previous_school.history(ctx.engine, pupil_id)
+def show_previous_schools(table, rows: list[previous_school.PreviousYear]) -> None:  # type: ignore[no-untyped-def]
+    """Fill the table from `previous_school.history` (read off the GUI thread)."""
     fill_table(table, [
         (y.academic_year, y.school, str(y.possible), str(y.attended), str(y.authorised),
          str(y.unauthorised), "—" if y.attendance_pct is None else f"{y.attendance_pct:.1f}%",

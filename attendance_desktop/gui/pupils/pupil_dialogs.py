@@ -13,14 +13,16 @@ from attendance_desktop.gui.generated.pupils.ui_leave_dialog import Ui_LeaveDial
 from attendance_desktop.gui.generated.pupils.ui_pupil_edit_dialog import Ui_PupilEditDialog
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.pupils import pupil_service
+from attendance_desktop.services.pupils import pupil_contacts, pupil_service
 from attendance_desktop.services.pupils.class_service import ClassInfo
+from attendance_desktop.services.pupils.pupil_contacts import (
+    ContactInput,
+    LinkInput,
+)
 from attendance_desktop.services.pupils.pupil_service import (
     GROUP_FLAGS,
     SEN_LABELS,
     YEAR_GROUPS,
-    ContactInput,
-    LinkInput,
     PupilInput,
 )
 
@@ -203,10 +205,10 @@ class ContactDialog(QDialog):
         contact, link = self.values()
         try:
             if self.link_id is None:
-                pupil_service.add_contact(self.ctx.engine, self.ctx.actor, self.pupil_id,
+                pupil_contacts.add_contact(self.ctx.engine, self.ctx.actor, self.pupil_id,
                                           contact, link)
             else:
-                pupil_service.update_contact(self.ctx.engine, self.ctx.actor, self.link_id,
+                pupil_contacts.update_contact(self.ctx.engine, self.ctx.actor, self.link_id,
                                              contact, link)
         except ServiceError as exc:
             self.ui.message.show_error(str(exc))

@@ -1,511 +1,52 @@
-"""Pupils area: a searchable list on the left, the selected pupil's profile on the right."""
+"""Pupils area: a searchable list on the left, the selected pupil's profile on the right
+(gui/pupils/profile_widget.py)."""
 
 from __future__ import annotations
 
-from typing import cast
+import logging
+from functools import partial
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QBrush, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from attendance_desktop.gui import theme
-from attendance_desktop.gui.charts.pupil_chart_widget import PupilChartWidget
-from attendance_desktop.gui.common import MessageLabel, image_file_to_png
-from attendance_desktop.gui.navigator import Navigator, PupilPanel
-from attendance_desktop.gui.pupils import ctf_profile
+from attendance_desktop.gui.background_load import BackgroundLoad
+from attendance_desktop.gui.navigator import Navigator
+from attendance_desktop.gui.pupils import pupil_reads
 from attendance_desktop.gui.pupils.ctf_import_dialog import import_ctf_file
+from attendance_desktop.gui.pupils.profile_widget import LOADING_TEXT, PupilProfileWidget
 from attendance_desktop.gui.pupils.pupil_dialogs import (
-    YEAR_LABELS,
-    ContactDialog,
-    LeaveDialog,
     PupilEditDialog,
 )
-from attendance_desktop.gui.tables import fill_table, read_only_table
+from attendance_desktop.gui.pupils.pupil_list_model import PupilListModel, row_texts
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.leave import leave_reads as leave_service
-from attendance_desktop.services.pupils import class_service, pupil_service
+from attendance_desktop.services.pupils import class_service
 from attendance_desktop.services.pupils.pupil_service import (
-    SEN_LABELS,
-    ContactLink,
-    LinkInput,
     PupilSummary,
 )
-from attendance_desktop.services.school import policy_service
 
-PHOTO_MAX_SIDE = 480
-SEX_LABELS = {"F": "Female", "M": "Male", "X": "Other / not known", "": "Not recorded"}
-YES = "✓"
-
-
-def _yes(flag: bool) -> str:
-    return YES if flag else ""
-
-
-class PupilProfileWidget(QWidget):
-    """Details, groups, attendance this year, contacts and photo of one pupil."""
-
-    def __init__(self, ctx: AppContext, owner: PupilsWidget) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.owner = owner
-        self.pupil_id: int | None = None
-        self.contacts: list[ContactLink] = []
-        can = ctx.actor.can_edit_pupils
-        self.photo = QLabel("No photo")
-        self.photo.setObjectName("pupilPhoto")
-        self.photo.setFixedSize(96, 120)
-        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        theme.set_role(self.photo, "picture")
-        self.name = QLabel("")
-        self.name.setObjectName("pupilName")
-        self.subtitle = QLabel("")
-        self.subtitle.setObjectName("pupilSubtitle")
-        self.leaver = MessageLabel("leaverBanner")
-        titles = QVBoxLayout()
-        titles.addWidget(self.name)
-        titles.addWidget(self.subtitle)
-        titles.addWidget(self.leaver)
-        titles.addStretch(1)
-        head = QHBoxLayout()
-        head.addWidget(self.photo)
-        head.addLayout(titles, 1)
-        navigator = owner.navigator
-        # the what-if figures beside the name (issue 16), from the trackers area
-        self.whatif = navigator.panel("trackers.whatif")
-        head.addWidget(self.whatif, 0, Qt.AlignmentFlag.AlignTop)
-
-        self.edit_button = QPushButton("&Edit details…")
-        self.move_button = QPushButton("&Move class…")
-        self.leave_button = QPushButton("&Leaving…")
-        self.leave_button.setToolTip("Record the last day on roll and the reason; nothing is"
-                                     " deleted")
-        self.back_button = QPushButton("Put back on roll")
-        self.photo_button = QPushButton("P&hoto…")
-        self.photo_button.setToolTip("A PNG or JPEG photo (shown on the kiosk)")
-        self.remove_photo = QPushButton("Remove photo")
-        self.ctf_button = QPushButton("Export CT&F…")
-        self.ctf_button.setObjectName("exportCtf")
-        self.ctf_button.setToolTip("A Common Transfer File for the next school (leavers)")
-        actions = QHBoxLayout()
-        for b, slot in ((self.edit_button, self._edit), (self.move_button, self._move),
-                        (self.leave_button, self._leave), (self.back_button, self._back),
-                        (self.photo_button, self._photo),
-                        (self.remove_photo, self._remove_photo),
-                        (self.ctf_button, self._export_ctf)):
-            b.clicked.connect(slot)
-            b.setEnabled(can)
-            actions.addWidget(b)
-        actions.addStretch(1)
-
-        details = QGroupBox("Details")
-        self.details = QFormLayout(details)
-        self.fields: dict[str, QLabel] = {}
-        for key, label in (("legal", "Legal name"), ("dob", "Date of birth"),
-                           ("sex", "Sex"), ("admission", "Admitted"), ("sen", "SEN"),
-                           ("groups", "Groups"), ("ethnicity", "Ethnicity"),
-                           ("notes", "Notes")):
-            value = QLabel("")
-            value.setObjectName(f"pupil_{key}")
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.fields[key] = value
-            self.details.addRow(f"{label}:", value)
-        attendance = QGroupBox("Attendance this academic year")
-        self.attendance = QLabel("")
-        self.attendance.setObjectName("pupilAttendance")
-        self.attendance.setWordWrap(True)
-        QVBoxLayout(attendance).addWidget(self.attendance)
-        upper = QHBoxLayout()
-        upper.addWidget(details, 3)
-        upper.addWidget(attendance, 2)
-
-        contacts = QGroupBox("Contacts (in the order to call)")
-        self.contact_warning = MessageLabel("contactWarning")
-        self.contact_table = QTableWidget(0, 7)
-        self.contact_table.setObjectName("contactTable")
-        self.contact_table.setAccessibleName("Contacts")
-        self.contact_table.setHorizontalHeaderLabels(
-            ["#", "Name", "Relationship", "Phone", "Parental resp.", "Lives with",
-             "Emergency"])
-        hdr = self.contact_table.horizontalHeader()
-        hdr.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        hdr.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.contact_table.verticalHeader().setVisible(False)
-        self.contact_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.contact_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.contact_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.contact_table.setMinimumHeight(130)
-        self.contact_table.doubleClicked.connect(self._edit_contact)
-        self.add_contact = QPushButton("Add co&ntact…")
-        self.link_contact = QPushButton("Link a sibling's contact…")
-        self.link_contact.setToolTip("Use a contact already held for a brother or sister")
-        self.edit_contact = QPushButton("Edit contact…")
-        self.up_contact = QPushButton("Call earlier")
-        self.down_contact = QPushButton("Call later")
-        self.unlink_contact = QPushButton("Remove from this pupil")
-        self.unlink_contact.setToolTip("The contact stays for any siblings and call records")
-        cbuttons = QHBoxLayout()
-        for b, slot in ((self.add_contact, self._add_contact),
-                        (self.link_contact, self._link_contact),
-                        (self.edit_contact, self._edit_contact),
-                        (self.up_contact, self._contact_up),
-                        (self.down_contact, self._contact_down),
-                        (self.unlink_contact, self._unlink)):
-            b.clicked.connect(slot)
-            b.setEnabled(can)
-            cbuttons.addWidget(b)
-        cbuttons.addStretch(1)
-        cl = QVBoxLayout(contacts)
-        cl.addWidget(self.contact_warning)
-        cl.addWidget(self.contact_table)
-        cl.addLayout(cbuttons)
-
-        self.message = MessageLabel("profileMessage")
-        # The pupil's record over time: contacts, leave requests and letters sent.
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("profileTabs")
-        self.tabs.addTab(contacts, "&Contacts")
-        self.leave_table = read_only_table(
-            ["Dates asked for", "Ground", "Sessions", "Status", "Decided"], "Leave requests",
-            object_name="leaveHistory")
-        self.leave_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch)
-        self.tabs.addTab(self.leave_table, "Lea&ve requests")
-        self.letters = navigator.panel("letters.log", pupil_id=-1)
-        self.letters.setObjectName("pupilLetters")
-        self.tabs.addTab(self.letters, "Le&tters sent")
-        self.previous = ctf_profile.previous_schools_table()
-        self.tabs.addTab(self.previous, "&Previous schools")
-        self.chronology = navigator.panel("trackers.chronology")  # issue 16
-        self.tabs.addTab(self.chronology, "Chron&ology")
-        self.chart = PupilChartWidget(ctx)  # counted when its tab is shown
-        # panels other areas own, told which pupil to show (Navigator.PupilPanel)
-        self.panels: list[PupilPanel] = [
-            cast(PupilPanel, w) for w in (self.whatif, self.chronology, self.letters)]
-        self.tabs.addTab(self.chart, "Attendance &graph")
-        layout = QVBoxLayout(self)
-        layout.addLayout(head)
-        layout.addLayout(actions)
-        layout.addWidget(self.message)
-        layout.addLayout(upper)
-        layout.addWidget(self.tabs, 1)
-        self.setEnabled(False)
-
-    # -- showing -----------------------------------------------------------------------
-    def show_pupil(self, pupil_id: int | None) -> None:
-        self.pupil_id = pupil_id
-        for panel in self.panels[:2]:  # the letters follow with the details below
-            panel.show_pupil(pupil_id)
-        self.chart.show_pupil(pupil_id)
-        self.message.clear_message()
-        if pupil_id is None:
-            self.setEnabled(False)
-            self.name.setText("<h2>No pupil selected</h2>")
-            self.subtitle.setText("Choose a pupil in the list (Ctrl+F to search).")
-            self.leaver.clear_message()
-            self.contact_table.setRowCount(0)
-            self.contact_warning.clear_message()
-            self.attendance.setText("")
-            for f in self.fields.values():
-                f.setText("")
-            self.photo.setPixmap(QPixmap())
-            self.photo.setText("No photo")
-            return
-        self.setEnabled(True)
-        p = pupil_service.get_pupil(self.ctx.engine, pupil_id)
-        d = p.data
-        self.name.setText(f"<h2>{p.name}</h2>")
-        year = YEAR_LABELS.get(d.year_group, f"Year {d.year_group}")
-        self.subtitle.setText(f"{p.class_name or 'No class'} · {year} · UPN {d.upn or '—'}")
-        if p.leaving_date:
-            self.leaver.show_warning(f"Left on {p.leaving_date:%d %B %Y}: {p.leaving_reason}."
-                                     " The record and marks are kept and still reported.")
-        else:
-            self.leaver.clear_message()
-        can = self.ctx.actor.can_edit_pupils
-        self.leave_button.setVisible(p.leaving_date is None)
-        self.back_button.setVisible(p.leaving_date is not None)
-        self.remove_photo.setEnabled(can and p.has_photo)
-        legal = f"{d.legal_forename} {d.legal_surname}"
-        self.fields["legal"].setText(legal)
-        self.fields["dob"].setText(f"{d.dob:%d %B %Y}")
-        self.fields["sex"].setText(SEX_LABELS.get(d.sex, d.sex))
-        self.fields["admission"].setText(f"{d.admission_date:%d %B %Y}")
-        self.fields["sen"].setText(SEN_LABELS.get(d.sen, d.sen))
-        self.fields["groups"].setText(", ".join(p.groups) or "None recorded")
-        self.fields["ethnicity"].setText(d.ethnicity or "—")
-        self.fields["notes"].setText(d.notes or "—")
-        self._show_photo()
-        self._show_attendance()
-        self._show_contacts()
-        self._show_leave()
-        self.panels[2].show_pupil(pupil_id)
-        ctf_profile.show_previous_schools(self.previous, self.ctx, pupil_id)
-
-    @Slot()
-    def _export_ctf(self) -> None:
-        if self.pupil_id is not None:
-            ctf_profile.CtfExportDialog(self.ctx, self.pupil_id, self).exec()
-
-    def _show_leave(self) -> None:
-        assert self.pupil_id is not None
-        rows = leave_service.leave_history(self.ctx.engine, self.pupil_id)
-        fill_table(self.leave_table, [
-            (f"{row.first_date:%a %d %b %Y} {row.first_session} to "
-             f"{row.last_date:%a %d %b %Y} {row.last_session}", row.ground, str(row.sessions),
-             row.status_label,
-             f"{row.decided_on:%d %b %Y} by {row.decided_by}" if row.decided_on else "—")
-            for row in rows])
-
-    def _show_photo(self) -> None:
-        assert self.pupil_id is not None
-        data = pupil_service.get_photo(self.ctx.engine, self.pupil_id)
-        if not data:
-            self.photo.setPixmap(QPixmap())
-            self.photo.setText("No photo")
-            return
-        pix = QPixmap()
-        pix.loadFromData(data)
-        self.photo.setPixmap(pix.scaled(94, 118, Qt.AspectRatioMode.KeepAspectRatio,
-                                        Qt.TransformationMode.SmoothTransformation))
-
-    def _show_attendance(self) -> None:
-        assert self.pupil_id is not None
-        summary = pupil_service.attendance_summary(self.ctx.engine, self.pupil_id,
-                                                   self.ctx.today())
-        if summary is None:
-            self.attendance.setText("No academic year is set up for today's date.")
-            return
-        c = summary.counts
-        pct = c.attendance_pct_1dp()
-        if pct is None:
-            self.attendance.setText(f"{summary.year_name}: no sessions recorded yet.")
-            return
-        policy = policy_service.load_policy(self.ctx.engine)
-        absence = c.absence_pct() or 0.0
-        flag, red = "", theme.hex_colour("error")
-        if absence >= policy.severe_absence_pct:
-            flag = f"<br><b style='color:{red}'>Severely absent</b>"
-        elif absence >= policy.persistent_absence_pct:
-            flag = f"<br><b style='color:{red}'>Persistently absent</b>"
-        self.attendance.setText(
-            f"<span style='font-size:18pt'><b>{pct:.1f}%</b></span> "
-            f"({summary.start:%d %b} to {summary.end:%d %b %Y}){flag}<br>"
-            f"Present {c.attended} of {c.possible} possible sessions<br>"
-            f"Authorised absence {c.authorised} · unauthorised {c.unauthorised}<br>"
-            f"Late before the register closed (L) {c.late_l} · after (U) {c.late_u}")
-
-    def _show_contacts(self) -> None:
-        assert self.pupil_id is not None
-        self.contacts = pupil_service.list_contacts(self.ctx.engine, self.pupil_id)
-        self.contact_table.setRowCount(len(self.contacts))
-        for r, c in enumerate(self.contacts):
-            sib = f" (also {c.other_pupils} other pupil{'s' if c.other_pupils > 1 else ''})" \
-                if c.other_pupils else ""
-            values = (str(c.link.priority), c.name + sib, c.link.relationship, c.best_phone,
-                      _yes(c.link.parental_responsibility), _yes(c.link.lives_with_pupil),
-                      _yes(c.link.emergency_contact))
-            for col, text in enumerate(values):
-                item = QTableWidgetItem(text)
-                if col >= 4:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.contact_table.setItem(r, col, item)
-        warning = pupil_service.emergency_warning(self.ctx.engine, self.pupil_id,
-                                                  self.contacts)
-        if warning:
-            self.contact_warning.show_warning(warning)
-        else:
-            self.contact_warning.clear_message()
-
-    def current_contact(self) -> ContactLink | None:
-        row = self.contact_table.currentRow()
-        return self.contacts[row] if 0 <= row < len(self.contacts) else None
-
-    def _after_change(self, select_contact: int | None = None) -> None:
-        self.owner.refresh(keep=self.pupil_id)
-        if select_contact is not None:
-            self.contact_table.selectRow(select_contact)
-
-    def _try(self, action) -> bool:  # type: ignore[no-untyped-def]
-        try:
-            action()
-        except ServiceError as exc:
-            self.message.show_error(str(exc))
-            return False
-        return True
-
-    # -- pupil actions -----------------------------------------------------------------
-    @Slot()
-    def _edit(self) -> None:
-        if self.pupil_id is None:
-            return
-        dialog = PupilEditDialog(self.ctx, class_service.list_classes(self.ctx.engine),
-                                 self.pupil_id, self)
-        if dialog.exec():
-            self._after_change()
-
-    @Slot()
-    def _move(self) -> None:
-        if self.pupil_id is None:
-            return
-        classes = class_service.list_classes(self.ctx.engine)
-        if not classes:
-            self.message.show_error("There are no classes yet: add them in Settings.")
-            return
-        names = [c.name for c in classes]
-        current = pupil_service.get_pupil(self.ctx.engine, self.pupil_id).class_name
-        name, ok = QInputDialog.getItem(self, "Move class", "Move to class:", names,
-                                        names.index(current) if current in names else 0,
-                                        False)
-        if ok and self._try(lambda: pupil_service.move_class(
-                self.ctx.engine, self.ctx.actor, self.pupil_id,
-                classes[names.index(name)].id)):
-            self._after_change()
-
-    @Slot()
-    def _leave(self) -> None:
-        if self.pupil_id is None:
-            return
-        name = pupil_service.get_pupil(self.ctx.engine, self.pupil_id).name
-        if LeaveDialog(self.ctx, self.pupil_id, name, self).exec():
-            self._after_change()
-
-    @Slot()
-    def _back(self) -> None:
-        if self.pupil_id is None:
-            return
-        answer = QMessageBox.question(self, "Put back on roll", "This pupil was recorded as"
-                                      " leaving. Put them back on roll?")
-        if answer == QMessageBox.StandardButton.Yes and self._try(
-                lambda: pupil_service.cancel_leaving(self.ctx.engine, self.ctx.actor,
-                                                     self.pupil_id)):
-            self._after_change()
-
-    @Slot()
-    def _photo(self) -> None:
-        if self.pupil_id is None:
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a photo", "",
-                                              "Images (*.png *.jpg *.jpeg)")
-        if not path:
-            return
-        data = image_file_to_png(path, PHOTO_MAX_SIDE)
-        if data is None:
-            self.message.show_error(f"Photo: {path} could not be read as a PNG or JPEG image")
-            return
-        if self._try(lambda: pupil_service.set_photo(self.ctx.engine, self.ctx.actor,
-                                                     self.pupil_id, data)):
-            self._after_change()
-
-    @Slot()
-    def _remove_photo(self) -> None:
-        if self.pupil_id is None:
-            return
-        answer = QMessageBox.question(self, "Remove photo", "Remove this pupil's photo?")
-        if answer == QMessageBox.StandardButton.Yes and self._try(
-                lambda: pupil_service.set_photo(self.ctx.engine, self.ctx.actor,
-                                                self.pupil_id, None)):
-            self._after_change()
-
-    # -- contact actions ---------------------------------------------------------------
-    @Slot()
-    def _add_contact(self) -> None:
-        if self.pupil_id is None:
-            return
-        if ContactDialog(self.ctx, self.pupil_id, count=len(self.contacts),
-                         parent=self).exec():
-            self._after_change()
-
-    @Slot()
-    def _link_contact(self) -> None:
-        if self.pupil_id is None:
-            return
-        text, ok = QInputDialog.getText(self, "Link a contact", "Search existing contacts"
-                                        " (name, phone or postcode):")
-        if not ok or not text.strip():
-            return
-        linked = {c.contact_id for c in self.contacts}
-        found = [(cid, label) for cid, label in pupil_service.find_contacts(self.ctx.engine,
-                                                                             text)
-                 if cid not in linked]
-        if not found:
-            self.message.show_warning(f"No other contact matches '{text.strip()}'.")
-            return
-        labels = [label for _, label in found]
-        choice, ok = QInputDialog.getItem(self, "Link a contact", "Contact:", labels, 0, False)
-        if not ok:
-            return
-        relationship, ok = QInputDialog.getText(self, "Link a contact",
-                                                "Relationship to this pupil:")
-        if not ok:
-            return
-        cid = found[labels.index(choice)][0]
-        link = LinkInput(relationship.strip(), len(self.contacts) + 1)
-        if self._try(lambda: pupil_service.link_contact(self.ctx.engine, self.ctx.actor,
-                                                        self.pupil_id, cid, link)):
-            self._after_change()
-
-    @Slot()
-    def _edit_contact(self) -> None:
-        c = self.current_contact()
-        if c is None or self.pupil_id is None or not self.ctx.actor.can_edit_pupils:
-            return
-        if ContactDialog(self.ctx, self.pupil_id, c.link_id, c.contact, c.link,
-                         len(self.contacts), self).exec():
-            self._after_change()
-
-    def _move_contact(self, up: bool) -> None:
-        c = self.current_contact()
-        if c is None:
-            return
-        row = self.contact_table.currentRow()
-        if self._try(lambda: pupil_service.move_contact(self.ctx.engine, self.ctx.actor,
-                                                        c.link_id, up)):
-            self._after_change(max(0, min(len(self.contacts) - 1, row + (-1 if up else 1))))
-
-    @Slot()
-    def _contact_up(self) -> None:
-        self._move_contact(True)
-
-    @Slot()
-    def _contact_down(self) -> None:
-        self._move_contact(False)
-
-    @Slot()
-    def _unlink(self) -> None:
-        c = self.current_contact()
-        if c is None:
-            return
-        answer = QMessageBox.question(self, "Remove contact",
-                                      f"Remove {c.name} from this pupil's contacts?")
-        if answer == QMessageBox.StandardButton.Yes and self._try(
-                lambda: pupil_service.remove_link(self.ctx.engine, self.ctx.actor, c.link_id)):
-            self._after_change()
+log = logging.getLogger(__name__)
 
 
 class PupilsWidget(QWidget):
+    list_loaded = Signal()  # the list has been read and shown
+
     def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
         self.ctx = ctx
@@ -523,11 +64,14 @@ class PupilsWidget(QWidget):
         self.leavers = QCheckBox("Sho&w leavers")
         self.leavers.setObjectName("showLeavers")
         self.leavers.toggled.connect(self._filter_changed)
-        self.table = QTableWidget(0, 3)
+        self.model = PupilListModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setObjectName("pupilList")
         self.table.setAccessibleName("Pupils")
-        self.table.setHorizontalHeaderLabels(["Name", "Class", "Year"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # class and year widths from the first rows, not all 2,000 at every change
+        self.table.horizontalHeader().setResizeContentsPrecision(100)
         self.table.horizontalHeader().setSectionResizeMode(
             1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(
@@ -536,7 +80,7 @@ class PupilsWidget(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.itemSelectionChanged.connect(self._selected)
+        self.table.selectionModel().selectionChanged.connect(self._selected)
         self.count = QLabel("")
         self.count.setObjectName("pupilListCount")
         self.add_button = QPushButton("&Add pupil…")
@@ -580,16 +124,28 @@ class PupilsWidget(QWidget):
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.focus_search)
         self.pupils: list[PupilSummary] = []
-        self._load_classes()
-        self.refresh()
+        self.classes: tuple[tuple[int, str], ...] = ()
+        self.keep: int | None = None  # the pupil to keep chosen when the list comes
+        self.reload_profile = False
+        self.loader = BackgroundLoad(self, lambda: None)
+        self.loader.loaded.connect(self._list_loaded)
+        self.loader.failed.connect(self._list_failed)
+        self.klass.addItem("All classes", None)
         self.profile.show_pupil(None)
+        self.refresh()
 
-    def _load_classes(self) -> None:
+    def _show_classes(self, classes: tuple[tuple[int, str], ...]) -> None:
+        """The class filter follows the school's classes, keeping the one chosen."""
+        if classes == self.classes:
+            return
+        self.classes = classes
+        chosen = self.klass.currentData()
         self.klass.blockSignals(True)
         self.klass.clear()
         self.klass.addItem("All classes", None)
-        for c in class_service.list_classes(self.ctx.engine):
-            self.klass.addItem(c.name, c.id)
+        for cid, name in classes:
+            self.klass.addItem(name, cid)
+        self.klass.setCurrentIndex(max(0, self.klass.findData(chosen)))
         self.klass.blockSignals(False)
 
     @Slot()
@@ -601,39 +157,72 @@ class PupilsWidget(QWidget):
     def _filter_changed(self) -> None:
         self.refresh(keep=self.profile.pupil_id)
 
-    def refresh(self, keep: int | None = None) -> None:
-        self.pupils = pupil_service.list_pupils(self.ctx.engine, self.search.text(),
-                                                self.klass.currentData(),
-                                                self.leavers.isChecked())
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(self.pupils))
-        grey = QBrush(theme.colour("muted"))
-        selected_row = -1
-        for r, p in enumerate(self.pupils):
-            name = p.name if p.on_roll else f"{p.name} (left {p.leaving_date:%d/%m/%Y})"
-            for col, text in enumerate((name, p.class_name, p.year_group)):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, p.id)
-                item.setToolTip(f"{p.name} · UPN {p.upn or '—'}")
-                if not p.on_roll:
-                    item.setForeground(grey)
-                self.table.setItem(r, col, item)
-            if p.id == keep:
-                selected_row = r
+    @property
+    def loading(self) -> bool:
+        return self.loader.busy
+
+    def refresh(self, keep: int | None = None, reload_profile: bool = False) -> None:
+        """Read the list again on the serial worker with the filters as they are now; the
+        rows shown stay (disabled) until it comes, and only the latest read is shown."""
+        self.keep = keep
+        self.reload_profile = self.reload_profile or reload_profile
+        self.loader.work = partial(pupil_reads.read_list, self.ctx.engine, self.search.text(),
+                                   self.klass.currentData(), self.leavers.isChecked())
+        self.loader.request()
+        self.table.setEnabled(False)
+        self.add_button.setEnabled(False)
+        self.ctf_import.setEnabled(False)
+        self.count.setText(LOADING_TEXT)
+
+    def _loaded_controls(self) -> None:
+        self.table.setEnabled(True)
+        self.add_button.setEnabled(self.ctx.actor.can_edit_pupils)
+        self.ctf_import.setEnabled(self.ctx.actor.can_edit_pupils)
+
+    @Slot()
+    def _list_failed(self) -> None:
+        exc = self.loader.error
+        if not isinstance(exc, ServiceError):
+            log.error("The pupil list could not be read", exc_info=exc)
+        self._loaded_controls()
+        self.reload_profile = False
+        self.count.setText(str(exc) if isinstance(exc, ServiceError) else
+                           "The pupil list could not be read: see the log.")
+        theme.set_role(self.count, "error")
+
+    @Slot()
+    def _list_loaded(self) -> None:
+        data: pupil_reads.PupilList = self.loader.result
+        keep, reload_profile = self.keep, self.reload_profile
+        self.reload_profile = False
+        theme.set_role(self.count, "")
+        self._loaded_controls()
+        self._show_classes(data.classes)
+        self.pupils = data.pupils
+        selections = self.table.selectionModel()
+        selections.blockSignals(True)
+        self.model.set_pupils(self.pupils)
+        selected_row = self.model.row_of(keep) if keep is not None else -1
         if selected_row >= 0:
             self.table.selectRow(selected_row)
+            self.table.scrollTo(self.model.index(selected_row, 0))
         else:
             self.table.clearSelection()
-        self.table.blockSignals(False)
+        selections.blockSignals(False)
         on_roll = sum(1 for p in self.pupils if p.on_roll)
         self.count.setText(f"{len(self.pupils)} shown ({on_roll} on roll)")
         if keep is not None and (selected_row >= 0 or self.profile.pupil_id == keep):
-            self.profile.show_pupil(keep)
-        elif selected_row < 0:
+            if reload_profile or self.profile.pupil_id != keep:
+                self.profile.show_pupil(keep)
+        elif selected_row < 0 and self.profile.pupil_id is not None:
             self.profile.show_pupil(None)
+        self.list_loaded.emit()
 
-    @Slot()
-    def _selected(self) -> None:
+    def names(self) -> list[str]:
+        """The list as shown (first column)."""
+        return [row_texts(p)[0] for p in self.model.pupils]
+
+    def _selected(self, *_changes: object) -> None:
         rows = self.table.selectionModel().selectedRows()
         self.profile.show_pupil(self.pupils[rows[0].row()].id if rows else None)
 
@@ -649,14 +238,13 @@ class PupilsWidget(QWidget):
             self.leavers.blockSignals(True)
             self.leavers.setChecked(True)
             self.leavers.blockSignals(False)
+        self.profile.show_pupil(pupil_id)  # read now; the list follows and keeps it
         self.refresh(keep=pupil_id)
-        self.profile.show_pupil(pupil_id)
 
     @Slot()
     def _import_ctf(self) -> None:
-        if import_ctf_file(self.ctx, self):
-            self._load_classes()
-            self.refresh(keep=self.profile.pupil_id)
+        if import_ctf_file(self.ctx, self):  # the list brings any new classes
+            self.refresh(keep=self.profile.pupil_id, reload_profile=True)
 
     @Slot()
     def _add(self) -> None:

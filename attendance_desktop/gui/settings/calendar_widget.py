@@ -5,15 +5,19 @@ gui/settings/term_dates_editor.py."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QListWidgetItem, QMessageBox, QWidget
+from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain.calendar import (
     default_term_dates,
 )
 from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.settings.ui_calendar_page import Ui_CalendarSettingsPage
+from attendance_desktop.gui.settings.page_load import PageLoad
 from attendance_desktop.gui.settings.term_dates_editor import DAY_FMT, TERMS, TermDatesEditor
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -21,6 +25,24 @@ from attendance_desktop.services.register import calendar_changes
 from attendance_desktop.services.school import calendar_service, school_service
 
 __all__ = ["DAY_FMT", "TERMS", "CalendarSettingsPage", "TermDatesEditor"]
+
+
+@dataclass(frozen=True)
+class CalendarRead:
+    years: list[calendar_service.YearInfo]
+    current: str | None  # the name of the year holding today
+    closures: list[calendar_service.ClosureInfo]  # every year's
+    periods: list[school_service.AssessmentInfo]
+
+
+def read_calendar(engine: Engine, today: dt.date) -> CalendarRead:
+    """What the page shows (on the serial worker; no Qt)."""
+    years = calendar_service.list_years(engine)
+    current = calendar_service.year_containing(engine, today)
+    closures = calendar_service.list_closures(engine, min(y.start for y in years),
+                                              max(y.end for y in years)) if years else []
+    return CalendarRead(years, current.name if current else None, closures,
+                        school_service.list_assessment_periods(engine))
 
 
 class CalendarSettingsPage(QWidget):
@@ -53,18 +75,35 @@ class CalendarSettingsPage(QWidget):
                              (ui.remove_assess_button, self._remove_assessment)):
             button.setEnabled(can)
             button.clicked.connect(slot)
-        self._reload_years()
-        self._reload_lists()
+        self._years: list[calendar_service.YearInfo] = []
+        self._closures: list[calendar_service.ClosureInfo] = []
+        self.select: str | None = None
+        self.lists_only = False
+        self.loader = PageLoad(self, lambda: None, self._show, self.result, "the calendar")
+        self.reload()
 
-    def _reload_years(self, select: str | None = None) -> None:
-        self._years = calendar_service.list_years(self.ctx.engine)
+    def reload(self, select: str | None = None, *, lists_only: bool = False) -> None:
+        """Read the calendar again on the serial worker. `lists_only`: the closures and
+        assessment periods only, so term dates being edited stay as typed."""
+        self.select = select
+        self.lists_only = self.lists_only and lists_only if self.loader.busy else lists_only
+        self.loader.work = partial(read_calendar, self.ctx.engine, self.ctx.today())
+        self.loader.request()
+
+    def _show(self, read: CalendarRead) -> None:
+        self._years, self._closures = read.years, read.closures
+        if not self.lists_only:
+            self._show_years(read.current)
+        self.lists_only = False
+        self._show_lists(read)
+
+    def _show_years(self, current: str | None) -> None:
         self.year_choice.blockSignals(True)
         self.year_choice.clear()
         for y in self._years:
             self.year_choice.addItem(y.name, y.id)
         self.year_choice.addItem("New year…", None)
-        current = calendar_service.year_containing(self.ctx.engine, self.ctx.today())
-        wanted = select or (current.name if current else None)
+        wanted = self.select or current
         idx = self.year_choice.findText(wanted) if wanted else -1
         self.year_choice.setCurrentIndex(idx if idx >= 0 else 0)
         self.year_choice.blockSignals(False)
@@ -84,25 +123,22 @@ class CalendarSettingsPage(QWidget):
                     self.ctx.today().year - 1
             self.editor.load_dates(default_term_dates(start), [])
             return
-        insets = [c.date for c in calendar_service.list_closures(self.ctx.engine, year.start,
-                                                                  year.end)
-                  if c.kind == "inset" and c.session == "DAY"]
+        insets = [c.date for c in self._closures
+                  if year.start <= c.date <= year.end and c.kind == "inset"
+                  and c.session == "DAY"]
         self.editor.load_year(year, insets)
         for d in (self.closure_date, self.assess_start, self.assess_end):
             d.setDate(qdate(max(year.start, min(self.ctx.today(), year.end))))
 
-    def _reload_lists(self) -> None:
+    def _show_lists(self, read: CalendarRead) -> None:
         self.closure_list.clear()
-        years = calendar_service.list_years(self.ctx.engine)
-        if years:
-            for c in calendar_service.list_closures(self.ctx.engine, years[0].start,
-                                                    years[-1].end):
-                if c.kind in ("planned", "emergency"):
-                    item = QListWidgetItem(f"{c.date:{DAY_FMT}} {c.session}  {c.description}")
-                    item.setData(256, (c.date.isoformat(), c.session))
-                    self.closure_list.addItem(item)
+        for c in read.closures:
+            if c.kind in ("planned", "emergency"):
+                item = QListWidgetItem(f"{c.date:{DAY_FMT}} {c.session}  {c.description}")
+                item.setData(256, (c.date.isoformat(), c.session))
+                self.closure_list.addItem(item)
         self.assess_list.clear()
-        for p in school_service.list_assessment_periods(self.ctx.engine):
+        for p in read.periods:
             groups = f" (years {p.year_groups})" if p.year_groups else ""
             item = QListWidgetItem(f"{p.name}: {p.start:%d %b} to {p.end:%d %b %Y}{groups}")
             item.setData(256, p.id)
@@ -122,8 +158,7 @@ class CalendarSettingsPage(QWidget):
             self.result.show_error(f"Not saved: {exc}")
             return
         self.result.show_ok(f"Saved {dates.year_name}; the change is recorded.")
-        self._reload_years(dates.year_name)
-        self._reload_lists()
+        self.reload(dates.year_name)
         self.saved.emit()
 
     @Slot()
@@ -138,7 +173,7 @@ class CalendarSettingsPage(QWidget):
             return
         self.result.show_ok("Closure added and recorded.")
         self.closure_text.clear()
-        self._reload_lists()
+        self.reload(lists_only=True)
         self.saved.emit()
 
     @Slot()
@@ -157,7 +192,7 @@ class CalendarSettingsPage(QWidget):
         except ServiceError as exc:
             self.result.show_error(str(exc))
             return
-        self._reload_lists()
+        self.reload(lists_only=True)
         self.saved.emit()
 
     @Slot()
@@ -171,7 +206,7 @@ class CalendarSettingsPage(QWidget):
             self.result.show_error(f"Assessment period not added: {exc}")
             return
         self.assess_name.clear()
-        self._reload_lists()
+        self.reload(lists_only=True)
 
     @Slot()
     def _remove_assessment(self) -> None:
@@ -184,4 +219,4 @@ class CalendarSettingsPage(QWidget):
         except ServiceError as exc:
             self.result.show_error(str(exc))
             return
-        self._reload_lists()
+        self.reload(lists_only=True)

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from attendance_desktop.domain.policy import PolicyError
 from attendance_desktop.gui.generated.settings.ui_policy_page import Ui_PolicySettingsPage
+from attendance_desktop.gui.settings.page_load import PageLoad
 from attendance_desktop.gui.settings.policy_editor import GROUPS, PolicyEditor
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -28,9 +31,12 @@ class PolicySettingsPage(QWidget):
         self.ui.setupUi(self)
         self.save_button = self.ui.save_button
         self.editor, self.result = self.ui.editor, self.ui.policySaved
-        self.editor.load(policy_service.load_policy(ctx.engine))
         self.save_button.setEnabled(ctx.actor.can_edit_settings)
         self.save_button.clicked.connect(self._save)
+        # read on the serial worker; the page (and Save) stays disabled until it has come
+        self.loader = PageLoad(self, partial(policy_service.load_policy, ctx.engine),
+                               self.editor.load, self.result, "the policy")
+        self.loader.request()
 
     @Slot()
     def _save(self) -> None:

@@ -3,12 +3,15 @@ after a confirmation naming the counts. Layout: ui/settings/retention.ui."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QTableWidgetItem, QWidget
 
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.domain.wording import counted
 from attendance_desktop.gui.generated.settings.ui_retention import Ui_RetentionPage
+from attendance_desktop.gui.settings.page_load import PageLoad
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.records import retention_service
@@ -30,11 +33,18 @@ class RetentionPage(QWidget):
         self.message = self.ui.retentionMessage
         self.remove_button = self.ui.retentionRemove
         self.remove_button.clicked.connect(self.remove)
+        self.loader = PageLoad(self, lambda: None, self._show, self.message,
+                               "what is due for removal")
         self.refresh()
 
     @Slot()
     def refresh(self) -> None:
-        r = retention_service.report(self.ctx.engine, self.ctx.today())
+        """Count what is due on the serial worker; Remove waits for the count."""
+        self.current = None
+        self.loader.work = partial(retention_service.report, self.ctx.engine, self.ctx.today())
+        self.loader.request()
+
+    def _show(self, r: RetentionReport) -> None:
         self.current = r
         self.summary.setText(
             f"Register entries are kept {r.register_years} years from the date of the entry"

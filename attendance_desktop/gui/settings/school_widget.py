@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from attendance_desktop.gui.generated.settings.ui_school_page import Ui_SchoolSettingsPage
+from attendance_desktop.gui.settings.page_load import PageLoad
 from attendance_desktop.gui.settings.school_form import LOGO_MAX_SIDE, SchoolDetailsForm
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.school import school_service
@@ -24,9 +27,12 @@ class SchoolSettingsPage(QWidget):
         self.ui.setupUi(self)
         self.save_button = self.ui.save_button
         self.form = self.ui.form
-        self.form.load(school_service.get_school(ctx.engine).details)
         self.save_button.clicked.connect(self._save)
         self.save_button.setEnabled(ctx.actor.can_edit_settings)
+        self.loader = PageLoad(self, partial(school_service.get_school, ctx.engine),
+                               lambda school: self.form.load(school.details),
+                               self.form.message, "the school's details")
+        self.loader.request()
 
     @Slot()
     def _save(self) -> None:

@@ -3,11 +3,14 @@ button (ui/settings/session_times_page.ui)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from attendance_desktop.domain.policy import PolicyError
 from attendance_desktop.gui.generated.settings.ui_session_times_page import Ui_SessionTimesPage
+from attendance_desktop.gui.settings.page_load import PageLoad
 from attendance_desktop.gui.settings.session_times_form import SessionTimesForm
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -27,9 +30,11 @@ class SessionTimesPage(QWidget):
         self.save_button = self.ui.save_button
         self.form = self.ui.form
         self.result = self.ui.sessionSaved
-        self.form.load(policy_service.load_policy(ctx.engine))
         self.save_button.setEnabled(ctx.actor.can_edit_settings)
         self.save_button.clicked.connect(self._save)
+        self.loader = PageLoad(self, partial(policy_service.load_policy, ctx.engine),
+                               self.form.load, self.result, "the session times")
+        self.loader.request()
 
     @Slot()
     def _save(self) -> None:

@@ -4,6 +4,8 @@ the application context)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableWidgetItem, QVBoxLayout, QWidget
 
@@ -17,6 +19,7 @@ from attendance_desktop.gui.settings.benchmarks_widget import BenchmarksPage
 from attendance_desktop.gui.settings.calendar_widget import CalendarSettingsPage
 from attendance_desktop.gui.settings.classes_widget import ClassesEditor
 from attendance_desktop.gui.settings.mail_widget import MailSettingsPage
+from attendance_desktop.gui.settings.page_load import PageLoad
 from attendance_desktop.gui.settings.policy_widget import PolicySettingsPage
 from attendance_desktop.gui.settings.records_widget import RecordsPage
 from attendance_desktop.gui.settings.retention_widget import RetentionPage
@@ -38,11 +41,16 @@ class ChangeLogWidget(QWidget):
         for col in (3, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.ui.refreshButton.clicked.connect(self.refresh)
+        self.loader = PageLoad(self, partial(school_service.recent_changes, ctx.engine),
+                               self._show, self.ui.changeLogMessage, "the change log")
         self.refresh()
 
     @Slot()
     def refresh(self) -> None:
-        rows = school_service.recent_changes(self.ctx.engine)
+        """Read the log again on the serial worker (after every save on the other tabs)."""
+        self.loader.request()
+
+    def _show(self, rows: list[school_service.ChangeInfo]) -> None:
         self.table.setRowCount(len(rows))
         for r, c in enumerate(rows):
             # Words, not the stored keys and JSON (gui/settings/labels.py).

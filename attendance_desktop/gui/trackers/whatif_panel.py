@@ -6,15 +6,21 @@ One compact rich-text grid (it sits beside the pupil's details at 1366x768)."""
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QLabel, QWidget
+from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain import whatif
+from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.trackers import whatif_service
 from attendance_desktop.services.trackers.whatif_service import PupilWhatIf
+
+log = logging.getLogger(__name__)
 
 TIP = ("What if the pupil attends every session from today? Counted from this year's"
        " figures and the school calendar: only the sessions still to come this term or year"
@@ -61,6 +67,11 @@ def grid_html(w: PupilWhatIf) -> str:
             f"More absences before persistent absence:<br>{escape(left)}")
 
 
+def _read(engine: Engine, pupil_id: int | None) -> tuple[int | None, PupilWhatIf | None]:
+    """On the serial worker (no Qt)."""
+    return pupil_id, whatif_service.pupil_whatif(engine, pupil_id) if pupil_id else None
+
+
 class WhatIfPanel(QLabel):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,9 +83,29 @@ class WhatIfPanel(QLabel):
         self.setContentsMargins(0, 0, 18, 0)  # clear of the profile's vertical scroll bar
         self.ctx = ctx
         self.rows: list[tuple[str, str]] = []
+        self.pupil_id: int | None = None
+        self.loader = BackgroundLoad(self, lambda: (None, None))
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self._failed)
 
     def show_pupil(self, pupil_id: int | None) -> None:
-        w = whatif_service.pupil_whatif(self.ctx.engine, pupil_id) if pupil_id else None
+        """Work the figures out on the serial worker; the last pupil asked for wins."""
+        self.pupil_id = pupil_id
+        self.loader.work = partial(_read, self.ctx.engine, pupil_id)
+        self.loader.request()
+
+    @Slot()
+    def _failed(self) -> None:
+        log.error("The what-if figures could not be worked out", exc_info=self.loader.error)
+        self._show(None)
+
+    @Slot()
+    def _loaded(self) -> None:
+        pupil_id, w = self.loader.result
+        if pupil_id == self.pupil_id:
+            self._show(w)
+
+    def _show(self, w: PupilWhatIf | None) -> None:
         self.rows = whatif_service.profile_lines(w) if w is not None else []
         self.setText(grid_html(w) if w is not None else "")
         # a screen reader gets the same figures as sentences

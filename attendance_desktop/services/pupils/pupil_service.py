@@ -24,19 +24,6 @@ from attendance_desktop.domain.stats import Counts
 from attendance_desktop.services import clock
 from attendance_desktop.services.errors import NotFound, ServiceError
 from attendance_desktop.services.pupils.pupil_access import find_pupil, require_editor
-
-# Names imported "as" themselves are re-exported for gui/pupils (edited by another change).
-from attendance_desktop.services.pupils.pupil_contacts import ContactInput as ContactInput
-from attendance_desktop.services.pupils.pupil_contacts import ContactLink as ContactLink
-from attendance_desktop.services.pupils.pupil_contacts import LinkInput as LinkInput
-from attendance_desktop.services.pupils.pupil_contacts import add_contact as add_contact
-from attendance_desktop.services.pupils.pupil_contacts import emergency_warning as emergency_warning
-from attendance_desktop.services.pupils.pupil_contacts import find_contacts as find_contacts
-from attendance_desktop.services.pupils.pupil_contacts import link_contact as link_contact
-from attendance_desktop.services.pupils.pupil_contacts import list_contacts as list_contacts
-from attendance_desktop.services.pupils.pupil_contacts import move_contact as move_contact
-from attendance_desktop.services.pupils.pupil_contacts import remove_link as remove_link
-from attendance_desktop.services.pupils.pupil_contacts import update_contact as update_contact
 from attendance_desktop.services.records import audit_service
 from attendance_desktop.services.reports import stats_service
 from attendance_desktop.services.school import calendar_service

@@ -12,12 +12,19 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHe
     QPushButton, QSizePolicy, QSpacerItem, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget)
 
+from attendance_desktop.gui.common import MessageLabel
+
 class Ui_ChangeLogWidget(object):
     def setupUi(self, ChangeLogWidget):
         if not ChangeLogWidget.objectName():
             ChangeLogWidget.setObjectName(u"ChangeLogWidget")
         self.layout = QVBoxLayout(ChangeLogWidget)
         self.layout.setObjectName(u"layout")
+        self.changeLogMessage = MessageLabel(ChangeLogWidget)
+        self.changeLogMessage.setObjectName(u"changeLogMessage")
+
+        self.layout.addWidget(self.changeLogMessage)
+
         self.changeLog = QTableWidget(ChangeLogWidget)
         if (self.changeLog.columnCount() < 6):
             self.changeLog.setColumnCount(6)
