@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -189,7 +190,19 @@ def test_a_pupil_deleted_meanwhile_is_refused_though_foreign_keys_are_off_for_th
 
 def test_foreign_keys_hold_after_an_import_and_are_checked_again_afterwards(
         engine, pupils, tmp_path):
-    assert mark_import.import_marks(engine, _file(tmp_path), OFFICE).new == 24
+    seen: list[int] = []  # PRAGMA foreign_keys on the import's connection at the copy
+
+    def at_copy(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO mark (") and "FROM temp." in statement:
+            seen.append(conn.connection.dbapi_connection.execute(
+                "PRAGMA foreign_keys").fetchone()[0])
+
+    event.listen(engine, "before_cursor_execute", at_copy)
+    try:
+        assert mark_import.import_marks(engine, _file(tmp_path), OFFICE).new == 24
+    finally:
+        event.remove(engine, "before_cursor_execute", at_copy)
+    assert seen == [0]  # the pragma took effect (it is ignored inside a transaction)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
