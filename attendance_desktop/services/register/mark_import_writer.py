@@ -28,6 +28,8 @@ will later write:
    anything else moved, the batch is decided again the ordinary way, inside the lock
    (correct, only slower), and a cell changed meanwhile is a MarkConflict as before.
 
+The write transaction runs with SQLite's foreign-key checks off on this connection (they
+cost a pupil lookup per mark; the transaction checks the pupils itself, see write()).
 All or nothing: the write is one transaction; the TEMP tables are dropped either way.
 The import's connection does not checkpoint the WAL when it commits (SQLite would copy the
 import's pages into the database file inside the COMMIT call); it checkpoints right after,
