@@ -28,6 +28,8 @@ will later write:
    anything else moved, the batch is decided again the ordinary way, inside the lock
    (correct, only slower), and a cell changed meanwhile is a MarkConflict as before.
 
+The write transaction runs with SQLite's foreign-key checks off on this connection (they
+cost a pupil lookup per mark; the transaction checks the pupils itself, see write()).
 All or nothing: the write is one transaction; the TEMP tables are dropped either way.
 The import's connection does not checkpoint the WAL when it commits (SQLite would copy the
 import's pages into the database file inside the COMMIT call); it checkpoints right after,
@@ -67,6 +69,7 @@ _STAGE = "import_w"
 # Per connection, while an import runs: every page a big insert dirties stays in memory
 # (about 400 bytes a row across the mark table, its two indexes and the ledger).
 IMPORT_CACHE_KIB = 256 * 1024
+STAGE_CACHE_KIB = 64 * 1024
 MAX_CACHE_KIB = 1024 * 1024
 CACHE_BYTES_PER_ROW = 640
 
@@ -139,6 +142,10 @@ def prepare(conn: Connection, actor: Actor, changes: Sequence[rs.MarkChange], re
         cache_kib = min(MAX_CACHE_KIB, max(IMPORT_CACHE_KIB,
                                            len(rows) * CACHE_BYTES_PER_ROW // 1024))
         conn.exec_driver_sql(f"PRAGMA main.cache_size = -{cache_kib}")
+        # The staged rows stay in memory too (the TEMP database's own cache is 2 MB: the
+        # copy inside the lock would read them back from a temporary file, twice).
+        conn.exec_driver_sql(
+            f"PRAGMA temp.cache_size = -{max(STAGE_CACHE_KIB, len(rows) * 256 // 1024)}")
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_STAGE}")
         conn.exec_driver_sql(
             f"CREATE TEMP TABLE {_STAGE} (seq INTEGER PRIMARY KEY, ins INTEGER,"
@@ -219,7 +226,25 @@ def write(conn: Connection, p: Prepared | None, actor: Actor, changes: Sequence[
         if tail_id != p.chained_after:
             p.chain, p.chained_after = _chain(tail_hash, p.links), tail_id
     wall, cpu = time.perf_counter(), time.thread_time()
-    result = _write_locked(conn, p, actor, changes, reason, before, after)
+    # Foreign keys are not checked by SQLite during this one transaction (a pragma takes
+    # effect only between transactions): looking up each of a million marks' pupil in
+    # the pupil table was about a quarter of the copy's CPU time. It is safe because the
+    # same transaction checks the pupils itself: every pupil of the batch was found when
+    # it was decided, and _moved (under the lock) compares the pupils' facts with those
+    # read then, so a pupil deleted meanwhile sends the batch to the ordinary path,
+    # which, still under the lock, refuses a pupil that is not on the register. No other
+    # writer can delete a pupil while this transaction holds the lock.
+    fast = p is not None
+    if fast:
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        conn.commit()  # (ends SQLAlchemy's autobegun transaction: write_scope begins its own)
+    try:
+        result = _write_locked(conn, p, actor, changes, reason, before, after)
+    finally:
+        if fast:
+            conn.rollback()  # (nothing is open: write_scope committed or rolled back)
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            conn.commit()
     # CPU time of this thread too: on a busy PC the wall time mostly measures the wait
     # for a core, and the CPU time is what a quiet PC would take (plus the disk).
     log.info("mark import: the write transaction took %.2f s (%.2f s of CPU in this"
@@ -285,6 +310,8 @@ def staging(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         old_cache = conn.exec_driver_sql("PRAGMA main.cache_size").scalar()
         old_ckpt = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        old_temp = conn.exec_driver_sql("PRAGMA temp.cache_size").scalar()
+        old_fk = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
         conn.exec_driver_sql(f"PRAGMA main.cache_size = -{IMPORT_CACHE_KIB}")
         conn.exec_driver_sql("PRAGMA wal_autocheckpoint = 0")  # write() checkpoints after
         conn.commit()
@@ -294,6 +321,8 @@ def staging(engine: Engine) -> Iterator[Connection]:
             conn.rollback()
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_STAGE}")
             conn.exec_driver_sql(f"PRAGMA main.cache_size = {int(old_cache or -2000)}")
+            conn.exec_driver_sql(f"PRAGMA temp.cache_size = {int(old_temp or -2000)}")
+            conn.exec_driver_sql(f"PRAGMA foreign_keys = {'ON' if old_fk else 'OFF'}")
             ckpt = 1000 if old_ckpt is None else int(old_ckpt)
             conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {ckpt}")
             conn.commit()

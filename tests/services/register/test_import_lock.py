@@ -9,7 +9,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.domain.progress import Cancelled, CancelToken, Progress
@@ -162,3 +164,52 @@ def test_cells_set_to_the_files_marks_meanwhile_leave_nothing_to_write(
     assert (result.new, result.changed, result.unchanged) == (0, 0, 1)
     assert _counts(engine) == (1, 1)
     _clean(engine)
+
+
+def test_a_pupil_deleted_meanwhile_is_refused_though_foreign_keys_are_off_for_the_copy(
+        engine, paths, pupils, tmp_path):
+    """The copy runs with SQLite's foreign-key checks off (mark_import_writer.write): the
+    transaction checks the pupils itself, so a pupil gone by then is still refused."""
+    import sqlite3
+
+    gone = pupils[UPNS[2]]
+
+    def delete_pupil() -> None:  # another program, between the staging and the write
+        raw = sqlite3.connect(paths.sqlite_file)
+        try:
+            raw.execute("PRAGMA foreign_keys = OFF")
+            raw.execute("DELETE FROM pupil WHERE id = ?", (gone,))
+            raw.commit()
+        finally:
+            raw.close()
+
+    with pytest.raises(ServiceError, match=f"pupil {gone} is not on the register"):
+        _run_with(engine, _file(tmp_path), delete_pupil)
+    assert _counts(engine) == (0, 0)  # all or nothing
+
+
+def test_foreign_keys_hold_after_an_import_and_are_checked_again_afterwards(
+        engine, pupils, tmp_path):
+    seen: list[int] = []  # PRAGMA foreign_keys on the import's connection at the copy
+
+    def at_copy(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO mark (") and "FROM temp." in statement:
+            seen.append(conn.connection.dbapi_connection.execute(
+                "PRAGMA foreign_keys").fetchone()[0])
+
+    event.listen(engine, "before_cursor_execute", at_copy)
+    try:
+        assert mark_import.import_marks(engine, _file(tmp_path), OFFICE).new == 24
+    finally:
+        event.remove(engine, "before_cursor_execute", at_copy)
+    assert seen == [0]  # the pragma took effect (it is ignored inside a transaction)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        # Every connection still refuses a mark for a pupil that does not exist.
+        with pytest.raises(IntegrityError):
+            conn.exec_driver_sql(
+                "INSERT INTO mark (pupil_id, date, session, code, minutes_late, comment,"
+                " source, entered_by, entered_role, entered_at) VALUES (999999,"
+                " '2025-11-20', 'AM', '/', NULL, '', 'import', 'x', 'office',"
+                " '2025-11-20 09:00:00.000000')")
