@@ -5,7 +5,7 @@ page wider than the window (and so scrolling it sideways)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QSizePolicy, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLayout, QLayoutItem, QSizePolicy, QWidget
 
 
 class FlowLayout(QLayout):
@@ -105,3 +105,25 @@ class FlowLayout(QLayout):
                 item_height = height
             item.setGeometry(QRect(QPoint(x, y), QSize(min(width, area.width()), item_height)))
             x += width + self._gap
+
+
+def flow_row(*widgets: QWidget, spacing: int = 6) -> QWidget:
+    """A widget holding widgets in a FlowLayout (a button or filter row that wraps)."""
+    host = QWidget()
+    layout = FlowLayout(host, spacing=spacing)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return host
+
+
+def pair(label: QWidget, field: QWidget, stretch: bool = False) -> QWidget:
+    """A label and its field kept together on one line of a flow row; with stretch the
+    pair takes the row's spare room (a search box)."""
+    host = QWidget()
+    row = QHBoxLayout(host)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(label)
+    row.addWidget(field, 1)
+    if stretch:
+        host.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return host

@@ -32,7 +32,7 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
     os.environ["QT_QPA_PLATFORM"] = laptop_screen(data_dir)
     os.environ["QT_SCALE_FACTOR"] = str(scale)
     from PySide6.QtCore import QCoreApplication, QEvent, QSettings
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 
     from attendance_desktop.config.paths import resolve_paths
     from attendance_desktop.services.context import AppContext
@@ -58,6 +58,7 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
     kiosk = KioskWindow(ctx)
     kiosk.showFullScreen()
     problems: dict[str, list[str]] = {}
+    finger = 44  # logical px: 55-66 screen pixels at 125-150%, above a finger's ~40
 
     def settle() -> None:
         for _ in range(5):
@@ -67,7 +68,14 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
 
     def check(name: str, widget: QWidget) -> None:
         settle()
-        problems[name] = overflow(widget, screen_size.width(), screen_size.height())
+        # a dialog has a title bar above it (none offscreen): ~30 px at these scales
+        room = screen_size.height() - (30 if widget is not kiosk else 0)
+        problems[name] = overflow(widget, screen_size.width(), room)
+        problems[name] += [
+            f"{type(c).__name__} {c.accessibleName()!r} is {c.height()} px high, under"
+            f" {finger} px: too small a target for a finger"
+            for c in widget.findChildren(QAbstractButton) + widget.findChildren(QLineEdit)
+            if c.isVisible() and c.height() < finger]
         if shots:
             Path(shots).mkdir(parents=True, exist_ok=True)
             widget.grab().save(str(Path(shots) / f"kiosk_{scale:g}_{name}.png"))

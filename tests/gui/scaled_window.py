@@ -3,9 +3,9 @@
     python -m tests.gui.scaled_window SCALE DATA_DIR
 
 Opens the main window on a demo school as it would be on a 1366x768 screen at SCALE
-(125% -> 1.25), visits every area and every tab of it, and prints one JSON line: the
-window's minimum and actual size in logical pixels and every text cut off without a
-tooltip (tests/gui/clipping.py).
+(125% -> 1.25), visits every area and every tab of it (tabs within tabs too), and prints
+one JSON line: the window's minimum and actual size in logical pixels, every text cut
+off without a tooltip and every page that scrolls sideways (tests/gui/clipping.py).
 """
 
 from __future__ import annotations
@@ -18,17 +18,19 @@ import time
 
 
 def main(scale: float, data_dir: str) -> dict[str, object]:
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from tests.gui.scaled_kiosk import laptop_screen
+
+    os.environ["QT_QPA_PLATFORM"] = laptop_screen(data_dir)
     os.environ["QT_SCALE_FACTOR"] = str(scale)
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
     from attendance_desktop.config.paths import resolve_paths
     from attendance_desktop.services.context import AppContext
     from attendance_desktop.services.database import open_database
     from attendance_desktop.services.demo import demo_service
     from tests.conftest import HEAD
-    from tests.gui.clipping import clipped_texts
+    from tests.gui.clipping import clipped_texts, sideways
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, data_dir)
@@ -55,18 +57,24 @@ def main(scale: float, data_dir: str) -> dict[str, object]:
             time.sleep(0.02)
 
     cut: list[str] = []
+
+    def look(name: str, page: QWidget) -> None:
+        cut.extend(f"{name}: {c}" for c in clipped_texts(page) + sideways(page))
+        for tabs in page.findChildren(QTabWidget):
+            if not tabs.isVisible() or tabs in seen:
+                continue
+            seen.add(tabs)
+            for t in range(tabs.count()):
+                if tabs.isTabEnabled(t) and t != tabs.currentIndex():
+                    tabs.setCurrentIndex(t)
+                    settle(0.3)
+                    look(f"{name} / {tabs.tabText(t)}", page)
+
     for index, area in enumerate(AREAS):
-        name = area.label
         window.show_area(index)
         settle(1.2)
-        page = window.current_page()
-        cut += [f"{name}: {c}" for c in clipped_texts(page)]
-        tabs = getattr(page, "tabs", None)
-        for t in range(1, tabs.count() if tabs is not None else 0):
-            if tabs.isTabEnabled(t):
-                tabs.setCurrentIndex(t)
-                settle(0.3)
-                cut += [f"{name} / {tabs.tabText(t)}: {c}" for c in clipped_texts(page)]
+        seen: set[QTabWidget] = set()
+        look(area.label, window.current_page())
     result = {"minimum": [window.minimumSize().width(), window.minimumSize().height()],
               "size": [window.width(), window.height()], "cut": cut}
     window.close()

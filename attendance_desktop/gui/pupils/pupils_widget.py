@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.charts.pupil_chart_widget import PupilChartWidget
 from attendance_desktop.gui.common import MessageLabel, image_file_to_png
+from attendance_desktop.gui.flow_layout import FlowLayout, flow_row
 from attendance_desktop.gui.navigator import Navigator, PupilPanel
 from attendance_desktop.gui.pupils import ctf_profile
 from attendance_desktop.gui.pupils.ctf_import_dialog import import_ctf_file
@@ -108,7 +110,9 @@ class PupilProfileWidget(QWidget):
         self.ctf_button = QPushButton("Export CT&F…")
         self.ctf_button.setObjectName("exportCtf")
         self.ctf_button.setToolTip("A Common Transfer File for the next school (leavers)")
-        actions = QHBoxLayout()
+        # the action rows wrap (FlowLayout) rather than widening the profile past its pane
+        actions_row = QWidget()
+        actions = FlowLayout(actions_row, spacing=6)
         for b, slot in ((self.edit_button, self._edit), (self.move_button, self._move),
                         (self.leave_button, self._leave), (self.back_button, self._back),
                         (self.photo_button, self._photo),
@@ -117,7 +121,6 @@ class PupilProfileWidget(QWidget):
             b.clicked.connect(slot)
             b.setEnabled(can)
             actions.addWidget(b)
-        actions.addStretch(1)
 
         details = QGroupBox("Details")
         self.details = QFormLayout(details)
@@ -166,7 +169,8 @@ class PupilProfileWidget(QWidget):
         self.down_contact = QPushButton("Call later")
         self.unlink_contact = QPushButton("Remove from this pupil")
         self.unlink_contact.setToolTip("The contact stays for any siblings and call records")
-        cbuttons = QHBoxLayout()
+        cbuttons_row = QWidget()
+        cbuttons = FlowLayout(cbuttons_row, spacing=6)
         for b, slot in ((self.add_contact, self._add_contact),
                         (self.link_contact, self._link_contact),
                         (self.edit_contact, self._edit_contact),
@@ -176,11 +180,10 @@ class PupilProfileWidget(QWidget):
             b.clicked.connect(slot)
             b.setEnabled(can)
             cbuttons.addWidget(b)
-        cbuttons.addStretch(1)
         cl = QVBoxLayout(contacts)
         cl.addWidget(self.contact_warning)
         cl.addWidget(self.contact_table)
-        cl.addLayout(cbuttons)
+        cl.addWidget(cbuttons_row)
 
         self.message = MessageLabel("profileMessage")
         # The pupil's record over time: contacts, leave requests and letters sent.
@@ -207,7 +210,7 @@ class PupilProfileWidget(QWidget):
         self.tabs.addTab(self.chart, "Attendance &graph")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
-        layout.addLayout(actions)
+        layout.addWidget(actions_row)
         layout.addWidget(self.message)
         layout.addLayout(upper)
         layout.addWidget(self.tabs, 1)
@@ -558,11 +561,8 @@ class PupilsWidget(QWidget):
         ll.addWidget(self.search)
         ll.addLayout(filters)
         ll.addWidget(self.table, 1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.count, 1)
-        bottom.addWidget(self.ctf_import)
-        bottom.addWidget(self.add_button)
-        ll.addLayout(bottom)
+        self.count.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        ll.addWidget(flow_row(self.count, self.ctf_import, self.add_button))
         self.profile = PupilProfileWidget(ctx, self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
