@@ -59,7 +59,8 @@ def main(scale: float, data_dir: str) -> dict[str, object]:
     cut: list[str] = []
 
     def look(name: str, page: QWidget) -> None:
-        cut.extend(f"{name}: {c}" for c in clipped_texts(page) + sideways(page))
+        # sideways: the page's own scroll area in the window, and any within the page
+        cut.extend(f"{name}: {c}" for c in clipped_texts(page) + sideways(window))
         for tabs in page.findChildren(QTabWidget):
             if not tabs.isVisible() or tabs in seen:
                 continue
