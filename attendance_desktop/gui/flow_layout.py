@@ -5,7 +5,15 @@ page wider than the window (and so scrolling it sideways)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLayout, QLayoutItem, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QSizePolicy,
+    QWidget,
+)
 
 
 class FlowLayout(QLayout):
@@ -127,3 +135,33 @@ def pair(label: QWidget, field: QWidget, stretch: bool = False) -> QWidget:
     if stretch:
         host.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return host
+
+
+def reflow(row: QBoxLayout, spacing: int = 6) -> FlowLayout:
+    """Turn a row of a Designer form (a QHBoxLayout inside a box layout) into a FlowLayout
+    in the same place: a label stays with the field after it, spacers and stretches go
+    (the flow spreads the room itself)."""
+    items = [row.takeAt(0) for _ in range(row.count())]
+    flow = FlowLayout(spacing=spacing)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        widget, following = item.widget(), items[i + 1].widget() if i + 1 < len(items) else None
+        if widget is None:
+            if item.layout() is not None:
+                flow.addItem(item)
+        elif isinstance(widget, QLabel) and following is not None \
+                and not isinstance(following, QLabel):
+            flow.addWidget(pair(widget, following))
+            i += 1
+        else:
+            flow.addWidget(widget)
+        i += 1
+    parent = row.parent()
+    if isinstance(parent, QBoxLayout):
+        index = parent.indexOf(row)
+        stretch = parent.stretch(index)
+        parent.takeAt(index)
+        parent.insertLayout(index, flow, stretch)
+    row.deleteLater()
+    return flow

@@ -9,6 +9,7 @@ import datetime as dt
 from PySide6.QtCore import QDate, Slot
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
+from attendance_desktop.gui.flow_layout import reflow
 from attendance_desktop.gui.generated.settings.ui_records import Ui_RecordsPage
 from attendance_desktop.gui.settings.labels import role_label, value_text
 from attendance_desktop.services.context import AppContext
@@ -39,6 +40,7 @@ class RecordsPage(QWidget):
         self.ui = Ui_RecordsPage()
         self.ui.setupUi(self)
         ui = self.ui
+        reflow(ui.filters)  # wraps at 125-150% scaling instead of scrolling sideways
         self.kind, self.source = ui.accessKind, ui.changeSource
         self.start, self.end = ui.recordsFrom, ui.recordsTo
         self.message, self.lists = ui.recordsMessage, ui.lists
