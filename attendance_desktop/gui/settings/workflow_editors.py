@@ -41,7 +41,8 @@ class PnCodesEditor(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # (height for width: as many rows as the codes wrap to, not one row high)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         row = FlowLayout(self, spacing=12)  # the codes wrap when narrow (125-150%)
         self.boxes: dict[str, QCheckBox] = {}
         for code in PN_CODES_NATIONAL:
