@@ -9,6 +9,10 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QSplitter, QWidget
 
 
+def _least(widget: QWidget) -> QSize:
+    return widget.minimumSizeHint().expandedTo(widget.minimumSize())
+
+
 class FoldingSplitter(QSplitter):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
@@ -17,15 +21,15 @@ class FoldingSplitter(QSplitter):
     def _across(self) -> int:
         """The width the panes need side by side."""
         shown = [self.widget(i) for i in range(self.count()) if not self.widget(i).isHidden()]
-        return sum(w.minimumSizeHint().expandedTo(w.minimumSize()).width() for w in shown) \
+        return sum(_least(w).width() for w in shown) \
             + self.handleWidth() * max(0, len(shown) - 1)
 
     def minimumSizeHint(self) -> QSize:
         # as narrow as the widest pane: below the side-by-side width the panes stack
         hint = super().minimumSizeHint()
         if self.orientation() == Qt.Orientation.Horizontal:
-            widest = max((self.widget(i).minimumSizeHint().width()
-                          for i in range(self.count())), default=0)
+            widest = max((_least(self.widget(i)).width() for i in range(self.count())),
+                         default=0)
             hint.setWidth(widest)
         return hint
 
