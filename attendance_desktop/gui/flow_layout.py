@@ -131,7 +131,7 @@ def pair(label: QWidget, field: QWidget, stretch: bool = False) -> QWidget:
     row = QHBoxLayout(host)
     row.setContentsMargins(0, 0, 0, 0)
     row.addWidget(label)
-    row.addWidget(field, 1)
+    row.addWidget(field, 1 if stretch else 0)  # (a stretch would make every pair grow)
     if stretch:
         host.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return host
