@@ -162,6 +162,13 @@ def overflow(window: QWidget, width: int, height: int) -> list[str]:
     return found
 
 
+def pushed_out(root: QWidget) -> list[str]:
+    """Every shown widget under root that reaches out of its parent (a layout squeezed
+    below its minimum, or a row of wrapped widgets given one row's height)."""
+    return [s for w in root.findChildren(QWidget) if _shown(w)
+            for s in _squeezed(w) if "outside its parent" in s]
+
+
 def sideways(root: QWidget) -> list[str]:
     """Every shown scroll area under root whose page is wider than its room (it scrolls
     sideways, or cuts the page off when its bar is turned off)."""

@@ -5,7 +5,8 @@
 Opens the main window on a demo school as it would be on a 1366x768 screen at SCALE
 (125% -> 1.25), visits every area and every tab of it (tabs within tabs too), and prints
 one JSON line: the window's minimum and actual size in logical pixels, every text cut
-off without a tooltip and every page that scrolls sideways (tests/gui/clipping.py).
+off without a tooltip, every widget pushed out of its parent and every page that scrolls
+sideways (tests/gui/clipping.py); then the main dialogs, measured against the screen.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
     from attendance_desktop.services.database import open_database
     from attendance_desktop.services.demo import demo_service
     from tests.conftest import HEAD
-    from tests.gui.clipping import clipped_texts, sideways
+    from tests.gui.clipping import clipped_texts, pushed_out, sideways
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, data_dir)
@@ -71,7 +72,8 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
             safe = "".join(c if c.isalnum() else "_" for c in name.replace("&", ""))
             window.grab().save(os.path.join(shots, f"window_{scale:g}_{safe}.png"))
         # sideways: the page's own scroll area in the window, and any within the page
-        cut.extend(f"{name}: {c}" for c in clipped_texts(page) + sideways(window))
+        cut.extend(f"{name}: {c}" for c in clipped_texts(page) + sideways(window)
+                   + pushed_out(page))
         for tabs in page.findChildren(QTabWidget):
             if not tabs.isVisible() or tabs in seen:
                 continue
