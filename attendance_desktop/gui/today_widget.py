@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,6 +29,8 @@ from attendance_desktop.domain.stats import format_pct
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.auto_backup import BackupWarningLabel
 from attendance_desktop.gui.background_load import BackgroundLoad
+from attendance_desktop.gui.flow_layout import FlowLayout
+from attendance_desktop.gui.folding_splitter import FoldingSplitter
 from attendance_desktop.gui.live_view import LiveWatcher
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.register_check import CheckResultLabel
@@ -168,15 +169,17 @@ class TodayWidget(QWidget):
         layout.addWidget(self.backup_warning)
         self.check_line = CheckResultLabel(ctx)  # the last register check
         layout.addWidget(self.check_line)
-        # figures strip
-        strip = QHBoxLayout()
+        # figures strip: wraps to a second row when narrow (125-150% scaling)
+        strip = FlowLayout(spacing=14)
         self.values: dict[str, QLabel] = {}
         for key, label in (("on_roll", "On roll"), ("year_pct", "Attendance this year"),
                            ("persistent", "Persistently absent"),
                            ("severe", "Severely absent"), ("n_today", "N today"),
                            ("late_today", "Late today (L/U)"),
                            ("unmarked", "No mark yet (AM / PM)")):
-            box = QVBoxLayout()
+            figure = QWidget()
+            box = QVBoxLayout(figure)
+            box.setContentsMargins(0, 0, 0, 0)
             name = QLabel(label)
             theme.set_role(name, "muted")
             value = QLabel()
@@ -185,13 +188,11 @@ class TodayWidget(QWidget):
             theme.set_role(value, "figure")
             box.addWidget(name)
             box.addWidget(value)
-            strip.addLayout(box)
-            strip.addSpacing(14)
+            strip.addWidget(figure)
             self.values[key] = value
-        strip.addStretch(1)
         layout.addLayout(strip)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = FoldingSplitter()  # panes stack when narrow (125-150% scaling)
         # registers not taken
         reg_box = QGroupBox("Registers not taken")
         reg_layout = QVBoxLayout(reg_box)

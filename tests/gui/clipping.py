@@ -4,7 +4,17 @@ label narrower than its text, with no tooltip that shows the whole."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QStyleOptionButton,
+    QTableView,
+    QWidget,
+)
 
 # Room Qt's styles take around a header's or a cell's text (margins, sort arrow, frame).
 HEADER_PADDING = 6
@@ -88,3 +98,88 @@ def clipped_texts(root: QWidget) -> list[str]:
     for label in root.findChildren(QLabel):
         found += _label_clips(label)
     return found
+
+
+def _button_clips(button: QPushButton) -> list[str]:
+    if not _shown(button) or not button.text():
+        return []
+    option = QStyleOptionButton()
+    button.initStyleOption(option)
+    room = button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option,
+                                         button)
+    metrics = button.fontMetrics()
+    need = max(metrics.horizontalAdvance(line) for line in button.text().splitlines())
+    lines = len(button.text().splitlines())
+    if need > room.width() + 1 or lines * metrics.height() > room.height() + 2:
+        return [f"button {button.text()!r} needs {need}x{lines * metrics.height()}px,"
+                f" has {room.width()}x{room.height()}px"]
+    return []
+
+
+def _squeezed(widget: QWidget) -> list[str]:
+    """A wrapped label shorter than its text, or a widget reaching out of its parent:
+    what a layout squeezed below its minimum does."""
+    out = []
+    if isinstance(widget, QLabel) and widget.wordWrap() and widget.text() \
+            and widget.pixmap().isNull():
+        need = widget.heightForWidth(widget.width())
+        if need > widget.height() + 1:
+            out.append(f"label {widget.text()[:60]!r} needs {need}px high, has"
+                       f" {widget.height()}px")
+    parent = widget.parentWidget()
+    if parent is not None and not widget.isWindow() and parent.objectName() not in (
+            "qt_scrollarea_viewport",) and not parent.rect().contains(widget.geometry()):
+        out.append(f"{type(widget).__name__} {widget.objectName() or widget.accessibleName()}"
+                   f" {_text(widget)!r} at {widget.geometry().getRect()} is outside its"
+                   f" parent {parent.width()}x{parent.height()}")
+    return out
+
+
+def _text(widget: QWidget) -> str:
+    text = getattr(widget, "text", None)
+    return str(text())[:40] if callable(text) else ""
+
+
+def overflow(window: QWidget, width: int, height: int) -> list[str]:
+    """Everything that does not fit when `window` is shown on a screen of width x height
+    logical pixels: a minimum size larger than the screen, a widget pushed out of its
+    parent, a label or button whose text is cut, a scroll area that scrolls sideways."""
+    found = []
+    least = window.minimumSizeHint().expandedTo(window.minimumSize())
+    if least.width() > width or least.height() > height:
+        found.append(f"needs at least {least.width()}x{least.height()}, the screen is"
+                     f" {width}x{height}")
+    if window.width() > width or window.height() > height:
+        found.append(f"is {window.width()}x{window.height()}, the screen {width}x{height}")
+    for widget in [window, *window.findChildren(QWidget)]:
+        if not _shown(widget):
+            continue
+        found += _squeezed(widget)
+        if isinstance(widget, QPushButton):
+            found += _button_clips(widget)
+    found += clipped_texts(window)
+    found += sideways(window)
+    return found
+
+
+def pushed_out(root: QWidget) -> list[str]:
+    """Every shown widget under root that reaches out of its parent (a layout squeezed
+    below its minimum, or a row of wrapped widgets given one row's height)."""
+    return [s for w in root.findChildren(QWidget) if _shown(w)
+            for s in _squeezed(w) if "outside its parent" in s]
+
+
+def sideways(root: QWidget) -> list[str]:
+    """Every shown scroll area under root whose page is wider than its room (it scrolls
+    sideways, or cuts the page off when its bar is turned off)."""
+    out = []
+    for area in root.findChildren(QScrollArea):
+        page = area.widget()
+        if page is None or not _shown(area):
+            continue
+        room = area.viewport().width()
+        if area.horizontalScrollBar().maximum() > 0 or page.width() > room:
+            out.append(f"{type(page).__name__} {page.objectName()} scrolls sideways:"
+                       f" {page.width()}px (at least {page.minimumSizeHint().width()}px)"
+                       f" in {room}px")
+    return out

@@ -1,11 +1,12 @@
 """Run by test_scaling.py in a fresh process (the scale factor is read when Qt starts):
 
-    python -m tests.gui.scaled_window SCALE DATA_DIR
+    python -m tests.gui.scaled_window SCALE DATA_DIR [SCREENSHOT_DIR]
 
 Opens the main window on a demo school as it would be on a 1366x768 screen at SCALE
-(125% -> 1.25), visits every area and every tab of it, and prints one JSON line: the
-window's minimum and actual size in logical pixels and every text cut off without a
-tooltip (tests/gui/clipping.py).
+(125% -> 1.25), visits every area and every tab of it (tabs within tabs too), and prints
+one JSON line: the window's minimum and actual size in logical pixels, every text cut
+off without a tooltip, every widget pushed out of its parent and every page that scrolls
+sideways (tests/gui/clipping.py); then the main dialogs, measured against the screen.
 """
 
 from __future__ import annotations
@@ -15,20 +16,29 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from attendance_desktop.services.context import AppContext
 
 
-def main(scale: float, data_dir: str) -> dict[str, object]:
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
+    from tests.gui.scaled_kiosk import laptop_screen
+
+    os.environ["QT_QPA_PLATFORM"] = laptop_screen(data_dir)
     os.environ["QT_SCALE_FACTOR"] = str(scale)
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QTabWidget
 
     from attendance_desktop.config.paths import resolve_paths
     from attendance_desktop.services.context import AppContext
     from attendance_desktop.services.database import open_database
     from attendance_desktop.services.demo import demo_service
     from tests.conftest import HEAD
-    from tests.gui.clipping import clipped_texts
+    from tests.gui.clipping import clipped_texts, pushed_out, sideways
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, data_dir)
@@ -55,18 +65,31 @@ def main(scale: float, data_dir: str) -> dict[str, object]:
             time.sleep(0.02)
 
     cut: list[str] = []
+
+    def look(name: str, page: QWidget) -> None:
+        if shots:  # for a person to look at
+            os.makedirs(shots, exist_ok=True)
+            safe = "".join(c if c.isalnum() else "_" for c in name.replace("&", ""))
+            window.grab().save(os.path.join(shots, f"window_{scale:g}_{safe}.png"))
+        # sideways: the page's own scroll area in the window, and any within the page
+        cut.extend(f"{name}: {c}" for c in clipped_texts(page) + sideways(window)
+                   + pushed_out(page))
+        for tabs in page.findChildren(QTabWidget):
+            if not tabs.isVisible() or tabs in seen:
+                continue
+            seen.add(tabs)
+            for t in range(tabs.count()):
+                if tabs.isTabEnabled(t) and t != tabs.currentIndex():
+                    tabs.setCurrentIndex(t)
+                    settle(0.3)
+                    look(f"{name} / {tabs.tabText(t)}", page)
+
     for index, area in enumerate(AREAS):
-        name = area.label
         window.show_area(index)
         settle(1.2)
-        page = window.current_page()
-        cut += [f"{name}: {c}" for c in clipped_texts(page)]
-        tabs = getattr(page, "tabs", None)
-        for t in range(1, tabs.count() if tabs is not None else 0):
-            if tabs.isTabEnabled(t):
-                tabs.setCurrentIndex(t)
-                settle(0.3)
-                cut += [f"{name} / {tabs.tabText(t)}: {c}" for c in clipped_texts(page)]
+        seen: set[QTabWidget] = set()
+        look(area.label, window.current_page())
+    cut += _dialogs(ctx, window, settle, shots, scale)
     result = {"minimum": [window.minimumSize().width(), window.minimumSize().height()],
               "size": [window.width(), window.height()], "cut": cut}
     window.close()
@@ -74,7 +97,59 @@ def main(scale: float, data_dir: str) -> dict[str, object]:
     return result
 
 
+def _dialogs(ctx: AppContext, window: QWidget, settle: Callable[[float], None],
+             shots: str, scale: float) -> list[str]:
+    """The main dialogs, each shown on its own and measured against the screen less a
+    title bar: leave request, mark amendment, edit conflict, pupil details and contact,
+    closure, printing and the amendments report."""
+    from PySide6.QtWidgets import QApplication
+
+    from attendance_desktop.gui.leave.request_dialog import RequestDialog
+    from attendance_desktop.gui.pupils.pupil_dialogs import ContactDialog, PupilEditDialog
+    from attendance_desktop.gui.register.amendments_dialog import AmendmentsDialog
+    from attendance_desktop.gui.register.closure_dialog import ClosureDialog
+    from attendance_desktop.gui.register.conflict_dialog import ConflictBox
+    from attendance_desktop.gui.register.mark_dialog import MarkDialog
+    from attendance_desktop.gui.register.print_register_dialog import PrintRegisterDialog
+    from attendance_desktop.services.errors import CellConflict
+    from attendance_desktop.services.pupils import class_service, pupil_service
+    from tests.gui.clipping import overflow
+
+    day = ctx.today()
+    pupil = pupil_service.list_pupils(ctx.engine)[0]
+    conflict = CellConflict(pupil.id, pupil.name, day, "AM", "", "L", "Office Person",
+                            "office", ctx.now())
+    makers: dict[str, Callable[[], QWidget]] = {
+        "leave request": lambda: RequestDialog(ctx, window),
+        "amend a mark": lambda: MarkDialog(
+            window, heading=f"{pupil.name}: Thursday 20 November 2025, morning", day=day,
+            code="L", minutes_late=12, comment="Traffic on the ring road", need_reason=True),
+        "edit conflict": lambda: ConflictBox(window, (conflict, conflict), day,
+                                             needs_reason=True, may_amend=True),
+        "pupil details": lambda: PupilEditDialog(
+            ctx, class_service.list_classes(ctx.engine), pupil.id, window),
+        "contact": lambda: ContactDialog(ctx, pupil.id, parent=window),
+        "closure": lambda: ClosureDialog(window, ctx, day),
+        "print register": lambda: PrintRegisterDialog(window, ctx, None, day),
+        "amendments report": lambda: AmendmentsDialog(window, ctx, day, day),
+    }
+    screen = QApplication.primaryScreen().size()
+    found: list[str] = []
+    for name, make in makers.items():
+        dialog = make()
+        dialog.show()
+        settle(0.3)
+        if shots:
+            file = f"dialog_{scale:g}_{name.replace(' ', '_')}.png"
+            dialog.grab().save(os.path.join(shots, file))
+        found += [f"dialog {name}: {p}" for p in overflow(dialog, screen.width(),
+                                                           screen.height() - 30)]
+        dialog.close()
+        dialog.deleteLater()
+    return found
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(float(sys.argv[1]), sys.argv[2])))
+    print(json.dumps(main(float(sys.argv[1]), sys.argv[2], *sys.argv[3:4])))
     sys.stdout.flush()
     os._exit(0)  # the background jobs' threads need not be waited for here

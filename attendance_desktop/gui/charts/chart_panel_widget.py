@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.gui.charts.colours import ChartColours, chart_colours
 from attendance_desktop.services.reports.chart_data import ChartTable
+
+SIDE_BY_SIDE = 600  # px wide: at least this for the numbers beside the chart
 
 Draw = Callable[[ChartColours], QWidget]
 
@@ -52,7 +55,7 @@ class ChartPanelWidget(QWidget):
         layout.addLayout(top)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.chart_host = QWidget()
-        self.chart_host.setMinimumSize(320, 220)
+        self.chart_host.setMinimumSize(240, 220)  # (narrower: the table goes under it)
         self.host_layout = QVBoxLayout(self.chart_host)
         self.host_layout.setContentsMargins(0, 0, 0, 0)
         self.placeholder = QLabel("Loading…")
@@ -138,6 +141,15 @@ class ChartPanelWidget(QWidget):
             self.splitter.setSizes([width * 64 // 100, width * 36 // 100])
         if self._dirty:
             self.redraw()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Narrow (a pupil's profile at 125-150% scaling): the numbers go under the chart
+        # instead of beside it, so the pane need not scroll sideways.
+        across = event.size().width() >= SIDE_BY_SIDE
+        wanted = Qt.Orientation.Horizontal if across else Qt.Orientation.Vertical
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui import theme
+from attendance_desktop.gui.kiosk.kiosk_fit import elide_lines
 
 if TYPE_CHECKING:  # the database stack: not needed to show the kiosk's first screen
     from attendance_desktop.services.kiosk.kiosk_service import KioskPupil
@@ -22,6 +23,9 @@ if TYPE_CHECKING:  # the database stack: not needed to show the kiosk's first sc
 MIN_TARGET = 72  # px: comfortably above the ~64 px a finger needs
 TILE_SIZE = QSize(224, 176)
 AVATAR = 80
+# compact (kiosk_fit): the name beside a smaller photo, a tile as wide as the row allows
+COMPACT_TILE = QSize(216, 64)
+COMPACT_AVATAR = 48
 
 def big_button(text: str, accessible: str = "", *, primary: bool = False,
                big: bool = False, quiet: bool = False) -> QPushButton:
@@ -65,17 +69,27 @@ def avatar(pupil: KioskPupil, size: int = AVATAR) -> QPixmap:
 class PupilTile(QToolButton):
     """A big tile with the pupil's photo or initials and name (nothing else)."""
 
-    def __init__(self, pupil: KioskPupil) -> None:
-        super().__init__()
+    def __init__(self, pupil: KioskPupil, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.pupil = pupil
-        self.setText(f"{pupil.forename}\n{pupil.surname}")
-        self.setIcon(QIcon(avatar(pupil)))
-        self.setIconSize(QSize(AVATAR, AVATAR))
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-        self.setFixedSize(TILE_SIZE)
         self.setAccessibleName(f"Choose {pupil.name}")
         self.setToolTip(pupil.name)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.set_size(TILE_SIZE, compact=False)
+
+    def set_size(self, size: QSize, *, compact: bool) -> None:
+        """Photo above the name, or (compact) beside it; a name too long for the tile
+        is shortened with "…" (its tooltip and accessible name keep the whole)."""
+        self.ensurePolished()  # the kiosk's tile font (style.qss), to measure the name
+        picture = COMPACT_AVATAR if compact else AVATAR
+        self.setIcon(QIcon(avatar(self.pupil, picture)))
+        self.setIconSize(QSize(picture, picture))
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if compact
+                                else Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        self.setFixedSize(size)
+        room = size.width() - 24 - (picture + 8 if compact else 0)  # padding, border
+        self.setText(elide_lines((self.pupil.forename, self.pupil.surname),
+                                 self.fontMetrics(), room))
 
 
 class LetterPad(QWidget):

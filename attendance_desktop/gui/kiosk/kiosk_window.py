@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -29,8 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui import theme
+from attendance_desktop.gui.flow_layout import FlowLayout
 from attendance_desktop.gui.kiosk import kiosk_saver
+from attendance_desktop.gui.kiosk.kiosk_fit import is_compact, set_compact, wrap_text
 from attendance_desktop.gui.kiosk.kiosk_widgets import (
+    COMPACT_TILE,
     TILE_SIZE,
     LetterPad,
     PupilTile,
@@ -89,7 +92,9 @@ class KioskWindow(QWidget):
         self.setWindowTitle("Sign-in kiosk")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         theme.ensure_applied()  # the kiosk look is in resources/style.qss (#kiosk)
-        self.setMinimumSize(1024, 700)
+        # No fixed minimum: on a small screen (or at 125-150% scaling) the kiosk goes
+        # compact (kiosk_fit) rather than growing past the screen.
+        self.compact = False
         self.policy: Policy | None = None  # with the exit guard, once the database is open
         self.guard: kiosk_service.ExitGuard | None = None
         self._given_school_name = school_name
@@ -108,13 +113,12 @@ class KioskWindow(QWidget):
         self.start_screen = self._build_start()
         self.stack.addWidget(self.start_screen)
         self._screens_built = False
+        self.outer = QVBoxLayout(self)
+        self.outer.addLayout(self._build_top_bar())
+        self.outer.addWidget(self.stack, 1)
         if database_ready:
             self.build_screens()
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(32, 14, 32, 16)
-        outer.setSpacing(12)
-        outer.addLayout(self._build_top_bar())
-        outer.addWidget(self.stack, 1)
+        self._fit(is_compact(self.size()), force=True)
 
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
@@ -195,11 +199,13 @@ class KioskWindow(QWidget):
         for screen in (self.find_screen, self.reason_screen, self.adult_screen,
                        self.confirm_screen, self.done_screen):
             self.stack.addWidget(screen)
+        if hasattr(self, "outer"):  # built after the window: give them its current fit
+            self._fit(self.compact, force=True)
 
     def _build_start(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.setSpacing(22)
+        page.setProperty("spacing_full", 22)
         layout.addStretch(1)
         title = _label("Welcome! Please sign in here.", "heading")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -228,7 +234,7 @@ class KioskWindow(QWidget):
     def _build_find(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.setSpacing(10)
+        page.setProperty("spacing_full", 10)
         head = QHBoxLayout()
         self.find_back = big_button("‹ Back", "Back to the start")
         self.find_back.setFixedWidth(160)
@@ -245,12 +251,13 @@ class KioskWindow(QWidget):
         head.addSpacing(12)
         head.addWidget(self.search, 1)
         layout.addLayout(head)
-        self.class_row = QHBoxLayout()
-        self.class_row.setSpacing(8)
+        # the classes wrap to a second row rather than squeezing (a two-form school)
+        class_host = QWidget()
+        self.class_row = FlowLayout(class_host, spacing=8)
         self.class_group = QButtonGroup(self)
         self.class_group.setExclusive(True)
         self.class_group.idClicked.connect(self._class_chosen)
-        layout.addLayout(self.class_row)
+        layout.addWidget(class_host)
         self.tiles_host = QWidget()
         self.tiles_host.setObjectName("tiles")
         self.tiles_grid = QGridLayout(self.tiles_host)
@@ -280,7 +287,7 @@ class KioskWindow(QWidget):
         """A kiosk step: a big Back button beside the step's heading."""
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.setSpacing(spacing)
+        page.setProperty("spacing_full", spacing)
         head = QHBoxLayout()
         back = big_button("‹ Back", back_tip)
         back.setFixedWidth(160)
@@ -335,7 +342,7 @@ class KioskWindow(QWidget):
     def _build_confirm(self) -> QWidget:
         page, layout, self.confirm_title = self._titled_page(
             "Back: change something", "Is this right?", spacing=18)
-        card = QFrame()
+        card = self.confirm_card = QFrame()
         card.setObjectName("card")
         row = QHBoxLayout(card)
         row.setContentsMargins(28, 24, 28, 24)
@@ -495,20 +502,84 @@ class KioskWindow(QWidget):
         else:
             self.tiles_note.setText("Tap your name." if len(found) > 1 else
                                     "Tap your name, or press Enter.")
-        width = self.tiles_scroll.width() - 24  # room for the vertical scroll bar
-        if width < TILE_SIZE.width():  # not laid out yet
-            width = self.width() - 90
-        columns = max(1, width // (TILE_SIZE.width() + 12))
+        size, columns = self._tile_layout()
         for i, pupil in enumerate(found[:MAX_TILES]):
-            tile = PupilTile(pupil)
+            tile = PupilTile(pupil, self.tiles_host)
+            tile.set_size(size, compact=self.compact)
             tile.clicked.connect(self._tile_clicked)
             self.tiles_grid.addWidget(tile, i // columns, i % columns)
             tile.show()  # (a layout would only show it on the next event loop pass)
             self.tiles.append(tile)
         self.tiles_grid.activate()
 
+    def _tile_layout(self) -> tuple[QSize, int]:
+        """The tiles' size and how many go across: full-size tiles, or (compact) rows of
+        name-beside-photo tiles as wide as the room shared by the columns."""
+        gap = self.tiles_grid.spacing()
+        width = self.tiles_scroll.width() - 34  # room for the (touch-wide) scroll bar
+        if width < COMPACT_TILE.width():  # not laid out yet
+            width = self.width() - 100
+        if not self.compact:
+            return TILE_SIZE, max(1, width // (TILE_SIZE.width() + gap))
+        columns = max(1, (width + gap) // (COMPACT_TILE.width() + gap))
+        tile_width = (width - gap * (columns - 1)) // columns
+        return QSize(max(COMPACT_TILE.width(), tile_width), COMPACT_TILE.height()), columns
+
+    def _built_screens(self) -> tuple[QWidget, ...]:
+        if not self._screens_built:
+            return (self.start_screen,)
+        return (self.start_screen, self.find_screen, self.reason_screen,
+                self.adult_screen, self.confirm_screen, self.done_screen)
+
+    def _fit(self, compact: bool, force: bool = False) -> None:
+        """The full-size or the compact kiosk (kiosk_fit): the stylesheet's look, then the
+        room between things."""
+        if not set_compact(self, compact) and not force:
+            return
+        self.compact = compact
+        if compact:
+            self.outer.setContentsMargins(16, 6, 16, 8)
+            self.outer.setSpacing(6)
+        else:
+            self.outer.setContentsMargins(32, 14, 32, 16)
+            self.outer.setSpacing(12)
+        for page in self._built_screens():
+            layout = page.layout()
+            full = int(page.property("spacing_full") or 6)
+            layout.setSpacing(full // 2 if compact else full)
+            layout.setContentsMargins(*(0, 4, 0, 0) if compact else (9, 9, 9, 9))
+        if not self._screens_built:  # the quick start: only the start screen so far
+            return
+        photo = 96 if compact else 140
+        for label in (self.confirm_photo, self.done_photo):
+            label.setFixedSize(photo, photo)
+            if not label.pixmap().isNull():  # shown now: the same picture, resized
+                label.setPixmap(label.pixmap().scaled(
+                    photo, photo, Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation))
+        self.confirm_card.layout().setContentsMargins(*(16, 10, 16, 10) if compact
+                                                      else (28, 24, 28, 24))
+        self.tiles_grid.setSpacing(8 if compact else 12)
+        self.pad.layout().setSpacing(6 if compact else 8)
+        self._wrap_buttons()
+
+    def _wrap_buttons(self) -> None:
+        """Reason and adult buttons two to a row: a long reason goes on two lines rather
+        than pushing its column wider than half the screen."""
+        if not self._screens_built:
+            return
+        half = (self.width() - self.outer.contentsMargins().left() * 2 - 16) // 2
+        for button in (*self.reason_buttons, *self.adult_buttons):
+            text = str(button.property("label") or button.text())
+            button.setProperty("label", text)
+            button.ensurePolished()
+            room = half - 44  # the button's padding and border (style.qss)
+            button.setText(wrap_text(text, button.fontMetrics(), room))
+
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
+        self._fit(is_compact(self.size()))
+        self._wrap_buttons()
         if self._screens_built and self.stack.currentWidget() is self.find_screen:
             self._refresh_tiles()
 
@@ -554,6 +625,7 @@ class KioskWindow(QWidget):
             button.clicked.connect(self._reason_chosen)
             self.reason_grid.addWidget(button, i // 2, i % 2)
             self.reason_buttons.append(button)
+        self._wrap_buttons()
 
     @Slot()
     def _reason_chosen(self) -> None:
@@ -575,7 +647,8 @@ class KioskWindow(QWidget):
     def _adult_chosen(self) -> None:
         button = self.sender()
         if isinstance(button, QPushButton):
-            text = "" if button is self.alone_button else button.text()
+            text = "" if button is self.alone_button else str(button.property("label")
+                                                                  or button.text())
             self.choose_adult(text or "Came on their own")
 
     @Slot()
@@ -605,7 +678,7 @@ class KioskWindow(QWidget):
             lines.append(f"{who}: <b>{_esc(self.adult)}</b>")
         self.confirm_text.setText("<div style='line-height:140%'>" + "<br>".join(lines)
                                   + "</div>")
-        self.confirm_photo.setPixmap(avatar(self.pupil, 140))
+        self.confirm_photo.setPixmap(avatar(self.pupil, self.confirm_photo.width()))
         self.stack.setCurrentWidget(self.confirm_screen)
         self.confirm_button.setFocus()
 
@@ -654,7 +727,7 @@ class KioskWindow(QWidget):
         self.done_text.setText(text)
         self.done_photo.setVisible(pupil is not None)
         if pupil is not None:
-            self.done_photo.setPixmap(avatar(pupil, 140))
+            self.done_photo.setPixmap(avatar(pupil, self.done_photo.width()))
         self.stack.setCurrentWidget(self.done_screen)
         self.done_button.setFocus()
         self.done_timer.start()

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QBoxLayout, QDialog, QPushButton, QWidget
 
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.domain.roles import Actor
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.generated.kiosk.ui_pin_dialog import Ui_ExitPinDialog
+from attendance_desktop.gui.kiosk.kiosk_fit import is_compact
 from attendance_desktop.gui.kiosk.kiosk_widgets import big_button
 from attendance_desktop.gui.workers import Job, JobSignals, start_job
 from attendance_desktop.services.errors import ServiceError
@@ -36,6 +37,18 @@ class ExitPinDialog(QDialog):
         self.ui = Ui_ExitPinDialog()
         self.ui.setupUi(self)
         theme.ensure_applied()  # the kiosk's large-type look is in resources/style.qss (#kiosk)
+        # On a small screen (1366x768 at 125-150%) the pad goes beside the PIN, not under it:
+        # with a title bar the dialog would not fit the height otherwise (kiosk_fit).
+        screen = self.screen() if parent is None else parent.screen()
+        compact = is_compact(screen.availableSize()) if parent is None \
+            else parent.property("compact") == "true"  # the kiosk's own choice
+        if compact:
+            self.setProperty("compact", "true")
+            self.layout().setContentsMargins(20, 14, 20, 14)
+            self.ui.form.setSpacing(8)
+            self.setMinimumWidth(min(screen.availableSize().width() - 40, 820))
+        else:
+            self.ui.body.setDirection(QBoxLayout.Direction.TopToBottom)
         self.pin = self.ui.pin
         self.message = self.ui.message
         self.cancel_button = self.ui.cancel_button
@@ -50,6 +63,9 @@ class ExitPinDialog(QDialog):
         clear = self._key("Clear", "Clear the PIN")
         clear.clicked.connect(self.pin.clear)
         self.ui.pad.addWidget(clear, 3, 2)
+        for column in range(3):  # three even columns, each wide enough for "Clear"
+            self.ui.pad.setColumnStretch(column, 1)
+            self.ui.pad.setColumnMinimumWidth(column, 104)
         for b in (self.cancel_button, self.unlock_button):
             b.setCursor(Qt.CursorShape.PointingHandCursor)
         self.cancel_button.clicked.connect(self.reject)

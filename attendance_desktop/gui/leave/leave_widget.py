@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.column_widths import fit_columns
 from attendance_desktop.gui.common import MessageLabel, pydate
+from attendance_desktop.gui.flow_layout import FlowLayout, pair
 from attendance_desktop.gui.leave.decision_dialog import DecisionDialog
 from attendance_desktop.gui.leave.request_dialog import RequestDialog, date_edit
 from attendance_desktop.gui.leave.taken_dialog import TakenDialog
@@ -79,10 +81,12 @@ class LeaveWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
 
-        top = QHBoxLayout()
+        # The rows of buttons and filters wrap (FlowLayout) at 125-150% scaling rather than
+        # pushing the page wider than the window.
+        top = FlowLayout(spacing=6)
         title = QLabel("<h2>Leave of absence</h2>")
+        title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         top.addWidget(title)
-        top.addStretch(1)
         self.new_button = QPushButton("&New request…")
         self.new_button.setObjectName("newRequest")
         self.new_button.setToolTip("Record a parent's request (Ctrl+N)")
@@ -101,7 +105,7 @@ class LeaveWidget(QWidget):
             top.addWidget(b)
         layout.addLayout(top)
 
-        filters = QHBoxLayout()
+        filters = FlowLayout(spacing=6)
         self.status = QComboBox()
         for label, key in FILTERS:
             self.status.addItem(label, key)
@@ -121,18 +125,18 @@ class LeaveWidget(QWidget):
         self.end = date_edit("To", today + dt.timedelta(days=90))
         show_label = QLabel("&Show:")
         show_label.setBuddy(self.status)
-        filters.addWidget(show_label)
-        filters.addWidget(self.status)
-        filters.addWidget(QLabel("Class:"))
-        filters.addWidget(self.klass)
-        filters.addSpacing(12)
-        filters.addWidget(self.use_dates)
-        filters.addWidget(self.start)
-        filters.addWidget(QLabel("and"))
-        filters.addWidget(self.end)
-        filters.addStretch(1)
+        filters.addWidget(pair(show_label, self.status))
+        filters.addWidget(pair(QLabel("Class:"), self.klass))
+        dates = QWidget()
+        dates_row = QHBoxLayout(dates)
+        dates_row.setContentsMargins(12, 0, 0, 0)
+        for w in (self.use_dates, self.start, QLabel("and"), self.end):
+            dates_row.addWidget(w)
+        filters.addWidget(dates)
         self.count = QLabel()
         self.count.setObjectName("leaveCount")
+        self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.count.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         filters.addWidget(self.count)
         layout.addLayout(filters)
 
@@ -154,7 +158,7 @@ class LeaveWidget(QWidget):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
 
-        actions = QHBoxLayout()
+        actions = FlowLayout(spacing=6)
         self.open_button = QPushButton("&Open / decide…")
         self.open_button.setObjectName("openRequest")
         self.open_button.setToolTip("See the request, its figures and checks; the headteacher"
@@ -177,7 +181,6 @@ class LeaveWidget(QWidget):
         for b in (self.open_button, self.withdraw_button, self.taken_button,
                   self.letter_button):
             actions.addWidget(b)
-        actions.addStretch(1)
         layout.addLayout(actions)
         self.message = MessageLabel("leaveMessage")
         layout.addWidget(self.message)

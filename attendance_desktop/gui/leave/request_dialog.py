@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import leave as rules
 from attendance_desktop.gui.common import pydate, qdate
 from attendance_desktop.gui.generated.leave.ui_request_dialog import Ui_RequestDialog
+from attendance_desktop.gui.screen_fit import fit_to_screen
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.leave import leave_requests
@@ -55,6 +56,7 @@ class RequestDialog(QDialog):
         self.ui = Ui_RequestDialog()
         self.ui.setupUi(self)
         ui = self.ui
+        fit_to_screen(self)  # the form's 1180x640 is more than 1366x768 at 150%
         today = ctx.today()
         ui.pupil.lineEdit().setPlaceholderText("Type a name…")
         for p in pupil_service.list_pupils(ctx.engine):

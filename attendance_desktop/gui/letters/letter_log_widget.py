@@ -12,12 +12,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desktop.gui.column_widths import fit_columns
+from attendance_desktop.gui.flow_layout import flow_row, pair
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.letters import letter_service, template_store
@@ -50,7 +51,7 @@ class LetterLogWidget(QWidget):
         self.entries: list[letter_service.LetterLogEntry] = []
         self._build()
         if pupil_id is not None:
-            for w in (self.start, self.end, self.pupil, *self._date_labels):
+            for w in (*self._date_pairs, self.pupil):
                 w.hide()
         if read_now:  # else its owner refreshes it when it is shown
             self.refresh()
@@ -62,7 +63,6 @@ class LetterLogWidget(QWidget):
 
     def _build(self) -> None:
         col = QVBoxLayout(self)
-        row = QHBoxLayout()
         self.type_combo = QComboBox()
         self.type_combo.setAccessibleName("Letter type")
         self.type_combo.addItem("All letters", None)
@@ -86,14 +86,15 @@ class LetterLogWidget(QWidget):
         self.pupil.setClearButtonEnabled(True)
         self.pupil.textChanged.connect(self._apply_text)
         self._date_labels = (QLabel("From:"), QLabel("to:"))
-        row.addWidget(QLabel("Letter:"))
-        row.addWidget(self.type_combo, 2)
-        row.addWidget(self._date_labels[0])
-        row.addWidget(self.start)
-        row.addWidget(self._date_labels[1])
-        row.addWidget(self.end)
-        row.addWidget(self.pupil, 2)
-        col.addLayout(row)
+        # the filters wrap in a narrow pane (a pupil's profile) rather than scroll sideways
+        self.type_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.type_combo.setMinimumContentsLength(18)
+        self.pupil.setMinimumWidth(self.pupil.fontMetrics().horizontalAdvance("x" * 18))
+        self._date_pairs = (pair(self._date_labels[0], self.start),
+                            pair(self._date_labels[1], self.end))
+        col.addWidget(flow_row(pair(QLabel("Letter:"), self.type_combo, stretch=True),
+                               *self._date_pairs, self.pupil))
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Letters sent")
@@ -108,7 +109,6 @@ class LetterLogWidget(QWidget):
             self.table.setColumnWidth(i, w)  # until the rows arrive: fit_columns
         self.table.doubleClicked.connect(self.open_pdf)
         col.addWidget(self.table, 1)
-        row = QHBoxLayout()
         self.count = QLabel()
         self.open_button = QPushButton("Open PDF")
         self.open_button.setToolTip("Open the letter exactly as it was sent (double-click a row)")
@@ -117,11 +117,9 @@ class LetterLogWidget(QWidget):
         self.save_button.clicked.connect(self.save_pdf)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
-        row.addWidget(self.count, 1)
-        row.addWidget(self.refresh_button)
-        row.addWidget(self.open_button)
-        row.addWidget(self.save_button)
-        col.addLayout(row)
+        self.count.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        col.addWidget(flow_row(self.count, self.refresh_button, self.open_button,
+                               self.save_button))
 
     @Slot()
     def refresh(self) -> None:

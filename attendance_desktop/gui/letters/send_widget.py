@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,7 @@ from attendance_desktop.domain.progress import CancelToken
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.background_load import BackgroundLoad
+from attendance_desktop.gui.folding_splitter import FoldingSplitter
 from attendance_desktop.gui.letters.email_choice import EmailChoice
 from attendance_desktop.gui.letters.page_painter import page_image, print_pages
 from attendance_desktop.gui.progress import BackgroundTask
@@ -51,6 +51,8 @@ MODES = (("class", "A class"), ("band", "An attendance band in the period"),
          ("all", "All pupils: pick by hand"))
 PREVIEW_WIDTH = 620
 
+
+SHORT = QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
 
 class SendLettersWidget(QWidget):
     """Make a batch of letters: one per family, logged, saved as PDFs, ready to print."""
@@ -90,7 +92,7 @@ class SendLettersWidget(QWidget):
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
         outer = QHBoxLayout(self)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = FoldingSplitter()  # the panes stack when narrow (125-150% scaling)
         outer.addWidget(splitter)
 
         left = QWidget()
@@ -99,6 +101,8 @@ class SendLettersWidget(QWidget):
         letter_box = QGroupBox("1. Letter")
         lf = QVBoxLayout(letter_box)
         self.template_combo = QComboBox()
+        self.template_combo.setSizeAdjustPolicy(SHORT)  # a long choice does not widen the page
+        self.template_combo.setMinimumContentsLength(16)
         self.template_combo.setAccessibleName("Letter to make")
         self.template_combo.setToolTip("Which letter to make (edit the wording under Templates)")
         self.template_combo.currentIndexChanged.connect(self._template_changed)
@@ -108,6 +112,8 @@ class SendLettersWidget(QWidget):
         period_row = QHBoxLayout()
         period_row.addWidget(QLabel("Figures for:"))
         self.period_combo = QComboBox()
+        self.period_combo.setSizeAdjustPolicy(SHORT)  # a long choice does not widen the page
+        self.period_combo.setMinimumContentsLength(16)
         self.period_combo.setAccessibleName("Figures for the period")
         self.period_combo.setToolTip("The period whose attendance the letter quotes (and the "
                                      "band pupils are chosen by)")
@@ -122,11 +128,15 @@ class SendLettersWidget(QWidget):
         pf = QVBoxLayout(pupils_box)
         row = QHBoxLayout()
         self.mode_combo = QComboBox()
+        self.mode_combo.setSizeAdjustPolicy(SHORT)  # a long choice does not widen the page
+        self.mode_combo.setMinimumContentsLength(16)
         self.mode_combo.setAccessibleName("Choose pupils from")
         for key, label in MODES:
             self.mode_combo.addItem(label, key)
         self.mode_combo.currentIndexChanged.connect(self._load_mode)
         self.group_combo = QComboBox()
+        self.group_combo.setSizeAdjustPolicy(SHORT)  # a long choice does not widen the page
+        self.group_combo.setMinimumContentsLength(16)
         self.group_combo.setAccessibleName("Class or band")
         self.group_combo.currentIndexChanged.connect(self._load_pupils)
         row.addWidget(self.mode_combo, 1)

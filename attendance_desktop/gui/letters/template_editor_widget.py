@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from attendance_desktop.gui import theme
+from attendance_desktop.gui.folding_splitter import FoldingSplitter
 from attendance_desktop.gui.letters.preview_dialog import PagesPreviewDialog
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.errors import ServiceError
@@ -57,7 +57,7 @@ class TemplateEditorWidget(QWidget):
 
     def _build(self) -> None:
         outer = QHBoxLayout(self)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = FoldingSplitter()  # panes stack when narrow (125-150% scaling)
         outer.addWidget(splitter)
         self.list = QListWidget()
         self.list.setAccessibleName("Letters")

@@ -33,6 +33,7 @@ from attendance_desktop.gui import theme
 from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.pupil_chart_widget import PupilChartWidget
 from attendance_desktop.gui.common import MessageLabel, image_file_to_png
+from attendance_desktop.gui.flow_layout import FlowLayout
 from attendance_desktop.gui.navigator import PupilPanel
 from attendance_desktop.gui.pupils import ctf_profile, pupil_reads
 from attendance_desktop.gui.pupils.pupil_dialogs import (
@@ -115,7 +116,9 @@ class PupilProfileWidget(QWidget):
         self.ctf_button = QPushButton("Export CT&F…")
         self.ctf_button.setObjectName("exportCtf")
         self.ctf_button.setToolTip("A Common Transfer File for the next school (leavers)")
-        actions = QHBoxLayout()
+        # the action rows wrap (FlowLayout) rather than widening the profile past its pane
+        actions_row = QWidget()
+        actions = FlowLayout(actions_row, spacing=6)
         for b, slot in ((self.edit_button, self._edit), (self.move_button, self._move),
                         (self.leave_button, self._leave), (self.back_button, self._back),
                         (self.photo_button, self._photo),
@@ -124,7 +127,6 @@ class PupilProfileWidget(QWidget):
             b.clicked.connect(slot)
             b.setEnabled(can)
             actions.addWidget(b)
-        actions.addStretch(1)
 
         details = QGroupBox("Details")
         self.details = QFormLayout(details)
@@ -173,7 +175,8 @@ class PupilProfileWidget(QWidget):
         self.down_contact = QPushButton("Call later")
         self.unlink_contact = QPushButton("Remove from this pupil")
         self.unlink_contact.setToolTip("The contact stays for any siblings and call records")
-        cbuttons = QHBoxLayout()
+        cbuttons_row = QWidget()
+        cbuttons = FlowLayout(cbuttons_row, spacing=6)
         for b, slot in ((self.add_contact, self._add_contact),
                         (self.link_contact, self._link_contact),
                         (self.edit_contact, self._edit_contact),
@@ -183,11 +186,10 @@ class PupilProfileWidget(QWidget):
             b.clicked.connect(slot)
             b.setEnabled(can)
             cbuttons.addWidget(b)
-        cbuttons.addStretch(1)
         cl = QVBoxLayout(contacts)
         cl.addWidget(self.contact_warning)
         cl.addWidget(self.contact_table)
-        cl.addLayout(cbuttons)
+        cl.addWidget(cbuttons_row)
 
         self.message = MessageLabel("profileMessage")
         # The pupil's record over time: contacts, leave requests and letters sent.
@@ -214,7 +216,7 @@ class PupilProfileWidget(QWidget):
         self.tabs.addTab(self.chart, "Attendance &graph")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
-        layout.addLayout(actions)
+        layout.addWidget(actions_row)
         layout.addWidget(self.message)
         layout.addLayout(upper)
         layout.addWidget(self.tabs, 1)

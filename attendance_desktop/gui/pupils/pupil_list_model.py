@@ -52,7 +52,7 @@ class PupilListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return p.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{p.name} · UPN {p.upn or '—'}"
+            return f"{p.name} · {p.class_name or 'no class'} · UPN {p.upn or '—'}"
         if role == Qt.ItemDataRole.ForegroundRole and not p.on_roll:
             return QBrush(theme.colour("muted"))
         return None

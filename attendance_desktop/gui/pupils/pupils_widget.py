@@ -7,7 +7,7 @@ import logging
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.background_load import BackgroundLoad
+from attendance_desktop.gui.column_widths import fit_columns
+from attendance_desktop.gui.flow_layout import flow_row
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.pupils import pupil_reads
 from attendance_desktop.gui.pupils.ctf_import_dialog import import_ctf_file
@@ -42,6 +45,27 @@ from attendance_desktop.services.pupils.pupil_service import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class PupilTable(QTableView):
+    """The pupil list: names first. The class and year columns are as wide as their first
+    rows, but the class gives way to the names in a narrow pane (150% scaling): it keeps
+    what the names (up to 60% of the list) leave, and a class cut short is in the row's
+    tooltip."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.share_columns()
+
+    def share_columns(self) -> None:
+        model = self.model()
+        metrics = self.fontMetrics()
+        names = (model.index(row, 0).data() for row in range(min(model.rowCount(), 300)))
+        widest = max((metrics.horizontalAdvance(str(n)) for n in names if n), default=0)
+        width = self.viewport().width()
+        fit_columns(self, caps={2: 60})  # the year first: its width is known then
+        name_room = min(widest + 14, int(width * 0.6))
+        fit_columns(self, caps={1: max(60, width - self.columnWidth(2) - name_room), 2: 60})
 
 
 class PupilsWidget(QWidget):
@@ -65,17 +89,13 @@ class PupilsWidget(QWidget):
         self.leavers.setObjectName("showLeavers")
         self.leavers.toggled.connect(self._filter_changed)
         self.model = PupilListModel()
-        self.table = QTableView()
+        self.table = PupilTable()
         self.table.setModel(self.model)
         self.table.setObjectName("pupilList")
         self.table.setAccessibleName("Pupils")
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        # class and year widths from the first rows, not all 2,000 at every change
-        self.table.horizontalHeader().setResizeContentsPrecision(100)
-        self.table.horizontalHeader().setSectionResizeMode(
-            1, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(
-            2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(False)  # one line a pupil: a long class is elided (tooltip)
+        self.table.share_columns()
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -102,11 +122,8 @@ class PupilsWidget(QWidget):
         ll.addWidget(self.search)
         ll.addLayout(filters)
         ll.addWidget(self.table, 1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.count, 1)
-        bottom.addWidget(self.ctf_import)
-        bottom.addWidget(self.add_button)
-        ll.addLayout(bottom)
+        self.count.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        ll.addWidget(flow_row(self.count, self.ctf_import, self.add_button))
         self.profile = PupilProfileWidget(ctx, self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -202,6 +219,7 @@ class PupilsWidget(QWidget):
         selections = self.table.selectionModel()
         selections.blockSignals(True)
         self.model.set_pupils(self.pupils)
+        self.table.share_columns()
         selected_row = self.model.row_of(keep) if keep is not None else -1
         if selected_row >= 0:
             self.table.selectRow(selected_row)

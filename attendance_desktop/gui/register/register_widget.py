@@ -29,6 +29,7 @@ from attendance_desktop.domain.codes import NoteRequirement
 from attendance_desktop.domain.roles import Role
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.background_load import BackgroundLoad
+from attendance_desktop.gui.flow_layout import FlowLayout, pair
 from attendance_desktop.gui.live_view import user_is_busy
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.register.code_picker_dialog import CodePickerDialog
@@ -79,7 +80,9 @@ class RegisterWidget(QWidget):
         layout.setSpacing(6)
 
         # -- what to show ---------------------------------------------------------------
-        top = QHBoxLayout()
+        # The three rows above the grid wrap (FlowLayout) at 125-150% scaling rather than
+        # pushing the page wider than the window.
+        top = FlowLayout(spacing=6)
         self.class_box = QComboBox()
         self.class_box.setAccessibleName("Class")
         self.class_box.setToolTip("Show one class or the whole school")
@@ -121,23 +124,23 @@ class RegisterWidget(QWidget):
         self.span_label = QLabel()
         self.span_label.setObjectName("spanLabel")
         theme.set_role(self.span_label, "subheading")
-        # Clip rather than widen the window when the text is long.
-        self.span_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for w, text in ((self.class_box, "C&lass"), (self.span_box, "&Span")):
             lab = QLabel(text)
             lab.setBuddy(w)
-            top.addWidget(lab)
-            top.addWidget(w)
-        top.addWidget(prev_btn)
-        top.addWidget(self.date_edit)
-        top.addWidget(next_btn)
-        top.addWidget(today_btn)
-        top.addSpacing(12)
-        top.addWidget(self.span_label, 1)
+            top.addWidget(pair(lab, w))
+        dates = QWidget()
+        dates_row = QHBoxLayout(dates)
+        dates_row.setContentsMargins(0, 0, 12, 0)
+        for w in (prev_btn, self.date_edit, next_btn, today_btn):
+            dates_row.addWidget(w)
+        top.addWidget(dates)
+        self.span_label.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                      QSizePolicy.Policy.Preferred)
+        top.addWidget(self.span_label)
         layout.addLayout(top)
 
         # -- actions --------------------------------------------------------------------
-        bar = QHBoxLayout()
+        bar = FlowLayout(spacing=6)
         self.buttons: dict[str, QPushButton] = {}
 
         def button(key: str, text: str, tip: str, slot: object, shortcut: str = "") -> None:
@@ -165,7 +168,6 @@ class RegisterWidget(QWidget):
                "Ctrl+Z")
         button("history", "&History…", "Show every change to the current cell",
                self.show_history, "Ctrl+H")
-        bar.addStretch(1)
         button("closure", "Cl&osure…", "Close the school for a session or day (e.g. snow)"
                " and mark everyone in one step", self.emergency_closure)
         button("amendments", "&Amendments…", "Save or print the amendments report for a"
@@ -184,8 +186,7 @@ class RegisterWidget(QWidget):
         layout.addLayout(bar)
 
         # -- legend ---------------------------------------------------------------------
-        legend = QHBoxLayout()
-        legend.setSpacing(4)
+        legend = FlowLayout(spacing=4)
         # The chips take the grid's own colours from the stylesheet (role="chip").
         chips = [(cat.value, text, tip) for cat, text, tip in LEGEND] + [
             ("closed", "School closed", "No session: the school is closed"),
@@ -201,7 +202,6 @@ class RegisterWidget(QWidget):
             chip.setToolTip(tip)
             legend.addWidget(chip)
             self.legend_chips.append(chip)
-        legend.addStretch(1)
         layout.addLayout(legend)
 
         self.view = RegisterGridView()

@@ -16,6 +16,7 @@ from attendance_desktop.domain.backups import BackupSettings
 from attendance_desktop.domain.progress import CancelToken, Progress
 from attendance_desktop.gui import theme
 from attendance_desktop.gui.common import bullet_list
+from attendance_desktop.gui.folding_splitter import fold
 from attendance_desktop.gui.generated.settings.ui_backups import Ui_BackupsPage
 from attendance_desktop.gui.progress import BackgroundTask
 from attendance_desktop.gui.register_check import RegisterCheckBox
@@ -49,6 +50,7 @@ class BackupsPage(QWidget):
         self.ui = Ui_BackupsPage()
         self.ui.setupUi(self)
         ui = self.ui
+        fold(ui.row)  # the settings beside the list, or under it when narrow (125-150%)
         self.message, self.summary, self.table = ui.backupsMessage, ui.backupsSummary, \
             ui.backupsTable
         self.backup_button, self.verify_button = ui.backup_button, ui.verify_button

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from attendance_desktop.domain import benchmarks as rules
 from attendance_desktop.domain.benchmarks import AREA_LABELS, PERIOD_LABELS, Figure
 from attendance_desktop.domain.progress import CancelToken, Progress
+from attendance_desktop.gui.flow_layout import reflow
 from attendance_desktop.gui.generated.settings.ui_benchmarks import Ui_BenchmarksPage
 from attendance_desktop.gui.generated.settings.ui_figure_dialog import Ui_FigureDialog
 from attendance_desktop.gui.progress import BackgroundTask
@@ -86,6 +87,7 @@ class BenchmarksPage(QWidget):
         self.task: BackgroundTask | None = None
         self.ui = Ui_BenchmarksPage()
         self.ui.setupUi(self)
+        reflow(self.ui.row)  # wraps at 125-150% scaling instead of scrolling sideways
         ui = self.ui
         self.table, self.la_code, self.message = ui.benchmarks, ui.la_code, ui.benchmarksMessage
         self.import_button, self.add_button, self.remove_button = (

@@ -16,6 +16,8 @@ from attendance_desktop.domain.calendar import (
     default_term_dates,
 )
 from attendance_desktop.gui.common import pydate, qdate
+from attendance_desktop.gui.flow_layout import reflow
+from attendance_desktop.gui.folding_splitter import fold
 from attendance_desktop.gui.generated.settings.ui_calendar_page import Ui_CalendarSettingsPage
 from attendance_desktop.gui.settings.page_load import PageLoad
 from attendance_desktop.gui.settings.term_dates_editor import DAY_FMT, TERMS, TermDatesEditor
@@ -57,6 +59,10 @@ class CalendarSettingsPage(QWidget):
         self.ui = Ui_CalendarSettingsPage()
         self.ui.setupUi(self)
         ui = self.ui
+        # at 125-150% scaling the rows wrap and the two boxes stack (no sideways scroll)
+        fold(ui.lower)
+        reflow(ui.closureRow)
+        reflow(ui.assessRow)
         self.year_choice, self.editor = ui.year_choice, ui.editor
         self.save_button, self.result = ui.save_button, ui.calendarSaved
         self.closure_date, self.closure_session = ui.closure_date, ui.closure_session

@@ -199,6 +199,8 @@ class PolicyEditor(QWidget):
         page = QWidget()
         form = QFormLayout(page)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        # a wide editor goes under its label when there is no room beside it (125-150%)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for name, (label, tip) in items.items():
             editor = self._make_editor(name, getattr(self._base, name))
             if editor is None:
@@ -230,6 +232,10 @@ class PolicyEditor(QWidget):
             return ends
         if name in CHOICES:
             combo = QComboBox()
+            # as wide as the room allows, not as its longest choice (the page then wraps)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(20)
             for key, label in CHOICES[name]:
                 combo.addItem(label, key)
             combo.currentIndexChanged.connect(self._changed)

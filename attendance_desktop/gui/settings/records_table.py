@@ -42,6 +42,12 @@ class RecordsTable(QWidget):
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
             else:
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # a stretched column never narrower than its heading (a narrow table at 125-150%
+        # scrolls within itself instead of cutting "Shown as" to "Sh")
+        metrics = header.fontMetrics()
+        header.setMinimumSectionSize(max(
+            [metrics.horizontalAdvance(field_label(f.name)) + 24 for f in self.fields
+             if f.name in ("label", "action")] + [header.minimumSectionSize()]))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setMinimumHeight(170)
         self.table.itemChanged.connect(self._changed)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.domain.roles import Actor
+from attendance_desktop.gui.flow_layout import reflow
 from attendance_desktop.gui.generated.settings.ui_records import Ui_RecordsPage
 from attendance_desktop.gui.settings.labels import role_label, value_text
 from attendance_desktop.gui.settings.page_load import PageLoad
@@ -55,6 +56,7 @@ class RecordsPage(QWidget):
         self.ui = Ui_RecordsPage()
         self.ui.setupUi(self)
         ui = self.ui
+        reflow(ui.filters)  # wraps at 125-150% scaling instead of scrolling sideways
         self.kind, self.source = ui.accessKind, ui.changeSource
         self.start, self.end = ui.recordsFrom, ui.recordsTo
         self.message, self.lists = ui.recordsMessage, ui.lists

@@ -16,6 +16,8 @@ from attendance_desktop.domain.calendar import (
     england_bank_holidays,
 )
 from attendance_desktop.gui.common import pydate, qdate
+from attendance_desktop.gui.flow_layout import reflow
+from attendance_desktop.gui.folding_splitter import fold
 from attendance_desktop.gui.generated.settings.ui_term_dates_editor import Ui_TermDatesEditor
 from attendance_desktop.services.school import calendar_service
 from attendance_desktop.services.school.calendar_service import YearInfo
@@ -34,6 +36,9 @@ class TermDatesEditor(QWidget):
         self.ui = Ui_TermDatesEditor()
         self.ui.setupUi(self)
         ui = self.ui
+        # at 125-150% scaling the holidays go under the terms (no sideways scroll)
+        fold(ui.columns)
+        reflow(ui.top)
         self.start_year, self.year_label, self.fill_button = (ui.start_year, ui.year_label,
                                                               ui.fill_button)
         self.inset_date, self.inset_list, self.holidays = (ui.inset_date, ui.inset_list,

@@ -11,13 +11,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QSizePolicy,
     QWidget,
 )
 
 from attendance_desktop.domain.policy import PN_CODES_NATIONAL, PN_CODES_REQUIRED
+from attendance_desktop.gui.flow_layout import FlowLayout
 
 PN_CODE_LABELS = {
     "G": "G — holiday not agreed",
@@ -41,9 +41,9 @@ class PnCodesEditor(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        # (height for width: as many rows as the codes wrap to, not one row high)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        row = FlowLayout(self, spacing=12)  # the codes wrap when narrow (125-150%)
         self.boxes: dict[str, QCheckBox] = {}
         for code in PN_CODES_NATIONAL:
             box = QCheckBox(PN_CODE_LABELS[code])
@@ -62,7 +62,6 @@ class PnCodesEditor(QWidget):
             box.toggled.connect(self._toggled)
             row.addWidget(box)
             self.boxes[code] = box
-        row.addStretch(1)
 
     def set_codes(self, codes: Sequence[str]) -> None:
         for code, box in self.boxes.items():
@@ -91,6 +90,7 @@ class LadderEndsEditor(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.combos: dict[str, QComboBox] = {}
         self._ends: dict[str, str] = {}
 

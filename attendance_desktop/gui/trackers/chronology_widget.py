@@ -12,19 +12,21 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from attendance_desktop.gui.flow_layout import FlowLayout, flow_row, pair
 from attendance_desktop.gui.tables import fill_table, read_only_table
 from attendance_desktop.gui.trackers.chronology_dialogs import AddEntryDialog
 from attendance_desktop.services.context import AppContext
@@ -48,7 +50,7 @@ def _what(item: Item) -> str:
     return " — ".join(parts)
 
 
-def _button(text: str, tip: str, layout: QHBoxLayout, slot: object) -> QPushButton:
+def _button(text: str, tip: str, layout: QLayout, slot: object) -> QPushButton:
     b = QPushButton(text)
     b.setToolTip(tip)
     b.setAccessibleName(text.replace("&", "").rstrip("…"))
@@ -69,7 +71,6 @@ class ChronologyWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
 
-        filters = QHBoxLayout()
         find_label = QLabel("Find te&xt:")
         self.search = QLineEdit()
         self.search.setObjectName("chronologySearch")
@@ -94,12 +95,10 @@ class ChronologyWidget(QWidget):
         self.family.setToolTip("Show the family's chronology: every pupil sharing a parent or"
                                " carer with parental responsibility")
         self.family.toggled.connect(self.reload)
-        for w in (find_label, self.search):
-            filters.addWidget(w)
-        filters.addWidget(kind_label)
-        filters.addWidget(self.kind)
-        filters.addWidget(self.family)
-        layout.addLayout(filters)
+        # the filters wrap in a narrow profile rather than scrolling it sideways
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("x" * 22))
+        layout.addWidget(flow_row(pair(find_label, self.search, stretch=True),
+                                  pair(kind_label, self.kind), self.family))
 
         self.table = read_only_table(HEADERS, "Chronology", object_name="chronologyTable")
         self.table.setWordWrap(False)
@@ -124,12 +123,12 @@ class ChronologyWidget(QWidget):
         split.setSizes([300, 70])
         layout.addWidget(split, 1)
 
-        buttons = QHBoxLayout()
+        buttons = FlowLayout(spacing=6)
         self.count = QLabel()
         self.count.setObjectName("chronologyCount")
         self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance("0000 of 0000 rows"))
+        self.count.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         buttons.addWidget(self.count)
-        buttons.addStretch(1)
         staff = ctx.actor.role in chronology_service.WRITERS
         self.add_button = _button("Add entr&y…", "Record a note, meeting or referral (who and"
                                   " when are recorded for you)", buttons, self.add_entry)
@@ -145,7 +144,9 @@ class ChronologyWidget(QWidget):
             self.add_button.setToolTip("Only office staff, teachers and the head can add"
                                        " entries")
         self._staff = staff
-        layout.addLayout(buttons)
+        button_row = QWidget()
+        button_row.setLayout(buttons)
+        layout.addWidget(button_row)
 
     # -- loading and filtering -----------------------------------------------------------
     def show_pupil(self, pupil_id: int | None) -> None:

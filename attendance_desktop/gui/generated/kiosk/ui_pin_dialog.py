@@ -22,33 +22,45 @@ class Ui_ExitPinDialog(object):
         self.layout.setSpacing(14)
         self.layout.setObjectName(u"layout")
         self.layout.setContentsMargins(28, 24, 28, 24)
+        self.body = QHBoxLayout()
+        self.body.setSpacing(14)
+        self.body.setObjectName(u"body")
+        self.form = QVBoxLayout()
+        self.form.setSpacing(14)
+        self.form.setObjectName(u"form")
         self.heading = QLabel(kiosk)
         self.heading.setObjectName(u"heading")
 
-        self.layout.addWidget(self.heading)
+        self.form.addWidget(self.heading)
 
         self.hint = QLabel(kiosk)
         self.hint.setObjectName(u"hint")
 
-        self.layout.addWidget(self.hint)
+        self.form.addWidget(self.hint)
 
         self.pin = QLineEdit(kiosk)
         self.pin.setObjectName(u"pin")
         self.pin.setEchoMode(QLineEdit.Password)
 
-        self.layout.addWidget(self.pin)
+        self.form.addWidget(self.pin)
 
         self.message = QLabel(kiosk)
         self.message.setObjectName(u"message")
         self.message.setWordWrap(True)
 
-        self.layout.addWidget(self.message)
+        self.form.addWidget(self.message)
+
+
+        self.body.addLayout(self.form)
 
         self.pad = QGridLayout()
         self.pad.setSpacing(8)
         self.pad.setObjectName(u"pad")
 
-        self.layout.addLayout(self.pad)
+        self.body.addLayout(self.pad)
+
+
+        self.layout.addLayout(self.body)
 
         self.buttons = QHBoxLayout()
         self.buttons.setObjectName(u"buttons")

@@ -28,7 +28,6 @@ class Ui_RequestDialog(object):
         self.body.setObjectName(u"body")
         self.request_box = QGroupBox(leaveRequestDialog)
         self.request_box.setObjectName(u"request_box")
-        self.request_box.setMinimumSize(QSize(500, 0))
         self.request_box_layout = QVBoxLayout(self.request_box)
         self.request_box_layout.setObjectName(u"request_box_layout")
         self.form = QFormLayout()
@@ -240,7 +239,6 @@ class Ui_RequestDialog(object):
 
         self.figures = FiguresWidget(leaveRequestDialog)
         self.figures.setObjectName(u"figures")
-        self.figures.setMinimumSize(QSize(460, 0))
 
         self.body.addWidget(self.figures)
 
