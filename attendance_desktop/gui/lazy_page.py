@@ -1,0 +1,79 @@
+"""A tab whose page is built the first time it is shown (issue 15 point 4).
+
+A tabbed area with many pages (Settings has twelve, the policy editor alone takes a quarter
+of a second) built them all before its first paint. `LazyPage` stands in the tab instead:
+an empty container that builds the real page on its first showEvent (its tab chosen while
+the area is on screen) or when code asks for it (`build()`), e.g. a link to one section.
+`build_at(tabs, index)` on currentChanged also builds a tab chosen while the area is
+hidden, so a page chosen in code is there before the next paint. The tab's title, order,
+tooltip and enabled state stay on the QTabWidget and do not change.
+
+Tab order: the page's controls are made as children of the container after the rest of the
+window, so Qt would put them at the end of the window's focus chain. `build()` moves them
+to just after the container, as if the page had been there from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+
+class LazyPage(QWidget):
+    """`make()` returns the widget to put in the tab (the page, or the page in a wrapper)."""
+
+    built = Signal(QWidget)  # the tab's content, once built
+
+    def __init__(self, make: Callable[[], QWidget], *, margins: bool = False) -> None:
+        super().__init__()
+        self._make: Callable[[], QWidget] | None = make
+        self.content: QWidget | None = None
+        self._layout = QVBoxLayout(self)
+        if not margins:
+            self._layout.setContentsMargins(0, 0, 0, 0)
+
+    @property
+    def is_built(self) -> bool:
+        return self.content is not None
+
+    def build(self) -> QWidget:
+        """The tab's content, built now if it is not yet."""
+        if self.content is None:
+            assert self._make is not None
+            make, self._make = self._make, None
+            content = make()
+            self.content = content
+            self._layout.addWidget(content)
+            self._follow_in_tab_order(content)
+            self.built.emit(content)
+        return self.content
+
+    def _follow_in_tab_order(self, content: QWidget) -> None:
+        # Walk the page's own focus chain (it is in widget order) and thread it in after
+        # the container, so Tab from the tab bar goes into this page, then on to what
+        # followed the container before.
+        chain: list[QWidget] = []
+        w = content.nextInFocusChain()
+        while w is not None and w is not content and content.isAncestorOf(w):
+            if w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                chain.append(w)
+            w = w.nextInFocusChain()
+        previous: QWidget = self
+        for w in chain:
+            QWidget.setTabOrder(previous, w)
+            previous = w
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.build()
+        super().showEvent(event)
+
+
+def build_at(tabs: QTabWidget, index: int) -> None:
+    """Build the tab at index if it is a LazyPage (connect to currentChanged, so a tab
+    chosen while the area is hidden is built too)."""
+    page = tabs.widget(index)
+    if isinstance(page, LazyPage):
+        page.build()
