@@ -47,24 +47,31 @@ class LazyPage(QWidget):
             content = make()
             self.content = content
             self._layout.addWidget(content)
+            content.show()  # now, not on the layout's queued show: Tab and grabs see it
             self._follow_in_tab_order(content)
             self.built.emit(content)
         return self.content
 
     def _follow_in_tab_order(self, content: QWidget) -> None:
-        # Walk the page's own focus chain (it is in widget order) and thread it in after
-        # the container, so Tab from the tab bar goes into this page, then on to what
-        # followed the container before.
+        # The page's own focus chain is in widget order: thread it in after the last
+        # focusable widget before this container (the tab bar, or a page built before),
+        # as if the page had been there from the start (setTabOrder ignores widgets that
+        # take no focus; the inner parts of a spin box or combo box go to it by proxy).
+        before = self.previousInFocusChain()
+        while before is not self and (self.isAncestorOf(before) or before is self
+                                      or not before.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            before = before.previousInFocusChain()
+        if before is self:
+            return
         chain: list[QWidget] = []
         w = content.nextInFocusChain()
-        while w is not None and w is not content and content.isAncestorOf(w):
-            if w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        while w is not content and content.isAncestorOf(w):
+            if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None:
                 chain.append(w)
             w = w.nextInFocusChain()
-        previous: QWidget = self
         for w in chain:
-            QWidget.setTabOrder(previous, w)
-            previous = w
+            QWidget.setTabOrder(before, w)
+            before = w
 
     def showEvent(self, event: QShowEvent) -> None:
         self.build()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from attendance_desktop.domain.policy import PRESETS
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.serial_worker import wait_idle
-from attendance_desktop.gui.settings.policy_widget import PolicyEditor
+from attendance_desktop.gui.settings.policy_widget import PolicyEditor, PolicySettingsPage
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.services.pupils import class_service
 from attendance_desktop.services.school import (
@@ -218,3 +218,34 @@ def _clipped_texts(page):  # type: ignore[no-untyped-def]
         if "_" in widget.text().replace("&", "") and " " not in widget.text():
             found.append(widget.text())
     return found
+
+
+def _tab_walk(window, start, stop_in):  # type: ignore[no-untyped-def]
+    """The widgets Tab visits from start while they are inside stop_in."""
+    start.setFocus()
+    seen = []
+    for _ in range(400):
+        window.focusNextChild()
+        w = window.focusWidget()
+        if w is None or not stop_in.isAncestorOf(w) or w in seen:
+            break
+        seen.append(w)
+    return seen
+
+
+def test_tab_walks_a_page_built_later_in_its_own_order(qtbot, ctx):
+    """A Settings page built when its tab is first chosen is made after the rest of the
+    window; Tab from the tab bar still walks into it, control by control, as it does
+    through the same page made on its own."""
+    w = _settings(qtbot, ctx, HEAD_ACTOR)
+    policy = _open(w, "policy")
+    inside = _tab_walk(w, w.tabs.tabBar(), policy)
+    alone = PolicySettingsPage(ctx)
+    qtbot.addWidget(alone)
+    alone.resize(1366 - 170, 720)
+    alone.show()
+    assert wait_idle(10)
+    own = _tab_walk(alone, alone, alone)
+    assert len(inside) > 10  # into the policy's fields, not straight to Save
+    assert [x.objectName() or type(x).__name__ for x in inside] == \
+        [x.objectName() or type(x).__name__ for x in own]
