@@ -16,10 +16,13 @@ to just after the container, as if the page had been there from the start.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from attendance_desktop.gui.navigator import PupilPanel
 
 
 class LazyPage(QWidget):
@@ -84,3 +87,24 @@ def build_at(tabs: QTabWidget, index: int) -> None:
     page = tabs.widget(index)
     if isinstance(page, LazyPage):
         page.build()
+
+
+class LazyPupilPanel(LazyPage):
+    """A pupil panel (Navigator.PupilPanel) in a tab, built when first shown: until then it
+    only remembers whose record to show, and is told on building."""
+
+    def __init__(self, make: Callable[[], QWidget]) -> None:
+        super().__init__(make)
+        self._pupil_id: int | None = None
+
+    def show_pupil(self, pupil_id: int | None) -> None:
+        self._pupil_id = pupil_id
+        if self.content is not None:
+            cast(PupilPanel, self.content).show_pupil(pupil_id)
+
+    def build(self) -> QWidget:
+        fresh = self.content is None
+        content = super().build()
+        if fresh:
+            cast(PupilPanel, content).show_pupil(self._pupil_id)
+        return content
