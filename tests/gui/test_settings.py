@@ -234,9 +234,10 @@ def _tab_walk(window, start, stop_in):  # type: ignore[no-untyped-def]
 
 
 def test_tab_walks_a_page_built_later_in_its_own_order(qtbot, ctx):
-    """A Settings page built when its tab is first chosen is made after the rest of the
-    window; Tab from the tab bar still walks into it, control by control, as it does
-    through the same page made on its own."""
+    """A Settings page built when its tab is first chosen: Tab from the tab bar walks into
+    it, control by control, as through the same page made on its own (LazyPage's re-threading
+    of the focus chain keeps the page's own order; tests/gui/test_lazy_page.py checks that
+    it follows the tab bar when other controls were made in between)."""
     w = _settings(qtbot, ctx, HEAD_ACTOR)
     policy = _open(w, "policy")
     inside = _tab_walk(w, w.tabs.tabBar(), policy)
@@ -249,3 +250,24 @@ def test_tab_walks_a_page_built_later_in_its_own_order(qtbot, ctx):
     assert len(inside) > 10  # into the policy's fields, not straight to Save
     assert [x.objectName() or type(x).__name__ for x in inside] == \
         [x.objectName() or type(x).__name__ for x in own]
+
+
+def test_a_change_on_one_tab_is_read_again_by_tabs_already_built(qtbot, ctx):
+    head_id = staff_service.add_staff(ctx.engine, HEAD, "Pat Head", Role.HEAD, "284617")
+    w = _settings(qtbot, ctx, Actor("Pat Head", Role.HEAD, staff_id=head_id))
+    classes = _open(w, "classes")  # built before the staff change
+    log = _open(w, "log")
+    rows = log.table.rowCount()
+    teachers = classes.ui.teacher
+    names = [teachers.itemText(i) for i in range(teachers.count())]
+    assert not any("Tia Teacher" in n for n in names)
+    ui = _open(w, "staff").ui
+    ui.staffName.setText("Tia Teacher")
+    ui.staffRole.setCurrentIndex(ui.staffRole.findData("teacher"))
+    ui.staffPin.setText("4719")
+    ui.staffPin2.setText("4719")
+    ui.addStaff.click()
+    assert wait_idle(10)
+    names = [teachers.itemText(i) for i in range(teachers.count())]
+    assert any("Tia Teacher" in n for n in names)
+    assert log.table.rowCount() > rows
