@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
@@ -27,8 +27,6 @@ from attendance_desktop.gui.navigator import PupilPanel
 
 class LazyPage(QWidget):
     """`make()` returns the widget to put in the tab (the page, or the page in a wrapper)."""
-
-    built = Signal(QWidget)  # the tab's content, once built
 
     def __init__(self, make: Callable[[], QWidget], *, margins: bool = False) -> None:
         super().__init__()
@@ -52,7 +50,6 @@ class LazyPage(QWidget):
             self._layout.addWidget(content)
             content.show()  # now, not on the layout's queued show: Tab and grabs see it
             self._follow_in_tab_order(content)
-            self.built.emit(content)
         return self.content
 
     def _follow_in_tab_order(self, content: QWidget) -> None:
