@@ -8,7 +8,8 @@ For each size a demo school with a full year of marks is made (as bench_grid.py)
 every area of gui/navigator.AREAS is opened as the main window does (its factory with the
 application context and a Navigator), shown at 1366x768 and left until every read it
 queued on the serial worker has been handed over and painted. Also timed: choosing a
-pupil in the Pupils list (the profile) and choosing the calendar/log tabs of Settings.
+pupil in the Pupils list (the profile) and choosing tabs of Settings (each page is built
+when its tab is first chosen).
 
 Figures, per page (medians of the repeats):
 
@@ -177,7 +178,7 @@ def run(pupils: int, seed: int, repeats: int, areas: list[str]) -> dict[str, dic
         if "pupils" in areas:
             cases["pupils: choose a pupil"] = _choose_pupil(ctx, navigator, app, open_pages)
         if "settings" in areas:
-            for tab in ("calendar", "log"):
+            for tab in ("policy", "calendar", "classes", "staff", "backups", "mail", "log"):
                 cases[f"settings: {tab} tab"] = _settings_tab(ctx, navigator, app,
                                                               open_pages, tab)
         for _name, case in cases.items():  # warm up (imports, fonts, first queries)

@@ -140,30 +140,36 @@ def test_settings_forms_fill_on_the_worker_and_save_waits_for_them(qtbot, ctx, s
     page.show()
     qtbot.waitUntil(lambda: bool(school_gate.threads), timeout=5000)
     assert school_gate.threads[0] is not threading.main_thread()
-    # the school form and, queued behind it, the policy: neither can be saved yet
-    for tab in (page.school, page.policy, page.sessions):
+    # only the tab on show is built (and reads); the others wait until they are chosen
+    assert page.built_section("policy") is None
+    # the school form and, queued behind it, the policy (its tab chosen meanwhile):
+    # neither can be saved yet
+    assert page.show_section("policy")
+    school, policy, sessions = (page.section(k) for k in ("school", "policy", "sessions"))
+    for tab in (school, policy, sessions):
         assert not tab.isEnabled()
         assert not tab.save_button.isEnabled()
-    assert page.policy.result.text() == "Loading…"
-    assert page.school.form.message.text() == "Loading…"
+    assert policy.result.text() == "Loading…"
+    assert school.form.message.text() == "Loading…"
     assert page.tabs.isEnabled()  # the other tabs can be looked at meanwhile
     school_gate.opened.set()
     qtbot.waitUntil(lambda: bool(policy_gate.threads), timeout=5000)
     assert policy_gate.threads[0] is not threading.main_thread()
-    qtbot.waitUntil(page.school.save_button.isEnabled, timeout=5000)
-    assert not page.policy.save_button.isEnabled()
+    qtbot.waitUntil(school.save_button.isEnabled, timeout=5000)
+    assert not policy.save_button.isEnabled()
     policy_gate.opened.set()
     assert wait_idle(10)
-    assert page.policy.save_button.isEnabled()
-    assert page.policy.result.text() == ""
-    assert page.policy.editor._editors["target_pct"].value() == 97.0  # what is stored
+    assert policy.save_button.isEnabled()
+    assert policy.result.text() == ""
+    assert policy.editor._editors["target_pct"].value() == 97.0  # what is stored
     assert all(t is not threading.main_thread() for t in policy_gate.threads)
     # saving the untouched form changes nothing (it held the stored policy, not blanks)
-    page.policy.save_button.click()
-    assert page.policy.result.text() == "No changes to save."
+    policy.save_button.click()
+    assert policy.result.text() == "No changes to save."
     assert policy_service.load_policy(ctx.engine).target_pct == 97.0
+    log = page.section("log")
     assert wait_idle(10)
-    assert page.log.table.rowCount() >= 1  # the change log, also read on the worker
+    assert log.table.rowCount() >= 1  # the change log, also read on the worker
 
 
 def test_a_settings_read_that_fails_shows_a_plain_line(qtbot, ctx, school, monkeypatch):
@@ -171,6 +177,7 @@ def test_a_settings_read_that_fails_shows_a_plain_line(qtbot, ctx, school, monke
     page = SettingsWidget(_as(ctx, HEAD))
     qtbot.addWidget(page)
     page.show()
+    log = page.section("log")  # built (and read) when first asked for
     qtbot.waitUntil(lambda: bool(gate.threads), timeout=5000)
     # the database file goes away under the read (a network drive dropped): the real
     # read then fails inside SQLite, not in the test
@@ -187,14 +194,14 @@ def test_a_settings_read_that_fails_shows_a_plain_line(qtbot, ctx, school, monke
             f.unlink(missing_ok=True)
         for f in kept:
             f.with_name(f.name + ".away").rename(f)
-    message = page.log.ui.changeLogMessage.text()
+    message = log.ui.changeLogMessage.text()
     assert message == "The change log could not be read: see the log."
     assert "Traceback" not in message
-    assert not page.log.isEnabled()
-    page.log.refresh()  # once the file is back, Refresh reads it
+    assert not log.isEnabled()
+    log.refresh()  # once the file is back, Refresh reads it
     assert wait_idle(10)
-    assert page.log.isEnabled()
-    assert page.log.ui.changeLogMessage.text() == ""
+    assert log.isEnabled()
+    assert log.ui.changeLogMessage.text() == ""
 
 
 def test_the_profiles_what_if_figures_are_worked_out_on_the_worker(qtbot, ctx, school,

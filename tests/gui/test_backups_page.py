@@ -161,11 +161,12 @@ def test_screenshot_of_settings_backups_at_1366x768(qtbot, ctx, tmp_path, actor)
     w = SettingsWidget(ctx)
     qtbot.addWidget(w)
     w.resize(1366 - 170, 768 - 60)  # the main window's page area at 1366x768
-    w.tabs.setCurrentWidget(w.backups)
+    assert w.show_section("backups")
     w.show()
-    w.backups.table.selectRow(0)
+    backups = w.section("backups")
+    backups.table.selectRow(0)
     qtbot.wait(50)
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / "settings_backups_1366x768.png"
     assert w.grab().save(str(path))
-    assert w.backups.table.rowCount() == 8
+    assert backups.table.rowCount() == 8

@@ -27,14 +27,14 @@ def _settings(qtbot, ctx, actor=HEAD_ACTOR) -> SettingsWidget:  # type: ignore[n
     qtbot.addWidget(settings)
     settings.resize(1366 - 170, 720)
     settings.show()
-    settings.tabs.setCurrentWidget(settings.benchmarks)
+    assert settings.show_section("benchmarks")
     return settings
 
 
 def test_import_reads_off_the_gui_thread_asks_then_saves(qtbot, ctx, tmp_path: Path,
                                                          monkeypatch) -> None:  # type: ignore[no-untyped-def]
     settings = _settings(qtbot, ctx)
-    page: BenchmarksPage = settings.benchmarks
+    page: BenchmarksPage = settings.section("benchmarks")
     asked: list[str] = []
 
     def answer(_parent, _title, text, *_a):  # type: ignore[no-untyped-def]
@@ -56,7 +56,7 @@ def test_import_reads_off_the_gui_thread_asks_then_saves(qtbot, ctx, tmp_path: P
 
 def test_a_bad_file_changes_nothing_and_says_where(qtbot, ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings = _settings(qtbot, ctx)
-    page: BenchmarksPage = settings.benchmarks
+    page: BenchmarksPage = settings.section("benchmarks")
     bad = write(tmp_path / "bad.csv", [GOOD[0].replace(",5.5,", ",five,")])
     page.import_file(str(bad))
     qtbot.waitUntil(lambda: page.task is None, timeout=10_000)
@@ -66,7 +66,7 @@ def test_a_bad_file_changes_nothing_and_says_where(qtbot, ctx, tmp_path: Path) -
 
 def test_typing_in_and_removing_a_figure(qtbot, ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     settings = _settings(qtbot, ctx)
-    page: BenchmarksPage = settings.benchmarks
+    page: BenchmarksPage = settings.section("benchmarks")
 
     def fill(dialog: FigureDialog) -> int:
         dialog.area.setCurrentIndex(dialog.area.findData("la"))
@@ -92,7 +92,7 @@ def test_typing_in_and_removing_a_figure(qtbot, ctx, monkeypatch) -> None:  # ty
 
 def test_office_staff_can_look_but_not_change(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
     settings = _settings(qtbot, ctx, Actor("Oli Office", Role.OFFICE, staff_id=2))
-    page: BenchmarksPage = settings.benchmarks
+    page: BenchmarksPage = settings.section("benchmarks")
     assert not page.import_button.isEnabled()
     assert not page.add_button.isEnabled()
     assert "headteacher" in page.add_button.toolTip()

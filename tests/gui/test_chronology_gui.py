@@ -67,8 +67,9 @@ def _open_chronology(w, pupil_id):  # type: ignore[no-untyped-def]
     w.show_pupil(pupil_id)
     assert wait_idle(10)
     tabs = w.profile.tabs
-    tabs.setCurrentWidget(w.profile.chronology)
-    return w.profile.chronology
+    tabs.setCurrentWidget(w.profile.chronology)  # the panel is built (and reads) now
+    assert wait_idle(10)
+    return w.profile.chronology.content
 
 
 def _rows(chron):  # type: ignore[no-untyped-def]

@@ -59,8 +59,8 @@ def test_mail_settings_page_saves_and_sends_a_test(qtbot, ctx, server, store) ->
     qtbot.addWidget(w)
     w.resize(1366, 768)
     w.show()
-    w.tabs.setCurrentWidget(w.mail)
-    page = w.mail
+    assert w.show_section("mail")
+    page = w.section("mail")
     page.host.setText("smtp.school.example")
     page.security.setCurrentIndex(page.security.findData("none"))
     page.account.setText(mf.ACCOUNT)
@@ -98,7 +98,7 @@ def test_settings_page_says_when_there_is_no_safe_store(qtbot, ctx, tmp_path) ->
     try:
         w = SettingsWidget(ctx)
         qtbot.addWidget(w)
-        page = w.mail
+        page = w.section("mail")
         assert "no safe password store" in page.store.text()
         for name, value in (("host", "127.0.0.1"), ("account", "office"),
                             ("from_address", "office@hillside.example")):

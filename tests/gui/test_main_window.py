@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QScrollArea
 
 from attendance_desktop.gui.main_window import AREAS, MainWindow
 from tests.gui.conftest import save_screenshot
@@ -44,9 +44,13 @@ def test_the_navigator_opens_areas_by_key_and_builds_each_page_once(qtbot, ctx):
     page = nav.show_area("settings")
     assert window.nav.currentRow() == window.area_index("Settings")
     assert nav.show_area("settings") is page  # built once
+    assert page.built_section("calendar") is None  # built when first shown
     assert nav.show_settings("calendar")
-    assert page.tabs.currentWidget() is page.sections["calendar"]  # the calendar in its scroll area
-    assert page.tabs.currentWidget().widget() is page.calendar
+    assert page.tabs.currentWidget() is page.sections["calendar"]
+    calendar = page.built_section("calendar")
+    assert calendar is not None
+    assert calendar.isVisibleTo(page)
+    assert isinstance(calendar.parent().parent(), QScrollArea)  # the calendar scrolls
     assert not nav.show_settings("no such section")
 
 

@@ -281,10 +281,13 @@ def test_profile_shows_leave_requests_and_letters_sent(qtbot, ctx, school_year):
     assert leave.item(0, 1).text() == "M"
     assert leave.item(0, 2).text() == "2"
     assert "Granted" in leave.item(0, 3).text()
-    letters = profile.letters
+    assert not profile.letters.is_built  # built, and read, when its tab is first shown
+    profile.tabs.setCurrentWidget(profile.letters)
+    _read()
+    letters = profile.letters.content
     assert letters.table.rowCount() == 1
     assert "Brook" in letters.table.item(0, 2).text()
     w.show_pupil(ids["Ben"])
     _read()
     assert profile.leave_table.rowCount() == 0
-    assert profile.letters.table.rowCount() == 0
+    assert letters.table.rowCount() == 0

@@ -116,8 +116,9 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     qtbot.addWidget(page)
     page.show()
     assert wait_idle(10)  # the pages read on the serial worker
-    page.tabs.setCurrentWidget(page.records)
-    rec = page.records
+    assert page.show_section("records")
+    rec = page.section("records")
+    assert wait_idle(10)  # its first read
     rec.start.setDate(rec.start.date().addYears(-1))
     # The services stamp changes with the computer's clock, the page with the test's.
     rec.end.setDate(QDate(2030, 1, 1))
@@ -134,8 +135,8 @@ def test_settings_records_and_retention_tabs(qtbot, ctx, monkeypatch):
     assert wait_idle(10)
     assert rec.access.rowCount() == 0
 
-    page.tabs.setCurrentWidget(page.retention)
-    ret = page.retention
+    assert page.show_section("retention")
+    ret = page.section("retention")
     ret.refresh()  # today 20/11/2025: the 2019 mark is due, the leaver is too
     assert wait_idle(10)  # counted on the serial worker
     assert ret.years.rowCount() == 1
@@ -167,6 +168,8 @@ def test_records_and_retention_are_the_heads(qtbot, ctx):
     page = SettingsWidget(office)
     qtbot.addWidget(page)
     assert wait_idle(10)
-    for w in (page.records, page.retention):
-        assert not page.tabs.isTabEnabled(page.tabs.indexOf(w))
-    assert not page.retention.remove_button.isEnabled()
+    for key in ("records", "retention"):
+        assert not page.tabs.isTabEnabled(page.tabs.indexOf(page.sections[key]))
+        assert not page.show_section(key)
+    assert not page.section("retention").remove_button.isEnabled()
+    assert wait_idle(10)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from attendance_desktop.domain.policy import PRESETS
 from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.gui.serial_worker import wait_idle
-from attendance_desktop.gui.settings.policy_widget import PolicyEditor
+from attendance_desktop.gui.settings.policy_widget import PolicyEditor, PolicySettingsPage
 from attendance_desktop.gui.settings.settings_widget import SettingsWidget
 from attendance_desktop.services.pupils import class_service
 from attendance_desktop.services.school import (
@@ -56,44 +56,52 @@ def _settings(qtbot, ctx, actor):
     return widget
 
 
+def _open(w, key: str):  # type: ignore[no-untyped-def]
+    """Choose a Settings tab (its page is built now) and let it read on the worker."""
+    assert w.show_section(key)
+    assert wait_idle(10)
+    return w.section(key)
+
+
 def test_head_changes_are_saved_and_recorded_in_the_change_log(qtbot, ctx, school_year):
     w = _settings(qtbot, ctx, HEAD_ACTOR)
     # school details
-    w.school.form.ui.urn.setText("654321")
-    w.school.save_button.click()
+    assert w.built_section("policy") is None  # only the tab on show is built
+    school = w.section("school")
+    school.form.ui.urn.setText("654321")
+    school.save_button.click()
     assert wait_idle(10)  # the pages read on the serial worker
     assert school_service.get_school(ctx.engine).details.urn == "654321"
     # policy
-    w.tabs.setCurrentIndex(1)
-    w.policy.editor._editors["target_pct"].setValue(97.0)
-    w.policy.save_button.click()
+    policy = _open(w, "policy")
+    policy.editor._editors["target_pct"].setValue(97.0)
+    policy.save_button.click()
     assert wait_idle(10)  # the pages read on the serial worker
     assert policy_service.load_policy(ctx.engine).target_pct == 97.0
     # session times: a broken rule is refused and nothing changes
-    w.tabs.setCurrentIndex(2)
-    w.sessions.form.edits["pm"][2].setTime(QTime(13, 30))  # pm open 15 min, am 25
-    assert "same length" in w.sessions.form.message.text()
-    w.sessions.save_button.click()
+    sessions = _open(w, "sessions")
+    sessions.form.edits["pm"][2].setTime(QTime(13, 30))  # pm open 15 min, am 25
+    assert "same length" in sessions.form.message.text()
+    sessions.save_button.click()
     assert wait_idle(10)  # the pages read on the serial worker
-    assert "Not saved" in w.sessions.result.text()
+    assert "Not saved" in sessions.result.text()
     assert policy_service.load_policy(ctx.engine).pm.closes == dt.time(13, 40)
     # calendar: move Spring 1's first day, add a closure
-    w.tabs.setCurrentIndex(3)
-    spring1_first = w.calendar.editor.halves[2][2]
+    calendar = _open(w, "calendar")
+    spring1_first = calendar.editor.halves[2][2]
     spring1_first.setDate(QDate(2026, 1, 6))
-    w.calendar.save_button.click()
+    calendar.save_button.click()
     assert wait_idle(10)  # the pages read on the serial worker
     year = calendar_service.list_years(ctx.engine)[0]
     assert year.half_terms[2].start == dt.date(2026, 1, 6)
-    w.calendar.closure_date.setDate(QDate(2026, 3, 2))
-    w.calendar.closure_text.setText("Boiler repair")
-    w.calendar.add_closure_button.click()
+    calendar.closure_date.setDate(QDate(2026, 3, 2))
+    calendar.closure_text.setText("Boiler repair")
+    calendar.add_closure_button.click()
     assert wait_idle(10)  # the pages read on the serial worker
     assert not calendar_service.load_calendar(ctx.engine).is_school_day(dt.date(2026, 3, 2))
     save_screenshot(w, "settings_calendar")
     # the change log shows who, when, old and new
-    w.tabs.setCurrentIndex(6)
-    log = w.log.table
+    log = _open(w, "log").table
     rows = [[log.item(r, c).text() for c in range(6)] for r in range(log.rowCount())]
     # in words: labels for the keys, values unpacked from JSON, dates and roles readable
     assert any(r[1] == "School" and r[2] == "URN" and r[4] == "654321"
@@ -110,8 +118,7 @@ def test_head_changes_are_saved_and_recorded_in_the_change_log(qtbot, ctx, schoo
 
 def test_policy_tabs_are_readable(qtbot, ctx):
     w = _settings(qtbot, ctx, HEAD_ACTOR)
-    w.tabs.setCurrentIndex(1)
-    tabs = w.policy.editor.tabs
+    tabs = _open(w, "policy").editor.tabs
     cut: list[str] = []
     for i in range(tabs.count()):
         tabs.setCurrentIndex(i)
@@ -120,9 +127,9 @@ def test_policy_tabs_are_readable(qtbot, ctx):
         save_screenshot(w, f"settings_policy_{i}_{name}")
         cut += [f"{tabs.tabText(i)}: {text!r}" for text in _clipped_texts(tabs.widget(i))]
     assert not cut, "text cut off at 1366x768: " + "; ".join(cut)
-    w.tabs.setCurrentIndex(2)
+    _open(w, "sessions")
     save_screenshot(w, "settings_session_times")
-    w.tabs.setCurrentIndex(0)
+    _open(w, "school")
     save_screenshot(w, "settings_school")
 
 
@@ -130,22 +137,23 @@ def test_office_staff_can_look_but_not_change(qtbot, ctx, monkeypatch):
     office = Actor("Oli Office", Role.OFFICE, staff_id=2)
     w = _settings(qtbot, ctx, office)
     assert w.notice.isVisible()
-    assert not w.school.save_button.isEnabled()
-    assert not w.policy.save_button.isEnabled()
+    school = w.section("school")
+    assert not school.save_button.isEnabled()
+    assert not _open(w, "policy").save_button.isEnabled()
     assert not w.tabs.isTabEnabled(5)  # staff accounts
-    assert not w.classes.ui.addClass.isEnabled()
+    assert not w.show_section("staff")  # a link cannot open it either
+    assert not _open(w, "classes").ui.addClass.isEnabled()
     # even if a button were reachable, the service refuses and says so
-    w.school.form.ui.name.setText("Renamed")
-    assert not w.school.form.save(ctx)
-    assert "only the headteacher" in w.school.form.message.text()
+    school.form.ui.name.setText("Renamed")
+    assert not school.form.save(ctx)
+    assert "only the headteacher" in school.form.message.text()
     assert school_service.recent_changes(ctx.engine) == []
 
 
 def test_staff_accounts_screen_add_reset_disable_and_last_head(qtbot, ctx, monkeypatch):
     head_id = staff_service.add_staff(ctx.engine, HEAD, "Pat Head", Role.HEAD, "284617")
     w = _settings(qtbot, ctx, Actor("Pat Head", Role.HEAD, staff_id=head_id))
-    w.tabs.setCurrentIndex(5)
-    ed = w.staff
+    ed = _open(w, "staff")
     ui = ed.ui
     ui.staffName.setText("Tia Teacher")
     ui.staffRole.setCurrentIndex(ui.staffRole.findData("teacher"))
@@ -180,10 +188,10 @@ def test_staff_accounts_screen_add_reset_disable_and_last_head(qtbot, ctx, monke
     assert ed.staff[0].active
     save_screenshot(w, "settings_staff")
     # classes tab lists the (active) head as a possible teacher
-    w.tabs.setCurrentIndex(4)
-    w.classes.ui.className.setText("Oak")
-    w.classes.ui.teacher.setCurrentIndex(1)
-    w.classes.ui.addClass.click()
+    classes = _open(w, "classes")
+    classes.ui.className.setText("Oak")
+    classes.ui.teacher.setCurrentIndex(1)
+    classes.ui.addClass.click()
     assert class_service.list_classes(ctx.engine)[0].teacher_name == "Pat Head"
     save_screenshot(w, "settings_classes")
     assert dataclasses.is_dataclass(ed.staff[0])
@@ -210,3 +218,56 @@ def _clipped_texts(page):  # type: ignore[no-untyped-def]
         if "_" in widget.text().replace("&", "") and " " not in widget.text():
             found.append(widget.text())
     return found
+
+
+def _tab_walk(window, start, stop_in):  # type: ignore[no-untyped-def]
+    """The widgets Tab visits from start while they are inside stop_in."""
+    start.setFocus()
+    seen = []
+    for _ in range(400):
+        window.focusNextChild()
+        w = window.focusWidget()
+        if w is None or not stop_in.isAncestorOf(w) or w in seen:
+            break
+        seen.append(w)
+    return seen
+
+
+def test_tab_walks_a_page_built_later_in_its_own_order(qtbot, ctx):
+    """A Settings page built when its tab is first chosen: Tab from the tab bar walks into
+    it, control by control, as through the same page made on its own (LazyPage's re-threading
+    of the focus chain keeps the page's own order; tests/gui/test_lazy_page.py checks that
+    it follows the tab bar when other controls were made in between)."""
+    w = _settings(qtbot, ctx, HEAD_ACTOR)
+    policy = _open(w, "policy")
+    inside = _tab_walk(w, w.tabs.tabBar(), policy)
+    alone = PolicySettingsPage(ctx)
+    qtbot.addWidget(alone)
+    alone.resize(1366 - 170, 720)
+    alone.show()
+    assert wait_idle(10)
+    own = _tab_walk(alone, alone, alone)
+    assert len(inside) > 10  # into the policy's fields, not straight to Save
+    assert [x.objectName() or type(x).__name__ for x in inside] == \
+        [x.objectName() or type(x).__name__ for x in own]
+
+
+def test_a_change_on_one_tab_is_read_again_by_tabs_already_built(qtbot, ctx):
+    head_id = staff_service.add_staff(ctx.engine, HEAD, "Pat Head", Role.HEAD, "284617")
+    w = _settings(qtbot, ctx, Actor("Pat Head", Role.HEAD, staff_id=head_id))
+    classes = _open(w, "classes")  # built before the staff change
+    log = _open(w, "log")
+    rows = log.table.rowCount()
+    teachers = classes.ui.teacher
+    names = [teachers.itemText(i) for i in range(teachers.count())]
+    assert not any("Tia Teacher" in n for n in names)
+    ui = _open(w, "staff").ui
+    ui.staffName.setText("Tia Teacher")
+    ui.staffRole.setCurrentIndex(ui.staffRole.findData("teacher"))
+    ui.staffPin.setText("4719")
+    ui.staffPin2.setText("4719")
+    ui.addStaff.click()
+    assert wait_idle(10)
+    names = [teachers.itemText(i) for i in range(teachers.count())]
+    assert any("Tia Teacher" in n for n in names)
+    assert log.table.rowCount() > rows

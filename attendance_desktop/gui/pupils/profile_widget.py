@@ -34,7 +34,8 @@ from attendance_desktop.gui.background_load import BackgroundLoad
 from attendance_desktop.gui.charts.pupil_chart_widget import PupilChartWidget
 from attendance_desktop.gui.common import MessageLabel, image_file_to_png
 from attendance_desktop.gui.flow_layout import FlowLayout
-from attendance_desktop.gui.navigator import PupilPanel
+from attendance_desktop.gui.lazy_page import LazyPupilPanel
+from attendance_desktop.gui.navigator import Navigator, PupilPanel
 from attendance_desktop.gui.pupils import ctf_profile, pupil_reads
 from attendance_desktop.gui.pupils.pupil_dialogs import (
     YEAR_LABELS,
@@ -202,17 +203,18 @@ class PupilProfileWidget(QWidget):
         self.leave_table.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
         self.tabs.addTab(self.leave_table, "Lea&ve requests")
-        self.letters = navigator.panel("letters.log", pupil_id=-1)
-        self.letters.setObjectName("pupilLetters")
+        # Panels other areas own, built (and read) when their tab is first shown
+        # (gui/lazy_page.py): until then choosing a pupil reads nothing for them.
+        self.letters = LazyPupilPanel(partial(self._letters_panel, navigator))
         self.tabs.addTab(self.letters, "Le&tters sent")
         self.previous = ctf_profile.previous_schools_table()
         self.tabs.addTab(self.previous, "&Previous schools")
-        self.chronology = navigator.panel("trackers.chronology")  # issue 16
-        self.tabs.addTab(self.chronology, "Chron&ology")
+        self.chronology = LazyPupilPanel(partial(navigator.panel, "trackers.chronology"))
+        self.tabs.addTab(self.chronology, "Chron&ology")  # issue 16
         self.chart = PupilChartWidget(ctx)  # counted when its tab is shown
         # panels other areas own, told which pupil to show (Navigator.PupilPanel)
         self.panels: list[PupilPanel] = [
-            cast(PupilPanel, w) for w in (self.whatif, self.chronology, self.letters)]
+            cast(PupilPanel, self.whatif), self.chronology, self.letters]
         self.tabs.addTab(self.chart, "Attendance &graph")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
@@ -226,6 +228,12 @@ class PupilProfileWidget(QWidget):
         self.loader = BackgroundLoad(self, lambda: None)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._load_failed)
+
+    @staticmethod
+    def _letters_panel(navigator: Navigator) -> QWidget:
+        panel = navigator.panel("letters.log", pupil_id=-1)
+        panel.setObjectName("pupilLetters")
+        return panel
 
     # -- showing -----------------------------------------------------------------------
     def show_pupil(self, pupil_id: int | None) -> None:

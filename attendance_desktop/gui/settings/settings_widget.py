@@ -4,13 +4,16 @@ the application context)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableWidgetItem, QWidget
 
 from attendance_desktop.gui.generated.settings.ui_change_log import Ui_ChangeLogWidget
 from attendance_desktop.gui.generated.settings.ui_settings import Ui_SettingsWidget
+from attendance_desktop.gui.lazy_page import LazyPage, build_at
 from attendance_desktop.gui.navigator import Navigator
 from attendance_desktop.gui.scrolling import scrolling
 from attendance_desktop.gui.settings import labels
@@ -67,6 +70,41 @@ class ChangeLogWidget(QWidget):
         self.table.setColumnWidth(2, min(self.table.columnWidth(2), 320))
 
 
+# (key for Navigator.show_settings and section(), tab title, page class, head only).
+# Every page is built the first time its tab is shown (gui/lazy_page.py): opening Settings
+# builds one page, not twelve.
+SECTIONS: tuple[tuple[str, str, Callable[[AppContext], QWidget], bool], ...] = (
+    ("school", "School", SchoolSettingsPage, False),
+    ("policy", "Policy", PolicySettingsPage, False),
+    ("sessions", "Session times", SessionTimesPage, False),
+    ("calendar", "Calendar", CalendarSettingsPage, False),
+    ("classes", "Classes", ClassesEditor, False),
+    ("staff", "Staff accounts", StaffEditor, True),
+    ("backups", "Backups", BackupsPage, False),
+    ("mail", "Email", MailSettingsPage, False),
+    ("benchmarks", "Benchmarks", BenchmarksPage, False),
+    ("log", "Change log", ChangeLogWidget, False),
+    # The logs say who looked at which pupils, and removal is the head's: head only.
+    ("records", "Records", RecordsPage, True),
+    ("retention", "Retention", RetentionPage, True),
+)
+HEAD_ONLY_TIPS = {"staff": "Only the headteacher can manage staff accounts"}
+# A page's signal, and the pages (if built) that read again when it fires: a page built
+# later reads the database then anyway.
+KNOCK_ON: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("school", "saved", ("log",)), ("policy", "saved", ("log", "retention")),
+    ("sessions", "saved", ("log",)), ("calendar", "saved", ("log",)),
+    ("classes", "changed", ("log",)), ("staff", "changed", ("log", "classes")),
+    ("backups", "saved", ("log",)), ("benchmarks", "saved", ("log",)),
+    ("mail", "saved", ("log",)), ("retention", "removed", ("records",)),
+)
+
+
+@runtime_checkable
+class Refreshes(Protocol):
+    def refresh(self) -> None: ...
+
+
 class SettingsWidget(QWidget):
     def __init__(self, ctx: AppContext, navigator: Navigator | None = None) -> None:
         super().__init__()
@@ -79,53 +117,59 @@ class SettingsWidget(QWidget):
             self.notice.show_warning("Only the headteacher can change settings; you can look"
                                      " at them here.")
         self.tabs = self.ui.tabs
-        self.school = SchoolSettingsPage(ctx)
-        self.policy = PolicySettingsPage(ctx)
-        self.sessions = SessionTimesPage(ctx)
-        self.calendar = CalendarSettingsPage(ctx)
-        self.classes = ClassesEditor(ctx)
-        self.staff = StaffEditor(ctx)
-        self.log = ChangeLogWidget(ctx)
-        self.backups = BackupsPage(ctx)
-        self.backups.restored.connect(self._restored)
-        self.benchmarks = BenchmarksPage(ctx)
-        self.mail = MailSettingsPage(ctx)
-        classes_page = QWidget()
-        QVBoxLayout(classes_page).addWidget(self.classes)
-        staff_page = QWidget()
-        QVBoxLayout(staff_page).addWidget(self.staff)
-        calendar_tab = scrolling(self.calendar)  # the widest page
-        for page, title in ((self.school, "School"), (self.policy, "Policy"),
-                            (self.sessions, "Session times"), (calendar_tab, "Calendar"),
-                            (classes_page, "Classes"), (staff_page, "Staff accounts"),
-                            (self.backups, "Backups"), (self.mail, "Email"),
-                            (self.benchmarks, "Benchmarks"),
-                            (self.log, "Change log")):
-            self.tabs.addTab(page, title)
-        # for links from other areas (Navigator.show_settings)
-        self.sections: dict[str, QWidget] = {
-            "school": self.school, "policy": self.policy, "sessions": self.sessions,
-            "calendar": calendar_tab, "classes": classes_page, "staff": staff_page,
-            "backups": self.backups, "mail": self.mail, "benchmarks": self.benchmarks,
-            "log": self.log}
-        if not ctx.actor.can_manage_staff:
-            self.tabs.setTabEnabled(5, False)
-            self.tabs.setTabToolTip(5, "Only the headteacher can manage staff accounts")
-        for signal in (self.school.saved, self.policy.saved, self.sessions.saved,
-                       self.calendar.saved, self.classes.changed, self.staff.changed,
-                       self.backups.saved, self.benchmarks.saved, self.mail.saved):
-            signal.connect(self.log.refresh)
-        self.staff.changed.connect(self.classes.refresh)
-        self._add_records_tabs(ctx)
+        self._built: dict[str, QWidget] = {}  # key -> the page (not its wrapper)
+        # for links from other areas (Navigator.show_settings): key -> the tab's widget
+        self.sections: dict[str, LazyPage] = {}
+        for key, title, cls, head_only in SECTIONS:
+            tab = LazyPage(partial(self._make, key, cls), margins=key in ("classes", "staff"))
+            self.sections[key] = tab
+            index = self.tabs.addTab(tab, title)
+            if head_only and not ctx.actor.can_manage_staff:
+                self.tabs.setTabEnabled(index, False)
+                self.tabs.setTabToolTip(index, HEAD_ONLY_TIPS.get(
+                    key, "Only the headteacher can see these"))
+        self.tabs.currentChanged.connect(self._tab_chosen)
+
+    def section(self, key: str) -> QWidget:
+        """One section's page, built now if its tab has not been shown yet."""
+        self.sections[key].build()
+        return self._built[key]
+
+    def built_section(self, key: str) -> QWidget | None:
+        """The page if it has been built, else None (nothing is built)."""
+        return self._built.get(key)
 
     def show_section(self, section: str) -> bool:
         """Bring one section's tab forward; False if there is no such (enabled) tab."""
-        page = self.sections.get(section)
-        index = -1 if page is None else self.tabs.indexOf(page)
-        if index < 0 or not self.tabs.isTabEnabled(index):
+        tab = self.sections.get(section)
+        index = -1 if tab is None else self.tabs.indexOf(tab)
+        if tab is None or index < 0 or not self.tabs.isTabEnabled(index):
             return False
+        tab.build()
         self.tabs.setCurrentIndex(index)
         return True
+
+    @Slot(int)
+    def _tab_chosen(self, index: int) -> None:
+        build_at(self.tabs, index)
+
+    def _make(self, key: str, cls: Callable[[AppContext], QWidget]) -> QWidget:
+        page = cls(self.ctx)
+        self._built[key] = page
+        for source, signal, targets in KNOCK_ON:
+            if source == key:
+                getattr(page, signal).connect(partial(self._read_again, targets))
+        if isinstance(page, BackupsPage):
+            page.restored.connect(self._restored)
+        if key == "calendar":
+            return scrolling(page)  # the widest page
+        return page
+
+    def _read_again(self, keys: tuple[str, ...], *_: object) -> None:
+        for key in keys:
+            page = self._built.get(key)
+            if isinstance(page, Refreshes):
+                page.refresh()
 
     @Slot(str)
     def _restored(self, text: str) -> None:
@@ -133,15 +177,3 @@ class SettingsWidget(QWidget):
         if self.navigator.attached:
             QMessageBox.information(self, "Backup restored", text)
             QTimer.singleShot(0, self.navigator.reload_all)
-
-    def _add_records_tabs(self, ctx: AppContext) -> None:
-        # The logs say who looked at which pupils, and removal is the head's: head only.
-        self.records = RecordsPage(ctx)
-        self.retention = RetentionPage(ctx)
-        self.retention.removed.connect(self.records.refresh)
-        self.policy.saved.connect(self.retention.refresh)
-        for page, title in ((self.records, "Records"), (self.retention, "Retention")):
-            index = self.tabs.addTab(page, title)
-            if not ctx.actor.can_manage_staff:
-                self.tabs.setTabEnabled(index, False)
-                self.tabs.setTabToolTip(index, "Only the headteacher can see these")
