@@ -33,7 +33,8 @@ from attendance_desktop.domain.roles import Actor, Role
 from attendance_desktop.services import clock
 from attendance_desktop.services.errors import ServiceError
 
-# Names imported "as" themselves are re-exported for gui/kiosk (edited by another change).
+# Names imported "as" themselves are re-exported: the kiosk window and office page import
+# kiosk_service alone, lazily, so the quick start shows the kiosk before the database stack.
 from attendance_desktop.services.kiosk.kiosk_exit import ExitGuard as ExitGuard
 from attendance_desktop.services.kiosk.kiosk_exit import can_be_unlocked as can_be_unlocked
 from attendance_desktop.services.kiosk.kiosk_office import early_leavers as early_leavers
