@@ -25,6 +25,7 @@ from attendance_desktop.domain.upn import with_check_letter
 from attendance_desktop.services.demo import demo_service
 from attendance_desktop.services.errors import PermissionDenied
 from attendance_desktop.services.interchange import pupil_import
+from attendance_desktop.services.pupils import pupil_contacts as pc
 from attendance_desktop.services.pupils import pupil_service as ps
 from attendance_desktop.services.records import audit_service
 from attendance_desktop.services.school import auth_service
@@ -53,14 +54,14 @@ def test_editor_changes_to_pupils_and_contacts_are_recorded(engine: Engine) -> N
     ps.update_pupil(engine, HEAD, pid, _data(legal_surname="King", dob=dt.date(2017, 6, 2),
                                              sen="K", fsm=True), today=TODAY)
     ps.leave(engine, OFFICE, pid, dt.date(2025, 12, 19), "Moved away")
-    cid = ps.add_contact(engine, OFFICE, pid, ps.ContactInput(surname="King", forename="Ann",
+    cid = pc.add_contact(engine, OFFICE, pid, pc.ContactInput(surname="King", forename="Ann",
                                                               phone_mobile="07700 900001"),
-                         ps.LinkInput(relationship="Mother"))
-    link = ps.list_contacts(engine, pid)[0]
-    ps.update_contact(engine, OFFICE, link.link_id,
+                         pc.LinkInput(relationship="Mother"))
+    link = pc.list_contacts(engine, pid)[0]
+    pc.update_contact(engine, OFFICE, link.link_id,
                       dataclasses.replace(link.contact, phone_mobile="07700 900002"),
                       link.link)
-    ps.remove_link(engine, OFFICE, link.link_id)
+    pc.remove_link(engine, OFFICE, link.link_id)
     got = _changes(engine, pid)
     for row in [("legal_surname", "Lovelace", "King", "Test Head", "head"),
                 ("dob", "2017-05-01", "2017-06-02", "Test Head", "head"),
