@@ -45,7 +45,7 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
     app = QApplication([])
     from attendance_desktop.gui import theme
 
-    theme.apply_theme(app, "light")
+    theme.apply_theme(app, os.environ.get("SCALED_WINDOW_THEME", "light"))  # dark: to look at
     paths = resolve_paths(os.path.join(data_dir, "data"), environ={})
     engine = open_database(paths)
     demo_service.create_demo(engine, pupils=60, today=dt.date(2025, 11, 20))

@@ -4,6 +4,7 @@ ladder, an invitation letter that keeps the meeting due, and the policy settings
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,31 @@ def test_policy_settings_penalty_codes_and_ladder(qtbot):
     assert sorted(editor._editors["band_ladder_ends"].combos) == [
         "concern", "monitoring", "speak"]
     assert editor.policy() == PRESETS["vale"]
+
+
+def test_policy_settings_letter_for_each_band_by_title(qtbot):
+    # the bands' letters are chosen by the letters' titles, never typed as keys
+    editor = PolicyEditor()
+    qtbot.addWidget(editor)
+    editor.load(PRESETS["lowther"])
+    letters = editor._editors["band_letters"]
+    assert list(letters.combos) == [b.key for b in PRESETS["lowther"].bands]
+    chosen = dict(PRESETS["lowther"].band_letters)
+    for band, combo in letters.combos.items():
+        assert combo.currentData() == chosen.get(band, "")
+        assert "_" not in combo.currentText()  # a title, not a key
+    assert letters.combos["green"].currentText() == "no letter"
+    red = letters.combos["red"]
+    red.setCurrentIndex(red.findData("concern_lower_amber"))
+    assert dict(editor.policy().band_letters)["red"] == "concern_lower_amber"
+    letters.combos["upper_amber"].setCurrentIndex(0)  # no letter for that band
+    assert "upper_amber" not in dict(editor.policy().band_letters)
+    # a letter this build does not know stays chosen and is named as it is
+    odd = dataclasses.replace(PRESETS["lowther"], band_letters=(("red", "our_own"),))
+    editor.load(odd)
+    assert editor._editors["band_letters"].combos["red"].currentData() == "our_own"
+    assert editor.policy().band_letters == (("red", "our_own"),)
+    # every preset survives the round trip through the editor
+    for preset in PRESETS.values():
+        editor.load(preset)
+        assert editor.policy().band_letters == preset.band_letters

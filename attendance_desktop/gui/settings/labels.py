@@ -24,7 +24,7 @@ MORE_POLICY_LABELS: dict[str, tuple[str, str]] = {
                            " admission further ahead than this is refused as a typo"),
     "escalation_unauthorised_sessions": ("Start the absence stages after unauthorised"
                                          " sessions", "0: the band alone decides"),
-    "band_letters": ("Letter for each band (one per line: band | letter)", "Which letter"
+    "band_letters": ("Letter for each band", "Which letter"
                      " the trackers suggest for a pupil in that band"),
     "preset": ("Preset", ""),
     "am": ("Morning session times", ""),

@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QTimeEdit,
     QWidget,
@@ -29,7 +30,12 @@ from attendance_desktop.gui.common import pytime, qtime
 from attendance_desktop.gui.generated.settings.ui_policy_editor import Ui_PolicyEditor
 from attendance_desktop.gui.settings.labels import MORE_POLICY_LABELS, policy_label
 from attendance_desktop.gui.settings.records_table import RecordsTable
-from attendance_desktop.gui.settings.workflow_editors import LadderEndsEditor, PnCodesEditor
+from attendance_desktop.gui.settings.workflow_editors import (
+    BandLettersEditor,
+    LadderEndsEditor,
+    PnCodesEditor,
+)
+from attendance_desktop.services.letters import letter_templates
 
 # field -> (label, tooltip). Groups in the order shown; unknown new fields go to "Other".
 GROUPS: list[tuple[str, dict[str, tuple[str, str]]]] = [
@@ -165,6 +171,12 @@ CHOICES = {
 NONE_VALUE = -1.0
 
 
+def _letter_choices() -> list[tuple[str, str]]:
+    """The ready-made letters (key, title), by title."""
+    return sorted(((key, d.title) for key, d in letter_templates.DEFAULTS.items()),
+                  key=lambda kt: kt[1].casefold())
+
+
 class PolicyEditor(QWidget):
     """Preset chooser and every policy setting. `policy()` raises PolicyError when broken."""
 
@@ -226,6 +238,10 @@ class PolicyEditor(QWidget):
             codes = PnCodesEditor()
             codes.changed.connect(self._changed)
             return codes
+        if name == "band_letters":
+            letters = BandLettersEditor()
+            letters.changed.connect(self._changed)
+            return letters
         if name == "band_ladder_ends":
             ends = LadderEndsEditor()
             ends.changed.connect(self._changed)
@@ -236,8 +252,12 @@ class PolicyEditor(QWidget):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(20)
+            # it may grow with the room (the longest choice then shows whole at 100%)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.setMaximumWidth(480)
             for key, label in CHOICES[name]:
                 combo.addItem(label, key)
+                combo.setItemData(combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
             combo.currentIndexChanged.connect(self._changed)
             return combo
         if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
@@ -304,6 +324,9 @@ class PolicyEditor(QWidget):
     def _set(self, name: str, editor: QWidget, value: Any) -> None:
         if isinstance(editor, PnCodesEditor):
             editor.set_codes(value)
+        elif isinstance(editor, BandLettersEditor):
+            editor.set_options([(b.key, b.label) for b in self._base.bands], _letter_choices(),
+                               value)
         elif isinstance(editor, LadderEndsEditor):
             editor.set_options([(b.key, b.label) for b in self._base.bands if b.concern],
                                [(st.key, st.label) for st in self._base.escalation_stages],
@@ -332,6 +355,8 @@ class PolicyEditor(QWidget):
             return editor.codes()
         if isinstance(editor, LadderEndsEditor):
             return editor.ends()
+        if isinstance(editor, BandLettersEditor):
+            return editor.letters()
         if isinstance(editor, QComboBox):
             return editor.currentData()
         if isinstance(editor, RecordsTable):
@@ -354,8 +379,8 @@ class PolicyEditor(QWidget):
                 for n, ln in enumerate(lines, start=1):
                     parts = [p.strip() for p in ln.split("|")]
                     if len(parts) != 2 or not all(parts):
-                        raise PolicyError(f"line {n} of the kiosk late reasons should read"
-                                          " 'reason | code'")
+                        raise PolicyError(f"line {n} of '{policy_label(name)}' should read"
+                                          " 'text | code'")
                     out.append((parts[0], parts[1]))
                 return tuple(out)
             return tuple(lines)
@@ -400,6 +425,10 @@ class PolicyEditor(QWidget):
             return  # the table shows the problem; keep the ladder as it is
         ladder.set_options([(b.key, b.label) for b in band_rows if b.concern],
                            [(st.key, st.label) for st in stage_rows], ladder.ends())
+        letters = self._editors.get("band_letters")
+        if isinstance(letters, BandLettersEditor):
+            letters.set_options([(b.key, b.label) for b in band_rows], _letter_choices(),
+                                letters.letters())
 
     @Slot()
     def _apply_preset(self) -> None:

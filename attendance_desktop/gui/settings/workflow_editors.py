@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -117,6 +117,63 @@ class LadderEndsEditor(QWidget):
             self.combos[key] = combo
 
     def ends(self) -> tuple[tuple[str, str], ...]:
+        return tuple((key, str(combo.currentData())) for key, combo in self.combos.items()
+                     if combo.currentData())
+
+    @Slot()
+    def _picked(self) -> None:
+        self.changed.emit()
+
+
+NO_LETTER = ""
+
+
+class BandLettersEditor(QWidget):
+    """One row per band: the letter the trackers suggest for its pupils, chosen by the
+    letter's title (the policy keeps the band and letter keys)."""
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Minimum, not Fixed: when a narrow page wraps the rows, the editor grows with them
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.combos: dict[str, QComboBox] = {}
+
+    def set_options(self, bands: Sequence[tuple[str, str]], letters: Sequence[tuple[str, str]],
+                    chosen: Sequence[tuple[str, str]]) -> None:
+        """`bands` (key, label) in order; `letters` (key, title) the school can send;
+        `chosen` the policy's (band, letter) pairs. A letter the list does not hold (a
+        policy written elsewhere) stays chosen, shown as it is named."""
+        picked = dict(chosen)
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.combos = {}
+        for key, label in bands:
+            combo = QComboBox()
+            combo.setObjectName(f"band_letter_{key}")
+            combo.setAccessibleName(f"Letter for pupils in {label}")
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(24)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.setMaximumWidth(480)
+            combo.addItem("no letter", NO_LETTER)
+            for lkey, title in letters:
+                combo.addItem(title, lkey)
+                combo.setItemData(combo.count() - 1, title, Qt.ItemDataRole.ToolTipRole)
+            wanted = picked.get(key, NO_LETTER)
+            if combo.findData(wanted) < 0:
+                combo.addItem(f"{wanted} (not a ready-made letter)", wanted)
+            combo.setCurrentIndex(max(0, combo.findData(wanted)))
+            combo.currentIndexChanged.connect(self._picked)
+            self.form.addRow(f"{label}:", combo)
+            self.combos[key] = combo
+
+    def letters(self) -> tuple[tuple[str, str], ...]:
         return tuple((key, str(combo.currentData())) for key, combo in self.combos.items()
                      if combo.currentData())
 
