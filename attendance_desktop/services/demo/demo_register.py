@@ -223,7 +223,7 @@ class RegisterMaker(GeneratorState):
                 self.hashes[pin] = auth_service.hash_pin(pin)
 
     def register_rows(self) -> list[dict[str, object]]:
-        """Every synthetic mark as a row (written by register_service.seed_history)."""
+        """Every synthetic mark as a row (written by mark_rows.seed_history)."""
         rows: list[dict[str, object]] = []
         sys_name, sys_role = SYSTEM_ACTOR.name, SYSTEM_ACTOR.role.value
         default_code = {"AM": "/", "PM": "\\"}

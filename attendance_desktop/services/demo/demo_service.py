@@ -39,7 +39,7 @@ from attendance_desktop.services.demo.demo_model import (
 from attendance_desktop.services.demo.demo_people import PeopleMaker
 from attendance_desktop.services.demo.demo_register import RegisterMaker
 from attendance_desktop.services.errors import ServiceError
-from attendance_desktop.services.register import register_service
+from attendance_desktop.services.register import mark_rows
 from attendance_desktop.services.school import calendar_service, policy_service
 from attendance_desktop.services.write_lock import write_scope
 
@@ -123,7 +123,7 @@ def create_demo(engine: Engine, *, seed: int = 2026, pupils: int = 210,
         rows = gen.register_rows()
         history = gen.write_follow_up(s)
         # Through the register path's bulk writer, with the story's own times.
-        marks = register_service.seed_history(s, rows, history)
+        marks = mark_rows.seed_history(s, rows, history)
         s.add(SettingChange(area="school", key="demo",
                             new_value=f"demo school created (seed {seed}, {years} years)",
                             changed_at=gen.created_at, staff_name=SYSTEM_ACTOR.name,

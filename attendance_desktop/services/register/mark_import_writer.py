@@ -64,7 +64,7 @@ from attendance_desktop.services.write_lock import write_scope
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
-_COLS = [c for c, _ in chains.MARK.fields]  # == register_service._MARK_COLS
+_COLS = [c for c, _ in chains.MARK.fields]  # == mark_rows.MARK_COLS
 _STAGE = "import_w"
 # Per connection, while an import runs: every page a big insert dirties stays in memory
 # (about 400 bytes a row across the mark table, its two indexes and the ledger).

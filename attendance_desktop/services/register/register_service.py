@@ -11,13 +11,11 @@ from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from attendance_desktop.db import chains
 from attendance_desktop.db.models import Mark, MarkAmendment
 from attendance_desktop.domain import codes
 from attendance_desktop.domain.codes import CodeError
@@ -31,6 +29,12 @@ from attendance_desktop.services.errors import (
     ServiceError,
 )
 from attendance_desktop.services.register import live_revision, register_facts
+from attendance_desktop.services.register.mark_rows import (
+    MARK_COLS,
+    bind_processor,
+    bulk_insert_rows,
+    write_chained,
+)
 from attendance_desktop.services.register.mark_rules import (
     PupilFacts,
     as_date,
@@ -179,64 +183,6 @@ def _last_change(s: Session, key: _Key) -> tuple[str, str, dt.datetime | None]:
     return (row.staff_name, row.staff_role, row.amended_at) if row else ("", "", None)
 
 
-def _bulk_insert(s: Session, table: Any, rows: list[dict[str, object]]) -> None:
-    """One executemany INSERT of dict rows (see _bulk_insert_rows)."""
-    if rows:
-        cols = list(rows[0])
-        _bulk_insert_rows(s, table, cols, [tuple(r[c] for c in cols) for r in rows])
-
-
-def _processor(dialect: Any, table: Any, column: str) -> Any:
-    """SQLAlchemy's own conversion of a value of `column` for the driver (None: as is)."""
-    return table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-
-
-def _bulk_insert_rows(s: Session, table: Any, cols: list[str],
-                      rows: list[tuple[Any, ...]], stored: bool = False) -> None:
-    """One executemany INSERT of tuples in `cols` order. On SQLite the few columns that
-    need converting (dates, times) are converted once per distinct value with SQLAlchemy's
-    own bind processors and the rows handed straight to the driver, skipping SQLAlchemy's
-    per-row work while storing exactly what it would store. `stored`: the rows hold
-    those converted values already (SQLite only)."""
-    if not rows:
-        return
-    conn = s.connection()
-    dialect = conn.dialect
-    if stored and dialect.paramstyle == "qmark":
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(cols)}) "
-                             f"VALUES ({', '.join('?' for _ in cols)})", rows)
-        return
-    if dialect.paramstyle != "qmark":
-        conn.execute(sa_insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
-        return
-    # The dialect's own type (SQLite's DATE/DATETIME): its processor writes the text
-    # SQLAlchemy stores everywhere, and sqlite3's deprecated default adapters (Python
-    # 3.12+) are never used.
-    procs = [(k, proc) for k, c in enumerate(cols)
-             if (proc := _processor(dialect, table, c)) is not None]
-    if procs:
-        caches: list[dict[Any, Any]] = [{} for _ in procs]
-        out = []
-        for r in rows:
-            row = list(r)
-            for (k, proc), cache in zip(procs, caches, strict=True):
-                v = row[k]
-                if v is not None:
-                    got = cache.get(v)
-                    if got is None:
-                        got = cache[v] = proc(v)
-                    row[k] = got
-            out.append(tuple(row))
-        rows = out
-    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
-           f"VALUES ({', '.join('?' for _ in cols)})")
-    conn.exec_driver_sql(sql, rows)
-
-
-_MARK_COLS = ["pupil_id", "date", "session", "code", "minutes_late", "comment", "source",
-              "entered_by", "entered_role", "entered_at"]
-
-
 def apply_changes(target: Engine | Session, actor: Actor, changes: Sequence[MarkChange], *,
                   source: str = "register", reason: str = "",
                   only_empty: bool = False) -> BulkResult:
@@ -264,7 +210,7 @@ class Batch:
     decision was read from: see decide_batch and write_mark_batch; mark_import_writer prepares one
     outside the write lock and checks these inputs are unchanged once it holds it."""
 
-    inserts: list[tuple[Any, ...]]  # _MARK_COLS order (SQLite: dates and times as text)
+    inserts: list[tuple[Any, ...]]  # MARK_COLS order (SQLite: dates and times as text)
     updates: list[dict[str, object]]
     deletes: list[dict[str, object]]
     amendments: list[dict[str, object]]
@@ -334,8 +280,8 @@ def decide_batch(s: Session, actor: Actor, changes: Sequence[MarkChange], source
     # SQLite: new rows carry the date and time as the text stored, converted once here.
     mt = Mark.__table__  # type: ignore[attr-defined]
     as_text = s.connection().dialect.paramstyle == "qmark"
-    to_day = _processor(s.connection().dialect, mt, "date") if as_text else None
-    now_w = _processor(s.connection().dialect, mt, "entered_at")(now) if as_text else now
+    to_day = bind_processor(s.connection().dialect, mt, "date") if as_text else None
+    now_w = bind_processor(s.connection().dialect, mt, "entered_at")(now) if as_text else now
     day_w: dict[dt.date, Any] = {}
     unchanged = skipped = amended = 0
 
@@ -466,7 +412,7 @@ def write_mark_batch(s: Session, b: Batch, inserts: bool = True, ledger: bool = 
     mt = Mark.__table__  # type: ignore[attr-defined]
     conn = s.connection()
     if inserts:
-        _bulk_insert_rows(s, mt, _MARK_COLS, b.inserts,
+        bulk_insert_rows(s, mt, MARK_COLS, b.inserts,
                           stored=conn.dialect.paramstyle == "qmark")
     if b.updates:
         conn.execute(sa_update(mt).where(mt.c.id == bindparam("_id")).values(
@@ -476,7 +422,7 @@ def write_mark_batch(s: Session, b: Batch, inserts: bool = True, ledger: bool = 
             entered_at=bindparam("entered_at")), b.updates)
     if b.deletes:
         conn.execute(sa_delete(mt).where(mt.c.id == bindparam("_id")), b.deletes)
-    _write_chained(s, b.writes if ledger else [], b.amendments)
+    write_chained(s, b.writes if ledger else [], b.amendments)
     written = len(b.inserts) + len(b.updates) + len(b.deletes)
     if written:
         live_revision.mark_changed(s)  # open screens everywhere reload after the commit
@@ -488,42 +434,6 @@ def set_mark(engine: Engine, actor: Actor, change: MarkChange, *, reason: str = 
              source: str = "register") -> CellMark:
     """Set (or clear) one cell; one transaction. Returns the cell as it now is."""
     return apply_changes(engine, actor, [change], reason=reason, source=source).cells[0]
-
-
-def seed_history(s: Session, marks: list[dict[str, object]],
-                 amendments: list[dict[str, object]]) -> int:
-    """The demo's synthetic history, written by the same bulk writer with the times the
-    story gives them. Only into a register that has no marks at all (the demo refuses
-    otherwise), so no real entry can be touched, and every code is checked on its date."""
-    if not holds_write_lock(s):
-        raise ServiceError("internal: marks must be written inside write_lock.write_scope")
-    if s.exec(select(Mark.id).limit(1)).first() is not None:
-        raise ServiceError("the synthetic history can only go into an empty register")
-    checked: set[tuple[object, object]] = set()
-    for row in marks:
-        pair = (row["code"], row["date"])
-        if pair not in checked:
-            try:
-                codes.validate(str(row["code"]), row["date"])  # type: ignore[arg-type]
-            except CodeError as exc:
-                raise ServiceError(str(exc)) from None
-            checked.add(pair)
-    _bulk_insert(s, Mark.__table__, marks)  # type: ignore[attr-defined]
-    _write_chained(s, [tuple(r[c] for c in _MARK_COLS) for r in marks], amendments)
-    live_revision.mark_changed(s)
-    return len(marks)
-
-
-def _write_chained(s: Session, writes: list[tuple[Any, ...]],
-                   amendments: list[dict[str, object]]) -> None:
-    """The amendments (with ids known up front), and the ledger rows and chain links for
-    this batch noted for the commit, where db/chains.py hashes each in one pass and sends
-    one executemany each, in the same transaction."""
-    chains.defer_marks(s, writes)
-    if amendments:
-        chains.assign_ids(s.connection(), "markamendment", amendments)
-        _bulk_insert(s, MarkAmendment.__table__, amendments)  # type: ignore[attr-defined]
-        chains.defer_links(s, chains.KINDS["markamendment"], amendments)
 
 
 def mark_all_present(engine: Engine, actor: Actor, day: dt.date, session: str,
