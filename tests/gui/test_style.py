@@ -211,3 +211,25 @@ def test_view_menu_switches_to_dark_and_remembers(qtbot, qapp, request, ctx,
     assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
     assert QSettings().value(theme.SETTING) == "dark"
     assert theme.chosen_theme() == "dark"
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_an_unticked_box_shows_its_outline(qtbot, qapp, request, dark: bool) -> None:
+    # Fusion draws a tick box's outline from the window colour; in the dark palette the
+    # unticked box vanished (1.2:1). Its darkest-or-lightest edge pixel must read 3:1
+    # against the box's own base (WCAG non-text contrast).
+    from PySide6.QtWidgets import QCheckBox
+
+    theme.apply_theme(qapp, "dark" if dark else "light")
+    request.addfinalizer(lambda: theme.apply_theme(qapp, "light"))
+    box = QCheckBox("Free school meals")
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    image = box.grab().toImage()
+    base = theme.colour("base", dark)
+    height = image.height()
+    # the indicator sits at the left, vertically centred: scan its square for the outline
+    best = max(theme.contrast(QColor(image.pixel(x, y)), base)
+               for x in range(0, min(20, image.width())) for y in range(height))
+    assert best >= 3.0, f"unticked box outline {best:.2f}:1 on {base.name()}"
