@@ -251,3 +251,22 @@ def test_policy_settings_letter_for_each_band_by_title(qtbot):
     for preset in PRESETS.values():
         editor.load(preset)
         assert editor.policy().band_letters == preset.band_letters
+
+
+def test_penalty_codes_row_takes_only_the_height_its_rows_need(qtbot):
+    # a wrapping row in a form used to take the page's spare height (a blank gap under
+    # the codes at 100%); the codes get the rows they wrap to, and no more
+    editor = PolicyEditor()
+    qtbot.addWidget(editor)
+    editor.load(PRESETS["lowther"])
+    editor.resize(1180, 560)
+    editor.show()
+    tabs = editor.tabs
+    tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index("Penalty notices"))
+    qtbot.waitExposed(editor)
+    codes = editor._editors["pn_codes"]
+    for width in (1180, 700):
+        editor.resize(width, 560)
+        qtbot.wait(20)
+        need = codes.layout().heightForWidth(codes.width())
+        assert need <= codes.height() <= need + 2, (width, codes.height(), need)

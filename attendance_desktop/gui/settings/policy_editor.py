@@ -228,6 +228,11 @@ class PolicyEditor(QWidget):
                 lab = QLabel(label)
                 lab.setBuddy(editor)
                 form.addRow(lab, editor)
+        # the page's spare height goes to this last, empty row: a form gives spare height
+        # to rows that may grow, and a wrapping row (the penalty-notice codes) may
+        room = QWidget()
+        room.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        form.addRow(room)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(page)
