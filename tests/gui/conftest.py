@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from attendance_desktop.services.context import AppContext
+from tests.gui.gates import OPENED
 from tests.gui.qt_leaks import QtLeakWatch, allowed
 
 # Screenshots for a person to look at: a folder of your choice with ATTENDANCE_SCREENSHOTS,
@@ -106,6 +107,16 @@ def _no_leaks(qapp, request, monkeypatch):  # type: ignore[no-untyped-def]
     watch.dispose(windows)
     if found and not getattr(request.node, "call_failed", False):
         pytest.fail("the test leaked Qt objects: " + "; ".join(found), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _open_every_gate(_no_leaks):  # type: ignore[no-untyped-def]
+    """A read a test held back (tests/gui/gates.py) is let go when the test ends, even a
+    failing one, before the leak checks look for running threads."""
+    yield
+    for event in OPENED:
+        event.set()
+    OPENED.clear()
 
 
 @pytest.fixture

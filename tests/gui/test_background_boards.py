@@ -18,34 +18,8 @@ from attendance_desktop.services.today import dashboard_service
 from attendance_desktop.services.trackers import alerts_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
+from tests.gui.gates import Gate
 from tests.services.tracker_data import ON, D, add_pupil, fill
-
-OPENED: list[threading.Event] = []
-
-
-@pytest.fixture(autouse=True)
-def _open_every_gate():  # type: ignore[no-untyped-def]
-    """A failing test still lets its held-back read finish (before the thread check)."""
-    yield
-    for event in OPENED:
-        event.set()
-    OPENED.clear()
-
-
-class Gate:
-    """Wraps a real service function: it runs on the worker only once opened."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
-        self.real = getattr(module, name)
-        self.opened = threading.Event()
-        OPENED.append(self.opened)
-        self.threads: list[threading.Thread] = []
-        monkeypatch.setattr(module, name, self)
-
-    def __call__(self, *args: object, **kw: object) -> object:
-        self.threads.append(threading.current_thread())
-        assert self.opened.wait(10), "the test never let the read finish"
-        return self.real(*args, **kw)
 
 
 @pytest.fixture

@@ -18,19 +18,10 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.letters import letter_plans
 from attendance_desktop.services.register import grid_service, mark_reads
 from tests.conftest import OFFICE
-from tests.gui.test_background_boards import OPENED, Gate
+from tests.gui.gates import Gate
 from tests.services.register_school import make_school
 
 THU = dt.date(2025, 11, 20)
-
-
-@pytest.fixture(autouse=True)
-def _open_every_gate():  # type: ignore[no-untyped-def]
-    """A failing test still lets its held-back read finish (before the thread check)."""
-    yield
-    for event in OPENED:
-        event.set()
-    OPENED.clear()
 
 
 @pytest.fixture

@@ -20,17 +20,8 @@ from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.pupils import pupil_contacts, pupil_service
 from attendance_desktop.services.school import policy_service, school_service
 from tests.conftest import HEAD, OFFICE
-from tests.gui.test_background_boards import OPENED, Gate
+from tests.gui.gates import Gate
 from tests.services.register_school import OAK_NAMES, make_school
-
-
-@pytest.fixture(autouse=True)
-def _open_every_gate():  # type: ignore[no-untyped-def]
-    """A failing test still lets its held-back read finish (before the thread check)."""
-    yield
-    for event in OPENED:
-        event.set()
-    OPENED.clear()
 
 
 @pytest.fixture
