@@ -80,27 +80,49 @@ class PnCodesEditor(QWidget):
 WHOLE_LADDER = ""
 
 
-class LadderEndsEditor(QWidget):
-    """One row per concern band: the last stage its pupils may be moved to."""
+class BandChoices(QWidget):
+    """One row per band, each a list to choose from; the policy keeps (band, choice) pairs
+    for the bands whose choice is not the first, empty one."""
 
     changed = Signal()
+    VERTICAL = QSizePolicy.Policy.Fixed
 
     def __init__(self) -> None:
         super().__init__()
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, self.VERTICAL)
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.combos: dict[str, QComboBox] = {}
-        self._ends: dict[str, str] = {}
+
+    def _clear(self) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.combos = {}
+
+    def _add(self, key: str, row_label: str, combo: QComboBox, wanted: str) -> None:
+        combo.setCurrentIndex(max(0, combo.findData(wanted)))
+        combo.currentIndexChanged.connect(self._picked)
+        self.form.addRow(row_label, combo)
+        self.combos[key] = combo
+
+    def chosen(self) -> tuple[tuple[str, str], ...]:
+        return tuple((key, str(combo.currentData())) for key, combo in self.combos.items()
+                     if combo.currentData())
+
+    @Slot()
+    def _picked(self) -> None:
+        self.changed.emit()
+
+
+class LadderEndsEditor(BandChoices):
+    """One row per concern band: the last stage its pupils may be moved to."""
 
     def set_options(self, bands: Sequence[tuple[str, str]], stages: Sequence[tuple[str, str]],
                     ends: Sequence[tuple[str, str]]) -> None:
         """`bands` (key, label) of the concern bands; `stages` (key, label) in order."""
-        self._ends = dict(ends)
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self.combos = {}
+        picked = dict(ends)
+        self._clear()
         if not bands:
             self.form.addRow(QLabel("No band is a concern band."))
         for key, label in bands:
@@ -110,38 +132,21 @@ class LadderEndsEditor(QWidget):
             combo.addItem("the whole ladder", WHOLE_LADDER)
             for skey, slabel in stages:
                 combo.addItem(slabel, skey)
-            i = combo.findData(self._ends.get(key, WHOLE_LADDER))
-            combo.setCurrentIndex(max(0, i))
-            combo.currentIndexChanged.connect(self._picked)
-            self.form.addRow(f"{label} goes up to:", combo)
-            self.combos[key] = combo
+            self._add(key, f"{label} goes up to:", combo, picked.get(key, WHOLE_LADDER))
 
     def ends(self) -> tuple[tuple[str, str], ...]:
-        return tuple((key, str(combo.currentData())) for key, combo in self.combos.items()
-                     if combo.currentData())
-
-    @Slot()
-    def _picked(self) -> None:
-        self.changed.emit()
+        return self.chosen()
 
 
 NO_LETTER = ""
 
 
-class BandLettersEditor(QWidget):
+class BandLettersEditor(BandChoices):
     """One row per band: the letter the trackers suggest for its pupils, chosen by the
     letter's title (the policy keeps the band and letter keys)."""
 
-    changed = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        # Minimum, not Fixed: when a narrow page wraps the rows, the editor grows with them
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.form = QFormLayout(self)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        self.combos: dict[str, QComboBox] = {}
+    # Minimum, not Fixed: when a narrow page wraps the rows, the editor grows with them
+    VERTICAL = QSizePolicy.Policy.Minimum
 
     def set_options(self, bands: Sequence[tuple[str, str]], letters: Sequence[tuple[str, str]],
                     chosen: Sequence[tuple[str, str]]) -> None:
@@ -149,9 +154,7 @@ class BandLettersEditor(QWidget):
         `chosen` the policy's (band, letter) pairs. A letter the list does not hold (a
         policy written elsewhere) stays chosen, shown as it is named."""
         picked = dict(chosen)
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self.combos = {}
+        self._clear()
         for key, label in bands:
             combo = QComboBox()
             combo.setObjectName(f"band_letter_{key}")
@@ -168,15 +171,7 @@ class BandLettersEditor(QWidget):
             wanted = picked.get(key, NO_LETTER)
             if combo.findData(wanted) < 0:
                 combo.addItem(f"{wanted} (not a ready-made letter)", wanted)
-            combo.setCurrentIndex(max(0, combo.findData(wanted)))
-            combo.currentIndexChanged.connect(self._picked)
-            self.form.addRow(f"{label}:", combo)
-            self.combos[key] = combo
+            self._add(key, f"{label}:", combo, wanted)
 
     def letters(self) -> tuple[tuple[str, str], ...]:
-        return tuple((key, str(combo.currentData())) for key, combo in self.combos.items()
-                     if combo.currentData())
-
-    @Slot()
-    def _picked(self) -> None:
-        self.changed.emit()
+        return self.chosen()
