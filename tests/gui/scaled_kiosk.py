@@ -18,38 +18,14 @@ import sys
 from pathlib import Path
 
 
-def laptop_screen(folder: str, width: int = 1366, height: int = 768) -> str:
-    """The offscreen platform with one screen of width x height device pixels (its own
-    default is 800x800); QT_SCALE_FACTOR then divides it into logical pixels."""
-    config = Path(folder) / "screen.json"
-    config.write_text(json.dumps({"screens": [{
-        "name": "laptop", "x": 0, "y": 0, "width": width, "height": height,
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
-    return f"offscreen:configfile={config}"
-
-
 def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
-    os.environ["QT_QPA_PLATFORM"] = laptop_screen(data_dir)
-    os.environ["QT_SCALE_FACTOR"] = str(scale)
-    from PySide6.QtCore import QCoreApplication, QEvent, QSettings
-    from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
 
-    from attendance_desktop.config.paths import resolve_paths
-    from attendance_desktop.services.context import AppContext
-    from attendance_desktop.services.database import open_database
-    from attendance_desktop.services.demo import demo_service
     from tests.gui.clipping import overflow
+    from tests.gui.scaled_app import start
 
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, data_dir)
-    app = QApplication([])
-    from attendance_desktop.gui import theme
-
-    theme.apply_theme(app, "light")
-    paths = resolve_paths(os.path.join(data_dir, "data"), environ={})
-    engine = open_database(paths)
-    demo_service.create_demo(engine, pupils=60, today=dt.date(2025, 11, 20))
-    ctx = AppContext(paths=paths, engine=engine, clock=lambda: dt.datetime(2025, 11, 20, 9, 20))
+    app, ctx = start(scale, data_dir, dt.datetime(2025, 11, 20, 9, 20))
     from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
     from attendance_desktop.gui.kiosk.pin_dialog import ExitPinDialog
 
@@ -112,7 +88,7 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
               "problems": {k: v for k, v in problems.items() if v}}
     kiosk.unlocked_by = "probe"
     kiosk.close()
-    engine.dispose()
+    ctx.engine.dispose()
     return result
 
 

@@ -26,30 +26,15 @@ if TYPE_CHECKING:
 
 
 def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
-    from tests.gui.scaled_kiosk import laptop_screen
+    from PySide6.QtWidgets import QTabWidget
 
-    os.environ["QT_QPA_PLATFORM"] = laptop_screen(data_dir)
-    os.environ["QT_SCALE_FACTOR"] = str(scale)
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication, QTabWidget
-
-    from attendance_desktop.config.paths import resolve_paths
-    from attendance_desktop.services.context import AppContext
-    from attendance_desktop.services.database import open_database
-    from attendance_desktop.services.demo import demo_service
     from tests.conftest import HEAD
     from tests.gui.clipping import clipped_texts, pushed_out, sideways
+    from tests.gui.scaled_app import start
 
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, data_dir)
-    app = QApplication([])
-    from attendance_desktop.gui import theme
-
-    theme.apply_theme(app, os.environ.get("SCALED_WINDOW_THEME", "light"))  # dark: to look at
-    paths = resolve_paths(os.path.join(data_dir, "data"), environ={})
-    engine = open_database(paths)
-    demo_service.create_demo(engine, pupils=60, today=dt.date(2025, 11, 20))
-    ctx = AppContext(paths=paths, engine=engine, clock=lambda: dt.datetime(2025, 11, 20, 10))
+    # SCALED_WINDOW_THEME=dark: the pages in the dark palette, to look at
+    app, ctx = start(scale, data_dir, dt.datetime(2025, 11, 20, 10),
+                     os.environ.get("SCALED_WINDOW_THEME", "light"))
     ctx.actor = HEAD
     from attendance_desktop.gui.main_window import AREAS, MainWindow
 
@@ -93,7 +78,7 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
     result = {"minimum": [window.minimumSize().width(), window.minimumSize().height()],
               "size": [window.width(), window.height()], "cut": cut}
     window.close()
-    engine.dispose()
+    ctx.engine.dispose()
     return result
 
 

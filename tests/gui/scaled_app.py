@@ -1,0 +1,52 @@
+"""The start shared by the scaled-screen walks (scaled_window, scaled_kiosk), each run by
+test_scaling.py in a fresh process because Qt reads the scale factor when it starts: an
+offscreen 1366x768 screen at the scale, settings in the data folder, the app's theme and
+a 60-pupil demo school."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from attendance_desktop.services.context import AppContext
+
+
+def laptop_screen(folder: str, width: int = 1366, height: int = 768) -> str:
+    """The offscreen platform with one screen of width x height device pixels (its own
+    default is 800x800); QT_SCALE_FACTOR then divides it into logical pixels."""
+    config = Path(folder) / "screen.json"
+    config.write_text(json.dumps({"screens": [{
+        "name": "laptop", "x": 0, "y": 0, "width": width, "height": height,
+        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
+    return f"offscreen:configfile={config}"
+
+
+def start(scale: float, data_dir: str, now: dt.datetime,
+          theme_name: str = "light") -> tuple[QApplication, AppContext]:
+    """The QApplication on the scaled screen and a demo school's context at `now`."""
+    os.environ["QT_QPA_PLATFORM"] = laptop_screen(data_dir)
+    os.environ["QT_SCALE_FACTOR"] = str(scale)
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from attendance_desktop.config.paths import resolve_paths
+    from attendance_desktop.services.context import AppContext
+    from attendance_desktop.services.database import open_database
+    from attendance_desktop.services.demo import demo_service
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, data_dir)
+    app = QApplication([])
+    from attendance_desktop.gui import theme
+
+    theme.apply_theme(app, theme_name)
+    paths = resolve_paths(os.path.join(data_dir, "data"), environ={})
+    engine = open_database(paths)
+    demo_service.create_demo(engine, pupils=60, today=now.date())
+    return app, AppContext(paths=paths, engine=engine, clock=lambda: now)
