@@ -157,11 +157,17 @@ def reflow(row: QBoxLayout, spacing: int = 6) -> FlowLayout:
         else:
             flow.addWidget(widget)
         i += 1
+    put_in_place_of(row, flow)
+    return flow
+
+
+def put_in_place_of(row: QBoxLayout, new: QLayout) -> None:
+    """`new` where `row` stood in its parent box layout (same place, same stretch), and
+    `row` (emptied by the caller) deleted."""
     parent = row.parent()
     if isinstance(parent, QBoxLayout):
         index = parent.indexOf(row)
         stretch = parent.stretch(index)
         parent.takeAt(index)
-        parent.insertLayout(index, flow, stretch)
+        parent.insertLayout(index, new, stretch)
     row.deleteLater()
-    return flow

@@ -8,6 +8,8 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QSplitter, QWidget
 
+from attendance_desktop.gui.flow_layout import put_in_place_of
+
 
 def _least(widget: QWidget) -> QSize:
     return widget.minimumSizeHint().expandedTo(widget.minimumSize())
@@ -86,11 +88,5 @@ def fold(row: QBoxLayout) -> FoldingBox:
             box.addWidget(item.widget(), stretch)
         elif item.layout() is not None:
             box.addLayout(item.layout(), stretch)
-    parent = row.parent()
-    if isinstance(parent, QBoxLayout):
-        index = parent.indexOf(row)
-        stretch = parent.stretch(index)
-        parent.takeAt(index)
-        parent.insertLayout(index, box, stretch)
-    row.deleteLater()
+    put_in_place_of(row, box)
     return box
