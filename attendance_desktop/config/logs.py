@@ -52,6 +52,14 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
                 os.fchmod(fd, self.file_mode)
         return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
+    def emit(self, record: logging.LogRecord) -> None:
+        # Called under the handler's lock, as close() is. The base classes would open the
+        # file again for a record that another thread (a mail server, a worker) logs just
+        # after teardown_logging closed this handler, and nothing would close it then.
+        if self._closed:  # type: ignore[attr-defined]
+            return
+        super().emit(record)
+
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
         # A write or rotation that fails (disk full; on Windows another copy holding the
         # file) loses that line; the default would print a traceback on stderr.

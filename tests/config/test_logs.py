@@ -73,6 +73,21 @@ def test_rotated_files_stay_private_and_the_log_stays_small(tmp_path):
         assert {_mode(f) for f in files} == {0o600}
 
 
+def test_a_record_logged_by_another_thread_after_teardown_opens_no_file(tmp_path):
+    # A thread (the SMTP server, a worker) that picked up the handler just before
+    # teardown_logging closed it: the base class would open the file again and nothing
+    # would ever close it (a ResourceWarning at some later garbage collection).
+    path = logs.setup_logging(tmp_path)
+    (handler,) = [h for h in logging.getLogger().handlers
+                  if isinstance(h, logging.FileHandler) and h.baseFilename == str(path)]
+    logs.teardown_logging()
+    record = logging.LogRecord("late", logging.INFO, __file__, 1, "after the close", None,
+                               None)
+    handler.handle(record)
+    assert handler.stream is None
+    assert "after the close" not in path.read_text(encoding="utf-8")
+
+
 def test_a_data_folder_that_is_a_file_means_no_log_and_no_crash(tmp_path, capsys):
     not_a_folder = tmp_path / "data"
     not_a_folder.write_text("I am a file", encoding="utf-8")
