@@ -22,7 +22,7 @@ from attendance_desktop.services.errors import ServiceError
 from attendance_desktop.services.register import live_revision
 
 log = logging.getLogger(__name__)
-POLL_MS = 2000
+POLL_MS = 2000  # read when each watcher starts (tests shorten it)
 
 
 def user_is_busy() -> bool:
@@ -35,7 +35,7 @@ class LiveWatcher(QObject):
     changed = Signal()
 
     def __init__(self, engine: Engine, page: QWidget,
-                 busy: Callable[[], bool] = user_is_busy, interval_ms: int = POLL_MS) -> None:
+                 busy: Callable[[], bool] = user_is_busy, interval_ms: int | None = None) -> None:
         super().__init__(page)
         self.engine = engine
         self.page = page
@@ -43,7 +43,7 @@ class LiveWatcher(QObject):
         self.seen = 0
         self.own = 0  # the page's own commits since `seen` (each raises the counter by one)
         self.timer = QTimer(self)
-        self.timer.setInterval(interval_ms)
+        self.timer.setInterval(POLL_MS if interval_ms is None else interval_ms)
         self.timer.timeout.connect(self.poll)
         page.installEventFilter(self)
         self.baseline()

@@ -44,10 +44,28 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
     window.show()
 
     def settle(seconds: float) -> None:
+        """Until the page is as the user would see it (at most `seconds`): every read
+        runs on the serial worker and every short wait is a single-shot timer, so neither
+        for eight rounds of events (a page's layout may take a few to settle) means
+        nothing more is coming."""
         end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        quiet = 0
+        while quiet < 8 and time.monotonic() < end:
             app.processEvents()
-            time.sleep(0.02)
+            time.sleep(0.01)
+            quiet = 0 if busy() else quiet + 1
+
+    def busy() -> bool:
+        """A read still on the serial worker, or a short wait (a preview's pause after
+        typing, a progress dialog's delay) still to run its course."""
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+
+        from attendance_desktop.gui import serial_worker
+
+        return bool(serial_worker.pending()) or any(
+            t.isActive() and t.isSingleShot() and t.interval() <= 2000
+            for w in QApplication.topLevelWidgets() for t in w.findChildren(QTimer))
 
     cut: list[str] = []
 
@@ -66,12 +84,12 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
             for t in range(tabs.count()):
                 if tabs.isTabEnabled(t) and t != tabs.currentIndex():
                     tabs.setCurrentIndex(t)
-                    settle(0.3)
+                    settle(5)
                     look(f"{name} / {tabs.tabText(t)}", page)
 
     for index, area in enumerate(AREAS):
         window.show_area(index)
-        settle(1.2)
+        settle(10)
         seen: set[QTabWidget] = set()
         look(area.label, window.current_page())
     cut += _dialogs(ctx, window, settle, shots, scale)
@@ -123,7 +141,7 @@ def _dialogs(ctx: AppContext, window: QWidget, settle: Callable[[float], None],
     for name, make in makers.items():
         dialog = make()
         dialog.show()
-        settle(0.3)
+        settle(5)
         if shots:
             file = f"dialog_{scale:g}_{name.replace(' ', '_')}.png"
             dialog.grab().save(os.path.join(shots, file))
