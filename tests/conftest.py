@@ -30,6 +30,13 @@ HEAD = Actor("Test Head", Role.HEAD, staff_id=None)
 OFFICE = Actor("Test Office", Role.OFFICE, staff_id=None)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `slow` (several seconds each: real processes, servers, whole-window
+    walks) run first, so in a parallel run (`-n 2 --dist worksteal`) the quick ones fill
+    in around them instead of one worker finishing a long test alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _no_machine_or_user_locations(tmp_path_factory: pytest.TempPathFactory,
                                   monkeypatch: pytest.MonkeyPatch) -> None:

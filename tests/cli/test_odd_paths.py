@@ -23,6 +23,8 @@ from attendance_desktop.db import migrate
 from attendance_desktop.services.errors import BadSetting
 from tests.db.migration_tools import OLD_REVISION, cli, old_database
 
+pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
+
 NASTY = "x/C:\\Users\\Zoë O'Neill\\d 100%41 #1 & a=b @home; 学校: \"q\""
 EACH = ["C:\\Users\\Zoë O'Neill\\AppData", "with space", "it's", "100%", "%41%25",
         "#hash", "a&b=c", "user@host", "semi;colon", "co:lon", "Ünïcødé 学校",

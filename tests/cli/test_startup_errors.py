@@ -29,6 +29,8 @@ from attendance_desktop.db import migrate
 from tests.db.migration_tools import REPO, assert_one_line_fault, cli, env
 from tests.db.pg_server import _free_port
 
+pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
+
 needs_root = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is None,
                                 reason="mounting a filesystem needs root and mount(8)")
 

@@ -154,6 +154,7 @@ def test_the_app_version_that_upgraded_is_recorded(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("start", ["new", "old"])
+@pytest.mark.slow
 def test_processes_starting_together_take_turns(tmp_path: Path, start: str) -> None:
     data = tmp_path / "data"
     db_file = data / DB_FILE

@@ -30,10 +30,10 @@ from tests.db.migration_tools import (
 from tests.db.pg_server import running_server, server_binaries
 from tests.db.test_migrate_atomic import FAILING
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.skipif(
     server_binaries() is None,
     reason="PostgreSQL server binaries are not installed (CI installs them)",
-)
+), pytest.mark.slow]  # slow: runs first in a parallel run (tests/conftest.py)
 psycopg = pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
 
 SUPER_PASSWORD = "sup@r%:pw'1"

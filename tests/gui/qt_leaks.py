@@ -145,6 +145,10 @@ class QtLeakWatch:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         if gc.collect():
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        # What survived (modules a page imported when first shown, caches) is frozen like
+        # everything alive at the start: the next test's collection then looks only at
+        # what that test made (~100k objects fewer; 75 ms a test otherwise).
+        gc.freeze()
 
     def running_threads(self, wait_ms: int) -> list[str]:
         left = []

@@ -23,6 +23,7 @@ CONVERTED = [
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda p: p.relative_to(ROOT).as_posix())
+@pytest.mark.slow
 def test_each_form_loads_in_qt_form_builder(qapp, form: Path) -> None:
     loader = QUiLoader()
     f = QFile(str(form))

@@ -81,6 +81,7 @@ def test_zz_last_lets_the_threads_end():
 '''
 
 
+@pytest.mark.slow
 def test_leaks_fail_the_test_that_made_them(pytester: pytest.Pytester,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makeconftest(textwrap.dedent("""

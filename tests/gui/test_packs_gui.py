@@ -33,6 +33,7 @@ def page(qtbot, ctx, demo_school):  # type: ignore[no-untyped-def]
     ("la_return", "Termly attendance return", [".pdf", ".csv"]),
     ("briefing", "Staff attendance briefing", [".pdf", ".csv"]),
 ])
+@pytest.mark.slow
 def test_each_pack_is_made_for_the_chosen_period_and_logged(  # type: ignore[no-untyped-def]
         qtbot, page, tmp_path: Path, key: str, title: str, files: list[str]) -> None:
     term = page.period.findText("This term", flags=Qt.MatchFlag.MatchStartsWith)

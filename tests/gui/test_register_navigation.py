@@ -70,6 +70,7 @@ def _check_shown(page: RegisterWidget, class_id: int, kind: str, anchor: dt.date
         assert snap.start <= snap.columns[idx.column()].day <= snap.end
 
 
+@pytest.mark.slow
 def test_every_class_and_every_span_forward_and_back(qtbot, demo_ctx):
     page = _page(qtbot, demo_ctx)
     engine = demo_ctx.engine

@@ -39,6 +39,7 @@ def year_page(qtbot, ctx, demo_school):
 
 @pytest.mark.skipif(not MORTAL_NONE, reason="None is immortal from Python 3.12: its"
                     " reference count does not change, so there is nothing to measure")
+@pytest.mark.slow
 def test_repainting_the_year_grid_keeps_none_alive(year_page, qapp):
     view = year_page.view
     viewport = view.viewport()

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

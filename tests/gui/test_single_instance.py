@@ -28,6 +28,8 @@ from attendance_desktop.gui.single_instance import (
     instance_key,
 )
 
+pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTE = "is already running for this data folder; its window has been brought to the front."
 unix_only = pytest.mark.skipif(sys.platform == "win32",

@@ -32,6 +32,8 @@ from tests.conftest import OFFICE, clock_at
 from tests.services.interchange.test_import_service import TODAY, UPNS
 from tests.services.register.test_import_lock import DAYS, _counts, _file, pupils  # noqa: F401
 
+pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 REASON = DEFAULT_KIOSK_REASONS[0][0]
 SIGN_IN_AT = dt.datetime.combine(TODAY, dt.time(9, 10))  # a day the file does not hold

@@ -83,6 +83,7 @@ def _render_all(engine: Engine, preset: str, school: dict[str, int]) -> dict[str
 
 
 @pytest.mark.parametrize("preset", ["atlp", "one_page", "vale", "wessex"])
+@pytest.mark.slow
 def test_no_letter_promises_a_panel_or_a_governor_the_policy_lacks(engine, school,  # type: ignore[no-untyped-def]
                                                                     preset) -> None:
     for key, text in _render_all(engine, preset, school).items():

@@ -20,6 +20,8 @@ from attendance_desktop.config.paths import AppPaths
 from attendance_desktop.services.records import backup_service, backup_store
 from tests.services import backup_helpers as h
 
+pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
+
 REPO = Path(__file__).resolve().parents[3]
 
 

@@ -20,6 +20,8 @@ from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain.upn import with_check_letter
 from tests.services import race_workers
 
+pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
+
 WORKERS = (("grid", 300), ("grid", 300), ("kiosk", 120), ("import", 150))
 
 
