@@ -3,7 +3,8 @@
 Every record of a chained kind gets a link: SHA-256 over the previous link's hash and a
 canonical form of the record's business fields (JSON, sorted keys, dates ISO), written in
 the same transaction as the record. Marks are current values changed in place, so their
-WRITES are chained instead: one `markledger` row per write. Append-only kinds (amendments,
+WRITES are chained instead: one `markledger` row per write, or one per import holding all
+of that import's writes (see "batches"). Append-only kinds (amendments,
 settings changes, leave decisions, tracker events, ...) get a row in `chainlink`.
 
 Adding a kind is one `register(...)` call below: the table, its id column and the fields
@@ -105,6 +106,34 @@ class ChainKind:
 
 def link_hash(prev: str, canonical: str) -> str:
     return hashlib.sha256(f"{prev}\n{canonical}".encode()).hexdigest()
+
+
+# --- batches: one ledger entry for a whole import ------------------------------------------
+# A big import (SQLite) writes ONE ledger row for all its writes instead of one per write:
+# its `batch` column holds every write's canonical form, one per line, zlib-compressed, and
+# its hash covers the row's own fields and the SHA-256 of those lines. The check unpacks it
+# and replays the writes in order, exactly as it replays single rows; changing, adding or
+# dropping a write in the blob changes the digest and breaks the link. (Per write, the
+# ledger would be ~230 bytes a row: most of an import's time inside the write lock.)
+BATCH_LEVEL = 1  # zlib: the lines are very repetitive; level 1 is fast and ~15:1
+
+
+def pack_batch(forms: Sequence[str]) -> tuple[bytes, str]:
+    """The batch column and the digest the link hashes, for canonical forms in order."""
+    raw = "\n".join(forms).encode()
+    return zlib.compress(raw, BATCH_LEVEL), hashlib.sha256(raw).hexdigest()
+
+
+def unpack_batch(blob: bytes) -> tuple[str, list[bytes]]:
+    """The digest of a batch column's lines, and the lines (each a canonical form)."""
+    raw = zlib.decompress(blob)
+    return hashlib.sha256(raw).hexdigest(), raw.split(b"\n") if raw else []
+
+
+def batch_text(canonical: str, digest: str) -> str:
+    """What a batch row's link hashes after the previous hash: its own fields, then the
+    digest of its writes."""
+    return f"{canonical}\nbatch {digest}"
 
 
 def genesis_hash(kind: str, genesis: str) -> str:

@@ -482,8 +482,9 @@ RECORD_TABLES = ("pupilchange", "accesslog")  # append-only too (migration 0005)
 
 
 class MarkLedger(SQLModel, table=True):
-    """Append-only: one row per write of a mark (code "" = the cell was cleared), each
-    hashed with the previous row's hash. The latest row per cell equals the mark."""
+    """Append-only: one row per write of a mark (code "" = the cell was cleared), or one
+    per import holding its writes (`batch`), each hashed with the previous row's hash. The
+    latest write per cell equals the mark."""
 
     __tablename__ = "markledger"
     id: int | None = Field(default=None, primary_key=True)
@@ -499,6 +500,8 @@ class MarkLedger(SQLModel, table=True):
     entered_at: NaiveDatetime
     prev_hash: str
     hash: str
+    # An import's writes, all in one row (db/chains.py "batches"); NULL for a single write.
+    batch: bytes | None = None
 
 
 class ChainLink(SQLModel, table=True):

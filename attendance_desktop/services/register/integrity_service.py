@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import zlib
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,30 +184,53 @@ def _norm_row(values: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(map(chains.norm_value, _MARK_TYPES, values))
 
 
+def _unpack(batch: bytes) -> tuple[str, list[bytes]]:
+    """A batch entry's digest and writes; an unreadable blob gives no writes and a digest
+    that matches nothing (so the entry is reported as altered)."""
+    try:
+        return chains.unpack_batch(bytes(batch))
+    except (zlib.error, ValueError):
+        return "unreadable", []
+
+
 def _check_marks(conn: Connection, genesis: str, names: dict[int, str], found: _Found,
                  token: CancelToken | None) -> Generator[Progress, None, tuple[int, list[Any]]]:
     total = int(conn.exec_driver_sql("SELECT count(*) FROM markledger").scalar() or 0)
     prev = chains.genesis_hash(chains.MARK_KIND, genesis)
     latest: dict[tuple[int, str, str], tuple[Any, ...]] = {}
     tail: list[Any] = [0, ""]
-    done = 0
+    records = 0  # mark writes (an import's one ledger entry holds many)
     canon = chains.canonicaliser(chains.MARK.fields)
     cur = conn.exec_driver_sql(
-        f"SELECT id, {', '.join(_MARK_NAMES)}, prev_hash, hash FROM markledger ORDER BY id")
-    for row in cur:
-        lid, values, prev_hash, h = row[0], _norm_row(row[1:11]), row[11], row[12]
+        f"SELECT id, {', '.join(_MARK_NAMES)}, prev_hash, hash, batch FROM markledger"
+        " ORDER BY id")
+    for done, row in enumerate(cur, start=1):
+        lid, values, prev_hash, h, batch = (row[0], _norm_row(row[1:11]), row[11], row[12],
+                                            row[13])
+        where = (f"an import by {values[7]} on {_moment(values[9])}" if batch is not None
+                 else _cell(names, values[0], values[1], values[2]))
         if prev_hash != prev:
-            where = _cell(names, values[0], values[1], values[2])
             found.add("marks", f"Mark history: the record before entry {lid} ({where}) is"
                                " missing or was altered (the chain of mark writes is broken)")
-        if chains.link_hash(prev_hash, canon(values)) != h:
-            where = _cell(names, values[0], values[1], values[2])
+        if batch is None:
+            text_hashed = canon(values)
+            latest[(values[0], values[1], values[2])] = values[3:]
+        else:
+            digest, lines = _unpack(batch)
+            text_hashed = chains.batch_text(canon(values), digest)
+            records += len(lines) - 1
+            for line in lines:  # the import's writes, in order
+                try:
+                    w = tuple(json.loads(line))
+                    latest[(w[0], w[1], w[2])] = w[3:]
+                except (ValueError, TypeError, IndexError):
+                    break  # unreadable: the digest no longer matches (reported below)
+        if chains.link_hash(prev_hash, text_hashed) != h:
             found.add("marks", f"Mark history: entry {lid} ({where}) was altered after it was"
                                " written")
         prev = h
-        latest[(values[0], values[1], values[2])] = values[3:]
         tail = [lid, h]
-        done += 1
+        records += 1
         if done % 50_000 == 0:
             if token is not None:
                 token.check()
@@ -232,7 +256,7 @@ def _check_marks(conn: Connection, genesis: str, names: dict[int, str], found: _
             found.add("marks", f"Mark for {_cell(names, *key)}: {_show(last[0])}, entered by"
                                f" {last[4] or 'unknown'} on {_moment(last[6])}, is missing"
                                " from the register (deleted outside the app)")
-    return done, tail
+    return records, tail
 
 
 _RETENTION_MARKERS = {  # retention_service.REMOVED_AMENDMENTS / REMOVED_PUPIL_CHANGES

@@ -7,26 +7,25 @@ everything that can be done before the lock is done before it, on the one connec
 will later write:
 
 1. prepare (no lock; one read snapshot): the batch is decided by the register path's own
-   checks (register_service.decide_batch, exactly what apply_changes would decide), the ledger
-   rows get their canonical forms and are chained after the ledger's tail as seen, and
-   the rows are staged in TEMP tables of this connection (its own temporary database:
-   writing there takes no lock on the register file). The rows are staged (and chained)
-   sorted by week, then pupil, date and session: both indexes the insert maintains (the
-   cell's unique key, pupil first, and the covering date index) then grow in short runs
-   instead of one row here and one there, which measured about a third less work in the
-   lock than date order and needs no sort there.
+   checks (register_service.decide_batch, exactly what apply_changes would decide), every
+   write gets its canonical form, packed into the ONE ledger entry the import writes (db/
+   chains.py "batches": the forms compressed, and their digest), and the rows are staged
+   in a TEMP table of this connection (its own temporary database: writing there takes no
+   lock on the register file). The rows are staged sorted by week, then pupil, date and
+   session: both indexes the insert maintains (the cell's unique key, pupil first, and the
+   covering date index) then grow in short runs instead of one row here and one there,
+   which measured about a third less work in the lock than date order and needs no sort
+   there.
 2. write (the lock, one transaction): check nothing the batch was decided from has
    moved: the ledger tail seen is still there, no cell of the batch was written since
    (every mark write leaves a ledger row), and the pupils' roll dates, the policy and the
-   calendar are as they were. Then INSERT ... SELECT from the TEMP tables (in SQLite's C
-   code, in the staged order), the ledger rows with their hashes taken from
-   one blob of the chain, the few changed cells and their amendments through the
-   register path's own writer, and the caller's records. If other writers added ledger
-   rows meanwhile (a kiosk sign-in for another cell), the chain is hashed again from the
-   prepared canonical forms, inside the lock, on a second thread while SQLite inserts the
-   marks (it releases the GIL), so it adds nothing to the time the lock is held. If
-   anything else moved, the batch is decided again the ordinary way, inside the lock
-   (correct, only slower), and a cell changed meanwhile is a MarkConflict as before.
+   calendar are as they were. Then INSERT ... SELECT from the TEMP table (in SQLite's C
+   code, in the staged order), the batch's ledger entry chained after the ledger's tail
+   as it is now (one hash: other writers' rows for other cells meanwhile cost nothing),
+   the few changed cells and their amendments through the register path's own writer,
+   and the caller's records. If anything moved, the batch is decided again the ordinary
+   way, inside the lock (correct, only slower: one ledger row per write), and a cell
+   changed meanwhile is a MarkConflict as before.
 
 The write transaction runs with SQLite's foreign-key checks off on this connection (they
 cost a pupil lookup per mark; the transaction checks the pupils itself, see write()).
@@ -36,16 +35,14 @@ import's pages into the database file inside the COMMIT call); it checkpoints ri
 PASSIVE, with the write lock already released, so a kiosk writes meanwhile and no other
 writer's commit is left to copy the import's pages. Its page cache is made big enough for
 the batch's pages, so none are spilled to the WAL twice.
-The chain format, the rows and the checks are those of the register path (the ledger it
-writes verifies with integrity_service exactly like any other).
+The rows and the checks are those of the register path; the ledger entry is the chain's
+batch form, which integrity_service unpacks and verifies write by write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -79,9 +76,10 @@ class Prepared:
     batch: rs.Batch
     tail_id: int  # the ledger's last row when the batch was decided (0: empty ledger)
     tail_hash: str
-    links: list[bytes]  # "\n" + canonical form of each ledger row, in order
-    chain: bytes  # the head then each row's hash, 64 ASCII bytes each
-    chained_after: int  # the ledger row `chain` starts from (0: the genesis)
+    entry: tuple[Any, ...]  # the batch ledger row's own fields (MARK.fields order)
+    entry_canon: str  # their canonical form
+    packed: bytes  # every write's canonical form, one per line, compressed
+    digest: str  # SHA-256 of those lines
 
 
 def usable(engine: Engine) -> bool:
@@ -92,16 +90,6 @@ def _tail(conn: Connection) -> tuple[int, str]:
     row = conn.exec_driver_sql(
         "SELECT id, hash FROM markledger ORDER BY id DESC LIMIT 1").first()
     return (int(row[0]), str(row[1])) if row else (0, "")
-
-
-def _chain(head: str, links: list[bytes]) -> bytes:
-    sha = hashlib.sha256
-    prev = head.encode()
-    parts = [prev]
-    for link in links:
-        prev = sha(prev + link).hexdigest().encode()
-        parts.append(prev)
-    return b"".join(parts)
 
 
 def _index_friendly() -> Callable[[tuple[int, tuple[Any, ...], str]], tuple[Any, ...]]:
@@ -120,6 +108,17 @@ def _index_friendly() -> Callable[[tuple[int, tuple[Any, ...], str]], tuple[Any,
     return key
 
 
+def _entry(first: Sequence[Any], writes: int) -> tuple[tuple[Any, ...], str]:
+    """The batch ledger row's own fields: who imported and when (as its writes say), on
+    that day, for no one cell (pupil 0, no session); the comment says how many writes."""
+    by, role, at = first[7], first[8], first[9]
+    day = at.date() if isinstance(at, dt.datetime) else dt.date.fromisoformat(str(at)[:10])
+    ((values, canon),) = chains.mark_forms([(0, day, "", "", None,
+                                             f"import of {writes} mark writes", "import", by,
+                                             role, at)])
+    return values, canon
+
+
 def prepare(conn: Connection, actor: Actor, changes: Sequence[rs.MarkChange], reason: str,
             admitted_from: dict[int, Any]) -> Prepared | None:
     """Decide and stage the batch without the write lock (None: nothing to write)."""
@@ -131,14 +130,15 @@ def prepare(conn: Connection, actor: Actor, changes: Sequence[rs.MarkChange], re
         if batch is None:
             conn.commit()
             return None
-        head = tail_hash or chains.head(conn, chains.MARK)
         inserted = {id(w) for w in batch.inserts}  # their ledger rows are these tuples
         forms = [(1 if id(w) in inserted else 0, values, canon) for w, (values, canon)
                  in zip(batch.writes, chains.mark_forms(batch.writes), strict=True)]
-        forms.sort(key=_index_friendly())
+        forms.sort(key=_index_friendly())  # stable: a cell's writes keep their order
         rows = [(seq, ins, *values) for seq, (ins, values, _) in enumerate(forms, start=1)]
-        links = [("\n" + canon).encode() for _, _, canon in forms]
+        packed, digest = chains.pack_batch([canon for _, _, canon in forms])
         del forms
+        entry, entry_canon = _entry(batch.writes[0], len(batch.writes)) if batch.writes \
+            else ((), "")
         cache_kib = min(MAX_CACHE_KIB, max(IMPORT_CACHE_KIB,
                                            len(rows) * CACHE_BYTES_PER_ROW // 1024))
         conn.exec_driver_sql(f"PRAGMA main.cache_size = -{cache_kib}")
@@ -154,7 +154,7 @@ def prepare(conn: Connection, actor: Actor, changes: Sequence[rs.MarkChange], re
             conn.exec_driver_sql(
                 f"INSERT INTO temp.{_STAGE} VALUES ({', '.join('?' * (len(_COLS) + 2))})",
                 rows)
-        prepared = Prepared(batch, tail_id, tail_hash, links, _chain(head, links), tail_id)
+        prepared = Prepared(batch, tail_id, tail_hash, entry, entry_canon, packed, digest)
         conn.commit()  # only the TEMP table was written
         return prepared
     except BaseException:
@@ -174,8 +174,11 @@ def _moved(s: Session, p: Prepared) -> str:
             return "the ledger is not the one seen (a restored file?)"
     # The few rows others wrote meanwhile, looked up in the batch (never the other way).
     keys = p.batch.keys
-    for pid, day, ss in conn.exec_driver_sql(
-            "SELECT pupil_id, date, session FROM markledger WHERE id > ?", (p.tail_id,)):
+    for pid, day, ss, batch in conn.exec_driver_sql(
+            "SELECT pupil_id, date, session, batch IS NOT NULL FROM markledger WHERE id > ?",
+            (p.tail_id,)):
+        if batch:
+            return "another import was written meanwhile"
         if (pid, dt.date.fromisoformat(str(day)[:10]), ss) in keys:
             return "a cell of the import was written meanwhile"
     policy, calendar = register_facts.facts_in(s)
@@ -189,42 +192,12 @@ def _moved(s: Session, p: Prepared) -> str:
     return ""
 
 
-class _Rechain(threading.Thread):
-    """The chain hashed again after others' rows, while this thread's caller has SQLite
-    insert the marks (sqlite3 releases the GIL while a statement runs)."""
-
-    def __init__(self, head: str, links: list[bytes]) -> None:
-        super().__init__(name="mark-import-rechain", daemon=True)
-        self.head, self.links = head, links
-        self.chain = b""
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.chain = _chain(self.head, self.links)
-        except BaseException as exc:  # re-raised by result(), in the writing thread
-            self.error = exc
-
-    def result(self) -> bytes:
-        self.join()
-        if self.error is not None:
-            raise self.error
-        return self.chain
-
-
 def write(conn: Connection, p: Prepared | None, actor: Actor, changes: Sequence[rs.MarkChange],
           reason: str, before: Callable[[Session], object],
           after: Callable[[Session, rs.BulkResult], R]) -> R:
     """Write a prepared batch in one transaction holding the write lock; `before` runs
     first in it (moving admission dates), `after` last (the import's own record). The WAL
     is checkpointed after the lock is released."""
-    if p is not None:
-        # Others' writes since the rows were prepared: chain after them now, before the
-        # lock, so only writes in the next moment need hashing inside it.
-        tail_id, tail_hash = _tail(conn)
-        conn.commit()
-        if tail_id != p.chained_after:
-            p.chain, p.chained_after = _chain(tail_hash, p.links), tail_id
     wall, cpu = time.perf_counter(), time.thread_time()
     # Foreign keys are not checked by SQLite during this one transaction (a pragma takes
     # effect only between transactions): looking up each of a million marks' pupil in
@@ -274,31 +247,23 @@ def _write_locked(conn: Connection, p: Prepared | None, actor: Actor,
                                              reason=reason))
         assert p is not None
         before(s)
-        tail_id, tail_hash = _tail(conn)
-        rechain = None
-        if tail_id != p.chained_after:  # others wrote other cells meanwhile
-            rechain = _Rechain(tail_hash, p.links)
-            rechain.start()
         t1 = time.perf_counter()
         cols = ", ".join(_COLS)
-        try:
-            conn.exec_driver_sql(
-                f"INSERT INTO mark ({cols}) SELECT {cols} FROM temp.{_STAGE} WHERE ins = 1"
-                " ORDER BY seq")
-        finally:
-            chain = rechain.result() if rechain is not None else p.chain
-        t2 = time.perf_counter()
         conn.exec_driver_sql(
-            f"INSERT INTO markledger ({cols}, prev_hash, hash) SELECT {cols},"
-            " CAST(substr(?, seq * 64 - 63, 64) AS TEXT),"
-            " CAST(substr(?, seq * 64 + 1, 64) AS TEXT)"
-            f" FROM temp.{_STAGE} ORDER BY seq", (chain, chain))
+            f"INSERT INTO mark ({cols}) SELECT {cols} FROM temp.{_STAGE} WHERE ins = 1"
+            " ORDER BY seq")
+        t2 = time.perf_counter()
+        if p.entry:  # one ledger row for every write, chained after the tail as it is now
+            prev = chains.head(conn, chains.MARK)
+            h = chains.link_hash(prev, chains.batch_text(p.entry_canon, p.digest))
+            conn.exec_driver_sql(
+                f"INSERT INTO markledger ({cols}, prev_hash, hash, batch) VALUES"
+                f" ({', '.join('?' * (len(_COLS) + 3))})", (*p.entry, prev, h, p.packed))
         t3 = time.perf_counter()
         done = rs.write_mark_batch(s, p.batch, inserts=False, ledger=False)
         result = after(s, done)
-        log.info("mark import inside the write lock: checks %.2f s, marks %.2f s (chain"
-                 " hashed again meanwhile: %s), ledger %.2f s, the rest %.2f s before the"
-                 " commit", t1 - t0, t2 - t1, "yes" if rechain else "no", t3 - t2,
+        log.info("mark import inside the write lock: checks %.2f s, marks %.2f s, ledger"
+                 " %.2f s, the rest %.2f s before the commit", t1 - t0, t2 - t1, t3 - t2,
                  time.perf_counter() - t3)
         return result
 

@@ -6,6 +6,10 @@ or forks the ledger: the register check stays clean in every case."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
+import zlib
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from attendance_desktop.db import chains
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.domain.progress import Cancelled, CancelToken, Progress
 from attendance_desktop.services import write_lock
@@ -31,6 +36,7 @@ from tests.services.interchange.test_import_service import (
     marks_csv,
     pupils_by_upn,
 )
+from tests.services.register.test_integrity import tamper
 
 DAYS = [dt.date(2025, 11, 17), dt.date(2025, 11, 18), dt.date(2025, 11, 19)]
 
@@ -48,10 +54,21 @@ def _file(tmp_path: Path) -> Path:
 
 
 def _counts(engine: Engine) -> tuple[int, int]:
+    """The marks, and the mark writes the ledger holds (a row each, or an import's one
+    entry holding all of its writes)."""
     with session_scope(engine) as s:
         conn = s.connection()
-        return (int(conn.exec_driver_sql("SELECT count(*) FROM mark").scalar() or 0),
-                int(conn.exec_driver_sql("SELECT count(*) FROM markledger").scalar() or 0))
+        writes = 0
+        for (batch,) in conn.exec_driver_sql("SELECT batch FROM markledger"):
+            writes += 1 if batch is None else len(chains.unpack_batch(batch)[1])
+        return int(conn.exec_driver_sql("SELECT count(*) FROM mark").scalar() or 0), writes
+
+
+def _entries(engine: Engine) -> list[tuple[int, bool]]:
+    """The ledger's rows: (pupil, is an import's batch), in order."""
+    with session_scope(engine) as s:
+        return [(int(p), bool(b)) for p, b in s.connection().exec_driver_sql(
+            "SELECT pupil_id, batch IS NOT NULL FROM markledger ORDER BY id")]
 
 
 def _run_with(engine: Engine, path: Path, meanwhile, token: CancelToken | None = None,  # type: ignore[no-untyped-def]
@@ -84,6 +101,7 @@ def test_an_import_writes_everything_and_the_ledger_verifies(engine, pupils, tmp
         stop()
     assert (result.new, result.changed, result.unchanged) == (24, 0, 0)
     assert _counts(engine) == (24, 24)
+    assert _entries(engine) == [(0, True)]  # one ledger entry holds the import's 24 writes
     assert len(held) == 1  # one write transaction, measured where the lock is taken
     _clean(engine)
     # Again: every mark is unchanged, nothing is written.
@@ -105,6 +123,7 @@ def test_another_pcs_write_to_another_cell_meanwhile_is_kept_and_chained(
         other.dispose()
     assert result.new == 24
     assert _counts(engine) == (25, 25)
+    assert _entries(engine) == [(pupils[UPNS[0]], False), (0, True)]  # chained after it
     assert mark_reads.read_cell(engine, pupils[UPNS[0]], TODAY, "AM").code == "L"
     _clean(engine)  # the import's rows were chained after the other write
 
@@ -213,3 +232,66 @@ def test_foreign_keys_hold_after_an_import_and_are_checked_again_afterwards(
                 " source, entered_by, entered_role, entered_at) VALUES (999999,"
                 " '2025-11-20', 'AM', '/', NULL, '', 'import', 'x', 'office',"
                 " '2025-11-20 09:00:00.000000')")
+
+
+# -- the import's one ledger entry, tampered with outside the app ---------------------------
+
+
+def _batch(paths) -> tuple[int, list[bytes]]:  # type: ignore[no-untyped-def]
+    with closing(sqlite3.connect(paths.sqlite_file)) as con:
+        lid, blob = con.execute("SELECT id, batch FROM markledger WHERE batch IS NOT NULL"
+                                ).fetchone()
+    return int(lid), zlib.decompress(blob).split(b"\n")
+
+
+def _problems(engine: Engine) -> list[str]:
+    return list(integrity_service.check(engine, record=False).problems)
+
+
+def test_a_write_changed_inside_the_import_entry_is_caught(engine, paths, pupils, tmp_path):
+    mark_import.import_marks(engine, _file(tmp_path), OFFICE)
+    lid, lines = _batch(paths)
+    assert len(lines) == 24
+    first = json.loads(lines[0])
+    first[3] = "O" if first[3] != "O" else "G"  # the import's first write, made unauthorised
+    forged = zlib.compress(b"\n".join([json.dumps(first, separators=(",", ":")).encode(),
+                                       *lines[1:]]))
+    # ... and the mark made to agree with it, as someone covering their tracks would
+    tamper(paths, "DROP TRIGGER markledger_no_update",
+           f"UPDATE markledger SET batch = x'{forged.hex()}' WHERE id = {lid}",
+           f"UPDATE mark SET code = '{first[3]}' WHERE pupil_id = {first[0]} AND date ="
+           f" '{first[1]}' AND session = '{first[2]}'")
+    found = _problems(engine)
+    assert any(f"entry {lid} (an import by {OFFICE.name} on" in p and "altered" in p
+               for p in found), found
+
+
+def test_an_unreadable_import_entry_is_caught(engine, paths, pupils, tmp_path):
+    mark_import.import_marks(engine, _file(tmp_path), OFFICE)
+    lid, _ = _batch(paths)
+    tamper(paths, "DROP TRIGGER markledger_no_update",
+           f"UPDATE markledger SET batch = x'00ff00ff' WHERE id = {lid}")
+    found = _problems(engine)
+    assert any(f"entry {lid} (an import" in p and "altered" in p for p in found), found
+    # its writes are gone from the history, so every mark of the import is unexplained
+    assert sum("never written by the app" in p for p in found) == 24
+
+
+def test_a_mark_of_the_import_changed_afterwards_is_caught(engine, paths, pupils, tmp_path):
+    mark_import.import_marks(engine, _file(tmp_path), OFFICE)
+    pid = pupils[UPNS[2]]
+    tamper(paths, f"UPDATE mark SET code = 'O' WHERE pupil_id = {pid} AND date = '2025-11-18'"
+                  " AND session = 'AM'")
+    (problem,) = _problems(engine)
+    assert "holds 'O' but the app last wrote '/'" in problem
+
+
+def test_the_import_entry_deleted_is_caught(engine, paths, pupils, tmp_path):
+    mark_import.import_marks(engine, _file(tmp_path), OFFICE)
+    rs.apply_changes(engine, OFFICE, [MarkChange(pupils[UPNS[0]], TODAY, "AM", "L", 5)])
+    lid, _ = _batch(paths)
+    tamper(paths, "DROP TRIGGER markledger_no_delete",
+           f"DELETE FROM markledger WHERE id = {lid}")
+    found = _problems(engine)
+    assert any("the chain of mark writes is broken" in p for p in found), found
+    assert sum("never written by the app" in p for p in found) == 24
