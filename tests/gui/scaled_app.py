@@ -39,6 +39,7 @@ def start(scale: float, data_dir: str, now: dt.datetime,
     from attendance_desktop.services.context import AppContext
     from attendance_desktop.services.database import open_database
     from attendance_desktop.services.demo import demo_service
+    from attendance_desktop.services.school import auth_service
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, data_dir)
@@ -46,6 +47,9 @@ def start(scale: float, data_dir: str, now: dt.datetime,
     from attendance_desktop.gui import theme
 
     theme.apply_theme(app, theme_name)
+    # PINs hashed at the tests' cheap cost (tests/conftest.py cheap_pin_hashing): the
+    # demo's staff PINs at production cost took 1.6 s of each walk
+    auth_service.use_hash_cost(auth_service.HashCost(1, 8, 1))
     paths = resolve_paths(os.path.join(data_dir, "data"), environ={})
     engine = open_database(paths)
     demo_service.create_demo(engine, pupils=60, today=now.date())

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 
 def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
-    from PySide6.QtWidgets import QTabWidget
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QTabWidget
 
+    from attendance_desktop.gui import serial_worker
     from tests.conftest import HEAD
     from tests.gui.clipping import clipped_texts, pushed_out, sideways
     from tests.gui.scaled_app import start
@@ -50,22 +52,22 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
         nothing more is coming."""
         end = time.monotonic() + seconds
         quiet = 0
-        while quiet < 8 and time.monotonic() < end:
+        while time.monotonic() < end:
             app.processEvents()
             time.sleep(0.01)
-            quiet = 0 if busy() else quiet + 1
+            quiet = 0 if serial_worker.pending() else quiet + 1
+            # A timer started meanwhile is still active at the end (or has fired and
+            # queued its read): the widget tree is searched once, not every round.
+            if quiet >= 8:
+                if not timers_running():
+                    return
+                quiet = 0
 
-    def busy() -> bool:
-        """A read still on the serial worker, or a short wait (a preview's pause after
-        typing, a progress dialog's delay) still to run its course."""
-        from PySide6.QtCore import QTimer
-        from PySide6.QtWidgets import QApplication
-
-        from attendance_desktop.gui import serial_worker
-
-        return bool(serial_worker.pending()) or any(
-            t.isActive() and t.isSingleShot() and t.interval() <= 2000
-            for w in QApplication.topLevelWidgets() for t in w.findChildren(QTimer))
+    def timers_running() -> bool:
+        """A short wait (a preview's pause after typing, a progress dialog's delay) still
+        to run its course."""
+        return any(t.isActive() and t.isSingleShot() and t.interval() <= 2000
+                   for w in QApplication.topLevelWidgets() for t in w.findChildren(QTimer))
 
     cut: list[str] = []
 
