@@ -3,6 +3,7 @@ an older revision, processes that start at the same moment, and snapshots of a f
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sqlite3
@@ -11,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import URL
 
 from attendance_desktop.db import migrate
@@ -46,11 +48,14 @@ def old_database(url: URL | str, work: Path) -> None:
         engine.dispose()
 
 
+_CLEARED = ("ATTENDANCE_DATA_DIR", "ATTENDANCE_DB_URL", "ATTENDANCE_DB_PASSWORD",
+            "ATTENDANCE_DB_WAIT", "ATTENDANCE_PG_DUMP")
+
+
 def env() -> dict[str, str]:
     e = dict(os.environ)
     e["PYTHONPATH"] = str(REPO)
-    for name in ("ATTENDANCE_DATA_DIR", "ATTENDANCE_DB_URL", "ATTENDANCE_DB_PASSWORD",
-                 "ATTENDANCE_DB_WAIT", "ATTENDANCE_PG_DUMP"):
+    for name in _CLEARED:
         e.pop(name, None)
     return e
 
@@ -63,6 +68,29 @@ def cli(*argv: str | Path, extra_env: dict[str, str] | None = None,
                            *map(str, argv)],
                           cwd=REPO, env={**env(), **(extra_env or {})}, capture_output=True,
                           text=True, timeout=timeout, check=False)
+
+
+def in_process(capfd: pytest.CaptureFixture[str], *argv: str | Path,
+               extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The same command line as cli(), run by main() in this process with the environment
+    cli() gives its child. Starting a process costs ~1 s of CPU (the imports), so tests
+    about what a command does use this; the tests about the process itself (exit code,
+    one line on stderr at exit, locks between processes) keep cli(). capfd captures file
+    descriptors 1 and 2, so anything written below Python (libpq, SQLite) counts too."""
+    from attendance_desktop.__main__ import main
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in _CLEARED:
+            mp.delenv(name, raising=False)
+        for name, value in (extra_env or {}).items():
+            mp.setenv(name, value)
+        capfd.readouterr()
+        code = main([str(a) for a in argv])
+        # As at a process's exit, the command's engine (unreachable now, in a reference
+        # cycle) closes its connections, which checkpoints SQLite's WAL into the file.
+        gc.collect()
+        out, err = capfd.readouterr()
+    return subprocess.CompletedProcess(["main", *map(str, argv)], code, out, err)
 
 
 # Imports first, then waits for the start file: the processes really start together.
