@@ -3,7 +3,6 @@ an older revision, processes that start at the same moment, and snapshots of a f
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import sqlite3
@@ -11,9 +10,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 
 from attendance_desktop.db import migrate
 from attendance_desktop.db.engine import make_engine, session_scope
@@ -78,17 +78,30 @@ def in_process(capfd: pytest.CaptureFixture[str], *argv: str | Path,
     one line on stderr at exit, locks between processes) keep cli(). capfd captures file
     descriptors 1 and 2, so anything written below Python (libpq, SQLite) counts too."""
     from attendance_desktop.__main__ import main
+    from attendance_desktop.services import database
+
+    opened: list[Engine] = []
+    real_open = database.open_database
+
+    def open_and_keep(*args: Any, **kwargs: Any) -> Engine:
+        engine = real_open(*args, **kwargs)
+        opened.append(engine)
+        return engine
 
     with pytest.MonkeyPatch.context() as mp:
         for name in _CLEARED:
             mp.delenv(name, raising=False)
         for name, value in (extra_env or {}).items():
             mp.setenv(name, value)
+        mp.setattr(database, "open_database", open_and_keep)
         capfd.readouterr()
-        code = main([str(a) for a in argv])
-        # As at a process's exit, the command's engine (unreachable now, in a reference
-        # cycle) closes its connections, which checkpoints SQLite's WAL into the file.
-        gc.collect()
+        try:
+            code = main([str(a) for a in argv])
+        finally:
+            # As at a process's exit: cli.run leaves its engine to the process's end, and
+            # closing its connections is what checkpoints SQLite's WAL into the file.
+            for engine in opened:
+                engine.dispose()
         out, err = capfd.readouterr()
     return subprocess.CompletedProcess(["main", *map(str, argv)], code, out, err)
 
