@@ -106,28 +106,56 @@ def in_process(capfd: pytest.CaptureFixture[str], *argv: str | Path,
     return subprocess.CompletedProcess(["main", *map(str, argv)], code, out, err)
 
 
-# Imports first, then waits for the start file: the processes really start together.
-_STARTER = """
-import os, sys, time
-from attendance_desktop.__main__ import main
-import attendance_desktop.services.database
-go = sys.argv[1]
-while not os.path.exists(go):
-    time.sleep(0.002)
-sys.exit(main(sys.argv[2:]))
-"""
+def _start_when_told(go: str, ready: str, argv: list[str], out: str, err: str,
+                     environ: dict[str, str]) -> None:
+    """In a forked worker: the command line's process, as cli() would start it (its
+    environment, folder, standard output and error), once the start file exists."""
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(REPO)
+    for fd, path in ((1, out), (2, err)):
+        f = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(f, fd)
+        os.close(f)
+    from attendance_desktop.__main__ import main
+
+    Path(ready).touch()
+    while not os.path.exists(go):
+        time.sleep(0.002)
+    code = main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    sys.exit(code)
 
 
 def start_together(n: int, go: Path, *argv: str | Path) -> list[subprocess.CompletedProcess[str]]:
-    procs = [subprocess.Popen([sys.executable, "-c", _STARTER, str(go), *map(str, argv)],
-                              cwd=REPO, env=env(), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(n)]
-    time.sleep(3)  # let every process finish importing (not a timing assertion)
+    """n processes run the command line, starting at the same moment (each waits for the
+    start file once it is ready). They are forked from tests/forked.py's server, so they
+    do not each spend a second importing the app first."""
+    from tests import forked
+
+    ctx = forked.context()
+    work = go.parent / f"{go.name}-processes"
+    work.mkdir()
+    procs = [ctx.Process(target=_start_when_told, args=(
+        str(go), str(work / f"ready-{i}"), list(map(str, argv)), str(work / f"out-{i}"),
+        str(work / f"err-{i}"), env())) for i in range(n)]
+    for p in procs:
+        p.start()
+    deadline = time.monotonic() + 60
+    while len(list(work.glob("ready-*"))) < n:
+        assert time.monotonic() < deadline, "the processes did not start"
+        assert all(p.exitcode is None for p in procs), "a process ended before the start"
+        time.sleep(0.01)
     go.write_text("go")
     done = []
-    for p in procs:
-        out, err = p.communicate(timeout=180)
-        done.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+    for i, p in enumerate(procs):
+        p.join(180)
+        code = p.exitcode
+        assert code is not None, "a process did not finish"
+        p.close()
+        done.append(subprocess.CompletedProcess(
+            argv, code, (work / f"out-{i}").read_text(), (work / f"err-{i}").read_text()))
     return done
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import multiprocessing
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from sqlalchemy.engine import Engine
 from attendance_desktop.db.engine import session_scope
 from attendance_desktop.db.models import Pupil
 from attendance_desktop.domain.upn import with_check_letter
+from tests import forked
 from tests.services import race_workers
 
 pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
@@ -51,8 +51,7 @@ def run_race(engine: Engine, url: str, barrier: Path,
     # The racers are forked from one server process that imported the app once (~1 s of
     # CPU) instead of each importing it again (4 x ~1 s a race); each is still a process
     # of its own that opens its own engine, and they all start writing together.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["tests.services.race_workers"])
+    ctx = forked.context()
     with ctx.Pool(len(workers)) as pool:
         results = pool.starmap(race_workers.run, [
             (url, kind, pupils, n, seed, str(barrier), len(workers))
