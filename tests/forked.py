@@ -6,8 +6,10 @@ it does anything. Tests where several processes race (on a lock, a file, a serve
 real, separate processes, but not a fresh interpreter each: multiprocessing's forkserver
 imports PRELOAD once (per test process), then forks each worker from it. Every worker is an
 OS process of its own that opens its own files and database connections after the fork.
-The cost: these workers are the server's children, so a CPU count of the test process's
-children (resource.RUSAGE_CHILDREN) does not include them.
+The costs: these workers are the server's children, so a CPU count of the test process's
+children (resource.RUSAGE_CHILDREN) does not include them; and a worker inherits the
+environment the server started with (some earlier test's), so one that depends on the
+environment sets it itself (Forked and start_together pass the test's).
 """
 
 from __future__ import annotations
