@@ -124,8 +124,16 @@ def cli_process(*argv: str | Path, stdin: int | None = None,
                           stdin=stdin, input=input_text, check=False)
 
 
-def test_restore_without_yes_refuses_when_not_on_a_terminal(school: Path) -> None:
-    made = Path(cli_process("backup", "--data-dir", school).stdout.strip())
+def _backup(capsys: pytest.CaptureFixture[str], school: Path) -> Path:
+    """The copy to restore, made in this process (only the restore is about a process)."""
+    code, out, err = run(capsys, "backup", "--data-dir", school)
+    assert code == 0, err
+    return Path(out.strip())
+
+
+def test_restore_without_yes_refuses_when_not_on_a_terminal(
+        capsys: pytest.CaptureFixture[str], school: Path) -> None:
+    made = _backup(capsys, school)
     done = cli_process("restore", made, "--data-dir", school, input_text="yes\n")
     assert done.returncode == 2
     assert done.stderr == ("attendance-desktop: restore replaces the register: confirm on a "
@@ -135,8 +143,9 @@ def test_restore_without_yes_refuses_when_not_on_a_terminal(school: Path) -> Non
 
 @pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
 @pytest.mark.parametrize(("answer", "code"), [("no", 1), ("yes", 0)])
-def test_restore_asks_on_a_terminal(school: Path, answer: str, code: int) -> None:
-    made = Path(cli_process("backup", "--data-dir", school).stdout.strip())
+def test_restore_asks_on_a_terminal(capsys: pytest.CaptureFixture[str], school: Path,
+                                    answer: str, code: int) -> None:
+    made = _backup(capsys, school)
     leader, follower = pty.openpty()
     try:
         os.write(leader, f"{answer}\n".encode())

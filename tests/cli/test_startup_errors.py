@@ -1,10 +1,18 @@
 """Every start-up fault reaches the user as exit 2 and one plain line, never a traceback.
 
-Each case runs the real command line in its own process against a real fault: a real
-file of the wrong kind, a folder the process may not write (root without its
-capabilities, via setpriv; a read-only mount), a full filesystem (a small tmpfs), a
-lock held by another connection, a server port nobody listens on. PostgreSQL faults that
-need the server (wrong password) are in tests/db/test_pg_startup.py.
+Each case runs the real command line against a real fault: a real file of the wrong
+kind, a folder the process may not write (root without its capabilities, via setpriv; a
+read-only mount), a full filesystem (a small tmpfs), a lock held by another process, a
+server port nobody listens on. PostgreSQL faults that need the server (wrong password)
+are in tests/db/test_pg_startup.py.
+
+What a fault says is checked with main() in this process (`run`, which captures file
+descriptors 1 and 2, so output from C libraries counts too): a process start costs ~1 s
+of CPU in imports alone. What belongs to the process itself (its exit status, exactly one
+line on stderr when the interpreter has exited, no traceback) is checked in real
+processes (`cli`) for each kind of fault: a bad database file, a lock held by another
+process, an account without rights (setpriv), a PostgreSQL server that refuses, and the
+process-wide case of a missing driver.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from attendance_desktop import __version__
 from attendance_desktop.__main__ import main
 from attendance_desktop.config.paths import DB_FILE
 from attendance_desktop.db import migrate
-from tests.db.migration_tools import REPO, assert_one_line_fault, cli, env
+from tests.db.migration_tools import REPO, assert_one_line_fault, cli, env, in_process
 from tests.db.pg_server import _free_port
 
 pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
@@ -35,11 +43,36 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is No
                                 reason="mounting a filesystem needs root and mount(8)")
 
 
-def _fresh(tmp_path: Path) -> Path:
+@pytest.fixture
+def run(capfd: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """run(*argv, extra_env=...) -> the command's CompletedProcess, run in this process."""
+    return lambda *argv, **kw: in_process(capfd, *argv, **kw)
+
+
+def _fresh(run, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     data = tmp_path / "data"
-    done = cli("stats", "--data-dir", data)
+    done = run("stats", "--data-dir", data)
     assert done.returncode == 0, done.stderr
     return data
+
+
+@contextmanager
+def _locked_by_another_process(db: Path) -> Iterator[None]:
+    """Another program (a small Python process, not the app) holds the write lock."""
+    code = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+            "c.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.read()")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+        assert holder.stdout is not None
+        holder.stdout.close()
 
 
 # --- the database file ---------------------------------------------------------------
@@ -55,33 +88,34 @@ def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
                     "choose another data folder")
 
 
-def test_a_damaged_database_file(tmp_path: Path) -> None:
-    data = _fresh(tmp_path)
+def test_a_damaged_database_file(run, tmp_path: Path) -> None:
+    data = _fresh(run, tmp_path)
     db = data / DB_FILE
     raw = bytearray(db.read_bytes())
     assert len(raw) > 8192
     raw[100:4096] = os.urandom(3996)  # the schema page, after the 100-byte header
     db.write_bytes(bytes(raw))
-    line = assert_one_line_fault(cli("stats", "--data-dir", data))
+    line = assert_one_line_fault(run("stats", "--data-dir", data))
     assert line.startswith(f"{db} is damaged or is not an Attendance Desktop database")
 
 
-def test_a_database_of_another_program(tmp_path: Path) -> None:
+def test_a_database_of_another_program(run, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     with sqlite3.connect(data / DB_FILE) as con:
         con.execute("CREATE TABLE recipes (name TEXT)")
-    line = assert_one_line_fault(cli("stats", "--data-dir", data))
+    line = assert_one_line_fault(run("stats", "--data-dir", data))
     assert line == (f"{data / DB_FILE} is not an Attendance Desktop database (it holds other "
                     "tables): choose another data folder or database")
 
 
-def test_a_database_from_a_newer_version_says_which(tmp_path: Path) -> None:
-    data = _fresh(tmp_path)
+def test_a_database_from_a_newer_version_says_which(run, tmp_path: Path) -> None:
+    data = _fresh(run, tmp_path)
     with sqlite3.connect(data / DB_FILE) as con:
         con.execute("UPDATE alembic_version SET version_num = '0042_future'")
         con.execute("UPDATE appmeta SET value = '9.3.0' WHERE key = 'schema_written_by'")
-    line = assert_one_line_fault(cli("stats", "--data-dir", data))
+    con.close()
+    line = assert_one_line_fault(run("stats", "--data-dir", data))
     assert line == ("This database was upgraded by version 9.3.0 of Attendance Desktop "
                     f"(schema revision 0042_future); this is version {__version__} (revision "
                     f"{migrate.head_revision()}): install the newer version on this PC")
@@ -90,7 +124,8 @@ def test_a_database_from_a_newer_version_says_which(tmp_path: Path) -> None:
             ("0042_future",)]
 
 
-def test_a_lock_held_longer_than_the_wait(tmp_path: Path) -> None:
+def test_a_lock_held_longer_than_the_wait(run, tmp_path: Path) -> None:
+    # The app in its own process: the lock is held by another process (this one).
     data = tmp_path / "data"
     data.mkdir()
     holder = sqlite3.connect(data / DB_FILE, isolation_level=None)
@@ -104,19 +139,19 @@ def test_a_lock_held_longer_than_the_wait(tmp_path: Path) -> None:
     assert line == (f"The database {data / DB_FILE} was busy: another program kept it locked "
                     "for more than 1 seconds; try again in a minute (or set "
                     "ATTENDANCE_DB_WAIT to wait longer)")
-    assert cli("stats", "--data-dir", data).returncode == 0  # free again: it opens
+    assert run("stats", "--data-dir", data).returncode == 0  # free again: it opens
 
 
 # --- the data folder -----------------------------------------------------------------
 
 
-def test_a_data_folder_that_is_a_file(tmp_path: Path) -> None:
+def test_a_data_folder_that_is_a_file(run, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.write_text("not a folder")
-    line = assert_one_line_fault(cli("stats", "--data-dir", data))
+    line = assert_one_line_fault(run("stats", "--data-dir", data))
     assert line == (f"The data folder {data} is a file, not a folder: move the file away or "
                     "choose another folder with --data-dir")
-    deeper = assert_one_line_fault(cli("stats", "--data-dir", data / "inside"))
+    deeper = assert_one_line_fault(run("stats", "--data-dir", data / "inside"))
     assert deeper.startswith(f"The data folder {data / 'inside'} cannot be made because part "
                              "of its path is a file")
 
@@ -154,26 +189,26 @@ def _tmpfs(where: Path, size: str) -> Iterator[Path]:
 
 
 @needs_root
-def test_a_read_only_data_folder(tmp_path: Path) -> None:
+def test_a_read_only_data_folder(run, tmp_path: Path) -> None:
     with _tmpfs(tmp_path / "mnt", "8m") as mnt:
         data = mnt / "data"
-        assert cli("stats", "--data-dir", data).returncode == 0
+        assert run("stats", "--data-dir", data).returncode == 0
         subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
-        line = assert_one_line_fault(cli("stats", "--data-dir", data))
+        line = assert_one_line_fault(run("stats", "--data-dir", data))
     assert line.startswith(f"Attendance Desktop cannot write in {data}")
 
 
 @needs_root
-def test_a_full_disk(tmp_path: Path) -> None:
+def test_a_full_disk(run, tmp_path: Path) -> None:
     with _tmpfs(tmp_path / "mnt", "96k") as mnt:
         data = mnt / "data"
-        line = assert_one_line_fault(cli("stats", "--data-dir", data))
+        line = assert_one_line_fault(run("stats", "--data-dir", data))
     assert line == (f"The disk holding {data} is full: free some space (or ask IT to), then "
                     "start again; nothing was changed")
 
 
 @needs_root
-def test_a_full_disk_while_copying_before_an_upgrade(tmp_path: Path) -> None:
+def test_a_full_disk_while_copying_before_an_upgrade(run, tmp_path: Path) -> None:
     from attendance_desktop.config.paths import resolve_paths
     from tests.db.migration_tools import old_database
 
@@ -185,7 +220,7 @@ def test_a_full_disk_while_copying_before_an_upgrade(tmp_path: Path) -> None:
         data = mnt / "data"
         data.mkdir()
         shutil.copy(work / DB_FILE, data / DB_FILE)
-        line = assert_one_line_fault(cli("stats", "--data-dir", data))
+        line = assert_one_line_fault(run("stats", "--data-dir", data))
         with sqlite3.connect(data / DB_FILE) as con:  # not upgraded, not damaged
             assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [
                 ("0001",)]
@@ -196,8 +231,8 @@ def test_a_full_disk_while_copying_before_an_upgrade(tmp_path: Path) -> None:
 # --- settings and PostgreSQL without a server ----------------------------------------
 
 
-def test_a_wait_setting_that_is_not_a_number(tmp_path: Path) -> None:
-    line = assert_one_line_fault(cli("stats", "--data-dir", tmp_path / "d",
+def test_a_wait_setting_that_is_not_a_number(run, tmp_path: Path) -> None:
+    line = assert_one_line_fault(run("stats", "--data-dir", tmp_path / "d",
                                      extra_env={"ATTENDANCE_DB_WAIT": "ten"}))
     assert line == ("ATTENDANCE_DB_WAIT='ten' is not a number of seconds (more than 0, at "
                     "most 3600): correct it, or remove it to wait 10 seconds")
@@ -217,9 +252,9 @@ def test_a_postgresql_server_nobody_listens_on(tmp_path: Path) -> None:
     ("no-such-host.invalid", "is not a name this PC can find"),  # .invalid never resolves
     ("192.0.2.1", ""),  # TEST-NET-1: never routed; unreachable or silent, by network
 ])
-def test_a_postgresql_server_that_cannot_be_reached(tmp_path: Path, host: str,
+def test_a_postgresql_server_that_cannot_be_reached(run, tmp_path: Path, host: str,
                                                     reason: str) -> None:
-    line = assert_one_line_fault(cli(
+    line = assert_one_line_fault(run(
         "stats", "--data-dir", tmp_path / "d", "--db-url",
         f"postgresql+psycopg://office@{host}/school", extra_env={"ATTENDANCE_DB_WAIT": "2"}))
     assert line.startswith(f"The PostgreSQL server {host} {reason}")
@@ -256,17 +291,13 @@ def test_the_details_go_to_the_log(tmp_path: Path, capsys,
     assert "file is not a database" in str(cause)
 
 
-def test_a_lock_held_during_an_import_reads_the_same(tmp_path: Path) -> None:
+def test_a_lock_held_during_an_import_reads_the_same(run, tmp_path: Path) -> None:
     from tests.cli.test_cli import pupils_file
 
-    data = _fresh(tmp_path)
-    holder = sqlite3.connect(data / DB_FILE, isolation_level=None)
-    try:
-        holder.execute("BEGIN IMMEDIATE")
-        done = cli("import", "pupils", pupils_file(tmp_path), "--data-dir", data,
+    data = _fresh(run, tmp_path)
+    with _locked_by_another_process(data / DB_FILE):
+        done = run("import", "pupils", pupils_file(tmp_path), "--data-dir", data,
                    extra_env={"ATTENDANCE_DB_WAIT": "1"})
-    finally:
-        holder.close()
     line = assert_one_line_fault(done)
     assert line.startswith(f"The database {data / DB_FILE} was busy: another program kept "
                            "it locked for more than 1 seconds")

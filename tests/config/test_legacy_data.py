@@ -45,7 +45,22 @@ def add_people(engine: Engine, pupils: int, staff: int = 0, tag: str = "") -> No
             s.add(Staff(name=f"Staff{tag}{i}", role="office"))
 
 
+_template: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _new_database_file(_template_database: Path) -> Iterator[None]:
+    """make_school starts a new database from the run's copy of what open_database makes
+    (tests/conftest.py) instead of running every migration again."""
+    _template[:] = [_template_database]
+    yield
+    _template.clear()
+
+
 def make_school(folder: Path, pupils: int, staff: int = 0) -> None:
+    if _template and not (folder / DB_FILE).exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.copyfile(_template[0], folder / DB_FILE)
     engine = open_database(resolve_paths(folder, environ={}))
     add_people(engine, pupils, staff)
     engine.dispose()

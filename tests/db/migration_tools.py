@@ -10,8 +10,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy.engine import URL
+import pytest
+from sqlalchemy.engine import URL, Engine
 
 from attendance_desktop.db import migrate
 from attendance_desktop.db.engine import make_engine, session_scope
@@ -46,11 +48,14 @@ def old_database(url: URL | str, work: Path) -> None:
         engine.dispose()
 
 
+_CLEARED = ("ATTENDANCE_DATA_DIR", "ATTENDANCE_DB_URL", "ATTENDANCE_DB_PASSWORD",
+            "ATTENDANCE_DB_WAIT", "ATTENDANCE_PG_DUMP")
+
+
 def env() -> dict[str, str]:
     e = dict(os.environ)
     e["PYTHONPATH"] = str(REPO)
-    for name in ("ATTENDANCE_DATA_DIR", "ATTENDANCE_DB_URL", "ATTENDANCE_DB_PASSWORD",
-                 "ATTENDANCE_DB_WAIT", "ATTENDANCE_PG_DUMP"):
+    for name in _CLEARED:
         e.pop(name, None)
     return e
 
@@ -65,28 +70,92 @@ def cli(*argv: str | Path, extra_env: dict[str, str] | None = None,
                           text=True, timeout=timeout, check=False)
 
 
-# Imports first, then waits for the start file: the processes really start together.
-_STARTER = """
-import os, sys, time
-from attendance_desktop.__main__ import main
-import attendance_desktop.services.database
-go = sys.argv[1]
-while not os.path.exists(go):
-    time.sleep(0.002)
-sys.exit(main(sys.argv[2:]))
-"""
+def in_process(capfd: pytest.CaptureFixture[str], *argv: str | Path,
+               extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The same command line as cli(), run by main() in this process with the environment
+    cli() gives its child. Starting a process costs ~1 s of CPU (the imports), so tests
+    about what a command does use this; the tests about the process itself (exit code,
+    one line on stderr at exit, locks between processes) keep cli(). capfd captures file
+    descriptors 1 and 2, so anything written below Python (libpq, SQLite) counts too."""
+    from attendance_desktop.__main__ import main
+    from attendance_desktop.services import database
+
+    opened: list[Engine] = []
+    real_open = database.open_database
+
+    def open_and_keep(*args: Any, **kwargs: Any) -> Engine:
+        engine = real_open(*args, **kwargs)
+        opened.append(engine)
+        return engine
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in _CLEARED:
+            mp.delenv(name, raising=False)
+        for name, value in (extra_env or {}).items():
+            mp.setenv(name, value)
+        mp.setattr(database, "open_database", open_and_keep)
+        capfd.readouterr()
+        try:
+            code = main([str(a) for a in argv])
+        finally:
+            # As at a process's exit: cli.run leaves its engine to the process's end, and
+            # closing its connections is what checkpoints SQLite's WAL into the file.
+            for engine in opened:
+                engine.dispose()
+        out, err = capfd.readouterr()
+    return subprocess.CompletedProcess(["main", *map(str, argv)], code, out, err)
+
+
+def _start_when_told(go: str, ready: str, argv: list[str], out: str, err: str,
+                     environ: dict[str, str]) -> None:
+    """In a forked worker: the command line's process, as cli() would start it (its
+    environment, folder, standard output and error), once the start file exists."""
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(REPO)
+    for fd, path in ((1, out), (2, err)):
+        f = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(f, fd)
+        os.close(f)
+    from attendance_desktop.__main__ import main
+
+    Path(ready).touch()
+    while not os.path.exists(go):
+        time.sleep(0.002)
+    code = main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    sys.exit(code)
 
 
 def start_together(n: int, go: Path, *argv: str | Path) -> list[subprocess.CompletedProcess[str]]:
-    procs = [subprocess.Popen([sys.executable, "-c", _STARTER, str(go), *map(str, argv)],
-                              cwd=REPO, env=env(), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(n)]
-    time.sleep(3)  # let every process finish importing (not a timing assertion)
+    """n processes run the command line, starting at the same moment (each waits for the
+    start file once it is ready). They are forked from tests/forked.py's server, so they
+    do not each spend a second importing the app first."""
+    from tests import forked
+
+    ctx = forked.context()
+    work = go.parent / f"{go.name}-processes"
+    work.mkdir()
+    procs = [ctx.Process(target=_start_when_told, args=(
+        str(go), str(work / f"ready-{i}"), list(map(str, argv)), str(work / f"out-{i}"),
+        str(work / f"err-{i}"), env())) for i in range(n)]
+    for p in procs:
+        p.start()
+    deadline = time.monotonic() + 60
+    while len(list(work.glob("ready-*"))) < n:
+        assert time.monotonic() < deadline, "the processes did not start"
+        assert all(p.exitcode is None for p in procs), "a process ended before the start"
+        time.sleep(0.01)
     go.write_text("go")
     done = []
-    for p in procs:
-        out, err = p.communicate(timeout=180)
-        done.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+    for i, p in enumerate(procs):
+        p.join(180)
+        code = p.exitcode
+        assert code is not None, "a process did not finish"
+        p.close()
+        done.append(subprocess.CompletedProcess(
+            argv, code, (work / f"out-{i}").read_text(), (work / f"err-{i}").read_text()))
     return done
 
 

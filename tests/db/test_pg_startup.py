@@ -1,5 +1,11 @@
 """PostgreSQL start-up on a server that checks passwords (scram-sha-256): passwords with
-@ % :, a wrong password, a failing migration, processes starting together, pg_dump."""
+@ % :, a wrong password, a failing migration, processes starting together, pg_dump.
+
+The commands run through main() in this process (`run`: the environment a process would
+get, file descriptors 1 and 2 captured, so libpq's own output counts), since a process
+start costs ~1 s of CPU in imports; the server sees a separate session either way. Real
+processes remain where the process is the point: a refused password's exit status and
+single stderr line, and processes starting together."""
 
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from tests.db.migration_tools import (
     OLD_REVISION,
     assert_one_line_fault,
     cli,
+    in_process,
     migrations_copy,
     old_database,
     start_together,
@@ -58,6 +65,12 @@ def _admin(url: URL, dbname: str = "postgres"):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def run(capfd: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """run(*argv, extra_env=...) -> the command's CompletedProcess, run in this process."""
+    return lambda *argv, **kw: in_process(capfd, *argv, **kw)
+
+
+@pytest.fixture
 def office_db(server: URL) -> URL:
     """A new, empty database owned by the 'office' role; its URL with the password."""
     name = f"school_{next(_names)}"
@@ -90,51 +103,53 @@ def _revision_and_schools(url: URL) -> tuple[str | None, int]:
 # --- passwords -------------------------------------------------------------------------
 
 
-def test_a_password_with_at_percent_colon_in_the_url(office_db: URL, tmp_path: Path) -> None:
+def test_a_password_with_at_percent_colon_in_the_url(run, office_db: URL,
+                                                      tmp_path: Path) -> None:
     written = _text(office_db)
     for encoded in ("%40", "%25", "%3A"):  # @ % : written percent-encoded
         assert encoded in written
-    done = cli("stats", "--data-dir", tmp_path, "--db-url", written)
+    done = run("stats", "--data-dir", tmp_path, "--db-url", written)
     assert done.returncode == 0, done.stderr
     assert _revision_and_schools(office_db) == (migrate.head_revision(), 1)
 
 
-def test_a_password_from_the_environment(office_db: URL, tmp_path: Path) -> None:
+def test_a_password_from_the_environment(run, office_db: URL, tmp_path: Path) -> None:
     bare = _text(_without_password(office_db))
     assert make_url(bare).password is None
-    done = cli("stats", "--data-dir", tmp_path, "--db-url", bare,
+    done = run("stats", "--data-dir", tmp_path, "--db-url", bare,
                extra_env={PASSWORD_ENV: OFFICE_PASSWORD})
     assert done.returncode == 0, done.stderr
     assert _revision_and_schools(office_db) == (migrate.head_revision(), 1)
 
 
-def test_a_password_from_a_libpq_password_file(office_db: URL, tmp_path: Path) -> None:
+def test_a_password_from_a_libpq_password_file(run, office_db: URL, tmp_path: Path) -> None:
     passfile = tmp_path / "pgpass"
     escaped = OFFICE_PASSWORD.replace("\\", "\\\\").replace(":", "\\:")
     passfile.write_text(f"{office_db.host}:{office_db.port}:*:office:{escaped}\n")
     passfile.chmod(0o600)
     bare = _text(_without_password(office_db))
     assert make_url(bare).password is None
-    done = cli("stats", "--data-dir", tmp_path, "--db-url", bare,
+    done = run("stats", "--data-dir", tmp_path, "--db-url", bare,
                extra_env={"PGPASSFILE": str(passfile)})
     assert done.returncode == 0, done.stderr
 
 
-def test_a_wrong_password(office_db: URL, tmp_path: Path) -> None:
+def test_a_wrong_password(run, office_db: URL, tmp_path: Path) -> None:
     wrong = _text(office_db.set(password=OFFICE_PASSWORD + "x"))
+    # A real process: its exit status and its one line, with no password anywhere in it.
     line = assert_one_line_fault(cli("stats", "--data-dir", tmp_path, "--db-url", wrong))
     server = f"{office_db.host}:{office_db.port}"
     assert line == (f"The PostgreSQL server {server} refused user 'office' (wrong or missing "
                     f"password): check the user name and the password (in the URL, "
                     f"{PASSWORD_ENV} or the pgpass file)")
     assert OFFICE_PASSWORD not in line
-    missing = assert_one_line_fault(cli("stats", "--data-dir", tmp_path, "--db-url",
+    missing = assert_one_line_fault(run("stats", "--data-dir", tmp_path, "--db-url",
                                         _text(_without_password(office_db))))
     assert missing == line
 
 
-def test_a_database_the_server_does_not_have(office_db: URL, tmp_path: Path) -> None:
-    line = assert_one_line_fault(cli("stats", "--data-dir", tmp_path, "--db-url",
+def test_a_database_the_server_does_not_have(run, office_db: URL, tmp_path: Path) -> None:
+    line = assert_one_line_fault(run("stats", "--data-dir", tmp_path, "--db-url",
                                      _text(office_db.set(database="no_such_school"))))
     assert line == (f"The PostgreSQL server {office_db.host}:{office_db.port} has no database "
                     "'no_such_school': ask IT to create it, or correct the name in the "
@@ -208,12 +223,12 @@ def test_processes_starting_together_take_turns_on_postgres(office_db: URL, tmp_
     assert "TABLE DATA public school" in listed.stdout
 
 
-def test_without_pg_dump_the_upgrade_says_no_dump_was_taken(office_db: URL,
+def test_without_pg_dump_the_upgrade_says_no_dump_was_taken(run, office_db: URL,
                                                             tmp_path: Path) -> None:
     old_database(office_db, tmp_path)
     bare_path = str(tmp_path / "empty-bin")
     os.mkdir(bare_path)
-    done = cli("stats", "--data-dir", tmp_path / "data", "--db-url", _text(office_db),
+    done = run("stats", "--data-dir", tmp_path / "data", "--db-url", _text(office_db),
                extra_env={"PATH": bare_path})
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [
@@ -223,12 +238,13 @@ def test_without_pg_dump_the_upgrade_says_no_dump_was_taken(office_db: URL,
     assert _revision_and_schools(office_db)[0] == migrate.head_revision()
 
 
-def test_an_upgrade_lock_held_longer_than_the_wait(office_db: URL, server: URL,
+def test_an_upgrade_lock_held_longer_than_the_wait(run, office_db: URL, server: URL,
                                                    tmp_path: Path) -> None:
     old_database(office_db, tmp_path)
+    # The lock is the server's, per session: the app's session is another one either way.
     with _admin(server, office_db.database or "") as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (migrate.PG_LOCK_KEY,))
-        done = cli("stats", "--data-dir", tmp_path, "--db-url", _text(office_db),
+        done = run("stats", "--data-dir", tmp_path, "--db-url", _text(office_db),
                    extra_env={"ATTENDANCE_DB_WAIT": "1"})
     line = assert_one_line_fault(done)
     assert line == (f"The database on {office_db.host}:{office_db.port} was busy: another PC "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import tempfile
+import time
 from pathlib import Path
 
 from attendance_desktop.db.engine import make_engine
@@ -28,11 +29,26 @@ def _codes(session: str) -> list[str]:
     return ["/" if session == "AM" else "\\", "N", "I", "M", "O"]
 
 
-def run(url: str, kind: str, pupils: list[tuple[int, str]], writes: int, seed: int
-        ) -> dict[str, object]:
-    """Do `writes` writes of one kind; return each acknowledged write per cell."""
+def _all_ready(barrier: Path, seed: int, racers: int) -> None:
+    """Wait until every racer has started (imports done, engine made): they then write at
+    the same moment rather than one after another as their processes happen to start."""
+    (barrier / f"ready-{seed}").touch()
+    deadline = time.monotonic() + 120
+    while len(list(barrier.glob("ready-*"))) < racers:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the other racers never started")
+        time.sleep(0.002)
+
+
+def run(url: str, kind: str, pupils: list[tuple[int, str]], writes: int, seed: int,
+        barrier: str, racers: int) -> dict[str, object]:
+    """Do `writes` writes of one kind once all `racers` are ready; return each acknowledged
+    write per cell."""
     engine = make_engine(url)
     bind_clock(engine, FixedClock(NOW))
+    with engine.connect():  # the first connection is made before the start, not in it
+        pass
+    _all_ready(Path(barrier), seed, racers)
     rng = random.Random(seed)
     acked: dict[str, int] = {}
     conflicts = busy = 0
