@@ -155,11 +155,14 @@ def run(args: argparse.Namespace) -> int:
         from attendance_desktop.services.database import open_database
 
         engine = open_database(paths, notify=_note)
-        if args.command != "move-data":
-            legacy = locations.legacy_note(paths.data_dir, paths.sqlite_file)
-            if legacy:
-                _note(legacy)
-        return handler(engine, args)
+        try:
+            if args.command != "move-data":
+                legacy = locations.legacy_note(paths.data_dir, paths.sqlite_file)
+                if legacy:
+                    _note(legacy)
+            return handler(engine, args)
+        finally:  # closed here, not left to the process's exit (main() may run again)
+            engine.dispose()
     except ImportRejected as exc:
         # Every problem on standard output for the person fixing the file; the one-line
         # reason on standard error as for any other failure.
