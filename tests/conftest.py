@@ -70,10 +70,13 @@ def paths(tmp_path: Path) -> AppPaths:
     return resolve_paths(tmp_path / "data", environ={})
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="session")
 def cheap_pin_hashing() -> Iterator[None]:
     """Argon2 at its cheapest in tests (each production hash takes ~0.25 s on purpose);
-    tests/services/school/test_pin_rules.py checks the production cost itself."""
+    tests/services/school/test_pin_rules.py checks the production cost itself. Session-wide,
+    so a module's shared fixture (built before any function-scoped fixture) hashes cheaply
+    too: the demo school's four PINs cost a second at production cost, and each sign-in
+    against them another quarter."""
     from attendance_desktop.services.school import auth_service
 
     old = auth_service.use_hash_cost(auth_service.HashCost(1, 8, 1))
