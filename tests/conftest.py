@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import shutil
 import sqlite3
 import threading
@@ -107,7 +108,12 @@ def demo_school(tmp_path_factory: pytest.TempPathFactory, _template_database: Pa
         # the engine's application clock, as the demo's records take their times from it
         bound = clock._CLOCKS.get(engine)
         at = bound() if bound is not None else None
-        key = (*sorted(kw.items()), ("clock", at))
+        # the arguments with create_demo's defaults filled in: seed=2026 said or not is
+        # the same school, built once
+        args = inspect.signature(demo_service.create_demo).bind(engine, **kw)
+        args.apply_defaults()
+        key = (*sorted((k, v) for k, v in args.arguments.items() if k != "engine"),
+               ("clock", at))
         if key not in made:
             paths = resolve_paths(tmp_path_factory.mktemp("demo") / "data", environ={})
             assert paths.sqlite_file is not None
@@ -157,6 +163,19 @@ def school_year(engine: Engine) -> calendar_service.YearInfo:
 def clock_at(engine: Engine, when: dt.datetime) -> None:
     """Set the application's clock for `engine` (the services read the time from it)."""
     bind_clock(engine, FixedClock(when))
+
+
+def no_automatic_backups(engine: Engine) -> None:
+    """Switch the school's automatic backups off (Settings → Backups), for a test that
+    closes a main window on a big school but is not about backups: the backup at quit
+    verifies every mark's ledger link, ~0.8 s of CPU on the 210-pupil demo. Automatic
+    backups themselves are tested in tests/gui/test_backups_page.py."""
+    import dataclasses
+
+    from attendance_desktop.services.records import backup_store
+
+    backup_store.save_settings(engine, HEAD, dataclasses.replace(
+        backup_store.load_settings(engine), automatic=False))
 
 
 def put_marks(engine: Engine, actor: Actor,

@@ -18,7 +18,7 @@ from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.register import grid_service
 from attendance_desktop.services.school import calendar_service
-from tests.conftest import HEAD
+from tests.conftest import HEAD, no_automatic_backups
 
 THU = dt.date(2025, 11, 20)
 
@@ -26,6 +26,7 @@ THU = dt.date(2025, 11, 20)
 @pytest.fixture
 def demo_ctx(ctx, demo_school):
     demo_school(ctx.engine, pupils=120, today=THU)
+    no_automatic_backups(ctx.engine)  # two tests close a main window on it
     return AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD, clock=ctx.clock)
 
 
