@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import inspect
 import shutil
@@ -97,25 +98,25 @@ def _template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_school(tmp_path_factory: pytest.TempPathFactory, _template_database: Path
-                ) -> Callable[..., demo_service.DemoSummary]:
-    """`demo_school(engine, **kw)` does what `demo_service.create_demo(engine, **kw)` does
-    to a new database, from a copy: each set of arguments is built once per run (in a
-    database of its own) and copied over `engine`'s database, which must be new SQLite."""
-    made: dict[tuple[tuple[str, Any], ...], tuple[Path, demo_service.DemoSummary]] = {}
+def built_once(tmp_path_factory: pytest.TempPathFactory, _template_database: Path
+               ) -> Callable[..., Any]:
+    """`built_once(engine, build, *args, **kw)` does what `build(engine, *args, **kw)` does
+    to a new database, from a copy: each build and set of arguments runs once per run (in
+    a database of its own, copied from the template) and its result is copied over
+    `engine`'s database, which must be new SQLite; `build`'s return value is kept too."""
+    made: dict[tuple[Any, ...], tuple[Path, Any]] = {}
 
-    def copy_into(engine: Engine, **kw: Any) -> demo_service.DemoSummary:
-        # the engine's application clock, as the demo's records take their times from it
+    def copy_into(engine: Engine, build: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        # the engine's application clock, as the records take their times from it
         bound = clock._CLOCKS.get(engine)
         at = bound() if bound is not None else None
-        # the arguments with create_demo's defaults filled in: seed=2026 said or not is
-        # the same school, built once
-        args = inspect.signature(demo_service.create_demo).bind(engine, **kw)
-        args.apply_defaults()
-        key = (*sorted((k, v) for k, v in args.arguments.items() if k != "engine"),
-               ("clock", at))
+        # the arguments with the defaults filled in: said or not, the same build
+        bound_args = inspect.signature(build).bind(engine, *args, **kw)
+        bound_args.apply_defaults()
+        params = list(bound_args.arguments.items())[1:]
+        key = (build.__module__, build.__qualname__, *sorted(params), ("clock", at))
         if key not in made:
-            paths = resolve_paths(tmp_path_factory.mktemp("demo") / "data", environ={})
+            paths = resolve_paths(tmp_path_factory.mktemp("built") / "data", environ={})
             assert paths.sqlite_file is not None
             paths.sqlite_file.parent.mkdir(parents=True, mode=0o700)
             shutil.copyfile(_template_database, paths.sqlite_file)
@@ -123,16 +124,29 @@ def demo_school(tmp_path_factory: pytest.TempPathFactory, _template_database: Pa
             if at is not None:
                 bind_clock(built, FixedClock(at))
             try:
-                made[key] = (paths.sqlite_file, demo_service.create_demo(built, **kw))
+                made[key] = (paths.sqlite_file, build(built, *args, **kw))
             finally:
                 built.dispose()
-        source, summary = made[key]
+        source, result = made[key]
         target = engine.url.database
-        assert engine.dialect.name == "sqlite", "demo_school copies SQLite files"
+        assert engine.dialect.name == "sqlite", "built_once copies SQLite files"
         assert target
         engine.dispose()  # no connection open while the file is replaced
         with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
             src.backup(dst)
+        return copy.deepcopy(result)  # each test its own (ids dicts get changed)
+
+    return copy_into
+
+
+@pytest.fixture(scope="session")
+def demo_school(built_once: Callable[..., Any]) -> Callable[..., demo_service.DemoSummary]:
+    """`demo_school(engine, **kw)` does what `demo_service.create_demo(engine, **kw)` does
+    to a new database, from a copy: each set of arguments is built once per run (in a
+    database of its own) and copied over `engine`'s database, which must be new SQLite."""
+
+    def copy_into(engine: Engine, **kw: Any) -> demo_service.DemoSummary:
+        summary: demo_service.DemoSummary = built_once(engine, demo_service.create_demo, **kw)
         return summary
 
     return copy_into

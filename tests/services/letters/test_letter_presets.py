@@ -72,12 +72,13 @@ def test_policy_steps_name_their_presets_letters() -> None:
     assert dict(atlp.band_letters)["stage1"] == "atlp_stage1"
 
 
-@pytest.fixture(scope="module")
+# session-wide: the slow-first ordering runs the parametrized test apart from the others
+@pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory, _template_database: Path
              ) -> Callable[[str], dict[str, str]]:
     """`rendered(preset)`: the text of every letter of the preset, rendered to PDF for Cara
     in build_school's school with the preset applied; each preset in a database of its own,
-    rendered once for the module (several tests read the same preset's letters)."""
+    rendered once per run (several tests read the same preset's letters)."""
     done: dict[str, dict[str, str]] = {}
 
     def texts(preset: str) -> dict[str, str]:
