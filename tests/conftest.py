@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import inspect
 import shutil
 import sqlite3
 import threading
@@ -70,10 +72,13 @@ def paths(tmp_path: Path) -> AppPaths:
     return resolve_paths(tmp_path / "data", environ={})
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="session")
 def cheap_pin_hashing() -> Iterator[None]:
     """Argon2 at its cheapest in tests (each production hash takes ~0.25 s on purpose);
-    tests/services/school/test_pin_rules.py checks the production cost itself."""
+    tests/services/school/test_pin_rules.py checks the production cost itself. Session-wide,
+    so a module's shared fixture (built before any function-scoped fixture) hashes cheaply
+    too: the demo school's four PINs cost a second at production cost, and each sign-in
+    against them another quarter."""
     from attendance_desktop.services.school import auth_service
 
     old = auth_service.use_hash_cost(auth_service.HashCost(1, 8, 1))
@@ -93,20 +98,25 @@ def _template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_school(tmp_path_factory: pytest.TempPathFactory, _template_database: Path
-                ) -> Callable[..., demo_service.DemoSummary]:
-    """`demo_school(engine, **kw)` does what `demo_service.create_demo(engine, **kw)` does
-    to a new database, from a copy: each set of arguments is built once per run (in a
-    database of its own) and copied over `engine`'s database, which must be new SQLite."""
-    made: dict[tuple[tuple[str, Any], ...], tuple[Path, demo_service.DemoSummary]] = {}
+def built_once(tmp_path_factory: pytest.TempPathFactory, _template_database: Path
+               ) -> Callable[..., Any]:
+    """`built_once(engine, build, *args, **kw)` does what `build(engine, *args, **kw)` does
+    to a new database, from a copy: each build and set of arguments runs once per run (in
+    a database of its own, copied from the template) and its result is copied over
+    `engine`'s database, which must be new SQLite; `build`'s return value is kept too."""
+    made: dict[tuple[Any, ...], tuple[Path, Any]] = {}
 
-    def copy_into(engine: Engine, **kw: Any) -> demo_service.DemoSummary:
-        # the engine's application clock, as the demo's records take their times from it
+    def copy_into(engine: Engine, build: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        # the engine's application clock, as the records take their times from it
         bound = clock._CLOCKS.get(engine)
         at = bound() if bound is not None else None
-        key = (*sorted(kw.items()), ("clock", at))
+        # the arguments with the defaults filled in: said or not, the same build
+        bound_args = inspect.signature(build).bind(engine, *args, **kw)
+        bound_args.apply_defaults()
+        params = list(bound_args.arguments.items())[1:]
+        key = (build.__module__, build.__qualname__, *sorted(params), ("clock", at))
         if key not in made:
-            paths = resolve_paths(tmp_path_factory.mktemp("demo") / "data", environ={})
+            paths = resolve_paths(tmp_path_factory.mktemp("built") / "data", environ={})
             assert paths.sqlite_file is not None
             paths.sqlite_file.parent.mkdir(parents=True, mode=0o700)
             shutil.copyfile(_template_database, paths.sqlite_file)
@@ -114,16 +124,29 @@ def demo_school(tmp_path_factory: pytest.TempPathFactory, _template_database: Pa
             if at is not None:
                 bind_clock(built, FixedClock(at))
             try:
-                made[key] = (paths.sqlite_file, demo_service.create_demo(built, **kw))
+                made[key] = (paths.sqlite_file, build(built, *args, **kw))
             finally:
                 built.dispose()
-        source, summary = made[key]
+        source, result = made[key]
         target = engine.url.database
-        assert engine.dialect.name == "sqlite", "demo_school copies SQLite files"
+        assert engine.dialect.name == "sqlite", "built_once copies SQLite files"
         assert target
         engine.dispose()  # no connection open while the file is replaced
         with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
             src.backup(dst)
+        return copy.deepcopy(result)  # each test its own (ids dicts get changed)
+
+    return copy_into
+
+
+@pytest.fixture(scope="session")
+def demo_school(built_once: Callable[..., Any]) -> Callable[..., demo_service.DemoSummary]:
+    """`demo_school(engine, **kw)` does what `demo_service.create_demo(engine, **kw)` does
+    to a new database, from a copy: each set of arguments is built once per run (in a
+    database of its own) and copied over `engine`'s database, which must be new SQLite."""
+
+    def copy_into(engine: Engine, **kw: Any) -> demo_service.DemoSummary:
+        summary: demo_service.DemoSummary = built_once(engine, demo_service.create_demo, **kw)
         return summary
 
     return copy_into
@@ -154,6 +177,19 @@ def school_year(engine: Engine) -> calendar_service.YearInfo:
 def clock_at(engine: Engine, when: dt.datetime) -> None:
     """Set the application's clock for `engine` (the services read the time from it)."""
     bind_clock(engine, FixedClock(when))
+
+
+def no_automatic_backups(engine: Engine) -> None:
+    """Switch the school's automatic backups off (Settings → Backups), for a test that
+    closes a main window on a big school but is not about backups: the backup at quit
+    verifies every mark's ledger link, ~0.8 s of CPU on the 210-pupil demo. Automatic
+    backups themselves are tested in tests/gui/test_backups_page.py."""
+    import dataclasses
+
+    from attendance_desktop.services.records import backup_store
+
+    backup_store.save_settings(engine, HEAD, dataclasses.replace(
+        backup_store.load_settings(engine), automatic=False))
 
 
 def put_marks(engine: Engine, actor: Actor,

@@ -23,8 +23,8 @@ WAIT = 20000
 
 
 @pytest.fixture
-def chart_ctx(ctx: AppContext) -> AppContext:
-    make_chart_school(ctx.engine)
+def chart_ctx(ctx: AppContext, built_once) -> AppContext:  # type: ignore[no-untyped-def]
+    built_once(ctx.engine, make_chart_school)  # built once per run, copied here
     return ctx
 
 

@@ -18,11 +18,11 @@ from tests.services.letters.test_letter_service import build_school
 
 
 @pytest.fixture
-def pupils(ctx, monkeypatch):  # type: ignore[no-untyped-def]
+def pupils(ctx, monkeypatch, built_once):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.StandardButton.Ok)
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Ok)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
-    return list(build_school(ctx.engine).values())
+    return list(built_once(ctx.engine, build_school).values())
 
 
 def test_cancel_stops_the_family_reports_and_removes_what_was_written(qtbot, ctx, pupils,  # type: ignore[no-untyped-def]

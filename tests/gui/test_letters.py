@@ -28,10 +28,10 @@ from tests.services.letters.test_letter_service import (
 
 
 @pytest.fixture
-def school(ctx):  # type: ignore[no-untyped-def]
+def school(ctx, built_once):  # type: ignore[no-untyped-def]
     """build_school's figures are Autumn 2's, the half term under way on 20 Nov: this
     school bands on the running period (the board and the letters both use it)."""
-    ids = build_school(ctx.engine)
+    ids = built_once(ctx.engine, build_school)
     _band_on_running_period(ctx.engine)
     return ids
 

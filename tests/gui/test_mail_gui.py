@@ -113,8 +113,8 @@ def test_settings_page_says_when_there_is_no_safe_store(qtbot, ctx, tmp_path) ->
         credentials.forget_session()
 
 
-def test_letters_by_email_then_the_outbox(qtbot, ctx, server, store, boxes) -> None:  # type: ignore[no-untyped-def]
-    ids = school_with_emails(ctx.engine)
+def test_letters_by_email_then_the_outbox(built_once, qtbot, ctx, server, store, boxes) -> None:  # type: ignore[no-untyped-def]
+    ids = school_with_emails(ctx.engine, built_once)
     configure(ctx.engine, server.inbox.port)  # the server is down for now
     w = LettersWidget(ctx)
     qtbot.addWidget(w)
@@ -183,9 +183,9 @@ def test_letters_by_email_then_the_outbox(qtbot, ctx, server, store, boxes) -> N
     assert "kim@other.example: waiting (1 try so far" in how["Cara Other"]
 
 
-def test_first_day_messages_from_the_today_list(qtbot, ctx, server, store) -> None:  # type: ignore[no-untyped-def]
+def test_first_day_messages_from_the_today_list(built_once, qtbot, ctx, server, store) -> None:  # type: ignore[no-untyped-def]
     inbox = server.start()
-    ids = school_with_emails(ctx.engine)
+    ids = school_with_emails(ctx.engine, built_once)
     configure(ctx.engine, inbox.port)
     absentees = [dashboard_service.Absentee(ids["cara"], "Cara Other", "Oak", "N", (), ()),
                  dashboard_service.Absentee(ids["eve"], "Eve Alone", "Ash", "N", (), ())]
@@ -213,11 +213,11 @@ def test_first_day_messages_from_the_today_list(qtbot, ctx, server, store) -> No
                                                             "kim@other.example"]
 
 
-def test_the_background_sender_flushes_on_its_timer(qtbot, ctx, server, store) -> None:  # type: ignore[no-untyped-def]
+def test_the_background_sender_flushes_on_its_timer(built_once, qtbot, ctx, server, store) -> None:  # type: ignore[no-untyped-def]
     from attendance_desktop.gui.mail.pump import MailPump
 
     inbox = server.start()
-    ids = school_with_emails(ctx.engine)
+    ids = school_with_emails(ctx.engine, built_once)
     configure(ctx.engine, inbox.port)
     d = FirstDayDialog(ctx, [dashboard_service.Absentee(ids["dan"], "Dan Split", "Ash", "N",
                                                         (), ())])
@@ -232,14 +232,14 @@ def test_the_background_sender_flushes_on_its_timer(qtbot, ctx, server, store) -
     assert [m.rcpt_tos for m in inbox.messages] == [["al@split.example"]]
 
 
-def test_without_a_safe_store_the_outbox_asks_for_the_password(  # type: ignore[no-untyped-def]
+def test_without_a_safe_store_the_outbox_asks_for_the_password(built_once,   # type: ignore[no-untyped-def]
         qtbot, ctx, server, tmp_path, monkeypatch) -> None:
     import keyring
     from keyrings.alt.file import PlaintextKeyring
     from PySide6.QtWidgets import QInputDialog
 
     inbox = server.start()
-    ids = school_with_emails(ctx.engine)
+    ids = school_with_emails(ctx.engine, built_once)
     before = keyring.get_keyring()
     kr = PlaintextKeyring()
     kr.file_path = str(tmp_path / "plain.cfg")

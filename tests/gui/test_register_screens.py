@@ -13,7 +13,7 @@ from attendance_desktop.gui.serial_worker import wait_idle
 from attendance_desktop.services.context import AppContext
 from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
-from tests.conftest import HEAD, clock_at
+from tests.conftest import HEAD, clock_at, no_automatic_backups
 from tests.gui.conftest import save_screenshot
 
 THU = dt.date(2025, 11, 20)
@@ -22,6 +22,7 @@ THU = dt.date(2025, 11, 20)
 @pytest.fixture
 def demo_ctx(ctx, demo_school):
     demo_school(ctx.engine, pupils=210, today=THU)
+    no_automatic_backups(ctx.engine)  # each test closes a main window on it
     return AppContext(paths=ctx.paths, engine=ctx.engine, actor=HEAD, clock=ctx.clock)
 
 

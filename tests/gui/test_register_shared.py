@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QDialog, QInputDialog
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from attendance_desktop.config.paths import resolve_paths
@@ -38,6 +38,7 @@ from attendance_desktop.services.register import register_service as rs
 from attendance_desktop.services.register.register_service import MarkChange
 from attendance_desktop.services.school import calendar_service
 from tests.conftest import HEAD, clock_at, put_marks
+from tests.db.pg_fixtures import new_database
 from tests.gui.conftest import SCREENSHOTS
 from tests.services.register_school import TinySchool, make_school
 
@@ -45,7 +46,6 @@ THU = dt.date(2025, 11, 20)
 APP_POLL_MS = live_view.POLL_MS
 POLL_MS = 300  # the watchers here poll this often (the app: APP_POLL_MS, below)
 WAIT_MS = POLL_MS * 2 + 1500  # two poll intervals and some slack
-_names = itertools.count()
 
 
 @dataclass
@@ -80,18 +80,19 @@ def test_the_app_polls_within_a_few_seconds() -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def pcs(request, tmp_path, paths) -> Iterator[TwoPCs]:  # type: ignore[no-untyped-def]
+    # Each database starts as a copy of the run's migrated template (SQLite file or
+    # PostgreSQL TEMPLATE), as the `engine` and `pg_engine` fixtures do.
     if request.param == "sqlite":
+        assert paths.sqlite_file is not None
+        paths.sqlite_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.copyfile(request.getfixturevalue("_template_database"), paths.sqlite_file)
         first = open_database(paths)
         second = open_database(paths)  # a second engine on the same file: another PC
         where = paths
     else:
-        base = request.getfixturevalue("pg_base")
-        name = f"shared_{next(_names)}"
-        admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        where = resolve_paths(tmp_path / "pg", f"{base}/{name}", environ={})
+        url = new_database(request.getfixturevalue("pg_base"), "shared",
+                           request.getfixturevalue("pg_template"))
+        where = resolve_paths(tmp_path / "pg", url, environ={})
         first = open_database(where)
         second = open_database(where)
     calendar_service.create_academic_year(first, HEAD, default_term_dates(2025),

@@ -17,12 +17,14 @@ from attendance_desktop.domain.progress import Progress
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.reports.reports_widget import TAB_KEYS, ReportsWidget
 from attendance_desktop.services.reports import report_service
+from tests.conftest import no_automatic_backups
 from tests.gui.conftest import save_screenshot
 
 
 @pytest.fixture
 def demo(ctx, demo_school):  # type: ignore[no-untyped-def]
     demo_school(ctx.engine, seed=2026, pupils=210, today=dt.date(2025, 11, 20))
+    no_automatic_backups(ctx.engine)  # a main window is closed on it
     return ctx
 
 

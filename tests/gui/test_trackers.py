@@ -9,19 +9,22 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
+from attendance_desktop.domain.calendar import default_term_dates
 from attendance_desktop.gui.main_window import MainWindow
 from attendance_desktop.gui.trackers import step_dialog
 from attendance_desktop.gui.trackers.board_widget import CaseDialog, TrackersWidget
 from attendance_desktop.gui.trackers.step_dialog import PenaltyDecisionDialog
+from attendance_desktop.services.school import calendar_service
 from attendance_desktop.services.trackers import alerts_service, tracker_service
 from tests.conftest import HEAD
 from tests.gui.conftest import save_screenshot
 from tests.services.tracker_data import ON, D, add_parent, add_pupil, fill
 
 
-@pytest.fixture
-def school(ctx, school_year):  # type: ignore[no-untyped-def]
-    e = ctx.engine
+def _tracker_school(e) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The 2025/26 year (as the school_year fixture makes it) and five pupils' marks."""
+    calendar_service.create_academic_year(e, HEAD, default_term_dates(2025),
+                                          inset_days=[D(2025, 9, 1)])
     ids = {}
     for key, fore, sur, cls in [("good", "Ada", "Good", "Oak"), ("away", "Cal", "Away", "Oak"),
                                 ("late", "Dot", "Late", "Ash"), ("gone", "Eve", "Gone", "Ash"),
@@ -33,6 +36,12 @@ def school(ctx, school_year):  # type: ignore[no-untyped-def]
     fill(e, ids["gone"], D(2025, 10, 13), ON, "O")  # 24 school days
     fill(e, ids["amber"], D(2025, 10, 20), D(2025, 10, 22), "I")  # Autumn 1: 70/76 = 92.1%
     add_parent(e, ids["away"])
+    return ids
+
+
+@pytest.fixture
+def school(ctx, built_once):  # type: ignore[no-untyped-def]
+    ids = built_once(ctx.engine, _tracker_school)  # built once per run, copied here
     ctx.actor = HEAD
     return ids
 

@@ -17,9 +17,9 @@ from tests.mail.mail_fixtures import Inbox
 from tests.mail.test_outbox import NOW, TODAY, configure, school_with_emails
 
 
-def test_first_day_messages_from_the_edited_template(engine: Engine, inbox: Inbox,
+def test_first_day_messages_from_the_edited_template(built_once, engine: Engine, inbox: Inbox,
                                                      file_keyring: object) -> None:
-    ids = school_with_emails(engine)
+    ids = school_with_emails(engine, built_once)
     configure(engine, inbox.port)
     with pytest.raises(ServiceError, match="unknown merge field"):
         absence.save_template(engine, OFFICE, "first_day", "{child_name}", "Hi {childs_name}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -37,12 +39,21 @@ def configure(engine: Engine, port: int) -> MailConfig:
     return cfg
 
 
-def school_with_emails(engine: Engine) -> dict[str, int]:
+def _build_school_with_emails(engine: Engine) -> dict[str, int]:
     ids = build_school(engine)
     with session_scope(engine) as s:
         for c in s.exec(select(Contact)):
             c.email = EMAILS.get((c.forename, c.surname), "")
             s.add(c)
+    return ids
+
+
+def school_with_emails(engine: Engine, built_once: Callable[..., Any] | None = None
+                       ) -> dict[str, int]:
+    """build_school's school with the families' e-mail addresses, the clock at NOW; from
+    the run's copy when given the `built_once` fixture (the engine's database new)."""
+    ids: dict[str, int] = (built_once(engine, _build_school_with_emails) if built_once
+                           else _build_school_with_emails(engine))
     clock_at(engine, NOW)
     return ids
 
@@ -66,9 +77,9 @@ def statuses(engine: Engine) -> list[tuple[str, str, int]]:
                 for m in s.exec(select(OutboxMessage).order_by(OutboxMessage.id))]
 
 
-def test_batch_emails_families_with_an_address_and_prints_the_rest(
+def test_batch_emails_families_with_an_address_and_prints_the_rest(built_once,
         engine: Engine, inbox: Inbox, file_keyring: object, tmp_path: Path) -> None:
-    ids = school_with_emails(engine)
+    ids = school_with_emails(engine, built_once)
     configure(engine, inbox.port)
     plan = letter_plans.plan_batch(engine, "half_termly_report", list(ids.values()),
                                      today=TODAY)
@@ -134,9 +145,9 @@ def test_batch_emails_families_with_an_address_and_prints_the_rest(
     assert len(set(ids_seen)) == 4
 
 
-def test_cancel_keeps_nothing(engine: Engine, inbox: Inbox, file_keyring: object,
+def test_cancel_keeps_nothing(built_once, engine: Engine, inbox: Inbox, file_keyring: object,
                               tmp_path: Path) -> None:
-    ids = school_with_emails(engine)
+    ids = school_with_emails(engine, built_once)
     configure(engine, inbox.port)
     plan = letter_plans.plan_batch(engine, "half_termly_report", list(ids.values()),
                                      today=TODAY)
@@ -152,9 +163,9 @@ def test_cancel_keeps_nothing(engine: Engine, inbox: Inbox, file_keyring: object
         assert s.exec(select(LetterLog)).first() is None
 
 
-def test_offline_waits_then_sends_exactly_once(engine: Engine, smtp: SmtpServer,
+def test_offline_waits_then_sends_exactly_once(built_once, engine: Engine, smtp: SmtpServer,
                                                file_keyring: object, tmp_path: Path) -> None:
-    ids = school_with_emails(engine)
+    ids = school_with_emails(engine, built_once)
     configure(engine, smtp.inbox.port)  # the server is down
     plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["cara"]], today=TODAY)
     run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
@@ -191,10 +202,10 @@ def test_offline_waits_then_sends_exactly_once(engine: Engine, smtp: SmtpServer,
                                                             "kim@other.example"]
 
 
-def test_crash_after_the_server_accepted_is_not_resent_blindly(
+def test_crash_after_the_server_accepted_is_not_resent_blindly(built_once,
         engine: Engine, inbox: Inbox, file_keyring: object, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    ids = school_with_emails(engine)
+    ids = school_with_emails(engine, built_once)
     configure(engine, inbox.port)
     plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
     run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
@@ -228,11 +239,11 @@ def test_crash_after_the_server_accepted_is_not_resent_blindly(
         .startswith("al@split.example: sent")  # type: ignore[index]
 
 
-def test_claim_is_taken_once_and_refusals_fail_for_good(
+def test_claim_is_taken_once_and_refusals_fail_for_good(built_once,
         engine: Engine, inbox: Inbox, file_keyring: object) -> None:
     from attendance_desktop.services.mail import absence
 
-    ids = school_with_emails(engine)
+    ids = school_with_emails(engine, built_once)
     configure(engine, inbox.port)
     items = absence.preview(engine, "first_day", [ids["amy"]], TODAY)
     items = [items[0], type(items[0])(ids["amy"], "Amy Example", "nobody@refused.example",
@@ -249,9 +260,9 @@ def test_claim_is_taken_once_and_refusals_fail_for_good(
         outbox.cancel(engine, OFFICE, outbox.list_messages(engine, ["sending"])[0].id)
 
 
-def test_wrong_password_waits_and_says_so(engine: Engine, inbox: Inbox,
+def test_wrong_password_waits_and_says_so(built_once, engine: Engine, inbox: Inbox,
                                           file_keyring: object, tmp_path: Path) -> None:
-    ids = school_with_emails(engine)
+    ids = school_with_emails(engine, built_once)
     cfg = configure(engine, inbox.port)
     credentials.save_password(cfg, "wrong")
     plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
@@ -264,9 +275,9 @@ def test_wrong_password_waits_and_says_so(engine: Engine, inbox: Inbox,
     assert inbox.messages == []
 
 
-def test_the_pdf_is_kept_once_and_retention_blanks_the_messages(
+def test_the_pdf_is_kept_once_and_retention_blanks_the_messages(built_once,
         engine: Engine, inbox: Inbox, file_keyring: object, tmp_path: Path) -> None:
-    ids = school_with_emails(engine)
+    ids = school_with_emails(engine, built_once)
     configure(engine, inbox.port)
     plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["cara"]], today=TODAY)
     result = run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,
@@ -295,9 +306,9 @@ def test_the_pdf_is_kept_once_and_retention_blanks_the_messages(
     assert len(inbox.messages) == 2
 
 
-def test_a_letter_whose_pdf_was_removed_fails_plainly(
+def test_a_letter_whose_pdf_was_removed_fails_plainly(built_once,
         engine: Engine, inbox: Inbox, file_keyring: object, tmp_path: Path) -> None:
-    ids = school_with_emails(engine)
+    ids = school_with_emails(engine, built_once)
     configure(engine, inbox.port)
     plan = letter_plans.plan_batch(engine, "half_termly_report", [ids["dan"]], today=TODAY)
     run(batch.run_email_batch(engine, OFFICE, plan, today=TODAY, out_dir=tmp_path,

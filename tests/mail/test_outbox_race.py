@@ -83,4 +83,6 @@ def test_outbox_on_postgresql(pg_engines, smtp, file_keyring, tmp_path) -> None:
 
 def test_offline_then_online_on_postgresql(pg_engines, smtp, file_keyring, tmp_path) -> None:  # type: ignore[no-untyped-def]
     a, _ = pg_engines
-    test_outbox.test_offline_waits_then_sends_exactly_once(a, smtp, file_keyring, tmp_path)
+    # built_once None: the school is built on PostgreSQL, not copied from a SQLite file
+    test_outbox.test_offline_waits_then_sends_exactly_once(None, a, smtp, file_keyring,
+                                                           tmp_path)

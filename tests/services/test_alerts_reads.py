@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
 from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
@@ -36,9 +37,13 @@ Marks = dict[int, list[tuple[dt.date, str, str]]]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    folder: Path = tmp_path_factory.mktemp("alerts_reads") / "data"
-    engine = open_database(resolve_paths(folder, environ={}))
+def demo(tmp_path_factory: pytest.TempPathFactory, _template_database: Path
+         ) -> Iterator[Engine]:
+    paths = resolve_paths(tmp_path_factory.mktemp("alerts_reads") / "data", environ={})
+    assert paths.sqlite_file is not None
+    paths.sqlite_file.parent.mkdir(parents=True, mode=0o700)
+    shutil.copyfile(_template_database, paths.sqlite_file)  # migrated once per run
+    engine = open_database(paths)
     demo_service.create_demo(engine, seed=7, pupils=40, today=TODAY, years=2)
     with session_scope(engine) as s:
         ids = [i for i in s.execute(select(Pupil.id).where(

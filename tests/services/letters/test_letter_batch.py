@@ -20,8 +20,8 @@ from tests.services.letters.test_letter_service import TODAY, build_school, pdf_
 
 
 @pytest.fixture
-def pupils(engine: Engine) -> list[int]:
-    return list(build_school(engine).values())
+def pupils(engine: Engine, built_once) -> list[int]:  # type: ignore[no-untyped-def]
+    return list(built_once(engine, build_school).values())
 
 
 def _pages(path: Path) -> int:

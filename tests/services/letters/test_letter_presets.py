@@ -5,11 +5,16 @@ text read back)."""
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from attendance_desktop.config.paths import resolve_paths
 from attendance_desktop.domain.policy import PRESETS
+from attendance_desktop.services.database import open_database
 from attendance_desktop.services.letters import letter_layout, template_store
 from attendance_desktop.services.letters.letter_templates import DEFAULTS, for_preset
 from attendance_desktop.services.school import policy_service
@@ -67,9 +72,29 @@ def test_policy_steps_name_their_presets_letters() -> None:
     assert dict(atlp.band_letters)["stage1"] == "atlp_stage1"
 
 
-@pytest.fixture
-def school(engine: Engine) -> dict[str, int]:
-    return build_school(engine)
+# session-wide: the slow-first ordering runs the parametrized test apart from the others
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory, _template_database: Path
+             ) -> Callable[[str], dict[str, str]]:
+    """`rendered(preset)`: the text of every letter of the preset, rendered to PDF for Cara
+    in build_school's school with the preset applied; each preset in a database of its own,
+    rendered once per run (several tests read the same preset's letters)."""
+    done: dict[str, dict[str, str]] = {}
+
+    def texts(preset: str) -> dict[str, str]:
+        if preset not in done:
+            paths = resolve_paths(tmp_path_factory.mktemp(preset), environ={})
+            assert paths.sqlite_file is not None
+            paths.sqlite_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            shutil.copyfile(_template_database, paths.sqlite_file)
+            engine = open_database(paths)
+            try:
+                done[preset] = _render_all(engine, preset, build_school(engine))
+            finally:
+                engine.dispose()
+        return done[preset]
+
+    return texts
 
 
 def _render_all(engine: Engine, preset: str, school: dict[str, int]) -> dict[str, str]:
@@ -84,22 +109,22 @@ def _render_all(engine: Engine, preset: str, school: dict[str, int]) -> dict[str
 
 @pytest.mark.parametrize("preset", ["atlp", "one_page", "vale", "wessex"])
 @pytest.mark.slow
-def test_no_letter_promises_a_panel_or_a_governor_the_policy_lacks(engine, school,  # type: ignore[no-untyped-def]
+def test_no_letter_promises_a_panel_or_a_governor_the_policy_lacks(rendered,  # type: ignore[no-untyped-def]
                                                                     preset) -> None:
-    for key, text in _render_all(engine, preset, school).items():
+    for key, text in rendered(preset).items():
         assert not NO_PANEL.search(text), (preset, key, NO_PANEL.search(text))
         assert "Cara" in text, key
 
 
-def test_lowther_letters_keep_its_panel(engine, school) -> None:  # type: ignore[no-untyped-def]
-    texts = _render_all(engine, "lowther", school)
+def test_lowther_letters_keep_its_panel(rendered) -> None:  # type: ignore[no-untyped-def]
+    texts = rendered("lowther")
     assert "Attendance Panel Meeting with me and one of our governors" in texts[
         "attendance_panel_invite"]
     assert "Lateness Panel Meeting" in texts["lateness_panel_invite"]
 
 
-def test_atlp_stage_letters_name_only_their_own_stage(engine, school) -> None:  # type: ignore[no-untyped-def]
-    texts = _render_all(engine, "atlp", school)
+def test_atlp_stage_letters_name_only_their_own_stage(rendered) -> None:  # type: ignore[no-untyped-def]
+    texts = rendered("atlp")
     for n in (1, 2, 3, 4):
         text = texts[f"atlp_stage{n}"]
         named = {int(m) for m in STAGE.findall(text)}
@@ -112,8 +137,8 @@ def test_atlp_stage_letters_name_only_their_own_stage(engine, school) -> None:  
             assert not STAGE.search(text), key
 
 
-def test_one_page_meeting_mentions_a_fine_and_early_help(engine, school) -> None:  # type: ignore[no-untyped-def]
-    texts = _render_all(engine, "one_page", school)
+def test_one_page_meeting_mentions_a_fine_and_early_help(rendered) -> None:  # type: ignore[no-untyped-def]
+    texts = rendered("one_page")
     assert "fine" in texts["not_improved_meeting"]
     assert "Early Help" in texts["not_improved_meeting"]
     assert "offer you a meeting" in texts["onepage_amber"]

@@ -144,8 +144,8 @@ def test_every_letter_carries_a_known_condition() -> None:
 
 
 @pytest.fixture
-def school(engine: Engine) -> dict[str, int]:
-    return build_school(engine)
+def school(engine: Engine, built_once) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return built_once(engine, build_school)  # type: ignore[no-any-return]
 
 
 def _autumn_two(engine: Engine):  # type: ignore[no-untyped-def]

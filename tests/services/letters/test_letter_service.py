@@ -154,8 +154,8 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 @pytest.fixture
-def school(engine: Engine) -> dict[str, int]:
-    return build_school(engine)
+def school(engine: Engine, built_once) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return built_once(engine, build_school)  # type: ignore[no-any-return]
 
 
 # --- merge and figures --------------------------------------------------------------------

@@ -38,8 +38,8 @@ D = dt.date
 
 
 @pytest.fixture
-def school(engine: Engine) -> dict[str, int]:
-    return make_chart_school(engine)
+def school(engine: Engine, built_once) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return built_once(engine, make_chart_school)  # type: ignore[no-any-return]
 
 
 def _years(engine: Engine) -> list[trend_service.Period]:
