@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from attendance_desktop.services.context import AppContext
+from tests.conftest import LEAK_WAIT_S
 from tests.gui.gates import OPENED
 from tests.gui.qt_leaks import QtLeakWatch, allowed
 
@@ -84,11 +85,11 @@ def _no_leaks(qapp, request, monkeypatch):  # type: ignore[no-untyped-def]
         monkeypatch.undo()  # the test's patches may hold its objects (a lambda's closure)
         # every background job handed over (or dropped) and the worker threads ended, as at
         # app exit
-        idle = serial_worker.wait_idle(5.0)
-        ended = serial_worker.shutdown_all(5.0)
-        threads = watch.running_threads(wait_ms=5000)
+        idle = serial_worker.wait_idle(LEAK_WAIT_S)
+        ended = serial_worker.shutdown_all(LEAK_WAIT_S)
+        threads = watch.running_threads(wait_ms=int(LEAK_WAIT_S * 1000))
         watch.settle()  # this test's garbage, freed here on the GUI thread
-        timers = watch.active_timers(wait_ms=1000)
+        timers = watch.active_timers(wait_ms=int(min(1.0, LEAK_WAIT_S) * 1000))
         windows = watch.live_windows()
     finally:
         patcher.undo()

@@ -24,7 +24,7 @@ KEEP = []
 
 class Sleeper(QThread):
     def run(self):
-        self.msleep(5500)  # longer than the check waits (5 s), over before the run ends
+        self.msleep(1500)  # longer than the check waits (0.5 s here), over before the run ends
 
 
 def test_leaves_a_repeating_timer(qapp):
@@ -96,6 +96,7 @@ def test_leaks_fail_the_test_that_made_them(pytester: pytest.Pytester,
     pytester.makepyfile(test_leaky=LEAKY_TESTS)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setenv("ATTENDANCE_LEAK_WAIT_S", "0.5")  # the checks wait 0.5 s, not 5 s
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
     out = result.stdout.str()
     result.assert_outcomes(passed=8, errors=5)  # the five leaks fail in teardown
