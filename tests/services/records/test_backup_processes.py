@@ -1,8 +1,4 @@
-"""Backups against real processes: a writer in another process, and a kill mid-backup.
-
-The other process is forked from tests/forked.py's server, which imported the app and
-tests.services.backup_helpers once, instead of a new interpreter spending ~1 s importing
-them each time: it is still a process of its own, with its own connection, and SIGKILL."""
+"""Backups against real processes: a writer in another process, and a kill mid-backup."""
 
 from __future__ import annotations
 
@@ -11,6 +7,8 @@ import os
 import queue
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -20,33 +18,41 @@ from sqlalchemy.engine import Engine
 
 from attendance_desktop.config.paths import AppPaths
 from attendance_desktop.services.records import backup_service, backup_store
-from tests.forked import Forked
 from tests.services import backup_helpers as h
 
 pytestmark = pytest.mark.slow  # runs first in a parallel run (tests/conftest.py)
 
-def start(work: Path, *args: str) -> tuple[Forked, queue.Queue[str]]:
-    """`python -m tests.services.backup_helpers args...` in a process of its own."""
-    proc = Forked(work, "tests.services.backup_helpers", *args)
+REPO = Path(__file__).resolve().parents[3]
+
+
+def start(*args: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-m", "tests.services.backup_helpers", *args],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
     lines: queue.Queue[str] = queue.Queue()
 
     def pump() -> None:
-        for line in proc.lines():
-            lines.put(line.strip())
+        assert proc.stdout is not None
+        with proc.stdout:  # closed once the process has ended
+            for line in proc.stdout:
+                lines.put(line.strip())
         lines.put("EOF")
 
     threading.Thread(target=pump, daemon=True).start()
     return proc, lines
 
 
-def stop(proc: Forked) -> None:
-    """Kill the helper if it is still running."""
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Kill the helper if it is still running, and close its error pipe."""
     if proc.poll() is None:
         proc.kill()
     proc.wait(timeout=30)
+    if proc.stderr is not None:
+        proc.stderr.close()
 
 
-def next_line(lines: queue.Queue[str], proc: Forked) -> str:
+def next_line(lines: queue.Queue[str], proc: subprocess.Popen[str]) -> str:
     try:
         return lines.get(timeout=120)
     except queue.Empty:
@@ -57,17 +63,16 @@ def next_line(lines: queue.Queue[str], proc: Forked) -> str:
 @pytest.mark.parametrize("pages", [backup_service.PAGES_PER_STEP, 1])
 def test_backup_holds_every_mark_another_process_had_committed(paths: AppPaths,
                                                                engine: Engine,
-                                                               pages: int,
-                                                               tmp_path: Path) -> None:
+                                                               pages: int) -> None:
     """Also with one page per step, so the writer commits between many steps."""
     pupils = h.school_with_year(engine)
-    proc, lines = start(tmp_path / "writer", "writer", str(paths.data_dir), "60", "0.05")
+    proc, lines = start("writer", str(paths.data_dir), "60", "0.05")
     try:
         assert next_line(lines, proc) == "READY"
         acked: list[tuple[str, str]] = []
         while len(acked) < 15:
             line = next_line(lines, proc)
-            assert line.startswith("ACK"), (line, proc.stderr_text())
+            assert line.startswith("ACK"), (line, proc.stderr)
             _, day, session = line.split()
             acked.append((day, session))
         # Every session acknowledged so far was committed before the backup starts; the
@@ -79,7 +84,7 @@ def test_backup_holds_every_mark_another_process_had_committed(paths: AppPaths,
         assert result.path is not None
         while next_line(lines, proc) != "EOF":
             pass
-        assert proc.wait(timeout=120) == 0, proc.stderr_text()
+        assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
     finally:
         stop(proc)
     conn = sqlite3.connect(result.path)
@@ -92,8 +97,7 @@ def test_backup_holds_every_mark_another_process_had_committed(paths: AppPaths,
 
 
 def test_a_kill_during_a_backup_leaves_the_earlier_ones_usable(paths: AppPaths,
-                                                               engine: Engine,
-                                                               tmp_path: Path) -> None:
+                                                               engine: Engine) -> None:
     pupils = h.school_with_year(engine)
     for day, session in h.sessions(40):
         h.mark(engine, pupils, day, session, "/" if session == "AM" else "\\")
@@ -105,7 +109,7 @@ def test_a_kill_during_a_backup_leaves_the_earlier_ones_usable(paths: AppPaths,
         assert isinstance(r, backup_service.BackupResult)
         earlier.append(r.path)
     before = {p.name: p.read_bytes() for p in earlier if p is not None}
-    proc, lines = start(tmp_path / "slow-backup", "slow-backup", str(paths.data_dir))
+    proc, lines = start("slow-backup", str(paths.data_dir))
     try:
         assert next_line(lines, proc) == "STARTED"
         deadline = time.monotonic() + 60
