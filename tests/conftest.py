@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import inspect
 import os
+import pickle
 import shutil
 import sqlite3
 import threading
@@ -102,6 +104,37 @@ def _template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return paths.sqlite_file
 
 
+def _shared_between_workers(factory: pytest.TempPathFactory, key: str,
+                            make: Callable[[], tuple[Path, Any]]) -> tuple[Path, Any]:
+    """`make()` once per run, not once per worker: in a parallel run (pytest-xdist) the
+    first worker to need `key` builds it under a file lock in a folder all workers of this
+    run share, and the others copy its database and unpickle its result."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    try:
+        import fcntl
+    except ImportError:  # (Windows: each worker builds its own)
+        fcntl = None  # type: ignore[assignment]
+    if not run or fcntl is None:
+        return make()
+    folder = factory.getbasetemp().parent / f"built-{run}"
+    folder.mkdir(exist_ok=True)
+    name = hashlib.sha256(key.encode()).hexdigest()[:24]
+    db, result_file = folder / f"{name}.sqlite3", folder / f"{name}.pickle"
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if result_file.exists():
+            return db, pickle.loads(result_file.read_bytes())
+        source, result = make()
+        try:
+            data = pickle.dumps(result)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return source, result  # not shareable: this worker keeps its own
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(db)) as dst:
+            src.backup(dst)
+        result_file.write_bytes(data)  # last: its presence says the database is complete
+        return db, result
+
+
 @pytest.fixture(scope="session")
 def built_once(tmp_path_factory: pytest.TempPathFactory, _template_database: Path
                ) -> Callable[..., Any]:
@@ -121,17 +154,20 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, _template_database: Pat
         params = list(bound_args.arguments.items())[1:]
         key = (build.__module__, build.__qualname__, *sorted(params), ("clock", at))
         if key not in made:
-            paths = resolve_paths(tmp_path_factory.mktemp("built") / "data", environ={})
-            assert paths.sqlite_file is not None
-            paths.sqlite_file.parent.mkdir(parents=True, mode=0o700)
-            shutil.copyfile(_template_database, paths.sqlite_file)
-            built = open_database(paths)
-            if at is not None:
-                bind_clock(built, FixedClock(at))
-            try:
-                made[key] = (paths.sqlite_file, build(built, *args, **kw))
-            finally:
-                built.dispose()
+            def make() -> tuple[Path, Any]:
+                paths = resolve_paths(tmp_path_factory.mktemp("built") / "data", environ={})
+                assert paths.sqlite_file is not None
+                paths.sqlite_file.parent.mkdir(parents=True, mode=0o700)
+                shutil.copyfile(_template_database, paths.sqlite_file)
+                built = open_database(paths)
+                if at is not None:
+                    bind_clock(built, FixedClock(at))
+                try:
+                    return paths.sqlite_file, build(built, *args, **kw)
+                finally:
+                    built.dispose()
+
+            made[key] = _shared_between_workers(tmp_path_factory, repr(key), make)
         source, result = made[key]
         target = engine.url.database
         assert engine.dialect.name == "sqlite", "built_once copies SQLite files"
