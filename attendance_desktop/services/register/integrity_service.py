@@ -218,7 +218,6 @@ def _check_marks(conn: Connection, genesis: str, names: dict[int, str], found: _
         else:
             digest, lines = _unpack(batch)
             text_hashed = chains.batch_text(canon(values), digest)
-            records += len(lines) - 1
             for line in lines:  # the import's writes, in order
                 try:
                     w = tuple(json.loads(line))
@@ -230,7 +229,7 @@ def _check_marks(conn: Connection, genesis: str, names: dict[int, str], found: _
                                " written")
         prev = h
         tail = [lid, h]
-        records += 1
+        records += 1 if batch is None else len(lines)
         if done % 50_000 == 0:
             if token is not None:
                 token.check()
