@@ -1,13 +1,17 @@
 """The start shared by the scaled-screen walks (scaled_window, scaled_kiosk), each run by
 test_scaling.py in a fresh process because Qt reads the scale factor when it starts: an
 offscreen 1366x768 screen at the scale, settings in the data folder, the app's theme and
-a 60-pupil demo school."""
+a 60-pupil demo school (a copy of one the test built, or built here when run by hand).
+
+Nothing here imports pytest or tests/conftest.py: each walk is a process of its own, and
+importing the test harness took 1.7 s of each one's CPU."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,9 +31,14 @@ def laptop_screen(folder: str, width: int = 1366, height: int = 768) -> str:
     return f"offscreen:configfile={config}"
 
 
-def start(scale: float, data_dir: str, now: dt.datetime,
-          theme_name: str = "light") -> tuple[QApplication, AppContext]:
-    """The QApplication on the scaled screen and a demo school's context at `now`."""
+DEMO_PUPILS = 60
+
+
+def start(scale: float, data_dir: str, now: dt.datetime, theme_name: str = "light",
+          demo_file: str = "") -> tuple[QApplication, AppContext]:
+    """The QApplication on the scaled screen and a demo school's context at `now`: a copy
+    of `demo_file` (a 60-pupil demo school made for `now`'s day) or, without one, a demo
+    school made here."""
     os.environ["QT_QPA_PLATFORM"] = laptop_screen(data_dir)
     os.environ["QT_SCALE_FACTOR"] = str(scale)
     from PySide6.QtCore import QSettings
@@ -51,6 +60,12 @@ def start(scale: float, data_dir: str, now: dt.datetime,
     # demo's staff PINs at production cost took 1.6 s of each walk
     auth_service.use_hash_cost(auth_service.HashCost(1, 8, 1))
     paths = resolve_paths(os.path.join(data_dir, "data"), environ={})
-    engine = open_database(paths)
-    demo_service.create_demo(engine, pupils=60, today=now.date())
+    if demo_file:
+        assert paths.sqlite_file is not None
+        paths.sqlite_file.parent.mkdir(parents=True, mode=0o700)
+        shutil.copyfile(demo_file, paths.sqlite_file)
+        engine = open_database(paths)
+    else:
+        engine = open_database(paths)
+        demo_service.create_demo(engine, pupils=DEMO_PUPILS, today=now.date())
     return app, AppContext(paths=paths, engine=engine, clock=lambda: now)

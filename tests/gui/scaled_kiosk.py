@@ -2,6 +2,9 @@
 
     python -m tests.gui.scaled_kiosk SCALE DATA_DIR [SCREENSHOT_DIR]
 
+(test_scaling.py runs it through tests/gui/scaled_walks.py, after the main window's walk
+in the same process.)
+
 Opens the sign-in kiosk on a demo school full screen on a 1366x768 screen at SCALE
 (150% -> 1.5: 911x512 logical pixels), goes through every screen a pupil sees (start,
 find with every class, find with letters, reason, adult, confirm, done) and the staff
@@ -16,18 +19,35 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from attendance_desktop.services.context import AppContext
+
+NOW = dt.datetime(2025, 11, 20, 9, 20)  # registration has closed: late sign-ins
 
 
 def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
+    from tests.gui.scaled_app import start
+
+    app, ctx = start(scale, data_dir, NOW)
+    try:
+        return walk(app, ctx, scale, shots)
+    finally:
+        ctx.engine.dispose()
+
+
+def walk(app: QApplication, ctx: AppContext, scale: float,
+         shots: str = "") -> dict[str, object]:
+    """The walk itself, on the app and school `start` made (the context's clock at NOW)."""
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
 
-    from tests.gui.clipping import overflow
-    from tests.gui.scaled_app import start
-
-    app, ctx = start(scale, data_dir, dt.datetime(2025, 11, 20, 9, 20))
     from attendance_desktop.gui.kiosk.kiosk_window import KioskWindow
     from attendance_desktop.gui.kiosk.pin_dialog import ExitPinDialog
+    from tests.gui.clipping import overflow
 
     screen = app.primaryScreen()
     screen_size = screen.size()  # logical pixels: 1366x768 / scale (the offscreen screen)
@@ -78,17 +98,17 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
     kiosk.choose(kiosk.tiles[-1].pupil)
     check("reason_out", kiosk)
     kiosk.reset()
+    assert kiosk.guard is not None  # the staff PIN guard (a kiosk with staff set up)
     dialog = ExitPinDialog(kiosk.guard, ctx.now, kiosk)
     dialog.show()
     dialog.message.setText("That PIN was not accepted. Wait 30 seconds before trying again.")
     check("pin", dialog)
     dialog.reject()
-    result = {"screen": [screen_size.width(), screen_size.height()],
+    result: dict[str, object] = {"screen": [screen_size.width(), screen_size.height()],
               "window": [kiosk.width(), kiosk.height()],
               "problems": {k: v for k, v in problems.items() if v}}
-    kiosk.unlocked_by = "probe"
+    kiosk.unlocked_by = "probe"  # type: ignore[assignment]  # closes without a PIN
     kiosk.close()
-    ctx.engine.dispose()
     return result
 
 

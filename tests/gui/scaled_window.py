@@ -2,7 +2,8 @@
 
     python -m tests.gui.scaled_window SCALE DATA_DIR [SCREENSHOT_DIR]
 
-Opens the main window on a demo school as it would be on a 1366x768 screen at SCALE
+(test_scaling.py runs it through tests/gui/scaled_walks.py, with the kiosk's walk in the
+same process.) Opens the main window on a demo school as it would be on a 1366x768 screen at SCALE
 (125% -> 1.25), visits every area and every tab of it (tabs within tabs too), and prints
 one JSON line: the window's minimum and actual size in logical pixels, every text cut
 off without a tooltip, every widget pushed out of its parent and every page that scrolls
@@ -20,24 +21,36 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from attendance_desktop.services.context import AppContext
 
 
-def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QTabWidget
+NOW = dt.datetime(2025, 11, 20, 10)
 
-    from attendance_desktop.gui import serial_worker
-    from tests.conftest import HEAD
-    from tests.gui.clipping import clipped_texts, pushed_out, sideways
+
+def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
     from tests.gui.scaled_app import start
 
     # SCALED_WINDOW_THEME=dark: the pages in the dark palette, to look at
-    app, ctx = start(scale, data_dir, dt.datetime(2025, 11, 20, 10),
-                     os.environ.get("SCALED_WINDOW_THEME", "light"))
-    ctx.actor = HEAD
+    app, ctx = start(scale, data_dir, NOW, os.environ.get("SCALED_WINDOW_THEME", "light"))
+    try:
+        return walk(app, ctx, scale, shots)
+    finally:
+        ctx.engine.dispose()
+
+
+def walk(app: QApplication, ctx: AppContext, scale: float,
+         shots: str = "") -> dict[str, object]:
+    """The walk itself, as the head, on the app and school `start` made."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QTabWidget
+
+    from attendance_desktop.domain.roles import Actor, Role
+    from attendance_desktop.gui import serial_worker
+    from tests.gui.clipping import clipped_texts, pushed_out, sideways
+
+    ctx.actor = Actor("Test Head", Role.HEAD, staff_id=None)
     from attendance_desktop.gui.main_window import AREAS, MainWindow
 
     window = MainWindow(ctx)
@@ -54,7 +67,7 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
         quiet = 0
         while time.monotonic() < end:
             app.processEvents()
-            time.sleep(0.01)
+            time.sleep(0.002)  # a read's result is handed over within POLL_MS (10 ms)
             quiet = 0 if serial_worker.pending() else quiet + 1
             # A timer started meanwhile is still active at the end (or has fired and
             # queued its read): the widget tree is searched once, not every round.
@@ -98,7 +111,6 @@ def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
     result = {"minimum": [window.minimumSize().width(), window.minimumSize().height()],
               "size": [window.width(), window.height()], "cut": cut}
     window.close()
-    ctx.engine.dispose()
     return result
 
 
