@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import gc
 import hashlib
 import inspect
 import os
 import pickle
 import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,11 +41,80 @@ HEAD = Actor("Test Head", Role.HEAD, staff_id=None)
 OFFICE = Actor("Test Office", Role.OFFICE, staff_id=None)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    _temporary_folders_in_memory(config)
+
+
+def _temporary_folders_in_memory(config: pytest.Config) -> None:
+    """Every test's folders (tmp_path, and everything made with `tempfile`, in the test
+    run and in the processes it starts) go in the machine's memory-backed folder
+    /dev/shm when it has one with room, instead of the disk's /tmp.
+
+    The app opens SQLite with synchronous=FULL (db/engine.py): each commit waits for the
+    disk, as a legal record should. The tests commit tens of thousands of times, and on
+    a disk those waits were about a quarter of the suite's time; in memory the same
+    code runs, fsync and all, without the wait. Not done when the person running the
+    tests chose a folder (TMPDIR, --basetemp) or ATTENDANCE_TEST_TMP=disk. Decided once,
+    in the process that starts the parallel workers: they inherit TMPDIR."""
+    if (os.environ.get("ATTENDANCE_TEST_TMP", "memory") != "memory"
+            or os.environ.get("TMPDIR") or config.option.basetemp
+            or os.environ.get("PYTEST_DEBUG_TEMPROOT")):
+        return
+    shm = Path("/dev/shm")
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").split("\n")
+        in_memory = any(line.split()[1:3] == ["/dev/shm", "tmpfs"]
+                        for line in mounts if line.strip())
+        roomy = shutil.disk_usage(shm).free > 2 * 2**30
+    except (OSError, IndexError):
+        return
+    if in_memory and roomy and os.access(shm, os.W_OK | os.X_OK):
+        os.environ["TMPDIR"] = str(shm)
+        tempfile.tempdir = None  # read TMPDIR again
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked `slow` (several seconds each: real processes, servers, whole-window
     walks) run first, so in a parallel run (`-n 2 --dist worksteal`) the quick ones fill
     in around them instead of one worker finishing a long test alone at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[None]:
+    """No automatic garbage collection while collecting, and what collecting leaves (the
+    test modules, the items) frozen afterwards (see _collect_after_each_test). Collecting
+    rewrites every test module's asserts: millions of short-lived syntax-tree objects,
+    and with automatic collection on, the full collections they set off each walked the
+    objects the app's, SQLAlchemy's and Qt's modules had made by then."""
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        gc.collect()
+        gc.freeze()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_automatic_collection() -> Iterator[None]:
+    """The app collects garbage itself (gui/gc_guard.py: on the GUI thread, never on a
+    background job's); the tests do too, after each test (below), not whenever
+    allocations pass a threshold during it."""
+    gc.disable()
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test(_no_automatic_collection: None) -> Iterator[None]:
+    """Each test's garbage is collected when it ends, so anything left unclosed in it (a
+    file, a database connection) is reported against that test (unclosed resources are
+    errors: pyproject.toml filterwarnings), and what survives is frozen: the next test's
+    collection then looks only at what that test made."""
+    yield
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
