@@ -44,7 +44,7 @@ from tests.services.register_school import TinySchool, make_school
 
 THU = dt.date(2025, 11, 20)
 APP_POLL_MS = live_view.POLL_MS
-POLL_MS = 300  # the watchers here poll this often (the app: APP_POLL_MS, below)
+POLL_MS = 150  # the watchers here poll this often (the app: APP_POLL_MS, below)
 WAIT_MS = POLL_MS * 2 + 1500  # two poll intervals and some slack
 
 

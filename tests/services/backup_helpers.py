@@ -69,7 +69,12 @@ def register(engine: Engine) -> list[tuple[object, ...]]:
     return sorted(marks) + sorted(amends)  # type: ignore[type-var]
 
 
+STOP_WRITING = "stop-writing"  # a file the test puts in the data folder: write no more
+
+
 def _writer(paths: AppPaths, count: int, pause: float) -> None:
+    """Write `count` sessions' marks, one commit each, acknowledging each on stdout, until
+    done or told to stop (STOP_WRITING in the data folder; then it ends normally)."""
     engine = open_database(paths)
     from attendance_desktop.db.models import Pupil
 
@@ -77,6 +82,8 @@ def _writer(paths: AppPaths, count: int, pause: float) -> None:
         pupil_ids = sorted(p.id for p in s.exec(select(Pupil)).all() if p.id is not None)
     print("READY", flush=True)
     for day, session in sessions(count):
+        if (paths.data_dir / STOP_WRITING).exists():
+            break
         mark(engine, pupil_ids, day, session, "/" if session == "AM" else "\\")
         print(f"ACK {day.isoformat()} {session}", flush=True)  # committed
         time.sleep(pause)  # keeps writing while the other process backs up

@@ -82,6 +82,7 @@ def test_backup_holds_every_mark_another_process_had_committed(paths: AppPaths,
         assert proc.poll() is None  # the writer was still writing when the backup ended
         assert isinstance(result, backup_service.BackupResult)
         assert result.path is not None
+        (paths.data_dir / h.STOP_WRITING).touch()  # it ends after its current write
         while next_line(lines, proc) != "EOF":
             pass
         assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
