@@ -53,7 +53,8 @@ def run(url: str, kind: str, pupils: list[tuple[int, str]], writes: int, seed: i
     acked: dict[str, int] = {}
     conflicts = busy = 0
     days = [DAY, DAY + dt.timedelta(days=1)]
-    tmp = Path(tempfile.mkdtemp())
+    files = tempfile.TemporaryDirectory(prefix="race-")  # the import racer's one-row files
+    tmp = Path(files.name)
     try:
         for i in range(writes):
             pid, upn = rng.choice(pupils)
@@ -86,4 +87,5 @@ def run(url: str, kind: str, pupils: list[tuple[int, str]], writes: int, seed: i
                 acked[key] = acked.get(key, 0) + written
     finally:
         engine.dispose()
+        files.cleanup()
     return {"acked": acked, "conflicts": conflicts, "busy": busy}
