@@ -7,6 +7,8 @@ committed mark survives a crash or power cut. A PostgreSQL URL works the same wa
 from __future__ import annotations
 
 import functools
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -57,9 +59,29 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_ms: int) -> None:
     # INSERT OR REPLACE deletes the row it replaces without firing DELETE triggers unless
     # this is on: with it, REPLACE on an append-only table is refused like a DELETE.
     cur.execute("PRAGMA recursive_triggers=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cur, busy_ms)
     cur.execute("PRAGMA synchronous=FULL")
     cur.close()
+
+
+def _switch_to_wal(cur: Any, busy_ms: int) -> None:
+    """PRAGMA journal_mode=WAL, waiting for another program's lock as long as any other
+    statement would. SQLite answers it with "database is locked" at once, without the busy
+    timeout, while another connection is writing to a file still in rollback-journal mode
+    (as when several copies of the app start together on a new database), so it is tried
+    again, with growing pauses, until the wait is over."""
+    deadline = time.monotonic() + busy_ms / 1000
+    pause = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 @contextmanager
