@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,3 +70,17 @@ def start(scale: float, data_dir: str, now: dt.datetime, theme_name: str = "ligh
         engine = open_database(paths)
         demo_service.create_demo(engine, pupils=DEMO_PUPILS, today=now.date())
     return app, AppContext(paths=paths, engine=engine, clock=lambda: now)
+
+
+Walk = Callable[["QApplication", "AppContext", float, str], dict[str, object]]
+
+
+def on_its_own(walk: Walk, scale: float, data_dir: str, now: dt.datetime, shots: str = "",
+               theme_name: str = "light") -> dict[str, object]:
+    """One walk in a process of its own (run by hand): the app and a demo school of its
+    own at `now`, the walk, then the school closed."""
+    app, ctx = start(scale, data_dir, now, theme_name)
+    try:
+        return walk(app, ctx, scale, shots)
+    finally:
+        ctx.engine.dispose()

@@ -30,13 +30,9 @@ NOW = dt.datetime(2025, 11, 20, 9, 20)  # registration has closed: late sign-ins
 
 
 def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
-    from tests.gui.scaled_app import start
+    from tests.gui.scaled_app import on_its_own
 
-    app, ctx = start(scale, data_dir, NOW)
-    try:
-        return walk(app, ctx, scale, shots)
-    finally:
-        ctx.engine.dispose()
+    return on_its_own(walk, scale, data_dir, NOW, shots)
 
 
 def walk(app: QApplication, ctx: AppContext, scale: float,

@@ -30,14 +30,11 @@ NOW = dt.datetime(2025, 11, 20, 10)
 
 
 def main(scale: float, data_dir: str, shots: str = "") -> dict[str, object]:
-    from tests.gui.scaled_app import start
+    from tests.gui.scaled_app import on_its_own
 
     # SCALED_WINDOW_THEME=dark: the pages in the dark palette, to look at
-    app, ctx = start(scale, data_dir, NOW, os.environ.get("SCALED_WINDOW_THEME", "light"))
-    try:
-        return walk(app, ctx, scale, shots)
-    finally:
-        ctx.engine.dispose()
+    return on_its_own(walk, scale, data_dir, NOW, shots,
+                      os.environ.get("SCALED_WINDOW_THEME", "light"))
 
 
 def walk(app: QApplication, ctx: AppContext, scale: float,
